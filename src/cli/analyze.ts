@@ -1,0 +1,103 @@
+import { statSync } from "node:fs";
+import { createPipeline } from "../pipeline.js";
+import { readCapture } from "../sources/capture.js";
+import { ErrorCounts } from "../sources/frame.js";
+import type { Store } from "../store/sqlite.js";
+import { deviceView } from "../inventory/view.js";
+import { type Format, csv, table } from "./output.js";
+import { Progress } from "./progress.js";
+
+export interface AnalyzeOptions {
+  site: string;
+  format: Format;
+}
+
+export interface AnalyzeStats {
+  packets: number;
+  bytes: number;
+  flows: number;
+  errors: Record<string, number>;
+}
+
+export interface AnalyzeResult {
+  stats: AnalyzeStats;
+  /** Files that could not be read at all, with the reason. */
+  unreadable: { path: string; reason: string }[];
+  /** Files read partly, with the reason reading stopped. */
+  partial: { path: string; reason: string }[];
+}
+
+/** Reads captures through the pipeline into the store; flows are written as they finish. */
+export async function analyzeCaptures(store: Store, paths: string[], site: string): Promise<AnalyzeResult> {
+  const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) });
+  const progress = new Progress();
+  const readErrors = new ErrorCounts();
+  const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [] };
+  for (const path of paths) {
+    let size = 0;
+    try {
+      size = path === "-" ? 0 : statSync(path).size;
+    } catch {
+      size = 0;
+    }
+    const before = { packets: pipeline.stats.packets, bytes: pipeline.stats.bytes, flows: pipeline.stats.flows };
+    const errorsBefore = new Map(pipeline.stats.errors.counts);
+    const fileErrors = new ErrorCounts();
+    const firstUs = pipeline.now();
+    pipeline.beginSource(path, site);
+    const r = await readCapture(path, pipeline.push, fileErrors, (n) => progress.update(path, n, size, pipeline.stats.packets));
+    readErrors.mergeFrom(fileErrors);
+    if (r.fatal !== undefined) {
+      if (r.frames === 0) result.unreadable.push({ path, reason: r.fatal });
+      else result.partial.push({ path, reason: r.fatal });
+      readErrors.add(r.frames === 0 ? "capture.unreadable" : "capture.stopped-early", r.fatal);
+    }
+    const errs: Record<string, number> = fileErrors.toJSON();
+    for (const [k, v] of pipeline.stats.errors.counts) {
+      const d = v - (errorsBefore.get(k) ?? 0);
+      if (d > 0) errs[k] = d;
+    }
+    if (r.fatal) errs[r.frames === 0 ? "capture.unreadable" : "capture.stopped-early"] = 1;
+    store.saveSource({
+      name: path, site, kind: "capture", format: r.format ? `${r.format}${r.gzip ? "+gzip" : ""}` : undefined,
+      firstUs: r.frames > 0 ? firstUs : undefined, lastUs: r.frames > 0 ? pipeline.now() : undefined,
+      packets: pipeline.stats.packets - before.packets, bytes: pipeline.stats.bytes - before.bytes,
+      flows: pipeline.stats.flows - before.flows, errors: errs, fatal: r.fatal,
+    });
+  }
+  progress.done();
+  pipeline.flush();
+  store.saveInventory(pipeline.inventory);
+  const errors = new ErrorCounts();
+  errors.mergeFrom(readErrors);
+  errors.mergeFrom(pipeline.stats.errors);
+  result.stats = {
+    packets: pipeline.stats.packets,
+    bytes: pipeline.stats.bytes,
+    flows: pipeline.stats.flows,
+    errors: errors.toJSON(),
+  };
+  return result;
+}
+
+const DEVICE_COLUMNS = ["site", "mac", "ips", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];
+
+export function renderDevices(store: Store, format: Format, stats?: AnalyzeStats): string {
+  const devices = store.devices().map(deviceView);
+  if (format === "json") {
+    return JSON.stringify(stats ? { stats, devices } : devices, null, 2);
+  }
+  if (format === "csv") return csv(DEVICE_COLUMNS, devices.map((d) => DEVICE_COLUMNS.map((c) => d[c])));
+  const rows = devices.map((d) => DEVICE_COLUMNS.map((c) => {
+    if (c === "oui_vendor" && d.randomized_mac) return "(randomised MAC)";
+    if (c === "hostnames" && d.router) return ["(router)", ...(d.hostnames as string[])];
+    return d[c];
+  }));
+  let out = table(DEVICE_COLUMNS.map((c) => c.toUpperCase()), rows);
+  if (stats) {
+    const errs = Object.entries(stats.errors);
+    out += `\n\n${stats.packets} packets, ${stats.bytes} bytes, ${devices.length} devices, ${stats.flows} flows`;
+    out += errs.length === 0 ? ", no errors" : `\nerrors: ${errs.map(([k, v]) => `${k} ${v}`).join(", ")}`;
+  }
+  return out;
+}

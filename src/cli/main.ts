@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { deviceDetail } from "../inventory/view.js";
+import { demoCapture } from "../lab/demo.js";
+import { Store } from "../store/sqlite.js";
+import { analyzeCaptures, renderDevices } from "./analyze.js";
+import { renderFlows } from "./flows.js";
+import { UsageError, parseFormat } from "./output.js";
+
+const COMMON = `Options for every command:
+  --db PATH        database file (default ./cordon.db, or $CORDON_DB)
+  -h, --help       this help`;
+
+const HELP: Record<string, string> = {
+  main: `cordon: a zero-trust control plane for devices that cannot verify themselves
+
+Usage: cordon COMMAND [options]
+
+Commands:
+  analyze    read captures into the inventory and print it
+  devices    print the inventory
+  device     print everything known about one device, with evidence
+  flows      print the flows
+
+Run 'cordon COMMAND --help' for a command's options.`,
+  analyze: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] CAPTURE...
+       cordon analyze --demo
+
+Reads pcap or pcapng captures (gzip-compressed or not; '-' for standard input),
+decides the format by its magic number, builds flows and the device inventory,
+merges them into the database, and prints the inventory with a summary.
+
+  --site NAME      site the captures belong to (default: default)
+  --format F       table (default), json or csv
+  --demo           analyze a small capture built in code
+
+${COMMON}`,
+  devices: `Usage: cordon devices [--db PATH] [--site NAME] [--format table|json|csv]
+
+Prints the inventory held in the database.
+
+${COMMON}`,
+  device: `Usage: cordon device [--db PATH] [--format table|json] MAC|IP
+
+Prints every fact known about a device, each with its evidence (source, packet, time).
+
+${COMMON}`,
+  flows: `Usage: cordon flows [--db PATH] [--format table|json|csv] [--limit N]
+
+Prints stored flows: endpoints, ports, protocol, application protocol, packets and
+bytes each way, first and last seen.
+
+${COMMON}`,
+};
+
+function dbPath(v: string | undefined): string {
+  return v ?? process.env.CORDON_DB ?? "./cordon.db";
+}
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0];
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    process.stdout.write(`${HELP.main}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (!(command in HELP) || command === "main") throw new UsageError(`unknown command '${command}'`);
+  const { values, positionals } = parseArgs({
+    args: argv.slice(1),
+    allowPositionals: true,
+    options: {
+      db: { type: "string" },
+      site: { type: "string" },
+      format: { type: "string" },
+      limit: { type: "string" },
+      demo: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP[command]}\n`);
+    return 0;
+  }
+  switch (command) {
+    case "analyze": {
+      const format = parseFormat(values.format);
+      let paths = positionals;
+      if (values.demo) {
+        const dir = mkdtempSync(join(tmpdir(), "cordon-demo-"));
+        const file = join(dir, "demo.pcap");
+        writeFileSync(file, demoCapture());
+        paths = [file];
+      }
+      if (paths.length === 0) throw new UsageError("analyze needs at least one CAPTURE (or --demo)");
+      const store = new Store(dbPath(values.db));
+      try {
+        const r = await analyzeCaptures(store, paths, values.site ?? "default");
+        for (const u of r.unreadable) process.stderr.write(`cordon: ${u.path}: ${u.reason}\n`);
+        for (const p of r.partial) process.stderr.write(`cordon: ${p.path}: stopped early: ${p.reason}\n`);
+        if (r.unreadable.length === paths.length) return 1;
+        process.stdout.write(`${renderDevices(store, format, r.stats)}\n`);
+        return 0;
+      } finally {
+        store.close();
+      }
+    }
+    case "devices": {
+      const format = parseFormat(values.format);
+      const store = new Store(dbPath(values.db));
+      try {
+        process.stdout.write(`${renderDevices(store, format)}\n`);
+      } finally {
+        store.close();
+      }
+      return 0;
+    }
+    case "device": {
+      const format = parseFormat(values.format, ["table", "json"]);
+      if (positionals.length !== 1) throw new UsageError("device needs one MAC or IP");
+      const store = new Store(dbPath(values.db));
+      try {
+        const found = store.findDevices(positionals[0]).map(deviceDetail);
+        if (found.length === 0) {
+          process.stderr.write(`cordon: no device with MAC or IP ${positionals[0]}\n`);
+          return 1;
+        }
+        process.stdout.write(format === "json" ? `${JSON.stringify(found, null, 2)}\n` : `${found.map(textDetail).join("\n\n")}\n`);
+      } finally {
+        store.close();
+      }
+      return 0;
+    }
+    case "flows": {
+      const format = parseFormat(values.format);
+      const limit = values.limit !== undefined ? Number(values.limit) : undefined;
+      if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError("--limit must be a positive integer");
+      const store = new Store(dbPath(values.db));
+      try {
+        process.stdout.write(`${renderFlows(store.flows(limit), format)}\n`);
+      } finally {
+        store.close();
+      }
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+/** Plain-text form of a device's detail for people. */
+function textDetail(d: Record<string, unknown>): string {
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(d)) {
+    if (k === "addresses" || k === "facts") continue;
+    if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue;
+    lines.push(`${k}: ${typeof v === "object" && !Array.isArray(v) ? JSON.stringify(v) : Array.isArray(v) ? v.join(", ") : String(v)}`);
+  }
+  lines.push("addresses:");
+  for (const a of d.addresses as { ip: string; origin: string; first_seen: string; last_seen: string; evidence: { source: string; packet: number } }[]) {
+    lines.push(`  ${a.ip} (${a.origin}) ${a.first_seen} .. ${a.last_seen}  [${a.evidence.source} #${a.evidence.packet}]`);
+  }
+  lines.push("facts:");
+  for (const f of d.facts as { kind: string; value: string; count: number; evidence: { source: string; packet: number; time: string } }[]) {
+    lines.push(`  ${f.kind} = ${f.value}  ×${f.count}  [${f.evidence.source} #${f.evidence.packet} at ${f.evidence.time}]`);
+  }
+  return lines.join("\n");
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof UsageError || (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS"))) {
+      process.stderr.write(`cordon: ${(e as Error).message}\nRun 'cordon --help' for usage.\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.stderr.write(`cordon: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

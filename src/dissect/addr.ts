@@ -1,0 +1,115 @@
+/** Address formatting and tests shared by the dissectors. Pure functions. */
+
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** A 48-bit MAC held as a number, written lower-case with colons. */
+export function macToString(mac: number): string {
+  const hi = Math.floor(mac / 0x100000000);
+  const lo = mac >>> 0;
+  return `${HEX2[(hi >>> 8) & 0xff]}:${HEX2[hi & 0xff]}:${HEX2[lo >>> 24]}:${HEX2[(lo >>> 16) & 0xff]}:${HEX2[(lo >>> 8) & 0xff]}:${HEX2[lo & 0xff]}`;
+}
+
+export function readMac(b: Buffer, off: number): number {
+  return b.readUIntBE(off, 6);
+}
+
+/** Parses "aa:bb:cc:dd:ee:ff", "aa-bb-...", "aabb.ccdd.eeff" or 12 hex digits. */
+export function parseMac(s: string): number | undefined {
+  const hex = s.trim().toLowerCase().replace(/[:.-]/g, "");
+  if (!/^[0-9a-f]{12}$/.test(hex)) return undefined;
+  return parseInt(hex, 16);
+}
+
+export function macFromBytes(b: Buffer, off: number): string {
+  return macToString(readMac(b, off));
+}
+
+/** Group bit: broadcast and multicast destinations are not devices. */
+export function isGroupMac(mac: number): boolean {
+  return (Math.floor(mac / 0x10000000000) & 0x01) === 1;
+}
+
+/** Locally administered bit: randomised (private) MACs and virtual interfaces. */
+export function isLocalMac(mac: number): boolean {
+  return (Math.floor(mac / 0x10000000000) & 0x02) === 2;
+}
+
+/** The OUI (first three bytes) as six upper-case hex digits, as registries key it. */
+export function ouiOf(mac: number): string {
+  return Math.floor(mac / 0x1000000).toString(16).padStart(6, "0").toUpperCase();
+}
+
+export function ipv4ToString(ip: number): string {
+  return `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}`;
+}
+
+export function parseIpv4(s: string): number | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  if (parts.some((x) => x > 255)) return undefined;
+  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+}
+
+/** RFC 5952 text form: lower case, longest run of zero groups compressed. */
+export function ipv6ToString(b: Buffer, off: number): string {
+  const g: number[] = [];
+  for (let i = 0; i < 8; i++) g.push(b.readUInt16BE(off + i * 2));
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    return `::ffff:${g[6] >>> 8}.${g[6] & 0xff}.${g[7] >>> 8}.${g[7] & 0xff}`;
+  }
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = g.map((x) => x.toString(16));
+  if (bestStart < 0) return hex.join(":");
+  const left = hex.slice(0, bestStart).join(":");
+  const right = hex.slice(bestStart + bestLen).join(":");
+  return `${left}::${right}`;
+}
+
+/** Private, loopback, link-local, CGNAT and unique-local ranges: addresses of a site's own hosts. */
+export function isPrivateIpv4(ip: number): boolean {
+  const a = ip >>> 24;
+  const b = (ip >>> 16) & 0xff;
+  return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)
+    || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127) || ip === 0;
+}
+
+export function isMulticastOrBroadcastIpv4(ip: number): boolean {
+  return (ip >>> 28) === 0xe || ip === 0xffffffff;
+}
+
+export function isPrivateIpv6(b: Buffer, off: number): boolean {
+  const first = b[off];
+  // fe80::/10 link-local, fc00::/7 unique-local, ::1 and :: (unspecified)
+  if (first === 0xfe && (b[off + 1] & 0xc0) === 0x80) return true;
+  if ((first & 0xfe) === 0xfc) return true;
+  for (let i = 0; i < 15; i++) if (b[off + i] !== 0) return false;
+  return b[off + 15] <= 1;
+}
+
+export function isMulticastIpv6(b: Buffer, off: number): boolean {
+  return b[off] === 0xff;
+}
+
+/** Text form of an address: true for any address of the site's own range. */
+export function isPrivateIp(ip: string): boolean {
+  const v4 = parseIpv4(ip);
+  if (v4 !== undefined) return isPrivateIpv4(v4);
+  const l = ip.toLowerCase();
+  return l.startsWith("fe8") || l.startsWith("fe9") || l.startsWith("fea") || l.startsWith("feb")
+    || l.startsWith("fc") || l.startsWith("fd") || l === "::1" || l === "::";
+}

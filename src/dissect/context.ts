@@ -1,0 +1,37 @@
+import type { ObservationKind, Subject } from "../model/observation.js";
+import type { Packet } from "./packet.js";
+
+/** What a dissector may do besides reading bytes: state facts and report malformed input. */
+export interface DissectContext {
+  readonly pkt: Packet;
+  emit(kind: ObservationKind, subject: Subject, value: string): void;
+  error(kind: string, detail?: string): void;
+}
+
+/**
+ * An application-protocol dissector: a pure function over one payload. `ports` route
+ * packets to it cheaply; `test`, when present, recognises the protocol on any port from its
+ * first bytes, as nDPI's guessers do.
+ */
+export interface AppDissector {
+  /** Application protocol name stored on flows (lower case, as Zeek and tshark write them). */
+  readonly name: string;
+  readonly transport: "tcp" | "udp";
+  readonly ports: readonly number[];
+  /** Dissect every packet of the flow, not only the first few (DHCP, DNS and the like). */
+  readonly everyPacket?: boolean;
+  test?(b: Buffer, off: number, len: number): boolean;
+  /** Returns false when the payload is not this protocol. */
+  dissect(b: Buffer, off: number, len: number, ctx: DissectContext): boolean;
+}
+
+/** Printable ASCII of a byte range, control characters dropped, bounded in length. */
+export function text(b: Buffer, off: number, len: number, max = 512): string {
+  const n = len < max ? len : max;
+  return b.toString("latin1", off, off + n).replace(/[\x00-\x1f\x7f]/g, "").trim();
+}
+
+export function utf8(b: Buffer, off: number, len: number, max = 512): string {
+  const n = len < max ? len : max;
+  return b.toString("utf8", off, off + n).replace(/[\x00-\x1f\x7f]/g, "").trim();
+}

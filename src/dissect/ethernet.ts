@@ -1,0 +1,41 @@
+import type { LayerResult, Packet } from "./packet.js";
+import { parseVlanTags } from "./vlan.js";
+
+export const ETHERTYPE = {
+  IPV4: 0x0800,
+  ARP: 0x0806,
+  IPV6: 0x86dd,
+  VLAN: 0x8100,
+  QINQ: 0x88a8,
+  QINQ_OLD: 0x9100,
+  LLDP: 0x88cc,
+  /** Pseudo-type for 802.3 frames with an LLC header (CDP rides on LLC/SNAP). */
+  LLC: 0x0001,
+} as const;
+
+/** Ethernet II or 802.3 header, then any 802.1Q/QinQ tags. Returns the error kind, if any. */
+export function dissectEthernet(p: Packet, off: number, end: number): LayerResult {
+  const b = p.buf;
+  if (end - off < 14) return "ethernet.truncated";
+  p.dstMac = b.readUIntBE(off, 6);
+  p.srcMac = b.readUIntBE(off + 6, 6);
+  const type = b.readUInt16BE(off + 12);
+  return afterEthertype(p, type, off + 14, end);
+}
+
+/** Shared by Ethernet and the Linux cooked headers: tags, then the network layer's offset. */
+export function afterEthertype(p: Packet, type: number, off: number, end: number): LayerResult {
+  if (type === ETHERTYPE.VLAN || type === ETHERTYPE.QINQ || type === ETHERTYPE.QINQ_OLD) {
+    const r = parseVlanTags(p, off, end);
+    if (r < 0) return "vlan.truncated";
+    off = r;
+    type = p.buf.readUInt16BE(off - 2);
+  }
+  if (type <= 1500) {
+    p.etherType = ETHERTYPE.LLC;
+  } else {
+    p.etherType = type;
+  }
+  p.l3Off = off;
+  return undefined;
+}

@@ -1,0 +1,47 @@
+import type { AppDissector } from "./context.js";
+import { dhcp } from "./dhcp.js";
+import { dhcpv6 } from "./dhcpv6.js";
+import { dnsTcp, dnsUdp } from "./dns.js";
+import { http } from "./http.js";
+import { llmnr } from "./llmnr.js";
+import { mdns } from "./mdns.js";
+import { ntp } from "./ntp.js";
+import { ssdp } from "./ssdp.js";
+import { tls } from "./tls.js";
+
+/** Every application dissector. A new protocol is one file and one line here. */
+export const APP_DISSECTORS: readonly AppDissector[] = [
+  dnsUdp, dnsTcp, mdns, llmnr, dhcp, dhcpv6, ssdp, ntp, http, tls,
+];
+
+/**
+ * Picks candidate dissectors cheaply: first those registered for either port, then those
+ * whose payload test recognises the first bytes on any port (nDPI's guess-then-confirm).
+ */
+export class DissectorRegistry {
+  private readonly byPort: [Map<number, AppDissector[]>, Map<number, AppDissector[]>] = [new Map(), new Map()];
+  private readonly testers: [AppDissector[], AppDissector[]] = [[], []];
+
+  constructor(dissectors: readonly AppDissector[] = APP_DISSECTORS) {
+    for (const d of dissectors) {
+      const t = d.transport === "tcp" ? 0 : 1;
+      for (const port of d.ports) {
+        const list = this.byPort[t].get(port);
+        if (list) list.push(d);
+        else this.byPort[t].set(port, [d]);
+      }
+      if (d.test) this.testers[t].push(d);
+    }
+  }
+
+  /** Dissectors registered for a port, if any. */
+  forPort(tcp: boolean, port: number): readonly AppDissector[] | undefined {
+    return this.byPort[tcp ? 0 : 1].get(port);
+  }
+
+  /** The first dissector whose payload test matches. */
+  guess(tcp: boolean, b: Buffer, off: number, len: number): AppDissector | undefined {
+    for (const d of this.testers[tcp ? 0 : 1]) if (d.test!(b, off, len)) return d;
+    return undefined;
+  }
+}

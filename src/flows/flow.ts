@@ -1,0 +1,52 @@
+import type { AppDissector } from "../dissect/context.js";
+
+/**
+ * One live bidirectional flow. Side "a" is the initiator as far as the traffic shows (the
+ * sender of the SYN, or of the first packet); `initiatorKnown` is false when the capture began
+ * mid-conversation and the guess rests on port numbers.
+ */
+export class Flow {
+  /** Chain in the hash bucket. */
+  next: Flow | undefined = undefined;
+  /** Least-recently-seen list, for idle expiry and eviction. */
+  older: Flow | undefined = undefined;
+  newer: Flow | undefined = undefined;
+
+  aMac = -1;
+  bMac = -1;
+  packetsAB = 0;
+  bytesAB = 0;
+  packetsBA = 0;
+  bytesBA = 0;
+  lastUs: number;
+  tcpFlagsAB = 0;
+  tcpFlagsBA = 0;
+  finAB = false;
+  finBA = false;
+  reset = false;
+  initiatorKnown = false;
+  /** Application protocol, once a dissector recognised the payload. */
+  app: AppDissector | undefined = undefined;
+  /** Payload-bearing packets inspected so far (deep dissection stops after a few). */
+  inspected = 0;
+  /** Set while a flow is in the table. */
+  live = true;
+
+  constructor(
+    readonly hash: number,
+    readonly vlan: number,
+    readonly proto: number,
+    readonly ipVersion: number,
+    /** IPv4 addresses as integers (0 for IPv6). */
+    readonly aIp4: number,
+    readonly bIp4: number,
+    /** IPv6 addresses, copied (undefined for IPv4). */
+    readonly aIp6: Buffer | undefined,
+    readonly bIp6: Buffer | undefined,
+    readonly aPort: number,
+    readonly bPort: number,
+    readonly firstUs: number,
+  ) {
+    this.lastUs = firstUs;
+  }
+}

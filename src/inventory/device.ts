@@ -1,0 +1,106 @@
+import type { ObservationKind } from "../model/observation.js";
+
+/** Where a fact was learnt: the source (capture file, exporter) and the frame in it. */
+export interface Evidence {
+  source: string;
+  packet: number;
+  tsUs: number;
+}
+
+/** One value of one kind of fact about a device, with when it was first and last seen. */
+export interface Fact {
+  value: string;
+  firstUs: number;
+  lastUs: number;
+  count: number;
+  /** Part of `count` already written to the store. */
+  savedCount: number;
+  /** Where it was first seen. */
+  evidence: Evidence;
+}
+
+/** How an address came to belong to a device. */
+export type AddressOrigin = "traffic" | "arp" | "ndp" | "dhcp";
+
+export interface Address {
+  ip: string;
+  firstUs: number;
+  lastUs: number;
+  origin: AddressOrigin;
+  evidence: Evidence;
+}
+
+/** Values kept per fact kind and device; more are counted, not stored. */
+export const MAX_VALUES_PER_KIND = 256;
+
+/** A device as the traffic shows it. Keyed by site and MAC, or site and IP when no MAC is known. */
+export class Device {
+  readonly addresses = new Map<string, Address>();
+  readonly facts = new Map<ObservationKind, Map<string, Fact>>();
+  firstUs = Number.POSITIVE_INFINITY;
+  lastUs = 0;
+  packetsOut = 0;
+  packetsIn = 0;
+  bytesOut = 0;
+  bytesIn = 0;
+  router = false;
+  factsDropped = 0;
+  /** Counter values already written to the store (the store adds the difference). */
+  readonly saved = { packetsOut: 0, packetsIn: 0, bytesOut: 0, bytesIn: 0 };
+  /** Changed since the store last saw it. */
+  dirty = true;
+
+  constructor(
+    readonly site: string,
+    /** Lower-case colon form; undefined for devices known only by IP. */
+    readonly mac: string | undefined,
+    /** For devices without MAC: the IP that names them. */
+    readonly ipKey: string | undefined,
+    readonly ouiVendor: string | undefined,
+    readonly localMac: boolean,
+  ) {}
+
+  seen(firstUs: number, lastUs: number): void {
+    if (firstUs < this.firstUs) this.firstUs = firstUs;
+    if (lastUs > this.lastUs) this.lastUs = lastUs;
+    this.dirty = true;
+  }
+
+  addFact(kind: ObservationKind, value: string, ev: Evidence): void {
+    let byValue = this.facts.get(kind);
+    if (!byValue) {
+      byValue = new Map();
+      this.facts.set(kind, byValue);
+    }
+    const f = byValue.get(value);
+    if (f) {
+      f.count++;
+      if (ev.tsUs > f.lastUs) f.lastUs = ev.tsUs;
+      if (ev.tsUs < f.firstUs) f.firstUs = ev.tsUs;
+    } else if (byValue.size < MAX_VALUES_PER_KIND) {
+      byValue.set(value, { value, firstUs: ev.tsUs, lastUs: ev.tsUs, count: 1, savedCount: 0, evidence: ev });
+    } else {
+      this.factsDropped++;
+    }
+    this.seen(ev.tsUs, ev.tsUs);
+  }
+
+  factValues(kind: ObservationKind): string[] {
+    const m = this.facts.get(kind);
+    return m ? [...m.keys()] : [];
+  }
+
+  /** Returns true when the address is new to the device. */
+  addAddress(ip: string, origin: AddressOrigin, ev: Evidence, lastUs = ev.tsUs): boolean {
+    this.dirty = true;
+    const a = this.addresses.get(ip);
+    if (a) {
+      if (ev.tsUs < a.firstUs) a.firstUs = ev.tsUs;
+      if (lastUs > a.lastUs) a.lastUs = lastUs;
+      if (a.origin === "traffic" && origin !== "traffic") a.origin = origin;
+      return false;
+    }
+    this.addresses.set(ip, { ip, firstUs: ev.tsUs, lastUs, origin, evidence: ev });
+    return true;
+  }
+}

@@ -1,0 +1,149 @@
+import { isGroupMac, isLocalMac, isPrivateIp, macToString, parseMac } from "../dissect/addr.js";
+import type { ObservationKind } from "../model/observation.js";
+import { type AddressOrigin, Device, type Evidence } from "./device.js";
+import { ouiVendor } from "./oui.js";
+
+/**
+ * A MAC that sends from more distinct addresses than this (not confirmed by ARP, ND or DHCP)
+ * is a router: the addresses behind it are remote endpoints, not its own.
+ */
+export const ROUTER_MIN_IPV4 = 5;
+export const ROUTER_MIN_IPV6 = 16;
+
+const ADDRESS_KINDS: Partial<Record<ObservationKind, AddressOrigin>> = {
+  "arp.claim": "arp",
+  "ndp.claim": "ndp",
+  "dhcp.assigned_ip": "dhcp",
+};
+
+/**
+ * Devices by site and MAC (site and IP when no MAC is known). Folds traffic bindings,
+ * observations and flow counters into devices; never reads the wall clock.
+ */
+export class Inventory {
+  readonly devices = new Map<string, Device>();
+  private readonly byMac = new Map<string, Map<number, Device>>();
+
+  /** The device behind a MAC at a site, created on first sight. Group MACs are not devices. */
+  byMacNumber(site: string, mac: number): Device | undefined {
+    if (mac < 0 || isGroupMac(mac)) return undefined;
+    let m = this.byMac.get(site);
+    if (!m) {
+      m = new Map();
+      this.byMac.set(site, m);
+    }
+    let d = m.get(mac);
+    if (!d) {
+      const text = macToString(mac);
+      d = new Device(site, text, undefined, ouiVendor(mac), isLocalMac(mac));
+      m.set(mac, d);
+      this.devices.set(`${site}\t${text}`, d);
+    }
+    return d;
+  }
+
+  /** A device known only by its IP (captures without link-layer addresses). */
+  byIp(site: string, ip: string): Device {
+    const key = `${site}\tip:${ip}`;
+    let d = this.devices.get(key);
+    if (!d) {
+      d = new Device(site, undefined, ip, undefined, false);
+      this.devices.set(key, d);
+    }
+    return d;
+  }
+
+  /** Finds a device by MAC text or IP, as the CLI names it. */
+  find(site: string, macOrIp: string): Device | undefined {
+    const mac = parseMac(macOrIp);
+    if (mac !== undefined) return this.byMac.get(site)?.get(mac);
+    for (const d of this.devices.values()) {
+      if (d.site === site && (d.ipKey === macOrIp || d.addresses.has(macOrIp))) return d;
+    }
+    return undefined;
+  }
+
+  /**
+   * An IP seen in traffic from or to a MAC. Local IPs of MAC-less captures become devices;
+   * remote ones are endpoints, not devices.
+   */
+  bindTraffic(site: string, mac: number, ip: string | undefined, ev: Evidence, lastUs: number): Device | undefined {
+    if (mac >= 0) {
+      const d = this.byMacNumber(site, mac);
+      if (!d) return undefined;
+      d.seen(ev.tsUs, lastUs);
+      if (ip !== undefined && !isUnboundAddress(ip)) {
+        if (d.addAddress(ip, "traffic", ev, lastUs) && !d.router) this.checkRouter(d);
+      }
+      return d;
+    }
+    if (ip === undefined || !isPrivateIp(ip) || isUnboundAddress(ip)) return undefined;
+    const d = this.byIp(site, ip);
+    d.seen(ev.tsUs, lastUs);
+    return d;
+  }
+
+  /**
+   * A router either sends from many addresses, or sends from public IPv4 addresses while it
+   * also holds a private one: a LAN host does not have both on one interface.
+   */
+  private checkRouter(d: Device): void {
+    let v4 = 0;
+    let v6 = 0;
+    let privateV4 = false;
+    let publicV4 = false;
+    for (const a of d.addresses.values()) {
+      if (a.ip.includes(":")) {
+        if (a.origin === "traffic") v6++;
+        continue;
+      }
+      if (isPrivateIp(a.ip)) privateV4 = true;
+      else if (a.origin === "traffic") publicV4 = true;
+      if (a.origin === "traffic") v4++;
+    }
+    if (v4 >= ROUTER_MIN_IPV4 || v6 >= ROUTER_MIN_IPV6 || (privateV4 && publicV4)) d.router = true;
+  }
+
+  /** One fact about a device; address facts also bind the address. */
+  observe(d: Device, kind: ObservationKind, value: string, ev: Evidence): void {
+    d.addFact(kind, value, ev);
+    const origin = ADDRESS_KINDS[kind];
+    if (origin) d.addAddress(value, origin, ev);
+    if (kind === "ndp.router") d.router = true;
+  }
+
+  /** The device a MAC text names (observations that carry the MAC in their payload). */
+  byMacText(site: string, mac: string): Device | undefined {
+    const n = parseMac(mac);
+    return n === undefined ? undefined : this.byMacNumber(site, n);
+  }
+}
+
+/** Unspecified, broadcast and multicast addresses belong to no device. */
+export function isUnboundAddress(ip: string): boolean {
+  if (ip === "0.0.0.0" || ip === "255.255.255.255" || ip === "::") return true;
+  if (ip.includes(":")) return ip.toLowerCase().startsWith("ff");
+  const first = Number(ip.slice(0, ip.indexOf(".")));
+  return first >= 224;
+}
+
+/**
+ * The addresses that belong to a device itself. A router's traffic addresses are the
+ * endpoints behind it; only those confirmed by ARP, ND or DHCP are its own, plus its local
+ * addresses when it has at most two of them.
+ */
+export function ownAddresses(d: Device): string[] {
+  const all = [...d.addresses.values()];
+  if (!d.router) return all.map((a) => a.ip);
+  const confirmed = all.filter((a) => a.origin !== "traffic");
+  const local = all.filter((a) => a.origin === "traffic" && isPrivateIp(a.ip));
+  const own = local.length <= 2 ? [...confirmed, ...local] : confirmed;
+  return [...new Set(own.map((a) => a.ip))];
+}
+
+/** Remote addresses seen behind a router. */
+export function endpointsBehind(d: Device): string[] {
+  if (!d.router) return [];
+  const own = new Set(ownAddresses(d));
+  return [...d.addresses.keys()].filter((ip) => !own.has(ip));
+}

@@ -1,0 +1,98 @@
+import type { StoredDevice } from "../store/sqlite.js";
+
+/** ISO 8601 text of a record time in microseconds. */
+export function isoTime(us: number): string {
+  return new Date(Math.floor(us / 1000)).toISOString();
+}
+
+function values(d: StoredDevice, kind: string): string[] {
+  return d.facts.filter((f) => f.kind === kind).map((f) => f.value);
+}
+
+function first(d: StoredDevice, kind: string): string | undefined {
+  return values(d, kind)[0];
+}
+
+/** Names a device gives itself, from DHCP, mDNS, LLMNR, LLDP and CDP, without duplicates. */
+export function hostnames(d: StoredDevice): string[] {
+  const seen = new Map<string, string>();
+  const add = (n: string): void => {
+    const clean = n.replace(/\.$/, "").replace(/\.local$/i, "");
+    if (clean && !seen.has(clean.toLowerCase())) seen.set(clean.toLowerCase(), clean);
+  };
+  for (const k of ["dhcp.hostname", "dhcp.fqdn", "dhcpv6.fqdn", "mdns.hostname", "llmnr.hostname", "lldp.system_name", "cdp.device_id"]) {
+    for (const v of values(d, k)) add(v);
+  }
+  return [...seen.values()];
+}
+
+/** The JSON shape of a device in `cordon analyze --format json` and `cordon devices`. */
+export function deviceView(d: StoredDevice): Record<string, unknown> {
+  const v: Record<string, unknown> = {
+    site: d.site,
+    mac: d.mac,
+    ips: d.addresses.map((a) => a.ip),
+    oui_vendor: d.ouiVendor,
+    randomized_mac: d.localMac,
+    router: d.router,
+    hostnames: hostnames(d),
+    first_seen: isoTime(d.firstUs),
+    last_seen: isoTime(d.lastUs),
+    packets_out: d.packetsOut,
+    packets_in: d.packetsIn,
+    bytes_out: d.bytesOut,
+    bytes_in: d.bytesIn,
+  };
+  const dhcp = {
+    param_list: first(d, "dhcp.param_list"),
+    vendor_class: first(d, "dhcp.vendor_class"),
+    client_id: first(d, "dhcp.client_id"),
+    max_size: first(d, "dhcp.max_size"),
+    mud_url: first(d, "dhcp.mud_url"),
+  };
+  if (Object.values(dhcp).some((x) => x !== undefined)) v.dhcp = dhcp;
+  const lists: [string, string][] = [
+    ["dns_queries", "dns.query"], ["mdns_services", "mdns.service"], ["mdns_instances", "mdns.instance"],
+    ["ssdp_servers", "ssdp.server"], ["user_agents", "http.user_agent"], ["http_servers", "http.server"],
+    ["tls_sni", "tls.sni"], ["ja4", "tls.ja4"],
+  ];
+  for (const [name, kind] of lists) {
+    const xs = values(d, kind);
+    if (kind === "http.user_agent") xs.push(...values(d, "ssdp.user_agent"));
+    if (xs.length > 0) v[name] = xs;
+  }
+  const lldp = {
+    system_name: first(d, "lldp.system_name"),
+    system_description: first(d, "lldp.system_description"),
+    capabilities: first(d, "lldp.capabilities"),
+    management_address: first(d, "lldp.management_address"),
+    port_id: first(d, "lldp.port_id"),
+  };
+  if (Object.values(lldp).some((x) => x !== undefined)) v.lldp = lldp;
+  const cdp = {
+    device_id: first(d, "cdp.device_id"),
+    platform: first(d, "cdp.platform"),
+    software_version: first(d, "cdp.software_version"),
+    capabilities: first(d, "cdp.capabilities"),
+    management_address: first(d, "cdp.management_address"),
+    port_id: first(d, "cdp.port_id"),
+  };
+  if (Object.values(cdp).some((x) => x !== undefined)) v.cdp = cdp;
+  if (d.router) v.endpoints_behind = d.endpoints;
+  return v;
+}
+
+/** Every fact of a device with its evidence, for `cordon device`. */
+export function deviceDetail(d: StoredDevice): Record<string, unknown> {
+  return {
+    ...deviceView(d),
+    addresses: d.addresses.map((a) => ({
+      ip: a.ip, origin: a.origin, first_seen: isoTime(a.firstUs), last_seen: isoTime(a.lastUs),
+      evidence: { source: a.source, packet: a.packet },
+    })),
+    facts: d.facts.map((f) => ({
+      kind: f.kind, value: f.value, count: f.count, first_seen: isoTime(f.firstUs), last_seen: isoTime(f.lastUs),
+      evidence: { source: f.source, packet: f.packet, time: isoTime(f.firstUs) },
+    })),
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * A finished (or flushed) flow: who talked to whom. The source side is the initiator when
+ * `initiatorKnown`; otherwise the guess rests on port numbers. Bytes are IP-layer bytes.
+ */
+export interface FlowRecord {
+  site: string;
+  source: string;
+  vlan: number;
+  /** IP protocol number. */
+  proto: number;
+  srcMac?: string;
+  srcIp: string;
+  srcPort: number;
+  dstMac?: string;
+  dstIp: string;
+  dstPort: number;
+  initiatorKnown: boolean;
+  packetsSrcToDst: number;
+  bytesSrcToDst: number;
+  packetsDstToSrc: number;
+  bytesDstToSrc: number;
+  firstUs: number;
+  lastUs: number;
+  tcpFlagsSrc: number;
+  tcpFlagsDst: number;
+  appProtocol?: string;
+  endReason: string;
+}

@@ -1,0 +1,324 @@
+import { ipv4ToString, ipv6ToString, isGroupMac, isPrivateIp, macToString } from "./dissect/addr.js";
+import { dissectArp } from "./dissect/arp.js";
+import { dissectCdp, isCdpLlc } from "./dissect/cdp.js";
+import type { AppDissector, DissectContext } from "./dissect/context.js";
+import { PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, decodeFrame } from "./dissect/decode.js";
+import { ETHERTYPE } from "./dissect/ethernet.js";
+import { dissectNeighbourDiscovery } from "./dissect/icmpv6-nd.js";
+import { dissectLldp } from "./dissect/lldp.js";
+import { type Packet, newPacket } from "./dissect/packet.js";
+import { DissectorRegistry } from "./dissect/registry.js";
+import type { Flow } from "./flows/flow.js";
+import { DEFAULT_FLOW_OPTIONS, type FlowEndReason, FlowTable, type FlowTableOptions } from "./flows/table.js";
+import type { Device, Evidence } from "./inventory/device.js";
+import { Inventory } from "./inventory/inventory.js";
+import type { FlowRecord } from "./model/flow-record.js";
+import type { ObservationKind, Subject } from "./model/observation.js";
+import { ErrorCounts, type Frame } from "./sources/frame.js";
+
+export interface PipelineConfig {
+  flows?: Partial<FlowTableOptions>;
+  /** Payload-bearing packets of a flow that are dissected (protocols marked everyPacket: all). */
+  deepPackets?: number;
+  /** Finished flows are handed to the sink in batches of this size. */
+  flowBatch?: number;
+}
+
+export interface PipelineSink {
+  flows(batch: FlowRecord[]): void;
+}
+
+export interface PipelineStats {
+  packets: number;
+  /** Sum of captured frame lengths. */
+  bytes: number;
+  /** Flows finished and handed to the sink. */
+  flows: number;
+  ipv4Fragments: number;
+  ipv6Fragments: number;
+  errors: ErrorCounts;
+}
+
+export interface Pipeline {
+  readonly inventory: Inventory;
+  readonly stats: PipelineStats;
+  readonly flowTable: FlowTable;
+  /** Names the source (and its site) of the frames pushed next. */
+  beginSource(source: string, site: string): void;
+  push(frame: Frame): void;
+  /** Moves pipeline time forward (serve calls this while sources are idle). */
+  advance(nowUs: number): void;
+  /** Ends every live flow and hands all pending records to the sink. */
+  flush(): void;
+  /** Pipeline time: the newest record time seen. */
+  now(): number;
+}
+
+/**
+ * The one composition root of the packet path: decode, flows, deep dissection, inventory.
+ * `analyze`, `serve` and the tests all build it here.
+ */
+export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}): Pipeline {
+  const deepPackets = config.deepPackets ?? 8;
+  const flowBatch = config.flowBatch ?? 10_000;
+  const registry = new DissectorRegistry();
+  const inventory = new Inventory();
+  const errors = new ErrorCounts();
+  const stats: PipelineStats = { packets: 0, bytes: 0, flows: 0, ipv4Fragments: 0, ipv6Fragments: 0, errors };
+  const pkt: Packet = newPacket();
+  let source = "";
+  let site = "default";
+  let nowUs = 0;
+  let pending: FlowRecord[] = [];
+  /** Flow of the first fragment of each fragmented datagram, so later fragments count on it. */
+  const fragments = new Map<string, { flow: Flow; forward: boolean }>();
+
+  const flowOptions: FlowTableOptions = { ...DEFAULT_FLOW_OPTIONS, ...config.flows };
+  const table = new FlowTable(onFlowEnd, flowOptions);
+  const flowSite = new WeakMap<Flow, string>();
+  const flowSource = new WeakMap<Flow, string>();
+
+  function flowIp(f: Flow, side: "a" | "b"): string {
+    if (f.ipVersion === 4) return ipv4ToString(side === "a" ? f.aIp4 : f.bIp4);
+    return ipv6ToString(side === "a" ? f.aIp6! : f.bIp6!, 0);
+  }
+
+  function onFlowEnd(f: Flow, reason: FlowEndReason): void {
+    const fSite = flowSite.get(f) ?? site;
+    const aIp = flowIp(f, "a");
+    const bIp = flowIp(f, "b");
+    const ev: Evidence = { source: flowSource.get(f) ?? source, packet: 0, tsUs: f.firstUs };
+    const a = bindSide(fSite, f.aMac, aIp, ev, f.lastUs);
+    const b = bindSide(fSite, f.bMac, bIp, ev, f.lastUs);
+    if (a) {
+      a.packetsOut += f.packetsAB;
+      a.bytesOut += f.bytesAB;
+      a.packetsIn += f.packetsBA;
+      a.bytesIn += f.bytesBA;
+    }
+    if (b) {
+      b.packetsOut += f.packetsBA;
+      b.bytesOut += f.bytesBA;
+      b.packetsIn += f.packetsAB;
+      b.bytesIn += f.bytesAB;
+    }
+    pending.push({
+      site: fSite,
+      source: ev.source,
+      vlan: f.vlan,
+      proto: f.proto,
+      srcMac: f.aMac >= 0 ? macToString(f.aMac) : undefined,
+      srcIp: aIp,
+      srcPort: f.aPort,
+      dstMac: f.bMac >= 0 ? macToString(f.bMac) : undefined,
+      dstIp: bIp,
+      dstPort: f.bPort,
+      initiatorKnown: f.initiatorKnown,
+      packetsSrcToDst: f.packetsAB,
+      bytesSrcToDst: f.bytesAB,
+      packetsDstToSrc: f.packetsBA,
+      bytesDstToSrc: f.bytesBA,
+      firstUs: f.firstUs,
+      lastUs: f.lastUs,
+      tcpFlagsSrc: f.tcpFlagsAB,
+      tcpFlagsDst: f.tcpFlagsBA,
+      appProtocol: f.app?.name,
+      endReason: reason,
+    });
+    stats.flows++;
+    if (pending.length >= flowBatch) drain();
+  }
+
+  function bindSide(s: string, mac: number, ip: string, ev: Evidence, lastUs: number): Device | undefined {
+    if (mac >= 0 && isGroupMac(mac)) return undefined;
+    return inventory.bindTraffic(s, mac, ip, ev, lastUs);
+  }
+
+  function drain(): void {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    sink.flows(batch);
+  }
+
+  function subjectDevice(subject: Subject): Device | undefined {
+    if (typeof subject === "object") {
+      return inventory.byMacText(site, subject.mac);
+    }
+    const src = subject === "src";
+    const mac = src ? pkt.srcMac : pkt.dstMac;
+    let ip: string | undefined;
+    if (pkt.ipVersion === 4) ip = ipv4ToString(src ? pkt.src4 : pkt.dst4);
+    else if (pkt.ipVersion === 6) ip = ipv6ToString(pkt.buf, src ? pkt.src6Off : pkt.dst6Off);
+    if (mac >= 0) {
+      const d = inventory.byMacNumber(site, mac);
+      // A router relays remote hosts' packets: their facts are not the router's.
+      if (d && d.router && ip !== undefined && !isPrivateIp(ip) && (d.addresses.get(ip)?.origin ?? "traffic") === "traffic") {
+        return undefined;
+      }
+      return d;
+    }
+    if (ip !== undefined && isPrivateIp(ip)) return inventory.byIp(site, ip);
+    return undefined;
+  }
+
+  const ctx: DissectContext = {
+    pkt,
+    emit(kind: ObservationKind, subject: Subject, value: string): void {
+      if (value === "") return;
+      const d = subjectDevice(subject);
+      if (!d) return;
+      inventory.observe(d, kind, value, { source, packet: pkt.index, tsUs: pkt.tsUs });
+    },
+    error(kind: string, detail?: string): void {
+      errors.add(kind, detail);
+    },
+  };
+
+  function dissectPayload(f: Flow): void {
+    const tcp = pkt.proto === PROTO_TCP;
+    const b = pkt.buf;
+    const off = pkt.payloadOff;
+    const len = pkt.payloadLen;
+    if (f.app !== undefined) {
+      if (f.app.everyPacket || f.inspected < deepPackets) {
+        f.inspected++;
+        f.app.dissect(b, off, len, ctx);
+      }
+      return;
+    }
+    if (f.inspected >= deepPackets) return;
+    f.inspected++;
+    const byDst = registry.forPort(tcp, pkt.dstPort);
+    if (byDst && tryDissectors(f, byDst)) return;
+    const bySrc = registry.forPort(tcp, pkt.srcPort);
+    if (bySrc && bySrc !== byDst && tryDissectors(f, bySrc)) return;
+    const guessed = registry.guess(tcp, b, off, len);
+    if (guessed && guessed.dissect(b, off, len, ctx)) f.app = guessed;
+  }
+
+  function tryDissectors(f: Flow, list: readonly AppDissector[]): boolean {
+    for (const d of list) {
+      if (d.dissect(pkt.buf, pkt.payloadOff, pkt.payloadLen, ctx)) {
+        f.app = d;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  function nonIp(): void {
+    const b = pkt.buf;
+    const off = pkt.l3Off;
+    const len = pkt.frameOff + pkt.caplen - off;
+    // Non-IP frames (ARP, LLDP, CDP, STP...) count as traffic of their sender and receiver.
+    const src = inventory.byMacNumber(site, pkt.srcMac);
+    if (src) {
+      src.seen(pkt.tsUs, pkt.tsUs);
+      src.packetsOut++;
+      src.bytesOut += pkt.caplen;
+    }
+    const dst = inventory.byMacNumber(site, pkt.dstMac);
+    if (dst) {
+      dst.seen(pkt.tsUs, pkt.tsUs);
+      dst.packetsIn++;
+      dst.bytesIn += pkt.caplen;
+    }
+    switch (pkt.etherType) {
+      case ETHERTYPE.ARP:
+        dissectArp(b, off, len, ctx);
+        break;
+      case ETHERTYPE.LLDP:
+        dissectLldp(b, off, len, ctx);
+        break;
+      case ETHERTYPE.LLC:
+        if (isCdpLlc(b, off, len)) dissectCdp(b, off + 8, len - 8, ctx);
+        break;
+      default:
+        break;
+    }
+  }
+
+  function fragmentKey(): string {
+    if (pkt.ipVersion === 4) return `4:${pkt.src4}:${pkt.dst4}:${pkt.fragId}`;
+    return `6:${pkt.buf.toString("hex", pkt.src6Off, pkt.src6Off + 32)}:${pkt.fragId}`;
+  }
+
+  function push(frame: Frame): void {
+    stats.packets++;
+    stats.bytes += frame.caplen;
+    if (frame.tsUs > nowUs) nowUs = frame.tsUs;
+    if (frame.caplen < frame.wireLen) errors.add("frame.snaplen-cut");
+    const err = decodeFrame(frame, pkt);
+    if (err !== undefined) errors.add(err, `frame ${frame.index} of ${source}`);
+    if (pkt.ipVersion === 0) {
+      if (err === undefined) nonIp();
+      table.advance(nowUs);
+      return;
+    }
+    if (pkt.fragment) {
+      if (pkt.ipVersion === 4) stats.ipv4Fragments++;
+      else stats.ipv6Fragments++;
+      if (pkt.laterFragment) {
+        const first = fragments.get(fragmentKey());
+        if (first && first.flow.live) {
+          const f = first.flow;
+          if (first.forward) {
+            f.packetsAB++;
+            f.bytesAB += pkt.ipLen;
+          } else {
+            f.packetsBA++;
+            f.bytesBA += pkt.ipLen;
+          }
+          if (pkt.tsUs > f.lastUs) f.lastUs = pkt.tsUs;
+        }
+        table.advance(nowUs);
+        return;
+      }
+    }
+    if (err !== undefined) {
+      table.advance(nowUs);
+      return;
+    }
+    const created = table.created;
+    const f = table.update(pkt, nowUs, pkt.ipLen);
+    if (table.created !== created) {
+      flowSite.set(f, site);
+      flowSource.set(f, source);
+      const ev: Evidence = { source, packet: pkt.index, tsUs: pkt.tsUs };
+      bindSide(site, f.aMac, flowIp(f, "a"), ev, pkt.tsUs);
+      bindSide(site, f.bMac, flowIp(f, "b"), ev, pkt.tsUs);
+    }
+    if (pkt.fragment) {
+      if (fragments.size > 4096) fragments.clear();
+      fragments.set(fragmentKey(), { flow: f, forward: table.forward });
+    }
+    if (pkt.payloadLen > 0 && (pkt.proto === PROTO_TCP || pkt.proto === PROTO_UDP)) {
+      dissectPayload(f);
+    } else if (pkt.proto === PROTO_ICMPV6 && pkt.payloadLen >= 0) {
+      dissectNeighbourDiscovery(pkt.buf, pkt.l4Off, pkt.payloadOff + pkt.payloadLen - pkt.l4Off, ctx);
+    }
+    table.advance(nowUs);
+  }
+
+  return {
+    inventory,
+    stats,
+    flowTable: table,
+    beginSource(s: string, siteName: string): void {
+      source = s;
+      site = siteName;
+    },
+    push,
+    advance(t: number): void {
+      if (t > nowUs) nowUs = t;
+      table.advance(nowUs);
+      drain();
+    },
+    flush(): void {
+      table.flush();
+      drain();
+    },
+    now: () => nowUs,
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Versioned schema. Each entry moves the database from version i to i + 1 (PRAGMA
+ * user_version); entries are never edited once released, only appended.
+ * Times are integer microseconds since the epoch, record time.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    site TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    format TEXT,
+    first_us INTEGER,
+    last_us INTEGER,
+    packets INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    flows INTEGER NOT NULL DEFAULT 0,
+    errors TEXT NOT NULL DEFAULT '{}',
+    fatal TEXT
+  );
+  CREATE TABLE devices (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    key TEXT NOT NULL,
+    mac TEXT,
+    oui_vendor TEXT,
+    local_mac INTEGER NOT NULL DEFAULT 0,
+    router INTEGER NOT NULL DEFAULT 0,
+    first_us INTEGER NOT NULL,
+    last_us INTEGER NOT NULL,
+    packets_out INTEGER NOT NULL DEFAULT 0,
+    packets_in INTEGER NOT NULL DEFAULT 0,
+    bytes_out INTEGER NOT NULL DEFAULT 0,
+    bytes_in INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (site, key)
+  );
+  CREATE TABLE device_addresses (
+    device_id INTEGER NOT NULL REFERENCES devices(id),
+    ip TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    first_us INTEGER NOT NULL,
+    last_us INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    packet INTEGER NOT NULL,
+    PRIMARY KEY (device_id, ip)
+  );
+  CREATE INDEX device_addresses_ip ON device_addresses (ip);
+  CREATE TABLE facts (
+    device_id INTEGER NOT NULL REFERENCES devices(id),
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    first_us INTEGER NOT NULL,
+    last_us INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    packet INTEGER NOT NULL,
+    PRIMARY KEY (device_id, kind, value)
+  );
+  CREATE TABLE endpoints (
+    site TEXT NOT NULL,
+    ip TEXT NOT NULL,
+    via_device_id INTEGER NOT NULL REFERENCES devices(id),
+    first_us INTEGER NOT NULL,
+    last_us INTEGER NOT NULL,
+    PRIMARY KEY (site, ip, via_device_id)
+  );
+  CREATE TABLE flows (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    source TEXT NOT NULL,
+    vlan INTEGER NOT NULL,
+    proto INTEGER NOT NULL,
+    src_mac TEXT,
+    src_ip TEXT NOT NULL,
+    src_port INTEGER NOT NULL,
+    dst_mac TEXT,
+    dst_ip TEXT NOT NULL,
+    dst_port INTEGER NOT NULL,
+    initiator_known INTEGER NOT NULL,
+    packets_src INTEGER NOT NULL,
+    bytes_src INTEGER NOT NULL,
+    packets_dst INTEGER NOT NULL,
+    bytes_dst INTEGER NOT NULL,
+    first_us INTEGER NOT NULL,
+    last_us INTEGER NOT NULL,
+    tcp_flags_src INTEGER NOT NULL,
+    tcp_flags_dst INTEGER NOT NULL,
+    app_protocol TEXT,
+    end_reason TEXT NOT NULL
+  );
+  CREATE INDEX flows_src ON flows (site, src_ip);
+  CREATE INDEX flows_dst ON flows (site, dst_ip);
+  `,
+];

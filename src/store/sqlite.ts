@@ -1,0 +1,285 @@
+import Database from "better-sqlite3";
+import type { Device } from "../inventory/device.js";
+import { endpointsBehind, ownAddresses, type Inventory } from "../inventory/inventory.js";
+import type { FlowRecord } from "../model/flow-record.js";
+import { MIGRATIONS } from "./migrations.js";
+
+export interface StoredAddress {
+  ip: string;
+  origin: string;
+  firstUs: number;
+  lastUs: number;
+  source: string;
+  packet: number;
+}
+
+export interface StoredFact {
+  kind: string;
+  value: string;
+  firstUs: number;
+  lastUs: number;
+  count: number;
+  source: string;
+  packet: number;
+}
+
+export interface StoredDevice {
+  id: number;
+  site: string;
+  key: string;
+  mac: string | null;
+  ouiVendor: string | null;
+  localMac: boolean;
+  router: boolean;
+  firstUs: number;
+  lastUs: number;
+  packetsOut: number;
+  packetsIn: number;
+  bytesOut: number;
+  bytesIn: number;
+  addresses: StoredAddress[];
+  facts: StoredFact[];
+  /** Remote endpoints seen behind a router. */
+  endpoints: number;
+}
+
+export interface SourceSummary {
+  name: string;
+  site: string;
+  kind: string;
+  format?: string;
+  firstUs?: number;
+  lastUs?: number;
+  packets: number;
+  bytes: number;
+  flows: number;
+  errors: Record<string, number>;
+  fatal?: string;
+}
+
+interface DeviceRow {
+  id: number; site: string; key: string; mac: string | null; oui_vendor: string | null;
+  local_mac: number; router: number; first_us: number; last_us: number;
+  packets_out: number; packets_in: number; bytes_out: number; bytes_in: number;
+}
+
+interface FlowRow {
+  id: number; site: string; source: string; vlan: number; proto: number;
+  src_mac: string | null; src_ip: string; src_port: number; dst_mac: string | null; dst_ip: string; dst_port: number;
+  initiator_known: number; packets_src: number; bytes_src: number; packets_dst: number; bytes_dst: number;
+  first_us: number; last_us: number; tcp_flags_src: number; tcp_flags_dst: number;
+  app_protocol: string | null; end_reason: string;
+}
+
+export type StoredFlow = FlowRecord & { id: number };
+
+/** The only module that speaks SQL: SQLite through better-sqlite3, WAL, versioned schema. */
+export class Store {
+  readonly db: Database.Database;
+
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma("user_version", { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(`database schema version ${version} is newer than this Cordon (${MIGRATIONS.length})`);
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  schemaVersion(): number {
+    return this.db.pragma("user_version", { simple: true }) as number;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  saveSource(s: SourceSummary): void {
+    this.db.prepare(`INSERT INTO sources (name, site, kind, format, first_us, last_us, packets, bytes, flows, errors, fatal)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      s.name, s.site, s.kind, s.format ?? null, s.firstUs ?? null, s.lastUs ?? null,
+      s.packets, s.bytes, s.flows, JSON.stringify(s.errors), s.fatal ?? null,
+    );
+  }
+
+  private insertFlow?: Database.Statement;
+
+  /** Writes finished flows in one transaction. */
+  saveFlows(batch: readonly FlowRecord[]): void {
+    const stmt = this.insertFlow ??= this.db.prepare(`INSERT INTO flows (site, source, vlan, proto, src_mac, src_ip, src_port,
+      dst_mac, dst_ip, dst_port, initiator_known, packets_src, bytes_src, packets_dst, bytes_dst, first_us, last_us,
+      tcp_flags_src, tcp_flags_dst, app_protocol, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const f of batch) {
+        stmt.run(f.site, f.source, f.vlan, f.proto, f.srcMac ?? null, f.srcIp, f.srcPort, f.dstMac ?? null, f.dstIp,
+          f.dstPort, f.initiatorKnown ? 1 : 0, f.packetsSrcToDst, f.bytesSrcToDst, f.packetsDstToSrc, f.bytesDstToSrc,
+          f.firstUs, f.lastUs, f.tcpFlagsSrc, f.tcpFlagsDst, f.appProtocol ?? null, f.endReason);
+      }
+    })();
+  }
+
+  /**
+   * Merges the devices changed since the last save into the stored inventory, in one
+   * transaction: counters add, first/last seen widen, facts and addresses upsert.
+   */
+  saveInventory(inv: Inventory): number {
+    const upsertDevice = this.db.prepare(`INSERT INTO devices (site, key, mac, oui_vendor, local_mac, router, first_us,
+        last_us, packets_out, packets_in, bytes_out, bytes_in)
+      VALUES (@site, @key, @mac, @oui, @local, @router, @first, @last, @po, @pi, @bo, @bi)
+      ON CONFLICT (site, key) DO UPDATE SET
+        router = max(router, excluded.router),
+        first_us = min(first_us, excluded.first_us),
+        last_us = max(last_us, excluded.last_us),
+        packets_out = packets_out + excluded.packets_out,
+        packets_in = packets_in + excluded.packets_in,
+        bytes_out = bytes_out + excluded.bytes_out,
+        bytes_in = bytes_in + excluded.bytes_in
+      RETURNING id`);
+    const upsertAddress = this.db.prepare(`INSERT INTO device_addresses (device_id, ip, origin, first_us, last_us, source, packet)
+      VALUES (?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (device_id, ip) DO UPDATE SET
+        first_us = min(first_us, excluded.first_us),
+        last_us = max(last_us, excluded.last_us),
+        origin = CASE WHEN origin = 'traffic' THEN excluded.origin ELSE origin END`);
+    const dropTrafficAddresses = this.db.prepare(`DELETE FROM device_addresses WHERE device_id = ? AND origin = 'traffic'`);
+    const upsertEndpoint = this.db.prepare(`INSERT INTO endpoints (site, ip, via_device_id, first_us, last_us)
+      VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (site, ip, via_device_id) DO UPDATE SET
+        first_us = min(first_us, excluded.first_us), last_us = max(last_us, excluded.last_us)`);
+    const upsertFact = this.db.prepare(`INSERT INTO facts (device_id, kind, value, first_us, last_us, count, source, packet)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (device_id, kind, value) DO UPDATE SET
+        first_us = min(first_us, excluded.first_us),
+        last_us = max(last_us, excluded.last_us),
+        count = count + excluded.count`);
+    let written = 0;
+    this.db.transaction(() => {
+      for (const d of inv.devices.values()) {
+        if (!d.dirty) continue;
+        const row = upsertDevice.get(deviceParams(d)) as { id: number };
+        const id = row.id;
+        d.saved.packetsOut = d.packetsOut;
+        d.saved.packetsIn = d.packetsIn;
+        d.saved.bytesOut = d.bytesOut;
+        d.saved.bytesIn = d.bytesIn;
+        const own = new Set(ownAddresses(d));
+        if (d.router) dropTrafficAddresses.run(id);
+        for (const a of d.addresses.values()) {
+          if (own.has(a.ip)) {
+            upsertAddress.run(id, a.ip, a.origin, a.firstUs, a.lastUs, a.evidence.source, a.evidence.packet);
+          }
+        }
+        for (const ip of endpointsBehind(d)) {
+          const a = d.addresses.get(ip)!;
+          upsertEndpoint.run(d.site, ip, id, a.firstUs, a.lastUs);
+        }
+        for (const [kind, values] of d.facts) {
+          for (const f of values.values()) {
+            const delta = f.count - f.savedCount;
+            if (delta === 0) continue;
+            upsertFact.run(id, kind, f.value, f.firstUs, f.lastUs, delta, f.evidence.source, f.evidence.packet);
+            f.savedCount = f.count;
+          }
+        }
+        d.dirty = false;
+        written++;
+      }
+    })();
+    return written;
+  }
+
+  devices(site?: string): StoredDevice[] {
+    const rows = (site === undefined
+      ? this.db.prepare(`SELECT * FROM devices ORDER BY site, key`).all()
+      : this.db.prepare(`SELECT * FROM devices WHERE site = ? ORDER BY key`).all(site)) as DeviceRow[];
+    const addrs = this.db.prepare(`SELECT * FROM device_addresses WHERE device_id = ? ORDER BY first_us, ip`);
+    const facts = this.db.prepare(`SELECT * FROM facts WHERE device_id = ? ORDER BY kind, first_us, value`);
+    const endpoints = this.db.prepare(`SELECT count(*) AS n FROM endpoints WHERE via_device_id = ?`);
+    return rows.map((r) => ({
+      id: r.id,
+      site: r.site,
+      key: r.key,
+      mac: r.mac,
+      ouiVendor: r.oui_vendor,
+      localMac: r.local_mac === 1,
+      router: r.router === 1,
+      firstUs: r.first_us,
+      lastUs: r.last_us,
+      packetsOut: r.packets_out,
+      packetsIn: r.packets_in,
+      bytesOut: r.bytes_out,
+      bytesIn: r.bytes_in,
+      addresses: (addrs.all(r.id) as { ip: string; origin: string; first_us: number; last_us: number; source: string; packet: number }[])
+        .map((a) => ({ ip: a.ip, origin: a.origin, firstUs: a.first_us, lastUs: a.last_us, source: a.source, packet: a.packet })),
+      facts: (facts.all(r.id) as { kind: string; value: string; first_us: number; last_us: number; count: number; source: string; packet: number }[])
+        .map((f) => ({ kind: f.kind, value: f.value, firstUs: f.first_us, lastUs: f.last_us, count: f.count, source: f.source, packet: f.packet })),
+      endpoints: (endpoints.get(r.id) as { n: number }).n,
+    }));
+  }
+
+  /** Devices whose MAC or one of whose addresses is `macOrIp`. */
+  findDevices(macOrIp: string): StoredDevice[] {
+    const needle = macOrIp.toLowerCase();
+    const ids = new Set((this.db.prepare(`SELECT id FROM devices WHERE mac = ? OR key = ?
+      UNION SELECT device_id AS id FROM device_addresses WHERE ip = ?`).all(needle, `ip:${needle}`, needle) as { id: number }[])
+      .map((r) => r.id));
+    return this.devices().filter((d) => ids.has(d.id));
+  }
+
+  flows(limit = Number.MAX_SAFE_INTEGER): StoredFlow[] {
+    const rows = this.db.prepare(`SELECT * FROM flows ORDER BY first_us, id LIMIT ?`).all(limit) as FlowRow[];
+    return rows.map((r) => ({
+      id: r.id, site: r.site, source: r.source, vlan: r.vlan, proto: r.proto,
+      srcMac: r.src_mac ?? undefined, srcIp: r.src_ip, srcPort: r.src_port,
+      dstMac: r.dst_mac ?? undefined, dstIp: r.dst_ip, dstPort: r.dst_port,
+      initiatorKnown: r.initiator_known === 1,
+      packetsSrcToDst: r.packets_src, bytesSrcToDst: r.bytes_src, packetsDstToSrc: r.packets_dst, bytesDstToSrc: r.bytes_dst,
+      firstUs: r.first_us, lastUs: r.last_us, tcpFlagsSrc: r.tcp_flags_src, tcpFlagsDst: r.tcp_flags_dst,
+      appProtocol: r.app_protocol ?? undefined, endReason: r.end_reason,
+    }));
+  }
+
+  flowCount(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM flows`).get() as { n: number }).n;
+  }
+
+  sources(): SourceSummary[] {
+    return (this.db.prepare(`SELECT * FROM sources ORDER BY id`).all() as {
+      name: string; site: string; kind: string; format: string | null; first_us: number | null; last_us: number | null;
+      packets: number; bytes: number; flows: number; errors: string; fatal: string | null;
+    }[]).map((r) => ({
+      name: r.name, site: r.site, kind: r.kind, format: r.format ?? undefined, firstUs: r.first_us ?? undefined,
+      lastUs: r.last_us ?? undefined, packets: r.packets, bytes: r.bytes, flows: r.flows,
+      errors: JSON.parse(r.errors) as Record<string, number>, fatal: r.fatal ?? undefined,
+    }));
+  }
+}
+
+function deviceParams(d: Device): Record<string, unknown> {
+  return {
+    site: d.site,
+    key: d.mac ?? `ip:${d.ipKey}`,
+    mac: d.mac ?? null,
+    oui: d.ouiVendor ?? null,
+    local: d.localMac ? 1 : 0,
+    router: d.router ? 1 : 0,
+    first: Number.isFinite(d.firstUs) ? d.firstUs : d.lastUs,
+    last: d.lastUs,
+    po: d.packetsOut - d.saved.packetsOut,
+    pi: d.packetsIn - d.saved.packetsIn,
+    bo: d.bytesOut - d.saved.bytesOut,
+    bi: d.bytesIn - d.saved.bytesIn,
+  };
+}

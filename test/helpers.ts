@@ -1,0 +1,55 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Repository root (tests run from dist/test). */
+export const ROOT = resolve(here, "..", "..");
+export const CORPUS = resolve(ROOT, "..", "shared", "corpus");
+export const HAVE_CORPUS = existsSync(join(CORPUS, "CAPTURES.tsv"));
+export const NO_CORPUS = HAVE_CORPUS ? false : `corpus absent: ${CORPUS} not found (tests on real data skipped)`;
+export const CLI = join(ROOT, "dist", "src", "cli", "main.js");
+
+export function corpus(rel: string): string {
+  return join(CORPUS, rel);
+}
+
+export function haveTool(name: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${name}`], { encoding: "utf8" }).status === 0;
+}
+
+export const NO_TSHARK = haveTool("tshark") ? false : "tshark not installed (run .ci/run, which installs it)";
+
+export function tmpDir(prefix = "cordon-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface CaptureRow {
+  path: string;
+  bytes: number;
+  packets: number;
+  linktype: string;
+  protocols: string[];
+}
+
+export function captureRows(): CaptureRow[] {
+  const lines = readFileSync(join(CORPUS, "CAPTURES.tsv"), "utf8").trim().split("\n").slice(1);
+  return lines.map((l) => {
+    const c = l.split("\t");
+    return { path: c[0], bytes: Number(c[1]), packets: Number(c[2]), linktype: c[4], protocols: (c[6] ?? "").split(",").filter(Boolean) };
+  });
+}
+
+/** tshark -T fields over a capture; one array of field values per frame that has any. */
+export function tsharkFields(file: string, filter: string, fields: string[]): string[][] {
+  const out = execFileSync("tshark", ["-r", file, "-Y", filter, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,",
+    ...fields.flatMap((f) => ["-e", f])], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "ignore"] });
+  return out.split("\n").filter((l) => l.length > 0).map((l) => l.split("\t"));
+}
+
+export function runCli(args: string[], input?: Buffer): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
