@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { analyzeCaptures } from "../src/cli/analyze.js";
+import { ethernet, ipv4, arp, tcp, SYN, ACK, udp } from "../src/lab/craft.js";
+import { writePcap, type WrittenFrame } from "../src/lab/capture-writer.js";
+import { Store } from "../src/store/sqlite.js";
+import { deviceView } from "../src/inventory/view.js";
+import { HAVE_CORPUS, NO_CORPUS, corpus, tmpDir } from "./helpers.js";
+import { writeFileSync } from "node:fs";
+
+function capture(frames: WrittenFrame[]): string {
+  const file = join(tmpDir(), "c.pcap");
+  writeFileSync(file, writePcap(frames));
+  return file;
+}
+
+async function analyze(files: string[], site = "default", db = join(tmpDir(), "t.db")): Promise<Store> {
+  const store = new Store(db);
+  await analyzeCaptures(store, files, site);
+  return store;
+}
+
+const GW = "00:1c:7f:53:d0:28";
+const HOST = "f4:b8:5e:ff:2b:1b";
+
+/** A host behind a gateway talking to several internet servers. */
+function routedTraffic(t0: number, servers = 6): WrittenFrame[] {
+  const frames: WrittenFrame[] = [
+    { tsUs: t0, data: ethernet("ff:ff:ff:ff:ff:ff", HOST, 0x0806, arp(1, HOST, "192.168.1.20", "00:00:00:00:00:00", "192.168.1.1")) },
+    { tsUs: t0 + 1, data: ethernet(HOST, GW, 0x0806, arp(2, GW, "192.168.1.1", HOST, "192.168.1.20")) },
+  ];
+  for (let i = 0; i < servers; i++) {
+    const server = `34.200.${i}.10`;
+    frames.push({ tsUs: t0 + 10 + i * 10, data: ethernet(GW, HOST, 0x0800, ipv4({ src: "192.168.1.20", dst: server, proto: 6 }, tcp(40000 + i, 443, SYN, 1))) });
+    frames.push({ tsUs: t0 + 15 + i * 10, data: ethernet(HOST, GW, 0x0800, ipv4({ src: server, dst: "192.168.1.20", proto: 6 }, tcp(443, 40000 + i, SYN | ACK, 9))) });
+  }
+  return frames;
+}
+
+describe("inventory", () => {
+  it("treats a MAC fronting remote addresses as a router whose own address is the ARP-confirmed one", async () => {
+    const store = await analyze([capture(routedTraffic(1_700_000_000_000_000))]);
+    const devices = store.devices().map(deviceView);
+    const gw = devices.find((d) => d.mac === GW)!;
+    const host = devices.find((d) => d.mac === HOST)!;
+    assert.equal(gw.router, true);
+    assert.deepEqual(gw.ips, ["192.168.1.1"]);
+    assert.equal(gw.endpoints_behind, 6);
+    assert.equal(host.router, false);
+    assert.deepEqual(host.ips, ["192.168.1.20"]);
+    assert.equal(host.oui_vendor, "Texas Instruments");
+    assert.equal(devices.length, 2, "remote servers are endpoints, not devices");
+    store.close();
+  });
+
+  it("keeps devices of two sites apart even with the same addresses, and merges a second capture", async () => {
+    const db = join(tmpDir(), "m.db");
+    const a = capture(routedTraffic(1_700_000_000_000_000, 1));
+    const b = capture(routedTraffic(1_700_000_100_000_000, 1));
+    (await analyze([a], "north", db)).close();
+    (await analyze([a], "south", db)).close();
+    const store = await analyze([b], "north", db);
+    const devices = store.devices();
+    assert.equal(devices.filter((d) => d.site === "north").length, 2);
+    assert.equal(devices.filter((d) => d.site === "south").length, 2);
+    const host = devices.find((d) => d.site === "north" && d.mac === HOST)!;
+    assert.equal(host.firstUs, 1_700_000_000_000_000);
+    assert.equal(host.lastUs, 1_700_000_100_000_015);
+    assert.equal(host.packetsOut, 2 + 2, "ARP request and SYN from each capture");
+    store.close();
+  });
+
+  it("marks locally administered MACs and still records devices seen only as destinations", async () => {
+    const rnd = "da:a1:19:00:00:01";
+    const store = await analyze([capture([
+      { tsUs: 1e15, data: ethernet(rnd, HOST, 0x0800, ipv4({ src: "10.1.1.1", dst: "10.1.1.2", proto: 17 }, udp(5000, 6000, Buffer.from("x")))) },
+    ])]);
+    const d = store.devices().map(deviceView).find((x) => x.mac === rnd)!;
+    assert.equal(d.randomized_mac, true);
+    assert.equal(d.oui_vendor, null);
+    assert.deepEqual(d.ips, ["10.1.1.2"]);
+    assert.equal(d.packets_in, 1);
+    store.close();
+  });
+
+  it("keeps evidence (source, packet, time) for every fact", async () => {
+    const file = capture(routedTraffic(1_700_000_000_000_000, 1));
+    const store = await analyze([file]);
+    const gw = store.devices().find((d) => d.mac === GW)!;
+    const claim = gw.facts.find((f) => f.kind === "arp.claim")!;
+    assert.deepEqual({ v: claim.value, s: claim.source, p: claim.packet, t: claim.firstUs }, { v: "192.168.1.1", s: file, p: 2, t: 1_700_000_000_000_001 });
+    store.close();
+  });
+});
+
+interface Labels { captures: Record<string, Record<string, { vendor: string; category: string }>> }
+
+describe("labelled corpus captures", { skip: NO_CORPUS }, () => {
+  it("holds each labelled MAC with the IEEE organisation of its OUI", async () => {
+    if (!HAVE_CORPUS) return;
+    const labels = JSON.parse(readFileSync(corpus("labels.json"), "utf8")) as Labels;
+    const oui = JSON.parse(readFileSync(corpus("npm-oui-data/index.json"), "utf8")) as Record<string, string>;
+    for (const [rel, macs] of Object.entries(labels.captures)) {
+      const store = await analyze([corpus(rel)]);
+      const devices = new Map(store.devices().map((d) => [d.mac, d]));
+      for (const mac of Object.keys(macs)) {
+        const d = devices.get(mac);
+        assert.ok(d, `${rel}: ${mac} is in the inventory`);
+        const expected = oui[mac.replace(/:/g, "").slice(0, 6).toUpperCase()]?.split("\n")[0] ?? null;
+        assert.equal(d.ouiVendor, expected, `${rel}: ${mac}`);
+      }
+      store.close();
+    }
+  });
+});
