@@ -280,6 +280,8 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       table.advance(nowUs);
       return;
     }
+    // Expire idle flows before this packet can refresh one of them.
+    table.advance(nowUs);
     const created = table.created;
     const f = table.update(pkt, nowUs, pkt.ipLen);
     if (table.created !== created) {
@@ -298,7 +300,6 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     } else if (pkt.proto === PROTO_ICMPV6 && pkt.payloadLen >= 0) {
       dissectNeighbourDiscovery(pkt.buf, pkt.l4Off, pkt.payloadOff + pkt.payloadLen - pkt.l4Off, ctx);
     }
-    table.advance(nowUs);
   }
 
   return {

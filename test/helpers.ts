@@ -49,7 +49,9 @@ export function tsharkFields(file: string, filter: string, fields: string[]): st
   return out.split("\n").filter((l) => l.length > 0).map((l) => l.split("\t"));
 }
 
-export function runCli(args: string[], input?: Buffer): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+export function runCli(args: string[], input?: Buffer, env: Record<string, string> = {}): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    input, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, cwd: tmpDir(), env: { ...process.env, ...env },
+  });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -90,11 +90,13 @@ export class FlowTable {
     }
     const flags = p.tcpFlags;
     if (found !== undefined) {
-      const restart = nowUs - found.firstUs > this.opts.activeTimeoutUs
-        || (p.proto === 6 && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (found.reset || (found.finAB && found.finBA)));
-      if (restart) {
+      let reason: FlowEndReason | undefined;
+      if (nowUs - found.lastUs > this.opts.idleTimeoutUs) reason = "idle";
+      else if (nowUs - found.firstUs > this.opts.activeTimeoutUs) reason = "active";
+      else if (p.proto === 6 && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (found.reset || (found.finAB && found.finBA))) reason = "closed";
+      if (reason !== undefined) {
         this.remove(found);
-        this.onEnd(found, nowUs - found.firstUs > this.opts.activeTimeoutUs ? "active" : "closed");
+        this.onEnd(found, reason);
         found = undefined;
       }
     }

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { macToString, parseMac } from "../dissect/addr.js";
 import type { Device } from "../inventory/device.js";
 import { endpointsBehind, ownAddresses, type Inventory } from "../inventory/inventory.js";
 import type { FlowRecord } from "../model/flow-record.js";
@@ -231,7 +232,8 @@ export class Store {
 
   /** Devices whose MAC or one of whose addresses is `macOrIp`. */
   findDevices(macOrIp: string): StoredDevice[] {
-    const needle = macOrIp.toLowerCase();
+    const mac = parseMac(macOrIp);
+    const needle = mac !== undefined ? macToString(mac) : macOrIp.toLowerCase();
     const ids = new Set((this.db.prepare(`SELECT id FROM devices WHERE mac = ? OR key = ?
       UNION SELECT device_id AS id FROM device_addresses WHERE ip = ?`).all(needle, `ip:${needle}`, needle) as { id: number }[])
       .map((r) => r.id));

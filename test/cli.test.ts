@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { demoCapture } from "../src/lab/demo.js";
+import { tlsClientHello } from "../src/lab/craft.js";
+import { runCli, tmpDir } from "./helpers.js";
+
+interface AnalyzeJson {
+  stats: { packets: number; bytes: number; flows: number; errors: Record<string, number> };
+  devices: Record<string, unknown>[];
+}
+
+describe("cordon CLI", () => {
+  const dir = tmpDir();
+  const demo = join(dir, "demo.pcap");
+  writeFileSync(demo, demoCapture());
+
+  it("analyze --format json prints stats and devices with lower-case MACs", () => {
+    const db = join(dir, "a.db");
+    const r = runCli(["analyze", "--db", db, "--format", "json", demo]);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as AnalyzeJson;
+    assert.equal(j.stats.packets, 16);
+    assert.equal(j.stats.bytes, readFileSync(demo).length - 24 - 16 * 16);
+    assert.equal(j.stats.flows, 6);
+    assert.deepEqual(j.stats.errors, {});
+    const camera = j.devices.find((d) => d.mac === "00:40:8c:a1:b2:c3")!;
+    assert.deepEqual(camera.ips, ["192.168.10.21"]);
+    assert.equal(camera.oui_vendor, "Axis Communications AB");
+    assert.deepEqual(camera.hostnames, ["AXIS-00408CA1B2C3"]);
+    assert.deepEqual(camera.tls_sni, ["dispatcher.axis.com"]);
+    assert.deepEqual(camera.dns_queries, ["dispatcher.axis.com"]);
+    assert.equal((camera.dhcp as Record<string, string>).param_list, "1,3,6,15,28,42");
+    for (const d of j.devices) {
+      assert.match(String(d.mac), /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+      for (const k of ["site", "ips", "oui_vendor", "hostnames", "first_seen", "last_seen"]) assert.ok(k in d, `device has ${k}`);
+    }
+  });
+
+  it("reads standard input", () => {
+    const r = runCli(["analyze", "--db", join(dir, "stdin.db"), "--format", "json", "-"], readFileSync(demo));
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as AnalyzeJson).stats.packets, 16);
+  });
+
+  it("device shows every fact with its evidence, found by MAC or IP", () => {
+    const db = join(dir, "d.db");
+    assert.equal(runCli(["analyze", "--db", db, demo]).status, 0);
+    const byIp = runCli(["device", "--db", db, "--format", "json", "192.168.10.40"]);
+    assert.equal(byIp.status, 0, byIp.stderr);
+    const [printer] = JSON.parse(byIp.stdout) as { mac: string; facts: { kind: string; value: string; evidence: { source: string; packet: number; time: string } }[] }[];
+    assert.equal(printer.mac, "3c:2a:f4:55:66:77");
+    const svc = printer.facts.find((f) => f.kind === "mdns.service")!;
+    assert.equal(svc.value, "_ipp._tcp.local");
+    assert.deepEqual(svc.evidence, { source: demo, packet: 13, time: svc.evidence.time } as typeof svc.evidence);
+    const text = runCli(["device", "--db", db, "00-40-8C-A1-B2-C3"]);
+    assert.equal(text.status, 0);
+    assert.match(text.stdout, /dhcp\.vendor_class = AXIS,Network Camera,M3045-V,10\.12\.182/);
+    assert.equal(runCli(["device", "--db", db, "10.9.9.9"]).status, 1);
+  });
+
+  it("flows --format json prints one object per flow", () => {
+    const db = join(dir, "f.db");
+    assert.equal(runCli(["analyze", "--db", db, demo]).status, 0);
+    const r = runCli(["flows", "--db", db, "--format", "json"]);
+    const flows = JSON.parse(r.stdout) as Record<string, unknown>[];
+    assert.equal(flows.length, 6);
+    const tls = flows.find((f) => f.app_protocol === "tls")!;
+    assert.deepEqual(
+      [tls.src_ip, tls.src_port, tls.dst_ip, tls.dst_port, tls.proto, tls.initiator, tls.packets_src_to_dst, tls.packets_dst_to_src],
+      ["192.168.10.21", 51000, "52.18.7.44", 443, "tcp", "src", 3, 2],
+    );
+    assert.equal(tls.bytes_src_to_dst, 40 + 40 + 40 + tlsClientHello("dispatcher.axis.com").length, "IP-layer bytes");
+    const dns = flows.find((f) => f.app_protocol === "dns")!;
+    assert.equal(dns.bytes_src_to_dst, 20 + 8 + 12 + 21 + 4);
+  });
+
+  it("exits non-zero with one line naming the file when nothing could be read", () => {
+    const junk = join(dir, "junk.pcap");
+    writeFileSync(junk, "this is not a capture");
+    const r = runCli(["analyze", "--db", join(dir, "j.db"), junk]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr.trim().split("\n").length, 1);
+    assert.match(r.stderr, /junk\.pcap: not a pcap or pcapng capture/);
+    const missing = runCli(["analyze", "--db", join(dir, "j.db"), join(dir, "nope.pcap")]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /nope\.pcap: no such file/);
+  });
+
+  it("goes on past an unreadable file when another one reads", () => {
+    const junk = join(dir, "junk2.pcap");
+    writeFileSync(junk, "garbage");
+    const r = runCli(["analyze", "--db", join(dir, "k.db"), "--format", "json", junk, demo]);
+    assert.equal(r.status, 0);
+    const j = JSON.parse(r.stdout) as AnalyzeJson;
+    assert.equal(j.stats.packets, 16);
+    assert.equal(j.stats.errors["capture.unreadable"], 1);
+  });
+
+  it("has --help on every command", () => {
+    for (const c of ["analyze", "devices", "device", "flows"]) {
+      const r = runCli([c, "--help"]);
+      assert.equal(r.status, 0);
+      assert.match(r.stdout, new RegExp(`Usage: cordon ${c}`));
+    }
+    assert.equal(runCli(["nonsense"]).status, 2);
+  });
+
+  it("honours CORDON_DB and prints CSV", () => {
+    const db = join(dir, "env.db");
+    assert.equal(runCli(["analyze", demo], undefined, { CORDON_DB: db }).status, 0);
+    const r = runCli(["devices", "--format", "csv"], undefined, { CORDON_DB: db });
+    const lines = r.stdout.trim().split("\n");
+    assert.equal(lines[0], "site,mac,ips,oui_vendor,hostnames,first_seen,last_seen,packets_out,packets_in");
+    assert.equal(lines.length, 5);
+  });
+});
