@@ -1,9 +1,24 @@
 import type { AppDissector } from "./context.js";
-import { readName } from "./dns-message.js";
 import { text } from "./context.js";
 
 /** Message types sent by clients (RFC 8415 §7.3). */
 const CLIENT_MESSAGES = new Set([1, 3, 4, 5, 6, 8, 9, 11]);
+
+/**
+ * RFC 4704 §4.2: a domain name in DNS wire format, uncompressed; a partial name (a host label
+ * without the root's zero byte) is allowed.
+ */
+function fqdnLabels(b: Buffer, p: number, end: number): string | undefined {
+  const labels: string[] = [];
+  while (p < end) {
+    const l = b[p];
+    if (l === 0) break;
+    if (l > 63 || p + 1 + l > end) return undefined;
+    labels.push(b.toString("latin1", p + 1, p + 1 + l));
+    p += 1 + l;
+  }
+  return labels.join(".").replace(/[\x00-\x1f\x7f]/g, "");
+}
 
 /** DHCPv6 basics: the client's DUID, option request list, vendor class and FQDN. */
 export const dhcpv6: AppDissector = {
@@ -48,12 +63,9 @@ export const dhcpv6: AppDissector = {
           }
           ctx.emit("dhcpv6.vendor_class", "src", `${b.readUInt32BE(v)}:${parts.join(" ")}`);
         } else if (code === 39 && olen >= 2) {
-          try {
-            const name = readName(b, v + 1, v + 1, v + olen)[0];
-            if (name) ctx.emit("dhcpv6.fqdn", "src", name);
-          } catch {
-            ctx.error("dhcpv6.fqdn-malformed");
-          }
+          const name = fqdnLabels(b, v + 1, v + olen);
+          if (name === undefined) ctx.error("dhcpv6.fqdn-malformed");
+          else if (name) ctx.emit("dhcpv6.fqdn", "src", name);
         }
       }
       p = v + olen;

@@ -27,11 +27,12 @@ function llOption(b: Buffer, off: number, end: number, want: number): string | u
  */
 export function dissectNeighbourDiscovery(b: Buffer, off: number, len: number, ctx: DissectContext): void {
   const p = ctx.pkt;
+  if (len < 4) return;
   const type = b[off];
   if (type < ROUTER_SOLICIT || type > NEIGHBOR_ADVERT) return;
   const end = off + len;
-  const srcUnspecified = b.readUInt32BE(p.src6Off) === 0 && b.readUInt32BE(p.src6Off + 4) === 0
-    && b.readUInt32BE(p.src6Off + 8) === 0 && b.readUInt32BE(p.src6Off + 12) === 0;
+  const srcUnspecified = p.buf.readUInt32BE(p.src6Off) === 0 && p.buf.readUInt32BE(p.src6Off + 4) === 0
+    && p.buf.readUInt32BE(p.src6Off + 8) === 0 && p.buf.readUInt32BE(p.src6Off + 12) === 0;
   if (type === NEIGHBOR_ADVERT) {
     if (len < 24) return ctx.error("icmpv6.nd-truncated");
     const target = ipv6ToString(b, off + 8);
@@ -42,20 +43,20 @@ export function dissectNeighbourDiscovery(b: Buffer, off: number, len: number, c
   if (type === NEIGHBOR_SOLICIT) {
     if (len < 24) return ctx.error("icmpv6.nd-truncated");
     // Duplicate-address detection solicits from :: and claims nothing yet.
-    if (srcUnspecified || isMulticastIpv6(b, p.src6Off)) return;
+    if (srcUnspecified || isMulticastIpv6(p.buf, p.src6Off)) return;
     const mac = llOption(b, off + 24, end, OPT_SOURCE_LLADDR);
-    ctx.emit("ndp.claim", mac ? { mac } : "src", ipv6ToString(b, p.src6Off));
+    ctx.emit("ndp.claim", mac ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
     return;
   }
   if (type === ROUTER_ADVERT) {
     if (len < 16) return ctx.error("icmpv6.nd-truncated");
     const mac = llOption(b, off + 16, end, OPT_SOURCE_LLADDR);
-    ctx.emit("ndp.router", mac ? { mac } : "src", ipv6ToString(b, p.src6Off));
-    ctx.emit("ndp.claim", mac ? { mac } : "src", ipv6ToString(b, p.src6Off));
+    ctx.emit("ndp.router", mac ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
+    ctx.emit("ndp.claim", mac ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
     return;
   }
   if (type === ROUTER_SOLICIT && !srcUnspecified) {
     const mac = llOption(b, off + 8, end, OPT_SOURCE_LLADDR);
-    ctx.emit("ndp.claim", mac ? { mac } : "src", ipv6ToString(b, p.src6Off));
+    ctx.emit("ndp.claim", mac ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
   }
 }

@@ -89,7 +89,5 @@ export const MIGRATIONS: readonly string[] = [
     app_protocol TEXT,
     end_reason TEXT NOT NULL
   );
-  CREATE INDEX flows_src ON flows (site, src_ip);
-  CREATE INDEX flows_dst ON flows (site, dst_ip);
   `,
 ];

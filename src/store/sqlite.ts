@@ -74,6 +74,12 @@ interface FlowRow {
 
 export type StoredFlow = FlowRecord & { id: number };
 
+const FLOW_COLUMNS = ["site", "source", "vlan", "proto", "src_mac", "src_ip", "src_port", "dst_mac", "dst_ip", "dst_port",
+  "initiator_known", "packets_src", "bytes_src", "packets_dst", "bytes_dst", "first_us", "last_us", "tcp_flags_src",
+  "tcp_flags_dst", "app_protocol", "end_reason"];
+/** 21 columns × 40 rows stays under SQLite's default limit of 999 bound parameters on old builds. */
+const FLOW_ROWS_PER_INSERT = 40;
+
 /** The only module that speaks SQL: SQLite through better-sqlite3, WAL, versioned schema. */
 export class Store {
   readonly db: Database.Database;
@@ -115,18 +121,31 @@ export class Store {
     );
   }
 
-  private insertFlow?: Database.Statement;
+  private insertFlows = new Map<number, Database.Statement>();
 
-  /** Writes finished flows in one transaction. */
+  private flowInsert(rows: number): Database.Statement {
+    let stmt = this.insertFlows.get(rows);
+    if (!stmt) {
+      const one = `(${new Array(FLOW_COLUMNS.length).fill("?").join(", ")})`;
+      stmt = this.db.prepare(`INSERT INTO flows (${FLOW_COLUMNS.join(", ")}) VALUES ${new Array(rows).fill(one).join(", ")}`);
+      this.insertFlows.set(rows, stmt);
+    }
+    return stmt;
+  }
+
+  /** Writes finished flows in one transaction, many rows per statement. */
   saveFlows(batch: readonly FlowRecord[]): void {
-    const stmt = this.insertFlow ??= this.db.prepare(`INSERT INTO flows (site, source, vlan, proto, src_mac, src_ip, src_port,
-      dst_mac, dst_ip, dst_port, initiator_known, packets_src, bytes_src, packets_dst, bytes_dst, first_us, last_us,
-      tcp_flags_src, tcp_flags_dst, app_protocol, end_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.db.transaction(() => {
-      for (const f of batch) {
-        stmt.run(f.site, f.source, f.vlan, f.proto, f.srcMac ?? null, f.srcIp, f.srcPort, f.dstMac ?? null, f.dstIp,
-          f.dstPort, f.initiatorKnown ? 1 : 0, f.packetsSrcToDst, f.bytesSrcToDst, f.packetsDstToSrc, f.bytesDstToSrc,
-          f.firstUs, f.lastUs, f.tcpFlagsSrc, f.tcpFlagsDst, f.appProtocol ?? null, f.endReason);
+      for (let i = 0; i < batch.length; i += FLOW_ROWS_PER_INSERT) {
+        const n = Math.min(FLOW_ROWS_PER_INSERT, batch.length - i);
+        const args: unknown[] = [];
+        for (let k = i; k < i + n; k++) {
+          const f = batch[k];
+          args.push(f.site, f.source, f.vlan, f.proto, f.srcMac ?? null, f.srcIp, f.srcPort, f.dstMac ?? null, f.dstIp,
+            f.dstPort, f.initiatorKnown ? 1 : 0, f.packetsSrcToDst, f.bytesSrcToDst, f.packetsDstToSrc, f.bytesDstToSrc,
+            f.firstUs, f.lastUs, f.tcpFlagsSrc, f.tcpFlagsDst, f.appProtocol ?? null, f.endReason);
+        }
+        this.flowInsert(n).run(...args);
       }
     })();
   }
@@ -202,12 +221,24 @@ export class Store {
   }
 
   devices(site?: string): StoredDevice[] {
-    const rows = (site === undefined
-      ? this.db.prepare(`SELECT * FROM devices ORDER BY site, key`).all()
-      : this.db.prepare(`SELECT * FROM devices WHERE site = ? ORDER BY key`).all(site)) as DeviceRow[];
-    const addrs = this.db.prepare(`SELECT * FROM device_addresses WHERE device_id = ? ORDER BY first_us, ip`);
-    const facts = this.db.prepare(`SELECT * FROM facts WHERE device_id = ? ORDER BY kind, first_us, value`);
-    const endpoints = this.db.prepare(`SELECT count(*) AS n FROM endpoints WHERE via_device_id = ?`);
+    const where = site === undefined ? "" : "WHERE d.site = ?";
+    const args = site === undefined ? [] : [site];
+    const rows = this.db.prepare(`SELECT * FROM devices d ${where} ORDER BY site, key`).all(...args) as DeviceRow[];
+    // Three queries for the whole inventory, grouped here: one query per device is quadratic in practice.
+    const addresses = new Map<number, StoredAddress[]>();
+    for (const a of this.db.prepare(`SELECT a.* FROM device_addresses a JOIN devices d ON d.id = a.device_id ${where}
+        ORDER BY a.device_id, a.first_us, a.ip`).iterate(...args) as Iterable<{ device_id: number; ip: string; origin: string; first_us: number; last_us: number; source: string; packet: number }>) {
+      push(addresses, a.device_id, { ip: a.ip, origin: a.origin, firstUs: a.first_us, lastUs: a.last_us, source: a.source, packet: a.packet });
+    }
+    const facts = new Map<number, StoredFact[]>();
+    for (const f of this.db.prepare(`SELECT f.* FROM facts f JOIN devices d ON d.id = f.device_id ${where}
+        ORDER BY f.device_id, f.kind, f.first_us, f.value`).iterate(...args) as Iterable<{ device_id: number; kind: string; value: string; first_us: number; last_us: number; count: number; source: string; packet: number }>) {
+      push(facts, f.device_id, { kind: f.kind, value: f.value, firstUs: f.first_us, lastUs: f.last_us, count: f.count, source: f.source, packet: f.packet });
+    }
+    const endpoints = new Map<number, number>();
+    for (const e of this.db.prepare(`SELECT via_device_id AS id, count(*) AS n FROM endpoints GROUP BY via_device_id`).all() as { id: number; n: number }[]) {
+      endpoints.set(e.id, e.n);
+    }
     return rows.map((r) => ({
       id: r.id,
       site: r.site,
@@ -222,11 +253,9 @@ export class Store {
       packetsIn: r.packets_in,
       bytesOut: r.bytes_out,
       bytesIn: r.bytes_in,
-      addresses: (addrs.all(r.id) as { ip: string; origin: string; first_us: number; last_us: number; source: string; packet: number }[])
-        .map((a) => ({ ip: a.ip, origin: a.origin, firstUs: a.first_us, lastUs: a.last_us, source: a.source, packet: a.packet })),
-      facts: (facts.all(r.id) as { kind: string; value: string; first_us: number; last_us: number; count: number; source: string; packet: number }[])
-        .map((f) => ({ kind: f.kind, value: f.value, firstUs: f.first_us, lastUs: f.last_us, count: f.count, source: f.source, packet: f.packet })),
-      endpoints: (endpoints.get(r.id) as { n: number }).n,
+      addresses: addresses.get(r.id) ?? [],
+      facts: facts.get(r.id) ?? [],
+      endpoints: endpoints.get(r.id) ?? 0,
     }));
   }
 
@@ -267,6 +296,12 @@ export class Store {
       errors: JSON.parse(r.errors) as Record<string, number>, fatal: r.fatal ?? undefined,
     }));
   }
+}
+
+function push<T>(m: Map<number, T[]>, k: number, v: T): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
 }
 
 function deviceParams(d: Device): Record<string, unknown> {

@@ -1,0 +1,75 @@
+/**
+ * `npm run bench`: cordon analyze against ndpiReader and tshark on the same capture, built
+ * from the corpus Ethernet captures (about 2 million packets, and a quarter of that to show
+ * that memory follows live flows and devices, not file size). Prints medians and ratios.
+ */
+import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { corpusEthernetFrames, writeBenchCapture } from "./build-capture.js";
+import { haveCommand, measure, median } from "./measure.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const corpus = resolve(root, "..", "shared", "corpus");
+const out = join(root, "bench", "out");
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const target = Number(process.env.BENCH_PACKETS ?? 2_000_000);
+
+if (!existsSync(join(corpus, "CAPTURES.tsv"))) {
+  console.log(`bench: corpus absent (${corpus}); nothing to measure`);
+  process.exit(0);
+}
+mkdirSync(out, { recursive: true });
+
+const { frames, spanUs } = await corpusEthernetFrames(corpus);
+const sizes = [Math.floor(target / 4), target];
+const files = sizes.map((n) => {
+  const f = join(out, `bench-${n}.pcap`);
+  const written = writeBenchCapture(f, frames, spanUs, n);
+  return { file: f, packets: written, mb: statSync(f).size / 1e6 };
+});
+console.log(`corpus Ethernet frames: ${frames.length}; bench captures: ${files.map((f) => `${f.packets} packets (${f.mb.toFixed(0)} MB)`).join(", ")}`);
+
+const cli = join(root, "dist", "src", "cli", "main.js");
+interface Row { tool: string; file: string; packets: number; wallS: number; rssMb: number }
+const rows: Row[] = [];
+
+function bench(tool: string, cmd: (file: string) => string[], file: { file: string; packets: number }, n: number, before?: () => void): void {
+  const walls: number[] = [];
+  const rss: number[] = [];
+  for (let i = 0; i < n; i++) {
+    before?.();
+    const m = measure(cmd(file.file));
+    if (m.status !== 0) throw new Error(`${tool} exited ${m.status}`);
+    walls.push(m.wallS);
+    rss.push(m.maxRssMb);
+  }
+  rows.push({ tool, file: file.file, packets: file.packets, wallS: median(walls), rssMb: median(rss) });
+}
+
+const db = join(out, "bench.db");
+const cleanDb = (): void => {
+  for (const s of ["", "-wal", "-shm"]) rmSync(db + s, { force: true });
+};
+for (const f of files) {
+  bench("cordon analyze", (file) => [process.execPath, cli, "analyze", "--db", db, "--format", "json", file], f, runs, cleanDb);
+  if (haveCommand("ndpiReader")) bench("ndpiReader", (file) => ["ndpiReader", "-i", file, "-q"], f, runs);
+}
+const big = files[files.length - 1];
+if (haveCommand("tshark")) bench("tshark conv,ip", (file) => ["tshark", "-r", file, "-q", "-z", "conv,ip"], big, 1);
+cleanDb();
+
+console.log("\ntool              packets    wall s (median)   packets/s    peak RSS MB");
+for (const r of rows) {
+  console.log(`${r.tool.padEnd(16)} ${String(r.packets).padStart(9)}   ${r.wallS.toFixed(2).padStart(8)}        ${Math.round(r.packets / r.wallS).toString().padStart(9)}    ${r.rssMb.toFixed(0).padStart(6)}`);
+}
+const get = (tool: string, f: string): Row | undefined => rows.find((r) => r.tool === tool && r.file === f);
+const c = get("cordon analyze", big.file)!;
+const n = get("ndpiReader", big.file);
+const t = get("tshark conv,ip", big.file);
+console.log("\nratios on the largest capture (target: cordon wall <= ndpiReader, >= 8x faster than tshark, RSS < 300 MB):");
+if (n) console.log(`  ndpiReader wall / cordon wall = ${(n.wallS / c.wallS).toFixed(2)}   (>= 1 meets the target)`);
+if (t) console.log(`  tshark wall / cordon wall     = ${(t.wallS / c.wallS).toFixed(2)}   (>= 8 meets the target)`);
+console.log(`  cordon peak RSS               = ${c.rssMb.toFixed(0)} MB`);
+const small = get("cordon analyze", files[0].file)!;
+console.log(`  memory vs file size: ${small.packets} packets -> ${small.rssMb.toFixed(0)} MB, ${c.packets} packets -> ${c.rssMb.toFixed(0)} MB`);

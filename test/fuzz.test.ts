@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { dissectArp } from "../src/dissect/arp.js";
+import { dissectCdp } from "../src/dissect/cdp.js";
+import type { DissectContext } from "../src/dissect/context.js";
+import { dissectNeighbourDiscovery } from "../src/dissect/icmpv6-nd.js";
+import { dissectLldp } from "../src/dissect/lldp.js";
+import { newPacket } from "../src/dissect/packet.js";
+import { APP_DISSECTORS } from "../src/dissect/registry.js";
+import { demoCapture } from "../src/lab/demo.js";
+import { createPipeline } from "../src/pipeline.js";
+import { readCapture } from "../src/sources/capture.js";
+import { ErrorCounts } from "../src/sources/frame.js";
+import { HAVE_CORPUS, captureRows, corpus, tmpDir } from "./helpers.js";
+
+/** Small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Mutation = (b: Buffer, r: () => number) => Buffer;
+
+const MUTATIONS: Record<string, Mutation> = {
+  "byte flips": (b, r) => {
+    const c = Buffer.from(b);
+    const n = 1 + Math.floor(r() * 16);
+    for (let i = 0; i < n; i++) c[24 + Math.floor(r() * (c.length - 24))] ^= 1 << Math.floor(r() * 8);
+    return c;
+  },
+  "random bytes over a span": (b, r) => {
+    const c = Buffer.from(b);
+    const at = Math.floor(r() * c.length);
+    for (let i = at; i < Math.min(c.length, at + 64); i++) c[i] = Math.floor(r() * 256);
+    return c;
+  },
+  truncation: (b, r) => b.subarray(0, Math.floor(r() * b.length)),
+  "length fields set to extremes": (b, r) => {
+    const c = Buffer.from(b);
+    // Classic pcap record lengths sit at 24+8 and 24+12 of the first record; pcapng block
+    // lengths at +4 of each block. Overwrite a few 32-bit words that are aligned like them.
+    const words = Math.floor((c.length - 8) / 4);
+    for (let i = 0; i < 4; i++) {
+      const o = 8 + 4 * Math.floor(r() * words);
+      c.writeUInt32LE([0, 1, 0xffffffff, 0x7fffffff, 65535, 65536][Math.floor(r() * 6)], o);
+    }
+    return c;
+  },
+};
+
+async function runOne(file: string): Promise<{ errors: number; packets: number }> {
+  const p = createPipeline({ flows: () => undefined });
+  p.beginSource(file, "default");
+  const errors = new ErrorCounts();
+  await readCapture(file, p.push, errors);
+  p.flush();
+  return { errors: errors.total() + p.stats.errors.total(), packets: p.stats.packets };
+}
+
+describe("fuzzing: mutated captures never throw", () => {
+  const dir = tmpDir("cordon-fuzz-");
+  const seeds: { name: string; bytes: Buffer }[] = [{ name: "demo", bytes: demoCapture() }];
+  if (HAVE_CORPUS) {
+    for (const row of captureRows().filter((r) => r.bytes < 400_000).filter((_, i) => i % 4 === 0)) {
+      seeds.push({ name: row.path, bytes: readFileSync(corpus(row.path)) });
+    }
+  }
+  for (const [name, mutate] of Object.entries(MUTATIONS)) {
+    it(`${name} (${seeds.length} captures)`, async () => {
+      let counted = 0;
+      for (let s = 0; s < seeds.length; s++) {
+        for (let round = 0; round < 3; round++) {
+          const seed = s * 1000 + round;
+          const file = join(dir, "m.pcap");
+          writeFileSync(file, mutate(seeds[s].bytes, rng(seed)));
+          try {
+            counted += (await runOne(file)).errors;
+          } catch (e) {
+            assert.fail(`${seeds[s].name}, mutation "${name}", seed ${seed}: ${(e as Error).stack}`);
+          }
+        }
+      }
+      assert.ok(counted > 0, "the mutations produced counted errors");
+    });
+  }
+});
+
+describe("fuzzing: dissectors on random and cut payloads", () => {
+  const errors = new ErrorCounts();
+  const pkt = newPacket();
+  const ctx: DissectContext = { pkt, emit: () => undefined, error: (k) => errors.add(k) };
+  const r = rng(42);
+  const payloads: Buffer[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const b = Buffer.alloc(Math.floor(r() * 300));
+    for (let k = 0; k < b.length; k++) b[k] = Math.floor(r() * 256);
+    payloads.push(b);
+  }
+  // Plausible starts make the parsers go deeper before the garbage.
+  const starts = [Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]),
+    Buffer.from("GET / HTTP/1.1\r\nHost: "), Buffer.from("NOTIFY * HTTP/1.1\r\n"), Buffer.from([0x12, 0x34, 0x01, 0x00, 0x00, 0x01])];
+  for (const s of starts) for (let i = 0; i < 500; i++) payloads.push(Buffer.concat([s, payloads[i]]));
+
+  it("every application dissector returns on any bytes", () => {
+    for (const d of APP_DISSECTORS) {
+      for (const b of payloads) {
+        for (const len of [b.length, Math.floor(b.length / 2)]) {
+          assert.doesNotThrow(() => d.dissect(b, 0, len, ctx), `${d.name} on ${b.subarray(0, len).toString("hex")}`);
+        }
+      }
+    }
+  });
+
+  it("link-layer dissectors return on any bytes", () => {
+    pkt.buf = Buffer.alloc(64);
+    pkt.src6Off = 0;
+    for (const b of payloads) {
+      for (const f of [dissectArp, dissectLldp, dissectCdp, dissectNeighbourDiscovery]) {
+        assert.doesNotThrow(() => f(b, 0, b.length, ctx));
+      }
+    }
+    assert.ok(errors.total() > 0);
+  });
+});
