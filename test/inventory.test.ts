@@ -69,6 +69,8 @@ describe("inventory", () => {
     assert.equal(host.firstUs, 1_700_000_000_000_000);
     assert.equal(host.lastUs, 1_700_000_100_000_015);
     assert.equal(host.packetsOut, 2 + 2, "ARP request and SYN from each capture");
+    const sources = store.sources();
+    assert.deepEqual(sources.map((x) => [x.name, x.site, x.packets, x.format]), [[a, "north", 4, "pcap"], [a, "south", 4, "pcap"], [b, "north", 4, "pcap"]]);
     store.close();
   });
 

@@ -192,10 +192,6 @@ export class FlowTable {
     }
   }
 
-  *live(): IterableIterator<Flow> {
-    for (let f = this.oldest; f !== undefined; f = f.newer) yield f;
-  }
-
   private append(f: Flow): void {
     f.older = this.newest;
     f.newer = undefined;

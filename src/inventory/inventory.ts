@@ -53,16 +53,6 @@ export class Inventory {
     return d;
   }
 
-  /** Finds a device by MAC text or IP, as the CLI names it. */
-  find(site: string, macOrIp: string): Device | undefined {
-    const mac = parseMac(macOrIp);
-    if (mac !== undefined) return this.byMac.get(site)?.get(mac);
-    for (const d of this.devices.values()) {
-      if (d.site === site && (d.ipKey === macOrIp || d.addresses.has(macOrIp))) return d;
-    }
-    return undefined;
-  }
-
   /**
    * An IP seen in traffic from or to a MAC. Local IPs of MAC-less captures become devices;
    * remote ones are endpoints, not devices.

@@ -9,22 +9,3 @@ export const LINKTYPE = {
   IPV6: 229,
   LINUX_SLL2: 276,
 } as const;
-
-/** Link types whose frames the decoder understands; others are counted as unsupported. */
-export function isSupportedLinkType(linkType: number): boolean {
-  switch (linkType) {
-    case LINKTYPE.NULL:
-    case LINKTYPE.ETHERNET:
-    case LINKTYPE.RAW:
-    case LINKTYPE.LOOP:
-    case LINKTYPE.LINUX_SLL:
-    case LINKTYPE.IPV4:
-    case LINKTYPE.IPV6:
-    case LINKTYPE.LINUX_SLL2:
-    case 12: // some OpenBSD captures use 12 for raw IP
-    case 14:
-      return true;
-    default:
-      return false;
-  }
-}

@@ -105,10 +105,6 @@ export class Store {
     }
   }
 
-  schemaVersion(): number {
-    return this.db.pragma("user_version", { simple: true }) as number;
-  }
-
   close(): void {
     this.db.close();
   }
@@ -280,10 +276,6 @@ export class Store {
       firstUs: r.first_us, lastUs: r.last_us, tcpFlagsSrc: r.tcp_flags_src, tcpFlagsDst: r.tcp_flags_dst,
       appProtocol: r.app_protocol ?? undefined, endReason: r.end_reason,
     }));
-  }
-
-  flowCount(): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM flows`).get() as { n: number }).n;
   }
 
   sources(): SourceSummary[] {
