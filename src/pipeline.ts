@@ -1,4 +1,4 @@
-import { ipv4ToString, ipv6ToString, isGroupMac, isPrivateIp, macToString } from "./dissect/addr.js";
+import { ipv4ToString, ipv6ToString, isGroupMac, isPrivateIpv4, isPrivateIpv6, macToString } from "./dissect/addr.js";
 import { dissectArp } from "./dissect/arp.js";
 import { dissectCdp, isCdpLlc } from "./dissect/cdp.js";
 import type { AppDissector, DissectContext } from "./dissect/context.js";
@@ -75,8 +75,6 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
 
   const flowOptions: FlowTableOptions = { ...DEFAULT_FLOW_OPTIONS, ...config.flows };
   const table = new FlowTable(onFlowEnd, flowOptions);
-  const flowSite = new WeakMap<Flow, string>();
-  const flowSource = new WeakMap<Flow, string>();
 
   function flowIp(f: Flow, side: "a" | "b"): string {
     if (f.ipVersion === 4) return ipv4ToString(side === "a" ? f.aIp4 : f.bIp4);
@@ -84,10 +82,10 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
   }
 
   function onFlowEnd(f: Flow, reason: FlowEndReason): void {
-    const fSite = flowSite.get(f) ?? site;
+    const fSite = f.site;
     const aIp = flowIp(f, "a");
     const bIp = flowIp(f, "b");
-    const ev: Evidence = { source: flowSource.get(f) ?? source, packet: 0, tsUs: f.firstUs };
+    const ev: Evidence = { source: f.source, packet: 0, tsUs: f.firstUs };
     const a = bindSide(fSite, f.aMac, aIp, ev, f.lastUs);
     const b = bindSide(fSite, f.bMac, bIp, ev, f.lastUs);
     if (a) {
@@ -141,24 +139,29 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     sink.flows(batch);
   }
 
+  function packetIp(src: boolean): string {
+    if (pkt.ipVersion === 4) return ipv4ToString(src ? pkt.src4 : pkt.dst4);
+    return ipv6ToString(pkt.buf, src ? pkt.src6Off : pkt.dst6Off);
+  }
+
   function subjectDevice(subject: Subject): Device | undefined {
     if (typeof subject === "object") {
-      return inventory.byMacText(site, subject.mac);
+      return inventory.byMacNumber(site, subject.mac);
     }
     const src = subject === "src";
     const mac = src ? pkt.srcMac : pkt.dstMac;
-    let ip: string | undefined;
-    if (pkt.ipVersion === 4) ip = ipv4ToString(src ? pkt.src4 : pkt.dst4);
-    else if (pkt.ipVersion === 6) ip = ipv6ToString(pkt.buf, src ? pkt.src6Off : pkt.dst6Off);
+    const v4 = pkt.ipVersion === 4;
+    const local = v4 ? isPrivateIpv4(src ? pkt.src4 : pkt.dst4)
+      : pkt.ipVersion === 6 ? isPrivateIpv6(pkt.buf, src ? pkt.src6Off : pkt.dst6Off) : true;
     if (mac >= 0) {
       const d = inventory.byMacNumber(site, mac);
       // A router relays remote hosts' packets: their facts are not the router's.
-      if (d && d.router && ip !== undefined && !isPrivateIp(ip) && (d.addresses.get(ip)?.origin ?? "traffic") === "traffic") {
+      if (d && d.router && !local && (d.addresses.get(packetIp(src))?.origin ?? "traffic") === "traffic") {
         return undefined;
       }
       return d;
     }
-    if (ip !== undefined && isPrivateIp(ip)) return inventory.byIp(site, ip);
+    if (pkt.ipVersion !== 0 && local) return inventory.byIp(site, packetIp(src));
     return undefined;
   }
 
@@ -285,8 +288,8 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     const created = table.created;
     const f = table.update(pkt, nowUs, pkt.ipLen);
     if (table.created !== created) {
-      flowSite.set(f, site);
-      flowSource.set(f, source);
+      f.site = site;
+      f.source = source;
       const ev: Evidence = { source, packet: pkt.index, tsUs: pkt.tsUs };
       bindSide(site, f.aMac, flowIp(f, "a"), ev, pkt.tsUs);
       bindSide(site, f.bMac, flowIp(f, "b"), ev, pkt.tsUs);

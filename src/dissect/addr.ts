@@ -88,6 +88,15 @@ export function isPrivateIpv4(ip: number): boolean {
     || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127) || ip === 0;
 }
 
+/** fe80::/10 link-local, fc00::/7 unique-local, loopback and unspecified. */
+export function isPrivateIpv6(b: Buffer, off: number): boolean {
+  const first = b[off];
+  if (first === 0xfe && (b[off + 1] & 0xc0) === 0x80) return true;
+  if ((first & 0xfe) === 0xfc) return true;
+  for (let i = 0; i < 15; i++) if (b[off + i] !== 0) return false;
+  return b[off + 15] <= 1;
+}
+
 export function isMulticastIpv6(b: Buffer, off: number): boolean {
   return b[off] === 0xff;
 }

@@ -1,5 +1,5 @@
 import type { DissectContext } from "./context.js";
-import { macFromBytes } from "./addr.js";
+import { readMac } from "./addr.js";
 
 /**
  * ARP over Ethernet/IPv4: the sender binds its MAC to its IPv4 address. Probes (sender
@@ -23,6 +23,6 @@ export function dissectArp(b: Buffer, off: number, len: number, ctx: DissectCont
   }
   const spa = b.readUInt32BE(off + 14);
   if (spa === 0) return;
-  const mac = macFromBytes(b, off + 8);
+  const mac = readMac(b, off + 8);
   ctx.emit("arp.claim", { mac }, `${spa >>> 24}.${(spa >>> 16) & 0xff}.${(spa >>> 8) & 0xff}.${spa & 0xff}`);
 }

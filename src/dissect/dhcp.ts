@@ -1,5 +1,5 @@
 import type { AppDissector, DissectContext } from "./context.js";
-import { macFromBytes } from "./addr.js";
+import { readMac } from "./addr.js";
 import { readName } from "./dns-message.js";
 import { text, utf8 } from "./context.js";
 
@@ -21,8 +21,7 @@ function dissectDhcp(b: Buffer, off: number, len: number, ctx: DissectContext): 
   const htype = b[off + 1];
   const hlen = b[off + 2];
   if ((op !== 1 && op !== 2) || b.readUInt32BE(off + 236) !== MAGIC_COOKIE) return false;
-  const mac = htype === 1 && hlen === 6 ? macFromBytes(b, off + 28) : undefined;
-  const client = mac ? { mac } : undefined;
+  const client = htype === 1 && hlen === 6 ? { mac: readMac(b, off + 28) } : undefined;
   const yiaddr = b.readUInt32BE(off + 16);
   let msgType = 0;
   let serverId: string | undefined;
@@ -67,7 +66,7 @@ function dissectDhcp(b: Buffer, off: number, len: number, ctx: DissectContext): 
   return true;
 }
 
-function clientOption(code: number, b: Buffer, v: number, olen: number, client: { mac: string }, ctx: DissectContext): void {
+function clientOption(code: number, b: Buffer, v: number, olen: number, client: { mac: number }, ctx: DissectContext): void {
   switch (code) {
     case 12:
       if (olen > 0) ctx.emit("dhcp.hostname", client, utf8(b, v, olen, 255));

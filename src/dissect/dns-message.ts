@@ -39,7 +39,7 @@ export class DnsError extends Error {
 
 /** Reads a possibly compressed name; returns it and the offset after it in the message. */
 export function readName(b: Buffer, start: number, off: number, end: number): [string, number] {
-  const labels: string[] = [];
+  let name = "";
   let p = off;
   let after = -1;
   let jumps = 0;
@@ -63,10 +63,17 @@ export function readName(b: Buffer, start: number, off: number, end: number): [s
     if (p + 1 + len > end) throw new DnsError("name-truncated");
     total += len + 1;
     if (total > 255) throw new DnsError("name-too-long");
-    labels.push(b.toString("latin1", p + 1, p + 1 + len).replace(/[\x00-\x1f\x7f]/g, "?"));
+    let label = b.toString("latin1", p + 1, p + 1 + len);
+    for (let i = p + 1; i <= p + len; i++) {
+      if (b[i] < 0x20 || b[i] === 0x7f) {
+        label = label.replace(/[\x00-\x1f\x7f]/g, "?");
+        break;
+      }
+    }
+    name = name === "" ? label : `${name}.${label}`;
     p += 1 + len;
   }
-  return [labels.join("."), after >= 0 ? after : p];
+  return [name, after >= 0 ? after : p];
 }
 
 export function parseDnsMessage(b: Buffer, off: number, len: number): DnsMessage {

@@ -1,4 +1,5 @@
 import type { LayerResult, Packet } from "./packet.js";
+import { u16be, u48be } from "./bytes.js";
 import { parseVlanTags } from "./vlan.js";
 
 export const ETHERTYPE = {
@@ -17,9 +18,9 @@ export const ETHERTYPE = {
 export function dissectEthernet(p: Packet, off: number, end: number): LayerResult {
   const b = p.buf;
   if (end - off < 14) return "ethernet.truncated";
-  p.dstMac = b.readUIntBE(off, 6);
-  p.srcMac = b.readUIntBE(off + 6, 6);
-  const type = b.readUInt16BE(off + 12);
+  p.dstMac = u48be(b, off);
+  p.srcMac = u48be(b, off + 6);
+  const type = u16be(b, off + 12);
   return afterEthertype(p, type, off + 14, end);
 }
 
@@ -29,7 +30,7 @@ export function afterEthertype(p: Packet, type: number, off: number, end: number
     const r = parseVlanTags(p, off, end);
     if (r < 0) return "vlan.truncated";
     off = r;
-    type = p.buf.readUInt16BE(off - 2);
+    type = u16be(p.buf, off - 2);
   }
   if (type <= 1500) {
     p.etherType = ETHERTYPE.LLC;

@@ -1,5 +1,5 @@
 import type { DissectContext } from "./context.js";
-import { ipv6ToString, isMulticastIpv6, macFromBytes } from "./addr.js";
+import { ipv6ToString, isMulticastIpv6, readMac } from "./addr.js";
 
 const ROUTER_SOLICIT = 133;
 const ROUTER_ADVERT = 134;
@@ -9,13 +9,13 @@ const OPT_SOURCE_LLADDR = 1;
 const OPT_TARGET_LLADDR = 2;
 
 /** The link-layer address option of a ND message, when present. */
-function llOption(b: Buffer, off: number, end: number, want: number): string | undefined {
+function llOption(b: Buffer, off: number, end: number, want: number): number | undefined {
   let p = off;
   while (p + 8 <= end) {
     const type = b[p];
     const len = b[p + 1] * 8;
     if (len === 0) return undefined;
-    if (type === want && len >= 8) return macFromBytes(b, p + 2);
+    if (type === want && len >= 8) return readMac(b, p + 2);
     p += len;
   }
   return undefined;
@@ -37,7 +37,7 @@ export function dissectNeighbourDiscovery(b: Buffer, off: number, len: number, c
     if (len < 24) return ctx.error("icmpv6.nd-truncated");
     const target = ipv6ToString(b, off + 8);
     const mac = llOption(b, off + 24, end, OPT_TARGET_LLADDR);
-    ctx.emit("ndp.claim", mac ? { mac } : "src", target);
+    ctx.emit("ndp.claim", mac !== undefined ? { mac } : "src", target);
     return;
   }
   if (type === NEIGHBOR_SOLICIT) {
@@ -45,18 +45,18 @@ export function dissectNeighbourDiscovery(b: Buffer, off: number, len: number, c
     // Duplicate-address detection solicits from :: and claims nothing yet.
     if (srcUnspecified || isMulticastIpv6(p.buf, p.src6Off)) return;
     const mac = llOption(b, off + 24, end, OPT_SOURCE_LLADDR);
-    ctx.emit("ndp.claim", mac ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
+    ctx.emit("ndp.claim", mac !== undefined ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
     return;
   }
   if (type === ROUTER_ADVERT) {
     if (len < 16) return ctx.error("icmpv6.nd-truncated");
     const mac = llOption(b, off + 16, end, OPT_SOURCE_LLADDR);
-    ctx.emit("ndp.router", mac ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
-    ctx.emit("ndp.claim", mac ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
+    ctx.emit("ndp.router", mac !== undefined ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
+    ctx.emit("ndp.claim", mac !== undefined ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
     return;
   }
   if (type === ROUTER_SOLICIT && !srcUnspecified) {
     const mac = llOption(b, off + 8, end, OPT_SOURCE_LLADDR);
-    ctx.emit("ndp.claim", mac ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
+    ctx.emit("ndp.claim", mac !== undefined ? { mac } : "src", ipv6ToString(p.buf, p.src6Off));
   }
 }

@@ -1,4 +1,5 @@
 import type { LayerResult, Packet } from "./packet.js";
+import { u16be, u32be } from "./bytes.js";
 
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;
@@ -11,9 +12,9 @@ export const TCP_URG = 0x20;
 export function dissectTcp(p: Packet, off: number, end: number): LayerResult {
   const b = p.buf;
   if (end - off < 20) return "tcp.truncated";
-  p.srcPort = b.readUInt16BE(off);
-  p.dstPort = b.readUInt16BE(off + 2);
-  p.tcpSeq = b.readUInt32BE(off + 4);
+  p.srcPort = u16be(b, off);
+  p.dstPort = u16be(b, off + 2);
+  p.tcpSeq = u32be(b, off + 4);
   const doff = (b[off + 12] >> 4) * 4;
   p.tcpFlags = b[off + 13] | ((b[off + 12] & 0x01) << 8);
   if (doff < 20) return "tcp.bad-header-length";

@@ -1,4 +1,5 @@
 import type { Packet } from "./packet.js";
+import { u16be } from "./bytes.js";
 
 /**
  * 802.1Q and QinQ (802.1ad) tags starting at `off` (just after the TPID that announced the
@@ -10,10 +11,10 @@ export function parseVlanTags(p: Packet, off: number, end: number): number {
   let depth = 0;
   for (;;) {
     if (end - off < 4) return -1;
-    const vid = b.readUInt16BE(off) & 0x0fff;
+    const vid = u16be(b, off) & 0x0fff;
     if (depth === 0) p.vlan = vid;
     else if (depth === 1) p.innerVlan = vid;
-    const next = b.readUInt16BE(off + 2);
+    const next = u16be(b, off + 2);
     off += 4;
     depth++;
     if ((next !== 0x8100 && next !== 0x88a8 && next !== 0x9100) || depth >= 4) return off;

@@ -31,6 +31,9 @@ export class Flow {
   inspected = 0;
   /** Set while a flow is in the table. */
   live = true;
+  /** Site and source of the packets that started the flow. */
+  site = "default";
+  source = "";
 
   constructor(
     readonly hash: number,

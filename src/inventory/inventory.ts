@@ -1,4 +1,4 @@
-import { isGroupMac, isLocalMac, isPrivateIp, macToString, parseMac } from "../dissect/addr.js";
+import { isGroupMac, isLocalMac, isPrivateIp, macToString } from "../dissect/addr.js";
 import type { ObservationKind } from "../model/observation.js";
 import { type AddressOrigin, Device, type Evidence } from "./device.js";
 import { ouiVendor } from "./oui.js";
@@ -102,11 +102,6 @@ export class Inventory {
     if (kind === "ndp.router") d.router = true;
   }
 
-  /** The device a MAC text names (observations that carry the MAC in their payload). */
-  byMacText(site: string, mac: string): Device | undefined {
-    const n = parseMac(mac);
-    return n === undefined ? undefined : this.byMacNumber(site, n);
-  }
 }
 
 /** Unspecified, broadcast and multicast addresses belong to no device. */

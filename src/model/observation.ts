@@ -64,8 +64,11 @@ export const OBSERVATION_KINDS = {
 
 export type ObservationKind = keyof typeof OBSERVATION_KINDS;
 
-/** Which end of the current packet an observation is about, or an explicit device. */
-export type Subject = "src" | "dst" | { mac: string; ip?: string };
+/**
+ * Which end of the current packet an observation is about, or an explicit device by its MAC
+ * (a 48-bit number, as the dissectors read it from the payload).
+ */
+export type Subject = "src" | "dst" | { mac: number };
 
 /** One fact about one device, with where it came from. */
 export interface Observation {

@@ -1,3 +1,4 @@
+import { u32be, u32le } from "../dissect/bytes.js";
 import type { CaptureFormatParser, ErrorCounts, Frame, FrameHandler } from "./frame.js";
 
 /** Classic libpcap format: a 24-byte file header, then 16-byte record headers and frames. */
@@ -64,10 +65,10 @@ export class PcapParser implements CaptureFormatParser {
     const f = this.frame;
     f.buf = buf;
     while (end - p >= hdr) {
-      const sec = le ? buf.readUInt32LE(p) : buf.readUInt32BE(p);
-      const frac = le ? buf.readUInt32LE(p + 4) : buf.readUInt32BE(p + 4);
-      const incl = le ? buf.readUInt32LE(p + 8) : buf.readUInt32BE(p + 8);
-      const orig = le ? buf.readUInt32LE(p + 12) : buf.readUInt32BE(p + 12);
+      const sec = le ? u32le(buf, p) : u32be(buf, p);
+      const frac = le ? u32le(buf, p + 4) : u32be(buf, p + 4);
+      const incl = le ? u32le(buf, p + 8) : u32be(buf, p + 8);
+      const orig = le ? u32le(buf, p + 12) : u32be(buf, p + 12);
       if (incl > MAX_RECORD) {
         this.errors.add("pcap.record-length-absurd", `record ${this.index + 1} claims ${incl} bytes`);
         this.fatal = `record ${this.index + 1} claims ${incl} bytes; the rest of the file cannot be framed`;
