@@ -77,8 +77,38 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
   const table = new FlowTable(onFlowEnd, flowOptions);
 
   function flowIp(f: Flow, side: "a" | "b"): string {
-    if (f.ipVersion === 4) return ipv4ToString(side === "a" ? f.aIp4 : f.bIp4);
-    return ipv6ToString(side === "a" ? f.aIp6! : f.bIp6!, 0);
+    if (side === "a") return f.aIpText ??= f.ipVersion === 4 ? ipv4ToString(f.aIp4) : ipv6ToString(f.aIp6!, 0);
+    return f.bIpText ??= f.ipVersion === 4 ? ipv4ToString(f.bIp4) : ipv6ToString(f.bIp6!, 0);
+  }
+
+  /** Unspecified, broadcast and multicast addresses belong to no device. */
+  function unbound(f: Flow, side: "a" | "b"): boolean {
+    if (f.ipVersion === 4) {
+      const ip = side === "a" ? f.aIp4 : f.bIp4;
+      return ip === 0 || ip >>> 28 >= 0xe;
+    }
+    const b = side === "a" ? f.aIp6! : f.bIp6!;
+    return b[0] === 0xff || (b.readBigUInt64BE(0) === 0n && b.readBigUInt64BE(8) === 0n);
+  }
+
+  /** Binds a flow's side to its device once; later calls only widen the times. */
+  function bindFlowSide(f: Flow, side: "a" | "b", ev: Evidence): Device | undefined {
+    const mac = side === "a" ? f.aMac : f.bMac;
+    let d = (side === "a" ? f.aDevice : f.bDevice) as Device | undefined;
+    if (d === undefined) {
+      if (mac >= 0 && isGroupMac(mac)) return undefined;
+      d = inventory.bindTraffic(f.site, mac, unbound(f, side) ? undefined : flowIp(f, side), ev, f.lastUs);
+      if (side === "a") f.aDevice = d;
+      else f.bDevice = d;
+    }
+    return d;
+  }
+
+  /** A finished flow widens its devices' and addresses' last-seen times. */
+  function widen(d: Device, ip: string, f: Flow): void {
+    d.seen(f.firstUs, f.lastUs);
+    const addr = d.addresses.get(ip);
+    if (addr !== undefined && f.lastUs > addr.lastUs) addr.lastUs = f.lastUs;
   }
 
   function onFlowEnd(f: Flow, reason: FlowEndReason): void {
@@ -86,8 +116,10 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     const aIp = flowIp(f, "a");
     const bIp = flowIp(f, "b");
     const ev: Evidence = { source: f.source, packet: 0, tsUs: f.firstUs };
-    const a = bindSide(fSite, f.aMac, aIp, ev, f.lastUs);
-    const b = bindSide(fSite, f.bMac, bIp, ev, f.lastUs);
+    const a = bindFlowSide(f, "a", ev);
+    const b = bindFlowSide(f, "b", ev);
+    if (a) widen(a, aIp, f);
+    if (b) widen(b, bIp, f);
     if (a) {
       a.packetsOut += f.packetsAB;
       a.bytesOut += f.bytesAB;
@@ -125,11 +157,6 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     });
     stats.flows++;
     if (pending.length >= flowBatch) drain();
-  }
-
-  function bindSide(s: string, mac: number, ip: string, ev: Evidence, lastUs: number): Device | undefined {
-    if (mac >= 0 && isGroupMac(mac)) return undefined;
-    return inventory.bindTraffic(s, mac, ip, ev, lastUs);
   }
 
   function drain(): void {
@@ -291,8 +318,8 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       f.site = site;
       f.source = source;
       const ev: Evidence = { source, packet: pkt.index, tsUs: pkt.tsUs };
-      bindSide(site, f.aMac, flowIp(f, "a"), ev, pkt.tsUs);
-      bindSide(site, f.bMac, flowIp(f, "b"), ev, pkt.tsUs);
+      bindFlowSide(f, "a", ev);
+      bindFlowSide(f, "b", ev);
     }
     if (pkt.fragment) {
       if (fragments.size > 4096) fragments.clear();

@@ -34,6 +34,12 @@ export class Flow {
   /** Site and source of the packets that started the flow. */
   site = "default";
   source = "";
+  /** Text forms of the addresses, made once. */
+  aIpText: string | undefined = undefined;
+  bIpText: string | undefined = undefined;
+  /** The inventory's handles for each side's device, kept by the pipeline (no lookup per end). */
+  aDevice: unknown = undefined;
+  bDevice: unknown = undefined;
 
   constructor(
     readonly hash: number,

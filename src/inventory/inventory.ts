@@ -54,20 +54,21 @@ export class Inventory {
   }
 
   /**
-   * An IP seen in traffic from or to a MAC. Local IPs of MAC-less captures become devices;
-   * remote ones are endpoints, not devices.
+   * An IP seen in traffic from or to a MAC (undefined when the address belongs to no device:
+   * multicast, broadcast, unspecified). Local IPs of MAC-less captures become devices; remote
+   * ones are endpoints, not devices.
    */
   bindTraffic(site: string, mac: number, ip: string | undefined, ev: Evidence, lastUs: number): Device | undefined {
     if (mac >= 0) {
       const d = this.byMacNumber(site, mac);
       if (!d) return undefined;
       d.seen(ev.tsUs, lastUs);
-      if (ip !== undefined && !isUnboundAddress(ip)) {
+      if (ip !== undefined) {
         if (d.addAddress(ip, "traffic", ev, lastUs) && !d.router) this.checkRouter(d);
       }
       return d;
     }
-    if (ip === undefined || !isPrivateIp(ip) || isUnboundAddress(ip)) return undefined;
+    if (ip === undefined || !isPrivateIp(ip)) return undefined;
     const d = this.byIp(site, ip);
     d.seen(ev.tsUs, lastUs);
     return d;
@@ -102,14 +103,6 @@ export class Inventory {
     if (kind === "ndp.router") d.router = true;
   }
 
-}
-
-/** Unspecified, broadcast and multicast addresses belong to no device. */
-export function isUnboundAddress(ip: string): boolean {
-  if (ip === "0.0.0.0" || ip === "255.255.255.255" || ip === "::") return true;
-  if (ip.includes(":")) return ip.toLowerCase().startsWith("ff");
-  const first = Number(ip.slice(0, ip.indexOf(".")));
-  return first >= 224;
 }
 
 /**
