@@ -93,11 +93,18 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
 
   /** Binds a flow's side to its device once; later calls only widen the times. */
   function bindFlowSide(f: Flow, side: "a" | "b", ev: Evidence): Device | undefined {
-    const mac = side === "a" ? f.aMac : f.bMac;
+    let mac = side === "a" ? f.aMac : f.bMac;
+    // A group address names no single device: an invalid source MAC (as in some synthetic
+    // captures) or a multicast destination; the IP decides then.
+    if (mac >= 0 && isGroupMac(mac)) mac = -1;
     let d = (side === "a" ? f.aDevice : f.bDevice) as Device | undefined;
     if (d === undefined) {
-      if (mac >= 0 && isGroupMac(mac)) return undefined;
-      d = inventory.bindTraffic(f.site, mac, unbound(f, side) ? undefined : flowIp(f, side), ev, f.lastUs);
+      const ip = unbound(f, side) ? undefined : flowIp(f, side);
+      d = inventory.bindTraffic(f.site, mac, ip, ev, f.lastUs);
+      // Behind a router: a local host becomes a device of its own (by IP); a remote one is an endpoint.
+      if (d !== undefined && ip !== undefined && d.router && inventory.relays(d, ip)) {
+        d = inventory.bindTraffic(f.site, -1, ip, ev, f.lastUs);
+      }
       if (side === "a") f.aDevice = d;
       else f.bDevice = d;
     }
@@ -176,15 +183,17 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       return inventory.byMacNumber(site, subject.mac);
     }
     const src = subject === "src";
-    const mac = src ? pkt.srcMac : pkt.dstMac;
+    let mac = src ? pkt.srcMac : pkt.dstMac;
+    if (mac >= 0 && isGroupMac(mac)) mac = -1;
     const v4 = pkt.ipVersion === 4;
     const local = v4 ? isPrivateIpv4(src ? pkt.src4 : pkt.dst4)
       : pkt.ipVersion === 6 ? isPrivateIpv6(pkt.buf, src ? pkt.src6Off : pkt.dst6Off) : true;
     if (mac >= 0) {
       const d = inventory.byMacNumber(site, mac);
-      // A router relays remote hosts' packets: their facts are not the router's.
-      if (d && d.router && !local && (d.addresses.get(packetIp(src))?.origin ?? "traffic") === "traffic") {
-        return undefined;
+      // A router relays other hosts' packets: their facts belong to those hosts.
+      if (d && d.router && pkt.ipVersion !== 0) {
+        const ip = packetIp(src);
+        if (inventory.relays(d, ip)) return local ? inventory.byIp(site, ip) : undefined;
       }
       return d;
     }
@@ -198,7 +207,15 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       if (value === "") return;
       const d = subjectDevice(subject);
       if (!d) return;
-      inventory.observe(d, kind, value, { source, packet: pkt.index, tsUs: pkt.tsUs });
+      const ip = typeof subject === "string" && pkt.ipVersion !== 0 ? packetIp(subject === "src") : undefined;
+      inventory.observe(d, kind, value, { source, packet: pkt.index, tsUs: pkt.tsUs, ip });
+    },
+    operation(op: string, detail?: string, actor: "src" | "dst" = "src"): void {
+      if (pkt.ipVersion === 0) return;
+      const suffix = detail ? ` (${detail})` : "";
+      const target = actor === "src" ? "dst" : "src";
+      ctx.emit("ot.operation", actor, `${op} to ${packetIp(target === "src")}${suffix}`);
+      ctx.emit("ot.operation_received", target, `${op} from ${packetIp(actor === "src")}${suffix}`);
     },
     error(kind: string, detail?: string): void {
       errors.add(kind, detail);

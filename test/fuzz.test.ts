@@ -96,7 +96,7 @@ describe("fuzzing: mutated captures never throw", () => {
 describe("fuzzing: dissectors on random and cut payloads", () => {
   const errors = new ErrorCounts();
   const pkt = newPacket();
-  const ctx: DissectContext = { pkt, emit: () => undefined, error: (k) => errors.add(k) };
+  const ctx: DissectContext = { pkt, emit: () => undefined, operation: () => undefined, error: (k) => errors.add(k) };
   const r = rng(42);
   const payloads: Buffer[] = [];
   for (let i = 0; i < 3000; i++) {

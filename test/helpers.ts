@@ -43,8 +43,8 @@ export function captureRows(): CaptureRow[] {
 }
 
 /** tshark -T fields over a capture; one array of field values per frame that has any. */
-export function tsharkFields(file: string, filter: string, fields: string[]): string[][] {
-  const out = execFileSync("tshark", ["-r", file, "-Y", filter, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,",
+export function tsharkFields(file: string, filter: string, fields: string[], options: string[] = []): string[][] {
+  const out = execFileSync("tshark", ["-r", file, ...options, "-Y", filter, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=,",
     ...fields.flatMap((f) => ["-e", f])], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "ignore"] });
   return out.split("\n").filter((l) => l.length > 0).map((l) => l.split("\t"));
 }

@@ -5,6 +5,12 @@ import type { Packet } from "./packet.js";
 export interface DissectContext {
   readonly pkt: Packet;
   emit(kind: ObservationKind, subject: Subject, value: string): void;
+  /**
+   * An operation that changes an OT device, by the packet's source on its destination (or the
+   * other way round when `actor` is "dst", as when a PLC pulls the blocks of a download):
+   * recorded on both, as "who did what to whom".
+   */
+  operation(op: string, detail?: string, actor?: "src" | "dst"): void;
   error(kind: string, detail?: string): void;
 }
 

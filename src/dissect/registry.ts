@@ -1,17 +1,23 @@
 import type { AppDissector } from "./context.js";
+import { bacnet } from "./bacnet.js";
 import { dhcp } from "./dhcp.js";
 import { dhcpv6 } from "./dhcpv6.js";
+import { dnp3Tcp, dnp3Udp } from "./dnp3.js";
 import { dnsTcp, dnsUdp } from "./dns.js";
+import { enipTcp, enipUdp } from "./enip.js";
 import { http } from "./http.js";
 import { llmnr } from "./llmnr.js";
 import { mdns } from "./mdns.js";
+import { modbus } from "./modbus.js";
 import { ntp } from "./ntp.js";
+import { s7comm } from "./s7comm.js";
 import { ssdp } from "./ssdp.js";
 import { tls } from "./tls.js";
 
 /** Every application dissector. A new protocol is one file and one line here. */
 export const APP_DISSECTORS: readonly AppDissector[] = [
   dnsUdp, dnsTcp, mdns, llmnr, dhcp, dhcpv6, ssdp, ntp, http, tls,
+  modbus, s7comm, enipTcp, enipUdp, bacnet, dnp3Tcp, dnp3Udp,
 ];
 
 /**

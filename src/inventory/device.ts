@@ -5,6 +5,8 @@ export interface Evidence {
   source: string;
   packet: number;
   tsUs: number;
+  /** The IP address the fact was sent from or to, when the packet had one. */
+  ip?: string;
 }
 
 /** One value of one kind of fact about a device, with when it was first and last seen. */
@@ -49,6 +51,8 @@ export class Device {
   readonly saved = { packetsOut: 0, packetsIn: 0, bytesOut: 0, bytesIn: 0 };
   /** Changed since the store last saw it. */
   dirty = true;
+  /** Bumped when an address is added or its origin changes (invalidates derived sets). */
+  addressVersion = 0;
 
   constructor(
     readonly site: string,
@@ -85,6 +89,40 @@ export class Device {
     this.seen(ev.tsUs, ev.tsUs);
   }
 
+  /** Adds a whole fact (count and times) taken from another device. */
+  mergeFact(kind: ObservationKind, f: Fact): void {
+    let byValue = this.facts.get(kind);
+    if (!byValue) {
+      byValue = new Map();
+      this.facts.set(kind, byValue);
+    }
+    const mine = byValue.get(f.value);
+    if (mine) {
+      mine.count += f.count;
+      if (f.firstUs < mine.firstUs) mine.firstUs = f.firstUs;
+      if (f.lastUs > mine.lastUs) mine.lastUs = f.lastUs;
+    } else if (byValue.size < MAX_VALUES_PER_KIND) {
+      byValue.set(f.value, { ...f, savedCount: 0 });
+    } else {
+      this.factsDropped++;
+    }
+    this.seen(f.firstUs, f.lastUs);
+  }
+
+  /** Removes and returns the facts first seen from `ip` (they belong to a host behind a router). */
+  takeFactsFrom(ip: string): [ObservationKind, Fact][] {
+    const out: [ObservationKind, Fact][] = [];
+    for (const [kind, values] of this.facts) {
+      for (const [v, f] of values) {
+        if (f.evidence.ip === ip && f.savedCount === 0) {
+          values.delete(v);
+          out.push([kind, f]);
+        }
+      }
+    }
+    return out;
+  }
+
   factValues(kind: ObservationKind): string[] {
     const m = this.facts.get(kind);
     return m ? [...m.keys()] : [];
@@ -97,10 +135,14 @@ export class Device {
     if (a) {
       if (ev.tsUs < a.firstUs) a.firstUs = ev.tsUs;
       if (lastUs > a.lastUs) a.lastUs = lastUs;
-      if (a.origin === "traffic" && origin !== "traffic") a.origin = origin;
+      if (a.origin === "traffic" && origin !== "traffic") {
+        a.origin = origin;
+        this.addressVersion++;
+      }
       return false;
     }
     this.addresses.set(ip, { ip, firstUs: ev.tsUs, lastUs, origin, evidence: ev });
+    this.addressVersion++;
     return true;
   }
 }

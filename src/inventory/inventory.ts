@@ -92,7 +92,41 @@ export class Inventory {
       else if (a.origin === "traffic") publicV4 = true;
       if (a.origin === "traffic") v4++;
     }
-    if (v4 >= ROUTER_MIN_IPV4 || v6 >= ROUTER_MIN_IPV6 || (privateV4 && publicV4)) d.router = true;
+    if (v4 >= ROUTER_MIN_IPV4 || v6 >= ROUTER_MIN_IPV6 || (privateV4 && publicV4)) this.becomeRouter(d);
+  }
+
+  /**
+   * A MAC turned out to be a router: facts it was credited with before, sent from addresses it
+   * relays, move to the hosts behind it (by IP when local; dropped when remote).
+   */
+  private becomeRouter(d: Device): void {
+    d.router = true;
+    const moved = new Map<string, Device | undefined>();
+    for (const a of d.addresses.values()) {
+      if (a.origin !== "traffic" || !this.relays(d, a.ip)) continue;
+      for (const [kind, f] of d.takeFactsFrom(a.ip)) {
+        if (!moved.has(a.ip)) moved.set(a.ip, isPrivateIp(a.ip) ? this.byIp(d.site, a.ip) : undefined);
+        const host = moved.get(a.ip);
+        if (!host) continue;
+        host.mergeFact(kind, f);
+      }
+    }
+  }
+
+  private readonly ownCache = new WeakMap<Device, { version: number; own: Set<string> }>();
+
+  /**
+   * True when `ip` is an address a router relays rather than one of its own: facts and
+   * traffic of that address belong to the host behind the router.
+   */
+  relays(d: Device, ip: string): boolean {
+    if (!d.router) return false;
+    let c = this.ownCache.get(d);
+    if (!c || c.version !== d.addressVersion) {
+      c = { version: d.addressVersion, own: new Set(ownAddresses(d)) };
+      this.ownCache.set(d, c);
+    }
+    return !c.own.has(ip);
   }
 
   /** One fact about a device; address facts also bind the address. */
@@ -100,7 +134,7 @@ export class Inventory {
     d.addFact(kind, value, ev);
     const origin = ADDRESS_KINDS[kind];
     if (origin) d.addAddress(value, origin, ev);
-    if (kind === "ndp.router") d.router = true;
+    if (kind === "ndp.router" && !d.router) this.becomeRouter(d);
   }
 
 }
