@@ -5,7 +5,9 @@ import type { AppDissector, DissectContext } from "./dissect/context.js";
 import { PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, decodeFrame } from "./dissect/decode.js";
 import { ETHERTYPE } from "./dissect/ethernet.js";
 import { dissectNeighbourDiscovery } from "./dissect/icmpv6-nd.js";
+import { dissectGoose } from "./dissect/goose.js";
 import { dissectLldp } from "./dissect/lldp.js";
+import { dissectProfinetDcp } from "./dissect/profinet-dcp.js";
 import { type Packet, newPacket } from "./dissect/packet.js";
 import { DissectorRegistry } from "./dissect/registry.js";
 import type { Flow } from "./flows/flow.js";
@@ -211,11 +213,13 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       inventory.observe(d, kind, value, { source, packet: pkt.index, tsUs: pkt.tsUs, ip });
     },
     operation(op: string, detail?: string, actor: "src" | "dst" = "src"): void {
-      if (pkt.ipVersion === 0) return;
       const suffix = detail ? ` (${detail})` : "";
       const target = actor === "src" ? "dst" : "src";
-      ctx.emit("ot.operation", actor, `${op} to ${packetIp(target === "src")}${suffix}`);
-      ctx.emit("ot.operation_received", target, `${op} from ${packetIp(actor === "src")}${suffix}`);
+      // Hosts are named by IP, or by MAC for link-layer protocols (PROFINET DCP).
+      const name = (side: "src" | "dst"): string => pkt.ipVersion !== 0 ? packetIp(side === "src")
+        : (side === "src" ? pkt.srcMac : pkt.dstMac) >= 0 ? macToString(side === "src" ? pkt.srcMac : pkt.dstMac) : "unknown";
+      ctx.emit("ot.operation", actor, `${op} to ${name(target)}${suffix}`);
+      ctx.emit("ot.operation_received", target, `${op} from ${name(actor)}${suffix}`);
     },
     error(kind: string, detail?: string): void {
       errors.add(kind, detail);
@@ -277,6 +281,12 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
         break;
       case ETHERTYPE.LLDP:
         dissectLldp(b, off, len, ctx);
+        break;
+      case ETHERTYPE.PROFINET:
+        dissectProfinetDcp(b, off, len, ctx);
+        break;
+      case ETHERTYPE.GOOSE:
+        dissectGoose(b, off, len, ctx);
         break;
       case ETHERTYPE.LLC:
         if (isCdpLlc(b, off, len)) dissectCdp(b, off + 8, len - 8, ctx);

@@ -10,6 +10,8 @@ export const ETHERTYPE = {
   QINQ: 0x88a8,
   QINQ_OLD: 0x9100,
   LLDP: 0x88cc,
+  PROFINET: 0x8892,
+  GOOSE: 0x88b8,
   /** Pseudo-type for 802.3 frames with an LLC header (CDP rides on LLC/SNAP). */
   LLC: 0x0001,
 } as const;

@@ -1,23 +1,35 @@
 import type { AppDissector } from "./context.js";
 import { bacnet } from "./bacnet.js";
 import { dhcp } from "./dhcp.js";
+import { coap } from "./coap.js";
 import { dhcpv6 } from "./dhcpv6.js";
+import { finsTcp, finsUdp } from "./fins.js";
+import { fox } from "./fox.js";
+import { hartIpTcp, hartIpUdp } from "./hart-ip.js";
 import { dnp3Tcp, dnp3Udp } from "./dnp3.js";
 import { dnsTcp, dnsUdp } from "./dns.js";
 import { enipTcp, enipUdp } from "./enip.js";
 import { http } from "./http.js";
+import { iec104 } from "./iec104.js";
+import { knxnetIp } from "./knxnet-ip.js";
 import { llmnr } from "./llmnr.js";
 import { mdns } from "./mdns.js";
 import { modbus } from "./modbus.js";
+import { mqtt } from "./mqtt.js";
 import { ntp } from "./ntp.js";
+import { opcua } from "./opcua.js";
+import { rtsp } from "./rtsp.js";
 import { s7comm } from "./s7comm.js";
+import { sipTcp, sipUdp } from "./sip.js";
+import { snmp } from "./snmp.js";
 import { ssdp } from "./ssdp.js";
 import { tls } from "./tls.js";
 
 /** Every application dissector. A new protocol is one file and one line here. */
 export const APP_DISSECTORS: readonly AppDissector[] = [
   dnsUdp, dnsTcp, mdns, llmnr, dhcp, dhcpv6, ssdp, ntp, http, tls,
-  modbus, s7comm, enipTcp, enipUdp, bacnet, dnp3Tcp, dnp3Udp,
+  modbus, s7comm, enipTcp, enipUdp, bacnet, dnp3Tcp, dnp3Udp, iec104, fox, finsUdp, finsTcp,
+  hartIpUdp, hartIpTcp, opcua, knxnetIp, mqtt, snmp, rtsp, sipUdp, sipTcp, coap,
 ];
 
 /**

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { AppDissector, DissectContext } from "../src/dissect/context.js";
+import { fox } from "../src/dissect/fox.js";
+import { hartIpUdp } from "../src/dissect/hart-ip.js";
+import { knxnetIp } from "../src/dissect/knxnet-ip.js";
+import { mqtt } from "../src/dissect/mqtt.js";
+import { newPacket } from "../src/dissect/packet.js";
+import { rtsp } from "../src/dissect/rtsp.js";
+import { snmp } from "../src/dissect/snmp.js";
+
+function run(d: AppDissector, b: Buffer): { facts: string[]; ops: string[]; ok: boolean } {
+  const facts: string[] = [];
+  const ops: string[] = [];
+  const ctx: DissectContext = {
+    pkt: newPacket(),
+    emit: (kind, _s, value) => facts.push(`${kind}=${value}`),
+    operation: (op, detail) => ops.push(detail ? `${op} (${detail})` : op),
+    error: (k) => facts.push(`error ${k}`),
+  };
+  const ok = d.dissect(b, 0, b.length, ctx);
+  return { facts, ops, ok };
+}
+
+const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
+
+describe("IoT and building protocols", () => {
+  it("MQTT CONNECT: client id and credentials sent in clear, without keeping the secret", () => {
+    const body = Buffer.concat([hex("0004"), Buffer.from("MQTT"), hex("04 c2 003c"), hex("0006"), Buffer.from("plug-7"),
+      hex("0005"), Buffer.from("admin"), hex("0006"), Buffer.from("s3cret")]);
+    const r = run(mqtt, Buffer.concat([Buffer.from([0x10, body.length]), body]));
+    assert.deepEqual(r.facts, ["mqtt.version=3.1.1", "mqtt.client_id=plug-7", "mqtt.cleartext_credentials=user admin with password"]);
+    assert.ok(!r.facts.join(" ").includes("s3cret"));
+  });
+
+  it("SNMP response: sysDescr, sysObjectID and sysName", () => {
+    const vb = (oid: string, val: string): string => {
+      const v = `${oid}${val}`;
+      return `30${(v.length / 2).toString(16).padStart(2, "0")}${v}`;
+    };
+    const descr = Buffer.from("HP ETHERNET MULTI-ENVIRONMENT").toString("hex");
+    const list = [
+      vb("06082b06010201010100", `04${(descr.length / 2).toString(16)}${descr}`),
+      vb("06082b06010201010200", "060a2b060104010b02030901"),
+      vb("06082b06010201010500", `0407${Buffer.from("NPI0A1B").toString("hex")}`),
+    ].join("");
+    const pdu = `020101020100020100 30${(list.length / 2).toString(16)}${list}`.replace(/\s/g, "");
+    const msg = `020101 0406${Buffer.from("public").toString("hex")} a2${(pdu.length / 2).toString(16)}${pdu}`.replace(/\s/g, "");
+    const r = run(snmp, hex(`30${(msg.length / 2).toString(16)}${msg}`));
+    assert.equal(r.ok, true);
+    assert.deepEqual(r.facts, ["snmp.version=v2c", "snmp.sys_descr=HP ETHERNET MULTI-ENVIRONMENT",
+      "snmp.sys_object_id=1.3.6.1.4.1.11.2.3.9.1", "snmp.sys_name=NPI0A1B"]);
+  });
+
+  it("RTSP: stream URL without credentials, and the camera's Server header", () => {
+    const req = run(rtsp, Buffer.from("DESCRIBE rtsp://admin:12345@10.0.0.9:554/Streaming/Channels/101 RTSP/1.0\r\nCSeq: 2\r\nUser-Agent: LibVLC/3.0.18\r\n\r\n"));
+    assert.deepEqual(req.facts, ["rtsp.url=rtsp://10.0.0.9:554/Streaming/Channels/101", "rtsp.user_agent=LibVLC/3.0.18"]);
+    const res = run(rtsp, Buffer.from("RTSP/1.0 200 OK\r\nCSeq: 2\r\nServer: Hikvision-Webs\r\n\r\n"));
+    assert.deepEqual(res.facts, ["rtsp.server=Hikvision-Webs"]);
+  });
+
+  it("Niagara Fox hello names the station", () => {
+    const r = run(fox, Buffer.from("fox a 0 -1 fox hello\n{\nfox.version=s:1.0\nhostName=s:192.168.1.50\napp.name=s:Station\napp.version=s:3.8.38\nos.name=s:QNX\nstation.name=s:AHU_Plant\n};;\n"));
+    assert.deepEqual(r.facts, ["fox.host_name=192.168.1.50", "fox.app_name=Station", "fox.app_version=3.8.38", "fox.os=QNX", "fox.station_name=AHU_Plant"]);
+  });
+
+  it("HART-IP: a device reset request is an operation", () => {
+    const pdu = hex("82 a6 0b 12 34 56 2a 00");
+    const header = Buffer.from([1, 0, 3, 0, 0, 1, 0, 8 + pdu.length]);
+    const r = run(hartIpUdp, Buffer.concat([header, pdu]));
+    assert.deepEqual(r.ops, ["hart.device-reset"]);
+  });
+
+  it("KNXnet/IP: search answer identity and a tunnelled group write", () => {
+    const dib = Buffer.alloc(54);
+    dib[0] = 54;
+    dib[1] = 1;
+    dib[2] = 0x02;
+    dib.writeUInt16BE(0x1101, 4);
+    hex("00fa12345678").copy(dib, 8);
+    dib.write("MDT IP Interface", 24, "latin1");
+    const hpai = hex("0801c0a8010a0e57");
+    const search = Buffer.concat([hex("0610 0202"), Buffer.from([0, 6 + hpai.length + dib.length]), hpai, dib]);
+    assert.deepEqual(run(knxnetIp, search).facts, ["knx.individual_address=1.1.1", "knx.serial=00fa12345678", "knx.friendly_name=MDT IP Interface"]);
+    const cemi = hex("11 00 bc e0 1101 0a03 01 00 81");
+    const tunnel = Buffer.concat([hex("0610 0420"), Buffer.from([0, 10 + cemi.length]), hex("04 01 00 00"), cemi]);
+    assert.deepEqual(run(knxnetIp, tunnel).ops, ["knx.group-value-write (group 1/2/3)"]);
+  });
+});
