@@ -120,6 +120,13 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     if (addr !== undefined && f.lastUs > addr.lastUs) addr.lastUs = f.lastUs;
   }
 
+  function appOf(f: Flow): Pick<FlowRecord, "appProtocol" | "appConfidence"> {
+    if (f.app) return { appProtocol: f.app.name, appConfidence: "dpi" };
+    if (f.proto !== PROTO_TCP && f.proto !== PROTO_UDP) return {};
+    const byPort = registry.byPortName(f.proto === PROTO_TCP, f.bPort, f.aPort);
+    return byPort ? { appProtocol: byPort, appConfidence: "port" } : {};
+  }
+
   function onFlowEnd(f: Flow, reason: FlowEndReason): void {
     const fSite = f.site;
     const aIp = flowIp(f, "a");
@@ -161,7 +168,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       lastUs: f.lastUs,
       tcpFlagsSrc: f.tcpFlagsAB,
       tcpFlagsDst: f.tcpFlagsBA,
-      appProtocol: f.app?.name,
+      ...appOf(f),
       endReason: reason,
     });
     stats.flows++;

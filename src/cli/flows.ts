@@ -19,6 +19,7 @@ export function flowView(f: StoredFlow): Record<string, unknown> {
     dst_port: f.dstPort,
     initiator: f.initiatorKnown ? "src" : "unknown",
     app_protocol: f.appProtocol ?? null,
+    app_confidence: f.appConfidence ?? null,
     packets_src_to_dst: f.packetsSrcToDst,
     bytes_src_to_dst: f.bytesSrcToDst,
     packets_dst_to_src: f.packetsDstToSrc,

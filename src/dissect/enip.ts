@@ -145,6 +145,22 @@ export const enipTcp: AppDissector = {
   dissect: dissectEnip,
 };
 
+/**
+ * CIP class 0/1 I/O over UDP 2222: a common packet format with a sequenced address item
+ * (0x8002) and a connected data item. Cyclic process data: recognised, nothing to record.
+ */
+export const cipIo: AppDissector = {
+  name: "enip",
+  transport: "udp",
+  ports: [2222],
+  dissect(b, off, len) {
+    if (len < 14) return false;
+    const count = le16(b, off);
+    return count >= 2 && count <= 4 && le16(b, off + 2) === 0x8002 && le16(b, off + 4) === 8
+      && le16(b, off + 14) === ITEM_CONNECTED_DATA;
+  },
+};
+
 export const enipUdp: AppDissector = {
   name: "enip",
   transport: "udp",

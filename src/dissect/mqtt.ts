@@ -69,16 +69,47 @@ function connect(b: Buffer, p: number, end: number, ctx: DissectContext): void {
   }
 }
 
+/** Fixed-header flags that MQTT requires for each packet type (PUBLISH's vary). */
+const FIXED_FLAGS = [-1, 0, -1, -2, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, 0];
+
+/**
+ * MQTT on any port: a CONNECT, or a payload that is exactly a run of well-formed MQTT
+ * packets (a capture that starts mid-session shows PINGREQ/PINGRESP and PUBLISH first).
+ */
+function looksLikeMqtt(b: Buffer, off: number, len: number): boolean {
+  if (len >= 10 && b[off] === 0x10) {
+    const name = b.toString("latin1", off + 2, off + 12);
+    if (name.includes("MQTT") || name.includes("MQIsdp")) return true;
+  }
+  const end = off + len;
+  let p = off;
+  let n = 0;
+  while (p < end && n < 16) {
+    const type = b[p] >> 4;
+    const flags = b[p] & 0x0f;
+    if (type === 0 || type === 15 || (FIXED_FLAGS[type] >= 0 && flags !== FIXED_FLAGS[type])) return false;
+    const rl = remainingLength(b, p + 1, end);
+    if (!rl) return false;
+    const body = p + 1 + rl[1];
+    // A PUBLISH starts with its topic: a length that fits, and printable text.
+    if (type === 3) {
+      if (rl[0] < 2 || body + 2 > end) return false;
+      const tl = u16be(b, body);
+      if (tl === 0 || tl + 2 > rl[0] || body + 2 + tl > end) return false;
+      for (let i = body + 2; i < body + 2 + tl; i++) if (b[i] < 0x20 || b[i] === 0x7f) return false;
+    }
+    p = body + rl[0];
+    n++;
+  }
+  return p === end && n > 0;
+}
+
 /** MQTT 3.1/3.1.1/5 over TCP (cleartext port 1883): connects, publishes, subscriptions. */
 export const mqtt: AppDissector = {
   name: "mqtt",
   transport: "tcp",
   ports: [1883],
-  test(b, off, len) {
-    // A CONNECT is the first thing a client sends: 0x10, length, then "MQTT" or "MQIsdp".
-    return len >= 10 && b[off] === 0x10 && (b.toString("latin1", off + 4, off + 8) === "MQTT" || b.toString("latin1", off + 5, off + 9) === "MQIs"
-      || b.toString("latin1", off + 5, off + 9) === "MQTT");
-  },
+  test: looksLikeMqtt,
   dissect(b, off, len, ctx) {
     const end = off + len;
     let p = off;

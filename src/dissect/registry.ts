@@ -8,12 +8,13 @@ import { fox } from "./fox.js";
 import { hartIpTcp, hartIpUdp } from "./hart-ip.js";
 import { dnp3Tcp, dnp3Udp } from "./dnp3.js";
 import { dnsTcp, dnsUdp } from "./dns.js";
-import { enipTcp, enipUdp } from "./enip.js";
+import { cipIo, enipTcp, enipUdp } from "./enip.js";
 import { http } from "./http.js";
 import { iec104 } from "./iec104.js";
 import { knxnetIp } from "./knxnet-ip.js";
 import { llmnr } from "./llmnr.js";
 import { mdns } from "./mdns.js";
+import { mms } from "./mms.js";
 import { modbus } from "./modbus.js";
 import { mqtt } from "./mqtt.js";
 import { ntp } from "./ntp.js";
@@ -28,7 +29,7 @@ import { tls } from "./tls.js";
 /** Every application dissector. A new protocol is one file and one line here. */
 export const APP_DISSECTORS: readonly AppDissector[] = [
   dnsUdp, dnsTcp, mdns, llmnr, dhcp, dhcpv6, ssdp, ntp, http, tls,
-  modbus, s7comm, enipTcp, enipUdp, bacnet, dnp3Tcp, dnp3Udp, iec104, fox, finsUdp, finsTcp,
+  modbus, s7comm, mms, enipTcp, enipUdp, cipIo, bacnet, dnp3Tcp, dnp3Udp, iec104, fox, finsUdp, finsTcp,
   hartIpUdp, hartIpTcp, opcua, knxnetIp, mqtt, snmp, rtsp, sipUdp, sipTcp, coap,
 ];
 
@@ -55,6 +56,11 @@ export class DissectorRegistry {
   /** Dissectors registered for a port, if any. */
   forPort(tcp: boolean, port: number): readonly AppDissector[] | undefined {
     return this.byPort[tcp ? 0 : 1].get(port);
+  }
+
+  /** The protocol a well-known port names, for flows whose payload named none. */
+  byPortName(tcp: boolean, serverPort: number, clientPort: number): string | undefined {
+    return this.forPort(tcp, serverPort)?.[0]?.name ?? this.forPort(tcp, clientPort)?.[0]?.name;
   }
 
   /** The first dissector whose payload test matches. */

@@ -28,9 +28,8 @@ function dissectS7(b: Buffer, off: number, len: number, ctx: DissectContext): bo
   const cotpLen = b[off + 4];
   const cotpType = b[off + 5];
   const s7 = off + 5 + cotpLen;
-  if (cotpType === 0xe0 || cotpType === 0xd0) return true; // connection request / confirm
-  if (cotpType !== 0xf0) return false;
-  if (s7 >= end) return true;
+  // COTP connection request/confirm carry no S7 yet (MMS uses the same transport): not claimed.
+  if (cotpType !== 0xf0 || s7 >= end) return false;
   if (b[s7] === 0x72) {
     ctx.emit("s7.plus", "dst", "s7comm-plus");
     return true;

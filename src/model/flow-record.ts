@@ -24,5 +24,11 @@ export interface FlowRecord {
   tcpFlagsSrc: number;
   tcpFlagsDst: number;
   appProtocol?: string;
+  /**
+   * How the application protocol was decided: "dpi" when a dissector recognised the payload,
+   * "port" when no payload was recognised and the well-known port named it (as nDPI's
+   * "match by port").
+   */
+  appConfidence?: "dpi" | "port";
   endReason: string;
 }

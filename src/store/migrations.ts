@@ -87,6 +87,7 @@ export const MIGRATIONS: readonly string[] = [
     tcp_flags_src INTEGER NOT NULL,
     tcp_flags_dst INTEGER NOT NULL,
     app_protocol TEXT,
+    app_confidence TEXT,
     end_reason TEXT NOT NULL
   );
   `,

@@ -69,15 +69,15 @@ interface FlowRow {
   src_mac: string | null; src_ip: string; src_port: number; dst_mac: string | null; dst_ip: string; dst_port: number;
   initiator_known: number; packets_src: number; bytes_src: number; packets_dst: number; bytes_dst: number;
   first_us: number; last_us: number; tcp_flags_src: number; tcp_flags_dst: number;
-  app_protocol: string | null; end_reason: string;
+  app_protocol: string | null; app_confidence: string | null; end_reason: string;
 }
 
 export type StoredFlow = FlowRecord & { id: number };
 
 const FLOW_COLUMNS = ["site", "source", "vlan", "proto", "src_mac", "src_ip", "src_port", "dst_mac", "dst_ip", "dst_port",
   "initiator_known", "packets_src", "bytes_src", "packets_dst", "bytes_dst", "first_us", "last_us", "tcp_flags_src",
-  "tcp_flags_dst", "app_protocol", "end_reason"];
-/** 21 columns × 40 rows stays under SQLite's default limit of 999 bound parameters on old builds. */
+  "tcp_flags_dst", "app_protocol", "app_confidence", "end_reason"];
+/** 22 columns × 40 rows stays under SQLite's default limit of 999 bound parameters on old builds. */
 const FLOW_ROWS_PER_INSERT = 40;
 
 /** The only module that speaks SQL: SQLite through better-sqlite3, WAL, versioned schema. */
@@ -139,7 +139,7 @@ export class Store {
           const f = batch[k];
           args.push(f.site, f.source, f.vlan, f.proto, f.srcMac ?? null, f.srcIp, f.srcPort, f.dstMac ?? null, f.dstIp,
             f.dstPort, f.initiatorKnown ? 1 : 0, f.packetsSrcToDst, f.bytesSrcToDst, f.packetsDstToSrc, f.bytesDstToSrc,
-            f.firstUs, f.lastUs, f.tcpFlagsSrc, f.tcpFlagsDst, f.appProtocol ?? null, f.endReason);
+            f.firstUs, f.lastUs, f.tcpFlagsSrc, f.tcpFlagsDst, f.appProtocol ?? null, f.appConfidence ?? null, f.endReason);
         }
         this.flowInsert(n).run(...args);
       }
@@ -274,7 +274,8 @@ export class Store {
       initiatorKnown: r.initiator_known === 1,
       packetsSrcToDst: r.packets_src, bytesSrcToDst: r.bytes_src, packetsDstToSrc: r.packets_dst, bytesDstToSrc: r.bytes_dst,
       firstUs: r.first_us, lastUs: r.last_us, tcpFlagsSrc: r.tcp_flags_src, tcpFlagsDst: r.tcp_flags_dst,
-      appProtocol: r.app_protocol ?? undefined, endReason: r.end_reason,
+      appProtocol: r.app_protocol ?? undefined, appConfidence: (r.app_confidence ?? undefined) as FlowRecord["appConfidence"],
+      endReason: r.end_reason,
     }));
   }
 
