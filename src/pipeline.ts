@@ -215,7 +215,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     emit(kind: ObservationKind, subject: Subject, value: string): void {
       if (value === "") return;
       const d = subjectDevice(subject);
-      if (!d) return;
+      if (!d || inventory.observeAgain(d, kind, value, pkt.tsUs)) return;
       const ip = typeof subject === "string" && pkt.ipVersion !== 0 ? packetIp(subject === "src") : undefined;
       inventory.observe(d, kind, value, { source, packet: pkt.index, tsUs: pkt.tsUs, ip });
     },

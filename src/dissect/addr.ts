@@ -44,11 +44,25 @@ export function ipv4ToString(ip: number): string {
 }
 
 export function parseIpv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  const parts = m.slice(1).map(Number);
-  if (parts.some((x) => x > 255)) return undefined;
-  return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
+  // Hand-parsed: this runs for every new address on the flow path.
+  let value = 0;
+  let part = -1;
+  let dots = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      part = part < 0 ? c - 48 : part * 10 + (c - 48);
+      if (part > 255) return undefined;
+    } else if (c === 46 && part >= 0 && dots < 3) {
+      value = value * 256 + part;
+      part = -1;
+      dots++;
+    } else {
+      return undefined;
+    }
+  }
+  if (dots !== 3 || part < 0) return undefined;
+  return value * 256 + part;
 }
 
 /** RFC 5952 text form: lower case, longest run of zero groups compressed. */

@@ -1,3 +1,4 @@
+import { isPrivateIp } from "../dissect/addr.js";
 import type { ObservationKind } from "../model/observation.js";
 
 /** Where a fact was learnt: the source (capture file, exporter) and the frame in it. */
@@ -51,7 +52,10 @@ export class Device {
   readonly saved = { packetsOut: 0, packetsIn: 0, bytesOut: 0, bytesIn: 0 };
   /** Changed since the store last saw it. */
   dirty = true;
-  /** Bumped when an address is added or its origin changes (invalidates derived sets). */
+  /**
+   * Bumped when a change can alter which addresses are the device's own: a confirmed or local
+   * address added, or an origin confirmed. A router's stream of new remote addresses does not.
+   */
   addressVersion = 0;
 
   constructor(
@@ -68,6 +72,18 @@ export class Device {
     if (firstUs < this.firstUs) this.firstUs = firstUs;
     if (lastUs > this.lastUs) this.lastUs = lastUs;
     this.dirty = true;
+  }
+
+  /** Counts another sighting of a known fact; false when the fact is new (then call addFact). */
+  touchFact(kind: ObservationKind, value: string, tsUs: number): boolean {
+    const f = this.facts.get(kind)?.get(value);
+    if (f === undefined) return false;
+    f.count++;
+    if (tsUs > f.lastUs) f.lastUs = tsUs;
+    if (tsUs < f.firstUs) f.firstUs = tsUs;
+    if (tsUs > this.lastUs) this.lastUs = tsUs;
+    this.dirty = true;
+    return true;
   }
 
   addFact(kind: ObservationKind, value: string, ev: Evidence): void {
@@ -142,7 +158,7 @@ export class Device {
       return false;
     }
     this.addresses.set(ip, { ip, firstUs: ev.tsUs, lastUs, origin, evidence: ev });
-    this.addressVersion++;
+    if (origin !== "traffic" || isPrivateIp(ip)) this.addressVersion++;
     return true;
   }
 }

@@ -129,6 +129,19 @@ export class Inventory {
     return !c.own.has(ip);
   }
 
+  /**
+   * Another sighting of a fact the device already has: counts it (and keeps a claimed
+   * address's last-seen time) without building evidence. False when the fact is new.
+   */
+  observeAgain(d: Device, kind: ObservationKind, value: string, tsUs: number): boolean {
+    if (!d.touchFact(kind, value, tsUs)) return false;
+    if (ADDRESS_KINDS[kind]) {
+      const a = d.addresses.get(value);
+      if (a && tsUs > a.lastUs) a.lastUs = tsUs;
+    }
+    return true;
+  }
+
   /** One fact about a device; address facts also bind the address. */
   observe(d: Device, kind: ObservationKind, value: string, ev: Evidence): void {
     d.addFact(kind, value, ev);

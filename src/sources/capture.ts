@@ -101,32 +101,58 @@ async function parseStream(
 ): Promise<string | undefined> {
   let parser: CaptureFormatParser | undefined;
   let carry: Buffer | undefined;
-  for await (const chunk of chunks) {
+  for await (const input of chunks) {
     tick?.();
-    let buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-    carry = undefined;
+    let chunk = input;
     if (!parser) {
-      if (buf.length < 4) {
-        carry = buf;
+      const head = carry ? Buffer.concat([carry, chunk]) : chunk;
+      carry = undefined;
+      if (head.length < 4) {
+        carry = head;
         continue;
       }
-      if (isPcapngMagic(buf)) {
+      if (isPcapngMagic(head)) {
         parser = new PcapngParser(onFrame, errors);
         result.format = "pcapng";
-      } else if (isPcapMagic(buf)) {
+      } else if (isPcapMagic(head)) {
         parser = new PcapParser(onFrame, errors);
         result.format = "pcap";
       } else {
-        return `not a pcap or pcapng capture (magic 0x${buf.subarray(0, 4).toString("hex")})`;
+        return `not a pcap or pcapng capture (magic 0x${head.subarray(0, 4).toString("hex")})`;
       }
+      chunk = head;
     }
-    const used = parser.parse(buf, 0, buf.length);
+    let start = 0;
+    if (carry) {
+      // A record spans the chunks: join the kept bytes with only as much of the new chunk as
+      // completes it (growing the window), never the whole chunk.
+      let take = Math.min(chunk.length, 65_536);
+      for (;;) {
+        const joined = Buffer.concat([carry, chunk.subarray(0, take)]);
+        const used = parser.parse(joined, 0, joined.length);
+        if (parser.fatal) return parser.fatal;
+        if (used >= carry.length) {
+          start = used - carry.length;
+          carry = undefined;
+          break;
+        }
+        if (take === chunk.length) {
+          carry = Buffer.from(joined.subarray(used));
+          start = chunk.length;
+          break;
+        }
+        take = Math.min(chunk.length, take * 4);
+      }
+      if (carry && carry.length > parser.maxRecord) return "record larger than any capture allows";
+      if (carry) continue;
+    }
+    const used = parser.parse(chunk, start, chunk.length);
     if (parser.fatal) return parser.fatal;
-    if (used < buf.length) {
-      // Keep the incomplete record for the next chunk (copy: the chunk may be reused).
-      buf = buf.subarray(used);
-      if (buf.length > parser.maxRecord) return "record larger than any capture allows";
-      carry = Buffer.from(buf);
+    if (start + used < chunk.length) {
+      // Keep the incomplete record for the next chunk (copied: the chunk may be reused).
+      const rest = chunk.subarray(start + used);
+      if (rest.length > parser.maxRecord) return "record larger than any capture allows";
+      carry = Buffer.from(rest);
     }
   }
   if (!parser) return carry && carry.length > 0 ? "file too short to be a capture" : "empty file";
