@@ -2,7 +2,10 @@ import { statSync } from "node:fs";
 import { createPipeline } from "../pipeline.js";
 import { readCapture } from "../sources/capture.js";
 import { ErrorCounts } from "../sources/frame.js";
-import type { Store } from "../store/sqlite.js";
+import type { Store, StoredDevice } from "../store/sqlite.js";
+import { classify } from "../classify/classify.js";
+import { deviceFacts } from "../classify/device-facts.js";
+import { type CompiledRule, loadRules } from "../classify/rules.js";
 import { deviceView } from "../inventory/view.js";
 import { type Format, csv, table } from "./output.js";
 import { Progress } from "./progress.js";
@@ -80,17 +83,32 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   return result;
 }
 
-const DEVICE_COLUMNS = ["site", "mac", "ips", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];
+const DEVICE_COLUMNS = ["site", "mac", "ips", "category", "vendor", "model", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];
+
+/** A device as the commands print it: what the traffic showed, and the classifier's verdict. */
+export function classifiedView(d: StoredDevice, rules: readonly CompiledRule[]): Record<string, unknown> {
+  const v = classify(deviceFacts(d), rules);
+  return {
+    ...deviceView(d),
+    category: v.category,
+    vendor: v.vendor ?? null,
+    model: v.model ?? null,
+    firmware: v.firmware ?? null,
+    confidence: v.confidence,
+    criticality: v.criticality,
+    evidence: v.evidence,
+  };
+}
 
 export function renderDevices(store: Store, format: Format, stats?: AnalyzeStats): string {
-  const devices = store.devices().map(deviceView);
+  const rules = loadRules();
+  const devices = store.devices().map((d) => classifiedView(d, rules));
   if (format === "json") {
     return JSON.stringify(stats ? { stats, devices } : devices, null, 2);
   }
   if (format === "csv") return csv(DEVICE_COLUMNS, devices.map((d) => DEVICE_COLUMNS.map((c) => d[c])));
   const rows = devices.map((d) => DEVICE_COLUMNS.map((c) => {
     if (c === "oui_vendor" && d.randomized_mac) return "(randomised MAC)";
-    if (c === "hostnames" && d.router) return ["(router)", ...(d.hostnames as string[])];
     return d[c];
   }));
   let out = table(DEVICE_COLUMNS.map((c) => c.toUpperCase()), rows);

@@ -6,7 +6,9 @@ import { parseArgs } from "node:util";
 import { deviceDetail } from "../inventory/view.js";
 import { demoCapture } from "../lab/demo.js";
 import { Store } from "../store/sqlite.js";
-import { analyzeCaptures, renderDevices } from "./analyze.js";
+import { analyzeCaptures, classifiedView, renderDevices } from "./analyze.js";
+import { loadRules } from "../classify/rules.js";
+import { evaluateCaptures, renderEvaluation } from "./eval.js";
 import { renderFlows } from "./flows.js";
 import { UsageError, parseFormat } from "./output.js";
 
@@ -24,6 +26,7 @@ Commands:
   devices    print the inventory
   device     print everything known about one device, with evidence
   flows      print the flows
+  eval       score classification against a labels file
 
 Run 'cordon COMMAND --help' for a command's options.`,
   analyze: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] CAPTURE...
@@ -46,6 +49,14 @@ ${COMMON}`,
   device: `Usage: cordon device [--db PATH] [--format table|json] MAC|IP
 
 Prints every fact known about a device, each with its evidence (source, packet, time).
+
+${COMMON}`,
+  eval: `Usage: cordon eval --labels LABELS.json [--format table|json] CAPTURE...
+
+Analyses each capture on its own, classifies its devices and scores the labelled ones:
+category and vendor accuracy, unknown rate, a confusion matrix and the misses. LABELS.json
+has the shape of the corpus labels.json: { "captures": { "path relative to the file":
+{ "mac": { "vendor", "model", "category" } } } }.
 
 ${COMMON}`,
   flows: `Usage: cordon flows [--db PATH] [--format table|json|csv] [--limit N]
@@ -75,6 +86,7 @@ async function main(argv: string[]): Promise<number> {
       site: { type: "string" },
       format: { type: "string" },
       limit: { type: "string" },
+      labels: { type: "string" },
       demo: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -121,7 +133,8 @@ async function main(argv: string[]): Promise<number> {
       if (positionals.length !== 1) throw new UsageError("device needs one MAC or IP");
       const store = new Store(dbPath(values.db));
       try {
-        const found = store.findDevices(positionals[0]).map(deviceDetail);
+        const rules = loadRules();
+        const found = store.findDevices(positionals[0]).map((d) => ({ ...classifiedView(d, rules), ...deviceDetail(d) }));
         if (found.length === 0) {
           process.stderr.write(`cordon: no device with MAC or IP ${positionals[0]}\n`);
           return 1;
@@ -142,6 +155,14 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         store.close();
       }
+      return 0;
+    }
+    case "eval": {
+      const format = parseFormat(values.format, ["table", "json"]);
+      if (!values.labels) throw new UsageError("eval needs --labels LABELS.json");
+      if (positionals.length === 0) throw new UsageError("eval needs at least one CAPTURE");
+      const e = await evaluateCaptures(values.labels, positionals);
+      process.stdout.write(`${renderEvaluation(e, format === "json" ? "json" : "table")}\n`);
       return 0;
     }
     default:

@@ -1,0 +1,92 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CATEGORIES, type Category } from "./taxonomy.js";
+
+/** Pulls a model or firmware string out of one fact value: capture group 1 of `pattern`. */
+export interface Extract {
+  from: string;
+  pattern: string;
+}
+
+/**
+ * One fingerprint rule. Every condition in `when` must hold: the key names a fact kind (see
+ * model/observation.ts) or a derived attribute (`oui_vendor`, `hostname`, `router`), the value is
+ * a case-insensitive regular expression that at least one of the device's values must match.
+ */
+export interface Rule {
+  id: string;
+  when: Record<string, string>;
+  /** At least this many distinct values must match the first condition (an NVR pulls many streams). */
+  minValues?: number;
+  category?: Category;
+  vendor?: string;
+  /** How strongly a match supports the verdict, 0 < weight < 1. */
+  weight: number;
+  model?: Extract;
+  firmware?: Extract;
+}
+
+export interface RuleFile {
+  /** The maker this file describes; its rules name this vendor unless they say otherwise. */
+  vendor?: string;
+  rules: Rule[];
+}
+
+export interface CompiledRule extends Rule {
+  file: string;
+  conditions: [string, RegExp][];
+  modelRe?: RegExp;
+  firmwareRe?: RegExp;
+}
+
+export class RuleError extends Error {}
+
+/** Checks a rule file's shape and compiles its patterns; errors name the file and the rule. */
+export function compileRuleFile(name: string, data: unknown): CompiledRule[] {
+  const f = data as RuleFile;
+  if (typeof f !== "object" || f === null || !Array.isArray(f.rules)) throw new RuleError(`${name}: expected { "rules": [...] }`);
+  return f.rules.map((r, i) => {
+    const where = `${name}: rule ${r?.id ?? `#${i}`}`;
+    if (typeof r.id !== "string" || typeof r.when !== "object" || r.when === null) throw new RuleError(`${where}: needs "id" and "when"`);
+    if (!(r.weight > 0 && r.weight < 1)) throw new RuleError(`${where}: weight must be between 0 and 1`);
+    if (r.category !== undefined && !CATEGORIES.includes(r.category)) throw new RuleError(`${where}: unknown category "${r.category}"`);
+    const vendor = r.vendor ?? f.vendor;
+    if (r.category === undefined && vendor === undefined) throw new RuleError(`${where}: names neither a category nor a vendor`);
+    const re = (s: string, what: string): RegExp => {
+      try {
+        return new RegExp(s, "i");
+      } catch (e) {
+        throw new RuleError(`${where}: ${what}: ${(e as Error).message}`);
+      }
+    };
+    return {
+      ...r,
+      vendor,
+      file: name,
+      conditions: Object.entries(r.when).map(([k, v]) => [k, re(v, `when.${k}`)] as [string, RegExp]),
+      modelRe: r.model ? re(r.model.pattern, "model") : undefined,
+      firmwareRe: r.firmware ? re(r.firmware.pattern, "firmware") : undefined,
+    };
+  });
+}
+
+const DATA = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "data", "fingerprints");
+let cached: CompiledRule[] | undefined;
+
+/** The fingerprint rules shipped in data/fingerprints (one JSON file per vendor or category family). */
+export function loadRules(dir = DATA): CompiledRule[] {
+  if (dir === DATA && cached) return cached;
+  const rules: CompiledRule[] = [];
+  for (const f of readdirSync(dir).filter((n) => n.endsWith(".json")).sort()) {
+    let data: unknown;
+    try {
+      data = JSON.parse(readFileSync(join(dir, f), "utf8"));
+    } catch (e) {
+      throw new RuleError(`${f}: ${(e as Error).message}`);
+    }
+    rules.push(...compileRuleFile(f, data));
+  }
+  if (dir === DATA) cached = rules;
+  return rules;
+}
