@@ -33,6 +33,12 @@ export const MIN_CONFIDENCE = 0.5;
 /** Fact kinds whose presence means the device speaks an OT protocol. */
 const OT_KIND = /^(modbus|s7|cip|bacnet|dnp3|iec104|profinet|goose|fox|fins|hart|opcua|knx|ot)\./;
 
+/** True when any of the fact kinds belongs to an OT protocol. */
+export function speaksOt(kinds: Iterable<string>): boolean {
+  for (const k of kinds) if (OT_KIND.test(k)) return true;
+  return false;
+}
+
 function valuesOf(d: DeviceFacts, key: string): string[] {
   if (key === "oui_vendor") return d.ouiVendor ? [d.ouiVendor] : [];
   if (key === "hostname") return d.hostnames;
@@ -112,14 +118,13 @@ export function classify(d: DeviceFacts, rules: readonly CompiledRule[]): Verdic
       facts,
     });
   }
-  const speaksOt = [...d.facts.keys()].some((k) => OT_KIND.test(k));
   return {
     category,
     vendor,
     model,
     firmware,
     confidence: category === "unknown" ? 0 : Math.round(cat![1] * 100) / 100,
-    criticality: defaultCriticality(category, speaksOt),
+    criticality: defaultCriticality(category, speaksOt(d.facts.keys())),
     evidence,
   };
 }

@@ -2,10 +2,11 @@ import { statSync } from "node:fs";
 import { createPipeline } from "../pipeline.js";
 import { readCapture } from "../sources/capture.js";
 import { ErrorCounts } from "../sources/frame.js";
-import type { Store, StoredDevice } from "../store/sqlite.js";
-import { classify } from "../classify/classify.js";
-import { deviceFacts } from "../classify/device-facts.js";
-import { type CompiledRule, loadRules } from "../classify/rules.js";
+import type { Store, StoredDevice, StoredOverride, StoredVerdict } from "../store/sqlite.js";
+import { speaksOt } from "../classify/classify.js";
+import { loadRules } from "../classify/rules.js";
+import { type Category, defaultCriticality } from "../classify/taxonomy.js";
+import { settleVerdicts } from "../classify/verdicts.js";
 import { deviceView } from "../inventory/view.js";
 import { type Format, csv, table } from "./output.js";
 import { Progress } from "./progress.js";
@@ -33,6 +34,7 @@ export interface AnalyzeResult {
 /** Reads captures through the pipeline into the store; flows are written as they finish. */
 export async function analyzeCaptures(store: Store, paths: string[], site: string): Promise<AnalyzeResult> {
   const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) });
+  pipeline.inventory.load(store.devices());
   const progress = new Progress();
   const readErrors = new ErrorCounts();
   const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [] };
@@ -71,6 +73,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   progress.done();
   pipeline.flush();
   store.saveInventory(pipeline.inventory);
+  settleVerdicts(store, loadRules(), pipeline.now());
   const errors = new ErrorCounts();
   errors.mergeFrom(readErrors);
   errors.mergeFrom(pipeline.stats.errors);
@@ -85,24 +88,29 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
 
 const DEVICE_COLUMNS = ["site", "mac", "ips", "category", "vendor", "model", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];
 
-/** A device as the commands print it: what the traffic showed, and the classifier's verdict. */
-export function classifiedView(d: StoredDevice, rules: readonly CompiledRule[]): Record<string, unknown> {
-  const v = classify(deviceFacts(d), rules);
+/**
+ * A device as the commands print it: what the traffic showed, the settled verdict (the
+ * classifier's newest accepted one), and a person's override where there is one.
+ */
+export function classifiedView(d: StoredDevice, verdict: StoredVerdict | undefined, override?: StoredOverride): Record<string, unknown> {
+  const category = (override?.category ?? verdict?.category ?? "unknown") as Category;
   return {
     ...deviceView(d),
-    category: v.category,
-    vendor: v.vendor ?? null,
-    model: v.model ?? null,
-    firmware: v.firmware ?? null,
-    confidence: v.confidence,
-    criticality: v.criticality,
-    evidence: v.evidence,
+    category,
+    vendor: verdict?.vendor ?? null,
+    model: verdict?.model ?? null,
+    firmware: verdict?.firmware ?? null,
+    confidence: verdict?.confidence ?? 0,
+    criticality: override?.criticality ?? defaultCriticality(category, speaksOt(d.facts.map((f) => f.kind))),
+    evidence: verdict?.evidence ?? [],
+    ...(override ? { override: { category: override.category, criticality: override.criticality, reason: override.reason, set_by: override.setBy, set_at: override.setAt } } : {}),
   };
 }
 
 export function renderDevices(store: Store, format: Format, stats?: AnalyzeStats): string {
-  const rules = loadRules();
-  const devices = store.devices().map((d) => classifiedView(d, rules));
+  const verdicts = store.latestVerdicts();
+  const overrides = store.overrides();
+  const devices = store.devices().map((d) => classifiedView(d, verdicts.get(d.id), overrides.get(d.id)));
   if (format === "json") {
     return JSON.stringify(stats ? { stats, devices } : devices, null, 2);
   }

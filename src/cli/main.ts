@@ -3,11 +3,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { deviceDetail } from "../inventory/view.js";
+import { CATEGORIES, CRITICALITY } from "../classify/taxonomy.js";
+import { deviceDetail, isoTime } from "../inventory/view.js";
 import { demoCapture } from "../lab/demo.js";
 import { Store } from "../store/sqlite.js";
 import { analyzeCaptures, classifiedView, renderDevices } from "./analyze.js";
-import { loadRules } from "../classify/rules.js";
 import { evaluateCaptures, renderEvaluation } from "./eval.js";
 import { renderFlows } from "./flows.js";
 import { UsageError, parseFormat } from "./output.js";
@@ -27,6 +27,7 @@ Commands:
   device     print everything known about one device, with evidence
   flows      print the flows
   eval       score classification against a labels file
+  override   set a device's category or criticality by hand
 
 Run 'cordon COMMAND --help' for a command's options.`,
   analyze: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] CAPTURE...
@@ -59,6 +60,13 @@ has the shape of the corpus labels.json: { "captures": { "path relative to the f
 { "mac": { "vendor", "model", "category" } } } }.
 
 ${COMMON}`,
+  override: `Usage: cordon override [--db PATH] [--category C] [--criticality CLASS] [--reason TEXT] [--by NAME] MAC|IP
+
+Records a person's decision about a device: its category, its criticality class
+(life-safety/physical-process, sensitive-data, standard, low), or both. The classifier keeps
+learning, but what is shown and enforced follows the override.
+
+${COMMON}`,
   flows: `Usage: cordon flows [--db PATH] [--format table|json|csv] [--limit N]
 
 Prints stored flows: endpoints, ports, protocol, application protocol, packets and
@@ -87,6 +95,10 @@ async function main(argv: string[]): Promise<number> {
       format: { type: "string" },
       limit: { type: "string" },
       labels: { type: "string" },
+      category: { type: "string" },
+      criticality: { type: "string" },
+      reason: { type: "string" },
+      by: { type: "string" },
       demo: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -133,8 +145,16 @@ async function main(argv: string[]): Promise<number> {
       if (positionals.length !== 1) throw new UsageError("device needs one MAC or IP");
       const store = new Store(dbPath(values.db));
       try {
-        const rules = loadRules();
-        const found = store.findDevices(positionals[0]).map((d) => ({ ...classifiedView(d, rules), ...deviceDetail(d) }));
+        const verdicts = store.latestVerdicts();
+        const overrides = store.overrides();
+        const found = store.findDevices(positionals[0]).map((d) => ({
+          ...classifiedView(d, verdicts.get(d.id), overrides.get(d.id)),
+          ...deviceDetail(d),
+          verdict_history: store.verdictHistory(d.id).map((v) => ({
+            category: v.category, vendor: v.vendor ?? null, model: v.model ?? null, firmware: v.firmware ?? null,
+            confidence: v.confidence, decided: isoTime(v.decidedUs),
+          })),
+        }));
         if (found.length === 0) {
           process.stderr.write(`cordon: no device with MAC or IP ${positionals[0]}\n`);
           return 1;
@@ -157,6 +177,32 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case "override": {
+      if (positionals.length !== 1) throw new UsageError("override needs one MAC or IP");
+      if (values.category === undefined && values.criticality === undefined) throw new UsageError("override needs --category or --criticality");
+      if (values.category !== undefined && !(CATEGORIES as readonly string[]).includes(values.category)) {
+        throw new UsageError(`--category must be one of ${CATEGORIES.join(", ")}`);
+      }
+      if (values.criticality !== undefined && !(CRITICALITY as readonly string[]).includes(values.criticality)) {
+        throw new UsageError(`--criticality must be one of ${CRITICALITY.join(", ")}`);
+      }
+      const store = new Store(dbPath(values.db));
+      try {
+        const found = store.findDevices(positionals[0]);
+        if (found.length !== 1) {
+          process.stderr.write(`cordon: ${found.length === 0 ? "no device" : `${found.length} devices`} with MAC or IP ${positionals[0]}\n`);
+          return 1;
+        }
+        store.setOverride(found[0].id, {
+          category: values.category, criticality: values.criticality, reason: values.reason,
+          setBy: values.by ?? process.env.USER ?? "unknown", setAt: new Date().toISOString(),
+        });
+        process.stdout.write(`${found[0].mac ?? found[0].key}: override recorded\n`);
+      } finally {
+        store.close();
+      }
+      return 0;
+    }
     case "eval": {
       const format = parseFormat(values.format, ["table", "json"]);
       if (!values.labels) throw new UsageError("eval needs --labels LABELS.json");
@@ -174,9 +220,17 @@ async function main(argv: string[]): Promise<number> {
 function textDetail(d: Record<string, unknown>): string {
   const lines: string[] = [];
   for (const [k, v] of Object.entries(d)) {
-    if (k === "addresses" || k === "facts") continue;
+    if (k === "addresses" || k === "facts" || k === "evidence" || k === "verdict_history") continue;
     if (v === undefined || v === null || (Array.isArray(v) && v.length === 0)) continue;
     lines.push(`${k}: ${typeof v === "object" && !Array.isArray(v) ? JSON.stringify(v) : Array.isArray(v) ? v.join(", ") : String(v)}`);
+  }
+  lines.push("evidence:");
+  for (const e of d.evidence as { rule: string; weight: number; supports: string; facts: { kind: string; value: string }[] }[]) {
+    lines.push(`  ${e.rule} (${e.weight}) for ${e.supports}: ${e.facts.map((f) => `${f.kind}=${f.value}`).join("; ")}`);
+  }
+  lines.push("verdict history:");
+  for (const h of d.verdict_history as { category: string; vendor: string | null; confidence: number; decided: string }[]) {
+    lines.push(`  ${h.decided} ${h.category}${h.vendor ? ` (${h.vendor})` : ""} confidence ${h.confidence}`);
   }
   lines.push("addresses:");
   for (const a of d.addresses as { ip: string; origin: string; first_seen: string; last_seen: string; evidence: { source: string; packet: number } }[]) {

@@ -1,6 +1,22 @@
-import { isGroupMac, isLocalMac, isPrivateIp, macToString } from "../dissect/addr.js";
+import { isGroupMac, isLocalMac, isPrivateIp, macToString, parseMac } from "../dissect/addr.js";
 import type { ObservationKind } from "../model/observation.js";
 import { type AddressOrigin, Device, type Evidence } from "./device.js";
+
+/** What the store keeps of a device, as `load` reads it back. */
+export interface StoredDeviceState {
+  site: string;
+  key: string;
+  mac: string | null;
+  router: boolean;
+  firstUs: number;
+  lastUs: number;
+  packetsOut: number;
+  packetsIn: number;
+  bytesOut: number;
+  bytesIn: number;
+  addresses: { ip: string; origin: string; firstUs: number; lastUs: number; source: string; packet: number }[];
+  facts: { kind: string; value: string; firstUs: number; lastUs: number; count: number; source: string; packet: number }[];
+}
 import { ouiVendor } from "./oui.js";
 
 /**
@@ -9,6 +25,11 @@ import { ouiVendor } from "./oui.js";
  */
 export const ROUTER_MIN_IPV4 = 5;
 export const ROUTER_MIN_IPV6 = 16;
+
+/** Facts that a device's software stack fixes: a new value on a settled device is an identity change. */
+const FINGERPRINT_KINDS: ReadonlySet<ObservationKind> = new Set(["dhcp.param_list", "dhcp.vendor_class"]);
+/** Sightings after which a fingerprint counts as settled. */
+export const SETTLED_SIGHTINGS = 2;
 
 const ADDRESS_KINDS: Partial<Record<ObservationKind, AddressOrigin>> = {
   "arp.claim": "arp",
@@ -40,6 +61,37 @@ export class Inventory {
       this.devices.set(`${site}\t${text}`, d);
     }
     return d;
+  }
+
+  /**
+   * Starts from what the store already holds, so a second capture or a restart continues the
+   * same devices: settled fingerprints stay settled and counters only add what is new.
+   */
+  load(stored: readonly StoredDeviceState[]): void {
+    for (const s of stored) {
+      const mac = s.mac ? parseMac(s.mac) : undefined;
+      const d = mac !== undefined ? this.byMacNumber(s.site, mac) : s.key.startsWith("ip:") ? this.byIp(s.site, s.key.slice(3)) : undefined;
+      if (!d) continue;
+      d.firstUs = Math.min(d.firstUs, s.firstUs);
+      d.lastUs = Math.max(d.lastUs, s.lastUs);
+      d.router = d.router || s.router;
+      d.packetsOut = d.saved.packetsOut = s.packetsOut;
+      d.packetsIn = d.saved.packetsIn = s.packetsIn;
+      d.bytesOut = d.saved.bytesOut = s.bytesOut;
+      d.bytesIn = d.saved.bytesIn = s.bytesIn;
+      for (const a of s.addresses) {
+        d.addAddress(a.ip, a.origin as AddressOrigin, { source: a.source, packet: a.packet, tsUs: a.firstUs }, a.lastUs);
+      }
+      for (const f of s.facts) {
+        d.mergeFact(f.kind as ObservationKind, {
+          value: f.value, firstUs: f.firstUs, lastUs: f.lastUs, count: f.count, savedCount: f.count,
+          evidence: { source: f.source, packet: f.packet, tsUs: f.firstUs },
+        });
+        const kept = d.facts.get(f.kind as ObservationKind)?.get(f.value);
+        if (kept) kept.savedCount = kept.count;
+      }
+      d.dirty = false;
+    }
   }
 
   /** A device known only by its IP (captures without link-layer addresses). */
@@ -130,6 +182,22 @@ export class Inventory {
   }
 
   /**
+   * A device that has shown one fingerprint several times and now shows another is recorded,
+   * not silently absorbed: a different DHCP stack behind the same MAC is what a spoofed MAC
+   * (or a replaced device) looks like.
+   */
+  private checkIdentity(d: Device, kind: ObservationKind, value: string, ev: Evidence): void {
+    const known = d.facts.get(kind);
+    if (!known || known.has(value)) return;
+    for (const f of known.values()) {
+      if (f.count >= SETTLED_SIGHTINGS) {
+        d.addFact("identity.change", `${kind}: ${f.value} -> ${value}`, ev);
+        return;
+      }
+    }
+  }
+
+  /**
    * Another sighting of a fact the device already has: counts it (and keeps a claimed
    * address's last-seen time) without building evidence. False when the fact is new.
    */
@@ -144,6 +212,7 @@ export class Inventory {
 
   /** One fact about a device; address facts also bind the address. */
   observe(d: Device, kind: ObservationKind, value: string, ev: Evidence): void {
+    if (FINGERPRINT_KINDS.has(kind)) this.checkIdentity(d, kind, value, ev);
     d.addFact(kind, value, ev);
     const origin = ADDRESS_KINDS[kind];
     if (origin) d.addAddress(value, origin, ev);

@@ -90,5 +90,25 @@ export const MIGRATIONS: readonly string[] = [
     app_confidence TEXT,
     end_reason TEXT NOT NULL
   );
+  CREATE TABLE verdicts (
+    id INTEGER PRIMARY KEY,
+    device_id INTEGER NOT NULL REFERENCES devices(id),
+    category TEXT NOT NULL,
+    vendor TEXT,
+    model TEXT,
+    firmware TEXT,
+    confidence REAL NOT NULL,
+    evidence TEXT NOT NULL,
+    decided_us INTEGER NOT NULL
+  );
+  CREATE INDEX verdicts_device ON verdicts (device_id, id);
+  CREATE TABLE overrides (
+    device_id INTEGER PRIMARY KEY REFERENCES devices(id),
+    category TEXT,
+    criticality TEXT,
+    reason TEXT,
+    set_by TEXT NOT NULL,
+    set_at TEXT NOT NULL
+  );
   `,
 ];

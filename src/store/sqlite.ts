@@ -74,6 +74,40 @@ interface FlowRow {
 
 export type StoredFlow = FlowRecord & { id: number };
 
+export interface StoredVerdict {
+  id: number;
+  category: string;
+  vendor?: string;
+  model?: string;
+  firmware?: string;
+  confidence: number;
+  evidence: unknown[];
+  /** Record time at which the verdict was reached. */
+  decidedUs: number;
+}
+
+/** A person's decision about a device, which the classifier's verdict does not change. */
+export interface StoredOverride {
+  category?: string;
+  criticality?: string;
+  reason?: string;
+  setBy: string;
+  /** Wall-clock time of the decision (ISO 8601): when a person acted, not record time. */
+  setAt: string;
+}
+
+interface VerdictRow {
+  id: number; device_id: number; category: string; vendor: string | null; model: string | null; firmware: string | null;
+  confidence: number; evidence: string; decided_us: number;
+}
+
+function verdictOf(r: VerdictRow): StoredVerdict {
+  return {
+    id: r.id, category: r.category, vendor: r.vendor ?? undefined, model: r.model ?? undefined, firmware: r.firmware ?? undefined,
+    confidence: r.confidence, evidence: JSON.parse(r.evidence) as unknown[], decidedUs: r.decided_us,
+  };
+}
+
 const FLOW_COLUMNS = ["site", "source", "vlan", "proto", "src_mac", "src_ip", "src_port", "dst_mac", "dst_ip", "dst_port",
   "initiator_known", "packets_src", "bytes_src", "packets_dst", "bytes_dst", "first_us", "last_us", "tcp_flags_src",
   "tcp_flags_dst", "app_protocol", "app_confidence", "end_reason"];
@@ -253,6 +287,39 @@ export class Store {
       facts: facts.get(r.id) ?? [],
       endpoints: endpoints.get(r.id) ?? 0,
     }));
+  }
+
+  /** The newest verdict of every device that has one. */
+  latestVerdicts(): Map<number, StoredVerdict> {
+    const rows = this.db.prepare(`SELECT v.* FROM verdicts v JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.id = v.id`)
+      .all() as VerdictRow[];
+    return new Map(rows.map((r) => [r.device_id, verdictOf(r)]));
+  }
+
+  verdictHistory(deviceId: number): StoredVerdict[] {
+    return (this.db.prepare(`SELECT * FROM verdicts WHERE device_id = ? ORDER BY id`).all(deviceId) as VerdictRow[]).map(verdictOf);
+  }
+
+  saveVerdicts(list: { deviceId: number; verdict: Omit<StoredVerdict, "id"> }[]): void {
+    const stmt = this.db.prepare(`INSERT INTO verdicts (device_id, category, vendor, model, firmware, confidence, evidence, decided_us)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const { deviceId, verdict: v } of list) {
+        stmt.run(deviceId, v.category, v.vendor ?? null, v.model ?? null, v.firmware ?? null, v.confidence, JSON.stringify(v.evidence), v.decidedUs);
+      }
+    })();
+  }
+
+  overrides(): Map<number, StoredOverride> {
+    const rows = this.db.prepare(`SELECT * FROM overrides`).all() as { device_id: number; category: string | null; criticality: string | null; reason: string | null; set_by: string; set_at: string }[];
+    return new Map(rows.map((r) => [r.device_id, { category: r.category ?? undefined, criticality: r.criticality ?? undefined, reason: r.reason ?? undefined, setBy: r.set_by, setAt: r.set_at }]));
+  }
+
+  setOverride(deviceId: number, o: StoredOverride): void {
+    this.db.prepare(`INSERT INTO overrides (device_id, category, criticality, reason, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (device_id) DO UPDATE SET category = excluded.category, criticality = excluded.criticality,
+        reason = excluded.reason, set_by = excluded.set_by, set_at = excluded.set_at`)
+      .run(deviceId, o.category ?? null, o.criticality ?? null, o.reason ?? null, o.setBy, o.setAt);
   }
 
   /** Devices whose MAC or one of whose addresses is `macOrIp`. */
