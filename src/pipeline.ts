@@ -127,6 +127,14 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     return byPort ? { appProtocol: byPort, appConfidence: "port" } : {};
   }
 
+  /** The service a flow's responder provided: a TCP port that completed a handshake, or a UDP port that answered. */
+  function servedService(f: Flow): string | undefined {
+    if (!f.initiatorKnown || f.packetsBA === 0) return undefined;
+    if (f.proto === PROTO_TCP) return (f.tcpFlagsBA & 0x12) === 0x12 ? `tcp/${f.bPort}` : undefined;
+    if (f.proto === PROTO_UDP && f.bPort < 49152) return `udp/${f.bPort}`;
+    return undefined;
+  }
+
   function onFlowEnd(f: Flow, reason: FlowEndReason): void {
     const fSite = f.site;
     const aIp = flowIp(f, "a");
@@ -135,7 +143,13 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     const a = bindFlowSide(f, "a", ev);
     const b = bindFlowSide(f, "b", ev);
     if (a) widen(a, aIp, f);
-    if (b) widen(b, bIp, f);
+    if (b) {
+      widen(b, bIp, f);
+      const served = servedService(f);
+      if (served && !inventory.observeAgain(b, "service.served", served, f.lastUs)) {
+        inventory.observe(b, "service.served", served, { source: f.source, packet: f.firstPacket, tsUs: f.firstUs, ip: bIp });
+      }
+    }
     if (a) {
       a.packetsOut += f.packetsAB;
       a.bytesOut += f.bytesAB;
@@ -351,6 +365,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     if (table.created !== created) {
       f.site = site;
       f.source = source;
+      f.firstPacket = pkt.index;
       const ev: Evidence = { source, packet: pkt.index, tsUs: pkt.tsUs };
       bindFlowSide(f, "a", ev);
       bindFlowSide(f, "b", ev);

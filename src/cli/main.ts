@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CATEGORIES, CRITICALITY } from "../classify/taxonomy.js";
 import { deviceDetail, isoTime } from "../inventory/view.js";
 import { demoCapture } from "../lab/demo.js";
+import { DEFAULT_LAB, generateLab } from "../lab/generate.js";
 import { Store } from "../store/sqlite.js";
 import { analyzeCaptures, classifiedView, renderDevices } from "./analyze.js";
 import { evaluateCaptures, renderEvaluation } from "./eval.js";
@@ -27,6 +28,7 @@ Commands:
   device     print everything known about one device, with evidence
   flows      print the flows
   eval       score classification against a labels file
+  lab        write a synthetic site: capture plus ground-truth labels
   override   set a device's category or criticality by hand
 
 Run 'cordon COMMAND --help' for a command's options.`,
@@ -67,6 +69,16 @@ Records a person's decision about a device: its category, its criticality class
 learning, but what is shown and enforced follows the override.
 
 ${COMMON}`,
+  lab: `Usage: cordon lab [--out DIR] [--devices N] [--duration SECONDS] [--seed N] [--scenarios LIST|all]
+
+Writes DIR/lab.pcapng (default DIR: ./lab) with a synthetic site's traffic (cameras and an
+NVR, BACnet controllers and a BMS server, Modbus and S7 PLCs with HMI and engineering
+workstation, infusion pumps and their server, printers, VoIP phones and a PBX, workstations,
+smart plugs, thermostats, smart TVs, DNS/DHCP/NTP and a gateway) and DIR/labels.json with the
+ground truth and the injected scenarios. Scenarios: port-scan, telnet-brute-force, dga-dns,
+exfiltration, plc-stop, new-peer. The same seed gives the same capture.
+
+${COMMON}`,
   flows: `Usage: cordon flows [--db PATH] [--format table|json|csv] [--limit N]
 
 Prints stored flows: endpoints, ports, protocol, application protocol, packets and
@@ -99,6 +111,11 @@ async function main(argv: string[]): Promise<number> {
       criticality: { type: "string" },
       reason: { type: "string" },
       by: { type: "string" },
+      out: { type: "string" },
+      devices: { type: "string" },
+      duration: { type: "string" },
+      seed: { type: "string" },
+      scenarios: { type: "string" },
       demo: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -201,6 +218,25 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         store.close();
       }
+      return 0;
+    }
+    case "lab": {
+      const int = (v: string | undefined, name: string, dflt: number): number => {
+        if (v === undefined) return dflt;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer`);
+        return n;
+      };
+      const dir = values.out ?? "./lab";
+      mkdirSync(dir, { recursive: true });
+      const r = generateLab(dir, {
+        ...DEFAULT_LAB,
+        devices: int(values.devices, "devices", DEFAULT_LAB.devices),
+        durationS: int(values.duration, "duration", DEFAULT_LAB.durationS),
+        seed: int(values.seed, "seed", DEFAULT_LAB.seed),
+        scenarios: values.scenarios ? values.scenarios.split(",").map((x) => x.trim()).filter(Boolean) : [],
+      });
+      process.stdout.write(`${r.pcap}: ${r.frames} frames, ${r.devices} devices${r.scenarios.length ? `, scenarios: ${r.scenarios.map((x) => x.name).join(", ")}` : ""}\n${r.labels}\n`);
       return 0;
     }
     case "eval": {

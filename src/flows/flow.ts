@@ -31,6 +31,8 @@ export class Flow {
   inspected = 0;
   /** Set while a flow is in the table. */
   live = true;
+  /** Frame number of the packet that started the flow, for evidence. */
+  firstPacket = 0;
   /** Site and source of the packets that started the flow. */
   site = "default";
   source = "";

@@ -139,6 +139,7 @@ export const OBSERVATION_KINDS = {
   "sip.user_agent": "SIP User-Agent the device sent",
   "sip.server": "SIP Server header the device answered with",
   "coap.request": "CoAP method and Uri-Path the device requested",
+  "service.served": "a service the device answered on: tcp/PORT after a completed handshake, udp/PORT that replied",
   "identity.change": "a settled fingerprint (DHCP option list or vendor class) changed: old and new value, as a spoofed MAC shows",
 } as const;
 
