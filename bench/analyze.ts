@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
 import { corpusEthernetFrames, writeBenchCapture } from "./build-capture.js";
 import { haveCommand, measure, median } from "./measure.js";
 
@@ -55,6 +56,15 @@ for (const f of files) {
   bench("cordon analyze", (file) => [process.execPath, cli, "analyze", "--db", db, "--format", "json", file], f, runs, cleanDb);
   if (haveCommand("ndpiReader")) bench("ndpiReader", (file) => ["ndpiReader", "-i", file, "-q"], f, runs);
 }
+// A lab site of 10,000 devices; the default duration gives about a million flows.
+const labDir = join(out, "lab");
+mkdirSync(labDir, { recursive: true });
+const labDuration = Number(process.env.BENCH_LAB_DURATION ?? 2400);
+const lab = generateLab(labDir, { ...DEFAULT_LAB, devices: 10_000, durationS: labDuration });
+const labRun = measure([process.execPath, cli, "analyze", "--db", db, "--format", "json", lab.pcap]);
+cleanDb();
+const labFlows = Number(process.env.BENCH_LAB_FLOWS ?? 0);
+
 const big = files[files.length - 1];
 if (haveCommand("tshark")) bench("tshark conv,ip", (file) => ["tshark", "-r", file, "-q", "-z", "conv,ip"], big, 1);
 cleanDb();
@@ -73,3 +83,16 @@ if (t) console.log(`  tshark wall / cordon wall     = ${(t.wallS / c.wallS).toFi
 console.log(`  cordon peak RSS               = ${c.rssMb.toFixed(0)} MB`);
 const small = get("cordon analyze", files[0].file)!;
 console.log(`  memory vs file size: ${small.packets} packets -> ${small.rssMb.toFixed(0)} MB, ${c.packets} packets -> ${c.rssMb.toFixed(0)} MB`);
+
+// Count the lab's flows with the same pipeline, outside the timed run.
+const { createPipeline } = await import("../src/pipeline.js");
+const { readCapture } = await import("../src/sources/capture.js");
+let flows = labFlows;
+if (flows === 0) {
+  const p = createPipeline({ flows: (b) => void (flows += b.length) });
+  p.beginSource(lab.pcap, "lab");
+  await readCapture(lab.pcap, p.push);
+  p.flush();
+}
+console.log(`\nlab site: ${lab.devices} devices, ${lab.frames} packets, ${flows} flows (${labDuration} s of traffic)`);
+console.log(`  cordon analyze: ${labRun.wallS.toFixed(2)} s, ${Math.round(lab.frames / labRun.wallS)} packets/s, ${Math.round(flows / labRun.wallS)} flows/s, peak RSS ${labRun.maxRssMb.toFixed(0)} MB (target < 1024 MB)`);
