@@ -6,7 +6,9 @@ import { dissectArp } from "../src/dissect/arp.js";
 import { dissectCdp } from "../src/dissect/cdp.js";
 import type { DissectContext } from "../src/dissect/context.js";
 import { dissectNeighbourDiscovery } from "../src/dissect/icmpv6-nd.js";
+import { dissectGoose } from "../src/dissect/goose.js";
 import { dissectLldp } from "../src/dissect/lldp.js";
+import { dissectProfinetDcp } from "../src/dissect/profinet-dcp.js";
 import { newPacket } from "../src/dissect/packet.js";
 import { APP_DISSECTORS } from "../src/dissect/registry.js";
 import { demoCapture } from "../src/lab/demo.js";
@@ -97,6 +99,10 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
   const errors = new ErrorCounts();
   const pkt = newPacket();
   const ctx: DissectContext = { pkt, emit: () => undefined, operation: () => undefined, error: (k) => errors.add(k) };
+  // Plausible starts of the binary OT protocols take the parsers past their first checks.
+  const otStarts = [Buffer.from([0x03, 0x00, 0x00, 0x20, 0x02, 0xf0, 0x80, 0x32, 0x01]), Buffer.from([0x81, 0x0a, 0x00, 0x30, 0x01, 0x04]),
+    Buffer.from([0x05, 0x64, 0x20, 0xc4]), Buffer.from([0x6f, 0x00, 0x40, 0x00]), Buffer.from([0x68, 0x0e, 0x00, 0x00]),
+    Buffer.from([0x06, 0x10, 0x04, 0x20]), Buffer.from([0xfe, 0xfd, 0x04, 0x00]), Buffer.from([0x10, 0x20, 0x00, 0x04])];
   const r = rng(42);
   const payloads: Buffer[] = [];
   for (let i = 0; i < 3000; i++) {
@@ -107,7 +113,7 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
   // Plausible starts make the parsers go deeper before the garbage.
   const starts = [Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]),
     Buffer.from("GET / HTTP/1.1\r\nHost: "), Buffer.from("NOTIFY * HTTP/1.1\r\n"), Buffer.from([0x12, 0x34, 0x01, 0x00, 0x00, 0x01])];
-  for (const s of starts) for (let i = 0; i < 500; i++) payloads.push(Buffer.concat([s, payloads[i]]));
+  for (const s of [...starts, ...otStarts]) for (let i = 0; i < 500; i++) payloads.push(Buffer.concat([s, payloads[i]]));
 
   it("every application dissector returns on any bytes", () => {
     for (const d of APP_DISSECTORS) {
@@ -123,7 +129,7 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
     pkt.buf = Buffer.alloc(64);
     pkt.src6Off = 0;
     for (const b of payloads) {
-      for (const f of [dissectArp, dissectLldp, dissectCdp, dissectNeighbourDiscovery]) {
+      for (const f of [dissectArp, dissectLldp, dissectCdp, dissectNeighbourDiscovery, dissectProfinetDcp, dissectGoose]) {
         assert.doesNotThrow(() => f(b, 0, b.length, ctx));
       }
     }
