@@ -1,9 +1,8 @@
-import { hostnames } from "../inventory/view.js";
-import type { StoredDevice } from "../store/sqlite.js";
+import { type FactList, hostnames } from "../inventory/view.js";
 import type { DeviceFacts } from "./classify.js";
 
-/** The classifier's view of a stored device. */
-export function deviceFacts(d: StoredDevice): DeviceFacts {
+/** The classifier's view of a device, stored or in memory. */
+export function deviceFacts(d: FactList & { ouiVendor?: string | null; router: boolean }): DeviceFacts {
   const facts = new Map<string, string[]>();
   for (const f of d.facts) {
     const list = facts.get(f.kind);

@@ -73,7 +73,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   progress.done();
   pipeline.flush();
   store.saveInventory(pipeline.inventory);
-  settleVerdicts(store, loadRules(), pipeline.now());
+  settleVerdicts(store, pipeline.inventory, loadRules(), pipeline.now());
   const errors = new ErrorCounts();
   errors.mergeFrom(readErrors);
   errors.mergeFrom(pipeline.stats.errors);

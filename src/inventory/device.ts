@@ -50,6 +50,8 @@ export class Device {
   factsDropped = 0;
   /** Counter values already written to the store (the store adds the difference). */
   readonly saved = { packetsOut: 0, packetsIn: 0, bytesOut: 0, bytesIn: 0 };
+  /** The store's id for this device, once it has been saved or loaded. */
+  storeId: number | undefined = undefined;
   /** Changed since the store last saw it. */
   dirty = true;
   /**
@@ -136,6 +138,13 @@ export class Device {
         }
       }
     }
+    return out;
+  }
+
+  /** Every fact as kind and value. */
+  factList(): { kind: string; value: string }[] {
+    const out: { kind: string; value: string }[] = [];
+    for (const [kind, values] of this.facts) for (const value of values.keys()) out.push({ kind, value });
     return out;
   }
 

@@ -4,6 +4,7 @@ import { type AddressOrigin, Device, type Evidence } from "./device.js";
 
 /** What the store keeps of a device, as `load` reads it back. */
 export interface StoredDeviceState {
+  id: number;
   site: string;
   key: string;
   mac: string | null;
@@ -72,6 +73,7 @@ export class Inventory {
       const mac = s.mac ? parseMac(s.mac) : undefined;
       const d = mac !== undefined ? this.byMacNumber(s.site, mac) : s.key.startsWith("ip:") ? this.byIp(s.site, s.key.slice(3)) : undefined;
       if (!d) continue;
+      d.storeId = s.id;
       d.firstUs = Math.min(d.firstUs, s.firstUs);
       d.lastUs = Math.max(d.lastUs, s.lastUs);
       d.router = d.router || s.router;

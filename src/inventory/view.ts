@@ -5,7 +5,12 @@ export function isoTime(us: number): string {
   return new Date(Math.floor(us / 1000)).toISOString();
 }
 
-function values(d: StoredDevice, kind: string): string[] {
+/** The part of a device that names it: its facts as kind and value. */
+export interface FactList {
+  facts: readonly { kind: string; value: string }[];
+}
+
+function values(d: FactList, kind: string): string[] {
   return d.facts.filter((f) => f.kind === kind).map((f) => f.value);
 }
 
@@ -14,7 +19,7 @@ function first(d: StoredDevice, kind: string): string | undefined {
 }
 
 /** Names a device gives itself, from DHCP, mDNS, LLMNR, LLDP and CDP, without duplicates. */
-export function hostnames(d: StoredDevice): string[] {
+export function hostnames(d: FactList): string[] {
   const seen = new Map<string, string>();
   const add = (n: string): void => {
     const clean = n.replace(/\.$/, "").replace(/\.local$/i, "");

@@ -220,6 +220,7 @@ export class Store {
         if (!d.dirty) continue;
         const row = upsertDevice.get(deviceParams(d)) as { id: number };
         const id = row.id;
+        d.storeId = id;
         d.saved.packetsOut = d.packetsOut;
         d.saved.packetsIn = d.packetsIn;
         d.saved.bytesOut = d.bytesOut;
