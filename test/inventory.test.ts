@@ -7,6 +7,7 @@ import { ethernet, ipv4, arp, tcp, SYN, ACK, udp } from "../src/lab/craft.js";
 import { writePcap, type WrittenFrame } from "../src/lab/capture-writer.js";
 import { Store } from "../src/store/sqlite.js";
 import { deviceView } from "../src/inventory/view.js";
+import { ouiVendor } from "../src/inventory/oui.js";
 import { HAVE_CORPUS, NO_CORPUS, corpus, tmpDir } from "./helpers.js";
 import { writeFileSync } from "node:fs";
 
@@ -38,6 +39,14 @@ function routedTraffic(t0: number, servers = 6): WrittenFrame[] {
   }
   return frames;
 }
+
+describe("OUI vendors", () => {
+  it("names the MA-L owner, and the owner of a smaller MA-M block inside an IEEE-held OUI", () => {
+    assert.equal(ouiVendor(0x00408c123456), "Axis Communications AB");
+    assert.equal(ouiVendor(0x100648000001), "FLEXTRONICS TECHNOLOGIES (INDIA) PVT LTD");
+    assert.equal(ouiVendor(0x02aabbccddee), undefined);
+  });
+});
 
 describe("inventory", () => {
   it("treats a MAC fronting remote addresses as a router whose own address is the ARP-confirmed one", async () => {
