@@ -11,11 +11,6 @@ import { deviceView } from "../inventory/view.js";
 import { type Format, csv, table } from "./output.js";
 import { Progress } from "./progress.js";
 
-export interface AnalyzeOptions {
-  site: string;
-  format: Format;
-}
-
 export interface AnalyzeStats {
   packets: number;
   bytes: number;
