@@ -12,22 +12,11 @@ import { dissectProfinetDcp } from "../src/dissect/profinet-dcp.js";
 import { newPacket } from "../src/dissect/packet.js";
 import { APP_DISSECTORS } from "../src/dissect/registry.js";
 import { demoCapture } from "../src/lab/demo.js";
+import { rng } from "../src/lab/generate.js";
 import { createPipeline } from "../src/pipeline.js";
 import { readCapture } from "../src/sources/capture.js";
 import { ErrorCounts } from "../src/sources/frame.js";
 import { HAVE_CORPUS, captureRows, corpus, tmpDir } from "./helpers.js";
-
-/** Small deterministic PRNG (mulberry32) so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Mutation = (b: Buffer, r: () => number) => Buffer;
 

@@ -3,6 +3,9 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Device } from "../src/inventory/device.js";
+import { createPipeline } from "../src/pipeline.js";
+import { readCapture } from "../src/sources/capture.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Repository root (tests run from dist/test). */
@@ -54,4 +57,13 @@ export function runCli(args: string[], input?: Buffer, env: Record<string, strin
     input, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, cwd: tmpDir(), env: { ...process.env, ...env },
   });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The inventory one capture builds, straight from the pipeline (no store). */
+export async function inventoryOf(file: string): Promise<Device[]> {
+  const p = createPipeline({ flows: () => undefined });
+  p.beginSource(file, "default");
+  await readCapture(file, p.push);
+  p.flush();
+  return [...p.inventory.devices.values()];
 }

@@ -4,17 +4,7 @@ import { FINS_OPERATIONS } from "../src/dissect/fins.js";
 import { IEC104_COMMANDS } from "../src/dissect/iec104.js";
 import type { Device } from "../src/inventory/device.js";
 import type { ObservationKind } from "../src/model/observation.js";
-import { createPipeline } from "../src/pipeline.js";
-import { readCapture } from "../src/sources/capture.js";
-import { HAVE_CORPUS, NO_CORPUS, NO_TSHARK, captureRows, corpus, tsharkFields } from "./helpers.js";
-
-async function inventoryOf(file: string): Promise<Device[]> {
-  const p = createPipeline({ flows: () => undefined });
-  p.beginSource(file, "default");
-  await readCapture(file, p.push);
-  p.flush();
-  return [...p.inventory.devices.values()];
-}
+import { HAVE_CORPUS, NO_CORPUS, NO_TSHARK, captureRows, corpus, inventoryOf, tsharkFields } from "./helpers.js";
 
 function factSet(devices: Device[], kind: ObservationKind, map: (v: string) => string | undefined = (v) => v): Set<string> {
   const out = new Set<string>();

@@ -6,17 +6,7 @@ import { CIP_OPERATIONS, CIP_TAG_OPERATIONS } from "../src/dissect/enip.js";
 import { MODBUS_READS, MODBUS_WRITES } from "../src/dissect/modbus.js";
 import { S7_FUNCTIONS } from "../src/dissect/s7comm.js";
 import type { Device } from "../src/inventory/device.js";
-import { createPipeline } from "../src/pipeline.js";
-import { readCapture } from "../src/sources/capture.js";
-import { HAVE_CORPUS, NO_CORPUS, NO_TSHARK, captureRows, corpus, tsharkFields } from "./helpers.js";
-
-async function inventoryOf(file: string): Promise<Device[]> {
-  const p = createPipeline({ flows: () => undefined });
-  p.beginSource(file, "default");
-  await readCapture(file, p.push);
-  p.flush();
-  return [...p.inventory.devices.values()];
-}
+import { HAVE_CORPUS, NO_CORPUS, NO_TSHARK, captureRows, corpus, inventoryOf, tsharkFields } from "./helpers.js";
 
 /** Every value of the given kinds across devices, with the operation name cut to its first word. */
 function values(devices: Device[], kinds: string[]): string[] {

@@ -1,6 +1,28 @@
 import { isGroupMac, isLocalMac, isPrivateIp, macToString, parseMac } from "../dissect/addr.js";
 import type { ObservationKind } from "../model/observation.js";
 import { type AddressOrigin, Device, type Evidence } from "./device.js";
+import { ouiVendor } from "./oui.js";
+
+/** An address as the store keeps it. */
+export interface StoredAddress {
+  ip: string;
+  origin: string;
+  firstUs: number;
+  lastUs: number;
+  source: string;
+  packet: number;
+}
+
+/** A fact as the store keeps it, with the evidence of its first sighting. */
+export interface StoredFact {
+  kind: string;
+  value: string;
+  firstUs: number;
+  lastUs: number;
+  count: number;
+  source: string;
+  packet: number;
+}
 
 /** What the store keeps of a device, as `load` reads it back. */
 export interface StoredDeviceState {
@@ -15,10 +37,9 @@ export interface StoredDeviceState {
   packetsIn: number;
   bytesOut: number;
   bytesIn: number;
-  addresses: { ip: string; origin: string; firstUs: number; lastUs: number; source: string; packet: number }[];
-  facts: { kind: string; value: string; firstUs: number; lastUs: number; count: number; source: string; packet: number }[];
+  addresses: StoredAddress[];
+  facts: StoredFact[];
 }
-import { ouiVendor } from "./oui.js";
 
 /**
  * A MAC that sends from more distinct addresses than this (not confirmed by ARP, ND or DHCP)

@@ -26,7 +26,7 @@ export interface LabResult {
 export const DEFAULT_LAB: LabOptions = { devices: 60, durationS: 1800, seed: 1, startUs: Date.UTC(2026, 0, 5, 8, 0, 0) * 1000, scenarios: [] };
 
 /** mulberry32: the same seed gives the same site, byte for byte. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,45 +1,15 @@
 import Database from "better-sqlite3";
 import { macToString, parseMac } from "../dissect/addr.js";
 import type { Device } from "../inventory/device.js";
-import { endpointsBehind, ownAddresses, type Inventory } from "../inventory/inventory.js";
+import { type Inventory, type StoredAddress, type StoredDeviceState, type StoredFact, endpointsBehind, ownAddresses } from "../inventory/inventory.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import { MIGRATIONS } from "./migrations.js";
 
-export interface StoredAddress {
-  ip: string;
-  origin: string;
-  firstUs: number;
-  lastUs: number;
-  source: string;
-  packet: number;
-}
+export type { StoredAddress, StoredFact };
 
-export interface StoredFact {
-  kind: string;
-  value: string;
-  firstUs: number;
-  lastUs: number;
-  count: number;
-  source: string;
-  packet: number;
-}
-
-export interface StoredDevice {
-  id: number;
-  site: string;
-  key: string;
-  mac: string | null;
+export interface StoredDevice extends StoredDeviceState {
   ouiVendor: string | null;
   localMac: boolean;
-  router: boolean;
-  firstUs: number;
-  lastUs: number;
-  packetsOut: number;
-  packetsIn: number;
-  bytesOut: number;
-  bytesIn: number;
-  addresses: StoredAddress[];
-  facts: StoredFact[];
   /** Remote endpoints seen behind a router. */
   endpoints: number;
 }
