@@ -48,7 +48,7 @@ const NDPI_NAMES: Record<string, string> = {
   DNS: "dns", MDNS: "mdns", LLMNR: "llmnr", DHCP: "dhcp", DHCPV6: "dhcpv6", SSDP: "ssdp", NTP: "ntp",
   HTTP: "http", HTTP_Proxy: "http", TLS: "tls", Modbus: "modbus", S7Comm: "s7comm", CIP: "enip",
   EthernetIP: "enip", BACnet: "bacnet", DNP3: "dnp3", IEC60870: "iec104", MQTT: "mqtt", SNMP: "snmp",
-  RTSP: "rtsp", SIP: "sip", COAP: "coap", "OPC-UA": "opcua", "ISO9506-1-MMS": "mms",
+  RTSP: "rtsp", SIP: "sip", COAP: "coap", "OPC-UA": "opcua", "ISO9506-1-MMS": "mms", TuyaLP: "tuya-lp",
 };
 
 /**

@@ -139,6 +139,9 @@ export const OBSERVATION_KINDS = {
   "sip.user_agent": "SIP User-Agent the device sent",
   "sip.server": "SIP Server header the device answered with",
   "coap.request": "CoAP method and Uri-Path the device requested",
+  "tuya.device_id": "Tuya device id (gwId) the device broadcast in its LAN discovery beacon",
+  "tuya.product_key": "Tuya product key (one per product model) from the device's LAN beacon",
+  "tuya.version": "Tuya LAN protocol version from the device's LAN beacon",
   "service.served": "a service the device answered on: tcp/PORT after a completed handshake, udp/PORT that replied",
   "identity.change": "a settled fingerprint (DHCP option list or vendor class) changed: old and new value, as a spoofed MAC shows",
 } as const;
