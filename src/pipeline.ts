@@ -1,4 +1,4 @@
-import { ipv4ToString, ipv6ToString, isGroupMac, isPrivateIpv4, isPrivateIpv6, macToString } from "./dissect/addr.js";
+import { ipv4ToString, ipv6ToString, isGroupMac, isMulticastIpv6, isPrivateIpv4, isPrivateIpv6, macToString } from "./dissect/addr.js";
 import { dissectArp } from "./dissect/arp.js";
 import { dissectCdp, isCdpLlc } from "./dissect/cdp.js";
 import type { AppDissector, DissectContext } from "./dissect/context.js";
@@ -15,6 +15,7 @@ import { DEFAULT_FLOW_OPTIONS, type FlowEndReason, FlowTable, type FlowTableOpti
 import type { Device, Evidence } from "./inventory/device.js";
 import { Inventory } from "./inventory/inventory.js";
 import type { FlowRecord } from "./model/flow-record.js";
+import { BehaviourAccumulator, PeerKind } from "./flows/behaviour.js";
 import type { ObservationKind, Subject } from "./model/observation.js";
 import { ErrorCounts, type Frame } from "./sources/frame.js";
 
@@ -113,6 +114,18 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     return d;
   }
 
+  /** Where one end of a flow is, read from the binary address. */
+  function peerKind(f: Flow, side: "a" | "b"): PeerKind {
+    if (f.ipVersion === 4) {
+      const ip = side === "a" ? f.aIp4 : f.bIp4;
+      if (ip >>> 28 === 0xe || (ip & 0xff) === 0xff) return PeerKind.Group;
+      return isPrivateIpv4(ip) ? PeerKind.Internal : PeerKind.External;
+    }
+    const b = side === "a" ? f.aIp6! : f.bIp6!;
+    if (isMulticastIpv6(b, 0)) return PeerKind.Group;
+    return isPrivateIpv6(b, 0) ? PeerKind.Internal : PeerKind.External;
+  }
+
   /** A finished flow widens its devices' and addresses' last-seen times. */
   function widen(d: Device, ip: string, f: Flow): void {
     d.seen(f.firstUs, f.lastUs);
@@ -162,7 +175,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       b.packetsIn += f.packetsAB;
       b.bytesIn += f.bytesAB;
     }
-    pending.push({
+    const record: FlowRecord = {
       site: fSite,
       source: ev.source,
       vlan: f.vlan,
@@ -184,7 +197,10 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       tcpFlagsDst: f.tcpFlagsBA,
       ...appOf(f),
       endReason: reason,
-    });
+    };
+    pending.push(record);
+    if (a) (a.behaviour ??= new BehaviourAccumulator()).add(record, true, peerKind(f, "b"), f.ipVersion === 4 ? f.bIp4 : bIp);
+    if (b && b !== a) (b.behaviour ??= new BehaviourAccumulator()).add(record, false, peerKind(f, "a"), f.ipVersion === 4 ? f.aIp4 : aIp);
     stats.flows++;
     if (pending.length >= flowBatch) drain();
   }

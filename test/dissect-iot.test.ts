@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import type { AppDissector, DissectContext } from "../src/dissect/context.js";
 import { fox } from "../src/dissect/fox.js";
@@ -8,6 +10,10 @@ import { mqtt } from "../src/dissect/mqtt.js";
 import { newPacket } from "../src/dissect/packet.js";
 import { rtsp } from "../src/dissect/rtsp.js";
 import { snmp } from "../src/dissect/snmp.js";
+import { tuya } from "../src/dissect/tuya.js";
+import { tuyaBeacon } from "../src/lab/payloads.js";
+import type { ObservationKind } from "../src/model/observation.js";
+import { NO_CORPUS, NO_TSHARK, corpus, inventoryOf, tsharkFields } from "./helpers.js";
 
 function run(d: AppDissector, b: Buffer): { facts: string[]; ops: string[]; ok: boolean } {
   const facts: string[] = [];
@@ -86,4 +92,49 @@ describe("IoT and building protocols", () => {
     const tunnel = Buffer.concat([hex("0610 0420"), Buffer.from([0, 10 + cemi.length]), hex("04 01 00 00"), cemi]);
     assert.deepEqual(run(knxnetIp, tunnel).ops, ["knx.group-value-write (group 1/2/3)"]);
   });
+
+  it("Tuya LAN beacon: device id, product key and version, encrypted (3.3+) or in clear (3.1)", () => {
+    const r = run(tuya, tuyaBeacon("10.0.0.7", "bf0123456789abcdef01", "keyabc123def4567"));
+    assert.deepEqual(r.facts, ["tuya.device_id=bf0123456789abcdef01", "tuya.product_key=keyabc123def4567", "tuya.version=3.3"]);
+    const json = Buffer.from('{"ip":"10.0.0.8","gwId":"0123abcd","active":2,"productKey":"clearkey","version":"3.1"}');
+    const frame = Buffer.concat([hex("000055aa 00000000 00000013"), Buffer.from([0, 0, 0, 4 + json.length + 8]), hex("00000000"), json, hex("00000000 0000aa55")]);
+    assert.deepEqual(run(tuya, frame).facts, ["tuya.device_id=0123abcd", "tuya.product_key=clearkey", "tuya.version=3.1"]);
+  });
+
+  it("Tuya LAN beacon: bad lengths, undecryptable bodies and broken JSON are counted", () => {
+    const good = tuyaBeacon("10.0.0.7", "bf01", "key1");
+    assert.deepEqual(run(tuya, good.subarray(0, good.length - 5)).facts, ["error tuya.bad-length"]);
+    const garbled = Buffer.from(good);
+    garbled[30] ^= 0xff;
+    assert.match(run(tuya, garbled).facts.join(), /error tuya\.(undecryptable|bad-json)/);
+    const odd = Buffer.concat([hex("000055aa 00000000 00000013 00000011 00000000"), Buffer.alloc(5, 1), hex("00000000 0000aa55")]);
+    assert.deepEqual(run(tuya, odd).facts, ["error tuya.undecryptable"]);
+    assert.equal(run(tuya, hex("000055aa0000")).ok, false);
+  });
+});
+
+describe("Tuya beacons in real captures, decrypted by openssl", { skip: NO_CORPUS || NO_TSHARK }, () => {
+  const key = createHash("md5").update("yGAdlopoPVldABfn").digest("hex");
+  for (const rel of ["v4k0nd-ss-for-iot-MUD/mood_lamp-3204432/G06-mood_lamp-3204432.pcap", "v4k0nd-ss-for-iot-MUD/door_sensor-19JWT/G06-door_sensor-19JWT.pcapng"]) {
+    it(rel, async () => {
+      const rows = tsharkFields(corpus(rel), "udp.dstport == 6667", ["eth.src", "udp.payload"]);
+      assert.ok(rows.length > 0);
+      const expected = new Map<string, Set<string>>();
+      for (const [mac, payload] of rows) {
+        const b = Buffer.from(payload.replace(/:/g, ""), "hex");
+        const body = b.subarray(20, b.length - 8);
+        const clear = execFileSync("openssl", ["enc", "-d", "-aes-128-ecb", "-K", key], { input: body });
+        const o = JSON.parse(clear.toString("utf8")) as { gwId: string; productKey: string; version: string };
+        const set = expected.get(mac) ?? new Set<string>();
+        for (const f of [`tuya.device_id=${o.gwId}`, `tuya.product_key=${o.productKey}`, `tuya.version=${o.version}`]) set.add(f);
+        expected.set(mac, set);
+      }
+      const devices = await inventoryOf(corpus(rel));
+      for (const [mac, want] of expected) {
+        const d = devices.find((x) => x.mac === mac)!;
+        const got = new Set(["tuya.device_id", "tuya.product_key", "tuya.version"].flatMap((k) => d.factValues(k as ObservationKind).map((v) => `${k}=${v}`)));
+        assert.deepEqual(got, want);
+      }
+    });
+  }
 });

@@ -1,25 +1,33 @@
 import type { Inventory } from "../inventory/inventory.js";
 import type { Store } from "../store/sqlite.js";
 import { classify } from "./classify.js";
+import { withBehaviour } from "./decide.js";
 import { deviceFacts } from "./device-facts.js";
+import type { BehaviourModel } from "./model.js";
 import type { CompiledRule } from "./rules.js";
 import { shouldReplace } from "./settle.js";
 
 /**
  * Classifies every device of the inventory (loaded from the store and saved back, so it holds
  * everything known) and keeps a new verdict only where it should replace the current one (see
- * settle.ts), so the history of verdicts shows each real change once. Returns how many
- * verdicts were written.
+ * settle.ts), so the history of verdicts shows each real change once. Devices the rules leave
+ * without a category are judged by the behaviour of their flows in this run, when a model is
+ * given.
+ * Returns how many verdicts were written.
  */
-export function settleVerdicts(store: Store, inventory: Inventory, rules: readonly CompiledRule[], nowUs: number): number {
+export function settleVerdicts(store: Store, inventory: Inventory, rules: readonly CompiledRule[], nowUs: number, model?: BehaviourModel): number {
   const current = store.latestVerdicts();
   const changed: Parameters<Store["saveVerdicts"]>[0] = [];
   for (const d of inventory.devices.values()) {
-    if (d.storeId === undefined) continue;
-    const fresh = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), rules);
-    if (!shouldReplace(current.get(d.storeId), fresh)) continue;
+    const id = d.storeId;
+    if (id === undefined) continue;
+    const facts = deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router });
+    const byRules = classify(facts, rules);
+    const behaviour = model && !d.router && byRules.category === "unknown" ? d.behaviour?.vector() : undefined;
+    const fresh = withBehaviour(byRules, facts, behaviour, model);
+    if (!shouldReplace(current.get(id), fresh)) continue;
     changed.push({
-      deviceId: d.storeId,
+      deviceId: id,
       verdict: {
         category: fresh.category, vendor: fresh.vendor, model: fresh.model, firmware: fresh.firmware,
         confidence: fresh.confidence, evidence: fresh.evidence, decidedUs: nowUs,

@@ -4,9 +4,11 @@ import { readCapture } from "../sources/capture.js";
 import { ErrorCounts } from "../sources/frame.js";
 import type { Store, StoredDevice, StoredOverride, StoredVerdict } from "../store/sqlite.js";
 import { speaksOt } from "../classify/classify.js";
+import type { BehaviourModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
 import { type Category, defaultCriticality } from "../classify/taxonomy.js";
 import { settleVerdicts } from "../classify/verdicts.js";
+import type { Inventory } from "../inventory/inventory.js";
 import { deviceView } from "../inventory/view.js";
 import { type Format, csv, table } from "./output.js";
 import { Progress } from "./progress.js";
@@ -24,15 +26,22 @@ export interface AnalyzeResult {
   unreadable: { path: string; reason: string }[];
   /** Files read partly, with the reason reading stopped. */
   partial: { path: string; reason: string }[];
+  /** The run's inventory in memory: everything stored, plus this run's flow behaviour per device. */
+  inventory: Inventory;
+}
+
+export interface AnalyzeOptions {
+  /** The behavioural model for devices the rules leave without a category; none when undefined. */
+  model?: BehaviourModel;
 }
 
 /** Reads captures through the pipeline into the store; flows are written as they finish. */
-export async function analyzeCaptures(store: Store, paths: string[], site: string): Promise<AnalyzeResult> {
+export async function analyzeCaptures(store: Store, paths: string[], site: string, o: AnalyzeOptions = {}): Promise<AnalyzeResult> {
   const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) });
   pipeline.inventory.load(store.devices());
   const progress = new Progress();
   const readErrors = new ErrorCounts();
-  const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [] };
+  const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [], inventory: pipeline.inventory };
   for (const path of paths) {
     let size = 0;
     try {
@@ -68,7 +77,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   progress.done();
   pipeline.flush();
   store.saveInventory(pipeline.inventory);
-  settleVerdicts(store, pipeline.inventory, loadRules(), pipeline.now());
+  settleVerdicts(store, pipeline.inventory, loadRules(), pipeline.now(), o.model);
   const errors = new ErrorCounts();
   errors.mergeFrom(readErrors);
   errors.mergeFrom(pipeline.stats.errors);

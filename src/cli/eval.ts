@@ -1,8 +1,10 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { classify } from "../classify/classify.js";
+import type { DeviceFacts } from "../classify/classify.js";
+import { decide } from "../classify/decide.js";
 import { deviceFacts } from "../classify/device-facts.js";
 import { type Evaluation, type LabelledDevice, type Prediction, evaluate } from "../classify/evaluate.js";
+import { type BehaviourModel, type Sample, trainModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
 import { Store } from "../store/sqlite.js";
 import { analyzeCaptures } from "./analyze.js";
@@ -20,11 +22,18 @@ function real(p: string): string {
   }
 }
 
+/** A labelled device as one capture shows it: its facts and its behaviour vector (when it had enough flows). */
+interface Seen {
+  label: LabelledDevice;
+  facts?: DeviceFacts;
+  behaviour?: number[];
+}
+
 /**
- * `cordon eval --labels LABELS.json CAPTURE...`: each capture is analysed on its own (an
- * in-memory database), its devices classified, and the labelled ones scored.
+ * Analyses each capture on its own (an in-memory database) and returns its labelled devices
+ * with what the traffic showed of them.
  */
-export async function evaluateCaptures(labelsPath: string, captures: string[]): Promise<Evaluation> {
+async function seeLabelled(labelsPath: string, captures: string[]): Promise<Seen[]> {
   let labels: LabelsFile;
   try {
     labels = JSON.parse(readFileSync(labelsPath, "utf8")) as LabelsFile;
@@ -34,29 +43,59 @@ export async function evaluateCaptures(labelsPath: string, captures: string[]): 
   if (typeof labels.captures !== "object" || labels.captures === null) throw new UsageError(`${labelsPath}: no "captures" object`);
   const base = dirname(labelsPath);
   const byFile = new Map(Object.entries(labels.captures).map(([k, v]) => [real(resolve(base, k)), { key: k, devices: v }]));
-  const rules = loadRules();
-  const all: LabelledDevice[] = [];
-  const predictions = new Map<string, Prediction>();
+  const out: Seen[] = [];
   for (const c of captures) {
     const entry = byFile.get(real(c));
     if (!entry) throw new UsageError(`${c}: no labels for this capture in ${labelsPath}`);
     const store = new Store(":memory:");
     try {
-      await analyzeCaptures(store, [c], "default");
-      for (const d of store.devices()) {
-        if (d.mac && entry.devices[d.mac]) {
-          const v = classify(deviceFacts(d), rules);
-          predictions.set(`${entry.key}|${d.mac}`, { category: v.category, vendor: v.vendor });
-        }
+      const { inventory } = await analyzeCaptures(store, [c], "default");
+      const byMac = new Map([...inventory.devices.values()].filter((d) => d.mac && entry.devices[d.mac]).map((d) => [d.mac!, d]));
+      for (const [mac, l] of Object.entries(entry.devices)) {
+        const d = byMac.get(mac.toLowerCase());
+        out.push({
+          label: { capture: entry.key, mac: mac.toLowerCase(), category: l.category ?? "unknown", vendor: l.vendor ?? "" },
+          facts: d ? deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }) : undefined,
+          behaviour: d && !d.router ? d.behaviour?.vector() : undefined,
+        });
       }
     } finally {
       store.close();
     }
-    for (const [mac, l] of Object.entries(entry.devices)) {
-      all.push({ capture: entry.key, mac: mac.toLowerCase(), category: l.category ?? "unknown", vendor: l.vendor ?? "" });
-    }
   }
-  return evaluate(all, (l) => predictions.get(`${l.capture}|${l.mac}`));
+  return out;
+}
+
+/**
+ * `cordon eval --labels LABELS.json CAPTURE...`: each capture is analysed on its own, its
+ * devices classified (rules, then the behavioural model when one is given), and the labelled
+ * ones scored.
+ */
+export async function evaluateCaptures(labelsPath: string, captures: string[], model?: BehaviourModel): Promise<Evaluation> {
+  const rules = loadRules();
+  const seen = await seeLabelled(labelsPath, captures);
+  const predictions = new Map<LabelledDevice, Prediction>();
+  for (const s of seen) {
+    if (!s.facts) continue;
+    const v = decide(s.facts, rules, s.behaviour, model);
+    predictions.set(s.label, { category: v.category, vendor: v.vendor });
+  }
+  return evaluate(seen.map((s) => s.label), (l) => predictions.get(l));
+}
+
+/**
+ * `cordon train`: the behavioural model from labelled captures. Every labelled device with
+ * enough flows is a sample, whatever the rules make of it; routers and unlabelled
+ * ("unknown") devices are not.
+ */
+export async function trainOnCaptures(labelsPath: string, captures: string[]): Promise<BehaviourModel> {
+  const seen = await seeLabelled(labelsPath, captures);
+  const samples: Sample[] = [];
+  for (const s of seen) {
+    if (!s.behaviour || s.label.category === "unknown" || s.label.category === "router") continue;
+    samples.push({ x: s.behaviour, y: s.label.category });
+  }
+  return trainModel(samples, { sources: [...new Set(seen.map((s) => s.label.capture))] });
 }
 
 export function renderEvaluation(e: Evaluation, format: "table" | "json"): string {

@@ -3,13 +3,15 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { MODEL_MIN_PROBABILITY } from "../classify/decide.js";
+import { type BehaviourModel, DEFAULT_MODEL_PATH, loadModel } from "../classify/model.js";
 import { CATEGORIES, CRITICALITY } from "../classify/taxonomy.js";
 import { deviceDetail, isoTime } from "../inventory/view.js";
 import { demoCapture } from "../lab/demo.js";
 import { DEFAULT_LAB, generateLab } from "../lab/generate.js";
 import { Store } from "../store/sqlite.js";
 import { analyzeCaptures, classifiedView, renderDevices } from "./analyze.js";
-import { evaluateCaptures, renderEvaluation } from "./eval.js";
+import { evaluateCaptures, renderEvaluation, trainOnCaptures } from "./eval.js";
 import { renderFlows } from "./flows.js";
 import { UsageError, parseFormat } from "./output.js";
 
@@ -28,6 +30,7 @@ Commands:
   device     print everything known about one device, with evidence
   flows      print the flows
   eval       score classification against a labels file
+  train      train the behavioural model from labelled captures
   lab        write a synthetic site: capture plus ground-truth labels
   override   set a device's category or criticality by hand
 
@@ -42,6 +45,8 @@ merges them into the database, and prints the inventory with a summary.
   --site NAME      site the captures belong to (default: default)
   --format F       table (default), json or csv
   --demo           analyze a small capture built in code
+  --model FILE     behavioural model for devices the fingerprint rules cannot place
+                   (default: the shipped data/models/behaviour.json; 'none' for rules only)
 
 ${COMMON}`,
   devices: `Usage: cordon devices [--db PATH] [--site NAME] [--format table|json|csv]
@@ -54,12 +59,23 @@ ${COMMON}`,
 Prints every fact known about a device, each with its evidence (source, packet, time).
 
 ${COMMON}`,
-  eval: `Usage: cordon eval --labels LABELS.json [--format table|json] CAPTURE...
+  eval: `Usage: cordon eval --labels LABELS.json [--model FILE|none] [--format table|json] CAPTURE...
 
 Analyses each capture on its own, classifies its devices and scores the labelled ones:
 category and vendor accuracy, unknown rate, a confusion matrix and the misses. LABELS.json
 has the shape of the corpus labels.json: { "captures": { "path relative to the file":
 { "mac": { "vendor", "model", "category" } } } }.
+
+  --model FILE     behavioural model (default: the shipped one; 'none' for rules only)
+
+${COMMON}`,
+  train: `Usage: cordon train --labels LABELS.json [--out FILE] CAPTURE...
+
+Trains the behavioural model (logistic regression over what each device's flows look like:
+protocols used and served, peers, packet sizes, durations, periodicity, duty cycle) on the
+labelled devices of the captures, and writes it as JSON (default: ./behaviour-model.json).
+The model only names a category for devices that the fingerprint rules cannot place, and
+only above ${Math.round(MODEL_MIN_PROBABILITY * 100)}% probability.
 
 ${COMMON}`,
   override: `Usage: cordon override [--db PATH] [--category C] [--criticality CLASS] [--reason TEXT] [--by NAME] MAC|IP
@@ -74,8 +90,9 @@ ${COMMON}`,
 Writes DIR/lab.pcapng (default DIR: ./lab) with a synthetic site's traffic (cameras and an
 NVR, BACnet controllers and a BMS server, Modbus and S7 PLCs with HMI and engineering
 workstation, infusion pumps and their server, printers, VoIP phones and a PBX, workstations,
-smart plugs, thermostats, smart TVs, DNS/DHCP/NTP and a gateway) and DIR/labels.json with the
-ground truth and the injected scenarios. Scenarios: port-scan, telnet-brute-force, dga-dns,
+smart plugs (TP-Link, Tuya), Tuya bulbs, battery door sensors, thermostats, smart TVs,
+DNS/DHCP/NTP and a gateway) and DIR/labels.json with the ground truth and the injected
+scenarios. Scenarios: port-scan, telnet-brute-force, dga-dns,
 exfiltration, plc-stop, new-peer. The same seed gives the same capture.
 
 ${COMMON}`,
@@ -86,6 +103,19 @@ bytes each way, first and last seen.
 
 ${COMMON}`,
 };
+
+/** The --model option: a file, 'none', or the shipped model when absent. */
+function modelOption(v: string | undefined): BehaviourModel | undefined {
+  if (v === "none") return undefined;
+  try {
+    const m = loadModel(v ?? DEFAULT_MODEL_PATH);
+    if (!m && v !== undefined) throw new UsageError(`${v}: no such model file`);
+    return m;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+}
 
 function dbPath(v: string | undefined): string {
   return v ?? process.env.CORDON_DB ?? "./cordon.db";
@@ -116,6 +146,7 @@ async function main(argv: string[]): Promise<number> {
       duration: { type: "string" },
       seed: { type: "string" },
       scenarios: { type: "string" },
+      model: { type: "string" },
       demo: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -137,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
       if (paths.length === 0) throw new UsageError("analyze needs at least one CAPTURE (or --demo)");
       const store = new Store(dbPath(values.db));
       try {
-        const r = await analyzeCaptures(store, paths, values.site ?? "default");
+        const r = await analyzeCaptures(store, paths, values.site ?? "default", { model: modelOption(values.model) });
         for (const u of r.unreadable) process.stderr.write(`cordon: ${u.path}: ${u.reason}\n`);
         for (const p of r.partial) process.stderr.write(`cordon: ${p.path}: stopped early: ${p.reason}\n`);
         if (r.unreadable.length === paths.length) return 1;
@@ -243,8 +274,18 @@ async function main(argv: string[]): Promise<number> {
       const format = parseFormat(values.format, ["table", "json"]);
       if (!values.labels) throw new UsageError("eval needs --labels LABELS.json");
       if (positionals.length === 0) throw new UsageError("eval needs at least one CAPTURE");
-      const e = await evaluateCaptures(values.labels, positionals);
+      const e = await evaluateCaptures(values.labels, positionals, modelOption(values.model));
       process.stdout.write(`${renderEvaluation(e, format === "json" ? "json" : "table")}\n`);
+      return 0;
+    }
+    case "train": {
+      if (!values.labels) throw new UsageError("train needs --labels LABELS.json");
+      if (positionals.length === 0) throw new UsageError("train needs at least one CAPTURE");
+      const m = await trainOnCaptures(values.labels, positionals);
+      const out = values.out ?? "./behaviour-model.json";
+      writeFileSync(out, `${JSON.stringify(m)}\n`);
+      const classes = Object.entries(m.trained.perClass).map(([c, n]) => `${c} ${n}`).join(", ");
+      process.stdout.write(`${out}: ${m.trained.devices} devices, ${m.classes.length} categories (${classes})\n`);
       return 0;
     }
     default:

@@ -1,3 +1,4 @@
+import type { BehaviourAccumulator } from "../flows/behaviour.js";
 import { isPrivateIp } from "../dissect/addr.js";
 import type { ObservationKind } from "../model/observation.js";
 
@@ -50,6 +51,8 @@ export class Device {
   factsDropped = 0;
   /** Counter values already written to the store (the store adds the difference). */
   readonly saved = { packetsOut: 0, packetsIn: 0, bytesOut: 0, bytesIn: 0 };
+  /** What the device's flows in this run looked like (created with its first finished flow). */
+  behaviour: BehaviourAccumulator | undefined = undefined;
   /** The store's id for this device, once it has been saved or loaded. */
   storeId: number | undefined = undefined;
   /** Changed since the store last saw it. */

@@ -23,11 +23,12 @@ export class Conversations {
     return ethernet(this.hop(to), from.mac, 0x0800, ipv4({ src: from.ip, dst: to.ip, proto, ttl }, l4));
   }
 
-  tcp(t: number, client: Host, server: Host, sport: number, dport: number, exchange: { c?: Buffer; s?: Buffer }[]): number {
+  /** A whole TCP session; `stepUs` apart, each segment (a slow session holds its connection longer). */
+  tcp(t: number, client: Host, server: Host, sport: number, dport: number, exchange: { c?: Buffer; s?: Buffer }[], stepUs = 800): number {
     let cs = 1000;
     let ss = 50_000;
     let at = t;
-    const step = (): number => (at += 800);
+    const step = (): number => (at += stepUs);
     this.emit(at, this.frame(client, server, tcp(sport, dport, SYN, cs++), 6));
     this.emit(step(), this.frame(server, client, tcp(dport, sport, SYN | ACK, ss++), 6));
     this.emit(step(), this.frame(client, server, tcp(sport, dport, ACK, cs), 6));
@@ -45,6 +46,19 @@ export class Conversations {
     this.emit(step(), this.frame(server, client, tcp(dport, sport, FIN | ACK, ss), 6));
     this.emit(step(), this.frame(client, server, tcp(sport, dport, ACK, cs + 1), 6));
     return at;
+  }
+
+  /** The handshake of a TCP session that stays open (a device's persistent cloud connection). */
+  open(t: number, client: Host, server: Host, sport: number, dport: number): void {
+    this.emit(t, this.frame(client, server, tcp(sport, dport, SYN, 1000), 6));
+    this.emit(t + 800, this.frame(server, client, tcp(dport, sport, SYN | ACK, 50_000), 6));
+    this.emit(t + 1600, this.frame(client, server, tcp(sport, dport, ACK, 1001), 6));
+  }
+
+  /** One exchange on an open session: the client's segment and the server's answer. */
+  segment(t: number, client: Host, server: Host, sport: number, dport: number, c: Buffer, s: Buffer): void {
+    this.emit(t, this.frame(client, server, tcp(sport, dport, ACK | PSH, 1001, c), 6));
+    this.emit(t + 900, this.frame(server, client, tcp(dport, sport, ACK | PSH, 50_001, s), 6));
   }
 
   udp(t: number, from: Host, to: Host, sport: number, dport: number, request: Buffer, reply?: Buffer): void {

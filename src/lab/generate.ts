@@ -137,10 +137,14 @@ export function generateLab(dir: string, o: LabOptions): LabResult {
         records.push({ name: s.name, class: s.class, source: actor.ip, target: hit, startUs: t, note: s.note });
       }
     }
+    // Frames due within this second are written; later ones (a session still open) wait.
     pending.sort((a, b) => a[0] - b[0]);
-    for (const [t, f] of pending) out.write(t, f);
-    pending = [];
+    const due = base + 1_000_000;
+    let k = 0;
+    while (k < pending.length && pending[k][0] < due) out.write(pending[k][0], pending[k++][1]);
+    pending = pending.slice(k);
   }
+  for (const [t, f] of pending) out.write(t, f);
   out.close();
   const labels: Record<string, Label> = { [gateway.mac]: { vendor: "Cisco", model: "ISR", category: "router" },
     [infra.mac]: { vendor: "Dell", model: "PowerEdge", category: "server" } };

@@ -1,4 +1,5 @@
 /** Application payloads for the lab's personas, built to each protocol's specification. */
+import { createCipheriv, createHash } from "node:crypto";
 import { dnsMessage, ipv4Bytes } from "./craft.js";
 
 export function modbusRequest(tid: number, unit: number, fc: number, body: Buffer): Buffer {
@@ -150,4 +151,31 @@ export function snmpGetSysDescr(community: string): Buffer {
   const vb = tlv(0x30, Buffer.concat([tlv(6, Buffer.from([0x2b, 6, 1, 2, 1, 1, 1, 0])), Buffer.from([5, 0])]));
   const pdu = tlv(0xa0, Buffer.concat([tlv(2, Buffer.from([1])), tlv(2, Buffer.from([0])), tlv(2, Buffer.from([0])), tlv(0x30, vb)]));
   return tlv(0x30, Buffer.concat([tlv(2, Buffer.from([1])), tlv(4, Buffer.from(community)), pdu]));
+}
+
+/**
+ * A Tuya LAN discovery beacon (UDP 6667, protocol 3.3+): the JSON encrypted under the shared
+ * discovery key, in the 0x55AA frame.
+ */
+export function tuyaBeacon(ip: string, gwId: string, productKey: string): Buffer {
+  const json = Buffer.from(JSON.stringify({ ip, gwId, active: 2, ablilty: 0, encrypt: true, productKey, version: "3.3" }));
+  const c = createCipheriv("aes-128-ecb", createHash("md5").update("yGAdlopoPVldABfn").digest(), null);
+  const body = Buffer.concat([c.update(json), c.final()]);
+  const head = Buffer.alloc(20);
+  head.writeUInt32BE(0x000055aa, 0);
+  head.writeUInt32BE(0x13, 8);
+  head.writeUInt32BE(4 + body.length + 8, 12);
+  const tail = Buffer.alloc(8);
+  tail.writeUInt32BE(crc32(Buffer.concat([head, body])), 0);
+  tail.writeUInt32BE(0x0000aa55, 4);
+  return Buffer.concat([head, body, tail]);
+}
+
+function crc32(b: Buffer): number {
+  let c = 0xffffffff;
+  for (const x of b) {
+    c ^= x;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
 }

@@ -65,6 +65,35 @@ function ntpQuery(t: number, self: Device, site: SiteView): void {
   site.conv.udp(t, self, site.infra, 123, 123, req, res);
 }
 
+/** The source port of each device's open cloud session, for devices that stay connected. */
+const sessions = new WeakMap<Device, number>();
+
+/**
+ * A mains-powered device's persistent cloud session: resolved and opened once, then one
+ * heartbeat exchange each period.
+ */
+function stayConnected(t: number, self: Device, site: SiteView, name: string, port: number, heartbeat: number): void {
+  const server = site.cloud(name);
+  let sport = sessions.get(self);
+  if (sport === undefined) {
+    lookup(t, self, site, name);
+    sport = 40000 + Math.floor(site.rand() * 20000);
+    sessions.set(self, sport);
+    site.conv.open(t + 5000, self, server, sport, port);
+    site.conv.segment(t + 7000, self, server, sport, port, tlsClientHello(name), Buffer.alloc(1400, 0x16));
+  }
+  site.conv.segment(t + 8000, self, server, sport, port, Buffer.alloc(heartbeat, 0x17), Buffer.alloc(heartbeat, 0x17));
+}
+
+/** A Tuya-platform device's LAN discovery beacon, broadcast. */
+function tuyaBeacon(t: number, self: Device, site: SiteView, productKey: string, sport = 49152 + (self.index % 16000)): void {
+  const id = `bf${self.mac.replace(/:/g, "")}${productKey.slice(0, 8)}`;
+  site.conv.broadcast(t, self, "ff:ff:ff:ff:ff:ff", "255.255.255.255", sport, 6667, P.tuyaBeacon(self.ip, id, productKey));
+}
+
+/** Battery devices that have resolved their cloud name (they keep the answer across sleeps). */
+const resolved = new WeakMap<Device, Host>();
+
 export const PERSONAS: Persona[] = [
   {
     name: "camera", label: { vendor: "Axis Communications", model: "M3045-V", category: "camera" }, oui: "00408c", weight: 6, period: 300,
@@ -193,7 +222,43 @@ export const PERSONAS: Persona[] = [
   {
     name: "smart-plug", label: { vendor: "TP-Link", model: "HS110", category: "smart-plug" }, oui: "147590", weight: 2, period: 300,
     hostname: () => "HS110", dhcpParams: [1, 3, 6, 12, 15, 28, 42],
-    act: (t, self, site) => callHome(t, self, site, "n-devs.tplinkcloud.com"),
+    act: (t, self, site) => stayConnected(t, self, site, "n-devs.tplinkcloud.com", 443, 120),
+  },
+  {
+    name: "tuya-plug", label: { vendor: "Tuya", model: "Wi-Fi smart plug", category: "smart-plug" }, oui: "1869d8", weight: 2, period: 60,
+    hostname: () => "wlan0", dhcpParams: [1, 3, 28, 6, 15, 44, 46, 47, 31, 33, 121, 43],
+    act: (t, self, site) => {
+      tuyaBeacon(t, self, site, "lab7plug3k2m9q4x");
+      stayConnected(t, self, site, "m1.tuyaeu.com", 8886, 90);
+    },
+  },
+  {
+    name: "tuya-bulb", label: { vendor: "Tuya", model: "Wi-Fi LED bulb", category: "smart-light" }, oui: "105a17", weight: 2, period: 60,
+    hostname: () => "wlan0", dhcpParams: [1, 3, 28, 6, 15, 44, 46, 47, 31, 33, 121, 43],
+    act: (t, self, site) => {
+      tuyaBeacon(t, self, site, "lab4bulb8w2n5r7c");
+      stayConnected(t, self, site, "m1.tuyaeu.com", 8886, 90);
+    },
+  },
+  {
+    // Battery powered: asleep between reports (and between door events); awake, it beacons,
+    // reports over a TLS session that it holds for a few seconds to minutes, and sleeps again.
+    name: "door-sensor", label: { vendor: "Tuya", model: "Wi-Fi door sensor", category: "sensor" }, oui: "508a06", weight: 2, period: 900,
+    hostname: () => "wlan0", dhcpParams: [1, 3, 28, 6, 15, 44, 46, 47, 31, 33, 121, 43],
+    act: (t, self, site) => {
+      const beaconPort = 49152 + Math.floor(site.rand() * 16000);
+      tuyaBeacon(t, self, site, "lab2door6h3t8v1k", beaconPort);
+      let server = resolved.get(self);
+      if (!server) {
+        server = lookup(t + 1_000_000, self, site, "m1.tuyaeu.com");
+        resolved.set(self, server);
+      }
+      const holdUs = 3_000_000 + Math.floor(site.rand() * 200_000_000);
+      site.conv.tcp(t + 2_000_000, self, server, 40000 + Math.floor(site.rand() * 20000), 8886,
+        [{ c: tlsClientHello("m1.tuyaeu.com"), s: Buffer.alloc(1400, 0x16) }, { c: Buffer.alloc(150, 0x17), s: Buffer.alloc(120, 0x17) },
+          { c: Buffer.alloc(90, 0x17), s: Buffer.alloc(60, 0x17) }], Math.floor(holdUs / 12));
+      tuyaBeacon(t + 5_000_000, self, site, "lab2door6h3t8v1k", beaconPort);
+    },
   },
   {
     name: "thermostat", label: { vendor: "ecobee", model: "SmartThermostat", category: "thermostat" }, oui: "446132", weight: 2, period: 300,

@@ -32,3 +32,8 @@ export interface FlowRecord {
   appConfidence?: "dpi" | "port";
   endReason: string;
 }
+
+/** The parts of a flow that behaviour features read. */
+export type FlowSummary = Pick<FlowRecord,
+  "proto" | "srcMac" | "srcIp" | "srcPort" | "dstMac" | "dstIp" | "dstPort" | "packetsSrcToDst" | "bytesSrcToDst"
+  | "packetsDstToSrc" | "bytesDstToSrc" | "firstUs" | "lastUs" | "appProtocol">;
