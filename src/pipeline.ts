@@ -1,4 +1,4 @@
-import { ipv4ToString, ipv6ToString, isGroupMac, isMulticastIpv6, isPrivateIpv4, isPrivateIpv6, macToString } from "./dissect/addr.js";
+import { ipv4ToString, ipv6ToString, isGroupMac, isMulticastIpv6, isPrivateIpv4, isPrivateIpv6, macToString, parseMac } from "./dissect/addr.js";
 import { dissectArp } from "./dissect/arp.js";
 import { dissectCdp, isCdpLlc } from "./dissect/cdp.js";
 import type { AppDissector, DissectContext } from "./dissect/context.js";
@@ -15,7 +15,7 @@ import { DEFAULT_FLOW_OPTIONS, type FlowEndReason, FlowTable, type FlowTableOpti
 import type { Device, Evidence } from "./inventory/device.js";
 import { Inventory } from "./inventory/inventory.js";
 import type { FlowRecord } from "./model/flow-record.js";
-import { BehaviourAccumulator, PeerKind } from "./flows/behaviour.js";
+import { BehaviourAccumulator, PeerKind, peerKindOf } from "./flows/behaviour.js";
 import type { ObservationKind, Subject } from "./model/observation.js";
 import { ErrorCounts, type Frame } from "./sources/frame.js";
 
@@ -49,6 +49,12 @@ export interface Pipeline {
   /** Names the source (and its site) of the frames pushed next. */
   beginSource(source: string, site: string): void;
   push(frame: Frame): void;
+  /**
+   * A flow measured elsewhere (a NetFlow/IPFIX or Zeek conn record): binds its ends to devices
+   * (by MAC when the record has one, else by address), counts it, and hands it to the sink
+   * with the packet path's flows.
+   */
+  pushFlow(record: FlowRecord): void;
   /** Moves pipeline time forward (serve calls this while sources are idle). */
   advance(nowUs: number): void;
   /** Ends every live flow and hands all pending records to the sink. */
@@ -112,6 +118,50 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       else f.bDevice = d;
     }
     return d;
+  }
+
+  /** One end of a flow record from an exporter or sensor: its device, if it has one of its own. */
+  function bindRecordSide(r: FlowRecord, macText: string | undefined, ip: string, ev: Evidence): Device | undefined {
+    let mac = macText ? (parseMac(macText) ?? -1) : -1;
+    if (mac >= 0 && isGroupMac(mac)) mac = -1;
+    const kind = peerKindOf(ip);
+    const bound = kind === PeerKind.Group || ip === "0.0.0.0" || ip === "::" ? undefined : ip;
+    let d = inventory.bindTraffic(r.site, mac, bound, ev, r.lastUs);
+    if (d !== undefined && bound !== undefined && d.router && inventory.relays(d, bound)) {
+      d = inventory.bindTraffic(r.site, -1, bound, ev, r.lastUs);
+    }
+    return d;
+  }
+
+  function pushFlow(r: FlowRecord): void {
+    if (r.lastUs > nowUs) nowUs = r.lastUs;
+    const ev: Evidence = { source: r.source, packet: 0, tsUs: r.firstUs };
+    const a = bindRecordSide(r, r.srcMac, r.srcIp, ev);
+    const b = bindRecordSide(r, r.dstMac, r.dstIp, ev);
+    if (a) {
+      a.packetsOut += r.packetsSrcToDst;
+      a.bytesOut += r.bytesSrcToDst;
+      a.packetsIn += r.packetsDstToSrc;
+      a.bytesIn += r.bytesDstToSrc;
+    }
+    if (b) {
+      b.packetsOut += r.packetsDstToSrc;
+      b.bytesOut += r.bytesDstToSrc;
+      b.packetsIn += r.packetsSrcToDst;
+      b.bytesIn += r.bytesSrcToDst;
+    }
+    if (r.appProtocol === undefined && (r.proto === PROTO_TCP || r.proto === PROTO_UDP)) {
+      const byPort = registry.byPortName(r.proto === PROTO_TCP, r.dstPort, r.srcPort);
+      if (byPort) {
+        r.appProtocol = byPort;
+        r.appConfidence = "port";
+      }
+    }
+    if (a) (a.behaviour ??= new BehaviourAccumulator()).add(r, true);
+    if (b && b !== a) (b.behaviour ??= new BehaviourAccumulator()).add(r, false);
+    pending.push(r);
+    stats.flows++;
+    if (pending.length >= flowBatch) drain();
   }
 
   /** Where one end of a flow is, read from the binary address. */
@@ -406,6 +456,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       site = siteName;
     },
     push,
+    pushFlow,
     advance(t: number): void {
       if (t > nowUs) nowUs = t;
       table.advance(nowUs);
