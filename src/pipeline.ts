@@ -42,6 +42,16 @@ export interface PipelineStats {
   errors: ErrorCounts;
 }
 
+export interface ExternalObservation {
+  site: string;
+  source: string;
+  tsUs: number;
+  mac?: string;
+  ip?: string;
+  kind: ObservationKind;
+  value: string;
+}
+
 export interface Pipeline {
   readonly inventory: Inventory;
   readonly stats: PipelineStats;
@@ -55,6 +65,8 @@ export interface Pipeline {
    * with the packet path's flows.
    */
   pushFlow(record: FlowRecord): void;
+  /** A fact another sensor reported (a Zeek log line): on the device with that MAC, else that private address. */
+  observe(o: ExternalObservation): void;
   /** Moves pipeline time forward (serve calls this while sources are idle). */
   advance(nowUs: number): void;
   /** Ends every live flow and hands all pending records to the sink. */
@@ -131,6 +143,17 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       d = inventory.bindTraffic(r.site, -1, bound, ev, r.lastUs);
     }
     return d;
+  }
+
+  function observeExternal(o: ExternalObservation): void {
+    if (o.tsUs > nowUs) nowUs = o.tsUs;
+    let mac = o.mac ? (parseMac(o.mac) ?? -1) : -1;
+    if (mac >= 0 && isGroupMac(mac)) mac = -1;
+    const ev: Evidence = { source: o.source, packet: 0, tsUs: o.tsUs, ip: o.ip };
+    const ip = o.ip === undefined || peerKindOf(o.ip) === PeerKind.Group || o.ip === "0.0.0.0" ? undefined : o.ip;
+    let d = inventory.bindTraffic(o.site, mac, ip, ev, o.tsUs);
+    if (d !== undefined && ip !== undefined && d.router && inventory.relays(d, ip)) d = inventory.bindTraffic(o.site, -1, ip, ev, o.tsUs);
+    if (d && !inventory.observeAgain(d, o.kind, o.value, o.tsUs)) inventory.observe(d, o.kind, o.value, ev);
   }
 
   function pushFlow(r: FlowRecord): void {
@@ -457,6 +480,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     },
     push,
     pushFlow,
+    observe: observeExternal,
     advance(t: number): void {
       if (t > nowUs) nowUs = t;
       table.advance(nowUs);

@@ -65,6 +65,8 @@ const ADDRESS_KINDS: Partial<Record<ObservationKind, AddressOrigin>> = {
  */
 export class Inventory {
   readonly devices = new Map<string, Device>();
+  /** site + address → the MAC device holding it, for sources that name hosts by address only. */
+  private readonly addressOwners = new Map<string, Device>();
   private readonly byMac = new Map<string, Map<number, Device>>();
 
   /** The device behind a MAC at a site, created on first sight. Group MACs are not devices. */
@@ -104,6 +106,7 @@ export class Inventory {
       d.bytesIn = d.saved.bytesIn = s.bytesIn;
       for (const a of s.addresses) {
         d.addAddress(a.ip, a.origin as AddressOrigin, { source: a.source, packet: a.packet, tsUs: a.firstUs }, a.lastUs);
+        this.claim(d, a.ip);
       }
       for (const f of s.facts) {
         d.mergeFact(f.kind as ObservationKind, {
@@ -138,15 +141,29 @@ export class Inventory {
       const d = this.byMacNumber(site, mac);
       if (!d) return undefined;
       d.seen(ev.tsUs, lastUs);
-      if (ip !== undefined) {
-        if (d.addAddress(ip, "traffic", ev, lastUs) && !d.router) this.checkRouter(d);
+      if (ip !== undefined && d.addAddress(ip, "traffic", ev, lastUs)) {
+        this.claim(d, ip);
+        if (!d.router) this.checkRouter(d);
       }
       return d;
     }
-    if (ip === undefined || !isPrivateIp(ip)) return undefined;
+    if (ip === undefined) return undefined;
+    // A source without MACs (NetFlow, Zeek) names a device by address: the MAC device that
+    // holds the address when there is one, else (for a site's own range) a device by IP.
+    const owner = this.addressOwners.get(`${site}\t${ip}`);
+    if (owner && (!owner.router || ownAddresses(owner).includes(ip))) {
+      owner.seen(ev.tsUs, lastUs);
+      return owner;
+    }
+    if (!isPrivateIp(ip)) return undefined;
     const d = this.byIp(site, ip);
     d.seen(ev.tsUs, lastUs);
     return d;
+  }
+
+  /** The newest MAC device to use or be given an address owns it. */
+  private claim(d: Device, ip: string): void {
+    if (d.mac !== undefined) this.addressOwners.set(`${d.site}\t${ip}`, d);
   }
 
   /**
@@ -238,7 +255,10 @@ export class Inventory {
     if (FINGERPRINT_KINDS.has(kind)) this.checkIdentity(d, kind, value, ev);
     d.addFact(kind, value, ev);
     const origin = ADDRESS_KINDS[kind];
-    if (origin) d.addAddress(value, origin, ev);
+    if (origin) {
+      d.addAddress(value, origin, ev);
+      this.claim(d, value);
+    }
     if (kind === "ndp.router" && !d.router) this.becomeRouter(d);
   }
 

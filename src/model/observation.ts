@@ -142,6 +142,8 @@ export const OBSERVATION_KINDS = {
   "tuya.device_id": "Tuya device id (gwId) the device broadcast in its LAN discovery beacon",
   "tuya.product_key": "Tuya product key (one per product model) from the device's LAN beacon",
   "tuya.version": "Tuya LAN protocol version from the device's LAN beacon",
+  "software": "software a sensor (Zeek's software.log) recognised the device running: type, name and version",
+  "service.name": "the protocol a sensor (Zeek's known_services.log) recognised on a port the device served",
   "service.served": "a service the device answered on: tcp/PORT after a completed handshake, udp/PORT that replied",
   "identity.change": "a settled fingerprint (DHCP option list or vendor class) changed: old and new value, as a spoofed MAC shows",
 } as const;

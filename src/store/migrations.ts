@@ -111,4 +111,13 @@ export const MIGRATIONS: readonly string[] = [
     set_at TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE read_positions (
+    source TEXT NOT NULL,
+    path TEXT NOT NULL,
+    inode INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    PRIMARY KEY (source, path)
+  );
+  `,
 ];

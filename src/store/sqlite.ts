@@ -121,6 +121,20 @@ export class Store {
     );
   }
 
+  /** Where a followed log file was read to (file, inode, byte offset), by source. */
+  readPositions(source: string): Map<string, { inode: number; offset: number }> {
+    const rows = this.db.prepare(`SELECT path, inode, offset FROM read_positions WHERE source = ?`).all(source) as { path: string; inode: number; offset: number }[];
+    return new Map(rows.map((r) => [r.path, { inode: r.inode, offset: r.offset }]));
+  }
+
+  saveReadPositions(source: string, positions: readonly { path: string; inode: number; offset: number }[]): void {
+    const upsert = this.db.prepare(`INSERT INTO read_positions (source, path, inode, offset) VALUES (?, ?, ?, ?)
+      ON CONFLICT (source, path) DO UPDATE SET inode = excluded.inode, offset = excluded.offset`);
+    this.db.transaction(() => {
+      for (const p of positions) upsert.run(source, p.path, p.inode, p.offset);
+    })();
+  }
+
   private insertFlows = new Map<number, Database.Statement>();
 
   private flowInsert(rows: number): Database.Statement {
