@@ -6,6 +6,8 @@ import { parseArgs } from "node:util";
 import { MODEL_MIN_PROBABILITY } from "../classify/decide.js";
 import { type BehaviourModel, DEFAULT_MODEL_PATH, loadModel } from "../classify/model.js";
 import { CATEGORIES, CRITICALITY } from "../classify/taxonomy.js";
+import { ConfigError, loadConfig } from "../serve/config.js";
+import { startServer } from "../serve/server.js";
 import { deviceDetail, isoTime } from "../inventory/view.js";
 import { demoCapture } from "../lab/demo.js";
 import { DEFAULT_LAB, generateLab } from "../lab/generate.js";
@@ -32,6 +34,7 @@ Commands:
   eval       score classification against a labels file
   train      train the behavioural model from labelled captures
   lab        write a synthetic site: capture plus ground-truth labels
+  serve      run continuously: live capture, NetFlow/IPFIX, Zeek logs; /healthz and /metrics
   override   set a device's category or criticality by hand
 
 Run 'cordon COMMAND --help' for a command's options.`,
@@ -96,6 +99,29 @@ scenarios. Scenarios: port-scan, telnet-brute-force, dga-dns,
 exfiltration, plc-stop, new-peer. The same seed gives the same capture.
 
 ${COMMON}`,
+  serve: `Usage: cordon serve [--config FILE] [--db PATH] [--site NAME] [--http-port N]
+                    [--netflow PORT]... [--capture IFACE]... [--zeek DIR]... [--log-level L]
+
+Runs until SIGTERM or SIGINT: every configured source feeds the same pipeline as analyze, and
+the inventory, flows and verdicts are written as they settle (every persist_interval_s) and
+on exit. The main thread owns the sockets; ingest and the database run in a worker thread.
+
+Configuration (YAML; CORDON_DB, CORDON_SITE, CORDON_LOG_LEVEL, CORDON_HTTP_HOST,
+CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both):
+  db: ./cordon.db
+  site: default                 # sources without their own site belong here
+  log_level: info               # pino JSON logs on stdout
+  http: { host: 127.0.0.1, port: 9810 }     # GET /healthz, GET /metrics (Prometheus)
+  persist_interval_s: 10
+  max_queue: 100000             # datagrams waiting for the worker; more are dropped, counted
+  netflow:                      # NetFlow v5/v9 and IPFIX over UDP
+    - { port: 2055, host: 0.0.0.0, site: plant-a, template_lifetime_s: 1800 }
+  capture:                      # live capture through tcpdump (BPF filter optional)
+    - { interface: eth1, filter: "not port 22", snaplen: 65535 }
+  zeek:                         # conn, dns, dhcp, software, known_services logs (TSV or JSON)
+    - { dir: /opt/zeek/logs/current, follow: true }
+
+${COMMON}`,
   flows: `Usage: cordon flows [--db PATH] [--format table|json|csv] [--limit N]
 
 Prints stored flows: endpoints, ports, protocol, application protocol, packets and
@@ -147,6 +173,12 @@ async function main(argv: string[]): Promise<number> {
       seed: { type: "string" },
       scenarios: { type: "string" },
       model: { type: "string" },
+      config: { type: "string" },
+      "http-port": { type: "string" },
+      "log-level": { type: "string" },
+      netflow: { type: "string", multiple: true },
+      capture: { type: "string", multiple: true },
+      zeek: { type: "string", multiple: true },
       demo: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -277,6 +309,26 @@ async function main(argv: string[]): Promise<number> {
       const e = await evaluateCaptures(values.labels, positionals, modelOption(values.model));
       process.stdout.write(`${renderEvaluation(e, format === "json" ? "json" : "table")}\n`);
       return 0;
+    }
+    case "serve": {
+      let config;
+      try {
+        config = loadConfig(values.config, process.env, {
+          db: values.db, site: values.site, logLevel: values["log-level"], httpPort: values["http-port"],
+          netflowPorts: values.netflow, captureInterfaces: values.capture, zeekDirs: values.zeek,
+        });
+      } catch (e) {
+        if (e instanceof ConfigError) throw new UsageError(`configuration: ${e.message}`);
+        throw e;
+      }
+      const server = await startServer(config);
+      const onSignal = (sig: string): void => {
+        process.stderr.write(`cordon: ${sig}: stopping\n`);
+        void server.stop();
+      };
+      process.once("SIGTERM", () => onSignal("SIGTERM"));
+      process.once("SIGINT", () => onSignal("SIGINT"));
+      return server.done;
     }
     case "train": {
       if (!values.labels) throw new UsageError("train needs --labels LABELS.json");

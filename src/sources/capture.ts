@@ -16,15 +16,15 @@ export interface CaptureReadResult {
 }
 
 /**
- * Reads a capture (pcap, pcapng, either gzip-compressed) from a path or "-" for standard
- * input, streaming in chunks: memory stays constant whatever the file's size. The format is
- * decided by the magic number, never by the name.
+ * Reads a capture (pcap, pcapng, either gzip-compressed) from a path, "-" for standard input,
+ * or a stream (a live capture's pipe), in chunks as they come: memory stays constant whatever
+ * the input's size. The format is decided by the magic number, never by the name.
  */
 export async function readCapture(
-  path: string, onFrame: FrameHandler, errors: ErrorCounts = new ErrorCounts(),
+  path: string | Readable, onFrame: FrameHandler, errors: ErrorCounts = new ErrorCounts(),
   onProgress?: (bytesRead: number) => void,
 ): Promise<CaptureReadResult> {
-  const raw: Readable = path === "-" ? process.stdin : createReadStream(path, { highWaterMark: CHUNK });
+  const raw: Readable = typeof path !== "string" ? path : path === "-" ? process.stdin : createReadStream(path, { highWaterMark: CHUNK });
   const tick = onProgress ? (): void => onProgress((raw as Partial<ReadStream>).bytesRead ?? 0) : undefined;
   let frames = 0;
   const counting: FrameHandler = (f) => {
@@ -54,7 +54,7 @@ export async function readCapture(
       : err.code === "ENOENT" ? "no such file" : err.message;
     if (err.code?.startsWith("Z_")) errors.add("gzip.corrupt", err.message);
   } finally {
-    if (path !== "-") raw.destroy();
+    if (typeof path === "string" && path !== "-") raw.destroy();
   }
   result.frames = frames;
   return result;

@@ -1,0 +1,197 @@
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+
+/**
+ * `cordon serve` configuration: a YAML file, then environment variables, then flags, each
+ * overriding the one before. Validated once at start; every error names the key.
+ */
+export interface NetflowSourceConfig {
+  name: string;
+  host: string;
+  port: number;
+  site: string;
+  templateLifetimeS: number;
+}
+
+export interface CaptureSourceConfig {
+  name: string;
+  interface: string;
+  filter: string;
+  site: string;
+  snaplen: number;
+}
+
+export interface ZeekSourceConfig {
+  name: string;
+  dir: string;
+  site: string;
+  /** Keep reading as Zeek appends and rotates; false reads what is there and stops. */
+  follow: boolean;
+}
+
+export interface ServeConfig {
+  db: string;
+  site: string;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  http: { host: string; port: number };
+  /** How often live state (idle flows, inventory) is written, in seconds. */
+  persistIntervalS: number;
+  /** Datagrams and frames waiting for the ingest worker beyond this are dropped and counted. */
+  maxQueue: number;
+  netflow: NetflowSourceConfig[];
+  capture: CaptureSourceConfig[];
+  zeek: ZeekSourceConfig[];
+}
+
+export class ConfigError extends Error {}
+
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "max_queue", "netflow", "capture", "zeek"];
+
+type Raw = Record<string, unknown>;
+
+function isObject(v: unknown): v is Raw {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function unknownKeys(o: Raw, allowed: string[], where: string): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new ConfigError(`${where}${k}: unknown key (known: ${allowed.join(", ")})`);
+  }
+}
+
+function str(o: Raw, key: string, where: string, dflt?: string): string {
+  const v = o[key];
+  if (v === undefined) {
+    if (dflt !== undefined) return dflt;
+    throw new ConfigError(`${where}${key}: required`);
+  }
+  if (typeof v !== "string" || v.length === 0) throw new ConfigError(`${where}${key}: must be a non-empty string`);
+  return v;
+}
+
+function int(o: Raw, key: string, where: string, dflt: number, min: number, max: number): number {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${where}${key}: must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function list(o: Raw, key: string): Raw[] {
+  const v = o[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new ConfigError(`${key}: must be a list`);
+  return v.map((item, i) => {
+    if (!isObject(item)) throw new ConfigError(`${key}[${i}]: must be a mapping`);
+    return item;
+  });
+}
+
+/** Checks a parsed configuration (snake_case keys, as in the YAML file) and fills defaults. */
+export function validateConfig(raw: unknown): ServeConfig {
+  const o: Raw = raw === undefined || raw === null ? {} : (raw as Raw);
+  if (!isObject(o)) throw new ConfigError("configuration must be a mapping");
+  unknownKeys(o, TOP_KEYS, "");
+  const site = str(o, "site", "", "default");
+  const level = str(o, "log_level", "", "info");
+  if (!(LEVELS as readonly string[]).includes(level)) throw new ConfigError(`log_level: must be one of ${LEVELS.join(", ")}`);
+  const httpRaw = o.http === undefined ? {} : o.http;
+  if (!isObject(httpRaw)) throw new ConfigError("http: must be a mapping");
+  unknownKeys(httpRaw, ["host", "port"], "http.");
+  const names = new Set<string>();
+  const named = (kind: string, i: number, item: Raw, dflt: string): string => {
+    const n = str(item, "name", `${kind}[${i}].`, dflt);
+    if (names.has(n)) throw new ConfigError(`${kind}[${i}].name: "${n}" is used by another source`);
+    names.add(n);
+    return n;
+  };
+  const netflow = list(o, "netflow").map((n, i): NetflowSourceConfig => {
+    const w = `netflow[${i}].`;
+    unknownKeys(n, ["name", "host", "port", "site", "template_lifetime_s"], w);
+    const port = int(n, "port", w, 2055, 0, 65535);
+    return {
+      name: named("netflow", i, n, `netflow:${port}`), host: str(n, "host", w, "0.0.0.0"), port,
+      site: str(n, "site", w, site), templateLifetimeS: int(n, "template_lifetime_s", w, 1800, 1, 86_400),
+    };
+  });
+  const capture = list(o, "capture").map((c, i): CaptureSourceConfig => {
+    const w = `capture[${i}].`;
+    unknownKeys(c, ["name", "interface", "filter", "site", "snaplen"], w);
+    const iface = str(c, "interface", w);
+    if (!/^[\w.:@-]{1,15}$/.test(iface)) throw new ConfigError(`${w}interface: not an interface name`);
+    return {
+      name: named("capture", i, c, `capture:${iface}`), interface: iface, filter: c.filter === undefined ? "" : str(c, "filter", w),
+      site: str(c, "site", w, site), snaplen: int(c, "snaplen", w, 65535, 64, 262_144),
+    };
+  });
+  const zeek = list(o, "zeek").map((z, i): ZeekSourceConfig => {
+    const w = `zeek[${i}].`;
+    unknownKeys(z, ["name", "dir", "site", "follow"], w);
+    const dir = str(z, "dir", w);
+    if (z.follow !== undefined && typeof z.follow !== "boolean") throw new ConfigError(`${w}follow: must be true or false`);
+    return { name: named("zeek", i, z, `zeek:${dir}`), dir, site: str(z, "site", w, site), follow: z.follow !== false };
+  });
+  return {
+    db: str(o, "db", "", "./cordon.db"),
+    site,
+    logLevel: level as ServeConfig["logLevel"],
+    http: { host: str(httpRaw, "host", "http.", "127.0.0.1"), port: int(httpRaw, "port", "http.", 9810, 0, 65535) },
+    persistIntervalS: int(o, "persist_interval_s", "", 10, 1, 3600),
+    maxQueue: int(o, "max_queue", "", 100_000, 100, 10_000_000),
+    netflow, capture, zeek,
+  };
+}
+
+/** Environment variables that override the file: CORDON_<KEY> for the top-level scalars. */
+const ENV: Record<string, (o: Raw, v: string) => void> = {
+  CORDON_DB: (o, v) => (o.db = v),
+  CORDON_SITE: (o, v) => (o.site = v),
+  CORDON_LOG_LEVEL: (o, v) => (o.log_level = v),
+  CORDON_HTTP_HOST: (o, v) => (o.http = { ...(isObject(o.http) ? o.http : {}), host: v }),
+  CORDON_HTTP_PORT: (o, v) => (o.http = { ...(isObject(o.http) ? o.http : {}), port: v }),
+  CORDON_PERSIST_INTERVAL_S: (o, v) => (o.persist_interval_s = v),
+};
+
+export interface ConfigOverrides {
+  db?: string;
+  site?: string;
+  logLevel?: string;
+  httpPort?: string;
+  /** --netflow PORT (repeatable): a UDP NetFlow/IPFIX listener on all addresses. */
+  netflowPorts?: string[];
+  /** --capture IFACE (repeatable). */
+  captureInterfaces?: string[];
+  /** --zeek DIR (repeatable). */
+  zeekDirs?: string[];
+}
+
+/** The file (if any), then the environment, then flags; then validation. */
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv, flags: ConfigOverrides): ServeConfig {
+  let raw: Raw = {};
+  if (path !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (e) {
+      throw new ConfigError(`${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text);
+    } catch (e) {
+      throw new ConfigError(`${path}: not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
+    if (parsed !== null && parsed !== undefined && !isObject(parsed)) throw new ConfigError(`${path}: must be a mapping of keys`);
+    raw = (parsed as Raw | null) ?? {};
+  }
+  for (const [k, apply] of Object.entries(ENV)) if (env[k] !== undefined && env[k] !== "") apply(raw, env[k]!);
+  if (flags.db !== undefined) raw.db = flags.db;
+  if (flags.site !== undefined) raw.site = flags.site;
+  if (flags.logLevel !== undefined) raw.log_level = flags.logLevel;
+  if (flags.httpPort !== undefined) raw.http = { ...(isObject(raw.http) ? raw.http : {}), port: flags.httpPort };
+  for (const p of flags.netflowPorts ?? []) raw.netflow = [...(Array.isArray(raw.netflow) ? raw.netflow : []), { port: p }];
+  for (const i of flags.captureInterfaces ?? []) raw.capture = [...(Array.isArray(raw.capture) ? raw.capture : []), { interface: i }];
+  for (const d of flags.zeekDirs ?? []) raw.zeek = [...(Array.isArray(raw.zeek) ? raw.zeek : []), { dir: d }];
+  return validateConfig(raw);
+}

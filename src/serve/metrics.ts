@@ -1,0 +1,54 @@
+import type { StatsSnapshot } from "./messages.js";
+
+/** Prometheus label value escaping (backslash, quote, newline). */
+function esc(v: string | number): string {
+  return String(v).replace(/\\/g, "\\\\").replace(/"/g, "\\\"").replace(/\n/g, "\\n");
+}
+
+function labels(l: Record<string, string | number>): string {
+  const parts = Object.entries(l).map(([k, v]) => `${k}="${esc(v)}"`);
+  return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+/**
+ * The Prometheus text exposition of a stats snapshot: per source packets (or records), bytes,
+ * drops, parse errors by kind, exporters and templates; the pipeline's devices, live flows and
+ * evictions. Pure.
+ */
+export function renderMetrics(s: StatsSnapshot, up: boolean): string {
+  const out: string[] = [];
+  const metric = (name: string, type: "counter" | "gauge", help: string, rows: [Record<string, string | number>, number][]): void => {
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [l, v] of rows) out.push(`${name}${labels(l)} ${v}`);
+  };
+  const src = Object.entries(s.sources);
+  metric("cordon_up", "gauge", "1 while the ingest worker runs", [[{}, up ? 1 : 0]]);
+  metric("cordon_source_packets_total", "counter", "Datagrams (netflow), frames (capture) or log lines (zeek) received",
+    src.map(([n, x]) => [{ source: n, kind: x.kind, site: x.site }, x.packets]));
+  metric("cordon_source_bytes_total", "counter", "Bytes received", src.map(([n, x]) => [{ source: n }, x.bytes]));
+  metric("cordon_source_records_total", "counter", "Flow records decoded (netflow) or log records read (zeek)",
+    src.filter(([, x]) => x.kind !== "capture").map(([n, x]) => [{ source: n }, x.records]));
+  metric("cordon_source_drops_total", "counter", "Input dropped: where=queue before decoding, where=kernel before capture",
+    src.flatMap(([n, x]) => [[{ source: n, where: "queue" }, x.drops], ...(x.kind === "capture" ? [[{ source: n, where: "kernel" }, x.kernelDrops] as [Record<string, string>, number]] : [])]));
+  metric("cordon_source_errors_total", "counter", "Parse errors by kind",
+    src.flatMap(([n, x]) => Object.entries(x.errors).map(([k, v]): [Record<string, string>, number] => [{ source: n, kind: k }, v])));
+  const nf = src.filter(([, x]) => x.kind === "netflow");
+  metric("cordon_netflow_exporters", "gauge", "Exporters seen", nf.map(([n, x]) => [{ source: n }, x.exporters]));
+  const domains = nf.flatMap(([n, x]) => x.domains.map((d) => ({ n, d })));
+  const dl = (n: string, d: { exporter: string; version: number; domain: number }): Record<string, string | number> =>
+    ({ source: n, exporter: d.exporter, version: d.version, domain: d.domain });
+  metric("cordon_netflow_templates", "gauge", "Templates cached per exporter domain", domains.map(({ n, d }) => [dl(n, d), d.templates]));
+  metric("cordon_netflow_records_total", "counter", "Flow records per exporter domain", domains.map(({ n, d }) => [dl(n, d), d.records]));
+  metric("cordon_netflow_lost_total", "counter", "Lost according to sequence numbers (v5 flows, v9 packets, IPFIX records)",
+    domains.map(({ n, d }) => [dl(n, d), d.lost]));
+  metric("cordon_netflow_no_template_total", "counter", "Data dropped for want of its template", domains.map(({ n, d }) => [dl(n, d), d.noTemplate]));
+  metric("cordon_netflow_restarts_total", "counter", "Exporter restarts recognised", domains.map(({ n, d }) => [dl(n, d), d.restarts]));
+  metric("cordon_pipeline_packets_total", "counter", "Frames through the packet path", [[{}, s.pipeline.packets]]);
+  metric("cordon_pipeline_flows_total", "counter", "Flows finished and stored", [[{}, s.pipeline.flows]]);
+  metric("cordon_pipeline_devices", "gauge", "Devices in the inventory", [[{}, s.pipeline.devices]]);
+  metric("cordon_pipeline_live_flows", "gauge", "Flows in the flow table", [[{}, s.pipeline.liveFlows]]);
+  metric("cordon_pipeline_flow_evictions_total", "counter", "Flows evicted at the live-flow cap", [[{}, s.pipeline.evictions]]);
+  metric("cordon_pipeline_errors_total", "counter", "Packet-path errors by kind",
+    Object.entries(s.pipeline.errors).map(([k, v]): [Record<string, string>, number] => [{ kind: k }, v]));
+  return `${out.join("\n")}\n`;
+}

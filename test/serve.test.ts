@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { appendFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet } from "../src/lab/netflow-export.js";
+import { ConfigError, loadConfig, validateConfig } from "../src/serve/config.js";
+import { CLI, NO_CORPUS, corpus, haveTool, runCli, tmpDir } from "./helpers.js";
+
+describe("serve configuration", () => {
+  it("fills defaults, and lets the environment override the file and flags override both", () => {
+    const c = validateConfig({ netflow: [{ port: 2055 }], capture: [{ interface: "eth1", filter: "not port 22" }] });
+    assert.equal(c.db, "./cordon.db");
+    assert.deepEqual(c.netflow, [{ name: "netflow:2055", host: "0.0.0.0", port: 2055, site: "default", templateLifetimeS: 1800 }]);
+    assert.equal(c.capture[0].snaplen, 65535);
+    const dir = tmpDir();
+    const file = join(dir, "c.yaml");
+    writeFileSync(file, "db: /var/lib/a.db\nsite: plant-a\nhttp:\n  port: 9000\nnetflow:\n  - port: 4739\n");
+    const fromFile = loadConfig(file, {}, {});
+    assert.equal(fromFile.db, "/var/lib/a.db");
+    assert.equal(fromFile.netflow[0].site, "plant-a", "a source takes the default site");
+    const fromEnv = loadConfig(file, { CORDON_DB: "/tmp/b.db", CORDON_HTTP_PORT: "9100" }, {});
+    assert.equal(fromEnv.db, "/tmp/b.db");
+    assert.equal(fromEnv.http.port, 9100);
+    const fromFlags = loadConfig(file, { CORDON_DB: "/tmp/b.db" }, { db: "/tmp/c.db", netflowPorts: ["2056"] });
+    assert.equal(fromFlags.db, "/tmp/c.db");
+    assert.deepEqual(fromFlags.netflow.map((n) => n.port), [4739, 2056]);
+  });
+
+  it("names the bad key", () => {
+    const bad: [unknown, RegExp][] = [
+      [{ netflw: [] }, /^netflw: unknown key/],
+      [{ netflow: [{ port: 70000 }] }, /^netflow\[0\]\.port: must be an integer from 0 to 65535/],
+      [{ netflow: [{ port: 2055, sampling: 3 }] }, /^netflow\[0\]\.sampling: unknown key/],
+      [{ capture: [{ filter: "tcp" }] }, /^capture\[0\]\.interface: required/],
+      [{ capture: [{ interface: "eth0; rm -rf /" }] }, /^capture\[0\]\.interface: not an interface name/],
+      [{ http: { port: "x" } }, /^http\.port: must be an integer/],
+      [{ log_level: "loud" }, /^log_level: must be one of/],
+      [{ zeek: [{ dir: "/a", follow: "yes" }] }, /^zeek\[0\]\.follow: must be true or false/],
+      [{ netflow: [{ port: 1 }, { port: 1 }] }, /^netflow\[1\]\.name: "netflow:1" is used by another source/],
+    ];
+    for (const [raw, re] of bad) assert.throws(() => validateConfig(raw), (e: Error) => e instanceof ConfigError && re.test(e.message), JSON.stringify(raw));
+    const dir = tmpDir();
+    writeFileSync(join(dir, "bad.yaml"), "netflow:\n  - port: [1, 2\n");
+    assert.throws(() => loadConfig(join(dir, "bad.yaml"), {}, {}), /bad\.yaml: not valid YAML/);
+    const r = runCli(["serve", "--config", join(dir, "missing.yaml")]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /configuration: .*missing\.yaml: no such file/);
+    writeFileSync(join(dir, "typo.yaml"), "netflow:\n  - port: 2055\n    templte_lifetime_s: 60\n");
+    const t = runCli(["serve", "--config", join(dir, "typo.yaml")]);
+    assert.equal(t.status, 2);
+    assert.match(t.stderr, /netflow\[0\]\.templte_lifetime_s: unknown key/);
+  });
+});
+
+interface Serving {
+  child: ChildProcess;
+  logs: Record<string, unknown>[];
+  httpPort: number;
+  netflowPort: number | undefined;
+  exit: Promise<number | null>;
+}
+
+/** Starts `cordon serve` as a process of its own and reads its bound ports from its logs. */
+async function serve(args: string[], prefix: string[] = []): Promise<Serving> {
+  const [cmd, ...rest] = [...prefix, process.execPath, CLI, "serve", "--http-port", "0", "--log-level", "debug", ...args];
+  const child = spawn(cmd, rest, { stdio: ["ignore", "pipe", "pipe"] });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  let buffered = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    buffered += d.toString();
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const l of lines) if (l.startsWith("{")) logs.push(JSON.parse(l) as Record<string, unknown>);
+  });
+  const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  for (let i = 0; i < 300 && !logs.some((l) => l.msg === "http endpoint: /healthz, /metrics"); i++) {
+    if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const http = logs.find((l) => l.msg === "http endpoint: /healthz, /metrics");
+  if (!http) throw new Error(`serve did not start: ${stderr}`);
+  const nf = logs.find((l) => l.msg === "netflow listener bound");
+  return { child, logs, httpPort: http.port as number, netflowPort: nf?.port as number | undefined, exit };
+}
+
+async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(name));
+  return line ? Number(line.split(" ").pop()) : Number.NaN;
+}
+
+async function waitFor(f: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    if (await f()) return;
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const T0 = 1_790_000_000;
+
+/** IPFIX messages from one exporter: `n` records, 20 per message, each a new flow. */
+function exportFlows(first: number, n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i += 20) {
+    const recs = [];
+    for (let k = i; k < Math.min(n, i + 20); k++) {
+      const id = first + k;
+      recs.push(ipv4Record(`10.1.${Math.floor(id / 250)}.${(id % 250) + 1}`, "10.2.0.1", 40000 + (id % 20000), 443, 6, 3, 180, T0 * 1000 + id, T0 * 1000 + id + 10));
+    }
+    out.push(ipfixMessage(T0, first + i, 1, [templateSet(true, 300, IPV4_FLOW_FIELDS), dataSet(300, recs)]));
+  }
+  return out;
+}
+
+async function send(port: number, datagrams: Buffer[]): Promise<void> {
+  const s = createSocket("udp4");
+  for (const d of datagrams) await new Promise<void>((r) => s.send(d, port, "127.0.0.1", () => r()));
+  s.close();
+}
+
+const flowCount = (db: string): number => (JSON.parse(runCli(["flows", "--db", db, "--format", "json"]).stdout) as unknown[]).length;
+
+describe("cordon serve", () => {
+  it("collects NetFlow, reports /healthz and /metrics, stops cleanly on SIGTERM and resumes with nothing lost", async () => {
+    const dir = tmpDir("cordon-serve-");
+    const db = join(dir, "s.db");
+    const a = await serve(["--db", db, "--netflow", "0"]);
+    const health = await fetch(`http://127.0.0.1:${a.httpPort}/healthz`);
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { status: string }).status, "ok");
+    await send(a.netflowPort!, exportFlows(0, 600));
+    await waitFor(async () => (await metric(a.httpPort, "cordon_source_records_total")) === 600, "600 records");
+    const text = await (await fetch(`http://127.0.0.1:${a.httpPort}/metrics`)).text();
+    assert.match(text, /cordon_netflow_exporters\{source="netflow:0"\} 1/);
+    assert.match(text, /cordon_netflow_templates\{source="netflow:0",exporter="127\.0\.0\.1",version="10",domain="1"\} 1/);
+    assert.match(text, /cordon_netflow_lost_total\{[^}]*\} 0/);
+    assert.equal((await fetch(`http://127.0.0.1:${a.httpPort}/nope`)).status, 404);
+    a.child.kill("SIGTERM");
+    assert.equal(await a.exit, 0);
+    assert.equal(flowCount(db), 600);
+    const devicesBefore = (JSON.parse(runCli(["devices", "--db", db, "--format", "json"]).stdout) as unknown[]).length;
+    assert.equal(devicesBefore, 601, "600 clients and their server, each by private address");
+
+    const b = await serve(["--db", db, "--netflow", "0"]);
+    await send(b.netflowPort!, exportFlows(600, 200));
+    await waitFor(async () => (await metric(b.httpPort, "cordon_source_records_total")) === 200, "200 more records");
+    b.child.kill("SIGINT");
+    assert.equal(await b.exit, 0);
+    assert.equal(flowCount(db), 800);
+    const devices = JSON.parse(runCli(["devices", "--db", db, "--format", "json"]).stdout) as { ips: string[] }[];
+    assert.equal(devices.length, 801, "the server seen in both runs is one device");
+  });
+
+  it("follows Zeek logs across a restart without reading a line twice", async () => {
+    const dir = tmpDir("cordon-servez-");
+    const logs = join(dir, "zeek");
+    execFileSync("mkdir", ["-p", logs]);
+    const header = ["#separator \\x09", "#set_separator\t,", "#empty_field\t(empty)", "#unset_field\t-", "#path\tconn",
+      "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes",
+      "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tcount\tcount"].join("\n");
+    const line = (i: number): string => [`${T0 + i}.5`, `C${i}`, "10.0.0.5", String(40000 + i), "10.0.0.9", "502", "tcp", "modbus", "0.2", "4", "240", "4", "220"].join("\t");
+    writeFileSync(join(logs, "conn.log"), `${header}\n${line(1)}\n${line(2)}\n`);
+    const db = join(dir, "z.db");
+    const a = await serve(["--db", db, "--zeek", logs]);
+    await waitFor(async () => (await metric(a.httpPort, "cordon_source_records_total")) === 2, "two conn lines");
+    a.child.kill("SIGTERM");
+    assert.equal(await a.exit, 0);
+    appendFileSync(join(logs, "conn.log"), `${line(3)}\n`);
+    const b = await serve(["--db", db, "--zeek", logs]);
+    await waitFor(async () => (await metric(b.httpPort, "cordon_source_records_total")) === 1, "the new line");
+    b.child.kill("SIGTERM");
+    assert.equal(await b.exit, 0);
+    const flows = JSON.parse(runCli(["flows", "--db", db, "--format", "json"]).stdout) as { src_port: number; app_protocol: string }[];
+    assert.deepEqual(flows.map((f) => f.src_port).sort(), [40001, 40002, 40003]);
+    assert.ok(flows.every((f) => f.app_protocol === "modbus"));
+  });
+});
+
+const IS_ROOT = process.getuid?.() === 0;
+const NO_NETNS = !IS_ROOT ? "live capture test needs root (network namespaces)"
+  : !["ip", "tcpdump", "tcpreplay"].every(haveTool) ? "ip, tcpdump or tcpreplay missing (run .ci/run, which installs them)" : false;
+
+describe("live capture in a network namespace", { skip: NO_CORPUS || NO_NETNS }, () => {
+  for (const rel of ["chrissanders-packets/tcp_ports.pcapng", "ITI-ICS-Security-Tools/pcaps/s7/tia_s300_goOnline.pcapng", "chrissanders-packets/synscan.pcapng"]) {
+    it(`sees what analyze sees in ${rel.split("/").pop()} replayed by tcpreplay --topspeed`, async () => {
+      const ns = `cordon-t${process.pid}`;
+      const ip = (...a: string[]): void => {
+        execFileSync("ip", a, { stdio: "ignore" });
+      };
+      spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+      ip("netns", "add", ns);
+      try {
+        ip("-n", ns, "link", "add", "cva", "type", "veth", "peer", "name", "cvb");
+        // Without IPv6 the kernel sends nothing of its own (no neighbour discovery) on the pair.
+        for (const k of ["all", "default", "cva", "cvb"]) execFileSync("ip", ["netns", "exec", ns, "sysctl", "-qw", `net.ipv6.conf.${k}.disable_ipv6=1`]);
+        // Captures hold frames larger than 1,500 bytes (segmentation offload): the pair must carry them.
+        for (const dev of ["cva", "cvb"]) ip("-n", ns, "link", "set", dev, "mtu", "65535", "up");
+        const dir = tmpDir("cordon-live-");
+        const db = join(dir, "live.db");
+        const s = await serve(["--db", db, "--capture", "cva"], ["ip", "netns", "exec", ns]);
+        await waitFor(async () => s.logs.some((l) => l.msg === "live capture started"), "capture start");
+        await new Promise((r) => setTimeout(r, 1000));
+        execFileSync("ip", ["netns", "exec", ns, "tcpreplay", "--topspeed", "-q", "-i", "cvb", corpus(rel)], { stdio: "ignore" });
+        await new Promise((r) => setTimeout(r, 1000));
+        s.child.kill("SIGTERM");
+        assert.equal(await s.exit, 0);
+        const fileDb = join(dir, "file.db");
+        assert.equal(runCli(["analyze", "--db", fileDb, "--format", "json", corpus(rel)]).status, 0);
+        type Row = { src_ip: string; src_port: number; dst_ip: string; dst_port: number; proto: number; packets_src_to_dst: number; packets_dst_to_src: number };
+        const flows = (d: string): string[] => (JSON.parse(runCli(["flows", "--db", d, "--format", "json"]).stdout) as Row[])
+          .map((f) => `${f.proto} ${f.src_ip}:${f.src_port} > ${f.dst_ip}:${f.dst_port} ${f.packets_src_to_dst}/${f.packets_dst_to_src}`).sort();
+        assert.deepEqual(flows(db), flows(fileDb));
+        const macs = (d: string): string[] => (JSON.parse(runCli(["devices", "--db", d, "--format", "json"]).stdout) as { mac: string; ips: string[] }[])
+          .map((x) => `${x.mac} ${x.ips.join(",")}`).sort();
+        assert.deepEqual(macs(db), macs(fileDb));
+      } finally {
+        spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+      }
+    });
+  }
+});
