@@ -121,7 +121,12 @@ const persistTimer = setInterval(() => {
     log.error({ err: e }, "persisting failed; will retry");
   }
 }, config.persistIntervalS * 1000);
-const statsTimer = setInterval(() => send({ type: "stats", stats: snapshot() }), 1000);
+let lastStats = 0;
+function sendStats(): void {
+  lastStats = Date.now();
+  send({ type: "stats", stats: snapshot() });
+}
+const statsTimer = setInterval(sendStats, 1000);
 
 let stopping = false;
 async function stop(): Promise<void> {
@@ -163,6 +168,8 @@ port.on("message", (m: ToWorker) => {
     }
     if (s) s.snapshot.drops = m.dropsSoFar;
     send({ type: "ack", count: m.exporters.length });
+    // A backlog of batches is handled without a turn of the event loop: report from here too.
+    if (Date.now() - lastStats >= 1000) sendStats();
   } else if (m.type === "stop") {
     stop().catch((e: unknown) => {
       send({ type: "fatal", message: `stopping: ${(e as Error).message}` });

@@ -1,0 +1,170 @@
+/**
+ * `npm run bench` (NetFlow part): Cordon's collector against nfcapd on the same prepared
+ * datagrams. First the decoder alone (records/s and CPU µs per record, in process); then each
+ * collector as a process receiving over loopback from a replayer at fixed rates that step up
+ * until records go missing, CPU time read from /proc. A step counts as loss-free when every
+ * record was decoded (Cordon: /metrics; nfcapd: its file) within a second of the replay's end. Collectors run one after the other
+ * (two cores: one for the replayer, one for the collector under test).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet, v9Packet } from "../src/lab/netflow-export.js";
+import { NetflowCollector } from "../src/sources/netflow/collector.js";
+import { haveCommand, median } from "./measure.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const out = join(root, "bench", "out", "netflow");
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const cli = join(root, "dist", "src", "cli", "main.js");
+const sender = join(root, "dist", "bench", "netflow-sender.js");
+const RECORDS_PER_PACKET = 30;
+const PACKETS = 20_000;
+const STEP_S = Number(process.env.BENCH_NETFLOW_STEP_S ?? 3);
+const GRACE_MS = 1000;
+const RATES = (process.env.BENCH_NETFLOW_RATES ?? "25000,50000,100000,200000,400000,700000,1000000,1400000").split(",").map(Number);
+
+/** Export packets of 30 IPv4 records, the template repeated every 20 packets. */
+function prepare(version: 9 | 10): Buffer[] {
+  const packets: Buffer[] = [];
+  let seq = 0;
+  for (let i = 0; i < PACKETS; i++) {
+    const recs: Buffer[] = [];
+    for (let k = 0; k < RECORDS_PER_PACKET; k++) {
+      const id = i * RECORDS_PER_PACKET + k;
+      // A site of 5,000 hosts talking to 50,000 outside addresses: every record a new flow.
+      const host = id % 5000;
+      const remote = (id * 7919) % 50_000;
+      recs.push(ipv4Record(`10.20.${Math.floor(host / 250)}.${(host % 250) + 1}`, `52.${remote >> 16}.${(remote >> 8) & 0xff}.${(remote & 0xfe) + 1}`,
+        1024 + (id % 60000), [443, 80, 53, 123, 8883][id % 5], id % 5 >= 2 ? 17 : 6, 1 + (id % 50), 60 + (id % 1400), 1_790_000_000_000 + id, 1_790_000_000_000 + id + 500));
+    }
+    const sets = i % 20 === 0 ? [templateSet(version === 10, 300, IPV4_FLOW_FIELDS), dataSet(300, recs)] : [dataSet(300, recs)];
+    packets.push(version === 9 ? v9Packet(1_000_000 + i, 1_790_000_000, i, 1, sets, sets.length - 1 + RECORDS_PER_PACKET) : ipfixMessage(1_790_000_000, seq, 1, sets));
+    seq += RECORDS_PER_PACKET;
+  }
+  return packets;
+}
+
+function writeDatagrams(file: string, packets: Buffer[]): void {
+  writeFileSync(file, Buffer.concat(packets.flatMap((p) => {
+    const h = Buffer.alloc(4);
+    h.writeUInt32BE(p.length, 0);
+    return [h, p];
+  })));
+}
+
+/** CPU seconds (user + system, all threads) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function replay(file: string, port: number, datagramsPerS: number, seconds: number): number {
+  return Number(execFileSync(process.execPath, [sender, file, String(port), String(datagramsPerS), String(seconds)]).toString().trim());
+}
+
+interface Step { rate: number; sent: number; received: number; cpuUsPerRecord: number }
+
+/** Cordon serve as the collector: records counted from /metrics. */
+async function cordonSteps(file: string): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (const rate of RATES) {
+    const db = join(out, "bench.db");
+    for (const s of ["", "-wal", "-shm"]) rmSync(db + s, { force: true });
+    const child = spawn(process.execPath, [cli, "serve", "--db", db, "--netflow", "0", "--http-port", "0", "--log-level", "info"], { stdio: ["ignore", "pipe", "ignore"] });
+    const ports = await new Promise<{ http: number; netflow: number }>((res) => {
+      let text = "";
+      child.stdout!.on("data", (d: Buffer) => {
+        text += d.toString();
+        const nf = /"port":(\d+),"site"/.exec(text);
+        const http = /"port":(\d+),"msg":"http endpoint/.exec(text);
+        if (nf && http) res({ http: Number(http[1]), netflow: Number(nf[1]) });
+      });
+    });
+    const records = async (): Promise<number> => {
+      const m = await (await fetch(`http://127.0.0.1:${ports.http}/metrics`)).text();
+      return Number(/cordon_source_records_total\{[^}]*\} (\d+)/.exec(m)?.[1] ?? 0);
+    };
+    const cpu0 = cpuSeconds(child.pid!);
+    const sent = replay(file, ports.netflow, rate / RECORDS_PER_PACKET, STEP_S) * RECORDS_PER_PACKET;
+    // Sustained means decoded within a second of the replay's end, not worked off minutes later.
+    await sleep(GRACE_MS);
+    const received = await records();
+    const cpu = cpuSeconds(child.pid!) - cpu0;
+    await stop(child);
+    steps.push({ rate, sent, received, cpuUsPerRecord: (cpu * 1e6) / Math.max(1, received) });
+    if (received < sent) break;
+  }
+  return steps;
+}
+
+/** nfcapd as the collector: records counted by nfdump from its files. */
+async function nfcapdSteps(file: string): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (const rate of RATES) {
+    const dir = join(out, `nfcapd-${rate}`);
+    mkdirSync(dir, { recursive: true });
+    const port = 39000 + (rate % 997);
+    const child = spawn("nfcapd", ["-p", String(port), "-b", "127.0.0.1", "-w", dir, "-B", String(16 << 20)], { stdio: "ignore" });
+    await sleep(500);
+    const cpu0 = cpuSeconds(child.pid!);
+    const sent = replay(file, port, rate / RECORDS_PER_PACKET, STEP_S) * RECORDS_PER_PACKET;
+    await sleep(GRACE_MS);
+    const cpu = cpuSeconds(child.pid!) - cpu0;
+    await stop(child);
+    const stat = execFileSync("nfdump", ["-R", dir, "-I"]).toString();
+    const received = Number(/^Flows: (\d+)/m.exec(stat)?.[1] ?? 0);
+    steps.push({ rate, sent, received, cpuUsPerRecord: (cpu * 1e6) / Math.max(1, received) });
+    rmSync(dir, { recursive: true, force: true });
+    if (received < sent) break;
+  }
+  return steps;
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((r) => {
+    child.once("exit", () => r());
+    child.kill("SIGTERM");
+  });
+}
+
+for (const version of [9, 10] as const) {
+  const packets = prepare(version);
+  const file = join(out, `v${version}.datagrams`);
+  writeDatagrams(file, packets);
+  // The decoder alone, in process: every datagram through the collector, five times.
+  const times: number[] = [];
+  const cpus: number[] = [];
+  for (let run = 0; run < 5; run++) {
+    let n = 0;
+    const c = new NetflowCollector(() => n++);
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (const p of packets) c.receive(p, "192.0.2.1", 0);
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cu = process.cpuUsage(c0);
+    times.push(n / wall);
+    cpus.push((cu.user + cu.system) / n);
+  }
+  console.log(`\nNetFlow v${version === 10 ? "10 (IPFIX)" : "9"}, ${PACKETS} packets of ${RECORDS_PER_PACKET} records`);
+  console.log(`  decoder alone: ${Math.round(median(times))} records/s, ${median(cpus).toFixed(3)} µs CPU per record (median of 5)`);
+  const ours = await cordonSteps(file);
+  const theirs = haveCommand("nfcapd") ? await nfcapdSteps(file) : [];
+  console.log("  offered rate    cordon serve: received/sent  CPU µs/rec    nfcapd: received/sent  CPU µs/rec");
+  for (let i = 0; i < Math.max(ours.length, theirs.length); i++) {
+    const a = ours[i];
+    const b = theirs[i];
+    const rate = (a ?? b).rate;
+    const cell = (s: Step | undefined): string => (s ? `${String(s.received).padStart(9)}/${String(s.sent).padEnd(9)} ${s.cpuUsPerRecord.toFixed(3).padStart(8)}` : "".padEnd(29));
+    console.log(`  ${String(rate).padStart(9)}/s     ${cell(a)}        ${cell(b)}`);
+  }
+  const best = (steps: Step[]): Step | undefined => [...steps].reverse().find((s) => s.received >= s.sent);
+  const bo = best(ours);
+  const bt = best(theirs);
+  console.log(`  highest loss-free rate: cordon ${bo ? bo.rate : "none"} records/s, nfcapd ${bt ? bt.rate : "none"} records/s (target: cordon >= 1,000,000)`);
+  if (bo && bt) console.log(`  CPU per record at that rate, cordon / nfcapd = ${(bo.cpuUsPerRecord / bt.cpuUsPerRecord).toFixed(2)} (target <= 2)`);
+}
