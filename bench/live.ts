@@ -1,0 +1,75 @@
+/**
+ * `npm run bench` (live capture part, root only): `cordon serve` captures on one end of a veth
+ * pair in a network namespace made here, `tcpreplay` sends a prepared capture into the other
+ * end at fixed packet rates that step up; for each rate, the frames the pipeline received and
+ * the kernel's drops (tcpdump's counters) from /metrics. Target: 300,000 packets/s without drops.
+ */
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { haveCommand } from "./measure.js";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const out = join(root, "bench", "out");
+const capture = join(out, "bench-500000.pcap");
+const cli = join(root, "dist", "src", "cli", "main.js");
+const RATES = (process.env.BENCH_LIVE_RATES ?? "100000,200000,300000,400000").split(",").map(Number);
+const PACKETS = Number(process.env.BENCH_LIVE_PACKETS ?? 300_000);
+
+if (process.getuid?.() !== 0 || !["ip", "tcpdump", "tcpreplay"].every(haveCommand) || !existsSync(capture)) {
+  console.log("\nlive capture: skipped (needs root, ip, tcpdump, tcpreplay and bench/out/bench-500000.pcap from the analyze bench)");
+  process.exit(0);
+}
+
+const ns = `cordon-bench${process.pid}`;
+const inNs = (...a: string[]): string => execFileSync("ip", ["netns", "exec", ns, ...a], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function metrics(port: number): { frames: number; kernel: number } {
+  const text = inNs("curl", "-s", `http://127.0.0.1:${port}/metrics`);
+  const frames = Number(/cordon_source_packets_total\{source="capture:cva"[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+  const kernel = Number(/cordon_source_drops_total\{source="capture:cva",where="kernel"\} (\d+)/.exec(text)?.[1] ?? 0);
+  return { frames, kernel };
+}
+
+spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+execFileSync("ip", ["netns", "add", ns]);
+try {
+  execFileSync("ip", ["-n", ns, "link", "add", "cva", "type", "veth", "peer", "name", "cvb"]);
+  for (const k of ["all", "default", "cva", "cvb"]) inNs("sysctl", "-qw", `net.ipv6.conf.${k}.disable_ipv6=1`);
+  for (const dev of ["cva", "cvb"]) execFileSync("ip", ["-n", ns, "link", "set", dev, "mtu", "65535", "up"]);
+  execFileSync("ip", ["-n", ns, "link", "set", "lo", "up"]);
+  console.log(`\nlive capture through a veth pair, ${PACKETS} packets of ${capture.split("/").pop()} per rate`);
+  console.log("  offered pkts/s   achieved pkts/s   pipeline frames   kernel drops");
+  for (const rate of RATES) {
+    const dir = join(out, "live");
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const child: ChildProcess = spawn("ip", ["netns", "exec", ns, process.execPath, cli, "serve", "--db", join(dir, "l.db"), "--capture", "cva", "--http-port", "0", "--log-level", "info"], { stdio: ["ignore", "pipe", "ignore"] });
+    const port = await new Promise<number>((res) => {
+      let text = "";
+      child.stdout!.on("data", (d: Buffer) => {
+        text += d.toString();
+        const m = /"port":(\d+),"msg":"http endpoint/.exec(text);
+        if (m) res(Number(m[1]));
+      });
+    });
+    await sleep(1500);
+    const before = metrics(port);
+    const replay = inNs("tcpreplay", "--pps", String(rate), "--limit", String(PACKETS), "-i", "cvb", capture);
+    const achieved = Number(/Rated: [\d.]+ Bps, [\d.]+ Mbps, ([\d.]+) pps/.exec(replay)?.[1] ?? 0);
+    let after = metrics(port);
+    for (let i = 0; i < 20 && after.frames - before.frames < PACKETS; i++) {
+      await sleep(500);
+      after = metrics(port);
+    }
+    console.log(`  ${String(rate).padStart(14)}   ${String(Math.round(achieved)).padStart(15)}   ${String(after.frames - before.frames).padStart(15)}   ${String(after.kernel - before.kernel).padStart(12)}`);
+    await new Promise<void>((r) => {
+      child.once("exit", () => r());
+      child.kill("SIGTERM");
+    });
+  }
+} finally {
+  spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+}
