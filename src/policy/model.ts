@@ -1,0 +1,96 @@
+import { isIPv6 } from "node:net";
+
+/**
+ * A segmentation policy as the compilers take it: default deny for the managed devices, and
+ * rules that allow new connections from one address set to another on given protocols and
+ * ports (the initiator is the rule's `from` side; replies ride on connection tracking).
+ * Groups, device names and DNS names are already resolved to addresses here, each set keeping
+ * the list of what it was made from, so a compiled ruleset can say why an address is in it.
+ */
+
+/** A named set of addresses, with the members it was resolved from (device MACs, DNS names and their answers). */
+export interface AddressSet {
+  name: string;
+  v4: string[];
+  v6: string[];
+  members: string[];
+}
+
+export type Protocol = "tcp" | "udp" | "icmp" | "any";
+
+export interface ResolvedRule {
+  id: string;
+  /** A line a person reads in the ruleset: what the rule allows and why. */
+  comment: string;
+  /** Initiator side; "any" matches every address. */
+  from: string | "any";
+  /** Responder side. */
+  to: string | "any";
+  proto: Protocol;
+  /** Destination port ranges (inclusive); empty means every port. Only for tcp and udp. */
+  ports: [number, number][];
+}
+
+export interface ResolvedPolicy {
+  name: string;
+  version: number;
+  /** monitor: what would be dropped is counted and logged, and allowed; enforce: dropped. */
+  mode: "monitor" | "enforce";
+  /** The set of addresses the policy governs (by name in `sets`): their traffic is judged, others' passes. */
+  managed: string;
+  sets: AddressSet[];
+  rules: ResolvedRule[];
+}
+
+export class PolicyError extends Error {}
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
+
+/** True for an IPv4 address or CIDR in dotted form. */
+export function isIpv4Prefix(s: string): boolean {
+  const m = IPV4.exec(s);
+  if (!m) return false;
+  if ([m[1], m[2], m[3], m[4]].some((o) => Number(o) > 255)) return false;
+  return m[6] === undefined || Number(m[6]) <= 32;
+}
+
+/** True for an IPv6 address or CIDR. */
+export function isIpv6Prefix(s: string): boolean {
+  const [addr, len, extra] = s.split("/");
+  if (extra !== undefined || !isIPv6(addr)) return false;
+  return len === undefined || (/^\d{1,3}$/.test(len) && Number(len) <= 128);
+}
+
+/**
+ * Checks a resolved policy before any target sees it: names resolve, addresses parse, ports
+ * are ranges within 1–65535 and only on tcp/udp. The message names the place.
+ */
+export function validatePolicy(p: ResolvedPolicy): void {
+  const names = new Set<string>();
+  p.sets.forEach((s, i) => {
+    if (!s.name) throw new PolicyError(`sets[${i}].name: empty`);
+    if (names.has(s.name)) throw new PolicyError(`sets[${i}].name: "${s.name}" is defined twice`);
+    names.add(s.name);
+    s.v4.forEach((a, k) => {
+      if (!isIpv4Prefix(a)) throw new PolicyError(`sets[${i}].v4[${k}]: "${a}" is not an IPv4 address or prefix`);
+    });
+    s.v6.forEach((a, k) => {
+      if (!isIpv6Prefix(a)) throw new PolicyError(`sets[${i}].v6[${k}]: "${a}" is not an IPv6 address or prefix`);
+    });
+  });
+  if (!names.has(p.managed)) throw new PolicyError(`managed: no set named "${p.managed}"`);
+  const ids = new Set<string>();
+  p.rules.forEach((r, i) => {
+    if (!r.id || ids.has(r.id)) throw new PolicyError(`rules[${i}].id: ${r.id ? `"${r.id}" is used twice` : "empty"}`);
+    ids.add(r.id);
+    for (const side of ["from", "to"] as const) {
+      if (r[side] !== "any" && !names.has(r[side])) throw new PolicyError(`rules[${i}].${side}: no set named "${r[side]}"`);
+    }
+    if (r.ports.length > 0 && r.proto !== "tcp" && r.proto !== "udp") throw new PolicyError(`rules[${i}].ports: ports need tcp or udp, not ${r.proto}`);
+    r.ports.forEach(([lo, hi], k) => {
+      if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi > 65535 || lo > hi) {
+        throw new PolicyError(`rules[${i}].ports[${k}]: ${lo}-${hi} is not a port range within 1-65535`);
+      }
+    });
+  });
+}

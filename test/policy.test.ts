@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { compileNftables } from "../src/policy/compile/nftables.js";
+import { PolicyError, type ResolvedPolicy, validatePolicy } from "../src/policy/model.js";
+import { haveTool, tmpDir } from "./helpers.js";
+
+const IS_ROOT = process.getuid?.() === 0;
+const NO_NFT = !IS_ROOT ? "nft needs root" : haveTool("nft") ? false : "nft not installed (run .ci/run, which installs nftables)";
+
+function policy(mode: ResolvedPolicy["mode"]): ResolvedPolicy {
+  return {
+    name: "plant \"A\"", version: 3, mode, managed: "managed",
+    sets: [
+      { name: "managed", v4: ["10.0.0.0/24", "10.0.0.5", "10.0.1.7"], v6: ["fd00::/64"], members: ["category camera", "category nvr"] },
+      { name: "cameras", v4: ["10.0.0.5", "10.0.0.6"], v6: [], members: ["00:40:8c:11:22:33", "00:40:8c:11:22:34"] },
+      { name: "nvr", v4: ["10.0.1.7"], v6: ["fd00::7"], members: ["18:80:25:00:00:01"] },
+      { name: "dns:firmware.axis.com", v4: ["192.0.2.4"], v6: ["2001:db8::1"], members: ["firmware.axis.com → 192.0.2.4, 2001:db8::1"] },
+      { name: "unused", v4: [], v6: [], members: [] },
+    ],
+    rules: [
+      { id: "r1", comment: "cameras → NVR rtsp", from: "cameras", to: "nvr", proto: "tcp", ports: [[554, 554], [8000, 8010]] },
+      { id: "r2", comment: "cameras → firmware \"server\"", from: "cameras", to: "dns:firmware.axis.com", proto: "tcp", ports: [[443, 443]] },
+      { id: "r3", comment: "time", from: "managed", to: "any", proto: "udp", ports: [[123, 123]] },
+      { id: "r4", comment: "ping the NVR", from: "any", to: "nvr", proto: "icmp", ports: [] },
+      { id: "r5", comment: "an empty group allows nothing", from: "unused", to: "nvr", proto: "any", ports: [] },
+    ],
+  };
+}
+
+describe("policy model", () => {
+  it("names the place of every defect", () => {
+    const bad: [(p: ResolvedPolicy) => void, RegExp][] = [
+      [(p) => (p.rules[0].to = "nvrs"), /^rules\[0\]\.to: no set named "nvrs"/],
+      [(p) => (p.rules[1].ports = [[0, 10]]), /^rules\[1\]\.ports\[0\]: 0-10 is not a port range/],
+      [(p) => (p.rules[1].ports = [[90, 80]]), /^rules\[1\]\.ports\[0\]: 90-80/],
+      [(p) => (p.rules[3].ports = [[1, 2]]), /^rules\[3\]\.ports: ports need tcp or udp, not icmp/],
+      [(p) => (p.rules[2].id = "r1"), /^rules\[2\]\.id: "r1" is used twice/],
+      [(p) => (p.sets[1].v4.push("10.0.0.256")), /^sets\[1\]\.v4\[2\]: "10\.0\.0\.256" is not an IPv4/],
+      [(p) => (p.sets[2].v6.push("fd00::/129")), /^sets\[2\]\.v6\[1\]: "fd00::\/129" is not an IPv6/],
+      [(p) => (p.sets[4].name = "nvr"), /^sets\[4\]\.name: "nvr" is defined twice/],
+      [(p) => (p.managed = "all"), /^managed: no set named "all"/],
+    ];
+    for (const [spoil, re] of bad) {
+      const p = policy("enforce");
+      spoil(p);
+      assert.throws(() => validatePolicy(p), (e: Error) => e instanceof PolicyError && re.test(e.message), re.source);
+      assert.throws(() => compileNftables(p), PolicyError, "nothing is compiled from a broken policy");
+    }
+  });
+});
+
+describe("nftables compiler", () => {
+  it("writes one table with a set per group and family, rules only where both sides have addresses", () => {
+    const text = compileNftables(policy("enforce"));
+    assert.match(text, /^table inet cordon\ndelete table inet cordon\ntable inet cordon \{/m);
+    assert.match(text, /set s_dns_firmware_axis_com_v4 \{[^}]*elements = \{ 192\.0\.2\.4 \}/);
+    assert.match(text, /# cameras: 00:40:8c:11:22:33, 00:40:8c:11:22:34/);
+    assert.match(text, /ip saddr @s_cameras_v4 ip daddr @s_nvr_v4 tcp dport \{ 554, 8000-8010 \} ct state new counter accept comment "r1: cameras -> NVR rtsp"/);
+    assert.doesNotMatch(text, /ip6 saddr @s_cameras_v6/, "the cameras have no IPv6 addresses: no IPv6 rule");
+    assert.doesNotMatch(text, /r5:/, "an empty set allows nothing");
+    assert.match(text, /comment "r2: cameras -> firmware  server "/, "quotes never reach the ruleset");
+    assert.match(text, /ip saddr @s_managed_v4 counter log prefix "cordon deny " drop/);
+    assert.match(compileNftables(policy("monitor")), /ip saddr @s_managed_v4 counter log prefix "cordon would-deny " accept/);
+  });
+
+  it("keeps set names unique and within the kernel's limits", () => {
+    const p = policy("enforce");
+    const long = "a".repeat(60);
+    p.sets.push({ name: `${long}1`, v4: ["10.9.0.1"], v6: [], members: [] }, { name: `${long}2`, v4: ["10.9.0.2"], v6: [], members: [] });
+    const names = [...compileNftables(p).matchAll(/set (\S+) \{/g)].map((m) => m[1]);
+    assert.equal(new Set(names).size, names.length);
+    assert.ok(names.every((n) => /^[a-z0-9_]{1,31}$/.test(n)), names.join(" "));
+  });
+
+  it("is accepted by nft -c in both modes", { skip: NO_NFT }, () => {
+    const dir = tmpDir("cordon-nft-");
+    for (const mode of ["enforce", "monitor"] as const) {
+      const file = join(dir, `${mode}.nft`);
+      writeFileSync(file, compileNftables(policy(mode)));
+      const r = spawnSync("nft", ["-c", "-f", file], { encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+    }
+  });
+});
+
+/** Three namespaces: a camera, a router that loads the ruleset, and the NVR. */
+describe("an nftables policy enforced by a real kernel", { skip: NO_NFT || (haveTool("ip") ? false : "ip missing") }, () => {
+  const tag = `c${process.pid % 100000}`;
+  const [cam, router, nvr] = ["cam", "rtr", "nvr"].map((n) => `${tag}${n}`);
+  const sh = (...a: string[]): void => {
+    execFileSync(a[0], a.slice(1), { stdio: "ignore" });
+  };
+  const inNs = (ns: string, ...a: string[]): void => sh("ip", "netns", "exec", ns, ...a);
+
+  function build(): void {
+    for (const ns of [cam, router, nvr]) {
+      spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+      sh("ip", "netns", "add", ns);
+      sh("ip", "-n", ns, "link", "set", "lo", "up");
+    }
+    sh("ip", "-n", cam, "link", "add", "ra", "type", "veth", "peer", "name", "ca", "netns", router);
+    sh("ip", "-n", nvr, "link", "add", "rb", "type", "veth", "peer", "name", "nb", "netns", router);
+    sh("ip", "-n", cam, "addr", "add", "10.0.0.5/24", "dev", "ra");
+    sh("ip", "-n", router, "addr", "add", "10.0.0.1/24", "dev", "ca");
+    sh("ip", "-n", router, "addr", "add", "10.0.1.1/24", "dev", "nb");
+    sh("ip", "-n", nvr, "addr", "add", "10.0.1.7/24", "dev", "rb");
+    for (const [ns, dev] of [[cam, "ra"], [router, "ca"], [router, "nb"], [nvr, "rb"]]) sh("ip", "-n", ns, "link", "set", dev, "up");
+    sh("ip", "-n", cam, "route", "add", "default", "via", "10.0.0.1");
+    sh("ip", "-n", nvr, "route", "add", "default", "via", "10.0.1.1");
+    inNs(router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+  }
+
+  function teardown(): void {
+    for (const ns of [cam, router, nvr]) spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+  }
+
+  /** Whether a TCP connection from the camera to the NVR's port completes within a second. */
+  function connects(port: number): boolean {
+    const r = spawnSync("ip", ["netns", "exec", cam, process.execPath, "-e",
+      `const s=require("net").connect(${port},"10.0.1.7",()=>{process.exit(0)});s.on("error",()=>process.exit(2));setTimeout(()=>process.exit(1),1000)`]);
+    return r.status === 0;
+  }
+
+  it("lets the allowed stream through and drops the rest (enforce), and only counts it (monitor)", async () => {
+    build();
+    const dir = tmpDir("cordon-enforce-");
+    const server = spawn("ip", ["netns", "exec", nvr, process.execPath, "-e",
+      `const net=require("net");for(const p of [554,22]) net.createServer((c)=>c.end()).listen(p,"10.0.1.7");`], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(connects(22), true, "no policy yet: everything passes");
+      for (const mode of ["enforce", "monitor"] as const) {
+        const file = join(dir, `${mode}.nft`);
+        writeFileSync(file, compileNftables(policy(mode)));
+        inNs(router, "nft", "-f", file);
+        assert.equal(connects(554), true, `${mode}: rtsp is allowed`);
+        assert.equal(connects(22), mode === "monitor", `${mode}: ssh is ${mode === "monitor" ? "let through" : "dropped"}`);
+        const listing = execFileSync("ip", ["netns", "exec", router, "nft", "list", "chain", "inet", "cordon", "forward"]).toString();
+        const denied = /ip saddr @s_managed_v4 counter packets (\d+)/.exec(listing);
+        assert.ok(denied && Number(denied[1]) > 0, `${mode}: the default-deny rule counted the ssh attempt\n${listing}`);
+      }
+    } finally {
+      server.kill();
+      teardown();
+    }
+  });
+});
