@@ -3,12 +3,14 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { MAX_IPTABLES_RULES, compileIptables } from "../src/policy/compile/iptables.js";
 import { compileNftables } from "../src/policy/compile/nftables.js";
 import { PolicyError, type ResolvedPolicy, validatePolicy } from "../src/policy/model.js";
 import { haveTool, tmpDir } from "./helpers.js";
 
 const IS_ROOT = process.getuid?.() === 0;
 const NO_NFT = !IS_ROOT ? "nft needs root" : haveTool("nft") ? false : "nft not installed (run .ci/run, which installs nftables)";
+const NO_IPTABLES = !IS_ROOT ? "iptables needs root" : ["iptables-restore", "ip6tables-restore", "ip"].every(haveTool) ? false : "iptables or ip missing (run .ci/run)";
 
 function policy(mode: ResolvedPolicy["mode"]): ResolvedPolicy {
   return {
@@ -86,6 +88,47 @@ describe("nftables compiler", () => {
   });
 });
 
+describe("iptables compiler", () => {
+  it("writes the CORDON chains with address lists, multiport groups and the default deny", () => {
+    const p = policy("enforce");
+    p.rules[0].ports = Array.from({ length: 20 }, (_, i): [number, number] => [1000 + i, 1000 + i]);
+    const v4 = compileIptables(p, 4);
+    assert.match(v4, /^\*filter\n:CORDON - \[0:0\]\n:CORDON-DENY - \[0:0\]$/m);
+    assert.match(v4, /-A CORDON -s 10\.0\.0\.5 -d 10\.0\.1\.7 -p tcp -m multiport --dports 1000,1001,[0-9,]*1014 -m conntrack --ctstate NEW -m comment --comment "r1: cameras -> NVR rtsp" -j ACCEPT/);
+    assert.match(v4, /-A CORDON -s 10\.0\.0\.6 -d 10\.0\.1\.7 -p tcp -m multiport --dports 1015,1016,1017,1018,1019 /, "more than 15 ports split");
+    assert.match(v4, /-A CORDON -s 10\.0\.0\.0\/24 -j CORDON-DENY/);
+    assert.match(v4, /-A CORDON-DENY -j DROP\nCOMMIT/);
+    assert.doesNotMatch(v4, /fd00|2001:db8/);
+    const v6 = compileIptables(p, 6);
+    assert.match(v6, /-A CORDON -d fd00::7 -p ipv6-icmp -m conntrack --ctstate NEW/);
+    assert.doesNotMatch(v6, /10\.0\./);
+    assert.match(compileIptables(policy("monitor"), 4), /-A CORDON-DENY -j ACCEPT/);
+  });
+
+  it("refuses a policy too large for iptables, naming the count", () => {
+    const p = policy("enforce");
+    p.sets[1].v4 = Array.from({ length: 200 }, (_, i) => `10.5.${i >> 8}.${(i & 0xff) + 1}`);
+    p.sets[2].v4 = Array.from({ length: 60 }, (_, i) => `10.6.0.${i + 1}`);
+    assert.throws(() => compileIptables(p, 4), new RegExp(`needs \\d+ iptables rules \\(more than ${MAX_IPTABLES_RULES}\\); compile it for nftables`));
+  });
+
+  it("is accepted by iptables-restore --test and ip6tables-restore --test", { skip: NO_IPTABLES }, () => {
+    const ns = `cordon-ipt${process.pid}`;
+    spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+    execFileSync("ip", ["netns", "add", ns]);
+    try {
+      for (const mode of ["enforce", "monitor"] as const) {
+        for (const family of [4, 6] as const) {
+          const r = spawnSync("ip", ["netns", "exec", ns, family === 4 ? "iptables-restore" : "ip6tables-restore", "--test"], { input: compileIptables(policy(mode), family), encoding: "utf8" });
+          assert.equal(r.status, 0, `${mode} IPv${family}: ${r.stderr}`);
+        }
+      }
+    } finally {
+      spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+    }
+  });
+});
+
 /** Three namespaces: a camera, a router that loads the ruleset, and the NVR. */
 describe("an nftables policy enforced by a real kernel", { skip: NO_NFT || (haveTool("ip") ? false : "ip missing") }, () => {
   const tag = `c${process.pid % 100000}`;
@@ -141,6 +184,18 @@ describe("an nftables policy enforced by a real kernel", { skip: NO_NFT || (have
         const listing = execFileSync("ip", ["netns", "exec", router, "nft", "list", "chain", "inet", "cordon", "forward"]).toString();
         const denied = /ip saddr @s_managed_v4 counter packets (\d+)/.exec(listing);
         assert.ok(denied && Number(denied[1]) > 0, `${mode}: the default-deny rule counted the ssh attempt\n${listing}`);
+      }
+      inNs(router, "nft", "delete", "table", "inet", "cordon");
+      if (!NO_IPTABLES) {
+        assert.equal(connects(22), true, "policy removed");
+        for (const mode of ["enforce", "monitor"] as const) {
+          const file = join(dir, `${mode}.rules`);
+          writeFileSync(file, compileIptables(policy(mode), 4));
+          inNs(router, "iptables-restore", "--noflush", file);
+          if (mode === "enforce") inNs(router, "iptables", "-I", "FORWARD", "-j", "CORDON");
+          assert.equal(connects(554), true, `iptables ${mode}: rtsp is allowed`);
+          assert.equal(connects(22), mode === "monitor", `iptables ${mode}: ssh is ${mode === "monitor" ? "let through" : "dropped"}`);
+        }
       }
     } finally {
       server.kill();

@@ -94,3 +94,9 @@ export function validatePolicy(p: ResolvedPolicy): void {
     });
   });
 }
+
+/** Text safe inside a quoted comment of any target: printable ASCII, no quotes or line breaks, bounded. */
+export function commentText(s: string, max: number): string {
+  const t = s.replace(/→/g, "->").replace(/["\\\n\r\t]/g, " ").replace(/[^\x20-\x7e]/g, "?");
+  return t.length > max ? `${t.slice(0, max - 3)}...` : t;
+}

@@ -1,4 +1,4 @@
-import { type AddressSet, type ResolvedPolicy, type ResolvedRule, validatePolicy } from "../model.js";
+import { type AddressSet, type ResolvedPolicy, type ResolvedRule, commentText, validatePolicy } from "../model.js";
 
 /**
  * nftables: one complete `table inet cordon`, replaced atomically (declare, delete, define),
@@ -12,14 +12,14 @@ export function compileNftables(p: ResolvedPolicy): string {
   const sets = new Map(p.sets.map((s) => [s.name, s]));
   const ident = identifiers(p.sets);
   const lines: string[] = [
-    `# Cordon policy "${clean(p.name)}" version ${p.version}, ${p.mode} mode. Load with: nft -f FILE`,
+    `# Cordon policy "${commentText(p.name, 120)}" version ${p.version}, ${p.mode} mode. Load with: nft -f FILE`,
     "table inet cordon",
     "delete table inet cordon",
     "table inet cordon {",
   ];
   for (const s of p.sets) {
     const id = ident.get(s.name)!;
-    if (s.members.length > 0) lines.push(`\t# ${clean(s.name)}: ${clean(s.members.join(", "), 400)}`);
+    if (s.members.length > 0) lines.push(`\t# ${commentText(s.name, 120)}: ${commentText(s.members.join(", "), 400)}`);
     lines.push(...setDefinition(`${id}_v4`, "ipv4_addr", s.v4), ...setDefinition(`${id}_v6`, "ipv6_addr", s.v6));
   }
   lines.push("\tchain forward {", "\t\ttype filter hook forward priority filter; policy accept;", "\t\tct state established,related accept");
@@ -71,13 +71,8 @@ function ruleLines(r: ResolvedRule, sets: Map<string, AddressSet>, ident: Map<st
     } else if (r.proto === "icmp") {
       match.push(family === "ip" ? "meta l4proto icmp" : "meta l4proto ipv6-icmp");
     }
-    out.push(`\t\t${match.join(" ")} ct state new counter accept comment "${clean(`${r.id}: ${r.comment}`)}"`);
+    out.push(`\t\t${match.join(" ")} ct state new counter accept comment "${commentText(`${r.id}: ${r.comment}`, 120)}"`);
   }
   return out;
 }
 
-/** Text safe inside an nft comment or a `#` line: no quotes, no line breaks, bounded. */
-function clean(s: string, max = 120): string {
-  const t = s.replace(/→/g, "->").replace(/["\\\n\r\t]/g, " ").replace(/[^\x20-\x7e]/g, "?");
-  return t.length > max ? `${t.slice(0, max - 3)}...` : t;
-}
