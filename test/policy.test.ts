@@ -3,7 +3,10 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { MAX_AVPAIR_VALUE, compileDownloadableAcl, compileIosAcl, compilePerUserAcl } from "../src/policy/compile/cisco.js";
 import { MAX_IPTABLES_RULES, compileIptables } from "../src/policy/compile/iptables.js";
+import { MAX_ATTRIBUTE_VALUE, compileNasFilterRules } from "../src/policy/compile/nas-filter-rule.js";
+import { portAclEntries } from "../src/policy/compile/port-acl.js";
 import { compileNftables } from "../src/policy/compile/nftables.js";
 import { PolicyError, type ResolvedPolicy, validatePolicy } from "../src/policy/model.js";
 import { haveTool, tmpDir } from "./helpers.js";
@@ -126,6 +129,68 @@ describe("iptables compiler", () => {
     } finally {
       spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
     }
+  });
+});
+
+describe("switch-port ACLs (IOS, per-user, downloadable, NAS-Filter-Rule)", () => {
+  it("allow what the device starts, and the replies to what peers may start with it", () => {
+    const cams = portAclEntries(policy("enforce"), "cameras").map((e) => `${e.ruleId} ${e.proto} ${e.peer} ${e.dstPorts?.join("-") ?? ""}/${e.srcPorts?.join("-") ?? ""}${e.established ? " est" : ""}`);
+    assert.deepEqual(cams, [
+      "r1 tcp 10.0.1.7 554-554/", "r1 tcp 10.0.1.7 8000-8010/", "r2 tcp 192.0.2.4 443-443/",
+      // The cameras lie inside the managed range, so r3 lets them ask for time anywhere, and
+      // ("any" includes them) lets managed hosts ask them: the replies leave from port 123.
+      "r3 udp any 123-123/", "r3 udp 10.0.0.0/24 /123-123", "r3 udp 10.0.1.7 /123-123",
+      "r4 icmp 10.0.1.7 /",
+    ]);
+    const nvr = portAclEntries(policy("enforce"), "nvr").map((e) => `${e.ruleId} ${e.proto} ${e.peer} ${e.dstPorts?.join("-") ?? ""}/${e.srcPorts?.join("-") ?? ""}${e.established ? " est" : ""}`);
+    assert.deepEqual(nvr, [
+      "r1 tcp 10.0.0.5 /554-554 est", "r1 tcp 10.0.0.5 /8000-8010 est", "r1 tcp 10.0.0.6 /554-554 est", "r1 tcp 10.0.0.6 /8000-8010 est",
+      "r3 udp any 123-123/", "r3 udp 10.0.0.0/24 /123-123", "r3 udp 10.0.0.5 /123-123", "r4 icmp any /",
+    ]);
+    assert.throws(() => portAclEntries(policy("enforce"), "printers"), /device: no set named "printers"/);
+  });
+
+  it("IOS extended ACL: the device's addresses as sources, wildcards, remarks and the final deny", () => {
+    const p = policy("enforce");
+    p.sets[2].v4.push("10.0.2.0/23");
+    const acl = compileIosAcl(p, "cameras");
+    assert.match(acl, /^ip access-list extended CORDON-cameras-3\n remark r1: cameras -> NVR rtsp\n permit tcp host 10\.0\.0\.5 host 10\.0\.1\.7 eq 554\n/);
+    assert.match(acl, / permit tcp host 10\.0\.0\.6 host 10\.0\.1\.7 range 8000 8010\n/);
+    assert.match(acl, / permit tcp host 10\.0\.0\.5 10\.0\.2\.0 0\.0\.1\.255 eq 554\n/);
+    assert.match(acl, / deny ip any any log\n$/);
+    assert.match(compileIosAcl(policy("monitor"), "nvr"), / permit tcp host 10\.0\.1\.7 eq 554 host 10\.0\.0\.5 established\n[\s\S]* permit ip any any log\n$/);
+  });
+
+  it("per-user ACL: ip:inacl#N values numbered 1..N, each within an AVPair, refused when too big for one packet", () => {
+    const values = compilePerUserAcl(policy("enforce"), "cameras");
+    assert.deepEqual(values.map((v) => Number(/^ip:inacl#(\d+)=/.exec(v)![1])), values.map((_, i) => i + 1));
+    assert.equal(values[0], "ip:inacl#1=permit tcp any host 10.0.1.7 eq 554");
+    assert.equal(values[values.length - 1], `ip:inacl#${values.length}=deny ip any any`);
+    assert.ok(values.every((v) => Buffer.byteLength(v) <= MAX_AVPAIR_VALUE));
+    const big = policy("enforce");
+    big.sets[2].v4 = Array.from({ length: 200 }, (_, i) => `10.0.${1 + (i >> 8)}.${(i & 0xff) + 1}`);
+    assert.throws(() => compilePerUserAcl(big, "cameras"), /needs \d+ bytes of attributes, more than one Access-Accept holds .*use a downloadable ACL/);
+    const dacl = compileDownloadableAcl(big, "cameras");
+    assert.equal(dacl.name, "#ACSACL#-IP-CORDON-cameras-3");
+    assert.equal(dacl.accessAccept, "ACS:CiscoSecure-Defined-ACL=#ACSACL#-IP-CORDON-cameras-3");
+    assert.ok(dacl.packets.length > 1, "split across packets");
+    const all = dacl.packets.flat();
+    assert.deepEqual(all.map((v) => Number(/^ip:inacl#(\d+)=/.exec(v)![1])), all.map((_, i) => i + 1), "numbering runs on across packets");
+    for (const packet of dacl.packets) assert.ok(packet.reduce((a, v) => a + Buffer.byteLength(v) + 8, 0) <= 4096 - 20 - 400);
+  });
+
+  it("RFC 4849 NAS-Filter-Rule: IPFilterRules ended by NUL, packed into attributes of at most 253 bytes", () => {
+    const big = policy("monitor");
+    big.sets[2].v4 = Array.from({ length: 20 }, (_, i) => `10.0.1.${i + 1}`);
+    const { rules, attributes } = compileNasFilterRules(big, "cameras");
+    assert.equal(rules[0], "permit in 6 from assigned to 10.0.1.1 554");
+    assert.ok(rules.includes("permit in 6 from assigned to 10.0.1.1 8000-8010"));
+    assert.equal(rules[rules.length - 1], "permit in ip from assigned to any");
+    assert.ok(attributes.length > 1 && attributes.every((a) => a.length <= MAX_ATTRIBUTE_VALUE));
+    assert.equal(Buffer.concat(attributes).toString("ascii"), rules.map((r) => `${r}\0`).join(""));
+    const nvr = compileNasFilterRules(policy("enforce"), "nvr").rules;
+    assert.ok(nvr.includes("permit in 6 from assigned 554 to 10.0.0.5 established"));
+    assert.equal(nvr[nvr.length - 1], "deny in ip from assigned to any");
   });
 });
 

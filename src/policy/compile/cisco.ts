@@ -1,0 +1,75 @@
+import { PolicyError, type ResolvedPolicy, commentText } from "../model.js";
+import { iosAddress, iosEntry, portAclEntries } from "./port-acl.js";
+
+/** A Cisco-AVPair value fits a vendor-specific attribute: 253 bytes less the VSA's own 6. */
+export const MAX_AVPAIR_VALUE = 247;
+/** RADIUS packets are at most 4096 bytes; this much is kept for the header and the other attributes. */
+const PACKET_BUDGET = 4096 - 20 - 400;
+/** An AVPair attribute costs its value plus type, length, vendor id, vendor type and vendor length. */
+const AVPAIR_OVERHEAD = 8;
+
+const name = (s: string): string => s.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 48) || "policy";
+
+/**
+ * An IOS extended named ACL for the device set's port (or SVI): the device's addresses as
+ * sources, remarks naming each rule, and a final deny (enforce) or permit (monitor). Pure.
+ */
+export function compileIosAcl(p: ResolvedPolicy, device: string): string {
+  const entries = portAclEntries(p, device);
+  const sources = p.sets.find((s) => s.name === device)!.v4;
+  const lines = [`ip access-list extended CORDON-${name(device)}-${p.version}`];
+  let last = "";
+  for (const e of entries) {
+    if (e.ruleId !== last) lines.push(` remark ${commentText(`${e.ruleId}: ${e.comment}`, 90)}`);
+    last = e.ruleId;
+    for (const src of sources) lines.push(` ${iosEntry(e, iosAddress(src))}`);
+  }
+  lines.push(p.mode === "enforce" ? " deny ip any any log" : " permit ip any any log");
+  return `${lines.join("\n")}\n`;
+}
+
+/** Entries as `ip:inacl#N=` values: N from 1, unique and increasing; each value within a VSA. */
+function inacl(p: ResolvedPolicy, device: string): string[] {
+  const aces = portAclEntries(p, device).map((e) => iosEntry(e, "any"));
+  aces.push(p.mode === "enforce" ? "deny ip any any" : "permit ip any any");
+  return aces.map((ace, i) => {
+    const v = `ip:inacl#${i + 1}=${ace}`;
+    if (Buffer.byteLength(v) > MAX_AVPAIR_VALUE) throw new PolicyError(`entry ${i + 1} is ${Buffer.byteLength(v)} bytes, more than an AVPair holds (${MAX_AVPAIR_VALUE})`);
+    return v;
+  });
+}
+
+const cost = (values: string[]): number => values.reduce((a, v) => a + Buffer.byteLength(v) + AVPAIR_OVERHEAD, 0);
+
+/**
+ * A per-user ACL: the Cisco-AVPair values an Access-Accept carries for the device. Refused,
+ * with the size, when they do not fit one RADIUS packet (a downloadable ACL can be split). Pure.
+ */
+export function compilePerUserAcl(p: ResolvedPolicy, device: string): string[] {
+  const values = inacl(p, device);
+  if (cost(values) > PACKET_BUDGET) {
+    throw new PolicyError(`per-user ACL for "${device}" needs ${cost(values)} bytes of attributes, more than one Access-Accept holds (${PACKET_BUDGET}); use a downloadable ACL`);
+  }
+  return values;
+}
+
+export interface DownloadableAcl {
+  /** The dACL's name, with its version: a new version is a new name, so switches fetch it again. */
+  name: string;
+  /** The AVPair the device's Access-Accept carries, naming the dACL. */
+  accessAccept: string;
+  /** The `ip:inacl#N=` values answering the switch's `aaa:event=acl-download` request, split into packets that fit. */
+  packets: string[][];
+}
+
+/** A downloadable ACL (Cisco ISE style) for the device set. Pure. */
+export function compileDownloadableAcl(p: ResolvedPolicy, device: string): DownloadableAcl {
+  const dacl = `#ACSACL#-IP-CORDON-${name(device)}-${p.version}`;
+  const packets: string[][] = [[]];
+  for (const v of inacl(p, device)) {
+    const current = packets[packets.length - 1];
+    if (current.length > 0 && cost([...current, v]) > PACKET_BUDGET) packets.push([v]);
+    else current.push(v);
+  }
+  return { name: dacl, accessAccept: `ACS:CiscoSecure-Defined-ACL=${dacl}`, packets };
+}
