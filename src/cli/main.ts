@@ -15,6 +15,7 @@ import { Store } from "../store/sqlite.js";
 import { analyzeCaptures, classifiedView, renderDevices } from "./analyze.js";
 import { evaluateCaptures, renderEvaluation, trainOnCaptures } from "./eval.js";
 import { renderFlows } from "./flows.js";
+import { TARGETS, compileFor, learnFromStore, readPolicyFile, renderSimulation, simulateCaptures } from "./policy.js";
 import { UsageError, parseFormat } from "./output.js";
 
 const COMMON = `Options for every command:
@@ -34,6 +35,7 @@ Commands:
   eval       score classification against a labels file
   train      train the behavioural model from labelled captures
   lab        write a synthetic site: capture plus ground-truth labels
+  policy     learn, compile and simulate segmentation policy
   serve      run continuously: live capture, NetFlow/IPFIX, Zeek logs; /healthz and /metrics
   override   set a device's category or criticality by hand
 
@@ -97,6 +99,22 @@ smart plugs (TP-Link, Tuya), Tuya bulbs, battery door sensors, thermostats, smar
 DNS/DHCP/NTP and a gateway) and DIR/labels.json with the ground truth and the injected
 scenarios. Scenarios: port-scan, telnet-brute-force, dga-dns,
 exfiltration, plc-stop, new-peer. The same seed gives the same capture.
+
+${COMMON}`,
+  policy: `Usage: cordon policy learn [--db PATH] [--site NAME] [--all] [--out FILE]
+       cordon policy compile --policy FILE --target TARGET [--device SET] [--mode monitor|enforce]
+       cordon policy simulate --policy FILE [--format table|json] CAPTURE...
+
+learn     an allow-list from the flows in the database: for every flow a managed device takes
+          part in, "initiator's group -> responder (group, DNS name or address) on protocol and
+          port"; groups are categories. Managed: every device that is not a workstation,
+          server, router, phone or unknown (--all: every device). Devices of the highest
+          criticality get no internet rule; such flows are listed under "review". Writes JSON
+          (the policy, and its addresses resolved) to --out or standard output.
+compile   TARGET: nftables, iptables, ip6tables, cisco-acl, per-user-acl, dacl,
+          nas-filter-rule (the last four for the device set named by --device). --mode
+          overrides the policy's mode (learned policies start in monitor mode).
+simulate  judges every flow of the captures against the policy: what would be dropped, and why.
 
 ${COMMON}`,
   serve: `Usage: cordon serve [--config FILE] [--db PATH] [--site NAME] [--http-port N]
@@ -173,6 +191,11 @@ async function main(argv: string[]): Promise<number> {
       seed: { type: "string" },
       scenarios: { type: "string" },
       model: { type: "string" },
+      policy: { type: "string" },
+      target: { type: "string" },
+      device: { type: "string" },
+      mode: { type: "string" },
+      all: { type: "boolean" },
       config: { type: "string" },
       "http-port": { type: "string" },
       "log-level": { type: "string" },
@@ -310,6 +333,40 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${renderEvaluation(e, format === "json" ? "json" : "table")}\n`);
       return 0;
     }
+    case "policy": {
+      const sub = positionals[0];
+      if (sub === "learn") {
+        const store = new Store(dbPath(values.db));
+        try {
+          const f = learnFromStore(store, values.site ?? "default", values.all === true);
+          const text = `${JSON.stringify(f, null, 2)}\n`;
+          if (values.out) {
+            writeFileSync(values.out, text);
+            process.stdout.write(`${values.out}: ${f.policy.rules.length} rules over ${Object.keys(f.policy.groups).length} groups, ${f.policy.managed.length} managed devices, ${f.policy.review.length} for review\n`);
+          } else {
+            process.stdout.write(text);
+          }
+          return 0;
+        } finally {
+          store.close();
+        }
+      }
+      if (sub === "compile" || sub === "simulate") {
+        if (!values.policy) throw new UsageError(`policy ${sub} needs --policy FILE`);
+        const f = readPolicyFile(values.policy);
+        if (sub === "compile") {
+          if (!values.target) throw new UsageError(`policy compile needs --target (${TARGETS.join(", ")})`);
+          process.stdout.write(compileFor(f, values.target, values.device, values.mode));
+          return 0;
+        }
+        const captures = positionals.slice(1);
+        if (captures.length === 0) throw new UsageError("policy simulate needs at least one CAPTURE");
+        const format = parseFormat(values.format, ["table", "json"]);
+        process.stdout.write(`${renderSimulation(await simulateCaptures(f, captures), format === "json" ? "json" : "table")}\n`);
+        return 0;
+      }
+      throw new UsageError(`policy needs learn, compile or simulate${sub ? `, not "${sub}"` : ""}`);
+    }
     case "serve": {
       let config;
       try {
@@ -371,6 +428,12 @@ function textDetail(d: Record<string, unknown>): string {
   }
   return lines.join("\n");
 }
+
+// Output piped into `head` and the like: a closed pipe ends the command quietly.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,0 +1,61 @@
+import type { FlowRecord } from "../model/flow-record.js";
+import type { AddressSet, ResolvedPolicy } from "./model.js";
+
+export interface Verdict {
+  flow: FlowRecord;
+  allowed: boolean;
+  /** The rule that allowed the flow, or why it was dropped. */
+  reason: string;
+}
+
+function v4(a: string): number | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
+  return m ? ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]) : undefined;
+}
+
+/** Membership test for an address set: exact addresses, and IPv4 prefixes. */
+function matcher(s: AddressSet): (ip: string) => boolean {
+  const exact = new Set<string>();
+  const prefixes: [number, number][] = [];
+  for (const a of [...s.v4, ...s.v6]) {
+    const [addr, len] = a.split("/");
+    const n = v4(addr);
+    if (n !== undefined && len !== undefined && len !== "32") {
+      const size = 2 ** (32 - Number(len));
+      prefixes.push([Math.floor(n / size) * size, size]);
+    } else {
+      exact.add(addr);
+    }
+  }
+  return (ip) => {
+    if (exact.has(ip)) return true;
+    if (prefixes.length === 0) return false;
+    const n = v4(ip);
+    return n !== undefined && prefixes.some(([start, size]) => n >= start && n < start + size);
+  };
+}
+
+const PROTO: Record<number, string> = { 6: "tcp", 17: "udp", 1: "icmp", 58: "icmp" };
+
+/**
+ * Judges flows against a resolved policy as the compiled rulesets would: a flow from or to a
+ * managed address passes only when a rule allows its initiator, responder, protocol and
+ * destination port; other flows are not the policy's business and pass. Pure.
+ */
+export function simulate(p: ResolvedPolicy, flows: Iterable<FlowRecord>): Verdict[] {
+  const sets = new Map(p.sets.map((s) => [s.name, matcher(s)]));
+  const managed = sets.get(p.managed)!;
+  const inSet = (name: string, ip: string): boolean => name === "any" || sets.get(name)!(ip);
+  const out: Verdict[] = [];
+  for (const f of flows) {
+    if (!managed(f.srcIp) && !managed(f.dstIp)) {
+      out.push({ flow: f, allowed: true, reason: "no managed device takes part" });
+      continue;
+    }
+    const proto = PROTO[f.proto] ?? "other";
+    const rule = p.rules.find((r) => (r.proto === "any" || r.proto === proto) && inSet(r.from, f.srcIp) && inSet(r.to, f.dstIp)
+      && (r.ports.length === 0 || r.ports.some(([lo, hi]) => f.dstPort >= lo && f.dstPort <= hi)));
+    out.push(rule ? { flow: f, allowed: true, reason: rule.id } : { flow: f, allowed: false, reason: `no rule allows ${f.srcIp} -> ${f.dstIp} ${proto}/${f.dstPort}` });
+  }
+  return out;
+}
