@@ -141,9 +141,9 @@ export class Inventory {
       const d = this.byMacNumber(site, mac);
       if (!d) return undefined;
       d.seen(ev.tsUs, lastUs);
-      if (ip !== undefined && d.addAddress(ip, "traffic", ev, lastUs)) {
+      if (ip !== undefined && d.addAddress(ip, "traffic", ev, lastUs) && !d.router) {
         this.claim(d, ip);
-        if (!d.router) this.checkRouter(d);
+        this.checkRouter(d);
       }
       return d;
     }
@@ -151,7 +151,8 @@ export class Inventory {
     // A source without MACs (NetFlow, Zeek) names a device by address: the MAC device that
     // holds the address when there is one, else (for a site's own range) a device by IP.
     const owner = this.addressOwners.get(`${site}\t${ip}`);
-    if (owner && (!owner.router || ownAddresses(owner).includes(ip))) {
+    // A router's traffic addresses are the hosts behind it; only its confirmed ones are its own.
+    if (owner && (!owner.router || owner.addresses.get(ip)?.origin !== "traffic")) {
       owner.seen(ev.tsUs, lastUs);
       return owner;
     }
