@@ -132,6 +132,22 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     return d;
   }
 
+  /** A flow's packets and bytes on the counters of its two devices (a initiated, b answered). */
+  function countTraffic(a: Device | undefined, b: Device | undefined, packetsAB: number, bytesAB: number, packetsBA: number, bytesBA: number): void {
+    if (a) {
+      a.packetsOut += packetsAB;
+      a.bytesOut += bytesAB;
+      a.packetsIn += packetsBA;
+      a.bytesIn += bytesBA;
+    }
+    if (b) {
+      b.packetsOut += packetsBA;
+      b.bytesOut += bytesBA;
+      b.packetsIn += packetsAB;
+      b.bytesIn += bytesAB;
+    }
+  }
+
   /** One end of a flow record from an exporter or sensor: its device, if it has one of its own. */
   function bindRecordSide(r: FlowRecord, macText: string | undefined, ip: string, ev: Evidence): Device | undefined {
     let mac = macText ? (parseMac(macText) ?? -1) : -1;
@@ -161,18 +177,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     const ev: Evidence = { source: r.source, packet: 0, tsUs: r.firstUs };
     const a = bindRecordSide(r, r.srcMac, r.srcIp, ev);
     const b = bindRecordSide(r, r.dstMac, r.dstIp, ev);
-    if (a) {
-      a.packetsOut += r.packetsSrcToDst;
-      a.bytesOut += r.bytesSrcToDst;
-      a.packetsIn += r.packetsDstToSrc;
-      a.bytesIn += r.bytesDstToSrc;
-    }
-    if (b) {
-      b.packetsOut += r.packetsDstToSrc;
-      b.bytesOut += r.bytesDstToSrc;
-      b.packetsIn += r.packetsSrcToDst;
-      b.bytesIn += r.bytesSrcToDst;
-    }
+    countTraffic(a, b, r.packetsSrcToDst, r.bytesSrcToDst, r.packetsDstToSrc, r.bytesDstToSrc);
     if (r.appProtocol === undefined && (r.proto === PROTO_TCP || r.proto === PROTO_UDP)) {
       const byPort = registry.byPortName(r.proto === PROTO_TCP, r.dstPort, r.srcPort);
       if (byPort) {
@@ -236,18 +241,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
         inventory.observe(b, "service.served", served, { source: f.source, packet: f.firstPacket, tsUs: f.firstUs, ip: bIp });
       }
     }
-    if (a) {
-      a.packetsOut += f.packetsAB;
-      a.bytesOut += f.bytesAB;
-      a.packetsIn += f.packetsBA;
-      a.bytesIn += f.bytesBA;
-    }
-    if (b) {
-      b.packetsOut += f.packetsBA;
-      b.bytesOut += f.bytesBA;
-      b.packetsIn += f.packetsAB;
-      b.bytesIn += f.bytesAB;
-    }
+    countTraffic(a, b, f.packetsAB, f.bytesAB, f.packetsBA, f.bytesBA);
     const record: FlowRecord = {
       site: fSite,
       source: ev.source,
