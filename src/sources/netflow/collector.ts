@@ -79,6 +79,12 @@ class Domain {
   constructor(readonly exporter: string, readonly version: number, readonly domain: number) {}
 }
 
+/** What an options record says of its domain: the sampling interval, the exporter's boot time. */
+function applyOptions(d: Domain, o: OptionsValues): void {
+  if (o.samplingInterval !== undefined && o.samplingInterval >= 1) d.samplingInterval = o.samplingInterval;
+  if (o.systemInitMs !== undefined) d.systemInitMs = o.systemInitMs;
+}
+
 const U32 = 4294967296;
 /** A sequence number this far behind the expected one is a restart, not reordering. */
 const RESTART_GAP = 1_000_000;
@@ -311,8 +317,7 @@ export class NetflowCollector {
     let held = 0;
     const onOptions = (o: OptionsValues): void => {
       optionRecords++;
-      if (o.samplingInterval !== undefined && o.samplingInterval >= 1) d.samplingInterval = o.samplingInterval;
-      if (o.systemInitMs !== undefined) d.systemInitMs = o.systemInitMs;
+      applyOptions(d, o);
     };
     return {
       template: (t) => {
@@ -364,10 +369,7 @@ export class NetflowCollector {
         keep.push(p);
         continue;
       }
-      const n = decodeDataSet(p.data, 0, p.data.length, t, this.flow, (f) => this.emit(d, f, p.time), (o) => {
-        if (o.samplingInterval !== undefined && o.samplingInterval >= 1) d.samplingInterval = o.samplingInterval;
-        if (o.systemInitMs !== undefined) d.systemInitMs = o.systemInitMs;
-      });
+      const n = decodeDataSet(p.data, 0, p.data.length, t, this.flow, (f) => this.emit(d, f, p.time), (o) => applyOptions(d, o));
       if (n < 0) d.errors.add("data.truncated-record");
     }
     d.pending = keep;
