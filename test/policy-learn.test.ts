@@ -20,7 +20,7 @@ describe("policy learned from a site, simulated and compiled", () => {
     assert.equal(runCli(["analyze", "--db", db, clean.pcap]).status, 0);
     const r = runCli(["policy", "learn", "--db", db, "--out", policyFile]);
     assert.equal(r.status, 0, r.stderr);
-    const f = JSON.parse(runCli(["policy", "learn", "--db", db]).stdout) as { policy: { groups: Record<string, string[]>; rules: { from: unknown; to: unknown; proto: string; ports: number[][] }[]; managed: string[] } };
+    const f = JSON.parse(runCli(["policy", "learn", "--db", db, "--format", "json"]).stdout) as { policy: { groups: Record<string, string[]>; rules: { from: unknown; to: unknown; proto: string; ports: number[][] }[]; managed: string[] } };
     assert.ok(f.policy.groups["category:camera"].length > 1, "cameras form one group");
     assert.ok(f.policy.rules.some((x) => JSON.stringify(x.from) === '{"group":"category:nvr"}' && JSON.stringify(x.to) === '{"group":"category:camera"}' && x.proto === "tcp" && JSON.stringify(x.ports) === "[[554,554]]"),
       "one rule: NVR -> cameras rtsp");

@@ -1,15 +1,20 @@
 import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import type { FlowRecord } from "../model/flow-record.js";
+import type { PolicyStatus } from "../model/policy-status.js";
+import { diffPolicies, renderDiff } from "../policy/diff.js";
+import { checkTransition } from "../policy/lifecycle.js";
 import { compileDownloadableAcl, compileIosAcl, compilePerUserAcl } from "../policy/compile/cisco.js";
 import { compileIptables } from "../policy/compile/iptables.js";
 import { compileNasFilterRules } from "../policy/compile/nas-filter-rule.js";
 import { compileNftables } from "../policy/compile/nftables.js";
-import { type LearnDevice, type Policy, learnPolicy } from "../policy/learn.js";
+import { type GroupSpec, GroupSpecError, type LearnDevice, type Policy, learnPolicy, validateGroupSpecs } from "../policy/learn.js";
 import { PolicyError, type ResolvedPolicy } from "../policy/model.js";
 import { resolvePolicy } from "../policy/resolve.js";
 import { type Verdict, simulate } from "../policy/simulate.js";
-import { Store } from "../store/sqlite.js";
+import { Store, type StoredPolicy } from "../store/sqlite.js";
 import { analyzeCaptures, classifiedView } from "./analyze.js";
-import { UsageError } from "./output.js";
+import { UsageError, table } from "./output.js";
 
 /** A learned policy file: the policy as a person reviews it, and its addresses resolved for the compilers. */
 export interface PolicyFile {
@@ -17,35 +22,161 @@ export interface PolicyFile {
   resolved: ResolvedPolicy;
 }
 
+/** The VLAN each MAC sent most of its flows on. */
+function vlansByMac(flows: readonly FlowRecord[]): Map<string, number> {
+  const counts = new Map<string, Map<number, number>>();
+  for (const f of flows) {
+    if (!f.srcMac) continue;
+    const m = counts.get(f.srcMac) ?? new Map<number, number>();
+    m.set(f.vlan, (m.get(f.vlan) ?? 0) + 1);
+    counts.set(f.srcMac, m);
+  }
+  return new Map([...counts].map(([mac, m]) => [mac, [...m].sort((a, b) => b[1] - a[1])[0][0]]));
+}
+
 /** The inventory as learning reads it: categories and criticality as the commands show them. */
-export function learnDevices(store: Store, site?: string): LearnDevice[] {
+export function learnDevices(store: Store, site?: string, flows: readonly FlowRecord[] = store.flows()): LearnDevice[] {
   const verdicts = store.latestVerdicts();
   const overrides = store.overrides();
+  const vlans = vlansByMac(flows);
+  const assigned = site ? store.mudAssignments(site) : new Map<string, string>();
   return store.devices(site).map((d) => {
     const v = classifiedView(d, verdicts.get(d.id), overrides.get(d.id));
+    const key = d.mac ?? d.key;
+    const announced = d.facts.find((f) => f.kind === "dhcp.mud_url" || f.kind === "lldp.mud_url")?.value;
     return {
-      key: d.mac ?? d.key, mac: d.mac ?? undefined, ips: v.ips as string[], category: v.category as string,
-      criticality: v.criticality as string, router: d.router,
+      key, mac: d.mac ?? undefined, ips: v.ips as string[], category: v.category as string,
+      criticality: v.criticality as string, router: d.router, site: d.site,
+      vlan: d.mac ? vlans.get(d.mac) : undefined, vendor: (v.vendor as string | null) ?? undefined,
+      mudUrl: assigned.get(key) ?? announced,
       dnsAnswers: d.facts.filter((f) => f.kind === "dns.answer").map((f) => f.value),
     };
   });
 }
 
 /** `cordon policy learn`: a policy from everything the database holds for a site. */
-export function learnFromStore(store: Store, site: string, manageAll: boolean): PolicyFile {
-  const devices = learnDevices(store, site);
-  const policy = learnPolicy(devices, store.flows().filter((f) => f.site === site), { name: `learned-${site}`, site, manageAll });
+export function learnFromStore(store: Store, site: string, o: { manageAll?: boolean; groups?: GroupSpec[] } = {}): PolicyFile {
+  const flows = store.flows().filter((f) => f.site === site);
+  const devices = learnDevices(store, site, flows);
+  const policy = learnPolicy(devices, flows, { name: `learned-${site}`, site, manageAll: o.manageAll, groups: o.groups });
   return { policy, resolved: resolvePolicy(policy, devices) };
 }
 
-export function readPolicyFile(path: string): PolicyFile {
+/** Reads a group definitions file (YAML or JSON: a list, or an object with a "groups" list). */
+export function readGroupSpecs(path: string): GroupSpec[] {
+  let doc: unknown;
   try {
-    const f = JSON.parse(readFileSync(path, "utf8")) as PolicyFile;
-    if (!f || typeof f !== "object" || !f.resolved || !f.policy) throw new Error("not a policy file (no \"policy\" and \"resolved\")");
-    return f;
+    doc = parseYaml(readFileSync(path, "utf8"));
   } catch (e) {
     throw new UsageError(`${path}: ${(e as Error).message}`);
   }
+  try {
+    return validateGroupSpecs(doc && typeof doc === "object" && !Array.isArray(doc) && "groups" in doc ? (doc as { groups: unknown }).groups : doc);
+  } catch (e) {
+    if (e instanceof GroupSpecError) throw new UsageError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+function parsePolicyFile(text: string, where: string): PolicyFile {
+  try {
+    const f = JSON.parse(text) as PolicyFile;
+    if (!f || typeof f !== "object" || !f.resolved || !f.policy) throw new Error("not a policy file (no \"policy\" and \"resolved\")");
+    return f;
+  } catch (e) {
+    throw new UsageError(`${where}: ${(e as Error).message}`);
+  }
+}
+
+export function readPolicyFile(path: string): PolicyFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`${path}: ${(e as Error).message}`);
+  }
+  return parsePolicyFile(text, path);
+}
+
+/** Stores a learned or edited policy as a new proposed version. */
+export function proposePolicy(store: Store, f: PolicyFile, actor: string, note?: string): StoredPolicy {
+  const body = (version: number): string => JSON.stringify({ policy: { ...f.policy, version }, resolved: { ...f.resolved, version } });
+  const { id } = store.savePolicy({ name: f.policy.name, site: f.policy.site, body, actor, at: new Date().toISOString(), note });
+  return store.policy(id)!;
+}
+
+/** A stored policy version by id, or the newest version when `ref` is "latest". */
+export function storedPolicy(store: Store, ref: string): StoredPolicy {
+  if (ref === "latest") {
+    const p = store.policies()[0];
+    if (!p) throw new UsageError("no policy is stored yet: run cordon policy learn");
+    return p;
+  }
+  if (!/^\d+$/.test(ref)) throw new UsageError(`"${ref}" is not a policy id`);
+  const p = store.policy(Number(ref));
+  if (!p) throw new UsageError(`no policy ${ref} (cordon policy list shows them)`);
+  return p;
+}
+
+export const policyFileOf = (p: StoredPolicy): PolicyFile => parsePolicyFile(p.body, `policy ${p.id}`);
+
+/** `--policy ID|FILE`: a stored version by id, or a policy file. */
+export function loadPolicy(ref: string, db: string): PolicyFile {
+  if (!/^\d+$/.test(ref) && ref !== "latest") return readPolicyFile(ref);
+  const store = new Store(db);
+  try {
+    return policyFileOf(storedPolicy(store, ref));
+  } finally {
+    store.close();
+  }
+}
+
+/** Moves a stored version along its life (approve, reject, enforce), recording who did it. */
+export function movePolicy(store: Store, ref: string, to: PolicyStatus, actor: string | undefined, note?: string): StoredPolicy {
+  if (!actor) throw new UsageError(`--by NAME is required: the store records who ${to === "enforced" ? "enforced" : to} each policy`);
+  const p = storedPolicy(store, ref);
+  try {
+    checkTransition(p.id, p.status, to);
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(e.message);
+    throw e;
+  }
+  store.setPolicyStatus(p.id, to, { actor, at: new Date().toISOString(), note });
+  return store.policy(p.id)!;
+}
+
+export function renderPolicyList(list: StoredPolicy[], format: "table" | "json"): string {
+  const rows = list.map((p) => {
+    const f = policyFileOf(p);
+    const last = p.events[p.events.length - 1];
+    return { id: p.id, name: p.name, version: p.version, site: p.site, status: p.status, mode: f.policy.mode, rules: f.policy.rules.length, managed: f.policy.managed.length, changed_by: last?.actor ?? null, changed_at: last?.at ?? null };
+  });
+  if (format === "json") return JSON.stringify(rows, null, 2);
+  if (rows.length === 0) return "no policies stored";
+  return table(["ID", "NAME", "VERSION", "SITE", "STATUS", "MODE", "RULES", "MANAGED", "BY", "AT"],
+    rows.map((r) => [r.id, r.name, r.version, r.site, r.status, r.mode, r.rules, r.managed, r.changed_by, r.changed_at]));
+}
+
+export function renderPolicy(p: StoredPolicy, format: "table" | "json"): string {
+  const f = policyFileOf(p);
+  if (format === "json") return JSON.stringify({ id: p.id, name: p.name, version: p.version, site: p.site, status: p.status, history: p.events, ...f }, null, 2);
+  const lines = [`policy ${p.id}: ${p.name} version ${p.version}, site ${p.site}, ${p.status}, ${f.policy.mode} mode`];
+  for (const e of p.events) lines.push(`  ${e.at} ${e.action} by ${e.actor}${e.note ? `: ${e.note}` : ""}`);
+  lines.push("", `groups (${Object.keys(f.policy.groups).length}):`);
+  for (const [g, members] of Object.entries(f.policy.groups)) lines.push(`  ${g}: ${members.length} device${members.length === 1 ? "" : "s"}`);
+  lines.push("", `rules (${f.policy.rules.length}; everything else from or to the ${f.policy.managed.length} managed devices is denied):`);
+  for (const r of f.policy.rules) lines.push(`  ${r.id}  ${r.comment}`);
+  if (f.policy.review.length) {
+    lines.push("", `for review (${f.policy.review.length}):`);
+    for (const x of f.policy.review) lines.push(`  ${x}`);
+  }
+  return lines.join("\n");
+}
+
+export function renderPolicyDiff(a: StoredPolicy, b: StoredPolicy, format: "table" | "json"): string {
+  const d = diffPolicies(policyFileOf(a).policy, policyFileOf(b).policy);
+  if (format === "json") return JSON.stringify({ from: a.id, to: b.id, ...d }, null, 2);
+  return [`policy ${a.id} (${a.name} v${a.version}) -> policy ${b.id} (${b.name} v${b.version})`, ...renderDiff(d)].join("\n");
 }
 
 export const TARGETS = ["nftables", "iptables", "ip6tables", "cisco-acl", "per-user-acl", "dacl", "nas-filter-rule"] as const;

@@ -43,12 +43,87 @@ export interface LearnDevice {
   router: boolean;
   /** "name TYPE data" values of dns.answer facts. */
   dnsAnswers: string[];
+  site?: string;
+  /** The VLAN most of its traffic was seen on (0: untagged). */
+  vlan?: number;
+  vendor?: string;
+  /** The MUD URL it announced (DHCP option 161, LLDP). */
+  mudUrl?: string;
 }
+
+/**
+ * A group a person defines: the devices that match every given selector (explicit device
+ * keys, category, criticality class, site, VLAN). A device joins the first group it matches;
+ * devices matching none are grouped by category.
+ */
+export interface GroupSpec {
+  name: string;
+  devices?: string[];
+  category?: string;
+  criticality?: string;
+  site?: string;
+  vlan?: number;
+}
+
+export class GroupSpecError extends Error {}
+
+const SPEC_KEYS = new Set(["name", "devices", "category", "criticality", "site", "vlan"]);
+
+/** Checks group definitions read from a file; the message names the place. */
+export function validateGroupSpecs(v: unknown): GroupSpec[] {
+  if (!Array.isArray(v)) throw new GroupSpecError("groups: expected a list of group definitions");
+  const names = new Set<string>();
+  return v.map((g, i) => {
+    const at = `groups[${i}]`;
+    if (typeof g !== "object" || g === null || Array.isArray(g)) throw new GroupSpecError(`${at}: expected an object`);
+    const o = g as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (!SPEC_KEYS.has(k)) throw new GroupSpecError(`${at}.${k}: unknown key (known: ${[...SPEC_KEYS].join(", ")})`);
+    if (typeof o.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,47}$/.test(o.name)) throw new GroupSpecError(`${at}.name: a name of letters, digits and _.:- up to 48 characters`);
+    if (names.has(o.name) || o.name.startsWith("category:") || o.name.startsWith("device:")) throw new GroupSpecError(`${at}.name: "${o.name}" is used twice or reserved`);
+    names.add(o.name);
+    for (const k of ["category", "criticality", "site"] as const) if (o[k] !== undefined && typeof o[k] !== "string") throw new GroupSpecError(`${at}.${k}: expected a string`);
+    if (o.vlan !== undefined && (!Number.isInteger(o.vlan) || (o.vlan as number) < 0 || (o.vlan as number) > 4094)) throw new GroupSpecError(`${at}.vlan: expected a VLAN id 0-4094`);
+    if (o.devices !== undefined && (!Array.isArray(o.devices) || o.devices.some((d) => typeof d !== "string"))) throw new GroupSpecError(`${at}.devices: expected a list of device keys (MACs)`);
+    if (o.devices === undefined && o.category === undefined && o.criticality === undefined && o.site === undefined && o.vlan === undefined) {
+      throw new GroupSpecError(`${at}: a group needs at least one selector (devices, category, criticality, site, vlan)`);
+    }
+    return o as unknown as GroupSpec;
+  });
+}
+
+const matches = (g: GroupSpec, d: LearnDevice): boolean =>
+  (g.devices === undefined || g.devices.some((k) => k.toLowerCase() === d.key.toLowerCase()))
+  && (g.category === undefined || g.category === d.category)
+  && (g.criticality === undefined || g.criticality === d.criticality)
+  && (g.site === undefined || g.site === d.site)
+  && (g.vlan === undefined || g.vlan === (d.vlan ?? 0));
 
 /** Categories whose devices a policy governs unless told otherwise: the things that cannot defend themselves. */
 const UNMANAGED = new Set(["workstation", "server", "router", "mobile", "network-infrastructure", "unknown"]);
 
-export const groupOf = (d: LearnDevice): string => (d.category === "unknown" ? `device:${d.key}` : `category:${d.category}`);
+export const groupOf = (d: LearnDevice, specs: readonly GroupSpec[] = []): string =>
+  specs.find((g) => matches(g, d))?.name ?? (d.category === "unknown" ? `device:${d.key}` : `category:${d.category}`);
+
+/**
+ * How strictly learning treats a managed device's flows to the internet, by criticality class:
+ * life-safety and physical-process devices get no internet rule (flows go to review);
+ * sensitive-data devices only to DNS-named endpoints (bare addresses go to review); standard
+ * devices to the exact endpoints seen; low-criticality devices to the /24 (IPv6: /48) of a
+ * bare address, since their cloud endpoints move within a provider's range.
+ */
+type Strictness = "no-internet" | "named-only" | "exact" | "network";
+const STRICTNESS: Record<string, Strictness> = {
+  "life-safety/physical-process": "no-internet", "sensitive-data": "named-only", standard: "exact", low: "network",
+};
+
+function networkOf(ip: string): string {
+  if (!ip.includes(":")) return `${ip.split(".").slice(0, 3).join(".")}.0/24`;
+  const groups = ip.split("::")[0].split(":");
+  while (groups.length < 3) groups.push("0");
+  return `${groups.slice(0, 3).join(":")}::/48`;
+}
+
+const isMulticast = (ip: string): boolean => /^(22[4-9]|23\d|255)\./.test(ip) || ip.toLowerCase().startsWith("ff");
 
 function ranges(ports: Set<number>): [number, number][] {
   const sorted = [...ports].sort((a, b) => a - b);
@@ -69,10 +144,12 @@ const endpointName = (e: Endpoint): string => (e === "any" ? "any" : "group" in 
  * Learns an allow-list from observed flows: each flow that a managed device takes part in
  * becomes "initiator's group → responder (its group, the DNS name it was resolved from, or its
  * address) on protocol and port"; rules with the same ends and protocol merge their ports.
- * Devices of the highest criticality class get no internet rule from learning: those flows
- * are listed for review instead. Pure.
+ * How far internet flows generalise follows the source's criticality class (see STRICTNESS);
+ * what a class may not learn is listed for review instead. Groups are the person's group
+ * definitions first, categories otherwise. Pure.
  */
-export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>, o: { name: string; site: string; manageAll?: boolean }): Policy {
+export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>, o: { name: string; site: string; manageAll?: boolean; groups?: readonly GroupSpec[] }): Policy {
+  const specs = o.groups ?? [];
   const byMac = new Map<string, LearnDevice>();
   const byIp = new Map<string, LearnDevice>();
   const nameOf = new Map<string, string>();
@@ -93,7 +170,7 @@ export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>,
   const review = new Set<string>();
   const groups = new Map<string, Set<string>>();
   const addGroup = (d: LearnDevice): string => {
-    const g = groupOf(d);
+    const g = groupOf(d, specs);
     const set = groups.get(g) ?? new Set<string>();
     set.add(d.key);
     groups.set(g, set);
@@ -108,12 +185,19 @@ export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>,
     const dstManaged = dst !== undefined && managed.has(dst.key);
     if (!srcManaged && !dstManaged) continue;
     const from: Endpoint = src ? { group: addGroup(src) } : { cidr: `${f.srcIp}/${f.srcIp.includes(":") ? 128 : 32}` };
+    const internet = !dst && !isPrivateIp(f.dstIp) && !isMulticast(f.dstIp);
+    const strictness = srcManaged ? STRICTNESS[src!.criticality] ?? "exact" : "exact";
     let to: Endpoint;
     if (dst) to = { group: addGroup(dst) };
     else if (nameOf.has(f.dstIp)) to = { dns: nameOf.get(f.dstIp)! };
+    else if (internet && strictness === "network") to = { cidr: networkOf(f.dstIp) };
     else to = { cidr: `${f.dstIp}/${f.dstIp.includes(":") ? 128 : 32}` };
-    if (srcManaged && src!.criticality === "life-safety/physical-process" && !dst && !isPrivateIp(f.dstIp) && !/^(22[4-9]|23\d|255)\./.test(f.dstIp)) {
+    if (internet && strictness === "no-internet") {
       review.add(`${src!.key} (${src!.category}) reached ${endpointName(to)} ${proto}/${f.dstPort}: no internet rule is learned for life-safety and physical-process devices`);
+      continue;
+    }
+    if (internet && strictness === "named-only" && !("dns" in to)) {
+      review.add(`${src!.key} (${src!.category}) reached ${endpointName(to)} ${proto}/${f.dstPort} with no DNS name observed: sensitive-data devices get internet rules only to named endpoints`);
       continue;
     }
     const key = `${JSON.stringify(from)}|${JSON.stringify(to)}|${proto}`;

@@ -120,4 +120,37 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (source, path)
   );
   `,
+  `
+  CREATE TABLE policies (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    site TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    body TEXT NOT NULL,
+    UNIQUE (name, version)
+  );
+  CREATE TABLE policy_events (
+    id INTEGER PRIMARY KEY,
+    policy_id INTEGER NOT NULL REFERENCES policies(id),
+    action TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    at TEXT NOT NULL,
+    note TEXT
+  );
+  CREATE TABLE mud_profiles (
+    url TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    source TEXT NOT NULL,
+    imported_at TEXT NOT NULL
+  );
+  CREATE TABLE mud_assignments (
+    site TEXT NOT NULL,
+    device_key TEXT NOT NULL,
+    url TEXT NOT NULL,
+    set_by TEXT NOT NULL,
+    set_at TEXT NOT NULL,
+    PRIMARY KEY (site, device_key)
+  );
+  `,
 ];

@@ -3,6 +3,7 @@ import { macToString, parseMac } from "../dissect/addr.js";
 import type { Device } from "../inventory/device.js";
 import { type Inventory, type StoredAddress, type StoredDeviceState, type StoredFact, endpointsBehind, ownAddresses } from "../inventory/inventory.js";
 import type { FlowRecord } from "../model/flow-record.js";
+import type { PolicyStatus } from "../model/policy-status.js";
 import { MIGRATIONS } from "./migrations.js";
 
 export type { StoredAddress, StoredFact };
@@ -82,6 +83,19 @@ const FLOW_COLUMNS = ["site", "source", "vlan", "proto", "src_mac", "src_ip", "s
   "initiator_known", "packets_src", "bytes_src", "packets_dst", "bytes_dst", "first_us", "last_us", "tcp_flags_src",
   "tcp_flags_dst", "app_protocol", "app_confidence", "end_reason"];
 /** 22 columns × 40 rows stays under SQLite's default limit of 999 bound parameters on old builds. */
+/** A stored policy version: its body is the policy file JSON; events say who moved it when. */
+export interface StoredPolicy {
+  id: number;
+  name: string;
+  site: string;
+  version: number;
+  status: PolicyStatus;
+  body: string;
+  events: { action: string; actor: string; at: string; note?: string }[];
+}
+
+interface PolicyRow { id: number; name: string; site: string; version: number; status: string; body: string }
+
 const FLOW_ROWS_PER_INSERT = 40;
 
 /** The only module that speaks SQL: SQLite through better-sqlite3, WAL, versioned schema. */
@@ -329,6 +343,83 @@ export class Store {
       appProtocol: r.app_protocol ?? undefined, appConfidence: (r.app_confidence ?? undefined) as FlowRecord["appConfidence"],
       endReason: r.end_reason,
     }));
+  }
+
+  /**
+   * Stores a new proposed version of the named policy; its version is one past the newest,
+   * and `body` writes the version's text knowing its number.
+   */
+  savePolicy(p: { name: string; site: string; body: (version: number) => string; actor: string; at: string; note?: string }): { id: number; version: number } {
+    return this.db.transaction(() => {
+      const row = this.db.prepare(`SELECT MAX(version) AS v FROM policies WHERE name = ?`).get(p.name) as { v: number | null };
+      const version = (row.v ?? 0) + 1;
+      const id = Number(this.db.prepare(`INSERT INTO policies (name, site, version, status, body) VALUES (?, ?, ?, 'proposed', ?)`)
+        .run(p.name, p.site, version, p.body(version)).lastInsertRowid);
+      this.db.prepare(`INSERT INTO policy_events (policy_id, action, actor, at, note) VALUES (?, 'proposed', ?, ?, ?)`).run(id, p.actor, p.at, p.note ?? null);
+      return { id, version };
+    })();
+  }
+
+  policy(id: number): StoredPolicy | undefined {
+    const r = this.db.prepare(`SELECT * FROM policies WHERE id = ?`).get(id) as PolicyRow | undefined;
+    return r ? this.policyFromRow(r) : undefined;
+  }
+
+  /** Every stored policy version, newest first. */
+  policies(): StoredPolicy[] {
+    return (this.db.prepare(`SELECT * FROM policies ORDER BY id DESC`).all() as PolicyRow[]).map((r) => this.policyFromRow(r));
+  }
+
+  /**
+   * Moves a policy version to a new status and records who did it. Enforcing a version
+   * supersedes the version of the same name that was enforced before, in the same transaction.
+   */
+  setPolicyStatus(id: number, status: PolicyStatus, e: { actor: string; at: string; note?: string }): void {
+    this.db.transaction(() => {
+      const p = this.db.prepare(`SELECT name FROM policies WHERE id = ?`).get(id) as { name: string } | undefined;
+      if (!p) throw new Error(`no policy ${id}`);
+      const event = this.db.prepare(`INSERT INTO policy_events (policy_id, action, actor, at, note) VALUES (?, ?, ?, ?, ?)`);
+      if (status === "enforced") {
+        const before = this.db.prepare(`SELECT id FROM policies WHERE name = ? AND status = 'enforced' AND id != ?`).all(p.name, id) as { id: number }[];
+        for (const b of before) {
+          this.db.prepare(`UPDATE policies SET status = 'superseded' WHERE id = ?`).run(b.id);
+          event.run(b.id, "superseded", e.actor, e.at, `by policy ${id}`);
+        }
+      }
+      this.db.prepare(`UPDATE policies SET status = ? WHERE id = ?`).run(status, id);
+      event.run(id, status, e.actor, e.at, e.note ?? null);
+    })();
+  }
+
+  private policyFromRow(r: PolicyRow): StoredPolicy {
+    const events = (this.db.prepare(`SELECT action, actor, at, note FROM policy_events WHERE policy_id = ? ORDER BY id`).all(r.id) as { action: string; actor: string; at: string; note: string | null }[])
+      .map((x) => ({ action: x.action, actor: x.actor, at: x.at, note: x.note ?? undefined }));
+    return { id: r.id, name: r.name, site: r.site, version: r.version, status: r.status as PolicyStatus, body: r.body, events };
+  }
+
+  /** Keeps an imported MUD file by its URL (a newer import of the same URL replaces it). */
+  saveMudProfile(m: { url: string; body: string; source: string; at: string }): void {
+    this.db.prepare(`INSERT INTO mud_profiles (url, body, source, imported_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (url) DO UPDATE SET body = excluded.body, source = excluded.source, imported_at = excluded.imported_at`)
+      .run(m.url, m.body, m.source, m.at);
+  }
+
+  mudProfiles(): { url: string; body: string; source: string; importedAt: string }[] {
+    return (this.db.prepare(`SELECT * FROM mud_profiles ORDER BY url`).all() as { url: string; body: string; source: string; imported_at: string }[])
+      .map((r) => ({ url: r.url, body: r.body, source: r.source, importedAt: r.imported_at }));
+  }
+
+  /** Assigns a MUD URL to a device by hand (for devices that announce none, or announce a wrong one). */
+  assignMud(a: { site: string; deviceKey: string; url: string; by: string; at: string }): void {
+    this.db.prepare(`INSERT INTO mud_assignments (site, device_key, url, set_by, set_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (site, device_key) DO UPDATE SET url = excluded.url, set_by = excluded.set_by, set_at = excluded.set_at`)
+      .run(a.site, a.deviceKey, a.url, a.by, a.at);
+  }
+
+  /** Device key → assigned MUD URL, for one site. */
+  mudAssignments(site: string): Map<string, string> {
+    const rows = this.db.prepare(`SELECT device_key, url FROM mud_assignments WHERE site = ?`).all(site) as { device_key: string; url: string }[];
+    return new Map(rows.map((r) => [r.device_key, r.url]));
   }
 
   sources(): SourceSummary[] {
