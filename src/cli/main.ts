@@ -15,6 +15,7 @@ import { Store } from "../store/sqlite.js";
 import { analyzeCaptures, classifiedView, renderDevices } from "./analyze.js";
 import { evaluateCaptures, renderEvaluation, trainOnCaptures } from "./eval.js";
 import { renderFlows } from "./flows.js";
+import { renderBaselines } from "./baseline.js";
 import {
   TARGETS, compileFor, learnFromStore, loadPolicy, movePolicy, policyFileOf, proposePolicy, readGroupSpecs, renderPolicy,
   renderPolicyDiff, renderPolicyList, renderSimulation, simulateCaptures, storedPolicy,
@@ -38,6 +39,7 @@ Commands:
   eval       score classification against a labels file
   train      train the behavioural model from labelled captures
   lab        write a synthetic site: capture plus ground-truth labels
+  baseline   what each device (and category) normally does, and whether that is settled
   policy     learn, compile and simulate segmentation policy
   serve      run continuously: live capture, NetFlow/IPFIX, Zeek logs; /healthz and /metrics
   override   set a device's category or criticality by hand
@@ -102,6 +104,17 @@ smart plugs (TP-Link, Tuya), Tuya bulbs, battery door sensors, thermostats, smar
 DNS/DHCP/NTP and a gateway) and DIR/labels.json with the ground truth and the injected
 scenarios. Scenarios: port-scan, telnet-brute-force, dga-dns,
 exfiltration, plc-stop, new-peer. The same seed gives the same capture.
+
+${COMMON}`,
+  baseline: `Usage: cordon baseline [--db PATH] [--site NAME] [--device MAC | --category C]
+                       [--min-window SECONDS] [--format table|json]
+
+What each device normally does, from the stored flows: the peers it starts flows to and
+serves (internal devices with their category, external endpoints by DNS name, else their
+/24), protocols and ports, bytes, flows by hour of day and weekday, and whether the baseline
+is mature: it spans --min-window (default 604800, 7 days), holds 20 flows, and at least 90%
+of what it does was known before the last quarter of its window. --category shows what the
+devices of one category do, with how many of them do it.
 
 ${COMMON}`,
   policy: `Usage: cordon policy learn [--db PATH] [--site NAME] [--all] [--groups FILE] [--by NAME] [--out FILE]
@@ -204,6 +217,7 @@ async function main(argv: string[]): Promise<number> {
       model: { type: "string" },
       policy: { type: "string" },
       groups: { type: "string" },
+      "min-window": { type: "string" },
       target: { type: "string" },
       device: { type: "string" },
       mode: { type: "string" },
@@ -404,6 +418,18 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       throw new UsageError(`policy needs learn, list, show, diff, approve, reject, enforce, compile or simulate${sub ? `, not "${sub}"` : ""}`);
+    }
+    case "baseline": {
+      const format = parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table";
+      const minWindow = values["min-window"];
+      if (minWindow !== undefined && !/^\d+$/.test(minWindow)) throw new UsageError("--min-window must be a number of seconds");
+      const store = new Store(dbPath(values.db));
+      try {
+        process.stdout.write(`${renderBaselines(store, { site: values.site ?? "default", device: values.device, category: values.category, format, minWindowS: minWindow === undefined ? undefined : Number(minWindow) })}\n`);
+        return 0;
+      } finally {
+        store.close();
+      }
     }
     case "serve": {
       let config;

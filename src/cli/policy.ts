@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { buildBaselines } from "../baseline/baseline.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { diffPolicies, renderDiff } from "../policy/diff.js";
@@ -59,6 +60,12 @@ export function learnFromStore(store: Store, site: string, o: { manageAll?: bool
   const flows = store.flows().filter((f) => f.site === site);
   const devices = learnDevices(store, site, flows);
   const policy = learnPolicy(devices, flows, { name: `learned-${site}`, site, manageAll: o.manageAll, groups: o.groups });
+  const managed = new Set(policy.managed);
+  const baselines = buildBaselines(devices, flows).devices.filter((b) => managed.has(b.key));
+  const immature = baselines.filter((b) => !b.mature);
+  if (immature.length > 0) {
+    policy.review.push(`${immature.length} of ${baselines.length} managed devices have baselines that are not mature yet (cordon baseline shows why): rare flows of theirs may be missing from this policy`);
+  }
   return { policy, resolved: resolvePolicy(policy, devices) };
 }
 

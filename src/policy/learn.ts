@@ -1,3 +1,5 @@
+import { externalNetwork } from "../baseline/baseline.js";
+import { DeviceIndex, type SiteDevice } from "../baseline/device-index.js";
 import { isPrivateIp } from "../dissect/addr.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import type { Protocol } from "./model.js";
@@ -34,15 +36,8 @@ export interface Policy {
 }
 
 /** What learning reads of a device: its key, addresses, category and criticality, and the DNS answers it received. */
-export interface LearnDevice {
-  key: string;
-  mac?: string;
-  ips: string[];
-  category: string;
+export interface LearnDevice extends SiteDevice {
   criticality: string;
-  router: boolean;
-  /** "name TYPE data" values of dns.answer facts. */
-  dnsAnswers: string[];
   site?: string;
   /** The VLAN most of its traffic was seen on (0: untagged). */
   vlan?: number;
@@ -116,13 +111,6 @@ const STRICTNESS: Record<string, Strictness> = {
   "life-safety/physical-process": "no-internet", "sensitive-data": "named-only", standard: "exact", low: "network",
 };
 
-function networkOf(ip: string): string {
-  if (!ip.includes(":")) return `${ip.split(".").slice(0, 3).join(".")}.0/24`;
-  const groups = ip.split("::")[0].split(":");
-  while (groups.length < 3) groups.push("0");
-  return `${groups.slice(0, 3).join(":")}::/48`;
-}
-
 const isMulticast = (ip: string): boolean => /^(22[4-9]|23\d|255)\./.test(ip) || ip.toLowerCase().startsWith("ff");
 
 function ranges(ports: Set<number>): [number, number][] {
@@ -150,22 +138,8 @@ const endpointName = (e: Endpoint): string => (e === "any" ? "any" : "group" in 
  */
 export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>, o: { name: string; site: string; manageAll?: boolean; groups?: readonly GroupSpec[] }): Policy {
   const specs = o.groups ?? [];
-  const byMac = new Map<string, LearnDevice>();
-  const byIp = new Map<string, LearnDevice>();
-  const nameOf = new Map<string, string>();
-  for (const d of devices) {
-    if (d.mac) byMac.set(d.mac, d);
-    if (!d.router) for (const ip of d.ips) byIp.set(ip, d);
-    for (const a of d.dnsAnswers) {
-      const [name, type, data] = a.split(" ");
-      if ((type === "A" || type === "AAAA") && data) nameOf.set(data, name);
-    }
-  }
+  const index = new DeviceIndex(devices);
   const managed = new Set(devices.filter((d) => !d.router && (o.manageAll || !UNMANAGED.has(d.category))).map((d) => d.key));
-  const deviceOf = (mac: string | undefined, ip: string): LearnDevice | undefined => {
-    const m = mac ? byMac.get(mac) : undefined;
-    return m && !m.router ? m : byIp.get(ip);
-  };
   const rules = new Map<string, { from: Endpoint; to: Endpoint; proto: Protocol; ports: Set<number>; seen: number }>();
   const review = new Set<string>();
   const groups = new Map<string, Set<string>>();
@@ -179,8 +153,8 @@ export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>,
   for (const f of flows) {
     const proto = PROTO[f.proto];
     if (!proto) continue;
-    const src = deviceOf(f.srcMac, f.srcIp);
-    const dst = deviceOf(f.dstMac, f.dstIp);
+    const src = index.src(f);
+    const dst = index.dst(f);
     const srcManaged = src !== undefined && managed.has(src.key);
     const dstManaged = dst !== undefined && managed.has(dst.key);
     if (!srcManaged && !dstManaged) continue;
@@ -189,8 +163,8 @@ export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>,
     const strictness = srcManaged ? STRICTNESS[src!.criticality] ?? "exact" : "exact";
     let to: Endpoint;
     if (dst) to = { group: addGroup(dst) };
-    else if (nameOf.has(f.dstIp)) to = { dns: nameOf.get(f.dstIp)! };
-    else if (internet && strictness === "network") to = { cidr: networkOf(f.dstIp) };
+    else if (index.dnsName(f.dstIp)) to = { dns: index.dnsName(f.dstIp)! };
+    else if (internet && strictness === "network") to = { cidr: externalNetwork(f.dstIp) };
     else to = { cidr: `${f.dstIp}/${f.dstIp.includes(":") ? 128 : 32}` };
     if (internet && strictness === "no-internet") {
       review.add(`${src!.key} (${src!.category}) reached ${endpointName(to)} ${proto}/${f.dstPort}: no internet rule is learned for life-safety and physical-process devices`);

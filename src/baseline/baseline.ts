@@ -1,0 +1,214 @@
+import { isPrivateIp } from "../dissect/addr.js";
+import type { FlowRecord } from "../model/flow-record.js";
+import { DeviceIndex, type SiteDevice } from "./device-index.js";
+
+/**
+ * Per-device and per-category baselines: what a device normally does, learned from its flows
+ * over a learning window. An element is one thing it does: start (or serve) a protocol and
+ * port with one peer. Peers are internal devices (with their category as role), external
+ * endpoints by the DNS name the site resolved to them, or their network (/24, IPv6 /48)
+ * otherwise, so that a cloud service moving within its range is not new behaviour. Pure.
+ */
+
+export type Direction = "initiates" | "serves";
+
+export interface BaselineElement {
+  direction: Direction;
+  /** "device:KEY", "dns:NAME" or "cidr:NETWORK". */
+  peer: string;
+  /** The internal peer's category, or "external". */
+  peerRole: string;
+  proto: string;
+  /** The responder's port (for "serves", the device's own). 0 for protocols without ports. */
+  port: number;
+  flows: number;
+  bytesOut: number;
+  bytesIn: number;
+  firstUs: number;
+  lastUs: number;
+}
+
+export interface DeviceBaseline {
+  key: string;
+  category: string;
+  window: { firstUs: number; lastUs: number; seconds: number };
+  flows: number;
+  elements: BaselineElement[];
+  /** Share of its flows the device started. */
+  initiatedShare: number;
+  /** Bytes sent and received per active hour: mean and 95th percentile. */
+  volume: { outMean: number; outP95: number; inMean: number; inP95: number };
+  /** Flows by hour of day (UTC) and by weekday (0 = Sunday). */
+  hours: number[];
+  weekdays: number[];
+  /** Distinct clock hours with traffic. */
+  activeHours: number;
+  /** 1 minus the share of elements first seen in the last quarter of the window. */
+  stability: number;
+  mature: boolean;
+  /** Why the baseline is (not yet) mature, in words. */
+  maturity: string;
+}
+
+export interface CategoryBaseline {
+  category: string;
+  devices: number;
+  /** What the category's devices do, with how many of them do it (peers of one device stay per device). */
+  elements: { direction: Direction; peerRole: string; peer: string; proto: string; port: number; devices: number }[];
+}
+
+export interface BaselineOptions {
+  /** Only flows that start within [fromUs, toUs) count. */
+  fromUs?: number;
+  toUs?: number;
+  /** A baseline is mature once it spans this long (default 7 days)... */
+  minWindowS?: number;
+  /** ...holds this many flows (default 20)... */
+  minFlows?: number;
+  /** ...and at least this share of its elements were known before the last quarter (default 0.9). */
+  minStability?: number;
+}
+
+export const DEFAULT_BASELINE: Required<Pick<BaselineOptions, "minWindowS" | "minFlows" | "minStability">> = {
+  minWindowS: 7 * 86400, minFlows: 20, minStability: 0.9,
+};
+
+const PROTO: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6", 132: "sctp" };
+const HOUR_US = 3_600_000_000;
+
+/** The network an external address is baselined as. */
+export function externalNetwork(ip: string): string {
+  if (!ip.includes(":")) return `${ip.split(".").slice(0, 3).join(".")}.0/24`;
+  const groups = ip.split("::")[0].split(":");
+  while (groups.length < 3) groups.push("0");
+  return `${groups.slice(0, 3).join(":")}::/48`;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+interface Acc {
+  device: SiteDevice;
+  elements: Map<string, BaselineElement>;
+  flows: number;
+  initiated: number;
+  firstUs: number;
+  lastUs: number;
+  hours: number[];
+  weekdays: number[];
+  outByHour: Map<number, number>;
+  inByHour: Map<number, number>;
+}
+
+function peerOf(index: DeviceIndex<SiteDevice>, d: SiteDevice | undefined, ip: string): { peer: string; role: string } {
+  if (d) return { peer: `device:${d.key}`, role: d.category };
+  const host = `cidr:${ip}/${ip.includes(":") ? 128 : 32}`;
+  if (ip === "255.255.255.255" || /^(22[4-9]|23\d)\./.test(ip) || ip.toLowerCase().startsWith("ff")) return { peer: host, role: "multicast" };
+  const name = index.dnsName(ip);
+  if (name) return { peer: `dns:${name}`, role: "external" };
+  return isPrivateIp(ip) ? { peer: host, role: "internal" } : { peer: `cidr:${externalNetwork(ip)}`, role: "external" };
+}
+
+export function buildBaselines(devices: readonly SiteDevice[], flows: Iterable<FlowRecord>, o: BaselineOptions = {}): { devices: DeviceBaseline[]; categories: CategoryBaseline[] } {
+  const opts = {
+    minWindowS: o.minWindowS ?? DEFAULT_BASELINE.minWindowS, minFlows: o.minFlows ?? DEFAULT_BASELINE.minFlows,
+    minStability: o.minStability ?? DEFAULT_BASELINE.minStability,
+  };
+  const index = new DeviceIndex(devices);
+  const accs = new Map<string, Acc>();
+  const accOf = (d: SiteDevice): Acc => {
+    let a = accs.get(d.key);
+    if (!a) {
+      a = { device: d, elements: new Map(), flows: 0, initiated: 0, firstUs: Infinity, lastUs: -Infinity, hours: new Array(24).fill(0), weekdays: new Array(7).fill(0), outByHour: new Map(), inByHour: new Map() };
+      accs.set(d.key, a);
+    }
+    return a;
+  };
+  const note = (a: Acc, f: FlowRecord, direction: Direction, peer: { peer: string; role: string }, out: number, inn: number): void => {
+    a.flows++;
+    if (direction === "initiates") a.initiated++;
+    a.firstUs = Math.min(a.firstUs, f.firstUs);
+    a.lastUs = Math.max(a.lastUs, f.lastUs);
+    const when = new Date(f.firstUs / 1000);
+    a.hours[when.getUTCHours()]++;
+    a.weekdays[when.getUTCDay()]++;
+    const hour = Math.floor(f.firstUs / HOUR_US);
+    a.outByHour.set(hour, (a.outByHour.get(hour) ?? 0) + out);
+    a.inByHour.set(hour, (a.inByHour.get(hour) ?? 0) + inn);
+    const proto = PROTO[f.proto] ?? `ip-${f.proto}`;
+    const port = f.proto === 6 || f.proto === 17 || f.proto === 132 ? f.dstPort : 0;
+    const k = `${direction}|${peer.peer}|${proto}|${port}`;
+    let e = a.elements.get(k);
+    if (!e) {
+      e = { direction, peer: peer.peer, peerRole: peer.role, proto, port, flows: 0, bytesOut: 0, bytesIn: 0, firstUs: f.firstUs, lastUs: f.lastUs };
+      a.elements.set(k, e);
+    }
+    e.flows++;
+    e.bytesOut += out;
+    e.bytesIn += inn;
+    e.firstUs = Math.min(e.firstUs, f.firstUs);
+    e.lastUs = Math.max(e.lastUs, f.lastUs);
+  };
+  for (const f of flows) {
+    if ((o.fromUs !== undefined && f.firstUs < o.fromUs) || (o.toUs !== undefined && f.firstUs >= o.toUs)) continue;
+    const src = index.src(f);
+    const dst = index.dst(f);
+    if (src) note(accOf(src), f, "initiates", peerOf(index, dst, f.dstIp), f.bytesSrcToDst, f.bytesDstToSrc);
+    if (dst && dst !== src) note(accOf(dst), f, "serves", peerOf(index, src, f.srcIp), f.bytesDstToSrc, f.bytesSrcToDst);
+  }
+  const out: DeviceBaseline[] = [];
+  for (const a of accs.values()) {
+    const seconds = Math.max(0, (a.lastUs - a.firstUs) / 1e6);
+    const elements = [...a.elements.values()].sort((x, y) => y.flows - x.flows);
+    const tailStart = a.lastUs - (a.lastUs - a.firstUs) / 4;
+    const late = elements.filter((e) => e.firstUs > tailStart).length;
+    const stability = elements.length === 0 ? 0 : 1 - late / elements.length;
+    const outs = [...a.outByHour.values()].sort((x, y) => x - y);
+    const ins = [...a.inByHour.values()].sort((x, y) => x - y);
+    const mean = (v: number[]): number => (v.length ? v.reduce((s, x) => s + x, 0) / v.length : 0);
+    const short: string[] = [];
+    if (seconds < opts.minWindowS) short.push(`window ${(seconds / 3600).toFixed(1)} h of ${(opts.minWindowS / 3600).toFixed(0)} h`);
+    if (a.flows < opts.minFlows) short.push(`${a.flows} flows of ${opts.minFlows}`);
+    if (stability < opts.minStability) short.push(`stability ${stability.toFixed(2)} < ${opts.minStability} (${late} of ${elements.length} elements new in the last quarter)`);
+    out.push({
+      key: a.device.key, category: a.device.category,
+      window: { firstUs: a.firstUs, lastUs: a.lastUs, seconds }, flows: a.flows, elements,
+      initiatedShare: a.flows ? a.initiated / a.flows : 0,
+      volume: { outMean: mean(outs), outP95: percentile(outs, 0.95), inMean: mean(ins), inP95: percentile(ins, 0.95) },
+      hours: a.hours, weekdays: a.weekdays, activeHours: a.outByHour.size, stability,
+      mature: short.length === 0,
+      maturity: short.length === 0 ? `mature: ${(seconds / 86400).toFixed(1)} days, ${a.flows} flows, stability ${stability.toFixed(2)}` : `not mature: ${short.join("; ")}`,
+    });
+  }
+  out.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+  return { devices: out, categories: categoryBaselines(out) };
+}
+
+/**
+ * A category's baseline: the union of its devices' elements, with internal peers named by
+ * role ("category:nvr"), so a camera that starts talking to a second NVR is still ordinary
+ * for cameras, while one that talks to a PLC is not.
+ */
+function categoryBaselines(devices: DeviceBaseline[]): CategoryBaseline[] {
+  const by = new Map<string, { devices: number; elements: Map<string, CategoryBaseline["elements"][number]> }>();
+  for (const d of devices) {
+    const c = by.get(d.category) ?? { devices: 0, elements: new Map() };
+    by.set(d.category, c);
+    c.devices++;
+    const seen = new Set<string>();
+    for (const e of d.elements) {
+      const peer = e.peer.startsWith("device:") ? `category:${e.peerRole}` : e.peer;
+      const k = `${e.direction}|${peer}|${e.proto}|${e.port}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const x = c.elements.get(k) ?? { direction: e.direction, peerRole: e.peerRole, peer, proto: e.proto, port: e.port, devices: 0 };
+      x.devices++;
+      c.elements.set(k, x);
+    }
+  }
+  return [...by].sort(([a], [b]) => (a < b ? -1 : 1)).map(([category, c]) => ({
+    category, devices: c.devices, elements: [...c.elements.values()].sort((a, b) => b.devices - a.devices),
+  }));
+}
