@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MAX_AVPAIR_VALUE, compileDownloadableAcl, compileIosAcl, compilePerUserAcl } from "../src/policy/compile/cisco.js";
+import { compileArubaRole } from "../src/policy/compile/aruba.js";
 import { MAX_IPTABLES_RULES, compileIptables } from "../src/policy/compile/iptables.js";
 import { MAX_ATTRIBUTE_VALUE, compileNasFilterRules } from "../src/policy/compile/nas-filter-rule.js";
 import { portAclEntries } from "../src/policy/compile/port-acl.js";
@@ -191,6 +192,48 @@ describe("switch-port ACLs (IOS, per-user, downloadable, NAS-Filter-Rule)", () =
     const nvr = compileNasFilterRules(policy("enforce"), "nvr").rules;
     assert.ok(nvr.includes("permit in 6 from assigned 554 to 10.0.0.5 established"));
     assert.equal(nvr[nvr.length - 1], "deny in ip from assigned to any");
+  });
+});
+
+describe("IPv6 port ACLs and Aruba roles", () => {
+  it("IPv6 entries for a device's IPv6 addresses: ipv6 access-list, ipv6:inacl, #ACSACL#-IPV6 and v6 IPFilterRules", () => {
+    const p = policy("enforce");
+    const v6 = portAclEntries(p, "nvr", 6).map((e) => `${e.ruleId} ${e.proto} ${e.peer} ${e.dstPorts?.join("-") ?? ""}/${e.srcPorts?.join("-") ?? ""}`);
+    // The NVR's fd00::7 lies in managed's fd00::/64, so r3 applies; the cameras have no IPv6 address to reply to.
+    assert.deepEqual(v6, ["r3 udp any 123-123/", "r3 udp fd00::/64 /123-123", "r4 icmp any /"]);
+    const acl = compileIosAcl(p, "nvr", 6);
+    assert.match(acl, /^ipv6 access-list CORDON6-nvr-3\n/);
+    assert.match(acl, / permit udp host fd00::7 any eq 123\n permit udp host fd00::7 eq 123 fd00::\/64\n/);
+    assert.match(acl, / deny ipv6 any any log\n$/);
+    const values = compilePerUserAcl(p, "nvr");
+    const v4count = values.filter((v) => v.startsWith("ip:inacl#")).length;
+    assert.deepEqual(values.filter((v) => v.startsWith("ipv6:inacl#")).map((v) => Number(/#(\d+)=/.exec(v)![1])), [1, 2, 3, 4], "each family numbers from 1");
+    assert.ok(v4count > 0);
+    assert.equal(values[values.length - 1], "ipv6:inacl#4=deny ipv6 any any");
+    assert.equal(compileDownloadableAcl(p, "nvr", 6).name, "#ACSACL#-IPV6-CORDON-nvr-3");
+    assert.ok(compileNasFilterRules(p, "nvr").rules.includes("permit in 17 from assigned 123 to fd00::/64"));
+    assert.throws(() => portAclEntries(p, "cameras", 6), /set "cameras" has no IPv6 address/);
+    assert.throws(() => compilePerUserAcl(p, "unused"), /set "unused" has no address/);
+  });
+
+  it("Aruba: netdestination aliases per peer, a session ACL the role uses, and the Aruba-User-Role to send", () => {
+    const r = compileArubaRole(policy("enforce"), "cameras");
+    assert.equal(r.role, "cordon-cameras");
+    assert.equal(r.accessAccept, 'Aruba-User-Role = "cordon-cameras"');
+    assert.match(r.config, /\nnetdestination cordon-nvr\n {2}! 18:80:25:00:00:01\n {2}host 10\.0\.1\.7\n!\n/);
+    assert.match(r.config, /\nnetdestination cordon-managed\n {2}! category camera, category nvr\n {2}network 10\.0\.0\.0 255\.255\.255\.0\n {2}host 10\.0\.1\.7\n/);
+    assert.match(r.config, /\nip access-list session cordon-cameras-v3\n {2}user alias cordon-nvr tcp 554 permit\n {2}user alias cordon-nvr tcp 8000 8010 permit\n {2}user alias cordon-dns-firmware\.axis\.com tcp 443 permit\n {2}user any udp 123 permit\n {2}alias cordon-managed user udp 123 permit\n/);
+    assert.match(r.config, / {2}user any any deny log\n!\nuser-role cordon-cameras\n {2}access-list session cordon-cameras-v3\n!\n$/);
+    const nvr = compileArubaRole(policy("monitor"), "nvr");
+    assert.match(nvr.config, / {2}alias cordon-cameras user tcp 554 permit\n/);
+    assert.match(nvr.config, / {2}any user svc-icmp permit\n/);
+    assert.match(nvr.config, /\nnetdestination6 cordon6-managed\n {2}! category camera, category nvr\n {2}network fd00::\/64\n/);
+    assert.match(nvr.config, / {2}ipv6 user any any permit log\n/);
+    const long = policy("enforce");
+    long.sets[1].name = "x".repeat(80);
+    long.rules[0].from = long.sets[1].name;
+    long.rules[1].from = long.sets[1].name;
+    assert.ok(compileArubaRole(long, long.sets[1].name).role.length <= 63, "long names are shortened with a hash");
   });
 });
 

@@ -16,6 +16,7 @@ import { analyzeCaptures, classifiedView, renderDevices } from "./analyze.js";
 import { evaluateCaptures, renderEvaluation, trainOnCaptures } from "./eval.js";
 import { renderFlows } from "./flows.js";
 import { renderBaselines } from "./baseline.js";
+import { assignMud, exportDeviceMud, importMudFiles, renderMudList } from "./mud.js";
 import {
   TARGETS, compileFor, learnFromStore, loadPolicy, movePolicy, policyFileOf, proposePolicy, readGroupSpecs, renderPolicy,
   renderPolicyDiff, renderPolicyList, renderSimulation, simulateCaptures, storedPolicy,
@@ -40,7 +41,8 @@ Commands:
   train      train the behavioural model from labelled captures
   lab        write a synthetic site: capture plus ground-truth labels
   baseline   what each device (and category) normally does, and whether that is settled
-  policy     learn, compile and simulate segmentation policy
+  policy     learn, review, approve, compile and simulate segmentation policy
+  mud        import, assign and export RFC 8520 MUD profiles
   serve      run continuously: live capture, NetFlow/IPFIX, Zeek logs; /healthz and /metrics
   override   set a device's category or criticality by hand
 
@@ -141,6 +143,22 @@ compile   TARGET: ${TARGETS.join(", ")} (port targets for the device set named b
 simulate  judges every flow of the captures against the policy: what would be dropped, and why.
 
 ${COMMON}`,
+  mud: `Usage: cordon mud import [--db PATH] [--site NAME] FILE...
+       cordon mud list [--db PATH] [--site NAME] [--format table|json]
+       cordon mud assign --device MAC --url URL --by NAME [--db PATH] [--site NAME]
+       cordon mud export --device MAC [--policy ID|FILE] [--url URL] [--db PATH]
+
+import   validates RFC 8520 MUD files (the RFC's ietf-access-control-list:acls, or the older
+         access-lists key mudgee writes) and keeps them by MUD URL; one bad file and nothing
+         is imported. Devices that announced a MUD URL (DHCP option 161, LLDP) or were
+         assigned one are governed by its profile when policy is next learned.
+list     the kept profiles and the devices that use each.
+assign   gives a device a MUD URL by hand (for devices that announce none).
+export   the device's group in a policy (default: the newest stored) as a MUD file: its own
+         connections as from-device ACEs, replies and inbound connections as to-device
+         ACEs, peers as DNS names, networks, MUD matches, or urn:cordon:group: controllers.
+
+${COMMON}`,
   serve: `Usage: cordon serve [--config FILE] [--db PATH] [--site NAME] [--http-port N]
                     [--netflow PORT]... [--capture IFACE]... [--zeek DIR]... [--log-level L]
 
@@ -218,6 +236,7 @@ async function main(argv: string[]): Promise<number> {
       policy: { type: "string" },
       groups: { type: "string" },
       "min-window": { type: "string" },
+      url: { type: "string" },
       target: { type: "string" },
       device: { type: "string" },
       mode: { type: "string" },
@@ -426,6 +445,48 @@ async function main(argv: string[]): Promise<number> {
       const store = new Store(dbPath(values.db));
       try {
         process.stdout.write(`${renderBaselines(store, { site: values.site ?? "default", device: values.device, category: values.category, format, minWindowS: minWindow === undefined ? undefined : Number(minWindow) })}\n`);
+        return 0;
+      } finally {
+        store.close();
+      }
+    }
+    case "mud": {
+      const sub = positionals[0];
+      const site = values.site ?? "default";
+      const format = parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table";
+      if (sub === "export") {
+        if (!values.device) throw new UsageError("mud export needs --device MAC");
+        const policy = values.policy ? loadPolicy(values.policy, dbPath(values.db)) : undefined;
+        const store = new Store(dbPath(values.db));
+        try {
+          process.stdout.write(`${JSON.stringify(exportDeviceMud(store, values.device, policy, values.url), null, 2)}\n`);
+        } finally {
+          store.close();
+        }
+        return 0;
+      }
+      const store = new Store(dbPath(values.db));
+      try {
+        if (sub === "import") {
+          const files = positionals.slice(1);
+          if (files.length === 0) throw new UsageError("mud import needs at least one FILE");
+          const done = importMudFiles(store, files, site);
+          if (format === "json") process.stdout.write(`${JSON.stringify(done, null, 2)}\n`);
+          else {
+            for (const d of done) {
+              process.stdout.write(`${d.url}: ${d.aces} ACEs -> ${d.rules} rules${d.review.length ? `, ${d.review.length} for review` : ""}; devices: ${d.devices.join(", ") || "none yet"} (${d.file})\n`);
+              for (const r of d.review) process.stdout.write(`  review: ${r}\n`);
+            }
+          }
+        } else if (sub === "list") {
+          process.stdout.write(`${renderMudList(store, site, format)}\n`);
+        } else if (sub === "assign") {
+          if (!values.device || !values.url) throw new UsageError("mud assign needs --device MAC and --url URL");
+          const key = assignMud(store, site, values.device, values.url, values.by);
+          process.stdout.write(`${key} at site ${site} -> ${values.url}\n`);
+        } else {
+          throw new UsageError(`mud needs import, list, assign or export${sub ? `, not "${sub}"` : ""}`);
+        }
         return 0;
       } finally {
         store.close();

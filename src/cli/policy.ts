@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { buildBaselines } from "../baseline/baseline.js";
+import { DeviceIndex } from "../baseline/device-index.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { diffPolicies, renderDiff } from "../policy/diff.js";
@@ -9,9 +10,13 @@ import { compileDownloadableAcl, compileIosAcl, compilePerUserAcl } from "../pol
 import { compileIptables } from "../policy/compile/iptables.js";
 import { compileNasFilterRules } from "../policy/compile/nas-filter-rule.js";
 import { compileNftables } from "../policy/compile/nftables.js";
+import { familiesOf } from "../policy/compile/port-acl.js";
 import { type GroupSpec, GroupSpecError, type LearnDevice, type Policy, learnPolicy, validateGroupSpecs } from "../policy/learn.js";
 import { PolicyError, type ResolvedPolicy } from "../policy/model.js";
-import { resolvePolicy } from "../policy/resolve.js";
+import { type MudProfile, parseMud } from "../policy/mud/import.js";
+import { exportMud } from "../policy/mud/export.js";
+import { mudAuthority, resolvePolicy } from "../policy/resolve.js";
+import { compileArubaRole } from "../policy/compile/aruba.js";
 import { type Verdict, simulate } from "../policy/simulate.js";
 import { Store, type StoredPolicy } from "../store/sqlite.js";
 import { analyzeCaptures, classifiedView } from "./analyze.js";
@@ -59,14 +64,34 @@ export function learnDevices(store: Store, site?: string, flows: readonly FlowRe
 export function learnFromStore(store: Store, site: string, o: { manageAll?: boolean; groups?: GroupSpec[] } = {}): PolicyFile {
   const flows = store.flows().filter((f) => f.site === site);
   const devices = learnDevices(store, site, flows);
-  const policy = learnPolicy(devices, flows, { name: `learned-${site}`, site, manageAll: o.manageAll, groups: o.groups });
+  const mudProfiles = storedMudProfiles(store);
+  const policy = learnPolicy(devices, flows, { name: `learned-${site}`, site, manageAll: o.manageAll, groups: o.groups, mudProfiles });
   const managed = new Set(policy.managed);
   const baselines = buildBaselines(devices, flows).devices.filter((b) => managed.has(b.key));
   const immature = baselines.filter((b) => !b.mature);
   if (immature.length > 0) {
     policy.review.push(`${immature.length} of ${baselines.length} managed devices have baselines that are not mature yet (cordon baseline shows why): rare flows of theirs may be missing from this policy`);
   }
-  return { policy, resolved: resolvePolicy(policy, devices) };
+  return { policy, resolved: resolvePolicy(policy, devices, { controllers: wellKnownControllers(devices, flows) }) };
+}
+
+/** The stored MUD profiles by URL (each was validated when imported). */
+export function storedMudProfiles(store: Store): Map<string, MudProfile> {
+  return new Map(store.mudProfiles().map((m) => [m.url, parseMud(JSON.parse(m.body) as unknown, m.url)]));
+}
+
+/**
+ * The RFC 8520 well-known controller classes as the site shows them: the gateway is its
+ * routers, the DNS and NTP controllers the devices that answered on UDP 53 and 123.
+ */
+export function wellKnownControllers(devices: readonly LearnDevice[], flows: readonly FlowRecord[]): Record<string, string[]> {
+  const index = new DeviceIndex(devices);
+  const serving = (port: number): string[] => [...new Set(flows.filter((f) => f.proto === 17 && f.dstPort === port && f.packetsDstToSrc > 0).flatMap((f) => index.dst(f)?.key ?? []))].sort();
+  return {
+    "urn:ietf:params:mud:gateway": devices.filter((d) => d.router).map((d) => d.key),
+    "urn:ietf:params:mud:dns": serving(53),
+    "urn:ietf:params:mud:ntp": serving(123),
+  };
 }
 
 /** Reads a group definitions file (YAML or JSON: a list, or an object with a "groups" list). */
@@ -186,7 +211,27 @@ export function renderPolicyDiff(a: StoredPolicy, b: StoredPolicy, format: "tabl
   return [`policy ${a.id} (${a.name} v${a.version}) -> policy ${b.id} (${b.name} v${b.version})`, ...renderDiff(d)].join("\n");
 }
 
-export const TARGETS = ["nftables", "iptables", "ip6tables", "cisco-acl", "per-user-acl", "dacl", "nas-filter-rule"] as const;
+export const TARGETS = ["nftables", "iptables", "ip6tables", "cisco-acl", "per-user-acl", "dacl", "nas-filter-rule", "aruba", "mud"] as const;
+
+/**
+ * A group's rules as a MUD file. Its URL: --url, else the MUD URL its devices announced (when
+ * they agree), else one under mud.cordon.invalid that names the site and group (a reserved
+ * name, so nothing tries to fetch it).
+ */
+export function mudFor(f: PolicyFile, group: string, url?: string): Record<string, unknown> {
+  if (!f.policy.groups[group]) throw new UsageError(`no group "${group}" in policy ${f.policy.name} version ${f.policy.version} (groups: ${Object.keys(f.policy.groups).join(", ")})`);
+  const announced = group.startsWith("mud:") ? group.slice(4) : undefined;
+  const u = url ?? announced ?? `https://mud.cordon.invalid/${encodeURIComponent(f.policy.site)}/${encodeURIComponent(group)}`;
+  try {
+    return exportMud(f.policy.rules, group, {
+      url: u, lastUpdate: new Date().toISOString(), mfgName: announced ? mudAuthority(announced) : undefined,
+      systeminfo: `${group}: ${f.policy.groups[group].length} device(s), Cordon policy ${f.policy.name} version ${f.policy.version}`,
+    });
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(e.message);
+    throw e;
+  }
+}
 
 /** `cordon policy compile`: the resolved policy for one target (port targets for one device set). */
 export function compileFor(f: PolicyFile, target: string, device: string | undefined, mode: string | undefined): string {
@@ -200,12 +245,17 @@ export function compileFor(f: PolicyFile, target: string, device: string | undef
       case "nftables": return compileNftables(p);
       case "iptables": return compileIptables(p, 4);
       case "ip6tables": return compileIptables(p, 6);
-      case "cisco-acl": return compileIosAcl(p, needDevice());
+      case "cisco-acl": return familiesOf(p, needDevice()).map((family) => compileIosAcl(p, device!, family)).join("!\n");
       case "per-user-acl": return `${compilePerUserAcl(p, needDevice()).map((v) => `Cisco-AVPair = "${v}"`).join("\n")}\n`;
-      case "dacl": {
-        const d = compileDownloadableAcl(p, needDevice());
-        return [`# Access-Accept: Cisco-AVPair = "${d.accessAccept}"`, ...d.packets.flatMap((packet, i) => [`# download packet ${i + 1}`, ...packet.map((v) => `Cisco-AVPair = "${v}"`)])].join("\n") + "\n";
+      case "dacl": return familiesOf(p, needDevice()).map((family) => {
+        const d = compileDownloadableAcl(p, device!, family);
+        return [`# Access-Accept: Cisco-AVPair = "${d.accessAccept}"`, ...d.packets.flatMap((packet, i) => [`# ${d.name} download packet ${i + 1}`, ...packet.map((v) => `Cisco-AVPair = "${v}"`)])].join("\n") + "\n";
+      }).join("");
+      case "aruba": {
+        const r = compileArubaRole(p, needDevice());
+        return `${r.config}! Access-Accept: ${r.accessAccept}\n`;
       }
+      case "mud": return `${JSON.stringify(mudFor(f, needDevice()), null, 2)}\n`;
       case "nas-filter-rule": return `${compileNasFilterRules(p, needDevice()).rules.map((r) => `NAS-Filter-Rule = "${r}"`).join("\n")}\n`;
       default: throw new UsageError(`unknown target "${target}" (known: ${TARGETS.join(", ")})`);
     }

@@ -1,4 +1,5 @@
-import type { Endpoint, Policy, PolicyRule } from "./learn.js";
+import { endpointKey } from "./endpoint.js";
+import type { Policy, PolicyRule } from "./learn.js";
 
 /**
  * What changed between two versions of a policy, in the terms a reviewer approves: rules
@@ -15,9 +16,7 @@ export interface PolicyDiff {
   managedRemoved: string[];
 }
 
-export const endpointText = (e: Endpoint): string => (e === "any" ? "any" : "group" in e ? e.group : "dns" in e ? `dns ${e.dns}` : e.cidr);
-
-const ruleKey = (r: PolicyRule): string => `${endpointText(r.from)} -> ${endpointText(r.to)} ${r.proto}`;
+const ruleKey = (r: PolicyRule): string => `${endpointKey(r.from)} -> ${endpointKey(r.to)} ${r.proto}`;
 const portKey = ([lo, hi]: [number, number]): string => `${lo}-${hi}`;
 
 function setDiff(before: readonly string[], after: readonly string[]): { added: string[]; removed: string[] } {

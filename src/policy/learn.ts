@@ -2,13 +2,16 @@ import { externalNetwork } from "../baseline/baseline.js";
 import { DeviceIndex, type SiteDevice } from "../baseline/device-index.js";
 import { isPrivateIp } from "../dissect/addr.js";
 import type { FlowRecord } from "../model/flow-record.js";
+import { type Endpoint, endpointKey, endpointLabel } from "./endpoint.js";
+import type { MudProfile } from "./mud/import.js";
+import { mudRules } from "./mud/rules.js";
 import type { Protocol } from "./model.js";
 
 /**
  * A policy before resolution: who may start what with whom, in the terms a person reviews
  * (groups of devices by category, DNS names of cloud endpoints, networks otherwise).
  */
-export type Endpoint = { group: string } | { dns: string } | { cidr: string } | "any";
+export type { Endpoint } from "./endpoint.js";
 
 export interface PolicyRule {
   id: string;
@@ -96,8 +99,19 @@ const matches = (g: GroupSpec, d: LearnDevice): boolean =>
 /** Categories whose devices a policy governs unless told otherwise: the things that cannot defend themselves. */
 const UNMANAGED = new Set(["workstation", "server", "router", "mobile", "network-infrastructure", "unknown"]);
 
-export const groupOf = (d: LearnDevice, specs: readonly GroupSpec[] = []): string =>
-  specs.find((g) => matches(g, d))?.name ?? (d.category === "unknown" ? `device:${d.key}` : `category:${d.category}`);
+/** A device's group: the first group a person defined that it matches, its MUD profile's, or its category's. */
+export interface LearnOptions {
+  name: string;
+  site: string;
+  manageAll?: boolean;
+  groups?: readonly GroupSpec[];
+  /** MUD profiles by URL: devices that announced (or were assigned) one are grouped and governed by it. */
+  mudProfiles?: ReadonlyMap<string, MudProfile>;
+}
+
+export const groupOf = (d: LearnDevice, specs: readonly GroupSpec[] = [], mud?: ReadonlyMap<string, MudProfile>): string =>
+  specs.find((g) => matches(g, d))?.name
+  ?? (d.mudUrl && mud?.has(d.mudUrl) ? `mud:${d.mudUrl}` : d.category === "unknown" ? `device:${d.key}` : `category:${d.category}`);
 
 /**
  * How strictly learning treats a managed device's flows to the internet, by criticality class:
@@ -126,7 +140,6 @@ function ranges(ports: Set<number>): [number, number][] {
 
 const PROTO: Record<number, Protocol> = { 6: "tcp", 17: "udp", 1: "icmp", 58: "icmp" };
 
-const endpointName = (e: Endpoint): string => (e === "any" ? "any" : "group" in e ? e.group : "dns" in e ? e.dns : e.cidr);
 
 /**
  * Learns an allow-list from observed flows: each flow that a managed device takes part in
@@ -136,20 +149,23 @@ const endpointName = (e: Endpoint): string => (e === "any" ? "any" : "group" in 
  * what a class may not learn is listed for review instead. Groups are the person's group
  * definitions first, categories otherwise. Pure.
  */
-export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>, o: { name: string; site: string; manageAll?: boolean; groups?: readonly GroupSpec[] }): Policy {
+export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>, o: LearnOptions): Policy {
   const specs = o.groups ?? [];
+  const profiles = o.mudProfiles;
   const index = new DeviceIndex(devices);
-  const managed = new Set(devices.filter((d) => !d.router && (o.manageAll || !UNMANAGED.has(d.category))).map((d) => d.key));
+  const hasMud = (d: LearnDevice): boolean => d.mudUrl !== undefined && profiles?.has(d.mudUrl) === true;
+  const managed = new Set(devices.filter((d) => !d.router && (o.manageAll || hasMud(d) || !UNMANAGED.has(d.category))).map((d) => d.key));
   const rules = new Map<string, { from: Endpoint; to: Endpoint; proto: Protocol; ports: Set<number>; seen: number }>();
   const review = new Set<string>();
   const groups = new Map<string, Set<string>>();
   const addGroup = (d: LearnDevice): string => {
-    const g = groupOf(d, specs);
+    const g = groupOf(d, specs, profiles);
     const set = groups.get(g) ?? new Set<string>();
     set.add(d.key);
     groups.set(g, set);
     return g;
   };
+  for (const d of devices) if (hasMud(d) && managed.has(d.key)) addGroup(d);
   for (const f of flows) {
     const proto = PROTO[f.proto];
     if (!proto) continue;
@@ -167,11 +183,11 @@ export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>,
     else if (internet && strictness === "network") to = { cidr: externalNetwork(f.dstIp) };
     else to = { cidr: `${f.dstIp}/${f.dstIp.includes(":") ? 128 : 32}` };
     if (internet && strictness === "no-internet") {
-      review.add(`${src!.key} (${src!.category}) reached ${endpointName(to)} ${proto}/${f.dstPort}: no internet rule is learned for life-safety and physical-process devices`);
+      review.add(`${src!.key} (${src!.category}) reached ${endpointLabel(to)} ${proto}/${f.dstPort}: no internet rule is learned for life-safety and physical-process devices`);
       continue;
     }
     if (internet && strictness === "named-only" && !("dns" in to)) {
-      review.add(`${src!.key} (${src!.category}) reached ${endpointName(to)} ${proto}/${f.dstPort} with no DNS name observed: sensitive-data devices get internet rules only to named endpoints`);
+      review.add(`${src!.key} (${src!.category}) reached ${endpointLabel(to)} ${proto}/${f.dstPort} with no DNS name observed: sensitive-data devices get internet rules only to named endpoints`);
       continue;
     }
     const key = `${JSON.stringify(from)}|${JSON.stringify(to)}|${proto}`;
@@ -185,22 +201,40 @@ export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>,
   }
   const expressible = [...rules.values()].filter((r) => {
     if ((r.proto === "tcp" || r.proto === "udp") && ![...r.ports].some((p) => p > 0)) {
-      review.add(`${endpointName(r.from)} -> ${endpointName(r.to)} ${r.proto} to port 0 only: no rule can name that port`);
+      review.add(`${endpointLabel(r.from)} -> ${endpointLabel(r.to)} ${r.proto} to port 0 only: no rule can name that port`);
       return false;
     }
     return true;
   });
-  const list = expressible.sort((a, b) => b.seen - a.seen).map((r, i): PolicyRule => {
+  const learned = expressible.sort((a, b) => b.seen - a.seen).map((r, i): PolicyRule => {
     const ports = r.proto === "tcp" || r.proto === "udp" ? ranges(r.ports).filter(([lo]) => lo > 0) : [];
     const portText = ports.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(",");
     return {
       id: `r${i + 1}`, from: r.from, to: r.to, proto: r.proto, ports, seen: r.seen,
-      comment: `${endpointName(r.from)} -> ${endpointName(r.to)} ${r.proto}${portText ? `/${portText}` : ""} (seen ${r.seen})`,
+      comment: `${endpointLabel(r.from)} -> ${endpointLabel(r.to)} ${r.proto}${portText ? `/${portText}` : ""} (seen ${r.seen})`,
     };
   });
+  // Devices with a MUD profile: the manufacturer's rules join the policy, and what they did
+  // beyond them stays allowed (nothing seen is dropped) but is named for review.
+  const fromMud: PolicyRule[] = [];
+  for (const g of groups.keys()) {
+    const url = g.startsWith("mud:") ? g.slice(4) : undefined;
+    const profile = url ? profiles?.get(url) : undefined;
+    if (!profile) continue;
+    const m = mudRules(profile, g);
+    for (const x of m.review) review.add(x);
+    for (const r of m.rules) fromMud.push({ ...r, id: `m${fromMud.length + 1}` });
+    const declared = new Map(m.rules.map((r) => [`${endpointKey(r.from)}|${endpointKey(r.to)}|${r.proto}`, r]));
+    for (const r of learned) {
+      if (endpointKey(r.from) !== g && endpointKey(r.to) !== g) continue;
+      const d = declared.get(`${endpointKey(r.from)}|${endpointKey(r.to)}|${r.proto}`);
+      const within = d !== undefined && (d.ports.length === 0 || r.ports.every(([lo, hi]) => d.ports.some(([a, b]) => a <= lo && hi <= b)));
+      if (!within) review.add(`${r.id} ${r.comment}: beyond the MUD profile ${url}`);
+    }
+  }
   return {
     name: o.name, version: 1, site: o.site, mode: "monitor",
     groups: Object.fromEntries([...groups].map(([g, s]) => [g, [...s].sort()])),
-    managed: [...managed].sort(), rules: list, review: [...review].sort(),
+    managed: [...managed].sort(), rules: [...learned, ...fromMud], review: [...review].sort(),
   };
 }

@@ -397,11 +397,13 @@ export class Store {
     return { id: r.id, name: r.name, site: r.site, version: r.version, status: r.status as PolicyStatus, body: r.body, events };
   }
 
-  /** Keeps an imported MUD file by its URL (a newer import of the same URL replaces it). */
-  saveMudProfile(m: { url: string; body: string; source: string; at: string }): void {
-    this.db.prepare(`INSERT INTO mud_profiles (url, body, source, imported_at) VALUES (?, ?, ?, ?)
-      ON CONFLICT (url) DO UPDATE SET body = excluded.body, source = excluded.source, imported_at = excluded.imported_at`)
-      .run(m.url, m.body, m.source, m.at);
+  /** Keeps imported MUD files by URL, all or none (a newer import of the same URL replaces it). */
+  saveMudProfiles(list: readonly { url: string; body: string; source: string; at: string }[]): void {
+    const insert = this.db.prepare(`INSERT INTO mud_profiles (url, body, source, imported_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (url) DO UPDATE SET body = excluded.body, source = excluded.source, imported_at = excluded.imported_at`);
+    this.db.transaction(() => {
+      for (const m of list) insert.run(m.url, m.body, m.source, m.at);
+    })();
   }
 
   mudProfiles(): { url: string; body: string; source: string; importedAt: string }[] {

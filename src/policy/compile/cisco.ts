@@ -1,5 +1,5 @@
 import { PolicyError, type ResolvedPolicy, commentText } from "../model.js";
-import { iosAddress, iosEntry, portAclEntries } from "./port-acl.js";
+import { deviceAddresses, familiesOf, iosAddress, iosEntry, portAclEntries } from "./port-acl.js";
 
 /** A Cisco-AVPair value fits a vendor-specific attribute: 253 bytes less the VSA's own 6. */
 export const MAX_AVPAIR_VALUE = 247;
@@ -10,30 +10,33 @@ const AVPAIR_OVERHEAD = 8;
 
 const name = (s: string): string => s.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 48) || "policy";
 
+const last = (p: ResolvedPolicy, family: 4 | 6): string => `${p.mode === "enforce" ? "deny" : "permit"} ${family === 4 ? "ip" : "ipv6"} any any`;
+
 /**
- * An IOS extended named ACL for the device set's port (or SVI): the device's addresses as
- * sources, remarks naming each rule, and a final deny (enforce) or permit (monitor). Pure.
+ * An IOS ACL for the device set's port (or SVI) in one family: extended named `ip
+ * access-list` or `ipv6 access-list`, the device's addresses as sources, remarks naming each
+ * rule, and a final deny (enforce) or permit (monitor). Pure.
  */
-export function compileIosAcl(p: ResolvedPolicy, device: string): string {
-  const entries = portAclEntries(p, device);
-  const sources = p.sets.find((s) => s.name === device)!.v4;
-  const lines = [`ip access-list extended CORDON-${name(device)}-${p.version}`];
-  let last = "";
+export function compileIosAcl(p: ResolvedPolicy, device: string, family: 4 | 6 = 4): string {
+  const entries = portAclEntries(p, device, family);
+  const sources = deviceAddresses(p, device, family);
+  const lines = [family === 4 ? `ip access-list extended CORDON-${name(device)}-${p.version}` : `ipv6 access-list CORDON6-${name(device)}-${p.version}`];
+  let previous = "";
   for (const e of entries) {
-    if (e.ruleId !== last) lines.push(` remark ${commentText(`${e.ruleId}: ${e.comment}`, 90)}`);
-    last = e.ruleId;
-    for (const src of sources) lines.push(` ${iosEntry(e, iosAddress(src))}`);
+    if (e.ruleId !== previous) lines.push(` remark ${commentText(`${e.ruleId}: ${e.comment}`, 90)}`);
+    previous = e.ruleId;
+    for (const src of sources) lines.push(` ${iosEntry(e, iosAddress(src), family)}`);
   }
-  lines.push(p.mode === "enforce" ? " deny ip any any log" : " permit ip any any log");
+  lines.push(` ${last(p, family)} log`);
   return `${lines.join("\n")}\n`;
 }
 
-/** Entries as `ip:inacl#N=` values: N from 1, unique and increasing; each value within a VSA. */
-function inacl(p: ResolvedPolicy, device: string): string[] {
-  const aces = portAclEntries(p, device).map((e) => iosEntry(e, "any"));
-  aces.push(p.mode === "enforce" ? "deny ip any any" : "permit ip any any");
+/** Entries as `ip:inacl#N=` (IPv6: `ipv6:inacl#N=`) values: N from 1, unique and increasing; each value within a VSA. */
+function inacl(p: ResolvedPolicy, device: string, family: 4 | 6): string[] {
+  const aces = portAclEntries(p, device, family).map((e) => iosEntry(e, "any", family));
+  aces.push(last(p, family));
   return aces.map((ace, i) => {
-    const v = `ip:inacl#${i + 1}=${ace}`;
+    const v = `${family === 4 ? "ip" : "ipv6"}:inacl#${i + 1}=${ace}`;
     if (Buffer.byteLength(v) > MAX_AVPAIR_VALUE) throw new PolicyError(`entry ${i + 1} is ${Buffer.byteLength(v)} bytes, more than an AVPair holds (${MAX_AVPAIR_VALUE})`);
     return v;
   });
@@ -42,11 +45,12 @@ function inacl(p: ResolvedPolicy, device: string): string[] {
 const cost = (values: string[]): number => values.reduce((a, v) => a + Buffer.byteLength(v) + AVPAIR_OVERHEAD, 0);
 
 /**
- * A per-user ACL: the Cisco-AVPair values an Access-Accept carries for the device. Refused,
- * with the size, when they do not fit one RADIUS packet (a downloadable ACL can be split). Pure.
+ * A per-user ACL: the Cisco-AVPair values an Access-Accept carries for the device, IPv4 and
+ * IPv6 entries for the families it has addresses in. Refused, with the size, when they do
+ * not fit one RADIUS packet (a downloadable ACL can be split). Pure.
  */
 export function compilePerUserAcl(p: ResolvedPolicy, device: string): string[] {
-  const values = inacl(p, device);
+  const values = familiesOf(p, device).flatMap((f) => inacl(p, device, f));
   if (cost(values) > PACKET_BUDGET) {
     throw new PolicyError(`per-user ACL for "${device}" needs ${cost(values)} bytes of attributes, more than one Access-Accept holds (${PACKET_BUDGET}); use a downloadable ACL`);
   }
@@ -62,11 +66,11 @@ export interface DownloadableAcl {
   packets: string[][];
 }
 
-/** A downloadable ACL (Cisco ISE style) for the device set. Pure. */
-export function compileDownloadableAcl(p: ResolvedPolicy, device: string): DownloadableAcl {
-  const dacl = `#ACSACL#-IP-CORDON-${name(device)}-${p.version}`;
+/** A downloadable ACL (Cisco ISE style) for the device set in one family (`#ACSACL#-IP-…` or `#ACSACL#-IPV6-…`). Pure. */
+export function compileDownloadableAcl(p: ResolvedPolicy, device: string, family: 4 | 6 = 4): DownloadableAcl {
+  const dacl = `#ACSACL#-${family === 4 ? "IP" : "IPV6"}-CORDON-${name(device)}-${p.version}`;
   const packets: string[][] = [[]];
-  for (const v of inacl(p, device)) {
+  for (const v of inacl(p, device, family)) {
     const current = packets[packets.length - 1];
     if (current.length > 0 && cost([...current, v]) > PACKET_BUDGET) packets.push([v]);
     else current.push(v);

@@ -1,5 +1,5 @@
 import type { ResolvedPolicy } from "../model.js";
-import { type PortAclEntry, portAclEntries } from "./port-acl.js";
+import { type PortAclEntry, familiesOf, portAclEntries } from "./port-acl.js";
 
 /** A RADIUS attribute value is at most 253 bytes. */
 export const MAX_ATTRIBUTE_VALUE = 253;
@@ -19,12 +19,13 @@ function rule(e: PortAclEntry): string {
 }
 
 /**
- * RFC 4849 NAS-Filter-Rule: the device's IPFilterRules, each ended by a NUL, packed into
+ * RFC 4849 NAS-Filter-Rule: the device's IPFilterRules (IPv4, then IPv6 peers; "ip" and
+ * "assigned" cover both families), each ended by a NUL, packed into
  * attribute values of at most 253 bytes (a rule may continue in the next attribute, as the
  * RFC allows). Pure.
  */
 export function compileNasFilterRules(p: ResolvedPolicy, device: string): { rules: string[]; attributes: Buffer[] } {
-  const rules = portAclEntries(p, device).map(rule);
+  const rules = familiesOf(p, device).flatMap((f) => portAclEntries(p, device, f)).map(rule);
   rules.push(`${p.mode === "enforce" ? "deny" : "permit"} in ip from assigned to any`);
   const stream = Buffer.concat(rules.map((r) => Buffer.from(`${r}\0`, "ascii")));
   const attributes: Buffer[] = [];

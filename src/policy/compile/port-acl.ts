@@ -6,13 +6,13 @@ import { type AddressSet, PolicyError, type Protocol, type ResolvedPolicy, valid
  * replies to connections peers may open to it (TCP "established", UDP from the served port,
  * ICMP). "any" includes the device, and a set includes it when its prefixes cover all the
  * device's addresses. Stateless targets (IOS ACLs, dACLs, NAS-Filter-Rule) build on these.
- * IPv4 only: the targets' IPv6 ACLs are a separate attribute family not built yet.
+ * Each address family is compiled on its own: targets keep IPv4 and IPv6 ACLs apart.
  */
 export interface PortAclEntry {
   ruleId: string;
   comment: string;
   proto: Protocol;
-  /** The peer, as an IPv4 address or prefix, or "any". */
+  /** The peer, as an address or prefix of the entries' family, or "any". */
   peer: string;
   /** Destination port range the device sends to (its own connections), or undefined. */
   dstPorts?: [number, number];
@@ -22,19 +22,25 @@ export interface PortAclEntry {
   established: boolean;
 }
 
-function v4ToInt(a: string): number {
-  return a.split(".").reduce((x, o) => x * 256 + Number(o), 0);
+function addressToBig(a: string): bigint {
+  if (!a.includes(":")) return BigInt(a.split(".").reduce((x, o) => x * 256 + Number(o), 0));
+  const [head, tail] = a.split("::");
+  const h = head ? head.split(":") : [];
+  const t = tail !== undefined && tail !== "" ? tail.split(":") : [];
+  const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
+  return groups.reduce((x, g) => (x << 16n) + BigInt(Number.parseInt(g || "0", 16)), 0n);
 }
 
-function prefix(p: string): [number, number] {
+function prefix(p: string): [bigint, bigint] {
   const [a, len] = p.split("/");
-  const bits = len === undefined ? 32 : Number(len);
-  const size = 2 ** (32 - bits);
-  const start = Math.floor(v4ToInt(a) / size) * size;
-  return [start, start + size - 1];
+  const width = a.includes(":") ? 128 : 32;
+  const bits = len === undefined ? width : Number(len);
+  const size = 1n << BigInt(width - bits);
+  const start = (addressToBig(a) / size) * size;
+  return [start, start + size - 1n];
 }
 
-/** Whether every address of `inner` lies in `outer` (both IPv4 address/prefix lists). */
+/** Whether every address of `inner` lies in `outer` (address/prefix lists of one family). */
 function covers(outer: string[], inner: string[]): boolean {
   const ranges = outer.map(prefix);
   return inner.every((p) => {
@@ -43,17 +49,39 @@ function covers(outer: string[], inner: string[]): boolean {
   });
 }
 
-/** The entries for the device set `device`, in rule order. */
-export function portAclEntries(p: ResolvedPolicy, device: string): PortAclEntry[] {
+/** The device set's addresses of one family: its port ACL's sources. */
+export function deviceAddresses(p: ResolvedPolicy, device: string, family: 4 | 6): string[] {
+  const self = p.sets.find((s) => s.name === device);
+  if (!self) throw new PolicyError(`device: no set named "${device}"`);
+  return family === 4 ? self.v4 : self.v6;
+}
+
+/** The address families the device set has addresses in (at least one, or a PolicyError). */
+export function familiesOf(p: ResolvedPolicy, device: string): (4 | 6)[] {
+  const out = ([4, 6] as const).filter((f) => deviceAddresses(p, device, f).length > 0);
+  if (out.length === 0) throw new PolicyError(`device: set "${device}" has no address`);
+  return out;
+}
+
+/** Whether a rule side ("any" or a set) includes every address the device set has in the family. */
+export function includesDevice(p: ResolvedPolicy, side: string, device: string, family: 4 | 6): boolean {
+  if (side === "any") return true;
+  const s = p.sets.find((x) => x.name === side);
+  const mine = deviceAddresses(p, device, family);
+  return s !== undefined && mine.length > 0 && covers(family === 4 ? s.v4 : s.v6, mine);
+}
+
+/** The entries for the device set `device` in one address family, in rule order. */
+export function portAclEntries(p: ResolvedPolicy, device: string, family: 4 | 6 = 4): PortAclEntry[] {
   validatePolicy(p);
   const sets = new Map<string, AddressSet>(p.sets.map((s) => [s.name, s]));
-  const self = sets.get(device);
-  if (!self) throw new PolicyError(`device: no set named "${device}"`);
-  if (self.v4.length === 0) throw new PolicyError(`device: set "${device}" has no IPv4 address`);
-  const includes = (side: string): boolean => side === "any" || covers(sets.get(side)!.v4, self.v4);
-  const own = new Set(self.v4);
+  const mine = deviceAddresses(p, device, family);
+  if (mine.length === 0) throw new PolicyError(`device: set "${device}" has no IPv${family} address`);
+  const of = (s: AddressSet): string[] => (family === 4 ? s.v4 : s.v6);
+  const includes = (side: string): boolean => includesDevice(p, side, device, family);
+  const own = new Set(mine);
   // A device is not its own peer: its addresses drop out of the peer lists.
-  const peers = (side: string): string[] => (side === "any" ? ["any"] : sets.get(side)!.v4.filter((a) => !own.has(a)));
+  const peers = (side: string): string[] => (side === "any" ? ["any"] : of(sets.get(side)!).filter((a) => !own.has(a)));
   const out: PortAclEntry[] = [];
   for (const r of p.rules) {
     const ranges: ([number, number] | undefined)[] = r.ports.length > 0 ? r.ports : [undefined];
@@ -71,10 +99,11 @@ export function portAclEntries(p: ResolvedPolicy, device: string): PortAclEntry[
   return out;
 }
 
-/** An IOS address: "any", "host A", or "A WILDCARD". */
+/** An IOS address: "any", "host A", "A WILDCARD" (IPv4) or "PREFIX/LEN" (IPv6). */
 export function iosAddress(a: string): string {
   if (a === "any") return "any";
   const [addr, len] = a.split("/");
+  if (addr.includes(":")) return len === undefined || len === "128" ? `host ${addr}` : a;
   if (len === undefined || len === "32") return `host ${addr}`;
   const wild = 2 ** (32 - Number(len)) - 1;
   const w = [24, 16, 8, 0].map((s) => Math.floor(wild / 2 ** s) % 256).join(".");
@@ -87,8 +116,8 @@ function iosPorts(r: [number, number] | undefined): string {
 }
 
 /** One access control entry in IOS syntax, with `source` standing for the device ("any" in dACLs). */
-export function iosEntry(e: PortAclEntry, source: string): string {
-  const proto = e.proto === "any" ? "ip" : e.proto;
+export function iosEntry(e: PortAclEntry, source: string, family: 4 | 6 = 4): string {
+  const proto = e.proto === "any" ? (family === 4 ? "ip" : "ipv6") : e.proto;
   const ports = e.proto === "tcp" || e.proto === "udp";
   return `permit ${proto} ${source}${ports ? iosPorts(e.srcPorts) : ""} ${iosAddress(e.peer)}${ports ? iosPorts(e.dstPorts) : ""}${e.established ? " established" : ""}`;
 }
