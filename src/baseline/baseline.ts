@@ -1,5 +1,5 @@
 import { isPrivateIp } from "../dissect/addr.js";
-import type { FlowRecord } from "../model/flow-record.js";
+import { type FlowRecord, flowWeight } from "../model/flow-record.js";
 import { DeviceIndex, type SiteDevice } from "./device-index.js";
 
 /**
@@ -127,13 +127,14 @@ export function buildBaselines(devices: readonly SiteDevice[], flows: Iterable<F
     return a;
   };
   const note = (a: Acc, f: FlowRecord, direction: Direction, peer: { peer: string; role: string }, out: number, inn: number): void => {
-    a.flows++;
-    if (direction === "initiates") a.initiated++;
+    const n = flowWeight(f);
+    a.flows += n;
+    if (direction === "initiates") a.initiated += n;
     a.firstUs = Math.min(a.firstUs, f.firstUs);
     a.lastUs = Math.max(a.lastUs, f.lastUs);
     const when = new Date(f.firstUs / 1000);
-    a.hours[when.getUTCHours()]++;
-    a.weekdays[when.getUTCDay()]++;
+    a.hours[when.getUTCHours()] += n;
+    a.weekdays[when.getUTCDay()] += n;
     const hour = Math.floor(f.firstUs / HOUR_US);
     a.outByHour.set(hour, (a.outByHour.get(hour) ?? 0) + out);
     a.inByHour.set(hour, (a.inByHour.get(hour) ?? 0) + inn);
@@ -145,7 +146,7 @@ export function buildBaselines(devices: readonly SiteDevice[], flows: Iterable<F
       e = { direction, peer: peer.peer, peerRole: peer.role, proto, port, flows: 0, bytesOut: 0, bytesIn: 0, firstUs: f.firstUs, lastUs: f.lastUs };
       a.elements.set(k, e);
     }
-    e.flows++;
+    e.flows += n;
     e.bytesOut += out;
     e.bytesIn += inn;
     e.firstUs = Math.min(e.firstUs, f.firstUs);

@@ -6,7 +6,7 @@ import { learnDevices } from "./policy.js";
 
 /** Baselines of one site from the stored inventory and flows. */
 export function storeBaselines(store: Store, site: string, o: BaselineOptions = {}): ReturnType<typeof buildBaselines> {
-  const flows = store.flows().filter((f) => f.site === site);
+  const flows = store.flowGroups(site);
   return buildBaselines(learnDevices(store, site, flows), flows, o);
 }
 

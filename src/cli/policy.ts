@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { buildBaselines } from "../baseline/baseline.js";
 import { DeviceIndex } from "../baseline/device-index.js";
-import type { FlowRecord } from "../model/flow-record.js";
+import { type FlowRecord, flowWeight } from "../model/flow-record.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { diffPolicies, renderDiff } from "../policy/diff.js";
 import { checkTransition } from "../policy/lifecycle.js";
@@ -34,18 +34,18 @@ function vlansByMac(flows: readonly FlowRecord[]): Map<string, number> {
   for (const f of flows) {
     if (!f.srcMac) continue;
     const m = counts.get(f.srcMac) ?? new Map<number, number>();
-    m.set(f.vlan, (m.get(f.vlan) ?? 0) + 1);
+    m.set(f.vlan, (m.get(f.vlan) ?? 0) + flowWeight(f));
     counts.set(f.srcMac, m);
   }
   return new Map([...counts].map(([mac, m]) => [mac, [...m].sort((a, b) => b[1] - a[1])[0][0]]));
 }
 
 /** The inventory as learning reads it: categories and criticality as the commands show them. */
-export function learnDevices(store: Store, site?: string, flows: readonly FlowRecord[] = store.flows()): LearnDevice[] {
+export function learnDevices(store: Store, site: string, flows: readonly FlowRecord[] = store.flowGroups(site)): LearnDevice[] {
   const verdicts = store.latestVerdicts();
   const overrides = store.overrides();
   const vlans = vlansByMac(flows);
-  const assigned = site ? store.mudAssignments(site) : new Map<string, string>();
+  const assigned = store.mudAssignments(site);
   return store.devices(site).map((d) => {
     const v = classifiedView(d, verdicts.get(d.id), overrides.get(d.id));
     const key = d.mac ?? d.key;
@@ -62,7 +62,7 @@ export function learnDevices(store: Store, site?: string, flows: readonly FlowRe
 
 /** `cordon policy learn`: a policy from everything the database holds for a site. */
 export function learnFromStore(store: Store, site: string, o: { manageAll?: boolean; groups?: GroupSpec[] } = {}): PolicyFile {
-  const flows = store.flows().filter((f) => f.site === site);
+  const flows = store.flowGroups(site);
   const devices = learnDevices(store, site, flows);
   const mudProfiles = storedMudProfiles(store);
   const policy = learnPolicy(devices, flows, { name: `learned-${site}`, site, manageAll: o.manageAll, groups: o.groups, mudProfiles });

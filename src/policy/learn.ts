@@ -1,7 +1,7 @@
 import { externalNetwork } from "../baseline/baseline.js";
 import { DeviceIndex, type SiteDevice } from "../baseline/device-index.js";
 import { isPrivateIp } from "../dissect/addr.js";
-import type { FlowRecord } from "../model/flow-record.js";
+import { type FlowRecord, flowWeight } from "../model/flow-record.js";
 import { type Endpoint, endpointKey, endpointLabel } from "./endpoint.js";
 import type { MudProfile } from "./mud/import.js";
 import { mudRules } from "./mud/rules.js";
@@ -196,7 +196,7 @@ export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>,
       r = { from, to, proto, ports: new Set(), seen: 0 };
       rules.set(key, r);
     }
-    r.seen++;
+    r.seen += flowWeight(f);
     if (proto === "tcp" || proto === "udp") r.ports.add(f.dstPort);
   }
   const expressible = [...rules.values()].filter((r) => {

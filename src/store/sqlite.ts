@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { macToString, parseMac } from "../dissect/addr.js";
 import type { Device } from "../inventory/device.js";
 import { type Inventory, type StoredAddress, type StoredDeviceState, type StoredFact, endpointsBehind, ownAddresses } from "../inventory/inventory.js";
-import type { FlowRecord } from "../model/flow-record.js";
+import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { MIGRATIONS } from "./migrations.js";
 
@@ -422,6 +422,23 @@ export class Store {
   mudAssignments(site: string): Map<string, string> {
     const rows = this.db.prepare(`SELECT device_key, url FROM mud_assignments WHERE site = ?`).all(site) as { device_key: string; url: string }[];
     return new Map(rows.map((r) => [r.device_key, r.url]));
+  }
+
+  /**
+   * A site's flows grouped per clock hour by VLAN, protocol, both ends and destination port
+   * (source ports are dropped; packets, bytes and counts summed; first and last seen kept).
+   */
+  flowGroups(site: string): FlowGroup[] {
+    const rows = this.db.prepare(`SELECT vlan, proto, src_mac, src_ip, dst_mac, dst_ip, dst_port, first_us / 3600000000 AS hour,
+        COUNT(*) AS n, MAX(initiator_known) AS ik, SUM(packets_src) AS ps, SUM(bytes_src) AS bs, SUM(packets_dst) AS pd,
+        SUM(bytes_dst) AS bd, MIN(first_us) AS f, MAX(last_us) AS l
+      FROM flows WHERE site = ? GROUP BY hour, vlan, proto, src_mac, src_ip, dst_mac, dst_ip, dst_port`).raw(true).all(site) as (number | string | null)[][];
+    return rows.map((r) => ({
+      site, source: "", vlan: r[0] as number, proto: r[1] as number, srcMac: (r[2] as string | null) ?? undefined, srcIp: r[3] as string, srcPort: 0,
+      dstMac: (r[4] as string | null) ?? undefined, dstIp: r[5] as string, dstPort: r[6] as number, count: r[8] as number, initiatorKnown: r[9] === 1,
+      packetsSrcToDst: r[10] as number, bytesSrcToDst: r[11] as number, packetsDstToSrc: r[12] as number, bytesDstToSrc: r[13] as number,
+      firstUs: r[14] as number, lastUs: r[15] as number, tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "grouped",
+    }));
   }
 
   sources(): SourceSummary[] {

@@ -19,14 +19,16 @@ export function compileIptables(p: ResolvedPolicy, family: 4 | 6): string {
   const sets = new Map(p.sets.map((s) => [s.name, s]));
   const key = family === 4 ? "v4" : "v6";
   const tool = family === 4 ? "iptables" : "ip6tables";
-  const body: string[] = ["-A CORDON -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT"];
-  for (const r of p.rules) body.push(...ruleLines(r, sets, key, family));
   const managed = sets.get(p.managed)![key];
+  // Count before writing: a large site's cross product of address lists runs to millions.
+  const needed = 1 + 2 * managed.length + p.rules.reduce((n, r) => n + ruleCount(r, sets, key), 0);
+  if (needed > MAX_IPTABLES_RULES) {
+    throw new PolicyError(`policy "${p.name}" needs ${needed} ${tool} rules (more than ${MAX_IPTABLES_RULES}); compile it for nftables, which holds address sets`);
+  }
+  const body: string[] = ["-A CORDON -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT"];
+  for (const r of p.rules) for (const line of ruleLines(r, sets, key, family)) body.push(line);
   for (const a of managed) {
     body.push(`-A CORDON -s ${a} -j CORDON-DENY`, `-A CORDON -d ${a} -j CORDON-DENY`);
-  }
-  if (body.length > MAX_IPTABLES_RULES) {
-    throw new PolicyError(`policy "${p.name}" needs ${body.length} ${tool} rules (more than ${MAX_IPTABLES_RULES}); compile it for nftables, which holds address sets`);
   }
   const deny = p.mode === "enforce"
     ? ["-A CORDON-DENY -j LOG --log-prefix \"cordon deny \"", "-A CORDON-DENY -j DROP"]
@@ -42,6 +44,11 @@ export function compileIptables(p: ResolvedPolicy, family: 4 | 6): string {
     "COMMIT",
     "",
   ].join("\n");
+}
+
+function ruleCount(r: ResolvedRule, sets: Map<string, AddressSet>, key: "v4" | "v6"): number {
+  const size = (name: string): number => (name === "any" ? 1 : sets.get(name)![key].length);
+  return size(r.from) * size(r.to) * (r.ports.length === 0 ? 1 : multiport(r.ports).length);
 }
 
 function ruleLines(r: ResolvedRule, sets: Map<string, AddressSet>, key: "v4" | "v6", family: 4 | 6): string[] {
