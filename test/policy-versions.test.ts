@@ -6,7 +6,8 @@ import type { FlowRecord } from "../src/model/flow-record.js";
 import { diffPolicies, renderDiff } from "../src/policy/diff.js";
 import { type LearnDevice, GroupSpecError, learnPolicy, validateGroupSpecs } from "../src/policy/learn.js";
 import { checkTransition } from "../src/policy/lifecycle.js";
-import { PolicyError } from "../src/policy/model.js";
+import { PolicyError, type ResolvedPolicy } from "../src/policy/model.js";
+import { simulate } from "../src/policy/simulate.js";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
 import { runCli, tmpDir } from "./helpers.js";
 
@@ -136,5 +137,29 @@ describe("policy versions", () => {
     const sim = JSON.parse(runCli(["policy", "simulate", "--policy", "2", "--db", db, "--format", "json", lab.pcap]).stdout) as { dropped: number };
     assert.equal(sim.dropped, 0, "a learned policy drops none of its own flows");
     assert.match(runCli(["policy", "show", "9", "--db", db]).stderr, /no policy 9/);
+  });
+});
+
+describe("simulation", () => {
+  it("matches exact addresses and IPv4 and IPv6 prefixes, each family apart", () => {
+    const p: ResolvedPolicy = {
+      name: "t", version: 1, mode: "enforce", managed: "managed",
+      sets: [
+        { name: "managed", v4: ["10.0.0.1"], v6: ["fd00::1"], members: [] },
+        { name: "cloud", v4: ["203.0.113.0/24"], v6: ["2001:db8:5::/48"], members: [] },
+        { name: "low", v4: [], v6: ["::/96"], members: [] },
+      ],
+      rules: [
+        { id: "r1", comment: "", from: "managed", to: "cloud", proto: "tcp", ports: [[443, 443]] },
+        { id: "r2", comment: "", from: "managed", to: "low", proto: "udp", ports: [[53, 53]] },
+      ],
+    };
+    const verdicts = simulate(p, [
+      flow("10.0.0.1", "203.0.113.9", 6, 443), flow("fd00::1", "2001:db8:5:ffff::3", 6, 443), flow("fd00::1", "2001:db8:6::3", 6, 443),
+      flow("10.0.0.1", "203.0.114.1", 6, 443), flow("10.0.0.1", "0.0.0.53", 17, 53), flow("10.9.9.9", "10.9.9.8", 6, 22),
+    ]);
+    assert.deepEqual(verdicts.map((v) => `${v.allowed ? "allow" : "drop"} ${v.allowed ? v.reason : ""}`.trim()), [
+      "allow r1", "allow r1", "drop", "drop", "drop", "allow no managed device takes part",
+    ]);
   });
 });

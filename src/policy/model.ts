@@ -95,6 +95,25 @@ export function validatePolicy(p: ResolvedPolicy): void {
   });
 }
 
+function addressToBig(a: string): bigint {
+  if (!a.includes(":")) return BigInt(a.split(".").reduce((x, o) => x * 256 + Number(o), 0));
+  const [head, tail] = a.split("::");
+  const h = head ? head.split(":") : [];
+  const t = tail !== undefined && tail !== "" ? tail.split(":") : [];
+  const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
+  return groups.reduce((x, g) => (x << 16n) + BigInt(Number.parseInt(g || "0", 16)), 0n);
+}
+
+/** The first and last address of an address or prefix (IPv4 or IPv6), as integers. */
+export function addressRange(p: string): [bigint, bigint] {
+  const [a, len] = p.split("/");
+  const width = a.includes(":") ? 128 : 32;
+  const bits = len === undefined ? width : Number(len);
+  const size = 1n << BigInt(width - bits);
+  const start = (addressToBig(a) / size) * size;
+  return [start, start + size - 1n];
+}
+
 /** Text safe inside a quoted comment of any target: printable ASCII, no quotes or line breaks, bounded. */
 export function commentText(s: string, max: number): string {
   const t = s.replace(/→/g, "->").replace(/["\\\n\r\t]/g, " ").replace(/[^\x20-\x7e]/g, "?");

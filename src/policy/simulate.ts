@@ -1,5 +1,5 @@
 import type { FlowRecord } from "../model/flow-record.js";
-import type { AddressSet, ResolvedPolicy } from "./model.js";
+import { type AddressSet, type ResolvedPolicy, addressRange } from "./model.js";
 
 export interface Verdict {
   flow: FlowRecord;
@@ -8,30 +8,21 @@ export interface Verdict {
   reason: string;
 }
 
-function v4(a: string): number | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(a);
-  return m ? ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]) : undefined;
-}
-
-/** Membership test for an address set: exact addresses, and IPv4 prefixes. */
+/** Membership test for an address set: exact addresses first, then IPv4 and IPv6 prefixes. */
 function matcher(s: AddressSet): (ip: string) => boolean {
   const exact = new Set<string>();
-  const prefixes: [number, number][] = [];
+  const prefixes: [bigint, bigint, boolean][] = [];
   for (const a of [...s.v4, ...s.v6]) {
     const [addr, len] = a.split("/");
-    const n = v4(addr);
-    if (n !== undefined && len !== undefined && len !== "32") {
-      const size = 2 ** (32 - Number(len));
-      prefixes.push([Math.floor(n / size) * size, size]);
-    } else {
-      exact.add(addr);
-    }
+    if (len === undefined || len === (addr.includes(":") ? "128" : "32")) exact.add(addr);
+    else prefixes.push([...addressRange(a), addr.includes(":")]);
   }
   return (ip) => {
     if (exact.has(ip)) return true;
     if (prefixes.length === 0) return false;
-    const n = v4(ip);
-    return n !== undefined && prefixes.some(([start, size]) => n >= start && n < start + size);
+    const [n] = addressRange(ip);
+    const v6 = ip.includes(":");
+    return prefixes.some(([lo, hi, six]) => six === v6 && n >= lo && n <= hi);
   };
 }
 

@@ -1,4 +1,4 @@
-import { type AddressSet, PolicyError, type Protocol, type ResolvedPolicy, validatePolicy } from "../model.js";
+import { type AddressSet, PolicyError, type Protocol, type ResolvedPolicy, addressRange, validatePolicy } from "../model.js";
 
 /**
  * What a switch-port ACL must allow for one device (or group): the traffic that enters the
@@ -22,29 +22,11 @@ export interface PortAclEntry {
   established: boolean;
 }
 
-function addressToBig(a: string): bigint {
-  if (!a.includes(":")) return BigInt(a.split(".").reduce((x, o) => x * 256 + Number(o), 0));
-  const [head, tail] = a.split("::");
-  const h = head ? head.split(":") : [];
-  const t = tail !== undefined && tail !== "" ? tail.split(":") : [];
-  const groups = tail === undefined ? h : [...h, ...new Array(8 - h.length - t.length).fill("0"), ...t];
-  return groups.reduce((x, g) => (x << 16n) + BigInt(Number.parseInt(g || "0", 16)), 0n);
-}
-
-function prefix(p: string): [bigint, bigint] {
-  const [a, len] = p.split("/");
-  const width = a.includes(":") ? 128 : 32;
-  const bits = len === undefined ? width : Number(len);
-  const size = 1n << BigInt(width - bits);
-  const start = (addressToBig(a) / size) * size;
-  return [start, start + size - 1n];
-}
-
 /** Whether every address of `inner` lies in `outer` (address/prefix lists of one family). */
 function covers(outer: string[], inner: string[]): boolean {
-  const ranges = outer.map(prefix);
+  const ranges = outer.map(addressRange);
   return inner.every((p) => {
-    const [lo, hi] = prefix(p);
+    const [lo, hi] = addressRange(p);
     return ranges.some(([a, b]) => a <= lo && hi <= b);
   });
 }
