@@ -54,6 +54,7 @@ const cleanDb = (): void => {
 };
 for (const f of files) {
   bench("cordon analyze", (file) => [process.execPath, cli, "analyze", "--db", db, "--format", "json", file], f, runs, cleanDb);
+  bench("cordon analyze --no-detect", (file) => [process.execPath, cli, "analyze", "--db", db, "--format", "json", "--no-detect", file], f, runs, cleanDb);
   if (haveCommand("ndpiReader")) bench("ndpiReader", (file) => ["ndpiReader", "-i", file, "-q"], f, runs);
 }
 // A lab site of 10,000 devices; the default duration gives about a million flows.
@@ -77,6 +78,8 @@ const get = (tool: string, f: string): Row | undefined => rows.find((r) => r.too
 const c = get("cordon analyze", big.file)!;
 const n = get("ndpiReader", big.file);
 const t = get("tshark conv,ip", big.file);
+const nd = get("cordon analyze --no-detect", big.file);
+if (nd) console.log(`\ndetectors: cordon wall with / without = ${(c.wallS / nd.wallS).toFixed(2)}   (<= 1.20 meets the target)`);
 console.log("\nratios on the largest capture (target: cordon wall <= ndpiReader, >= 8x faster than tshark, RSS < 300 MB):");
 if (n) console.log(`  ndpiReader wall / cordon wall = ${(n.wallS / c.wallS).toFixed(2)}   (>= 1 meets the target)`);
 if (t) console.log(`  tshark wall / cordon wall     = ${(t.wallS / c.wallS).toFixed(2)}   (>= 8 meets the target)`);

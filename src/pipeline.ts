@@ -14,12 +14,23 @@ import type { Flow } from "./flows/flow.js";
 import { DEFAULT_FLOW_OPTIONS, type FlowEndReason, FlowTable, type FlowTableOptions } from "./flows/table.js";
 import type { Device, Evidence } from "./inventory/device.js";
 import { Inventory } from "./inventory/inventory.js";
+import type { PacketEvent } from "./detect/event.js";
 import type { FlowRecord } from "./model/flow-record.js";
 import { BehaviourAccumulator, PeerKind, peerKindOf } from "./flows/behaviour.js";
 import type { ObservationKind, Subject } from "./model/observation.js";
 import { ErrorCounts, type Frame } from "./sources/frame.js";
 
+/** Where detection reads the packet path: every observation as it happens, and every finished flow. */
+export interface DetectionTap {
+  /** Whether events of this kind are wanted (others are not built). */
+  wants(kind: ObservationKind): boolean;
+  observation(e: PacketEvent): void;
+  flow(r: FlowRecord): void;
+}
+
 export interface PipelineConfig {
+  /** Detection, when on. */
+  detect?: DetectionTap;
   flows?: Partial<FlowTableOptions>;
   /** Payload-bearing packets of a flow that are dissected (protocols marked everyPacket: all). */
   deepPackets?: number;
@@ -81,6 +92,7 @@ export interface Pipeline {
  */
 export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}): Pipeline {
   const deepPackets = config.deepPackets ?? 8;
+  const detect = config.detect;
   const flowBatch = config.flowBatch ?? 10_000;
   const registry = new DissectorRegistry();
   const inventory = new Inventory();
@@ -188,6 +200,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     if (a) (a.behaviour ??= new BehaviourAccumulator()).add(r, true);
     if (b && b !== a) (b.behaviour ??= new BehaviourAccumulator()).add(r, false);
     pending.push(r);
+    detect?.flow(r);
     stats.flows++;
     if (pending.length >= flowBatch) drain();
   }
@@ -266,6 +279,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       endReason: reason,
     };
     pending.push(record);
+    detect?.flow(record);
     if (a) (a.behaviour ??= new BehaviourAccumulator()).add(record, true, peerKind(f, "b"), f.ipVersion === 4 ? f.bIp4 : bIp);
     if (b && b !== a) (b.behaviour ??= new BehaviourAccumulator()).add(record, false, peerKind(f, "a"), f.ipVersion === 4 ? f.aIp4 : aIp);
     stats.flows++;
@@ -312,6 +326,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     emit(kind: ObservationKind, subject: Subject, value: string): void {
       if (value === "") return;
       const d = subjectDevice(subject);
+      if (detect && detect.wants(kind)) tapObservation(kind, subject, value, d);
       if (!d || inventory.observeAgain(d, kind, value, pkt.tsUs)) return;
       const ip = typeof subject === "string" && pkt.ipVersion !== 0 ? packetIp(subject === "src") : undefined;
       inventory.observe(d, kind, value, { source, packet: pkt.index, tsUs: pkt.tsUs, ip });
@@ -329,6 +344,17 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       errors.add(kind, detail);
     },
   };
+
+  function tapObservation(kind: ObservationKind, subject: Subject, value: string, d: Device | undefined): void {
+    const ip = pkt.ipVersion !== 0;
+    detect!.observation({
+      kind, value, site, source, tsUs: pkt.tsUs, packet: pkt.index, mac: typeof subject === "object" ? macToString(subject.mac) : d?.mac,
+      srcMac: pkt.srcMac >= 0 ? macToString(pkt.srcMac) : undefined, dstMac: pkt.dstMac >= 0 ? macToString(pkt.dstMac) : undefined,
+      srcIp: ip ? packetIp(true) : undefined, dstIp: ip ? packetIp(false) : undefined,
+      srcPort: ip ? pkt.srcPort : undefined, dstPort: ip ? pkt.dstPort : undefined, proto: ip ? pkt.proto : 0,
+      aboutSource: subject === "src",
+    });
+  }
 
   function dissectPayload(f: Flow): void {
     const tcp = pkt.proto === PROTO_TCP;

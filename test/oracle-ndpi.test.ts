@@ -49,6 +49,7 @@ const NDPI_NAMES: Record<string, string> = {
   HTTP: "http", HTTP_Proxy: "http", TLS: "tls", Modbus: "modbus", S7Comm: "s7comm", CIP: "enip",
   EthernetIP: "enip", BACnet: "bacnet", DNP3: "dnp3", IEC60870: "iec104", MQTT: "mqtt", SNMP: "snmp",
   RTSP: "rtsp", SIP: "sip", COAP: "coap", "OPC-UA": "opcua", "ISO9506-1-MMS": "mms", TuyaLP: "tuya-lp",
+  Telnet: "telnet", FTP_CONTROL: "ftp", Mining: "mining",
 };
 
 /**

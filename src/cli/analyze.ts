@@ -1,4 +1,9 @@
 import { statSync } from "node:fs";
+import { DetectionEngine } from "../detect/engine.js";
+import { escalateOtOperations } from "../detect/ot-operation.js";
+import { allDetectors } from "../detect/registry.js";
+import type { Alert } from "../model/alert.js";
+import { suppresses } from "../detect/suppress.js";
 import { createPipeline } from "../pipeline.js";
 import { readCapture } from "../sources/capture.js";
 import { ErrorCounts } from "../sources/frame.js";
@@ -8,7 +13,7 @@ import type { BehaviourModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
 import { type Category, defaultCriticality } from "../classify/taxonomy.js";
 import { settleVerdicts } from "../classify/verdicts.js";
-import type { Inventory } from "../inventory/inventory.js";
+import { type Inventory, ownAddresses } from "../inventory/inventory.js";
 import { deviceView } from "../inventory/view.js";
 import { type Format, csv, table } from "./output.js";
 import { Progress } from "./progress.js";
@@ -18,6 +23,8 @@ export interface AnalyzeStats {
   bytes: number;
   flows: number;
   errors: Record<string, number>;
+  /** Alerts raised (episodes), when detection ran. */
+  alerts?: number;
 }
 
 export interface AnalyzeResult {
@@ -33,11 +40,14 @@ export interface AnalyzeResult {
 export interface AnalyzeOptions {
   /** The behavioural model for devices the rules leave without a category; none when undefined. */
   model?: BehaviourModel;
+  /** Run the detectors (default true). */
+  detect?: boolean;
 }
 
 /** Reads captures through the pipeline into the store; flows are written as they finish. */
 export async function analyzeCaptures(store: Store, paths: string[], site: string, o: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) });
+  const engine = o.detect === false ? undefined : new DetectionEngine(allDetectors(), (name, e, n) => process.stderr.write(`cordon: detector ${name} failed (${n} so far): ${e.message}\n`));
+  const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, engine ? { detect: engine } : {});
   pipeline.inventory.load(store.devices());
   const progress = new Progress();
   const readErrors = new ErrorCounts();
@@ -78,6 +88,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   pipeline.flush();
   store.saveInventory(pipeline.inventory);
   settleVerdicts(store, pipeline.inventory, loadRules(), pipeline.now(), o.model);
+  const alerts = engine ? finishDetection(store, engine, pipeline.inventory) : undefined;
   const errors = new ErrorCounts();
   errors.mergeFrom(readErrors);
   errors.mergeFrom(pipeline.stats.errors);
@@ -86,8 +97,37 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
     bytes: pipeline.stats.bytes,
     flows: pipeline.stats.flows,
     errors: errors.toJSON(),
+    ...(alerts !== undefined ? { alerts } : {}),
   };
+  if (engine && engine.failures.size > 0) result.stats.errors["detector.failed"] = [...engine.failures.values()].reduce((a, b) => a + b, 0);
   return result;
+}
+
+/**
+ * Ends detection: OT operations from hosts the inventory does not know as engineering
+ * workstations are escalated, suppressed alerts are marked so, and all are stored.
+ */
+function finishDetection(store: Store, engine: DetectionEngine, inventory: Inventory): number {
+  const alerts = engine.finish();
+  const verdicts = store.latestVerdicts();
+  const overrides = store.overrides();
+  // Devices by MAC and by their own addresses (routers' are left out: they act for others).
+  const byKey = new Map<string, { id: number | undefined; category: string | undefined }>();
+  for (const d of inventory.devices.values()) {
+    if (d.router) continue;
+    const id = d.storeId;
+    const entry = { id, category: id === undefined ? undefined : overrides.get(id)?.category ?? verdicts.get(id)?.category };
+    if (d.mac) byKey.set(`${d.site}|${d.mac}`, entry);
+    for (const ip of ownAddresses(d)) byKey.set(`${d.site}|${ip}`, entry);
+  }
+  const deviceOf = (a: Alert): { id: number | undefined; category: string | undefined } | undefined =>
+    (a.sourceMac ? byKey.get(`${a.site}|${a.sourceMac}`) : undefined) ?? (a.source ? byKey.get(`${a.site}|${a.source}`) : undefined);
+  escalateOtOperations(alerts, (a) => deviceOf(a)?.category);
+  const now = new Date().toISOString();
+  const rules = store.suppressions();
+  for (const a of alerts) if (rules.some((r) => suppresses(r, a, now))) a.status = "suppressed";
+  store.saveAlerts(alerts.map((a) => ({ ...a, deviceId: deviceOf(a)?.id })));
+  return alerts.length;
 }
 
 const DEVICE_COLUMNS = ["site", "mac", "ips", "category", "vendor", "model", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];

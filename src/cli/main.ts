@@ -15,6 +15,7 @@ import { Store } from "../store/sqlite.js";
 import { analyzeCaptures, classifiedView, renderDevices } from "./analyze.js";
 import { evaluateCaptures, renderEvaluation, trainOnCaptures } from "./eval.js";
 import { renderFlows } from "./flows.js";
+import { expiry, moveAlert, renderAlerts, renderSuppressions } from "./alerts.js";
 import { renderBaselines } from "./baseline.js";
 import { assignMud, exportDeviceMud, importMudFiles, renderMudList } from "./mud.js";
 import {
@@ -40,6 +41,8 @@ Commands:
   eval       score classification against a labels file
   train      train the behavioural model from labelled captures
   lab        write a synthetic site: capture plus ground-truth labels
+  alerts     what the detectors raised; acknowledge and resolve them
+  suppress   silence alerts by device, detector or peer, with a reason and an expiry
   baseline   what each device (and category) normally does, and whether that is settled
   policy     learn, review, approve, compile and simulate segmentation policy
   mud        import, assign and export RFC 8520 MUD profiles
@@ -47,12 +50,15 @@ Commands:
   override   set a device's category or criticality by hand
 
 Run 'cordon COMMAND --help' for a command's options.`,
-  analyze: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] CAPTURE...
+  analyze: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] [--no-detect] CAPTURE...
        cordon analyze --demo
 
 Reads pcap or pcapng captures (gzip-compressed or not; '-' for standard input),
 decides the format by its magic number, builds flows and the device inventory,
-merges them into the database, and prints the inventory with a summary.
+merges them into the database, and prints the inventory with a summary. The detectors run
+alongside (scans, brute force, clear-text credentials, DNS tunnels and DGA names, risky
+downloads and destinations, exploit strings, mining, ARP spoofing, OT operations); their
+alerts are stored for 'cordon alerts'. --no-detect leaves them out.
 
   --site NAME      site the captures belong to (default: default)
   --format F       table (default), json or csv
@@ -141,6 +147,23 @@ approve, reject, enforce   move a version along proposed -> approved -> enforced
 compile   TARGET: ${TARGETS.join(", ")} (port targets for the device set named by --device).
           --mode overrides the policy's mode (learned policies start in monitor mode).
 simulate  judges every flow of the captures against the policy: what would be dropped, and why.
+
+${COMMON}`,
+  alerts: `Usage: cordon alerts [--db PATH] [--format table|json|csv] [--all] [--class CLASS]
+       cordon alerts ack|resolve|reopen ID --by NAME [--reason TEXT]
+
+Alerts the detectors raised while captures were analysed (or serve ran): one per episode,
+with counts, severity, ATT&CK technique, acting host and target, and evidence (packets by
+source and frame, flows, observations). Open and acknowledged ones are listed; --all adds
+resolved and suppressed ones. IDs may be shortened to a unique prefix.
+
+${COMMON}`,
+  suppress: `Usage: cordon suppress add [--device MAC|IP] [--detector NAME] [--peer IP] --reason TEXT --by NAME [--expires 7d|ISO-TIME]
+       cordon suppress list [--format table|json]
+       cordon suppress remove ID
+
+A suppression silences the alerts it matches from then on (they are kept, marked
+suppressed): every given field must match; without --expires it lasts until removed.
 
 ${COMMON}`,
   mud: `Usage: cordon mud import [--db PATH] [--site NAME] FILE...
@@ -236,7 +259,12 @@ async function main(argv: string[]): Promise<number> {
       policy: { type: "string" },
       groups: { type: "string" },
       "min-window": { type: "string" },
+      "no-detect": { type: "boolean" },
       url: { type: "string" },
+      class: { type: "string" },
+      detector: { type: "string" },
+      peer: { type: "string" },
+      expires: { type: "string" },
       target: { type: "string" },
       device: { type: "string" },
       mode: { type: "string" },
@@ -268,7 +296,7 @@ async function main(argv: string[]): Promise<number> {
       if (paths.length === 0) throw new UsageError("analyze needs at least one CAPTURE (or --demo)");
       const store = new Store(dbPath(values.db));
       try {
-        const r = await analyzeCaptures(store, paths, values.site ?? "default", { model: modelOption(values.model) });
+        const r = await analyzeCaptures(store, paths, values.site ?? "default", { model: modelOption(values.model), detect: values["no-detect"] !== true });
         for (const u of r.unreadable) process.stderr.write(`cordon: ${u.path}: ${u.reason}\n`);
         for (const p of r.partial) process.stderr.write(`cordon: ${p.path}: stopped early: ${p.reason}\n`);
         if (r.unreadable.length === paths.length) return 1;
@@ -445,6 +473,47 @@ async function main(argv: string[]): Promise<number> {
       const store = new Store(dbPath(values.db));
       try {
         process.stdout.write(`${renderBaselines(store, { site: values.site ?? "default", device: values.device, category: values.category, format, minWindowS: minWindow === undefined ? undefined : Number(minWindow) })}\n`);
+        return 0;
+      } finally {
+        store.close();
+      }
+    }
+    case "alerts": {
+      const sub = positionals[0];
+      const store = new Store(dbPath(values.db));
+      try {
+        if (sub === "ack" || sub === "resolve" || sub === "reopen") {
+          if (!positionals[1]) throw new UsageError(`alerts ${sub} needs an alert id`);
+          moveAlert(store, positionals[1], sub === "ack" ? "acknowledged" : sub === "resolve" ? "resolved" : "open", values.by, values.reason);
+          process.stdout.write(`alert ${positionals[1]}: ${sub === "ack" ? "acknowledged" : sub === "resolve" ? "resolved" : "open"}\n`);
+          return 0;
+        }
+        if (sub !== undefined) throw new UsageError(`alerts takes ack, resolve or reopen, not "${sub}"`);
+        process.stdout.write(`${renderAlerts(store, { format: parseFormat(values.format), all: values.all === true, class: values.class })}\n`);
+        return 0;
+      } finally {
+        store.close();
+      }
+    }
+    case "suppress": {
+      const sub = positionals[0];
+      const store = new Store(dbPath(values.db));
+      try {
+        if (sub === "add") {
+          if (!values.reason) throw new UsageError("suppress add needs --reason: a suppression says why");
+          if (!values.by) throw new UsageError("suppress add needs --by NAME");
+          if (!values.device && !values.detector && !values.peer) throw new UsageError("suppress add needs at least one of --device, --detector, --peer");
+          const id = store.addSuppression({ device: values.device, detector: values.detector, peer: values.peer, reason: values.reason,
+            expiresAt: values.expires ? expiry(values.expires) : undefined, createdBy: values.by, createdAt: new Date().toISOString() });
+          process.stdout.write(`suppression ${id} added\n`);
+        } else if (sub === "list") {
+          process.stdout.write(`${renderSuppressions(store, parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table")}\n`);
+        } else if (sub === "remove") {
+          if (!positionals[1] || !store.removeSuppression(Number(positionals[1]))) throw new UsageError(`no suppression ${positionals[1] ?? ""}`);
+          process.stdout.write(`suppression ${positionals[1]} removed\n`);
+        } else {
+          throw new UsageError(`suppress needs add, list or remove${sub ? `, not "${sub}"` : ""}`);
+        }
         return 0;
       } finally {
         store.close();

@@ -1,4 +1,5 @@
 import type { ObservationKind, Subject } from "../model/observation.js";
+import { ipv4ToString, ipv6ToString } from "./addr.js";
 import type { Packet } from "./packet.js";
 
 /** What a dissector may do besides reading bytes: state facts and report malformed input. */
@@ -40,4 +41,11 @@ export function text(b: Buffer, off: number, len: number, max = 512): string {
 export function utf8(b: Buffer, off: number, len: number, max = 512): string {
   const n = len < max ? len : max;
   return b.toString("utf8", off, off + n).replace(/[\x00-\x1f\x7f]/g, "").trim();
+}
+
+/** The packet's source or destination address as text ("" for link-layer packets). */
+export function packetAddress(p: Packet, side: "src" | "dst"): string {
+  if (p.ipVersion === 4) return ipv4ToString(side === "src" ? p.src4 : p.dst4);
+  if (p.ipVersion === 6) return ipv6ToString(p.buf, side === "src" ? p.src6Off : p.dst6Off);
+  return "";
 }

@@ -26,12 +26,15 @@ import { snmp } from "./snmp.js";
 import { ssdp } from "./ssdp.js";
 import { tls } from "./tls.js";
 import { tuya } from "./tuya.js";
+import { ftp } from "./ftp.js";
+import { mining } from "./mining.js";
+import { telnet } from "./telnet.js";
 
 /** Every application dissector. A new protocol is one file and one line here. */
 export const APP_DISSECTORS: readonly AppDissector[] = [
   dnsUdp, dnsTcp, mdns, llmnr, dhcp, dhcpv6, ssdp, ntp, http, tls,
   modbus, s7comm, mms, enipTcp, enipUdp, cipIo, bacnet, dnp3Tcp, dnp3Udp, iec104, fox, finsUdp, finsTcp,
-  hartIpUdp, hartIpTcp, opcua, knxnetIp, mqtt, snmp, rtsp, sipUdp, sipTcp, coap, tuya,
+  hartIpUdp, hartIpTcp, opcua, knxnetIp, mqtt, snmp, rtsp, sipUdp, sipTcp, coap, tuya, telnet, ftp, mining,
 ];
 
 /**

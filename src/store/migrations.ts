@@ -153,4 +153,37 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (site, device_key)
   );
   `,
+  `
+  CREATE TABLE alerts (
+    id TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    detector TEXT NOT NULL,
+    class TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    technique TEXT NOT NULL,
+    device_id INTEGER REFERENCES devices(id),
+    source TEXT,
+    target TEXT,
+    title TEXT NOT NULL,
+    first_us INTEGER NOT NULL,
+    last_us INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    evidence TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_by TEXT,
+    status_at TEXT,
+    status_note TEXT
+  );
+  CREATE INDEX alerts_time ON alerts (first_us);
+  CREATE TABLE suppressions (
+    id INTEGER PRIMARY KEY,
+    device TEXT,
+    detector TEXT,
+    peer TEXT,
+    reason TEXT NOT NULL,
+    expires_at TEXT,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -3,6 +3,7 @@ import { macToString, parseMac } from "../dissect/addr.js";
 import type { Device } from "../inventory/device.js";
 import { type Inventory, type StoredAddress, type StoredDeviceState, type StoredFact, endpointsBehind, ownAddresses } from "../inventory/inventory.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
+import type { Alert } from "../model/alert.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { MIGRATIONS } from "./migrations.js";
 
@@ -92,6 +93,32 @@ export interface StoredPolicy {
   status: PolicyStatus;
   body: string;
   events: { action: string; actor: string; at: string; note?: string }[];
+}
+
+/** A stored alert: the detector's record plus its device, status history and who moved it. */
+export interface StoredAlert extends Omit<Alert, "sourceMac"> {
+  device?: string;
+  statusBy?: string;
+  statusAt?: string;
+  statusNote?: string;
+}
+
+interface AlertRow {
+  id: string; site: string; detector: string; class: string; severity: string; technique: string; device_mac: string | null; device_key: string | null;
+  source: string | null; target: string | null; title: string; first_us: number; last_us: number; count: number; evidence: string; status: string;
+  status_by: string | null; status_at: string | null; status_note: string | null;
+}
+
+/** A rule that silences alerts: any of device, detector and peer that is set must match; until it expires. */
+export interface Suppression {
+  id: number;
+  device?: string;
+  detector?: string;
+  peer?: string;
+  reason: string;
+  expiresAt?: string;
+  createdBy: string;
+  createdAt: string;
 }
 
 interface PolicyRow { id: number; name: string; site: string; version: number; status: string; body: string }
@@ -439,6 +466,58 @@ export class Store {
       packetsSrcToDst: r[10] as number, bytesSrcToDst: r[11] as number, packetsDstToSrc: r[12] as number, bytesDstToSrc: r[13] as number,
       firstUs: r[14] as number, lastUs: r[15] as number, tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "grouped",
     }));
+  }
+
+  /**
+   * Saves alerts: a new one as given; one already stored (same id: the same episode read
+   * again, or grown) takes the new end, count and evidence and keeps its status. `deviceId`
+   * binds it to the device of its acting host.
+   */
+  saveAlerts(alerts: readonly (Alert & { deviceId?: number })[]): void {
+    const upsert = this.db.prepare(`INSERT INTO alerts (id, site, detector, class, severity, technique, device_id, source, target, title, first_us, last_us, count, evidence, status)
+      VALUES (@id, @site, @detector, @class, @severity, @technique, @device, @source, @target, @title, @first, @last, @count, @evidence, @status)
+      ON CONFLICT (id) DO UPDATE SET last_us = MAX(last_us, excluded.last_us), count = MAX(count, excluded.count), evidence = excluded.evidence,
+        severity = excluded.severity, title = excluded.title, device_id = COALESCE(device_id, excluded.device_id)`);
+    this.db.transaction(() => {
+      for (const a of alerts) {
+        const device = a.deviceId ?? null;
+        upsert.run({
+          id: a.id, site: a.site, detector: a.detector, class: a.class, severity: a.severity, technique: a.technique, device,
+          source: a.source ?? null, target: a.target ?? null, title: a.title, first: a.firstUs, last: a.lastUs, count: a.count,
+          evidence: JSON.stringify(a.evidence), status: a.status,
+        });
+      }
+    })();
+  }
+
+  /** Stored alerts, oldest first, with the MAC (or key) of the device each is bound to. */
+  alerts(): StoredAlert[] {
+    const rows = this.db.prepare(`SELECT a.*, d.mac AS device_mac, d.key AS device_key FROM alerts a LEFT JOIN devices d ON d.id = a.device_id ORDER BY a.first_us, a.id`).all() as AlertRow[];
+    return rows.map((r) => ({
+      id: r.id, site: r.site, detector: r.detector, class: r.class as Alert["class"], severity: r.severity as Alert["severity"], technique: r.technique,
+      device: r.device_mac ?? r.device_key ?? undefined, source: r.source ?? undefined, target: r.target ?? undefined, title: r.title,
+      firstUs: r.first_us, lastUs: r.last_us, count: r.count, evidence: JSON.parse(r.evidence) as Alert["evidence"], status: r.status as Alert["status"],
+      statusBy: r.status_by ?? undefined, statusAt: r.status_at ?? undefined, statusNote: r.status_note ?? undefined,
+    }));
+  }
+
+  /** Moves an alert along its life; false when there is no such alert. */
+  setAlertStatus(id: string, status: Alert["status"], by: string, at: string, note?: string): boolean {
+    return this.db.prepare(`UPDATE alerts SET status = ?, status_by = ?, status_at = ?, status_note = ? WHERE id = ?`).run(status, by, at, note ?? null, id).changes > 0;
+  }
+
+  addSuppression(s: Omit<Suppression, "id">): number {
+    return Number(this.db.prepare(`INSERT INTO suppressions (device, detector, peer, reason, expires_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(s.device ?? null, s.detector ?? null, s.peer ?? null, s.reason, s.expiresAt ?? null, s.createdBy, s.createdAt).lastInsertRowid);
+  }
+
+  suppressions(): Suppression[] {
+    return (this.db.prepare(`SELECT * FROM suppressions ORDER BY id`).all() as { id: number; device: string | null; detector: string | null; peer: string | null; reason: string; expires_at: string | null; created_by: string; created_at: string }[])
+      .map((r) => ({ id: r.id, device: r.device ?? undefined, detector: r.detector ?? undefined, peer: r.peer ?? undefined, reason: r.reason, expiresAt: r.expires_at ?? undefined, createdBy: r.created_by, createdAt: r.created_at }));
+  }
+
+  removeSuppression(id: number): boolean {
+    return this.db.prepare(`DELETE FROM suppressions WHERE id = ?`).run(id).changes > 0;
   }
 
   sources(): SourceSummary[] {

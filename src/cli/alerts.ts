@@ -1,0 +1,49 @@
+import type { StoredAlert, Store } from "../store/sqlite.js";
+import { UsageError, csv, table } from "./output.js";
+
+const iso = (us: number): string => new Date(us / 1000).toISOString();
+
+/** An alert as `cordon alerts --format json` prints it. */
+export function alertView(a: StoredAlert): Record<string, unknown> {
+  return {
+    id: a.id, detector: a.detector, class: a.class, severity: a.severity, technique: a.technique, site: a.site,
+    device: a.device ?? null, source: a.source ?? null, target: a.target ?? null, title: a.title,
+    first_seen: iso(a.firstUs), last_seen: iso(a.lastUs), count: a.count, status: a.status,
+    ...(a.statusBy ? { status_by: a.statusBy, status_at: a.statusAt, status_note: a.statusNote ?? null } : {}),
+    evidence: a.evidence,
+  };
+}
+
+const COLUMNS = ["id", "severity", "class", "source", "target", "count", "first_seen", "status", "title"];
+
+export function renderAlerts(store: Store, o: { format: "table" | "json" | "csv"; all?: boolean; class?: string }): string {
+  const list = store.alerts().filter((a) => (o.all || (a.status !== "resolved" && a.status !== "suppressed")) && (!o.class || a.class === o.class)).map(alertView);
+  if (o.format === "json") return JSON.stringify(list, null, 2);
+  if (o.format === "csv") return csv(COLUMNS, list.map((a) => COLUMNS.map((c) => a[c])));
+  if (list.length === 0) return "no alerts";
+  return table(COLUMNS.map((c) => c.toUpperCase()), list.map((a) => COLUMNS.map((c) => a[c])));
+}
+
+/** `cordon alerts ack|resolve ID --by NAME`. */
+export function moveAlert(store: Store, id: string, status: "acknowledged" | "resolved" | "open", by: string | undefined, note?: string): void {
+  if (!by) throw new UsageError(`--by NAME is required: the store records who ${status === "open" ? "reopened" : status} each alert`);
+  const match = store.alerts().filter((a) => a.id.startsWith(id));
+  if (match.length !== 1) throw new UsageError(match.length === 0 ? `no alert ${id}` : `${id} names ${match.length} alerts: give more of the id`);
+  store.setAlertStatus(match[0].id, status, by, new Date().toISOString(), note);
+}
+
+/** "7d", "12h", "30m" or an ISO time, to an ISO time. */
+export function expiry(v: string, now = Date.now()): string {
+  const m = /^(\d+)([dhm])$/.exec(v);
+  if (m) return new Date(now + Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as "d" | "h" | "m"]).toISOString();
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw new UsageError(`--expires: "${v}" is neither a duration (7d, 12h, 30m) nor a time`);
+  return new Date(t).toISOString();
+}
+
+export function renderSuppressions(store: Store, format: "table" | "json"): string {
+  const list = store.suppressions();
+  if (format === "json") return JSON.stringify(list, null, 2);
+  if (list.length === 0) return "no suppressions";
+  return table(["ID", "DEVICE", "DETECTOR", "PEER", "EXPIRES", "BY", "REASON"], list.map((s) => [s.id, s.device, s.detector, s.peer, s.expiresAt ?? "never", s.createdBy, s.reason]));
+}

@@ -1,0 +1,79 @@
+import { createHash } from "node:crypto";
+import { type Alert, type AlertClass, SEVERITIES, type Severity } from "../model/alert.js";
+
+export type { Alert, AlertClass, Severity } from "../model/alert.js";
+
+/** What a detector raises. Episodes merge on detector, class, site, source, target and `episode`. */
+export interface AlertInput {
+  detector: string;
+  class: AlertClass;
+  severity: Severity;
+  technique: string;
+  site: string;
+  /** The acting host: IP, or MAC for link-layer alerts. */
+  source?: string;
+  /** The acting host's MAC when known (binds the alert to its device). */
+  sourceMac?: string;
+  target?: string;
+  title: string;
+  tsUs: number;
+  /** Further detail that separates episodes (an OT operation's name, say). */
+  episode?: string;
+  /** How many events this raise stands for (default 1). */
+  count?: number;
+  packet?: { source: string; packet: number; tsUs: number };
+  flow?: string;
+  observation?: string;
+}
+
+/** Evidence kept per alert: enough to find the packets, bounded however long the episode runs. */
+export const MAX_EVIDENCE = 20;
+/** A quiet gap longer than this ends an episode (record time). */
+export const EPISODE_GAP_US = 3_600_000_000;
+
+const rank = (s: Severity): number => SEVERITIES.indexOf(s);
+
+/**
+ * The alerts of one run: raises within an episode (same key, no gap over EPISODE_GAP_US)
+ * become one alert with a count and the highest severity seen; its id is a hash of the key and
+ * the episode's start, so reading the same traffic again yields the same ids.
+ */
+export class AlertBook {
+  private readonly open = new Map<string, Alert>();
+  private readonly done: Alert[] = [];
+
+  raise(a: AlertInput): Alert {
+    const key = [a.detector, a.class, a.site, a.source ?? "", a.target ?? "", a.episode ?? ""].join("|");
+    let alert = this.open.get(key);
+    if (alert && a.tsUs - alert.lastUs > EPISODE_GAP_US) {
+      this.done.push(alert);
+      alert = undefined;
+    }
+    if (!alert) {
+      alert = {
+        id: createHash("sha256").update(`${key}|${a.tsUs}`).digest("hex").slice(0, 16),
+        detector: a.detector, class: a.class, severity: a.severity, technique: a.technique, site: a.site,
+        source: a.source, sourceMac: a.sourceMac, target: a.target, title: a.title,
+        firstUs: a.tsUs, lastUs: a.tsUs, count: 0, evidence: { packets: [], flows: [], observations: [] }, status: "open",
+      };
+      this.open.set(key, alert);
+    }
+    alert.count += a.count ?? 1;
+    alert.firstUs = Math.min(alert.firstUs, a.tsUs);
+    alert.lastUs = Math.max(alert.lastUs, a.tsUs);
+    if (rank(a.severity) > rank(alert.severity)) {
+      alert.severity = a.severity;
+      alert.title = a.title;
+    }
+    const ev = alert.evidence;
+    if (a.packet && ev.packets.length < MAX_EVIDENCE) ev.packets.push(a.packet);
+    if (a.flow && ev.flows.length < MAX_EVIDENCE && !ev.flows.includes(a.flow)) ev.flows.push(a.flow);
+    if (a.observation && ev.observations.length < MAX_EVIDENCE && !ev.observations.includes(a.observation)) ev.observations.push(a.observation);
+    return alert;
+  }
+
+  /** Every alert so far (finished episodes and open ones), oldest first. */
+  all(): Alert[] {
+    return [...this.done, ...this.open.values()].sort((x, y) => x.firstUs - y.firstUs);
+  }
+}

@@ -1,0 +1,94 @@
+import { isPrivateIp } from "../dissect/addr.js";
+import type { FlowRecord } from "../model/flow-record.js";
+import type { Detector, DetectorContext } from "./engine.js";
+import { flowRef } from "./engine.js";
+
+/**
+ * ARP (and NDP) spoofing: an address claimed by a second MAC while its holder still claims it
+ * (within CONFLICT_US); a MAC that claims many addresses in a short time; and the
+ * man-in-the-middle shape: a host's internet traffic carried by two next-hop MACs, one of
+ * which ARP-claims a host address of its own (a poisoner relaying for the real gateway). A
+ * change of holder after a quiet spell is a reassignment, not an attack.
+ */
+const CONFLICT_US = 600_000_000;
+const MANY_WINDOW_US = 600_000_000;
+const MANY = 16;
+const MAX_ADDRESSES = 100_000;
+
+export function arpSpoofDetector(): Detector {
+  const holder = new Map<string, { mac: string; lastUs: number }>();
+  const claims = new Map<string, Map<string, number>>();
+  /** Per site and private host: the MACs that carried its internet traffic, with when. */
+  const nextHops = new Map<string, Map<string, { lastUs: number; flow: FlowRecord }>>();
+  const relayCheck = (site: string, host: string, nowUs: number, ctx: DetectorContext): void => {
+    const hops = nextHops.get(`${site}|${host}`);
+    if (!hops || hops.size < 2) return;
+    for (const [mac, h] of hops) {
+      if (nowUs - h.lastUs > CONFLICT_US) continue;
+      const own = claims.get(mac);
+      if (!own || own.size === 0) continue;
+      const others = [...hops.keys()].filter((m) => m !== mac);
+      ctx.raise({
+        class: "arp-spoof", severity: "high", technique: "T1557.002", site, source: mac, sourceMac: mac, target: host, episode: "relay",
+        title: `${mac}, which claims ${[...own.keys()].join(", ")}, relays ${host}'s traffic alongside ${others.join(", ")}: ARP poisoning, man in the middle`,
+        tsUs: h.lastUs, flow: flowRef(h.flow),
+      });
+    }
+  };
+  return {
+    name: "arp-spoof",
+    kinds: ["arp.claim", "ndp.claim"],
+    flow(f, ctx) {
+      if ((f.proto !== 6 && f.proto !== 17) || !f.srcMac || !f.dstMac) return;
+      const out = isPrivateIp(f.srcIp) && !isPrivateIp(f.dstIp);
+      const host = out ? f.srcIp : f.dstIp;
+      const hop = out ? f.dstMac : f.srcMac;
+      if (!hop || (!out && !(isPrivateIp(f.dstIp) && !isPrivateIp(f.srcIp)))) return;
+      const key = `${f.site}|${host}`;
+      let hops = nextHops.get(key);
+      if (!hops) {
+        if (nextHops.size >= MAX_ADDRESSES) return;
+        hops = new Map();
+        nextHops.set(key, hops);
+      }
+      const known = hops.get(hop);
+      if (known) {
+        if (f.lastUs > known.lastUs) known.lastUs = f.lastUs;
+        return;
+      }
+      hops.set(hop, { lastUs: f.lastUs, flow: f });
+      relayCheck(f.site, host, f.lastUs, ctx);
+    },
+    finish(ctx) {
+      for (const key of nextHops.keys()) {
+        const [site, host] = [key.slice(0, key.indexOf("|")), key.slice(key.indexOf("|") + 1)];
+        relayCheck(site, host, Math.max(...[...nextHops.get(key)!.values()].map((h) => h.lastUs)), ctx);
+      }
+    },
+    observation(e, ctx) {
+      if ((e.kind !== "arp.claim" && e.kind !== "ndp.claim") || !e.mac) return;
+      const key = `${e.site}|${e.value}`;
+      const h = holder.get(key);
+      const packet = { source: e.source, packet: e.packet, tsUs: e.tsUs };
+      if (h && h.mac !== e.mac && e.tsUs - h.lastUs <= CONFLICT_US) {
+        ctx.raise({
+          class: "arp-spoof", severity: "high", technique: "T1557.002", site: e.site, source: e.mac, sourceMac: e.mac, target: e.value,
+          title: `${e.mac} claims ${e.value}, which ${h.mac} holds (${e.kind === "arp.claim" ? "ARP" : "NDP"} spoofing)`,
+          tsUs: e.tsUs, packet, observation: `${e.kind}=${e.value}`,
+        });
+        return; // the first holder keeps the address
+      }
+      if (holder.size < MAX_ADDRESSES || h) holder.set(key, { mac: e.mac, lastUs: e.tsUs });
+      const mine = claims.get(e.mac) ?? new Map<string, number>();
+      claims.set(e.mac, mine);
+      mine.set(e.value, e.tsUs);
+      if (mine.size >= MANY) for (const [ip, t] of mine) if (e.tsUs - t > MANY_WINDOW_US) mine.delete(ip);
+      if (mine.size >= MANY) {
+        ctx.raise({
+          class: "arp-spoof", severity: "medium", technique: "T1557.002", site: e.site, source: e.mac, sourceMac: e.mac,
+          title: `${e.mac} claimed ${mine.size} addresses within ${MANY_WINDOW_US / 60e6} minutes`, tsUs: e.tsUs, episode: "many", packet,
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { FlowRecord } from "../model/flow-record.js";
+import type { ObservationKind } from "../model/observation.js";
+import { type Alert, AlertBook, type AlertInput } from "./alert.js";
+import type { PacketEvent } from "./event.js";
+
+/** What a detector may do: raise alerts. */
+export interface DetectorContext {
+  raise(a: Omit<AlertInput, "detector">): void;
+}
+
+/**
+ * A detector: reads observations as they happen and flows as they end, keeps its own bounded
+ * state, and raises alerts with evidence. `finish` closes its windows at the end of input.
+ */
+export interface Detector {
+  readonly name: string;
+  /** The observation kinds `observation` reads (only these are built and handed to it). */
+  readonly kinds?: readonly ObservationKind[];
+  observation?(e: PacketEvent, ctx: DetectorContext): void;
+  flow?(f: FlowRecord, ctx: DetectorContext): void;
+  finish?(ctx: DetectorContext): void;
+}
+
+export type DetectorLog = (detector: string, error: Error, count: number) => void;
+
+/**
+ * Runs detectors side by side. A detector that throws is isolated: the event is dropped for
+ * it alone, the failure is counted (and logged the first time and every thousandth), and the
+ * other detectors go on.
+ */
+export class DetectionEngine {
+  readonly book = new AlertBook();
+  readonly failures = new Map<string, number>();
+  private readonly contexts: Map<Detector, DetectorContext>;
+  private readonly byKind = new Map<ObservationKind, Detector[]>();
+  private readonly flowReaders: Detector[];
+
+  constructor(private readonly detectors: readonly Detector[], private readonly log: DetectorLog = () => {}) {
+    this.contexts = new Map(detectors.map((d) => [d, { raise: (a) => void this.book.raise({ ...a, detector: d.name }) }]));
+    for (const d of detectors) {
+      if (d.observation) for (const k of d.kinds ?? []) (this.byKind.get(k) ?? this.byKind.set(k, []).get(k)!).push(d);
+    }
+    this.flowReaders = detectors.filter((d) => d.flow);
+  }
+
+  /** Whether any detector reads this kind: the pipeline builds events for these only. */
+  wants(kind: ObservationKind): boolean {
+    return this.byKind.has(kind);
+  }
+
+  private run(d: Detector, f: (ctx: DetectorContext) => void): void {
+    try {
+      f(this.contexts.get(d)!);
+    } catch (e) {
+      const n = (this.failures.get(d.name) ?? 0) + 1;
+      this.failures.set(d.name, n);
+      if (n === 1 || n % 1000 === 0) this.log(d.name, e as Error, n);
+    }
+  }
+
+  observation(e: PacketEvent): void {
+    const list = this.byKind.get(e.kind);
+    if (list) for (const d of list) this.run(d, (ctx) => d.observation!(e, ctx));
+  }
+
+  flow(f: FlowRecord): void {
+    for (const d of this.flowReaders) this.run(d, (ctx) => d.flow!(f, ctx));
+  }
+
+  /** Ends every detector's windows; returns all alerts of the run. */
+  finish(): Alert[] {
+    for (const d of this.detectors) if (d.finish) this.run(d, (ctx) => d.finish!(ctx));
+    return this.book.all();
+  }
+}
+
+/** "tcp 10.0.0.1:51515 -> 10.0.0.2:23 @2024-01-01T00:00:00.000Z": a flow named by its ends and start. */
+export function flowRef(f: FlowRecord): string {
+  const p = f.proto === 6 ? "tcp" : f.proto === 17 ? "udp" : `ip-${f.proto}`;
+  return `${p} ${f.srcIp}:${f.srcPort} -> ${f.dstIp}:${f.dstPort} @${new Date(f.firstUs / 1000).toISOString()}`;
+}

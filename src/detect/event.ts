@@ -1,0 +1,26 @@
+import type { ObservationKind } from "../model/observation.js";
+
+/**
+ * An observation as it happened, for detectors: every occurrence (the inventory keeps each
+ * fact once; detectors count), with the packet's ends.
+ */
+export interface PacketEvent {
+  kind: ObservationKind;
+  value: string;
+  site: string;
+  source: string;
+  tsUs: number;
+  packet: number;
+  /** MAC of the device the observation is about, when it has one. */
+  mac?: string;
+  srcMac?: string;
+  dstMac?: string;
+  srcIp?: string;
+  dstIp?: string;
+  srcPort?: number;
+  dstPort?: number;
+  /** IP protocol number (0 for link-layer packets). */
+  proto: number;
+  /** Whether the observation is about the packet's source (else its destination, or a device named in the payload). */
+  aboutSource: boolean;
+}

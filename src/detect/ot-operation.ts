@@ -1,0 +1,63 @@
+import type { Alert, Severity } from "./alert.js";
+import type { Detector } from "./engine.js";
+
+/**
+ * Dangerous OT operations: PLC stop and start, program or firmware download and upload,
+ * restarts and resets, mode and time changes, file operations and writes, from any host. One
+ * alert per technique, actor and target per episode (a block download's request, blocks and
+ * end are one download), with the count.
+ * ATT&CK for ICS techniques: T0858 Change Operating Mode, T0843 Program Download, T0845
+ * Program Upload, T0816 Device Restart/Shutdown, T0809 Data Destruction, T0836 Modify
+ * Parameter, T0855 Unauthorized Command Message.
+ */
+interface Kind { technique: string; severity: Severity; what: string }
+
+const RULES: [RegExp, Kind][] = [
+  [/restart|reset|reboot|listen-only|initialize/, { technique: "T0816", severity: "high", what: "restarted" }],
+  [/stop|start|run|mode|halt|cpu-services|change-state/, { technique: "T0858", severity: "high", what: "changed the operating mode of" }],
+  [/download|program|firmware|activate-config|install/, { technique: "T0843", severity: "high", what: "downloaded a program to" }],
+  [/upload/, { technique: "T0845", severity: "medium", what: "uploaded the program of" }],
+  [/delete/, { technique: "T0809", severity: "high", what: "deleted data on" }],
+  [/time/, { technique: "T0836", severity: "medium", what: "changed the time of" }],
+  [/write|operate|set|file|save|create|freeze|value/, { technique: "T0836", severity: "medium", what: "wrote to" }],
+];
+
+export function operationKind(op: string): Kind {
+  const name = op.slice(op.indexOf(".") + 1);
+  return RULES.find(([re]) => re.test(name))?.[1] ?? { technique: "T0855", severity: "medium", what: "sent a command to" };
+}
+
+export const otOperationDetector: Detector = {
+  name: "ot-operation",
+  kinds: ["ot.operation"],
+  observation(e, ctx) {
+    if (e.kind !== "ot.operation") return;
+    const m = /^(\S+) to (\S+)(?: \((.*)\))?$/.exec(e.value);
+    if (!m) return;
+    const [, op, target, detail] = m;
+    const actor = e.proto === 0 ? (e.aboutSource ? e.srcMac : e.dstMac) : e.aboutSource ? e.srcIp : e.dstIp;
+    const k = operationKind(op);
+    ctx.raise({
+      class: "ot-operation", severity: k.severity, technique: k.technique, site: e.site, source: actor, sourceMac: e.mac, target,
+      title: `${actor ?? "a host"} ${k.what} ${target}: ${op}${detail ? ` (${detail})` : ""}`, tsUs: e.tsUs, episode: k.technique,
+      packet: { source: e.source, packet: e.packet, tsUs: e.tsUs }, observation: `ot.operation=${e.value}`,
+    });
+  },
+};
+
+const LEVELS: Severity[] = ["low", "medium", "high", "critical"];
+
+/**
+ * Once the inventory is classified: an operation from a host that is not a known engineering
+ * workstation is one level more severe, and says so.
+ */
+export function escalateOtOperations(alerts: Alert[], categoryOf: (a: Alert) => string | undefined): void {
+  for (const a of alerts) {
+    if (a.class !== "ot-operation") continue;
+    const category = categoryOf(a);
+    if (category === "engineering-workstation") continue;
+    a.severity = LEVELS[Math.min(LEVELS.length - 1, LEVELS.indexOf(a.severity) + 1)];
+    if (!a.title.endsWith(")")) a.title += ` (from a host not known as an engineering workstation${category ? `: ${category}` : ""})`;
+    else a.title += ` — from a host not known as an engineering workstation${category ? ` (${category})` : ""}`;
+  }
+}

@@ -1,0 +1,15 @@
+import { arpSpoofDetector } from "./arp-spoof.js";
+import { bruteForceDetector } from "./brute-force.js";
+import { dnsDetector } from "./dns.js";
+import type { Detector } from "./engine.js";
+import { otOperationDetector } from "./ot-operation.js";
+import { scanDetector } from "./scan.js";
+import { cleartextCredentialsDetector, exploitDetector, miningDetector, riskyFlowDetector } from "./signals.js";
+
+/** Every detector, fresh (they keep per-run state). A new detector is one file and one line here. */
+export function allDetectors(): Detector[] {
+  return [
+    scanDetector(), bruteForceDetector(), dnsDetector(), arpSpoofDetector(), otOperationDetector,
+    cleartextCredentialsDetector(), exploitDetector(), riskyFlowDetector(), miningDetector(),
+  ];
+}

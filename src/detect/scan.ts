@@ -1,0 +1,135 @@
+import type { FlowRecord } from "../model/flow-record.js";
+import type { Detector } from "./engine.js";
+import { flowRef } from "./engine.js";
+
+/**
+ * Scanning and fan-out: one source probing many ports of a host (vertical), many hosts on a
+ * port (horizontal), or many host-port pairs, within WINDOW_US. A probe is a flow that
+ * carried next to nothing: TCP answered by RST or not at all, or a bare handshake torn down;
+ * UDP without reply. The scan type follows the probe's TCP flags (SYN, FIN, NULL, XMAS, ACK,
+ * connect, UDP); many telnet probes on 23/2323 read as Mirai-style.
+ */
+const WINDOW_US = 300_000_000;
+const PORTS_ON_HOST = 15;
+const HOSTS_ON_PORT = 6;
+const PAIRS = 10;
+/** Pairs count only across this many hosts: many probes to one or two hosts is a service down, not a scan. */
+const PAIR_HOSTS = 4;
+const MAX_SOURCES = 50_000;
+const MAX_PROBES = 20_000;
+
+const FIN = 0x01, SYN = 0x02, PSH = 0x08, ACK = 0x10, URG = 0x20;
+
+export function probeType(f: FlowRecord): string | undefined {
+  if (f.proto === 17) return f.packetsDstToSrc === 0 && f.packetsSrcToDst <= 2 ? "UDP" : undefined;
+  if (f.proto !== 6) return undefined;
+  const s = f.tcpFlagsSrc;
+  const d = f.tcpFlagsDst;
+  if (f.packetsSrcToDst > 4 || f.bytesSrcToDst > 400) return undefined;
+  const answered = (d & (SYN | ACK)) === (SYN | ACK);
+  if ((s & (FIN | PSH | URG)) === (FIN | PSH | URG) && !(s & SYN)) return "XMAS";
+  if (s === 0) return "NULL";
+  if ((s & ~ACK) === FIN && !(s & SYN)) return "FIN";
+  if (s === ACK) return "ACK";
+  if (s & SYN) {
+    if (!answered) return "SYN";
+    // The handshake completed and was torn down without data: a connect() scan, or a SYN
+    // scan whose probe was reset by the scanner.
+    if (f.bytesSrcToDst <= 200 && f.packetsSrcToDst <= 3 && f.bytesDstToSrc <= 200) return s & ACK ? "connect" : "SYN";
+  }
+  return undefined;
+}
+
+interface Probe { host: string; port: number; tsUs: number; type: string; flow: FlowRecord }
+
+/** One source's probes in the window, indexed both ways so each new probe is checked in O(1). */
+class SourceState {
+  readonly probes = new Map<string, Probe>();
+  readonly byHost = new Map<string, Set<number>>();
+  readonly byPort = new Map<number, Set<string>>();
+  readonly types = new Map<string, number>();
+
+  constructor(readonly site: string, readonly mac: string | undefined) {}
+
+  add(p: Probe): boolean {
+    const key = `${p.host}|${p.port}`;
+    const old = this.probes.get(key);
+    if (old) {
+      this.probes.delete(key);
+      this.probes.set(key, { ...old, tsUs: Math.max(old.tsUs, p.tsUs) });
+      return false;
+    }
+    this.probes.set(key, p);
+    (this.byHost.get(p.host) ?? this.byHost.set(p.host, new Set()).get(p.host)!).add(p.port);
+    (this.byPort.get(p.port) ?? this.byPort.set(p.port, new Set()).get(p.port)!).add(p.host);
+    this.types.set(p.type, (this.types.get(p.type) ?? 0) + 1);
+    return true;
+  }
+
+  /** Drops probes older than the window (insertion order is nearly time order). */
+  prune(nowUs: number): void {
+    for (const [key, p] of this.probes) {
+      if (nowUs - p.tsUs <= WINDOW_US) break;
+      this.probes.delete(key);
+      this.byHost.get(p.host)?.delete(p.port);
+      if (this.byHost.get(p.host)?.size === 0) this.byHost.delete(p.host);
+      this.byPort.get(p.port)?.delete(p.host);
+      if (this.byPort.get(p.port)?.size === 0) this.byPort.delete(p.port);
+      this.types.set(p.type, (this.types.get(p.type) ?? 1) - 1);
+    }
+  }
+
+  clear(): void {
+    this.probes.clear();
+    this.byHost.clear();
+    this.byPort.clear();
+    this.types.clear();
+  }
+
+  type(): string {
+    return [...this.types].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "SYN";
+  }
+}
+
+type Raise = Parameters<NonNullable<Detector["flow"]>>[1]["raise"];
+
+/** Raises when the newest probe (host, port) completes a vertical, horizontal or spread scan. */
+function check(src: string, st: SourceState, host: string, port: number, nowUs: number, raise: Raise): void {
+  const hostPorts = st.byHost.get(host)?.size ?? 0;
+  const portHosts = st.byPort.get(port)?.size ?? 0;
+  if (hostPorts < PORTS_ON_HOST && portHosts < HOSTS_ON_PORT && !(st.probes.size >= PAIRS && st.byHost.size >= PAIR_HOSTS)) return;
+  const type = st.type();
+  const base = { class: "scan" as const, technique: "T1046", site: st.site, source: src, sourceMac: st.mac, tsUs: nowUs, flow: flowRef(st.probes.values().next().value!.flow) };
+  if (hostPorts >= PORTS_ON_HOST) {
+    raise({ ...base, severity: "medium", target: host, count: hostPorts, episode: "vertical", title: `${type} scan: ${src} probing the ports of ${host} (count: ports probed)` });
+  } else if (portHosts >= HOSTS_ON_PORT) {
+    const mirai = port === 23 || port === 2323;
+    raise({ ...base, severity: mirai ? "high" : "medium", count: portHosts, episode: `horizontal ${port}`,
+      title: mirai ? `Mirai-style telnet scan: ${src} probing hosts on port ${port} (count: hosts probed)` : `${type} sweep: ${src} probing hosts on port ${port} (count: hosts probed)` });
+  } else {
+    raise({ ...base, severity: "medium", count: st.probes.size, episode: "pairs", title: `${type} scan: ${src} probing ports on ${st.byHost.size} hosts (count: host-port pairs probed)` });
+  }
+  st.clear();
+}
+
+export function scanDetector(): Detector {
+  const sources = new Map<string, SourceState>();
+  return {
+    name: "scan",
+    flow(f, ctx) {
+      const type = probeType(f);
+      if (!type) return;
+      let st = sources.get(f.srcIp);
+      if (!st) {
+        if (sources.size >= MAX_SOURCES) return;
+        st = new SourceState(f.site, f.srcMac);
+        sources.set(f.srcIp, st);
+      }
+      st.prune(f.firstUs);
+      if (st.probes.size >= MAX_PROBES) return;
+      if (st.add({ host: f.dstIp, port: f.dstPort, tsUs: f.firstUs, type, flow: f }) && st.probes.size >= HOSTS_ON_PORT) {
+        check(f.srcIp, st, f.dstIp, f.dstPort, f.firstUs, ctx.raise);
+      }
+    },
+  };
+}

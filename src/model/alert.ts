@@ -1,0 +1,40 @@
+/**
+ * Alerts: what a detector concluded, as one record per episode. The class vocabulary is the
+ * corpus's (`expected-alerts.json`), extended with the behavioural classes; severity and an
+ * ATT&CK technique (the ICS matrix for OT operations) come with each.
+ */
+export const ALERT_CLASSES = [
+  "scan", "brute-force", "cleartext-credentials", "dns-tunnel", "dga-domain", "risky-flow", "exploit-attempt", "mining",
+  "ot-operation", "arp-spoof", "new-peer", "new-service", "volume", "new-device", "identity-change", "indicator", "policy-violation",
+] as const;
+export type AlertClass = (typeof ALERT_CLASSES)[number];
+
+export const SEVERITIES = ["low", "medium", "high", "critical"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Where an alert's evidence lies: packets by source and frame number, flows by their ends and start. */
+export interface AlertEvidence {
+  packets: { source: string; packet: number; tsUs: number }[];
+  flows: string[];
+  observations: string[];
+}
+
+export type AlertStatus = "open" | "acknowledged" | "resolved" | "suppressed";
+
+export interface Alert {
+  id: string;
+  detector: string;
+  class: AlertClass;
+  severity: Severity;
+  technique: string;
+  site: string;
+  source?: string;
+  sourceMac?: string;
+  target?: string;
+  title: string;
+  firstUs: number;
+  lastUs: number;
+  count: number;
+  evidence: AlertEvidence;
+  status: AlertStatus;
+}

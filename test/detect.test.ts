@@ -1,0 +1,188 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { AlertBook, EPISODE_GAP_US, MAX_EVIDENCE } from "../src/detect/alert.js";
+import { carriesData, dgaLike, entropy, registeredDomain } from "../src/detect/dns.js";
+import { DetectionEngine, type Detector } from "../src/detect/engine.js";
+import type { PacketEvent } from "../src/detect/event.js";
+import { escalateOtOperations, operationKind } from "../src/detect/ot-operation.js";
+import { allDetectors } from "../src/detect/registry.js";
+import { probeType } from "../src/detect/scan.js";
+import { suppresses } from "../src/detect/suppress.js";
+import type { FlowRecord } from "../src/model/flow-record.js";
+import { OBSERVATION_KINDS, type ObservationKind } from "../src/model/observation.js";
+import { NO_CORPUS, corpus, runCli, tmpDir } from "./helpers.js";
+
+const T = 1_700_000_000_000_000;
+const raise = { class: "scan" as const, severity: "medium" as const, technique: "T1046", site: "default", source: "10.0.0.9", target: "10.0.0.1", title: "t" };
+
+function flow(p: Partial<FlowRecord>): FlowRecord {
+  return {
+    site: "default", source: "t", vlan: 0, proto: 6, srcIp: "10.0.0.9", srcPort: 40000, dstIp: "10.0.0.1", dstPort: 80, initiatorKnown: true,
+    packetsSrcToDst: 1, bytesSrcToDst: 60, packetsDstToSrc: 1, bytesDstToSrc: 40, firstUs: T, lastUs: T + 1000, tcpFlagsSrc: 0x02, tcpFlagsDst: 0x14,
+    endReason: "idle", ...p,
+  };
+}
+
+describe("alerts", () => {
+  it("one alert per episode: raises merge with counts, a quiet gap starts a new one, evidence is bounded", () => {
+    const book = new AlertBook();
+    for (let i = 0; i < 50; i++) book.raise({ ...raise, detector: "scan", tsUs: T + i * 1_000_000, packet: { source: "f", packet: i, tsUs: T } });
+    book.raise({ ...raise, detector: "scan", tsUs: T + 49_000_000 + EPISODE_GAP_US + 1 });
+    book.raise({ ...raise, detector: "scan", target: "10.0.0.2", tsUs: T });
+    const all = book.all();
+    assert.equal(all.length, 3);
+    assert.equal(all[0].count, 50);
+    assert.equal(all[0].evidence.packets.length, MAX_EVIDENCE);
+    assert.equal(all[0].lastUs, T + 49_000_000);
+    assert.notEqual(all[0].id, all.find((a) => a.firstUs > T + 49_000_000)!.id);
+    const again = new AlertBook();
+    assert.equal(again.raise({ ...raise, detector: "scan", tsUs: T }).id, all[0].id, "the same episode read again has the same id");
+  });
+
+  it("a detector that throws is isolated, counted and logged; the others go on", () => {
+    const logged: string[] = [];
+    const broken: Detector = { name: "broken", flow: () => { throw new Error("boom"); } };
+    const fine: Detector = { name: "fine", flow: (f, ctx) => ctx.raise({ ...raise, tsUs: f.firstUs }) };
+    const engine = new DetectionEngine([broken, fine], (name, e, n) => logged.push(`${name} ${e.message} ${n}`));
+    for (let i = 0; i < 3; i++) engine.flow(flow({ firstUs: T + i }));
+    assert.equal(engine.failures.get("broken"), 3);
+    assert.deepEqual(logged, ["broken boom 1"]);
+    assert.equal(engine.finish()[0].count, 3);
+  });
+
+  it("suppressions match by device, detector and peer, and expire", () => {
+    const a = { detector: "scan", source: "10.0.0.9", sourceMac: "00:11:22:33:44:55", target: "10.0.0.1" };
+    const now = "2026-11-22T00:00:00.000Z";
+    assert.ok(suppresses({ device: "00:11:22:33:44:55" }, a, now));
+    assert.ok(suppresses({ device: "10.0.0.9", detector: "scan" }, a, now));
+    assert.ok(!suppresses({ device: "10.0.0.9", detector: "dns" }, a, now));
+    assert.ok(suppresses({ peer: "10.0.0.1" }, a, now));
+    assert.ok(!suppresses({ peer: "10.0.0.1", expiresAt: "2026-11-21T00:00:00.000Z" }, a, now), "expired");
+    assert.ok(!suppresses({}, a, now), "an empty rule silences nothing");
+  });
+});
+
+describe("detector helpers", () => {
+  it("DNS: entropy, registered domains, data-carrying and DGA-like names", () => {
+    assert.equal(entropy("aaaa"), 0);
+    assert.equal(entropy("abcd"), 2);
+    assert.equal(registeredDomain("a.b.example.co.uk"), "example.co.uk");
+    assert.equal(registeredDomain("x.cloud.example.com."), "example.com");
+    assert.ok(carriesData("4a6f686e20446f6520736563726574207061796c6f6164.evil.com"));
+    assert.ok(!carriesData("www.google.com"));
+    assert.ok(!carriesData("n-euw1-device-api.tplinkcloud.com"));
+    for (const n of ["xkqzvbtrmwplsd.com", "q8x3k9vz2mrt7p.net"]) assert.ok(dgaLike(n), n);
+    for (const n of ["tplinkcloud.com", "dispatcher.axis.com", "euw1-device-cloudgateway.iot.i.tplinknbu.com", "wikipedia.org", "microsoftonline.com"]) assert.ok(!dgaLike(n), n);
+  });
+
+  it("scan probes by TCP flags: SYN, FIN, NULL, XMAS, ACK, connect, UDP; real sessions are not probes", () => {
+    assert.equal(probeType(flow({ tcpFlagsSrc: 0x02, tcpFlagsDst: 0x14 })), "SYN");
+    assert.equal(probeType(flow({ tcpFlagsSrc: 0x06, tcpFlagsDst: 0x12, packetsSrcToDst: 2 })), "SYN");
+    assert.equal(probeType(flow({ tcpFlagsSrc: 0x01, tcpFlagsDst: 0x14 })), "FIN");
+    assert.equal(probeType(flow({ tcpFlagsSrc: 0x00, tcpFlagsDst: 0x14 })), "NULL");
+    assert.equal(probeType(flow({ tcpFlagsSrc: 0x29, tcpFlagsDst: 0x14 })), "XMAS");
+    assert.equal(probeType(flow({ tcpFlagsSrc: 0x10, tcpFlagsDst: 0x04 })), "ACK");
+    assert.equal(probeType(flow({ tcpFlagsSrc: 0x16, tcpFlagsDst: 0x12, packetsSrcToDst: 3, bytesSrcToDst: 160 })), "connect");
+    assert.equal(probeType(flow({ proto: 17, packetsDstToSrc: 0, tcpFlagsSrc: 0, tcpFlagsDst: 0 })), "UDP");
+    assert.equal(probeType(flow({ tcpFlagsSrc: 0x1a, tcpFlagsDst: 0x1a, packetsSrcToDst: 12, bytesSrcToDst: 5000 })), undefined);
+  });
+
+  it("OT operations map to ATT&CK for ICS and escalate from hosts that are not engineering workstations", () => {
+    assert.equal(operationKind("s7.plc-stop").technique, "T0858");
+    assert.equal(operationKind("s7.download-block").technique, "T0843");
+    assert.equal(operationKind("dnp3.cold-restart").technique, "T0816");
+    assert.equal(operationKind("modbus.write-single-register").technique, "T0836");
+    const book = new AlertBook();
+    const a = book.raise({ ...raise, detector: "ot-operation", class: "ot-operation", severity: "high", technique: "T0858", tsUs: T, title: "x stopped y" });
+    const b = book.raise({ ...raise, detector: "ot-operation", class: "ot-operation", severity: "high", technique: "T0858", source: "10.0.0.7", tsUs: T, title: "z stopped y" });
+    escalateOtOperations([a, b], (x) => (x.source === "10.0.0.7" ? "engineering-workstation" : "workstation"));
+    assert.equal(a.severity, "critical");
+    assert.match(a.title, /not known as an engineering workstation: workstation/);
+    assert.equal(b.severity, "high");
+  });
+
+  it("no detector throws on odd events and flows (fuzz)", () => {
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const kinds = Object.keys(OBSERVATION_KINDS) as ObservationKind[];
+    const junk = ["", " to ", "to", "x".repeat(300), "a to b (c", "set", "from", "1.2.3.4", "\u0000\uffff", "login to [::1]:99", ". . ."];
+    const engine = new DetectionEngine(allDetectors());
+    for (let i = 0; i < 20_000; i++) {
+      const e: PacketEvent = {
+        kind: kinds[Math.floor(rand() * kinds.length)], value: junk[Math.floor(rand() * junk.length)], site: "s", source: "f", tsUs: T + Math.floor(rand() * 1e12),
+        packet: i, proto: [0, 6, 17][i % 3], aboutSource: rand() < 0.5, mac: rand() < 0.5 ? "00:00:00:00:00:01" : undefined,
+        srcIp: rand() < 0.8 ? `10.0.0.${i % 255}` : undefined, dstIp: rand() < 0.8 ? "203.0.113.5" : undefined, srcPort: i % 65536, dstPort: 23,
+      };
+      engine.observation(e);
+      engine.flow(flow({ proto: [6, 17, 1, 58][i % 4], srcIp: rand() < 0.5 ? `10.0.${i % 7}.1` : "2001:db8::1", dstIp: rand() < 0.5 ? "8.8.8.8" : `10.0.0.${i % 200}`,
+        dstPort: [21, 22, 23, 80, 0][i % 5], tcpFlagsSrc: i % 64, tcpFlagsDst: (i * 7) % 64, firstUs: T + i, lastUs: T + i + (i % 3) * 1e8, srcMac: i % 2 ? "00:00:00:00:00:02" : undefined, dstMac: "00:00:00:00:00:03" }));
+    }
+    engine.finish();
+    assert.deepEqual([...engine.failures], []);
+  });
+});
+
+interface Expected { about: string; hostile: { capture: string; class: string; source?: string; target?: string }[]; benign: { capture: string; no_class: string[] }[] }
+interface AlertJson { detector: string; class: string; severity: string; device: string | null; source: string | null; target: string | null; title: string; technique: string; first_seen: string; last_seen: string; count: number; evidence: unknown }
+
+function alertsOf(capture: string): AlertJson[] {
+  const dir = tmpDir("cordon-alerts-");
+  const db = join(dir, "a.db");
+  const r = runCli(["analyze", "--db", db, corpus(capture)]);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as AlertJson[];
+}
+
+describe("alerts on the corpus captures of expected-alerts.json", { skip: NO_CORPUS }, () => {
+  const expected = NO_CORPUS ? { hostile: [], benign: [] } as unknown as Expected : JSON.parse(readFileSync(corpus("expected-alerts.json"), "utf8")) as Expected;
+  for (const h of expected.hostile) {
+    it(`${h.capture}: ${h.class} from ${h.source ?? "?"}${h.target ? ` on ${h.target}` : ""}`, () => {
+      const alerts = alertsOf(h.capture);
+      const hit = alerts.find((a) => a.class === h.class && (!h.source || a.source === h.source) && (!h.target || a.target === h.target));
+      assert.ok(hit, `no ${h.class} alert; got ${alerts.map((a) => `${a.class} ${a.source}->${a.target}`).join("; ") || "none"}`);
+      for (const k of ["detector", "class", "severity", "device", "source", "target", "title", "technique", "first_seen", "last_seen", "count", "evidence"]) assert.ok(k in hit, k);
+      assert.ok(hit.title.length > 10 && hit.technique.startsWith("T"));
+    });
+  }
+  for (const b of expected.benign) {
+    it(`${b.capture}: none of ${b.no_class.join(", ")}`, () => {
+      const bad = alertsOf(b.capture).filter((a) => b.no_class.includes(a.class));
+      assert.deepEqual(bad.map((a) => a.title), []);
+    });
+  }
+});
+
+describe("cordon alerts and cordon suppress", () => {
+  it("lists, acknowledges and resolves alerts; suppressions silence matching alerts from then on", { skip: NO_CORPUS }, () => {
+    const dir = tmpDir("cordon-alertcli-");
+    const db = join(dir, "a.db");
+    const capture = corpus("ntop-nDPI-tests/tests/cfgs/default/pcap/synscan.pcap");
+    assert.equal(runCli(["analyze", "--db", db, capture]).status, 0);
+    const list = JSON.parse(runCli(["alerts", "--db", db, "--format", "json"]).stdout) as (AlertJson & { id: string; status: string })[];
+    const scan = list.find((a) => a.class === "scan")!;
+    assert.equal(scan.status, "open");
+    assert.match(scan.title, /^SYN scan: 172\.16\.0\.8 probing the ports of 64\.13\.134\.52/);
+    assert.ok(scan.count >= 1000, `${scan.count} ports`);
+    assert.match(runCli(["alerts", "--db", db]).stdout, /medium +scan +172\.16\.0\.8 +64\.13\.134\.52/);
+    assert.match(runCli(["alerts", "ack", scan.id.slice(0, 6), "--db", db]).stderr, /--by NAME is required/);
+    assert.equal(runCli(["alerts", "ack", scan.id.slice(0, 6), "--db", db, "--by", "soc"]).status, 0);
+    assert.equal(runCli(["alerts", "resolve", scan.id, "--db", db, "--by", "soc", "--reason", "authorised pentest"]).status, 0);
+    assert.ok(!(JSON.parse(runCli(["alerts", "--db", db, "--format", "json"]).stdout) as { id: string }[]).some((a) => a.id === scan.id), "resolved alerts leave the default list");
+    const all = JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as { id: string; status: string; status_by: string; status_note: string }[];
+    assert.deepEqual(all.filter((a) => a.id === scan.id).map((a) => [a.status, a.status_by, a.status_note]), [["resolved", "soc", "authorised pentest"]]);
+    assert.equal(runCli(["analyze", "--db", db, capture]).status, 0);
+    assert.equal((JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as { id: string; status: string }[]).find((a) => a.id === scan.id)!.status, "resolved",
+      "the same episode read again keeps its status");
+    assert.match(runCli(["suppress", "add", "--db", db, "--detector", "scan"]).stderr, /--reason/);
+    assert.equal(runCli(["suppress", "add", "--db", db, "--device", "172.16.0.8", "--detector", "scan", "--reason", "the scanner", "--by", "soc", "--expires", "7d"]).status, 0);
+    const db2 = join(dir, "b.db");
+    assert.equal(runCli(["suppress", "add", "--db", db2, "--device", "172.16.0.8", "--reason", "the scanner", "--by", "soc"]).status, 0);
+    assert.equal(runCli(["analyze", "--db", db2, capture]).status, 0);
+    const silenced = JSON.parse(runCli(["alerts", "--db", db2, "--format", "json", "--all"]).stdout) as { class: string; status: string }[];
+    assert.ok(silenced.length > 0 && silenced.every((a) => a.status === "suppressed"));
+    assert.equal(runCli(["alerts", "--db", db2]).stdout.trim(), "no alerts");
+    assert.match(runCli(["suppress", "list", "--db", db]).stdout, /172\.16\.0\.8\s+scan\s+\S+Z\s+soc\s+the scanner/);
+  });
+});
