@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { AlertBook, EPISODE_GAP_US, MAX_EVIDENCE } from "../src/detect/alert.js";
@@ -12,6 +12,7 @@ import { probeType } from "../src/detect/scan.js";
 import { suppresses } from "../src/detect/suppress.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
 import { OBSERVATION_KINDS, type ObservationKind } from "../src/model/observation.js";
+import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
 import { NO_CORPUS, corpus, runCli, tmpDir } from "./helpers.js";
 
 const T = 1_700_000_000_000_000;
@@ -184,5 +185,80 @@ describe("cordon alerts and cordon suppress", () => {
     assert.ok(silenced.length > 0 && silenced.every((a) => a.status === "suppressed"));
     assert.equal(runCli(["alerts", "--db", db2]).stdout.trim(), "no alerts");
     assert.match(runCli(["suppress", "list", "--db", db]).stdout, /172\.16\.0\.8\s+scan\s+\S+Z\s+soc\s+the scanner/);
+  });
+});
+
+describe("behaviour against baselines", () => {
+  const prior = new Map([["00:00:00:00:00:01", { category: "camera", elements: ["initiates|dns:cloud.example.com|tcp|443", "serves|device:00:00:00:00:00:09|tcp|554"], outP95: 50_000 }]]);
+  const options = { prior, categories: new Map([["camera", ["initiates|dns:cloud.example.com|tcp|443", "initiates|category:server|udp|123"]]]), routers: new Set(["00:00:00:00:00:fe"]), names: new Map([["52.1.2.3", "cloud.example.com"]]) };
+  const cam = (p: Partial<FlowRecord>): FlowRecord => flow({ srcMac: "00:00:00:00:00:01", srcIp: "10.0.0.1", tcpFlagsSrc: 0x1a, tcpFlagsDst: 0x1a, packetsSrcToDst: 10, bytesSrcToDst: 2000, packetsDstToSrc: 10, ...p });
+
+  it("tells a new peer, a new service and an hour far above the usual upload, once each; known behaviour is quiet", async () => {
+    const { behaviourDetector } = await import("../src/detect/behaviour.js");
+    const engine = new DetectionEngine([behaviourDetector(options)]);
+    engine.flow(cam({ dstIp: "52.1.2.3", dstMac: "00:00:00:00:00:fe", dstPort: 443 }));
+    engine.flow(cam({ dstIp: "52.1.2.3", dstMac: "00:00:00:00:00:fe", dstPort: 8443, firstUs: T + 1 }));
+    engine.flow(cam({ dstIp: "198.51.100.23", dstMac: "00:00:00:00:00:fe", dstPort: 443, firstUs: T + 2 }));
+    engine.flow(cam({ dstIp: "198.51.100.24", dstMac: "00:00:00:00:00:fe", dstPort: 443, firstUs: T + 3 }));
+    engine.flow(cam({ dstIp: "10.0.0.7", dstMac: "00:00:00:00:00:07", dstPort: 22, tcpFlagsDst: 0x14, firstUs: T + 4 }));
+    engine.flow(cam({ dstIp: "203.0.113.77", dstMac: "00:00:00:00:00:fe", dstPort: 443, bytesSrcToDst: 20_000_000, firstUs: T + 5 }));
+    const alerts = engine.finish();
+    assert.deepEqual(alerts.map((a) => `${a.class} ${a.target} ${a.count}`).sort(), [
+      "new-peer 198.51.100.23 2", "new-service 52.1.2.3 1", "volume 203.0.113.77 1",
+    ], "new peers (198.51.100.0/24 once, 203.0.113.0/24) merge into one episode per device and day; the unanswered SSH attempt is the scan detector's");
+    assert.match(alerts.find((a) => a.class === "volume")!.title, /sent 20\.0 MB within an hour/);
+  });
+
+  it("learns a device without a stored baseline during its learning window, then judges it", async () => {
+    const { behaviourDetector } = await import("../src/detect/behaviour.js");
+    const engine = new DetectionEngine([behaviourDetector({ ...options, prior: new Map(), learnWindowUs: 3_600_000_000 })]);
+    const other = (p: Partial<FlowRecord>): FlowRecord => cam({ srcMac: "00:00:00:00:00:02", srcIp: "10.0.0.2", dstMac: "00:00:00:00:00:fe", ...p });
+    engine.flow(other({ dstIp: "52.1.2.3", dstPort: 443 }));
+    engine.flow(other({ dstIp: "198.51.100.23", dstPort: 443, firstUs: T + 1_000_000 }));
+    engine.flow(other({ dstIp: "198.51.100.23", dstPort: 443, firstUs: T + 7_200_000_000 }));
+    engine.flow(other({ dstIp: "192.0.2.200", dstPort: 443, firstUs: T + 7_200_000_001 }));
+    assert.deepEqual(engine.finish().map((a) => `${a.class} ${a.target}`), ["new-peer 192.0.2.200"]);
+  });
+});
+
+describe("lab scenarios and benign traffic", () => {
+  it("every injected scenario is detected after a clean capture of the same site; few other alerts", () => {
+    const dir = tmpDir("cordon-labalerts-");
+    for (const d of ["clean", "attacked"]) mkdirSync(join(dir, d));
+    const clean = generateLab(join(dir, "clean"), { ...DEFAULT_LAB, devices: 80, durationS: 1800, seed: 5 });
+    const attacked = generateLab(join(dir, "attacked"), { ...DEFAULT_LAB, devices: 80, durationS: 1800, seed: 5, scenarios: ["all"] });
+    const db = join(dir, "s.db");
+    assert.equal(runCli(["analyze", "--db", db, clean.pcap]).status, 0);
+    const before = new Set((JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as { id: string }[]).map((a) => a.id));
+    assert.equal(runCli(["analyze", "--db", db, attacked.pcap]).status, 0);
+    const alerts = (JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as (AlertJson & { id: string })[]).filter((a) => !before.has(a.id));
+    for (const s of attacked.scenarios) {
+      const hit = alerts.find((a) => a.class === s.class && a.source === s.source && (!s.target || a.target === s.target || s.class === "brute-force"));
+      assert.ok(hit, `${s.name}: no ${s.class} alert from ${s.source}; got ${alerts.map((a) => `${a.class} ${a.source}`).join("; ")}`);
+    }
+    assert.equal(alerts.find((a) => a.class === "ot-operation" && a.title.includes("plc-stop"))!.severity, "critical", "a PLC stop from a workstation");
+    const actors = new Set(attacked.scenarios.flatMap((s) => [s.source, s.target]));
+    const other = alerts.filter((a) => !actors.has(a.source ?? "") && !actors.has(a.target ?? "") && !(a.class === "ot-operation" && a.severity === "low"));
+    assert.ok(other.length <= 3, `alerts beside the scenarios: ${other.map((a) => a.title).join("; ")}`);
+  });
+
+  it("week-long benign captures: after a day of learning, at most one alert per device per day", { skip: NO_CORPUS }, () => {
+    for (const f of ["blink-cam-01", "schlage-lock-01"]) {
+      const perDeviceDay = new Map<string, number>();
+      for (const a of alertsOf(`tj-oconnor-IoT-Dataset/pcaps/${f}.pcap`)) {
+        const k = `${a.device ?? a.source}|${a.first_seen.slice(0, 10)}`;
+        perDeviceDay.set(k, (perDeviceDay.get(k) ?? 0) + 1);
+      }
+      assert.ok([...perDeviceDay.values()].every((n) => n <= 1), `${f}: ${JSON.stringify([...perDeviceDay])}`);
+    }
+  });
+
+  it("cordon eval --alerts scores every detector on the corpus expectations", { skip: NO_CORPUS }, () => {
+    const r = runCli(["eval", "--alerts", corpus("expected-alerts.json"), "--format", "json"]);
+    assert.equal(r.status, 0, r.stderr);
+    const e = JSON.parse(r.stdout) as { hostile: { found: boolean }[]; detectors: { detector: string; precision: number | null; recall: number | null }[] };
+    assert.ok(e.hostile.every((h) => h.found));
+    for (const d of e.detectors) assert.ok((d.precision ?? 1) === 1 && (d.recall ?? 1) === 1, JSON.stringify(d));
+    assert.match(runCli(["eval", "--alerts", corpus("expected-alerts.json")]).stdout, /PRECISION +RECALL/);
   });
 });

@@ -1,4 +1,4 @@
-import { isPrivateIp } from "../dissect/addr.js";
+import { isGroupIp, isPrivateIp } from "../dissect/addr.js";
 import { type FlowRecord, flowWeight } from "../model/flow-record.js";
 import { DeviceIndex, type SiteDevice } from "./device-index.js";
 
@@ -105,7 +105,7 @@ interface Acc {
 function peerOf(index: DeviceIndex<SiteDevice>, d: SiteDevice | undefined, ip: string): { peer: string; role: string } {
   if (d) return { peer: `device:${d.key}`, role: d.category };
   const host = `cidr:${ip}/${ip.includes(":") ? 128 : 32}`;
-  if (ip === "255.255.255.255" || /^(22[4-9]|23\d)\./.test(ip) || ip.toLowerCase().startsWith("ff")) return { peer: host, role: "multicast" };
+  if (isGroupIp(ip)) return { peer: host, role: "multicast" };
   const name = index.dnsName(ip);
   if (name) return { peer: `dns:${name}`, role: "external" };
   return isPrivateIp(ip) ? { peer: host, role: "internal" } : { peer: `cidr:${externalNetwork(ip)}`, role: "external" };

@@ -1,20 +1,18 @@
 import { statSync } from "node:fs";
 import { DetectionEngine } from "../detect/engine.js";
 import { escalateOtOperations } from "../detect/ot-operation.js";
-import { allDetectors } from "../detect/registry.js";
 import type { Alert } from "../model/alert.js";
 import { suppresses } from "../detect/suppress.js";
 import { createPipeline } from "../pipeline.js";
 import { readCapture } from "../sources/capture.js";
 import { ErrorCounts } from "../sources/frame.js";
-import type { Store, StoredDevice, StoredOverride, StoredVerdict } from "../store/sqlite.js";
-import { speaksOt } from "../classify/classify.js";
+import type { Store } from "../store/sqlite.js";
 import type { BehaviourModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
-import { type Category, defaultCriticality } from "../classify/taxonomy.js";
 import { settleVerdicts } from "../classify/verdicts.js";
 import { type Inventory, ownAddresses } from "../inventory/inventory.js";
-import { deviceView } from "../inventory/view.js";
+import { detectorsFor } from "./detection.js";
+import { classifiedView } from "./device-view.js";
 import { type Format, csv, table } from "./output.js";
 import { Progress } from "./progress.js";
 
@@ -42,13 +40,20 @@ export interface AnalyzeOptions {
   model?: BehaviourModel;
   /** Run the detectors (default true). */
   detect?: boolean;
+  /** Learning window of devices without a stored baseline (default 24 h). */
+  learnWindowUs?: number;
 }
 
 /** Reads captures through the pipeline into the store; flows are written as they finish. */
 export async function analyzeCaptures(store: Store, paths: string[], site: string, o: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  const engine = o.detect === false ? undefined : new DetectionEngine(allDetectors(), (name, e, n) => process.stderr.write(`cordon: detector ${name} failed (${n} so far): ${e.message}\n`));
+  const engine = o.detect === false ? undefined : new DetectionEngine(detectorsFor(store, site, o.learnWindowUs), (name, e, n) => process.stderr.write(`cordon: detector ${name} failed (${n} so far): ${e.message}\n`));
   const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, engine ? { detect: engine } : {});
-  pipeline.inventory.load(store.devices());
+  const stored = store.devices();
+  const hadDevices = stored.some((d) => d.site === site);
+  // What devices were known as before this run: an attack must not vouch for itself (a host
+  // that stops a PLC is classified an engineering workstation by that very act).
+  const priorCategories = priorCategoryById(store);
+  pipeline.inventory.load(stored);
   const progress = new Progress();
   const readErrors = new ErrorCounts();
   const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [], inventory: pipeline.inventory };
@@ -86,9 +91,11 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   }
   progress.done();
   pipeline.flush();
+  if (engine && hadDevices) raiseNewDevices(engine, pipeline.inventory);
+  if (engine) raiseIdentityChanges(engine, pipeline.inventory);
   store.saveInventory(pipeline.inventory);
   settleVerdicts(store, pipeline.inventory, loadRules(), pipeline.now(), o.model);
-  const alerts = engine ? finishDetection(store, engine, pipeline.inventory) : undefined;
+  const alerts = engine ? finishDetection(store, engine, pipeline.inventory, priorCategories) : undefined;
   const errors = new ErrorCounts();
   errors.mergeFrom(readErrors);
   errors.mergeFrom(pipeline.stats.errors);
@@ -104,19 +111,61 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
 }
 
 /**
- * Ends detection: OT operations from hosts the inventory does not know as engineering
- * workstations are escalated, suppressed alerts are marked so, and all are stored.
+ * A device the site never had, once the site has an inventory (the first capture of a site
+ * is all new): one alert each, for devices with a MAC of their own.
  */
-function finishDetection(store: Store, engine: DetectionEngine, inventory: Inventory): number {
+function raiseNewDevices(engine: DetectionEngine, inventory: Inventory): void {
+  for (const d of inventory.devices.values()) {
+    if (d.storeId !== undefined || !d.mac || d.router) continue;
+    const ip = ownAddresses(d)[0];
+    engine.book.raise({
+      detector: "new-device", class: "new-device", severity: "low", technique: "T1200", site: d.site, source: ip ?? d.mac, sourceMac: d.mac,
+      title: `new device ${d.mac}${d.ouiVendor ? ` (${d.ouiVendor})` : ""}${ip ? ` at ${ip}` : ""}`, tsUs: Number.isFinite(d.firstUs) ? d.firstUs : d.lastUs,
+    });
+  }
+}
+
+/**
+ * A settled fingerprint that changed in this run (the inventory records it as an
+ * identity.change fact with a count not yet stored): above all for a device admitted by MAC
+ * alone, a spoofed MAC or a swapped device.
+ */
+function raiseIdentityChanges(engine: DetectionEngine, inventory: Inventory): void {
+  for (const d of inventory.devices.values()) {
+    for (const f of d.facts.get("identity.change")?.values() ?? []) {
+      if (f.count <= f.savedCount) continue;
+      engine.book.raise({
+        detector: "identity-change", class: "identity-change", severity: "medium", technique: "T1036", site: d.site,
+        source: ownAddresses(d)[0] ?? d.mac, sourceMac: d.mac, title: `${d.mac ?? d.ipKey} no longer looks like itself: ${f.value} (a spoofed MAC, or a replaced device)`,
+        tsUs: f.lastUs, count: f.count - f.savedCount, packet: { source: f.evidence.source, packet: f.evidence.packet, tsUs: f.evidence.tsUs },
+        observation: `identity.change=${f.value}`,
+      });
+    }
+  }
+}
+
+/** Each stored device's category (a person's override first). */
+function priorCategoryById(store: Store): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const [id, v] of store.latestVerdicts()) out.set(id, v.category);
+  for (const [id, o] of store.overrides()) if (o.category) out.set(id, o.category);
+  return out;
+}
+
+/**
+ * Ends detection: OT operations from hosts the inventory did not know, before this run (or,
+ * for devices new in it, by this run's verdict), as engineering workstations are escalated, suppressed alerts are marked so, and all are stored.
+ */
+function finishDetection(store: Store, engine: DetectionEngine, inventory: Inventory, priorCategories: Map<number, string>): number {
   const alerts = engine.finish();
-  const verdicts = store.latestVerdicts();
-  const overrides = store.overrides();
+  // A device first seen in this run has only this run's verdict to go by.
+  const current = priorCategoryById(store);
   // Devices by MAC and by their own addresses (routers' are left out: they act for others).
   const byKey = new Map<string, { id: number | undefined; category: string | undefined }>();
   for (const d of inventory.devices.values()) {
     if (d.router) continue;
     const id = d.storeId;
-    const entry = { id, category: id === undefined ? undefined : overrides.get(id)?.category ?? verdicts.get(id)?.category };
+    const entry = { id, category: id === undefined ? undefined : priorCategories.get(id) ?? current.get(id) };
     if (d.mac) byKey.set(`${d.site}|${d.mac}`, entry);
     for (const ip of ownAddresses(d)) byKey.set(`${d.site}|${ip}`, entry);
   }
@@ -131,25 +180,6 @@ function finishDetection(store: Store, engine: DetectionEngine, inventory: Inven
 }
 
 const DEVICE_COLUMNS = ["site", "mac", "ips", "category", "vendor", "model", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];
-
-/**
- * A device as the commands print it: what the traffic showed, the settled verdict (the
- * classifier's newest accepted one), and a person's override where there is one.
- */
-export function classifiedView(d: StoredDevice, verdict: StoredVerdict | undefined, override?: StoredOverride): Record<string, unknown> {
-  const category = (override?.category ?? verdict?.category ?? "unknown") as Category;
-  return {
-    ...deviceView(d),
-    category,
-    vendor: verdict?.vendor ?? null,
-    model: verdict?.model ?? null,
-    firmware: verdict?.firmware ?? null,
-    confidence: verdict?.confidence ?? 0,
-    criticality: override?.criticality ?? defaultCriticality(category, speaksOt(d.facts.map((f) => f.kind))),
-    evidence: verdict?.evidence ?? [],
-    ...(override ? { override: { category: override.category, criticality: override.criticality, reason: override.reason, set_by: override.setBy, set_at: override.setAt } } : {}),
-  };
-}
 
 export function renderDevices(store: Store, format: Format, stats?: AnalyzeStats): string {
   const verdicts = store.latestVerdicts();

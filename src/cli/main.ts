@@ -12,10 +12,12 @@ import { deviceDetail, isoTime } from "../inventory/view.js";
 import { demoCapture } from "../lab/demo.js";
 import { DEFAULT_LAB, generateLab } from "../lab/generate.js";
 import { Store } from "../store/sqlite.js";
-import { analyzeCaptures, classifiedView, renderDevices } from "./analyze.js";
+import { analyzeCaptures, renderDevices } from "./analyze.js";
+import { classifiedView } from "./device-view.js";
 import { evaluateCaptures, renderEvaluation, trainOnCaptures } from "./eval.js";
 import { renderFlows } from "./flows.js";
 import { expiry, moveAlert, renderAlerts, renderSuppressions } from "./alerts.js";
+import { evaluateAlerts, renderAlertEvaluation } from "./eval-alerts.js";
 import { renderBaselines } from "./baseline.js";
 import { assignMud, exportDeviceMud, importMudFiles, renderMudList } from "./mud.js";
 import {
@@ -78,6 +80,7 @@ Prints every fact known about a device, each with its evidence (source, packet, 
 
 ${COMMON}`,
   eval: `Usage: cordon eval --labels LABELS.json [--model FILE|none] [--format table|json] CAPTURE...
+       cordon eval --alerts EXPECTED-ALERTS.json [--format table|json]
 
 Analyses each capture on its own, classifies its devices and scores the labelled ones:
 category and vendor accuracy, unknown rate, a confusion matrix and the misses. LABELS.json
@@ -85,6 +88,11 @@ has the shape of the corpus labels.json: { "captures": { "path relative to the f
 { "mac": { "vendor", "model", "category" } } } }.
 
   --model FILE     behavioural model (default: the shipped one; 'none' for rules only)
+
+With --alerts: runs every capture of an expected-alerts file (the corpus's shape: hostile
+captures with the class, acting host and target each must raise; benign ones with the
+classes they must not) and prints precision and recall per detector, the misses and the
+false alarms.
 
 ${COMMON}`,
   train: `Usage: cordon train --labels LABELS.json [--out FILE] CAPTURE...
@@ -260,6 +268,7 @@ async function main(argv: string[]): Promise<number> {
       groups: { type: "string" },
       "min-window": { type: "string" },
       "no-detect": { type: "boolean" },
+      alerts: { type: "string" },
       url: { type: "string" },
       class: { type: "string" },
       detector: { type: "string" },
@@ -400,6 +409,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case "eval": {
       const format = parseFormat(values.format, ["table", "json"]);
+      if (values.alerts !== undefined) {
+        process.stdout.write(`${renderAlertEvaluation(await evaluateAlerts(values.alerts), format === "json" ? "json" : "table")}\n`);
+        return 0;
+      }
       if (!values.labels) throw new UsageError("eval needs --labels LABELS.json");
       if (positionals.length === 0) throw new UsageError("eval needs at least one CAPTURE");
       const e = await evaluateCaptures(values.labels, positionals, modelOption(values.model));

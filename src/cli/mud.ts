@@ -4,7 +4,8 @@ import { MudError, type MudProfile, parseMud } from "../policy/mud/import.js";
 import { mudRules } from "../policy/mud/rules.js";
 import type { Store } from "../store/sqlite.js";
 import { UsageError, table } from "./output.js";
-import { type PolicyFile, learnDevices, mudFor, policyFileOf, storedPolicy } from "./policy.js";
+import { type PolicyFile, mudFor, policyFileOf, storedPolicy } from "./policy.js";
+import { learnDevices } from "./site-devices.js";
 
 /**
  * `cordon mud import FILE...`: every file validated before any is kept, so a bad file leaves

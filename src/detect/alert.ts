@@ -21,6 +21,10 @@ export interface AlertInput {
   episode?: string;
   /** How many events this raise stands for (default 1). */
   count?: number;
+  /** A quiet gap longer than this ends the episode (default EPISODE_GAP_US). */
+  gapUs?: number;
+  /** Raises with other targets join the same episode (it keeps its first target). */
+  anyTarget?: boolean;
   packet?: { source: string; packet: number; tsUs: number };
   flow?: string;
   observation?: string;
@@ -43,9 +47,9 @@ export class AlertBook {
   private readonly done: Alert[] = [];
 
   raise(a: AlertInput): Alert {
-    const key = [a.detector, a.class, a.site, a.source ?? "", a.target ?? "", a.episode ?? ""].join("|");
+    const key = [a.detector, a.class, a.site, a.source ?? "", a.anyTarget ? "*" : a.target ?? "", a.episode ?? ""].join("|");
     let alert = this.open.get(key);
-    if (alert && a.tsUs - alert.lastUs > EPISODE_GAP_US) {
+    if (alert && a.tsUs - alert.lastUs > (a.gapUs ?? EPISODE_GAP_US)) {
       this.done.push(alert);
       alert = undefined;
     }

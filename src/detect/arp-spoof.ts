@@ -1,4 +1,4 @@
-import { isPrivateIp } from "../dissect/addr.js";
+import { isGroupIp, isPrivateIp } from "../dissect/addr.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import type { Detector, DetectorContext } from "./engine.js";
 import { flowRef } from "./engine.js";
@@ -14,6 +14,7 @@ const CONFLICT_US = 600_000_000;
 const MANY_WINDOW_US = 600_000_000;
 const MANY = 16;
 const MAX_ADDRESSES = 100_000;
+
 
 export function arpSpoofDetector(): Detector {
   const holder = new Map<string, { mac: string; lastUs: number }>();
@@ -44,6 +45,8 @@ export function arpSpoofDetector(): Detector {
       const host = out ? f.srcIp : f.dstIp;
       const hop = out ? f.dstMac : f.srcMac;
       if (!hop || (!out && !(isPrivateIp(f.dstIp) && !isPrivateIp(f.srcIp)))) return;
+      // Broadcast and multicast go to group MACs, not through a next hop.
+      if (Number.parseInt(hop.slice(0, 2), 16) & 1 || isGroupIp(out ? f.dstIp : f.srcIp)) return;
       const key = `${f.site}|${host}`;
       let hops = nextHops.get(key);
       if (!hops) {

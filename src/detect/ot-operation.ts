@@ -19,7 +19,7 @@ const RULES: [RegExp, Kind][] = [
   [/upload/, { technique: "T0845", severity: "medium", what: "uploaded the program of" }],
   [/delete/, { technique: "T0809", severity: "high", what: "deleted data on" }],
   [/time/, { technique: "T0836", severity: "medium", what: "changed the time of" }],
-  [/write|operate|set|file|save|create|freeze|value/, { technique: "T0836", severity: "medium", what: "wrote to" }],
+  [/write|operate|set|file|save|create|freeze|value/, { technique: "T0836", severity: "low", what: "wrote to" }],
 ];
 
 export function operationKind(op: string): Kind {
@@ -47,15 +47,20 @@ export const otOperationDetector: Detector = {
 
 const LEVELS: Severity[] = ["low", "medium", "high", "critical"];
 
+/** Writes and commands are an HMI's or SCADA server's daily work; the rest is engineering. */
+const OPERATOR_TECHNIQUES = new Set(["T0836", "T0855"]);
+const OPERATORS = new Set(["hmi", "server", "historian"]);
+
 /**
  * Once the inventory is classified: an operation from a host that is not a known engineering
- * workstation is one level more severe, and says so.
+ * workstation (nor, for writes and commands, an HMI or SCADA server) is one level more
+ * severe, and says so.
  */
 export function escalateOtOperations(alerts: Alert[], categoryOf: (a: Alert) => string | undefined): void {
   for (const a of alerts) {
     if (a.class !== "ot-operation") continue;
     const category = categoryOf(a);
-    if (category === "engineering-workstation") continue;
+    if (category === "engineering-workstation" || (category && OPERATORS.has(category) && OPERATOR_TECHNIQUES.has(a.technique))) continue;
     a.severity = LEVELS[Math.min(LEVELS.length - 1, LEVELS.indexOf(a.severity) + 1)];
     if (!a.title.endsWith(")")) a.title += ` (from a host not known as an engineering workstation${category ? `: ${category}` : ""})`;
     else a.title += ` — from a host not known as an engineering workstation${category ? ` (${category})` : ""}`;

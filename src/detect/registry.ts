@@ -6,7 +6,11 @@ import { otOperationDetector } from "./ot-operation.js";
 import { scanDetector } from "./scan.js";
 import { cleartextCredentialsDetector, exploitDetector, miningDetector, riskyFlowDetector } from "./signals.js";
 
-/** Every detector, fresh (they keep per-run state). A new detector is one file and one line here. */
+/**
+ * Every detector that needs no baseline, fresh (they keep per-run state); the behavioural one
+ * is built with the site's baselines (`cli/detection.ts`). A new detector is one file and one
+ * line here.
+ */
 export function allDetectors(): Detector[] {
   return [
     scanDetector(), bruteForceDetector(), dnsDetector(), arpSpoofDetector(), otOperationDetector,

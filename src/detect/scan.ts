@@ -1,3 +1,4 @@
+import { isGroupIp } from "../dissect/addr.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import type { Detector } from "./engine.js";
 import { flowRef } from "./engine.js";
@@ -20,8 +21,14 @@ const MAX_PROBES = 20_000;
 
 const FIN = 0x01, SYN = 0x02, PSH = 0x08, ACK = 0x10, URG = 0x20;
 
+/** UDP a server sends to a client (DHCP offers, DNS and NTP replies, discovery answers): not a probe when unanswered. */
+const UDP_SERVER_PORTS = new Set([53, 67, 68, 69, 123, 137, 138, 161, 162, 514, 546, 547, 1900, 5353, 5355, 6666, 6667, 47808]);
+
 export function probeType(f: FlowRecord): string | undefined {
-  if (f.proto === 17) return f.packetsDstToSrc === 0 && f.packetsSrcToDst <= 2 ? "UDP" : undefined;
+  if (f.proto === 17) {
+    if (UDP_SERVER_PORTS.has(f.srcPort) || f.dstPort === 68 || isGroupIp(f.dstIp)) return undefined;
+    return f.packetsDstToSrc === 0 && f.packetsSrcToDst <= 2 ? "UDP" : undefined;
+  }
   if (f.proto !== 6) return undefined;
   const s = f.tcpFlagsSrc;
   const d = f.tcpFlagsDst;

@@ -123,3 +123,8 @@ export function isPrivateIp(ip: string): boolean {
   return l.startsWith("fe8") || l.startsWith("fe9") || l.startsWith("fea") || l.startsWith("feb")
     || l.startsWith("fc") || l.startsWith("fd") || l === "::1" || l === "::";
 }
+
+/** Text form: true for broadcast and multicast addresses (they name a group, not a host). */
+export function isGroupIp(ip: string): boolean {
+  return ip === "255.255.255.255" || /^(22[4-9]|23\d)\./.test(ip) || ip.toLowerCase().startsWith("ff");
+}

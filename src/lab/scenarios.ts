@@ -57,7 +57,7 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: "exfiltration", class: "exfiltration", actor: "camera", note: "a 20 MB upload to an address the camera never used",
+    name: "exfiltration", class: "volume", actor: "camera", note: "a 20 MB upload to an address the camera never used",
     run: (t, a, _target, site) => {
       const drop = { mac: site.gateway.mac, ip: "203.0.113.77" };
       const chunk = Buffer.alloc(1400, 0x41);

@@ -1,6 +1,6 @@
 import { externalNetwork } from "../baseline/baseline.js";
 import { DeviceIndex, type SiteDevice } from "../baseline/device-index.js";
-import { isPrivateIp } from "../dissect/addr.js";
+import { isGroupIp, isPrivateIp } from "../dissect/addr.js";
 import { type FlowRecord, flowWeight } from "../model/flow-record.js";
 import { type Endpoint, endpointKey, endpointLabel } from "./endpoint.js";
 import type { MudProfile } from "./mud/import.js";
@@ -125,7 +125,6 @@ const STRICTNESS: Record<string, Strictness> = {
   "life-safety/physical-process": "no-internet", "sensitive-data": "named-only", standard: "exact", low: "network",
 };
 
-const isMulticast = (ip: string): boolean => /^(22[4-9]|23\d|255)\./.test(ip) || ip.toLowerCase().startsWith("ff");
 
 function ranges(ports: Set<number>): [number, number][] {
   const sorted = [...ports].sort((a, b) => a - b);
@@ -175,7 +174,7 @@ export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>,
     const dstManaged = dst !== undefined && managed.has(dst.key);
     if (!srcManaged && !dstManaged) continue;
     const from: Endpoint = src ? { group: addGroup(src) } : { cidr: `${f.srcIp}/${f.srcIp.includes(":") ? 128 : 32}` };
-    const internet = !dst && !isPrivateIp(f.dstIp) && !isMulticast(f.dstIp);
+    const internet = !dst && !isPrivateIp(f.dstIp) && !isGroupIp(f.dstIp);
     const strictness = srcManaged ? STRICTNESS[src!.criticality] ?? "exact" : "exact";
     let to: Endpoint;
     if (dst) to = { group: addGroup(dst) };

@@ -1,0 +1,148 @@
+import { externalNetwork } from "../baseline/baseline.js";
+import { isGroupIp, isPrivateIp } from "../dissect/addr.js";
+import type { FlowRecord } from "../model/flow-record.js";
+import type { Detector, DetectorContext } from "./engine.js";
+import { flowRef } from "./engine.js";
+
+/**
+ * Behaviour against the baseline: a device that starts talking to a peer neither it nor its
+ * category has used (new-peer), uses or serves a protocol and port it never did
+ * (new-service), or sends far more in an hour than it ever did (volume: exfiltration).
+ * Baselines come from the store (earlier runs) and, for devices without one, from a learning
+ * window at the start of their traffic in this run. What was alerted joins the baseline, and
+ * a device's behavioural alerts form one episode per day, so a changed device is told once.
+ */
+export interface PriorDevice {
+  category: string;
+  /** Baseline elements, as `baseline.ts` names them: "initiates|peer|proto|port". */
+  elements: Iterable<string>;
+  /** Bytes sent per active hour, 95th percentile. */
+  outP95: number;
+}
+
+export interface BehaviourOptions {
+  /** Device key → its stored baseline. */
+  prior: ReadonlyMap<string, PriorDevice>;
+  /** Category → elements its devices used (internal peers as category:ROLE). */
+  categories: ReadonlyMap<string, Iterable<string>>;
+  /** MACs of routers: flows through them are keyed by address. */
+  routers: ReadonlySet<string>;
+  /** DNS answers already known: address → name the device asked for. */
+  names: ReadonlyMap<string, string>;
+  /** Learning window for devices without a stored baseline (default 24 h). */
+  learnWindowUs?: number;
+}
+
+const DAY_US = 86_400_000_000;
+/** A flow that got an answer: TCP whose responder sent SYN-ACK, or UDP with a reply. */
+const answered = (f: FlowRecord): boolean => (f.proto === 6 ? (f.tcpFlagsDst & 0x12) === 0x12 : f.packetsDstToSrc > 0);
+const HOUR_US = 3_600_000_000;
+/** An hour's upload must pass both to be a volume alert. */
+const VOLUME_FACTOR = 10;
+const VOLUME_MIN_BYTES = 10_000_000;
+const PROTO: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6", 132: "sctp" };
+
+interface State {
+  category: string;
+  elements: Set<string>;
+  peers: Set<string>;
+  learnUntilUs: number;
+  outP95: number;
+  hourlyOut: Map<number, number>;
+}
+
+export function behaviourDetector(o: BehaviourOptions): Detector {
+  const window = o.learnWindowUs ?? DAY_US;
+  const names = new Map(o.names);
+  const categories = new Map([...o.categories].map(([c, e]) => [c, new Set(e)]));
+  const categoryPeers = new Map([...categories].map(([c, e]) => [c, new Set([...e].map((x) => x.split("|")[1]))]));
+  const devices = new Map<string, State>();
+  const keyOf = (mac: string | undefined, ip: string): string | undefined => {
+    if (!isPrivateIp(ip)) return undefined;
+    return mac && !o.routers.has(mac) ? mac : `ip:${ip}`;
+  };
+  const state = (key: string, nowUs: number): State => {
+    let s = devices.get(key);
+    if (!s) {
+      const p = o.prior.get(key);
+      const elements = new Set(p?.elements ?? []);
+      s = {
+        category: p?.category ?? "unknown", elements, peers: new Set([...elements].map((x) => x.split("|")[1])),
+        learnUntilUs: p ? -Infinity : nowUs + window, outP95: p?.outP95 ?? 0, hourlyOut: new Map(),
+      };
+      devices.set(key, s);
+    }
+    return s;
+  };
+  const peerOf = (mac: string | undefined, ip: string): { peer: string; role: string } => {
+    if (isGroupIp(ip)) return { peer: `cidr:${ip}/${ip.includes(":") ? 128 : 32}`, role: "multicast" };
+    const k = keyOf(mac, ip);
+    if (k) return { peer: `device:${k}`, role: o.prior.get(k)?.category ?? "internal" };
+    const name = names.get(ip);
+    return name ? { peer: `dns:${name}`, role: "external" } : { peer: `cidr:${externalNetwork(ip)}`, role: "external" };
+  };
+  const raise = (ctx: DetectorContext, f: FlowRecord, source: string, mac: string | undefined, a: { class: "new-peer" | "new-service" | "volume"; severity: "low" | "medium" | "high"; technique: string; title: string; target?: string }): void => {
+    ctx.raise({ ...a, site: f.site, source, sourceMac: mac, tsUs: f.firstUs, episode: a.class, gapUs: DAY_US, anyTarget: true, flow: flowRef(f) });
+  };
+  const judge = (ctx: DetectorContext, f: FlowRecord, key: string, mac: string | undefined, ip: string, direction: "initiates" | "serves", peer: { peer: string; role: string }, peerIp: string): void => {
+    const s = state(key, f.firstUs);
+    const proto = PROTO[f.proto] ?? `ip-${f.proto}`;
+    const port = f.proto === 6 || f.proto === 17 || f.proto === 132 ? f.dstPort : 0;
+    const element = `${direction}|${peer.peer}|${proto}|${port}`;
+    // Unanswered attempts (scans, dead peers) are the scan detector's: no one talked. Broadcast
+    // and multicast (DHCP, discovery) reach no peer in particular.
+    if (f.firstUs < s.learnUntilUs || s.elements.has(element) || !answered(f) || isGroupIp(peerIp)) {
+      s.elements.add(element);
+      s.peers.add(peer.peer);
+      return;
+    }
+    const categoryPeer = peer.peer.startsWith("device:") ? `category:${peer.role}` : peer.peer;
+    const cat = categories.get(s.category);
+    const catHas = (cat?.has(`${direction}|${categoryPeer}|${proto}|${port}`) ?? false);
+    s.elements.add(element);
+    const knownPeer = s.peers.has(peer.peer) || (categoryPeers.get(s.category)?.has(categoryPeer) ?? false);
+    s.peers.add(peer.peer);
+    if (catHas) return;
+    if (direction === "initiates" && !knownPeer) {
+      raise(ctx, f, ip, mac, {
+        class: "new-peer", severity: peer.role === "external" ? "medium" : "low", technique: peer.role === "external" ? "T1071" : "T1021", target: peerIp,
+        title: `${ip} (${s.category}) started ${proto}/${port} to ${peer.peer.replace(/^(device|dns|cidr):/, "")}, a peer neither it nor its category used before`,
+      });
+    } else if (knownPeer || direction === "serves") {
+      raise(ctx, f, ip, mac, {
+        class: "new-service", severity: "low", technique: direction === "serves" ? "T1205" : "T1571", target: peerIp,
+        title: direction === "serves" ? `${ip} (${s.category}) served ${proto}/${port}, which it never served before` : `${ip} (${s.category}) used ${proto}/${port} with ${peer.peer.replace(/^(device|dns|cidr):/, "")} for the first time`,
+      });
+    }
+  };
+  return {
+    name: "behaviour",
+    kinds: ["dns.answer"],
+    observation(e) {
+      const [name, type, data] = e.value.split(" ");
+      if ((type === "A" || type === "AAAA") && data && !names.has(data)) names.set(data, name);
+      else if (type === "CNAME" && data) for (const [ip, n] of names) if (n === data) names.set(ip, name);
+    },
+    flow(f, ctx) {
+      const src = keyOf(f.srcMac, f.srcIp);
+      const dst = keyOf(f.dstMac, f.dstIp);
+      if (src) {
+        judge(ctx, f, src, f.srcMac, f.srcIp, "initiates", peerOf(f.dstMac, f.dstIp), f.dstIp);
+        const s = devices.get(src)!;
+        const hour = Math.floor(f.firstUs / HOUR_US);
+        const sent = (s.hourlyOut.get(hour) ?? 0) + f.bytesSrcToDst;
+        s.hourlyOut.set(hour, sent);
+        if (s.hourlyOut.size > 48) s.hourlyOut.delete(s.hourlyOut.keys().next().value!);
+        if (f.firstUs < s.learnUntilUs) s.outP95 = Math.max(s.outP95, sent);
+        else if (sent > VOLUME_MIN_BYTES && sent > VOLUME_FACTOR * Math.max(1, s.outP95)) {
+          raise(ctx, f, f.srcIp, f.srcMac, {
+            class: "volume", severity: "high", technique: "T1048", target: f.dstIp,
+            title: `${f.srcIp} (${s.category}) sent ${(sent / 1e6).toFixed(1)} MB within an hour, ${Math.round(sent / Math.max(1, s.outP95))}x its usual peak: possible exfiltration`,
+          });
+          s.outP95 = sent;
+        }
+      }
+      if (dst && dst !== src && answered(f)) judge(ctx, f, dst, f.dstMac, f.dstIp, "serves", peerOf(f.srcMac, f.srcIp), f.srcIp);
+    },
+  };
+}
