@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { AlertBook, EPISODE_GAP_US, MAX_EVIDENCE } from "../src/detect/alert.js";
@@ -185,6 +185,23 @@ describe("cordon alerts and cordon suppress", () => {
     assert.ok(silenced.length > 0 && silenced.every((a) => a.status === "suppressed"));
     assert.equal(runCli(["alerts", "--db", db2]).stdout.trim(), "no alerts");
     assert.match(runCli(["suppress", "list", "--db", db]).stdout, /172\.16\.0\.8\s+scan\s+\S+Z\s+soc\s+the scanner/);
+  });
+
+  it("analyze --notify sends each new alert once", { skip: NO_CORPUS }, () => {
+    const dir = tmpDir("cordon-notifycli-");
+    const db = join(dir, "n.db");
+    const out = join(dir, "alerts.jsonl");
+    writeFileSync(join(dir, "notify.yaml"), `notify:\n  - jsonl: ${out}\n    min_severity: medium\n`);
+    const capture = corpus("ntop-nDPI-tests/tests/cfgs/default/pcap/synscan.pcap");
+    assert.equal(runCli(["analyze", "--db", db, "--notify", join(dir, "notify.yaml"), capture]).status, 0);
+    const first = readFileSync(out, "utf8").trim().split("\n");
+    assert.ok(first.some((l) => (JSON.parse(l) as { class: string }).class === "scan"));
+    assert.equal(runCli(["analyze", "--db", db, "--notify", join(dir, "notify.yaml"), capture]).status, 0);
+    assert.equal(readFileSync(out, "utf8").trim().split("\n").length, first.length, "the same episodes are not sent again");
+    writeFileSync(join(dir, "bad.yaml"), "- syslog: { host: h, port: 99999, protocol: udp }\n");
+    const bad = runCli(["analyze", "--db", db, "--notify", join(dir, "bad.yaml"), capture]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /bad\.yaml: notify\[0\]\.syslog\.port/);
   });
 });
 

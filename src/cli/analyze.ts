@@ -33,6 +33,8 @@ export interface AnalyzeResult {
   partial: { path: string; reason: string }[];
   /** The run's inventory in memory: everything stored, plus this run's flow behaviour per device. */
   inventory: Inventory;
+  /** Alerts this run raised that the store did not hold before (what outputs should send). */
+  newAlerts: Alert[];
 }
 
 export interface AnalyzeOptions {
@@ -56,7 +58,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   pipeline.inventory.load(stored);
   const progress = new Progress();
   const readErrors = new ErrorCounts();
-  const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [], inventory: pipeline.inventory };
+  const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [], inventory: pipeline.inventory, newAlerts: [] };
   for (const path of paths) {
     let size = 0;
     try {
@@ -95,7 +97,9 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   if (engine) raiseIdentityChanges(engine, pipeline.inventory);
   store.saveInventory(pipeline.inventory);
   settleVerdicts(store, pipeline.inventory, loadRules(), pipeline.now(), o.model);
-  const alerts = engine ? finishDetection(store, engine, pipeline.inventory, priorCategories) : undefined;
+  const raised = engine ? finishDetection(store, engine, pipeline.inventory, priorCategories) : undefined;
+  const alerts = raised?.all;
+  result.newAlerts = raised?.fresh ?? [];
   const errors = new ErrorCounts();
   errors.mergeFrom(readErrors);
   errors.mergeFrom(pipeline.stats.errors);
@@ -104,7 +108,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
     bytes: pipeline.stats.bytes,
     flows: pipeline.stats.flows,
     errors: errors.toJSON(),
-    ...(alerts !== undefined ? { alerts } : {}),
+    ...(alerts !== undefined ? { alerts: alerts.length } : {}),
   };
   if (engine && engine.failures.size > 0) result.stats.errors["detector.failed"] = [...engine.failures.values()].reduce((a, b) => a + b, 0);
   return result;
@@ -156,7 +160,7 @@ function priorCategoryById(store: Store): Map<number, string> {
  * Ends detection: OT operations from hosts the inventory did not know, before this run (or,
  * for devices new in it, by this run's verdict), as engineering workstations are escalated, suppressed alerts are marked so, and all are stored.
  */
-function finishDetection(store: Store, engine: DetectionEngine, inventory: Inventory, priorCategories: Map<number, string>): number {
+function finishDetection(store: Store, engine: DetectionEngine, inventory: Inventory, priorCategories: Map<number, string>): { all: Alert[]; fresh: Alert[] } {
   const alerts = engine.finish();
   // A device first seen in this run has only this run's verdict to go by.
   const current = priorCategoryById(store);
@@ -175,8 +179,9 @@ function finishDetection(store: Store, engine: DetectionEngine, inventory: Inven
   const now = new Date().toISOString();
   const rules = store.suppressions();
   for (const a of alerts) if (rules.some((r) => suppresses(r, a, now))) a.status = "suppressed";
+  const known = new Set(store.alerts().map((a) => a.id));
   store.saveAlerts(alerts.map((a) => ({ ...a, deviceId: deviceOf(a)?.id })));
-  return alerts.length;
+  return { all: alerts, fresh: alerts.filter((a) => !known.has(a.id)) };
 }
 
 const DEVICE_COLUMNS = ["site", "mac", "ips", "category", "vendor", "model", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];

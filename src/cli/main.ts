@@ -18,6 +18,8 @@ import { evaluateCaptures, renderEvaluation, trainOnCaptures } from "./eval.js";
 import { renderFlows } from "./flows.js";
 import { expiry, moveAlert, renderAlerts, renderSuppressions } from "./alerts.js";
 import { evaluateAlerts, renderAlertEvaluation } from "./eval-alerts.js";
+import { readOutputs } from "./notify-config.js";
+import { notify } from "../respond/notify/notify.js";
 import { renderBaselines } from "./baseline.js";
 import { assignMud, exportDeviceMud, importMudFiles, renderMudList } from "./mud.js";
 import {
@@ -52,7 +54,7 @@ Commands:
   override   set a device's category or criticality by hand
 
 Run 'cordon COMMAND --help' for a command's options.`,
-  analyze: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] [--no-detect] CAPTURE...
+  analyze: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] [--no-detect] [--notify FILE] CAPTURE...
        cordon analyze --demo
 
 Reads pcap or pcapng captures (gzip-compressed or not; '-' for standard input),
@@ -60,7 +62,11 @@ decides the format by its magic number, builds flows and the device inventory,
 merges them into the database, and prints the inventory with a summary. The detectors run
 alongside (scans, brute force, clear-text credentials, DNS tunnels and DGA names, risky
 downloads and destinations, exploit strings, mining, ARP spoofing, OT operations); their
-alerts are stored for 'cordon alerts'. --no-detect leaves them out.
+alerts are stored for 'cordon alerts'. --no-detect leaves them out. --notify FILE (YAML
+or JSON, a list or {notify: [...]}) sends the run's new alerts to each output:
+  - { syslog: { host: 127.0.0.1, port: 514, protocol: udp|tcp }, min_severity: medium }
+  - { jsonl: /var/log/cordon/alerts.jsonl }
+  - { webhook: { url: https://soc/hook, secret: S, dead_letter: /var/lib/cordon/dead.jsonl } }
 
   --site NAME      site the captures belong to (default: default)
   --format F       table (default), json or csv
@@ -269,6 +275,7 @@ async function main(argv: string[]): Promise<number> {
       "min-window": { type: "string" },
       "no-detect": { type: "boolean" },
       alerts: { type: "string" },
+      notify: { type: "string" },
       url: { type: "string" },
       class: { type: "string" },
       detector: { type: "string" },
@@ -305,7 +312,13 @@ async function main(argv: string[]): Promise<number> {
       if (paths.length === 0) throw new UsageError("analyze needs at least one CAPTURE (or --demo)");
       const store = new Store(dbPath(values.db));
       try {
+        const outputs = values.notify ? readOutputs(values.notify) : undefined;
         const r = await analyzeCaptures(store, paths, values.site ?? "default", { model: modelOption(values.model), detect: values["no-detect"] !== true });
+        if (outputs) {
+          const n = await notify(outputs, r.newAlerts);
+          for (const f of n.failures) process.stderr.write(`cordon: ${f}\n`);
+          if (n.deadLettered > 0) process.stderr.write(`cordon: ${n.deadLettered} alerts could not be delivered and went to the dead-letter file\n`);
+        }
         for (const u of r.unreadable) process.stderr.write(`cordon: ${u.path}: ${u.reason}\n`);
         for (const p of r.partial) process.stderr.write(`cordon: ${p.path}: stopped early: ${p.reason}\n`);
         if (r.unreadable.length === paths.length) return 1;

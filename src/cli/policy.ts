@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import { buildBaselines } from "../baseline/baseline.js";
 import { DeviceIndex } from "../baseline/device-index.js";
 import type { FlowRecord } from "../model/flow-record.js";
@@ -21,7 +20,7 @@ import { type Verdict, simulate } from "../policy/simulate.js";
 import { Store, type StoredPolicy } from "../store/sqlite.js";
 import { analyzeCaptures } from "./analyze.js";
 import { learnDevices } from "./site-devices.js";
-import { UsageError, table } from "./output.js";
+import { UsageError, readListFile, table } from "./output.js";
 
 /** A learned policy file: the policy as a person reviews it, and its addresses resolved for the compilers. */
 export interface PolicyFile {
@@ -64,20 +63,7 @@ export function wellKnownControllers(devices: readonly LearnDevice[], flows: rea
 }
 
 /** Reads a group definitions file (YAML or JSON: a list, or an object with a "groups" list). */
-export function readGroupSpecs(path: string): GroupSpec[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new UsageError(`${path}: ${(e as Error).message}`);
-  }
-  try {
-    return validateGroupSpecs(doc && typeof doc === "object" && !Array.isArray(doc) && "groups" in doc ? (doc as { groups: unknown }).groups : doc);
-  } catch (e) {
-    if (e instanceof GroupSpecError) throw new UsageError(`${path}: ${e.message}`);
-    throw e;
-  }
-}
+export const readGroupSpecs = (path: string): GroupSpec[] => readListFile(path, "groups", validateGroupSpecs, GroupSpecError);
 
 function parsePolicyFile(text: string, where: string): PolicyFile {
   try {

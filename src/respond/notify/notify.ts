@@ -1,0 +1,70 @@
+import { type Alert, SEVERITIES, type Severity } from "../../model/alert.js";
+import { appendJsonLines } from "./jsonl.js";
+import { sendSyslog } from "./syslog.js";
+import { sendWebhook } from "./webhook.js";
+
+/**
+ * Where alerts go: syslog (UDP or TCP), a JSON-lines file, a webhook. Each output has a
+ * minimum severity; suppressed alerts go nowhere. Outputs are independent: one that fails is
+ * counted and reported, and the others still deliver.
+ */
+export type Output =
+  | { syslog: { host: string; port: number; protocol: "udp" | "tcp"; facility?: number }; min_severity?: Severity }
+  | { jsonl: string; min_severity?: Severity }
+  | { webhook: { url: string; secret?: string; attempts?: number; backoff_ms?: number; dead_letter: string }; min_severity?: Severity };
+
+export class NotifyConfigError extends Error {}
+
+/** Checks a list of outputs (from YAML or JSON); the message names the place. */
+export function validateOutputs(v: unknown): Output[] {
+  if (!Array.isArray(v)) throw new NotifyConfigError("notify: expected a list of outputs");
+  return v.map((o, i) => {
+    const at = `notify[${i}]`;
+    if (typeof o !== "object" || o === null) throw new NotifyConfigError(`${at}: expected an object`);
+    const x = o as Record<string, unknown>;
+    if (x.min_severity !== undefined && !SEVERITIES.includes(x.min_severity as Severity)) throw new NotifyConfigError(`${at}.min_severity: one of ${SEVERITIES.join(", ")}`);
+    const kinds = ["syslog", "jsonl", "webhook"].filter((k) => k in x);
+    if (kinds.length !== 1) throw new NotifyConfigError(`${at}: exactly one of syslog, jsonl, webhook`);
+    if ("syslog" in x) {
+      const s = x.syslog as Record<string, unknown>;
+      if (typeof s?.host !== "string") throw new NotifyConfigError(`${at}.syslog.host: expected a host`);
+      if (!Number.isInteger(s.port) || (s.port as number) < 1 || (s.port as number) > 65535) throw new NotifyConfigError(`${at}.syslog.port: expected a port`);
+      if (s.protocol !== "udp" && s.protocol !== "tcp") throw new NotifyConfigError(`${at}.syslog.protocol: udp or tcp`);
+    } else if ("jsonl" in x) {
+      if (typeof x.jsonl !== "string" || x.jsonl === "") throw new NotifyConfigError(`${at}.jsonl: expected a file path`);
+    } else {
+      const w = x.webhook as Record<string, unknown>;
+      if (typeof w?.url !== "string" || !/^https?:\/\//.test(w.url)) throw new NotifyConfigError(`${at}.webhook.url: expected an http(s) URL`);
+      if (typeof w.dead_letter !== "string") throw new NotifyConfigError(`${at}.webhook.dead_letter: a file for alerts that could not be delivered`);
+    }
+    return x as unknown as Output;
+  });
+}
+
+export interface NotifyResult {
+  sent: number;
+  deadLettered: number;
+  failures: string[];
+}
+
+export async function notify(outputs: readonly Output[], alerts: readonly Alert[]): Promise<NotifyResult> {
+  const result: NotifyResult = { sent: 0, deadLettered: 0, failures: [] };
+  const live = alerts.filter((a) => a.status !== "suppressed");
+  for (const [i, o] of outputs.entries()) {
+    const min = SEVERITIES.indexOf(o.min_severity ?? "low");
+    const chosen = live.filter((a) => SEVERITIES.indexOf(a.severity) >= min);
+    if (chosen.length === 0) continue;
+    try {
+      if ("syslog" in o) await sendSyslog(o.syslog, chosen);
+      else if ("jsonl" in o) appendJsonLines(o.jsonl, chosen);
+      else {
+        const w = o.webhook;
+        result.deadLettered += await sendWebhook({ url: w.url, secret: w.secret, attempts: w.attempts, backoffMs: w.backoff_ms, deadLetter: w.dead_letter }, chosen);
+      }
+      result.sent += chosen.length;
+    } catch (e) {
+      result.failures.push(`notify[${i}]: ${(e as Error).message}`);
+    }
+  }
+  return result;
+}
