@@ -279,3 +279,51 @@ describe("lab scenarios and benign traffic", () => {
     assert.match(runCli(["eval", "--alerts", corpus("expected-alerts.json")]).stdout, /PRECISION +RECALL/);
   });
 });
+
+describe("indicators and policy violations", () => {
+  it("reads CSV and STIX 2.1 indicators, with the place of each error", async () => {
+    const { parseIndicatorCsv, parseStixBundle, IndicatorError } = await import("../src/detect/indicators.js");
+    const csvInd = parseIndicatorCsv("type,value,note\n# comment\nip,203.0.113.77,exfil drop\ndomain,Evil.Example,phishing kit\nja4,t13d1516h2_8daaf6152771_b0da82dd1658,bad client\n", "feed.csv");
+    assert.equal(csvInd.ips.get("203.0.113.77"), "exfil drop");
+    assert.equal(csvInd.domains.get("evil.example"), "phishing kit");
+    assert.equal(csvInd.fingerprints.size, 1);
+    const stix = parseStixBundle({ type: "bundle", objects: [
+      { type: "indicator", pattern_type: "stix", name: "C2", pattern: "[ipv4-addr:value = '198.51.100.23'] OR [domain-name:value = 'c2.example.net']" },
+      { type: "indicator", pattern_type: "stix", pattern: "[url:value = 'http://drop.example.org/x.exe']", id: "indicator--1" },
+      { type: "malware", name: "ignored" },
+      { type: "indicator", pattern_type: "sigma", pattern: "title: x" },
+    ] }, "feed.json");
+    assert.deepEqual([...stix.ips], [["198.51.100.23", "C2"]]);
+    assert.deepEqual([...stix.domains.keys()].sort(), ["c2.example.net", "drop.example.org"]);
+    assert.throws(() => parseIndicatorCsv("md5,abc\n", "f.csv"), (e: Error) => e instanceof IndicatorError && /f\.csv:1: unknown indicator type "md5"/.test(e.message));
+    assert.throws(() => parseIndicatorCsv("ip\n", "f.csv"), /f\.csv:1: expected "type,value\[,note\]"/);
+    assert.throws(() => parseStixBundle({ objects: [{ type: "indicator", pattern: 5 }] }, "s.json"), /s\.json: objects\[0\]\.pattern/);
+    assert.throws(() => parseStixBundle({}, "s.json"), /not a STIX bundle/);
+  });
+
+  it("analyze --indicators raises on listed addresses and domains (subdomains too); an enforced policy's violations are alerts", () => {
+    const dir = tmpDir("cordon-ioc-");
+    for (const d of ["clean", "attacked"]) mkdirSync(join(dir, d));
+    const clean = generateLab(join(dir, "clean"), { ...DEFAULT_LAB, devices: 40, durationS: 1200, seed: 9 });
+    const attacked = generateLab(join(dir, "attacked"), { ...DEFAULT_LAB, devices: 40, durationS: 1200, seed: 9, scenarios: ["new-peer", "port-scan"] });
+    writeFileSync(join(dir, "feed.csv"), "type,value,note\nip,198.51.100.23,pump C2\ndomain,axis.com,test: the cameras' vendor\n");
+    const db = join(dir, "s.db");
+    assert.equal(runCli(["analyze", "--db", db, clean.pcap]).status, 0);
+    const learned = JSON.parse(runCli(["policy", "learn", "--db", db, "--format", "json"]).stdout) as { id: number };
+    for (const step of ["approve", "enforce"]) assert.equal(runCli(["policy", step, String(learned.id), "--db", db, "--by", "ot-lead"]).status, 0);
+    const r = runCli(["analyze", "--db", db, "--indicators", join(dir, "feed.csv"), attacked.pcap]);
+    assert.equal(r.status, 0, r.stderr);
+    const alerts = JSON.parse(runCli(["alerts", "--db", db, "--format", "json"]).stdout) as AlertJson[];
+    const pump = attacked.scenarios.find((s) => s.name === "new-peer")!;
+    assert.ok(alerts.some((a) => a.class === "indicator" && a.source === pump.source && a.target === "198.51.100.23"), "the listed address");
+    assert.ok(alerts.some((a) => a.class === "indicator" && a.target === "axis.com" && /dispatcher\.axis\.com/.test(a.title)), "a subdomain of a listed domain");
+    const violations = alerts.filter((a) => a.class === "policy-violation");
+    assert.ok(violations.some((a) => a.source === pump.source && a.severity === "medium" && /monitor mode: would be dropped/.test(a.title)),
+      "the pump left the enforced policy (learned in monitor mode: what enforcement would drop)");
+    const scan = attacked.scenarios.find((s) => s.name === "port-scan")!;
+    assert.ok(violations.some((a) => a.source === scan.source || a.target === scan.target), "the scan crossed it too");
+    const actors = new Set(attacked.scenarios.flatMap((s) => [s.source, s.target]));
+    assert.ok(violations.every((a) => actors.has(a.source ?? "") || actors.has(a.target ?? "")), violations.map((a) => a.title).join("; "));
+    assert.match(runCli(["analyze", "--db", db, "--indicators", join(dir, "missing.csv"), attacked.pcap]).stderr, /missing\.csv: ENOENT/);
+  });
+});

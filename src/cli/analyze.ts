@@ -11,6 +11,7 @@ import type { BehaviourModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
 import { settleVerdicts } from "../classify/verdicts.js";
 import { type Inventory, ownAddresses } from "../inventory/inventory.js";
+import type { Indicators } from "../detect/indicators.js";
 import { detectorsFor } from "./detection.js";
 import { classifiedView } from "./device-view.js";
 import { type Format, csv, table } from "./output.js";
@@ -44,11 +45,13 @@ export interface AnalyzeOptions {
   detect?: boolean;
   /** Learning window of devices without a stored baseline (default 24 h). */
   learnWindowUs?: number;
+  /** Indicator feeds to match. */
+  indicators?: Indicators;
 }
 
 /** Reads captures through the pipeline into the store; flows are written as they finish. */
 export async function analyzeCaptures(store: Store, paths: string[], site: string, o: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  const engine = o.detect === false ? undefined : new DetectionEngine(detectorsFor(store, site, o.learnWindowUs), (name, e, n) => process.stderr.write(`cordon: detector ${name} failed (${n} so far): ${e.message}\n`));
+  const engine = o.detect === false ? undefined : new DetectionEngine(detectorsFor(store, site, { learnWindowUs: o.learnWindowUs, indicators: o.indicators }), (name, e, n) => process.stderr.write(`cordon: detector ${name} failed (${n} so far): ${e.message}\n`));
   const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, engine ? { detect: engine } : {});
   const stored = store.devices();
   const hadDevices = stored.some((d) => d.site === site);

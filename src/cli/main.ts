@@ -18,6 +18,7 @@ import { evaluateCaptures, renderEvaluation, trainOnCaptures } from "./eval.js";
 import { renderFlows } from "./flows.js";
 import { expiry, moveAlert, renderAlerts, renderSuppressions } from "./alerts.js";
 import { evaluateAlerts, renderAlertEvaluation } from "./eval-alerts.js";
+import { readIndicators } from "./detection.js";
 import { readOutputs } from "./notify-config.js";
 import { notify } from "../respond/notify/notify.js";
 import { renderBaselines } from "./baseline.js";
@@ -54,7 +55,8 @@ Commands:
   override   set a device's category or criticality by hand
 
 Run 'cordon COMMAND --help' for a command's options.`,
-  analyze: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] [--no-detect] [--notify FILE] CAPTURE...
+  analyze: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] [--no-detect]
+                      [--notify FILE] [--indicators FILE]... CAPTURE...
        cordon analyze --demo
 
 Reads pcap or pcapng captures (gzip-compressed or not; '-' for standard input),
@@ -62,7 +64,10 @@ decides the format by its magic number, builds flows and the device inventory,
 merges them into the database, and prints the inventory with a summary. The detectors run
 alongside (scans, brute force, clear-text credentials, DNS tunnels and DGA names, risky
 downloads and destinations, exploit strings, mining, ARP spoofing, OT operations); their
-alerts are stored for 'cordon alerts'. --no-detect leaves them out. --notify FILE (YAML
+alerts are stored for 'cordon alerts'. --no-detect leaves them out. When the site has an
+approved or enforced policy, flows outside it are policy-violation alerts. --indicators
+matches addresses, domains and TLS fingerprints from STIX 2.1 bundles (.json) or CSV files
+(type,value[,note]; types ip, domain, url, ja4, ja3). --notify FILE (YAML
 or JSON, a list or {notify: [...]}) sends the run's new alerts to each output:
   - { syslog: { host: 127.0.0.1, port: 514, protocol: udp|tcp }, min_severity: medium }
   - { jsonl: /var/log/cordon/alerts.jsonl }
@@ -276,6 +281,7 @@ async function main(argv: string[]): Promise<number> {
       "no-detect": { type: "boolean" },
       alerts: { type: "string" },
       notify: { type: "string" },
+      indicators: { type: "string", multiple: true },
       url: { type: "string" },
       class: { type: "string" },
       detector: { type: "string" },
@@ -313,7 +319,8 @@ async function main(argv: string[]): Promise<number> {
       const store = new Store(dbPath(values.db));
       try {
         const outputs = values.notify ? readOutputs(values.notify) : undefined;
-        const r = await analyzeCaptures(store, paths, values.site ?? "default", { model: modelOption(values.model), detect: values["no-detect"] !== true });
+        const indicators = values.indicators ? readIndicators(values.indicators) : undefined;
+        const r = await analyzeCaptures(store, paths, values.site ?? "default", { model: modelOption(values.model), detect: values["no-detect"] !== true, indicators });
         if (outputs) {
           const n = await notify(outputs, r.newAlerts);
           for (const f of n.failures) process.stderr.write(`cordon: ${f}\n`);

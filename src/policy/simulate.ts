@@ -34,19 +34,22 @@ const PROTO: Record<number, string> = { 6: "tcp", 17: "udp", 1: "icmp", 58: "icm
  * destination port; other flows are not the policy's business and pass. Pure.
  */
 export function simulate(p: ResolvedPolicy, flows: Iterable<FlowRecord>): Verdict[] {
+  const judge = judgeWith(p);
+  const out: Verdict[] = [];
+  for (const f of flows) out.push(judge(f));
+  return out;
+}
+
+/** The judge of one policy, its address sets built once: for a detector that sees flows one by one. */
+export function judgeWith(p: ResolvedPolicy): (f: FlowRecord) => Verdict {
   const sets = new Map(p.sets.map((s) => [s.name, matcher(s)]));
   const managed = sets.get(p.managed)!;
   const inSet = (name: string, ip: string): boolean => name === "any" || sets.get(name)!(ip);
-  const out: Verdict[] = [];
-  for (const f of flows) {
-    if (!managed(f.srcIp) && !managed(f.dstIp)) {
-      out.push({ flow: f, allowed: true, reason: "no managed device takes part" });
-      continue;
-    }
+  return (f) => {
+    if (!managed(f.srcIp) && !managed(f.dstIp)) return { flow: f, allowed: true, reason: "no managed device takes part" };
     const proto = PROTO[f.proto] ?? "other";
     const rule = p.rules.find((r) => (r.proto === "any" || r.proto === proto) && inSet(r.from, f.srcIp) && inSet(r.to, f.dstIp)
       && (r.ports.length === 0 || r.ports.some(([lo, hi]) => f.dstPort >= lo && f.dstPort <= hi)));
-    out.push(rule ? { flow: f, allowed: true, reason: rule.id } : { flow: f, allowed: false, reason: `no rule allows ${f.srcIp} -> ${f.dstIp} ${proto}/${f.dstPort}` });
-  }
-  return out;
+    return rule ? { flow: f, allowed: true, reason: rule.id } : { flow: f, allowed: false, reason: `no rule allows ${f.srcIp} -> ${f.dstIp} ${proto}/${f.dstPort}` };
+  };
 }
