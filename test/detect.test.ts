@@ -226,6 +226,16 @@ describe("behaviour against baselines", () => {
     assert.match(alerts.find((a) => a.class === "volume")!.title, /sent 20\.0 MB within an hour/);
   });
 
+  it("tells a domain outside the device's and its category's lookups once, and not again as a new peer", async () => {
+    const { behaviourDetector } = await import("../src/detect/behaviour.js");
+    const engine = new DetectionEngine([behaviourDetector({ ...options, prior: new Map([["00:00:00:00:00:01", { ...prior.get("00:00:00:00:00:01")!, domains: ["example.com"] }]]), categoryDomains: new Map([["camera", new Set(["axis.com"])]]) })]);
+    const q = (name: string, at: number): PacketEvent => ({ kind: "dns.query", value: name, site: "default", source: "t", tsUs: T + at, packet: at, srcMac: "00:00:00:00:00:01", srcIp: "10.0.0.1", proto: 17, aboutSource: true });
+    for (const [n, at] of [["cloud.example.com", 1], ["dispatcher.axis.com", 2], ["x.evil-updates.net", 3], ["y.evil-updates.net", 4]] as const) engine.observation(q(n, at));
+    engine.observation({ ...q("x.evil-updates.net A 192.0.2.66", 5), kind: "dns.answer", aboutSource: false });
+    engine.flow(cam({ dstIp: "192.0.2.66", dstMac: "00:00:00:00:00:fe", dstPort: 443, firstUs: T + 6 }));
+    assert.deepEqual(engine.finish().map((a) => `${a.class} ${a.target} ${a.count}`), ["new-domain evil-updates.net 1"]);
+  });
+
   it("learns a device without a stored baseline during its learning window, then judges it", async () => {
     const { behaviourDetector } = await import("../src/detect/behaviour.js");
     const engine = new DetectionEngine([behaviourDetector({ ...options, prior: new Map(), learnWindowUs: 3_600_000_000 })]);
@@ -268,6 +278,13 @@ describe("lab scenarios and benign traffic", () => {
       }
       assert.ok([...perDeviceDay.values()].every((n) => n <= 1), `${f}: ${JSON.stringify([...perDeviceDay])}`);
     }
+  });
+
+  it("TLS without a server name to bare addresses, and known protocols on odd ports, are risky flows", { skip: NO_CORPUS }, () => {
+    const emotet = alertsOf("ntop-nDPI-tests/tests/cfgs/default/pcap/emotet.pcap");
+    assert.ok(emotet.some((a) => a.class === "risky-flow" && /TLS without a server name to 138\.197\.147\.101:443/.test(a.title)), emotet.map((a) => a.title).join("; "));
+    const trickbot = alertsOf("ntop-nDPI-tests/tests/cfgs/default/pcap/trickbot.pcap");
+    assert.ok(trickbot.some((a) => a.detector === "odd-port" && /spoke http to 82\.118\.225\.196 on port 7080/.test(a.title)));
   });
 
   it("cordon eval --alerts scores every detector on the corpus expectations", { skip: NO_CORPUS }, () => {

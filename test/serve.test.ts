@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet } from "../src/lab/netflow-export.js";
@@ -154,6 +154,27 @@ describe("cordon serve", () => {
     assert.equal(flowCount(db), 800);
     const devices = JSON.parse(runCli(["devices", "--db", db, "--format", "json"]).stdout) as { ips: string[] }[];
     assert.equal(devices.length, 801, "the server seen in both runs is one device");
+  });
+
+  it("detects on what it ingests: a scan in NetFlow records is stored as an alert and sent to the outputs once", async () => {
+    const dir = tmpDir("cordon-servealert-");
+    const db = join(dir, "s.db");
+    const out = join(dir, "alerts.jsonl");
+    writeFileSync(join(dir, "cordon.yaml"), `persist_interval_s: 1\nnotify:\n  - jsonl: ${out}\n`);
+    const a = await serve(["--config", join(dir, "cordon.yaml"), "--db", db, "--netflow", "0"]);
+    const recs = Array.from({ length: 20 }, (_, i) => ipv4Record("10.1.0.5", "10.1.0.9", 40000, 1000 + i, 17, 1, 60, T0 * 1000 + i, T0 * 1000 + i));
+    await send(a.netflowPort!, [ipfixMessage(T0, 0, 1, [templateSet(true, 300, IPV4_FLOW_FIELDS), dataSet(300, recs)])]);
+    await waitFor(async () => (await metric(a.httpPort, "cordon_alerts_total")) >= 1, "the scan alert");
+    a.child.kill("SIGTERM");
+    assert.equal(await a.exit, 0);
+    const alerts = JSON.parse(runCli(["alerts", "--db", db, "--format", "json"]).stdout) as { class: string; source: string; target: string }[];
+    assert.ok(alerts.some((x) => x.class === "scan" && x.source === "10.1.0.5" && x.target === "10.1.0.9"), JSON.stringify(alerts));
+    const sent = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { class: string; id: string });
+    assert.equal(sent.filter((x) => x.class === "scan").length, 1, "sent once, though stored at every persist");
+    writeFileSync(join(dir, "bad.yaml"), "notify:\n  - jsonl: ''\n");
+    const bad = runCli(["serve", "--config", join(dir, "bad.yaml")]);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /notify\[0\]\.jsonl: expected a file path/);
   });
 
   it("follows Zeek logs across a restart without reading a line twice", async () => {

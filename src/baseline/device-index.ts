@@ -9,6 +9,8 @@ export interface SiteDevice {
   router: boolean;
   /** "name TYPE data" values of dns.answer facts. */
   dnsAnswers: string[];
+  /** Names it looked up (dns.query facts), when the reader needs them. */
+  dnsQueries?: string[];
 }
 
 /**

@@ -1,8 +1,6 @@
 import { statSync } from "node:fs";
 import { DetectionEngine } from "../detect/engine.js";
-import { escalateOtOperations } from "../detect/ot-operation.js";
 import type { Alert } from "../model/alert.js";
-import { suppresses } from "../detect/suppress.js";
 import { createPipeline } from "../pipeline.js";
 import { readCapture } from "../sources/capture.js";
 import { ErrorCounts } from "../sources/frame.js";
@@ -10,9 +8,9 @@ import type { Store } from "../store/sqlite.js";
 import type { BehaviourModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
 import { settleVerdicts } from "../classify/verdicts.js";
-import { type Inventory, ownAddresses } from "../inventory/inventory.js";
+import type { Inventory } from "../inventory/inventory.js";
 import type { Indicators } from "../detect/indicators.js";
-import { detectorsFor } from "./detection.js";
+import { detectorsFor, priorCategoryById, raiseIdentityChanges, raiseNewDevices, saveDetected } from "./detection.js";
 import { classifiedView } from "./device-view.js";
 import { type Format, csv, table } from "./output.js";
 import { Progress } from "./progress.js";
@@ -100,9 +98,8 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   if (engine) raiseIdentityChanges(engine, pipeline.inventory);
   store.saveInventory(pipeline.inventory);
   settleVerdicts(store, pipeline.inventory, loadRules(), pipeline.now(), o.model);
-  const raised = engine ? finishDetection(store, engine, pipeline.inventory, priorCategories) : undefined;
-  const alerts = raised?.all;
-  result.newAlerts = raised?.fresh ?? [];
+  const alerts = engine?.finish();
+  if (alerts) result.newAlerts = saveDetected(store, alerts, pipeline.inventory, priorCategories);
   const errors = new ErrorCounts();
   errors.mergeFrom(readErrors);
   errors.mergeFrom(pipeline.stats.errors);
@@ -115,76 +112,6 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   };
   if (engine && engine.failures.size > 0) result.stats.errors["detector.failed"] = [...engine.failures.values()].reduce((a, b) => a + b, 0);
   return result;
-}
-
-/**
- * A device the site never had, once the site has an inventory (the first capture of a site
- * is all new): one alert each, for devices with a MAC of their own.
- */
-function raiseNewDevices(engine: DetectionEngine, inventory: Inventory): void {
-  for (const d of inventory.devices.values()) {
-    if (d.storeId !== undefined || !d.mac || d.router) continue;
-    const ip = ownAddresses(d)[0];
-    engine.book.raise({
-      detector: "new-device", class: "new-device", severity: "low", technique: "T1200", site: d.site, source: ip ?? d.mac, sourceMac: d.mac,
-      title: `new device ${d.mac}${d.ouiVendor ? ` (${d.ouiVendor})` : ""}${ip ? ` at ${ip}` : ""}`, tsUs: Number.isFinite(d.firstUs) ? d.firstUs : d.lastUs,
-    });
-  }
-}
-
-/**
- * A settled fingerprint that changed in this run (the inventory records it as an
- * identity.change fact with a count not yet stored): above all for a device admitted by MAC
- * alone, a spoofed MAC or a swapped device.
- */
-function raiseIdentityChanges(engine: DetectionEngine, inventory: Inventory): void {
-  for (const d of inventory.devices.values()) {
-    for (const f of d.facts.get("identity.change")?.values() ?? []) {
-      if (f.count <= f.savedCount) continue;
-      engine.book.raise({
-        detector: "identity-change", class: "identity-change", severity: "medium", technique: "T1036", site: d.site,
-        source: ownAddresses(d)[0] ?? d.mac, sourceMac: d.mac, title: `${d.mac ?? d.ipKey} no longer looks like itself: ${f.value} (a spoofed MAC, or a replaced device)`,
-        tsUs: f.lastUs, count: f.count - f.savedCount, packet: { source: f.evidence.source, packet: f.evidence.packet, tsUs: f.evidence.tsUs },
-        observation: `identity.change=${f.value}`,
-      });
-    }
-  }
-}
-
-/** Each stored device's category (a person's override first). */
-function priorCategoryById(store: Store): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const [id, v] of store.latestVerdicts()) out.set(id, v.category);
-  for (const [id, o] of store.overrides()) if (o.category) out.set(id, o.category);
-  return out;
-}
-
-/**
- * Ends detection: OT operations from hosts the inventory did not know, before this run (or,
- * for devices new in it, by this run's verdict), as engineering workstations are escalated, suppressed alerts are marked so, and all are stored.
- */
-function finishDetection(store: Store, engine: DetectionEngine, inventory: Inventory, priorCategories: Map<number, string>): { all: Alert[]; fresh: Alert[] } {
-  const alerts = engine.finish();
-  // A device first seen in this run has only this run's verdict to go by.
-  const current = priorCategoryById(store);
-  // Devices by MAC and by their own addresses (routers' are left out: they act for others).
-  const byKey = new Map<string, { id: number | undefined; category: string | undefined }>();
-  for (const d of inventory.devices.values()) {
-    if (d.router) continue;
-    const id = d.storeId;
-    const entry = { id, category: id === undefined ? undefined : priorCategories.get(id) ?? current.get(id) };
-    if (d.mac) byKey.set(`${d.site}|${d.mac}`, entry);
-    for (const ip of ownAddresses(d)) byKey.set(`${d.site}|${ip}`, entry);
-  }
-  const deviceOf = (a: Alert): { id: number | undefined; category: string | undefined } | undefined =>
-    (a.sourceMac ? byKey.get(`${a.site}|${a.sourceMac}`) : undefined) ?? (a.source ? byKey.get(`${a.site}|${a.source}`) : undefined);
-  escalateOtOperations(alerts, (a) => deviceOf(a)?.category);
-  const now = new Date().toISOString();
-  const rules = store.suppressions();
-  for (const a of alerts) if (rules.some((r) => suppresses(r, a, now))) a.status = "suppressed";
-  const known = new Set(store.alerts().map((a) => a.id));
-  store.saveAlerts(alerts.map((a) => ({ ...a, deviceId: deviceOf(a)?.id })));
-  return { all: alerts, fresh: alerts.filter((a) => !known.has(a.id)) };
 }
 
 const DEVICE_COLUMNS = ["site", "mac", "ips", "category", "vendor", "model", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];

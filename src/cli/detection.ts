@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { buildBaselines } from "../baseline/baseline.js";
 import { DnsView } from "../baseline/device-index.js";
 import { type BehaviourOptions, behaviourDetector } from "../detect/behaviour.js";
-import type { Detector } from "../detect/engine.js";
+import { registeredDomain } from "../detect/dns.js";
+import type { DetectionEngine, Detector } from "../detect/engine.js";
+import { escalateOtOperations } from "../detect/ot-operation.js";
+import { suppresses } from "../detect/suppress.js";
+import { type Inventory, ownAddresses } from "../inventory/inventory.js";
+import type { Alert } from "../model/alert.js";
 import { IndicatorError, type Indicators, emptyIndicators, indicatorDetector, parseIndicatorCsv, parseStixBundle } from "../detect/indicators.js";
 import { policyViolationDetector } from "../detect/policy-violation.js";
 import { allDetectors } from "../detect/registry.js";
@@ -30,8 +35,12 @@ export function storedBehaviour(store: Store, site: string, learnWindowUs?: numb
       if ((type === "A" || type === "AAAA") && data) names.set(data, dns.nameFor(data)!);
     }
   }
+  const queried = new Map(devices.map((d) => [d.key, (d.dnsQueries ?? []).map(registeredDomain)]));
+  const categoryDomains = new Map<string, Set<string>>();
+  for (const d of devices) for (const q of queried.get(d.key)!) (categoryDomains.get(d.category) ?? categoryDomains.set(d.category, new Set()).get(d.category)!).add(q);
   return {
-    prior: new Map(b.devices.map((d) => [d.key, { category: d.category, elements: d.elements.map(element), outP95: d.volume.outP95 }])),
+    prior: new Map(b.devices.map((d) => [d.key, { category: d.category, elements: d.elements.map(element), outP95: d.volume.outP95, domains: queried.get(d.key) ?? [] }])),
+    categoryDomains,
     categories: new Map(b.categories.map((c) => [c.category, c.elements.map(element)])),
     routers: new Set(devices.filter((d) => d.router && d.mac).map((d) => d.mac!)),
     names, learnWindowUs,
@@ -93,4 +102,75 @@ export function detectorsFor(store: Store, site: string, o: DetectionSetup = {})
   if (policy) list.push(policyViolationDetector(policy.policy, policy.label));
   if (o.indicators) list.push(indicatorDetector(o.indicators));
   return list;
+}
+
+/**
+ * A device the site never had, once the site has an inventory (the first capture of a site
+ * is all new): one alert each, for devices with a MAC of their own.
+ */
+export function raiseNewDevices(engine: DetectionEngine, inventory: Inventory): void {
+  for (const d of inventory.devices.values()) {
+    if (d.storeId !== undefined || !d.mac || d.router) continue;
+    const ip = ownAddresses(d)[0];
+    engine.book.raise({
+      detector: "new-device", class: "new-device", severity: "low", technique: "T1200", site: d.site, source: ip ?? d.mac, sourceMac: d.mac,
+      title: `new device ${d.mac}${d.ouiVendor ? ` (${d.ouiVendor})` : ""}${ip ? ` at ${ip}` : ""}`, tsUs: Number.isFinite(d.firstUs) ? d.firstUs : d.lastUs,
+    });
+  }
+}
+
+/**
+ * A settled fingerprint that changed in this run (the inventory records it as an
+ * identity.change fact with a count not yet stored): above all for a device admitted by MAC
+ * alone, a spoofed MAC or a swapped device.
+ */
+export function raiseIdentityChanges(engine: DetectionEngine, inventory: Inventory): void {
+  for (const d of inventory.devices.values()) {
+    for (const f of d.facts.get("identity.change")?.values() ?? []) {
+      if (f.count <= f.savedCount) continue;
+      engine.book.raise({
+        detector: "identity-change", class: "identity-change", severity: "medium", technique: "T1036", site: d.site,
+        source: ownAddresses(d)[0] ?? d.mac, sourceMac: d.mac, title: `${d.mac ?? d.ipKey} no longer looks like itself: ${f.value} (a spoofed MAC, or a replaced device)`,
+        tsUs: f.lastUs, count: f.count - f.savedCount, packet: { source: f.evidence.source, packet: f.evidence.packet, tsUs: f.evidence.tsUs },
+        observation: `identity.change=${f.value}`,
+      });
+    }
+  }
+}
+
+/** Each stored device's category (a person's override first). */
+export function priorCategoryById(store: Store): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const [id, v] of store.latestVerdicts()) out.set(id, v.category);
+  for (const [id, o] of store.overrides()) if (o.category) out.set(id, o.category);
+  return out;
+}
+
+/**
+ * Stores a run's alerts: OT operations from hosts the inventory did not know, before the run
+ * (or, for devices new in it, by its verdict), as engineering workstations are escalated;
+ * suppressed alerts are marked so; all are upserted. Returns those the store did not hold
+ * (what outputs should send).
+ */
+export function saveDetected(store: Store, alerts: Alert[], inventory: Inventory, priorCategories: Map<number, string>): Alert[] {
+  // A device first seen in this run has only this run's verdict to go by.
+  const current = priorCategoryById(store);
+  // Devices by MAC and by their own addresses (routers' are left out: they act for others).
+  const byKey = new Map<string, { id: number | undefined; category: string | undefined }>();
+  for (const d of inventory.devices.values()) {
+    if (d.router) continue;
+    const id = d.storeId;
+    const entry = { id, category: id === undefined ? undefined : priorCategories.get(id) ?? current.get(id) };
+    if (d.mac) byKey.set(`${d.site}|${d.mac}`, entry);
+    for (const ip of ownAddresses(d)) byKey.set(`${d.site}|${ip}`, entry);
+  }
+  const deviceOf = (a: Alert): { id: number | undefined; category: string | undefined } | undefined =>
+    (a.sourceMac ? byKey.get(`${a.site}|${a.sourceMac}`) : undefined) ?? (a.source ? byKey.get(`${a.site}|${a.source}`) : undefined);
+  escalateOtOperations(alerts, (a) => deviceOf(a)?.category);
+  const now = new Date().toISOString();
+  const rules = store.suppressions();
+  for (const a of alerts) if (rules.some((r) => suppresses(r, a, now))) a.status = "suppressed";
+  const known = new Set(store.alerts().map((a) => a.id));
+  store.saveAlerts(alerts.map((a) => ({ ...a, deviceId: deviceOf(a)?.id })));
+  return alerts.filter((a) => !known.has(a.id));
 }

@@ -222,6 +222,10 @@ CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both)
     - { interface: eth1, filter: "not port 22", snaplen: 65535 }
   zeek:                         # conn, dns, dhcp, software, known_services logs (TSV or JSON)
     - { dir: /opt/zeek/logs/current, follow: true }
+  detect: true                  # run the detectors on everything ingested
+  indicators: [/etc/cordon/feed.json]      # STIX 2.1 bundles (.json) or CSV (type,value[,note])
+  notify:                       # where new alerts go (see cordon analyze --help)
+    - { syslog: { host: 10.0.0.5, port: 514, protocol: tcp }, min_severity: medium }
 
 ${COMMON}`,
   flows: `Usage: cordon flows [--db PATH] [--format table|json|csv] [--limit N]

@@ -31,6 +31,7 @@ export function learnDevices(store: Store, site: string, flows: readonly FlowRec
       vlan: d.mac ? vlans.get(d.mac) : undefined, vendor: (v.vendor as string | null) ?? undefined,
       mudUrl: assigned.get(key) ?? announced,
       dnsAnswers: d.facts.filter((f) => f.kind === "dns.answer").map((f) => f.value),
+      dnsQueries: d.facts.filter((f) => f.kind === "dns.query").map((f) => f.value),
     };
   });
 }

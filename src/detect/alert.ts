@@ -44,6 +44,7 @@ const rank = (s: Severity): number => SEVERITIES.indexOf(s);
  */
 export class AlertBook {
   private readonly open = new Map<string, Alert>();
+  private readonly gaps = new Map<string, number>();
   private readonly done: Alert[] = [];
 
   raise(a: AlertInput): Alert {
@@ -62,6 +63,7 @@ export class AlertBook {
       };
       this.open.set(key, alert);
     }
+    this.gaps.set(key, a.gapUs ?? EPISODE_GAP_US);
     alert.count += a.count ?? 1;
     alert.firstUs = Math.min(alert.firstUs, a.tsUs);
     alert.lastUs = Math.max(alert.lastUs, a.tsUs);
@@ -74,6 +76,20 @@ export class AlertBook {
     if (a.flow && ev.flows.length < MAX_EVIDENCE && !ev.flows.includes(a.flow)) ev.flows.push(a.flow);
     if (a.observation && ev.observations.length < MAX_EVIDENCE && !ev.observations.includes(a.observation)) ev.observations.push(a.observation);
     return alert;
+  }
+
+  /**
+   * Lets finished episodes go (once they are stored): those a later raise closed, and open
+   * ones quiet for longer than their gap at `nowUs`.
+   */
+  dropFinished(nowUs: number): void {
+    this.done.length = 0;
+    for (const [key, a] of this.open) {
+      if (nowUs - a.lastUs > (this.gaps.get(key) ?? EPISODE_GAP_US)) {
+        this.open.delete(key);
+        this.gaps.delete(key);
+      }
+    }
   }
 
   /** Every alert so far (finished episodes and open ones), oldest first. */

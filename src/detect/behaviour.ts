@@ -1,13 +1,15 @@
 import { externalNetwork } from "../baseline/baseline.js";
 import { isGroupIp, isPrivateIp } from "../dissect/addr.js";
+import { registeredDomain } from "./dns.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import type { Detector, DetectorContext } from "./engine.js";
 import { flowRef } from "./engine.js";
 
 /**
- * Behaviour against the baseline: a device that starts talking to a peer neither it nor its
- * category has used (new-peer), uses or serves a protocol and port it never did
- * (new-service), or sends far more in an hour than it ever did (volume: exfiltration).
+ * Behaviour against the baseline: a device that looks up a domain neither it nor its
+ * category uses (new-domain), starts talking to a peer neither it nor its category has used
+ * (new-peer; not again for a domain just told), uses or serves a protocol and port it never
+ * did (new-service), or sends far more in an hour than it ever did (volume: exfiltration).
  * Baselines come from the store (earlier runs) and, for devices without one, from a learning
  * window at the start of their traffic in this run. What was alerted joins the baseline, and
  * a device's behavioural alerts form one episode per day, so a changed device is told once.
@@ -18,6 +20,8 @@ export interface PriorDevice {
   elements: Iterable<string>;
   /** Bytes sent per active hour, 95th percentile. */
   outP95: number;
+  /** Registered domains it looked up. */
+  domains?: Iterable<string>;
 }
 
 export interface BehaviourOptions {
@@ -25,6 +29,8 @@ export interface BehaviourOptions {
   prior: ReadonlyMap<string, PriorDevice>;
   /** Category → elements its devices used (internal peers as category:ROLE). */
   categories: ReadonlyMap<string, Iterable<string>>;
+  /** Category → registered domains its devices looked up. */
+  categoryDomains?: ReadonlyMap<string, ReadonlySet<string>>;
   /** MACs of routers: flows through them are keyed by address. */
   routers: ReadonlySet<string>;
   /** DNS answers already known: address → name the device asked for. */
@@ -49,6 +55,9 @@ interface State {
   learnUntilUs: number;
   outP95: number;
   hourlyOut: Map<number, number>;
+  domains: Set<string>;
+  /** Domains told as new in this run: a flow to them is not told again as a new peer. */
+  toldDomains: Set<string>;
 }
 
 export function behaviourDetector(o: BehaviourOptions): Detector {
@@ -69,6 +78,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
       s = {
         category: p?.category ?? "unknown", elements, peers: new Set([...elements].map((x) => x.split("|")[1])),
         learnUntilUs: p ? -Infinity : nowUs + window, outP95: p?.outP95 ?? 0, hourlyOut: new Map(),
+        domains: new Set(p?.domains ?? []), toldDomains: new Set(),
       };
       devices.set(key, s);
     }
@@ -81,8 +91,8 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
     const name = names.get(ip);
     return name ? { peer: `dns:${name}`, role: "external" } : { peer: `cidr:${externalNetwork(ip)}`, role: "external" };
   };
-  const raise = (ctx: DetectorContext, f: FlowRecord, source: string, mac: string | undefined, a: { class: "new-peer" | "new-service" | "volume"; severity: "low" | "medium" | "high"; technique: string; title: string; target?: string }): void => {
-    ctx.raise({ ...a, site: f.site, source, sourceMac: mac, tsUs: f.firstUs, episode: a.class, gapUs: DAY_US, anyTarget: true, flow: flowRef(f) });
+  const raise = (ctx: DetectorContext, f: Pick<FlowRecord, "site" | "firstUs"> & Partial<FlowRecord>, source: string, mac: string | undefined, a: { class: "new-peer" | "new-service" | "volume" | "new-domain"; severity: "low" | "medium" | "high"; technique: string; title: string; target?: string }): void => {
+    ctx.raise({ ...a, site: f.site, source, sourceMac: mac, tsUs: f.firstUs, episode: a.class, gapUs: DAY_US, anyTarget: true, flow: f.srcIp ? flowRef(f as FlowRecord) : undefined });
   };
   const judge = (ctx: DetectorContext, f: FlowRecord, key: string, mac: string | undefined, ip: string, direction: "initiates" | "serves", peer: { peer: string; role: string }, peerIp: string): void => {
     const s = state(key, f.firstUs);
@@ -104,6 +114,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
     s.peers.add(peer.peer);
     if (catHas) return;
     if (direction === "initiates" && !knownPeer) {
+      if (peer.peer.startsWith("dns:") && s.toldDomains.has(registeredDomain(peer.peer.slice(4)))) return;
       raise(ctx, f, ip, mac, {
         class: "new-peer", severity: peer.role === "external" ? "medium" : "low", technique: peer.role === "external" ? "T1071" : "T1021", target: peerIp,
         title: `${ip} (${s.category}) started ${proto}/${port} to ${peer.peer.replace(/^(device|dns|cidr):/, "")}, a peer neither it nor its category used before`,
@@ -117,8 +128,24 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
   };
   return {
     name: "behaviour",
-    kinds: ["dns.answer"],
-    observation(e) {
+    kinds: ["dns.answer", "dns.query"],
+    observation(e, ctx) {
+      if (e.kind === "dns.query") {
+        if (!e.aboutSource || !e.srcIp) return;
+        const key = keyOf(e.srcMac, e.srcIp);
+        if (!key) return;
+        const s = state(key, e.tsUs);
+        const domain = registeredDomain(e.value);
+        if (s.domains.has(domain) || /\.(local|arpa|lan|home|internal|localdomain)$/.test(domain) || !domain.includes(".")) return;
+        s.domains.add(domain);
+        if (e.tsUs < s.learnUntilUs || (o.categoryDomains?.get(s.category)?.has(domain) ?? false)) return;
+        s.toldDomains.add(domain);
+        raise(ctx, { site: e.site, firstUs: e.tsUs }, e.srcIp, e.srcMac, {
+          class: "new-domain", severity: "low", technique: "T1071.004", target: domain,
+          title: `${e.srcIp} (${s.category}) looked up ${e.value}: ${domain} is outside what it and its category use`,
+        });
+        return;
+      }
       const [name, type, data] = e.value.split(" ");
       if ((type === "A" || type === "AAAA") && data && !names.has(data)) names.set(data, name);
       else if (type === "CNAME" && data) for (const [ip, n] of names) if (n === data) names.set(ip, name);

@@ -2,6 +2,7 @@ import { arpSpoofDetector } from "./arp-spoof.js";
 import { bruteForceDetector } from "./brute-force.js";
 import { dnsDetector } from "./dns.js";
 import type { Detector } from "./engine.js";
+import { oddPortDetector } from "./odd-port.js";
 import { otOperationDetector } from "./ot-operation.js";
 import { scanDetector } from "./scan.js";
 import { cleartextCredentialsDetector, exploitDetector, miningDetector, riskyFlowDetector } from "./signals.js";
@@ -14,6 +15,6 @@ import { cleartextCredentialsDetector, exploitDetector, miningDetector, riskyFlo
 export function allDetectors(): Detector[] {
   return [
     scanDetector(), bruteForceDetector(), dnsDetector(), arpSpoofDetector(), otOperationDetector,
-    cleartextCredentialsDetector(), exploitDetector(), riskyFlowDetector(), miningDetector(),
+    cleartextCredentialsDetector(), exploitDetector(), riskyFlowDetector(), miningDetector(), oddPortDetector(),
   ];
 }

@@ -17,6 +17,8 @@ interface Rule {
   when?: (value: string) => boolean;
   /** The target host, from the value. */
   target?: (value: string, e: { srcIp?: string; dstIp?: string }) => string | undefined;
+  /** Common enough on its own to be told once per device and day, whatever the target. */
+  daily?: boolean;
 }
 
 const after = (word: string) => (v: string): string | undefined => new RegExp(`\\b${word} (\\S+?)(?::\\d+)?(?: |$)`).exec(v)?.[1];
@@ -33,7 +35,7 @@ function signalDetector(name: string, rules: Rule[]): Detector {
       const target = r.target ? r.target(e.value, e) : e.aboutSource ? e.dstIp : e.srcIp;
       ctx.raise({
         class: r.class, severity: r.severity, technique: r.technique, site: e.site, source: actor, sourceMac: e.mac, target,
-        title: r.title(actor, e.value), tsUs: e.tsUs, episode: e.kind,
+        title: r.title(actor, e.value), tsUs: e.tsUs, episode: e.kind, ...(r.daily ? { gapUs: 86_400_000_000, anyTarget: true } : {}),
         packet: { source: e.source, packet: e.packet, tsUs: e.tsUs }, observation: `${e.kind}=${e.value}`,
       });
     },
@@ -63,6 +65,8 @@ export const riskyFlowDetector = (): Detector => signalDetector("risky-flow", [
     title: (a, v) => `${a} downloaded an ${v} over plain HTTP` },
   { kind: "http.numeric_host", class: "risky-flow", severity: "medium", technique: "T1571", target: (v) => v.replace(/^\[|\](:\d+)?.*$|:\d+.*$| port.*$/g, ""),
     title: (a, v) => `${a} sent HTTP to the numeric host ${v}` },
+  { kind: "tls.no_sni", class: "risky-flow", severity: "low", technique: "T1573", target: after("to"), daily: true,
+    title: (a, v) => `${a} opened TLS without a server name ${v} (a bare address: how malware reaches its servers)` },
 ]);
 
 export const miningDetector = (): Detector => signalDetector("mining", [

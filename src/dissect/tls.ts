@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { AppDissector, DissectContext } from "./context.js";
+import { type AppDissector, type DissectContext, packetAddress } from "./context.js";
 
 const HANDSHAKE = 0x16;
 const CLIENT_HELLO = 1;
@@ -162,6 +162,7 @@ function clientHello(b: Buffer, off: number, end: number, complete: boolean, ctx
   const v = VERSION_NAME[offeredVersion(ch)];
   if (v) ctx.emit("tls.client_version", "src", v);
   if (complete) ctx.emit("tls.ja4", "src", ja4(ch));
+  if (complete && !ch.extensions.includes(EXT_SNI) && ctx.pkt.ipVersion !== 0) ctx.emit("tls.no_sni", "src", `to ${packetAddress(ctx.pkt, "dst")}:${ctx.pkt.dstPort}`);
 }
 
 function serverHello(b: Buffer, off: number, end: number, ctx: DissectContext): void {

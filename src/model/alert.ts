@@ -5,7 +5,7 @@
  */
 export const ALERT_CLASSES = [
   "scan", "brute-force", "cleartext-credentials", "dns-tunnel", "dga-domain", "risky-flow", "exploit-attempt", "mining",
-  "ot-operation", "arp-spoof", "new-peer", "new-service", "volume", "new-device", "identity-change", "indicator", "policy-violation",
+  "ot-operation", "arp-spoof", "new-peer", "new-domain", "new-service", "volume", "new-device", "identity-change", "indicator", "policy-violation",
 ] as const;
 export type AlertClass = (typeof ALERT_CLASSES)[number];
 

@@ -146,6 +146,7 @@ export const OBSERVATION_KINDS = {
   "http.exploit": "an exploit string (JNDI lookup, shell command injection) in the device's HTTP request",
   "http.download": "the device downloaded an executable over plain HTTP",
   "http.numeric_host": "the device sent HTTP to a numeric host on a non-standard port",
+  "tls.no_sni": "the device opened TLS without a server name (to a bare address): where",
   "mining.method": "the device spoke a crypto-mining pool protocol (Stratum or JSON-RPC): method and pool",
   "tuya.device_id": "Tuya device id (gwId) the device broadcast in its LAN discovery beacon",
   "tuya.product_key": "Tuya product key (one per product model) from the device's LAN beacon",

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { NotifyConfigError, type Output, validateOutputs } from "../respond/notify/notify.js";
 
 /**
  * `cordon serve` configuration: a YAML file, then environment variables, then flags, each
@@ -41,12 +42,18 @@ export interface ServeConfig {
   netflow: NetflowSourceConfig[];
   capture: CaptureSourceConfig[];
   zeek: ZeekSourceConfig[];
+  /** Run the detectors on everything ingested (default true). */
+  detect: boolean;
+  /** Where new alerts go. */
+  notify: Output[];
+  /** Indicator feeds (STIX 2.1 .json or CSV). */
+  indicators: string[];
 }
 
 export class ConfigError extends Error {}
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "max_queue", "netflow", "capture", "zeek"];
+const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "max_queue", "netflow", "capture", "zeek", "detect", "notify", "indicators"];
 
 type Raw = Record<string, unknown>;
 
@@ -132,7 +139,18 @@ export function validateConfig(raw: unknown): ServeConfig {
     if (z.follow !== undefined && typeof z.follow !== "boolean") throw new ConfigError(`${w}follow: must be true or false`);
     return { name: named("zeek", i, z, `zeek:${dir}`), dir, site: str(z, "site", w, site), follow: z.follow !== false };
   });
+  if (o.detect !== undefined && typeof o.detect !== "boolean") throw new ConfigError("detect: must be true or false");
+  let notify: Output[] = [];
+  try {
+    notify = o.notify === undefined || o.notify === null ? [] : validateOutputs(o.notify);
+  } catch (e) {
+    if (e instanceof NotifyConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
+  const indicators = o.indicators === undefined || o.indicators === null ? [] : o.indicators;
+  if (!Array.isArray(indicators) || indicators.some((f) => typeof f !== "string" || f === "")) throw new ConfigError("indicators: must be a list of file paths");
   return {
+    detect: o.detect !== false, notify, indicators: indicators as string[],
     db: str(o, "db", "", "./cordon.db"),
     site,
     logLevel: level as ServeConfig["logLevel"],

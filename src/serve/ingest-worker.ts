@@ -3,7 +3,10 @@ import { pino } from "pino";
 import { loadModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
 import { settleVerdicts } from "../classify/verdicts.js";
+import { priorCategoryById, readIndicators, saveDetected, detectorsFor } from "../cli/detection.js";
+import { DetectionEngine } from "../detect/engine.js";
 import { createPipeline } from "../pipeline.js";
+import { notify } from "../respond/notify/notify.js";
 import { ErrorCounts } from "../sources/frame.js";
 import { type LiveCapture, startLiveCapture } from "../sources/live-capture.js";
 import { NetflowCollector } from "../sources/netflow/collector.js";
@@ -28,8 +31,34 @@ try {
   send({ type: "fatal", message: `${config.db}: ${(e as Error).message}` });
   process.exit(1);
 }
-const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) });
+let engine: DetectionEngine | undefined;
+try {
+  engine = config.detect ? new DetectionEngine(detectorsFor(store, config.site, { indicators: config.indicators.length ? readIndicators(config.indicators) : undefined }),
+    (detector, err, count) => log.error({ detector, err, count }, "detector failed")) : undefined;
+} catch (e) {
+  send({ type: "fatal", message: (e as Error).message });
+  process.exit(1);
+}
+const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, engine ? { detect: engine } : {});
 pipeline.inventory.load(store.devices());
+const priorCategories = priorCategoryById(store);
+let alertsRaised = 0;
+
+/**
+ * Stores the alerts raised so far (episodes still open are upserted again as they grow),
+ * lets finished episodes go from memory, and sends the new ones to the outputs.
+ */
+async function storeAlerts(final: boolean): Promise<void> {
+  if (!engine) return;
+  const alerts = final ? engine.finish() : engine.book.all();
+  const fresh = saveDetected(store, alerts, pipeline.inventory, priorCategories);
+  engine.book.dropFinished(pipeline.now());
+  alertsRaised += fresh.length;
+  if (fresh.length === 0 || config.notify.length === 0) return;
+  const r = await notify(config.notify, fresh);
+  for (const f of r.failures) log.error({ failure: f }, "alert output failed");
+  if (r.deadLettered > 0) log.warn({ count: r.deadLettered }, "alerts went to the dead-letter file");
+}
 const rules = loadRules();
 const model = loadModel();
 
@@ -78,6 +107,7 @@ function snapshot(): StatsSnapshot {
     pipeline: {
       packets: pipeline.stats.packets, flows: pipeline.stats.flows, devices: pipeline.inventory.devices.size,
       liveFlows: pipeline.flowTable.size, evictions: pipeline.flowTable.evictions, errors: pipeline.stats.errors.toJSON(),
+      alerts: alertsRaised, detectorFailures: [...(engine?.failures.values() ?? [])].reduce((a, b) => a + b, 0),
     },
     sources: {},
   };
@@ -112,6 +142,7 @@ function persist(): void {
   store.saveInventory(pipeline.inventory);
   savePositions();
   if (++ticks % 6 === 0) settleVerdicts(store, pipeline.inventory, rules, pipeline.now(), model);
+  void storeAlerts(false).catch((e: unknown) => log.error({ err: e }, "storing alerts failed; will retry"));
 }
 
 const persistTimer = setInterval(() => {
@@ -145,6 +176,7 @@ async function stop(): Promise<void> {
   store.saveInventory(pipeline.inventory);
   for (const [name, p] of positions) store.saveReadPositions(name, p);
   settleVerdicts(store, pipeline.inventory, rules, pipeline.now(), model);
+  await storeAlerts(true);
   const final = snapshot();
   for (const [name, s] of Object.entries(final.sources)) {
     store.saveSource({ name, site: s.site, kind: s.kind, packets: s.packets, bytes: s.bytes, flows: s.records, errors: s.errors });

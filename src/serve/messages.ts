@@ -19,7 +19,7 @@ export interface SourceSnapshot {
 }
 
 export interface StatsSnapshot {
-  pipeline: { packets: number; flows: number; devices: number; liveFlows: number; evictions: number; errors: Record<string, number> };
+  pipeline: { packets: number; flows: number; devices: number; liveFlows: number; evictions: number; errors: Record<string, number>; alerts: number; detectorFailures: number };
   sources: Record<string, SourceSnapshot>;
 }
 

@@ -48,6 +48,8 @@ export function renderMetrics(s: StatsSnapshot, up: boolean): string {
   metric("cordon_pipeline_devices", "gauge", "Devices in the inventory", [[{}, s.pipeline.devices]]);
   metric("cordon_pipeline_live_flows", "gauge", "Flows in the flow table", [[{}, s.pipeline.liveFlows]]);
   metric("cordon_pipeline_flow_evictions_total", "counter", "Flows evicted at the live-flow cap", [[{}, s.pipeline.evictions]]);
+  metric("cordon_alerts_total", "counter", "Alerts raised (episodes) since start", [[{}, s.pipeline.alerts]]);
+  metric("cordon_detector_failures_total", "counter", "Events a detector failed on (isolated)", [[{}, s.pipeline.detectorFailures]]);
   metric("cordon_pipeline_errors_total", "counter", "Packet-path errors by kind",
     Object.entries(s.pipeline.errors).map(([k, v]): [Record<string, string>, number] => [{ kind: k }, v]));
   return `${out.join("\n")}\n`;

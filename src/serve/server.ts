@@ -35,7 +35,7 @@ export interface RunningServer {
  */
 export async function startServer(config: ServeConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
   const worker = new Worker(new URL("./ingest-worker.js", import.meta.url), { workerData: config });
-  let stats: StatsSnapshot = { pipeline: { packets: 0, flows: 0, devices: 0, liveFlows: 0, evictions: 0, errors: {} }, sources: {} };
+  let stats: StatsSnapshot = { pipeline: { packets: 0, flows: 0, devices: 0, liveFlows: 0, evictions: 0, errors: {}, alerts: 0, detectorFailures: 0 }, sources: {} };
   let up = false;
   let stopping = false;
   let inFlight = 0;
