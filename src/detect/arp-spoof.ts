@@ -20,19 +20,19 @@ export function arpSpoofDetector(): Detector {
   const holder = new Map<string, { mac: string; lastUs: number }>();
   const claims = new Map<string, Map<string, number>>();
   /** Per site and private host: the MACs that carried its internet traffic, with when. */
-  const nextHops = new Map<string, Map<string, { lastUs: number; flow: FlowRecord }>>();
-  const relayCheck = (site: string, host: string, nowUs: number, ctx: DetectorContext): void => {
+  const nextHops = new Map<string, Map<string, number>>();
+  const relayCheck = (site: string, host: string, nowUs: number, ctx: DetectorContext, f?: FlowRecord): void => {
     const hops = nextHops.get(`${site}|${host}`);
     if (!hops || hops.size < 2) return;
-    for (const [mac, h] of hops) {
-      if (nowUs - h.lastUs > CONFLICT_US) continue;
+    for (const [mac, lastUs] of hops) {
+      if (nowUs - lastUs > CONFLICT_US) continue;
       const own = claims.get(mac);
       if (!own || own.size === 0) continue;
       const others = [...hops.keys()].filter((m) => m !== mac);
       ctx.raise({
         class: "arp-spoof", severity: "high", technique: "T1557.002", site, source: mac, sourceMac: mac, target: host, episode: "relay",
         title: `${mac}, which claims ${[...own.keys()].join(", ")}, relays ${host}'s traffic alongside ${others.join(", ")}: ARP poisoning, man in the middle`,
-        tsUs: h.lastUs, flow: flowRef(h.flow),
+        tsUs: lastUs, flow: f ? flowRef(f) : undefined,
       });
     }
   };
@@ -55,17 +55,17 @@ export function arpSpoofDetector(): Detector {
         nextHops.set(key, hops);
       }
       const known = hops.get(hop);
-      if (known) {
-        if (f.lastUs > known.lastUs) known.lastUs = f.lastUs;
+      if (known !== undefined) {
+        if (f.lastUs > known) hops.set(hop, f.lastUs);
         return;
       }
-      hops.set(hop, { lastUs: f.lastUs, flow: f });
-      relayCheck(f.site, host, f.lastUs, ctx);
+      hops.set(hop, f.lastUs);
+      relayCheck(f.site, host, f.lastUs, ctx, f);
     },
     finish(ctx) {
       for (const key of nextHops.keys()) {
         const [site, host] = [key.slice(0, key.indexOf("|")), key.slice(key.indexOf("|") + 1)];
-        relayCheck(site, host, Math.max(...[...nextHops.get(key)!.values()].map((h) => h.lastUs)), ctx);
+        relayCheck(site, host, Math.max(...nextHops.get(key)!.values()), ctx);
       }
     },
     observation(e, ctx) {

@@ -48,10 +48,17 @@ const VOLUME_FACTOR = 10;
 const VOLUME_MIN_BYTES = 10_000_000;
 const PROTO: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6", 132: "sctp" };
 
+/** FNV-1a: elements and peers are kept as 32-bit hashes, a few bytes each for every device. */
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 interface State {
   category: string;
-  elements: Set<string>;
-  peers: Set<string>;
+  elements: Set<number>;
+  peers: Set<number>;
   learnUntilUs: number;
   outP95: number;
   hourlyOut: Map<number, number>;
@@ -74,9 +81,9 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
     let s = devices.get(key);
     if (!s) {
       const p = o.prior.get(key);
-      const elements = new Set(p?.elements ?? []);
+      const list = [...(p?.elements ?? [])];
       s = {
-        category: p?.category ?? "unknown", elements, peers: new Set([...elements].map((x) => x.split("|")[1])),
+        category: p?.category ?? "unknown", elements: new Set(list.map(hash)), peers: new Set(list.map((x) => hash(x.split("|")[1]))),
         learnUntilUs: p ? -Infinity : nowUs + window, outP95: p?.outP95 ?? 0, hourlyOut: new Map(),
         domains: new Set(p?.domains ?? []), toldDomains: new Set(),
       };
@@ -98,20 +105,21 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
     const s = state(key, f.firstUs);
     const proto = PROTO[f.proto] ?? `ip-${f.proto}`;
     const port = f.proto === 6 || f.proto === 17 || f.proto === 132 ? f.dstPort : 0;
-    const element = `${direction}|${peer.peer}|${proto}|${port}`;
+    const element = hash(`${direction}|${peer.peer}|${proto}|${port}`);
+    const peerHash = hash(peer.peer);
     // Unanswered attempts (scans, dead peers) are the scan detector's: no one talked. Broadcast
     // and multicast (DHCP, discovery) reach no peer in particular.
     if (f.firstUs < s.learnUntilUs || s.elements.has(element) || !answered(f) || isGroupIp(peerIp)) {
       s.elements.add(element);
-      s.peers.add(peer.peer);
+      s.peers.add(peerHash);
       return;
     }
     const categoryPeer = peer.peer.startsWith("device:") ? `category:${peer.role}` : peer.peer;
     const cat = categories.get(s.category);
     const catHas = (cat?.has(`${direction}|${categoryPeer}|${proto}|${port}`) ?? false);
     s.elements.add(element);
-    const knownPeer = s.peers.has(peer.peer) || (categoryPeers.get(s.category)?.has(categoryPeer) ?? false);
-    s.peers.add(peer.peer);
+    const knownPeer = s.peers.has(peerHash) || (categoryPeers.get(s.category)?.has(categoryPeer) ?? false);
+    s.peers.add(peerHash);
     if (catHas) return;
     if (direction === "initiates" && !knownPeer) {
       if (peer.peer.startsWith("dns:") && s.toldDomains.has(registeredDomain(peer.peer.slice(4)))) return;

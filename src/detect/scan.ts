@@ -47,7 +47,7 @@ export function probeType(f: FlowRecord): string | undefined {
   return undefined;
 }
 
-interface Probe { host: string; port: number; tsUs: number; type: string; flow: FlowRecord }
+interface Probe { host: string; port: number; tsUs: number; type: string }
 
 /** One source's probes in the window, indexed both ways so each new probe is checked in O(1). */
 class SourceState {
@@ -55,6 +55,8 @@ class SourceState {
   readonly byHost = new Map<string, Set<number>>();
   readonly byPort = new Map<number, Set<string>>();
   readonly types = new Map<string, number>();
+  /** The first probe of the window, as evidence. */
+  first: FlowRecord | undefined;
 
   constructor(readonly site: string, readonly mac: string | undefined) {}
 
@@ -87,6 +89,7 @@ class SourceState {
   }
 
   clear(): void {
+    this.first = undefined;
     this.probes.clear();
     this.byHost.clear();
     this.byPort.clear();
@@ -106,7 +109,7 @@ function check(src: string, st: SourceState, host: string, port: number, nowUs: 
   const portHosts = st.byPort.get(port)?.size ?? 0;
   if (hostPorts < PORTS_ON_HOST && portHosts < HOSTS_ON_PORT && !(st.probes.size >= PAIRS && st.byHost.size >= PAIR_HOSTS)) return;
   const type = st.type();
-  const base = { class: "scan" as const, technique: "T1046", site: st.site, source: src, sourceMac: st.mac, tsUs: nowUs, flow: flowRef(st.probes.values().next().value!.flow) };
+  const base = { class: "scan" as const, technique: "T1046", site: st.site, source: src, sourceMac: st.mac, tsUs: nowUs, flow: st.first ? flowRef(st.first) : undefined };
   if (hostPorts >= PORTS_ON_HOST) {
     raise({ ...base, severity: "medium", target: host, count: hostPorts, episode: "vertical", title: `${type} scan: ${src} probing the ports of ${host} (count: ports probed)` });
   } else if (portHosts >= HOSTS_ON_PORT) {
@@ -121,11 +124,19 @@ function check(src: string, st: SourceState, host: string, port: number, nowUs: 
 
 export function scanDetector(): Detector {
   const sources = new Map<string, SourceState>();
+  let seen = 0;
   return {
     name: "scan",
     flow(f, ctx) {
       const type = probeType(f);
       if (!type) return;
+      // Now and then, sources whose window emptied are forgotten.
+      if (++seen % 50_000 === 0) {
+        for (const [ip, x] of sources) {
+          x.prune(f.firstUs);
+          if (x.probes.size === 0) sources.delete(ip);
+        }
+      }
       let st = sources.get(f.srcIp);
       if (!st) {
         if (sources.size >= MAX_SOURCES) return;
@@ -134,7 +145,8 @@ export function scanDetector(): Detector {
       }
       st.prune(f.firstUs);
       if (st.probes.size >= MAX_PROBES) return;
-      if (st.add({ host: f.dstIp, port: f.dstPort, tsUs: f.firstUs, type, flow: f }) && st.probes.size >= HOSTS_ON_PORT) {
+      if (st.probes.size === 0) st.first = f;
+      if (st.add({ host: f.dstIp, port: f.dstPort, tsUs: f.firstUs, type }) && st.probes.size >= HOSTS_ON_PORT) {
         check(f.srcIp, st, f.dstIp, f.dstPort, f.firstUs, ctx.raise);
       }
     },
