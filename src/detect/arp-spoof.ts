@@ -22,7 +22,7 @@ export function arpSpoofDetector(): Detector {
   /** Per site and private host: the MACs that carried its internet traffic, with when. */
   const nextHops = new Map<string, Map<string, number>>();
   const relayCheck = (site: string, host: string, nowUs: number, ctx: DetectorContext, f?: FlowRecord): void => {
-    const hops = nextHops.get(`${site}|${host}`);
+    const hops = nextHops.get(site === "default" ? host : `${site}|${host}`);
     if (!hops || hops.size < 2) return;
     for (const [mac, lastUs] of hops) {
       if (nowUs - lastUs > CONFLICT_US) continue;
@@ -41,13 +41,13 @@ export function arpSpoofDetector(): Detector {
     kinds: ["arp.claim", "ndp.claim"],
     flow(f, ctx) {
       if ((f.proto !== 6 && f.proto !== 17) || !f.srcMac || !f.dstMac) return;
-      const out = isPrivateIp(f.srcIp) && !isPrivateIp(f.dstIp);
+      const out = isPrivateIp(f.srcIp);
+      if (out === isPrivateIp(f.dstIp)) return; // internal, or transit: no next hop to judge
       const host = out ? f.srcIp : f.dstIp;
       const hop = out ? f.dstMac : f.srcMac;
-      if (!hop || (!out && !(isPrivateIp(f.dstIp) && !isPrivateIp(f.srcIp)))) return;
       // Broadcast and multicast go to group MACs, not through a next hop.
       if (Number.parseInt(hop.slice(0, 2), 16) & 1 || isGroupIp(out ? f.dstIp : f.srcIp)) return;
-      const key = `${f.site}|${host}`;
+      const key = f.site === "default" ? host : `${f.site}|${host}`;
       let hops = nextHops.get(key);
       if (!hops) {
         if (nextHops.size >= MAX_ADDRESSES) return;
@@ -64,7 +64,8 @@ export function arpSpoofDetector(): Detector {
     },
     finish(ctx) {
       for (const key of nextHops.keys()) {
-        const [site, host] = [key.slice(0, key.indexOf("|")), key.slice(key.indexOf("|") + 1)];
+        const bar = key.indexOf("|");
+        const [site, host] = bar < 0 ? ["default", key] : [key.slice(0, bar), key.slice(bar + 1)];
         relayCheck(site, host, Math.max(...nextHops.get(key)!.values()), ctx);
       }
     },

@@ -55,6 +55,20 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
+/** An element's hash from its parts (the peer hashed once), as for "direction|peer|proto|port". */
+function elementHash(direction: string, peerHash: number, proto: string, port: number): number {
+  let h = Math.imul(peerHash ^ (direction === "serves" ? 0x5bd1e995 : 0x27d4eb2f), 0x01000193);
+  h = Math.imul(h ^ hash(proto), 0x01000193);
+  return Math.imul(h ^ port, 0x01000193) >>> 0;
+}
+
+function elementOf(e: string): number {
+  const [direction, peer, proto, port] = e.split("|");
+  return elementHash(direction, hash(peer), proto, Number(port));
+}
+
+interface Peer { peer: string; role: string; hash: number }
+
 interface State {
   category: string;
   elements: Set<number>;
@@ -83,7 +97,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
       const p = o.prior.get(key);
       const list = [...(p?.elements ?? [])];
       s = {
-        category: p?.category ?? "unknown", elements: new Set(list.map(hash)), peers: new Set(list.map((x) => hash(x.split("|")[1]))),
+        category: p?.category ?? "unknown", elements: new Set(list.map(elementOf)), peers: new Set(list.map((x) => hash(x.split("|")[1]))),
         learnUntilUs: p ? -Infinity : nowUs + window, outP95: p?.outP95 ?? 0, hourlyOut: new Map(),
         domains: new Set(p?.domains ?? []), toldDomains: new Set(),
       };
@@ -91,22 +105,32 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
     }
     return s;
   };
-  const peerOf = (mac: string | undefined, ip: string): { peer: string; role: string } => {
-    if (isGroupIp(ip)) return { peer: `cidr:${ip}/${ip.includes(":") ? 128 : 32}`, role: "multicast" };
-    const k = keyOf(mac, ip);
-    if (k) return { peer: `device:${k}`, role: o.prior.get(k)?.category ?? "internal" };
+  /** External networks by address, hashed once (bounded). */
+  const networks = new Map<string, { peer: string; hash: number }>();
+  const peerOf = (k: string | undefined, ip: string): Peer => {
+    const named = (peer: string, role: string): Peer => ({ peer, role, hash: hash(peer) });
+    if (k) return named(`device:${k}`, o.prior.get(k)?.category ?? "internal");
+    if (isGroupIp(ip)) return named(`cidr:${ip}/${ip.includes(":") ? 128 : 32}`, "multicast");
     const name = names.get(ip);
-    return name ? { peer: `dns:${name}`, role: "external" } : { peer: `cidr:${externalNetwork(ip)}`, role: "external" };
+    if (name) return named(`dns:${name}`, "external");
+    let n = networks.get(ip);
+    if (!n) {
+      const peer = `cidr:${externalNetwork(ip)}`;
+      n = { peer, hash: hash(peer) };
+      if (networks.size > 100_000) networks.clear();
+      networks.set(ip, n);
+    }
+    return { peer: n.peer, role: "external", hash: n.hash };
   };
   const raise = (ctx: DetectorContext, f: Pick<FlowRecord, "site" | "firstUs"> & Partial<FlowRecord>, source: string, mac: string | undefined, a: { class: "new-peer" | "new-service" | "volume" | "new-domain"; severity: "low" | "medium" | "high"; technique: string; title: string; target?: string }): void => {
     ctx.raise({ ...a, site: f.site, source, sourceMac: mac, tsUs: f.firstUs, episode: a.class, gapUs: DAY_US, anyTarget: true, flow: f.srcIp ? flowRef(f as FlowRecord) : undefined });
   };
-  const judge = (ctx: DetectorContext, f: FlowRecord, key: string, mac: string | undefined, ip: string, direction: "initiates" | "serves", peer: { peer: string; role: string }, peerIp: string): void => {
+  const judge = (ctx: DetectorContext, f: FlowRecord, key: string, mac: string | undefined, ip: string, direction: "initiates" | "serves", peer: Peer, peerIp: string): void => {
     const s = state(key, f.firstUs);
     const proto = PROTO[f.proto] ?? `ip-${f.proto}`;
     const port = f.proto === 6 || f.proto === 17 || f.proto === 132 ? f.dstPort : 0;
-    const element = hash(`${direction}|${peer.peer}|${proto}|${port}`);
-    const peerHash = hash(peer.peer);
+    const peerHash = peer.hash;
+    const element = elementHash(direction, peerHash, proto, port);
     // Unanswered attempts (scans, dead peers) are the scan detector's: no one talked. Broadcast
     // and multicast (DHCP, discovery) reach no peer in particular.
     if (f.firstUs < s.learnUntilUs || s.elements.has(element) || !answered(f) || isGroupIp(peerIp)) {
@@ -162,7 +186,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
       const src = keyOf(f.srcMac, f.srcIp);
       const dst = keyOf(f.dstMac, f.dstIp);
       if (src) {
-        judge(ctx, f, src, f.srcMac, f.srcIp, "initiates", peerOf(f.dstMac, f.dstIp), f.dstIp);
+        judge(ctx, f, src, f.srcMac, f.srcIp, "initiates", peerOf(dst, f.dstIp), f.dstIp);
         const s = devices.get(src)!;
         const hour = Math.floor(f.firstUs / HOUR_US);
         const sent = (s.hourlyOut.get(hour) ?? 0) + f.bytesSrcToDst;
@@ -177,7 +201,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
           s.outP95 = sent;
         }
       }
-      if (dst && dst !== src && answered(f)) judge(ctx, f, dst, f.dstMac, f.dstIp, "serves", peerOf(f.srcMac, f.srcIp), f.srcIp);
+      if (dst && dst !== src && answered(f)) judge(ctx, f, dst, f.dstMac, f.dstIp, "serves", peerOf(src, f.srcIp), f.srcIp);
     },
   };
 }
