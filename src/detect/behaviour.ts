@@ -75,10 +75,12 @@ interface State {
   peers: Set<number>;
   learnUntilUs: number;
   outP95: number;
-  hourlyOut: Map<number, number>;
+  /** Bytes sent in the newest clock hour seen (flows of earlier hours, ending late, are not re-added). */
+  hour: number;
+  sentThisHour: number;
   domains: Set<string>;
   /** Domains told as new in this run: a flow to them is not told again as a new peer. */
-  toldDomains: Set<string>;
+  toldDomains?: Set<string>;
 }
 
 export function behaviourDetector(o: BehaviourOptions): Detector {
@@ -98,8 +100,8 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
       const list = [...(p?.elements ?? [])];
       s = {
         category: p?.category ?? "unknown", elements: new Set(list.map(elementOf)), peers: new Set(list.map((x) => hash(x.split("|")[1]))),
-        learnUntilUs: p ? -Infinity : nowUs + window, outP95: p?.outP95 ?? 0, hourlyOut: new Map(),
-        domains: new Set(p?.domains ?? []), toldDomains: new Set(),
+        learnUntilUs: p ? -Infinity : nowUs + window, outP95: p?.outP95 ?? 0, hour: 0, sentThisHour: 0,
+        domains: new Set(p?.domains ?? []),
       };
       devices.set(key, s);
     }
@@ -146,7 +148,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
     s.peers.add(peerHash);
     if (catHas) return;
     if (direction === "initiates" && !knownPeer) {
-      if (peer.peer.startsWith("dns:") && s.toldDomains.has(registeredDomain(peer.peer.slice(4)))) return;
+      if (peer.peer.startsWith("dns:") && s.toldDomains?.has(registeredDomain(peer.peer.slice(4)))) return;
       raise(ctx, f, ip, mac, {
         class: "new-peer", severity: peer.role === "external" ? "medium" : "low", technique: peer.role === "external" ? "T1071" : "T1021", target: peerIp,
         title: `${ip} (${s.category}) started ${proto}/${port} to ${peer.peer.replace(/^(device|dns|cidr):/, "")}, a peer neither it nor its category used before`,
@@ -171,7 +173,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
         if (s.domains.has(domain) || /\.(local|arpa|lan|home|internal|localdomain)$/.test(domain) || !domain.includes(".")) return;
         s.domains.add(domain);
         if (e.tsUs < s.learnUntilUs || (o.categoryDomains?.get(s.category)?.has(domain) ?? false)) return;
-        s.toldDomains.add(domain);
+        (s.toldDomains ??= new Set()).add(domain);
         raise(ctx, { site: e.site, firstUs: e.tsUs }, e.srcIp, e.srcMac, {
           class: "new-domain", severity: "low", technique: "T1071.004", target: domain,
           title: `${e.srcIp} (${s.category}) looked up ${e.value}: ${domain} is outside what it and its category use`,
@@ -189,9 +191,11 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
         judge(ctx, f, src, f.srcMac, f.srcIp, "initiates", peerOf(dst, f.dstIp), f.dstIp);
         const s = devices.get(src)!;
         const hour = Math.floor(f.firstUs / HOUR_US);
-        const sent = (s.hourlyOut.get(hour) ?? 0) + f.bytesSrcToDst;
-        s.hourlyOut.set(hour, sent);
-        if (s.hourlyOut.size > 48) s.hourlyOut.delete(s.hourlyOut.keys().next().value!);
+        if (hour > s.hour) {
+          s.hour = hour;
+          s.sentThisHour = 0;
+        }
+        const sent = hour === s.hour ? (s.sentThisHour += f.bytesSrcToDst) : 0;
         if (f.firstUs < s.learnUntilUs) s.outP95 = Math.max(s.outP95, sent);
         else if (sent > VOLUME_MIN_BYTES && sent > VOLUME_FACTOR * Math.max(1, s.outP95)) {
           raise(ctx, f, f.srcIp, f.srcMac, {

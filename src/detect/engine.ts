@@ -52,19 +52,37 @@ export class DetectionEngine {
     try {
       f(this.contexts.get(d)!);
     } catch (e) {
-      const n = (this.failures.get(d.name) ?? 0) + 1;
-      this.failures.set(d.name, n);
-      if (n === 1 || n % 1000 === 0) this.log(d.name, e as Error, n);
+      this.failed(d, e);
     }
   }
 
+  private failed(d: Detector, e: unknown): void {
+    const n = (this.failures.get(d.name) ?? 0) + 1;
+    this.failures.set(d.name, n);
+    if (n === 1 || n % 1000 === 0) this.log(d.name, e as Error, n);
+  }
+
+  // The two hot paths call detectors directly (no closure per event), with the same isolation as run().
   observation(e: PacketEvent): void {
     const list = this.byKind.get(e.kind);
-    if (list) for (const d of list) this.run(d, (ctx) => d.observation!(e, ctx));
+    if (!list) return;
+    for (const d of list) {
+      try {
+        d.observation!(e, this.contexts.get(d)!);
+      } catch (err) {
+        this.failed(d, err);
+      }
+    }
   }
 
   flow(f: FlowRecord): void {
-    for (const d of this.flowReaders) this.run(d, (ctx) => d.flow!(f, ctx));
+    for (const d of this.flowReaders) {
+      try {
+        d.flow!(f, this.contexts.get(d)!);
+      } catch (err) {
+        this.failed(d, err);
+      }
+    }
   }
 
   /** Ends every detector's windows; returns all alerts of the run. */
