@@ -1,21 +1,14 @@
 import { createHash } from "node:crypto";
-import { type Alert, type AlertClass, SEVERITIES, type Severity } from "../model/alert.js";
+import { type Alert, type AlertEvidence, SEVERITIES, type Severity } from "../model/alert.js";
 
 export type { Alert, AlertClass, Severity } from "../model/alert.js";
 
-/** What a detector raises. Episodes merge on detector, class, site, source, target and `episode`. */
-export interface AlertInput {
-  detector: string;
-  class: AlertClass;
-  severity: Severity;
-  technique: string;
-  site: string;
-  /** The acting host: IP, or MAC for link-layer alerts. */
-  source?: string;
-  /** The acting host's MAC when known (binds the alert to its device). */
-  sourceMac?: string;
-  target?: string;
-  title: string;
+/**
+ * What a detector raises: the alert's own fields (source is the acting host, IP or MAC;
+ * sourceMac binds it to its device), a time, and what separates and feeds episodes. Episodes
+ * merge on detector, class, site, source, target and `episode`.
+ */
+export interface AlertInput extends Pick<Alert, "detector" | "class" | "severity" | "technique" | "site" | "source" | "sourceMac" | "target" | "title"> {
   tsUs: number;
   /** Further detail that separates episodes (an OT operation's name, say). */
   episode?: string;
@@ -25,7 +18,7 @@ export interface AlertInput {
   gapUs?: number;
   /** Raises with other targets join the same episode (it keeps its first target). */
   anyTarget?: boolean;
-  packet?: { source: string; packet: number; tsUs: number };
+  packet?: AlertEvidence["packets"][number];
   flow?: string;
   observation?: string;
 }
