@@ -12,6 +12,11 @@ const name = (s: string): string => s.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/
 
 const last = (p: ResolvedPolicy, family: 4 | 6): string => `${p.mode === "enforce" ? "deny" : "permit"} ${family === 4 ? "ip" : "ipv6"} any any`;
 
+/** The name `compileIosAcl` gives the device set's ACL: what a Filter-Id names on the switch. */
+export function iosAclName(p: ResolvedPolicy, device: string, family: 4 | 6 = 4): string {
+  return `${family === 4 ? "CORDON" : "CORDON6"}-${name(device)}-${p.version}`;
+}
+
 /**
  * An IOS ACL for the device set's port (or SVI) in one family: extended named `ip
  * access-list` or `ipv6 access-list`, the device's addresses as sources, remarks naming each
@@ -20,7 +25,7 @@ const last = (p: ResolvedPolicy, family: 4 | 6): string => `${p.mode === "enforc
 export function compileIosAcl(p: ResolvedPolicy, device: string, family: 4 | 6 = 4): string {
   const entries = portAclEntries(p, device, family);
   const sources = deviceAddresses(p, device, family);
-  const lines = [family === 4 ? `ip access-list extended CORDON-${name(device)}-${p.version}` : `ipv6 access-list CORDON6-${name(device)}-${p.version}`];
+  const lines = [family === 4 ? `ip access-list extended ${iosAclName(p, device, 4)}` : `ipv6 access-list ${iosAclName(p, device, 6)}`];
   let previous = "";
   for (const e of entries) {
     if (e.ruleId !== previous) lines.push(` remark ${commentText(`${e.ruleId}: ${e.comment}`, 90)}`);

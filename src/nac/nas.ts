@@ -1,0 +1,93 @@
+import { isIP } from "node:net";
+import { addressRange, isIpv4Prefix, isIpv6Prefix } from "../policy/model.js";
+
+/**
+ * Network access servers (switches, controllers) Cordon answers, each by address or prefix
+ * with its own shared secret and vendor profile. A request from an address no NAS covers is
+ * dropped before any work is spent on it.
+ */
+
+/** How a NAS is told a device's ACL in an Access-Accept. */
+export type AclStyle = "per-user" | "filter-id" | "nas-filter-rule" | "aruba-role" | "none";
+export const ACL_STYLES: readonly AclStyle[] = ["per-user", "filter-id", "nas-filter-rule", "aruba-role", "none"];
+
+/**
+ * Vendor profiles: the ACL style a vendor's gear takes by default and how it wants CoA.
+ * cisco: Cisco-AVPair `ip:inacl#N=` per-user ACLs; CoA `subscriber:command=…` naming the
+ * session by `audit-session-id`. aruba: Aruba-User-Role; CoA with the role, sessions by
+ * Calling-Station-Id. generic: RFC 3580 VLAN, Filter-Id naming an ACL on the switch, and
+ * RFC 5176 Disconnect-Request to make the port authenticate again.
+ */
+export type NasVendor = "cisco" | "aruba" | "generic";
+export const NAS_VENDORS: readonly NasVendor[] = ["cisco", "aruba", "generic"];
+export const DEFAULT_ACL: Record<NasVendor, AclStyle> = { cisco: "per-user", aruba: "aruba-role", generic: "filter-id" };
+
+export interface NasConfig {
+  name: string;
+  /** An address or a prefix (IPv4 or IPv6). */
+  address: string;
+  secret: string;
+  vendor: NasVendor;
+  acl: AclStyle;
+  /** Drop Access-Requests without a valid Message-Authenticator (BlastRADIUS, CVE-2024-3596). */
+  requireMessageAuthenticator: boolean;
+  /** Where CoA and Disconnect requests go (RFC 5176: 3799; some gear listens on 1700). */
+  coaPort: number;
+  site: string;
+  /** Requests per second accepted from this NAS; more are dropped and counted. */
+  rateLimit: number;
+}
+
+export class NasConfigError extends Error {}
+
+interface Entry {
+  nas: NasConfig;
+  family: 4 | 6;
+  lo: bigint;
+  hi: bigint;
+  prefix: number;
+}
+
+/** The configured NASes, looked up by source address (longest prefix wins). */
+export class NasRegistry {
+  private readonly entries: Entry[];
+  private readonly cache = new Map<string, NasConfig | null>();
+  readonly list: readonly NasConfig[];
+  readonly secrets: Map<string, Buffer>;
+
+  constructor(list: readonly NasConfig[]) {
+    this.list = list;
+    this.entries = list.map((nas) => {
+      const v4 = isIpv4Prefix(nas.address);
+      if (!v4 && !isIpv6Prefix(nas.address)) throw new NasConfigError(`nas ${nas.name}: address "${nas.address}" is not an address or prefix`);
+      const [lo, hi] = addressRange(nas.address);
+      const slash = nas.address.indexOf("/");
+      const family = v4 ? 4 : 6;
+      return { nas, family, lo, hi, prefix: slash < 0 ? (v4 ? 32 : 128) : Number(nas.address.slice(slash + 1)) };
+    });
+    this.entries.sort((a, b) => b.prefix - a.prefix);
+    this.secrets = new Map(list.map((n) => [n.name, Buffer.from(n.secret, "utf8")]));
+  }
+
+  /** The NAS a datagram from `ip` belongs to, or undefined. Results are cached; the cache is bounded. */
+  lookup(ip: string): NasConfig | undefined {
+    const hit = this.cache.get(ip);
+    if (hit !== undefined) return hit ?? undefined;
+    const plain = ip.startsWith("::ffff:") && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+    const family = isIP(plain);
+    let found: NasConfig | null = null;
+    if (family !== 0) {
+      const [v] = addressRange(plain);
+      for (const e of this.entries) {
+        if (e.family === family && e.lo <= v && v <= e.hi) {
+          found = e.nas;
+          break;
+        }
+      }
+    }
+    // Bounded: a flood from spoofed sources starts the cache over rather than growing it.
+    if (this.cache.size >= 65_536) this.cache.clear();
+    this.cache.set(ip, found);
+    return found ?? undefined;
+  }
+}

@@ -1,0 +1,51 @@
+import { type Socket, createSocket } from "node:dgram";
+import { isIPv6 } from "node:net";
+import type { RadiusServer } from "./radius-server.js";
+
+export interface RadiusListener {
+  authPort: number;
+  acctPort: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Binds the RADIUS server to its UDP ports (authentication and accounting). A reply goes
+ * back to the address and port the request came from; a failed send is counted, not thrown.
+ */
+export async function listenRadius(server: RadiusServer, o: { host: string; authPort: number; acctPort: number }, onError: (e: Error) => void): Promise<RadiusListener> {
+  const bind = async (port: number, service: "auth" | "acct"): Promise<Socket> => {
+    const socket = createSocket({ type: isIPv6(o.host) ? "udp6" : "udp4", recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
+    socket.on("message", (msg, rinfo) => {
+      const reply = server.handle(msg, rinfo.address, rinfo.port, service);
+      if (reply) {
+        socket.send(reply, rinfo.port, rinfo.address, (e) => {
+          if (e) server.stats.drops["send-failed"] = (server.stats.drops["send-failed"] ?? 0) + 1;
+        });
+      }
+    });
+    socket.on("error", onError);
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind(port, o.host, () => {
+        socket.off("error", reject);
+        resolve();
+      });
+    });
+    return socket;
+  };
+  const auth = await bind(o.authPort, "auth");
+  let acct: Socket;
+  try {
+    acct = await bind(o.acctPort, "acct");
+  } catch (e) {
+    auth.close();
+    throw e;
+  }
+  return {
+    authPort: auth.address().port,
+    acctPort: acct.address().port,
+    close: async () => {
+      await Promise.all([auth, acct].map((s) => new Promise<void>((r) => s.close(() => r()))));
+    },
+  };
+}

@@ -1,0 +1,334 @@
+import { type Decision, type NacTable, type ReplyAttribute, decide } from "./authorization.js";
+import { canonicalMac } from "./mac.js";
+import type { AclStyle, NasConfig, NasRegistry } from "./nas.js";
+import { messageAuthenticatorOffset, requestAuthenticatorValid, requestMessageAuthenticatorValid, signReply } from "./radius/auth.js";
+import { ACCT_STATUS_NAMES, ATTR, CISCO_AVPAIR, CODE, HEADER_LENGTH, SERVICE_TYPE, TUNNEL_MEDIUM_802, TUNNEL_TYPE_VLAN, VENDOR } from "./radius/constants.js";
+import {
+  type RadiusPacket, type OutAttribute, EncodeError, decodePacket, encodeAttributes, integer, ipv4Of, ipv6Of, taggedInteger, text, vendorAttribute, vendorStrings,
+} from "./radius/packet.js";
+import { type NacSession, SessionTable } from "./sessions.js";
+
+/**
+ * The RADIUS server for MAC Authentication Bypass and accounting. `handle` takes one
+ * datagram and returns the reply to send (or nothing: dropped), so the protocol logic is
+ * tested without sockets; `radius-listener.ts` binds it to UDP.
+ *
+ * Order of work per datagram, cheapest refusal first: decode → the NAS by source address
+ * (unknown sources dropped) → that NAS's rate limit → duplicate check → authenticators →
+ * the decision from the in-memory table. Every drop is counted by reason and by NAS.
+ */
+
+export interface DecisionEvent {
+  atMs: number;
+  site: string;
+  mac: string;
+  nas: string;
+  nasPortId?: string;
+  state: Decision["state"];
+  accept: boolean;
+  vlan?: string;
+  profile?: string;
+  reason: string;
+}
+
+export interface AccountingEvent {
+  atMs: number;
+  site: string;
+  mac: string;
+  nas: string;
+  status: string;
+  ip?: string;
+  nasPortId?: string;
+  acctSessionId?: string;
+  inputOctets?: number;
+  outputOctets?: number;
+  sessionTime?: number;
+}
+
+export interface RadiusServerEvents {
+  decision(e: DecisionEvent): void;
+  accounting(e: AccountingEvent): void;
+}
+
+export interface NasCounters {
+  requests: number;
+  accepts: number;
+  rejects: number;
+  accounting: number;
+  statusServer: number;
+  duplicates: number;
+  drops: Record<string, number>;
+}
+
+export interface RadiusStats {
+  received: number;
+  /** Drops not charged to a configured NAS (malformed datagrams, unknown sources). */
+  drops: Record<string, number>;
+  nas: Record<string, NasCounters>;
+  sessions: number;
+}
+
+/** How long a reply is kept to answer a retransmission with (RFC 5080 §2.2.2). */
+const DUPLICATE_WINDOW_MS = 5_000;
+const MAX_CACHED_REPLIES = 65_536;
+
+interface CachedReply {
+  authenticator: Buffer;
+  reply: Buffer;
+  atMs: number;
+}
+
+interface Bucket {
+  tokens: number;
+  lastMs: number;
+}
+
+const MA_PLACEHOLDER = Buffer.from([ATTR.messageAuthenticator, 18, ...new Array<number>(16).fill(0)]);
+
+function encodeReply(a: ReplyAttribute): OutAttribute {
+  if (a.vendor !== undefined) return vendorAttribute(a.vendor, a.type, a.value);
+  if (a.tag !== undefined && typeof a.value === "number") return { type: a.type, value: taggedInteger(a.tag, a.value) };
+  return { type: a.type, value: a.value };
+}
+
+/** RFC 3580 VLAN attributes, tag 0 (untagged, as FreeRADIUS writes them). */
+export function vlanAttributes(vlan: string): OutAttribute[] {
+  return [
+    { type: ATTR.tunnelType, value: taggedInteger(0, TUNNEL_TYPE_VLAN) },
+    { type: ATTR.tunnelMediumType, value: taggedInteger(0, TUNNEL_MEDIUM_802) },
+    { type: ATTR.tunnelPrivateGroupId, value: vlan },
+  ];
+}
+
+/** The MAC a MAB request is about: Calling-Station-Id, else User-Name, when either is a MAC. */
+export function mabMac(p: RadiusPacket): { mac: string; callingStationId?: string } | undefined {
+  const calling = text(p, ATTR.callingStationId);
+  const fromCalling = calling === undefined ? undefined : canonicalMac(calling);
+  const user = text(p, ATTR.userName);
+  const fromUser = user === undefined ? undefined : canonicalMac(user);
+  const serviceType = integer(p, ATTR.serviceType);
+  // MAB: Service-Type Call-Check, or a User-Name that is the MAC in one of its spellings.
+  if (serviceType !== SERVICE_TYPE.callCheck && fromUser === undefined) return undefined;
+  const mac = fromCalling ?? fromUser;
+  return mac ? { mac, callingStationId: calling } : undefined;
+}
+
+export class RadiusServer {
+  private table: NacTable;
+  private readonly cache = new Map<string, CachedReply>();
+  private readonly buckets = new Map<string, Bucket>();
+  /** Encoded ACL + VLAN attributes per profile and ACL style, built once per table. */
+  private encoded = new Map<string, Buffer | string>();
+  readonly sessions: SessionTable;
+  readonly stats: RadiusStats = { received: 0, drops: {}, nas: {}, sessions: 0 };
+
+  constructor(
+    private readonly registry: NasRegistry,
+    table: NacTable,
+    private readonly events: RadiusServerEvents,
+    private readonly now: () => number = Date.now,
+    maxSessions = 200_000,
+  ) {
+    this.table = table;
+    this.sessions = new SessionTable(maxSessions);
+    for (const n of registry.list) this.stats.nas[n.name] = { requests: 0, accepts: 0, rejects: 0, accounting: 0, statusServer: 0, duplicates: 0, drops: {} };
+  }
+
+  /** A new authorisation table (the inventory, policy or quarantine list changed). */
+  setTable(table: NacTable): void {
+    this.table = table;
+    this.encoded = new Map();
+  }
+
+  currentTable(): NacTable {
+    return this.table;
+  }
+
+  private drop(reason: string, nas?: NasConfig): undefined {
+    const d = nas ? this.stats.nas[nas.name].drops : this.stats.drops;
+    d[reason] = (d[reason] ?? 0) + 1;
+    return undefined;
+  }
+
+  private allowed(nas: NasConfig, nowMs: number): boolean {
+    let b = this.buckets.get(nas.name);
+    if (!b) {
+      b = { tokens: nas.rateLimit, lastMs: nowMs };
+      this.buckets.set(nas.name, b);
+    }
+    b.tokens = Math.min(nas.rateLimit, b.tokens + ((nowMs - b.lastMs) * nas.rateLimit) / 1000);
+    b.lastMs = nowMs;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  /**
+   * One datagram from `address:port` on the authentication (`auth`) or accounting (`acct`)
+   * port. Returns the reply to send, or undefined when the datagram is dropped.
+   */
+  handle(msg: Buffer, address: string, port: number, service: "auth" | "acct"): Buffer | undefined {
+    this.stats.received++;
+    const p = decodePacket(msg);
+    if (typeof p === "string") return this.drop(`malformed-${p}`);
+    const nas = this.registry.lookup(address);
+    if (!nas) return this.drop("unknown-nas");
+    const nowMs = this.now();
+    if (!this.allowed(nas, nowMs)) return this.drop("rate-limited", nas);
+    const counters = this.stats.nas[nas.name];
+    const expected: number = service === "auth" ? CODE.accessRequest : CODE.accountingRequest;
+    if (p.code !== expected && p.code !== CODE.statusServer) return this.drop(`unexpected-code-${p.code}`, nas);
+
+    // A retransmission (same source, identifier and authenticator) gets the same reply.
+    const key = `${service}|${address}|${port}|${p.identifier}`;
+    const cached = this.cache.get(key);
+    if (cached && nowMs - cached.atMs < DUPLICATE_WINDOW_MS && cached.authenticator.equals(msg.subarray(4, 20))) {
+      counters.duplicates++;
+      return cached.reply;
+    }
+
+    const secret = this.registry.secrets.get(nas.name)!;
+    const ma = messageAuthenticatorOffset(p);
+    if (ma === -2) return this.drop("bad-message-authenticator", nas);
+    if (p.code === CODE.accountingRequest && !requestAuthenticatorValid(p, secret)) return this.drop("bad-authenticator", nas);
+    if (ma >= 0 && !requestMessageAuthenticatorValid(p, ma, secret)) return this.drop("bad-message-authenticator", nas);
+    // Status-Server must carry one (RFC 5997 §3); Access-Request must when the NAS requires it.
+    if (ma < 0 && (p.code === CODE.statusServer || (p.code === CODE.accessRequest && nas.requireMessageAuthenticator))) {
+      return this.drop("missing-message-authenticator", nas);
+    }
+
+    let reply: Buffer | undefined;
+    if (p.code === CODE.statusServer) {
+      counters.statusServer++;
+      reply = this.reply(p, service === "auth" ? CODE.accessAccept : CODE.accountingResponse, Buffer.alloc(0), secret, true);
+    } else if (p.code === CODE.accessRequest) {
+      counters.requests++;
+      reply = this.access(p, nas, address, secret, nowMs);
+    } else {
+      counters.accounting++;
+      this.accounting(p, nas, address, nowMs);
+      reply = this.reply(p, CODE.accountingResponse, Buffer.alloc(0), secret, false);
+    }
+    if (reply) {
+      if (this.cache.size >= MAX_CACHED_REPLIES) this.evictReplies(nowMs);
+      this.cache.set(key, { authenticator: Buffer.from(msg.subarray(4, 20)), reply, atMs: nowMs });
+    }
+    return reply;
+  }
+
+  /** Forgets replies past the duplicate window; when all are fresh, the oldest half goes. */
+  private evictReplies(nowMs: number): void {
+    for (const [k, v] of this.cache) if (nowMs - v.atMs >= DUPLICATE_WINDOW_MS) this.cache.delete(k);
+    if (this.cache.size < MAX_CACHED_REPLIES) return;
+    let n = this.cache.size / 2;
+    for (const k of this.cache.keys()) {
+      if (n-- <= 0) break;
+      this.cache.delete(k);
+    }
+  }
+
+  private access(p: RadiusPacket, nas: NasConfig, address: string, secret: Buffer, nowMs: number): Buffer {
+    const counters = this.stats.nas[nas.name];
+    const who = mabMac(p);
+    if (!who) {
+      counters.rejects++;
+      return this.reply(p, CODE.accessReject, encodeAttributes([{ type: ATTR.replyMessage, value: "Cordon answers MAC authentication bypass only" }]), secret, true);
+    }
+    const decision = decide(this.table, nas.site, who.mac);
+    const nasPortId = text(p, ATTR.nasPortId);
+    this.sessions.update({
+      site: nas.site, mac: who.mac, nas: nas.name, nasIp: address, nasPort: integer(p, ATTR.nasPort), nasPortId,
+      callingStationId: who.callingStationId, userName: text(p, ATTR.userName), auditSessionId: auditSessionId(p), status: "authorized", lastMs: nowMs,
+    });
+    this.stats.sessions = this.sessions.size;
+    let body: Buffer;
+    let reason = decision.reason;
+    if (decision.accept && decision.profile) {
+      const attrs = this.profileAttributes(decision.profile.name, decision.profile, nas.acl);
+      if (typeof attrs === "string") {
+        // The ACL cannot be expressed for this NAS: refuse rather than admit without it.
+        counters.rejects++;
+        reason = `${decision.reason}; rejected: ${attrs}`;
+        this.events.decision({ atMs: nowMs, site: nas.site, mac: who.mac, nas: nas.name, nasPortId, state: "rejected", accept: false, reason });
+        return this.reply(p, CODE.accessReject, Buffer.alloc(0), secret, true);
+      }
+      body = attrs;
+    } else {
+      body = Buffer.alloc(0);
+    }
+    if (decision.accept) counters.accepts++;
+    else counters.rejects++;
+    this.events.decision({
+      atMs: nowMs, site: nas.site, mac: who.mac, nas: nas.name, nasPortId, state: decision.state, accept: decision.accept,
+      vlan: decision.profile?.vlan, profile: decision.profile?.name, reason,
+    });
+    return this.reply(p, decision.accept ? CODE.accessAccept : CODE.accessReject, body, secret, true);
+  }
+
+  /** VLAN then ACL attributes of a profile for an ACL style, encoded once per table. */
+  private profileAttributes(name: string, profile: NonNullable<Decision["profile"]>, style: AclStyle): Buffer | string {
+    const k = `${name}|${style}`;
+    const hit = this.encoded.get(k);
+    if (hit !== undefined) return hit;
+    let out: Buffer | string;
+    const acl = profile.acl[style] ?? [];
+    if (typeof acl === "string") out = `${style} ACL of ${profile.name}: ${acl}`;
+    else {
+      try {
+        out = encodeAttributes([...(profile.vlan ? vlanAttributes(profile.vlan) : []), ...acl.map(encodeReply)]);
+      } catch (e) {
+        if (!(e instanceof EncodeError)) throw e;
+        out = `${style} ACL of ${profile.name}: ${e.message}`;
+      }
+    }
+    this.encoded.set(k, out);
+    return out;
+  }
+
+  private accounting(p: RadiusPacket, nas: NasConfig, address: string, nowMs: number): void {
+    const calling = text(p, ATTR.callingStationId);
+    const user = text(p, ATTR.userName);
+    const mac = (calling && canonicalMac(calling)) || (user && canonicalMac(user));
+    if (!mac) return;
+    const statusType = integer(p, ATTR.acctStatusType);
+    const status = statusType === undefined ? "unknown" : (ACCT_STATUS_NAMES[statusType] ?? `type-${statusType}`);
+    const ip = ipv4Of(p, ATTR.framedIpAddress) ?? ipv6Of(p, ATTR.framedIpv6Address);
+    const s: NacSession = {
+      site: nas.site, mac, nas: nas.name, nasIp: address, nasPort: integer(p, ATTR.nasPort), nasPortId: text(p, ATTR.nasPortId),
+      callingStationId: calling, userName: user, auditSessionId: auditSessionId(p), acctSessionId: text(p, ATTR.acctSessionId), ip,
+      status: status === "stop" ? "stopped" : "started", lastMs: nowMs,
+    };
+    this.sessions.update(s);
+    this.stats.sessions = this.sessions.size;
+    this.events.accounting({
+      atMs: nowMs, site: nas.site, mac, nas: nas.name, status, ip, nasPortId: s.nasPortId, acctSessionId: s.acctSessionId,
+      inputOctets: integer(p, ATTR.acctInputOctets), outputOctets: integer(p, ATTR.acctOutputOctets), sessionTime: integer(p, ATTR.acctSessionTime),
+    });
+  }
+
+  /**
+   * A reply to `p`: Message-Authenticator first (for Access-Accept, -Reject and -Challenge,
+   * and Status-Server answers), then the body, then the request's Proxy-State attributes in
+   * order (RFC 2865 §5.33); signed with the request's authenticator.
+   */
+  private reply(p: RadiusPacket, code: number, body: Buffer, secret: Buffer, withMa: boolean): Buffer {
+    let proxy = 0;
+    for (const a of p.attributes) if (a.type === ATTR.proxyState) proxy += a.length + 2;
+    const length = HEADER_LENGTH + (withMa ? 18 : 0) + body.length + proxy;
+    const out = Buffer.allocUnsafe(length);
+    out[0] = code;
+    out[1] = p.identifier;
+    out.writeUInt16BE(length, 2);
+    let o = HEADER_LENGTH;
+    if (withMa) o += MA_PLACEHOLDER.copy(out, o);
+    o += body.copy(out, o);
+    if (proxy > 0) for (const a of p.attributes) if (a.type === ATTR.proxyState) o += p.raw.copy(out, o, a.offset - 2, a.offset + a.length);
+    return signReply(out, withMa ? HEADER_LENGTH + 2 : -1, p.raw.subarray(4, 20), secret);
+  }
+}
+
+/** Cisco's audit-session-id from the Cisco-AVPairs, when the NAS sent one. */
+export function auditSessionId(p: RadiusPacket): string | undefined {
+  for (const v of vendorStrings(p, VENDOR.cisco, CISCO_AVPAIR)) if (v.startsWith("audit-session-id=")) return v.slice(17);
+  return undefined;
+}
