@@ -8,6 +8,8 @@ import { type BehaviourModel, DEFAULT_MODEL_PATH, loadModel } from "../classify/
 import { CATEGORIES, CRITICALITY } from "../classify/taxonomy.js";
 import { ConfigError, loadConfig } from "../serve/config.js";
 import { startServer } from "../serve/server.js";
+import type { ResponseRecord } from "../model/response.js";
+import { DEFAULT_SERVER, callServe, macArgument, renderNac, renderResponse, renderResponses } from "./respond.js";
 import { deviceDetail, isoTime } from "../inventory/view.js";
 import { demoCapture } from "../lab/demo.js";
 import { DEFAULT_LAB, generateLab } from "../lab/generate.js";
@@ -51,7 +53,11 @@ Commands:
   baseline   what each device (and category) normally does, and whether that is settled
   policy     learn, review, approve, compile and simulate segmentation policy
   mud        import, assign and export RFC 8520 MUD profiles
-  serve      run continuously: live capture, NetFlow/IPFIX, Zeek logs; /healthz and /metrics
+  serve      run continuously: live capture, NetFlow/IPFIX, Zeek logs, RADIUS; /healthz, /metrics, /api
+  quarantine put a device in quarantine now (through the running serve)
+  release    take a device out of quarantine (through the running serve)
+  respond    list responses; approve or reject a proposed quarantine
+  nac        RADIUS decisions per device, sessions, quarantines (from the database)
   override   set a device's category or criticality by hand
 
 Run 'cordon COMMAND --help' for a command's options.`,
@@ -201,6 +207,31 @@ export   the device's group in a policy (default: the newest stored) as a MUD fi
          ACEs, peers as DNS names, networks, MUD matches, or urn:cordon:group: controllers.
 
 ${COMMON}`,
+  quarantine: `Usage: cordon quarantine MAC --by NAME --reason TEXT [--site NAME] [--server URL]
+
+Asks the running 'cordon serve' to quarantine the device now: its recent packets are written
+as evidence (pcapng), it goes on the quarantine list (its next MAB gets the quarantine VLAN
+and ACL), a CoA goes to its NAS (or the nftables quarantine is loaded, as configured), and the
+outputs are told. A person's request needs no further approval, whatever the device's class.
+--server (or CORDON_SERVER) names the serve's HTTP endpoint (default ${DEFAULT_SERVER});
+CORDON_TOKEN is sent as its bearer token.`,
+  release: `Usage: cordon release MAC --by NAME --reason TEXT [--site NAME] [--server URL]
+
+Ends a device's quarantine through the running 'cordon serve': logged with who and why, then
+a CoA (or the nftables quarantine reloaded without it) so it is authorised as before.`,
+  respond: `Usage: cordon respond list [--format table|json] [--server URL]
+       cordon respond approve ID --by NAME [--server URL]
+       cordon respond reject ID --by NAME --reason TEXT [--server URL]
+
+Responses the playbook started (alerts at or above respond.min_severity) or a person asked
+for, with every step. Devices in the classes of respond.approval (by default
+life-safety/physical-process) are only proposed for quarantine: a person approves or rejects.`,
+  nac: `Usage: cordon nac log [--device MAC] [--site NAME] [--limit N] [--format table|json] [--db PATH]
+       cordon nac sessions | quarantines [--format table|json] [--db PATH]
+
+What the RADIUS server decided for each MAB request (state, VLAN, reason), newest first; the
+NAS and port each MAC was last seen at; quarantines with their release. Reads the database,
+so it works whether or not serve runs.`,
   serve: `Usage: cordon serve [--config FILE] [--db PATH] [--site NAME] [--http-port N]
                     [--netflow PORT]... [--capture IFACE]... [--zeek DIR]... [--log-level L]
 
@@ -226,6 +257,28 @@ CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both)
   indicators: [/etc/cordon/feed.json]      # STIX 2.1 bundles (.json) or CSV (type,value[,note])
   notify:                       # where new alerts go (see cordon analyze --help)
     - { syslog: { host: 10.0.0.5, port: 514, protocol: tcp }, min_severity: medium }
+    - { jsonl: /var/log/cordon/ot.jsonl, audience: [ot] }   # responses about OT devices
+  nac:                          # RADIUS for MAB (and accounting); CoA to the NASes
+    host: 0.0.0.0
+    auth_port: 1812
+    acct_port: 1813
+    vlans: { onboarding: 900, quarantine: 666, registered: 100 }
+    group_vlans: { camera: 20 }             # per policy group (else the port keeps its VLAN)
+    quarantine_allow: [10.0.99.5]           # what a quarantined device may still reach
+    unknown: onboard                        # or reject
+    coa: { timeout_ms: 1000, retries: 3 }
+    nas:
+      - { name: access-1, address: 10.0.0.0/24, secret_env: RADIUS_SECRET, vendor: cisco,
+          acl: per-user, coa_port: 3799, require_message_authenticator: true, rate_limit: 5000 }
+      # vendor: cisco (acl per-user | filter-id), aruba (aruba-role | nas-filter-rule), generic
+      # coa_action: reauthenticate | bounce-port | disable-port | apply-role | disconnect
+  respond:                      # playbook for alerts at or above min_severity
+    min_severity: high
+    quarantine: coa             # or nftables (nft_command: nft), or none
+    approval: [life-safety/physical-process]  # these wait for 'cordon respond approve'
+    evidence_dir: ./evidence
+    capture_seconds: 300        # packets per device kept from live capture (ring_kb, ring_devices)
+  http: { token_env: CORDON_TOKEN }         # bearer token for /api (set when not on loopback)
 
 ${COMMON}`,
   flows: `Usage: cordon flows [--db PATH] [--format table|json|csv] [--limit N]
@@ -302,6 +355,7 @@ async function main(argv: string[]): Promise<number> {
       capture: { type: "string", multiple: true },
       zeek: { type: "string", multiple: true },
       demo: { type: "boolean" },
+      server: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -593,6 +647,49 @@ async function main(argv: string[]): Promise<number> {
         } else {
           throw new UsageError(`mud needs import, list, assign or export${sub ? `, not "${sub}"` : ""}`);
         }
+        return 0;
+      } finally {
+        store.close();
+      }
+    }
+    case "quarantine":
+    case "release": {
+      const mac = macArgument(positionals[0], command);
+      if (!values.by) throw new UsageError(`${command} needs --by NAME: every quarantine and release records who`);
+      if (!values.reason) throw new UsageError(`${command} needs --reason TEXT`);
+      const server = values.server ?? process.env.CORDON_SERVER ?? DEFAULT_SERVER;
+      const r = await callServe(server, "POST", `/api/${command}`, { mac, by: values.by, reason: values.reason, ...(values.site ? { site: values.site } : {}) });
+      if (command === "quarantine") process.stdout.write(`${renderResponse(r as ResponseRecord)}\n`);
+      else {
+        const rel = r as { quarantine: { mac: string; since: string }; enforcement: string };
+        process.stdout.write(`${rel.quarantine.mac} released (in quarantine since ${rel.quarantine.since}); ${rel.enforcement}\n`);
+      }
+      return 0;
+    }
+    case "respond": {
+      const sub = positionals[0];
+      const server = values.server ?? process.env.CORDON_SERVER ?? DEFAULT_SERVER;
+      if (sub === "list") {
+        const list = (await callServe(server, "GET", "/api/responses")) as ResponseRecord[];
+        process.stdout.write(`${renderResponses(list, parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table")}\n`);
+        return 0;
+      }
+      if (sub === "approve" || sub === "reject") {
+        const id = positionals[1];
+        if (!id || !/^[0-9a-f]{16}$/.test(id)) throw new UsageError(`respond ${sub} needs a response id (cordon respond list shows them)`);
+        if (!values.by) throw new UsageError(`respond ${sub} needs --by NAME`);
+        if (sub === "reject" && !values.reason) throw new UsageError("respond reject needs --reason TEXT");
+        const r = await callServe(server, "POST", `/api/responses/${id}/${sub}`, { by: values.by, reason: values.reason });
+        process.stdout.write(`${renderResponse(r as ResponseRecord)}\n`);
+        return 0;
+      }
+      throw new UsageError(`respond takes list, approve or reject${sub ? `, not "${sub}"` : ""}`);
+    }
+    case "nac": {
+      const store = new Store(dbPath(values.db));
+      try {
+        const limit = values.limit ? Number(values.limit) : undefined;
+        process.stdout.write(`${renderNac(store, positionals[0], { device: values.device, site: values.site, limit, format: parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table" })}\n`);
         return 0;
       } finally {
         store.close();

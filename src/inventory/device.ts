@@ -24,7 +24,7 @@ export interface Fact {
 }
 
 /** How an address came to belong to a device. */
-export type AddressOrigin = "traffic" | "arp" | "ndp" | "dhcp";
+export type AddressOrigin = "traffic" | "arp" | "ndp" | "dhcp" | "radius";
 
 export interface Address {
   ip: string;

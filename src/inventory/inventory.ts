@@ -57,6 +57,7 @@ const ADDRESS_KINDS: Partial<Record<ObservationKind, AddressOrigin>> = {
   "arp.claim": "arp",
   "ndp.claim": "ndp",
   "dhcp.assigned_ip": "dhcp",
+  "nac.assigned_ip": "radius",
 };
 
 /**

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { arp, dhcp, ethernet, ipv4Bytes } from "./craft.js";
 import { Conversations, type Host } from "./conversation.js";
-import { PcapngStream } from "./pcapng-stream.js";
+import { PcapngStream } from "../sources/pcapng-writer.js";
 import { SCENARIOS, type ScenarioRecord } from "./scenarios.js";
 import { type Device, type Label, PERSONAS, type SiteView, dhcpRequest } from "./site.js";
 

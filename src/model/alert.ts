@@ -6,6 +6,8 @@
 export const ALERT_CLASSES = [
   "scan", "brute-force", "cleartext-credentials", "dns-tunnel", "dga-domain", "risky-flow", "exploit-attempt", "mining",
   "ot-operation", "arp-spoof", "new-peer", "new-domain", "new-service", "volume", "new-device", "identity-change", "indicator", "policy-violation",
+  // Cordon's own actions (a quarantine proposed, carried out or released), told through the same outputs.
+  "response",
 ] as const;
 export type AlertClass = (typeof ALERT_CLASSES)[number];
 

@@ -155,6 +155,9 @@ export const OBSERVATION_KINDS = {
   "service.name": "the protocol a sensor (Zeek's known_services.log) recognised on a port the device served",
   "service.served": "a service the device answered on: tcp/PORT after a completed handshake, udp/PORT that replied",
   "identity.change": "a settled fingerprint (DHCP option list or vendor class) changed: old and new value, as a spoofed MAC shows",
+  "nac.mab": "the device was authenticated by MAC (MAB) at a NAS: NAS name and port",
+  "nac.session": "RADIUS accounting placed the device at a NAS and port",
+  "nac.assigned_ip": "address a NAS's RADIUS accounting reported for the device (Framed-IP-Address)",
 } as const;
 
 export type ObservationKind = keyof typeof OBSERVATION_KINDS;

@@ -1,7 +1,8 @@
 import { compileArubaRole } from "../policy/compile/aruba.js";
 import { compilePerUserAcl, iosAclName } from "../policy/compile/cisco.js";
 import { compileNasFilterRules } from "../policy/compile/nas-filter-rule.js";
-import { PolicyError, type ResolvedPolicy, isIpv4Prefix, isIpv6Prefix } from "../policy/model.js";
+import { PolicyError, type ResolvedPolicy } from "../policy/model.js";
+import { quarantinePolicy } from "../policy/quarantine.js";
 import type { AclStyle } from "./nas.js";
 import { ARUBA_USER_ROLE, ATTR, CISCO_AVPAIR, VENDOR } from "./radius/constants.js";
 
@@ -91,26 +92,6 @@ export function aclAttributes(p: ResolvedPolicy, set: string): AuthProfile["acl"
     "nas-filter-rule": attempt(() => compileNasFilterRules(p, set).attributes.map((b) => ({ type: ATTR.nasFilterRule, value: b.toString("latin1") }))),
     "aruba-role": attempt(() => [{ type: ARUBA_USER_ROLE, vendor: VENDOR.aruba, value: compileArubaRole(p, set).role }]),
     none: [],
-  };
-}
-
-/**
- * The quarantine ACL as a one-group policy: the device may reach the management addresses
- * (any protocol) and DHCP, nothing else. Compiled by the same compilers as every policy.
- */
-export function quarantinePolicy(allow: readonly string[]): ResolvedPolicy {
-  const v4 = allow.filter(isIpv4Prefix);
-  const v6 = allow.filter(isIpv6Prefix);
-  return {
-    name: "quarantine", version: 1, mode: "enforce", managed: "quarantine",
-    sets: [
-      { name: "quarantine", v4: ["0.0.0.0/0"], v6: v6.length > 0 ? ["::/0"] : [], members: ["quarantined devices"] },
-      { name: "quarantine-management", v4, v6, members: [...allow] },
-    ],
-    rules: [
-      { id: "q1", comment: "quarantined devices reach the quarantine management interface", from: "quarantine", to: "quarantine-management", proto: "any", ports: [] },
-      { id: "q2", comment: "DHCP, so a quarantined device gets an address in the quarantine VLAN", from: "quarantine", to: "any", proto: "udp", ports: [[67, 67]] },
-    ],
   };
 }
 

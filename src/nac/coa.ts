@@ -24,6 +24,16 @@ export const CHANGE_ACTIONS: readonly ChangeAction[] = ["reauthenticate", "bounc
 
 export class CoaError extends Error {}
 
+/** The action that moves a device into or out of quarantine at this NAS. */
+export function quarantineAction(nas: NasConfig, purpose: "quarantine" | "release"): ChangeAction {
+  const a = nas.coaAction ?? (nas.vendor === "cisco" ? "reauthenticate" : nas.vendor === "aruba" ? "apply-role" : "disconnect");
+  // A role applies the quarantine; leaving it takes a new authorisation.
+  if (purpose === "release" && a === "apply-role") return "disconnect";
+  // A port shut down for quarantine is not opened again by CoA: re-authenticate instead.
+  if (purpose === "release" && a === "disable-port") return "reauthenticate";
+  return a;
+}
+
 /** Which RADIUS request an action is on a NAS of this vendor, and its own attributes. */
 function actionAttributes(nas: NasConfig, action: ChangeAction, role: string | undefined): { code: number; attrs: OutAttribute[] } {
   if (action === "disconnect") return { code: CODE.disconnectRequest, attrs: [] };

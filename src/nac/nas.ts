@@ -36,6 +36,11 @@ export interface NasConfig {
   site: string;
   /** Requests per second accepted from this NAS; more are dropped and counted. */
   rateLimit: number;
+  /**
+   * The CoA that puts a device in or out of quarantine (`ChangeAction` of coa.ts); by vendor
+   * when unset: Cisco reauthenticate, Aruba apply-role (release: disconnect), generic disconnect.
+   */
+  coaAction?: "reauthenticate" | "bounce-port" | "disable-port" | "apply-role" | "disconnect";
 }
 
 export class NasConfigError extends Error {}

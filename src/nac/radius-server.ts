@@ -23,7 +23,11 @@ export interface DecisionEvent {
   site: string;
   mac: string;
   nas: string;
+  nasIp: string;
   nasPortId?: string;
+  callingStationId?: string;
+  userName?: string;
+  auditSessionId?: string;
   state: Decision["state"];
   accept: boolean;
   vlan?: string;
@@ -36,6 +40,7 @@ export interface AccountingEvent {
   site: string;
   mac: string;
   nas: string;
+  nasIp: string;
   status: string;
   ip?: string;
   nasPortId?: string;
@@ -236,10 +241,11 @@ export class RadiusServer {
     }
     const decision = decide(this.table, nas.site, who.mac);
     const nasPortId = text(p, ATTR.nasPortId);
-    this.sessions.update({
+    const session = this.sessions.update({
       site: nas.site, mac: who.mac, nas: nas.name, nasIp: address, nasPort: integer(p, ATTR.nasPort), nasPortId,
       callingStationId: who.callingStationId, userName: text(p, ATTR.userName), auditSessionId: auditSessionId(p), status: "authorized", lastMs: nowMs,
     });
+    const ids = { nasIp: address, callingStationId: session.callingStationId, userName: session.userName, auditSessionId: session.auditSessionId };
     this.stats.sessions = this.sessions.size;
     let body: Buffer;
     let reason = decision.reason;
@@ -249,7 +255,7 @@ export class RadiusServer {
         // The ACL cannot be expressed for this NAS: refuse rather than admit without it.
         counters.rejects++;
         reason = `${decision.reason}; rejected: ${attrs}`;
-        this.events.decision({ atMs: nowMs, site: nas.site, mac: who.mac, nas: nas.name, nasPortId, state: "rejected", accept: false, reason });
+        this.events.decision({ atMs: nowMs, site: nas.site, mac: who.mac, nas: nas.name, ...ids, nasPortId, state: "rejected", accept: false, reason });
         return this.reply(p, CODE.accessReject, Buffer.alloc(0), secret, true);
       }
       body = attrs;
@@ -259,7 +265,7 @@ export class RadiusServer {
     if (decision.accept) counters.accepts++;
     else counters.rejects++;
     this.events.decision({
-      atMs: nowMs, site: nas.site, mac: who.mac, nas: nas.name, nasPortId, state: decision.state, accept: decision.accept,
+      atMs: nowMs, site: nas.site, mac: who.mac, nas: nas.name, ...ids, nasPortId, state: decision.state, accept: decision.accept,
       vlan: decision.profile?.vlan, profile: decision.profile?.name, reason,
     });
     return this.reply(p, decision.accept ? CODE.accessAccept : CODE.accessReject, body, secret, true);
@@ -301,7 +307,7 @@ export class RadiusServer {
     this.sessions.update(s);
     this.stats.sessions = this.sessions.size;
     this.events.accounting({
-      atMs: nowMs, site: nas.site, mac, nas: nas.name, status, ip, nasPortId: s.nasPortId, acctSessionId: s.acctSessionId,
+      atMs: nowMs, site: nas.site, mac, nas: nas.name, nasIp: address, status, ip, nasPortId: s.nasPortId, acctSessionId: s.acctSessionId,
       inputOctets: integer(p, ATTR.acctInputOctets), outputOctets: integer(p, ATTR.acctOutputOctets), sessionTime: integer(p, ATTR.acctSessionTime),
     });
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { NotifyConfigError, type Output, validateOutputs } from "../respond/notify/notify.js";
+import { NacConfigError, type NacServeConfig, type RespondConfig, validateNac, validateRespond } from "./nac-config.js";
 
 /**
  * `cordon serve` configuration: a YAML file, then environment variables, then flags, each
@@ -34,7 +35,8 @@ export interface ServeConfig {
   db: string;
   site: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  http: { host: string; port: number };
+  /** The local HTTP API; `token` (from the variable `token_env` names) guards the actions. */
+  http: { host: string; port: number; token?: string };
   /** How often live state (idle flows, inventory) is written, in seconds. */
   persistIntervalS: number;
   /** Datagrams and frames waiting for the ingest worker beyond this are dropped and counted. */
@@ -48,12 +50,16 @@ export interface ServeConfig {
   notify: Output[];
   /** Indicator feeds (STIX 2.1 .json or CSV). */
   indicators: string[];
+  /** The RADIUS server for MAB and accounting, and CoA to the NASes (off when absent). */
+  nac?: NacServeConfig;
+  /** Response playbooks (off when absent). */
+  respond?: RespondConfig;
 }
 
 export class ConfigError extends Error {}
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "max_queue", "netflow", "capture", "zeek", "detect", "notify", "indicators"];
+const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "max_queue", "netflow", "capture", "zeek", "detect", "notify", "indicators", "nac", "respond"];
 
 type Raw = Record<string, unknown>;
 
@@ -105,7 +111,7 @@ export function validateConfig(raw: unknown): ServeConfig {
   if (!(LEVELS as readonly string[]).includes(level)) throw new ConfigError(`log_level: must be one of ${LEVELS.join(", ")}`);
   const httpRaw = o.http === undefined ? {} : o.http;
   if (!isObject(httpRaw)) throw new ConfigError("http: must be a mapping");
-  unknownKeys(httpRaw, ["host", "port"], "http.");
+  unknownKeys(httpRaw, ["host", "port", "token_env"], "http.");
   const names = new Set<string>();
   const named = (kind: string, i: number, item: Raw, dflt: string): string => {
     const n = str(item, "name", `${kind}[${i}].`, dflt);
@@ -149,12 +155,27 @@ export function validateConfig(raw: unknown): ServeConfig {
   }
   const indicators = o.indicators === undefined || o.indicators === null ? [] : o.indicators;
   if (!Array.isArray(indicators) || indicators.some((f) => typeof f !== "string" || f === "")) throw new ConfigError("indicators: must be a list of file paths");
+  let nac: NacServeConfig | undefined;
+  let respond: RespondConfig | undefined;
+  try {
+    nac = validateNac(o.nac, site);
+    respond = validateRespond(o.respond, nac);
+  } catch (e) {
+    if (e instanceof NacConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
+  let token: string | undefined;
+  if (httpRaw.token_env !== undefined) {
+    const name = str(httpRaw, "token_env", "http.");
+    token = process.env[name];
+    if (!token) throw new ConfigError(`http.token_env: the environment has no ${name}`);
+  }
   return {
-    detect: o.detect !== false, notify, indicators: indicators as string[],
+    detect: o.detect !== false, notify, indicators: indicators as string[], nac, respond,
     db: str(o, "db", "", "./cordon.db"),
     site,
     logLevel: level as ServeConfig["logLevel"],
-    http: { host: str(httpRaw, "host", "http.", "127.0.0.1"), port: int(httpRaw, "port", "http.", 9810, 0, 65535) },
+    http: { host: str(httpRaw, "host", "http.", "127.0.0.1"), port: int(httpRaw, "port", "http.", 9810, 0, 65535), token },
     persistIntervalS: int(o, "persist_interval_s", "", 10, 1, 3600),
     maxQueue: int(o, "max_queue", "", 100_000, 100, 10_000_000),
     netflow, capture, zeek,

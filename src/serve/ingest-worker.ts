@@ -14,6 +14,16 @@ import { Store } from "../store/sqlite.js";
 import type { ServeConfig } from "./config.js";
 import type { SourceSnapshot, StatsSnapshot, ToMain, ToWorker } from "./messages.js";
 import { type ZeekReader, startZeekReader } from "../sources/zeek/reader.js";
+import { spawn } from "node:child_process";
+import { isGroupMac } from "../dissect/addr.js";
+import type { Alert } from "../model/alert.js";
+import type { NacTable } from "../nac/authorization.js";
+import { PacketRings } from "../respond/packet-ring.js";
+import { Responder, ResponseError } from "../respond/responder.js";
+import { NacStore, type StoredSession } from "../store/nac.js";
+import type { AccountingEvent, DecisionEvent } from "../nac/radius-server.js";
+import type { ApiOp } from "./messages.js";
+import { nacTableFromStore, responderDevice } from "./nac-state.js";
 
 /**
  * The ingest and storage thread of `cordon serve`: every source feeds one pipeline here, and
@@ -44,6 +54,47 @@ pipeline.inventory.load(store.devices());
 const priorCategories = priorCategoryById(store);
 let alertsRaised = 0;
 
+// --- NAC and response ---
+const nacStore = new NacStore(store.db);
+let nacTable: NacTable | undefined;
+/** Builds the authorisation table again and hands it to the RADIUS thread. */
+function refreshNacTable(): void {
+  if (!config.nac) return;
+  nacTable = nacTableFromStore(store, nacStore, config.nac);
+  send({ type: "nac-table", table: nacTable });
+}
+const rings = config.respond && config.capture.length > 0 ? new PacketRings(config.respond.ringKb * 1024, config.respond.ringDevices) : undefined;
+let coaIds = 0;
+const coaPending = new Map<number, (r: { ok: boolean; summary: string }) => void>();
+const responder = config.respond ? new Responder(config.respond, nacStore, {
+  now: () => new Date(),
+  device: (site, mac) => responderDevice(store, site, mac),
+  quarantineChanged: () => {
+    // Devices seen so far are in the store before the table is built from it.
+    store.saveInventory(pipeline.inventory);
+    refreshNacTable();
+  },
+  changeAuthorization: (site, mac, purpose) => new Promise((resolve) => {
+    const id = ++coaIds;
+    coaPending.set(id, resolve);
+    const stored = nacStore.sessions().find((x) => x.site === site && x.mac === mac);
+    send({ type: "coa", id, site, mac, purpose, stored: stored ? { ...stored, status: "authorized", lastMs: Date.parse(stored.lastAt) } : undefined });
+  }),
+  applyFirewall: (ruleset) => new Promise((resolve) => {
+    const child = spawn(config.respond!.nftCommand, ["-f", "-"], { stdio: ["pipe", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", (e) => resolve(e.message));
+    child.on("close", (code) => resolve(code === 0 ? undefined : err.trim().split("\n")[0] || `exit ${code}`));
+    child.stdin.end(ruleset);
+  }),
+  notify: async (alerts: Alert[], ot: boolean) => {
+    const r = await notify(config.notify, alerts, { ot });
+    return r.failures;
+  },
+  rings,
+}, config.nac?.quarantineAllow ?? []) : undefined;
+
 /**
  * Stores the alerts raised so far (episodes still open are upserted again as they grow),
  * lets finished episodes go from memory, and sends the new ones to the outputs.
@@ -54,10 +105,15 @@ async function storeAlerts(final: boolean): Promise<void> {
   const fresh = saveDetected(store, alerts, pipeline.inventory, priorCategories);
   engine.book.dropFinished(pipeline.now());
   alertsRaised += fresh.length;
-  if (fresh.length === 0 || config.notify.length === 0) return;
-  const r = await notify(config.notify, fresh);
-  for (const f of r.failures) log.error({ failure: f }, "alert output failed");
-  if (r.deadLettered > 0) log.warn({ count: r.deadLettered }, "alerts went to the dead-letter file");
+  if (fresh.length === 0) return;
+  if (config.notify.length > 0) {
+    const r = await notify(config.notify, fresh);
+    for (const f of r.failures) log.error({ failure: f }, "alert output failed");
+    if (r.deadLettered > 0) log.warn({ count: r.deadLettered }, "alerts went to the dead-letter file");
+  }
+  if (responder) {
+    for (const r of await responder.onAlerts(fresh)) log.warn({ response: r.id, mac: r.mac, status: r.status, steps: r.steps.map((x) => `${x.action}: ${x.outcome}`) }, "response to an alert");
+  }
 }
 const rules = loadRules();
 const model = loadModel();
@@ -82,6 +138,7 @@ for (const c of config.capture) {
   s.capture = startLiveCapture({ interface: c.interface, filter: c.filter, snaplen: c.snaplen }, (frame) => {
     s.snapshot.packets++;
     s.snapshot.bytes += frame.caplen;
+    if (rings && frame.linkType === 1 && frame.caplen >= 14) keepPacket(rings, frame);
     pipeline.beginSource(c.name, c.site);
     pipeline.push(frame);
   }, errors);
@@ -142,6 +199,10 @@ function persist(): void {
   store.saveInventory(pipeline.inventory);
   savePositions();
   if (++ticks % 6 === 0) settleVerdicts(store, pipeline.inventory, rules, pipeline.now(), model);
+  if (config.nac) {
+    refreshNacTable();
+    if (ticks % 360 === 1) nacStore.pruneDecisions(new Date(Date.now() - config.nac.keepDecisionsDays * 86_400_000).toISOString());
+  }
   void storeAlerts(false).catch((e: unknown) => log.error({ err: e }, "storing alerts failed; will retry"));
 }
 
@@ -202,6 +263,17 @@ port.on("message", (m: ToWorker) => {
     send({ type: "ack", count: m.exporters.length });
     // A backlog of batches is handled without a turn of the event loop: report from here too.
     if (Date.now() - lastStats >= 1000) sendStats();
+  } else if (m.type === "nac-events") {
+    storeNacEvents(m.decisions, m.accounting);
+  } else if (m.type === "coa-result") {
+    coaPending.get(m.id)?.({ ok: m.ok, summary: m.summary });
+    coaPending.delete(m.id);
+  } else if (m.type === "api") {
+    api(m.op, m.body).then((body) => send({ type: "api-result", id: m.id, status: 200, body }), (e: unknown) => {
+      const known = e instanceof ResponseError;
+      if (!known) log.error({ err: e, op: m.op }, "api request failed");
+      send({ type: "api-result", id: m.id, status: known ? 409 : 500, body: { error: (e as Error).message } });
+    });
   } else if (m.type === "stop") {
     stop().catch((e: unknown) => {
       send({ type: "fatal", message: `stopping: ${(e as Error).message}` });
@@ -209,4 +281,58 @@ port.on("message", (m: ToWorker) => {
   }
 });
 
-send({ type: "ready", devices: pipeline.inventory.devices.size });
+/** One frame into the rings of its unicast Ethernet source and destination. */
+function keepPacket(r: PacketRings, f: { buf: Buffer; offset: number; caplen: number; wireLen: number; tsUs: number; linkType: number }): void {
+  const dst = f.buf.readUIntBE(f.offset, 6);
+  const src = f.buf.readUIntBE(f.offset + 6, 6);
+  if (!isGroupMac(src)) r.add(src, f.linkType, f.tsUs, f.buf, f.offset, f.caplen, f.wireLen);
+  if (!isGroupMac(dst) && dst !== src) r.add(dst, f.linkType, f.tsUs, f.buf, f.offset, f.caplen, f.wireLen);
+}
+
+/** RADIUS decisions and accounting: stored (decisions, sessions) and told to the inventory. */
+function storeNacEvents(decisions: DecisionEvent[], accounting: AccountingEvent[]): void {
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  nacStore.saveDecisions(decisions.map((d) => ({ ...d, at: iso(d.atMs) })));
+  for (const d of decisions) {
+    pipeline.observe({ site: d.site, source: `radius:${d.nas}`, tsUs: d.atMs * 1000, mac: d.mac, kind: "nac.mab", value: d.nasPortId ? `${d.nas} ${d.nasPortId}` : d.nas });
+  }
+  for (const a of accounting) {
+    const src = `radius:${a.nas}`;
+    if (a.nasPortId) pipeline.observe({ site: a.site, source: src, tsUs: a.atMs * 1000, mac: a.mac, kind: "nac.session", value: `${a.nas} ${a.nasPortId}` });
+    if (a.ip) pipeline.observe({ site: a.site, source: src, tsUs: a.atMs * 1000, mac: a.mac, ip: a.ip, kind: "nac.assigned_ip", value: a.ip });
+  }
+  const sessions = new Map<string, StoredSession>();
+  for (const d of decisions) {
+    const old = sessions.get(`${d.site} ${d.mac}`);
+    sessions.set(`${d.site} ${d.mac}`, { ...old, site: d.site, mac: d.mac, nas: d.nas, nasIp: d.nasIp, nasPortId: d.nasPortId ?? old?.nasPortId, status: "authorized", lastAt: iso(d.atMs),
+      callingStationId: d.callingStationId, userName: d.userName, auditSessionId: d.auditSessionId });
+  }
+  for (const a of accounting) {
+    const old = sessions.get(`${a.site} ${a.mac}`);
+    sessions.set(`${a.site} ${a.mac}`, { ...old, site: a.site, mac: a.mac, nas: a.nas, nasIp: a.nasIp, nasPortId: a.nasPortId ?? old?.nasPortId, ip: a.ip ?? old?.ip,
+      acctSessionId: a.acctSessionId ?? old?.acctSessionId, status: a.status === "stop" ? "stopped" : "started", lastAt: iso(a.atMs) });
+  }
+  nacStore.saveSessions([...sessions.values()]);
+}
+
+/** The local HTTP API's operations that need the store. */
+async function api(op: ApiOp, body: Record<string, unknown>): Promise<unknown> {
+  const site = typeof body.site === "string" ? body.site : config.site;
+  const text = (k: string): string => {
+    const v = body[k];
+    if (typeof v !== "string" || v === "") throw new ResponseError(`${k} is required`);
+    return v;
+  };
+  if (op === "decisions") return nacStore.decisions({ site: body.site as string | undefined, mac: body.mac as string | undefined, limit: Number(body.limit ?? 100) });
+  if (op === "responses") return nacStore.responses();
+  if (!responder) throw new ResponseError("responses are off: add a respond section to the serve configuration");
+  switch (op) {
+    case "quarantine": return responder.quarantine(site, text("mac"), text("by"), text("reason"));
+    case "release": return responder.release(site, text("mac"), text("by"), text("reason"));
+    case "approve": return responder.approve(text("id"), text("by"));
+    case "reject": return responder.reject(text("id"), text("by"), text("reason"));
+  }
+}
+
+if (config.nac) nacTable = nacTableFromStore(store, nacStore, config.nac);
+send({ type: "ready", devices: pipeline.inventory.devices.size, nacTable });

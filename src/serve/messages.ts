@@ -1,3 +1,6 @@
+import type { NacTable } from "../nac/authorization.js";
+import type { AccountingEvent, DecisionEvent } from "../nac/radius-server.js";
+import type { NacSession } from "../nac/sessions.js";
 import type { DomainStats } from "../sources/netflow/collector.js";
 
 /** Counters of one configured source, as /metrics shows them. */
@@ -36,11 +39,23 @@ export type ToWorker =
     /** Datagrams this source has dropped on the main thread so far. */
     dropsSoFar: number;
   }
-  | { type: "stop" };
+  | { type: "stop" }
+  /** What the RADIUS server decided and was told (accounting), to be stored and fed to the inventory. */
+  | { type: "nac-events"; decisions: DecisionEvent[]; accounting: AccountingEvent[] }
+  /** The outcome of a CoA the worker asked for. */
+  | { type: "coa-result"; id: number; ok: boolean; summary: string }
+  /** A request to the local HTTP API that needs the store. */
+  | { type: "api"; id: number; op: ApiOp; body: Record<string, unknown> };
+
+export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions";
 
 /** Ingest worker → main thread. */
 export type ToMain =
-  | { type: "ready"; devices: number }
+  | { type: "ready"; devices: number; nacTable?: NacTable }
+  | { type: "nac-table"; table: NacTable }
+  /** Change the authorisation of a device's session at its NAS (the last session the store knows, if any). */
+  | { type: "coa"; id: number; site: string; mac: string; purpose: "quarantine" | "release"; stored?: NacSession }
+  | { type: "api-result"; id: number; status: number; body: unknown }
   | { type: "ack"; count: number }
   | { type: "stats"; stats: StatsSnapshot }
   | { type: "stopped" }

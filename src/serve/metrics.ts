@@ -1,3 +1,4 @@
+import type { RadiusStats } from "../nac/radius-server.js";
 import type { StatsSnapshot } from "./messages.js";
 
 /** Prometheus label value escaping (backslash, quote, newline). */
@@ -15,7 +16,7 @@ function labels(l: Record<string, string | number>): string {
  * drops, parse errors by kind, exporters and templates; the pipeline's devices, live flows and
  * evictions. Pure.
  */
-export function renderMetrics(s: StatsSnapshot, up: boolean): string {
+export function renderMetrics(s: StatsSnapshot, up: boolean, radius?: RadiusStats): string {
   const out: string[] = [];
   const metric = (name: string, type: "counter" | "gauge", help: string, rows: [Record<string, string | number>, number][]): void => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -52,5 +53,19 @@ export function renderMetrics(s: StatsSnapshot, up: boolean): string {
   metric("cordon_detector_failures_total", "counter", "Events a detector failed on (isolated)", [[{}, s.pipeline.detectorFailures]]);
   metric("cordon_pipeline_errors_total", "counter", "Packet-path errors by kind",
     Object.entries(s.pipeline.errors).map(([k, v]): [Record<string, string>, number] => [{ kind: k }, v]));
+  if (radius) {
+    const nas = Object.entries(radius.nas);
+    metric("cordon_radius_datagrams_total", "counter", "RADIUS datagrams received", [[{}, radius.received]]);
+    metric("cordon_radius_requests_total", "counter", "Requests answered per NAS by kind",
+      nas.flatMap(([n, c]): [Record<string, string>, number][] => [[{ nas: n, kind: "access" }, c.requests], [{ nas: n, kind: "accounting" }, c.accounting], [{ nas: n, kind: "status-server" }, c.statusServer]]));
+    metric("cordon_radius_decisions_total", "counter", "Access-Accepts and Access-Rejects per NAS",
+      nas.flatMap(([n, c]): [Record<string, string>, number][] => [[{ nas: n, result: "accept" }, c.accepts], [{ nas: n, result: "reject" }, c.rejects]]));
+    metric("cordon_radius_duplicates_total", "counter", "Retransmissions answered from the reply cache", nas.map(([n, c]) => [{ nas: n }, c.duplicates]));
+    metric("cordon_radius_drops_total", "counter", "Datagrams dropped by reason (nas=\"\" for those no NAS is charged with)", [
+      ...Object.entries(radius.drops).map(([k, v]): [Record<string, string>, number] => [{ nas: "", reason: k }, v]),
+      ...nas.flatMap(([n, c]) => Object.entries(c.drops).map(([k, v]): [Record<string, string>, number] => [{ nas: n, reason: k }, v])),
+    ]);
+    metric("cordon_radius_sessions", "gauge", "MAB sessions known", [[{}, radius.sessions]]);
+  }
   return `${out.join("\n")}\n`;
 }

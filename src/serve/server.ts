@@ -3,9 +3,15 @@ import { type Server, createServer } from "node:http";
 import { isIPv6 } from "node:net";
 import { Worker } from "node:worker_threads";
 import { type Logger, pino } from "pino";
+import { CoaClient, quarantineAction } from "../nac/coa.js";
+import { NasRegistry } from "../nac/nas.js";
+import { type AccountingEvent, type DecisionEvent, RadiusServer } from "../nac/radius-server.js";
+import { type RadiusListener, listenRadius } from "../nac/radius-listener.js";
+import type { NacTable } from "../nac/authorization.js";
 import type { ServeConfig } from "./config.js";
-import type { StatsSnapshot, ToMain, ToWorker } from "./messages.js";
+import type { ApiOp, StatsSnapshot, ToMain, ToWorker } from "./messages.js";
 import { renderMetrics } from "./metrics.js";
+import { type ApiReply, handleApi } from "./api.js";
 
 /** Datagrams are handed to the worker in batches: at most this many, or after this long. */
 const BATCH_DATAGRAMS = 512;
@@ -19,9 +25,10 @@ interface Batch {
 }
 
 export interface RunningServer {
-  /** Bound ports: the HTTP endpoint and each NetFlow listener by source name. */
+  /** Bound ports: the HTTP endpoint, each NetFlow listener by source name, and RADIUS (when on). */
   httpPort: number;
   netflowPorts: Record<string, number>;
+  radiusPorts?: { auth: number; acct: number };
   /** Resolves with the exit code once the server has stopped. */
   done: Promise<number>;
   stop(): Promise<number>;
@@ -43,11 +50,17 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   const done = new Promise<number>((r) => (finish = r));
   let stopped: () => void = () => undefined;
   const stoppedAck = new Promise<void>((r) => (stopped = r));
+  let firstTable: NacTable | undefined;
+  let radius: RadiusServer | undefined;
+  let coa: CoaClient | undefined;
+  let apiIds = 0;
+  const apiPending = new Map<number, (r: ApiReply) => void>();
 
   const ready = new Promise<void>((resolve, reject) => {
     worker.on("message", (m: ToMain) => {
       if (m.type === "ready") {
         up = true;
+        firstTable = m.nacTable;
         log.info({ devices: m.devices, db: config.db }, "ingest worker ready");
         resolve();
       } else if (m.type === "ack") {
@@ -56,6 +69,13 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
         stats = m.stats;
       } else if (m.type === "stopped") {
         stopped();
+      } else if (m.type === "nac-table") {
+        radius?.setTable(m.table);
+      } else if (m.type === "api-result") {
+        apiPending.get(m.id)?.({ status: m.status, body: m.body });
+        apiPending.delete(m.id);
+      } else if (m.type === "coa") {
+        void changeAuthorization(m).then((r) => worker.postMessage({ type: "coa-result", id: m.id, ...r } satisfies ToWorker));
       } else if (m.type === "fatal") {
         log.fatal({ reason: m.message }, "ingest worker failed");
         reject(new Error(m.message));
@@ -126,13 +146,72 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     log.info({ source: n.name, host: n.host, port: netflowPorts[n.name], site: n.site }, "netflow listener bound");
   }
 
+  // RADIUS: answered here from the table the worker builds; decisions and accounting go to the worker in batches.
+  let radiusListener: RadiusListener | undefined;
+  let nacEvents: { decisions: DecisionEvent[]; accounting: AccountingEvent[] } = { decisions: [], accounting: [] };
+  const flushNac = (): void => {
+    if (nacEvents.decisions.length === 0 && nacEvents.accounting.length === 0) return;
+    worker.postMessage({ type: "nac-events", ...nacEvents } satisfies ToWorker);
+    nacEvents = { decisions: [], accounting: [] };
+  };
+  const nacTimer = setInterval(flushNac, 100);
+  const registry = config.nac ? new NasRegistry(config.nac.nas) : undefined;
+  if (config.nac && registry && firstTable) {
+    const queue = (): void => {
+      if (nacEvents.decisions.length + nacEvents.accounting.length >= 1000) flushNac();
+    };
+    radius = new RadiusServer(registry, firstTable, {
+      decision: (e) => {
+        nacEvents.decisions.push(e);
+        queue();
+      },
+      accounting: (e) => {
+        nacEvents.accounting.push(e);
+        queue();
+      },
+    });
+    radiusListener = await listenRadius(radius, { host: config.nac.host, authPort: config.nac.authPort, acctPort: config.nac.acctPort }, (e) => log.error({ err: e }, "radius socket error"));
+    coa = new CoaClient(config.nac.coa);
+    log.info({ host: config.nac.host, auth: radiusListener.authPort, acct: radiusListener.acctPort, nas: config.nac.nas.map((n) => n.name) }, "radius listener bound");
+  }
+
+  /** A CoA for the worker's responder: the session this thread saw last, else the one the store kept. */
+  async function changeAuthorization(m: Extract<ToMain, { type: "coa" }>): Promise<{ ok: boolean; summary: string }> {
+    if (!radius || !coa || !registry) return { ok: false, summary: "no CoA: the nac section is not configured" };
+    const session = radius.sessions.get(m.site, m.mac) ?? m.stored;
+    if (!session) return { ok: false, summary: `no CoA sent: ${m.mac} has not authenticated at any NAS yet (its next MAB gets the ${m.purpose === "quarantine" ? "quarantine" : "usual"} answer)` };
+    const nas = registry.list.find((n) => n.name === session.nas);
+    if (!nas) return { ok: false, summary: `no CoA sent: NAS ${session.nas} is no longer configured` };
+    const action = quarantineAction(nas, m.purpose);
+    const roleAcl = radius.currentTable().profiles.quarantine?.acl["aruba-role"];
+    const role = Array.isArray(roleAcl) && roleAcl[0] ? String(roleAcl[0].value) : undefined;
+    try {
+      const r = await coa.change(nas, session, action, role);
+      log.info({ mac: m.mac, nas: nas.name, ok: r.ok, summary: r.summary }, "change of authorization");
+      return { ok: r.ok, summary: r.summary };
+    } catch (e) {
+      return { ok: false, summary: `${action} at ${nas.name}: ${(e as Error).message}` };
+    }
+  }
+
+  const toWorker = (op: ApiOp, body: Record<string, unknown>): Promise<ApiReply> => {
+    if (!up) return Promise.resolve({ status: 503, body: { error: "the ingest worker is not running" } });
+    const id = ++apiIds;
+    return new Promise((resolve) => {
+      apiPending.set(id, resolve);
+      worker.postMessage({ type: "api", id, op, body } satisfies ToWorker);
+    });
+  };
+
   const http: Server = createServer((req, res) => {
-    if (req.method === "GET" && req.url === "/healthz") {
+    if (req.url?.startsWith("/api/")) {
+      handleApi(req, res, { token: config.http.token, toWorker, sessions: () => radius?.sessions.all() ?? [], radiusStats: () => radius?.stats });
+    } else if (req.method === "GET" && req.url === "/healthz") {
       res.writeHead(up ? 200 : 503, { "content-type": "application/json" });
       res.end(JSON.stringify({ status: up ? "ok" : "down", devices: stats.pipeline.devices, sources: Object.keys(stats.sources) }));
     } else if (req.method === "GET" && req.url === "/metrics") {
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(renderMetrics(stats, up));
+      res.end(renderMetrics(stats, up, radius?.stats));
     } else {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("not found\n");
@@ -148,12 +227,19 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   const address = http.address();
   const httpPort = typeof address === "object" && address ? address.port : config.http.port;
   log.info({ host: config.http.host, port: httpPort }, "http endpoint: /healthz, /metrics");
+  if (!config.http.token && !["127.0.0.1", "::1", "localhost"].includes(config.http.host)) {
+    log.warn({ host: config.http.host }, "the HTTP API's actions (quarantine, release, approve) are open to the network without a token: set http.token_env");
+  }
 
   const stop = async (): Promise<number> => {
     if (stopping) return done;
     stopping = true;
     log.info("stopping: closing listeners, flushing live flows and the inventory");
     await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await radiusListener?.close();
+    coa?.close();
+    clearInterval(nacTimer);
+    flushNac();
     clearInterval(flushTimer);
     for (const s of [...batches.keys()]) flush(s);
     worker.postMessage({ type: "stop" } satisfies ToWorker);
@@ -167,5 +253,6 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     finish(code);
     return code;
   };
-  return { httpPort, netflowPorts, done, stop };
+  const radiusPorts = radiusListener ? { auth: radiusListener.authPort, acct: radiusListener.acctPort } : undefined;
+  return { httpPort, netflowPorts, radiusPorts, done, stop };
 }

@@ -186,4 +186,60 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  `
+  CREATE TABLE nac_decisions (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    site TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    nas TEXT NOT NULL,
+    nas_port_id TEXT,
+    state TEXT NOT NULL,
+    accept INTEGER NOT NULL,
+    vlan TEXT,
+    profile TEXT,
+    reason TEXT NOT NULL
+  );
+  CREATE INDEX nac_decisions_device ON nac_decisions (site, mac, id);
+  CREATE TABLE nac_sessions (
+    site TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    nas TEXT NOT NULL,
+    nas_ip TEXT NOT NULL,
+    nas_port INTEGER,
+    nas_port_id TEXT,
+    calling_station_id TEXT,
+    user_name TEXT,
+    audit_session_id TEXT,
+    acct_session_id TEXT,
+    ip TEXT,
+    status TEXT NOT NULL,
+    last_at TEXT NOT NULL,
+    PRIMARY KEY (site, mac)
+  );
+  CREATE TABLE quarantines (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    since TEXT NOT NULL,
+    set_by TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    response_id TEXT,
+    released_at TEXT,
+    released_by TEXT,
+    release_note TEXT
+  );
+  CREATE INDEX quarantines_device ON quarantines (site, mac);
+  CREATE TABLE responses (
+    id TEXT PRIMARY KEY,
+    site TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    alert_id TEXT,
+    trigger TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    body TEXT NOT NULL
+  );
+  `,
 ];

@@ -8,10 +8,17 @@ import { sendWebhook } from "./webhook.js";
  * minimum severity; suppressed alerts go nowhere. Outputs are independent: one that fails is
  * counted and reported, and the others still deliver.
  */
-export type Output =
-  | { syslog: { host: string; port: number; protocol: "udp" | "tcp"; facility?: number }; min_severity?: Severity }
-  | { jsonl: string; min_severity?: Severity }
-  | { webhook: { url: string; secret?: string; attempts?: number; backoff_ms?: number; dead_letter: string }; min_severity?: Severity };
+/**
+ * Who an output reaches: the SOC (every alert; the default) and/or the OT owners (responses
+ * about devices in the highest criticality class and OT categories).
+ */
+export type Audience = "soc" | "ot";
+
+export type Output = (
+  | { syslog: { host: string; port: number; protocol: "udp" | "tcp"; facility?: number } }
+  | { jsonl: string }
+  | { webhook: { url: string; secret?: string; attempts?: number; backoff_ms?: number; dead_letter: string } }
+) & { min_severity?: Severity; audience?: Audience[] };
 
 export class NotifyConfigError extends Error {}
 
@@ -23,6 +30,9 @@ export function validateOutputs(v: unknown): Output[] {
     if (typeof o !== "object" || o === null) throw new NotifyConfigError(`${at}: expected an object`);
     const x = o as Record<string, unknown>;
     if (x.min_severity !== undefined && !SEVERITIES.includes(x.min_severity as Severity)) throw new NotifyConfigError(`${at}.min_severity: one of ${SEVERITIES.join(", ")}`);
+    if (x.audience !== undefined && (!Array.isArray(x.audience) || x.audience.length === 0 || x.audience.some((a) => a !== "soc" && a !== "ot"))) {
+      throw new NotifyConfigError(`${at}.audience: a list of soc and/or ot`);
+    }
     const kinds = ["syslog", "jsonl", "webhook"].filter((k) => k in x);
     if (kinds.length !== 1) throw new NotifyConfigError(`${at}: exactly one of syslog, jsonl, webhook`);
     if ("syslog" in x) {
@@ -47,10 +57,16 @@ export interface NotifyResult {
   failures: string[];
 }
 
-export async function notify(outputs: readonly Output[], alerts: readonly Alert[]): Promise<NotifyResult> {
+/**
+ * Sends alerts to the outputs that take them: SOC outputs always, OT-owner outputs when
+ * `ot` says the alerts concern OT devices. Each output's minimum severity applies.
+ */
+export async function notify(outputs: readonly Output[], alerts: readonly Alert[], to: { ot?: boolean } = {}): Promise<NotifyResult> {
   const result: NotifyResult = { sent: 0, deadLettered: 0, failures: [] };
   const live = alerts.filter((a) => a.status !== "suppressed");
+  const reaches = (out: Output): boolean => (out.audience ?? ["soc"]).includes("soc") || (to.ot === true && out.audience!.includes("ot"));
   for (const [i, o] of outputs.entries()) {
+    if (!reaches(o)) continue;
     const min = SEVERITIES.indexOf(o.min_severity ?? "low");
     const chosen = live.filter((a) => SEVERITIES.indexOf(a.severity) >= min);
     if (chosen.length === 0) continue;

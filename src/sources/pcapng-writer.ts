@@ -2,7 +2,8 @@ import { closeSync, openSync, writeSync } from "node:fs";
 
 /**
  * Writes pcapng to a file as frames come, in large writes: a lab site of a million flows
- * never sits in memory. One section, one Ethernet interface with microsecond timestamps.
+ * never sits in memory. One section, one interface of the given link type (Ethernet by
+ * default) with microsecond timestamps.
  */
 export class PcapngStream {
   private readonly fd: number;
@@ -10,7 +11,7 @@ export class PcapngStream {
   private pos = 0;
   frames = 0;
 
-  constructor(path: string) {
+  constructor(path: string, linkType = 1) {
     this.fd = openSync(path, "w");
     const shb = Buffer.alloc(28);
     shb.writeUInt32LE(0x0a0d0d0a, 0);
@@ -23,7 +24,7 @@ export class PcapngStream {
     const idb = Buffer.alloc(20);
     idb.writeUInt32LE(1, 0);
     idb.writeUInt32LE(20, 4);
-    idb.writeUInt16LE(1, 8);
+    idb.writeUInt16LE(linkType, 8);
     idb.writeUInt32LE(0, 12);
     idb.writeUInt32LE(20, 16);
     this.put(Buffer.concat([shb, idb]));
@@ -44,7 +45,8 @@ export class PcapngStream {
     this.pos = 0;
   }
 
-  write(tsUs: number, frame: Buffer): void {
+  /** One frame; `wireLen` is its length on the wire when the capture cut it shorter. */
+  write(tsUs: number, frame: Buffer, wireLen = frame.length): void {
     const pad = (4 - (frame.length % 4)) % 4;
     const len = 32 + frame.length + pad;
     const h = Buffer.alloc(28);
@@ -54,7 +56,7 @@ export class PcapngStream {
     h.writeUInt32LE(Math.floor(tsUs / 4294967296), 12);
     h.writeUInt32LE(tsUs % 4294967296, 16);
     h.writeUInt32LE(frame.length, 20);
-    h.writeUInt32LE(frame.length, 24);
+    h.writeUInt32LE(Math.max(wireLen, frame.length), 24);
     const t = Buffer.alloc(4 + pad);
     t.writeUInt32LE(len, pad);
     this.put(Buffer.concat([h, frame, t]));

@@ -1,0 +1,82 @@
+import type { ResponseRecord } from "../model/response.js";
+import { canonicalMac } from "../nac/mac.js";
+import { NacStore } from "../store/nac.js";
+import type { Store } from "../store/sqlite.js";
+import { UsageError, table } from "./output.js";
+
+/**
+ * `cordon quarantine`, `release` and `respond`: actions on a running `cordon serve`, through
+ * its local HTTP API (it owns the RADIUS and CoA sockets and the packet rings). `cordon nac`
+ * reads what the store kept: RADIUS decisions per device and the sessions.
+ */
+
+export const DEFAULT_SERVER = "http://127.0.0.1:9810";
+
+/** Thrown when no serve answers; the message says how to start one. */
+export class NoServerError extends Error {}
+
+export async function callServe(server: string, method: "GET" | "POST", path: string, body?: Record<string, unknown>): Promise<unknown> {
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (process.env.CORDON_TOKEN) headers.authorization = `Bearer ${process.env.CORDON_TOKEN}`;
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, server), { method, headers, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(60_000) });
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+    throw new NoServerError(`no cordon serve is running at ${server} (${cause}): start one with 'cordon serve', or name another with --server URL or CORDON_SERVER`);
+  }
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${server}${path}: HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`);
+  }
+  if (!res.ok) throw new Error(`${(parsed as { error?: string }).error ?? `HTTP ${res.status}`}`);
+  return parsed;
+}
+
+export function macArgument(v: string | undefined, what: string): string {
+  if (!v) throw new UsageError(`${what} needs a MAC`);
+  const mac = canonicalMac(v);
+  if (!mac) throw new UsageError(`"${v}" is not a MAC address`);
+  return mac;
+}
+
+export function renderResponse(r: ResponseRecord): string {
+  const lines = [`response ${r.id}: ${r.status}`, `  ${r.title}`, `  device ${r.mac} at ${r.site}, ${r.category}, ${r.criticality}`];
+  if (r.evidence) lines.push(`  evidence: ${r.evidence}`);
+  for (const s of r.steps) lines.push(`  ${s.at}  ${s.action}: ${s.outcome}${s.by ? ` (${s.by})` : ""} — ${s.detail}`);
+  return lines.join("\n");
+}
+
+export function renderResponses(list: ResponseRecord[], format: "table" | "json"): string {
+  if (format === "json") return JSON.stringify(list, null, 2);
+  if (list.length === 0) return "no responses";
+  return table(["id", "status", "created", "device", "criticality", "trigger", "title"], list.map((r) => [r.id, r.status, r.createdAt, r.mac, r.criticality, r.trigger, r.title]));
+}
+
+/** `cordon nac log` and `cordon nac sessions`, from the store (no running serve needed). */
+export function renderNac(store: Store, sub: string | undefined, o: { device?: string; site?: string; limit?: number; format: "table" | "json" }): string {
+  const nac = new NacStore(store.db);
+  if (sub === "log") {
+    const mac = o.device ? macArgument(o.device, "--device") : undefined;
+    const list = nac.decisions({ mac, site: o.site, limit: o.limit ?? 100 });
+    if (o.format === "json") return JSON.stringify(list, null, 2);
+    if (list.length === 0) return mac ? `no RADIUS decisions for ${mac}` : "no RADIUS decisions";
+    return table(["at", "mac", "nas", "port", "state", "vlan", "reason"], list.map((d) => [d.at, d.mac, d.nas, d.nasPortId ?? "", d.accept ? d.state : `${d.state} (reject)`, d.vlan ?? "", d.reason]));
+  }
+  if (sub === "sessions") {
+    const list = nac.sessions();
+    if (o.format === "json") return JSON.stringify(list, null, 2);
+    if (list.length === 0) return "no sessions";
+    return table(["mac", "site", "nas", "port", "ip", "status", "last"], list.map((s) => [s.mac, s.site, s.nas, s.nasPortId ?? "", s.ip ?? "", s.status, s.lastAt]));
+  }
+  if (sub === "quarantines") {
+    const list = nac.quarantines(true);
+    if (o.format === "json") return JSON.stringify(list, null, 2);
+    if (list.length === 0) return "no quarantines";
+    return table(["mac", "site", "since", "by", "reason", "released"], list.map((q) => [q.mac, q.site, q.since, q.by, q.reason, q.releasedAt ? `${q.releasedAt} by ${q.releasedBy}: ${q.releaseNote}` : ""]));
+  }
+  throw new UsageError(`nac takes log, sessions or quarantines${sub ? `, not "${sub}"` : ""}`);
+}

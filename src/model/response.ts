@@ -1,0 +1,38 @@
+import type { Severity } from "./alert.js";
+
+/**
+ * A response to an alert, or to a person pressing the button: what was planned for one
+ * device (quarantine, evidence, notification), whether it waits for a person's approval,
+ * and every step as it happened.
+ */
+export type ResponseStatus = "proposed" | "running" | "done" | "failed" | "rejected";
+
+export type QuarantineMethod = "coa" | "nftables" | "none";
+
+export interface ResponseStep {
+  at: string;
+  action: "propose" | "approve" | "reject" | "quarantine" | "capture" | "notify" | "release";
+  outcome: "ok" | "failed" | "skipped" | "waiting";
+  detail: string;
+  by?: string;
+}
+
+export interface ResponseRecord {
+  id: string;
+  site: string;
+  mac: string;
+  alertId?: string;
+  trigger: "alert" | "manual";
+  status: ResponseStatus;
+  createdAt: string;
+  updatedAt: string;
+  title: string;
+  severity: Severity;
+  /** The device's criticality class when the response was planned. */
+  criticality: string;
+  category: string;
+  plan: { quarantine: QuarantineMethod; capture: boolean; notify: boolean; approval: boolean };
+  /** The evidence capture, once written. */
+  evidence?: string;
+  steps: ResponseStep[];
+}

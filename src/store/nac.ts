@@ -1,0 +1,176 @@
+import type Database from "better-sqlite3";
+import type { ResponseRecord } from "../model/response.js";
+
+/**
+ * Storage of the NAC and response side: RADIUS decisions (per device, with their reasons),
+ * the last known session of each MAC, quarantines with their release, and response records.
+ * Shares the Store's database handle; like the Store, the only place this data meets SQL.
+ */
+
+export interface StoredDecision {
+  at: string;
+  site: string;
+  mac: string;
+  nas: string;
+  nasPortId?: string;
+  state: string;
+  accept: boolean;
+  vlan?: string;
+  profile?: string;
+  reason: string;
+}
+
+export interface StoredSession {
+  site: string;
+  mac: string;
+  nas: string;
+  nasIp: string;
+  nasPort?: number;
+  nasPortId?: string;
+  callingStationId?: string;
+  userName?: string;
+  auditSessionId?: string;
+  acctSessionId?: string;
+  ip?: string;
+  status: string;
+  lastAt: string;
+}
+
+export interface StoredQuarantine {
+  id: number;
+  site: string;
+  mac: string;
+  since: string;
+  by: string;
+  reason: string;
+  responseId?: string;
+  releasedAt?: string;
+  releasedBy?: string;
+  releaseNote?: string;
+}
+
+type Row = Record<string, string | number | null>;
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+export class NacStore {
+  constructor(private readonly db: Database.Database) {}
+
+  saveDecisions(list: readonly StoredDecision[]): void {
+    const ins = this.db.prepare(`INSERT INTO nac_decisions (at, site, mac, nas, nas_port_id, state, accept, vlan, profile, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const d of list) ins.run(d.at, d.site, d.mac, d.nas, d.nasPortId ?? null, d.state, d.accept ? 1 : 0, d.vlan ?? null, d.profile ?? null, d.reason);
+    })();
+  }
+
+  /** A device's decisions, newest first (all devices when `mac` is undefined). */
+  decisions(o: { site?: string; mac?: string; limit?: number } = {}): StoredDecision[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (o.site) {
+      where.push("site = ?");
+      args.push(o.site);
+    }
+    if (o.mac) {
+      where.push("mac = ?");
+      args.push(o.mac);
+    }
+    const rows = this.db.prepare(`SELECT * FROM nac_decisions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`).all(...args, o.limit ?? 100) as Row[];
+    return rows.map((r) => ({
+      at: r.at as string, site: r.site as string, mac: r.mac as string, nas: r.nas as string, nasPortId: opt(r.nas_port_id as string | null),
+      state: r.state as string, accept: r.accept === 1, vlan: opt(r.vlan as string | null), profile: opt(r.profile as string | null), reason: r.reason as string,
+    }));
+  }
+
+  /** Forgets decisions older than `before` (ISO time); returns how many went. */
+  pruneDecisions(before: string): number {
+    return this.db.prepare(`DELETE FROM nac_decisions WHERE at < ?`).run(before).changes;
+  }
+
+  /** Upserts sessions; on the same NAS, a field a new record leaves out keeps its stored value. */
+  saveSessions(list: readonly StoredSession[]): void {
+    const up = this.db.prepare(`INSERT INTO nac_sessions (site, mac, nas, nas_ip, nas_port, nas_port_id, calling_station_id, user_name, audit_session_id, acct_session_id, ip, status, last_at)
+      VALUES (@site, @mac, @nas, @nasIp, @nasPort, @nasPortId, @callingStationId, @userName, @auditSessionId, @acctSessionId, @ip, @status, @lastAt)
+      ON CONFLICT (site, mac) DO UPDATE SET
+        nas_port = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.nas_port, nas_port) ELSE excluded.nas_port END,
+        nas_port_id = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.nas_port_id, nas_port_id) ELSE excluded.nas_port_id END,
+        calling_station_id = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.calling_station_id, calling_station_id) ELSE excluded.calling_station_id END,
+        user_name = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.user_name, user_name) ELSE excluded.user_name END,
+        audit_session_id = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.audit_session_id, audit_session_id) ELSE excluded.audit_session_id END,
+        acct_session_id = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.acct_session_id, acct_session_id) ELSE excluded.acct_session_id END,
+        ip = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.ip, ip) ELSE excluded.ip END,
+        nas = excluded.nas, nas_ip = excluded.nas_ip, status = excluded.status, last_at = excluded.last_at`);
+    this.db.transaction(() => {
+      for (const s of list) {
+        up.run({
+          site: s.site, mac: s.mac, nas: s.nas, nasIp: s.nasIp, nasPort: s.nasPort ?? null, nasPortId: s.nasPortId ?? null, callingStationId: s.callingStationId ?? null,
+          userName: s.userName ?? null, auditSessionId: s.auditSessionId ?? null, acctSessionId: s.acctSessionId ?? null, ip: s.ip ?? null, status: s.status, lastAt: s.lastAt,
+        });
+      }
+    })();
+  }
+
+  sessions(): StoredSession[] {
+    return (this.db.prepare(`SELECT * FROM nac_sessions ORDER BY site, mac`).all() as Row[]).map((r) => ({
+      site: r.site as string, mac: r.mac as string, nas: r.nas as string, nasIp: r.nas_ip as string, nasPort: opt(r.nas_port as number | null),
+      nasPortId: opt(r.nas_port_id as string | null), callingStationId: opt(r.calling_station_id as string | null), userName: opt(r.user_name as string | null),
+      auditSessionId: opt(r.audit_session_id as string | null), acctSessionId: opt(r.acct_session_id as string | null), ip: opt(r.ip as string | null),
+      status: r.status as string, lastAt: r.last_at as string,
+    }));
+  }
+
+  /** Puts a device in quarantine; a device already in quarantine keeps its first record (returned). */
+  quarantine(q: Omit<StoredQuarantine, "id">): { record: StoredQuarantine; created: boolean } {
+    const current = this.activeQuarantine(q.site, q.mac);
+    if (current) return { record: current, created: false };
+    const id = Number(this.db.prepare(`INSERT INTO quarantines (site, mac, since, set_by, reason, response_id) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(q.site, q.mac, q.since, q.by, q.reason, q.responseId ?? null).lastInsertRowid);
+    return { record: { ...q, id }, created: true };
+  }
+
+  /** Ends a device's quarantine; undefined when it was not in quarantine. */
+  release(site: string, mac: string, by: string, at: string, note: string): StoredQuarantine | undefined {
+    const current = this.activeQuarantine(site, mac);
+    if (!current) return undefined;
+    this.db.prepare(`UPDATE quarantines SET released_at = ?, released_by = ?, release_note = ? WHERE id = ?`).run(at, by, note, current.id);
+    return { ...current, releasedAt: at, releasedBy: by, releaseNote: note };
+  }
+
+  activeQuarantine(site: string, mac: string): StoredQuarantine | undefined {
+    const r = this.db.prepare(`SELECT * FROM quarantines WHERE site = ? AND mac = ? AND released_at IS NULL ORDER BY id LIMIT 1`).get(site, mac) as Row | undefined;
+    return r ? quarantineOf(r) : undefined;
+  }
+
+  /** Quarantines, oldest first: the active ones, or all with their releases. */
+  quarantines(all = false): StoredQuarantine[] {
+    return (this.db.prepare(`SELECT * FROM quarantines ${all ? "" : "WHERE released_at IS NULL"} ORDER BY id`).all() as Row[]).map(quarantineOf);
+  }
+
+  saveResponse(r: ResponseRecord): void {
+    this.db.prepare(`INSERT INTO responses (id, site, mac, alert_id, trigger, status, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body`)
+      .run(r.id, r.site, r.mac, r.alertId ?? null, r.trigger, r.status, r.createdAt, r.updatedAt, JSON.stringify(r));
+  }
+
+  response(id: string): ResponseRecord | undefined {
+    const r = this.db.prepare(`SELECT body FROM responses WHERE id = ?`).get(id) as { body: string } | undefined;
+    return r ? (JSON.parse(r.body) as ResponseRecord) : undefined;
+  }
+
+  /** Responses, newest first. */
+  responses(limit = 200): ResponseRecord[] {
+    return (this.db.prepare(`SELECT body FROM responses ORDER BY created_at DESC, id LIMIT ?`).all(limit) as { body: string }[]).map((r) => JSON.parse(r.body) as ResponseRecord);
+  }
+
+  /** Whether an alert already has a response (an alert read again starts none). */
+  hasResponseFor(alertId: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM responses WHERE alert_id = ? LIMIT 1`).get(alertId) !== undefined;
+  }
+}
+
+function quarantineOf(r: Row): StoredQuarantine {
+  return {
+    id: r.id as number, site: r.site as string, mac: r.mac as string, since: r.since as string, by: r.set_by as string, reason: r.reason as string,
+    responseId: opt(r.response_id as string | null), releasedAt: opt(r.released_at as string | null), releasedBy: opt(r.released_by as string | null),
+    releaseNote: opt(r.release_note as string | null),
+  };
+}
