@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { threeHosts } from "./netns.js";
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -239,44 +240,8 @@ describe("IPv6 port ACLs and Aruba roles", () => {
 
 /** Three namespaces: a camera, a router that loads the ruleset, and the NVR. */
 describe("an nftables policy enforced by a real kernel", { skip: NO_NFT || (haveTool("ip") ? false : "ip missing") }, () => {
-  const tag = `c${process.pid % 100000}`;
-  const [cam, router, nvr] = ["cam", "rtr", "nvr"].map((n) => `${tag}${n}`);
-  const sh = (...a: string[]): void => {
-    execFileSync(a[0], a.slice(1), { stdio: "ignore" });
-  };
-  const inNs = (ns: string, ...a: string[]): void => sh("ip", "netns", "exec", ns, ...a);
-
-  function build(): void {
-    for (const ns of [cam, router, nvr]) {
-      spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
-      sh("ip", "netns", "add", ns);
-      sh("ip", "-n", ns, "link", "set", "lo", "up");
-    }
-    sh("ip", "-n", cam, "link", "add", "ra", "type", "veth", "peer", "name", "ca", "netns", router);
-    sh("ip", "-n", nvr, "link", "add", "rb", "type", "veth", "peer", "name", "nb", "netns", router);
-    sh("ip", "-n", cam, "addr", "add", "10.0.0.5/24", "dev", "ra");
-    sh("ip", "-n", router, "addr", "add", "10.0.0.1/24", "dev", "ca");
-    sh("ip", "-n", router, "addr", "add", "10.0.1.1/24", "dev", "nb");
-    sh("ip", "-n", nvr, "addr", "add", "10.0.1.7/24", "dev", "rb");
-    for (const [ns, dev] of [[cam, "ra"], [router, "ca"], [router, "nb"], [nvr, "rb"]]) sh("ip", "-n", ns, "link", "set", dev, "up");
-    sh("ip", "-n", cam, "route", "add", "default", "via", "10.0.0.1");
-    sh("ip", "-n", nvr, "route", "add", "default", "via", "10.0.1.1");
-    inNs(router, "sysctl", "-qw", "net.ipv4.ip_forward=1");
-  }
-
-  function teardown(): void {
-    for (const ns of [cam, router, nvr]) spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
-  }
-
-  /** Whether a TCP connection from the camera to the NVR's port completes within a second. */
-  function connects(port: number): boolean {
-    const r = spawnSync("ip", ["netns", "exec", cam, process.execPath, "-e",
-      `const s=require("net").connect(${port},"10.0.1.7",()=>{process.exit(0)});s.on("error",()=>process.exit(2));setTimeout(()=>process.exit(1),1000)`]);
-    return r.status === 0;
-  }
-
   it("lets the allowed stream through and drops the rest (enforce), and only counts it (monitor)", async () => {
-    build();
+    const { nvr, router, inNs, connects, teardown } = threeHosts(`c${process.pid % 100000}`);
     const dir = tmpDir("cordon-enforce-");
     const server = spawn("ip", ["netns", "exec", nvr, process.execPath, "-e",
       `const net=require("net");for(const p of [554,22]) net.createServer((c)=>c.end()).listen(p,"10.0.1.7");`], { stdio: "ignore" });

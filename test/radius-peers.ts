@@ -108,3 +108,19 @@ export class NasStandIn {
     this.socket.close();
   }
 }
+
+/**
+ * `node radius-peers.js --nas-stand-in SECRET`: the stand-in as a process of its own (for
+ * tests that run serve in a network namespace). Prints {"port":N}, then one JSON line per
+ * request; ACKs every CoA and Disconnect that passes its checks. Does nothing when the test
+ * runner loads this file.
+ */
+if (process.argv[2] === "--nas-stand-in") {
+  const s = await new NasStandIn(process.argv[3], (r) => ({ code: r.code === "CoA-Request" ? "CoA-ACK" : "Disconnect-ACK" })).start();
+  process.stdout.write(`${JSON.stringify({ port: s.port })}\n`);
+  const original = s.requests.push.bind(s.requests);
+  s.requests.push = (...items: StandInRequest[]): number => {
+    for (const r of items) process.stdout.write(`${JSON.stringify({ code: r.code, authenticatorOk: r.authenticatorOk, messageAuthenticatorOk: r.messageAuthenticatorOk, avpairs: r.avpairs, attributes: r.attributes })}\n`);
+    return original(...items);
+  };
+}

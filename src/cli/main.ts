@@ -246,6 +246,7 @@ CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both)
   log_level: info               # pino JSON logs on stdout
   http: { host: 127.0.0.1, port: 9810 }     # GET /healthz, GET /metrics (Prometheus)
   persist_interval_s: 10
+  flow_idle_timeout_s: 120      # shorter: scans (flow-based) are told, and answered, sooner
   max_queue: 100000             # datagrams waiting for the worker; more are dropped, counted
   netflow:                      # NetFlow v5/v9 and IPFIX over UDP
     - { port: 2055, host: 0.0.0.0, site: plant-a, template_lifetime_s: 1800 }

@@ -116,6 +116,7 @@ interface Pending {
 /** Sends CoA and Disconnect requests from one UDP socket; replies are matched by NAS, port and identifier. */
 export class CoaClient {
   private socket?: Socket;
+  private closed = false;
   private readonly pending = new Map<string, Pending>();
   private readonly nextId = new Map<string, number>();
   /** Replies that failed their authenticator or matched nothing. */
@@ -197,6 +198,7 @@ export class CoaClient {
    * a CoA-Request is NAKed. Never throws for network trouble: the result says what happened.
    */
   async change(nas: NasConfig, session: NacSession, action: ChangeAction, role?: string): Promise<ChangeResult> {
+    if (this.closed) return { ok: false, action, nas: nas.name, attempts: [], summary: `${action} at ${nas.name}: not sent, the CoA client is closed (stopping)` };
     const secret = Buffer.from(nas.secret, "utf8");
     const attempts: ChangeAttempt[] = [];
     const first = await this.exchange(nas, session.nasIp, (identifier) => buildChangeRequest(nas, session, action, { identifier, nowS: this.now() / 1000, role, secret }), secret);
@@ -212,6 +214,7 @@ export class CoaClient {
   }
 
   close(): void {
+    this.closed = true;
     for (const p of this.pending.values()) p.resolve("timeout");
     this.pending.clear();
     this.socket?.close();

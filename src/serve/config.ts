@@ -39,6 +39,11 @@ export interface ServeConfig {
   http: { host: string; port: number; token?: string };
   /** How often live state (idle flows, inventory) is written, in seconds. */
   persistIntervalS: number;
+  /**
+   * A flow with no packet for this long ends. Shorter ends unanswered probes sooner: flow-based
+   * detections (scans, brute force) and the responses to them come after the flows end.
+   */
+  flowIdleTimeoutS: number;
   /** Datagrams and frames waiting for the ingest worker beyond this are dropped and counted. */
   maxQueue: number;
   netflow: NetflowSourceConfig[];
@@ -59,7 +64,7 @@ export interface ServeConfig {
 export class ConfigError extends Error {}
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "max_queue", "netflow", "capture", "zeek", "detect", "notify", "indicators", "nac", "respond"];
+const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "netflow", "capture", "zeek", "detect", "notify", "indicators", "nac", "respond"];
 
 type Raw = Record<string, unknown>;
 
@@ -177,6 +182,7 @@ export function validateConfig(raw: unknown): ServeConfig {
     logLevel: level as ServeConfig["logLevel"],
     http: { host: str(httpRaw, "host", "http.", "127.0.0.1"), port: int(httpRaw, "port", "http.", 9810, 0, 65535), token },
     persistIntervalS: int(o, "persist_interval_s", "", 10, 1, 3600),
+    flowIdleTimeoutS: int(o, "flow_idle_timeout_s", "", 120, 1, 3600),
     maxQueue: int(o, "max_queue", "", 100_000, 100, 10_000_000),
     netflow, capture, zeek,
   };

@@ -49,7 +49,7 @@ try {
   send({ type: "fatal", message: (e as Error).message });
   process.exit(1);
 }
-const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, engine ? { detect: engine } : {});
+const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, { ...(engine ? { detect: engine } : {}), flows: { idleTimeoutUs: config.flowIdleTimeoutS * 1_000_000 } });
 pipeline.inventory.load(store.devices());
 const priorCategories = priorCategoryById(store);
 let alertsRaised = 0;
@@ -111,7 +111,9 @@ async function storeAlerts(final: boolean): Promise<void> {
     for (const f of r.failures) log.error({ failure: f }, "alert output failed");
     if (r.deadLettered > 0) log.warn({ count: r.deadLettered }, "alerts went to the dead-letter file");
   }
-  if (responder) {
+  if (responder && final) {
+    log.warn({ alerts: fresh.map((a) => a.id) }, "alerts raised while stopping: stored, but no response is started for them");
+  } else if (responder) {
     for (const r of await responder.onAlerts(fresh)) log.warn({ response: r.id, mac: r.mac, status: r.status, steps: r.steps.map((x) => `${x.action}: ${x.outcome}`) }, "response to an alert");
   }
 }
