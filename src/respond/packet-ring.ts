@@ -57,7 +57,11 @@ class Ring {
     if (need > maxBytes) return;
     if (this.write + need > this.buf.length) {
       if (this.buf.length < maxBytes) this.grow(Math.min(maxBytes, Math.max(this.buf.length * 2, this.write + need)));
-      if (this.write + need > this.buf.length) this.write = 0;
+      if (this.write + need > this.buf.length) {
+        // Wrapping: what is left of the previous lap lies past the write position, and is the oldest.
+        while (this.head < this.offsets.length && this.offsets[this.head] >= this.write) this.head++;
+        this.write = 0;
+      }
     }
     const start = this.write;
     const end = start + need;
