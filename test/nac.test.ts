@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { after, before, describe, it } from "node:test";
 import { type NacSettings, type NacTable, buildNacTable, decide } from "../src/nac/authorization.js";
@@ -9,8 +9,9 @@ import { canonicalMac, spellMac, spellingOf } from "../src/nac/mac.js";
 import { type NasConfig, NasRegistry } from "../src/nac/nas.js";
 import { type AccountingEvent, type DecisionEvent, RadiusServer } from "../src/nac/radius-server.js";
 import { type RadiusListener, listenRadius } from "../src/nac/radius-listener.js";
-import { messageAuthenticator, requestAuthenticatorValid } from "../src/nac/radius/auth.js";
+import { RadiusSecret, messageAuthenticator, requestAuthenticatorValid } from "../src/nac/radius/auth.js";
 import { ATTR, CODE } from "../src/nac/radius/constants.js";
+import { HmacMd5Key, Md5 } from "../src/nac/radius/md5.js";
 import { decodePacket, encodeAttributes, encodePacket, text, vendorAttribute, vendorStrings } from "../src/nac/radius/packet.js";
 import type { ResolvedPolicy } from "../src/policy/model.js";
 import { NO_RADCLIENT, NasStandIn, radclient } from "./radius-peers.js";
@@ -87,6 +88,22 @@ describe("RADIUS packets", () => {
     assert.throws(() => encodeAttributes([{ type: ATTR.filterId, value: "x".repeat(254) }]), /longer than 253/);
     assert.throws(() => vendorAttribute(9, 1, "x".repeat(248)), /longer than 247/);
     assert.throws(() => encodePacket(2, 1, Buffer.alloc(16), Buffer.alloc(4080)), /longer than 4096/);
+  });
+
+  it("MD5 and HMAC-MD5 agree with node:crypto for every length around the block boundaries", () => {
+    for (let n = 0; n < 260; n++) {
+      const data = randomBytes(n);
+      assert.ok(new Md5().update(data).digest().equals(createHash("md5").update(data).digest()), `md5 of ${n} bytes`);
+      // In pieces, and with zeros standing in for a field, as the authenticators hash packets.
+      const split = Math.floor(n / 3);
+      const zeroed = Buffer.from(data);
+      zeroed.fill(0, split, Math.min(n, split + 16));
+      const pieces = new Md5().update(data, 0, split).zeros(Math.min(n, split + 16) - split).update(data, Math.min(n, split + 16), n).digest();
+      assert.ok(pieces.equals(createHash("md5").update(zeroed).digest()), `md5 in pieces of ${n} bytes`);
+      const key = randomBytes(n % 100);
+      const k = new HmacMd5Key(key);
+      assert.ok(Buffer.from(k.finish(k.start().update(data), new Uint8Array(16))).equals(createHmac("md5", key).update(data).digest()), `hmac of ${n} bytes, key ${key.length}`);
+    }
   });
 
   it("reads MACs in the spellings switches use, and writes them back the same way", () => {
@@ -245,7 +262,7 @@ describe("RADIUS server: duplicates, floods and garbage", () => {
   const request = (id: number, mac: string, secret = SECRET): Buffer => {
     const body = encodeAttributes([{ type: ATTR.messageAuthenticator, value: Buffer.alloc(16) }, { type: ATTR.userName, value: mac }, { type: ATTR.serviceType, value: 10 }]);
     const raw = encodePacket(CODE.accessRequest, id, randomBytes(16), body);
-    messageAuthenticator(raw, raw.length, 22, Buffer.from(raw.subarray(4, 20)), Buffer.from(secret)).copy(raw, 22);
+    messageAuthenticator(raw, raw.length, 22, raw.subarray(4, 20), new RadiusSecret(secret), raw, 22);
     return raw;
   };
 
@@ -388,7 +405,7 @@ describe("CoA and Disconnect (RFC 5176) against a NAS stand-in", { skip: NO_RADC
   });
 
   it("Aruba applies the quarantine role by CoA; generic gear gets a Disconnect", () => {
-    const secret = Buffer.from(SECRET);
+    const secret = new RadiusSecret(SECRET);
     const aruba = buildChangeRequest(nas({ vendor: "aruba" }), session, "apply-role", { identifier: 1, nowS: 1_790_000_000, role: "cordon-quarantine", secret });
     const p = decodePacket(aruba);
     assert.ok(typeof p !== "string");

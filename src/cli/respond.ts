@@ -64,7 +64,7 @@ export function renderNac(store: Store, sub: string | undefined, o: { device?: s
     const list = nac.decisions({ mac, site: o.site, limit: o.limit ?? 100 });
     if (o.format === "json") return JSON.stringify(list, null, 2);
     if (list.length === 0) return mac ? `no RADIUS decisions for ${mac}` : "no RADIUS decisions";
-    return table(["at", "mac", "nas", "port", "state", "vlan", "reason"], list.map((d) => [d.at, d.mac, d.nas, d.nasPortId ?? "", d.accept ? d.state : `${d.state} (reject)`, d.vlan ?? "", d.reason]));
+    return table(["at", "last", "times", "mac", "nas", "port", "state", "vlan", "reason"], list.map((d) => [d.at, d.lastAt ?? "", d.count ?? 1, d.mac, d.nas, d.nasPortId ?? "", d.accept ? d.state : `${d.state} (reject)`, d.vlan ?? "", d.reason]));
   }
   if (sub === "sessions") {
     const list = nac.sessions();

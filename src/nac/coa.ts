@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { type Socket, createSocket } from "node:dgram";
 import { isIPv4 } from "node:net";
 import type { NasConfig } from "./nas.js";
-import { messageAuthenticatorOffset, replyMessageAuthenticatorValid, responseAuthenticatorValid, signRequest } from "./radius/auth.js";
+import { RadiusSecret, messageAuthenticatorOffset, replyMessageAuthenticatorValid, responseAuthenticatorValid, signRequest } from "./radius/auth.js";
 import { ARUBA_USER_ROLE, ATTR, CISCO_AVPAIR, CODE, CODE_NAMES, ERROR_CAUSES, VENDOR } from "./radius/constants.js";
 import { type OutAttribute, decodePacket, encodeAttributes, encodePacket, integer, ipv4Bytes, vendorAttribute } from "./radius/packet.js";
 import type { NacSession } from "./sessions.js";
@@ -72,7 +72,7 @@ function sessionAttributes(nas: NasConfig, s: NacSession): OutAttribute[] {
  * Event-Timestamp (RFC 5176 §3.5: gear rejects requests more than 300 s old) and a
  * Message-Authenticator. Pure but for the clock passed in.
  */
-export function buildChangeRequest(nas: NasConfig, session: NacSession, action: ChangeAction, o: { identifier: number; nowS: number; role?: string; secret: Buffer }): Buffer {
+export function buildChangeRequest(nas: NasConfig, session: NacSession, action: ChangeAction, o: { identifier: number; nowS: number; role?: string; secret: RadiusSecret }): Buffer {
   const { code, attrs } = actionAttributes(nas, action, o.role);
   const body = encodeAttributes([
     ...sessionAttributes(nas, session), ...attrs,
@@ -109,7 +109,7 @@ export interface CoaOptions {
 
 interface Pending {
   request: Buffer;
-  secret: Buffer;
+  secret: RadiusSecret;
   resolve: (r: { code: number; errorCause?: number } | "timeout") => void;
 }
 
@@ -158,7 +158,7 @@ export class CoaClient {
     pending.resolve({ code: p.code, errorCause: integer(p, ATTR.errorCause) });
   }
 
-  private async exchange(nas: NasConfig, nasIp: string, build: (id: number) => Buffer, secret: Buffer): Promise<ChangeAttempt> {
+  private async exchange(nas: NasConfig, nasIp: string, build: (id: number) => Buffer, secret: RadiusSecret): Promise<ChangeAttempt> {
     const socket = await this.open();
     const peer = isIPv4(nasIp) ? `::ffff:${nasIp}` : nasIp;
     let id = this.nextId.get(nasIp) ?? randomBytes(1)[0];
@@ -199,7 +199,7 @@ export class CoaClient {
    */
   async change(nas: NasConfig, session: NacSession, action: ChangeAction, role?: string): Promise<ChangeResult> {
     if (this.closed) return { ok: false, action, nas: nas.name, attempts: [], summary: `${action} at ${nas.name}: not sent, the CoA client is closed (stopping)` };
-    const secret = Buffer.from(nas.secret, "utf8");
+    const secret = new RadiusSecret(nas.secret);
     const attempts: ChangeAttempt[] = [];
     const first = await this.exchange(nas, session.nasIp, (identifier) => buildChangeRequest(nas, session, action, { identifier, nowS: this.now() / 1000, role, secret }), secret);
     attempts.push(first);

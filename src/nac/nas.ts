@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { addressRange, isIpv4Prefix, isIpv6Prefix } from "../policy/model.js";
+import { RadiusSecret } from "./radius/auth.js";
 
 /**
  * Network access servers (switches, controllers) Cordon answers, each by address or prefix
@@ -58,7 +59,7 @@ export class NasRegistry {
   private readonly entries: Entry[];
   private readonly cache = new Map<string, NasConfig | null>();
   readonly list: readonly NasConfig[];
-  readonly secrets: Map<string, Buffer>;
+  readonly secrets: Map<string, RadiusSecret>;
 
   constructor(list: readonly NasConfig[]) {
     this.list = list;
@@ -71,7 +72,7 @@ export class NasRegistry {
       return { nas, family, lo, hi, prefix: slash < 0 ? (v4 ? 32 : 128) : Number(nas.address.slice(slash + 1)) };
     });
     this.entries.sort((a, b) => b.prefix - a.prefix);
-    this.secrets = new Map(list.map((n) => [n.name, Buffer.from(n.secret, "utf8")]));
+    this.secrets = new Map(list.map((n) => [n.name, new RadiusSecret(n.secret)]));
   }
 
   /** The NAS a datagram from `ip` belongs to, or undefined. Results are cached; the cache is bounded. */

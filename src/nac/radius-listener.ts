@@ -18,12 +18,14 @@ export async function listenRadius(server: RadiusServer, o: { host: string; auth
     socket.on("message", (msg, rinfo) => {
       const reply = server.handle(msg, rinfo.address, rinfo.port, service);
       if (reply) {
-        socket.send(reply, rinfo.port, rinfo.address, (e) => {
-          if (e) server.stats.drops["send-failed"] = (server.stats.drops["send-failed"] ?? 0) + 1;
-        });
+        // No callback per reply: a failed send reaches the socket's error handler.
+        socket.send(reply, rinfo.port, rinfo.address);
       }
     });
-    socket.on("error", onError);
+    socket.on("error", (e) => {
+      server.stats.drops["socket-error"] = (server.stats.drops["socket-error"] ?? 0) + 1;
+      onError(e);
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
       socket.bind(port, o.host, () => {

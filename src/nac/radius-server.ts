@@ -1,7 +1,7 @@
 import { type Decision, type NacTable, type ReplyAttribute, decide } from "./authorization.js";
 import { canonicalMac } from "./mac.js";
 import type { AclStyle, NasConfig, NasRegistry } from "./nas.js";
-import { messageAuthenticatorOffset, requestAuthenticatorValid, requestMessageAuthenticatorValid, signReply } from "./radius/auth.js";
+import { type RadiusSecret, messageAuthenticatorOffset, requestAuthenticatorValid, requestMessageAuthenticatorValid, signReply } from "./radius/auth.js";
 import { ACCT_STATUS_NAMES, ATTR, CISCO_AVPAIR, CODE, HEADER_LENGTH, SERVICE_TYPE, TUNNEL_MEDIUM_802, TUNNEL_TYPE_VLAN, VENDOR } from "./radius/constants.js";
 import {
   type RadiusPacket, type OutAttribute, EncodeError, decodePacket, encodeAttributes, integer, ipv4Of, ipv6Of, taggedInteger, text, vendorAttribute, vendorStrings,
@@ -232,7 +232,7 @@ export class RadiusServer {
     }
   }
 
-  private access(p: RadiusPacket, nas: NasConfig, address: string, secret: Buffer, nowMs: number): Buffer {
+  private access(p: RadiusPacket, nas: NasConfig, address: string, secret: RadiusSecret, nowMs: number): Buffer {
     const counters = this.stats.nas[nas.name];
     const who = mabMac(p);
     if (!who) {
@@ -317,7 +317,7 @@ export class RadiusServer {
    * and Status-Server answers), then the body, then the request's Proxy-State attributes in
    * order (RFC 2865 §5.33); signed with the request's authenticator.
    */
-  private reply(p: RadiusPacket, code: number, body: Buffer, secret: Buffer, withMa: boolean): Buffer {
+  private reply(p: RadiusPacket, code: number, body: Buffer, secret: RadiusSecret, withMa: boolean): Buffer {
     let proxy = 0;
     for (const a of p.attributes) if (a.type === ATTR.proxyState) proxy += a.length + 2;
     const length = HEADER_LENGTH + (withMa ? 18 : 0) + body.length + proxy;

@@ -37,11 +37,17 @@ export class SessionTable {
   update(s: NacSession): NacSession {
     const k = `${s.site} ${s.mac}`;
     const old = this.map.get(k);
-    const merged: NacSession = old && old.nas === s.nas ? { ...old, ...definedOnly(s) } : s;
+    if (old && old.nas === s.nas) {
+      // In place: a session is updated at every request, and most fields stay as they were.
+      for (const f of FIELDS) if (s[f] !== undefined) (old as unknown as Record<string, unknown>)[f] = s[f];
+      this.map.delete(k);
+      this.map.set(k, old);
+      return old;
+    }
     this.map.delete(k);
-    this.map.set(k, merged);
+    this.map.set(k, s);
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
-    return merged;
+    return s;
   }
 
   all(): NacSession[] {
@@ -49,6 +55,4 @@ export class SessionTable {
   }
 }
 
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
+const FIELDS: (keyof NacSession)[] = ["nasIp", "nasPort", "nasPortId", "callingStationId", "userName", "auditSessionId", "acctSessionId", "ip", "status", "lastMs"];

@@ -294,19 +294,26 @@ function keepPacket(r: PacketRings, f: { buf: Buffer; offset: number; caplen: nu
 /** RADIUS decisions and accounting: stored (decisions, sessions) and told to the inventory. */
 function storeNacEvents(decisions: DecisionEvent[], accounting: AccountingEvent[]): void {
   const iso = (ms: number): string => new Date(ms).toISOString();
-  nacStore.saveDecisions(decisions.map((d) => ({ ...d, at: iso(d.atMs) })));
+  nacStore.saveDecisions(decisions);
+  // The inventory hears once per batch of each device at each NAS port (the decision log counts every request).
+  const told = new Set<string>();
   for (const d of decisions) {
-    pipeline.observe({ site: d.site, source: `radius:${d.nas}`, tsUs: d.atMs * 1000, mac: d.mac, kind: "nac.mab", value: d.nasPortId ? `${d.nas} ${d.nasPortId}` : d.nas });
+    const value = d.nasPortId ? `${d.nas} ${d.nasPortId}` : d.nas;
+    if (told.has(`${d.site} ${d.mac} ${value}`)) continue;
+    told.add(`${d.site} ${d.mac} ${value}`);
+    pipeline.observe({ site: d.site, source: `radius:${d.nas}`, tsUs: d.atMs * 1000, mac: d.mac, kind: "nac.mab", value });
   }
   for (const a of accounting) {
     const src = `radius:${a.nas}`;
     if (a.nasPortId) pipeline.observe({ site: a.site, source: src, tsUs: a.atMs * 1000, mac: a.mac, kind: "nac.session", value: `${a.nas} ${a.nasPortId}` });
     if (a.ip) pipeline.observe({ site: a.site, source: src, tsUs: a.atMs * 1000, mac: a.mac, ip: a.ip, kind: "nac.assigned_ip", value: a.ip });
   }
+  // Sessions: each device's newest decision, then what accounting adds.
+  const newest = new Map<string, DecisionEvent>();
+  for (const d of decisions) newest.set(`${d.site} ${d.mac}`, d);
   const sessions = new Map<string, StoredSession>();
-  for (const d of decisions) {
-    const old = sessions.get(`${d.site} ${d.mac}`);
-    sessions.set(`${d.site} ${d.mac}`, { ...old, site: d.site, mac: d.mac, nas: d.nas, nasIp: d.nasIp, nasPortId: d.nasPortId ?? old?.nasPortId, status: "authorized", lastAt: iso(d.atMs),
+  for (const [k, d] of newest) {
+    sessions.set(k, { site: d.site, mac: d.mac, nas: d.nas, nasIp: d.nasIp, nasPortId: d.nasPortId, status: "authorized", lastAt: iso(d.atMs),
       callingStationId: d.callingStationId, userName: d.userName, auditSessionId: d.auditSessionId });
   }
   for (const a of accounting) {

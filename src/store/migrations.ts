@@ -198,7 +198,9 @@ export const MIGRATIONS: readonly string[] = [
     accept INTEGER NOT NULL,
     vlan TEXT,
     profile TEXT,
-    reason TEXT NOT NULL
+    reason TEXT NOT NULL,
+    count INTEGER NOT NULL DEFAULT 1,
+    last_at TEXT NOT NULL
   );
   CREATE INDEX nac_decisions_device ON nac_decisions (site, mac, id);
   CREATE TABLE nac_sessions (

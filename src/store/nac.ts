@@ -7,8 +7,15 @@ import type { ResponseRecord } from "../model/response.js";
  * Shares the Store's database handle; like the Store, the only place this data meets SQL.
  */
 
+/**
+ * A RADIUS decision; a run of identical ones for a device (same NAS, port, state, VLAN,
+ * profile and reason: re-authentications with the same answer) is one record with its count
+ * and the time of the last.
+ */
 export interface StoredDecision {
   at: string;
+  lastAt?: string;
+  count?: number;
   site: string;
   mac: string;
   nas: string;
@@ -49,16 +56,55 @@ export interface StoredQuarantine {
   releaseNote?: string;
 }
 
+/** A decision as the RADIUS thread reports it (time in ms). */
+export interface NewDecision {
+  atMs: number;
+  site: string;
+  mac: string;
+  nas: string;
+  nasPortId?: string;
+  state: string;
+  accept: boolean;
+  vlan?: string;
+  profile?: string;
+  reason: string;
+}
+
+const sameAnswer = (a: NewDecision, b: NewDecision): boolean =>
+  a.nas === b.nas && a.nasPortId === b.nasPortId && a.state === b.state && a.accept === b.accept && a.vlan === b.vlan && a.profile === b.profile && a.reason === b.reason;
+
 type Row = Record<string, string | number | null>;
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
 export class NacStore {
+  /** Each device's newest decision record written by this process: its id and what it said. */
+  private readonly latest = new Map<string, { id: number; d: NewDecision }>();
+
   constructor(private readonly db: Database.Database) {}
 
-  saveDecisions(list: readonly StoredDecision[]): void {
-    const ins = this.db.prepare(`INSERT INTO nac_decisions (at, site, mac, nas, nas_port_id, state, accept, vlan, profile, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  /** Appends decisions; one that repeats the device's newest record adds to that record's count. */
+  saveDecisions(list: readonly NewDecision[]): void {
+    const ins = this.db.prepare(`INSERT INTO nac_decisions (at, last_at, site, mac, nas, nas_port_id, state, accept, vlan, profile, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const up = this.db.prepare(`UPDATE nac_decisions SET count = count + ?, last_at = ? WHERE id = ?`);
     this.db.transaction(() => {
-      for (const d of list) ins.run(d.at, d.site, d.mac, d.nas, d.nasPortId ?? null, d.state, d.accept ? 1 : 0, d.vlan ?? null, d.profile ?? null, d.reason);
+      const repeats = new Map<number, { n: number; atMs: number }>();
+      for (const d of list) {
+        const key = `${d.site} ${d.mac}`;
+        const last = this.latest.get(key);
+        if (last && sameAnswer(last.d, d)) {
+          const r = repeats.get(last.id);
+          if (r) {
+            r.n++;
+            r.atMs = d.atMs;
+          } else repeats.set(last.id, { n: 1, atMs: d.atMs });
+          continue;
+        }
+        const at = new Date(d.atMs).toISOString();
+        const id = Number(ins.run(at, at, d.site, d.mac, d.nas, d.nasPortId ?? null, d.state, d.accept ? 1 : 0, d.vlan ?? null, d.profile ?? null, d.reason).lastInsertRowid);
+        if (this.latest.size >= 1_000_000) this.latest.clear();
+        this.latest.set(key, { id, d });
+      }
+      for (const [id, r] of repeats) up.run(r.n, new Date(r.atMs).toISOString(), id);
     })();
   }
 
@@ -76,14 +122,15 @@ export class NacStore {
     }
     const rows = this.db.prepare(`SELECT * FROM nac_decisions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`).all(...args, o.limit ?? 100) as Row[];
     return rows.map((r) => ({
-      at: r.at as string, site: r.site as string, mac: r.mac as string, nas: r.nas as string, nasPortId: opt(r.nas_port_id as string | null),
+      at: r.at as string, lastAt: r.last_at as string, count: r.count as number, site: r.site as string, mac: r.mac as string, nas: r.nas as string, nasPortId: opt(r.nas_port_id as string | null),
       state: r.state as string, accept: r.accept === 1, vlan: opt(r.vlan as string | null), profile: opt(r.profile as string | null), reason: r.reason as string,
     }));
   }
 
   /** Forgets decisions older than `before` (ISO time); returns how many went. */
   pruneDecisions(before: string): number {
-    return this.db.prepare(`DELETE FROM nac_decisions WHERE at < ?`).run(before).changes;
+    this.latest.clear();
+    return this.db.prepare(`DELETE FROM nac_decisions WHERE last_at < ?`).run(before).changes;
   }
 
   /** Upserts sessions; on the same NAS, a field a new record leaves out keeps its stored value. */
