@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { type NacSettings, type NacTable, buildNacTable, decide } from "../src/nac/authorization.js";
 import { quarantinePolicy } from "../src/policy/quarantine.js";
 import { CoaClient, buildChangeRequest } from "../src/nac/coa.js";
-import { canonicalMac, spellMac, spellingOf } from "../src/nac/mac.js";
+import { canonicalMac } from "../src/nac/mac.js";
 import { type NasConfig, NasRegistry } from "../src/nac/nas.js";
 import { type AccountingEvent, type DecisionEvent, RadiusServer } from "../src/nac/radius-server.js";
 import { type RadiusListener, listenRadius } from "../src/nac/radius-listener.js";
@@ -106,11 +106,9 @@ describe("RADIUS packets", () => {
     }
   });
 
-  it("reads MACs in the spellings switches use, and writes them back the same way", () => {
-    for (const s of ["aa:bb:cc:00:00:01", "AA-BB-CC-00-00-01", "aabb.cc00.0001", "AABBCC000001", "aabbcc-000001", "aabb-cc00-0001"]) {
+  it("reads MACs in the spellings switches use", () => {
+    for (const s of ["aa:bb:cc:00:00:01", "AA-BB-CC-00-00-01", "aabb.cc00.0001", "AABBCC000001", "aabbcc-000001", "aabb-cc00-0001", " aabbcc000001 "]) {
       assert.equal(canonicalMac(s), CAMERA, s);
-      const sp = spellingOf(s)!;
-      assert.equal(spellMac(CAMERA, sp.spelling, sp.upper), s);
     }
     for (const s of ["aa:bb:cc:00:00", "alice", "aabbcc00000g", "aa:bb-cc:00:00:01", ""]) assert.equal(canonicalMac(s), undefined, s);
   });

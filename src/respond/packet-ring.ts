@@ -22,10 +22,6 @@ class Ring {
     this.buf = Buffer.allocUnsafeSlow(bytes);
   }
 
-  get count(): number {
-    return this.offsets.length - this.head;
-  }
-
   /** The records in order, as [offset, length] of their whole record. */
   *records(): Generator<number> {
     for (let i = this.head; i < this.offsets.length; i++) yield this.offsets[i];

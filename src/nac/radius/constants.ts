@@ -70,8 +70,6 @@ export const ATTR = {
 export const SERVICE_TYPE = { login: 1, framed: 2, callCheck: 10 } as const;
 
 /** Acct-Status-Type values. */
-export const ACCT_STATUS = { start: 1, stop: 2, interim: 3, accountingOn: 7, accountingOff: 8 } as const;
-
 export const ACCT_STATUS_NAMES: Record<number, string> = { 1: "start", 2: "stop", 3: "interim", 7: "accounting-on", 8: "accounting-off" };
 
 /** RFC 3580 VLAN assignment: Tunnel-Type VLAN, Tunnel-Medium-Type IEEE-802. */

@@ -45,15 +45,10 @@ export function decodePacket(raw: Buffer): RadiusPacket | DecodeError {
   return { raw, code: raw[0], identifier: raw[1], length, attributes };
 }
 
-/** The request or response authenticator field (a view into the packet). */
-export const authenticatorOf = (p: RadiusPacket): Buffer => p.raw.subarray(4, 20);
-
 export function attribute(p: RadiusPacket, type: number): Attribute | undefined {
   for (const a of p.attributes) if (a.type === type) return a;
   return undefined;
 }
-
-export const valueOf = (p: RadiusPacket, a: Attribute): Buffer => p.raw.subarray(a.offset, a.offset + a.length);
 
 /** A text attribute's value; undefined when absent. */
 export function text(p: RadiusPacket, type: number): string | undefined {
