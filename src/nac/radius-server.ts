@@ -7,6 +7,7 @@ import {
   type RadiusPacket, type OutAttribute, EncodeError, decodePacket, encodeAttributes, integer, ipv4Of, ipv6Of, taggedInteger, text, vendorAttribute, vendorStrings,
 } from "./radius/packet.js";
 import { type NacSession, SessionTable } from "./sessions.js";
+import type { NewDecision, SessionIds } from "../store/nac.js";
 
 /**
  * The RADIUS server for MAC Authentication Bypass and accounting. `handle` takes one
@@ -18,21 +19,9 @@ import { type NacSession, SessionTable } from "./sessions.js";
  * the decision from the in-memory table. Every drop is counted by reason and by NAS.
  */
 
-export interface DecisionEvent {
-  atMs: number;
-  site: string;
-  mac: string;
-  nas: string;
-  nasIp: string;
-  nasPortId?: string;
-  callingStationId?: string;
-  userName?: string;
-  auditSessionId?: string;
+/** A decision as stored, plus what names the session (for the sessions table). */
+export interface DecisionEvent extends NewDecision, Pick<SessionIds, "nasIp" | "callingStationId" | "userName" | "auditSessionId"> {
   state: Decision["state"];
-  accept: boolean;
-  vlan?: string;
-  profile?: string;
-  reason: string;
 }
 
 export interface AccountingEvent {

@@ -1,22 +1,12 @@
+import type { SessionIds } from "../store/nac.js";
+
 /**
  * Where each MAC is attached: the NAS and port from its last Access-Request and accounting,
  * with the identifiers a CoA needs to name the session (Cisco's audit-session-id, the
  * Calling-Station-Id as the NAS spelled it, Acct-Session-Id). Bounded: the least recently
  * seen session goes first.
  */
-export interface NacSession {
-  site: string;
-  mac: string;
-  nas: string;
-  /** The address the NAS sent from: where CoA goes. */
-  nasIp: string;
-  nasPort?: number;
-  nasPortId?: string;
-  callingStationId?: string;
-  userName?: string;
-  auditSessionId?: string;
-  acctSessionId?: string;
-  ip?: string;
+export interface NacSession extends SessionIds {
   status: "authorized" | "started" | "stopped";
   lastMs: number;
 }

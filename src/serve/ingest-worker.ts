@@ -77,7 +77,7 @@ const responder = config.respond ? new Responder(config.respond, nacStore, {
   changeAuthorization: (site, mac, purpose) => new Promise((resolve) => {
     const id = ++coaIds;
     coaPending.set(id, resolve);
-    const stored = nacStore.sessions().find((x) => x.site === site && x.mac === mac);
+    const stored = nacStore.session(site, mac);
     send({ type: "coa", id, site, mac, purpose, stored: stored ? { ...stored, status: "authorized", lastMs: Date.parse(stored.lastAt) } : undefined });
   }),
   applyFirewall: (ruleset) => new Promise((resolve) => {

@@ -12,10 +12,7 @@ import type { ResponseRecord } from "../model/response.js";
  * profile and reason: re-authentications with the same answer) is one record with its count
  * and the time of the last.
  */
-export interface StoredDecision {
-  at: string;
-  lastAt?: string;
-  count?: number;
+export interface DecisionFields {
   site: string;
   mac: string;
   nas: string;
@@ -27,7 +24,19 @@ export interface StoredDecision {
   reason: string;
 }
 
-export interface StoredSession {
+export interface StoredDecision extends DecisionFields {
+  at: string;
+  lastAt?: string;
+  count?: number;
+}
+
+/** A decision as the RADIUS thread reports it (time in ms). */
+export interface NewDecision extends DecisionFields {
+  atMs: number;
+}
+
+/** What names a MAC's session at its NAS (the address the NAS sent from is where CoA goes). */
+export interface SessionIds {
   site: string;
   mac: string;
   nas: string;
@@ -39,6 +48,9 @@ export interface StoredSession {
   auditSessionId?: string;
   acctSessionId?: string;
   ip?: string;
+}
+
+export interface StoredSession extends SessionIds {
   status: string;
   lastAt: string;
 }
@@ -54,20 +66,6 @@ export interface StoredQuarantine {
   releasedAt?: string;
   releasedBy?: string;
   releaseNote?: string;
-}
-
-/** A decision as the RADIUS thread reports it (time in ms). */
-export interface NewDecision {
-  atMs: number;
-  site: string;
-  mac: string;
-  nas: string;
-  nasPortId?: string;
-  state: string;
-  accept: boolean;
-  vlan?: string;
-  profile?: string;
-  reason: string;
 }
 
 const sameAnswer = (a: NewDecision, b: NewDecision): boolean =>
@@ -157,12 +155,12 @@ export class NacStore {
   }
 
   sessions(): StoredSession[] {
-    return (this.db.prepare(`SELECT * FROM nac_sessions ORDER BY site, mac`).all() as Row[]).map((r) => ({
-      site: r.site as string, mac: r.mac as string, nas: r.nas as string, nasIp: r.nas_ip as string, nasPort: opt(r.nas_port as number | null),
-      nasPortId: opt(r.nas_port_id as string | null), callingStationId: opt(r.calling_station_id as string | null), userName: opt(r.user_name as string | null),
-      auditSessionId: opt(r.audit_session_id as string | null), acctSessionId: opt(r.acct_session_id as string | null), ip: opt(r.ip as string | null),
-      status: r.status as string, lastAt: r.last_at as string,
-    }));
+    return (this.db.prepare(`SELECT * FROM nac_sessions ORDER BY site, mac`).all() as Row[]).map(sessionOf);
+  }
+
+  session(site: string, mac: string): StoredSession | undefined {
+    const r = this.db.prepare(`SELECT * FROM nac_sessions WHERE site = ? AND mac = ?`).get(site, mac) as Row | undefined;
+    return r ? sessionOf(r) : undefined;
   }
 
   /** Puts a device in quarantine; a device already in quarantine keeps its first record (returned). */
@@ -219,5 +217,14 @@ function quarantineOf(r: Row): StoredQuarantine {
     id: r.id as number, site: r.site as string, mac: r.mac as string, since: r.since as string, by: r.set_by as string, reason: r.reason as string,
     responseId: opt(r.response_id as string | null), releasedAt: opt(r.released_at as string | null), releasedBy: opt(r.released_by as string | null),
     releaseNote: opt(r.release_note as string | null),
+  };
+}
+
+function sessionOf(r: Row): StoredSession {
+  return {
+    site: r.site as string, mac: r.mac as string, nas: r.nas as string, nasIp: r.nas_ip as string, nasPort: opt(r.nas_port as number | null),
+    nasPortId: opt(r.nas_port_id as string | null), callingStationId: opt(r.calling_station_id as string | null), userName: opt(r.user_name as string | null),
+    auditSessionId: opt(r.audit_session_id as string | null), acctSessionId: opt(r.acct_session_id as string | null), ip: opt(r.ip as string | null),
+    status: r.status as string, lastAt: r.last_at as string,
   };
 }
