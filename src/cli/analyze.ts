@@ -55,7 +55,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   const hadDevices = stored.some((d) => d.site === site);
   // What devices were known as before this run: an attack must not vouch for itself (a host
   // that stops a PLC is classified an engineering workstation by that very act).
-  const priorCategories = priorCategoryById(store);
+  const priorCategories = engine ? priorCategoryById(store) : new Map<number, string>();
   pipeline.inventory.load(stored);
   const progress = new Progress();
   const readErrors = new ErrorCounts();

@@ -140,8 +140,7 @@ export function raiseIdentityChanges(engine: DetectionEngine, inventory: Invento
 
 /** Each stored device's category (a person's override first). */
 export function priorCategoryById(store: Store): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const [id, v] of store.latestVerdicts()) out.set(id, v.category);
+  const out = store.latestCategories();
   for (const [id, o] of store.overrides()) if (o.category) out.set(id, o.category);
   return out;
 }
@@ -170,7 +169,7 @@ export function saveDetected(store: Store, alerts: Alert[], inventory: Inventory
   const now = new Date().toISOString();
   const rules = store.suppressions();
   for (const a of alerts) if (rules.some((r) => suppresses(r, a, now))) a.status = "suppressed";
-  const known = new Set(store.alerts().map((a) => a.id));
+  const known = store.alertIds();
   store.saveAlerts(alerts.map((a) => ({ ...a, deviceId: deviceOf(a)?.id })));
   return alerts.filter((a) => !known.has(a.id));
 }

@@ -41,7 +41,12 @@ export class AlertBook {
   private readonly done: Alert[] = [];
 
   raise(a: AlertInput): Alert {
-    const key = [a.detector, a.class, a.site, a.source ?? "", a.anyTarget ? "*" : a.target ?? "", a.episode ?? ""].join("|");
+    return this.raiseAs(a.detector, a);
+  }
+
+  /** A raise by `detector` (detectors' raises carry no name of their own). */
+  raiseAs(detector: string, a: Omit<AlertInput, "detector">): Alert {
+    const key = `${detector}|${a.class}|${a.site}|${a.source ?? ""}|${a.anyTarget ? "*" : a.target ?? ""}|${a.episode ?? ""}`;
     let alert = this.open.get(key);
     if (alert && a.tsUs - alert.lastUs > (a.gapUs ?? EPISODE_GAP_US)) {
       this.done.push(alert);
@@ -50,7 +55,7 @@ export class AlertBook {
     if (!alert) {
       alert = {
         id: createHash("sha256").update(`${key}|${a.tsUs}`).digest("hex").slice(0, 16),
-        detector: a.detector, class: a.class, severity: a.severity, technique: a.technique, site: a.site,
+        detector, class: a.class, severity: a.severity, technique: a.technique, site: a.site,
         source: a.source, sourceMac: a.sourceMac, target: a.target, title: a.title,
         firstUs: a.tsUs, lastUs: a.tsUs, count: 0, evidence: { packets: [], flows: [], observations: [] }, status: "open",
       };

@@ -73,24 +73,39 @@ export function arpSpoofDetector(): Detector {
       if ((e.kind !== "arp.claim" && e.kind !== "ndp.claim") || !e.mac) return;
       const key = `${e.site}|${e.value}`;
       const h = holder.get(key);
-      const packet = { source: e.source, packet: e.packet, tsUs: e.tsUs };
       if (h && h.mac !== e.mac && e.tsUs - h.lastUs <= CONFLICT_US) {
         ctx.raise({
           class: "arp-spoof", severity: "high", technique: "T1557.002", site: e.site, source: e.mac, sourceMac: e.mac, target: e.value,
           title: `${e.mac} claims ${e.value}, which ${h.mac} holds (${e.kind === "arp.claim" ? "ARP" : "NDP"} spoofing)`,
-          tsUs: e.tsUs, packet, observation: `${e.kind}=${e.value}`,
+          tsUs: e.tsUs, packet: { source: e.source, packet: e.packet, tsUs: e.tsUs }, observation: `${e.kind}=${e.value}`,
         });
         return; // the first holder keeps the address
       }
-      if (holder.size < MAX_ADDRESSES || h) holder.set(key, { mac: e.mac, lastUs: e.tsUs });
-      const mine = claims.get(e.mac) ?? new Map<string, number>();
-      claims.set(e.mac, mine);
+      if (h) {
+        h.mac = e.mac;
+        h.lastUs = e.tsUs;
+      } else if (holder.size < MAX_ADDRESSES) {
+        holder.set(key, { mac: e.mac, lastUs: e.tsUs });
+      }
+      let mine = claims.get(e.mac);
+      if (!mine) {
+        mine = new Map<string, number>();
+        claims.set(e.mac, mine);
+      }
+      // Kept in time order (a renewed claim moves to the end), so expiry stops at the first fresh one.
+      mine.delete(e.value);
       mine.set(e.value, e.tsUs);
-      if (mine.size >= MANY) for (const [ip, t] of mine) if (e.tsUs - t > MANY_WINDOW_US) mine.delete(ip);
+      if (mine.size >= MANY) {
+        for (const [ip, t] of mine) {
+          if (e.tsUs - t <= MANY_WINDOW_US) break;
+          mine.delete(ip);
+        }
+      }
       if (mine.size >= MANY) {
         ctx.raise({
           class: "arp-spoof", severity: "medium", technique: "T1557.002", site: e.site, source: e.mac, sourceMac: e.mac,
-          title: `${e.mac} claimed ${mine.size} addresses within ${MANY_WINDOW_US / 60e6} minutes`, tsUs: e.tsUs, episode: "many", packet,
+          title: `${e.mac} claimed ${mine.size} addresses within ${MANY_WINDOW_US / 60e6} minutes`, tsUs: e.tsUs, episode: "many",
+          packet: { source: e.source, packet: e.packet, tsUs: e.tsUs },
         });
       }
     },

@@ -86,6 +86,9 @@ interface State {
 export function behaviourDetector(o: BehaviourOptions): Detector {
   const window = o.learnWindowUs ?? DAY_US;
   const names = new Map(o.names);
+  /** The reverse of `names` (name → its addresses), so a CNAME renames without a scan of every address. */
+  const addressesOf = new Map<string, Set<string>>();
+  for (const [ip, n] of names) (addressesOf.get(n) ?? addressesOf.set(n, new Set()).get(n)!).add(ip);
   const categories = new Map([...o.categories].map(([c, e]) => [c, new Set(e)]));
   const categoryPeers = new Map([...categories].map(([c, e]) => [c, new Set([...e].map((x) => x.split("|")[1]))]));
   const devices = new Map<string, State>();
@@ -181,8 +184,19 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
         return;
       }
       const [name, type, data] = e.value.split(" ");
-      if ((type === "A" || type === "AAAA") && data && !names.has(data)) names.set(data, name);
-      else if (type === "CNAME" && data) for (const [ip, n] of names) if (n === data) names.set(ip, name);
+      if ((type === "A" || type === "AAAA") && data && !names.has(data)) {
+        names.set(data, name);
+        (addressesOf.get(name) ?? addressesOf.set(name, new Set()).get(name)!).add(data);
+      } else if (type === "CNAME" && data && data !== name) {
+        const ips = addressesOf.get(data);
+        if (!ips) return;
+        addressesOf.delete(data);
+        const into = addressesOf.get(name) ?? addressesOf.set(name, new Set()).get(name)!;
+        for (const ip of ips) {
+          names.set(ip, name);
+          into.add(ip);
+        }
+      }
     },
     flow(f, ctx) {
       const src = keyOf(f.srcMac, f.srcIp);

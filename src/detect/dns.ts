@@ -57,8 +57,19 @@ export function dgaLike(name: string): boolean {
 
 const IGNORE = /\.(local|arpa|lan|home|internal|localdomain)\.?$/i;
 
+/** What the detector reads of a query name; names repeat, so each is judged once (bounded). */
+interface NameTraits { longest: number; domain: string; carriesData: boolean; dga: boolean }
+const MAX_JUDGED = 20_000;
+
+function traitsOf(name: string): NameTraits {
+  const domain = registeredDomain(name);
+  const data = carriesData(name);
+  return { longest: Math.max(...name.split(".").map((l) => l.length)), domain, carriesData: data, dga: !data && dgaLike(name) };
+}
+
 export function dnsDetector(): Detector {
   const hosts = new Map<string, { tunnel: Map<string, Map<string, number>>; dga: Map<string, number> }>();
+  const judged = new Map<string, NameTraits>();
   return {
     name: "dns",
     kinds: ["dns.query"],
@@ -67,12 +78,17 @@ export function dnsDetector(): Detector {
       const name = e.value.toLowerCase();
       if (IGNORE.test(name)) return;
       const src = e.srcIp ?? e.srcMac ?? "unknown";
-      const packet = { source: e.source, packet: e.packet, tsUs: e.tsUs };
-      const base = { site: e.site, source: src, sourceMac: e.mac, tsUs: e.tsUs, packet, observation: `dns.query=${name.slice(0, 200)}` };
-      const longest = Math.max(...name.split(".").map((l) => l.length));
+      let t = judged.get(name);
+      if (!t) {
+        if (judged.size >= MAX_JUDGED) judged.clear();
+        t = traitsOf(name);
+        judged.set(name, t);
+      }
+      const base = () => ({ site: e.site, source: src, sourceMac: e.mac, tsUs: e.tsUs, packet: { source: e.source, packet: e.packet, tsUs: e.tsUs }, observation: `dns.query=${name.slice(0, 200)}` });
+      const longest = t.longest;
       if (name.length >= LONG_NAME || longest >= LONG_LABEL) {
-        ctx.raise({ ...base, class: "dns-tunnel", severity: "high", technique: "T1071.004", episode: "long",
-          title: `${src} asked for a ${name.length}-character name under ${registeredDomain(name)} (label of ${longest}): data in DNS` });
+        ctx.raise({ ...base(), class: "dns-tunnel", severity: "high", technique: "T1071.004", episode: "long",
+          title: `${src} asked for a ${name.length}-character name under ${t.domain} (label of ${longest}): data in DNS` });
         return;
       }
       let h = hosts.get(src);
@@ -81,24 +97,24 @@ export function dnsDetector(): Detector {
         h = { tunnel: new Map(), dga: new Map() };
         hosts.set(src, h);
       }
-      if (carriesData(name)) {
-        const domain = registeredDomain(name);
+      if (t.carriesData) {
+        const domain = t.domain;
         const names = h.tunnel.get(domain) ?? new Map<string, number>();
         h.tunnel.set(domain, names);
         names.set(name, e.tsUs);
         for (const [n, t] of names) if (e.tsUs - t > WINDOW_US) names.delete(n);
         if (names.size >= TUNNEL_NAMES) {
-          ctx.raise({ ...base, class: "dns-tunnel", severity: "high", technique: "T1071.004", target: domain, episode: "volume", count: names.size,
+          ctx.raise({ ...base(), class: "dns-tunnel", severity: "high", technique: "T1071.004", target: domain, episode: "volume", count: names.size,
             title: `${src} sent ${names.size} data-carrying queries under ${domain} within ${WINDOW_US / 60e6} minutes: DNS tunnel` });
           names.clear();
         }
         return;
       }
-      if (dgaLike(name)) {
-        h.dga.set(registeredDomain(name), e.tsUs);
+      if (t.dga) {
+        h.dga.set(t.domain, e.tsUs);
         for (const [n, t] of h.dga) if (e.tsUs - t > WINDOW_US) h.dga.delete(n);
         if (h.dga.size >= DGA_NAMES) {
-          ctx.raise({ ...base, class: "dga-domain", severity: "medium", technique: "T1568.002", count: h.dga.size,
+          ctx.raise({ ...base(), class: "dga-domain", severity: "medium", technique: "T1568.002", count: h.dga.size,
             title: `${src} looked up ${h.dga.size} random-looking domains within ${WINDOW_US / 60e6} minutes (${[...h.dga.keys()].slice(0, 3).join(", ")}…): DGA` });
           h.dga.clear();
         }

@@ -36,7 +36,7 @@ export class DetectionEngine {
   private readonly flowReaders: Detector[];
 
   constructor(private readonly detectors: readonly Detector[], private readonly log: DetectorLog = () => {}) {
-    this.contexts = new Map(detectors.map((d) => [d, { raise: (a) => void this.book.raise({ ...a, detector: d.name }) }]));
+    this.contexts = new Map(detectors.map((d) => [d, { raise: (a) => void this.book.raiseAs(d.name, a) }]));
     for (const d of detectors) {
       if (d.observation) for (const k of d.kinds ?? []) (this.byKind.get(k) ?? this.byKind.set(k, []).get(k)!).push(d);
     }

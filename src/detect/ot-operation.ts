@@ -27,23 +27,41 @@ export function operationKind(op: string): Kind {
   return RULES.find(([re]) => re.test(name))?.[1] ?? { technique: "T0855", severity: "medium", what: "sent a command to" };
 }
 
-export const otOperationDetector: Detector = {
-  name: "ot-operation",
-  kinds: ["ot.operation"],
-  observation(e, ctx) {
-    if (e.kind !== "ot.operation") return;
-    const m = /^(\S+) to (\S+)(?: \((.*)\))?$/.exec(e.value);
-    if (!m) return;
-    const [, op, target, detail] = m;
-    const actor = e.proto === 0 ? (e.aboutSource ? e.srcMac : e.dstMac) : e.aboutSource ? e.srcIp : e.dstIp;
-    const k = operationKind(op);
-    ctx.raise({
-      class: "ot-operation", severity: k.severity, technique: k.technique, site: e.site, source: actor, sourceMac: e.mac, target,
-      title: `${actor ?? "a host"} ${k.what} ${target}: ${op}${detail ? ` (${detail})` : ""}`, tsUs: e.tsUs, episode: k.technique,
-      packet: { source: e.source, packet: e.packet, tsUs: e.tsUs }, observation: `ot.operation=${e.value}`,
-    });
-  },
-};
+interface Parsed { op: string; target: string; detail: string | undefined; kind: Kind }
+/** Operation values repeat (the same command to the same PLC): each is parsed once (bounded). */
+const MAX_PARSED = 20_000;
+
+function parse(value: string): Parsed | undefined {
+  const m = /^(\S+) to (\S+)(?: \((.*)\))?$/.exec(value);
+  if (!m) return undefined;
+  const [, op, target, detail] = m;
+  return { op, target, detail, kind: operationKind(op) };
+}
+
+export function otOperationDetector(): Detector {
+  const parsed = new Map<string, Parsed | undefined>();
+  return {
+    name: "ot-operation",
+    kinds: ["ot.operation"],
+    observation(e, ctx) {
+      if (e.kind !== "ot.operation") return;
+      let p = parsed.get(e.value);
+      if (p === undefined && !parsed.has(e.value)) {
+        if (parsed.size >= MAX_PARSED) parsed.clear();
+        p = parse(e.value);
+        parsed.set(e.value, p);
+      }
+      if (!p) return;
+      const { op, target, detail, kind: k } = p;
+      const actor = e.proto === 0 ? (e.aboutSource ? e.srcMac : e.dstMac) : e.aboutSource ? e.srcIp : e.dstIp;
+      ctx.raise({
+        class: "ot-operation", severity: k.severity, technique: k.technique, site: e.site, source: actor, sourceMac: e.mac, target,
+        title: `${actor ?? "a host"} ${k.what} ${target}: ${op}${detail ? ` (${detail})` : ""}`, tsUs: e.tsUs, episode: k.technique,
+        packet: { source: e.source, packet: e.packet, tsUs: e.tsUs }, observation: `ot.operation=${e.value}`,
+      });
+    },
+  };
+}
 
 const LEVELS: Severity[] = ["low", "medium", "high", "critical"];
 

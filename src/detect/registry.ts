@@ -14,7 +14,7 @@ import { cleartextCredentialsDetector, exploitDetector, miningDetector, riskyFlo
  */
 export function allDetectors(): Detector[] {
   return [
-    scanDetector(), bruteForceDetector(), dnsDetector(), arpSpoofDetector(), otOperationDetector,
+    scanDetector(), bruteForceDetector(), dnsDetector(), arpSpoofDetector(), otOperationDetector(),
     cleartextCredentialsDetector(), exploitDetector(), riskyFlowDetector(), miningDetector(), oddPortDetector(),
   ];
 }

@@ -64,8 +64,10 @@ class SourceState {
     const key = `${p.host}|${p.port}`;
     const old = this.probes.get(key);
     if (old) {
+      // Moved to the end, so the map stays in time order for prune().
       this.probes.delete(key);
-      this.probes.set(key, { ...old, tsUs: Math.max(old.tsUs, p.tsUs) });
+      if (p.tsUs > old.tsUs) old.tsUs = p.tsUs;
+      this.probes.set(key, old);
       return false;
     }
     this.probes.set(key, p);
@@ -96,8 +98,17 @@ class SourceState {
     this.types.clear();
   }
 
+  /** The most common probe type (the first seen wins a tie). */
   type(): string {
-    return [...this.types].sort((a, b) => b[1] - a[1])[0]?.[0] ?? "SYN";
+    let best = "SYN";
+    let most = 0;
+    for (const [t, n] of this.types) {
+      if (n > most) {
+        best = t;
+        most = n;
+      }
+    }
+    return best;
   }
 }
 

@@ -322,6 +322,13 @@ export class Store {
     return new Map(rows.map((r) => [r.device_id, verdictOf(r)]));
   }
 
+  /** The category of every device's newest verdict (what detection needs, without the evidence). */
+  latestCategories(): Map<number, string> {
+    const rows = this.db.prepare(`SELECT v.device_id AS id, v.category FROM verdicts v JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.id = v.id`)
+      .raw().all() as [number, string][];
+    return new Map(rows);
+  }
+
   verdictHistory(deviceId: number): StoredVerdict[] {
     return (this.db.prepare(`SELECT * FROM verdicts WHERE device_id = ? ORDER BY id`).all(deviceId) as VerdictRow[]).map(verdictOf);
   }
@@ -488,6 +495,11 @@ export class Store {
         });
       }
     })();
+  }
+
+  /** The ids of every stored alert. */
+  alertIds(): Set<string> {
+    return new Set(this.db.prepare(`SELECT id FROM alerts`).pluck().all() as string[]);
   }
 
   /** Stored alerts, oldest first, with the MAC (or key) of the device each is bound to. */
