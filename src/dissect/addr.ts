@@ -2,11 +2,24 @@
 
 const HEX2: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
+/**
+ * Texts of recent addresses. The same few thousand MACs and addresses are written millions of
+ * times; handing out one string per address also lets every later map lookup reuse its hash.
+ */
+const TEXT_CACHE = 65_536;
+const macTexts = new Map<number, string>();
+const ipv4Texts = new Map<number, string>();
+
 /** A 48-bit MAC held as a number, written lower-case with colons. */
 export function macToString(mac: number): string {
+  let s = macTexts.get(mac);
+  if (s !== undefined) return s;
   const hi = Math.floor(mac / 0x100000000);
   const lo = mac >>> 0;
-  return `${HEX2[(hi >>> 8) & 0xff]}:${HEX2[hi & 0xff]}:${HEX2[lo >>> 24]}:${HEX2[(lo >>> 16) & 0xff]}:${HEX2[(lo >>> 8) & 0xff]}:${HEX2[lo & 0xff]}`;
+  s = `${HEX2[(hi >>> 8) & 0xff]}:${HEX2[hi & 0xff]}:${HEX2[lo >>> 24]}:${HEX2[(lo >>> 16) & 0xff]}:${HEX2[(lo >>> 8) & 0xff]}:${HEX2[lo & 0xff]}`;
+  if (macTexts.size >= TEXT_CACHE) macTexts.clear();
+  macTexts.set(mac, s);
+  return s;
 }
 
 export function readMac(b: Buffer, off: number): number {
@@ -40,7 +53,12 @@ export function ouiOf(mac: number): string {
 }
 
 export function ipv4ToString(ip: number): string {
-  return `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}`;
+  let s = ipv4Texts.get(ip);
+  if (s !== undefined) return s;
+  s = `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}`;
+  if (ipv4Texts.size >= TEXT_CACHE) ipv4Texts.clear();
+  ipv4Texts.set(ip, s);
+  return s;
 }
 
 export function parseIpv4(s: string): number | undefined {
