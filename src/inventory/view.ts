@@ -10,8 +10,21 @@ export interface FactList {
   facts: readonly { kind: string; value: string }[];
 }
 
+/** Fact values by kind, grouped once per fact list (a view reads some twenty kinds of each device). */
+const grouped = new WeakMap<FactList["facts"], Map<string, string[]>>();
+
 function values(d: FactList, kind: string): string[] {
-  return d.facts.filter((f) => f.kind === kind).map((f) => f.value);
+  let byKind = grouped.get(d.facts);
+  if (!byKind) {
+    byKind = new Map();
+    for (const f of d.facts) {
+      const list = byKind.get(f.kind);
+      if (list) list.push(f.value);
+      else byKind.set(f.kind, [f.value]);
+    }
+    grouped.set(d.facts, byKind);
+  }
+  return [...(byKind.get(kind) ?? [])];
 }
 
 function first(d: StoredDevice, kind: string): string | undefined {

@@ -281,15 +281,17 @@ export class Store {
     const args = site === undefined ? [] : [site];
     const rows = this.db.prepare(`SELECT * FROM devices d ${where} ORDER BY site, key`).all(...args) as DeviceRow[];
     // Three queries for the whole inventory, grouped here: one query per device is quadratic in practice.
+    // Rows come as arrays (raw) with no join when every site is read: this runs for every `analyze`.
+    const of = site === undefined ? "" : "WHERE device_id IN (SELECT id FROM devices WHERE site = ?)";
     const addresses = new Map<number, StoredAddress[]>();
-    for (const a of this.db.prepare(`SELECT a.* FROM device_addresses a JOIN devices d ON d.id = a.device_id ${where}
-        ORDER BY a.device_id, a.first_us, a.ip`).iterate(...args) as Iterable<{ device_id: number; ip: string; origin: string; first_us: number; last_us: number; source: string; packet: number }>) {
-      push(addresses, a.device_id, { ip: a.ip, origin: a.origin, firstUs: a.first_us, lastUs: a.last_us, source: a.source, packet: a.packet });
+    for (const a of this.db.prepare(`SELECT device_id, ip, origin, first_us, last_us, source, packet FROM device_addresses ${of}
+        ORDER BY device_id, first_us, ip`).raw().iterate(...args) as Iterable<[number, string, string, number, number, string, number]>) {
+      push(addresses, a[0], { ip: a[1], origin: a[2], firstUs: a[3], lastUs: a[4], source: a[5], packet: a[6] });
     }
     const facts = new Map<number, StoredFact[]>();
-    for (const f of this.db.prepare(`SELECT f.* FROM facts f JOIN devices d ON d.id = f.device_id ${where}
-        ORDER BY f.device_id, f.kind, f.first_us, f.value`).iterate(...args) as Iterable<{ device_id: number; kind: string; value: string; first_us: number; last_us: number; count: number; source: string; packet: number }>) {
-      push(facts, f.device_id, { kind: f.kind, value: f.value, firstUs: f.first_us, lastUs: f.last_us, count: f.count, source: f.source, packet: f.packet });
+    for (const f of this.db.prepare(`SELECT device_id, kind, value, first_us, last_us, count, source, packet FROM facts ${of}
+        ORDER BY device_id, kind, first_us, value`).raw().iterate(...args) as Iterable<[number, string, string, number, number, number, string, number]>) {
+      push(facts, f[0], { kind: f[1], value: f[2], firstUs: f[3], lastUs: f[4], count: f[5], source: f[6], packet: f[7] });
     }
     const endpoints = new Map<number, number>();
     for (const e of this.db.prepare(`SELECT via_device_id AS id, count(*) AS n FROM endpoints GROUP BY via_device_id`).all() as { id: number; n: number }[]) {
