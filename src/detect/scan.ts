@@ -47,55 +47,93 @@ export function probeType(f: FlowRecord): string | undefined {
   return undefined;
 }
 
-interface Probe { host: string; port: number; tsUs: number; type: string }
+interface Probe { host: string; port: number; tsUs: number; type: string; /** Its newest place in the queue. */ seq: number }
 
-/** One source's probes in the window, indexed both ways so each new probe is checked in O(1). */
+/**
+ * One source's probes in the window, indexed both ways so each new probe is checked in O(1),
+ * and queued in the order they were last seen, so expiry stops at the first fresh one.
+ */
 class SourceState {
-  readonly probes = new Map<string, Probe>();
-  readonly byHost = new Map<string, Set<number>>();
+  /** Host → port → probe. */
+  readonly byHost = new Map<string, Map<number, Probe>>();
   readonly byPort = new Map<number, Set<string>>();
   readonly types = new Map<string, number>();
+  /** Probes in the order last seen; a slot whose seq the probe no longer has is stale. */
+  private queue: Probe[] = [];
+  private queueSeq: number[] = [];
+  private head = 0;
+  private seq = 0;
+  /** Distinct (host, port) probes in the window. */
+  size = 0;
   /** The first probe of the window, as evidence. */
   first: FlowRecord | undefined;
 
   constructor(readonly site: string, readonly mac: string | undefined) {}
 
-  add(p: Probe): boolean {
-    const key = `${p.host}|${p.port}`;
-    const old = this.probes.get(key);
+  private enqueue(p: Probe): void {
+    p.seq = ++this.seq;
+    this.queue.push(p);
+    this.queueSeq.push(p.seq);
+  }
+
+  add(host: string, port: number, tsUs: number, type: string): boolean {
+    let ports = this.byHost.get(host);
+    const old = ports?.get(port);
     if (old) {
-      // Moved to the end, so the map stays in time order for prune().
-      this.probes.delete(key);
-      if (p.tsUs > old.tsUs) old.tsUs = p.tsUs;
-      this.probes.set(key, old);
+      if (tsUs > old.tsUs) old.tsUs = tsUs;
+      this.enqueue(old);
       return false;
     }
-    this.probes.set(key, p);
-    (this.byHost.get(p.host) ?? this.byHost.set(p.host, new Set()).get(p.host)!).add(p.port);
-    (this.byPort.get(p.port) ?? this.byPort.set(p.port, new Set()).get(p.port)!).add(p.host);
-    this.types.set(p.type, (this.types.get(p.type) ?? 0) + 1);
+    if (!ports) {
+      ports = new Map();
+      this.byHost.set(host, ports);
+    }
+    const p: Probe = { host, port, tsUs, type, seq: 0 };
+    ports.set(port, p);
+    this.enqueue(p);
+    this.size++;
+    const hosts = this.byPort.get(port);
+    if (hosts) hosts.add(host);
+    else this.byPort.set(port, new Set([host]));
+    this.types.set(type, (this.types.get(type) ?? 0) + 1);
     return true;
   }
 
-  /** Drops probes older than the window (insertion order is nearly time order). */
+  /** Drops probes older than the window (the queue is in order last seen, nearly time order). */
   prune(nowUs: number): void {
-    for (const [key, p] of this.probes) {
+    const q = this.queue;
+    const qs = this.queueSeq;
+    let h = this.head;
+    for (; h < q.length; h++) {
+      const p = q[h];
+      if (qs[h] !== p.seq) continue;
       if (nowUs - p.tsUs <= WINDOW_US) break;
-      this.probes.delete(key);
-      this.byHost.get(p.host)?.delete(p.port);
-      if (this.byHost.get(p.host)?.size === 0) this.byHost.delete(p.host);
-      this.byPort.get(p.port)?.delete(p.host);
-      if (this.byPort.get(p.port)?.size === 0) this.byPort.delete(p.port);
+      const ports = this.byHost.get(p.host)!;
+      ports.delete(p.port);
+      if (ports.size === 0) this.byHost.delete(p.host);
+      const hosts = this.byPort.get(p.port)!;
+      hosts.delete(p.host);
+      if (hosts.size === 0) this.byPort.delete(p.port);
       this.types.set(p.type, (this.types.get(p.type) ?? 1) - 1);
+      this.size--;
     }
+    if (h > 1024 && h * 2 > q.length) {
+      this.queue = q.slice(h);
+      this.queueSeq = qs.slice(h);
+      h = 0;
+    }
+    this.head = h;
   }
 
   clear(): void {
     this.first = undefined;
-    this.probes.clear();
     this.byHost.clear();
     this.byPort.clear();
     this.types.clear();
+    this.queue = [];
+    this.queueSeq = [];
+    this.head = 0;
+    this.size = 0;
   }
 
   /** The most common probe type (the first seen wins a tie). */
@@ -118,7 +156,7 @@ type Raise = Parameters<NonNullable<Detector["flow"]>>[1]["raise"];
 function check(src: string, st: SourceState, host: string, port: number, nowUs: number, raise: Raise): void {
   const hostPorts = st.byHost.get(host)?.size ?? 0;
   const portHosts = st.byPort.get(port)?.size ?? 0;
-  if (hostPorts < PORTS_ON_HOST && portHosts < HOSTS_ON_PORT && !(st.probes.size >= PAIRS && st.byHost.size >= PAIR_HOSTS)) return;
+  if (hostPorts < PORTS_ON_HOST && portHosts < HOSTS_ON_PORT && !(st.size >= PAIRS && st.byHost.size >= PAIR_HOSTS)) return;
   const type = st.type();
   const base = { class: "scan" as const, technique: "T1046", site: st.site, source: src, sourceMac: st.mac, tsUs: nowUs, flow: st.first ? flowRef(st.first) : undefined };
   if (hostPorts >= PORTS_ON_HOST) {
@@ -128,7 +166,7 @@ function check(src: string, st: SourceState, host: string, port: number, nowUs: 
     raise({ ...base, severity: mirai ? "high" : "medium", count: portHosts, episode: `horizontal ${port}`,
       title: mirai ? `Mirai-style telnet scan: ${src} probing hosts on port ${port} (count: hosts probed)` : `${type} sweep: ${src} probing hosts on port ${port} (count: hosts probed)` });
   } else {
-    raise({ ...base, severity: "medium", count: st.probes.size, episode: "pairs", title: `${type} scan: ${src} probing ports on ${st.byHost.size} hosts (count: host-port pairs probed)` });
+    raise({ ...base, severity: "medium", count: st.size, episode: "pairs", title: `${type} scan: ${src} probing ports on ${st.byHost.size} hosts (count: host-port pairs probed)` });
   }
   st.clear();
 }
@@ -145,7 +183,7 @@ export function scanDetector(): Detector {
       if (++seen % 50_000 === 0) {
         for (const [ip, x] of sources) {
           x.prune(f.firstUs);
-          if (x.probes.size === 0) sources.delete(ip);
+          if (x.size === 0) sources.delete(ip);
         }
       }
       let st = sources.get(f.srcIp);
@@ -155,9 +193,9 @@ export function scanDetector(): Detector {
         sources.set(f.srcIp, st);
       }
       st.prune(f.firstUs);
-      if (st.probes.size >= MAX_PROBES) return;
-      if (st.probes.size === 0) st.first = f;
-      if (st.add({ host: f.dstIp, port: f.dstPort, tsUs: f.firstUs, type }) && st.probes.size >= HOSTS_ON_PORT) {
+      if (st.size >= MAX_PROBES) return;
+      if (st.size === 0) st.first = f;
+      if (st.add(f.dstIp, f.dstPort, f.firstUs, type) && st.size >= HOSTS_ON_PORT) {
         check(f.srcIp, st, f.dstIp, f.dstPort, f.firstUs, ctx.raise);
       }
     },
