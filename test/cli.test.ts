@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { demoCapture } from "../src/lab/demo.js";
 import { tlsClientHello } from "../src/lab/craft.js";
+import { devicesJson } from "../src/cli/analyze.js";
 import { runCli, tmpDir } from "./helpers.js";
 
 interface AnalyzeJson {
@@ -115,4 +116,22 @@ describe("cordon CLI", () => {
     assert.equal(lines[0], "site,mac,ips,category,vendor,model,oui_vendor,hostnames,first_seen,last_seen,packets_out,packets_in");
     assert.equal(lines.length, 5);
   });
+});
+
+describe("devicesJson", () => {
+  const views = [
+    { site: "default", mac: "00:40:8c:a1:b2:c3", ips: ["10.0.0.2", "fe80::1"], dhcp: { param_list: "1,3,6", vendor_class: undefined }, evidence: [] },
+    { site: "b", mac: null, ips: [], nested: { list: [{ a: 1 }, { b: [2, 3] }] }, title: "quote \" and\nnewline" },
+    { site: "c", empty: {}, none: [] },
+  ];
+  const stats = { packets: 3, bytes: 180, flows: 1, errors: { "frame.snaplen-cut": 2 } };
+  for (const n of [0, 1, 3]) {
+    for (const withStats of [false, true]) {
+      it(`writes what JSON.stringify writes: ${n} devices, ${withStats ? "with" : "without"} stats`, () => {
+        const list = views.slice(0, n);
+        const whole = JSON.stringify(withStats ? { stats, devices: list } : list, null, 2);
+        assert.equal([...devicesJson(list, (d) => d, withStats ? stats : undefined)].join(""), whole);
+      });
+    }
+  }
 });

@@ -126,3 +126,37 @@ describe("labelled corpus captures", { skip: NO_CORPUS }, () => {
     }
   });
 });
+
+describe("reading the stored inventory a page at a time", () => {
+  it("gives every device once, ordered by site and key, each with its own addresses and facts, across pages and sites", async () => {
+    const { Inventory } = await import("../src/inventory/inventory.js");
+    const inv = new Inventory();
+    const n = 2600;
+    for (let i = 0; i < n; i++) {
+      const site = i % 2 === 0 ? "a" : "b";
+      const ip = `10.${(i >> 8) & 0xff}.${i & 0xff}.1`;
+      const ev = { source: "t", packet: i, tsUs: 1_000_000 + i };
+      const d = inv.bindTraffic(site, 0x020000000000 + i, ip, ev, ev.tsUs)!;
+      inv.observe(d, "dhcp.hostname", `host-${i}`, ev);
+      if (i % 3 === 0) inv.observe(d, "dns.query", `q${i}.example.com`, ev);
+    }
+    const store = new Store(join(tmpDir(), "pages.db"));
+    store.saveInventory(inv);
+    const all = [...store.eachDevice()];
+    assert.equal(all.length, n);
+    const keys = all.map((d) => `${d.site}|${d.key}`);
+    assert.deepEqual(keys, [...keys].sort());
+    assert.equal(new Set(all.map((d) => d.id)).size, n);
+    for (const d of all) {
+      const i = Number.parseInt(d.mac!.replaceAll(":", ""), 16) - 0x020000000000;
+      assert.equal(d.site, i % 2 === 0 ? "a" : "b");
+      assert.deepEqual(d.addresses.map((a) => a.ip), [`10.${(i >> 8) & 0xff}.${i & 0xff}.1`]);
+      assert.deepEqual(d.facts.map((f) => `${f.kind}=${f.value}`), [...(i % 3 === 0 ? [`dns.query=q${i}.example.com`] : []), `dhcp.hostname=host-${i}`].sort());
+    }
+    const b = store.devices("b");
+    assert.equal(b.length, n / 2);
+    assert.ok(b.every((d) => d.site === "b"));
+    assert.deepEqual(b.map((d) => d.id), all.filter((d) => d.site === "b").map((d) => d.id));
+    store.close();
+  });
+});

@@ -4,7 +4,7 @@ import type { Alert } from "../model/alert.js";
 import { createPipeline } from "../pipeline.js";
 import { readCapture } from "../sources/capture.js";
 import { ErrorCounts } from "../sources/frame.js";
-import type { Store } from "../store/sqlite.js";
+import type { Store, StoredDevice } from "../store/sqlite.js";
 import type { BehaviourModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
 import { settleVerdicts } from "../classify/verdicts.js";
@@ -116,14 +116,20 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
 
 const DEVICE_COLUMNS = ["site", "mac", "ips", "category", "vendor", "model", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];
 
-export function renderDevices(store: Store, format: Format, stats?: AnalyzeStats): string {
+/** The inventory as the commands print it: a table, CSV, or JSON, in pieces to write one after another. */
+export function* renderDevices(store: Store, format: Format, stats?: AnalyzeStats): Generator<string> {
   const verdicts = store.latestVerdicts();
   const overrides = store.overrides();
-  const devices = store.devices().map((d) => classifiedView(d, verdicts.get(d.id), overrides.get(d.id)));
+  const view = (d: StoredDevice): Record<string, unknown> => classifiedView(d, verdicts.get(d.id), overrides.get(d.id));
   if (format === "json") {
-    return JSON.stringify(stats ? { stats, devices } : devices, null, 2);
+    yield* devicesJson(store.eachDevice(), view, stats);
+    return;
   }
-  if (format === "csv") return csv(DEVICE_COLUMNS, devices.map((d) => DEVICE_COLUMNS.map((c) => d[c])));
+  const devices = store.devices().map(view);
+  if (format === "csv") {
+    yield csv(DEVICE_COLUMNS, devices.map((d) => DEVICE_COLUMNS.map((c) => d[c])));
+    return;
+  }
   const rows = devices.map((d) => DEVICE_COLUMNS.map((c) => {
     if (c === "oui_vendor" && d.randomized_mac) return "(randomised MAC)";
     return d[c];
@@ -134,5 +140,20 @@ export function renderDevices(store: Store, format: Format, stats?: AnalyzeStats
     out += `\n\n${stats.packets} packets, ${stats.bytes} bytes, ${devices.length} devices, ${stats.flows} flows`;
     out += errs.length === 0 ? ", no errors" : `\nerrors: ${errs.map(([k, v]) => `${k} ${v}`).join(", ")}`;
   }
-  return out;
+  yield out;
+}
+
+/**
+ * `JSON.stringify(stats ? { stats, devices } : devices, null, 2)`, written a device at a
+ * time: the same text, without every device's view and the whole text in memory at once.
+ */
+export function* devicesJson<T>(devices: Iterable<T>, view: (d: T) => unknown, stats?: AnalyzeStats): Generator<string> {
+  const indent = stats ? "    " : "  ";
+  if (stats) yield `{\n  "stats": ${JSON.stringify(stats, null, 2).replace(/\n/g, "\n  ")},\n  "devices": `;
+  let n = 0;
+  for (const d of devices) {
+    yield `${n++ === 0 ? "[\n" : ",\n"}${indent}${JSON.stringify(view(d), null, 2).replace(/\n/g, `\n${indent}`)}`;
+  }
+  yield n === 0 ? "[]" : stats ? "\n  ]" : "\n]";
+  if (stats) yield "\n}";
 }

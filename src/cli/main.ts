@@ -29,7 +29,7 @@ import {
   TARGETS, compileFor, learnFromStore, loadPolicy, movePolicy, policyFileOf, proposePolicy, readGroupSpecs, renderPolicy,
   renderPolicyDiff, renderPolicyList, renderSimulation, simulateCaptures, storedPolicy,
 } from "./policy.js";
-import { UsageError, parseFormat } from "./output.js";
+import { UsageError, parseFormat, writeAll } from "./output.js";
 
 const COMMON = `Options for every command:
   --db PATH        database file (default ./cordon.db, or $CORDON_DB)
@@ -379,16 +379,17 @@ async function main(argv: string[]): Promise<number> {
       try {
         const outputs = values.notify ? readOutputs(values.notify) : undefined;
         const indicators = values.indicators ? readIndicators(values.indicators) : undefined;
-        const r = await analyzeCaptures(store, paths, values.site ?? "default", { model: modelOption(values.model), detect: values["no-detect"] !== true, indicators });
+        // Only the summary is kept: the run's inventory in memory can go before the stored one is read back.
+        const { stats, newAlerts, unreadable, partial } = await analyzeCaptures(store, paths, values.site ?? "default", { model: modelOption(values.model), detect: values["no-detect"] !== true, indicators });
         if (outputs) {
-          const n = await notify(outputs, r.newAlerts);
+          const n = await notify(outputs, newAlerts);
           for (const f of n.failures) process.stderr.write(`cordon: ${f}\n`);
           if (n.deadLettered > 0) process.stderr.write(`cordon: ${n.deadLettered} alerts could not be delivered and went to the dead-letter file\n`);
         }
-        for (const u of r.unreadable) process.stderr.write(`cordon: ${u.path}: ${u.reason}\n`);
-        for (const p of r.partial) process.stderr.write(`cordon: ${p.path}: stopped early: ${p.reason}\n`);
-        if (r.unreadable.length === paths.length) return 1;
-        process.stdout.write(`${renderDevices(store, format, r.stats)}\n`);
+        for (const u of unreadable) process.stderr.write(`cordon: ${u.path}: ${u.reason}\n`);
+        for (const p of partial) process.stderr.write(`cordon: ${p.path}: stopped early: ${p.reason}\n`);
+        if (unreadable.length === paths.length) return 1;
+        writeAll(renderDevices(store, format, stats));
         return 0;
       } finally {
         store.close();
@@ -398,7 +399,7 @@ async function main(argv: string[]): Promise<number> {
       const format = parseFormat(values.format);
       const store = new Store(dbPath(values.db));
       try {
-        process.stdout.write(`${renderDevices(store, format)}\n`);
+        writeAll(renderDevices(store, format));
       } finally {
         store.close();
       }

@@ -11,6 +11,19 @@ export function parseFormat(s: string | undefined, allowed: readonly Format[] = 
 
 export class UsageError extends Error {}
 
+/** Writes pieces of text to standard output in chunks of about 64 KB, and a final newline. */
+export function writeAll(pieces: Iterable<string>): void {
+  let chunk = "";
+  for (const p of pieces) {
+    chunk += p;
+    if (chunk.length >= 65_536) {
+      process.stdout.write(chunk);
+      chunk = "";
+    }
+  }
+  process.stdout.write(`${chunk}\n`);
+}
+
 /**
  * Reads a YAML or JSON file holding a list (or an object with the list under `key`) and
  * validates it; syntax and validation errors (of class `errorType`) become usage errors that

@@ -124,6 +124,8 @@ export interface Suppression {
 interface PolicyRow { id: number; name: string; site: string; version: number; status: string; body: string }
 
 const FLOW_ROWS_PER_INSERT = 40;
+/** Devices read per query by `eachDevice` (SQLite allows 32,766 parameters). */
+const DEVICE_PAGE = 1000;
 
 /** The only module that speaks SQL: SQLite through better-sqlite3, WAL, versioned schema. */
 export class Store {
@@ -276,45 +278,61 @@ export class Store {
     return written;
   }
 
+  /** Every stored device (of one site, or of all), ordered by site and key. */
   devices(site?: string): StoredDevice[] {
-    const where = site === undefined ? "" : "WHERE d.site = ?";
-    const args = site === undefined ? [] : [site];
-    const rows = this.db.prepare(`SELECT * FROM devices d ${where} ORDER BY site, key`).all(...args) as DeviceRow[];
-    // Three queries for the whole inventory, grouped here: one query per device is quadratic in practice.
-    // Rows come as arrays (raw) with no join when every site is read: this runs for every `analyze`.
-    const of = site === undefined ? "" : "WHERE device_id IN (SELECT id FROM devices WHERE site = ?)";
-    const addresses = new Map<number, StoredAddress[]>();
-    for (const a of this.db.prepare(`SELECT device_id, ip, origin, first_us, last_us, source, packet FROM device_addresses ${of}
-        ORDER BY device_id, first_us, ip`).raw().iterate(...args) as Iterable<[number, string, string, number, number, string, number]>) {
-      push(addresses, a[0], { ip: a[1], origin: a[2], firstUs: a[3], lastUs: a[4], source: a[5], packet: a[6] });
-    }
-    const facts = new Map<number, StoredFact[]>();
-    for (const f of this.db.prepare(`SELECT device_id, kind, value, first_us, last_us, count, source, packet FROM facts ${of}
-        ORDER BY device_id, kind, first_us, value`).raw().iterate(...args) as Iterable<[number, string, string, number, number, number, string, number]>) {
-      push(facts, f[0], { kind: f[1], value: f[2], firstUs: f[3], lastUs: f[4], count: f[5], source: f[6], packet: f[7] });
-    }
+    return [...this.eachDevice(site)];
+  }
+
+  /**
+   * The stored devices one at a time, read a page of DEVICE_PAGE devices (with their
+   * addresses and facts) at a time, so memory holds a page, not the inventory.
+   */
+  *eachDevice(site?: string): Generator<StoredDevice> {
+    const pageOf = this.db.prepare(`SELECT * FROM devices WHERE ${site === undefined ? "" : "site = @site AND "}(@first OR site > @afterSite OR (site = @afterSite AND key > @afterKey))
+      ORDER BY site, key LIMIT ${DEVICE_PAGE}`);
     const endpoints = new Map<number, number>();
-    for (const e of this.db.prepare(`SELECT via_device_id AS id, count(*) AS n FROM endpoints GROUP BY via_device_id`).all() as { id: number; n: number }[]) {
-      endpoints.set(e.id, e.n);
+    for (const e of this.db.prepare(`SELECT via_device_id, count(*) FROM endpoints GROUP BY via_device_id`).raw().all() as [number, number][]) {
+      endpoints.set(e[0], e[1]);
     }
-    return rows.map((r) => ({
-      id: r.id,
-      site: r.site,
-      key: r.key,
-      mac: r.mac,
-      ouiVendor: r.oui_vendor,
-      localMac: r.local_mac === 1,
-      router: r.router === 1,
-      firstUs: r.first_us,
-      lastUs: r.last_us,
-      packetsOut: r.packets_out,
-      packetsIn: r.packets_in,
-      bytesOut: r.bytes_out,
-      bytesIn: r.bytes_in,
-      addresses: addresses.get(r.id) ?? [],
-      facts: facts.get(r.id) ?? [],
-      endpoints: endpoints.get(r.id) ?? 0,
-    }));
+    let after = { first: 1, afterSite: "", afterKey: "" };
+    for (;;) {
+      const rows = pageOf.all(site === undefined ? after : { ...after, site }) as DeviceRow[];
+      if (rows.length === 0) return;
+      const ids = rows.map((r) => r.id);
+      const inPage = `device_id IN (${ids.map(() => "?").join(",")})`;
+      const addresses = new Map<number, StoredAddress[]>();
+      for (const a of this.db.prepare(`SELECT device_id, ip, origin, first_us, last_us, source, packet FROM device_addresses WHERE ${inPage}
+          ORDER BY device_id, first_us, ip`).raw().iterate(...ids) as Iterable<[number, string, string, number, number, string, number]>) {
+        push(addresses, a[0], { ip: a[1], origin: a[2], firstUs: a[3], lastUs: a[4], source: a[5], packet: a[6] });
+      }
+      const facts = new Map<number, StoredFact[]>();
+      for (const f of this.db.prepare(`SELECT device_id, kind, value, first_us, last_us, count, source, packet FROM facts WHERE ${inPage}
+          ORDER BY device_id, kind, first_us, value`).raw().iterate(...ids) as Iterable<[number, string, string, number, number, number, string, number]>) {
+        push(facts, f[0], { kind: f[1], value: f[2], firstUs: f[3], lastUs: f[4], count: f[5], source: f[6], packet: f[7] });
+      }
+      for (const r of rows) {
+        yield {
+          id: r.id,
+          site: r.site,
+          key: r.key,
+          mac: r.mac,
+          ouiVendor: r.oui_vendor,
+          localMac: r.local_mac === 1,
+          router: r.router === 1,
+          firstUs: r.first_us,
+          lastUs: r.last_us,
+          packetsOut: r.packets_out,
+          packetsIn: r.packets_in,
+          bytesOut: r.bytes_out,
+          bytesIn: r.bytes_in,
+          addresses: addresses.get(r.id) ?? [],
+          facts: facts.get(r.id) ?? [],
+          endpoints: endpoints.get(r.id) ?? 0,
+        };
+      }
+      const last = rows[rows.length - 1];
+      after = { first: 0, afterSite: last.site, afterKey: last.key };
+    }
   }
 
   /** The newest verdict of every device that has one. */
