@@ -48,14 +48,17 @@ function valuesOf(d: DeviceFacts, key: string): string[] {
 
 /** Matches one rule: the facts that satisfied each condition, or undefined. */
 function match(r: CompiledRule, d: DeviceFacts): { kind: string; value: string }[] | undefined {
-  const used: { kind: string; value: string }[] = [];
+  // Most rules fail on a kind the device never showed: that is found before anything is allocated.
+  let used: { kind: string; value: string }[] | undefined;
   for (let i = 0; i < r.conditions.length; i++) {
     const [key, re] = r.conditions[i];
-    const hits = valuesOf(d, key).filter((v) => re.test(v));
+    const values = valuesOf(d, key);
+    if (values.length === 0) return undefined;
+    const hits = values.filter((v) => re.test(v));
     if (hits.length === 0 || (i === 0 && r.minValues !== undefined && new Set(hits).size < r.minValues)) return undefined;
-    used.push(...hits.slice(0, 3).map((value) => ({ kind: key, value })));
+    (used ??= []).push(...hits.slice(0, 3).map((value) => ({ kind: key, value })));
   }
-  return used;
+  return used ?? [];
 }
 
 function extract(re: RegExp | undefined, from: string | undefined, d: DeviceFacts): string | undefined {
