@@ -112,8 +112,18 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
   };
   /** External networks by address, hashed once (bounded). */
   const networks = new Map<string, { peer: string; hash: number }>();
+  /** Peers named by device key, multicast group or DNS name, hashed once each (bounded). */
+  const namedPeers = new Map<string, Peer>();
   const peerOf = (k: string | undefined, ip: string): Peer => {
-    const named = (peer: string, role: string): Peer => ({ peer, role, hash: hash(peer) });
+    const named = (peer: string, role: string): Peer => {
+      let p = namedPeers.get(peer);
+      if (!p) {
+        if (namedPeers.size > 100_000) namedPeers.clear();
+        p = { peer, role, hash: hash(peer) };
+        namedPeers.set(peer, p);
+      }
+      return p;
+    };
     if (k) return named(`device:${k}`, o.prior.get(k)?.category ?? "internal");
     if (isGroupIp(ip)) return named(`cidr:${ip}/${ip.includes(":") ? 128 : 32}`, "multicast");
     const name = names.get(ip);
