@@ -299,8 +299,9 @@ function storeNacEvents(decisions: DecisionEvent[], accounting: AccountingEvent[
   const told = new Set<string>();
   for (const d of decisions) {
     const value = d.nasPortId ? `${d.nas} ${d.nasPortId}` : d.nas;
-    if (told.has(`${d.site} ${d.mac} ${value}`)) continue;
-    told.add(`${d.site} ${d.mac} ${value}`);
+    const key = `${d.site} ${d.mac} ${value}`;
+    if (told.has(key)) continue;
+    told.add(key);
     pipeline.observe({ site: d.site, source: `radius:${d.nas}`, tsUs: d.atMs * 1000, mac: d.mac, kind: "nac.mab", value });
   }
   for (const a of accounting) {
