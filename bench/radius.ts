@@ -24,7 +24,8 @@ const OUT = join(ROOT, "bench", "out", "radius");
 const SECRET = "bench-secret";
 const KEY = new RadiusSecret(SECRET);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const REPEAT = Number(process.env.BENCH_RADIUS_REPEAT ?? 60);
+const REPEAT = Number(process.env.BENCH_RADIUS_REPEAT ?? 200);
+const WARMUP = Number(process.env.BENCH_RADIUS_WARMUP ?? 20);
 const PARALLEL = Number(process.env.BENCH_RADIUS_PARALLEL ?? 64);
 const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 
@@ -135,19 +136,30 @@ interface Result {
   accepted: number;
 }
 
-async function load(port: number, pid: number, file: string, macs: string[], mainThread: boolean): Promise<Result> {
-  const total = macs.length * REPEAT;
-  const cpu0 = cpuTicks(pid);
-  const main0 = mainThread ? cpuTicks(pid, pid) : 0;
-  const probe = latencyProbe(port, macs);
-  const t0 = process.hrtime.bigint();
-  const out = await new Promise<string>((resolve) => {
-    const c = spawn("radclient", ["-q", "-s", "-r", "3", "-t", "3", "-c", String(REPEAT), "-p", String(PARALLEL), "-f", file, `127.0.0.1:${port}`, "auth", SECRET], { stdio: ["ignore", "pipe", "pipe"] });
+function radclient(port: number, file: string, repeat: number): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const c = spawn("radclient", ["-q", "-s", "-r", "3", "-t", "3", "-c", String(repeat), "-p", String(PARALLEL), "-f", file, `127.0.0.1:${port}`, "auth", SECRET], { stdio: ["ignore", "pipe", "pipe"] });
     let text = "";
     c.stdout.on("data", (d: Buffer) => (text += d.toString()));
     c.stderr.on("data", (d: Buffer) => (text += d.toString()));
     c.on("close", () => resolve(text));
   });
+}
+
+/**
+ * The same warm-up for both servers (`WARMUP` rounds of the request file, then a second's
+ * rest, so JIT compilation and whatever a server does as it starts are not charged to the
+ * measured requests), then the measured load.
+ */
+async function load(port: number, pid: number, file: string, macs: string[], mainThread: boolean): Promise<Result> {
+  const total = macs.length * REPEAT;
+  if (WARMUP > 0) await radclient(port, file, WARMUP);
+  await new Promise((r) => setTimeout(r, 1000));
+  const cpu0 = cpuTicks(pid);
+  const main0 = mainThread ? cpuTicks(pid, pid) : 0;
+  const probe = latencyProbe(port, macs);
+  const t0 = process.hrtime.bigint();
+  const out = await radclient(port, file, REPEAT);
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = (cpuTicks(pid) - cpu0) / CLK_TCK;
   const mainCpu = mainThread ? (cpuTicks(pid, pid) - main0) / CLK_TCK : undefined;

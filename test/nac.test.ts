@@ -14,6 +14,12 @@ import { ATTR, CODE } from "../src/nac/radius/constants.js";
 import { HmacMd5Key, Md5 } from "../src/nac/radius/md5.js";
 import { decodePacket, encodeAttributes, encodePacket, text, vendorAttribute, vendorStrings } from "../src/nac/radius/packet.js";
 import type { ResolvedPolicy } from "../src/policy/model.js";
+import { DecisionRuns } from "../src/nac/decision-runs.js";
+import { SessionTable } from "../src/nac/sessions.js";
+import { NacStore } from "../src/store/nac.js";
+import { Store } from "../src/store/sqlite.js";
+import { join } from "node:path";
+import { tmpDir } from "./helpers.js";
 import { NO_RADCLIENT, NasStandIn, radclient } from "./radius-peers.js";
 
 const SECRET = "s3cret-for-tests";
@@ -327,6 +333,62 @@ describe("RADIUS server: duplicates, floods and garbage", () => {
     }
     assert.equal(server.sessions.size, 1000);
     assert.ok((server as unknown as { cache: Map<string, unknown> }).cache.size <= 65_536);
+  });
+});
+
+describe("decision log and sessions", () => {
+  const event = (mac: string, atMs: number, p: Partial<DecisionEvent> = {}): DecisionEvent => ({
+    atMs, site: "plant", mac, nas: "access-1", nasIp: "10.0.0.2", nasPortId: "Gi1/0/1", callingStationId: mac.toUpperCase(), state: "registered", accept: true, vlan: "100",
+    reason: "known device", ...p,
+  });
+  const stored = (nac: NacStore): unknown[] => nac.decisions({ limit: 1000 }).map((d) => [d.mac, d.at, d.lastAt, d.count, d.state, d.vlan, d.nasPortId]);
+
+  it("runs of identical decisions are stored exactly as the requests one by one would be", () => {
+    const dir = tmpDir("decisions");
+    const requests: DecisionEvent[] = [];
+    let t = Date.UTC(2026, 0, 1);
+    const other: Partial<DecisionEvent> = { state: "quarantined", vlan: "666", reason: "quarantined by alice" };
+    // A re-authenticating port, an answer that changes and changes back, another port, a second device.
+    for (let i = 0; i < 5; i++) requests.push(event(CAMERA, (t += 10)));
+    for (let i = 0; i < 2; i++) requests.push(event(CAMERA, (t += 10), other));
+    requests.push(event(CAMERA, (t += 10)));
+    requests.push(event(CAMERA, (t += 10), { nasPortId: "Gi1/0/2" }));
+    for (let i = 0; i < 3; i++) requests.push(event(PRINTER, (t += 10)));
+    const one = new NacStore(new Store(join(dir, "one.db")).db);
+    const runs = new NacStore(new Store(join(dir, "runs.db")).db);
+    // Two hand-overs: the second batch's first runs continue the records the first batch left.
+    for (const half of [requests.slice(0, 6), requests.slice(6)]) {
+      for (const e of half) one.saveDecisions([e]);
+      const batch = new DecisionRuns();
+      for (const e of half) batch.add(e);
+      const taken = batch.take();
+      assert.ok(taken.length < half.length, "repeats travel as one run");
+      assert.equal(batch.size, 0);
+      runs.saveDecisions(taken);
+    }
+    assert.deepEqual(stored(runs), stored(one));
+    const camera = runs.decisions({ mac: CAMERA });
+    assert.deepEqual(camera.map((d) => [d.count, d.state, d.nasPortId]), [[1, "registered", "Gi1/0/2"], [1, "registered", "Gi1/0/1"], [2, "quarantined", "Gi1/0/1"], [5, "registered", "Gi1/0/1"]]);
+  });
+
+  it("a run keeps the session names of its last request", () => {
+    const batch = new DecisionRuns();
+    batch.add(event(CAMERA, 1, { auditSessionId: "A1" }));
+    batch.add(event(CAMERA, 2, { auditSessionId: "A2", nasIp: "10.0.0.3" }));
+    const [run] = batch.take();
+    assert.deepEqual([run.count, run.atMs, run.lastAtMs, run.auditSessionId, run.nasIp], [2, 1, 2, "A2", "10.0.0.3"]);
+  });
+
+  it("sessions: the least recently seen goes first, a busy port's session is not the one evicted", () => {
+    const table = new SessionTable(2);
+    const s = (mac: string, lastMs: number) => ({ site: "plant", mac, nas: "access-1", nasIp: "10.0.0.2", status: "authorized" as const, lastMs });
+    table.update(s(CAMERA, 0));
+    table.update(s(PRINTER, 10));
+    for (let t = 100; t <= 1500; t += 100) table.update(s(CAMERA, t));
+    table.update(s(INFECTED, 1600));
+    assert.ok(table.get("plant", CAMERA), "the camera re-authenticated after the printer");
+    assert.equal(table.get("plant", PRINTER), undefined);
+    assert.equal(table.get("plant", CAMERA)?.lastMs, 1500);
   });
 });
 

@@ -11,10 +11,14 @@ export interface RadiusListener {
 /**
  * Binds the RADIUS server to its UDP ports (authentication and accounting). A reply goes
  * back to the address and port the request came from; a failed send is counted, not thrown.
+ * Replies only ever go to the address a request came from, never a name, so the sockets'
+ * lookup hands the address straight back and a reply is sent at once (the default lookup
+ * defers every send to the next tick, even for an address).
  */
 export async function listenRadius(server: RadiusServer, o: { host: string; authPort: number; acctPort: number }, onError: (e: Error) => void): Promise<RadiusListener> {
   const bind = async (port: number, service: "auth" | "acct"): Promise<Socket> => {
-    const socket = createSocket({ type: isIPv6(o.host) ? "udp6" : "udp4", recvBufferSize: 8 << 20, sendBufferSize: 8 << 20 });
+    const family = isIPv6(o.host) ? 6 : 4;
+    const socket = createSocket({ type: family === 6 ? "udp6" : "udp4", recvBufferSize: 8 << 20, sendBufferSize: 8 << 20, lookup: (address, _options, callback) => callback(null, address, family) });
     socket.on("message", (msg, rinfo) => {
       const reply = server.handle(msg, rinfo.address, rinfo.port, service);
       if (reply) {

@@ -11,8 +11,14 @@ export interface NacSession extends SessionIds {
   lastMs: number;
 }
 
+/** A session and when it last moved to the young end of the eviction order. */
+interface Entry {
+  s: NacSession;
+  movedMs: number;
+}
+
 export class SessionTable {
-  private readonly map = new Map<string, NacSession>();
+  private readonly map = new Map<string, Entry>();
   constructor(private readonly max = 200_000) {}
 
   get size(): number {
@@ -20,29 +26,44 @@ export class SessionTable {
   }
 
   get(site: string, mac: string): NacSession | undefined {
-    return this.map.get(`${site} ${mac}`);
+    return this.map.get(`${site} ${mac}`)?.s;
   }
 
-  /** Merges what a request says of a session into what is known (fields it does not carry are kept). */
+  /**
+   * Merges what a request says of a session into what is known (fields it does not carry are
+   * kept). A session moves to the young end of the eviction order at most once a second, so
+   * a port re-authenticating many times a second costs one move.
+   */
   update(s: NacSession): NacSession {
     const k = `${s.site} ${s.mac}`;
-    const old = this.map.get(k);
-    if (old && old.nas === s.nas) {
+    const e = this.map.get(k);
+    if (e && e.s.nas === s.nas) {
       // In place: a session is updated at every request, and most fields stay as they were.
-      for (const f of FIELDS) if (s[f] !== undefined) (old as unknown as Record<string, unknown>)[f] = s[f];
-      this.map.delete(k);
-      this.map.set(k, old);
+      const old = e.s;
+      old.nasIp = s.nasIp;
+      if (s.nasPort !== undefined) old.nasPort = s.nasPort;
+      if (s.nasPortId !== undefined) old.nasPortId = s.nasPortId;
+      if (s.callingStationId !== undefined) old.callingStationId = s.callingStationId;
+      if (s.userName !== undefined) old.userName = s.userName;
+      if (s.auditSessionId !== undefined) old.auditSessionId = s.auditSessionId;
+      if (s.acctSessionId !== undefined) old.acctSessionId = s.acctSessionId;
+      if (s.ip !== undefined) old.ip = s.ip;
+      old.status = s.status;
+      old.lastMs = s.lastMs;
+      if (s.lastMs - e.movedMs >= 1000 || s.lastMs < e.movedMs) {
+        e.movedMs = s.lastMs;
+        this.map.delete(k);
+        this.map.set(k, e);
+      }
       return old;
     }
     this.map.delete(k);
-    this.map.set(k, s);
+    this.map.set(k, { s, movedMs: s.lastMs });
     if (this.map.size > this.max) this.map.delete(this.map.keys().next().value!);
     return s;
   }
 
   all(): NacSession[] {
-    return [...this.map.values()];
+    return [...this.map.values()].map((e) => e.s);
   }
 }
-
-const FIELDS: (keyof NacSession)[] = ["nasIp", "nasPort", "nasPortId", "callingStationId", "userName", "auditSessionId", "acctSessionId", "ip", "status", "lastMs"];

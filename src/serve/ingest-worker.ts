@@ -21,7 +21,8 @@ import type { NacTable } from "../nac/authorization.js";
 import { PacketRings } from "../respond/packet-ring.js";
 import { Responder, ResponseError } from "../respond/responder.js";
 import { NacStore, type StoredSession } from "../store/nac.js";
-import type { AccountingEvent, DecisionEvent } from "../nac/radius-server.js";
+import type { DecisionRun } from "../nac/decision-runs.js";
+import type { AccountingEvent } from "../nac/radius-server.js";
 import type { ApiOp } from "./messages.js";
 import { nacTableFromStore, responderDevice } from "./nac-state.js";
 
@@ -292,7 +293,7 @@ function keepPacket(r: PacketRings, f: { buf: Buffer; offset: number; caplen: nu
 }
 
 /** RADIUS decisions and accounting: stored (decisions, sessions) and told to the inventory. */
-function storeNacEvents(decisions: DecisionEvent[], accounting: AccountingEvent[]): void {
+function storeNacEvents(decisions: DecisionRun[], accounting: AccountingEvent[]): void {
   const iso = (ms: number): string => new Date(ms).toISOString();
   nacStore.saveDecisions(decisions);
   // The inventory hears once per batch of each device at each NAS port (the decision log counts every request).
@@ -310,11 +311,11 @@ function storeNacEvents(decisions: DecisionEvent[], accounting: AccountingEvent[
     if (a.ip) pipeline.observe({ site: a.site, source: src, tsUs: a.atMs * 1000, mac: a.mac, ip: a.ip, kind: "nac.assigned_ip", value: a.ip });
   }
   // Sessions: each device's newest decision, then what accounting adds.
-  const newest = new Map<string, DecisionEvent>();
+  const newest = new Map<string, DecisionRun>();
   for (const d of decisions) newest.set(`${d.site} ${d.mac}`, d);
   const sessions = new Map<string, StoredSession>();
   for (const [k, d] of newest) {
-    sessions.set(k, { site: d.site, mac: d.mac, nas: d.nas, nasIp: d.nasIp, nasPortId: d.nasPortId, status: "authorized", lastAt: iso(d.atMs),
+    sessions.set(k, { site: d.site, mac: d.mac, nas: d.nas, nasIp: d.nasIp, nasPortId: d.nasPortId, status: "authorized", lastAt: iso(d.lastAtMs),
       callingStationId: d.callingStationId, userName: d.userName, auditSessionId: d.auditSessionId });
   }
   for (const a of accounting) {

@@ -1,5 +1,6 @@
 import type { NacTable } from "../nac/authorization.js";
-import type { AccountingEvent, DecisionEvent } from "../nac/radius-server.js";
+import type { DecisionRun } from "../nac/decision-runs.js";
+import type { AccountingEvent } from "../nac/radius-server.js";
 import type { NacSession } from "../nac/sessions.js";
 import type { DomainStats } from "../sources/netflow/collector.js";
 
@@ -41,7 +42,7 @@ export type ToWorker =
   }
   | { type: "stop" }
   /** What the RADIUS server decided and was told (accounting), to be stored and fed to the inventory. */
-  | { type: "nac-events"; decisions: DecisionEvent[]; accounting: AccountingEvent[] }
+  | { type: "nac-events"; decisions: DecisionRun[]; accounting: AccountingEvent[] }
   /** The outcome of a CoA the worker asked for. */
   | { type: "coa-result"; id: number; ok: boolean; summary: string }
   /** A request to the local HTTP API that needs the store. */

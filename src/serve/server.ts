@@ -5,7 +5,8 @@ import { Worker } from "node:worker_threads";
 import { type Logger, pino } from "pino";
 import { CoaClient, quarantineAction } from "../nac/coa.js";
 import { NasRegistry } from "../nac/nas.js";
-import { type AccountingEvent, type DecisionEvent, RadiusServer } from "../nac/radius-server.js";
+import { DecisionRuns } from "../nac/decision-runs.js";
+import { type AccountingEvent, RadiusServer } from "../nac/radius-server.js";
 import { type RadiusListener, listenRadius } from "../nac/radius-listener.js";
 import type { NacTable } from "../nac/authorization.js";
 import type { ServeConfig } from "./config.js";
@@ -148,25 +149,26 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
 
   // RADIUS: answered here from the table the worker builds; decisions and accounting go to the worker in batches.
   let radiusListener: RadiusListener | undefined;
-  let nacEvents: { decisions: DecisionEvent[]; accounting: AccountingEvent[] } = { decisions: [], accounting: [] };
+  const decisions = new DecisionRuns();
+  let accounting: AccountingEvent[] = [];
   const flushNac = (): void => {
-    if (nacEvents.decisions.length === 0 && nacEvents.accounting.length === 0) return;
-    worker.postMessage({ type: "nac-events", ...nacEvents } satisfies ToWorker);
-    nacEvents = { decisions: [], accounting: [] };
+    if (decisions.size === 0 && accounting.length === 0) return;
+    worker.postMessage({ type: "nac-events", decisions: decisions.take(), accounting } satisfies ToWorker);
+    accounting = [];
   };
   const nacTimer = setInterval(flushNac, 100);
   const registry = config.nac ? new NasRegistry(config.nac.nas) : undefined;
   if (config.nac && registry && firstTable) {
     const queue = (): void => {
-      if (nacEvents.decisions.length + nacEvents.accounting.length >= 1000) flushNac();
+      if (decisions.size + accounting.length >= 1000) flushNac();
     };
     radius = new RadiusServer(registry, firstTable, {
       decision: (e) => {
-        nacEvents.decisions.push(e);
+        decisions.add(e);
         queue();
       },
       accounting: (e) => {
-        nacEvents.accounting.push(e);
+        accounting.push(e);
         queue();
       },
     });

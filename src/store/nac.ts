@@ -30,9 +30,14 @@ export interface StoredDecision extends DecisionFields {
   count?: number;
 }
 
-/** A decision as the RADIUS thread reports it (time in ms). */
+/**
+ * A decision as the RADIUS thread reports it (times in ms): one request's, or a run of
+ * `count` identical ones from `atMs` to `lastAtMs`.
+ */
 export interface NewDecision extends DecisionFields {
   atMs: number;
+  lastAtMs?: number;
+  count?: number;
 }
 
 /** What names a MAC's session at its NAS (the address the NAS sent from is where CoA goes). */
@@ -68,7 +73,8 @@ export interface StoredQuarantine {
   releaseNote?: string;
 }
 
-const sameAnswer = (a: NewDecision, b: NewDecision): boolean =>
+/** Whether two decisions for a device said the same (one record holds a run of them). */
+export const sameAnswer = (a: DecisionFields, b: DecisionFields): boolean =>
   a.nas === b.nas && a.nasPortId === b.nasPortId && a.state === b.state && a.accept === b.accept && a.vlan === b.vlan && a.profile === b.profile && a.reason === b.reason;
 
 type Row = Record<string, string | number | null>;
@@ -82,23 +88,25 @@ export class NacStore {
 
   /** Appends decisions; one that repeats the device's newest record adds to that record's count. */
   saveDecisions(list: readonly NewDecision[]): void {
-    const ins = this.db.prepare(`INSERT INTO nac_decisions (at, last_at, site, mac, nas, nas_port_id, state, accept, vlan, profile, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const ins = this.db.prepare(`INSERT INTO nac_decisions (at, last_at, count, site, mac, nas, nas_port_id, state, accept, vlan, profile, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const up = this.db.prepare(`UPDATE nac_decisions SET count = count + ?, last_at = ? WHERE id = ?`);
     this.db.transaction(() => {
       const repeats = new Map<number, { n: number; atMs: number }>();
       for (const d of list) {
         const key = `${d.site} ${d.mac}`;
         const last = this.latest.get(key);
+        const n = d.count ?? 1;
+        const lastAtMs = d.lastAtMs ?? d.atMs;
         if (last && sameAnswer(last.d, d)) {
           const r = repeats.get(last.id);
           if (r) {
-            r.n++;
-            r.atMs = d.atMs;
-          } else repeats.set(last.id, { n: 1, atMs: d.atMs });
+            r.n += n;
+            r.atMs = lastAtMs;
+          } else repeats.set(last.id, { n, atMs: lastAtMs });
           continue;
         }
-        const at = new Date(d.atMs).toISOString();
-        const id = Number(ins.run(at, at, d.site, d.mac, d.nas, d.nasPortId ?? null, d.state, d.accept ? 1 : 0, d.vlan ?? null, d.profile ?? null, d.reason).lastInsertRowid);
+        const id = Number(ins.run(new Date(d.atMs).toISOString(), new Date(lastAtMs).toISOString(), n, d.site, d.mac, d.nas, d.nasPortId ?? null, d.state, d.accept ? 1 : 0,
+          d.vlan ?? null, d.profile ?? null, d.reason).lastInsertRowid);
         if (this.latest.size >= 1_000_000) this.latest.clear();
         this.latest.set(key, { id, d });
       }
