@@ -207,6 +207,59 @@ describe("RADIUS server with radclient (freeradius-utils)", { skip: NO_RADCLIENT
     assert.deepEqual(p.attrs["Tunnel-Private-Group-Id"], ["100"]);
   });
 
+  it("downloadable ACLs: the Access-Accept names the dACL and the switch's download gets its entries", async () => {
+    const { port, server } = await start(nas({ acl: "dacl" }));
+    const r = await radclient(port, "auth", SECRET, mab("aabbcc000001", [MA]));
+    assert.equal(r.code, "Access-Accept", r.stdout);
+    assert.deepEqual(r.attrs["Tunnel-Private-Group-Id"], ["20"]);
+    const named = r.attrs["Cisco-AVPair"];
+    assert.equal(named.length, 1);
+    const name = /^ACS:CiscoSecure-Defined-ACL=(#ACSACL#-IP-CORDON-camera-[0-9a-f]{8})$/.exec(named[0])?.[1];
+    assert.ok(name, named[0]);
+    // What a Catalyst sends next: the dACL's name as User-Name, and the download event.
+    const download = (n: string, extra: string[] = []): string[] => [`User-Name = "${n}"`, 'Cisco-AVPair = "aaa:service=ip_admission"', 'Cisco-AVPair = "aaa:event=acl-download"', MA, ...extra];
+    const d = await radclient(port, "auth", SECRET, download(name));
+    assert.equal(d.code, "Access-Accept", d.stdout);
+    assert.deepEqual(d.attrs["Cisco-AVPair"], ["ip:inacl#1=permit tcp any eq 554 host 10.0.20.2 established", "ip:inacl#2=permit udp any host 192.0.2.123 eq 123", "ip:inacl#3=deny ip any any"]);
+    assert.match(d.stdout, /Received Access-Accept[^\n]*\n\s+Message-Authenticator = 0x[0-9a-f]{32}\n/);
+    assert.equal(server.stats.nas["access-1"].daclDownloads, 1);
+    const unknown = await radclient(port, "auth", SECRET, download("#ACSACL#-IP-CORDON-camera-00000000"));
+    assert.equal(unknown.code, "Access-Reject");
+    assert.match(unknown.attrs["Reply-Message"][0], /no downloadable ACL named/);
+    // Without the download event it is a login attempt, and Cordon answers MAB only.
+    const login = await radclient(port, "auth", SECRET, [`User-Name = "${name}"`, MA]);
+    assert.equal(login.code, "Access-Reject");
+  });
+
+  it("a dACL too large for one packet comes in parts: Access-Challenge with State until the last part's Access-Accept", async () => {
+    const big: ResolvedPolicy = { ...POLICY, sets: POLICY.sets.map((x) => (x.name === "ntp.example.net" ? { ...x, v4: Array.from({ length: 200 }, (_, i) => `192.0.2.${i + 1}`) } : x)) };
+    const t = buildNacTable({
+      settings: SETTINGS, devices: [{ site: "plant", mac: CAMERA }], quarantines: [],
+      policies: [{ site: "plant", ref: { id: 8, name: "learned-plant", version: 5, status: "enforced" }, resolved: big, groups: { camera: [CAMERA] } }],
+    });
+    const { port } = await start(nas({ acl: "dacl" }), t);
+    const name = /=(.*)$/.exec((await radclient(port, "auth", SECRET, mab("aabbcc000001", [MA]))).attrs["Cisco-AVPair"][0])![1];
+    const request = [`User-Name = "${name}"`, 'Cisco-AVPair = "aaa:service=ip_admission"', 'Cisco-AVPair = "aaa:event=acl-download"', MA];
+    const entries: string[] = [];
+    let state: string | undefined;
+    let parts = 0;
+    for (;;) {
+      const r = await radclient(port, "auth", SECRET, [...request, ...(state ? [`State = ${state}`] : [])]);
+      parts++;
+      entries.push(...r.attrs["Cisco-AVPair"]);
+      if (r.code === "Access-Accept") break;
+      assert.equal(r.code, "Access-Challenge", r.stdout);
+      state = r.attrs.State[0];
+      assert.ok(parts < 10);
+    }
+    assert.ok(parts > 1, "split across packets");
+    assert.deepEqual(entries.map((v) => Number(/^ip:inacl#(\d+)=/.exec(v)![1])), entries.map((_, i) => i + 1), "numbering runs on across parts");
+    assert.equal(entries.length, 1 + 200 + 1);
+    assert.equal(entries.at(-1), `ip:inacl#${entries.length}=deny ip any any`);
+    const past = await radclient(port, "auth", SECRET, [...request, `State = 0x${Buffer.from("CORDON-DACL-99").toString("hex")}`]);
+    assert.equal(past.code, "Access-Reject");
+  });
+
   it("other NAS profiles: Filter-Id (generic), NAS-Filter-Rule (RFC 4849), Aruba-User-Role", async () => {
     const generic = await start(nas({ vendor: "generic", acl: "filter-id" }));
     const g = await radclient(generic.port, "auth", SECRET, mab("aabbcc000001", [MA]));

@@ -252,7 +252,7 @@ describe("nac and respond configuration", () => {
       [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas: [{ address: "10.0.0.1" }] } }, /^nac\.nas\[0\]\.secret: required/],
       [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas: [{ address: "10.0.0.1", secret_env: "NO_SUCH_VAR_X" }] } }, /^nac\.nas\[0\]\.secret_env: the environment has no NO_SUCH_VAR_X/],
       [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas: [{ address: "10.0.0.1", secret: "s", vendor: "juniper" }] } }, /^nac\.nas\[0\]\.vendor: must be one of cisco, aruba, generic/],
-      [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas: [{ address: "10.0.0.1", secret: "s", acl: "dacl" }] } }, /^nac\.nas\[0\]\.acl: must be one of/],
+      [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas: [{ address: "10.0.0.1", secret: "s", acl: "acs" }] } }, /^nac\.nas\[0\]\.acl: must be one of/],
       [{ respond: { quarantine: "coa" } }, /^respond\.quarantine: coa needs the nac section/],
       [{ respond: { classes: ["scna"] } }, /^respond\.classes: "scna" is not an alert class/],
       [{ respond: { approval: ["critical"] } }, /^respond\.approval: "critical" is not a criticality class/],

@@ -271,7 +271,8 @@ CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both)
     nas:
       - { name: access-1, address: 10.0.0.0/24, secret_env: RADIUS_SECRET, vendor: cisco,
           acl: per-user, coa_port: 3799, require_message_authenticator: true, rate_limit: 5000 }
-      # vendor: cisco (acl per-user | filter-id), aruba (aruba-role | nas-filter-rule), generic
+      # vendor: cisco (acl per-user | dacl | filter-id), aruba (aruba-role | nas-filter-rule), generic
+      # acl dacl: the Accept names a downloadable ACL the switch fetches from Cordon (ISE style)
       # coa_action: reauthenticate | bounce-port | disable-port | apply-role | disconnect
   respond:                      # playbook for alerts at or above min_severity
     min_severity: high

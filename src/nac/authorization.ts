@@ -1,5 +1,6 @@
 import { compileArubaRole } from "../policy/compile/aruba.js";
-import { compilePerUserAcl, iosAclName } from "../policy/compile/cisco.js";
+import { compileDownloadableAcl, compilePerUserAcl, iosAclName } from "../policy/compile/cisco.js";
+import { familiesOf } from "../policy/compile/port-acl.js";
 import { compileNasFilterRules } from "../policy/compile/nas-filter-rule.js";
 import { PolicyError, type ResolvedPolicy } from "../policy/model.js";
 import { quarantinePolicy } from "../policy/quarantine.js";
@@ -28,6 +29,14 @@ export interface AuthProfile {
   name: string;
   vlan?: string;
   acl: Partial<Record<AclStyle, ReplyAttribute[] | string>>;
+  /** The downloadable ACLs its `dacl` attributes name, per family: what a switch's download gets. */
+  dacls?: DaclContent[];
+}
+
+/** A downloadable ACL as served: its name and its `ip:inacl#N=` values, split into packets. */
+export interface DaclContent {
+  name: string;
+  packets: string[][];
 }
 
 export type NacState = "managed" | "registered" | "unknown" | "quarantined";
@@ -76,9 +85,9 @@ export interface Decision {
 export const groupProfile = (site: string, group: string): string => `group:${site}:${group}`;
 export const deviceKey = (site: string, mac: string): string => `${site} ${mac}`;
 
-/** The ACL of one device set in each style, or why a style cannot carry it. */
-export function aclAttributes(p: ResolvedPolicy, set: string): AuthProfile["acl"] {
-  const attempt = (f: () => ReplyAttribute[]): ReplyAttribute[] | string => {
+/** The ACL of one device set in each style (or why a style cannot carry it), and its downloadable ACLs. */
+export function aclAttributes(p: ResolvedPolicy, set: string): Pick<AuthProfile, "acl" | "dacls"> {
+  const attempt = <T>(f: () => T): T | string => {
     try {
       return f();
     } catch (e) {
@@ -86,13 +95,16 @@ export function aclAttributes(p: ResolvedPolicy, set: string): AuthProfile["acl"
       throw e;
     }
   };
-  return {
+  const dacls = attempt(() => familiesOf(p, set).map((f) => compileDownloadableAcl(p, set, f)));
+  const acl: AuthProfile["acl"] = {
     "per-user": attempt(() => compilePerUserAcl(p, set).map((v) => ({ type: CISCO_AVPAIR, vendor: VENDOR.cisco, value: v }))),
+    dacl: typeof dacls === "string" ? dacls : dacls.map((d) => ({ type: CISCO_AVPAIR, vendor: VENDOR.cisco, value: d.accessAccept })),
     "filter-id": attempt(() => [{ type: ATTR.filterId, value: iosAclName(p, set, 4) }]),
     "nas-filter-rule": attempt(() => compileNasFilterRules(p, set).attributes.map((b) => ({ type: ATTR.nasFilterRule, value: b.toString("latin1") }))),
     "aruba-role": attempt(() => [{ type: ARUBA_USER_ROLE, vendor: VENDOR.aruba, value: compileArubaRole(p, set).role }]),
     none: [],
   };
+  return { acl, dacls: typeof dacls === "string" ? [] : dacls.map((d) => ({ name: d.name, packets: d.packets })) };
 }
 
 /** The authorisation table from plain inputs (see `NacTable`). Pure. */
@@ -108,7 +120,7 @@ export function buildNacTable(input: {
   const table: NacTable = { devices: {}, profiles: {}, policies: {}, unknown: s.unknown };
   table.profiles.onboarding = { name: "onboarding", vlan: s.vlans.onboarding, acl: {} };
   table.profiles.registered = { name: "registered", vlan: s.vlans.registered, acl: {} };
-  table.profiles.quarantine = { name: "quarantine", vlan: s.vlans.quarantine, acl: aclAttributes(quarantinePolicy(s.quarantineAllow), "quarantine") };
+  table.profiles.quarantine = { name: "quarantine", vlan: s.vlans.quarantine, ...aclAttributes(quarantinePolicy(s.quarantineAllow), "quarantine") };
   for (const d of input.devices) table.devices[deviceKey(d.site, d.mac)] = {};
   for (const p of input.policies) {
     table.policies[p.site] = p.ref;
@@ -117,7 +129,7 @@ export function buildNacTable(input: {
       const name = groupProfile(p.site, group);
       table.profiles[name] = {
         name: `${group} (policy ${p.ref.name} v${p.ref.version})`, vlan: s.groupVlans[group],
-        acl: sets.has(group) ? aclAttributes(p.resolved, group) : {},
+        ...(sets.has(group) ? aclAttributes(p.resolved, group) : { acl: {} }),
       };
       for (const m of members) {
         if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(m)) continue;

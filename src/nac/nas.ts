@@ -8,9 +8,13 @@ import { RadiusSecret } from "./radius/auth.js";
  * dropped before any work is spent on it.
  */
 
-/** How a NAS is told a device's ACL in an Access-Accept. */
-export type AclStyle = "per-user" | "filter-id" | "nas-filter-rule" | "aruba-role" | "none";
-export const ACL_STYLES: readonly AclStyle[] = ["per-user", "filter-id", "nas-filter-rule", "aruba-role", "none"];
+/**
+ * How a NAS is told a device's ACL in an Access-Accept: its entries (per-user, NAS-Filter-Rule),
+ * the name of an ACL the switch holds (Filter-Id) or a role (Aruba), or the name of a
+ * downloadable ACL the switch then fetches from Cordon (dacl, Cisco ISE style).
+ */
+export type AclStyle = "per-user" | "dacl" | "filter-id" | "nas-filter-rule" | "aruba-role" | "none";
+export const ACL_STYLES: readonly AclStyle[] = ["per-user", "dacl", "filter-id", "nas-filter-rule", "aruba-role", "none"];
 
 /**
  * Vendor profiles: the ACL style a vendor's gear takes by default and how it wants CoA.

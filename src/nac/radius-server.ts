@@ -1,10 +1,10 @@
-import { type Decision, type NacTable, type ReplyAttribute, decide } from "./authorization.js";
+import { type DaclContent, type Decision, type NacTable, type ReplyAttribute, decide } from "./authorization.js";
 import { canonicalMac } from "./mac.js";
 import type { AclStyle, NasConfig, NasRegistry } from "./nas.js";
 import { type RadiusSecret, messageAuthenticatorOffset, requestAuthenticatorValid, requestMessageAuthenticatorValid, signReply } from "./radius/auth.js";
 import { ACCT_STATUS_NAMES, ATTR, CISCO_AVPAIR, CODE, HEADER_LENGTH, SERVICE_TYPE, TUNNEL_MEDIUM_802, TUNNEL_TYPE_VLAN, VENDOR } from "./radius/constants.js";
 import {
-  type RadiusPacket, type OutAttribute, EncodeError, decodePacket, encodeAttributes, integer, ipv4Of, ipv6Of, taggedInteger, text, vendorAttribute, vendorStrings,
+  type RadiusPacket, type OutAttribute, EncodeError, attribute, decodePacket, encodeAttributes, integer, ipv4Of, ipv6Of, taggedInteger, text, vendorAttribute, vendorStrings,
 } from "./radius/packet.js";
 import { type NacSession, SessionTable } from "./sessions.js";
 import type { NewDecision, SessionIds } from "../store/nac.js";
@@ -50,6 +50,8 @@ export interface NasCounters {
   rejects: number;
   accounting: number;
   statusServer: number;
+  /** Downloadable ACL requests answered (each packet of a split dACL counts). */
+  daclDownloads: number;
   duplicates: number;
   drops: Record<string, number>;
 }
@@ -113,6 +115,8 @@ export class RadiusServer {
   private readonly buckets = new Map<string, Bucket>();
   /** Encoded ACL + VLAN attributes per profile and ACL style, built once per table. */
   private encoded = new Map<string, Buffer | string>();
+  /** The downloadable ACLs the table's profiles name, by name. */
+  private dacls = new Map<string, DaclContent>();
   readonly sessions: SessionTable;
   readonly stats: RadiusStats = { received: 0, drops: {}, nas: {}, sessions: 0 };
 
@@ -124,14 +128,16 @@ export class RadiusServer {
     maxSessions = 200_000,
   ) {
     this.table = table;
+    this.dacls = daclIndex(table);
     this.sessions = new SessionTable(maxSessions);
-    for (const n of registry.list) this.stats.nas[n.name] = { requests: 0, accepts: 0, rejects: 0, accounting: 0, statusServer: 0, duplicates: 0, drops: {} };
+    for (const n of registry.list) this.stats.nas[n.name] = { requests: 0, accepts: 0, rejects: 0, accounting: 0, statusServer: 0, daclDownloads: 0, duplicates: 0, drops: {} };
   }
 
   /** A new authorisation table (the inventory, policy or quarantine list changed). */
   setTable(table: NacTable): void {
     this.table = table;
     this.encoded = new Map();
+    this.dacls = daclIndex(table);
   }
 
   currentTable(): NacTable {
@@ -223,6 +229,8 @@ export class RadiusServer {
 
   private access(p: RadiusPacket, nas: NasConfig, address: string, secret: RadiusSecret, nowMs: number): Buffer {
     const counters = this.stats.nas[nas.name];
+    const dacl = daclRequested(p);
+    if (dacl !== undefined) return this.download(p, dacl, counters, secret);
     const who = mabMac(p);
     if (!who) {
       counters.rejects++;
@@ -258,6 +266,33 @@ export class RadiusServer {
       vlan: decision.profile?.vlan, profile: decision.profile?.name, reason,
     });
     return this.reply(p, decision.accept ? CODE.accessAccept : CODE.accessReject, body, secret, true);
+  }
+
+  /**
+   * A switch fetching a downloadable ACL an Access-Accept named: the entries in an
+   * Access-Accept, or, when they need several packets, each part but the last in an
+   * Access-Challenge whose State the switch sends back for the next part (as Cisco ACS and
+   * ISE split large dACLs). An unknown name or a State out of range is rejected.
+   */
+  private download(p: RadiusPacket, name: string, counters: NasCounters, secret: RadiusSecret): Buffer {
+    const d = this.dacls.get(name);
+    const state = text(p, ATTR.state);
+    const part = state === undefined ? 0 : DACL_STATE.exec(state) ? Number(state.slice(DACL_STATE_PREFIX.length)) : -1;
+    if (!d || part < 0 || part >= d.packets.length) {
+      counters.rejects++;
+      const why = !d ? `no downloadable ACL named ${name}` : `no part ${state ?? ""} of ${name}`;
+      return this.reply(p, CODE.accessReject, encodeAttributes([{ type: ATTR.replyMessage, value: why }]), secret, true);
+    }
+    counters.daclDownloads++;
+    const k = `dacl|${name}|${part}`;
+    let body = this.encoded.get(k) as Buffer | undefined;
+    if (!body) {
+      const entries = d.packets[part].map((v) => vendorAttribute(VENDOR.cisco, CISCO_AVPAIR, v));
+      if (part < d.packets.length - 1) entries.push({ type: ATTR.state, value: `${DACL_STATE_PREFIX}${part + 1}` });
+      body = encodeAttributes(entries);
+      this.encoded.set(k, body);
+    }
+    return this.reply(p, part < d.packets.length - 1 ? CODE.accessChallenge : CODE.accessAccept, body, secret, true);
   }
 
   /** VLAN then ACL attributes of a profile for an ACL style, encoded once per table. */
@@ -320,6 +355,27 @@ export class RadiusServer {
     if (proxy > 0) for (const a of p.attributes) if (a.type === ATTR.proxyState) o += p.raw.copy(out, o, a.offset - 2, a.offset + a.length);
     return signReply(out, withMa ? HEADER_LENGTH + 2 : -1, p.raw.subarray(4, 20), secret);
   }
+}
+
+const DACL_STATE_PREFIX = "CORDON-DACL-";
+const DACL_STATE = /^CORDON-DACL-\d{1,4}$/;
+const DACL_PREFIX = "#ACSACL#-";
+
+/**
+ * The name of the downloadable ACL a request fetches: a User-Name that is a dACL name, sent
+ * with the Cisco-AVPair `aaa:event=acl-download`; otherwise undefined.
+ */
+export function daclRequested(p: RadiusPacket): string | undefined {
+  const user = attribute(p, ATTR.userName);
+  if (!user || user.length <= DACL_PREFIX.length || p.raw.toString("latin1", user.offset, user.offset + DACL_PREFIX.length) !== DACL_PREFIX) return undefined;
+  if (!vendorStrings(p, VENDOR.cisco, CISCO_AVPAIR).includes("aaa:event=acl-download")) return undefined;
+  return p.raw.toString("utf8", user.offset, user.offset + user.length);
+}
+
+function daclIndex(table: NacTable): Map<string, DaclContent> {
+  const out = new Map<string, DaclContent>();
+  for (const profile of Object.values(table.profiles)) for (const d of profile.dacls ?? []) out.set(d.name, d);
+  return out;
 }
 
 /** Cisco's audit-session-id from the Cisco-AVPairs, when the NAS sent one. */

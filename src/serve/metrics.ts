@@ -57,7 +57,7 @@ export function renderMetrics(s: StatsSnapshot, up: boolean, radius?: RadiusStat
     const nas = Object.entries(radius.nas);
     metric("cordon_radius_datagrams_total", "counter", "RADIUS datagrams received", [[{}, radius.received]]);
     metric("cordon_radius_requests_total", "counter", "Requests answered per NAS by kind",
-      nas.flatMap(([n, c]): [Record<string, string>, number][] => [[{ nas: n, kind: "access" }, c.requests], [{ nas: n, kind: "accounting" }, c.accounting], [{ nas: n, kind: "status-server" }, c.statusServer]]));
+      nas.flatMap(([n, c]): [Record<string, string>, number][] => [[{ nas: n, kind: "access" }, c.requests], [{ nas: n, kind: "accounting" }, c.accounting], [{ nas: n, kind: "status-server" }, c.statusServer], [{ nas: n, kind: "dacl-download" }, c.daclDownloads]]));
     metric("cordon_radius_decisions_total", "counter", "Access-Accepts and Access-Rejects per NAS",
       nas.flatMap(([n, c]): [Record<string, string>, number][] => [[{ nas: n, result: "accept" }, c.accepts], [{ nas: n, result: "reject" }, c.rejects]]));
     metric("cordon_radius_duplicates_total", "counter", "Retransmissions answered from the reply cache", nas.map(([n, c]) => [{ nas: n }, c.duplicates]));

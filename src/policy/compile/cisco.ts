@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PolicyError, type ResolvedPolicy, commentText } from "../model.js";
 import { deviceAddresses, familiesOf, iosAddress, iosEntry, portAclEntries } from "./port-acl.js";
 
@@ -63,7 +64,11 @@ export function compilePerUserAcl(p: ResolvedPolicy, device: string): string[] {
 }
 
 export interface DownloadableAcl {
-  /** The dACL's name, with its version: a new version is a new name, so switches fetch it again. */
+  /**
+   * The dACL's name, ending in a hash of its entries (as ISE ends its names in a version):
+   * switches cache a dACL by name, so other entries make another name and are fetched again,
+   * and the same entries keep their name across policy versions, sites and groups.
+   */
   name: string;
   /** The AVPair the device's Access-Accept carries, naming the dACL. */
   accessAccept: string;
@@ -73,9 +78,11 @@ export interface DownloadableAcl {
 
 /** A downloadable ACL (Cisco ISE style) for the device set in one family (`#ACSACL#-IP-…` or `#ACSACL#-IPV6-…`). Pure. */
 export function compileDownloadableAcl(p: ResolvedPolicy, device: string, family: 4 | 6 = 4): DownloadableAcl {
-  const dacl = `#ACSACL#-${family === 4 ? "IP" : "IPV6"}-CORDON-${name(device)}-${p.version}`;
+  const values = inacl(p, device, family);
+  const hash = createHash("sha256").update(values.join("\n")).digest("hex").slice(0, 8);
+  const dacl = `#ACSACL#-${family === 4 ? "IP" : "IPV6"}-CORDON-${name(device)}-${hash}`;
   const packets: string[][] = [[]];
-  for (const v of inacl(p, device, family)) {
+  for (const v of values) {
     const current = packets[packets.length - 1];
     if (current.length > 0 && cost([...current, v]) > PACKET_BUDGET) packets.push([v]);
     else current.push(v);
