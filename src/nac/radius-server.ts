@@ -367,7 +367,9 @@ const DACL_PREFIX = "#ACSACL#-";
  */
 export function daclRequested(p: RadiusPacket): string | undefined {
   const user = attribute(p, ATTR.userName);
-  if (!user || user.length <= DACL_PREFIX.length || p.raw.toString("latin1", user.offset, user.offset + DACL_PREFIX.length) !== DACL_PREFIX) return undefined;
+  // A MAC never starts with "#": one byte settles nearly every request.
+  if (!user || user.length <= DACL_PREFIX.length || p.raw[user.offset] !== 0x23) return undefined;
+  if (p.raw.toString("latin1", user.offset, user.offset + DACL_PREFIX.length) !== DACL_PREFIX) return undefined;
   if (!vendorStrings(p, VENDOR.cisco, CISCO_AVPAIR).includes("aaa:event=acl-download")) return undefined;
   return p.raw.toString("utf8", user.offset, user.offset + user.length);
 }
