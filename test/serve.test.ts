@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet } from "../src/lab/netflow-export.js";
 import { ConfigError, loadConfig, validateConfig } from "../src/serve/config.js";
+import { FairAdmission } from "../src/serve/fair-admission.js";
 import { NO_CORPUS, corpus, haveTool, runCli, tmpDir } from "./helpers.js";
 import { metric, serve, waitFor } from "./serve-process.js";
 
@@ -52,6 +53,29 @@ describe("serve configuration", () => {
     const t = runCli(["serve", "--config", join(dir, "typo.yaml")]);
     assert.equal(t.status, 2);
     assert.match(t.stderr, /netflow\[0\]\.templte_lifetime_s: unknown key/);
+  });
+});
+
+describe("fair admission to the worker queue", () => {
+  it("past half the queue, an exporter holding its share is refused and the others still get in", () => {
+    const a = new FairAdmission(100);
+    let taken = 0;
+    while (a.admit("flood")) taken++;
+    assert.equal(taken, 50, "alone, the flooder gets half");
+    assert.equal(a.refused.get("flood"), 1);
+    let calm = 0;
+    while (a.admit("calm")) calm++;
+    assert.equal(calm, 25, "the half past it is shared: 50 / 2 exporters");
+    assert.equal(a.admit("third"), true, "a third exporter still gets in");
+    a.posted(Array.from({ length: 40 }, () => "flood"));
+    a.handled();
+    assert.equal(a.size, 36);
+    assert.equal(a.admit("flood"), true, "below half again, the flooder is taken");
+    a.handled();
+    assert.equal(a.size, 37, "a hand-over nobody posted changes nothing");
+    const full = new FairAdmission(10);
+    for (let i = 0; i < 10; i++) full.admit(`e${i}`);
+    assert.equal(full.admit("late"), false, "at the bound, nothing is taken");
   });
 });
 
@@ -129,6 +153,55 @@ describe("cordon serve", () => {
     const bad = runCli(["serve", "--config", join(dir, "bad.yaml")]);
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /notify\[0\]\.jsonl: expected a file path/);
+  });
+
+  it("a flooding exporter is held to its share of the worker queue; another exporter loses nothing", async (t) => {
+    const dir = tmpDir("cordon-servefair-");
+    writeFileSync(join(dir, "cordon.yaml"), "max_queue: 400\n");
+    const a = await serve(["--config", join(dir, "cordon.yaml"), "--db", join(dir, "s.db"), "--netflow", "0"]);
+    t.after(() => {
+      if (a.child.exitCode === null) a.child.kill("SIGKILL");
+    });
+    const flooder = createSocket("udp4");
+    const quiet = createSocket("udp4");
+    await Promise.all([flooder, quiet].map((s, i) => new Promise<void>((r) => s.bind(0, `127.0.0.${i + 2}`, () => r()))));
+    t.after(() => {
+      flooder.close();
+      quiet.close();
+    });
+    // The flood: IPFIX messages of 30 new flows each, 100 every 10 ms (300,000 records/s, more than the worker stores), for 2 s.
+    const flood: Buffer[] = [];
+    for (let m = 0; m < 20_000; m++) {
+      const recs = Array.from({ length: 30 }, (_, k) => {
+        const id = m * 30 + k;
+        return ipv4Record(`10.${10 + (id >> 16)}.${(id >> 8) & 0xff}.${id & 0xff}`, "10.9.0.1", 40000 + (id % 20000), 443, 6, 3, 180, T0 * 1000 + id, T0 * 1000 + id + 10);
+      });
+      flood.push(ipfixMessage(T0, m * 30, 7, [templateSet(true, 300, IPV4_FLOW_FIELDS), dataSet(300, recs)]));
+    }
+    const calm = exportFlows(0, 800);
+    let f = 0;
+    let q = 0;
+    await new Promise<void>((done) => {
+      const timer = setInterval(() => {
+        for (let k = 0; k < 100 && f < flood.length; k++) flooder.send(flood[f++], a.netflowPort!, "127.0.0.1");
+        if (f % 500 === 0 && q < calm.length) quiet.send(calm[q++], a.netflowPort!, "127.0.0.1");
+        if (f >= flood.length && q >= calm.length) {
+          clearInterval(timer);
+          done();
+        }
+      }, 10);
+    });
+    const line = async (re: RegExp): Promise<number> => {
+      const m = re.exec(await (await fetch(`http://127.0.0.1:${a.httpPort}/metrics`)).text());
+      return m ? Number(m[1]) : 0;
+    };
+    await waitFor(async () => (await line(/cordon_netflow_records_total\{[^}]*exporter="127\.0\.0\.3"[^}]*\} (\d+)/)) === 800, "every record of the quiet exporter");
+    const flooderDrops = await line(/cordon_netflow_queue_drops_total\{[^}]*exporter="127\.0\.0\.2"\} (\d+)/);
+    assert.ok(flooderDrops > 0, "the flood was more than the queue takes");
+    assert.equal(await line(/cordon_netflow_queue_drops_total\{[^}]*exporter="127\.0\.0\.3"\} (\d+)/), 0);
+    assert.equal(await line(/cordon_netflow_lost_total\{[^}]*exporter="127\.0\.0\.3"[^}]*\} (\d+)/), 0);
+    a.child.kill("SIGTERM");
+    assert.equal(await a.exit, 0);
   });
 
   it("follows Zeek logs across a restart without reading a line twice", async () => {

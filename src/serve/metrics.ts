@@ -16,7 +16,7 @@ function labels(l: Record<string, string | number>): string {
  * drops, parse errors by kind, exporters and templates; the pipeline's devices, live flows and
  * evictions. Pure.
  */
-export function renderMetrics(s: StatsSnapshot, up: boolean, radius?: RadiusStats): string {
+export function renderMetrics(s: StatsSnapshot, up: boolean, radius?: RadiusStats, queueDrops: Record<string, Record<string, number>> = {}): string {
   const out: string[] = [];
   const metric = (name: string, type: "counter" | "gauge", help: string, rows: [Record<string, string | number>, number][]): void => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -35,6 +35,8 @@ export function renderMetrics(s: StatsSnapshot, up: boolean, radius?: RadiusStat
     src.flatMap(([n, x]) => Object.entries(x.errors).map(([k, v]): [Record<string, string>, number] => [{ source: n, kind: k }, v])));
   const nf = src.filter(([, x]) => x.kind === "netflow");
   metric("cordon_netflow_exporters", "gauge", "Exporters seen", nf.map(([n, x]) => [{ source: n }, x.exporters]));
+  metric("cordon_netflow_queue_drops_total", "counter", "Datagrams refused at the worker queue per exporter (a flooding exporter past its share)",
+    Object.entries(queueDrops).flatMap(([n, by]) => Object.entries(by).map(([e, v]): [Record<string, string>, number] => [{ source: n, exporter: e }, v])));
   const domains = nf.flatMap(([n, x]) => x.domains.map((d) => ({ n, d })));
   const dl = (n: string, d: { exporter: string; version: number; domain: number }): Record<string, string | number> =>
     ({ source: n, exporter: d.exporter, version: d.version, domain: d.domain });

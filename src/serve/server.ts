@@ -11,6 +11,7 @@ import { type RadiusListener, listenRadius } from "../nac/radius-listener.js";
 import type { NacTable } from "../nac/authorization.js";
 import type { ServeConfig } from "./config.js";
 import type { ApiOp, StatsSnapshot, ToMain, ToWorker } from "./messages.js";
+import { FairAdmission } from "./fair-admission.js";
 import { renderMetrics } from "./metrics.js";
 import { type ApiReply, handleApi } from "./api.js";
 
@@ -46,7 +47,9 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   let stats: StatsSnapshot = { pipeline: { packets: 0, flows: 0, devices: 0, liveFlows: 0, evictions: 0, errors: {}, alerts: 0, detectorFailures: 0 }, sources: {} };
   let up = false;
   let stopping = false;
-  let inFlight = 0;
+  // The datagram queue to the worker, shared fairly between exporters; per listener, refusals by exporter.
+  const admission = new FairAdmission(config.maxQueue);
+  const queueDrops: Record<string, Record<string, number>> = {};
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((r) => (finish = r));
   let stopped: () => void = () => undefined;
@@ -65,7 +68,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
         log.info({ devices: m.devices, db: config.db }, "ingest worker ready");
         resolve();
       } else if (m.type === "ack") {
-        inFlight -= m.count;
+        admission.handled();
       } else if (m.type === "stats") {
         stats = m.stats;
       } else if (m.type === "stopped") {
@@ -107,7 +110,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     for (const c of b.chunks) offsets.push(offsets[offsets.length - 1] + c.length);
     const ab = data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer;
     const m: ToWorker = { type: "datagrams", source, data: ab, offsets, exporters: b.exporters, receivedMs: b.receivedMs, dropsSoFar: drops.get(source) ?? 0 };
-    inFlight += b.exporters.length;
+    admission.posted(b.exporters);
     worker.postMessage(m, [ab]);
   };
   const flushTimer = setInterval(() => {
@@ -119,8 +122,10 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   for (const n of config.netflow) {
     const socket = createSocket({ type: isIPv6(n.host) ? "udp6" : "udp4", recvBufferSize: 16 << 20 });
     socket.on("message", (msg, rinfo) => {
-      if (inFlight >= config.maxQueue) {
+      if (!admission.admit(rinfo.address)) {
         drops.set(n.name, (drops.get(n.name) ?? 0) + 1);
+        const mine = (queueDrops[n.name] ??= {});
+        mine[rinfo.address] = (mine[rinfo.address] ?? 0) + 1;
         return;
       }
       let b = batches.get(n.name);
@@ -213,7 +218,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
       res.end(JSON.stringify({ status: up ? "ok" : "down", devices: stats.pipeline.devices, sources: Object.keys(stats.sources) }));
     } else if (req.method === "GET" && req.url === "/metrics") {
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(renderMetrics(stats, up, radius?.stats));
+      res.end(renderMetrics(stats, up, radius?.stats, queueDrops));
     } else {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("not found\n");
