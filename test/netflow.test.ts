@@ -9,6 +9,8 @@ import type { FlowRecord } from "../src/model/flow-record.js";
 import { createPipeline } from "../src/pipeline.js";
 import { NetflowCollector } from "../src/sources/netflow/collector.js";
 import { listenNetflow } from "../src/sources/netflow/listener.js";
+import { IpfixStream } from "../src/sources/netflow/stream.js";
+import { listenIpfixTcp } from "../src/serve/ipfix-tcp.js";
 import { NO_CORPUS, corpus, haveTool, tmpDir } from "./helpers.js";
 
 const NO_EXPORTERS = ["softflowd", "softflowctl", "nfcapd", "nfdump"].every(haveTool)
@@ -16,6 +18,23 @@ const NO_EXPORTERS = ["softflowd", "softflowctl", "nfcapd", "nfdump"].every(have
 
 const exited = (p: ChildProcess): Promise<void> => new Promise((r) => (p.exitCode !== null ? r() : p.once("exit", () => r())));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** softflowd exports a capture to 127.0.0.1:`port` and exits. */
+async function softflowd(dir: string, capture: string, port: number, version: string, extra: string[]): Promise<void> {
+  const control = join(dir, "softflowd.ctl");
+  // -a: the exporter's clock follows the capture, so flow times are the packets' times.
+  const child = spawn("softflowd", ["-d", "-a", "-r", capture, "-n", `127.0.0.1:${port}`, "-v", version, "-c", control, "-p", join(dir, "pid"), ...extra], { stdio: "ignore" });
+  // Debian's softflowd waits after reading the file: expire its flows until it exits.
+  const expiring = setInterval(() => {
+    try {
+      execFileSync("softflowctl", ["-c", control, "expire-all"], { stdio: "ignore" });
+    } catch {
+      // not listening yet, or already gone
+    }
+  }, 100);
+  await exited(child);
+  clearInterval(expiring);
+}
 
 /**
  * softflowd exports a capture to nfcapd, which repeats every datagram to Cordon's collector
@@ -37,19 +56,7 @@ async function exportCapture(capture: string, version: string, extra: string[]):
   probe.close();
   const nfcapd = spawn("nfcapd", ["-p", String(nfPort), "-b", "127.0.0.1", "-w", dir, "-R", `127.0.0.1/${listener.port}`], { stdio: "ignore" });
   await sleep(400);
-  const control = join(dir, "softflowd.ctl");
-  // -a: the exporter's clock follows the capture, so flow times are the packets' times.
-  const softflowd = spawn("softflowd", ["-d", "-a", "-r", capture, "-n", `127.0.0.1:${nfPort}`, "-v", version, "-c", control, "-p", join(dir, "pid"), ...extra], { stdio: "ignore" });
-  // Debian's softflowd waits after reading the file: expire its flows until it exits.
-  const expiring = setInterval(() => {
-    try {
-      execFileSync("softflowctl", ["-c", control, "expire-all"], { stdio: "ignore" });
-    } catch {
-      // not listening yet, or already gone
-    }
-  }, 100);
-  await exited(softflowd);
-  clearInterval(expiring);
+  await softflowd(dir, capture, nfPort, version, extra);
   await sleep(300);
   nfcapd.kill("SIGTERM");
   await exited(nfcapd);
@@ -166,6 +173,75 @@ function collect(o: ConstructorParameters<typeof NetflowCollector>[1] = {}): { c
 
 const T0 = 1_790_000_000;
 const rec = (i: number): Buffer => ipv4Record(`10.1.0.${i}`, "10.2.0.1", 40000 + i, 443, 6, 10 + i, 1000 + i, T0 * 1000, T0 * 1000 + 5000);
+
+/** `n` IPFIX messages, each a template and five records. */
+function exportFlowsOf(n: number): Buffer[] {
+  return Array.from({ length: n }, (_, m) => ipfixMessage(1_790_000_000, m * 5, 1, [templateSet(true, 300, IPV4_FLOW_FIELDS), dataSet(300, Array.from({ length: 5 }, (_, k) =>
+    ipv4Record(`10.0.${m}.${k + 1}`, "10.9.0.1", 40000 + k, 443, 6, 3, 180, 1_790_000_000_000 + k, 1_790_000_000_010 + k)))]));
+}
+
+describe("IPFIX over TCP (RFC 7011 §10.4)", () => {
+  it("cuts a stream into messages wherever its chunks end, and names a stream that cannot be cut", () => {
+    const messages = exportFlowsOf(3);
+    const whole = Buffer.concat(messages);
+    for (const step of [1, 7, 16, 100, whole.length]) {
+      const s = new IpfixStream();
+      const out: Buffer[] = [];
+      for (let i = 0; i < whole.length; i += step) {
+        const got = s.push(whole.subarray(i, i + step));
+        assert.ok(Array.isArray(got));
+        out.push(...got.map((b) => Buffer.from(b)));
+      }
+      assert.deepEqual(out, messages, `chunks of ${step}`);
+      assert.equal(s.held, 0);
+    }
+    const v9 = Buffer.from(messages[0]);
+    v9.writeUInt16BE(9, 0);
+    assert.equal(new IpfixStream().push(v9), "stream.not-ipfix");
+    const short = Buffer.from(messages[0]);
+    short.writeUInt16BE(8, 2);
+    assert.equal(new IpfixStream().push(short), "stream.bad-length");
+    // Garbage never throws: it is messages, a wait for more, or a named defect.
+    for (let i = 0; i < 2000; i++) {
+      const junk = Buffer.from(Array.from({ length: (i % 64) + 1 }, () => Math.floor(Math.random() * 256)));
+      if (i % 3 === 0 && junk.length >= 2) junk.writeUInt16BE(10, 0);
+      const got = new IpfixStream().push(junk);
+      assert.ok(Array.isArray(got) || got === "stream.not-ipfix" || got === "stream.bad-length");
+    }
+  });
+
+  it("softflowd exporting over TCP gives the flows nfdump reads from its UDP export of the same capture; the session's end forgets its templates", { skip: NO_CORPUS || NO_EXPORTERS }, async () => {
+    const capture = corpus("chrissanders-packets/synscan.pcapng");
+    const extra = ["-T", "ether"];
+    const udp = await exportCapture(capture, "10", extra);
+    const ours: FlowRecord[] = [];
+    const collector = new NetflowCollector((r) => ours.push(r), { transport: "tcp" });
+    let ended = 0;
+    const listener = await listenIpfixTcp("127.0.0.1", 0, {
+      offer: (exporter, m) => {
+        collector.receive(m, exporter, Date.now());
+        return true;
+      },
+      ended: (exporter) => {
+        assert.ok(collector.stats()[0].templates > 0, "templates live while the session does");
+        collector.endSession(exporter);
+        ended++;
+      },
+      error: (kind) => assert.fail(kind),
+    });
+    await softflowd(tmpDir("cordon-sftcp-"), capture, listener.port, "10", [...extra, "-P", "tcp"]);
+    for (let i = 0; i < 100 && ended === 0; i++) await sleep(50);
+    await listener.close();
+    assert.equal(ended, 1);
+    const theirs = udp.theirs.map((x) => nfdumpLine(x, true, true));
+    assert.deepEqual(untimed(ours.map((r) => ourLine(r, true)), theirs), theirs.sort());
+    const [s] = collector.stats();
+    assert.equal(s.records, theirs.length);
+    assert.equal(s.lost, 0);
+    assert.equal(s.templates, 0, "templates end with their session");
+    assert.deepEqual(s.errors, {});
+  });
+});
 
 describe("NetFlow/IPFIX collector state", () => {
   it("holds IPFIX data that arrives before its template, then decodes it with the template", () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
+import { createConnection } from "node:net";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -14,7 +15,7 @@ describe("serve configuration", () => {
   it("fills defaults, and lets the environment override the file and flags override both", () => {
     const c = validateConfig({ netflow: [{ port: 2055 }], capture: [{ interface: "eth1", filter: "not port 22" }] });
     assert.equal(c.db, "./cordon.db");
-    assert.deepEqual(c.netflow, [{ name: "netflow:2055", host: "0.0.0.0", port: 2055, site: "default", templateLifetimeS: 1800 }]);
+    assert.deepEqual(c.netflow, [{ name: "netflow:2055", host: "0.0.0.0", port: 2055, site: "default", templateLifetimeS: 1800, transport: "udp" }]);
     assert.equal(c.capture[0].snaplen, 65535);
     const dir = tmpDir();
     const file = join(dir, "c.yaml");
@@ -200,6 +201,32 @@ describe("cordon serve", () => {
     assert.ok(flooderDrops > 0, "the flood was more than the queue takes");
     assert.equal(await line(/cordon_netflow_queue_drops_total\{[^}]*exporter="127\.0\.0\.3"\} (\d+)/), 0);
     assert.equal(await line(/cordon_netflow_lost_total\{[^}]*exporter="127\.0\.0\.3"[^}]*\} (\d+)/), 0);
+    a.child.kill("SIGTERM");
+    assert.equal(await a.exit, 0);
+  });
+
+  it("IPFIX over TCP: a full queue slows the exporter instead of losing messages, and the session's end forgets its templates", async (t) => {
+    const dir = tmpDir("cordon-servetcp-");
+    writeFileSync(join(dir, "cordon.yaml"), "max_queue: 100\nnetflow:\n  - { port: 0, host: 127.0.0.1, transport: tcp }\n");
+    const a = await serve(["--config", join(dir, "cordon.yaml"), "--db", join(dir, "s.db")]);
+    t.after(() => {
+      if (a.child.exitCode === null) a.child.kill("SIGKILL");
+    });
+    const messages = exportFlows(0, 40_000);
+    const conn = createConnection({ host: "127.0.0.1", port: a.netflowPort! });
+    await new Promise<void>((r) => conn.once("connect", () => r()));
+    // Cut at odd places: the collector must find the messages again.
+    const stream = Buffer.concat(messages);
+    for (let i = 0; i < stream.length; i += 1000) if (!conn.write(stream.subarray(i, i + 1000))) await new Promise((r) => conn.once("drain", r));
+    const text = async (): Promise<string> => (await fetch(`http://127.0.0.1:${a.httpPort}/metrics`)).text();
+    await waitFor(async () => (await metric(a.httpPort, "cordon_source_records_total")) === 40_000, "every record sent over TCP");
+    assert.match(await text(), /cordon_netflow_templates\{source="ipfix-tcp:0",exporter="127\.0\.0\.1",version="10",domain="1"\} 1/);
+    await new Promise<void>((r) => conn.end(() => r()));
+    await waitFor(async () => /cordon_netflow_templates\{[^}]*\} 0/.test(await text()), "the templates to end with the session");
+    const after = await text();
+    assert.doesNotMatch(after, /cordon_netflow_queue_drops_total\{/);
+    assert.match(after, /cordon_source_drops_total\{source="ipfix-tcp:0",where="queue"\} 0/);
+    assert.match(after, /cordon_netflow_lost_total\{[^}]*\} 0/);
     a.child.kill("SIGTERM");
     assert.equal(await a.exit, 0);
   });

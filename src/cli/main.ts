@@ -247,9 +247,11 @@ CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both)
   http: { host: 127.0.0.1, port: 9810 }     # GET /healthz, GET /metrics (Prometheus)
   persist_interval_s: 10
   flow_idle_timeout_s: 120      # shorter: scans (flow-based) are told, and answered, sooner
-  max_queue: 100000             # datagrams waiting for the worker; more are dropped, counted
-  netflow:                      # NetFlow v5/v9 and IPFIX over UDP
+  max_queue: 100000             # datagrams waiting for the worker, shared fairly between exporters;
+                                # more are dropped and counted per exporter (over TCP they wait)
+  netflow:                      # NetFlow v5/v9 and IPFIX over UDP; IPFIX over TCP (transport: tcp)
     - { port: 2055, host: 0.0.0.0, site: plant-a, template_lifetime_s: 1800 }
+    - { port: 4739, transport: tcp }
   capture:                      # live capture through tcpdump (BPF filter optional)
     - { interface: eth1, filter: "not port 22", snaplen: 65535 }
   zeek:                         # conn, dns, dhcp, software, known_services logs (TSV or JSON)

@@ -13,6 +13,8 @@ export interface NetflowSourceConfig {
   port: number;
   site: string;
   templateLifetimeS: number;
+  /** udp: NetFlow v5/v9 and IPFIX datagrams; tcp: IPFIX messages over TCP (RFC 7011 §10.4). */
+  transport: "udp" | "tcp";
 }
 
 export interface CaptureSourceConfig {
@@ -88,6 +90,13 @@ function str(o: Raw, key: string, where: string, dflt?: string): string {
   return v;
 }
 
+function oneOf<T extends string>(o: Raw, key: string, where: string, allowed: readonly T[], dflt: T): T {
+  const v = o[key];
+  if (v === undefined) return dflt;
+  if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) throw new ConfigError(`${where}${key}: must be one of ${allowed.join(", ")}`);
+  return v as T;
+}
+
 function int(o: Raw, key: string, where: string, dflt: number, min: number, max: number): number {
   const v = o[key];
   if (v === undefined) return dflt;
@@ -126,11 +135,12 @@ export function validateConfig(raw: unknown): ServeConfig {
   };
   const netflow = list(o, "netflow").map((n, i): NetflowSourceConfig => {
     const w = `netflow[${i}].`;
-    unknownKeys(n, ["name", "host", "port", "site", "template_lifetime_s"], w);
-    const port = int(n, "port", w, 2055, 0, 65535);
+    unknownKeys(n, ["name", "host", "port", "site", "template_lifetime_s", "transport"], w);
+    const transport = oneOf(n, "transport", w, ["udp", "tcp"] as const, "udp");
+    const port = int(n, "port", w, transport === "tcp" ? 4739 : 2055, 0, 65535);
     return {
-      name: named("netflow", i, n, `netflow:${port}`), host: str(n, "host", w, "0.0.0.0"), port,
-      site: str(n, "site", w, site), templateLifetimeS: int(n, "template_lifetime_s", w, 1800, 1, 86_400),
+      name: named("netflow", i, n, transport === "tcp" ? `ipfix-tcp:${port}` : `netflow:${port}`), host: str(n, "host", w, "0.0.0.0"), port,
+      site: str(n, "site", w, site), templateLifetimeS: int(n, "template_lifetime_s", w, 1800, 1, 86_400), transport,
     };
   });
   const capture = list(o, "capture").map((c, i): CaptureSourceConfig => {

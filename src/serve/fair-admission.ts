@@ -21,12 +21,15 @@ export class FairAdmission {
     return this.total;
   }
 
-  /** Whether a datagram from `exporter` may join the queue; when it may, it is counted in. */
-  admit(exporter: string): boolean {
+  /**
+   * Whether a datagram from `exporter` may join the queue; when it may, it is counted in. A
+   * refusal is counted unless `countRefusal` is false (a TCP message waits instead of being lost).
+   */
+  admit(exporter: string, countRefusal = true): boolean {
     const mine = this.queued.get(exporter) ?? 0;
     const half = this.max / 2;
     if (this.total >= this.max || (this.total >= half && mine >= half / (this.queued.size + (mine === 0 ? 1 : 0)))) {
-      this.refused.set(exporter, (this.refused.get(exporter) ?? 0) + 1);
+      if (countRefusal) this.refused.set(exporter, (this.refused.get(exporter) ?? 0) + 1);
       return false;
     }
     this.total++;

@@ -132,7 +132,7 @@ const sources = new Map<string, Source>();
 
 for (const n of config.netflow) {
   const errors = new ErrorCounts();
-  const collector = new NetflowCollector((r) => pipeline.pushFlow(r), { site: n.site, templateLifetimeMs: n.templateLifetimeS * 1000 });
+  const collector = new NetflowCollector((r) => pipeline.pushFlow(r), { site: n.site, templateLifetimeMs: n.templateLifetimeS * 1000, transport: n.transport });
   sources.set(n.name, { collector, errors, snapshot: { kind: "netflow", site: n.site, packets: 0, bytes: 0, records: 0, drops: 0, kernelDrops: 0, errors: {}, exporters: 0, domains: [] } });
 }
 for (const c of config.capture) {
@@ -266,6 +266,8 @@ port.on("message", (m: ToWorker) => {
     send({ type: "ack", count: m.exporters.length });
     // A backlog of batches is handled without a turn of the event loop: report from here too.
     if (Date.now() - lastStats >= 1000) sendStats();
+  } else if (m.type === "session-end") {
+    sources.get(m.source)?.collector?.endSession(m.exporter);
   } else if (m.type === "nac-events") {
     storeNacEvents(m.decisions, m.accounting);
   } else if (m.type === "coa-result") {

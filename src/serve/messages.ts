@@ -41,6 +41,8 @@ export type ToWorker =
     dropsSoFar: number;
   }
   | { type: "stop" }
+  /** An IPFIX transport session (TCP) ended, after its last message: its templates go. */
+  | { type: "session-end"; source: string; exporter: string }
   /** What the RADIUS server decided and was told (accounting), to be stored and fed to the inventory. */
   | { type: "nac-events"; decisions: DecisionRun[]; accounting: AccountingEvent[] }
   /** The outcome of a CoA the worker asked for. */

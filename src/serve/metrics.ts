@@ -16,7 +16,9 @@ function labels(l: Record<string, string | number>): string {
  * drops, parse errors by kind, exporters and templates; the pipeline's devices, live flows and
  * evictions. Pure.
  */
-export function renderMetrics(s: StatsSnapshot, up: boolean, radius?: RadiusStats, queueDrops: Record<string, Record<string, number>> = {}): string {
+export function renderMetrics(
+  s: StatsSnapshot, up: boolean, radius?: RadiusStats, queueDrops: Record<string, Record<string, number>> = {}, streamErrors: Record<string, Record<string, number>> = {},
+): string {
   const out: string[] = [];
   const metric = (name: string, type: "counter" | "gauge", help: string, rows: [Record<string, string | number>, number][]): void => {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -32,7 +34,7 @@ export function renderMetrics(s: StatsSnapshot, up: boolean, radius?: RadiusStat
   metric("cordon_source_drops_total", "counter", "Input dropped: where=queue before decoding, where=kernel before capture",
     src.flatMap(([n, x]) => [[{ source: n, where: "queue" }, x.drops], ...(x.kind === "capture" ? [[{ source: n, where: "kernel" }, x.kernelDrops] as [Record<string, string>, number]] : [])]));
   metric("cordon_source_errors_total", "counter", "Parse errors by kind",
-    src.flatMap(([n, x]) => Object.entries(x.errors).map(([k, v]): [Record<string, string>, number] => [{ source: n, kind: k }, v])));
+    src.flatMap(([n, x]) => Object.entries({ ...x.errors, ...streamErrors[n] }).map(([k, v]): [Record<string, string>, number] => [{ source: n, kind: k }, v])));
   const nf = src.filter(([, x]) => x.kind === "netflow");
   metric("cordon_netflow_exporters", "gauge", "Exporters seen", nf.map(([n, x]) => [{ source: n }, x.exporters]));
   metric("cordon_netflow_queue_drops_total", "counter", "Datagrams refused at the worker queue per exporter (a flooding exporter past its share)",

@@ -12,6 +12,7 @@ import type { NacTable } from "../nac/authorization.js";
 import type { ServeConfig } from "./config.js";
 import type { ApiOp, StatsSnapshot, ToMain, ToWorker } from "./messages.js";
 import { FairAdmission } from "./fair-admission.js";
+import { type IpfixTcpListener, listenIpfixTcp } from "./ipfix-tcp.js";
 import { renderMetrics } from "./metrics.js";
 import { type ApiReply, handleApi } from "./api.js";
 
@@ -50,6 +51,9 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   // The datagram queue to the worker, shared fairly between exporters; per listener, refusals by exporter.
   const admission = new FairAdmission(config.maxQueue);
   const queueDrops: Record<string, Record<string, number>> = {};
+  // IPFIX over TCP: listeners (told when the queue has room again) and their stream defects, per source.
+  const tcpListeners: IpfixTcpListener[] = [];
+  const streamErrors: Record<string, Record<string, number>> = {};
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((r) => (finish = r));
   let stopped: () => void = () => undefined;
@@ -69,6 +73,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
         resolve();
       } else if (m.type === "ack") {
         admission.handled();
+        for (const l of tcpListeners) l.drain();
       } else if (m.type === "stats") {
         stats = m.stats;
       } else if (m.type === "stopped") {
@@ -117,27 +122,50 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     for (const s of [...batches.keys()]) flush(s);
   }, BATCH_MS);
 
+  /** A datagram (or IPFIX message) for the worker, if the queue takes it from this exporter now. */
+  const offer = (source: string, exporter: string, msg: Buffer, countRefusal: boolean): boolean => {
+    if (!admission.admit(exporter, countRefusal)) return false;
+    let b = batches.get(source);
+    if (!b) {
+      b = { chunks: [], exporters: [], receivedMs: [], bytes: 0 };
+      batches.set(source, b);
+    }
+    b.chunks.push(msg);
+    b.exporters.push(exporter);
+    b.receivedMs.push(Date.now());
+    b.bytes += msg.length;
+    if (b.chunks.length >= BATCH_DATAGRAMS) flush(source);
+    return true;
+  };
+
   const sockets: Socket[] = [];
   const netflowPorts: Record<string, number> = {};
   for (const n of config.netflow) {
+    if (n.transport === "tcp") {
+      const l = await listenIpfixTcp(n.host, n.port, {
+        offer: (exporter, msg) => offer(n.name, exporter, msg, false),
+        ended: (exporter) => {
+          // The session's last messages go first: the worker forgets its templates after them.
+          flush(n.name);
+          worker.postMessage({ type: "session-end", source: n.name, exporter } satisfies ToWorker);
+        },
+        error: (kind, exporter) => {
+          const mine = (streamErrors[n.name] ??= {});
+          mine[kind] = (mine[kind] ?? 0) + 1;
+          log.warn({ source: n.name, exporter, kind }, "ipfix stream closed");
+        },
+      });
+      tcpListeners.push(l);
+      netflowPorts[n.name] = l.port;
+      log.info({ source: n.name, host: n.host, port: l.port, site: n.site, transport: "tcp" }, "netflow listener bound");
+      continue;
+    }
     const socket = createSocket({ type: isIPv6(n.host) ? "udp6" : "udp4", recvBufferSize: 16 << 20 });
     socket.on("message", (msg, rinfo) => {
-      if (!admission.admit(rinfo.address)) {
-        drops.set(n.name, (drops.get(n.name) ?? 0) + 1);
-        const mine = (queueDrops[n.name] ??= {});
-        mine[rinfo.address] = (mine[rinfo.address] ?? 0) + 1;
-        return;
-      }
-      let b = batches.get(n.name);
-      if (!b) {
-        b = { chunks: [], exporters: [], receivedMs: [], bytes: 0 };
-        batches.set(n.name, b);
-      }
-      b.chunks.push(msg);
-      b.exporters.push(rinfo.address);
-      b.receivedMs.push(Date.now());
-      b.bytes += msg.length;
-      if (b.chunks.length >= BATCH_DATAGRAMS) flush(n.name);
+      if (offer(n.name, rinfo.address, msg, true)) return;
+      drops.set(n.name, (drops.get(n.name) ?? 0) + 1);
+      const mine = (queueDrops[n.name] ??= {});
+      mine[rinfo.address] = (mine[rinfo.address] ?? 0) + 1;
     });
     socket.on("error", (e) => log.error({ source: n.name, err: e }, "netflow socket error"));
     await new Promise<void>((resolve, reject) => {
@@ -149,7 +177,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     });
     netflowPorts[n.name] = socket.address().port;
     sockets.push(socket);
-    log.info({ source: n.name, host: n.host, port: netflowPorts[n.name], site: n.site }, "netflow listener bound");
+    log.info({ source: n.name, host: n.host, port: netflowPorts[n.name], site: n.site, transport: "udp" }, "netflow listener bound");
   }
 
   // RADIUS: answered here from the table the worker builds; decisions and accounting go to the worker in batches.
@@ -218,7 +246,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
       res.end(JSON.stringify({ status: up ? "ok" : "down", devices: stats.pipeline.devices, sources: Object.keys(stats.sources) }));
     } else if (req.method === "GET" && req.url === "/metrics") {
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(renderMetrics(stats, up, radius?.stats, queueDrops));
+      res.end(renderMetrics(stats, up, radius?.stats, queueDrops, streamErrors));
     } else {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("not found\n");
@@ -243,6 +271,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     stopping = true;
     log.info("stopping: closing listeners, flushing live flows and the inventory");
     await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await Promise.all(tcpListeners.map((l) => l.close()));
     await radiusListener?.close();
     coa?.close();
     clearInterval(nacTimer);

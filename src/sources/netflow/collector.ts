@@ -129,6 +129,25 @@ export class NetflowCollector {
     }
   }
 
+  /**
+   * The exporter's transport session (TCP) ended: its templates were valid for that session
+   * only (RFC 7011 §8), and data held for a template can no longer get one.
+   */
+  endSession(exporter: string): void {
+    for (const d of this.domains.values()) {
+      if (d.exporter !== exporter) continue;
+      d.templates.clear();
+      if (d.pending.length > 0) {
+        d.noTemplate += d.pending.length;
+        d.errors.add("data.no-template", undefined, d.pending.length);
+        d.pending = [];
+      }
+      // A new session numbers its messages afresh.
+      d.expected = undefined;
+      d.lastSeq = undefined;
+    }
+  }
+
   stats(): DomainStats[] {
     return [...this.domains.values()].map((d) => ({
       exporter: d.exporter, version: d.version, domain: d.domain, packets: d.packets, bytes: d.bytes, records: d.records,
