@@ -14,7 +14,7 @@ import { ATTR, CODE } from "../src/nac/radius/constants.js";
 import { HmacMd5Key, Md5 } from "../src/nac/radius/md5.js";
 import { decodePacket, encodeAttributes, encodePacket, text, vendorAttribute, vendorStrings } from "../src/nac/radius/packet.js";
 import type { ResolvedPolicy } from "../src/policy/model.js";
-import { DecisionRuns } from "../src/nac/decision-runs.js";
+import { DecisionRuns, fromColumns, toColumns } from "../src/nac/decision-runs.js";
 import { SessionTable } from "../src/nac/sessions.js";
 import { NacStore } from "../src/store/nac.js";
 import { Store } from "../src/store/sqlite.js";
@@ -430,6 +430,18 @@ describe("decision log and sessions", () => {
     batch.add(event(CAMERA, 2, { auditSessionId: "A2", nasIp: "10.0.0.3" }));
     const [run] = batch.take();
     assert.deepEqual([run.count, run.atMs, run.lastAtMs, run.auditSessionId, run.nasIp], [2, 1, 2, "A2", "10.0.0.3"]);
+  });
+
+  it("runs cross to the worker as columns and come back the same", () => {
+    const batch = new DecisionRuns();
+    batch.add(event(CAMERA, 1, { auditSessionId: "A1" }));
+    batch.add(event(PRINTER, 2, { nasPortId: undefined, vlan: undefined, accept: false, state: "rejected" }));
+    batch.add(event(CAMERA, 3, { auditSessionId: "A1" }));
+    const runs = batch.take();
+    const back = fromColumns(structuredClone(toColumns(runs)));
+    assert.equal(back.length, 2);
+    const plain = (r: object): Record<string, unknown> => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
+    assert.deepEqual(back.map(plain), runs.map(plain));
   });
 
   it("sessions: the least recently seen goes first, a busy port's session is not the one evicted", () => {

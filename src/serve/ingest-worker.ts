@@ -21,7 +21,7 @@ import type { NacTable } from "../nac/authorization.js";
 import { PacketRings } from "../respond/packet-ring.js";
 import { Responder, ResponseError } from "../respond/responder.js";
 import { NacStore, type StoredSession } from "../store/nac.js";
-import type { DecisionRun } from "../nac/decision-runs.js";
+import { type DecisionRun, fromColumns } from "../nac/decision-runs.js";
 import type { AccountingEvent } from "../nac/radius-server.js";
 import type { ApiOp } from "./messages.js";
 import { nacTableFromStore, responderDevice } from "./nac-state.js";
@@ -269,7 +269,7 @@ port.on("message", (m: ToWorker) => {
   } else if (m.type === "session-end") {
     sources.get(m.source)?.collector?.endSession(m.exporter);
   } else if (m.type === "nac-events") {
-    storeNacEvents(m.decisions, m.accounting);
+    storeNacEvents(fromColumns(m.decisions), m.accounting);
   } else if (m.type === "coa-result") {
     coaPending.get(m.id)?.({ ok: m.ok, summary: m.summary });
     coaPending.delete(m.id);

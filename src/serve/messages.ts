@@ -1,5 +1,5 @@
 import type { NacTable } from "../nac/authorization.js";
-import type { DecisionRun } from "../nac/decision-runs.js";
+import type { DecisionColumns } from "../nac/decision-runs.js";
 import type { AccountingEvent } from "../nac/radius-server.js";
 import type { NacSession } from "../nac/sessions.js";
 import type { DomainStats } from "../sources/netflow/collector.js";
@@ -44,7 +44,7 @@ export type ToWorker =
   /** An IPFIX transport session (TCP) ended, after its last message: its templates go. */
   | { type: "session-end"; source: string; exporter: string }
   /** What the RADIUS server decided and was told (accounting), to be stored and fed to the inventory. */
-  | { type: "nac-events"; decisions: DecisionRun[]; accounting: AccountingEvent[] }
+  | { type: "nac-events"; decisions: DecisionColumns; accounting: AccountingEvent[] }
   /** The outcome of a CoA the worker asked for. */
   | { type: "coa-result"; id: number; ok: boolean; summary: string }
   /** A request to the local HTTP API that needs the store. */

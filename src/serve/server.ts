@@ -5,7 +5,7 @@ import { Worker } from "node:worker_threads";
 import { type Logger, pino } from "pino";
 import { CoaClient, quarantineAction } from "../nac/coa.js";
 import { NasRegistry } from "../nac/nas.js";
-import { DecisionRuns } from "../nac/decision-runs.js";
+import { DecisionRuns, toColumns } from "../nac/decision-runs.js";
 import { type AccountingEvent, RadiusServer } from "../nac/radius-server.js";
 import { type RadiusListener, listenRadius } from "../nac/radius-listener.js";
 import type { NacTable } from "../nac/authorization.js";
@@ -186,7 +186,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   let accounting: AccountingEvent[] = [];
   const flushNac = (): void => {
     if (decisions.size === 0 && accounting.length === 0) return;
-    worker.postMessage({ type: "nac-events", decisions: decisions.take(), accounting } satisfies ToWorker);
+    worker.postMessage({ type: "nac-events", decisions: toColumns(decisions.take()), accounting } satisfies ToWorker);
     accounting = [];
   };
   const nacTimer = setInterval(flushNac, 100);
