@@ -53,11 +53,14 @@ export function ouiOf(mac: number): string {
 }
 
 export function ipv4ToString(ip: number): string {
-  let s = ipv4Texts.get(ip);
+  // Keyed by the signed value: an address from 128.0.0.0 up read unsigned is a heap number,
+  // which a Map hashes and compares at about twice the cost of a small integer.
+  const key = ip | 0;
+  let s = ipv4Texts.get(key);
   if (s !== undefined) return s;
   s = `${ip >>> 24}.${(ip >>> 16) & 0xff}.${(ip >>> 8) & 0xff}.${ip & 0xff}`;
   if (ipv4Texts.size >= TEXT_CACHE) ipv4Texts.clear();
-  ipv4Texts.set(ip, s);
+  ipv4Texts.set(key, s);
   return s;
 }
 
