@@ -150,9 +150,13 @@ export function* renderDevices(store: Store, format: Format, stats?: AnalyzeStat
 export function* devicesJson<T>(devices: Iterable<T>, view: (d: T) => unknown, stats?: AnalyzeStats): Generator<string> {
   const indent = stats ? "    " : "  ";
   if (stats) yield `{\n  "stats": ${JSON.stringify(stats, null, 2).replace(/\n/g, "\n  ")},\n  "devices": `;
+  // Each device is written at the depth it has in the whole: JSON.stringify indents it there
+  // itself, inside a wrapper whose own text is cut off, instead of a second pass re-indenting.
+  const [head, tail] = stats ? [`{\n  "d": [\n${indent}`.length, "\n  ]\n}".length] : [`[\n${indent}`.length, "\n]".length];
   let n = 0;
   for (const d of devices) {
-    yield `${n++ === 0 ? "[\n" : ",\n"}${indent}${JSON.stringify(view(d), null, 2).replace(/\n/g, `\n${indent}`)}`;
+    const nested = JSON.stringify(stats ? { d: [view(d)] } : [view(d)], null, 2);
+    yield `${n++ === 0 ? "[\n" : ",\n"}${indent}${nested.slice(head, nested.length - tail)}`;
   }
   yield n === 0 ? "[]" : stats ? "\n  ]" : "\n]";
   if (stats) yield "\n}";
