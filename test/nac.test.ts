@@ -378,6 +378,20 @@ describe("RADIUS server: duplicates, floods and garbage", () => {
     assert.ok(server.handle(request(2, "aabbcc000001"), "10.9.0.1", 999, "auth"), "the noisy one again after a second");
   });
 
+  it("replies past the duplicate window are retired as new requests are answered", () => {
+    let t = 1_000_000;
+    const server = new RadiusServer(new NasRegistry([nas()]), table(), { decision: () => undefined, accounting: () => undefined }, () => t);
+    const cache = (server as unknown as { cache: Map<string, unknown> }).cache;
+    for (let i = 0; i < 100; i++) server.handle(request(i, "aabbcc000001"), "127.0.0.1", 2000 + i, "auth");
+    assert.equal(cache.size, 100);
+    t += 4_000;
+    server.handle(request(1, "aabbcc000001"), "127.0.0.1", 9000, "auth");
+    assert.equal(cache.size, 101, "within the window every reply is kept");
+    t += 2_000;
+    server.handle(request(2, "aabbcc000001"), "127.0.0.1", 9001, "auth");
+    assert.equal(cache.size, 2, "the first hundred are past the window");
+  });
+
   it("memory stays bounded under a flood of distinct requests", () => {
     const server = new RadiusServer(new NasRegistry([nas()]), table(), { decision: () => undefined, accounting: () => undefined }, Date.now, 1000);
     for (let i = 0; i < 100_000; i++) {

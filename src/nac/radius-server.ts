@@ -210,21 +210,18 @@ export class RadiusServer {
       reply = this.reply(p, CODE.accountingResponse, Buffer.alloc(0), secret, false);
     }
     if (reply) {
-      if (this.cache.size >= MAX_CACHED_REPLIES) this.evictReplies(nowMs);
+      // Kept in the order answered (a reused key moves to the end), so the oldest reply is
+      // first: each answer retires the replies past the window, and the oldest past the
+      // bound, and stops at the first that stays. No sweep of the whole cache ever stalls
+      // the socket.
+      this.cache.delete(key);
       this.cache.set(key, { authenticator: Buffer.from(msg.subarray(4, 20)), reply, atMs: nowMs });
+      for (const [k, v] of this.cache) {
+        if (this.cache.size <= MAX_CACHED_REPLIES && nowMs - v.atMs < DUPLICATE_WINDOW_MS) break;
+        this.cache.delete(k);
+      }
     }
     return reply;
-  }
-
-  /** Forgets replies past the duplicate window; when all are fresh, the oldest half goes. */
-  private evictReplies(nowMs: number): void {
-    for (const [k, v] of this.cache) if (nowMs - v.atMs >= DUPLICATE_WINDOW_MS) this.cache.delete(k);
-    if (this.cache.size < MAX_CACHED_REPLIES) return;
-    let n = this.cache.size / 2;
-    for (const k of this.cache.keys()) {
-      if (n-- <= 0) break;
-      this.cache.delete(k);
-    }
   }
 
   private access(p: RadiusPacket, nas: NasConfig, address: string, secret: RadiusSecret, nowMs: number): Buffer {
