@@ -29,6 +29,8 @@ describe("serve configuration", () => {
     const fromFlags = loadConfig(file, { CORDON_DB: "/tmp/b.db" }, { db: "/tmp/c.db", netflowPorts: ["2056"] });
     assert.equal(fromFlags.db, "/tmp/c.db");
     assert.deepEqual(fromFlags.netflow.map((n) => n.port), [4739, 2056]);
+    const tcp = validateConfig({ netflow: [{ transport: "tcp" }] }).netflow[0];
+    assert.deepEqual([tcp.name, tcp.port, tcp.transport], ["ipfix-tcp:4739", 4739, "tcp"], "IPFIX over TCP defaults to its IANA port");
   });
 
   it("names the bad key", () => {
@@ -42,6 +44,7 @@ describe("serve configuration", () => {
       [{ log_level: "loud" }, /^log_level: must be one of/],
       [{ zeek: [{ dir: "/a", follow: "yes" }] }, /^zeek\[0\]\.follow: must be true or false/],
       [{ netflow: [{ port: 1 }, { port: 1 }] }, /^netflow\[1\]\.name: "netflow:1" is used by another source/],
+      [{ netflow: [{ port: 4739, transport: "sctp" }] }, /^netflow\[0\]\.transport: must be one of udp, tcp/],
     ];
     for (const [raw, re] of bad) assert.throws(() => validateConfig(raw), (e: Error) => e instanceof ConfigError && re.test(e.message), JSON.stringify(raw));
     const dir = tmpDir();
