@@ -20,6 +20,7 @@ export interface IpfixTcpListener {
   port: number;
   /** The queue has room again: connections waiting on it go on. */
   drain(): void;
+  /** Closes every connection; resolves once what they sent has gone to the queue (at most 10 s). */
   close(): Promise<void>;
 }
 
@@ -92,6 +93,9 @@ export async function listenIpfixTcp(host: string, port: number, h: IpfixTcpHand
     close: async () => {
       for (const c of open) c.socket.destroy();
       await new Promise<void>((r) => server.close(() => r()));
+      // Messages already received but still waiting for queue room go in as the worker
+      // catches up (bounded: a stuck worker does not hold the stop forever).
+      for (let waited = 0; stalled.size > 0 && waited < 10_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
     },
   };
 }
