@@ -18,6 +18,7 @@ import { DecisionRuns, fromColumns, toColumns } from "../src/nac/decision-runs.j
 import { SessionTable } from "../src/nac/sessions.js";
 import { NacStore } from "../src/store/nac.js";
 import { Store } from "../src/store/sqlite.js";
+import { Inventory } from "../src/inventory/inventory.js";
 import { join } from "node:path";
 import { tmpDir } from "./helpers.js";
 import { NO_RADCLIENT, NasStandIn, radclient } from "./radius-peers.js";
@@ -456,6 +457,33 @@ describe("decision log and sessions", () => {
     assert.equal(back.length, 2);
     const plain = (r: object): Record<string, unknown> => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
     assert.deepEqual(back.map(plain), runs.map(plain));
+  });
+
+  it("the table's known MACs: an override, or a newest verdict with a category; in one query", () => {
+    const store = new Store(join(tmpDir("known"), "k.db"));
+    const inv = new Inventory();
+    const macs = [0xaabbcc000001, 0xaabbcc000002, 0xaabbcc000003, 0xaabbcc000004, 0xaabbcc000005];
+    const devices = macs.map((m) => inv.byMacNumber("plant", m)!);
+    const byIp = inv.byIp("plant", "10.0.0.9");
+    store.saveInventory(inv);
+    const verdict = (category: string) => ({ category, confidence: category === "unknown" ? 0 : 0.9, evidence: [], decidedUs: 1 });
+    store.saveVerdicts([
+      { deviceId: devices[0].storeId!, verdict: verdict("camera") },
+      // Identified once, then unknown: the newest verdict counts.
+      { deviceId: devices[1].storeId!, verdict: verdict("printer") },
+      { deviceId: devices[1].storeId!, verdict: verdict("unknown") },
+      { deviceId: devices[2].storeId!, verdict: verdict("unknown") },
+      { deviceId: byIp.storeId!, verdict: verdict("plc") },
+    ]);
+    // A person's word makes a device known, whatever it says.
+    store.setOverride(devices[3].storeId!, { criticality: "low", setBy: "olga", setAt: "2026-12-06T00:00:00Z" });
+    const known = store.identifiedMacs();
+    assert.deepEqual(known, [{ site: "plant", mac: "aa:bb:cc:00:00:01" }, { site: "plant", mac: "aa:bb:cc:00:00:04" }]);
+    // The same as reading every device and its newest verdict, as the table was built before.
+    const verdicts = store.latestVerdicts();
+    const overrides = store.overrides();
+    const slow = store.devices().filter((d) => d.mac && (overrides.has(d.id) || (verdicts.get(d.id)?.category ?? "unknown") !== "unknown")).map((d) => ({ site: d.site, mac: d.mac }));
+    assert.deepEqual(known, slow);
   });
 
   it("sessions: the least recently seen goes first, a busy port's session is not the one evicted", () => {

@@ -13,15 +13,9 @@ import type { Store, StoredPolicy } from "../store/sqlite.js";
  * from its newest enforced policy, else its newest approved one.
  */
 export function nacTableFromStore(store: Store, nac: NacStore, settings: NacSettings): NacTable {
-  const verdicts = store.latestVerdicts();
-  const overrides = store.overrides();
-  const devices: { site: string; mac: string }[] = [];
-  for (const d of store.devices()) {
-    if (!d.mac) continue;
-    const o = overrides.get(d.id);
-    const category = o?.category ?? verdicts.get(d.id)?.category ?? "unknown";
-    if (category !== "unknown" || o) devices.push({ site: d.site, mac: d.mac });
-  }
+  // Built at every persist: the known MACs come from one query, not from reading every
+  // device with its facts (0.35-0.6 s at 11,500 devices, so seconds at 100,000).
+  const devices = store.identifiedMacs();
   const chosen = new Map<string, StoredPolicy>();
   for (const status of ["approved", "enforced"] as const) {
     // policies() is newest first; enforced ones, looked at last, win over approved ones.

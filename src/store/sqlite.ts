@@ -342,6 +342,19 @@ export class Store {
     return new Map(rows.map((r) => [r.device_id, verdictOf(r)]));
   }
 
+  /**
+   * Devices with a MAC that Cordon has identified: a person's override, or a newest verdict
+   * with a category. What the RADIUS authorisation table calls known, in one query.
+   */
+  identifiedMacs(): { site: string; mac: string }[] {
+    return (this.db.prepare(`SELECT d.site, d.mac FROM devices d
+      LEFT JOIN overrides o ON o.device_id = d.id
+      LEFT JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.device_id = d.id
+      LEFT JOIN verdicts v ON v.id = m.id
+      WHERE d.mac IS NOT NULL AND (o.device_id IS NOT NULL OR (v.category IS NOT NULL AND v.category <> 'unknown'))
+      ORDER BY d.site, d.key`).raw().all() as [string, string][]).map(([site, mac]) => ({ site, mac }));
+  }
+
   /** The category of every device's newest verdict (what detection needs, without the evidence). */
   latestCategories(): Map<number, string> {
     const rows = this.db.prepare(`SELECT v.device_id AS id, v.category FROM verdicts v JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.id = v.id`)
