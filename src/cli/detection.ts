@@ -152,6 +152,8 @@ export function priorCategoryById(store: Store): Map<number, string> {
  * (what outputs should send).
  */
 export function saveDetected(store: Store, alerts: Alert[], inventory: Inventory, priorCategories: Map<number, string>): Alert[] {
+  // serve calls this at every persist: with nothing raised, no index of every device is built.
+  if (alerts.length === 0) return [];
   // A device first seen in this run has only this run's verdict to go by.
   const current = priorCategoryById(store);
   // Devices by MAC and by their own addresses (routers' are left out: they act for others).
