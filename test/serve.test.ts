@@ -26,9 +26,9 @@ describe("serve configuration", () => {
     const fromEnv = loadConfig(file, { CORDON_DB: "/tmp/b.db", CORDON_HTTP_PORT: "9100" }, {});
     assert.equal(fromEnv.db, "/tmp/b.db");
     assert.equal(fromEnv.http.port, 9100);
-    const fromFlags = loadConfig(file, { CORDON_DB: "/tmp/b.db" }, { db: "/tmp/c.db", netflowPorts: ["2056"] });
+    const fromFlags = loadConfig(file, { CORDON_DB: "/tmp/b.db" }, { db: "/tmp/c.db", netflowPorts: ["2056"], ipfixTcpPorts: ["4740"] });
     assert.equal(fromFlags.db, "/tmp/c.db");
-    assert.deepEqual(fromFlags.netflow.map((n) => n.port), [4739, 2056]);
+    assert.deepEqual(fromFlags.netflow.map((n) => [n.port, n.transport]), [[4739, "udp"], [2056, "udp"], [4740, "tcp"]]);
     const tcp = validateConfig({ netflow: [{ transport: "tcp" }] }).netflow[0];
     assert.deepEqual([tcp.name, tcp.port, tcp.transport], ["ipfix-tcp:4739", 4739, "tcp"], "IPFIX over TCP defaults to its IANA port");
   });

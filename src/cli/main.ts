@@ -233,7 +233,8 @@ What the RADIUS server decided for each MAB request (state, VLAN, reason), newes
 NAS and port each MAC was last seen at; quarantines with their release. Reads the database,
 so it works whether or not serve runs.`,
   serve: `Usage: cordon serve [--config FILE] [--db PATH] [--site NAME] [--http-port N]
-                    [--netflow PORT]... [--capture IFACE]... [--zeek DIR]... [--log-level L]
+                    [--netflow PORT]... [--ipfix-tcp PORT]... [--capture IFACE]... [--zeek DIR]...
+                    [--log-level L]
 
 Runs until SIGTERM or SIGINT: every configured source feeds the same pipeline as analyze, and
 the inventory, flows and verdicts are written as they settle (every persist_interval_s) and
@@ -356,6 +357,7 @@ async function main(argv: string[]): Promise<number> {
       "http-port": { type: "string" },
       "log-level": { type: "string" },
       netflow: { type: "string", multiple: true },
+      "ipfix-tcp": { type: "string", multiple: true },
       capture: { type: "string", multiple: true },
       zeek: { type: "string", multiple: true },
       demo: { type: "boolean" },
@@ -705,7 +707,7 @@ async function main(argv: string[]): Promise<number> {
       try {
         config = loadConfig(values.config, process.env, {
           db: values.db, site: values.site, logLevel: values["log-level"], httpPort: values["http-port"],
-          netflowPorts: values.netflow, captureInterfaces: values.capture, zeekDirs: values.zeek,
+          netflowPorts: values.netflow, ipfixTcpPorts: values["ipfix-tcp"], captureInterfaces: values.capture, zeekDirs: values.zeek,
         });
       } catch (e) {
         if (e instanceof ConfigError) throw new UsageError(`configuration: ${e.message}`);

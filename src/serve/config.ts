@@ -215,6 +215,8 @@ export interface ConfigOverrides {
   httpPort?: string;
   /** --netflow PORT (repeatable): a UDP NetFlow/IPFIX listener on all addresses. */
   netflowPorts?: string[];
+  /** --ipfix-tcp PORT (repeatable): an IPFIX-over-TCP listener on all addresses. */
+  ipfixTcpPorts?: string[];
   /** --capture IFACE (repeatable). */
   captureInterfaces?: string[];
   /** --zeek DIR (repeatable). */
@@ -246,6 +248,7 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv, fla
   if (flags.logLevel !== undefined) raw.log_level = flags.logLevel;
   if (flags.httpPort !== undefined) raw.http = { ...(isObject(raw.http) ? raw.http : {}), port: flags.httpPort };
   for (const p of flags.netflowPorts ?? []) raw.netflow = [...(Array.isArray(raw.netflow) ? raw.netflow : []), { port: p }];
+  for (const p of flags.ipfixTcpPorts ?? []) raw.netflow = [...(Array.isArray(raw.netflow) ? raw.netflow : []), { port: p, transport: "tcp" }];
   for (const i of flags.captureInterfaces ?? []) raw.capture = [...(Array.isArray(raw.capture) ? raw.capture : []), { interface: i }];
   for (const d of flags.zeekDirs ?? []) raw.zeek = [...(Array.isArray(raw.zeek) ? raw.zeek : []), { dir: d }];
   return validateConfig(raw);
