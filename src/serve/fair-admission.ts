@@ -4,15 +4,13 @@
  * exporter holding its share of the other half (that half divided among the exporters with
  * datagrams queued, itself included) is refused, so a flooding exporter fills at most about
  * half the queue and the others' datagrams still get in; at `max` everything is refused.
- * Refusals are counted per exporter.
+ * The caller counts what is refused (over UDP it is lost; over TCP it waits).
  */
 export class FairAdmission {
   private total = 0;
   private readonly queued = new Map<string, number>();
   /** Per batch handed to the worker, oldest first: datagrams per exporter. */
   private readonly batches: Map<string, number>[] = [];
-  /** Datagrams refused, per exporter. */
-  readonly refused = new Map<string, number>();
 
   constructor(private readonly max: number) {}
 
@@ -21,17 +19,11 @@ export class FairAdmission {
     return this.total;
   }
 
-  /**
-   * Whether a datagram from `exporter` may join the queue; when it may, it is counted in. A
-   * refusal is counted unless `countRefusal` is false (a TCP message waits instead of being lost).
-   */
-  admit(exporter: string, countRefusal = true): boolean {
+  /** Whether a datagram from `exporter` may join the queue; when it may, it is counted in. */
+  admit(exporter: string): boolean {
     const mine = this.queued.get(exporter) ?? 0;
     const half = this.max / 2;
-    if (this.total >= this.max || (this.total >= half && mine >= half / (this.queued.size + (mine === 0 ? 1 : 0)))) {
-      if (countRefusal) this.refused.set(exporter, (this.refused.get(exporter) ?? 0) + 1);
-      return false;
-    }
+    if (this.total >= this.max || (this.total >= half && mine >= half / (this.queued.size + (mine === 0 ? 1 : 0)))) return false;
     this.total++;
     this.queued.set(exporter, mine + 1);
     return true;

@@ -123,8 +123,8 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   }, BATCH_MS);
 
   /** A datagram (or IPFIX message) for the worker, if the queue takes it from this exporter now. */
-  const offer = (source: string, exporter: string, msg: Buffer, countRefusal: boolean): boolean => {
-    if (!admission.admit(exporter, countRefusal)) return false;
+  const offer = (source: string, exporter: string, msg: Buffer): boolean => {
+    if (!admission.admit(exporter)) return false;
     let b = batches.get(source);
     if (!b) {
       b = { chunks: [], exporters: [], receivedMs: [], bytes: 0 };
@@ -143,7 +143,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   for (const n of config.netflow) {
     if (n.transport === "tcp") {
       const l = await listenIpfixTcp(n.host, n.port, {
-        offer: (exporter, msg) => offer(n.name, exporter, msg, false),
+        offer: (exporter, msg) => offer(n.name, exporter, msg),
         ended: (exporter) => {
           // The session's last messages go first: the worker forgets its templates after them.
           flush(n.name);
@@ -162,7 +162,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     }
     const socket = createSocket({ type: isIPv6(n.host) ? "udp6" : "udp4", recvBufferSize: 16 << 20 });
     socket.on("message", (msg, rinfo) => {
-      if (offer(n.name, rinfo.address, msg, true)) return;
+      if (offer(n.name, rinfo.address, msg)) return;
       drops.set(n.name, (drops.get(n.name) ?? 0) + 1);
       const mine = (queueDrops[n.name] ??= {});
       mine[rinfo.address] = (mine[rinfo.address] ?? 0) + 1;
