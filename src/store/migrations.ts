@@ -1,9 +1,19 @@
+import type Database from "better-sqlite3";
+import { encodeFlowChunk } from "./flow-chunk.js";
+import type { FlowRecord } from "../model/flow-record.js";
+
+/** A schema step: SQL, or code for what SQL cannot do (re-encoding rows). */
+export type Migration = string | ((db: Database.Database) => void);
+
+/** Flows moved into chunks at a time by migration 6. */
+const FLOWS_PER_CHUNK = 10_000;
+
 /**
  * Versioned schema. Each entry moves the database from version i to i + 1 (PRAGMA
  * user_version); entries are never edited once released, only appended.
  * Times are integer microseconds since the epoch, record time.
  */
-export const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE sources (
     id INTEGER PRIMARY KEY,
@@ -244,4 +254,51 @@ export const MIGRATIONS: readonly string[] = [
     body TEXT NOT NULL
   );
   `,
+  // Flows many to a row (store/flow-chunk.ts): rows of one site, ids first_id .. first_id +
+  // count - 1 in the order stored, first and last seen of the chunk's flows for pruning.
+  (db) => {
+    db.exec(`CREATE TABLE flow_chunks (
+      id INTEGER PRIMARY KEY,
+      site TEXT NOT NULL,
+      first_id INTEGER NOT NULL,
+      count INTEGER NOT NULL,
+      first_us INTEGER NOT NULL,
+      last_us INTEGER NOT NULL,
+      data BLOB NOT NULL
+    );
+    CREATE INDEX flow_chunks_site ON flow_chunks (site, first_us);`);
+    const insert = db.prepare(`INSERT INTO flow_chunks (site, first_id, count, first_us, last_us, data) VALUES (?, ?, ?, ?, ?, ?)`);
+    const page = db.prepare(`SELECT * FROM flows WHERE site = ? AND id > ? ORDER BY id LIMIT ${FLOWS_PER_CHUNK}`);
+    for (const { site } of db.prepare(`SELECT DISTINCT site FROM flows`).all() as { site: string }[]) {
+      for (let after = 0; ;) {
+        const rows = page.all(site, after) as Record<string, string | number | null>[];
+        if (rows.length === 0) break;
+        // Ids of a chunk are consecutive; a site's rows between other sites' rows start a new chunk.
+        for (let i = 0; i < rows.length;) {
+          let j = i + 1;
+          while (j < rows.length && rows[j].id === (rows[j - 1].id as number) + 1) j++;
+          const flows = rows.slice(i, j).map(flowOfRow);
+          insert.run(site, rows[i].id, flows.length, Math.min(...flows.map((f) => f.firstUs)), Math.max(...flows.map((f) => f.lastUs)), encodeFlowChunk(flows));
+          i = j;
+        }
+        after = rows[rows.length - 1].id as number;
+      }
+    }
+    db.exec(`DROP TABLE flows`);
+  },
 ];
+
+function flowOfRow(r: Record<string, string | number | null>): FlowRecord {
+  const f: FlowRecord = {
+    site: r.site as string, source: r.source as string, vlan: r.vlan as number, proto: r.proto as number,
+    srcIp: r.src_ip as string, srcPort: r.src_port as number, dstIp: r.dst_ip as string, dstPort: r.dst_port as number,
+    initiatorKnown: r.initiator_known === 1, packetsSrcToDst: r.packets_src as number, bytesSrcToDst: r.bytes_src as number,
+    packetsDstToSrc: r.packets_dst as number, bytesDstToSrc: r.bytes_dst as number, firstUs: r.first_us as number, lastUs: r.last_us as number,
+    tcpFlagsSrc: r.tcp_flags_src as number, tcpFlagsDst: r.tcp_flags_dst as number, endReason: r.end_reason as string,
+  };
+  if (r.src_mac !== null) f.srcMac = r.src_mac as string;
+  if (r.dst_mac !== null) f.dstMac = r.dst_mac as string;
+  if (r.app_protocol !== null) f.appProtocol = r.app_protocol as string;
+  if (r.app_confidence !== null) f.appConfidence = r.app_confidence as "dpi" | "port";
+  return f;
+}

@@ -3,6 +3,7 @@ import { macToString, parseMac } from "../dissect/addr.js";
 import type { Device } from "../inventory/device.js";
 import { type Inventory, type StoredAddress, type StoredDeviceState, type StoredFact, endpointsBehind, ownAddresses } from "../inventory/inventory.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
+import { decodeFlowChunk, encodeFlowChunk } from "./flow-chunk.js";
 import type { Alert } from "../model/alert.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -34,14 +35,6 @@ interface DeviceRow {
   id: number; site: string; key: string; mac: string | null; oui_vendor: string | null;
   local_mac: number; router: number; first_us: number; last_us: number;
   packets_out: number; packets_in: number; bytes_out: number; bytes_in: number;
-}
-
-interface FlowRow {
-  id: number; site: string; source: string; vlan: number; proto: number;
-  src_mac: string | null; src_ip: string; src_port: number; dst_mac: string | null; dst_ip: string; dst_port: number;
-  initiator_known: number; packets_src: number; bytes_src: number; packets_dst: number; bytes_dst: number;
-  first_us: number; last_us: number; tcp_flags_src: number; tcp_flags_dst: number;
-  app_protocol: string | null; app_confidence: string | null; end_reason: string;
 }
 
 export type StoredFlow = FlowRecord & { id: number };
@@ -80,10 +73,6 @@ function verdictOf(r: VerdictRow): StoredVerdict {
   };
 }
 
-const FLOW_COLUMNS = ["site", "source", "vlan", "proto", "src_mac", "src_ip", "src_port", "dst_mac", "dst_ip", "dst_port",
-  "initiator_known", "packets_src", "bytes_src", "packets_dst", "bytes_dst", "first_us", "last_us", "tcp_flags_src",
-  "tcp_flags_dst", "app_protocol", "app_confidence", "end_reason"];
-/** 22 columns × 40 rows stays under SQLite's default limit of 999 bound parameters on old builds. */
 /** A stored policy version: its body is the policy file JSON; events say who moved it when. */
 export interface StoredPolicy {
   id: number;
@@ -123,7 +112,8 @@ export interface Suppression {
 
 interface PolicyRow { id: number; name: string; site: string; version: number; status: string; body: string }
 
-const FLOW_ROWS_PER_INSERT = 40;
+/** Flows a stored chunk holds at most. */
+const FLOWS_PER_CHUNK = 10_000;
 /** Devices read per query by `eachDevice` (SQLite allows 32,766 parameters). */
 const DEVICE_PAGE = 1000;
 
@@ -146,7 +136,9 @@ export class Store {
     }
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]);
+        const m = MIGRATIONS[v];
+        if (typeof m === "string") this.db.exec(m);
+        else m(this.db);
         this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
@@ -178,33 +170,48 @@ export class Store {
     })();
   }
 
-  private insertFlows = new Map<number, Database.Statement>();
-
-  private flowInsert(rows: number): Database.Statement {
-    let stmt = this.insertFlows.get(rows);
-    if (!stmt) {
-      const one = `(${new Array(FLOW_COLUMNS.length).fill("?").join(", ")})`;
-      stmt = this.db.prepare(`INSERT INTO flows (${FLOW_COLUMNS.join(", ")}) VALUES ${new Array(rows).fill(one).join(", ")}`);
-      this.insertFlows.set(rows, stmt);
-    }
-    return stmt;
-  }
-
-  /** Writes finished flows in one transaction, many rows per statement. */
+  /**
+   * Writes finished flows in one transaction, as chunks of one site each (store/flow-chunk.ts),
+   * numbered on from the last stored flow.
+   */
   saveFlows(batch: readonly FlowRecord[]): void {
+    if (batch.length === 0) return;
+    const bySite = new Map<string, FlowRecord[]>();
+    for (const f of batch) {
+      const list = bySite.get(f.site);
+      if (list) list.push(f);
+      else bySite.set(f.site, [f]);
+    }
     this.db.transaction(() => {
-      for (let i = 0; i < batch.length; i += FLOW_ROWS_PER_INSERT) {
-        const n = Math.min(FLOW_ROWS_PER_INSERT, batch.length - i);
-        const args: unknown[] = [];
-        for (let k = i; k < i + n; k++) {
-          const f = batch[k];
-          args.push(f.site, f.source, f.vlan, f.proto, f.srcMac ?? null, f.srcIp, f.srcPort, f.dstMac ?? null, f.dstIp,
-            f.dstPort, f.initiatorKnown ? 1 : 0, f.packetsSrcToDst, f.bytesSrcToDst, f.packetsDstToSrc, f.bytesDstToSrc,
-            f.firstUs, f.lastUs, f.tcpFlagsSrc, f.tcpFlagsDst, f.appProtocol ?? null, f.appConfidence ?? null, f.endReason);
+      const last = this.db.prepare(`SELECT first_id + count FROM flow_chunks ORDER BY id DESC LIMIT 1`).pluck().get() as number | undefined;
+      let next = last ?? 1;
+      const insert = this.db.prepare(`INSERT INTO flow_chunks (site, first_id, count, first_us, last_us, data) VALUES (?, ?, ?, ?, ?, ?)`);
+      for (const [site, flows] of bySite) {
+        for (let i = 0; i < flows.length; i += FLOWS_PER_CHUNK) {
+          const chunk = flows.length <= FLOWS_PER_CHUNK ? flows : flows.slice(i, i + FLOWS_PER_CHUNK);
+          let first = Infinity;
+          let lastUs = -Infinity;
+          for (const f of chunk) {
+            if (f.firstUs < first) first = f.firstUs;
+            if (f.lastUs > lastUs) lastUs = f.lastUs;
+          }
+          insert.run(site, next, chunk.length, first, lastUs, encodeFlowChunk(chunk));
+          next += chunk.length;
         }
-        this.flowInsert(n).run(...args);
       }
     })();
+  }
+
+  /** The stored flows (of one site, or of all) one chunk at a time, with their ids, in the order stored. */
+  private *flowChunks(site?: string): Generator<StoredFlow[]> {
+    const rows = site === undefined
+      ? this.db.prepare(`SELECT first_id, data FROM flow_chunks ORDER BY id`).raw(true).iterate()
+      : this.db.prepare(`SELECT first_id, data FROM flow_chunks WHERE site = ? ORDER BY id`).raw(true).iterate(site);
+    for (const [firstId, data] of rows as Iterable<[number, Buffer]>) {
+      const flows = decodeFlowChunk(data) as StoredFlow[];
+      for (let i = 0; i < flows.length; i++) flows[i].id = firstId + i;
+      yield flows;
+    }
   }
 
   /**
@@ -398,19 +405,15 @@ export class Store {
     return this.devices().filter((d) => ids.has(d.id));
   }
 
+  /** The first `limit` stored flows by first seen (then by id). */
   flows(limit = Number.MAX_SAFE_INTEGER): StoredFlow[] {
-    const rows = this.db.prepare(`SELECT * FROM flows ORDER BY first_us, id LIMIT ?`).all(limit) as FlowRow[];
-    return rows.map((r) => ({
-      id: r.id, site: r.site, source: r.source, vlan: r.vlan, proto: r.proto,
-      srcMac: r.src_mac ?? undefined, srcIp: r.src_ip, srcPort: r.src_port,
-      dstMac: r.dst_mac ?? undefined, dstIp: r.dst_ip, dstPort: r.dst_port,
-      initiatorKnown: r.initiator_known === 1,
-      packetsSrcToDst: r.packets_src, bytesSrcToDst: r.bytes_src, packetsDstToSrc: r.packets_dst, bytesDstToSrc: r.bytes_dst,
-      firstUs: r.first_us, lastUs: r.last_us, tcpFlagsSrc: r.tcp_flags_src, tcpFlagsDst: r.tcp_flags_dst,
-      appProtocol: r.app_protocol ?? undefined, appConfidence: (r.app_confidence ?? undefined) as FlowRecord["appConfidence"],
-      endReason: r.end_reason,
-    }));
+    const all: StoredFlow[] = [];
+    for (const chunk of this.flowChunks()) for (const f of chunk) all.push(f);
+    all.sort((a, b) => a.firstUs - b.firstUs || a.id - b.id);
+    if (all.length > limit) all.length = limit;
+    return all;
   }
+
 
   /**
    * Stores a new proposed version of the named policy; its version is one past the newest,
@@ -496,17 +499,37 @@ export class Store {
    * (source ports are dropped; packets, bytes and counts summed; first and last seen kept).
    */
   flowGroups(site: string): FlowGroup[] {
-    const rows = this.db.prepare(`SELECT vlan, proto, src_mac, src_ip, dst_mac, dst_ip, dst_port, first_us / 3600000000 AS hour,
-        COUNT(*) AS n, MAX(initiator_known) AS ik, SUM(packets_src) AS ps, SUM(bytes_src) AS bs, SUM(packets_dst) AS pd,
-        SUM(bytes_dst) AS bd, MIN(first_us) AS f, MAX(last_us) AS l
-      FROM flows WHERE site = ? GROUP BY hour, vlan, proto, src_mac, src_ip, dst_mac, dst_ip, dst_port`).raw(true).all(site) as (number | string | null)[][];
-    return rows.map((r) => ({
-      site, source: "", vlan: r[0] as number, proto: r[1] as number, srcMac: (r[2] as string | null) ?? undefined, srcIp: r[3] as string, srcPort: 0,
-      dstMac: (r[4] as string | null) ?? undefined, dstIp: r[5] as string, dstPort: r[6] as number, count: r[8] as number, initiatorKnown: r[9] === 1,
-      packetsSrcToDst: r[10] as number, bytesSrcToDst: r[11] as number, packetsDstToSrc: r[12] as number, bytesDstToSrc: r[13] as number,
-      firstUs: r[14] as number, lastUs: r[15] as number, tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "grouped",
-    }));
+    const groups = new Map<string, FlowGroup>();
+    for (const chunk of this.flowChunks(site)) {
+      for (const f of chunk) {
+        const hour = Math.floor(f.firstUs / 3_600_000_000);
+        const key = `${hour} ${f.vlan} ${f.proto} ${f.srcMac ?? ""} ${f.srcIp} ${f.dstMac ?? ""} ${f.dstIp} ${f.dstPort}`;
+        const g = groups.get(key);
+        if (g === undefined) {
+          const group: FlowGroup = {
+            site, source: "", vlan: f.vlan, proto: f.proto, srcIp: f.srcIp, srcPort: 0, dstIp: f.dstIp, dstPort: f.dstPort, count: 1,
+            initiatorKnown: f.initiatorKnown, packetsSrcToDst: f.packetsSrcToDst, bytesSrcToDst: f.bytesSrcToDst,
+            packetsDstToSrc: f.packetsDstToSrc, bytesDstToSrc: f.bytesDstToSrc, firstUs: f.firstUs, lastUs: f.lastUs,
+            tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "grouped",
+          };
+          if (f.srcMac !== undefined) group.srcMac = f.srcMac;
+          if (f.dstMac !== undefined) group.dstMac = f.dstMac;
+          groups.set(key, group);
+          continue;
+        }
+        g.count++;
+        if (f.initiatorKnown) g.initiatorKnown = true;
+        g.packetsSrcToDst += f.packetsSrcToDst;
+        g.bytesSrcToDst += f.bytesSrcToDst;
+        g.packetsDstToSrc += f.packetsDstToSrc;
+        g.bytesDstToSrc += f.bytesDstToSrc;
+        if (f.firstUs < g.firstUs) g.firstUs = f.firstUs;
+        if (f.lastUs > g.lastUs) g.lastUs = f.lastUs;
+      }
+    }
+    return [...groups.values()];
   }
+
 
   /**
    * Saves alerts: a new one as given; one already stored (same id: the same episode read

@@ -1,0 +1,150 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import Database from "better-sqlite3";
+import type { FlowRecord } from "../src/model/flow-record.js";
+import { FlowChunkError, decodeFlowChunk, encodeFlowChunk } from "../src/store/flow-chunk.js";
+import { MIGRATIONS } from "../src/store/migrations.js";
+import { Store } from "../src/store/sqlite.js";
+import { tmpDir } from "./helpers.js";
+
+function flow(i: number, partial: Partial<FlowRecord> = {}): FlowRecord {
+  return {
+    site: "default", source: "/captures/ward 3/überwachung.pcap", vlan: i % 4096, proto: i % 3 ? 6 : 17,
+    srcMac: `02:00:00:00:${(i >> 8 & 255).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`,
+    srcIp: `10.1.${i >> 8 & 255}.${i & 255}`, srcPort: 1024 + (i % 60000),
+    dstMac: "00:1c:7f:53:d0:28", dstIp: "2001:db8::1", dstPort: 443, initiatorKnown: i % 5 !== 0,
+    packetsSrcToDst: i, bytesSrcToDst: i * 1500 + 2 ** 40, packetsDstToSrc: i * 2, bytesDstToSrc: i * 60,
+    firstUs: 1_733_400_000_000_000 + i * 1000, lastUs: 1_733_400_000_500_000 + i * 1000,
+    tcpFlagsSrc: 0x1ff, tcpFlagsDst: i & 0xff, appProtocol: "tls", appConfidence: "dpi", endReason: "idle",
+    ...partial,
+  };
+}
+
+function bare(i: number): FlowRecord {
+  const f = flow(i, { endReason: "flush" });
+  delete f.srcMac;
+  delete f.dstMac;
+  delete f.appProtocol;
+  delete f.appConfidence;
+  return f;
+}
+
+describe("flow chunks", () => {
+  it("decode gives back every field of every flow, absent optional fields staying absent", () => {
+    const flows = [flow(0), flow(1), bare(2), flow(70_000, { appConfidence: "port", appProtocol: "http", initiatorKnown: false }), flow(3, { source: "" })];
+    const back = decodeFlowChunk(encodeFlowChunk(flows));
+    assert.deepEqual(back, flows);
+    assert.equal("srcMac" in back[2], false);
+    assert.equal("appConfidence" in back[2], false);
+    assert.deepEqual(decodeFlowChunk(encodeFlowChunk([])), []);
+    assert.deepEqual(decodeFlowChunk(encodeFlowChunk([flow(5, { source: "" })])), [flow(5, { source: "" })]);
+  });
+
+  it("a text is stored once however many flows name it", () => {
+    const one = encodeFlowChunk([flow(1)]).length;
+    const many = encodeFlowChunk(Array.from({ length: 100 }, () => flow(1))).length;
+    const perFlow = (many - one) / 99;
+    assert.ok(perFlow === 13 * 8 + 9 * 4, `each further copy adds only its numbers and references (${perFlow} bytes)`);
+  });
+
+  it("decodes from a Buffer at any byte offset, as SQLite may hand it over", () => {
+    const blob = encodeFlowChunk([flow(1), bare(2)]);
+    const shifted = Buffer.alloc(blob.length + 3);
+    blob.copy(shifted, 3);
+    assert.deepEqual(decodeFlowChunk(shifted.subarray(3)), [flow(1), bare(2)]);
+  });
+
+  it("a damaged chunk is refused with a FlowChunkError, never another exception", () => {
+    const blob = encodeFlowChunk([flow(1), bare(2), flow(3)]);
+    assert.throws(() => decodeFlowChunk(blob.subarray(0, 10)), /shorter than its header/);
+    assert.throws(() => decodeFlowChunk(blob.subarray(0, blob.length - 1)), /does not hold 3 flows/);
+    const version = Buffer.from(blob);
+    version[0] = 9;
+    assert.throws(() => decodeFlowChunk(version), /version 9/);
+    assert.throws(() => encodeFlowChunk([flow(1, { source: "a\0b" })]), FlowChunkError);
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    let refused = 0;
+    for (let k = 0; k < 3000; k++) {
+      const b = Buffer.from(blob);
+      for (let m = 1 + rand(4); m > 0; m--) b[rand(b.length)] = rand(256);
+      try {
+        decodeFlowChunk(b);
+      } catch (e) {
+        assert.ok(e instanceof FlowChunkError, `mutation ${k}: ${(e as Error).stack}`);
+        refused++;
+      }
+    }
+    assert.ok(refused > 0, "some mutations hit the header, the references or the texts");
+  });
+});
+
+describe("flows in the store", () => {
+  it("numbers flows on across batches (a batch's sites one after another), and lists them by first seen", () => {
+    const store = new Store(":memory:");
+    const a = [flow(3), flow(1, { site: "plant" }), flow(2)];
+    const b = [flow(0, { site: "plant" }), bare(4)];
+    store.saveFlows(a);
+    store.saveFlows([]);
+    store.saveFlows(b);
+    const stored = store.flows();
+    assert.deepEqual(stored.map((f) => [f.id, f.site, f.firstUs]), [
+      [4, "plant", flow(0).firstUs], [3, "plant", flow(1).firstUs], [2, "default", flow(2).firstUs], [1, "default", flow(3).firstUs], [5, "default", flow(4).firstUs],
+    ]);
+    assert.deepEqual(store.flows(2).map((f) => f.id), [4, 3]);
+    assert.deepEqual(stored.find((f) => f.id === 5), { ...bare(4), id: 5 });
+  });
+
+  it("groups a site's flows per hour by ends, protocol, VLAN and destination port", () => {
+    const store = new Store(":memory:");
+    const h = 3_600_000_000;
+    const base = flow(1, { vlan: 0, firstUs: 10 * h + 5, lastUs: 10 * h + 99 });
+    store.saveFlows([
+      base,
+      { ...base, srcPort: 50_000, packetsSrcToDst: 4, firstUs: 10 * h + 1, lastUs: 11 * h + 7, initiatorKnown: false },
+      { ...base, firstUs: 11 * h },
+      { ...base, dstPort: 80 },
+      { ...base, site: "plant" },
+    ]);
+    const groups = store.flowGroups("default");
+    assert.equal(groups.length, 3);
+    const first = groups.find((g) => g.firstUs === 10 * h + 1 && g.dstPort === 443)!;
+    assert.equal(first.count, 2);
+    assert.equal(first.packetsSrcToDst, base.packetsSrcToDst + 4);
+    assert.equal(first.lastUs, 11 * h + 7);
+    assert.equal(first.initiatorKnown, true);
+    assert.equal(first.srcPort, 0);
+    assert.equal(store.flowGroups("plant").length, 1);
+    assert.deepEqual(store.flowGroups("nowhere"), []);
+  });
+
+  it("moves the flow rows of an older database into chunks, with their ids", () => {
+    const path = join(tmpDir("flow-migration"), "old.db");
+    const old = new Database(path);
+    MIGRATIONS.slice(0, 5).forEach((m, v) => {
+      assert.equal(typeof m, "string");
+      old.exec(m as string);
+      old.pragma(`user_version = ${v + 1}`);
+    });
+    const insert = old.prepare(`INSERT INTO flows (site, source, vlan, proto, src_mac, src_ip, src_port, dst_mac, dst_ip, dst_port, initiator_known,
+      packets_src, bytes_src, packets_dst, bytes_dst, first_us, last_us, tcp_flags_src, tcp_flags_dst, app_protocol, app_confidence, end_reason)
+      VALUES (@site, @source, @vlan, @proto, @srcMac, @srcIp, @srcPort, @dstMac, @dstIp, @dstPort, @ik, @packetsSrcToDst, @bytesSrcToDst,
+      @packetsDstToSrc, @bytesDstToSrc, @firstUs, @lastUs, @tcpFlagsSrc, @tcpFlagsDst, @appProtocol, @appConfidence, @endReason)`);
+    // Two sites interleaved, as serve writes them, and more rows than one chunk holds.
+    const rows = Array.from({ length: 12_003 }, (_, i) => (i % 7 === 3 ? bare(i) : flow(i, { site: i % 3 === 0 ? "plant" : "default" })));
+    old.transaction(() => {
+      for (const f of rows) insert.run({ srcMac: null, dstMac: null, appProtocol: null, appConfidence: null, ...f, ik: f.initiatorKnown ? 1 : 0 });
+    })();
+    old.close();
+    const store = new Store(path);
+    const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all();
+    assert.ok(!tables.includes("flows") && tables.includes("flow_chunks"));
+    assert.deepEqual(store.flows(), rows.map((f, i) => ({ ...f, id: i + 1 })));
+    store.saveFlows([flow(99_999)]);
+    assert.equal(store.flows().at(-1)!.id, rows.length + 1, "new flows are numbered after the moved ones");
+  });
+});
