@@ -39,31 +39,50 @@ export function speaksOt(kinds: Iterable<string>): boolean {
   return false;
 }
 
-function valuesOf(d: DeviceFacts, key: string): string[] {
-  if (key === "oui_vendor") return d.ouiVendor ? [d.ouiVendor] : [];
-  if (key === "hostname") return d.hostnames;
-  if (key === "router") return [String(d.router)];
-  return d.facts.get(key) ?? [];
+const NO_VALUES: readonly string[] = [];
+
+/**
+ * A device's values for the keys that rules name, the derived ones made once per device: a
+ * classifier pass runs every rule against every device, and most rules fail on a kind the
+ * device never showed, which must cost no allocation.
+ */
+class RuleInput {
+  private readonly oui: readonly string[];
+  private readonly router: readonly string[];
+
+  constructor(readonly d: DeviceFacts) {
+    this.oui = d.ouiVendor ? [d.ouiVendor] : NO_VALUES;
+    this.router = [String(d.router)];
+  }
+
+  values(key: string): readonly string[] {
+    if (key === "oui_vendor") return this.oui;
+    if (key === "hostname") return this.d.hostnames;
+    if (key === "router") return this.router;
+    return this.d.facts.get(key) ?? NO_VALUES;
+  }
 }
 
 /** Matches one rule: the facts that satisfied each condition, or undefined. */
-function match(r: CompiledRule, d: DeviceFacts): { kind: string; value: string }[] | undefined {
-  // Most rules fail on a kind the device never showed: that is found before anything is allocated.
+function match(r: CompiledRule, input: RuleInput): { kind: string; value: string }[] | undefined {
   let used: { kind: string; value: string }[] | undefined;
   for (let i = 0; i < r.conditions.length; i++) {
-    const [key, re] = r.conditions[i];
-    const values = valuesOf(d, key);
-    if (values.length === 0) return undefined;
-    const hits = values.filter((v) => re.test(v));
-    if (hits.length === 0 || (i === 0 && r.minValues !== undefined && new Set(hits).size < r.minValues)) return undefined;
-    (used ??= []).push(...hits.slice(0, 3).map((value) => ({ kind: key, value })));
+    const condition = r.conditions[i];
+    const key = condition[0];
+    const re = condition[1];
+    const values = input.values(key);
+    let hits: string[] | undefined;
+    for (let k = 0; k < values.length; k++) if (re.test(values[k])) (hits ??= []).push(values[k]);
+    if (hits === undefined || (i === 0 && r.minValues !== undefined && new Set(hits).size < r.minValues)) return undefined;
+    used ??= [];
+    for (let k = 0; k < hits.length && k < 3; k++) used.push({ kind: key, value: hits[k] });
   }
   return used ?? [];
 }
 
-function extract(re: RegExp | undefined, from: string | undefined, d: DeviceFacts): string | undefined {
+function extract(re: RegExp | undefined, from: string | undefined, input: RuleInput): string | undefined {
   if (!re || !from) return undefined;
-  for (const v of valuesOf(d, from)) {
+  for (const v of input.values(from)) {
     const m = re.exec(v);
     if (m && m[1]) return m[1].trim();
   }
@@ -84,8 +103,10 @@ export function classify(d: DeviceFacts, rules: readonly CompiledRule[]): Verdic
   const byCategory = new Map<Category, number[]>();
   const byVendor = new Map<string, number[]>();
   const matched: { r: CompiledRule; facts: { kind: string; value: string }[] }[] = [];
-  for (const r of rules) {
-    const facts = match(r, d);
+  const input = new RuleInput(d);
+  for (let i = 0; i < rules.length; i++) {
+    const r = rules[i];
+    const facts = match(r, input);
     if (!facts) continue;
     matched.push({ r, facts });
     if (r.category) byCategory.set(r.category, [...(byCategory.get(r.category) ?? []), r.weight]);
@@ -111,8 +132,8 @@ export function classify(d: DeviceFacts, rules: readonly CompiledRule[]): Verdic
     const forVendor = r.vendor !== undefined && r.vendor === vendor;
     if (!forCategory && !forVendor && category !== "unknown") continue;
     if (r.vendor === undefined || r.vendor === vendor) {
-      model ??= extract(r.modelRe, r.model?.from, d);
-      firmware ??= extract(r.firmwareRe, r.firmware?.from, d);
+      model ??= extract(r.modelRe, r.model?.from, input);
+      firmware ??= extract(r.firmwareRe, r.firmware?.from, input);
     }
     evidence.push({
       rule: `${r.file}:${r.id}`,
