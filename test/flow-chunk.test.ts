@@ -99,6 +99,28 @@ describe("flows in the store", () => {
     assert.deepEqual(stored.find((f) => f.id === 5), { ...bare(4), id: 5 });
   });
 
+  it("a damaged chunk is skipped with a warning and counted; the other chunks are read", async () => {
+    const store = new Store(":memory:");
+    store.saveFlows([flow(1), flow(2)]);
+    store.saveFlows([flow(3)]);
+    store.saveFlows([flow(4, { site: "plant" })]);
+    store.db.prepare(`UPDATE flow_chunks SET data = substr(data, 1, 20) WHERE first_id = 3`).run();
+    store.db.prepare(`UPDATE flow_chunks SET data = 'text' WHERE first_id = 4`).run();
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on("warning", onWarning);
+    try {
+      assert.deepEqual(store.flows().map((f) => f.id), [1, 2]);
+      assert.equal(store.flowGroups("default").reduce((n, g) => n + g.count, 0), 2);
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    assert.equal(store.damagedFlowChunks, 3, "both by flows(), the default site's again by flowGroups()");
+    assert.ok(warnings.some((w) => /flow chunk \d+ skipped: .*does not hold 1 flows/.test(w)), warnings.join("\n"));
+    assert.ok(warnings.some((w) => /not a BLOB/.test(w)), warnings.join("\n"));
+  });
+
   it("groups a site's flows per hour by ends, protocol, VLAN and destination port", () => {
     const store = new Store(":memory:");
     const h = 3_600_000_000;

@@ -3,7 +3,7 @@ import { macToString, parseMac } from "../dissect/addr.js";
 import type { Device } from "../inventory/device.js";
 import { type Inventory, type StoredAddress, type StoredDeviceState, type StoredFact, endpointsBehind, ownAddresses } from "../inventory/inventory.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
-import { decodeFlowChunk, encodeFlowChunk } from "./flow-chunk.js";
+import { FlowChunkError, decodeFlowChunk, encodeFlowChunk } from "./flow-chunk.js";
 import type { Alert } from "../model/alert.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -202,13 +202,25 @@ export class Store {
     })();
   }
 
+  /** Stored flow chunks that could not be decoded (damaged on disk or by hand): skipped when read, with a warning. */
+  damagedFlowChunks = 0;
+
   /** The stored flows (of one site, or of all) one chunk at a time, with their ids, in the order stored. */
   private *flowChunks(site?: string): Generator<StoredFlow[]> {
     const rows = site === undefined
-      ? this.db.prepare(`SELECT first_id, data FROM flow_chunks ORDER BY id`).raw(true).iterate()
-      : this.db.prepare(`SELECT first_id, data FROM flow_chunks WHERE site = ? ORDER BY id`).raw(true).iterate(site);
-    for (const [firstId, data] of rows as Iterable<[number, Buffer]>) {
-      const flows = decodeFlowChunk(data) as StoredFlow[];
+      ? this.db.prepare(`SELECT id, first_id, data FROM flow_chunks ORDER BY id`).raw(true).iterate()
+      : this.db.prepare(`SELECT id, first_id, data FROM flow_chunks WHERE site = ? ORDER BY id`).raw(true).iterate(site);
+    for (const [id, firstId, data] of rows as Iterable<[number, number, unknown]>) {
+      let flows: StoredFlow[];
+      try {
+        if (!(data instanceof Uint8Array)) throw new FlowChunkError(`flow chunk data is ${typeof data}, not a BLOB`);
+        flows = decodeFlowChunk(data) as StoredFlow[];
+      } catch (e) {
+        if (!(e instanceof FlowChunkError)) throw e;
+        this.damagedFlowChunks++;
+        process.emitWarning(`flow chunk ${id} skipped: ${e.message}`, "CordonStoreWarning");
+        continue;
+      }
       for (let i = 0; i < flows.length; i++) flows[i].id = firstId + i;
       yield flows;
     }
