@@ -23,7 +23,21 @@ const HEADER = 16;
 const NUMBERS = 13;
 const TEXTS = 9;
 
+/** Flows a chunk holds at most. */
+export const FLOWS_PER_CHUNK = 10_000;
+
 export class FlowChunkError extends Error {}
+
+/** The first and last seen of a chunk's flows, stored beside it. */
+export function flowSpan(flows: readonly FlowRecord[]): { firstUs: number; lastUs: number } {
+  let firstUs = Infinity;
+  let lastUs = -Infinity;
+  for (const f of flows) {
+    if (f.firstUs < firstUs) firstUs = f.firstUs;
+    if (f.lastUs > lastUs) lastUs = f.lastUs;
+  }
+  return { firstUs, lastUs };
+}
 
 export function encodeFlowChunk(flows: readonly FlowRecord[]): Buffer {
   const count = flows.length;

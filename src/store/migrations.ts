@@ -1,12 +1,9 @@
 import type Database from "better-sqlite3";
-import { encodeFlowChunk } from "./flow-chunk.js";
+import { FLOWS_PER_CHUNK, encodeFlowChunk, flowSpan } from "./flow-chunk.js";
 import type { FlowRecord } from "../model/flow-record.js";
 
 /** A schema step: SQL, or code for what SQL cannot do (re-encoding rows). */
 export type Migration = string | ((db: Database.Database) => void);
-
-/** Flows moved into chunks at a time by migration 6. */
-const FLOWS_PER_CHUNK = 10_000;
 
 /**
  * Versioned schema. Each entry moves the database from version i to i + 1 (PRAGMA
@@ -278,7 +275,8 @@ export const MIGRATIONS: readonly Migration[] = [
           let j = i + 1;
           while (j < rows.length && rows[j].id === (rows[j - 1].id as number) + 1) j++;
           const flows = rows.slice(i, j).map(flowOfRow);
-          insert.run(site, rows[i].id, flows.length, Math.min(...flows.map((f) => f.firstUs)), Math.max(...flows.map((f) => f.lastUs)), encodeFlowChunk(flows));
+          const span = flowSpan(flows);
+          insert.run(site, rows[i].id, flows.length, span.firstUs, span.lastUs, encodeFlowChunk(flows));
           i = j;
         }
         after = rows[rows.length - 1].id as number;

@@ -3,7 +3,7 @@ import { macToString, parseMac } from "../dissect/addr.js";
 import type { Device } from "../inventory/device.js";
 import { type Inventory, type StoredAddress, type StoredDeviceState, type StoredFact, endpointsBehind, ownAddresses } from "../inventory/inventory.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
-import { FlowChunkError, decodeFlowChunk, encodeFlowChunk } from "./flow-chunk.js";
+import { FLOWS_PER_CHUNK, FlowChunkError, decodeFlowChunk, encodeFlowChunk, flowSpan } from "./flow-chunk.js";
 import type { Alert } from "../model/alert.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -112,8 +112,6 @@ export interface Suppression {
 
 interface PolicyRow { id: number; name: string; site: string; version: number; status: string; body: string }
 
-/** Flows a stored chunk holds at most. */
-const FLOWS_PER_CHUNK = 10_000;
 /** Devices read per query by `eachDevice` (SQLite allows 32,766 parameters). */
 const DEVICE_PAGE = 1000;
 
@@ -189,13 +187,8 @@ export class Store {
       for (const [site, flows] of bySite) {
         for (let i = 0; i < flows.length; i += FLOWS_PER_CHUNK) {
           const chunk = flows.length <= FLOWS_PER_CHUNK ? flows : flows.slice(i, i + FLOWS_PER_CHUNK);
-          let first = Infinity;
-          let lastUs = -Infinity;
-          for (const f of chunk) {
-            if (f.firstUs < first) first = f.firstUs;
-            if (f.lastUs > lastUs) lastUs = f.lastUs;
-          }
-          insert.run(site, next, chunk.length, first, lastUs, encodeFlowChunk(chunk));
+          const span = flowSpan(chunk);
+          insert.run(site, next, chunk.length, span.firstUs, span.lastUs, encodeFlowChunk(chunk));
           next += chunk.length;
         }
       }
