@@ -7,12 +7,12 @@
  * (two cores: one for the replayer, one for the collector under test).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet, v9Packet } from "../src/lab/netflow-export.js";
 import { NetflowCollector } from "../src/sources/netflow/collector.js";
-import { haveCommand, median } from "./measure.js";
+import { cpuSeconds, haveCommand, median } from "./measure.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const out = join(root, "bench", "out", "netflow");
@@ -53,12 +53,6 @@ function writeDatagrams(file: string, packets: Buffer[]): void {
     h.writeUInt32BE(p.length, 0);
     return [h, p];
   })));
-}
-
-/** CPU seconds (user + system, all threads) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,13 +1,13 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RadiusSecret, messageAuthenticator } from "../src/nac/radius/auth.js";
 import { ATTR, CODE } from "../src/nac/radius/constants.js";
 import { encodeAttributes, encodePacket } from "../src/nac/radius/packet.js";
-import { haveCommand, median } from "./measure.js";
+import { cpuSeconds, haveCommand, median } from "./measure.js";
 
 /**
  * MAB authorisations per second, p99 latency and server CPU per authorisation: `cordon
@@ -27,13 +27,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const REPEAT = Number(process.env.BENCH_RADIUS_REPEAT ?? 200);
 const WARMUP = Number(process.env.BENCH_RADIUS_WARMUP ?? 20);
 const PARALLEL = Number(process.env.BENCH_RADIUS_PARALLEL ?? 64);
-const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
-
-function cpuTicks(pid: number, tid?: number): number {
-  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 /** Known MACs: a lab site analysed into the bench database (devices Cordon identified). */
 function prepare(): { db: string; macs: string[] } {
@@ -155,14 +148,14 @@ async function load(port: number, pid: number, file: string, macs: string[], mai
   const total = macs.length * REPEAT;
   if (WARMUP > 0) await radclient(port, file, WARMUP);
   await new Promise((r) => setTimeout(r, 1000));
-  const cpu0 = cpuTicks(pid);
-  const main0 = mainThread ? cpuTicks(pid, pid) : 0;
+  const cpu0 = cpuSeconds(pid);
+  const main0 = mainThread ? cpuSeconds(pid, pid) : 0;
   const probe = latencyProbe(port, macs);
   const t0 = process.hrtime.bigint();
   const out = await radclient(port, file, REPEAT);
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = (cpuTicks(pid) - cpu0) / CLK_TCK;
-  const mainCpu = mainThread ? (cpuTicks(pid, pid) - main0) / CLK_TCK : undefined;
+  const cpu = cpuSeconds(pid) - cpu0;
+  const mainCpu = mainThread ? cpuSeconds(pid, pid) - main0 : undefined;
   const p = await probe.stop();
   const num = (label: string): number => Number(new RegExp(`${label}\\s*:\\s*(\\d+)`).exec(out)?.[1] ?? Number.NaN);
   const rtts = [...p.rtts].sort((a, b) => a - b);
