@@ -43,9 +43,10 @@ function rewriteIpv4(b: Buffer, off: number, k: number): void {
 /**
  * Writes a classic pcap of about `target` frames: copies of the corpus frames concatenated,
  * each copy shifted forward in time and with its MACs and IPv4 addresses rewritten, so every
- * copy adds new flows and devices.
+ * copy adds new flows and devices. Copies are numbered from `firstCopy`; copy 0 is the corpus
+ * as it is.
  */
-export function writeBenchCapture(file: string, frames: Stored[], spanUs: number, target: number, startUs = 1_700_000_000_000_000): number {
+export function writeBenchCapture(file: string, frames: Stored[], spanUs: number, target: number, startUs = 1_700_000_000_000_000, firstCopy = 0): number {
   const fd = openSync(file, "w");
   const header = Buffer.alloc(24);
   header.writeUInt32LE(0xa1b2c3d4, 0);
@@ -57,7 +58,7 @@ export function writeBenchCapture(file: string, frames: Stored[], spanUs: number
   let written = 0;
   const out = Buffer.alloc(8 << 20);
   let pos = 0;
-  for (let k = 0; written < target; k++) {
+  for (let k = firstCopy; written < target; k++) {
     const shift = startUs + k * spanUs;
     for (const f of frames) {
       if (written >= target) break;

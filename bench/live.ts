@@ -3,25 +3,42 @@
  * pair in a network namespace made here, `tcpreplay` sends a prepared capture into the other
  * end at fixed packet rates that step up; for each rate, the frames the pipeline received and
  * the kernel's drops (tcpdump's counters) from /metrics, and the CPU that serve and tcpdump
- * spent per packet. Each rate is replayed twice into one serve process: cold, then warm.
+ * spent per packet. Each rate is measured twice, into a new serve (cold) and into one that
+ * has first taken other traffic (warm).
  * Target: 300,000 packets/s without drops.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { corpusEthernetFrames, writeBenchCapture } from "./build-capture.js";
 import { cpuSeconds, haveCommand } from "./measure.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const out = join(root, "bench", "out");
-const capture = join(out, "bench-500000.pcap");
+const capture = join(out, "bench-2000000.pcap");
 const cli = join(root, "dist", "src", "cli", "main.js");
 const RATES = (process.env.BENCH_LIVE_RATES ?? "100000,200000,300000,400000").split(",").map(Number);
-const PACKETS = Number(process.env.BENCH_LIVE_PACKETS ?? 300_000);
+// Five seconds at 300,000 packets/s: long enough to call sustained, and every packet new to serve.
+const PACKETS = Number(process.env.BENCH_LIVE_PACKETS ?? 1_500_000);
+const WARMUP = Number(process.env.BENCH_LIVE_WARMUP ?? 200_000);
 
 if (process.getuid?.() !== 0 || !["ip", "tcpdump", "tcpreplay"].every(haveCommand) || !existsSync(capture)) {
-  console.log("\nlive capture: skipped (needs root, ip, tcpdump, tcpreplay and bench/out/bench-500000.pcap from the analyze bench)");
+  console.log("\nlive capture: skipped (needs root, ip, tcpdump, tcpreplay and bench/out/bench-2000000.pcap from the analyze bench)");
   process.exit(0);
+}
+
+const corpus = resolve(root, "..", "shared", "corpus");
+const warmup = join(out, "live", "warmup.pcap");
+if (!existsSync(join(corpus, "CAPTURES.tsv"))) {
+  console.log(`\nlive capture: skipped (corpus absent: ${corpus})`);
+  process.exit(0);
+}
+mkdirSync(join(out, "live"), { recursive: true });
+{
+  const { frames, spanUs } = await corpusEthernetFrames(corpus);
+  // Copies from 200 on: MACs and addresses that the measured capture (copies 0, 1, ...) never has.
+  writeBenchCapture(warmup, frames, spanUs, WARMUP, undefined, 200);
 }
 
 const ns = `cordon-bench${process.pid}`;
@@ -45,24 +62,29 @@ try {
   console.log(`\nlive capture through a veth pair, ${PACKETS} packets of ${capture.split("/").pop()} per rate`);
   console.log("  offered pkts/s   phase   achieved pkts/s   pipeline frames   kernel drops   CPU µs/packet: serve / tcpdump");
   for (const rate of RATES) {
-    const dir = join(out, "live");
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    const child: ChildProcess = spawn("ip", ["netns", "exec", ns, process.execPath, cli, "serve", "--db", join(dir, "l.db"), "--capture", "cva", "--http-port", "0", "--log-level", "info"], { stdio: ["ignore", "pipe", "ignore"] });
-    const port = await new Promise<number>((res) => {
-      let text = "";
-      child.stdout!.on("data", (d: Buffer) => {
-        text += d.toString();
-        const m = /"port":(\d+),"msg":"http endpoint/.exec(text);
-        if (m) res(Number(m[1]));
+    // Cold: a new serve meets the measured traffic at once, and V8 compiles the packet path
+    // while the packets come (in analyze that is over a second of a helper thread's CPU).
+    // Warm: a new serve first takes WARMUP packets of other devices (copies of the same
+    // corpus traffic with other MACs and addresses), as a serve that has run a while would
+    // have; then the same measured traffic, all new flows and devices to it.
+    for (const phase of ["cold", "warm"] as const) {
+      const dir = join(out, "live");
+      rmSync(join(dir, "l.db"), { force: true });
+      const child: ChildProcess = spawn("ip", ["netns", "exec", ns, process.execPath, cli, "serve", "--db", join(dir, "l.db"), "--capture", "cva", "--http-port", "0", "--log-level", "info"], { stdio: ["ignore", "pipe", "ignore"] });
+      const port = await new Promise<number>((res) => {
+        let text = "";
+        child.stdout!.on("data", (d: Buffer) => {
+          text += d.toString();
+          const m = /"port":(\d+),"msg":"http endpoint/.exec(text);
+          if (m) res(Number(m[1]));
+        });
       });
-    });
-    await sleep(1500);
-    const tcpdump = Number(execFileSync("pgrep", ["-P", String(child.pid), "tcpdump"]).toString().trim().split("\n")[0]);
-    // The first replay meets a cold process: V8 compiles the packet path while the packets
-    // come (in analyze that is over a second of a helper thread's CPU). The second replay
-    // into the same process is the steady state of a serve that has run for a while.
-    for (const phase of ["cold", "warm"]) {
+      await sleep(1500);
+      const tcpdump = Number(execFileSync("pgrep", ["-P", String(child.pid), "tcpdump"]).toString().trim().split("\n")[0]);
+      if (phase === "warm") {
+        inNs("tcpreplay", "-K", "--pps", "100000", "-i", "cvb", warmup);
+        await sleep(2000);
+      }
       const before = metrics(port);
       const cpu0 = [cpuSeconds(child.pid!), cpuSeconds(tcpdump)];
       // -K: tcpreplay reads the capture into memory first, so the sender spends its core on sending.
@@ -77,11 +99,11 @@ try {
       const serveUs = perPacket(cpuSeconds(child.pid!) - cpu0[0]);
       const tcpdumpUs = perPacket(cpuSeconds(tcpdump) - cpu0[1]);
       console.log(`  ${String(rate).padStart(14)}   ${phase}   ${String(Math.round(achieved)).padStart(15)}   ${String(after.frames - before.frames).padStart(15)}   ${String(after.kernel - before.kernel).padStart(12)}   ${serveUs} / ${tcpdumpUs}`);
+      await new Promise<void>((r) => {
+        child.once("exit", () => r());
+        child.kill("SIGTERM");
+      });
     }
-    await new Promise<void>((r) => {
-      child.once("exit", () => r());
-      child.kill("SIGTERM");
-    });
   }
 } finally {
   spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });

@@ -17,6 +17,7 @@ describe("serve configuration", () => {
     assert.equal(c.db, "./cordon.db");
     assert.deepEqual(c.netflow, [{ name: "netflow:2055", host: "0.0.0.0", port: 2055, site: "default", templateLifetimeS: 1800, transport: "udp" }]);
     assert.equal(c.capture[0].snaplen, 65535);
+    assert.equal(c.capture[0].bufferMib, 64, "a kernel ring that holds about two seconds at 300,000 small packets/s");
     const dir = tmpDir();
     const file = join(dir, "c.yaml");
     writeFileSync(file, "db: /var/lib/a.db\nsite: plant-a\nhttp:\n  port: 9000\nnetflow:\n  - port: 4739\n");
@@ -40,6 +41,7 @@ describe("serve configuration", () => {
       [{ netflow: [{ port: 2055, sampling: 3 }] }, /^netflow\[0\]\.sampling: unknown key/],
       [{ capture: [{ filter: "tcp" }] }, /^capture\[0\]\.interface: required/],
       [{ capture: [{ interface: "eth0; rm -rf /" }] }, /^capture\[0\]\.interface: not an interface name/],
+      [{ capture: [{ interface: "eth0", buffer_mib: 0 }] }, /^capture\[0\]\.buffer_mib: must be an integer from 1 to 4096/],
       [{ http: { port: "x" } }, /^http\.port: must be an integer/],
       [{ log_level: "loud" }, /^log_level: must be one of/],
       [{ zeek: [{ dir: "/a", follow: "yes" }] }, /^zeek\[0\]\.follow: must be true or false/],

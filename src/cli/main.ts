@@ -253,8 +253,9 @@ CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both)
   netflow:                      # NetFlow v5/v9 and IPFIX over UDP; IPFIX over TCP (transport: tcp)
     - { port: 2055, host: 0.0.0.0, site: plant-a, template_lifetime_s: 1800 }
     - { port: 4739, transport: tcp }
-  capture:                      # live capture through tcpdump (BPF filter optional)
-    - { interface: eth1, filter: "not port 22", snaplen: 65535 }
+  capture:                      # live capture through tcpdump (BPF filter optional; buffer_mib:
+                                # the kernel ring that absorbs a pause of the pipeline)
+    - { interface: eth1, filter: "not port 22", snaplen: 65535, buffer_mib: 64 }
   zeek:                         # conn, dns, dhcp, software, known_services logs (TSV or JSON)
     - { dir: /opt/zeek/logs/current, follow: true }
   detect: true                  # run the detectors on everything ingested

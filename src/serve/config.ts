@@ -23,6 +23,8 @@ export interface CaptureSourceConfig {
   filter: string;
   site: string;
   snaplen: number;
+  /** Kernel capture buffer in MiB: what absorbs a pause of the pipeline (a write, a GC). */
+  bufferMib: number;
 }
 
 export interface ZeekSourceConfig {
@@ -145,12 +147,13 @@ export function validateConfig(raw: unknown): ServeConfig {
   });
   const capture = list(o, "capture").map((c, i): CaptureSourceConfig => {
     const w = `capture[${i}].`;
-    unknownKeys(c, ["name", "interface", "filter", "site", "snaplen"], w);
+    unknownKeys(c, ["name", "interface", "filter", "site", "snaplen", "buffer_mib"], w);
     const iface = str(c, "interface", w);
     if (!/^[\w.:@-]{1,15}$/.test(iface)) throw new ConfigError(`${w}interface: not an interface name`);
     return {
       name: named("capture", i, c, `capture:${iface}`), interface: iface, filter: c.filter === undefined ? "" : str(c, "filter", w),
       site: str(c, "site", w, site), snaplen: int(c, "snaplen", w, 65535, 64, 262_144),
+      bufferMib: int(c, "buffer_mib", w, 64, 1, 4096),
     };
   });
   const zeek = list(o, "zeek").map((z, i): ZeekSourceConfig => {

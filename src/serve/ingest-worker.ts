@@ -138,7 +138,7 @@ for (const n of config.netflow) {
 for (const c of config.capture) {
   const errors = new ErrorCounts();
   const s: Source = { errors, snapshot: { kind: "capture", site: c.site, packets: 0, bytes: 0, records: 0, drops: 0, kernelDrops: 0, errors: {}, exporters: 0, domains: [] } };
-  s.capture = startLiveCapture({ interface: c.interface, filter: c.filter, snaplen: c.snaplen }, (frame) => {
+  s.capture = startLiveCapture({ interface: c.interface, filter: c.filter, snaplen: c.snaplen, bufferKiB: c.bufferMib * 1024 }, (frame) => {
     s.snapshot.packets++;
     s.snapshot.bytes += frame.caplen;
     if (rings && frame.linkType === 1 && frame.caplen >= 14) keepPacket(rings, frame);

@@ -18,7 +18,7 @@ export interface LiveCaptureOptions {
   interface: string;
   filter: string;
   snaplen: number;
-  /** Kernel buffer in KiB (tcpdump -B). */
+  /** Kernel buffer in KiB (tcpdump -B; default 64 MiB). */
   bufferKiB?: number;
   tcpdump?: string;
 }
@@ -37,7 +37,7 @@ export interface LiveCapture {
 const STATS_INTERVAL_MS = 1000;
 
 export function startLiveCapture(o: LiveCaptureOptions, onFrame: FrameHandler, errors: ErrorCounts = new ErrorCounts()): LiveCapture {
-  const args = ["-i", o.interface, "-U", "-w", "-", "-n", "-s", String(o.snaplen), "-B", String(o.bufferKiB ?? 16_384)];
+  const args = ["-i", o.interface, "-U", "-w", "-", "-n", "-s", String(o.snaplen), "-B", String(o.bufferKiB ?? 65_536)];
   if (o.filter) args.push(o.filter);
   const child: ChildProcess = spawn(o.tcpdump ?? "tcpdump", args, { stdio: ["ignore", "pipe", "pipe"] });
   let drops = 0;
