@@ -300,26 +300,30 @@ export class Store {
    * addresses and facts) at a time, so memory holds a page, not the inventory.
    */
   *eachDevice(site?: string): Generator<StoredDevice> {
-    const pageOf = this.db.prepare(`SELECT * FROM devices WHERE ${site === undefined ? "" : "site = @site AND "}(@first OR site > @afterSite OR (site = @afterSite AND key > @afterKey))
+    // The first page, then each next one from where the last ended: a row-value comparison,
+    // which SQLite answers from the (site, key) index instead of scanning the pages before.
+    const siteOnly = site === undefined ? "" : "site = @site";
+    const firstPage = this.db.prepare(`SELECT * FROM devices ${siteOnly ? `WHERE ${siteOnly}` : ""} ORDER BY site, key LIMIT ${DEVICE_PAGE}`);
+    const nextPage = this.db.prepare(`SELECT * FROM devices WHERE ${siteOnly ? `${siteOnly} AND ` : ""}(site, key) > (@afterSite, @afterKey)
       ORDER BY site, key LIMIT ${DEVICE_PAGE}`);
     const endpoints = new Map<number, number>();
     for (const e of this.db.prepare(`SELECT via_device_id, count(*) FROM endpoints GROUP BY via_device_id`).raw().all() as [number, number][]) {
       endpoints.set(e[0], e[1]);
     }
-    let after = { first: 1, afterSite: "", afterKey: "" };
+    let after: { afterSite: string; afterKey: string } | undefined;
     for (;;) {
-      const rows = pageOf.all(site === undefined ? after : { ...after, site }) as DeviceRow[];
+      const rows = (after === undefined ? firstPage.all(site === undefined ? {} : { site }) : nextPage.all(site === undefined ? after : { ...after, site })) as DeviceRow[];
       if (rows.length === 0) return;
       const ids = rows.map((r) => r.id);
       const inPage = `device_id IN (${ids.map(() => "?").join(",")})`;
       const addresses = new Map<number, StoredAddress[]>();
       for (const a of this.db.prepare(`SELECT device_id, ip, origin, first_us, last_us, source, packet FROM device_addresses WHERE ${inPage}
-          ORDER BY device_id, first_us, ip`).raw().iterate(...ids) as Iterable<[number, string, string, number, number, string, number]>) {
+          ORDER BY device_id, first_us, ip`).raw().all(...ids) as [number, string, string, number, number, string, number][]) {
         push(addresses, a[0], { ip: a[1], origin: a[2], firstUs: a[3], lastUs: a[4], source: a[5], packet: a[6] });
       }
       const facts = new Map<number, StoredFact[]>();
       for (const f of this.db.prepare(`SELECT device_id, kind, value, first_us, last_us, count, source, packet FROM facts WHERE ${inPage}
-          ORDER BY device_id, kind, first_us, value`).raw().iterate(...ids) as Iterable<[number, string, string, number, number, number, string, number]>) {
+          ORDER BY device_id, kind, first_us, value`).raw().all(...ids) as [number, string, string, number, number, number, string, number][]) {
         push(facts, f[0], { kind: f[1], value: f[2], firstUs: f[3], lastUs: f[4], count: f[5], source: f[6], packet: f[7] });
       }
       for (const r of rows) {
@@ -343,7 +347,7 @@ export class Store {
         };
       }
       const last = rows[rows.length - 1];
-      after = { first: 0, afterSite: last.site, afterKey: last.key };
+      after = { afterSite: last.site, afterKey: last.key };
     }
   }
 
