@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import "./jit.js";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
