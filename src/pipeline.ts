@@ -224,11 +224,11 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     if (addr !== undefined && f.lastUs > addr.lastUs) addr.lastUs = f.lastUs;
   }
 
-  function appOf(f: Flow): Pick<FlowRecord, "appProtocol" | "appConfidence"> {
-    if (f.app) return { appProtocol: f.app.name, appConfidence: "dpi" };
-    if (f.proto !== PROTO_TCP && f.proto !== PROTO_UDP) return {};
-    const byPort = registry.byPortName(f.proto === PROTO_TCP, f.bPort, f.aPort);
-    return byPort ? { appProtocol: byPort, appConfidence: "port" } : {};
+  /** The application protocol a dissector recognised, else the one its port names. */
+  function appOf(f: Flow): string | undefined {
+    if (f.app) return f.app.name;
+    if (f.proto !== PROTO_TCP && f.proto !== PROTO_UDP) return undefined;
+    return registry.byPortName(f.proto === PROTO_TCP, f.bPort, f.aPort);
   }
 
   /** The service a flow's responder provided: a TCP port that completed a handshake, or a UDP port that answered. */
@@ -255,6 +255,9 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       }
     }
     countTraffic(a, b, f.packetsAB, f.bytesAB, f.packetsBA, f.bytesBA);
+    const appProtocol = appOf(f);
+    // Every record has the same fields in the same order (absent ones undefined), so the
+    // detectors and the store that read them see one object shape.
     const record: FlowRecord = {
       site: fSite,
       source: ev.source,
@@ -275,7 +278,8 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       lastUs: f.lastUs,
       tcpFlagsSrc: f.tcpFlagsAB,
       tcpFlagsDst: f.tcpFlagsBA,
-      ...appOf(f),
+      appProtocol,
+      appConfidence: appProtocol === undefined ? undefined : f.app ? "dpi" : "port",
       endReason: reason,
     };
     pending.push(record);
