@@ -96,9 +96,21 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
   const categories = new Map([...o.categories].map(([c, e]) => [c, new Set(e)]));
   const categoryPeers = new Map([...categories].map(([c, e]) => [c, new Set([...e].map((x) => x.split("|")[1]))]));
   const devices = new Map<string, State>();
+  /**
+   * Address → its device key when keyed by address ("ip:…"), or "" for an address outside the
+   * site (bounded). Flows name the same few thousand addresses again and again: the key is
+   * built and the address parsed once, and a Map lookup by a kept string reuses its hash.
+   */
+  const ipKeys = new Map<string, string>();
   const keyOf = (mac: string | undefined, ip: string): string | undefined => {
-    if (!isPrivateIp(ip)) return undefined;
-    return mac && !o.routers.has(mac) ? mac : `ip:${ip}`;
+    let k = ipKeys.get(ip);
+    if (k === undefined) {
+      k = isPrivateIp(ip) ? `ip:${ip}` : "";
+      if (ipKeys.size >= 200_000) ipKeys.clear();
+      ipKeys.set(ip, k);
+    }
+    if (k === "") return undefined;
+    return mac && !o.routers.has(mac) ? mac : k;
   };
   const state = (key: string, nowUs: number): State => {
     let s = devices.get(key);
@@ -114,32 +126,43 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
     }
     return s;
   };
-  /** External networks by address, hashed once (bounded). */
-  const networks = new Map<string, { peer: string; hash: number }>();
-  /** Peers named by device key, multicast group or DNS name, hashed once each (bounded). */
-  const namedPeers = new Map<string, Peer>();
+  /**
+   * Peers, each named and hashed once (bounded): devices by their key, DNS names by the name,
+   * multicast groups and external networks by the address. A peer's name and role follow
+   * from what it is cached by, so a cache that is cleared and filled again gives the same peers.
+   */
+  const devicePeers = new Map<string, Peer>();
+  const dnsPeers = new Map<string, Peer>();
+  const addressPeers = new Map<string, Peer>();
+  const remember = (cache: Map<string, Peer>, by: string, p: Peer): Peer => {
+    if (cache.size > 100_000) cache.clear();
+    cache.set(by, p);
+    return p;
+  };
   const peerOf = (k: string | undefined, ip: string): Peer => {
-    const named = (peer: string, role: string): Peer => {
-      let p = namedPeers.get(peer);
-      if (!p) {
-        if (namedPeers.size > 100_000) namedPeers.clear();
-        p = { peer, role, hash: hash(peer) };
-        namedPeers.set(peer, p);
-      }
-      return p;
-    };
-    if (k) return named(`device:${k}`, o.prior.get(k)?.category ?? "internal");
-    if (isGroupIp(ip)) return named(`cidr:${ip}/${ip.includes(":") ? 128 : 32}`, "multicast");
-    const name = names.get(ip);
-    if (name) return named(`dns:${name}`, "external");
-    let n = networks.get(ip);
-    if (!n) {
-      const peer = `cidr:${externalNetwork(ip)}`;
-      n = { peer, hash: hash(peer) };
-      if (networks.size > 100_000) networks.clear();
-      networks.set(ip, n);
+    if (k) {
+      const p = devicePeers.get(k);
+      if (p) return p;
+      const peer = `device:${k}`;
+      return remember(devicePeers, k, { peer, role: o.prior.get(k)?.category ?? "internal", hash: hash(peer) });
     }
-    return { peer: n.peer, role: "external", hash: n.hash };
+    if (isGroupIp(ip)) {
+      const p = addressPeers.get(ip);
+      if (p) return p;
+      const peer = `cidr:${ip}/${ip.includes(":") ? 128 : 32}`;
+      return remember(addressPeers, ip, { peer, role: "multicast", hash: hash(peer) });
+    }
+    const name = names.get(ip);
+    if (name) {
+      const p = dnsPeers.get(name);
+      if (p) return p;
+      const peer = `dns:${name}`;
+      return remember(dnsPeers, name, { peer, role: "external", hash: hash(peer) });
+    }
+    const p = addressPeers.get(ip);
+    if (p) return p;
+    const peer = `cidr:${externalNetwork(ip)}`;
+    return remember(addressPeers, ip, { peer, role: "external", hash: hash(peer) });
   };
   const raise = (ctx: DetectorContext, f: Pick<FlowRecord, "site" | "firstUs"> & Partial<FlowRecord>, source: string, mac: string | undefined, a: { class: "new-peer" | "new-service" | "volume" | "new-domain"; severity: "low" | "medium" | "high"; technique: string; title: string; target?: string }): void => {
     ctx.raise({ ...a, site: f.site, source, sourceMac: mac, tsUs: f.firstUs, episode: a.class, gapUs: DAY_US, anyTarget: true, flow: f.srcIp ? flowRef(f as FlowRecord) : undefined });

@@ -147,5 +147,14 @@ export function isPrivateIp(ip: string): boolean {
 
 /** Text form: true for broadcast and multicast addresses (they name a group, not a host). */
 export function isGroupIp(ip: string): boolean {
-  return ip === "255.255.255.255" || /^(22[4-9]|23\d)\./.test(ip) || ip.toLowerCase().startsWith("ff");
+  // 224.0.0.0/4 (a first octet of 224 to 239), the limited broadcast, and IPv6 ff00::/8; read
+  // from the characters, since flows ask it of both ends.
+  const c0 = ip.charCodeAt(0);
+  if (c0 === 0x66 || c0 === 0x46) return (ip.charCodeAt(1) | 0x20) === 0x66;
+  if (c0 !== 0x32 || ip.charCodeAt(3) !== 0x2e) return false;
+  const c1 = ip.charCodeAt(1);
+  const c2 = ip.charCodeAt(2);
+  if (c1 === 0x32) return c2 >= 0x34 && c2 <= 0x39;
+  if (c1 === 0x33) return c2 >= 0x30 && c2 <= 0x39;
+  return ip === "255.255.255.255";
 }
