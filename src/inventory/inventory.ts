@@ -66,9 +66,23 @@ const ADDRESS_KINDS: Partial<Record<ObservationKind, AddressOrigin>> = {
  */
 export class Inventory {
   readonly devices = new Map<string, Device>();
-  /** site + address → the MAC device holding it, for sources that name hosts by address only. */
-  private readonly addressOwners = new Map<string, Device>();
+  /** Site → address → the MAC device holding it, for sources that name hosts by address only. */
+  private readonly addressOwners = new Map<string, Map<string, Device>>();
   private readonly byMac = new Map<string, Map<number, Device>>();
+  /**
+   * Site → address → the device known by that address. Keyed by the address text itself (the
+   * callers' strings are kept ones), so a lookup builds no "site\tip:…" key per flow record.
+   */
+  private readonly byAddress = new Map<string, Map<string, Device>>();
+
+  private static within<T>(outer: Map<string, Map<string, T>>, site: string): Map<string, T> {
+    let m = outer.get(site);
+    if (!m) {
+      m = new Map();
+      outer.set(site, m);
+    }
+    return m;
+  }
 
   /** The device behind a MAC at a site, created on first sight. Group MACs are not devices. */
   byMacNumber(site: string, mac: number): Device | undefined {
@@ -123,11 +137,12 @@ export class Inventory {
 
   /** A device known only by its IP (captures without link-layer addresses). */
   byIp(site: string, ip: string): Device {
-    const key = `${site}\tip:${ip}`;
-    let d = this.devices.get(key);
+    const bySite = Inventory.within(this.byAddress, site);
+    let d = bySite.get(ip);
     if (!d) {
       d = new Device(site, undefined, ip, undefined, false);
-      this.devices.set(key, d);
+      this.devices.set(`${site}\tip:${ip}`, d);
+      bySite.set(ip, d);
     }
     return d;
   }
@@ -151,7 +166,7 @@ export class Inventory {
     if (ip === undefined) return undefined;
     // A source without MACs (NetFlow, Zeek) names a device by address: the MAC device that
     // holds the address when there is one, else (for a site's own range) a device by IP.
-    const owner = this.addressOwners.get(`${site}\t${ip}`);
+    const owner = this.addressOwners.get(site)?.get(ip);
     // A router's traffic addresses are the hosts behind it; only its confirmed ones are its own.
     if (owner && (!owner.router || owner.addresses.get(ip)?.origin !== "traffic")) {
       owner.seen(ev.tsUs, lastUs);
@@ -165,7 +180,7 @@ export class Inventory {
 
   /** The newest MAC device to use or be given an address owns it. */
   private claim(d: Device, ip: string): void {
-    if (d.mac !== undefined) this.addressOwners.set(`${d.site}\t${ip}`, d);
+    if (d.mac !== undefined) Inventory.within(this.addressOwners, d.site).set(ip, d);
   }
 
   /**
