@@ -161,10 +161,9 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
   }
 
   /** One end of a flow record from an exporter or sensor: its device, if it has one of its own. */
-  function bindRecordSide(r: FlowRecord, macText: string | undefined, ip: string, ev: Evidence): Device | undefined {
+  function bindRecordSide(r: FlowRecord, macText: string | undefined, ip: string, kind: PeerKind, ev: Evidence): Device | undefined {
     let mac = macText ? (parseMac(macText) ?? -1) : -1;
     if (mac >= 0 && isGroupMac(mac)) mac = -1;
-    const kind = peerKindOf(ip);
     const bound = kind === PeerKind.Group || ip === "0.0.0.0" || ip === "::" ? undefined : ip;
     let d = inventory.bindTraffic(r.site, mac, bound, ev, r.lastUs);
     if (d !== undefined && bound !== undefined && d.router && inventory.relays(d, bound)) {
@@ -187,8 +186,10 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
   function pushFlow(r: FlowRecord): void {
     if (r.lastUs > nowUs) nowUs = r.lastUs;
     const ev: Evidence = { source: r.source, packet: 0, tsUs: r.firstUs };
-    const a = bindRecordSide(r, r.srcMac, r.srcIp, ev);
-    const b = bindRecordSide(r, r.dstMac, r.dstIp, ev);
+    const srcKind = peerKindOf(r.srcIp);
+    const dstKind = peerKindOf(r.dstIp);
+    const a = bindRecordSide(r, r.srcMac, r.srcIp, srcKind, ev);
+    const b = bindRecordSide(r, r.dstMac, r.dstIp, dstKind, ev);
     countTraffic(a, b, r.packetsSrcToDst, r.bytesSrcToDst, r.packetsDstToSrc, r.bytesDstToSrc);
     if (r.appProtocol === undefined && (r.proto === PROTO_TCP || r.proto === PROTO_UDP)) {
       const byPort = registry.byPortName(r.proto === PROTO_TCP, r.dstPort, r.srcPort);
@@ -197,8 +198,8 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
         r.appConfidence = "port";
       }
     }
-    if (a) (a.behaviour ??= new BehaviourAccumulator()).add(r, true);
-    if (b && b !== a) (b.behaviour ??= new BehaviourAccumulator()).add(r, false);
+    if (a) (a.behaviour ??= new BehaviourAccumulator()).add(r, true, dstKind);
+    if (b && b !== a) (b.behaviour ??= new BehaviourAccumulator()).add(r, false, srcKind);
     pending.push(r);
     detect?.flow(r);
     stats.flows++;

@@ -1,4 +1,4 @@
-import { isPrivateIp, parseIpv4 } from "../dissect/addr.js";
+import { isPrivateIp, isPrivateIpv4, parseIpv4 } from "../dissect/addr.js";
 import type { FlowSummary } from "../model/flow-record.js";
 
 /**
@@ -62,6 +62,7 @@ export function peerKindOf(ip: string): PeerKind {
   if (v4 !== undefined) {
     const a = v4 >>> 24;
     if ((a >= 224 && a <= 239) || v4 === 0xffffffff || (v4 & 0xff) === 0xff) return PeerKind.Group;
+    return isPrivateIpv4(v4) ? PeerKind.Internal : PeerKind.External;
   } else if (ip.toLowerCase().startsWith("ff")) {
     return PeerKind.Group;
   }
