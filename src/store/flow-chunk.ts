@@ -45,14 +45,21 @@ export function encodeFlowChunk(flows: readonly FlowRecord[]): Buffer {
   const refs = new Uint32Array(count * TEXTS);
   const table = new Map<string, number>();
   const texts: string[] = [];
-  const ref = (s: string | undefined): number => {
+  // Each column's previous text and reference: site, source and end reason rarely change from
+  // one flow to the next, and a comparison with the same string is cheaper than a lookup.
+  const lastText: (string | undefined)[] = new Array<string | undefined>(TEXTS).fill(undefined);
+  const lastRef = new Uint32Array(TEXTS);
+  const ref = (s: string | undefined, column: number): number => {
     if (s === undefined) return 0;
+    if (s === lastText[column]) return lastRef[column];
     let i = table.get(s);
     if (i === undefined) {
       if (s.includes("\0")) throw new FlowChunkError(`a flow text holds a NUL: ${JSON.stringify(s)}`);
       i = texts.push(s);
       table.set(s, i);
     }
+    lastText[column] = s;
+    lastRef[column] = i;
     return i;
   };
   for (let k = 0, n = 0, t = 0; k < count; k++) {
@@ -70,15 +77,15 @@ export function encodeFlowChunk(flows: readonly FlowRecord[]): Buffer {
     numbers[n++] = f.lastUs;
     numbers[n++] = f.tcpFlagsSrc;
     numbers[n++] = f.tcpFlagsDst;
-    refs[t++] = ref(f.site);
-    refs[t++] = ref(f.source);
-    refs[t++] = ref(f.srcMac);
-    refs[t++] = ref(f.srcIp);
-    refs[t++] = ref(f.dstMac);
-    refs[t++] = ref(f.dstIp);
-    refs[t++] = ref(f.appProtocol);
-    refs[t++] = ref(f.appConfidence);
-    refs[t++] = ref(f.endReason);
+    refs[t++] = ref(f.site, 0);
+    refs[t++] = ref(f.source, 1);
+    refs[t++] = ref(f.srcMac, 2);
+    refs[t++] = ref(f.srcIp, 3);
+    refs[t++] = ref(f.dstMac, 4);
+    refs[t++] = ref(f.dstIp, 5);
+    refs[t++] = ref(f.appProtocol, 6);
+    refs[t++] = ref(f.appConfidence, 7);
+    refs[t++] = ref(f.endReason, 8);
   }
   const text = Buffer.from(texts.join("\0"), "utf8");
   const header = Buffer.alloc(HEADER);
