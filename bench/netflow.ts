@@ -1,6 +1,7 @@
 /**
  * `npm run bench` (NetFlow part): Cordon's collector against nfcapd on the same prepared
- * datagrams. First the decoder alone (records/s and CPU µs per record, in process); then each
+ * datagrams. First the decoder alone (records/s and CPU µs per record, in process), and all
+ * of serve's ingest work in process (where the CPU per record goes, apart from sockets); then each
  * collector as a process receiving over loopback from a replayer at fixed rates that step up
  * until records go missing, CPU time read from /proc. A step counts as loss-free when every
  * record was decoded (Cordon: /metrics; nfcapd: its file) within a second of the replay's end. Collectors run one after the other
@@ -12,6 +13,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet, v9Packet } from "../src/lab/netflow-export.js";
 import { NetflowCollector } from "../src/sources/netflow/collector.js";
+import { detectorsFor } from "../src/cli/detection.js";
+import { DetectionEngine } from "../src/detect/engine.js";
+import { createPipeline } from "../src/pipeline.js";
+import { Store } from "../src/store/sqlite.js";
 import { cpuSeconds, haveCommand, median } from "./measure.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -119,6 +124,31 @@ async function nfcapdSteps(file: string): Promise<Step[]> {
   return steps;
 }
 
+/**
+ * What serve's worker does with each record, in this process: the collector into the pipeline
+ * with the detectors serve runs, flows stored in a new database, the inventory saved at the
+ * end. CPU µs per record, the process's own (GC helpers included).
+ */
+function ingestInProcess(packets: Buffer[]): number {
+  const db = join(out, "ingest.db");
+  for (const s of ["", "-wal", "-shm"]) rmSync(db + s, { force: true });
+  const store = new Store(db);
+  const engine = new DetectionEngine(detectorsFor(store, "default", {}), () => {});
+  const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, { detect: engine });
+  let n = 0;
+  const c = new NetflowCollector((r) => {
+    n++;
+    pipeline.pushFlow(r);
+  });
+  const c0 = process.cpuUsage();
+  for (const p of packets) c.receive(p, "192.0.2.1", 0);
+  pipeline.flush();
+  store.saveInventory(pipeline.inventory);
+  const cu = process.cpuUsage(c0);
+  store.close();
+  return (cu.user + cu.system) / n;
+}
+
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((r) => {
     child.once("exit", () => r());
@@ -146,6 +176,8 @@ for (const version of [9, 10] as const) {
   }
   console.log(`\nNetFlow v${version === 10 ? "10 (IPFIX)" : "9"}, ${PACKETS} packets of ${RECORDS_PER_PACKET} records`);
   console.log(`  decoder alone: ${Math.round(median(times))} records/s, ${median(cpus).toFixed(3)} µs CPU per record (median of 5)`);
+  const ingest = [0, 1, 2].map(() => ingestInProcess(packets));
+  console.log(`  serve's ingest work in process (decode, inventory, behaviour, detectors, flows stored; no sockets): ${median(ingest).toFixed(2)} µs CPU per record (median of 3)`);
   const ours = await cordonSteps(file);
   const theirs = haveCommand("nfcapd") ? await nfcapdSteps(file) : [];
   console.log("  offered rate    cordon serve: received/sent  CPU µs/rec    nfcapd: received/sent  CPU µs/rec");
