@@ -45,7 +45,31 @@ describe("flow chunks", () => {
     const one = encodeFlowChunk([flow(1)]).length;
     const many = encodeFlowChunk(Array.from({ length: 100 }, () => flow(1))).length;
     const perFlow = (many - one) / 99;
-    assert.ok(perFlow === 13 * 8 + 9 * 4, `each further copy adds only its numbers and references (${perFlow} bytes)`);
+    assert.ok(perFlow === 6 * 8 + 11 * 4 + 6 * 2 + 1, `each further copy adds only its numbers and references (${perFlow} bytes)`);
+  });
+
+  it("keeps IPv4 addresses as numbers and gives back the very text, IPv6 and odd spellings as texts", () => {
+    const odd = ["010.1.2.3", "1.2.3.04", "1.2.3", "1.2.3.4.5", "256.1.1.1", " 1.2.3.4", "1.2.3.4 ", "::ffff:1.2.3.4", "fe80::1%eth0"];
+    const flows = [
+      flow(1, { srcIp: "0.0.0.0", dstIp: "255.255.255.255" }),
+      flow(2, { srcIp: "192.168.100.200", dstIp: "8.8.8.8" }),
+      ...odd.map((ip, i) => flow(10 + i, { srcIp: ip, dstIp: `10.0.0.${i}` })),
+    ];
+    assert.deepEqual(decodeFlowChunk(encodeFlowChunk(flows)), flows);
+    const distinct = (n: number, ip: (i: number) => string): number => encodeFlowChunk(Array.from({ length: n }, (_, i) => flow(1, { srcIp: ip(i) }))).length;
+    const v4 = distinct(1000, (i) => `10.9.${i >> 8}.${i & 255}`) - distinct(1, () => "10.9.0.0");
+    const v6 = distinct(1000, (i) => `fd00::${i.toString(16)}`) - distinct(1, () => "fd00::0");
+    assert.ok(v4 < v6, `1,000 distinct IPv4 addresses add no texts (${v4} bytes against ${v6} for IPv6)`);
+  });
+
+  it("writes a flow by flow chunk (version 1) when a small number does not fit 16 bits, and reads both versions", () => {
+    for (const odd of [{ vlan: 70_000 }, { dstPort: -1 }, { tcpFlagsSrc: 1.5 }, { proto: 2 ** 20 }]) {
+      const flows = [flow(1), flow(2, odd), bare(3)];
+      const blob = encodeFlowChunk(flows);
+      assert.equal(blob[0], 1, JSON.stringify(odd));
+      assert.deepEqual(decodeFlowChunk(blob), flows);
+    }
+    assert.equal(encodeFlowChunk([flow(1), bare(2)])[0], 2);
   });
 
   it("decodes from a Buffer at any byte offset, as SQLite may hand it over", () => {
@@ -55,13 +79,14 @@ describe("flow chunks", () => {
     assert.deepEqual(decodeFlowChunk(shifted.subarray(3)), [flow(1), bare(2)]);
   });
 
-  it("a damaged chunk is refused with a FlowChunkError, never another exception", () => {
-    const blob = encodeFlowChunk([flow(1), bare(2), flow(3)]);
+  for (const version of [2, 1]) it(`a damaged version ${version} chunk is refused with a FlowChunkError, never another exception`, () => {
+    const blob = encodeFlowChunk([flow(1), bare(2), flow(3, version === 1 ? { vlan: 1e6 } : {})]);
+    assert.equal(blob[0], version);
     assert.throws(() => decodeFlowChunk(blob.subarray(0, 10)), /shorter than its header/);
     assert.throws(() => decodeFlowChunk(blob.subarray(0, blob.length - 1)), /does not hold 3 flows/);
-    const version = Buffer.from(blob);
-    version[0] = 9;
-    assert.throws(() => decodeFlowChunk(version), /version 9/);
+    const unknown = Buffer.from(blob);
+    unknown[0] = 9;
+    assert.throws(() => decodeFlowChunk(unknown), /version 9/);
     assert.throws(() => encodeFlowChunk([flow(1, { source: "a\0b" })]), FlowChunkError);
     let seed = 7;
     const rand = (n: number): number => {
