@@ -70,6 +70,7 @@ for (const f of files) {
     { name: "cordon analyze --no-detect", cmd: (file) => [process.execPath, cli, "analyze", "--db", db, "--format", "json", "--no-detect", file], before: cleanDb },
   ];
   if (haveCommand("ndpiReader")) tools.push({ name: "ndpiReader", cmd: (file) => ["ndpiReader", "-i", file, "-q"] });
+  tools.push({ name: "node floor", cmd: (file) => [process.execPath, join(root, "dist", "bench", "analyze-floor.js"), file] });
   benchRounds(tools, f, runs);
 }
 // A lab site of 10,000 devices; the default duration gives about a million flows.
@@ -103,6 +104,11 @@ console.log("\nratios on the largest capture (target: cordon wall <= ndpiReader,
 if (n) console.log(`  ndpiReader wall / cordon wall = ${(n.wallS / c.wallS).toFixed(2)}   (>= 1 meets the target)`);
 if (t) console.log(`  tshark wall / cordon wall     = ${(t.wallS / c.wallS).toFixed(2)}   (>= 8 meets the target)`);
 console.log(`  cordon peak RSS               = ${c.rssMb.toFixed(0)} MB`);
+const floor = get("node floor", big.file);
+if (floor && n) {
+  console.log(`  node floor (frames read, decoded and counted on flows; nothing dissected, kept or stored): ${floor.wallS.toFixed(2)} s,`);
+  console.log(`    ${(100 * floor.wallS / n.wallS).toFixed(0)}% of ndpiReader's wall; cordon's work beyond it: ${(c.wallS - floor.wallS).toFixed(2)} s against ${(n.wallS - floor.wallS).toFixed(2)} s left under ndpiReader`);
+}
 const small = get("cordon analyze", files[0].file)!;
 console.log(`  memory vs file size: ${small.packets} packets -> ${small.rssMb.toFixed(0)} MB, ${c.packets} packets -> ${c.rssMb.toFixed(0)} MB`);
 
