@@ -17,7 +17,6 @@ const PAIRS = 10;
 /** Pairs count only across this many hosts: many probes to one or two hosts is a service down, not a scan. */
 const PAIR_HOSTS = 4;
 const MAX_SOURCES = 50_000;
-const MAX_PROBES = 20_000;
 
 const FIN = 0x01, SYN = 0x02, PSH = 0x08, ACK = 0x10, URG = 0x20;
 
@@ -47,100 +46,102 @@ export function probeType(f: FlowRecord): string | undefined {
   return undefined;
 }
 
-interface Probe { host: string; port: number; tsUs: number; type: string; /** Its newest place in the queue. */ seq: number }
-
 /**
- * One source's probes in the window, indexed both ways so each new probe is checked in O(1),
- * and queued in the order they were last seen, so expiry stops at the first fresh one.
+ * One source's probes in the window, oldest-seen first: distinct (host, port) pairs in
+ * parallel arrays. A window never holds many: the first probe that makes 15 ports on a host,
+ * 6 hosts on a port, or 10 pairs over 4 hosts raises and empties it, so it stays under 43
+ * pairs (3 hosts of 14 ports), and a linear scan costs less than keeping maps and sets for
+ * every source (which a scan's many short windows built and threw away by the thousand).
  */
 class SourceState {
-  /** Host → port → probe. */
-  readonly byHost = new Map<string, Map<number, Probe>>();
-  readonly byPort = new Map<number, Set<string>>();
-  readonly types = new Map<string, number>();
-  /** Probes in the order last seen; a slot whose seq the probe no longer has is stale. */
-  private queue: Probe[] = [];
-  private queueSeq: number[] = [];
-  private head = 0;
-  private seq = 0;
-  /** Distinct (host, port) probes in the window. */
-  size = 0;
+  private readonly hosts: string[] = [];
+  private readonly ports: number[] = [];
+  /** When each pair was last probed. */
+  private readonly times: number[] = [];
+  private readonly kinds: string[] = [];
+  /** Probe types in the order first seen since the window was last emptied. */
+  private readonly typeOrder: string[] = [];
   /** The first probe of the window, as evidence. */
   first: FlowRecord | undefined;
 
   constructor(readonly site: string, readonly mac: string | undefined) {}
 
-  private enqueue(p: Probe): void {
-    p.seq = ++this.seq;
-    this.queue.push(p);
-    this.queueSeq.push(p.seq);
+  /** Distinct (host, port) probes in the window. */
+  get size(): number {
+    return this.hosts.length;
   }
 
+  /** Records a probe; true when the pair is new to the window. A repeated pair becomes the newest seen. */
   add(host: string, port: number, tsUs: number, type: string): boolean {
-    let ports = this.byHost.get(host);
-    const old = ports?.get(port);
-    if (old) {
-      if (tsUs > old.tsUs) old.tsUs = tsUs;
-      this.enqueue(old);
+    const n = this.hosts.length;
+    for (let i = 0; i < n; i++) {
+      if (this.ports[i] !== port || this.hosts[i] !== host) continue;
+      const t = Math.max(this.times[i], tsUs);
+      const kind = this.kinds[i];
+      this.remove(i, 1);
+      this.push(host, port, t, kind);
       return false;
     }
-    if (!ports) {
-      ports = new Map();
-      this.byHost.set(host, ports);
-    }
-    const p: Probe = { host, port, tsUs, type, seq: 0 };
-    ports.set(port, p);
-    this.enqueue(p);
-    this.size++;
-    const hosts = this.byPort.get(port);
-    if (hosts) hosts.add(host);
-    else this.byPort.set(port, new Set([host]));
-    this.types.set(type, (this.types.get(type) ?? 0) + 1);
+    this.push(host, port, tsUs, type);
+    if (!this.typeOrder.includes(type)) this.typeOrder.push(type);
     return true;
   }
 
-  /** Drops probes older than the window (the queue is in order last seen, nearly time order). */
+  private push(host: string, port: number, tsUs: number, type: string): void {
+    this.hosts.push(host);
+    this.ports.push(port);
+    this.times.push(tsUs);
+    this.kinds.push(type);
+  }
+
+  private remove(at: number, count: number): void {
+    this.hosts.splice(at, count);
+    this.ports.splice(at, count);
+    this.times.splice(at, count);
+    this.kinds.splice(at, count);
+  }
+
+  /** Drops the oldest-seen probes while they are older than the window (seen order is nearly time order). */
   prune(nowUs: number): void {
-    const q = this.queue;
-    const qs = this.queueSeq;
-    let h = this.head;
-    for (; h < q.length; h++) {
-      const p = q[h];
-      if (qs[h] !== p.seq) continue;
-      if (nowUs - p.tsUs <= WINDOW_US) break;
-      const ports = this.byHost.get(p.host)!;
-      ports.delete(p.port);
-      if (ports.size === 0) this.byHost.delete(p.host);
-      const hosts = this.byPort.get(p.port)!;
-      hosts.delete(p.host);
-      if (hosts.size === 0) this.byPort.delete(p.port);
-      this.types.set(p.type, (this.types.get(p.type) ?? 1) - 1);
-      this.size--;
-    }
-    if (h > 1024 && h * 2 > q.length) {
-      this.queue = q.slice(h);
-      this.queueSeq = qs.slice(h);
-      h = 0;
-    }
-    this.head = h;
+    let k = 0;
+    while (k < this.times.length && nowUs - this.times[k] > WINDOW_US) k++;
+    if (k > 0) this.remove(0, k);
+  }
+
+  /** Ports probed on a host. */
+  portsOn(host: string): number {
+    let n = 0;
+    for (let i = 0; i < this.hosts.length; i++) if (this.hosts[i] === host) n++;
+    return n;
+  }
+
+  /** Hosts probed on a port. */
+  hostsOn(port: number): number {
+    let n = 0;
+    for (let i = 0; i < this.ports.length; i++) if (this.ports[i] === port) n++;
+    return n;
+  }
+
+  /** Distinct hosts probed. */
+  hostCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.hosts.length; i++) if (this.hosts.indexOf(this.hosts[i]) === i) n++;
+    return n;
   }
 
   clear(): void {
     this.first = undefined;
-    this.byHost.clear();
-    this.byPort.clear();
-    this.types.clear();
-    this.queue = [];
-    this.queueSeq = [];
-    this.head = 0;
-    this.size = 0;
+    this.remove(0, this.hosts.length);
+    this.typeOrder.length = 0;
   }
 
   /** The most common probe type (the first seen wins a tie). */
   type(): string {
     let best = "SYN";
     let most = 0;
-    for (const [t, n] of this.types) {
+    for (const t of this.typeOrder) {
+      let n = 0;
+      for (const k of this.kinds) if (k === t) n++;
       if (n > most) {
         best = t;
         most = n;
@@ -154,19 +155,24 @@ type Raise = Parameters<NonNullable<Detector["flow"]>>[1]["raise"];
 
 /** Raises when the newest probe (host, port) completes a vertical, horizontal or spread scan. */
 function check(src: string, st: SourceState, host: string, port: number, nowUs: number, raise: Raise): void {
-  const hostPorts = st.byHost.get(host)?.size ?? 0;
-  const portHosts = st.byPort.get(port)?.size ?? 0;
-  if (hostPorts < PORTS_ON_HOST && portHosts < HOSTS_ON_PORT && !(st.size >= PAIRS && st.byHost.size >= PAIR_HOSTS)) return;
+  const hostPorts = st.portsOn(host);
+  const portHosts = st.hostsOn(port);
+  const hosts = hostPorts < PORTS_ON_HOST && portHosts < HOSTS_ON_PORT && st.size >= PAIRS ? st.hostCount() : 0;
+  if (hostPorts < PORTS_ON_HOST && portHosts < HOSTS_ON_PORT && hosts < PAIR_HOSTS) return;
   const type = st.type();
-  const base = { class: "scan" as const, technique: "T1046", site: st.site, source: src, sourceMac: st.mac, tsUs: nowUs, flow: st.first ? flowRef(st.first) : undefined };
+  const flow = st.first ? flowRef(st.first) : undefined;
+  // One object shape for every scan raise (no spreads of a shared base).
+  const scan = (severity: "medium" | "high", count: number, episode: string, title: string, target?: string): void => raise({
+    class: "scan", technique: "T1046", site: st.site, source: src, sourceMac: st.mac, tsUs: nowUs, flow, severity, target, count, episode, title,
+  });
   if (hostPorts >= PORTS_ON_HOST) {
-    raise({ ...base, severity: "medium", target: host, count: hostPorts, episode: "vertical", title: `${type} scan: ${src} probing the ports of ${host} (count: ports probed)` });
+    scan("medium", hostPorts, "vertical", `${type} scan: ${src} probing the ports of ${host} (count: ports probed)`, host);
   } else if (portHosts >= HOSTS_ON_PORT) {
     const mirai = port === 23 || port === 2323;
-    raise({ ...base, severity: mirai ? "high" : "medium", count: portHosts, episode: `horizontal ${port}`,
-      title: mirai ? `Mirai-style telnet scan: ${src} probing hosts on port ${port} (count: hosts probed)` : `${type} sweep: ${src} probing hosts on port ${port} (count: hosts probed)` });
+    scan(mirai ? "high" : "medium", portHosts, `horizontal ${port}`,
+      mirai ? `Mirai-style telnet scan: ${src} probing hosts on port ${port} (count: hosts probed)` : `${type} sweep: ${src} probing hosts on port ${port} (count: hosts probed)`);
   } else {
-    raise({ ...base, severity: "medium", count: st.size, episode: "pairs", title: `${type} scan: ${src} probing ports on ${st.byHost.size} hosts (count: host-port pairs probed)` });
+    scan("medium", st.size, "pairs", `${type} scan: ${src} probing ports on ${hosts} hosts (count: host-port pairs probed)`);
   }
   st.clear();
 }
@@ -193,7 +199,6 @@ export function scanDetector(): Detector {
         sources.set(f.srcIp, st);
       }
       st.prune(f.firstUs);
-      if (st.size >= MAX_PROBES) return;
       if (st.size === 0) st.first = f;
       if (st.add(f.dstIp, f.dstPort, f.firstUs, type) && st.size >= HOSTS_ON_PORT) {
         check(f.srcIp, st, f.dstIp, f.dstPort, f.firstUs, ctx.raise);
