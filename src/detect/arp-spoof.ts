@@ -18,7 +18,8 @@ const MAX_ADDRESSES = 100_000;
 
 export function arpSpoofDetector(): Detector {
   const holder = new Map<string, { mac: string; lastUs: number }>();
-  const claims = new Map<string, Map<string, number>>();
+  /** Per MAC: the addresses it claimed, in the order last claimed, and the newest of them. */
+  const claims = new Map<string, { ips: Map<string, number>; newest: string }>();
   /** Per site and private host: the MACs that carried its internet traffic, with when. */
   const nextHops = new Map<string, Map<string, number>>();
   const relayCheck = (site: string, host: string, nowUs: number, ctx: DetectorContext, f?: FlowRecord): void => {
@@ -26,7 +27,7 @@ export function arpSpoofDetector(): Detector {
     if (!hops || hops.size < 2) return;
     for (const [mac, lastUs] of hops) {
       if (nowUs - lastUs > CONFLICT_US) continue;
-      const own = claims.get(mac);
+      const own = claims.get(mac)?.ips;
       if (!own || own.size === 0) continue;
       const others = [...hops.keys()].filter((m) => m !== mac);
       ctx.raise({
@@ -71,7 +72,7 @@ export function arpSpoofDetector(): Detector {
     },
     observation(e, ctx) {
       if ((e.kind !== "arp.claim" && e.kind !== "ndp.claim") || !e.mac) return;
-      const key = `${e.site}|${e.value}`;
+      const key = e.site === "default" ? e.value : `${e.site}|${e.value}`;
       const h = holder.get(key);
       if (h && h.mac !== e.mac && e.tsUs - h.lastUs <= CONFLICT_US) {
         ctx.raise({
@@ -87,13 +88,18 @@ export function arpSpoofDetector(): Detector {
       } else if (holder.size < MAX_ADDRESSES) {
         holder.set(key, { mac: e.mac, lastUs: e.tsUs });
       }
-      let mine = claims.get(e.mac);
-      if (!mine) {
-        mine = new Map<string, number>();
-        claims.set(e.mac, mine);
+      let claimed = claims.get(e.mac);
+      if (!claimed) {
+        claimed = { ips: new Map<string, number>(), newest: "" };
+        claims.set(e.mac, claimed);
       }
-      // Kept in time order (a renewed claim moves to the end), so expiry stops at the first fresh one.
-      mine.delete(e.value);
+      const mine = claimed.ips;
+      // Kept in time order (a renewed claim moves to the end), so expiry stops at the first
+      // fresh one. The newest claim renewed, the usual case, is already at the end.
+      if (claimed.newest !== e.value) {
+        mine.delete(e.value);
+        claimed.newest = e.value;
+      }
       mine.set(e.value, e.tsUs);
       if (mine.size >= MANY) {
         for (const [ip, t] of mine) {
