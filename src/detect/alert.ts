@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { type Alert, type AlertEvidence, SEVERITIES, type Severity } from "../model/alert.js";
 
 export type { Alert, AlertClass, Severity } from "../model/alert.js";
@@ -36,8 +36,8 @@ const rank = (s: Severity): number => SEVERITIES.indexOf(s);
  * the episode's start, so reading the same traffic again yields the same ids.
  */
 export class AlertBook {
-  private readonly open = new Map<string, Alert>();
-  private readonly gaps = new Map<string, number>();
+  /** Open episodes by key, each with the quiet gap that ends it (its newest raise's). */
+  private readonly open = new Map<string, { alert: Alert; gapUs: number }>();
   private readonly done: Alert[] = [];
 
   raise(a: AlertInput): Alert {
@@ -47,21 +47,24 @@ export class AlertBook {
   /** A raise by `detector` (detectors' raises carry no name of their own). */
   raiseAs(detector: string, a: Omit<AlertInput, "detector">): Alert {
     const key = `${detector}|${a.class}|${a.site}|${a.source ?? ""}|${a.anyTarget ? "*" : a.target ?? ""}|${a.episode ?? ""}`;
-    let alert = this.open.get(key);
-    if (alert && a.tsUs - alert.lastUs > (a.gapUs ?? EPISODE_GAP_US)) {
-      this.done.push(alert);
-      alert = undefined;
+    const gapUs = a.gapUs ?? EPISODE_GAP_US;
+    let episode = this.open.get(key);
+    if (episode && a.tsUs - episode.alert.lastUs > gapUs) {
+      this.done.push(episode.alert);
+      episode = undefined;
     }
-    if (!alert) {
-      alert = {
-        id: createHash("sha256").update(`${key}|${a.tsUs}`).digest("hex").slice(0, 16),
+    if (!episode) {
+      const alert: Alert = {
+        id: hash("sha256", `${key}|${a.tsUs}`, "hex").slice(0, 16),
         detector, class: a.class, severity: a.severity, technique: a.technique, site: a.site,
         source: a.source, sourceMac: a.sourceMac, target: a.target, title: a.title,
         firstUs: a.tsUs, lastUs: a.tsUs, count: 0, evidence: { packets: [], flows: [], observations: [] }, status: "open",
       };
-      this.open.set(key, alert);
+      episode = { alert, gapUs };
+      this.open.set(key, episode);
     }
-    this.gaps.set(key, a.gapUs ?? EPISODE_GAP_US);
+    episode.gapUs = gapUs;
+    const alert = episode.alert;
     alert.count += a.count ?? 1;
     alert.firstUs = Math.min(alert.firstUs, a.tsUs);
     alert.lastUs = Math.max(alert.lastUs, a.tsUs);
@@ -82,16 +85,13 @@ export class AlertBook {
    */
   dropFinished(nowUs: number): void {
     this.done.length = 0;
-    for (const [key, a] of this.open) {
-      if (nowUs - a.lastUs > (this.gaps.get(key) ?? EPISODE_GAP_US)) {
-        this.open.delete(key);
-        this.gaps.delete(key);
-      }
+    for (const [key, e] of this.open) {
+      if (nowUs - e.alert.lastUs > e.gapUs) this.open.delete(key);
     }
   }
 
   /** Every alert so far (finished episodes and open ones), oldest first. */
   all(): Alert[] {
-    return [...this.done, ...this.open.values()].sort((x, y) => x.firstUs - y.firstUs);
+    return [...this.done, ...[...this.open.values()].map((e) => e.alert)].sort((x, y) => x.firstUs - y.firstUs);
   }
 }

@@ -220,8 +220,17 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
         });
         return;
       }
-      const [name, type, data] = e.value.split(" ");
-      if ((type === "A" || type === "AAAA") && data && !names.has(data)) {
+      // "NAME TYPE DATA": read in place (answers come by the thousand).
+      const v = e.value;
+      const s1 = v.indexOf(" ");
+      const s2 = s1 < 0 ? -1 : v.indexOf(" ", s1 + 1);
+      if (s2 < 0) return;
+      const type = v.slice(s1 + 1, s2);
+      if (type !== "A" && type !== "AAAA" && type !== "CNAME") return;
+      const s3 = v.indexOf(" ", s2 + 1);
+      const data = s3 < 0 ? v.slice(s2 + 1) : v.slice(s2 + 1, s3);
+      const name = v.slice(0, s1);
+      if (type !== "CNAME" && data && !names.has(data)) {
         names.set(data, name);
         (addressesOf.get(name) ?? addressesOf.set(name, new Set()).get(name)!).add(data);
       } else if (type === "CNAME" && data && data !== name) {

@@ -23,6 +23,8 @@ export interface Detector {
 
 export type DetectorLog = (detector: string, error: Error, count: number) => void;
 
+interface Bound { d: Detector; ctx: DetectorContext }
+
 /**
  * Runs detectors side by side. A detector that throws is isolated: the event is dropped for
  * it alone, the failure is counted (and logged the first time and every thousandth), and the
@@ -32,15 +34,17 @@ export class DetectionEngine {
   readonly book = new AlertBook();
   readonly failures = new Map<string, number>();
   private readonly contexts: Map<Detector, DetectorContext>;
-  private readonly byKind = new Map<ObservationKind, Detector[]>();
-  private readonly flowReaders: Detector[];
+  /** Per observation kind, the detectors that read it, each with its context (no lookup per event). */
+  private readonly byKind = new Map<ObservationKind, Bound[]>();
+  private readonly flowReaders: Bound[];
 
   constructor(private readonly detectors: readonly Detector[], private readonly log: DetectorLog = () => {}) {
     this.contexts = new Map(detectors.map((d) => [d, { raise: (a) => void this.book.raiseAs(d.name, a) }]));
+    const bound = (d: Detector): Bound => ({ d, ctx: this.contexts.get(d)! });
     for (const d of detectors) {
-      if (d.observation) for (const k of d.kinds ?? []) (this.byKind.get(k) ?? this.byKind.set(k, []).get(k)!).push(d);
+      if (d.observation) for (const k of d.kinds ?? []) (this.byKind.get(k) ?? this.byKind.set(k, []).get(k)!).push(bound(d));
     }
-    this.flowReaders = detectors.filter((d) => d.flow);
+    this.flowReaders = detectors.filter((d) => d.flow).map(bound);
   }
 
   /** Whether any detector reads this kind: the pipeline builds events for these only. */
@@ -66,9 +70,9 @@ export class DetectionEngine {
   observation(e: PacketEvent): void {
     const list = this.byKind.get(e.kind);
     if (!list) return;
-    for (const d of list) {
+    for (const { d, ctx } of list) {
       try {
-        d.observation!(e, this.contexts.get(d)!);
+        d.observation!(e, ctx);
       } catch (err) {
         this.failed(d, err);
       }
@@ -76,9 +80,9 @@ export class DetectionEngine {
   }
 
   flow(f: FlowRecord): void {
-    for (const d of this.flowReaders) {
+    for (const { d, ctx } of this.flowReaders) {
       try {
-        d.flow!(f, this.contexts.get(d)!);
+        d.flow!(f, ctx);
       } catch (err) {
         this.failed(d, err);
       }
