@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { type AppDissector, type DissectContext, packetAddress } from "./context.js";
 
 const HANDSHAKE = 0x16;
@@ -109,7 +109,7 @@ function hex4(v: number): string {
 }
 
 function hash12(s: string): string {
-  return s === "" ? "000000000000" : createHash("sha256").update(s).digest("hex").slice(0, 12);
+  return s === "" ? "000000000000" : hash("sha256", s, "hex").slice(0, 12);
 }
 
 /** Highest offered version: supported_versions when present, else the legacy field. */
