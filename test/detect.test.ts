@@ -8,7 +8,7 @@ import { DetectionEngine, type Detector } from "../src/detect/engine.js";
 import type { PacketEvent } from "../src/detect/event.js";
 import { escalateOtOperations, operationKind } from "../src/detect/ot-operation.js";
 import { allDetectors } from "../src/detect/registry.js";
-import { probeType } from "../src/detect/scan.js";
+import { probeType, scanDetector } from "../src/detect/scan.js";
 import { suppresses } from "../src/detect/suppress.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
 import { OBSERVATION_KINDS, type ObservationKind } from "../src/model/observation.js";
@@ -88,6 +88,38 @@ describe("detector helpers", () => {
     assert.equal(probeType(flow({ tcpFlagsSrc: 0x16, tcpFlagsDst: 0x12, packetsSrcToDst: 3, bytesSrcToDst: 160 })), "connect");
     assert.equal(probeType(flow({ proto: 17, packetsDstToSrc: 0, tcpFlagsSrc: 0, tcpFlagsDst: 0 })), "UDP");
     assert.equal(probeType(flow({ tcpFlagsSrc: 0x1a, tcpFlagsDst: 0x1a, packetsSrcToDst: 12, bytesSrcToDst: 5000 })), undefined);
+  });
+
+  it("scan windows: 15 ports on a host, 6 hosts on a port (Mirai on 23), 10 pairs over 4 hosts; a repeated probe counts once; probes leave after 5 minutes", () => {
+    const run = (probes: [string, number, number][]): { title: string; count?: number; severity: string }[] => {
+      const raised: { title: string; count?: number; severity: string }[] = [];
+      const d = scanDetector();
+      for (const [dstIp, dstPort, atS] of probes) d.flow!(flow({ dstIp, dstPort, firstUs: T + atS * 1_000_000 }), { raise: (a) => void raised.push(a) });
+      return raised;
+    };
+    const ports = (host: string, n: number, atS = 0): [string, number, number][] => Array.from({ length: n }, (_, i) => [host, 1000 + i, atS + i]);
+    const vertical = run(ports("10.0.0.1", 15));
+    assert.deepEqual(vertical.map((a) => [a.title, a.count]), [["SYN scan: 10.0.0.9 probing the ports of 10.0.0.1 (count: ports probed)", 15]]);
+    assert.deepEqual(run(ports("10.0.0.1", 14)), [], "14 ports is not yet a scan");
+    // The same port probed again does not count twice: 14 distinct ports, 20 probes.
+    assert.deepEqual(run([...ports("10.0.0.1", 14), ...ports("10.0.0.1", 6)]), []);
+    const telnet = run(Array.from({ length: 6 }, (_, i): [string, number, number] => [`10.0.1.${i + 1}`, 23, i]));
+    assert.deepEqual(telnet.map((a) => [a.title, a.count, a.severity]), [["Mirai-style telnet scan: 10.0.0.9 probing hosts on port 23 (count: hosts probed)", 6, "high"]]);
+    const sweep = run(Array.from({ length: 6 }, (_, i): [string, number, number] => [`10.0.1.${i + 1}`, 445, i]));
+    assert.deepEqual(sweep.map((a) => a.title), ["SYN sweep: 10.0.0.9 probing hosts on port 445 (count: hosts probed)"]);
+    // Ten host-port pairs over four hosts, no host with 15 ports and no port on 6 hosts.
+    const pairs = run(["10.0.2.1", "10.0.2.2", "10.0.2.3", "10.0.2.4", "10.0.2.1", "10.0.2.2", "10.0.2.3", "10.0.2.4", "10.0.2.1", "10.0.2.2"]
+      .map((h, i): [string, number, number] => [h, 2000 + i, i]));
+    assert.deepEqual(pairs.map((a) => [a.title, a.count]), [["SYN scan: 10.0.0.9 probing ports on 4 hosts (count: host-port pairs probed)", 10]]);
+    // Three hosts may take 14 ports each without a raise: that is a busy client of a few servers.
+    assert.deepEqual(run([...ports("10.0.3.1", 14), ...ports("10.0.3.2", 14), ...ports("10.0.3.3", 14)]), []);
+    // Eight ports, then seven more six minutes later: the first eight have left the window.
+    assert.deepEqual(run([...ports("10.0.0.1", 8), ...ports("10.0.0.1", 7, 360).map(([h, p, t]): [string, number, number] => [h, p + 100, t])]), []);
+    // A probe repeated late is as new as its last time: it stays in the window.
+    const renewed = run([...ports("10.0.0.1", 8), ["10.0.0.1", 1000, 300], ...ports("10.0.0.1", 7, 360).map(([h, p, t]): [string, number, number] => [h, p + 100, t])]);
+    assert.deepEqual(renewed.map((a) => a.count), [], "only the renewed probe survives: 8 ports in the window");
+    // After a raise the window starts again: another 15 ports raise again.
+    assert.equal(run([...ports("10.0.0.1", 15), ...ports("10.0.0.1", 15, 20).map(([h, p, t]): [string, number, number] => [h, p + 100, t])]).length, 2);
   });
 
   it("OT operations map to ATT&CK for ICS and escalate from hosts that are not engineering workstations", () => {

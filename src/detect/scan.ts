@@ -78,34 +78,47 @@ class SourceState {
       if (this.ports[i] !== port || this.hosts[i] !== host) continue;
       const t = Math.max(this.times[i], tsUs);
       const kind = this.kinds[i];
-      this.remove(i, 1);
-      this.push(host, port, t, kind);
+      this.shiftDown(i + 1, 1);
+      const last = n - 1;
+      this.hosts[last] = host;
+      this.ports[last] = port;
+      this.times[last] = t;
+      this.kinds[last] = kind;
       return false;
     }
-    this.push(host, port, tsUs, type);
-    if (!this.typeOrder.includes(type)) this.typeOrder.push(type);
-    return true;
-  }
-
-  private push(host: string, port: number, tsUs: number, type: string): void {
     this.hosts.push(host);
     this.ports.push(port);
     this.times.push(tsUs);
     this.kinds.push(type);
+    if (!this.typeOrder.includes(type)) this.typeOrder.push(type);
+    return true;
   }
 
-  private remove(at: number, count: number): void {
-    this.hosts.splice(at, count);
-    this.ports.splice(at, count);
-    this.times.splice(at, count);
-    this.kinds.splice(at, count);
+  /** Moves the pairs from `from` on down by `by` places, over the ones before them (in place: no arrays made). */
+  private shiftDown(from: number, by: number): void {
+    for (let j = from; j < this.hosts.length; j++) {
+      this.hosts[j - by] = this.hosts[j];
+      this.ports[j - by] = this.ports[j];
+      this.times[j - by] = this.times[j];
+      this.kinds[j - by] = this.kinds[j];
+    }
+  }
+
+  private truncate(length: number): void {
+    this.hosts.length = length;
+    this.ports.length = length;
+    this.times.length = length;
+    this.kinds.length = length;
   }
 
   /** Drops the oldest-seen probes while they are older than the window (seen order is nearly time order). */
   prune(nowUs: number): void {
     let k = 0;
     while (k < this.times.length && nowUs - this.times[k] > WINDOW_US) k++;
-    if (k > 0) this.remove(0, k);
+    if (k > 0) {
+      this.shiftDown(k, k);
+      this.truncate(this.times.length - k);
+    }
   }
 
   /** Ports probed on a host. */
@@ -131,7 +144,7 @@ class SourceState {
 
   clear(): void {
     this.first = undefined;
-    this.remove(0, this.hosts.length);
+    this.truncate(0);
     this.typeOrder.length = 0;
   }
 
