@@ -27,7 +27,14 @@ export function operationKind(op: string): Kind {
   return RULES.find(([re]) => re.test(name))?.[1] ?? { technique: "T0855", severity: "medium", what: "sent a command to" };
 }
 
-interface Parsed { op: string; target: string; detail: string | undefined; kind: Kind }
+interface Parsed {
+  target: string;
+  kind: Kind;
+  /** The title after the acting host's name. */
+  titleRest: string;
+  /** The observation, as alert evidence. */
+  observation: string;
+}
 /** Operation values repeat (the same command to the same PLC): each is parsed once (bounded). */
 const MAX_PARSED = 20_000;
 
@@ -35,7 +42,8 @@ function parse(value: string): Parsed | undefined {
   const m = /^(\S+) to (\S+)(?: \((.*)\))?$/.exec(value);
   if (!m) return undefined;
   const [, op, target, detail] = m;
-  return { op, target, detail, kind: operationKind(op) };
+  const kind = operationKind(op);
+  return { target, kind, titleRest: ` ${kind.what} ${target}: ${op}${detail ? ` (${detail})` : ""}`, observation: `ot.operation=${value}` };
 }
 
 export function otOperationDetector(): Detector {
@@ -52,12 +60,12 @@ export function otOperationDetector(): Detector {
         parsed.set(e.value, p);
       }
       if (!p) return;
-      const { op, target, detail, kind: k } = p;
+      const k = p.kind;
       const actor = e.proto === 0 ? (e.aboutSource ? e.srcMac : e.dstMac) : e.aboutSource ? e.srcIp : e.dstIp;
       ctx.raise({
-        class: "ot-operation", severity: k.severity, technique: k.technique, site: e.site, source: actor, sourceMac: e.mac, target,
-        title: `${actor ?? "a host"} ${k.what} ${target}: ${op}${detail ? ` (${detail})` : ""}`, tsUs: e.tsUs, episode: k.technique,
-        packet: { source: e.source, packet: e.packet, tsUs: e.tsUs }, observation: `ot.operation=${e.value}`,
+        class: "ot-operation", severity: k.severity, technique: k.technique, site: e.site, source: actor, sourceMac: e.mac, target: p.target,
+        title: `${actor ?? "a host"}${p.titleRest}`, tsUs: e.tsUs, episode: k.technique,
+        packet: { source: e.source, packet: e.packet, tsUs: e.tsUs }, observation: p.observation,
       });
     },
   };
