@@ -38,6 +38,8 @@ const rows: Row[] = [];
 interface Tool { name: string; cmd: (file: string) => string[]; before?: () => void }
 /** Wall times of every run, by file and tool, in run order. */
 const walls = new Map<string, Map<string, number[]>>();
+/** CPU times of every run, by file and tool, in run order. */
+const cpus = new Map<string, Map<string, number[]>>();
 
 /**
  * Runs the tools on one file in rounds (each round runs every tool once, one after the
@@ -45,18 +47,21 @@ const walls = new Map<string, Map<string, number[]>>();
  * them alike, and keeps each tool's median.
  */
 function benchRounds(tools: Tool[], file: { file: string; packets: number }, n: number): void {
-  const byTool = new Map(tools.map((t) => [t.name, { walls: [] as number[], rss: [] as number[] }]));
+  const byTool = new Map(tools.map((t) => [t.name, { walls: [] as number[], cpus: [] as number[], rss: [] as number[] }]));
   for (let i = 0; i < n; i++) {
     for (const t of tools) {
       t.before?.();
       const m = measure(t.cmd(file.file));
       if (m.status !== 0) throw new Error(`${t.name} exited ${m.status}`);
       byTool.get(t.name)!.walls.push(m.wallS);
+      byTool.get(t.name)!.cpus.push(m.cpuS);
       byTool.get(t.name)!.rss.push(m.maxRssMb);
     }
   }
   const ofFile = walls.get(file.file) ?? walls.set(file.file, new Map()).get(file.file)!;
   for (const [name, r] of byTool) ofFile.set(name, r.walls);
+  const cpuOfFile = cpus.get(file.file) ?? cpus.set(file.file, new Map()).get(file.file)!;
+  for (const [name, r] of byTool) cpuOfFile.set(name, r.cpus);
   for (const [tool, r] of byTool) rows.push({ tool, file: file.file, packets: file.packets, wallS: median(r.walls), rssMb: median(r.rss) });
 }
 
@@ -99,6 +104,10 @@ if (nd) {
   const w = walls.get(big.file)!;
   const pairs = w.get("cordon analyze")!.map((x, i) => x / w.get("cordon analyze --no-detect")![i]);
   console.log(`\ndetectors: cordon wall with / without = ${(c.wallS / nd.wallS).toFixed(2)} (medians); per round ${pairs.map((x) => x.toFixed(2)).join(" ")}, median ${median(pairs).toFixed(2)}   (<= 1.20 meets the target)`);
+  // CPU time does not count the time the machine gave to others (steal), which moves wall times by ±10% here.
+  const cw = cpus.get(big.file)!;
+  const cpuPairs = cw.get("cordon analyze")!.map((x, i) => x / cw.get("cordon analyze --no-detect")![i]);
+  console.log(`           cordon CPU with / without = ${(median(cw.get("cordon analyze")!) / median(cw.get("cordon analyze --no-detect")!)).toFixed(2)} (medians); per round ${cpuPairs.map((x) => x.toFixed(2)).join(" ")}, median ${median(cpuPairs).toFixed(2)}`);
 }
 console.log("\nratios on the largest capture (target: cordon wall <= ndpiReader, >= 8x faster than tshark, RSS < 300 MB):");
 if (n) console.log(`  ndpiReader wall / cordon wall = ${(n.wallS / c.wallS).toFixed(2)}   (>= 1 meets the target)`);

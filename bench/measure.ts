@@ -3,12 +3,14 @@ import { readFileSync } from "node:fs";
 
 export interface Measurement {
   wallS: number;
+  /** CPU time of the command, user plus system, all threads. */
+  cpuS: number;
   maxRssMb: number;
   status: number;
 }
 
 /**
- * Runs a command and reports its wall time and peak resident memory, read from the kernel's
+ * Runs a command and reports its wall time, CPU time and peak resident memory, read from the kernel's
  * rusage of the child (python3's getrusage, which every machine here has).
  */
 export function measure(cmd: string[], env: Record<string, string> = {}): Measurement {
@@ -17,11 +19,12 @@ export function measure(cmd: string[], env: Record<string, string> = {}): Measur
     "t = time.monotonic()",
     "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)",
     "w = time.monotonic() - t",
-    "print(w, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)",
+    "u = resource.getrusage(resource.RUSAGE_CHILDREN)",
+    "print(w, u.ru_maxrss, r.returncode, u.ru_utime + u.ru_stime)",
   ].join("\n");
   const r = spawnSync("python3", ["-c", script, ...cmd], { encoding: "utf8", env: { ...process.env, ...env } });
-  const [wall, rssKb, status] = r.stdout.trim().split(/\s+/).map(Number);
-  return { wallS: wall, maxRssMb: rssKb / 1024, status };
+  const [wall, rssKb, status, cpu] = r.stdout.trim().split(/\s+/).map(Number);
+  return { wallS: wall, cpuS: cpu, maxRssMb: rssKb / 1024, status };
 }
 
 export function median(xs: number[]): number {
