@@ -6,7 +6,7 @@ import { analyzeCaptures } from "../src/cli/analyze.js";
 import { ethernet, ipv4, arp, tcp, SYN, ACK, udp } from "../src/lab/craft.js";
 import { writePcap, type WrittenFrame } from "../src/lab/capture-writer.js";
 import { Store } from "../src/store/sqlite.js";
-import { deviceView } from "../src/inventory/view.js";
+import { deviceView, isoTime } from "../src/inventory/view.js";
 import { ouiVendor } from "../src/inventory/oui.js";
 import { HAVE_CORPUS, NO_CORPUS, corpus, tmpDir } from "./helpers.js";
 import { writeFileSync } from "node:fs";
@@ -45,6 +45,23 @@ describe("OUI vendors", () => {
     assert.equal(ouiVendor(0x00408c123456), "Axis Communications AB");
     assert.equal(ouiVendor(0x100648000001), "FLEXTRONICS TECHNOLOGIES (INDIA) PVT LTD");
     assert.equal(ouiVendor(0x02aabbccddee), undefined);
+  });
+});
+
+describe("record times", () => {
+  it("isoTime writes what Date.toISOString writes, for any time from 1970 to year 10000 and beyond", () => {
+    const reference = (us: number): string => new Date(Math.floor(us / 1000)).toISOString();
+    const times = [0, 999, 1000, 86_399_999_999, 86_400_000_000, 951_782_400_000_000 /* 2000-02-29 */, 1_700_000_000_123_456, (253_402_300_800_000 - 1) * 1000 /* the last millisecond of year 9999 */, 0.5, 1999.9];
+    let x = 12345;
+    for (let i = 0; i < 20_000; i++) {
+      x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
+      times.push((x / 2 ** 32) * 253_402_300_800_000_000, 1_600_000_000_000_000 + x * 1_000_003);
+    }
+    for (const us of times) assert.equal(isoTime(us), reference(us), String(us));
+    // Outside four-digit years, Date decides (six-digit years, or its RangeError).
+    assert.equal(isoTime(-1_000_000), reference(-1_000_000));
+    assert.equal(isoTime(253_402_300_800_000_000), "+010000-01-01T00:00:00.000Z");
+    assert.throws(() => isoTime(Number.NaN), RangeError);
   });
 });
 

@@ -1,8 +1,35 @@
 import type { StoredDevice } from "../store/sqlite.js";
 
-/** ISO 8601 text of a record time in microseconds. */
+const DAY_MS = 86_400_000;
+/** Year 10000: from there `toISOString` writes six-digit years. */
+const FOUR_DIGIT_YEARS_END_MS = 253_402_300_800_000;
+const PAD2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, "0"));
+const PAD3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, "0"));
+/** "YYYY-MM-DDT" of recent days (bounded): a printed inventory's times fall on a few days. */
+const dayTexts = new Map<number, string>();
+
+/**
+ * ISO 8601 text of a record time in microseconds, as `Date.prototype.toISOString` writes it.
+ * The date part is made once per day and the time of day by arithmetic: printing an
+ * inventory or its flows writes hundreds of thousands of these.
+ */
 export function isoTime(us: number): string {
-  return new Date(Math.floor(us / 1000)).toISOString();
+  const ms = Math.floor(us / 1000);
+  if (!(ms >= 0 && ms < FOUR_DIGIT_YEARS_END_MS)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  let date = dayTexts.get(day);
+  if (date === undefined) {
+    date = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    if (dayTexts.size >= 4096) dayTexts.clear();
+    dayTexts.set(day, date);
+  }
+  let rest = ms - day * DAY_MS;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = Math.floor(rest / 1000);
+  return `${date}${PAD2[h]}:${PAD2[m]}:${PAD2[s]}.${PAD3[rest - s * 1000]}Z`;
 }
 
 /** The part of a device that names it: its facts as kind and value. */
