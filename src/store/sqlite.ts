@@ -31,11 +31,9 @@ export interface SourceSummary {
   fatal?: string;
 }
 
-interface DeviceRow {
-  id: number; site: string; key: string; mac: string | null; oui_vendor: string | null;
-  local_mac: number; router: number; first_us: number; last_us: number;
-  packets_out: number; packets_in: number; bytes_out: number; bytes_in: number;
-}
+/** A device row as `eachDevice` reads it, in its column order. */
+type DeviceTuple = [id: number, site: string, key: string, mac: string | null, ouiVendor: string | null, localMac: number, router: number,
+  firstUs: number, lastUs: number, packetsOut: number, packetsIn: number, bytesOut: number, bytesIn: number];
 
 export type StoredFlow = FlowRecord & { id: number };
 
@@ -303,18 +301,20 @@ export class Store {
     // The first page, then each next one from where the last ended: a row-value comparison,
     // which SQLite answers from the (site, key) index instead of scanning the pages before.
     const siteOnly = site === undefined ? "" : "site = @site";
-    const firstPage = this.db.prepare(`SELECT * FROM devices ${siteOnly ? `WHERE ${siteOnly}` : ""} ORDER BY site, key LIMIT ${DEVICE_PAGE}`);
-    const nextPage = this.db.prepare(`SELECT * FROM devices WHERE ${siteOnly ? `${siteOnly} AND ` : ""}(site, key) > (@afterSite, @afterKey)
-      ORDER BY site, key LIMIT ${DEVICE_PAGE}`);
+    // Rows as arrays (`raw`): better-sqlite3 builds an object per row through V8's slow property API.
+    const columns = "id, site, key, mac, oui_vendor, local_mac, router, first_us, last_us, packets_out, packets_in, bytes_out, bytes_in";
+    const firstPage = this.db.prepare(`SELECT ${columns} FROM devices ${siteOnly ? `WHERE ${siteOnly}` : ""} ORDER BY site, key LIMIT ${DEVICE_PAGE}`).raw();
+    const nextPage = this.db.prepare(`SELECT ${columns} FROM devices WHERE ${siteOnly ? `${siteOnly} AND ` : ""}(site, key) > (@afterSite, @afterKey)
+      ORDER BY site, key LIMIT ${DEVICE_PAGE}`).raw();
     const endpoints = new Map<number, number>();
     for (const e of this.db.prepare(`SELECT via_device_id, count(*) FROM endpoints GROUP BY via_device_id`).raw().all() as [number, number][]) {
       endpoints.set(e[0], e[1]);
     }
     let after: { afterSite: string; afterKey: string } | undefined;
     for (;;) {
-      const rows = (after === undefined ? firstPage.all(site === undefined ? {} : { site }) : nextPage.all(site === undefined ? after : { ...after, site })) as DeviceRow[];
+      const rows = (after === undefined ? firstPage.all(site === undefined ? {} : { site }) : nextPage.all(site === undefined ? after : { ...after, site })) as DeviceTuple[];
       if (rows.length === 0) return;
-      const ids = rows.map((r) => r.id);
+      const ids = rows.map((r) => r[0]);
       const inPage = `device_id IN (${ids.map(() => "?").join(",")})`;
       const addresses = new Map<number, StoredAddress[]>();
       for (const a of this.db.prepare(`SELECT device_id, ip, origin, first_us, last_us, source, packet FROM device_addresses WHERE ${inPage}
@@ -326,28 +326,28 @@ export class Store {
           ORDER BY device_id, kind, first_us, value`).raw().all(...ids) as [number, string, string, number, number, number, string, number][]) {
         push(facts, f[0], { kind: f[1], value: f[2], firstUs: f[3], lastUs: f[4], count: f[5], source: f[6], packet: f[7] });
       }
-      for (const r of rows) {
+      for (const [id, rowSite, key, mac, ouiVendor, localMac, router, firstUs, lastUs, packetsOut, packetsIn, bytesOut, bytesIn] of rows) {
         yield {
-          id: r.id,
-          site: r.site,
-          key: r.key,
-          mac: r.mac,
-          ouiVendor: r.oui_vendor,
-          localMac: r.local_mac === 1,
-          router: r.router === 1,
-          firstUs: r.first_us,
-          lastUs: r.last_us,
-          packetsOut: r.packets_out,
-          packetsIn: r.packets_in,
-          bytesOut: r.bytes_out,
-          bytesIn: r.bytes_in,
-          addresses: addresses.get(r.id) ?? [],
-          facts: facts.get(r.id) ?? [],
-          endpoints: endpoints.get(r.id) ?? 0,
+          id,
+          site: rowSite,
+          key,
+          mac,
+          ouiVendor,
+          localMac: localMac === 1,
+          router: router === 1,
+          firstUs,
+          lastUs,
+          packetsOut,
+          packetsIn,
+          bytesOut,
+          bytesIn,
+          addresses: addresses.get(id) ?? [],
+          facts: facts.get(id) ?? [],
+          endpoints: endpoints.get(id) ?? 0,
         };
       }
       const last = rows[rows.length - 1];
-      after = { afterSite: last.site, afterKey: last.key };
+      after = { afterSite: last[1], afterKey: last[2] };
     }
   }
 
