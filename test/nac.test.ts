@@ -5,8 +5,8 @@ import { after, before, describe, it } from "node:test";
 import { type NacSettings, type NacTable, buildNacTable, decide } from "../src/nac/authorization.js";
 import { quarantinePolicy } from "../src/policy/quarantine.js";
 import { CoaClient, buildChangeRequest } from "../src/nac/coa.js";
-import { canonicalMac } from "../src/nac/mac.js";
-import { type NasConfig, NasRegistry } from "../src/nac/nas.js";
+import { canonicalMac } from "../src/model/mac.js";
+import { type NasConfig, NasRegistry, weakNasSettings } from "../src/nac/nas.js";
 import { type AccountingEvent, type DecisionEvent, RadiusServer } from "../src/nac/radius-server.js";
 import { type RadiusListener, listenRadius } from "../src/nac/radius-listener.js";
 import { RadiusSecret, messageAuthenticator, requestAuthenticatorValid } from "../src/nac/radius/auth.js";
@@ -364,6 +364,36 @@ describe("RADIUS server: duplicates, floods and garbage", () => {
     assert.ok(server.handle(request(2, "aabbcc000001"), "127.0.0.1", 6001, "auth"), "still answering");
     assert.equal(server.handle(request(3, "aabbcc000001"), "192.0.2.1", 6001, "auth"), undefined, "not a NAS");
     assert.equal(server.stats.drops["unknown-nas"], 1);
+  });
+
+  it("a spoofed flood without the secret spends neither the NAS's rate limit nor the duplicate cache", () => {
+    const t = 1_000_000;
+    const server = new RadiusServer(new NasRegistry([nas({ name: "switch", address: "10.9.0.0/24", rateLimit: 100 })]), table(), { decision: () => undefined, accounting: () => undefined }, () => t);
+    // The real switch asks first; its reply is cached.
+    const real = request(7, "aabbcc000001");
+    const first = server.handle(real, "10.9.0.1", 1812, "auth");
+    assert.ok(first);
+    // 5,000 spoofed requests from the switch's prefix, without the secret; one copies the real
+    // request's identifier and authenticator but changes its attributes.
+    for (let i = 0; i < 5000; i++) assert.equal(server.handle(request(i & 0xff, "aabbcc0000ff", "not-the-secret"), `10.9.0.${1 + (i % 200)}`, 1812, "auth"), undefined);
+    const forged = Buffer.from(real);
+    forged[forged.length - 1] ^= 1;
+    assert.equal(server.handle(forged, "10.9.0.1", 1812, "auth"), undefined, "a changed copy of a cached request gets no cached reply");
+    assert.equal(server.stats.nas.switch.drops["bad-message-authenticator"], 5001);
+    assert.equal(server.stats.nas.switch.drops["rate-limited"], undefined);
+    assert.equal(server.stats.nas.switch.duplicates, 0);
+    // Within the same second the real switch is still answered, retransmission included.
+    for (let i = 0; i < 50; i++) assert.ok(server.handle(request(100 + i, `aabbcc0001${(i % 100).toString().padStart(2, "0")}`), "10.9.0.1", 1812, "auth"), `request ${i}`);
+    assert.ok(server.handle(real, "10.9.0.1", 1812, "auth")?.equals(first));
+    assert.equal(server.stats.nas.switch.duplicates, 1);
+  });
+
+  it("warns about weak client settings: short secrets, wide prefixes, Message-Authenticator optional", () => {
+    assert.deepEqual(weakNasSettings(nas()), ["address 127.0.0.0/8 admits 16777216 addresses as this NAS: name the switches' management range"]);
+    const weak = weakNasSettings(nas({ address: "0.0.0.0/0", secret: "x", requireMessageAuthenticator: false }));
+    assert.equal(weak.length, 3);
+    assert.match(weak.join("\n"), /1 characters.*\n.*0\.0\.0\.0\/0 admits 4294967296 addresses.*\n.*BlastRADIUS/);
+    assert.deepEqual(weakNasSettings(nas({ address: "10.9.0.0/24" })), []);
   });
 
   it("a flood from one NAS is cut at its rate limit and does not touch another NAS", () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { csvCell } from "../model/values.js";
 /** Output formats shared by the commands. */
 export type Format = "table" | "json" | "csv";
 
@@ -58,11 +59,7 @@ export function table(headers: string[], rows: unknown[][]): string {
   return [line(headers), ...text.map(line)].join("\n");
 }
 
-/** RFC 4180 CSV. */
+/** RFC 4180 CSV; a cell a spreadsheet would read as a formula is escaped (`csvCell`). */
 export function csv(headers: string[], rows: unknown[][]): string {
-  const q = (v: unknown): string => {
-    const s = cell(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  return [headers.join(","), ...rows.map((r) => r.map(q).join(","))].join("\n");
+  return [headers.join(","), ...rows.map((r) => r.map((v) => csvCell(cell(v))).join(","))].join("\n");
 }

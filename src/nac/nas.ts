@@ -101,3 +101,22 @@ export class NasRegistry {
     return found ?? undefined;
   }
 }
+
+/**
+ * What makes a NAS entry weak, one sentence each, for serve to warn about at start: a short
+ * shared secret (brute-forced offline from one captured request), a wide prefix (any host in
+ * it that learns the secret is a NAS), Message-Authenticator not required (BlastRADIUS, and
+ * Access-Requests nobody can verify). Pure.
+ */
+export function weakNasSettings(nas: NasConfig): string[] {
+  const out: string[] = [];
+  if (nas.secret.length < 16) out.push(`the shared secret has ${nas.secret.length} characters: use 16 or more, random`);
+  const slash = nas.address.indexOf("/");
+  if (slash >= 0) {
+    const len = Number(nas.address.slice(slash + 1));
+    const v6 = nas.address.includes(":");
+    if (len < (v6 ? 64 : 24)) out.push(`address ${nas.address} admits ${v6 ? "a" : String(2 ** (32 - len))} ${v6 ? "prefix wider than /64" : "addresses"} as this NAS: name the switches' management range`);
+  }
+  if (!nas.requireMessageAuthenticator) out.push("Message-Authenticator is not required: Access-Requests cannot be verified (BlastRADIUS)");
+  return out;
+}

@@ -1,13 +1,15 @@
 import type { Alert, Severity } from "../../model/alert.js";
+import { printable } from "../../model/values.js";
 
 /**
  * ArcSight Common Event Format: `CEF:0|Vendor|Product|Version|SignatureID|Name|Severity|Extension`.
- * Header fields escape "\" and "|"; extension values escape "\", "=" and line breaks.
+ * Header fields escape "\" and "|"; extension values escape "\", "=" and line breaks. Other C0
+ * and C1 controls and bidirectional overrides in device-controlled text become spaces.
  */
 const SEVERITY: Record<Severity, number> = { low: 3, medium: 5, high: 8, critical: 10 };
 
-const header = (s: string): string => s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
-const ext = (s: string): string => s.replace(/\\/g, "\\\\").replace(/=/g, "\\=").replace(/\r/g, "\\r").replace(/\n/g, "\\n");
+const header = (s: string): string => printable(s.replace(/\\/g, "\\\\").replace(/\|/g, "\\|"));
+const ext = (s: string): string => printable(s.replace(/\\/g, "\\\\").replace(/=/g, "\\=").replace(/\r/g, "\\r").replace(/\n/g, "\\n"));
 
 export const CORDON_VERSION = "0.1.0";
 

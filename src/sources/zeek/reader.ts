@@ -5,6 +5,8 @@ import type { ExternalObservation } from "../../pipeline.js";
 import type { ErrorCounts } from "../frame.js";
 import { conn } from "./conn.js";
 import type { ZeekContext, ZeekLogHandler } from "./context.js";
+import { canonicalMac } from "../../model/mac.js";
+import { canonicalIp } from "../../model/values.js";
 import { dhcp } from "./dhcp.js";
 import { dns } from "./dns.js";
 import { ZeekLineParser } from "./format.js";
@@ -64,7 +66,37 @@ export function startZeekReader(
 ): ZeekReader {
   let records = 0;
   let stopping = false;
-  const ctx: ZeekContext = { site: o.site, source: o.source, flow: (r) => sink.pushFlow(r), observe: (x) => sink.observe(x) };
+  // Addresses and MACs are parsed into their canonical spelling here, the edge: a record whose
+  // address does not parse is counted and dropped, so no log text reaches the inventory (and
+  // from there a firewall set) as an address.
+  const ctx: ZeekContext = {
+    site: o.site, source: o.source,
+    flow: (r) => {
+      const src = canonicalIp(r.srcIp);
+      const dst = canonicalIp(r.dstIp);
+      const srcMac = r.srcMac === undefined ? undefined : canonicalMac(r.srcMac);
+      const dstMac = r.dstMac === undefined ? undefined : canonicalMac(r.dstMac);
+      if (!src || !dst || (r.srcMac !== undefined && !srcMac) || (r.dstMac !== undefined && !dstMac)) {
+        errors.add("zeek.bad-address", o.source);
+        return;
+      }
+      r.srcIp = src;
+      r.dstIp = dst;
+      r.srcMac = srcMac;
+      r.dstMac = dstMac;
+      sink.pushFlow(r);
+    },
+    observe: (x) => {
+      const ip = x.ip === undefined ? undefined : canonicalIp(x.ip);
+      const mac = x.mac === undefined ? undefined : canonicalMac(x.mac);
+      const value = x.kind.endsWith("_ip") ? canonicalIp(x.value) : x.value;
+      if ((x.ip !== undefined && !ip) || (x.mac !== undefined && !mac) || value === undefined) {
+        errors.add("zeek.bad-address", o.source);
+        return;
+      }
+      sink.observe({ ...x, ip, mac, value });
+    },
+  };
   const open_ = new Map<string, OpenLog>();
   const buf = Buffer.alloc(1 << 16);
 
