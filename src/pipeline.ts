@@ -25,7 +25,8 @@ export interface DetectionTap {
   /** Whether events of this kind are wanted (others are not built). */
   wants(kind: ObservationKind): boolean;
   observation(e: PacketEvent): void;
-  flow(r: FlowRecord): void;
+  /** A finished flow; `fromRecords` for flows another sensor measured (NetFlow, IPFIX, Zeek). */
+  flow(r: FlowRecord, fromRecords?: boolean): void;
 }
 
 export interface PipelineConfig {
@@ -36,6 +37,12 @@ export interface PipelineConfig {
   deepPackets?: number;
   /** Finished flows are handed to the sink in batches of this size. */
   flowBatch?: number;
+  /**
+   * Live sources (serve): record times more than this far past the wall clock are clamped to
+   * the wall clock and counted (`time.future-clamped`), so one forged or broken timestamp cannot move
+   * pipeline time into the future. Unset (analyze): record time is kept as it is, however old.
+   */
+  futureSkewUs?: number;
 }
 
 export interface PipelineSink {
@@ -103,6 +110,21 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
   let site = "default";
   let nowUs = 0;
   let pending: FlowRecord[] = [];
+  const skewUs = config.futureSkewUs;
+  /** The newest record time taken as it is: the wall clock plus the skew, read again only when a time passes it. */
+  let futureLimitUs = skewUs === undefined ? Number.POSITIVE_INFINITY : Date.now() * 1000 + skewUs;
+  /**
+   * `t`, or the wall clock when `t` is beyond wall clock + skew (counted): not the limit
+   * itself, which would still put pipeline time minutes ahead of the packets that follow.
+   */
+  function notFuture(t: number): number {
+    if (t <= futureLimitUs) return t;
+    const wallUs = Date.now() * 1000;
+    futureLimitUs = wallUs + skewUs!;
+    if (t <= futureLimitUs) return t;
+    errors.add("time.future-clamped", source);
+    return wallUs;
+  }
   /** Flow of the first fragment of each fragmented datagram, so later fragments count on it. */
   const fragments = new Map<string, { flow: Flow; forward: boolean }>();
 
@@ -172,8 +194,9 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     return d;
   }
 
+  // Facts and flows another sensor reports do not move pipeline time: that clock is the packets'.
   function observeExternal(o: ExternalObservation): void {
-    if (o.tsUs > nowUs) nowUs = o.tsUs;
+    o.tsUs = notFuture(o.tsUs);
     let mac = o.mac ? (parseMac(o.mac) ?? -1) : -1;
     if (mac >= 0 && isGroupMac(mac)) mac = -1;
     const ev: Evidence = { source: o.source, packet: 0, tsUs: o.tsUs, ip: o.ip };
@@ -184,7 +207,8 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
   }
 
   function pushFlow(r: FlowRecord): void {
-    if (r.lastUs > nowUs) nowUs = r.lastUs;
+    r.lastUs = notFuture(r.lastUs);
+    if (r.firstUs > r.lastUs) r.firstUs = r.lastUs;
     const ev: Evidence = { source: r.source, packet: 0, tsUs: r.firstUs };
     const srcKind = peerKindOf(r.srcIp);
     const dstKind = peerKindOf(r.dstIp);
@@ -198,10 +222,16 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
         r.appConfidence = "port";
       }
     }
-    if (a) (a.behaviour ??= new BehaviourAccumulator()).add(r, true, dstKind);
-    if (b && b !== a) (b.behaviour ??= new BehaviourAccumulator()).add(r, false, srcKind);
+    if (a) {
+      (a.behaviour ??= new BehaviourAccumulator()).add(r, true, dstKind);
+      a.behaviour.recordFlows++;
+    }
+    if (b && b !== a) {
+      (b.behaviour ??= new BehaviourAccumulator()).add(r, false, srcKind);
+      b.behaviour.recordFlows++;
+    }
     pending.push(r);
-    detect?.flow(r);
+    detect?.flow(r, true);
     stats.flows++;
     if (pending.length >= flowBatch) drain();
   }
@@ -439,6 +469,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
   function push(frame: Frame): void {
     stats.packets++;
     stats.bytes += frame.caplen;
+    if (frame.tsUs > futureLimitUs) frame.tsUs = notFuture(frame.tsUs);
     if (frame.tsUs > nowUs) nowUs = frame.tsUs;
     if (frame.caplen < frame.wireLen) errors.add("frame.snaplen-cut");
     const err = decodeFrame(frame, pkt);

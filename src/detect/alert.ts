@@ -28,6 +28,9 @@ export const MAX_EVIDENCE = 20;
 /** A quiet gap longer than this ends an episode (record time). */
 export const EPISODE_GAP_US = 3_600_000_000;
 
+/** What an alert says while it rests on flow records alone. */
+export const RECORDS_ONLY = "evidence: flow records alone (NetFlow, IPFIX or Zeek conn), which can be forged; no automatic response";
+
 const rank = (s: Severity): number => SEVERITIES.indexOf(s);
 
 /**
@@ -39,6 +42,9 @@ export class AlertBook {
   /** Open episodes by key, each with the quiet gap that ends it (its newest raise's). */
   private readonly open = new Map<string, { alert: Alert; gapUs: number }>();
   private readonly done: Alert[] = [];
+
+  /** What the raises now being made rest on: captured packets, or flow records alone (set by the engine). */
+  measuredBy: "packets" | "records" = "packets";
 
   raise(a: AlertInput): Alert {
     return this.raiseAs(a.detector, a);
@@ -60,6 +66,10 @@ export class AlertBook {
         source: a.source, sourceMac: a.sourceMac, target: a.target, title: a.title,
         firstUs: a.tsUs, lastUs: a.tsUs, count: 0, evidence: { packets: [], flows: [], observations: [] }, status: "open",
       };
+      if (this.measuredBy === "records") {
+        alert.evidence.flowRecordsOnly = true;
+        alert.evidence.observations.push(RECORDS_ONLY);
+      }
       episode = { alert, gapUs };
       this.open.set(key, episode);
     }
@@ -73,6 +83,10 @@ export class AlertBook {
       alert.title = a.title;
     }
     const ev = alert.evidence;
+    if (ev.flowRecordsOnly && this.measuredBy === "packets") {
+      delete ev.flowRecordsOnly;
+      ev.observations = ev.observations.filter((o) => o !== RECORDS_ONLY);
+    }
     if (a.packet && ev.packets.length < MAX_EVIDENCE) ev.packets.push(a.packet);
     if (a.flow && ev.flows.length < MAX_EVIDENCE && !ev.flows.includes(a.flow)) ev.flows.push(a.flow);
     if (a.observation && ev.observations.length < MAX_EVIDENCE && !ev.observations.includes(a.observation)) ev.observations.push(a.observation);

@@ -79,7 +79,9 @@ export class DetectionEngine {
     }
   }
 
-  flow(f: FlowRecord): void {
+  /** A finished flow; `fromRecords` when it is a NetFlow/IPFIX/Zeek record, not measured from packets here. */
+  flow(f: FlowRecord, fromRecords = false): void {
+    if (fromRecords) this.book.measuredBy = "records";
     for (const { d, ctx } of this.flowReaders) {
       try {
         d.flow!(f, ctx);
@@ -87,6 +89,7 @@ export class DetectionEngine {
         this.failed(d, err);
       }
     }
+    this.book.measuredBy = "packets";
   }
 
   /** Ends every detector's windows; returns all alerts of the run. */

@@ -72,6 +72,8 @@ export function peerKindOf(ip: string): PeerKind {
 /** Accumulates one device's flows, in any order, into its feature vector. Bounded memory. */
 export class BehaviourAccumulator {
   flows = 0;
+  /** Of `flows`, those from flow records (NetFlow, IPFIX, Zeek conn) rather than captured packets. */
+  recordFlows = 0;
   private initiated = 0;
   private external = 0;
   private group = 0;

@@ -19,6 +19,11 @@ export interface AlertEvidence {
   packets: { source: string; packet: number; tsUs: number }[];
   flows: string[];
   observations: string[];
+  /**
+   * Every raise of the episode came from flow records (NetFlow, IPFIX, Zeek conn), which
+   * whoever can reach a collector can forge: no automatic response starts from it.
+   */
+  flowRecordsOnly?: true;
 }
 
 export type AlertStatus = "open" | "acknowledged" | "resolved" | "suppressed";

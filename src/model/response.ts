@@ -31,7 +31,8 @@ export interface ResponseRecord {
   /** The device's criticality class when the response was planned. */
   criticality: string;
   category: string;
-  plan: { quarantine: QuarantineMethod; capture: boolean; notify: boolean; approval: boolean };
+  /** `approval`: a person decides first; `waitsBecause` says why (the device's class, or evidence an outsider could forge). */
+  plan: { quarantine: QuarantineMethod; capture: boolean; notify: boolean; approval: boolean; waitsBecause?: string };
   /** The evidence capture, once written. */
   evidence?: string;
   steps: ResponseStep[];

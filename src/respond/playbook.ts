@@ -48,11 +48,15 @@ export const responseId = (site: string, mac: string, cause: string): string => 
 
 /** The response to one alert or request. Pure. */
 export function planResponse(i: PlanInput, c: RespondConfig): ResponseRecord {
-  const approval = !i.manual && c.approval.includes(i.device.criticality);
+  const critical = !i.manual && c.approval.includes(i.device.criticality);
+  const forgeable = !i.manual && i.alert?.evidence.flowRecordsOnly === true;
+  const approval = critical || forgeable;
+  const waitsBecause = critical ? `the device is ${i.device.criticality}`
+    : forgeable ? "the alert rests on flow records alone (NetFlow, IPFIX or Zeek conn), which anyone who reaches a collector can forge" : undefined;
   const who = `${i.mac}${i.device.name ? ` (${i.device.name})` : ""}, ${i.device.category}`;
   const title = i.manual ? `Quarantine of ${who} requested by ${i.manual.by}: ${i.manual.reason}` : `Response to "${i.alert!.title}" on ${who}`;
   const cause = i.manual ? `manual ${i.at}` : `alert ${i.alert!.id}`;
-  const plan = { quarantine: c.quarantine, capture: true, notify: true, approval };
+  const plan = { quarantine: c.quarantine, capture: true, notify: true, approval, ...(waitsBecause ? { waitsBecause } : {}) };
   return {
     id: responseId(i.site, i.mac, cause), site: i.site, mac: i.mac, alertId: i.alert?.id, trigger: i.manual ? "manual" : "alert",
     status: approval ? "proposed" : "running", createdAt: i.at, updatedAt: i.at, title, severity: i.alert?.severity ?? "high",
