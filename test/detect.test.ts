@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -199,24 +200,24 @@ describe("cordon alerts and cordon suppress", () => {
     assert.match(scan.title, /^SYN scan: 172\.16\.0\.8 probing the ports of 64\.13\.134\.52/);
     assert.ok(scan.count >= 1000, `${scan.count} ports`);
     assert.match(runCli(["alerts", "--db", db]).stdout, /medium +scan +172\.16\.0\.8 +64\.13\.134\.52/);
-    assert.match(runCli(["alerts", "ack", scan.id.slice(0, 6), "--db", db]).stderr, /--by NAME is required/);
-    assert.equal(runCli(["alerts", "ack", scan.id.slice(0, 6), "--db", db, "--by", "soc"]).status, 0);
-    assert.equal(runCli(["alerts", "resolve", scan.id, "--db", db, "--by", "soc", "--reason", "authorised pentest"]).status, 0);
+    assert.match(runCli(["alerts", "ack", scan.id.slice(0, 6), "--db", db, "--by", "soc"]).stderr, /--by is not taken: Cordon records the operating-system user/);
+    assert.equal(runCli(["alerts", "ack", scan.id.slice(0, 6), "--db", db]).status, 0);
+    assert.equal(runCli(["alerts", "resolve", scan.id, "--db", db, "--reason", "authorised pentest"]).status, 0);
     assert.ok(!(JSON.parse(runCli(["alerts", "--db", db, "--format", "json"]).stdout) as { id: string }[]).some((a) => a.id === scan.id), "resolved alerts leave the default list");
     const all = JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as { id: string; status: string; status_by: string; status_note: string }[];
-    assert.deepEqual(all.filter((a) => a.id === scan.id).map((a) => [a.status, a.status_by, a.status_note]), [["resolved", "soc", "authorised pentest"]]);
+    assert.deepEqual(all.filter((a) => a.id === scan.id).map((a) => [a.status, a.status_by, a.status_note]), [["resolved", userInfo().username, "authorised pentest"]]);
     assert.equal(runCli(["analyze", "--db", db, capture]).status, 0);
     assert.equal((JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as { id: string; status: string }[]).find((a) => a.id === scan.id)!.status, "resolved",
       "the same episode read again keeps its status");
     assert.match(runCli(["suppress", "add", "--db", db, "--detector", "scan"]).stderr, /--reason/);
-    assert.equal(runCli(["suppress", "add", "--db", db, "--device", "172.16.0.8", "--detector", "scan", "--reason", "the scanner", "--by", "soc", "--expires", "7d"]).status, 0);
+    assert.equal(runCli(["suppress", "add", "--db", db, "--device", "172.16.0.8", "--detector", "scan", "--reason", "the scanner", "--expires", "7d"]).status, 0);
     const db2 = join(dir, "b.db");
-    assert.equal(runCli(["suppress", "add", "--db", db2, "--device", "172.16.0.8", "--reason", "the scanner", "--by", "soc"]).status, 0);
+    assert.equal(runCli(["suppress", "add", "--db", db2, "--device", "172.16.0.8", "--reason", "the scanner"]).status, 0);
     assert.equal(runCli(["analyze", "--db", db2, capture]).status, 0);
     const silenced = JSON.parse(runCli(["alerts", "--db", db2, "--format", "json", "--all"]).stdout) as { class: string; status: string }[];
     assert.ok(silenced.length > 0 && silenced.every((a) => a.status === "suppressed"));
     assert.equal(runCli(["alerts", "--db", db2]).stdout.trim(), "no alerts");
-    assert.match(runCli(["suppress", "list", "--db", db]).stdout, /172\.16\.0\.8\s+scan\s+\S+Z\s+soc\s+the scanner/);
+    assert.match(runCli(["suppress", "list", "--db", db]).stdout, new RegExp(`172\\.16\\.0\\.8\\s+scan\\s+\\S+Z\\s+${userInfo().username}\\s+the scanner`));
   });
 
   it("analyze --notify sends each new alert once", { skip: NO_CORPUS }, () => {
@@ -359,7 +360,7 @@ describe("indicators and policy violations", () => {
     const db = join(dir, "s.db");
     assert.equal(runCli(["analyze", "--db", db, clean.pcap]).status, 0);
     const learned = JSON.parse(runCli(["policy", "learn", "--db", db, "--format", "json"]).stdout) as { id: number };
-    for (const step of ["approve", "enforce"]) assert.equal(runCli(["policy", step, String(learned.id), "--db", db, "--by", "ot-lead"]).status, 0);
+    for (const step of ["approve", "enforce"]) assert.equal(runCli(["policy", step, String(learned.id), "--db", db]).status, 0);
     const r = runCli(["analyze", "--db", db, "--indicators", join(dir, "feed.csv"), attacked.pcap]);
     assert.equal(r.status, 0, r.stderr);
     const alerts = JSON.parse(runCli(["alerts", "--db", db, "--format", "json"]).stdout) as AlertJson[];

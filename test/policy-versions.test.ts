@@ -1,3 +1,4 @@
+import { userInfo } from "node:os";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -109,25 +110,25 @@ describe("policy versions", () => {
     const lab = generateLab(dir, { ...DEFAULT_LAB, devices: 40, durationS: 900, seed: 8 });
     const db = join(dir, "c.db");
     assert.equal(runCli(["analyze", "--db", db, lab.pcap]).status, 0);
-    const first = runCli(["policy", "learn", "--db", db, "--by", "carol"]);
+    const first = runCli(["policy", "learn", "--db", db]);
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /^policy 1: learned-default version 1, proposed: \d+ rules/);
     writeFileSync(join(dir, "groups.yaml"), "groups:\n  - name: ot\n    criticality: life-safety/physical-process\n");
     const second = runCli(["policy", "learn", "--db", db, "--groups", join(dir, "groups.yaml")]);
     assert.match(second.stdout, /^policy 2: learned-default version 2/);
     assert.match(second.stdout, /policy 1 \(learned-default v1\) -> policy 2 \(learned-default v2\)\n(.|\n)*\+ ot: /, "learning shows the diff from the previous version");
-    const early = runCli(["policy", "enforce", "2", "--db", db, "--by", "dave"]);
+    const early = runCli(["policy", "enforce", "2", "--db", db]);
     assert.equal(early.status, 2);
     assert.match(early.stderr, /policy 2 is proposed: it can only become approved or rejected, not enforced/);
-    assert.match(runCli(["policy", "approve", "2", "--db", db]).stderr, /--by NAME is required/);
-    for (const [cmd, id, by] of [["approve", "1", "erin"], ["enforce", "1", "frank"], ["approve", "2", "erin"], ["enforce", "2", "frank"]]) {
-      const r = runCli(["policy", cmd, id, "--db", db, "--by", by, "--reason", `${cmd} in test`]);
+    assert.match(runCli(["policy", "approve", "2", "--db", db, "--by", "erin"]).stderr, /--by is not taken: Cordon records the operating-system user/);
+    for (const [cmd, id] of [["approve", "1"], ["enforce", "1"], ["approve", "2"], ["enforce", "2"]]) {
+      const r = runCli(["policy", cmd, id, "--db", db, "--reason", `${cmd} in test`]);
       assert.equal(r.status, 0, r.stderr);
     }
     const list = JSON.parse(runCli(["policy", "list", "--db", db, "--format", "json"]).stdout) as { id: number; status: string }[];
     assert.deepEqual(list.map((p) => [p.id, p.status]), [[2, "enforced"], [1, "superseded"]]);
     const one = JSON.parse(runCli(["policy", "show", "1", "--db", db, "--format", "json"]).stdout) as { history: { action: string; actor: string; note?: string }[] };
-    assert.deepEqual(one.history.map((e) => `${e.action}:${e.actor}`), ["proposed:carol", "approved:erin", "enforced:frank", "superseded:frank"]);
+    assert.deepEqual(one.history.map((e) => `${e.action}:${e.actor}`), ["proposed", "approved", "enforced", "superseded"].map((a) => `${a}:${userInfo().username}`));
     assert.equal(one.history[3].note, "by policy 2");
     const diff = JSON.parse(runCli(["policy", "diff", "1", "2", "--db", db, "--format", "json"]).stdout) as { groups: { name: string }[] };
     assert.ok(diff.groups.some((g) => g.name === "ot"));

@@ -1,5 +1,7 @@
 import type { ResponseRecord } from "../model/response.js";
-import { canonicalMac } from "../nac/mac.js";
+import { canonicalMac } from "../model/mac.js";
+import { readToken, tokenPath } from "../serve/token.js";
+import { cliActor } from "./actor.js";
 import { NacStore } from "../store/nac.js";
 import type { Store } from "../store/sqlite.js";
 import { UsageError, table } from "./output.js";
@@ -15,9 +17,15 @@ export const DEFAULT_SERVER = "http://127.0.0.1:9810";
 /** Thrown when no serve answers; the message says how to start one. */
 export class NoServerError extends Error {}
 
-export async function callServe(server: string, method: "GET" | "POST", path: string, body?: Record<string, unknown>): Promise<unknown> {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (process.env.CORDON_TOKEN) headers.authorization = `Bearer ${process.env.CORDON_TOKEN}`;
+/**
+ * A request to the running serve's API, with its bearer token (CORDON_TOKEN, else the file
+ * serve keeps beside the database `db`) and the operating-system user as the person acting.
+ */
+export async function callServe(server: string, method: "GET" | "POST", path: string, body: Record<string, unknown> | undefined, db: string): Promise<unknown> {
+  const headers: Record<string, string> = { "x-cordon-actor": cliActor() };
+  if (method === "POST") headers["content-type"] = "application/json";
+  const token = process.env.CORDON_TOKEN || readToken(tokenPath(db));
+  if (token) headers.authorization = `Bearer ${token}`;
   let res: Response;
   try {
     res = await fetch(new URL(path, server), { method, headers, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(60_000) });
@@ -32,6 +40,7 @@ export async function callServe(server: string, method: "GET" | "POST", path: st
   } catch {
     throw new Error(`${server}${path}: HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`);
   }
+  if (res.status === 401 && !token) throw new Error(`${server} wants the API token: set CORDON_TOKEN, or name serve's database with --db (its token is in ${tokenPath(db)})`);
   if (!res.ok) throw new Error(`${(parsed as { error?: string }).error ?? `HTTP ${res.status}`}`);
   return parsed;
 }

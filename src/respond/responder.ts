@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { ensureWritableDir } from "./evidence-dir.js";
 import { join } from "node:path";
 import { parseMac } from "../dissect/addr.js";
 import type { Alert } from "../model/alert.js";
@@ -87,11 +87,11 @@ export class Responder {
     });
   }
 
-  approve(id: string, by: string): Promise<ResponseRecord> {
+  approve(id: string, by: string, note?: string): Promise<ResponseRecord> {
     return this.serial(async () => {
       const r = this.proposed(id);
       r.status = "running";
-      this.step(r, { action: "approve", outcome: "ok", detail: "approved", by });
+      this.step(r, { action: "approve", outcome: "ok", detail: note ? `approved: ${note}` : "approved", by });
       await this.enforce(r, by);
       await this.tell(r, "Quarantined after approval");
       return r;
@@ -134,7 +134,7 @@ export class Responder {
     this.store.saveResponse(r);
     this.capture(r);
     if (r.plan.approval) {
-      this.step(r, { action: "propose", outcome: "waiting", detail: `the device is ${r.criticality}: quarantine waits for a person (cordon respond approve ${r.id})` });
+      this.step(r, { action: "propose", outcome: "waiting", detail: `${r.plan.waitsBecause ?? `the device is ${r.criticality}`}: quarantine waits for a person (cordon respond approve ${r.id})` });
       await this.tell(r, "Quarantine proposed, awaiting approval");
       return r;
     }
@@ -153,7 +153,7 @@ export class Responder {
     const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
     const path = join(this.config.evidenceDir, `${r.site.replace(/[^\w.-]+/g, "_")}-${r.mac.replace(/:/g, "")}-${stamp}-${r.id}.pcapng`);
     try {
-      mkdirSync(this.config.evidenceDir, { recursive: true });
+      ensureWritableDir(this.config.evidenceDir);
       const n = this.fx.rings.writePcapng(mac, now.getTime() * 1000 - this.config.captureSeconds * 1_000_000, path);
       if (n === undefined) {
         this.step(r, { action: "capture", outcome: "skipped", detail: "no packets of the device were kept (no live capture saw it)" });

@@ -1,14 +1,27 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { FieldError, intValue, macValue, nameValue, onlyKeys, textValue } from "../model/values.js";
 import type { RadiusStats } from "../nac/radius-server.js";
 import type { NacSession } from "../nac/sessions.js";
-import type { ApiOp } from "./messages.js";
+import type { ApiOp, ApiRequest, Caller } from "./messages.js";
 
 /**
  * The local HTTP API of `cordon serve`: the actions the CLI takes on a running system
  * (quarantine, release, approve, reject) and what it reads (responses, RADIUS decisions and
- * sessions). Requests are JSON; with a token configured every route wants
- * `Authorization: Bearer TOKEN`. Operations that need the store go to the ingest worker.
+ * sessions, the audit log). Closed by default, in this order:
+ *
+ * 1. the Host header must name this server (a configured listen name, localhost or a
+ *    loopback address), and an Origin or Sec-Fetch-Site header must not be another site's:
+ *    403 (DNS rebinding, cross-site requests from a page the operator opened);
+ * 2. `Authorization: Bearer TOKEN` (always required; serve makes a token at first start): 401;
+ * 3. the route: 404 for an unknown path, 405 (with Allow) for a known path's other methods,
+ *    HEAD answered wherever GET is;
+ * 4. a POST takes `application/json` only (415), parameters from the body only (a query string
+ *    is a 400), at most 64 KiB (413); every field is parsed into its canonical value here and
+ *    an unknown or invalid one is a 400 naming it. Nothing unparsed reaches the worker.
+ *
+ * Errors are one JSON shape, `{ "error": TEXT, "field"?: NAME }`, and never carry SQL.
  */
 
 export interface ApiReply {
@@ -17,71 +30,233 @@ export interface ApiReply {
 }
 
 export interface ApiContext {
-  token?: string;
-  toWorker(op: ApiOp, body: Record<string, unknown>): Promise<ApiReply>;
+  token: string;
+  /** Host names (lower case, without port) this server answers to. */
+  hosts: ReadonlySet<string>;
+  toWorker(op: ApiOp, request: ApiRequest, caller: Caller): Promise<ApiReply>;
   sessions(): NacSession[];
   radiusStats(): RadiusStats | undefined;
+  log: Logger;
 }
 
-const MAX_BODY = 64 << 10;
+export const MAX_BODY = 64 << 10;
 
-function send(res: ServerResponse, r: ApiReply): void {
-  res.writeHead(r.status, { "content-type": "application/json" });
-  res.end(`${JSON.stringify(r.body)}\n`);
+/** Host names every serve answers to, whatever it listens on. */
+export function apiHosts(listen: string, extra: readonly string[]): Set<string> {
+  const hosts = new Set(["localhost", "127.0.0.1", "::1", ...extra.map((h) => h.toLowerCase())]);
+  if (listen !== "0.0.0.0" && listen !== "::") hosts.add(listen.toLowerCase());
+  return hosts;
 }
 
-function authorised(req: IncomingMessage, token: string | undefined): boolean {
-  if (!token) return true;
-  const given = Buffer.from(/^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? "");
+class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly field?: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+function send(req: IncomingMessage, res: ServerResponse, r: ApiReply, headers: Record<string, string> = {}): void {
+  const text = `${JSON.stringify(r.body)}\n`;
+  res.writeHead(r.status, { "content-type": "application/json", "cache-control": "no-store", "x-content-type-options": "nosniff", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(req.method === "HEAD" ? undefined : text);
+}
+
+/** The host name of a Host header value ("name:port", "[v6]:port"), lower case. */
+function hostName(h: string): string {
+  const v6 = /^\[([^\]]+)\](?::\d+)?$/.exec(h);
+  if (v6) return v6[1].toLowerCase();
+  return h.replace(/:\d+$/, "").toLowerCase();
+}
+
+function checkSite(req: IncomingMessage, hosts: ReadonlySet<string>): void {
+  const host = req.headers.host;
+  if (!host || !hosts.has(hostName(host))) throw new HttpError(403, `Host "${String(host ?? "").slice(0, 100)}" is not a name of this server (http.allowed_hosts lists more)`);
+  const fetchSite = req.headers["sec-fetch-site"];
+  if (fetchSite === "cross-site" || fetchSite === "same-site") throw new HttpError(403, "cross-site requests are refused");
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    let name: string | undefined;
+    try {
+      const u = new URL(origin);
+      if (u.protocol === "http:" || u.protocol === "https:") name = hostName(u.host);
+    } catch {
+      name = undefined;
+    }
+    if (name === undefined || !hosts.has(name)) throw new HttpError(403, "cross-origin requests are refused");
+  }
+}
+
+function authorised(req: IncomingMessage, token: string): boolean {
+  const given = Buffer.from(/^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? "")?.[1] ?? "");
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
+/** The person the CLI names (its operating-system user), or the principal itself. */
+function callerOf(req: IncomingMessage): Caller {
+  const named = req.headers["x-cordon-actor"];
+  let actor = "api-token";
+  if (named !== undefined) {
+    if (typeof named !== "string" || !/^[A-Za-z0-9_.@-]{1,64}$/.test(named)) throw new HttpError(400, "X-Cordon-Actor: a user name of 1 to 64 letters, digits and _ . @ -", "x-cordon-actor");
+    actor = named;
+  }
+  const peer = req.socket.remoteAddress ?? "unknown";
+  return { principal: "api-token", actor, peer };
+}
+
 function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json") return Promise.reject(new HttpError(415, "the body must be application/json"));
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY) return Promise.reject(new HttpError(413, `the body is over ${MAX_BODY} bytes`, undefined, { connection: "close" }));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on("data", (c: Buffer) => {
+      if (over) return;
       size += c.length;
       if (size > MAX_BODY) {
-        reject(new Error(`request body over ${MAX_BODY} bytes`));
-        req.destroy();
+        over = true;
+        chunks.length = 0;
+        reject(new HttpError(413, `the body is over ${MAX_BODY} bytes`, undefined, { connection: "close" }));
         return;
       }
       chunks.push(c);
     });
     req.on("end", () => {
-      const text = Buffer.concat(chunks).toString("utf8").trim();
-      if (text === "") return resolve({});
+      if (over) return;
+      const text = Buffer.concat(chunks).toString("utf8");
+      let v: unknown;
       try {
-        const v = JSON.parse(text) as unknown;
-        if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error("the body must be a JSON object");
-        resolve(v as Record<string, unknown>);
-      } catch (e) {
-        reject(new Error(`bad JSON: ${(e as Error).message}`));
+        v = JSON.parse(text);
+      } catch {
+        return reject(new HttpError(400, "the body is not valid JSON"));
       }
+      if (typeof v !== "object" || v === null || Array.isArray(v)) return reject(new HttpError(400, "the body must be a JSON object"));
+      resolve(v as Record<string, unknown>);
     });
     req.on("error", reject);
   });
 }
 
+type Query = Record<string, string>;
+
+interface Route {
+  path: RegExp;
+  get?: (q: Query, m: RegExpExecArray, caller: Caller) => ApiRequest | ApiReply;
+  post?: (b: Record<string, unknown>, m: RegExpExecArray) => ApiRequest;
+  op: ApiOp;
+}
+
+const site = (v: unknown): string | undefined => (v === undefined ? undefined : nameValue(v, "site"));
+
+const ROUTES: Route[] = [
+  {
+    path: /^\/api\/nac\/decisions$/, op: "decisions",
+    get: (q) => {
+      onlyKeys(q, ["site", "mac", "limit"]);
+      return { site: site(q.site), mac: q.mac === undefined ? undefined : macValue(q.mac, "mac"), limit: q.limit === undefined ? 100 : intValue(q.limit, "limit", 1, 10_000) };
+    },
+  },
+  {
+    path: /^\/api\/responses$/, op: "responses",
+    get: (q) => {
+      onlyKeys(q, ["limit"]);
+      return { limit: q.limit === undefined ? 1000 : intValue(q.limit, "limit", 1, 10_000) };
+    },
+  },
+  {
+    path: /^\/api\/audit$/, op: "audit",
+    get: (q) => {
+      onlyKeys(q, ["limit", "before"]);
+      return { limit: q.limit === undefined ? 100 : intValue(q.limit, "limit", 1, 10_000), before: q.before === undefined ? undefined : intValue(q.before, "before", 1, Number.MAX_SAFE_INTEGER) };
+    },
+  },
+  {
+    path: /^\/api\/quarantine$/, op: "quarantine",
+    post: (b) => {
+      onlyKeys(b, ["mac", "reason", "site"]);
+      return { mac: macValue(b.mac, "mac"), reason: textValue(b.reason, "reason"), site: site(b.site) };
+    },
+  },
+  {
+    path: /^\/api\/release$/, op: "release",
+    post: (b) => {
+      onlyKeys(b, ["mac", "reason", "site"]);
+      return { mac: macValue(b.mac, "mac"), reason: textValue(b.reason, "reason"), site: site(b.site) };
+    },
+  },
+  {
+    path: /^\/api\/responses\/([0-9a-f]{16})\/approve$/, op: "approve",
+    post: (b, m) => {
+      onlyKeys(b, ["note"]);
+      return { id: m[1], reason: b.note === undefined ? undefined : textValue(b.note, "note") };
+    },
+  },
+  {
+    path: /^\/api\/responses\/([0-9a-f]{16})\/reject$/, op: "reject",
+    post: (b, m) => {
+      onlyKeys(b, ["reason"]);
+      return { id: m[1], reason: textValue(b.reason, "reason") };
+    },
+  },
+];
+
+/** Reads that the main thread answers itself. */
+const LOCAL: { path: RegExp; get: (ctx: ApiContext) => ApiReply }[] = [
+  { path: /^\/api\/nac\/sessions$/, get: (ctx) => ({ status: 200, body: ctx.sessions() }) },
+  { path: /^\/api\/nac\/stats$/, get: (ctx) => (ctx.radiusStats() ? { status: 200, body: ctx.radiusStats() } : { status: 404, body: { error: "RADIUS is off: no nac section" } }) },
+];
+
 export function handleApi(req: IncomingMessage, res: ServerResponse, ctx: ApiContext): void {
-  if (!authorised(req, ctx.token)) return send(res, { status: 401, body: { error: "a bearer token is required (CORDON_TOKEN for the CLI)" } });
-  const url = new URL(req.url ?? "/", "http://localhost");
-  const path = url.pathname;
-  const query = Object.fromEntries(url.searchParams);
-  const route = (method: string, p: RegExp): RegExpExecArray | null => (req.method === method ? p.exec(path) : null);
-  const forward = (op: ApiOp, extra: Record<string, unknown> = {}): void => {
-    const body = req.method === "POST" ? readBody(req) : Promise.resolve({});
-    body.then((b) => ctx.toWorker(op, { ...query, ...b, ...extra })).then((r) => send(res, r), (e: Error) => send(res, { status: 400, body: { error: e.message } }));
+  const fail = (e: unknown): void => {
+    if (e instanceof HttpError) {
+      if (e.status === 413) res.once("finish", () => req.socket.destroySoon());
+      return send(req, res, { status: e.status, body: e.field ? { error: e.message, field: e.field } : { error: e.message } }, e.headers);
+    }
+    if (e instanceof FieldError) return send(req, res, { status: 400, body: { error: e.message, field: e.field } });
+    ctx.log.error({ err: e, path: req.url?.slice(0, 200) }, "api request failed");
+    send(req, res, { status: 500, body: { error: "internal error (the serve log has the detail)" } });
   };
-  let m: RegExpExecArray | null;
-  if (route("GET", /^\/api\/nac\/sessions$/)) return send(res, { status: 200, body: ctx.sessions() });
-  if (route("GET", /^\/api\/nac\/stats$/)) return send(res, { status: ctx.radiusStats() ? 200 : 404, body: ctx.radiusStats() ?? { error: "RADIUS is off: no nac section" } });
-  if (route("GET", /^\/api\/nac\/decisions$/)) return forward("decisions");
-  if (route("GET", /^\/api\/responses$/)) return forward("responses");
-  if (route("POST", /^\/api\/quarantine$/)) return forward("quarantine");
-  if (route("POST", /^\/api\/release$/)) return forward("release");
-  if ((m = route("POST", /^\/api\/responses\/([0-9a-f]{16})\/(approve|reject)$/))) return forward(m[2] as ApiOp, { id: m[1] });
-  send(res, { status: 404, body: { error: `no route ${req.method} ${path}` } });
+  try {
+    checkSite(req, ctx.hosts);
+    if (!authorised(req, ctx.token)) throw new HttpError(401, "a bearer token is required: the CLI reads it from CORDON_TOKEN or the file DB.token beside the database", undefined, { "www-authenticate": "Bearer" });
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      throw new HttpError(400, "not a valid request target");
+    }
+    const path = url.pathname;
+    const method = req.method === "HEAD" ? "GET" : req.method;
+    const local = LOCAL.find((l) => l.path.test(path));
+    if (local) {
+      if (method !== "GET") throw new HttpError(405, `${path} takes GET`, undefined, { allow: "GET, HEAD" });
+      if ([...url.searchParams.keys()].length > 0) throw new HttpError(400, `${path} takes no query parameters`);
+      return send(req, res, local.get(ctx));
+    }
+    let m: RegExpExecArray | null = null;
+    const route = ROUTES.find((r) => (m = r.path.exec(path)) !== null);
+    if (!route || !m) throw new HttpError(404, `no route ${path.slice(0, 200)}`);
+    const match: RegExpExecArray = m;
+    const caller = callerOf(req);
+    if (method === "GET" && route.get) {
+      const query: Query = {};
+      for (const [k, v] of url.searchParams) {
+        if (k in query) throw new FieldError(k, "given more than once");
+        query[k] = v;
+      }
+      const r = route.get(query, match, caller);
+      void ctx.toWorker(route.op, r as ApiRequest, caller).then((reply) => send(req, res, reply), fail);
+      return;
+    }
+    if (method === "POST" && route.post) {
+      if (url.search !== "") throw new HttpError(400, "parameters go in the JSON body, not the query string");
+      readBody(req).then((b) => ctx.toWorker(route.op, route.post!(b, match), caller)).then((reply) => send(req, res, reply), fail);
+      return;
+    }
+    throw new HttpError(405, `${path} takes ${route.get ? "GET" : "POST"}`, undefined, { allow: route.get ? "GET, HEAD" : "POST" });
+  } catch (e) {
+    fail(e);
+  }
 }

@@ -48,9 +48,26 @@ export type ToWorker =
   /** The outcome of a CoA the worker asked for. */
   | { type: "coa-result"; id: number; ok: boolean; summary: string }
   /** A request to the local HTTP API that needs the store. */
-  | { type: "api"; id: number; op: ApiOp; body: Record<string, unknown> };
+  | { type: "api"; id: number; op: ApiOp; request: ApiRequest; caller: Caller };
 
-export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions";
+export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit";
+
+/** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
+export interface ApiRequest {
+  site?: string;
+  mac?: string;
+  id?: string;
+  reason?: string;
+  limit?: number;
+  before?: number;
+}
+
+/** Who asked: the authenticated principal, the person it names, and the peer address. */
+export interface Caller {
+  principal: string;
+  actor: string;
+  peer: string;
+}
 
 /** Ingest worker → main thread. */
 export type ToMain =

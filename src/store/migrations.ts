@@ -284,6 +284,25 @@ export const MIGRATIONS: readonly Migration[] = [
     }
     db.exec(`DROP TABLE flows`);
   },
+  // Who changed what (store/audit.ts): append-only, enforced by the database itself.
+  `
+  CREATE TABLE audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    principal TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    via TEXT NOT NULL,
+    peer TEXT,
+    action TEXT NOT NULL,
+    site TEXT,
+    target TEXT,
+    outcome TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+  );
+  CREATE INDEX audit_at ON audit (at);
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+  `,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {
