@@ -1,6 +1,7 @@
+import { userInfo } from "node:os";
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CLI, NO_TSHARK, haveTool, tmpDir } from "./helpers.js";
@@ -90,7 +91,7 @@ describe("contain: scan alert → quarantine → CoA → quarantine VLAN → evi
       const bound = s.logs.find((l) => l.msg === "radius listener bound")!;
       const auth = bound.auth as number;
       const api = `http://127.0.0.1:${s.httpPort}`;
-      await waitFor(async () => s!.logs.some((l) => l.msg === "live capture started"), "capture start");
+      await waitFor(async () => s!.logs.some((l) => l.msg === "live capture listening"), "tcpdump listening");
 
       // Before anything happened: an unknown MAC, the onboarding VLAN. This also gives the session CoA needs.
       const first = await radclientIn(ns, auth, scanner);
@@ -99,8 +100,9 @@ describe("contain: scan alert → quarantine → CoA → quarantine VLAN → evi
 
       execFileSync("ip", ["netns", "exec", ns, "tcpreplay", "--topspeed", "-q", "-i", "cvb", join(dir, "lab.pcapng")], { stdio: "ignore" });
 
-      // The scan is detected at a persist, the playbook answers it: CoA to the stand-in.
-      await waitFor(async () => seen.some((r) => r.code === "CoA-Request"), "the CoA-Request at the NAS");
+      // The scan is detected when its probes' flows end (5 s idle) and raised at a persist; the
+      // playbook answers it: CoA to the stand-in (8 s here, more on a loaded machine).
+      await waitFor(async () => seen.some((r) => r.code === "CoA-Request"), "the CoA-Request at the NAS", 20);
       const coa = seen.find((r) => r.code === "CoA-Request")!;
       assert.equal(coa.authenticatorOk, true);
       assert.equal(coa.messageAuthenticatorOk, true);
@@ -116,7 +118,7 @@ describe("contain: scan alert → quarantine → CoA → quarantine VLAN → evi
       // The response record, through the CLI and the serve's API.
       let list: { id: string; mac: string; status: string; evidence?: string; steps: { action: string; outcome: string }[] }[] = [];
       await waitFor(async () => {
-        list = JSON.parse(cli(ns, ["respond", "list", "--format", "json", "--server", api]).stdout) as typeof list;
+        list = JSON.parse(cli(ns, ["respond", "list", "--format", "json", "--server", api, "--db", join(dir, "c.db")]).stdout) as typeof list;
         return list.some((r) => r.mac === scanner && r.status === "done" && r.steps.some((x) => x.action === "notify"));
       }, "the response to be done");
       const r = list.find((x) => x.mac === scanner)!;
@@ -124,6 +126,7 @@ describe("contain: scan alert → quarantine → CoA → quarantine VLAN → evi
 
       // The evidence: a pcapng tshark reads, every frame the scanner's.
       assert.ok(r.evidence && existsSync(r.evidence));
+      assert.equal(statSync(r.evidence).mode & 0o777, 0o600, "the evidence pcap is its owner's only");
       const frames = execFileSync("tshark", ["-r", r.evidence, "-T", "fields", "-e", "eth.src", "-e", "eth.dst"], { encoding: "utf8" }).trim().split("\n");
       assert.ok(frames.length >= 1000, `${frames.length} frames: the scan's probes at least`);
       assert.ok(frames.every((f) => f.split("\t").includes(scanner)), "only the scanner's frames");
@@ -134,14 +137,14 @@ describe("contain: scan alert → quarantine → CoA → quarantine VLAN → evi
       assert.match(log[0].reason, /quarantined since .* by playbook: Response to ".*scan/);
 
       // Release is explicit and logged; the device is authorised as before.
-      const rel = cli(ns, ["release", scanner, "--by", "alice", "--reason", "reimaged", "--server", api]);
+      const rel = cli(ns, ["release", scanner, "--reason", "reimaged", "--server", api, "--db", join(dir, "c.db")]);
       assert.equal(rel.status, 0, rel.stderr);
       assert.match(rel.stdout, /released/);
       await waitFor(async () => seen.filter((x) => x.code === "CoA-Request").length === 2, "a second CoA, for the release");
       const after = await radclientIn(ns, auth, scanner);
       assert.notDeepEqual(after.attrs["Tunnel-Private-Group-Id"], ["666"]);
       const quarantines = JSON.parse(cli(ns, ["nac", "quarantines", "--format", "json", "--db", join(dir, "c.db")]).stdout) as { releasedBy?: string; releaseNote?: string }[];
-      assert.equal(quarantines[0].releasedBy, "alice");
+      assert.equal(quarantines[0].releasedBy, userInfo().username);
       assert.equal(quarantines[0].releaseNote, "reimaged");
     } finally {
       if (s) {
@@ -156,10 +159,10 @@ describe("contain: scan alert → quarantine → CoA → quarantine VLAN → evi
 
 describe("commands that act through serve", () => {
   it("say clearly when no serve is running", () => {
-    const r = spawnSync(process.execPath, [CLI, "quarantine", "aa:bb:cc:00:00:01", "--by", "alice", "--reason", "test", "--server", "http://127.0.0.1:9"], { encoding: "utf8" });
+    const r = spawnSync(process.execPath, [CLI, "quarantine", "aa:bb:cc:00:00:01", "--reason", "test", "--server", "http://127.0.0.1:9"], { encoding: "utf8" });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /no cordon serve is running at http:\/\/127\.0\.0\.1:9 .*start one with 'cordon serve'/);
-    const bad = spawnSync(process.execPath, [CLI, "quarantine", "not-a-mac", "--by", "alice", "--reason", "x"], { encoding: "utf8" });
+    const bad = spawnSync(process.execPath, [CLI, "quarantine", "not-a-mac", "--reason", "x"], { encoding: "utf8" });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /"not-a-mac" is not a MAC address/);
   });

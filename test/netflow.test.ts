@@ -218,6 +218,7 @@ describe("IPFIX over TCP (RFC 7011 §10.4)", () => {
     const collector = new NetflowCollector((r) => ours.push(r), { transport: "tcp" });
     let ended = 0;
     const listener = await listenIpfixTcp("127.0.0.1", 0, {
+      admit: () => true,
       offer: (exporter, m) => {
         collector.receive(m, exporter, Date.now());
         return true;

@@ -42,8 +42,8 @@ export async function metric(port: number, name: string): Promise<number> {
   return line ? Number(line.split(" ").pop()) : Number.NaN;
 }
 
-export async function waitFor(f: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 250; i++) {
+export async function waitFor(f: () => Promise<boolean>, what: string, seconds = 10): Promise<void> {
+  for (let i = 0; i < seconds * 25; i++) {
     if (await f()) return;
     await new Promise((r) => setTimeout(r, 40));
   }

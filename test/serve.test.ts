@@ -15,7 +15,7 @@ describe("serve configuration", () => {
   it("fills defaults, and lets the environment override the file and flags override both", () => {
     const c = validateConfig({ netflow: [{ port: 2055 }], capture: [{ interface: "eth1", filter: "not port 22" }] });
     assert.equal(c.db, "./cordon.db");
-    assert.deepEqual(c.netflow, [{ name: "netflow:2055", host: "0.0.0.0", port: 2055, site: "default", templateLifetimeS: 1800, transport: "udp" }]);
+    assert.deepEqual(c.netflow, [{ name: "netflow:2055", host: "0.0.0.0", port: 2055, site: "default", templateLifetimeS: 1800, transport: "udp", exporters: [] }]);
     assert.equal(c.capture[0].snaplen, 65535);
     assert.equal(c.capture[0].bufferMib, 64, "a kernel ring that holds about two seconds at 300,000 small packets/s");
     const dir = tmpDir();
@@ -47,6 +47,11 @@ describe("serve configuration", () => {
       [{ zeek: [{ dir: "/a", follow: "yes" }] }, /^zeek\[0\]\.follow: must be true or false/],
       [{ netflow: [{ port: 1 }, { port: 1 }] }, /^netflow\[1\]\.name: "netflow:1" is used by another source/],
       [{ netflow: [{ port: 4739, transport: "sctp" }] }, /^netflow\[0\]\.transport: must be one of udp, tcp/],
+      [{ netflow: [{ port: 2055, exporters: ["10.0.0.1", "10.0.0.0/33"] }] }, /^netflow\[0\]\.exporters\[1\]: not an address or prefix/],
+      [{ netflow: [{ port: 2055, exporters: "10.0.0.1" }] }, /^netflow\[0\]\.exporters: must be a list/],
+      [{ http: { allowed_hosts: ["cordon.example", "a b"] } }, /^http\.allowed_hosts: must be a list of host names/],
+      [{ clock_skew_s: 0 }, /^clock_skew_s: must be an integer from 1/],
+      [{ watchdog_s: 1 }, /^watchdog_s: must be an integer from 5/],
     ];
     for (const [raw, re] of bad) assert.throws(() => validateConfig(raw), (e: Error) => e instanceof ConfigError && re.test(e.message), JSON.stringify(raw));
     const dir = tmpDir();
@@ -283,7 +288,7 @@ describe("live capture in a network namespace", { skip: NO_CORPUS || NO_NETNS },
         const dir = tmpDir("cordon-live-");
         const db = join(dir, "live.db");
         const s = await serve(["--db", db, "--capture", "cva"], ["ip", "netns", "exec", ns]);
-        await waitFor(async () => s.logs.some((l) => l.msg === "live capture started"), "capture start");
+        await waitFor(async () => s.logs.some((l) => l.msg === "live capture listening"), "tcpdump listening");
         await new Promise((r) => setTimeout(r, 1000));
         execFileSync("ip", ["netns", "exec", ns, "tcpreplay", "--topspeed", "-q", "-i", "cvb", corpus(rel)], { stdio: "ignore" });
         await new Promise((r) => setTimeout(r, 1000));

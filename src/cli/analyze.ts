@@ -2,7 +2,7 @@ import { statSync } from "node:fs";
 import { DetectionEngine } from "../detect/engine.js";
 import type { Alert } from "../model/alert.js";
 import { createPipeline } from "../pipeline.js";
-import { readCapture } from "../sources/capture.js";
+import { INTERRUPTED, readCapture } from "../sources/capture.js";
 import { ErrorCounts } from "../sources/frame.js";
 import type { Store, StoredDevice } from "../store/sqlite.js";
 import type { BehaviourModel } from "../classify/model.js";
@@ -30,6 +30,8 @@ export interface AnalyzeResult {
   unreadable: { path: string; reason: string }[];
   /** Files read partly, with the reason reading stopped. */
   partial: { path: string; reason: string }[];
+  /** Reading was interrupted by the signal: the files after it were not read. */
+  interrupted: boolean;
   /** The run's inventory in memory: everything stored, plus this run's flow behaviour per device. */
   inventory: Inventory;
   /** Alerts this run raised that the store did not hold before (what outputs should send). */
@@ -45,6 +47,8 @@ export interface AnalyzeOptions {
   learnWindowUs?: number;
   /** Indicator feeds to match. */
   indicators?: Indicators;
+  /** Stops reading (SIGINT, SIGTERM): what was read so far is stored as after a whole run. */
+  signal?: AbortSignal;
 }
 
 /** Reads captures through the pipeline into the store; flows are written as they finish. */
@@ -59,8 +63,12 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   pipeline.inventory.load(stored);
   const progress = new Progress();
   const readErrors = new ErrorCounts();
-  const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [], inventory: pipeline.inventory, newAlerts: [] };
+  const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [], inventory: pipeline.inventory, newAlerts: [], interrupted: false };
   for (const path of paths) {
+    if (o.signal?.aborted) {
+      result.interrupted = true;
+      break;
+    }
     let size = 0;
     try {
       size = path === "-" ? 0 : statSync(path).size;
@@ -72,9 +80,10 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
     const fileErrors = new ErrorCounts();
     const firstUs = pipeline.now();
     pipeline.beginSource(path, site);
-    const r = await readCapture(path, pipeline.push, fileErrors, (n) => progress.update(path, n, size, pipeline.stats.packets));
+    const r = await readCapture(path, pipeline.push, fileErrors, (n) => progress.update(path, n, size, pipeline.stats.packets), o.signal);
     readErrors.mergeFrom(fileErrors);
-    if (r.fatal !== undefined) {
+    if (r.fatal === INTERRUPTED) result.interrupted = true;
+    else if (r.fatal !== undefined) {
       if (r.frames === 0) result.unreadable.push({ path, reason: r.fatal });
       else result.partial.push({ path, reason: r.fatal });
       readErrors.add(r.frames === 0 ? "capture.unreadable" : "capture.stopped-early", r.fatal);
@@ -84,7 +93,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
       const d = v - (errorsBefore.get(k) ?? 0);
       if (d > 0) errs[k] = d;
     }
-    if (r.fatal) errs[r.frames === 0 ? "capture.unreadable" : "capture.stopped-early"] = 1;
+    if (r.fatal && r.fatal !== INTERRUPTED) errs[r.frames === 0 ? "capture.unreadable" : "capture.stopped-early"] = 1;
     store.saveSource({
       name: path, site, kind: "capture", format: r.format ? `${r.format}${r.gzip ? "+gzip" : ""}` : undefined,
       firstUs: r.frames > 0 ? firstUs : undefined, lastUs: r.frames > 0 ? pipeline.now() : undefined,

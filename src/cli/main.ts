@@ -30,7 +30,9 @@ import {
   TARGETS, compileFor, learnFromStore, loadPolicy, movePolicy, policyFileOf, proposePolicy, readGroupSpecs, renderPolicy,
   renderPolicyDiff, renderPolicyList, renderSimulation, simulateCaptures, storedPolicy,
 } from "./policy.js";
-import { UsageError, parseFormat, writeAll } from "./output.js";
+import { UsageError, parseFormat, table, writeAll } from "./output.js";
+import { AuditLog } from "../store/audit.js";
+import { cliActor, cliAudit } from "./actor.js";
 
 const COMMON = `Options for every command:
   --db PATH        database file (default ./cordon.db, or $CORDON_DB)
@@ -58,6 +60,7 @@ Commands:
   quarantine put a device in quarantine now (through the running serve)
   release    take a device out of quarantine (through the running serve)
   respond    list responses; approve or reject a proposed quarantine
+  audit      who did what: quarantines, releases, approvals, alert and policy moves
   nac        RADIUS decisions per device, sessions, quarantines (from the database)
   override   set a device's category or criticality by hand
 
@@ -122,7 +125,7 @@ The model only names a category for devices that the fingerprint rules cannot pl
 only above ${Math.round(MODEL_MIN_PROBABILITY * 100)}% probability.
 
 ${COMMON}`,
-  override: `Usage: cordon override [--db PATH] [--category C] [--criticality CLASS] [--reason TEXT] [--by NAME] MAC|IP
+  override: `Usage: cordon override [--db PATH] [--category C] [--criticality CLASS] [--reason TEXT] MAC|IP
 
 Records a person's decision about a device: its category, its criticality class
 (life-safety/physical-process, sensitive-data, standard, low), or both. The classifier keeps
@@ -151,9 +154,9 @@ of what it does was known before the last quarter of its window. --category show
 devices of one category do, with how many of them do it.
 
 ${COMMON}`,
-  policy: `Usage: cordon policy learn [--db PATH] [--site NAME] [--all] [--groups FILE] [--by NAME] [--out FILE]
+  policy: `Usage: cordon policy learn [--db PATH] [--site NAME] [--all] [--groups FILE] [--out FILE]
        cordon policy list | show [ID] | diff ID ID          [--format table|json]
-       cordon policy approve|reject|enforce ID --by NAME [--reason TEXT]
+       cordon policy approve|reject|enforce ID [--reason TEXT]
        cordon policy compile --policy ID|FILE --target TARGET [--device SET] [--mode monitor|enforce]
        cordon policy simulate --policy ID|FILE [--format table|json] CAPTURE...
 
@@ -169,14 +172,14 @@ learn     an allow-list from the flows in the database, stored as a new proposed
           previous version.
 list, show, diff   stored versions, one version with its history, what changed between two.
 approve, reject, enforce   move a version along proposed -> approved -> enforced (enforcing
-          supersedes the version enforced before); --by is recorded with the time.
+          supersedes the version enforced before); who (the operating-system user) is recorded with the time.
 compile   TARGET: ${TARGETS.join(", ")} (port targets for the device set named by --device).
           --mode overrides the policy's mode (learned policies start in monitor mode).
 simulate  judges every flow of the captures against the policy: what would be dropped, and why.
 
 ${COMMON}`,
   alerts: `Usage: cordon alerts [--db PATH] [--format table|json|csv] [--all] [--class CLASS]
-       cordon alerts ack|resolve|reopen ID --by NAME [--reason TEXT]
+       cordon alerts ack|resolve|reopen ID [--reason TEXT]
 
 Alerts the detectors raised while captures were analysed (or serve ran): one per episode,
 with counts, severity, ATT&CK technique, acting host and target, and evidence (packets by
@@ -184,7 +187,7 @@ source and frame, flows, observations). Open and acknowledged ones are listed; -
 resolved and suppressed ones. IDs may be shortened to a unique prefix.
 
 ${COMMON}`,
-  suppress: `Usage: cordon suppress add [--device MAC|IP] [--detector NAME] [--peer IP] --reason TEXT --by NAME [--expires 7d|ISO-TIME]
+  suppress: `Usage: cordon suppress add [--device MAC|IP] [--detector NAME] [--peer IP] --reason TEXT [--expires 7d|ISO-TIME]
        cordon suppress list [--format table|json]
        cordon suppress remove ID
 
@@ -194,7 +197,7 @@ suppressed): every given field must match; without --expires it lasts until remo
 ${COMMON}`,
   mud: `Usage: cordon mud import [--db PATH] [--site NAME] FILE...
        cordon mud list [--db PATH] [--site NAME] [--format table|json]
-       cordon mud assign --device MAC --url URL --by NAME [--db PATH] [--site NAME]
+       cordon mud assign --device MAC --url URL [--db PATH] [--site NAME]
        cordon mud export --device MAC [--policy ID|FILE] [--url URL] [--db PATH]
 
 import   validates RFC 8520 MUD files (the RFC's ietf-access-control-list:acls, or the older
@@ -208,25 +211,34 @@ export   the device's group in a policy (default: the newest stored) as a MUD fi
          ACEs, peers as DNS names, networks, MUD matches, or urn:cordon:group: controllers.
 
 ${COMMON}`,
-  quarantine: `Usage: cordon quarantine MAC --by NAME --reason TEXT [--site NAME] [--server URL]
+  quarantine: `Usage: cordon quarantine MAC --reason TEXT [--site NAME] [--server URL] [--db PATH]
 
 Asks the running 'cordon serve' to quarantine the device now: its recent packets are written
 as evidence (pcapng), it goes on the quarantine list (its next MAB gets the quarantine VLAN
 and ACL), a CoA goes to its NAS (or the nftables quarantine is loaded, as configured), and the
 outputs are told. A person's request needs no further approval, whatever the device's class.
---server (or CORDON_SERVER) names the serve's HTTP endpoint (default ${DEFAULT_SERVER});
-CORDON_TOKEN is sent as its bearer token.`,
-  release: `Usage: cordon release MAC --by NAME --reason TEXT [--site NAME] [--server URL]
+--server (or CORDON_SERVER) names the serve's HTTP endpoint (default ${DEFAULT_SERVER}). Its
+bearer token is CORDON_TOKEN, else the file DB.token that serve made beside its database
+(--db). The operating-system user running the command is recorded as who acted.`,
+  release: `Usage: cordon release MAC --reason TEXT [--site NAME] [--server URL] [--db PATH]
 
 Ends a device's quarantine through the running 'cordon serve': logged with who and why, then
 a CoA (or the nftables quarantine reloaded without it) so it is authorised as before.`,
   respond: `Usage: cordon respond list [--format table|json] [--server URL]
-       cordon respond approve ID --by NAME [--server URL]
-       cordon respond reject ID --by NAME --reason TEXT [--server URL]
+       cordon respond approve ID [--reason NOTE] [--server URL]
+       cordon respond reject ID --reason TEXT [--server URL]
 
 Responses the playbook started (alerts at or above respond.min_severity) or a person asked
 for, with every step. Devices in the classes of respond.approval (by default
 life-safety/physical-process) are only proposed for quarantine: a person approves or rejects.`,
+  audit: `Usage: cordon audit [--limit N] [--format table|json] [--db PATH]
+
+The audit log, newest first: every quarantine, release, approval and rejection (through the
+API or by the playbook), alert, suppression, override, MUD and policy change made with the
+CLI, each with the authenticated principal, the person, the face (api, cli, playbook), the
+peer address and the outcome. The database refuses to change or delete its rows.
+
+${COMMON}`,
   nac: `Usage: cordon nac log [--device MAC] [--site NAME] [--limit N] [--format table|json] [--db PATH]
        cordon nac sessions | quarantines [--format table|json] [--db PATH]
 
@@ -371,6 +383,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP[command]}\n`);
     return 0;
   }
+  // Who acts is who runs the command: the operating-system user, recorded on every change.
+  const who = cliActor();
+  if (values.by !== undefined) throw new UsageError(`--by is not taken: Cordon records the operating-system user running the command (${who})`);
   switch (command) {
     case "analyze": {
       const format = parseFormat(values.format);
@@ -387,7 +402,18 @@ async function main(argv: string[]): Promise<number> {
         const outputs = values.notify ? readOutputs(values.notify) : undefined;
         const indicators = values.indicators ? readIndicators(values.indicators) : undefined;
         // Only the summary is kept: the run's inventory in memory can go before the stored one is read back.
-        const { stats, newAlerts, unreadable, partial } = await analyzeCaptures(store, paths, values.site ?? "default", { model: modelOption(values.model), detect: values["no-detect"] !== true, indicators });
+        // The first SIGINT or SIGTERM stops reading; what was read is stored and printed (exit 130). A second ends at once.
+        const interrupt = new AbortController();
+        const onSignal = (): void => {
+          if (interrupt.signal.aborted) process.exit(130);
+          process.stderr.write("cordon: interrupted: storing what was read (again to quit at once)\n");
+          interrupt.abort();
+        };
+        process.on("SIGINT", onSignal);
+        process.on("SIGTERM", onSignal);
+        const { stats, newAlerts, unreadable, partial, interrupted } = await analyzeCaptures(store, paths, values.site ?? "default", {
+          model: modelOption(values.model), detect: values["no-detect"] !== true, indicators, signal: interrupt.signal,
+        });
         if (outputs) {
           const n = await notify(outputs, newAlerts);
           for (const f of n.failures) process.stderr.write(`cordon: ${f}\n`);
@@ -395,8 +421,12 @@ async function main(argv: string[]): Promise<number> {
         }
         for (const u of unreadable) process.stderr.write(`cordon: ${u.path}: ${u.reason}\n`);
         for (const p of partial) process.stderr.write(`cordon: ${p.path}: stopped early: ${p.reason}\n`);
-        if (unreadable.length === paths.length) return 1;
+        if (unreadable.length === paths.length && !interrupted) return 1;
         writeAll(renderDevices(store, format, stats));
+        if (interrupted) {
+          process.stderr.write(`cordon: interrupted after ${stats.packets} packets: what was read is stored\n`);
+          return 130;
+        }
         return 0;
       } finally {
         store.close();
@@ -467,8 +497,9 @@ async function main(argv: string[]): Promise<number> {
         }
         store.setOverride(found[0].id, {
           category: values.category, criticality: values.criticality, reason: values.reason,
-          setBy: values.by ?? process.env.USER ?? "unknown", setAt: new Date().toISOString(),
+          setBy: who, setAt: new Date().toISOString(),
         });
+        cliAudit(store, "override", found[0].mac ?? found[0].key, [values.category && `category ${values.category}`, values.criticality && `criticality ${values.criticality}`, values.reason].filter(Boolean).join("; "), found[0].site);
         process.stdout.write(`${found[0].mac ?? found[0].key}: override recorded\n`);
       } finally {
         store.close();
@@ -517,7 +548,8 @@ async function main(argv: string[]): Promise<number> {
           const groups = values.groups ? readGroupSpecs(values.groups) : undefined;
           const f = learnFromStore(store, values.site ?? "default", { manageAll: values.all === true, groups });
           const previous = store.policies().find((p) => p.name === f.policy.name);
-          const stored = proposePolicy(store, f, values.by ?? process.env.USER ?? "cordon", values.reason ?? "learned from stored flows");
+          const stored = proposePolicy(store, f, who, values.reason ?? "learned from stored flows");
+          cliAudit(store, "policy.propose", `policy ${stored.id}`, `${stored.name} version ${stored.version}`, stored.site);
           if (values.out) writeFileSync(values.out, `${JSON.stringify(policyFileOf(stored), null, 2)}\n`);
           if (fmt === "json") {
             process.stdout.write(`${renderPolicy(stored, "json")}\n`);
@@ -543,7 +575,8 @@ async function main(argv: string[]): Promise<number> {
           } else {
             if (!positionals[1]) throw new UsageError(`policy ${sub} needs a policy id`);
             const to = sub === "approve" ? "approved" : sub === "reject" ? "rejected" : "enforced";
-            const p = movePolicy(store, positionals[1], to, values.by, values.reason);
+            const p = movePolicy(store, positionals[1], to, who, values.reason);
+            cliAudit(store, `policy.${sub}`, `policy ${p.id}`, `${p.name} version ${p.version}${values.reason ? `: ${values.reason}` : ""}`, p.site);
             process.stdout.write(fmt === "json" ? `${renderPolicy(p, "json")}\n` : `policy ${p.id} (${p.name} version ${p.version}) is ${p.status}\n`);
           }
           return 0;
@@ -584,7 +617,8 @@ async function main(argv: string[]): Promise<number> {
       try {
         if (sub === "ack" || sub === "resolve" || sub === "reopen") {
           if (!positionals[1]) throw new UsageError(`alerts ${sub} needs an alert id`);
-          moveAlert(store, positionals[1], sub === "ack" ? "acknowledged" : sub === "resolve" ? "resolved" : "open", values.by, values.reason);
+          moveAlert(store, positionals[1], sub === "ack" ? "acknowledged" : sub === "resolve" ? "resolved" : "open", who, values.reason);
+          cliAudit(store, `alert.${sub}`, `alert ${positionals[1]}`, values.reason ?? "");
           process.stdout.write(`alert ${positionals[1]}: ${sub === "ack" ? "acknowledged" : sub === "resolve" ? "resolved" : "open"}\n`);
           return 0;
         }
@@ -601,15 +635,16 @@ async function main(argv: string[]): Promise<number> {
       try {
         if (sub === "add") {
           if (!values.reason) throw new UsageError("suppress add needs --reason: a suppression says why");
-          if (!values.by) throw new UsageError("suppress add needs --by NAME");
           if (!values.device && !values.detector && !values.peer) throw new UsageError("suppress add needs at least one of --device, --detector, --peer");
           const id = store.addSuppression({ device: values.device, detector: values.detector, peer: values.peer, reason: values.reason,
-            expiresAt: values.expires ? expiry(values.expires) : undefined, createdBy: values.by, createdAt: new Date().toISOString() });
+            expiresAt: values.expires ? expiry(values.expires) : undefined, createdBy: who, createdAt: new Date().toISOString() });
+          cliAudit(store, "suppress.add", `suppression ${id}`, [values.device && `device ${values.device}`, values.detector && `detector ${values.detector}`, values.peer && `peer ${values.peer}`, values.expires && `expires ${values.expires}`, values.reason].filter(Boolean).join("; "));
           process.stdout.write(`suppression ${id} added\n`);
         } else if (sub === "list") {
           process.stdout.write(`${renderSuppressions(store, parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table")}\n`);
         } else if (sub === "remove") {
           if (!positionals[1] || !store.removeSuppression(Number(positionals[1]))) throw new UsageError(`no suppression ${positionals[1] ?? ""}`);
+          cliAudit(store, "suppress.remove", `suppression ${positionals[1]}`, "");
           process.stdout.write(`suppression ${positionals[1]} removed\n`);
         } else {
           throw new UsageError(`suppress needs add, list or remove${sub ? `, not "${sub}"` : ""}`);
@@ -651,7 +686,8 @@ async function main(argv: string[]): Promise<number> {
           process.stdout.write(`${renderMudList(store, site, format)}\n`);
         } else if (sub === "assign") {
           if (!values.device || !values.url) throw new UsageError("mud assign needs --device MAC and --url URL");
-          const key = assignMud(store, site, values.device, values.url, values.by);
+          const key = assignMud(store, site, values.device, values.url, who);
+          cliAudit(store, "mud.assign", key, values.url, site);
           process.stdout.write(`${key} at site ${site} -> ${values.url}\n`);
         } else {
           throw new UsageError(`mud needs import, list, assign or export${sub ? `, not "${sub}"` : ""}`);
@@ -664,10 +700,9 @@ async function main(argv: string[]): Promise<number> {
     case "quarantine":
     case "release": {
       const mac = macArgument(positionals[0], command);
-      if (!values.by) throw new UsageError(`${command} needs --by NAME: every quarantine and release records who`);
       if (!values.reason) throw new UsageError(`${command} needs --reason TEXT`);
       const server = values.server ?? process.env.CORDON_SERVER ?? DEFAULT_SERVER;
-      const r = await callServe(server, "POST", `/api/${command}`, { mac, by: values.by, reason: values.reason, ...(values.site ? { site: values.site } : {}) });
+      const r = await callServe(server, "POST", `/api/${command}`, { mac, reason: values.reason, ...(values.site ? { site: values.site } : {}) }, dbPath(values.db));
       if (command === "quarantine") process.stdout.write(`${renderResponse(r as ResponseRecord)}\n`);
       else {
         const rel = r as { quarantine: { mac: string; since: string }; enforcement: string };
@@ -679,20 +714,33 @@ async function main(argv: string[]): Promise<number> {
       const sub = positionals[0];
       const server = values.server ?? process.env.CORDON_SERVER ?? DEFAULT_SERVER;
       if (sub === "list") {
-        const list = (await callServe(server, "GET", "/api/responses")) as ResponseRecord[];
+        const list = (await callServe(server, "GET", "/api/responses", undefined, dbPath(values.db))) as ResponseRecord[];
         process.stdout.write(`${renderResponses(list, parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table")}\n`);
         return 0;
       }
       if (sub === "approve" || sub === "reject") {
         const id = positionals[1];
         if (!id || !/^[0-9a-f]{16}$/.test(id)) throw new UsageError(`respond ${sub} needs a response id (cordon respond list shows them)`);
-        if (!values.by) throw new UsageError(`respond ${sub} needs --by NAME`);
         if (sub === "reject" && !values.reason) throw new UsageError("respond reject needs --reason TEXT");
-        const r = await callServe(server, "POST", `/api/responses/${id}/${sub}`, { by: values.by, reason: values.reason });
+        const r = await callServe(server, "POST", `/api/responses/${id}/${sub}`, sub === "reject" ? { reason: values.reason } : values.reason ? { note: values.reason } : {}, dbPath(values.db));
         process.stdout.write(`${renderResponse(r as ResponseRecord)}\n`);
         return 0;
       }
       throw new UsageError(`respond takes list, approve or reject${sub ? `, not "${sub}"` : ""}`);
+    }
+    case "audit": {
+      const store = new Store(dbPath(values.db));
+      try {
+        const limit = values.limit === undefined ? 100 : Number(values.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) throw new UsageError("--limit must be a whole number from 1 to 1000000");
+        const list = new AuditLog(store.db).list({ limit });
+        if (parseFormat(values.format, ["table", "json"]) === "json") process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+        else if (list.length === 0) process.stdout.write("no audit entries\n");
+        else process.stdout.write(`${table(["id", "at", "principal", "actor", "via", "peer", "action", "site", "target", "outcome", "detail"], list.map((e) => [e.id, e.at, e.principal, e.actor, e.via, e.peer ?? "", e.action, e.site ?? "", e.target ?? "", e.outcome, e.detail]))}\n`);
+        return 0;
+      } finally {
+        store.close();
+      }
     }
     case "nac": {
       const store = new Store(dbPath(values.db));
@@ -715,14 +763,24 @@ async function main(argv: string[]): Promise<number> {
         if (e instanceof ConfigError) throw new UsageError(`configuration: ${e.message}`);
         throw e;
       }
-      const server = await startServer(config);
+      // Serve either runs or ends: a listener that cannot bind, a dead or stuck worker, ends the
+      // process with 1 (sockets and the worker would otherwise keep a useless process alive).
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer(config);
+      } catch (e) {
+        process.stderr.write(`cordon: serve: ${(e as Error).message}\n`);
+        process.exit(1);
+      }
+      let signals = 0;
       const onSignal = (sig: string): void => {
-        process.stderr.write(`cordon: ${sig}: stopping\n`);
+        // A second signal while flushing waits for the flush: what was read is being stored.
+        process.stderr.write(signals++ === 0 ? `cordon: ${sig}: stopping\n` : `cordon: ${sig}: already stopping, waiting for the flush to finish\n`);
         void server.stop();
       };
-      process.once("SIGTERM", () => onSignal("SIGTERM"));
-      process.once("SIGINT", () => onSignal("SIGINT"));
-      return server.done;
+      process.on("SIGTERM", () => onSignal("SIGTERM"));
+      process.on("SIGINT", () => onSignal("SIGINT"));
+      return process.exit(await server.done);
     }
     case "train": {
       if (!values.labels) throw new UsageError("train needs --labels LABELS.json");

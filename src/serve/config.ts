@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { FieldError, prefixValue } from "../model/values.js";
 import { NotifyConfigError, type Output, validateOutputs } from "../respond/notify/notify.js";
 import { NacConfigError, type NacServeConfig, type RespondConfig, validateNac, validateRespond } from "./nac-config.js";
 
@@ -15,6 +16,8 @@ export interface NetflowSourceConfig {
   templateLifetimeS: number;
   /** udp: NetFlow v5/v9 and IPFIX datagrams; tcp: IPFIX messages over TCP (RFC 7011 §10.4). */
   transport: "udp" | "tcp";
+  /** Addresses and prefixes whose exports are decoded (canonical); empty: any, with a warning at start. */
+  exporters: string[];
 }
 
 export interface CaptureSourceConfig {
@@ -39,8 +42,12 @@ export interface ServeConfig {
   db: string;
   site: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  /** The local HTTP API; `token` (from the variable `token_env` names) guards the actions. */
-  http: { host: string; port: number; token?: string };
+  /**
+   * The local HTTP API. `token` comes from the variable `token_env` names; without one, serve
+   * keeps its own in `<db>.token`. `allowedHosts`: Host names the API answers to besides
+   * localhost, the loopback addresses and `host` (DNS rebinding is refused).
+   */
+  http: { host: string; port: number; token?: string; allowedHosts: string[] };
   /** How often live state (idle flows, inventory) is written, in seconds. */
   persistIntervalS: number;
   /**
@@ -50,6 +57,10 @@ export interface ServeConfig {
   flowIdleTimeoutS: number;
   /** Datagrams and frames waiting for the ingest worker beyond this are dropped and counted. */
   maxQueue: number;
+  /** Record times further than this past the wall clock are clamped and counted (a forged year-2100 record). */
+  clockSkewS: number;
+  /** The ingest worker must answer within this many seconds, else serve exits non-zero for its supervisor to restart it. */
+  watchdogS: number;
   netflow: NetflowSourceConfig[];
   capture: CaptureSourceConfig[];
   zeek: ZeekSourceConfig[];
@@ -68,7 +79,7 @@ export interface ServeConfig {
 export class ConfigError extends Error {}
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "netflow", "capture", "zeek", "detect", "notify", "indicators", "nac", "respond"];
+const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "netflow", "capture", "zeek", "detect", "notify", "indicators", "nac", "respond"];
 
 type Raw = Record<string, unknown>;
 
@@ -117,6 +128,21 @@ function list(o: Raw, key: string): Raw[] {
   });
 }
 
+/** A list of addresses or CIDR prefixes, each parsed into its canonical spelling. */
+function prefixList(o: Raw, key: string, where: string): string[] {
+  const v = o[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new ConfigError(`${where}${key}: must be a list of addresses or prefixes`);
+  return v.map((p, i) => {
+    try {
+      return prefixValue(p, `${where}${key}[${i}]`);
+    } catch (e) {
+      if (e instanceof FieldError) throw new ConfigError(e.message);
+      throw e;
+    }
+  });
+}
+
 /** Checks a parsed configuration (snake_case keys, as in the YAML file) and fills defaults. */
 export function validateConfig(raw: unknown): ServeConfig {
   const o: Raw = raw === undefined || raw === null ? {} : (raw as Raw);
@@ -127,7 +153,11 @@ export function validateConfig(raw: unknown): ServeConfig {
   if (!(LEVELS as readonly string[]).includes(level)) throw new ConfigError(`log_level: must be one of ${LEVELS.join(", ")}`);
   const httpRaw = o.http === undefined ? {} : o.http;
   if (!isObject(httpRaw)) throw new ConfigError("http: must be a mapping");
-  unknownKeys(httpRaw, ["host", "port", "token_env"], "http.");
+  unknownKeys(httpRaw, ["host", "port", "token_env", "allowed_hosts"], "http.");
+  const allowedHosts = httpRaw.allowed_hosts === undefined ? [] : httpRaw.allowed_hosts;
+  if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== "string" || !/^[A-Za-z0-9.:-]{1,253}$/.test(h))) {
+    throw new ConfigError("http.allowed_hosts: must be a list of host names or addresses");
+  }
   const names = new Set<string>();
   const named = (kind: string, i: number, item: Raw, dflt: string): string => {
     const n = str(item, "name", `${kind}[${i}].`, dflt);
@@ -137,12 +167,13 @@ export function validateConfig(raw: unknown): ServeConfig {
   };
   const netflow = list(o, "netflow").map((n, i): NetflowSourceConfig => {
     const w = `netflow[${i}].`;
-    unknownKeys(n, ["name", "host", "port", "site", "template_lifetime_s", "transport"], w);
+    unknownKeys(n, ["name", "host", "port", "site", "template_lifetime_s", "transport", "exporters"], w);
     const transport = oneOf(n, "transport", w, ["udp", "tcp"] as const, "udp");
     const port = int(n, "port", w, transport === "tcp" ? 4739 : 2055, 0, 65535);
     return {
       name: named("netflow", i, n, transport === "tcp" ? `ipfix-tcp:${port}` : `netflow:${port}`), host: str(n, "host", w, "0.0.0.0"), port,
       site: str(n, "site", w, site), templateLifetimeS: int(n, "template_lifetime_s", w, 1800, 1, 86_400), transport,
+      exporters: prefixList(n, "exporters", w),
     };
   });
   const capture = list(o, "capture").map((c, i): CaptureSourceConfig => {
@@ -193,10 +224,12 @@ export function validateConfig(raw: unknown): ServeConfig {
     db: str(o, "db", "", "./cordon.db"),
     site,
     logLevel: level as ServeConfig["logLevel"],
-    http: { host: str(httpRaw, "host", "http.", "127.0.0.1"), port: int(httpRaw, "port", "http.", 9810, 0, 65535), token },
+    http: { host: str(httpRaw, "host", "http.", "127.0.0.1"), port: int(httpRaw, "port", "http.", 9810, 0, 65535), token, allowedHosts: allowedHosts as string[] },
     persistIntervalS: int(o, "persist_interval_s", "", 10, 1, 3600),
     flowIdleTimeoutS: int(o, "flow_idle_timeout_s", "", 120, 1, 3600),
     maxQueue: int(o, "max_queue", "", 100_000, 100, 10_000_000),
+    clockSkewS: int(o, "clock_skew_s", "", 300, 1, 86_400),
+    watchdogS: int(o, "watchdog_s", "", 60, 5, 3600),
     netflow, capture, zeek,
   };
 }

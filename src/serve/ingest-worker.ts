@@ -15,6 +15,8 @@ import type { ServeConfig } from "./config.js";
 import type { SourceSnapshot, StatsSnapshot, ToMain, ToWorker } from "./messages.js";
 import { type ZeekReader, startZeekReader } from "../sources/zeek/reader.js";
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { ensureWritableDir } from "../respond/evidence-dir.js";
 import { isGroupMac } from "../dissect/addr.js";
 import type { Alert } from "../model/alert.js";
 import type { NacTable } from "../nac/authorization.js";
@@ -23,7 +25,8 @@ import { Responder, ResponseError } from "../respond/responder.js";
 import { NacStore, type StoredSession } from "../store/nac.js";
 import { type DecisionRun, fromColumns } from "../nac/decision-runs.js";
 import type { AccountingEvent } from "../nac/radius-server.js";
-import type { ApiOp } from "./messages.js";
+import type { ApiOp, ApiRequest, Caller } from "./messages.js";
+import { AuditLog } from "../store/audit.js";
 import { nacTableFromStore, responderDevice } from "./nac-state.js";
 
 /**
@@ -42,6 +45,16 @@ try {
   send({ type: "fatal", message: `${config.db}: ${(e as Error).message}` });
   process.exit(1);
 }
+// An evidence folder that cannot be written would lose every response's packets: found at start, not at the first alert.
+if (config.respond) {
+  const dir = config.respond.evidenceDir;
+  try {
+    ensureWritableDir(dir);
+  } catch (e) {
+    // Thrown, not posted: an uncaught error reaches the main thread as the worker's "error" event, whole.
+    throw new Error(`respond.evidence_dir ${dir}: not writable: ${(e as Error).message}`);
+  }
+}
 let engine: DetectionEngine | undefined;
 try {
   engine = config.detect ? new DetectionEngine(detectorsFor(store, config.site, { indicators: config.indicators.length ? readIndicators(config.indicators) : undefined }),
@@ -50,13 +63,16 @@ try {
   send({ type: "fatal", message: (e as Error).message });
   process.exit(1);
 }
-const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, { ...(engine ? { detect: engine } : {}), flows: { idleTimeoutUs: config.flowIdleTimeoutS * 1_000_000 } });
+const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, {
+  ...(engine ? { detect: engine } : {}), flows: { idleTimeoutUs: config.flowIdleTimeoutS * 1_000_000 }, futureSkewUs: config.clockSkewS * 1_000_000,
+});
 pipeline.inventory.load(store.devices());
 const priorCategories = priorCategoryById(store);
 let alertsRaised = 0;
 
 // --- NAC and response ---
 const nacStore = new NacStore(store.db);
+const audit = new AuditLog(store.db);
 let nacTable: NacTable | undefined;
 /** Builds the authorisation table again and hands it to the RADIUS thread. */
 function refreshNacTable(): void {
@@ -115,7 +131,11 @@ async function storeAlerts(final: boolean): Promise<void> {
   if (responder && final) {
     log.warn({ alerts: fresh.map((a) => a.id) }, "alerts raised while stopping: stored, but no response is started for them");
   } else if (responder) {
-    for (const r of await responder.onAlerts(fresh)) log.warn({ response: r.id, mac: r.mac, status: r.status, steps: r.steps.map((x) => `${x.action}: ${x.outcome}`) }, "response to an alert");
+    for (const r of await responder.onAlerts(fresh)) {
+      log.warn({ response: r.id, mac: r.mac, status: r.status, steps: r.steps.map((x) => `${x.action}: ${x.outcome}`) }, "response to an alert");
+      audit.append({ at: new Date().toISOString(), principal: "playbook", actor: "playbook", via: "playbook", action: r.status === "proposed" ? "propose" : "quarantine",
+        site: r.site, target: r.mac, outcome: r.status === "failed" ? "failed" : "ok", detail: `response ${r.id} to alert ${r.alertId ?? "-"}: ${r.title}` });
+    }
   }
 }
 const rules = loadRules();
@@ -146,14 +166,17 @@ for (const c of config.capture) {
     pipeline.push(frame);
   }, errors);
   void s.capture.ended.then((r) => {
-    if (!stopping) log.error({ source: c.name, reason: r.fatal ?? s.capture!.lastMessage() }, "live capture ended");
+    // tcpdump's own words (no such device, permission denied) say why; the reader's only that the stream was empty.
+    if (!stopping) log.error({ source: c.name, reason: s.capture!.lastMessage() || r.fatal || "tcpdump exited" }, "live capture ended");
   });
   sources.set(c.name, s);
   log.info({ source: c.name, interface: c.interface, filter: c.filter }, "live capture started");
+  void s.capture.listening.then(() => log.info({ source: c.name, interface: c.interface }, "live capture listening"));
 }
 for (const z of config.zeek) {
   const errors = new ErrorCounts();
   const s: Source = { errors, snapshot: { kind: "zeek", site: z.site, packets: 0, bytes: 0, records: 0, drops: 0, kernelDrops: 0, errors: {}, exporters: 0, domains: [] } };
+  if (!existsSync(z.dir)) log.error({ source: z.name, dir: z.dir }, z.follow ? "zeek log directory does not exist: reading starts when it appears" : "zeek log directory does not exist");
   const resume = store.readPositions(z.name);
   s.zeek = startZeekReader({ dir: z.dir, site: z.site, source: z.name, follow: z.follow, resumeAt: (p) => resume.get(p) }, pipeline, errors, (lines, bytes) => {
     s.snapshot.packets += lines;
@@ -209,6 +232,26 @@ function persist(): void {
   void storeAlerts(false).catch((e: unknown) => log.error({ err: e }, "storing alerts failed; will retry"));
 }
 
+/**
+ * Every second: finished flows, the devices they changed and the Zeek read positions, in one
+ * transaction. A kill -9 loses at most the last second of finished flows, and the flows still
+ * live in the flow table; never a flow without its devices, nor a position past what is stored.
+ */
+function commit(): void {
+  store.db.transaction(() => {
+    pipeline.advance(pipeline.now());
+    store.saveInventory(pipeline.inventory);
+    savePositions();
+  })();
+}
+const commitTimer = setInterval(() => {
+  try {
+    commit();
+  } catch (e) {
+    log.error({ err: e }, "committing flows failed; will retry");
+  }
+}, 1000);
+
 const persistTimer = setInterval(() => {
   try {
     persist();
@@ -226,6 +269,7 @@ const statsTimer = setInterval(sendStats, 1000);
 let stopping = false;
 async function stop(): Promise<void> {
   stopping = true;
+  clearInterval(commitTimer);
   clearInterval(persistTimer);
   clearInterval(statsTimer);
   const positions = new Map<string, ReturnType<ZeekReader["positions"]>>();
@@ -274,10 +318,11 @@ port.on("message", (m: ToWorker) => {
     coaPending.get(m.id)?.({ ok: m.ok, summary: m.summary });
     coaPending.delete(m.id);
   } else if (m.type === "api") {
-    api(m.op, m.body).then((body) => send({ type: "api-result", id: m.id, status: 200, body }), (e: unknown) => {
+    api(m.op, m.request, m.caller).then((body) => send({ type: "api-result", id: m.id, status: 200, body }), (e: unknown) => {
       const known = e instanceof ResponseError;
       if (!known) log.error({ err: e, op: m.op }, "api request failed");
-      send({ type: "api-result", id: m.id, status: known ? 409 : 500, body: { error: (e as Error).message } });
+      // Only the responder's own refusals are told; anything else (SQL included) stays in the log.
+      send({ type: "api-result", id: m.id, status: known ? 409 : 500, body: { error: known ? (e as Error).message : "internal error (the serve log has the detail)" } });
     });
   } else if (m.type === "stop") {
     stop().catch((e: unknown) => {
@@ -328,22 +373,42 @@ function storeNacEvents(decisions: DecisionRun[], accounting: AccountingEvent[])
   nacStore.saveSessions([...sessions.values()]);
 }
 
-/** The local HTTP API's operations that need the store. */
-async function api(op: ApiOp, body: Record<string, unknown>): Promise<unknown> {
-  const site = typeof body.site === "string" ? body.site : config.site;
-  const text = (k: string): string => {
-    const v = body[k];
-    if (typeof v !== "string" || v === "") throw new ResponseError(`${k} is required`);
-    return v;
-  };
-  if (op === "decisions") return nacStore.decisions({ site: body.site as string | undefined, mac: body.mac as string | undefined, limit: Number(body.limit ?? 100) });
-  if (op === "responses") return nacStore.responses();
-  if (!responder) throw new ResponseError("responses are off: add a respond section to the serve configuration");
-  switch (op) {
-    case "quarantine": return responder.quarantine(site, text("mac"), text("by"), text("reason"));
-    case "release": return responder.release(site, text("mac"), text("by"), text("reason"));
-    case "approve": return responder.approve(text("id"), text("by"));
-    case "reject": return responder.reject(text("id"), text("by"), text("reason"));
+/** The local HTTP API's operations that need the store; actions are audited with who asked. */
+async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown> {
+  if (op === "decisions") return nacStore.decisions({ site: req.site, mac: req.mac, limit: req.limit ?? 100 });
+  if (op === "responses") return nacStore.responses().slice(0, req.limit ?? 1000);
+  if (op === "audit") return audit.list({ limit: req.limit ?? 100, beforeId: req.before });
+  const site = req.site ?? config.site;
+  const target = req.mac ?? req.id;
+  const entry = { principal: caller.principal, actor: caller.actor, via: "api" as const, peer: caller.peer, action: op, site, target };
+  try {
+    if (!responder) throw new ResponseError("responses are off: add a respond section to the serve configuration");
+    let outcome: "ok" | "failed";
+    let detail: string;
+    let result: unknown;
+    if (op === "quarantine" || op === "approve") {
+      const r = op === "quarantine" ? await responder.quarantine(site, req.mac!, caller.actor, req.reason!) : await responder.approve(req.id!, caller.actor, req.reason);
+      outcome = r.status === "failed" ? "failed" : "ok";
+      detail = `${req.reason ? `${req.reason}; ` : ""}response ${r.id}: ${r.status}; ${r.steps.filter((x) => x.action === "quarantine").map((x) => x.detail).join("; ")}`;
+      result = r;
+    } else if (op === "release") {
+      const r = await responder.release(site, req.mac!, caller.actor, req.reason!);
+      outcome = "ok";
+      detail = `${req.reason}; ${r.enforcement}`;
+      result = r;
+    } else {
+      const r = await responder.reject(req.id!, caller.actor, req.reason!);
+      outcome = "ok";
+      detail = req.reason!;
+      result = r;
+    }
+    audit.append({ ...entry, at: new Date().toISOString(), outcome, detail });
+    log.warn({ action: op, actor: caller.actor, principal: caller.principal, peer: caller.peer, site, target, outcome }, "action through the API");
+    return result;
+  } catch (e) {
+    audit.append({ ...entry, at: new Date().toISOString(), outcome: "refused", detail: e instanceof ResponseError ? e.message : "internal error" });
+    log.warn({ action: op, actor: caller.actor, principal: caller.principal, peer: caller.peer, site, target, outcome: "refused", reason: (e as Error).message }, "action through the API");
+    throw e;
   }
 }
 

@@ -10,6 +10,8 @@ import { IpfixStream } from "../sources/netflow/stream.js";
  * `ended` says so: its templates were valid for that session only.
  */
 export interface IpfixTcpHandlers {
+  /** Whether a connection from this exporter is taken (the source's allow-list). */
+  admit(exporter: string): boolean;
   /** Puts a message on the worker queue; false when the queue refuses it for now. */
   offer(exporter: string, message: Buffer): boolean;
   ended(exporter: string): void;
@@ -56,7 +58,12 @@ export async function listenIpfixTcp(host: string, port: number, h: IpfixTcpHand
     }
   };
   const server: Server = createServer((socket) => {
-    const c: Connection = { socket, exporter: plainAddress(socket.remoteAddress), waiting: [], closed: false };
+    const exporter = plainAddress(socket.remoteAddress);
+    if (!h.admit(exporter)) {
+      socket.destroy();
+      return;
+    }
+    const c: Connection = { socket, exporter, waiting: [], closed: false };
     open.add(c);
     const stream = new IpfixStream();
     socket.on("data", (chunk: Buffer) => {

@@ -18,6 +18,7 @@ function labels(l: Record<string, string | number>): string {
  */
 export function renderMetrics(
   s: StatsSnapshot, up: boolean, radius?: RadiusStats, queueDrops: Record<string, Record<string, number>> = {}, streamErrors: Record<string, Record<string, number>> = {},
+  foreignDrops: Record<string, Record<string, number>> = {},
 ): string {
   const out: string[] = [];
   const metric = (name: string, type: "counter" | "gauge", help: string, rows: [Record<string, string | number>, number][]): void => {
@@ -39,6 +40,8 @@ export function renderMetrics(
   metric("cordon_netflow_exporters", "gauge", "Exporters seen", nf.map(([n, x]) => [{ source: n }, x.exporters]));
   metric("cordon_netflow_queue_drops_total", "counter", "Datagrams refused at the worker queue per exporter (a flooding exporter past its share)",
     Object.entries(queueDrops).flatMap(([n, by]) => Object.entries(by).map(([e, v]): [Record<string, string>, number] => [{ source: n, exporter: e }, v])));
+  metric("cordon_netflow_foreign_exporter_drops_total", "counter", "Datagrams or IPFIX connections from an address outside the source's exporters allow-list, dropped undecoded",
+    Object.entries(foreignDrops).flatMap(([n, by]) => Object.entries(by).map(([e, v]): [Record<string, string>, number] => [{ source: n, exporter: e }, v])));
   const domains = nf.flatMap(([n, x]) => x.domains.map((d) => ({ n, d })));
   const dl = (n: string, d: { exporter: string; version: number; domain: number }): Record<string, string | number> =>
     ({ source: n, exporter: d.exporter, version: d.version, domain: d.domain });
@@ -49,7 +52,7 @@ export function renderMetrics(
   metric("cordon_netflow_no_template_total", "counter", "Data dropped for want of its template", domains.map(({ n, d }) => [dl(n, d), d.noTemplate]));
   metric("cordon_netflow_restarts_total", "counter", "Exporter restarts recognised", domains.map(({ n, d }) => [dl(n, d), d.restarts]));
   metric("cordon_pipeline_packets_total", "counter", "Frames through the packet path", [[{}, s.pipeline.packets]]);
-  metric("cordon_pipeline_flows_total", "counter", "Flows finished and stored", [[{}, s.pipeline.flows]]);
+  metric("cordon_pipeline_flows_total", "counter", "Flows finished; committed with their devices within a second (a kill -9 loses the last second's and the live ones)", [[{}, s.pipeline.flows]]);
   metric("cordon_pipeline_devices", "gauge", "Devices in the inventory", [[{}, s.pipeline.devices]]);
   metric("cordon_pipeline_live_flows", "gauge", "Flows in the flow table", [[{}, s.pipeline.liveFlows]]);
   metric("cordon_pipeline_flow_evictions_total", "counter", "Flows evicted at the live-flow cap", [[{}, s.pipeline.evictions]]);

@@ -4,17 +4,19 @@ import { isIPv6 } from "node:net";
 import { Worker } from "node:worker_threads";
 import { type Logger, pino } from "pino";
 import { CoaClient, quarantineAction } from "../nac/coa.js";
-import { NasRegistry } from "../nac/nas.js";
+import { NasRegistry, weakNasSettings } from "../nac/nas.js";
 import { DecisionRuns, toColumns } from "../nac/decision-runs.js";
 import { type AccountingEvent, RadiusServer } from "../nac/radius-server.js";
 import { type RadiusListener, listenRadius } from "../nac/radius-listener.js";
 import type { NacTable } from "../nac/authorization.js";
 import type { ServeConfig } from "./config.js";
-import type { ApiOp, StatsSnapshot, ToMain, ToWorker } from "./messages.js";
+import type { ApiOp, ApiRequest, Caller, StatsSnapshot, ToMain, ToWorker } from "./messages.js";
 import { FairAdmission } from "./fair-admission.js";
 import { type IpfixTcpListener, listenIpfixTcp } from "./ipfix-tcp.js";
 import { renderMetrics } from "./metrics.js";
-import { type ApiReply, handleApi } from "./api.js";
+import { type ApiContext, type ApiReply, apiHosts, handleApi } from "./api.js";
+import { serveToken } from "./token.js";
+import { ExporterAllowList } from "./exporters.js";
 
 /** Datagrams are handed to the worker in batches: at most this many, or after this long. */
 const BATCH_DATAGRAMS = 512;
@@ -44,6 +46,13 @@ export interface RunningServer {
  * dropped and counted rather than queued without bound.
  */
 export async function startServer(config: ServeConfig, log: Logger = pino({ level: config.logLevel })): Promise<RunningServer> {
+  // The API is never open: without a configured token, serve keeps its own beside the database.
+  let apiToken = config.http.token;
+  if (apiToken === undefined) {
+    const t = serveToken(config.db);
+    apiToken = t.token;
+    log.info({ path: t.path, created: t.created }, "API token file (the CLI reads it; CORDON_TOKEN overrides)");
+  }
   const worker = new Worker(new URL("./ingest-worker.js", import.meta.url), { workerData: config });
   let stats: StatsSnapshot = { pipeline: { packets: 0, flows: 0, devices: 0, liveFlows: 0, evictions: 0, errors: {}, alerts: 0, detectorFailures: 0 }, sources: {} };
   let up = false;
@@ -63,9 +72,28 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   let coa: CoaClient | undefined;
   let apiIds = 0;
   const apiPending = new Map<number, (r: ApiReply) => void>();
+  /** What to close when serve cannot go on (newest first): sockets, listeners, timers. */
+  const closers: (() => unknown)[] = [];
+  /** When the worker was last heard from (every message counts; it sends stats every second). */
+  let lastHeard = Date.now();
+  let failed = false;
+  /**
+   * Serve cannot do its job (a dead or stuck worker): close every socket, so RADIUS does not
+   * answer from a frozen table, and end with 1 for the supervisor to restart it.
+   */
+  const fail = (why: string): void => {
+    if (failed || stopping) return;
+    failed = true;
+    up = false;
+    log.fatal({ reason: why }, "serve cannot go on: exiting for the supervisor to restart it");
+    void Promise.allSettled(closers.reverse().map((c) => c())).then(() => worker.terminate()).finally(() => finish(1));
+  };
 
+  let notReady: (e: Error) => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => {
+    notReady = reject;
     worker.on("message", (m: ToMain) => {
+      lastHeard = Date.now();
       if (m.type === "ready") {
         up = true;
         firstTable = m.nacTable;
@@ -88,21 +116,42 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
       } else if (m.type === "fatal") {
         log.fatal({ reason: m.message }, "ingest worker failed");
         reject(new Error(m.message));
+        if (up) fail(`ingest worker failed: ${m.message}`);
       }
     });
     worker.once("error", (e) => {
       log.fatal({ err: e }, "ingest worker crashed");
       reject(e);
+      if (up) fail(`ingest worker crashed: ${e.message}`);
     });
   });
   worker.once("exit", (code) => {
     up = false;
-    if (!stopping) {
-      log.fatal({ code }, "ingest worker exited");
-      finish(1);
-    }
+    notReady(new Error(`the ingest worker exited with ${code} before it was ready`));
+    if (!stopping) fail(`ingest worker exited with ${code}`);
   });
-  await ready;
+  try {
+    await ready;
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
+  const watchdog = setInterval(() => {
+    const quiet = Date.now() - lastHeard;
+    if (!stopping && quiet > config.watchdogS * 1000) fail(`ingest worker stuck: nothing from it for ${Math.round(quiet / 1000)} s (watchdog_s ${config.watchdogS})`);
+  }, 1000);
+  closers.push(() => clearInterval(watchdog));
+  /** A listener that cannot bind ends the start: what is open closes, the worker stops, the error names it. */
+  const bound = async <T>(what: string, p: Promise<T>): Promise<T> => {
+    try {
+      return await p;
+    } catch (e) {
+      stopping = true;
+      await Promise.allSettled(closers.reverse().map((c) => c()));
+      await worker.terminate();
+      throw new Error(`cannot listen for ${what}: ${(e as Error).message}`);
+    }
+  };
 
   const drops = new Map<string, number>();
   const batches = new Map<string, Batch>();
@@ -121,6 +170,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   const flushTimer = setInterval(() => {
     for (const s of [...batches.keys()]) flush(s);
   }, BATCH_MS);
+  closers.push(() => clearInterval(flushTimer));
 
   /** A datagram (or IPFIX message) for the worker, if the queue takes it from this exporter now. */
   const offer = (source: string, exporter: string, msg: Buffer): boolean => {
@@ -138,11 +188,27 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     return true;
   };
 
+  // Exports from addresses outside a source's allow-list: dropped undecoded, counted, logged once per address.
+  const foreignDrops: Record<string, Record<string, number>> = {};
+  const foreign = (source: string, address: string): void => {
+    const mine = (foreignDrops[source] ??= {});
+    if (mine[address] === undefined) {
+      if (Object.keys(mine).length >= 256) {
+        mine.other = (mine.other ?? 0) + 1;
+        return;
+      }
+      log.warn({ source, exporter: address }, "flow export from an address outside the exporters allow-list: dropped");
+    }
+    mine[address] = (mine[address] ?? 0) + 1;
+  };
   const sockets: Socket[] = [];
   const netflowPorts: Record<string, number> = {};
   for (const n of config.netflow) {
+    const allowed = new ExporterAllowList(n.exporters);
+    if (n.exporters.length === 0) log.warn({ source: n.name }, "no exporters: allow-list: any address that reaches the port can feed flow records (set netflow[].exporters)");
     if (n.transport === "tcp") {
-      const l = await listenIpfixTcp(n.host, n.port, {
+      const l = await bound(`IPFIX over TCP on ${n.host}:${n.port}`, listenIpfixTcp(n.host, n.port, {
+        admit: (exporter) => allowed.allows(exporter) || (foreign(n.name, exporter), false),
         offer: (exporter, msg) => offer(n.name, exporter, msg),
         ended: (exporter) => {
           // The session's last messages go first: the worker forgets its templates after them.
@@ -154,27 +220,30 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
           mine[kind] = (mine[kind] ?? 0) + 1;
           log.warn({ source: n.name, exporter, kind }, "ipfix stream closed");
         },
-      });
+      }));
       tcpListeners.push(l);
+      closers.push(() => l.close());
       netflowPorts[n.name] = l.port;
       log.info({ source: n.name, host: n.host, port: l.port, site: n.site, transport: "tcp" }, "netflow listener bound");
       continue;
     }
     const socket = createSocket({ type: isIPv6(n.host) ? "udp6" : "udp4", recvBufferSize: 16 << 20 });
     socket.on("message", (msg, rinfo) => {
+      if (!allowed.allows(rinfo.address)) return foreign(n.name, rinfo.address);
       if (offer(n.name, rinfo.address, msg)) return;
       drops.set(n.name, (drops.get(n.name) ?? 0) + 1);
       const mine = (queueDrops[n.name] ??= {});
       mine[rinfo.address] = (mine[rinfo.address] ?? 0) + 1;
     });
     socket.on("error", (e) => log.error({ source: n.name, err: e }, "netflow socket error"));
-    await new Promise<void>((resolve, reject) => {
+    closers.push(() => new Promise<void>((r) => socket.close(() => r())));
+    await bound(`NetFlow on ${n.host}:${n.port}/udp`, new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
       socket.bind(n.port, n.host, () => {
         socket.off("error", reject);
         resolve();
       });
-    });
+    }));
     netflowPorts[n.name] = socket.address().port;
     sockets.push(socket);
     log.info({ source: n.name, host: n.host, port: netflowPorts[n.name], site: n.site, transport: "udp" }, "netflow listener bound");
@@ -190,6 +259,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     accounting = [];
   };
   const nacTimer = setInterval(flushNac, 100);
+  closers.push(() => clearInterval(nacTimer));
   const registry = config.nac ? new NasRegistry(config.nac.nas) : undefined;
   if (config.nac && registry && firstTable) {
     const queue = (): void => {
@@ -205,9 +275,15 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
         queue();
       },
     });
-    radiusListener = await listenRadius(radius, { host: config.nac.host, authPort: config.nac.authPort, acctPort: config.nac.acctPort }, (e) => log.error({ err: e }, "radius socket error"));
+    radiusListener = await bound(`RADIUS on ${config.nac.host}:${config.nac.authPort},${config.nac.acctPort}/udp`,
+      listenRadius(radius, { host: config.nac.host, authPort: config.nac.authPort, acctPort: config.nac.acctPort }, (e) => log.error({ err: e }, "radius socket error")));
+    const rl = radiusListener;
+    closers.push(() => rl.close());
     coa = new CoaClient(config.nac.coa);
+    const c = coa;
+    closers.push(() => c.close());
     log.info({ host: config.nac.host, auth: radiusListener.authPort, acct: radiusListener.acctPort, nas: config.nac.nas.map((n) => n.name) }, "radius listener bound");
+    for (const n of config.nac.nas) for (const weakness of weakNasSettings(n)) log.warn({ nas: n.name, weakness }, "weak RADIUS client configuration");
   }
 
   /** A CoA for the worker's responder: the session this thread saw last, else the one the store kept. */
@@ -229,46 +305,52 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     }
   }
 
-  const toWorker = (op: ApiOp, body: Record<string, unknown>): Promise<ApiReply> => {
+  const toWorker = (op: ApiOp, request: ApiRequest, caller: Caller): Promise<ApiReply> => {
     if (!up) return Promise.resolve({ status: 503, body: { error: "the ingest worker is not running" } });
     const id = ++apiIds;
     return new Promise((resolve) => {
       apiPending.set(id, resolve);
-      worker.postMessage({ type: "api", id, op, body } satisfies ToWorker);
+      worker.postMessage({ type: "api", id, op, request, caller } satisfies ToWorker);
     });
   };
 
+  const api: ApiContext = {
+    token: apiToken, hosts: apiHosts(config.http.host, config.http.allowedHosts), toWorker, log,
+    sessions: () => radius?.sessions.all() ?? [], radiusStats: () => radius?.stats,
+  };
   const http: Server = createServer((req, res) => {
     if (req.url?.startsWith("/api/")) {
-      handleApi(req, res, { token: config.http.token, toWorker, sessions: () => radius?.sessions.all() ?? [], radiusStats: () => radius?.stats });
+      handleApi(req, res, api);
     } else if (req.method === "GET" && req.url === "/healthz") {
-      res.writeHead(up ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify({ status: up ? "ok" : "down", devices: stats.pipeline.devices, sources: Object.keys(stats.sources) }));
+      // Healthy means the worker is up and answered within the last 10 s, not only that it exists.
+      const quietS = Math.round((Date.now() - lastHeard) / 1000);
+      const healthy = up && quietS <= 10;
+      res.writeHead(healthy ? 200 : 503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ status: healthy ? "ok" : up ? "stalled" : "down", devices: stats.pipeline.devices, sources: Object.keys(stats.sources), workerQuietS: quietS }));
     } else if (req.method === "GET" && req.url === "/metrics") {
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(renderMetrics(stats, up, radius?.stats, queueDrops, streamErrors));
+      res.end(renderMetrics(stats, up, radius?.stats, queueDrops, streamErrors, foreignDrops));
     } else {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("not found\n");
     }
   });
-  await new Promise<void>((resolve, reject) => {
+  await bound(`HTTP on ${config.http.host}:${config.http.port}`, new Promise<void>((resolve, reject) => {
     http.once("error", reject);
     http.listen(config.http.port, config.http.host, () => {
       http.off("error", reject);
       resolve();
     });
-  });
+  }));
+  closers.push(() => new Promise<void>((r) => http.close(() => r())));
   const address = http.address();
   const httpPort = typeof address === "object" && address ? address.port : config.http.port;
   log.info({ host: config.http.host, port: httpPort }, "http endpoint: /healthz, /metrics");
-  if (!config.http.token && !["127.0.0.1", "::1", "localhost"].includes(config.http.host)) {
-    log.warn({ host: config.http.host }, "the HTTP API's actions (quarantine, release, approve) are open to the network without a token: set http.token_env");
-  }
 
   const stop = async (): Promise<number> => {
-    if (stopping) return done;
+    if (stopping || failed) return done;
     stopping = true;
+    clearInterval(watchdog);
     log.info("stopping: closing listeners, flushing live flows and the inventory");
     await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
     await Promise.all(tcpListeners.map((l) => l.close()));
@@ -280,11 +362,12 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     for (const s of [...batches.keys()]) flush(s);
     worker.postMessage({ type: "stop" } satisfies ToWorker);
     const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 60_000).unref());
-    const outcome = await Promise.race([stoppedAck.then(() => "stopped" as const), timeout]);
+    const exited = new Promise<"exited">((r) => worker.once("exit", () => r("exited")));
+    const outcome = await Promise.race([stoppedAck.then(() => "stopped" as const), timeout, exited]);
     await new Promise<void>((r) => http.close(() => r()));
     await worker.terminate();
     const code = outcome === "stopped" ? 0 : 1;
-    if (code !== 0) log.error("the ingest worker did not finish in 60 s");
+    if (code !== 0) log.error(outcome === "exited" ? "the ingest worker died while flushing" : "the ingest worker did not finish in 60 s");
     else log.info({ flows: stats.pipeline.flows, devices: stats.pipeline.devices }, "stopped");
     finish(code);
     return code;

@@ -20,11 +20,18 @@ export interface CaptureReadResult {
  * or a stream (a live capture's pipe), in chunks as they come: memory stays constant whatever
  * the input's size. The format is decided by the magic number, never by the name.
  */
+/** The `fatal` of a read stopped by its signal. */
+export const INTERRUPTED = "interrupted";
+
 export async function readCapture(
   path: string | Readable, onFrame: FrameHandler, errors: ErrorCounts = new ErrorCounts(),
-  onProgress?: (bytesRead: number) => void,
+  onProgress?: (bytesRead: number) => void, signal?: AbortSignal,
 ): Promise<CaptureReadResult> {
   const raw: Readable = typeof path !== "string" ? path : path === "-" ? process.stdin : createReadStream(path, { highWaterMark: CHUNK });
+  // Interrupted: reading stops at once; what was parsed so far stays parsed.
+  const stop = (): void => void raw.destroy();
+  if (signal?.aborted) stop();
+  signal?.addEventListener("abort", stop, { once: true });
   const tick = onProgress ? (): void => onProgress((raw as Partial<ReadStream>).bytesRead ?? 0) : undefined;
   let frames = 0;
   const counting: FrameHandler = (f) => {
@@ -49,13 +56,15 @@ export async function readCapture(
     if (fatal) result.fatal = fatal;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    result.fatal = err.code === "Z_DATA_ERROR" || err.code === "Z_BUF_ERROR"
+    result.fatal = signal?.aborted ? INTERRUPTED : err.code === "Z_DATA_ERROR" || err.code === "Z_BUF_ERROR"
       ? `gzip data corrupt (${err.message})`
       : err.code === "ENOENT" ? "no such file" : err.message;
     if (err.code?.startsWith("Z_")) errors.add("gzip.corrupt", err.message);
   } finally {
+    signal?.removeEventListener("abort", stop);
     if (typeof path === "string" && path !== "-") raw.destroy();
   }
+  if (signal?.aborted && result.fatal === undefined) result.fatal = INTERRUPTED;
   result.frames = frames;
   return result;
 }

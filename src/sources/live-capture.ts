@@ -32,6 +32,8 @@ export interface LiveCapture {
   readonly ended: Promise<CaptureReadResult>;
   /** What tcpdump said last on stderr (its errors name the reason it stopped). */
   lastMessage(): string;
+  /** Resolves when tcpdump has opened the interface ("listening on …"): frames from then on are seen. */
+  readonly listening: Promise<void>;
 }
 
 const STATS_INTERVAL_MS = 1000;
@@ -42,12 +44,18 @@ export function startLiveCapture(o: LiveCaptureOptions, onFrame: FrameHandler, e
   const child: ChildProcess = spawn(o.tcpdump ?? "tcpdump", args, { stdio: ["ignore", "pipe", "pipe"] });
   let drops = 0;
   let message = "";
+  let heard: () => void = () => undefined;
+  const listening = new Promise<void>((r) => (heard = r));
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (text: string) => {
     for (const line of text.split("\n")) {
       const m = /(\d+) packets? dropped by kernel/.exec(line);
       if (m) drops = Number(m[1]);
-      if (line.trim()) message = line.trim();
+      const t = line.trim();
+      if (/^tcpdump: listening on /.test(t)) heard();
+      // "tcpdump: eth9: No such device exists" then "(No such device exists)": the first names the interface.
+      if (t.startsWith("tcpdump:")) message = t;
+      else if (t && !/^\d+ packets? (captured|received by filter|dropped by kernel)/.test(t)) message = message ? `${message} ${t}` : t;
     }
   });
   child.on("error", (e) => {
@@ -65,6 +73,7 @@ export function startLiveCapture(o: LiveCaptureOptions, onFrame: FrameHandler, e
   return {
     kernelDrops: () => drops,
     lastMessage: () => message,
+    listening,
     ended,
     stop: async () => {
       clearInterval(timer);

@@ -12,7 +12,8 @@ export class PcapngStream {
   frames = 0;
 
   constructor(path: string, linkType = 1) {
-    this.fd = openSync(path, "w");
+    // Captures hold payloads (and clear-text credentials): their owner only.
+    this.fd = openSync(path, "w", 0o600);
     const shb = Buffer.alloc(28);
     shb.writeUInt32LE(0x0a0d0d0a, 0);
     shb.writeUInt32LE(28, 4);

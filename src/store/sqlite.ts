@@ -1,3 +1,4 @@
+import { chmodSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { macToString, parseMac } from "../dissect/addr.js";
 import type { Device } from "../inventory/device.js";
@@ -119,6 +120,17 @@ export class Store {
 
   constructor(path: string) {
     this.db = new Database(path);
+    // The database holds payload-derived facts, credentials seen in clear and the audit log:
+    // its owner only. SQLite gives the -wal and -shm files the database file's mode.
+    if (path !== ":memory:" && path !== "") {
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+        try {
+          if ((statSync(f).mode & 0o077) !== 0) chmodSync(f, 0o600);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        }
+      }
+    }
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
