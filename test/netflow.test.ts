@@ -4,6 +4,8 @@ import { createSocket } from "node:dgram";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, optionsTemplateSet, templateSet, v9Packet } from "../src/lab/netflow-export.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
 import { createPipeline } from "../src/pipeline.js";
@@ -413,5 +415,101 @@ describe("NetFlow records build the inventory", () => {
     assert.ok(devices.some((d) => d.mac === undefined && d.ipKey === "10.1.0.7" && d.packetsOut === 17));
     assert.ok(devices.some((d) => d.mac === undefined && d.ipKey === "10.2.0.1"));
     assert.equal(p.stats.flows, 2);
+  });
+});
+
+describe("collector memory budgets: floods push out idle state, never lock exporters out", () => {
+  const T = 1_763_805_600;
+  const manyFields = Array.from({ length: 512 }, (_, i): [number, number] => [1000 + i, 1]);
+
+  it("after 4,096 and more new domains a real softflowd exporter is still decoded", { skip: NO_CORPUS || NO_EXPORTERS }, async () => {
+    const { datagrams, collector: reference } = await exportCapture(corpus("chrissanders-packets/synscan.pcapng"), "10", ["-T", "ether"]);
+    const want = reference.stats()[0].records;
+    const ours: FlowRecord[] = [];
+    const c = new NetflowCollector((r) => ours.push(r));
+    let now = Date.now();
+    // One exporter with 5,000 domains, then 5,000 spoofed exporters with one each.
+    for (let i = 0; i < 5000; i++) c.receive(ipfixMessage(T, 0, i, []), "192.0.2.66", now++);
+    assert.ok(c.held().domains <= 256, `one exporter holds at most its share: ${c.held().domains}`);
+    for (let i = 0; i < 5000; i++) c.receive(ipfixMessage(T, 0, 1, []), `198.51.${i >> 8}.${i & 255}`, now++);
+    assert.equal(c.held().domains, 4096);
+    assert.ok((c.errors.toJSON()["domain.evicted"] ?? 0) >= 5000);
+    for (const d of datagrams) c.receive(d, "127.0.0.1", now++);
+    assert.equal(ours.length, want, "every record of the real exporter decoded");
+    assert.ok(want > 1000);
+  });
+
+  it("a template flood stays within the byte budget; an exporter that keeps sending keeps its template", () => {
+    // What the collector keeps is measured after a full collection (RSS keeps V8's freed pages for a while).
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    gc();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const ours: FlowRecord[] = [];
+    const c = new NetflowCollector((r) => ours.push(r));
+    let now = Date.now();
+    const legit = (seq: number): Buffer => ipfixMessage(T, seq, 7, [dataSet(300, [ipv4Record("10.0.0.5", "10.0.0.9", 40000, 502, 6, 1, 60, T * 1000, T * 1000)])]);
+    c.receive(ipfixMessage(T, 0, 7, [templateSet(true, 300, IPV4_FLOW_FIELDS)]), "10.1.1.1", now);
+    let legitSeq = 0;
+    for (let i = 0; i < 10_240; i++) {
+      // 10,240 templates of 512 fields: 327 MiB of templates without a budget.
+      c.receive(ipfixMessage(T, 0, i % 64, [templateSet(true, 256 + (i >> 6), manyFields)]), `203.0.113.${i % 200}`, now);
+      now += 2;
+      if (i % 500 === 0) c.receive(legit(legitSeq++), "10.1.1.1", now);
+      assert.ok(c.held().templateBytes <= 64 << 20, `${c.held().templateBytes} bytes of templates`);
+    }
+    assert.equal(ours.length, legitSeq, "the active exporter's records all decoded during the flood");
+    assert.ok((c.errors.toJSON()["template.evicted"] ?? 0) > 0);
+    gc();
+    const retainedMiB = (process.memoryUsage().heapUsed - heapBefore) / (1 << 20);
+    assert.ok(retainedMiB < 80, `${retainedMiB.toFixed(0)} MiB retained (the budget is 64 MiB of templates; unbounded, 286 MiB)`);
+  });
+
+  it("held data sets are bounded in bytes and idle domains expire", () => {
+    const c = new NetflowCollector(() => undefined, { maxPendingBytes: 1 << 20, domainIdleMs: 60_000 });
+    let now = 1_000_000;
+    const big = Array.from({ length: 60 }, () => ipv4Record("10.0.0.5", "10.0.0.9", 1, 2, 6, 1, 60, T * 1000, T * 1000));
+    for (let i = 0; i < 2000; i++) c.receive(ipfixMessage(T, 0, i % 1000, [dataSet(400 + (i % 7), big)]), `203.0.113.${i % 250}`, now++);
+    assert.ok(c.held().pendingBytes <= 1 << 20, `${c.held().pendingBytes} bytes held`);
+    assert.ok(c.held().pendingBytes > (1 << 20) - 4000, "the budget is used, not refused");
+    c.expire(now + 61_000);
+    assert.deepEqual(c.held(), { domains: 0, templateBytes: 0, pendingBytes: 0 });
+  });
+});
+
+describe("IPFIX over TCP: connections are bounded in number and idle time", () => {
+  it("past the cap the idlest connection goes; a silent one times out; a real exporter still gets in", async () => {
+    const errors: string[] = [];
+    const offered: string[] = [];
+    const listener = await listenIpfixTcp("127.0.0.1", 0, {
+      admit: () => true, offer: (exporter) => (offered.push(exporter), true), ended: () => undefined, error: (kind) => void errors.push(kind),
+    }, { maxConnections: 8, idleTimeoutMs: 400 });
+    const { connect } = await import("node:net");
+    const open = (): Promise<import("node:net").Socket> => new Promise((r) => {
+      const s = connect(listener.port, "127.0.0.1", () => r(s));
+      s.on("error", () => undefined);
+    });
+    try {
+      const half = ipfixMessage(1_763_805_600, 0, 1, [templateSet(true, 300, IPV4_FLOW_FIELDS)]).subarray(0, 10);
+      const sockets = [];
+      for (let i = 0; i < 20; i++) {
+        const s = await open();
+        s.write(half);
+        sockets.push(s);
+        await sleep(5);
+      }
+      await sleep(50);
+      assert.equal(errors.filter((e) => e === "stream.evicted").length, 12, errors.join(","));
+      await sleep(600);
+      assert.equal(errors.filter((e) => e === "stream.idle-timeout").length, 8, "the silent ones time out");
+      const real = await open();
+      real.write(ipfixMessage(1_763_805_600, 0, 1, [templateSet(true, 300, IPV4_FLOW_FIELDS)]));
+      await sleep(100);
+      assert.equal(offered.length, 1);
+      real.destroy();
+      for (const s of sockets) s.destroy();
+    } finally {
+      await listener.close();
+    }
   });
 });

@@ -245,6 +245,8 @@ function commit(): void {
   })();
 }
 const commitTimer = setInterval(() => {
+  // Collector state ages out on the wall clock: held data past its wait, idle domains, UDP templates past their lifetime.
+  for (const s of sources.values()) s.collector?.expire(Date.now());
   try {
     commit();
   } catch (e) {

@@ -31,11 +31,16 @@ interface Connection {
   exporter: string;
   waiting: Buffer[];
   closed: boolean;
+  lastActiveMs: number;
 }
+
+/** Open IPFIX connections at once (past it the one idle longest is closed), and how long one may send nothing. */
+export const MAX_CONNECTIONS = 256;
+export const IDLE_TIMEOUT_MS = 600_000;
 
 const plainAddress = (a: string | undefined): string => (a ?? "unknown").replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, "$1");
 
-export async function listenIpfixTcp(host: string, port: number, h: IpfixTcpHandlers): Promise<IpfixTcpListener> {
+export async function listenIpfixTcp(host: string, port: number, h: IpfixTcpHandlers, limits: { maxConnections: number; idleTimeoutMs: number } = { maxConnections: MAX_CONNECTIONS, idleTimeoutMs: IDLE_TIMEOUT_MS }): Promise<IpfixTcpListener> {
   const open = new Set<Connection>();
   const stalled = new Set<Connection>();
   /** Offers what waits; true when nothing waits any more. */
@@ -63,10 +68,24 @@ export async function listenIpfixTcp(host: string, port: number, h: IpfixTcpHand
       socket.destroy();
       return;
     }
-    const c: Connection = { socket, exporter, waiting: [], closed: false };
+    // Past the cap, the connection idle longest goes: a flood of half-open sessions cannot lock exporters out.
+    if (open.size >= limits.maxConnections) {
+      let idlest: Connection | undefined;
+      for (const o of open) if (!o.closed && (!idlest || o.lastActiveMs < idlest.lastActiveMs)) idlest = o;
+      if (idlest) {
+        h.error("stream.evicted", idlest.exporter);
+        idlest.socket.destroy();
+      }
+    }
+    const c: Connection = { socket, exporter, waiting: [], closed: false, lastActiveMs: Date.now() };
     open.add(c);
+    socket.setTimeout(limits.idleTimeoutMs, () => {
+      h.error("stream.idle-timeout", exporter);
+      socket.destroy();
+    });
     const stream = new IpfixStream();
     socket.on("data", (chunk: Buffer) => {
+      c.lastActiveMs = Date.now();
       const messages = stream.push(chunk);
       if (typeof messages === "string") {
         h.error(messages, c.exporter);

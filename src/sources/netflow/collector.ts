@@ -13,15 +13,29 @@ export interface CollectorOptions {
   pendingMs: number;
   /** Held data sets per exporter domain; more are counted as lost at once. */
   maxPendingSets: number;
-  /** Exporter domains tracked at once; a flood of new ones is counted, not stored. */
+  /** Exporter domains tracked at once; past it the least recently used domain goes (counted). */
   maxDomains: number;
+  /** Domains of one exporter address; past it that exporter's least recently used domain goes. */
+  maxDomainsPerExporter: number;
+  /** A domain that sent nothing for this long is forgotten at the next `expire`. */
+  domainIdleMs: number;
+  /** Templates of all domains, in (estimated) bytes; past it the least recently used domains lose theirs. */
+  maxTemplateBytes: number;
+  /** Data sets held for their template, in bytes, all domains together; past it the oldest go. */
+  maxPendingBytes: number;
   /** "tcp" or "sctp" honour IPFIX template withdrawals; over UDP they are ignored. */
   transport: "udp" | "tcp" | "sctp";
 }
 
 export const DEFAULT_COLLECTOR: CollectorOptions = {
-  site: "default", templateLifetimeMs: 1_800_000, pendingMs: 10_000, maxPendingSets: 256, maxDomains: 4096, transport: "udp",
+  site: "default", templateLifetimeMs: 1_800_000, pendingMs: 10_000, maxPendingSets: 256, maxDomains: 4096, maxDomainsPerExporter: 256,
+  domainIdleMs: 3_600_000, maxTemplateBytes: 64 << 20, maxPendingBytes: 16 << 20, transport: "udp",
 };
+
+/** What a template costs in memory, about: its object and array, and each field's object (measured: 32.7 KiB at 512 fields). */
+export function templateBytes(t: Template): number {
+  return 160 + t.fields.length * 64;
+}
 
 /** Counters of one exporter's domain: a v5 engine, a v9 source ID, an IPFIX observation domain. */
 export interface DomainStats {
@@ -59,6 +73,11 @@ interface TimeBase {
 class Domain {
   readonly templates = new Map<number, Template>();
   pending: Pending[] = [];
+  /** Estimated bytes of `templates`, and bytes of the data held in `pending`. */
+  templateBytes = 0;
+  pendingBytes = 0;
+  /** When a datagram of this domain last came (its place in the collector's least-recently-used order moves at most once a second). */
+  lastMs = 0;
   expected: number | undefined;
   /** IPFIX: the previous message's sequence number and record counts, and the exporter's counting convention. */
   lastSeq: number | undefined;
@@ -96,7 +115,11 @@ const RESTART_GAP = 1_000_000;
  * names no domain).
  */
 export class NetflowCollector {
+  /** By key, least recently used first. */
   private readonly domains = new Map<string, Domain>();
+  private readonly perExporter = new Map<string, number>();
+  private templateBytes = 0;
+  private pendingBytes = 0;
   /** Datagrams that could not be tied to a domain: garbage, unknown versions, floods of new domains. */
   readonly errors = new ErrorCounts();
   private readonly flow: DecodedFlow = emptyFlow();
@@ -119,12 +142,22 @@ export class NetflowCollector {
     else this.errors.add("datagram.unknown-version", `${exporter}: version ${version}`);
   }
 
-  /** Drops held data past its time and, over UDP, templates past their lifetime. */
+  /** What the collector holds: domains, and the estimated bytes of templates and held data (for the budgets' tests and metrics). */
+  held(): { domains: number; templateBytes: number; pendingBytes: number } {
+    return { domains: this.domains.size, templateBytes: this.templateBytes, pendingBytes: this.pendingBytes };
+  }
+
+  /** Drops held data past its time, idle domains and, over UDP, templates past their lifetime. Serve calls it every second. */
   expire(nowMs: number): void {
-    for (const d of this.domains.values()) {
+    for (const [key, d] of this.domains) {
+      if (nowMs - d.lastMs > this.o.domainIdleMs) {
+        this.forget(key, d);
+        this.errors.add("domain.idle-expired", d.exporter);
+        continue;
+      }
       this.expirePending(d, nowMs);
       if (this.o.transport === "udp") {
-        for (const [id, t] of d.templates) if (nowMs - t.receivedMs > this.o.templateLifetimeMs) d.templates.delete(id);
+        for (const [id, t] of d.templates) if (nowMs - t.receivedMs > this.o.templateLifetimeMs) this.dropTemplate(d, id);
       }
     }
   }
@@ -136,11 +169,11 @@ export class NetflowCollector {
   endSession(exporter: string): void {
     for (const d of this.domains.values()) {
       if (d.exporter !== exporter) continue;
-      d.templates.clear();
+      this.clearTemplates(d);
       if (d.pending.length > 0) {
         d.noTemplate += d.pending.length;
         d.errors.add("data.no-template", undefined, d.pending.length);
-        d.pending = [];
+        this.setPending(d, []);
       }
       // A new session numbers its messages afresh.
       d.expected = undefined;
@@ -156,17 +189,39 @@ export class NetflowCollector {
     }));
   }
 
-  private domain(exporter: string, version: number, id: number): Domain | undefined {
+  /**
+   * The domain a datagram belongs to, made when new. Past the budgets the least recently used
+   * domain goes (that exporter's own, past its share), counted: a flood of new domains pushes
+   * out idle ones and never locks real exporters out.
+   */
+  private domain(exporter: string, version: number, id: number, nowMs: number): Domain {
     const key = `${exporter}|${version}|${id}`;
     let d = this.domains.get(key);
-    if (!d) {
-      if (this.domains.size >= this.o.maxDomains) {
-        this.errors.add("domain.too-many", exporter);
-        return undefined;
+    if (d) {
+      if (nowMs - d.lastMs >= 1000) {
+        this.domains.delete(key);
+        this.domains.set(key, d);
+        d.lastMs = nowMs;
       }
-      d = new Domain(exporter, version, id);
-      this.domains.set(key, d);
+      return d;
     }
+    if ((this.perExporter.get(exporter) ?? 0) >= this.o.maxDomainsPerExporter) {
+      for (const [k, old] of this.domains) {
+        if (old.exporter !== exporter) continue;
+        this.forget(k, old);
+        this.errors.add("domain.evicted", exporter);
+        break;
+      }
+    }
+    if (this.domains.size >= this.o.maxDomains) {
+      const [k, old] = this.domains.entries().next().value as [string, Domain];
+      this.forget(k, old);
+      this.errors.add("domain.evicted", old.exporter);
+    }
+    d = new Domain(exporter, version, id);
+    d.lastMs = nowMs;
+    this.domains.set(key, d);
+    this.perExporter.set(exporter, (this.perExporter.get(exporter) ?? 0) + 1);
     return d;
   }
 
@@ -234,8 +289,7 @@ export class NetflowCollector {
   private v5(b: Buffer, exporter: string, nowMs: number): void {
     const h = v5Header(b);
     const engine = b.length >= V5_HEADER ? (b[20] << 8) | b[21] : 0;
-    const d = this.domain(exporter, 5, engine);
-    if (!d) return;
+    const d = this.domain(exporter, 5, engine, nowMs);
     d.packets++;
     d.bytes += b.length;
     if (typeof h === "string") {
@@ -284,7 +338,7 @@ export class NetflowCollector {
     if (d.lastUptimeMs >= 0 && uptimeMs < d.lastUptimeMs && d.lastUptimeMs - uptimeMs > 60_000) {
       d.restarts++;
       d.expected = undefined;
-      d.templates.clear();
+      this.clearTemplates(d);
     }
     d.lastUptimeMs = uptimeMs;
   }
@@ -294,8 +348,7 @@ export class NetflowCollector {
       this.errors.add("v9.truncated-header", exporter);
       return;
     }
-    const d = this.domain(exporter, 9, b.readUInt32BE(16));
-    if (!d) return;
+    const d = this.domain(exporter, 9, b.readUInt32BE(16), nowMs);
     d.packets++;
     d.bytes += b.length;
     const uptimeMs = b.readUInt32BE(4);
@@ -312,8 +365,7 @@ export class NetflowCollector {
       this.errors.add("ipfix.truncated-header", exporter);
       return;
     }
-    const d = this.domain(exporter, 10, b.readUInt32BE(12));
-    if (!d) return;
+    const d = this.domain(exporter, 10, b.readUInt32BE(12), nowMs);
     d.packets++;
     d.bytes += b.length;
     const length = b.readUInt16BE(2);
@@ -344,7 +396,7 @@ export class NetflowCollector {
           d.errors.add("template.too-many");
           return;
         }
-        d.templates.set(t.id, t);
+        this.addTemplate(d, t);
         this.release(d, t, nowMs);
       },
       withdraw: (id) => {
@@ -353,9 +405,9 @@ export class NetflowCollector {
           return;
         }
         if (id === "all-data" || id === "all-options") {
-          for (const [k, t] of d.templates) if (t.options === (id === "all-options")) d.templates.delete(k);
+          for (const [k, t] of d.templates) if (t.options === (id === "all-options")) this.dropTemplate(d, k);
         } else {
-          d.templates.delete(id);
+          this.dropTemplate(d, id);
         }
       },
       data: (templateId, start, end) => {
@@ -371,7 +423,7 @@ export class NetflowCollector {
           d.errors.add("data.no-template");
           return;
         }
-        d.pending.push({ templateId, data: Buffer.from(b.subarray(start, end)), receivedMs: nowMs, time });
+        this.hold(d, { templateId, data: Buffer.from(b.subarray(start, end)), receivedMs: nowMs, time });
       },
       error: (kind) => d.errors.add(kind),
       optionRecords: () => (ipfix ? optionRecords : 0),
@@ -391,7 +443,7 @@ export class NetflowCollector {
       const n = decodeDataSet(p.data, 0, p.data.length, t, this.flow, (f) => this.emit(d, f, p.time), (o) => applyOptions(d, o));
       if (n < 0) d.errors.add("data.truncated-record");
     }
-    d.pending = keep;
+    this.setPending(d, keep);
   }
 
   private expirePending(d: Domain, nowMs: number): void {
@@ -402,6 +454,83 @@ export class NetflowCollector {
       d.noTemplate += dropped;
       d.errors.add("data.no-template", undefined, dropped);
     }
-    d.pending = keep;
+    this.setPending(d, keep);
+  }
+
+  // --- Budgets: every change to a domain's templates or held data goes through these. ---
+
+  private addTemplate(d: Domain, t: Template): void {
+    const old = d.templates.get(t.id);
+    if (old) this.dropTemplate(d, t.id);
+    const cost = templateBytes(t);
+    // Past the budget, the least recently used domains (this one last) give up their templates.
+    for (const [, other] of this.domains) {
+      if (this.templateBytes + cost <= this.o.maxTemplateBytes) break;
+      if (other === d || other.templates.size === 0) continue;
+      this.errors.add("template.evicted", other.exporter, other.templates.size);
+      this.clearTemplates(other);
+    }
+    if (this.templateBytes + cost > this.o.maxTemplateBytes) {
+      this.errors.add("template.evicted", d.exporter, d.templates.size);
+      this.clearTemplates(d);
+    }
+    d.templates.set(t.id, t);
+    d.templateBytes += cost;
+    this.templateBytes += cost;
+  }
+
+  private dropTemplate(d: Domain, id: number): void {
+    const t = d.templates.get(id);
+    if (!t) return;
+    d.templates.delete(id);
+    const cost = templateBytes(t);
+    d.templateBytes -= cost;
+    this.templateBytes -= cost;
+  }
+
+  private clearTemplates(d: Domain): void {
+    d.templates.clear();
+    this.templateBytes -= d.templateBytes;
+    d.templateBytes = 0;
+  }
+
+  /** Holds a data set for its template; past the byte budget the oldest held sets of the least recently used domains go first. */
+  private hold(d: Domain, p: Pending): void {
+    for (const [, other] of this.domains) {
+      if (this.pendingBytes + p.data.length <= this.o.maxPendingBytes) break;
+      while (other.pending.length > 0 && this.pendingBytes + p.data.length > this.o.maxPendingBytes) {
+        const gone = other.pending.shift()!;
+        other.pendingBytes -= gone.data.length;
+        this.pendingBytes -= gone.data.length;
+        other.noTemplate++;
+        other.errors.add("data.no-template");
+        this.errors.add("data.held-evicted", other.exporter);
+      }
+    }
+    if (this.pendingBytes + p.data.length > this.o.maxPendingBytes) {
+      d.noTemplate++;
+      d.errors.add("data.no-template");
+      return;
+    }
+    d.pending.push(p);
+    d.pendingBytes += p.data.length;
+    this.pendingBytes += p.data.length;
+  }
+
+  private setPending(d: Domain, list: Pending[]): void {
+    const bytes = list.reduce((a, p) => a + p.data.length, 0);
+    this.pendingBytes += bytes - d.pendingBytes;
+    d.pendingBytes = bytes;
+    d.pending = list;
+  }
+
+  /** A domain leaves: its templates and held data with it. */
+  private forget(key: string, d: Domain): void {
+    this.clearTemplates(d);
+    this.setPending(d, []);
+    this.domains.delete(key);
+    const n = (this.perExporter.get(d.exporter) ?? 1) - 1;
+    if (n <= 0) this.perExporter.delete(d.exporter);
+    else this.perExporter.set(d.exporter, n);
   }
 }
