@@ -258,14 +258,19 @@ CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both)
   db: ./cordon.db
   site: default                 # sources without their own site belong here
   log_level: info               # pino JSON logs on stdout
-  http: { host: 127.0.0.1, port: 9810 }     # GET /healthz, GET /metrics (Prometheus)
+  http: { host: 127.0.0.1, port: 9810 }     # GET /healthz, GET /metrics (Prometheus), /api (token always:
+                                # token_env names a variable, else serve keeps one in DB.token;
+                                # allowed_hosts: more Host names the API answers to)
   persist_interval_s: 10
   flow_idle_timeout_s: 120      # shorter: scans (flow-based) are told, and answered, sooner
   max_queue: 100000             # datagrams waiting for the worker, shared fairly between exporters;
                                 # more are dropped and counted per exporter (over TCP they wait)
+  clock_skew_s: 300             # record times further ahead of the wall clock are clamped, counted
+  watchdog_s: 60                # a worker silent this long ends serve with 1 (for its supervisor)
   netflow:                      # NetFlow v5/v9 and IPFIX over UDP; IPFIX over TCP (transport: tcp)
-    - { port: 2055, host: 0.0.0.0, site: plant-a, template_lifetime_s: 1800 }
-    - { port: 4739, transport: tcp }
+    - { port: 2055, host: 0.0.0.0, site: plant-a, template_lifetime_s: 1800,
+        exporters: [10.0.0.1, 10.0.1.0/28] }   # only these are decoded; others dropped, counted
+    - { port: 4739, transport: tcp, exporters: [10.0.0.2] }
   capture:                      # live capture through tcpdump (BPF filter optional; buffer_mib:
                                 # the kernel ring that absorbs a pause of the pipeline)
     - { interface: eth1, filter: "not port 22", snaplen: 65535, buffer_mib: 64 }
@@ -297,7 +302,7 @@ CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both)
     approval: [life-safety/physical-process]  # these wait for 'cordon respond approve'
     evidence_dir: ./evidence
     capture_seconds: 300        # packets per device kept from live capture (ring_kb, ring_devices)
-  http: { token_env: CORDON_TOKEN }         # bearer token for /api (set when not on loopback)
+  # Flow records alone (NetFlow, IPFIX, Zeek conn) never start a quarantine: a person approves.
 
 ${COMMON}`,
   flows: `Usage: cordon flows [--db PATH] [--format table|json|csv] [--limit N]
