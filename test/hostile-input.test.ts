@@ -4,6 +4,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { csv } from "../src/cli/output.js";
+import { arpSpoofDetector } from "../src/detect/arp-spoof.js";
+import type { PacketEvent } from "../src/detect/event.js";
+import { scanDetector } from "../src/detect/scan.js";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
 import type { Alert } from "../src/model/alert.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
@@ -154,5 +157,37 @@ describe("nft accepts what the quarantine compiler writes", { skip: !haveTool("n
     for (const devices of [[], [{ mac: "aa:bb:cc:00:00:01", v4: ["10.0.0.1"], v6: ["fd00::1"] }]]) {
       execFileSync("nft", ["-c", "-f", "-"], { input: compileQuarantineNftables(devices, ["10.0.99.5", "fd00::99"]) });
     }
+  });
+});
+
+describe("detector state is bounded, and a flood cannot blind it", () => {
+  const T0 = 1_700_000_000_000_000;
+  it("the scan detector still sees a real scanner after 60,000 spoofed one-probe sources", () => {
+    const d = scanDetector();
+    const raised: string[] = [];
+    const ctx = { raise: (a: { title: string }) => void raised.push(a.title) };
+    const probe = (src: string, dst: string, port: number, t: number): FlowRecord => ({
+      site: "default", source: "capture:eth1", vlan: 0, proto: 6, srcIp: src, srcPort: 40000, dstIp: dst, dstPort: port, initiatorKnown: true,
+      packetsSrcToDst: 1, bytesSrcToDst: 44, packetsDstToSrc: 0, bytesDstToSrc: 0, firstUs: t, lastUs: t, tcpFlagsSrc: 2, tcpFlagsDst: 0, endReason: "idle",
+    });
+    for (let i = 0; i < 60_000; i++) d.flow!(probe(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, "10.200.0.1", 80, T0 + i), ctx);
+    for (let p = 0; p < 15; p++) d.flow!(probe("192.168.66.6", "10.200.0.9", 1000 + p, T0 + 70_000 + p), ctx);
+    assert.ok(raised.some((t) => t.includes("192.168.66.6")), raised.join("; "));
+    assert.ok(d.evicted!() >= 10_000);
+  });
+
+  it("the ARP detector still tells a spoof after 150,000 forged claims", () => {
+    const d = arpSpoofDetector();
+    const raised: string[] = [];
+    const ctx = { raise: (a: { title: string }) => void raised.push(a.title) };
+    const claim = (mac: string, ip: string, t: number): PacketEvent => ({ kind: "arp.claim", value: ip, site: "default", source: "capture:eth1", tsUs: t, packet: 1, mac, proto: 0, aboutSource: true });
+    for (let i = 0; i < 150_000; i++) {
+      d.observation!(claim(`02:00:${((i >> 16) & 255).toString(16).padStart(2, "0")}:${((i >> 8) & 255).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}:01`, `10.${1 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, T0 + i), ctx);
+    }
+    // A host that joins after the flood is still tracked, and its address defended.
+    d.observation!(claim("00:40:8c:00:00:01", "10.0.0.1", T0 + 200_000_000), ctx);
+    d.observation!(claim("66:66:66:00:00:01", "10.0.0.1", T0 + 200_000_100), ctx);
+    assert.ok(raised.some((t) => t.startsWith("66:66:66:00:00:01 claims 10.0.0.1")), raised.slice(-3).join("; "));
+    assert.ok(d.evicted!() >= 50_000);
   });
 });

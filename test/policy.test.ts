@@ -49,6 +49,7 @@ describe("policy model", () => {
       [(p) => (p.sets[2].v6.push("fd00::/129")), /^sets\[2\]\.v6\[1\]: "fd00::\/129" is not an IPv6/],
       [(p) => (p.sets[4].name = "nvr"), /^sets\[4\]\.name: "nvr" is defined twice/],
       [(p) => (p.managed = "all"), /^managed: no set named "all"/],
+      [(p) => (p.rules[0].proto = "tcp\n}\nflush ruleset" as "tcp"), /^rules\[0\]\.proto: must be one of tcp, udp, icmp, any/],
     ];
     for (const [spoil, re] of bad) {
       const p = policy("enforce");

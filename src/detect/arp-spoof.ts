@@ -16,7 +16,16 @@ const MANY = 16;
 const MAX_ADDRESSES = 100_000;
 
 
+/** A map of at most MAX_ADDRESSES entries: a new key past it lets the oldest go, counted. */
+function makeRoom<K, V>(m: Map<K, V>, count: () => void): void {
+  if (m.size < MAX_ADDRESSES) return;
+  m.delete(m.keys().next().value!);
+  count();
+}
+
 export function arpSpoofDetector(): Detector {
+  let evicted = 0;
+  const gone = (): void => void evicted++;
   const holder = new Map<string, { mac: string; lastUs: number }>();
   /** Per MAC: the addresses it claimed, in the order last claimed, and the newest of them. */
   const claims = new Map<string, { ips: Map<string, number>; newest: string }>();
@@ -39,6 +48,7 @@ export function arpSpoofDetector(): Detector {
   };
   return {
     name: "arp-spoof",
+    evicted: () => evicted,
     kinds: ["arp.claim", "ndp.claim"],
     flow(f, ctx) {
       if ((f.proto !== 6 && f.proto !== 17) || !f.srcMac || !f.dstMac) return;
@@ -51,7 +61,7 @@ export function arpSpoofDetector(): Detector {
       const key = f.site === "default" ? host : `${f.site}|${host}`;
       let hops = nextHops.get(key);
       if (!hops) {
-        if (nextHops.size >= MAX_ADDRESSES) return;
+        makeRoom(nextHops, gone);
         hops = new Map();
         nextHops.set(key, hops);
       }
@@ -83,13 +93,20 @@ export function arpSpoofDetector(): Detector {
         return; // the first holder keeps the address
       }
       if (h) {
+        // A renewed claim moves to the end (once a minute at most): the budget lets go of addresses nobody claims any more.
+        if (e.tsUs - h.lastUs > 60_000_000) {
+          holder.delete(key);
+          holder.set(key, h);
+        }
         h.mac = e.mac;
         h.lastUs = e.tsUs;
-      } else if (holder.size < MAX_ADDRESSES) {
+      } else {
+        makeRoom(holder, gone);
         holder.set(key, { mac: e.mac, lastUs: e.tsUs });
       }
       let claimed = claims.get(e.mac);
       if (!claimed) {
+        makeRoom(claims, gone);
         claimed = { ips: new Map<string, number>(), newest: "" };
         claims.set(e.mac, claimed);
       }

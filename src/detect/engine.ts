@@ -19,6 +19,8 @@ export interface Detector {
   observation?(e: PacketEvent, ctx: DetectorContext): void;
   flow?(f: FlowRecord, ctx: DetectorContext): void;
   finish?(ctx: DetectorContext): void;
+  /** Entries its bounded state let go to take new ones (the oldest first), for /metrics. */
+  evicted?(): number;
 }
 
 export type DetectorLog = (detector: string, error: Error, count: number) => void;
@@ -90,6 +92,13 @@ export class DetectionEngine {
       }
     }
     this.book.measuredBy = "packets";
+  }
+
+  /** Per detector, the state entries let go at their budgets so far. */
+  evictions(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const d of this.detectors) if (d.evicted) out[d.name] = d.evicted();
+    return out;
   }
 
   /** Ends every detector's windows; returns all alerts of the run. */

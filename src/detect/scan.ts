@@ -193,8 +193,10 @@ function check(src: string, st: SourceState, host: string, port: number, nowUs: 
 export function scanDetector(): Detector {
   const sources = new Map<string, SourceState>();
   let seen = 0;
+  let evicted = 0;
   return {
     name: "scan",
+    evicted: () => evicted,
     flow(f, ctx) {
       const type = probeType(f);
       if (!type) return;
@@ -207,7 +209,11 @@ export function scanDetector(): Detector {
       }
       let st = sources.get(f.srcIp);
       if (!st) {
-        if (sources.size >= MAX_SOURCES) return;
+        // Full: the source tracked longest goes (a flood of spoofed sources cannot blind the detector to new ones).
+        if (sources.size >= MAX_SOURCES) {
+          sources.delete(sources.keys().next().value!);
+          evicted++;
+        }
         st = new SourceState(f.site, f.srcMac);
         sources.set(f.srcIp, st);
       }

@@ -16,7 +16,8 @@ export interface AddressSet {
   members: string[];
 }
 
-export type Protocol = "tcp" | "udp" | "icmp" | "any";
+export const PROTOCOLS = ["tcp", "udp", "icmp", "any"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
 
 export interface ResolvedRule {
   id: string;
@@ -86,6 +87,8 @@ export function validatePolicy(p: ResolvedPolicy): void {
     for (const side of ["from", "to"] as const) {
       if (r[side] !== "any" && !names.has(r[side])) throw new PolicyError(`rules[${i}].${side}: no set named "${r[side]}"`);
     }
+    // A policy file is input too: only a known protocol reaches a target's syntax.
+    if (!PROTOCOLS.includes(r.proto)) throw new PolicyError(`rules[${i}].proto: must be one of ${PROTOCOLS.join(", ")}`);
     if (r.ports.length > 0 && r.proto !== "tcp" && r.proto !== "udp") throw new PolicyError(`rules[${i}].ports: ports need tcp or udp, not ${r.proto}`);
     r.ports.forEach(([lo, hi], k) => {
       if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi > 65535 || lo > hi) {

@@ -190,7 +190,7 @@ function snapshot(): StatsSnapshot {
     pipeline: {
       packets: pipeline.stats.packets, flows: pipeline.stats.flows, devices: pipeline.inventory.devices.size,
       liveFlows: pipeline.flowTable.size, evictions: pipeline.flowTable.evictions, errors: pipeline.stats.errors.toJSON(),
-      alerts: alertsRaised, detectorFailures: [...(engine?.failures.values() ?? [])].reduce((a, b) => a + b, 0),
+      alerts: alertsRaised, detectorFailures: [...(engine?.failures.values() ?? [])].reduce((a, b) => a + b, 0), detectorEvictions: engine?.evictions() ?? {},
     },
     sources: {},
   };
