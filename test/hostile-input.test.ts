@@ -4,7 +4,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { csv } from "../src/cli/output.js";
+import { AlertBook, MAX_OPEN_EPISODES } from "../src/detect/alert.js";
 import { arpSpoofDetector } from "../src/detect/arp-spoof.js";
+import { MAX_DEVICES, behaviourDetector } from "../src/detect/behaviour.js";
 import type { PacketEvent } from "../src/detect/event.js";
 import { scanDetector } from "../src/detect/scan.js";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
@@ -189,5 +191,30 @@ describe("detector state is bounded, and a flood cannot blind it", () => {
     d.observation!(claim("66:66:66:00:00:01", "10.0.0.1", T0 + 200_000_100), ctx);
     assert.ok(raised.some((t) => t.startsWith("66:66:66:00:00:01 claims 10.0.0.1")), raised.slice(-3).join("; "));
     assert.ok(d.evicted!() >= 50_000);
+  });
+});
+
+describe("behaviour state and alert episodes are bounded", () => {
+  const T0 = 1_700_000_000_000_000;
+  it("the behaviour detector tracks at most MAX_DEVICES devices, letting the oldest go", () => {
+    const d = behaviourDetector({ prior: new Map(), categories: new Map(), routers: new Set(), names: new Map() });
+    const ctx = { raise: () => undefined };
+    const flow = (i: number): FlowRecord => ({
+      site: "default", source: "netflow:192.0.2.9", vlan: 0, proto: 6, srcIp: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, srcPort: 40000,
+      srcMac: `02:00:00:${((i >> 16) & 255).toString(16).padStart(2, "0")}:${((i >> 8) & 255).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`,
+      dstIp: "10.255.0.1", dstPort: 443, initiatorKnown: true, packetsSrcToDst: 3, bytesSrcToDst: 200, packetsDstToSrc: 3, bytesDstToSrc: 200,
+      firstUs: T0 + i, lastUs: T0 + i, tcpFlagsSrc: 0x1b, tcpFlagsDst: 0x1b, endReason: "idle",
+    });
+    for (let i = 0; i < MAX_DEVICES + 500; i++) d.flow!(flow(i), ctx);
+    assert.ok(d.evicted!() >= 500 && d.evicted!() <= 510, `${d.evicted!()} evicted`);
+  });
+
+  it("past MAX_OPEN_EPISODES the oldest episode is closed and kept, none is lost", () => {
+    const book = new AlertBook();
+    for (let i = 0; i < MAX_OPEN_EPISODES + 10; i++) {
+      book.raise({ detector: "scan", class: "scan", severity: "medium", technique: "T1046", site: "default", source: `s${i}`, title: "t", tsUs: T0 + i });
+    }
+    assert.equal(book.closedEarly, 10);
+    assert.equal(book.all().length, MAX_OPEN_EPISODES + 10);
   });
 });

@@ -25,6 +25,8 @@ export interface AlertInput extends Pick<Alert, "detector" | "class" | "severity
 
 /** Evidence kept per alert: enough to find the packets, bounded however long the episode runs. */
 export const MAX_EVIDENCE = 20;
+/** Alert episodes open at once (each holds at most MAX_EVIDENCE of each kind of evidence). */
+export const MAX_OPEN_EPISODES = 100_000;
 /** A quiet gap longer than this ends an episode (record time). */
 export const EPISODE_GAP_US = 3_600_000_000;
 
@@ -45,6 +47,8 @@ export class AlertBook {
 
   /** What the raises now being made rest on: captured packets, or flow records alone (set by the engine). */
   measuredBy: "packets" | "records" = "packets";
+  /** Episodes closed early because MAX_OPEN_EPISODES were open (they are stored as they stand). */
+  closedEarly = 0;
 
   raise(a: AlertInput): Alert {
     return this.raiseAs(a.detector, a);
@@ -71,6 +75,13 @@ export class AlertBook {
         alert.evidence.observations.push(RECORDS_ONLY);
       }
       episode = { alert, gapUs };
+      // Full: the episode opened longest ago ends now and is stored as it stands; a later raise of it opens another.
+      if (this.open.size >= MAX_OPEN_EPISODES) {
+        const [oldKey, old] = this.open.entries().next().value!;
+        this.open.delete(oldKey);
+        this.done.push(old.alert);
+        this.closedEarly++;
+      }
       this.open.set(key, episode);
     }
     episode.gapUs = gapUs;

@@ -87,7 +87,19 @@ interface State {
   toldDomains?: Set<string>;
 }
 
+/** Devices tracked at once, and what one device's state remembers (elements, peers, domains each). */
+export const MAX_DEVICES = 100_000;
+export const MAX_PER_DEVICE = 4096;
+/** Addresses named by DNS answers. */
+const MAX_NAMES = 200_000;
+
+/** Adds to a device's set while it has room: past it a new element is judged (and told once a day), not remembered. */
+function keep<T>(set: Set<T>, v: T): void {
+  if (set.size < MAX_PER_DEVICE) set.add(v);
+}
+
 export function behaviourDetector(o: BehaviourOptions): Detector {
+  let evicted = 0;
   const window = o.learnWindowUs ?? DAY_US;
   const names = new Map(o.names);
   /** The reverse of `names` (name → its addresses), so a CNAME renames without a scan of every address. */
@@ -122,6 +134,11 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
         learnUntilUs: p ? -Infinity : nowUs + window, outP95: p?.outP95 ?? 0, hour: 0, sentThisHour: 0,
         domains: new Set(p?.domains ?? []),
       };
+      // Full: the device tracked longest goes; if it comes back it starts again from its stored baseline.
+      if (devices.size >= MAX_DEVICES) {
+        devices.delete(devices.keys().next().value!);
+        evicted++;
+      }
       devices.set(key, s);
     }
     return s;
@@ -176,16 +193,16 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
     // Unanswered attempts (scans, dead peers) are the scan detector's: no one talked. Broadcast
     // and multicast (DHCP, discovery) reach no peer in particular.
     if (f.firstUs < s.learnUntilUs || s.elements.has(element) || !answered(f) || isGroupIp(peerIp)) {
-      s.elements.add(element);
-      s.peers.add(peerHash);
+      keep(s.elements, element);
+      keep(s.peers, peerHash);
       return;
     }
     const categoryPeer = peer.peer.startsWith("device:") ? `category:${peer.role}` : peer.peer;
     const cat = categories.get(s.category);
     const catHas = (cat?.has(`${direction}|${categoryPeer}|${proto}|${port}`) ?? false);
-    s.elements.add(element);
+    keep(s.elements, element);
     const knownPeer = s.peers.has(peerHash) || (categoryPeers.get(s.category)?.has(categoryPeer) ?? false);
-    s.peers.add(peerHash);
+    keep(s.peers, peerHash);
     if (catHas) return;
     if (direction === "initiates" && !knownPeer) {
       if (peer.peer.startsWith("dns:") && s.toldDomains?.has(registeredDomain(peer.peer.slice(4)))) return;
@@ -202,6 +219,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
   };
   return {
     name: "behaviour",
+    evicted: () => evicted,
     kinds: ["dns.answer", "dns.query"],
     observation(e, ctx) {
       if (e.kind === "dns.query") {
@@ -211,7 +229,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
         const s = state(key, e.tsUs);
         const domain = registeredDomain(e.value);
         if (s.domains.has(domain) || /\.(local|arpa|lan|home|internal|localdomain)$/.test(domain) || !domain.includes(".")) return;
-        s.domains.add(domain);
+        keep(s.domains, domain);
         if (e.tsUs < s.learnUntilUs || (o.categoryDomains?.get(s.category)?.has(domain) ?? false)) return;
         (s.toldDomains ??= new Set()).add(domain);
         raise(ctx, { site: e.site, firstUs: e.tsUs }, e.srcIp, e.srcMac, {
@@ -231,6 +249,12 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
       const data = s3 < 0 ? v.slice(s2 + 1) : v.slice(s2 + 1, s3);
       const name = v.slice(0, s1);
       if (type !== "CNAME" && data && !names.has(data)) {
+        if (names.size >= MAX_NAMES) {
+          const [oldIp, oldName] = names.entries().next().value!;
+          names.delete(oldIp);
+          addressesOf.get(oldName)?.delete(oldIp);
+          evicted++;
+        }
         names.set(data, name);
         (addressesOf.get(name) ?? addressesOf.set(name, new Set()).get(name)!).add(data);
       } else if (type === "CNAME" && data && data !== name) {

@@ -98,6 +98,7 @@ export class DetectionEngine {
   evictions(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const d of this.detectors) if (d.evicted) out[d.name] = d.evicted();
+    if (this.book.closedEarly > 0) out["alert-episodes"] = this.book.closedEarly;
     return out;
   }
 
