@@ -17,6 +17,7 @@ import { createPipeline } from "../src/pipeline.js";
 import { compileQuarantineNftables } from "../src/policy/compile/nftables-quarantine.js";
 import { cef } from "../src/respond/notify/cef.js";
 import { readCapture } from "../src/sources/capture.js";
+import { Store } from "../src/store/sqlite.js";
 import { ErrorCounts, type Frame } from "../src/sources/frame.js";
 import { startZeekReader } from "../src/sources/zeek/reader.js";
 import { haveTool, tmpDir } from "./helpers.js";
@@ -216,5 +217,38 @@ describe("behaviour state and alert episodes are bounded", () => {
     }
     assert.equal(book.closedEarly, 10);
     assert.equal(book.all().length, MAX_OPEN_EPISODES + 10);
+  });
+});
+
+describe("the inventory's device budget", () => {
+  it("lets saved, quiet devices go from memory; one seen again adds to what the store holds", () => {
+    const T0 = 1_700_000_000_000_000;
+    const dir = tmpDir("cordon-device-budget-");
+    const store = new Store(join(dir, "c.db"));
+    try {
+      const p = createPipeline({ flows: (b) => store.saveFlows(b) });
+      const record = (i: number, t: number): FlowRecord => ({
+        site: "default", source: "netflow:192.0.2.9", vlan: 0, proto: 17, srcIp: `10.9.${i >> 8}.${i & 255}`, srcPort: 5000, dstIp: "10.9.255.1", dstPort: 53,
+        initiatorKnown: true, packetsSrcToDst: 2, bytesSrcToDst: 100, packetsDstToSrc: 0, bytesDstToSrc: 0, firstUs: t, lastUs: t, tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "netflow",
+      });
+      for (let i = 0; i < 1000; i++) p.pushFlow(record(i, T0 + i));
+      p.flush();
+      store.saveInventory(p.inventory);
+      // One device not yet saved, and one seen recently: neither may go.
+      p.pushFlow(record(1, T0 + 7_200_000_000));
+      const before = p.inventory.devices.size;
+      assert.equal(p.inventory.letGoIdle(500, T0 + 3_600_000_000), before - 450);
+      assert.equal(p.inventory.devices.size, 450);
+      assert.ok([...p.inventory.devices.values()].some((d) => d.ipKey === "10.9.0.1"), "the device seen since stays");
+      // Device 7 went; seen again, it adds to the stored counters.
+      p.pushFlow(record(7, T0 + 7_200_000_001));
+      p.flush();
+      store.saveInventory(p.inventory);
+      const seven = store.devices().find((d) => d.key === "ip:10.9.0.7")!;
+      assert.equal(seven.packetsOut, 4, "two stored packets plus two new ones");
+      assert.equal(store.devices().length, before);
+    } finally {
+      store.close();
+    }
   });
 });

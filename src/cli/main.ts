@@ -267,6 +267,7 @@ CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both)
                                 # more are dropped and counted per exporter (over TCP they wait)
   clock_skew_s: 300             # record times further ahead of the wall clock are clamped, counted
   watchdog_s: 60                # a worker silent this long ends serve with 1 (for its supervisor)
+  max_devices: 200000           # devices in memory; past it, saved ones quiet for an hour are let go
   netflow:                      # NetFlow v5/v9 and IPFIX over UDP; IPFIX over TCP (transport: tcp)
     - { port: 2055, host: 0.0.0.0, site: plant-a, template_lifetime_s: 1800,
         exporters: [10.0.0.1, 10.0.1.0/28] }   # only these are decoded; others dropped, counted

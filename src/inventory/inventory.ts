@@ -135,6 +135,36 @@ export class Inventory {
     }
   }
 
+  /** Devices let go from memory by `letGoIdle` (they stay in the store). */
+  evicted = 0;
+
+  /**
+   * Keeps at most `max` devices in memory (serve calls it after each save): past it, devices
+   * saved and quiet since `quietBeforeUs` go, the longest known first, until 90% of the budget
+   * is left. They stay in the store; one that is seen again starts a new in-memory record
+   * whose counters and facts the store adds to what it holds. A device seen since then (or
+   * not yet saved) stays, so a live flow never holds a device the inventory forgot (flows
+   * end within the active timeout, well inside any sensible `quietBeforeUs`). Returns how
+   * many went.
+   */
+  letGoIdle(max: number, quietBeforeUs: number): number {
+    if (this.devices.size <= max) return 0;
+    const target = Math.floor(max * 0.9);
+    let gone = 0;
+    for (const [key, d] of this.devices) {
+      if (this.devices.size <= target) break;
+      if (d.dirty || d.lastUs >= quietBeforeUs) continue;
+      this.devices.delete(key);
+      if (d.mac !== undefined) this.byMac.get(d.site)?.delete(parseMac(d.mac)!);
+      if (d.ipKey !== undefined && this.byAddress.get(d.site)?.get(d.ipKey) === d) this.byAddress.get(d.site)!.delete(d.ipKey);
+      const owners = this.addressOwners.get(d.site);
+      if (owners) for (const ip of d.addresses.keys()) if (owners.get(ip) === d) owners.delete(ip);
+      gone++;
+    }
+    this.evicted += gone;
+    return gone;
+  }
+
   /** A device known only by its IP (captures without link-layer addresses). */
   byIp(site: string, ip: string): Device {
     const bySite = Inventory.within(this.byAddress, site);

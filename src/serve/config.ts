@@ -61,6 +61,8 @@ export interface ServeConfig {
   clockSkewS: number;
   /** The ingest worker must answer within this many seconds, else serve exits non-zero for its supervisor to restart it. */
   watchdogS: number;
+  /** Devices kept in memory; past it, saved devices quiet for an hour are let go (they stay stored). */
+  maxDevices: number;
   netflow: NetflowSourceConfig[];
   capture: CaptureSourceConfig[];
   zeek: ZeekSourceConfig[];
@@ -79,7 +81,7 @@ export interface ServeConfig {
 export class ConfigError extends Error {}
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "netflow", "capture", "zeek", "detect", "notify", "indicators", "nac", "respond"];
+const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "netflow", "capture", "zeek", "detect", "notify", "indicators", "nac", "respond"];
 
 type Raw = Record<string, unknown>;
 
@@ -230,6 +232,7 @@ export function validateConfig(raw: unknown): ServeConfig {
     maxQueue: int(o, "max_queue", "", 100_000, 100, 10_000_000),
     clockSkewS: int(o, "clock_skew_s", "", 300, 1, 86_400),
     watchdogS: int(o, "watchdog_s", "", 60, 5, 3600),
+    maxDevices: int(o, "max_devices", "", 200_000, 100, 100_000_000),
     netflow, capture, zeek,
   };
 }

@@ -189,7 +189,7 @@ function snapshot(): StatsSnapshot {
   const out: StatsSnapshot = {
     pipeline: {
       packets: pipeline.stats.packets, flows: pipeline.stats.flows, devices: pipeline.inventory.devices.size,
-      liveFlows: pipeline.flowTable.size, evictions: pipeline.flowTable.evictions, errors: pipeline.stats.errors.toJSON(),
+      liveFlows: pipeline.flowTable.size, evictions: pipeline.flowTable.evictions, devicesLetGo: pipeline.inventory.evicted, errors: pipeline.stats.errors.toJSON(),
       alerts: alertsRaised, detectorFailures: [...(engine?.failures.values() ?? [])].reduce((a, b) => a + b, 0), detectorEvictions: engine?.evictions() ?? {},
     },
     sources: {},
@@ -220,9 +220,20 @@ function savePositions(): void {
 
 /** Writes what is settled: idle flows out of the table, the inventory, and (less often) verdicts. */
 let ticks = 0;
+let lastOverBudgetWarning = 0;
 function persist(): void {
   pipeline.advance(Date.now() * 1000);
   store.saveInventory(pipeline.inventory);
+  // The device budget: saved devices quiet for an hour leave memory (the store keeps them).
+  const inv = pipeline.inventory;
+  if (inv.devices.size > config.maxDevices) {
+    const gone = inv.letGoIdle(config.maxDevices, pipeline.now() - 3_600_000_000);
+    if (gone > 0) log.info({ gone, devices: inv.devices.size, budget: config.maxDevices }, "idle devices let go from memory (kept in the store)");
+    if (inv.devices.size > config.maxDevices && Date.now() - lastOverBudgetWarning > 3_600_000) {
+      lastOverBudgetWarning = Date.now();
+      log.warn({ devices: inv.devices.size, budget: config.maxDevices }, "more devices active within the hour than max_devices: memory grows past the budget");
+    }
+  }
   savePositions();
   if (++ticks % 6 === 0) settleVerdicts(store, pipeline.inventory, rules, pipeline.now(), model);
   if (config.nac) {

@@ -23,7 +23,7 @@ export interface SourceSnapshot {
 }
 
 export interface StatsSnapshot {
-  pipeline: { packets: number; flows: number; devices: number; liveFlows: number; evictions: number; errors: Record<string, number>; alerts: number; detectorFailures: number;
+  pipeline: { packets: number; flows: number; devices: number; liveFlows: number; evictions: number; devicesLetGo: number; errors: Record<string, number>; alerts: number; detectorFailures: number;
     /** Per detector, state entries let go at their budgets. */
     detectorEvictions: Record<string, number>;
   };

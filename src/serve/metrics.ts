@@ -57,6 +57,8 @@ export function renderMetrics(
   metric("cordon_pipeline_live_flows", "gauge", "Flows in the flow table", [[{}, s.pipeline.liveFlows]]);
   metric("cordon_pipeline_flow_evictions_total", "counter", "Flows evicted at the live-flow cap", [[{}, s.pipeline.evictions]]);
   metric("cordon_alerts_total", "counter", "Alerts raised (episodes) since start", [[{}, s.pipeline.alerts]]);
+  metric("cordon_inventory_devices_let_go_total", "counter", "Saved devices quiet for an hour let go from memory at the max_devices budget (the store keeps them)",
+    [[{}, s.pipeline.devicesLetGo]]);
   metric("cordon_detector_failures_total", "counter", "Events a detector failed on (isolated)", [[{}, s.pipeline.detectorFailures]]);
   metric("cordon_detector_state_evicted_total", "counter", "Entries a detector's bounded state let go (the oldest) to take new ones",
     Object.entries(s.pipeline.detectorEvictions).map(([d, v]): [Record<string, string>, number] => [{ detector: d }, v]));

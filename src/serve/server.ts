@@ -54,7 +54,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     log.info({ path: t.path, created: t.created }, "API token file (the CLI reads it; CORDON_TOKEN overrides)");
   }
   const worker = new Worker(new URL("./ingest-worker.js", import.meta.url), { workerData: config });
-  let stats: StatsSnapshot = { pipeline: { packets: 0, flows: 0, devices: 0, liveFlows: 0, evictions: 0, errors: {}, alerts: 0, detectorFailures: 0, detectorEvictions: {} }, sources: {} };
+  let stats: StatsSnapshot = { pipeline: { packets: 0, flows: 0, devices: 0, liveFlows: 0, evictions: 0, devicesLetGo: 0, errors: {}, alerts: 0, detectorFailures: 0, detectorEvictions: {} }, sources: {} };
   let up = false;
   let stopping = false;
   // The datagram queue to the worker, shared fairly between exporters; per listener, refusals by exporter.
