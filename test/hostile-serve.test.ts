@@ -107,6 +107,17 @@ describe("flow exporters are named, not trusted", () => {
     }
   });
 
+  it("says when a Zeek log directory does not exist", async () => {
+    const missing = join(tmpDir(), "no-such-zeek-dir");
+    const s = await serve(["--db", join(tmpDir(), "c.db"), "--zeek", missing]);
+    try {
+      await waitFor(async () => s.logs.some((l) => l.level === 50 && l.msg === "zeek log directory does not exist: reading starts when it appears" && l.dir === missing), "the log line");
+    } finally {
+      s.child.kill("SIGTERM");
+      await s.exit;
+    }
+  });
+
   it("warns at start when a flow source has no allow-list", async () => {
     const s = await serve(["--db", join(tmpDir(), "c.db"), "--netflow", "0"]);
     try {

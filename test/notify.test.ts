@@ -4,6 +4,7 @@ import { createHmac } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -53,8 +54,43 @@ describe("alert formats", () => {
       [[{ webhook: { url: "ftp://x" } }], /notify\[0\]\.webhook\.url/],
       [[{ webhook: { url: "http://x" } }], /notify\[0\]\.webhook\.dead_letter/],
       [[{ jsonl: "a", min_severity: "urgent" }], /notify\[0\]\.min_severity/],
+      [[{ webhook: { url: "http://x", dead_letter: "d", secret: "short" } }], /notify\[0\]\.webhook\.secret: at least 16 characters/],
+      [[{ webhook: { url: "http://x", dead_letter: "d", secret: "x".repeat(20), secret_env: "X" } }], /notify\[0\]\.webhook: one of secret, secret_env, secret_file/],
+      [[{ webhook: { url: "http://x", dead_letter: "d", secret_env: "CORDON_TEST_NO_SUCH_VARIABLE" } }], /secret_env: the environment has no CORDON_TEST_NO_SUCH_VARIABLE/],
+      [[{ webhook: { url: "http://x", dead_letter: "d", secret_file: "/nonexistent/secret" } }], /secret_file: ENOENT/],
     ];
     for (const [doc, re] of bad) assert.throws(() => validateOutputs(doc), (e: Error) => e instanceof NotifyConfigError && re.test(e.message), re.source);
+    const file = join(tmpdir(), `cordon-webhook-secret-${process.pid}`);
+    writeFileSync(file, "a-secret-of-enough-length\n");
+    process.env.CORDON_TEST_WEBHOOK_SECRET = "another-secret-long-enough";
+    const [fromFile, fromEnv] = validateOutputs([{ webhook: { url: "http://x", dead_letter: "d", secret_file: file } }, { webhook: { url: "http://x", dead_letter: "d", secret_env: "CORDON_TEST_WEBHOOK_SECRET" } }]) as { webhook: { secret: string } }[];
+    assert.equal(fromFile.webhook.secret, "a-secret-of-enough-length");
+    assert.equal(fromEnv.webhook.secret, "another-secret-long-enough");
+  });
+
+  it("webhook: a redirect is not followed, the alert is dead-lettered", async () => {
+    let elsewhere = 0;
+    const other = createServer((_req, res) => {
+      elsewhere++;
+      res.end();
+    });
+    await new Promise<void>((r) => other.listen(0, "127.0.0.1", r));
+    const target = `http://127.0.0.1:${(other.address() as AddressInfo).port}/stolen`;
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(307, { location: target });
+      res.end();
+    });
+    await new Promise<void>((r) => redirecting.listen(0, "127.0.0.1", r));
+    const dead = join(tmpdir(), `cordon-redirect-${process.pid}.jsonl`);
+    try {
+      const r = await notify([{ webhook: { url: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/hook`, attempts: 1, dead_letter: dead } }], [alert({ id: "r1" })]);
+      assert.equal(r.deadLettered, 1);
+      assert.equal(elsewhere, 0, "nothing reached the redirect's target");
+      assert.match(readFileSync(dead, "utf8"), /redirects are not followed/);
+    } finally {
+      other.close();
+      redirecting.close();
+    }
   });
 });
 

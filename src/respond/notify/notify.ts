@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { type Alert, SEVERITIES, type Severity } from "../../model/alert.js";
 import { appendJsonLines } from "./jsonl.js";
 import { sendSyslog } from "./syslog.js";
@@ -46,6 +47,24 @@ export function validateOutputs(v: unknown): Output[] {
       const w = x.webhook as Record<string, unknown>;
       if (typeof w?.url !== "string" || !/^https?:\/\//.test(w.url)) throw new NotifyConfigError(`${at}.webhook.url: expected an http(s) URL`);
       if (typeof w.dead_letter !== "string") throw new NotifyConfigError(`${at}.webhook.dead_letter: a file for alerts that could not be delivered`);
+      // The signing secret from the environment or a file, so configuration files can be shared without it.
+      const given = ["secret", "secret_env", "secret_file"].filter((k) => w[k] !== undefined);
+      if (given.length > 1) throw new NotifyConfigError(`${at}.webhook: one of secret, secret_env, secret_file`);
+      if (w.secret_env !== undefined) {
+        const v = typeof w.secret_env === "string" ? process.env[w.secret_env] : undefined;
+        if (!v) throw new NotifyConfigError(`${at}.webhook.secret_env: the environment has no ${String(w.secret_env)}`);
+        w.secret = v;
+      } else if (w.secret_file !== undefined) {
+        let v = "";
+        try {
+          v = typeof w.secret_file === "string" ? readFileSync(w.secret_file, "utf8").trim() : "";
+        } catch (e) {
+          throw new NotifyConfigError(`${at}.webhook.secret_file: ${(e as Error).message}`);
+        }
+        if (!v) throw new NotifyConfigError(`${at}.webhook.secret_file: empty`);
+        w.secret = v;
+      }
+      if (w.secret !== undefined && (typeof w.secret !== "string" || w.secret.length < 16)) throw new NotifyConfigError(`${at}.webhook.secret: at least 16 characters`);
     }
     return x as unknown as Output;
   });

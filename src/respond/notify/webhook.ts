@@ -33,13 +33,14 @@ async function deliver(t: WebhookTarget, body: string): Promise<string | undefin
     if (i > 0) await sleep((t.backoffMs ?? 500) * 2 ** (i - 1));
     const timestamp = String(Math.floor(Date.now() / 1000));
     try {
+      // A redirect is a failure, never followed: alerts (and their signature) go to the configured receiver only.
       const r = await fetch(t.url, {
-        method: "POST", body, signal: AbortSignal.timeout(t.timeoutMs ?? 10_000),
+        method: "POST", body, signal: AbortSignal.timeout(t.timeoutMs ?? 10_000), redirect: "manual",
         headers: { "content-type": "application/json", "user-agent": "cordon", "x-cordon-timestamp": timestamp,
           ...(t.secret ? { "x-cordon-signature": signature(t.secret, timestamp, body) } : {}) },
       });
       if (r.ok) return undefined;
-      last = `HTTP ${r.status}`;
+      last = r.status >= 300 && r.status < 400 ? `HTTP ${r.status}: redirects are not followed` : `HTTP ${r.status}`;
       if (r.status < 500 && r.status !== 429) break; // the receiver refuses it: retrying will not help
     } catch (e) {
       last = (e as Error).message;
