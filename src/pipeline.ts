@@ -109,6 +109,17 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
   let source = "";
   let site = "default";
   let nowUs = 0;
+  /**
+   * The flow table's clock: the newest packet time of the current timeline (`lastTs`) plus
+   * `offsetUs`. When record time steps back by more than the idle timeout (captures appended,
+   * an older file after a newer one), the clock does not go back: the offset grows, timers
+   * resume from the new point, and the older packets' flows are judged on their own timeline
+   * instead of each packet ending as an idle flow of its own. Without a step back the clock is
+   * exactly the newest packet time.
+   */
+  let lastTs = Number.NEGATIVE_INFINITY;
+  let offsetUs = 0;
+  const clock = (): number => (lastTs === Number.NEGATIVE_INFINITY ? 0 : lastTs + offsetUs);
   let pending: FlowRecord[] = [];
   const skewUs = config.futureSkewUs;
   /** The newest record time taken as it is: the wall clock plus the skew, read again only when a time passes it. */
@@ -471,12 +482,20 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     stats.bytes += frame.caplen;
     if (frame.tsUs > futureLimitUs) frame.tsUs = notFuture(frame.tsUs);
     if (frame.tsUs > nowUs) nowUs = frame.tsUs;
+    const t = frame.tsUs;
+    if (t >= lastTs) lastTs = t;
+    else if (lastTs - t > flowOptions.idleTimeoutUs) {
+      offsetUs += lastTs - t;
+      lastTs = t;
+      errors.add("time.stepped-back", `frame ${frame.index} of ${source}`);
+    }
+    const tableNow = lastTs + offsetUs;
     if (frame.caplen < frame.wireLen) errors.add("frame.snaplen-cut");
     const err = decodeFrame(frame, pkt);
     if (err !== undefined) errors.add(err, `frame ${frame.index} of ${source}`);
     if (pkt.ipVersion === 0) {
       if (err === undefined) nonIp();
-      table.advance(nowUs);
+      table.advance(tableNow);
       return;
     }
     if (pkt.fragment) {
@@ -495,18 +514,18 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
           }
           if (pkt.tsUs > f.lastUs) f.lastUs = pkt.tsUs;
         }
-        table.advance(nowUs);
+        table.advance(tableNow);
         return;
       }
     }
     if (err !== undefined) {
-      table.advance(nowUs);
+      table.advance(tableNow);
       return;
     }
     // Expire idle flows before this packet can refresh one of them.
-    table.advance(nowUs);
+    table.advance(tableNow);
     const created = table.created;
-    const f = table.update(pkt, nowUs, pkt.ipLen);
+    const f = table.update(pkt, tableNow, pkt.ipLen, offsetUs);
     if (table.created !== created) {
       f.site = site;
       f.source = source;
@@ -539,7 +558,8 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     observe: observeExternal,
     advance(t: number): void {
       if (t > nowUs) nowUs = t;
-      table.advance(nowUs);
+      if (t > lastTs) lastTs = t;
+      table.advance(clock());
       drain();
     },
     flush(): void {

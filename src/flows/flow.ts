@@ -19,6 +19,12 @@ export class Flow {
   packetsBA = 0;
   bytesBA = 0;
   lastUs: number;
+  /**
+   * What the table's clock was ahead of this flow's packet times when it was last seen: 0
+   * unless record time stepped back (an appended older capture), so timeouts are judged on
+   * the flow's own timeline (`lastUs + offsetUs` against the clock).
+   */
+  offsetUs = 0;
   tcpFlagsAB = 0;
   tcpFlagsBA = 0;
   finAB = false;

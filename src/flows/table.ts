@@ -62,8 +62,12 @@ export class FlowTable {
 
   constructor(private readonly onEnd: FlowEndHandler, private readonly opts: FlowTableOptions = DEFAULT_FLOW_OPTIONS) {}
 
-  /** Finds or creates the flow of an IP packet and counts it. `nowUs` is pipeline time. */
-  update(p: Packet, nowUs: number, ipBytes: number): Flow {
+  /**
+   * Finds or creates the flow of an IP packet and counts it. `nowUs` is the table's clock;
+   * `offsetUs` is how far the clock is ahead of the packet's timeline (0 unless record time
+   * stepped back: the pipeline then keeps the clock going and timers resume from there).
+   */
+  update(p: Packet, nowUs: number, ipBytes: number, offsetUs = 0): Flow {
     const v6 = p.ipVersion === 6;
     const b = p.buf;
     const sHash = v6 ? fold6(b, p.src6Off) : p.src4;
@@ -91,8 +95,8 @@ export class FlowTable {
     const flags = p.tcpFlags;
     if (found !== undefined) {
       let reason: FlowEndReason | undefined;
-      if (nowUs - found.lastUs > this.opts.idleTimeoutUs) reason = "idle";
-      else if (nowUs - found.firstUs > this.opts.activeTimeoutUs) reason = "active";
+      if (nowUs - (found.lastUs + found.offsetUs) > this.opts.idleTimeoutUs) reason = "idle";
+      else if (nowUs - (found.firstUs + found.offsetUs) > this.opts.activeTimeoutUs) reason = "active";
       else if (p.proto === 6 && (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN && (found.reset || (found.finAB && found.finBA))) reason = "closed";
       if (reason !== undefined) {
         this.remove(found);
@@ -116,6 +120,7 @@ export class FlowTable {
     }
     if (flags & TCP_RST) fl.reset = true;
     if (p.tsUs > fl.lastUs) fl.lastUs = p.tsUs;
+    fl.offsetUs = offsetUs;
     if (this.forward) {
       if (fl.aMac < 0) fl.aMac = p.srcMac;
       if (fl.bMac < 0) fl.bMac = p.dstMac;
@@ -176,7 +181,7 @@ export class FlowTable {
     if (nowUs < this.nextSweepUs) return;
     this.nextSweepUs = nowUs + SWEEP_EVERY_US;
     const limit = nowUs - this.opts.idleTimeoutUs;
-    while (this.oldest !== undefined && this.oldest.lastUs < limit) {
+    while (this.oldest !== undefined && this.oldest.lastUs + this.oldest.offsetUs < limit) {
       const f = this.oldest;
       this.remove(f);
       this.onEnd(f, "idle");

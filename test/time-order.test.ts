@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { createPipeline } from "../src/pipeline.js";
+import { readCapture } from "../src/sources/capture.js";
+import type { Frame } from "../src/sources/frame.js";
+import { CORPUS, NO_CORPUS, corpus, runCli, tmpDir } from "./helpers.js";
+
+/**
+ * Record time that steps back (captures appended, an older file after a newer one) must not
+ * split flows: before, every packet older than the newest seen ended as an idle flow of its
+ * own (106,008 flows for the corpus captures appended, against 12,343 for the files read alone).
+ */
+
+async function frames(path: string): Promise<Frame[]> {
+  const out: Frame[] = [];
+  await readCapture(path, (f) => void out.push({ ...f, buf: Buffer.from(f.buf.subarray(f.offset, f.offset + f.caplen)), offset: 0 }));
+  return out;
+}
+
+function flows(list: readonly Frame[]): { flows: number; steps: number } {
+  const p = createPipeline({ flows: () => undefined });
+  p.beginSource("test", "default");
+  for (const f of list) p.push({ ...f });
+  p.flush();
+  return { flows: p.stats.flows, steps: p.stats.errors.toJSON()["time.stepped-back"] ?? 0 };
+}
+
+describe("record time that steps back", { skip: NO_CORPUS }, () => {
+  it("the corpus Ethernet captures appended give the flows of the files read one by one (within 1%)", async () => {
+    const rows = readFileSync(join(CORPUS, "CAPTURES.tsv"), "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"))
+      .filter((c) => c[4] === "Ethernet").filter((c, i, all) => all.findIndex((d) => d[5] === c[5]) === i);
+    const files: Frame[][] = [];
+    for (const [path] of rows) files.push(await frames(corpus(path)));
+    const alone = files.reduce((n, f) => n + flows(f).flows, 0);
+    const appended = flows(files.flat());
+    assert.ok(appended.steps > 100, `${appended.steps} steps back between files`);
+    assert.ok(Math.abs(appended.flows - alone) / alone < 0.01, `appended ${appended.flows} flows, the files alone ${alone}`);
+    // Merged in time order, conversations of different files with the same addresses and ports
+    // overlap in time and join into one flow: fewer flows, never more than the files alone.
+    const merged = flows(files.flat().sort((a, b) => a.tsUs - b.tsUs));
+    assert.equal(merged.steps, 0);
+    assert.ok(merged.flows <= alone, `merged ${merged.flows}`);
+  });
+
+  it("files give the same flows and alerts in either order: an older telnet session after a newer scan is no brute force", () => {
+    const scan = corpus("chrissanders-packets/synscan.pcapng");
+    const telnet = corpus("markofu-pcaps/PracticalPacketAnalysis/ppa-capture-files/telnet.pcap");
+    const run = (order: string[]): { flows: number; classes: string[] } => {
+      const db = join(tmpDir("cordon-order-"), "c.db");
+      const r = runCli(["analyze", "--db", db, "--format", "json", ...order]);
+      assert.equal(r.status, 0, r.stderr);
+      const alerts = JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as { class: string }[];
+      return { flows: (JSON.parse(r.stdout) as { stats: { flows: number } }).stats.flows, classes: [...new Set(alerts.map((a) => a.class))].sort() };
+    };
+    const forward = run([telnet, scan]);
+    const backward = run([scan, telnet]);
+    assert.deepEqual(backward, forward);
+    assert.ok(!forward.classes.includes("brute-force"), forward.classes.join(","));
+  });
+});
