@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { createPipeline } from "../src/pipeline.js";
 import { readCapture } from "../src/sources/capture.js";
-import type { Frame } from "../src/sources/frame.js";
+import { ErrorCounts, type Frame } from "../src/sources/frame.js";
+import { startZeekReader } from "../src/sources/zeek/reader.js";
+import { Store } from "../src/store/sqlite.js";
 import { CORPUS, NO_CORPUS, corpus, runCli, tmpDir } from "./helpers.js";
 
 /**
@@ -58,5 +60,58 @@ describe("record time that steps back", { skip: NO_CORPUS }, () => {
     const backward = run([scan, telnet]);
     assert.deepEqual(backward, forward);
     assert.ok(!forward.classes.includes("brute-force"), forward.classes.join(","));
+  });
+});
+
+describe("reading the same capture twice", () => {
+  it("skips a capture the database already holds, with a message; --again reads it again", () => {
+    const dir = tmpDir("cordon-again-");
+    const db = join(dir, "c.db");
+    const lab = join(dir, "lab");
+    assert.equal(runCli(["lab", "--out", lab, "--devices", "12", "--duration", "120"]).status, 0);
+    const pcap = join(lab, "lab.pcapng");
+    const first = runCli(["analyze", "--db", db, "--format", "json", "--no-detect", pcap]);
+    assert.equal(first.status, 0, first.stderr);
+    const packets = (JSON.parse(first.stdout) as { devices: { packets_out: number }[] }).devices.reduce((n, d) => n + d.packets_out, 0);
+    const second = runCli(["analyze", "--db", db, "--format", "json", "--no-detect", pcap]);
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stderr, /lab\.pcapng: skipped, this database already holds its content \(read as .*lab\.pcapng at \d{4}-/);
+    const after = (JSON.parse(second.stdout) as { stats: { packets: number }; devices: { packets_out: number }[] });
+    assert.equal(after.stats.packets, 0);
+    assert.equal(after.devices.reduce((n, d) => n + d.packets_out, 0), packets, "counters not doubled");
+    const flowsBefore = (JSON.parse(runCli(["flows", "--db", db, "--format", "json"]).stdout) as unknown[]).length;
+    // The same content under another name is the same capture.
+    const copy = join(dir, "copy.pcapng");
+    writeFileSync(copy, readFileSync(pcap));
+    assert.match(runCli(["analyze", "--db", db, "--no-detect", copy]).stderr, /copy\.pcapng: skipped/);
+    const again = runCli(["analyze", "--db", db, "--format", "json", "--no-detect", "--again", pcap]);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal((JSON.parse(runCli(["flows", "--db", db, "--format", "json"]).stdout) as unknown[]).length, 2 * flowsBefore, "--again adds them again, as asked");
+  });
+});
+
+describe("devices known only by address", () => {
+  it("are shown with the address that names them", async () => {
+    const dir = tmpDir("cordon-ip-devices-");
+    const zeek = join(dir, "zeek");
+    mkdirSync(zeek);
+    writeFileSync(join(zeek, "conn.log"), `${JSON.stringify({ ts: 1763805600, "id.orig_h": "10.7.0.5", "id.orig_p": 40000, "id.resp_h": "10.7.0.9", "id.resp_p": 502, proto: "tcp" })}\n`);
+    const db = join(dir, "c.db");
+    const store = new Store(db);
+    try {
+      const p = createPipeline({ flows: (b) => store.saveFlows(b) });
+      const reader = startZeekReader({ dir: zeek, site: "plant", source: "zeek", follow: false }, p, new ErrorCounts());
+      await reader.done;
+      p.flush();
+      store.saveInventory(p.inventory);
+    } finally {
+      store.close();
+    }
+    const devices = JSON.parse(runCli(["devices", "--db", db, "--format", "json"]).stdout) as { site: string; mac: string | null; ips: string[] }[];
+    assert.deepEqual(devices.map((d) => [d.site, d.mac, d.ips]).sort(), [["plant", null, ["10.7.0.5"]], ["plant", null, ["10.7.0.9"]]]);
+    const one = runCli(["device", "--db", db, "10.7.0.9"]);
+    assert.equal(one.status, 0, one.stderr);
+    assert.match(one.stdout, /ips: 10\.7\.0\.9/);
+    assert.match(runCli(["devices", "--db", db]).stdout, /plant\s+10\.7\.0\.5/);
   });
 });

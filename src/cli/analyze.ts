@@ -3,6 +3,7 @@ import { DetectionEngine } from "../detect/engine.js";
 import type { Alert } from "../model/alert.js";
 import { createPipeline } from "../pipeline.js";
 import { INTERRUPTED, readCapture } from "../sources/capture.js";
+import { captureFingerprint } from "../sources/fingerprint.js";
 import { ErrorCounts } from "../sources/frame.js";
 import type { Store, StoredDevice } from "../store/sqlite.js";
 import type { BehaviourModel } from "../classify/model.js";
@@ -32,6 +33,8 @@ export interface AnalyzeResult {
   partial: { path: string; reason: string }[];
   /** Reading was interrupted by the signal: the files after it were not read. */
   interrupted: boolean;
+  /** Files not read because the store already holds their content, with what it was read as. */
+  skipped: { path: string; readAs: string; readAt: string | null }[];
   /** The run's inventory in memory: everything stored, plus this run's flow behaviour per device. */
   inventory: Inventory;
   /** Alerts this run raised that the store did not hold before (what outputs should send). */
@@ -49,6 +52,8 @@ export interface AnalyzeOptions {
   indicators?: Indicators;
   /** Stops reading (SIGINT, SIGTERM): what was read so far is stored as after a whole run. */
   signal?: AbortSignal;
+  /** Read files whose content the store has read before (their counters and flows add again). */
+  again?: boolean;
 }
 
 /** Reads captures through the pipeline into the store; flows are written as they finish. */
@@ -63,7 +68,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
   pipeline.inventory.load(stored);
   const progress = new Progress();
   const readErrors = new ErrorCounts();
-  const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [], inventory: pipeline.inventory, newAlerts: [], interrupted: false };
+  const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [], inventory: pipeline.inventory, newAlerts: [], interrupted: false, skipped: [] };
   for (const path of paths) {
     if (o.signal?.aborted) {
       result.interrupted = true;
@@ -74,6 +79,13 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
       size = path === "-" ? 0 : statSync(path).size;
     } catch {
       size = 0;
+    }
+    // A file whose content was read to its end before would add its packets and flows twice.
+    const contentHash = path === "-" ? undefined : captureFingerprint(path);
+    const earlier = contentHash === undefined ? undefined : store.sourceWithContent(site, contentHash);
+    if (earlier && !o.again) {
+      result.skipped.push({ path, readAs: earlier.name, readAt: earlier.readAt });
+      continue;
     }
     const before = { packets: pipeline.stats.packets, bytes: pipeline.stats.bytes, flows: pipeline.stats.flows };
     const errorsBefore = new Map(pipeline.stats.errors.counts);
@@ -99,6 +111,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
       firstUs: r.frames > 0 ? firstUs : undefined, lastUs: r.frames > 0 ? pipeline.now() : undefined,
       packets: pipeline.stats.packets - before.packets, bytes: pipeline.stats.bytes - before.bytes,
       flows: pipeline.stats.flows - before.flows, errors: errs, fatal: r.fatal,
+      ...(r.fatal === undefined && contentHash !== undefined ? { contentHash, readAt: new Date().toISOString() } : {}),
     });
   }
   progress.done();

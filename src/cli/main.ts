@@ -66,7 +66,7 @@ Commands:
 
 Run 'cordon COMMAND --help' for a command's options.`,
   analyze: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] [--no-detect]
-                      [--notify FILE] [--indicators FILE]... CAPTURE...
+                      [--notify FILE] [--indicators FILE]... [--again] CAPTURE...
        cordon analyze --demo
 
 Reads pcap or pcapng captures (gzip-compressed or not; '-' for standard input),
@@ -81,11 +81,14 @@ matches addresses, domains and TLS fingerprints from STIX 2.1 bundles (.json) or
 or JSON, a list or {notify: [...]}) sends the run's new alerts to each output:
   - { syslog: { host: 127.0.0.1, port: 514, protocol: udp|tcp }, min_severity: medium }
   - { jsonl: /var/log/cordon/alerts.jsonl }
-  - { webhook: { url: https://soc/hook, secret: S, dead_letter: /var/lib/cordon/dead.jsonl } }
+  - { webhook: { url: https://soc/hook, secret_env: HOOK_SECRET, dead_letter: /var/lib/cordon/dead.jsonl } }
 
   --site NAME      site the captures belong to (default: default)
   --format F       table (default), json or csv
   --demo           analyze a small capture built in code
+  --again          read a file again although this database holds its content (a capture
+                   read to its end is skipped, with a message: reading it again would add
+                   its packets and flows twice); standard input is always read
   --model FILE     behavioural model for devices the fingerprint rules cannot place
                    (default: the shipped data/models/behaviour.json; 'none' for rules only)
 
@@ -381,6 +384,7 @@ async function main(argv: string[]): Promise<number> {
       capture: { type: "string", multiple: true },
       zeek: { type: "string", multiple: true },
       demo: { type: "boolean" },
+      again: { type: "boolean" },
       server: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -417,9 +421,12 @@ async function main(argv: string[]): Promise<number> {
         };
         process.on("SIGINT", onSignal);
         process.on("SIGTERM", onSignal);
-        const { stats, newAlerts, unreadable, partial, interrupted } = await analyzeCaptures(store, paths, values.site ?? "default", {
-          model: modelOption(values.model), detect: values["no-detect"] !== true, indicators, signal: interrupt.signal,
+        const { stats, newAlerts, unreadable, partial, interrupted, skipped } = await analyzeCaptures(store, paths, values.site ?? "default", {
+          model: modelOption(values.model), detect: values["no-detect"] !== true, indicators, signal: interrupt.signal, again: values.again === true,
         });
+        for (const s of skipped) {
+          process.stderr.write(`cordon: ${s.path}: skipped, this database already holds its content (read as ${s.readAs}${s.readAt ? ` at ${s.readAt}` : ""}); --again reads it again and adds its packets and flows twice\n`);
+        }
         if (outputs) {
           const n = await notify(outputs, newAlerts);
           for (const f of n.failures) process.stderr.write(`cordon: ${f}\n`);

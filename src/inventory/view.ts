@@ -72,11 +72,22 @@ export function hostnames(d: FactList): string[] {
 }
 
 /** The JSON shape of a device in `cordon analyze --format json` and `cordon devices`. */
+/**
+ * A device's addresses: those the inventory holds, and for a device known only by address
+ * (NetFlow without MACs, raw-IP captures) the address that names it, first.
+ */
+export function addressesOf(d: StoredDevice): string[] {
+  const held = d.addresses.map((a) => a.ip);
+  if (d.mac !== null || !d.key.startsWith("ip:")) return held;
+  const own = d.key.slice(3);
+  return [own, ...held.filter((ip) => ip !== own)];
+}
+
 export function deviceView(d: StoredDevice): Record<string, unknown> {
   const v: Record<string, unknown> = {
     site: d.site,
     mac: d.mac,
-    ips: d.addresses.map((a) => a.ip),
+    ips: addressesOf(d),
     oui_vendor: d.ouiVendor,
     randomized_mac: d.localMac,
     router: d.router,

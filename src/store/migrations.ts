@@ -303,6 +303,12 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
   CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
   `,
+  // A capture read to its end is kept with its content fingerprint, so reading it again is noticed.
+  `
+  ALTER TABLE sources ADD COLUMN content_hash TEXT;
+  ALTER TABLE sources ADD COLUMN read_at TEXT;
+  CREATE INDEX sources_content ON sources (site, content_hash);
+  `,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {

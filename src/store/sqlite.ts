@@ -30,6 +30,9 @@ export interface SourceSummary {
   flows: number;
   errors: Record<string, number>;
   fatal?: string;
+  /** A capture file read to its end: its content fingerprint (`sources/fingerprint.ts`) and when. */
+  contentHash?: string;
+  readAt?: string;
 }
 
 /** A device row as `eachDevice` reads it, in its column order. */
@@ -157,11 +160,17 @@ export class Store {
   }
 
   saveSource(s: SourceSummary): void {
-    this.db.prepare(`INSERT INTO sources (name, site, kind, format, first_us, last_us, packets, bytes, flows, errors, fatal)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    this.db.prepare(`INSERT INTO sources (name, site, kind, format, first_us, last_us, packets, bytes, flows, errors, fatal, content_hash, read_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       s.name, s.site, s.kind, s.format ?? null, s.firstUs ?? null, s.lastUs ?? null,
-      s.packets, s.bytes, s.flows, JSON.stringify(s.errors), s.fatal ?? null,
+      s.packets, s.bytes, s.flows, JSON.stringify(s.errors), s.fatal ?? null, s.contentHash ?? null, s.readAt ?? null,
     );
+  }
+
+  /** The capture with this content that a run already read to its end at the site, if any. */
+  sourceWithContent(site: string, contentHash: string): { name: string; readAt: string | null } | undefined {
+    return this.db.prepare(`SELECT name, read_at AS readAt FROM sources WHERE site = ? AND content_hash = ? ORDER BY id LIMIT 1`)
+      .get(site, contentHash) as { name: string; readAt: string | null } | undefined;
   }
 
   /** Where a followed log file was read to (file, inode, byte offset), by source. */
