@@ -27,7 +27,7 @@ import { notify } from "../respond/notify/notify.js";
 import { renderBaselines } from "./baseline.js";
 import { assignMud, exportDeviceMud, importMudFiles, renderMudList } from "./mud.js";
 import {
-  TARGETS, compileFor, learnFromStore, loadPolicy, movePolicy, policyFileOf, proposePolicy, readGroupSpecs, renderPolicy,
+  LEFT_OUT, TARGETS, compileFor, learnFromStore, loadPolicy, movePolicy, policyFileOf, proposePolicy, readGroupSpecs, renderPolicy,
   renderPolicyDiff, renderPolicyList, renderSimulation, simulateCaptures, storedPolicy,
 } from "./policy.js";
 import { UsageError, parseFormat, table, writeAll } from "./output.js";
@@ -569,6 +569,7 @@ async function main(argv: string[]): Promise<number> {
           } else {
             const p = policyFileOf(stored).policy;
             process.stdout.write(`policy ${stored.id}: ${stored.name} version ${stored.version}, proposed: ${p.rules.length} rules over ${Object.keys(p.groups).length} groups, ${p.managed.length} managed devices, ${p.review.length} for review${values.out ? ` (written to ${values.out})` : ""}\n`);
+            for (const r of p.review.filter((x) => x.startsWith(LEFT_OUT))) process.stdout.write(`${r}\n`);
             if (previous) process.stdout.write(`${renderPolicyDiff(previous, stored, "table")}\n`);
           }
           return 0;
