@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isPrivateIp } from "../src/dissect/addr.js";
 import type { Device } from "../src/inventory/device.js";
 import { createPipeline } from "../src/pipeline.js";
 import { readCapture } from "../src/sources/capture.js";
@@ -66,4 +67,14 @@ export async function inventoryOf(file: string): Promise<Device[]> {
   await readCapture(file, p.push);
   p.flush();
   return [...p.inventory.devices.values()];
+}
+
+/**
+ * A learned policy's drops that it did not make on purpose: internet flows of
+ * life-safety/physical-process devices (thermostats among them) are listed for review, not
+ * allowed, so those drops are the policy working.
+ */
+export function unreviewedDrops<D extends { src_mac?: string | null; dst_ip: string }>(drops: readonly D[], review: readonly string[]): D[] {
+  const strict = new Set(review.filter((r) => r.includes("no internet rule is learned for life-safety")).map((r) => r.split(" ")[0]));
+  return drops.filter((d) => !(d.src_mac && strict.has(d.src_mac) && !isPrivateIp(d.dst_ip)));
 }

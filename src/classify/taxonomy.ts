@@ -11,11 +11,12 @@ export type Category = (typeof CATEGORIES)[number];
 export const CRITICALITY = ["life-safety/physical-process", "sensitive-data", "standard", "low"] as const;
 export type Criticality = (typeof CRITICALITY)[number];
 
+/** The strictest tier: devices that move, heat, cool, open, dose or protect something physical (HVAC thermostats too). */
 const PHYSICAL: ReadonlySet<Category> = new Set([
-  "plc", "rtu", "hmi", "engineering-workstation", "protection-relay", "medical-device", "building-controller", "access-control",
+  "plc", "rtu", "hmi", "engineering-workstation", "protection-relay", "medical-device", "building-controller", "access-control", "thermostat",
 ]);
 const SENSITIVE: ReadonlySet<Category> = new Set(["camera", "nvr", "doorbell", "smart-lock", "voip-phone", "printer", "historian", "server"]);
-const LOW: ReadonlySet<Category> = new Set(["smart-plug", "smart-light", "sensor", "thermostat", "media-player", "smart-tv"]);
+const LOW: ReadonlySet<Category> = new Set(["smart-plug", "smart-light", "sensor", "media-player", "smart-tv"]);
 
 /**
  * The default criticality of a category. An unknown device that speaks an OT protocol is

@@ -5,6 +5,9 @@ import { type BehaviourOptions, behaviourDetector } from "../detect/behaviour.js
 import { registeredDomain } from "../detect/dns.js";
 import type { DetectionEngine, Detector } from "../detect/engine.js";
 import { escalateOtOperations } from "../detect/ot-operation.js";
+import { rateBehaviour } from "../detect/severity.js";
+import { speaksOt } from "../classify/classify.js";
+import { type Category, defaultCriticality } from "../classify/taxonomy.js";
 import { suppresses } from "../detect/suppress.js";
 import { type Inventory, ownAddresses } from "../inventory/inventory.js";
 import type { Alert } from "../model/alert.js";
@@ -39,7 +42,7 @@ export function storedBehaviour(store: Store, site: string, learnWindowUs?: numb
   const categoryDomains = new Map<string, Set<string>>();
   for (const d of devices) for (const q of queried.get(d.key)!) (categoryDomains.get(d.category) ?? categoryDomains.set(d.category, new Set()).get(d.category)!).add(q);
   return {
-    prior: new Map(b.devices.map((d) => [d.key, { category: d.category, elements: d.elements.map(element), outP95: d.volume.outP95, domains: queried.get(d.key) ?? [] }])),
+    prior: new Map(b.devices.map((d) => [d.key, { category: d.category, elements: d.elements.map(element), outP95: d.volume.outP95, domains: queried.get(d.key) ?? [], mature: d.mature }])),
     categoryDomains,
     categories: new Map(b.categories.map((c) => [c.category, c.elements.map(element)])),
     routers: new Set(devices.filter((d) => d.router && d.mac).map((d) => d.mac!)),
@@ -157,17 +160,23 @@ export function saveDetected(store: Store, alerts: Alert[], inventory: Inventory
   // A device first seen in this run has only this run's verdict to go by.
   const current = priorCategoryById(store);
   // Devices by MAC and by their own addresses (routers' are left out: they act for others).
-  const byKey = new Map<string, { id: number | undefined; category: string | undefined }>();
+  const overrides = store.overrides();
+  const byKey = new Map<string, { id: number | undefined; category: string | undefined; criticality: string | undefined }>();
   for (const d of inventory.devices.values()) {
     if (d.router) continue;
     const id = d.storeId;
-    const entry = { id, category: id === undefined ? undefined : priorCategories.get(id) ?? current.get(id) };
+    const category = id === undefined ? undefined : priorCategories.get(id) ?? current.get(id);
+    const override = id === undefined ? undefined : overrides.get(id);
+    const criticality = override?.criticality ?? defaultCriticality((override?.category ?? category ?? "unknown") as Category, speaksOt([...d.facts.keys()]));
+    const entry = { id, category: override?.category ?? category, criticality };
     if (d.mac) byKey.set(`${d.site}|${d.mac}`, entry);
     for (const ip of ownAddresses(d)) byKey.set(`${d.site}|${ip}`, entry);
   }
-  const deviceOf = (a: Alert): { id: number | undefined; category: string | undefined } | undefined =>
+  const deviceOf = (a: Alert): { id: number | undefined; category: string | undefined; criticality: string | undefined } | undefined =>
     (a.sourceMac ? byKey.get(`${a.site}|${a.sourceMac}`) : undefined) ?? (a.source ? byKey.get(`${a.site}|${a.source}`) : undefined);
   escalateOtOperations(alerts, (a) => deviceOf(a)?.category);
+  // Behavioural findings are as severe as the device is critical (detect/severity.ts).
+  rateBehaviour(alerts, deviceOf);
   const now = new Date().toISOString();
   const rules = store.suppressions();
   for (const a of alerts) if (rules.some((r) => suppresses(r, a, now))) a.status = "suppressed";

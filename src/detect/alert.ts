@@ -21,6 +21,8 @@ export interface AlertInput extends Pick<Alert, "detector" | "class" | "severity
   packet?: AlertEvidence["packets"][number];
   flow?: string;
   observation?: string;
+  /** What a later step rates the finding by (an admin protocol, a mature baseline), kept with the evidence. */
+  context?: readonly string[];
 }
 
 /** Evidence kept per alert: enough to find the packets, bounded however long the episode runs. */
@@ -101,6 +103,7 @@ export class AlertBook {
     if (a.packet && ev.packets.length < MAX_EVIDENCE) ev.packets.push(a.packet);
     if (a.flow && ev.flows.length < MAX_EVIDENCE && !ev.flows.includes(a.flow)) ev.flows.push(a.flow);
     if (a.observation && ev.observations.length < MAX_EVIDENCE && !ev.observations.includes(a.observation)) ev.observations.push(a.observation);
+    if (a.context) for (const c of a.context) if (ev.observations.length < MAX_EVIDENCE && !ev.observations.includes(c)) ev.observations.push(c);
     return alert;
   }
 

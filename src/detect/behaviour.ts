@@ -4,6 +4,7 @@ import { registeredDomain } from "./dns.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import type { Detector, DetectorContext } from "./engine.js";
 import { flowRef } from "./engine.js";
+import { ADMIN_CONTEXT, ADMIN_PORTS, MATURE_CONTEXT } from "./severity.js";
 
 /**
  * Behaviour against the baseline: a device that looks up a domain neither it nor its
@@ -22,6 +23,8 @@ export interface PriorDevice {
   outP95: number;
   /** Registered domains it looked up. */
   domains?: Iterable<string>;
+  /** The baseline is mature (long and stable enough to judge against). */
+  mature?: boolean;
 }
 
 export interface BehaviourOptions {
@@ -85,6 +88,7 @@ interface State {
   domains: Set<string>;
   /** Domains told as new in this run: a flow to them is not told again as a new peer. */
   toldDomains?: Set<string>;
+  mature: boolean;
 }
 
 /** Devices tracked at once, and what one device's state remembers (elements, peers, domains each). */
@@ -132,7 +136,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
       s = {
         category: p?.category ?? "unknown", elements: new Set(list.map(elementOf)), peers: new Set(list.map((x) => hash(x.split("|")[1]))),
         learnUntilUs: p ? -Infinity : nowUs + window, outP95: p?.outP95 ?? 0, hour: 0, sentThisHour: 0,
-        domains: new Set(p?.domains ?? []),
+        domains: new Set(p?.domains ?? []), mature: p?.mature === true,
       };
       // Full: the device tracked longest goes; if it comes back it starts again from its stored baseline.
       if (devices.size >= MAX_DEVICES) {
@@ -181,8 +185,16 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
     const peer = `cidr:${externalNetwork(ip)}`;
     return remember(addressPeers, ip, { peer, role: "external", hash: hash(peer) });
   };
-  const raise = (ctx: DetectorContext, f: Pick<FlowRecord, "site" | "firstUs"> & Partial<FlowRecord>, source: string, mac: string | undefined, a: { class: "new-peer" | "new-service" | "volume" | "new-domain"; severity: "low" | "medium" | "high"; technique: string; title: string; target?: string }): void => {
-    ctx.raise({ ...a, site: f.site, source, sourceMac: mac, tsUs: f.firstUs, episode: a.class, gapUs: DAY_US, anyTarget: true, flow: f.srcIp ? flowRef(f as FlowRecord) : undefined });
+  const raise = (ctx: DetectorContext, f: Pick<FlowRecord, "site" | "firstUs"> & Partial<FlowRecord>, source: string, mac: string | undefined, a: { class: "new-peer" | "new-service" | "volume" | "new-domain"; severity: "low" | "medium" | "high"; technique: string; title: string; target?: string }, context?: string[]): void => {
+    ctx.raise({ ...a, site: f.site, source, sourceMac: mac, tsUs: f.firstUs, episode: a.class, gapUs: DAY_US, anyTarget: true, flow: f.srcIp ? flowRef(f as FlowRecord) : undefined, context });
+  };
+  /** What `detect/severity.ts` rates a finding by: an admin protocol to an internal peer, a mature baseline. */
+  const contextOf = (s: State, f: FlowRecord, peer: Peer, direction: "initiates" | "serves"): string[] | undefined => {
+    const out: string[] = [];
+    const admin = f.proto === 6 ? ADMIN_PORTS.get(f.dstPort) : undefined;
+    if (admin && direction === "initiates" && peer.role !== "external" && peer.role !== "multicast") out.push(`${ADMIN_CONTEXT} ${admin} tcp/${f.dstPort}`);
+    if (s.mature) out.push(MATURE_CONTEXT);
+    return out.length > 0 ? out : undefined;
   };
   const judge = (ctx: DetectorContext, f: FlowRecord, key: string, mac: string | undefined, ip: string, direction: "initiates" | "serves", peer: Peer, peerIp: string): void => {
     const s = state(key, f.firstUs);
@@ -209,12 +221,12 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
       raise(ctx, f, ip, mac, {
         class: "new-peer", severity: peer.role === "external" ? "medium" : "low", technique: peer.role === "external" ? "T1071" : "T1021", target: peerIp,
         title: `${ip} (${s.category}) started ${proto}/${port} to ${peer.peer.replace(/^(device|dns|cidr):/, "")}, a peer neither it nor its category used before`,
-      });
+      }, contextOf(s, f, peer, direction));
     } else if (knownPeer || direction === "serves") {
       raise(ctx, f, ip, mac, {
         class: "new-service", severity: "low", technique: direction === "serves" ? "T1205" : "T1571", target: peerIp,
         title: direction === "serves" ? `${ip} (${s.category}) served ${proto}/${port}, which it never served before` : `${ip} (${s.category}) used ${proto}/${port} with ${peer.peer.replace(/^(device|dns|cidr):/, "")} for the first time`,
-      });
+      }, contextOf(s, f, peer, direction));
     }
   };
   return {
