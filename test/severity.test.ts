@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { defaultCriticality } from "../src/classify/taxonomy.js";
+import { markRoutineOt, operationTarget } from "../src/detect/ot-operation.js";
 import { ADMIN_CONTEXT, MATURE_CONTEXT, rateBehaviour } from "../src/detect/severity.js";
+import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
 import { ACK, FIN, SYN, ethernet, ipv4, tcp } from "../src/lab/craft.js";
 import { type WrittenFrame, writePcap } from "../src/lab/capture-writer.js";
 import type { Alert } from "../src/model/alert.js";
@@ -81,5 +83,46 @@ describe("severity from what the device is", () => {
     const plan = planResponse({ site: "default", mac: sensor.mac, at: "2026-01-07T08:00:00Z", device: { category: "sensor", criticality: "life-safety/physical-process" }, alert: withMac(s, sensor.mac) }, respond);
     assert.equal(plan.status, "proposed", "and waits for a person");
     assert.equal(triggers(withMac(p, plug.mac), respond), false, "the plug's is an alert only");
+  });
+});
+
+describe("OT operations against who normally does them", () => {
+  const op = (p: Partial<Alert>): Alert => alert({ class: "ot-operation", technique: "T0843", severity: "high", source: "10.0.0.7", target: "10.0.0.5",
+    firstUs: 10_000_000_000, evidence: { packets: [], flows: [], observations: ["ot.operation=s7.download-block to 10.0.0.5 (OB1)"] }, ...p });
+  it("a known actor's repeat is routine; a first time, or an undeclared PLC stop, stays an alert", () => {
+    const known = op({});
+    const first = op({ id: "b" });
+    const declared = op({ id: "c", technique: "T0858", evidence: { packets: [], flows: [], observations: ["ot.operation=s7.plc-stop to 10.0.0.5"] } });
+    const stop = op({ id: "d", technique: "T0858", evidence: { packets: [], flows: [], observations: ["ot.operation=s7.plc-stop to 10.0.0.5"] } });
+    const did = (firstUs: number, knownToStore: boolean) => (v: string) => (v.startsWith("s7.download-block to 10.0.0.5") ? { firstUs, known: knownToStore } : undefined);
+    const n = markRoutineOt([known, first, declared, stop], (a) => (a.id === "a" ? { category: "workstation", firstDid: did(0, true) }
+      : a.id === "b" ? { category: "workstation", firstDid: did(10_000_000_000, false) }
+        : a.id === "c" ? { category: "workstation", declared: "engineering-workstation", firstDid: () => undefined }
+          : { category: "engineering-workstation", firstDid: () => undefined }));
+    assert.equal(n, 2);
+    assert.deepEqual([known, first, declared, stop].map((a) => a.status), ["routine", "open", "routine", "open"]);
+    assert.ok(known.evidence.observations.includes("routine: its actor did this to the same target before (its baseline)"));
+    assert.equal(operationTarget("modbus.write-single-register to 10.0.0.5 (register 40001 = 7)"), "modbus.write-single-register to 10.0.0.5");
+  });
+
+  it("after a clean day, the engineering workstations' downloads and the HMIs' writes are records; the injected attacks are the alerts", () => {
+    const dir = tmpDir("cordon-ot-routine-");
+    for (const d of ["clean", "attacked"]) mkdirSync(join(dir, d));
+    const clean = generateLab(join(dir, "clean"), { ...DEFAULT_LAB, devices: 150, durationS: 1800 });
+    const attacked = generateLab(join(dir, "attacked"), { ...DEFAULT_LAB, devices: 150, durationS: 1800, startUs: DEFAULT_LAB.startUs + 86_400_000_000, scenarios: ["all"] });
+    const db = join(dir, "c.db");
+    assert.equal(runCli(["analyze", "--db", db, clean.pcap]).status, 0);
+    const before = new Set((JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as Alert[]).map((a) => a.id));
+    assert.equal(runCli(["analyze", "--db", db, attacked.pcap]).status, 0);
+    const day2 = (JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as Alert[]).filter((a) => !before.has(a.id));
+    const routine = day2.filter((a) => a.status === "routine");
+    assert.ok(routine.length >= 10 && routine.every((a) => a.class === "ot-operation"), `${routine.length} routine records`);
+    const open = day2.filter((a) => a.status === "open");
+    const parties = new Set(attacked.scenarios.flatMap((s) => [s.source, s.target]));
+    const unrelated = open.filter((a) => !parties.has(a.source) && !parties.has(a.target));
+    assert.deepEqual(unrelated.map((a) => a.title), [], "no alert but the attacks' own");
+    for (const s of attacked.scenarios) assert.ok(open.some((a) => a.source === s.source && a.class === s.class), `${s.name} alerted`);
+    // The listing leaves routine records out unless asked.
+    assert.ok(!/routine/.test(runCli(["alerts", "--db", db]).stdout));
   });
 });

@@ -17,7 +17,7 @@ export function alertView(a: StoredAlert): Record<string, unknown> {
 const COLUMNS = ["id", "severity", "class", "source", "target", "count", "first_seen", "status", "title"];
 
 export function renderAlerts(store: Store, o: { format: "table" | "json" | "csv"; all?: boolean; class?: string }): string {
-  const list = store.alerts().filter((a) => (o.all || (a.status !== "resolved" && a.status !== "suppressed")) && (!o.class || a.class === o.class)).map(alertView);
+  const list = store.alerts().filter((a) => (o.all || (a.status !== "resolved" && a.status !== "suppressed" && a.status !== "routine")) && (!o.class || a.class === o.class)).map(alertView);
   if (o.format === "json") return JSON.stringify(list, null, 2);
   if (o.format === "csv") return csv(COLUMNS, list.map((a) => COLUMNS.map((c) => a[c])));
   if (list.length === 0) return "no alerts";

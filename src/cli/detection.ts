@@ -4,7 +4,8 @@ import { DnsView } from "../baseline/device-index.js";
 import { type BehaviourOptions, behaviourDetector } from "../detect/behaviour.js";
 import { registeredDomain } from "../detect/dns.js";
 import type { DetectionEngine, Detector } from "../detect/engine.js";
-import { escalateOtOperations } from "../detect/ot-operation.js";
+import { escalateOtOperations, markRoutineOt, operationTarget } from "../detect/ot-operation.js";
+import type { Device } from "../inventory/device.js";
 import { rateBehaviour } from "../detect/severity.js";
 import { speaksOt } from "../classify/classify.js";
 import { type Category, defaultCriticality } from "../classify/taxonomy.js";
@@ -154,6 +155,25 @@ export function priorCategoryById(store: Store): Map<number, string> {
  * suppressed alerts are marked so; all are upserted. Returns those the store did not hold
  * (what outputs should send).
  */
+/**
+ * When a device first did each operation to each target ("op to target", whatever register or
+ * value it wrote), and whether the store held it when the run began; built when first asked.
+ */
+function operationsOf(d: Device): (value: string) => { firstUs: number; known: boolean } | undefined {
+  let index: Map<string, { firstUs: number; known: boolean }> | undefined;
+  return (value) => {
+    if (!index) {
+      index = new Map();
+      for (const f of d.facts.get("ot.operation")?.values() ?? []) {
+        const key = operationTarget(f.value);
+        const old = index.get(key);
+        index.set(key, { firstUs: Math.min(old?.firstUs ?? Infinity, f.firstUs), known: (old?.known ?? false) || f.known === true });
+      }
+    }
+    return index.get(operationTarget(value));
+  };
+}
+
 export function saveDetected(store: Store, alerts: Alert[], inventory: Inventory, priorCategories: Map<number, string>): Alert[] {
   // serve calls this at every persist: with nothing raised, no index of every device is built.
   if (alerts.length === 0) return [];
@@ -161,20 +181,22 @@ export function saveDetected(store: Store, alerts: Alert[], inventory: Inventory
   const current = priorCategoryById(store);
   // Devices by MAC and by their own addresses (routers' are left out: they act for others).
   const overrides = store.overrides();
-  const byKey = new Map<string, { id: number | undefined; category: string | undefined; criticality: string | undefined }>();
+  const byKey = new Map<string, { id: number | undefined; category: string | undefined; criticality: string | undefined; declared?: string; firstDid(value: string): { firstUs: number; known: boolean } | undefined }>();
   for (const d of inventory.devices.values()) {
     if (d.router) continue;
     const id = d.storeId;
     const category = id === undefined ? undefined : priorCategories.get(id) ?? current.get(id);
     const override = id === undefined ? undefined : overrides.get(id);
     const criticality = override?.criticality ?? defaultCriticality((override?.category ?? category ?? "unknown") as Category, speaksOt([...d.facts.keys()]));
-    const entry = { id, category: override?.category ?? category, criticality };
+    const entry = { id, category: override?.category ?? category, criticality, declared: override?.category, firstDid: operationsOf(d) };
     if (d.mac) byKey.set(`${d.site}|${d.mac}`, entry);
     for (const ip of ownAddresses(d)) byKey.set(`${d.site}|${ip}`, entry);
   }
-  const deviceOf = (a: Alert): { id: number | undefined; category: string | undefined; criticality: string | undefined } | undefined =>
+  const deviceOf = (a: Alert): (typeof byKey extends Map<string, infer V> ? V : never) | undefined =>
     (a.sourceMac ? byKey.get(`${a.site}|${a.sourceMac}`) : undefined) ?? (a.source ? byKey.get(`${a.site}|${a.source}`) : undefined);
   escalateOtOperations(alerts, (a) => deviceOf(a)?.category);
+  // OT operations its actor is known to do are records, not alerts.
+  markRoutineOt(alerts, deviceOf);
   // Behavioural findings are as severe as the device is critical (detect/severity.ts).
   rateBehaviour(alerts, deviceOf);
   const now = new Date().toISOString();

@@ -73,6 +73,57 @@ export function otOperationDetector(): Detector {
 
 const LEVELS: Severity[] = ["low", "medium", "high", "critical"];
 
+/** What an OT alert's actor is known for: its category before the run, a person's declared one, and operations seen from it. */
+export interface OtActor {
+  category?: string;
+  /** The category a person set (an override): a declaration, which behaviour cannot make. */
+  declared?: string;
+  /** Whether and when the actor did this operation value ("s7.download-block to 10.0.0.5") before, and whether the store held it when the run began. */
+  firstDid(value: string): { firstUs: number; known: boolean } | undefined;
+}
+
+/** "op to target" of an operation value, without the register, value or block it named. */
+export function operationTarget(value: string): string {
+  const i = value.indexOf(" (");
+  return i < 0 ? value : value.slice(0, i);
+}
+
+/** An operation done at least this long before the episode began is the actor's routine. */
+export const ROUTINE_AFTER_US = 3_600_000_000;
+const ENGINEERING_TECHNIQUES = new Set(["T0843", "T0845", "T0858", "T0816"]);
+const OBSERVED = "ot.operation=";
+
+/**
+ * OT operations against who normally does them: an episode whose every operation its actor
+ * already did to the same target (the store held it when the run began, or it was seen an
+ * hour or more before the episode began: its baseline), or whose
+ * actor a person declared an engineering workstation (for downloads, uploads, mode changes,
+ * restarts) or an HMI or SCADA server (for writes and commands), is `routine`: kept as a record
+ * with the reason, not told and not answered. Anything else stays an alert: the first time a
+ * host does it, and a PLC stop from a host not declared. Returns how many became routine.
+ */
+export function markRoutineOt(alerts: Alert[], actorOf: (a: Alert) => OtActor | undefined): number {
+  let n = 0;
+  for (const a of alerts) {
+    if (a.class !== "ot-operation" || a.status !== "open") continue;
+    const actor = actorOf(a);
+    if (!actor) continue;
+    const ops = a.evidence.observations.filter((o) => o.startsWith(OBSERVED)).map((o) => o.slice(OBSERVED.length));
+    let why: string | undefined;
+    if (actor.declared === "engineering-workstation" && ENGINEERING_TECHNIQUES.has(a.technique)) why = "routine: a declared engineering workstation's work";
+    else if (actor.declared !== undefined && OPERATORS.has(actor.declared) && OPERATOR_TECHNIQUES.has(a.technique)) why = `routine: a declared ${actor.declared}'s work`;
+    else if (ops.length > 0 && ops.every((v) => {
+      const first = actor.firstDid(v);
+      return first !== undefined && (first.known || first.firstUs <= a.firstUs - ROUTINE_AFTER_US);
+    })) why = "routine: its actor did this to the same target before (its baseline)";
+    if (!why) continue;
+    a.status = "routine";
+    a.evidence.observations.push(why);
+    n++;
+  }
+  return n;
+}
+
 /** Writes and commands are an HMI's or SCADA server's daily work; the rest is engineering. */
 const OPERATOR_TECHNIQUES = new Set(["T0836", "T0855"]);
 const OPERATORS = new Set(["hmi", "server", "historian"]);

@@ -21,6 +21,8 @@ export interface Fact {
   savedCount: number;
   /** Where it was first seen. */
   evidence: Evidence;
+  /** Held by the store when this run began (`Inventory.load`): the device's known history. */
+  known?: boolean;
 }
 
 /** How an address came to belong to a device. */

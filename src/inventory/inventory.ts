@@ -129,7 +129,10 @@ export class Inventory {
           evidence: { source: f.source, packet: f.packet, tsUs: f.firstUs },
         });
         const kept = d.facts.get(f.kind as ObservationKind)?.get(f.value);
-        if (kept) kept.savedCount = kept.count;
+        if (kept) {
+          kept.savedCount = kept.count;
+          kept.known = true;
+        }
       }
       d.dirty = false;
     }

@@ -26,7 +26,12 @@ export interface AlertEvidence {
   flowRecordsOnly?: true;
 }
 
-export type AlertStatus = "open" | "acknowledged" | "resolved" | "suppressed";
+/**
+ * `routine`: an OT operation its actor is known to do (it did the same before, or a person
+ * declared it the target's engineering station or operator): kept as a record, not told and
+ * not answered.
+ */
+export type AlertStatus = "open" | "acknowledged" | "resolved" | "suppressed" | "routine";
 
 export interface Alert {
   id: string;

@@ -40,7 +40,7 @@ export interface LeftOut {
 }
 
 function tainting(a: Alert, otStaff: ReadonlySet<string>): boolean {
-  if (a.status === "suppressed") return false;
+  if (a.status === "suppressed" || a.status === "routine") return false;
   if ((TAINTING_CLASSES as readonly string[]).includes(a.class)) return true;
   return a.class === "ot-operation" && SEVERITIES.indexOf(a.severity) >= SEVERITIES.indexOf("high") && !otStaff.has(a.source ?? "");
 }

@@ -29,7 +29,7 @@ export interface RespondConfig {
 
 /** Whether an alert starts a response: severe enough, of a chosen class, not suppressed, and about a device with a MAC. */
 export function triggers(a: Alert, c: RespondConfig): boolean {
-  if (a.status === "suppressed" || a.class === "response" || !a.sourceMac) return false;
+  if (a.status === "suppressed" || a.status === "routine" || a.class === "response" || !a.sourceMac) return false;
   if (SEVERITIES.indexOf(a.severity) < SEVERITIES.indexOf(c.minSeverity)) return false;
   return c.classes.length === 0 || c.classes.includes(a.class);
 }

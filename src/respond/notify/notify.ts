@@ -82,7 +82,7 @@ export interface NotifyResult {
  */
 export async function notify(outputs: readonly Output[], alerts: readonly Alert[], to: { ot?: boolean } = {}): Promise<NotifyResult> {
   const result: NotifyResult = { sent: 0, deadLettered: 0, failures: [] };
-  const live = alerts.filter((a) => a.status !== "suppressed");
+  const live = alerts.filter((a) => a.status !== "suppressed" && a.status !== "routine");
   const reaches = (out: Output): boolean => (out.audience ?? ["soc"]).includes("soc") || (to.ot === true && out.audience!.includes("ot"));
   for (const [i, o] of outputs.entries()) {
     if (!reaches(o)) continue;
