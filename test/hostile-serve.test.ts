@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
+import { MacLocations } from "../src/nac/mac-locations.js";
 import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet } from "../src/lab/netflow-export.js";
 import { CLI, runCli, tmpDir } from "./helpers.js";
 import { metric, serve, waitFor } from "./serve-process.js";
@@ -237,5 +238,46 @@ describe("durability: what a kill -9 loses", () => {
     assert.equal(flows.length, n, "every flow finished more than a second before the kill is stored");
     const devices = JSON.parse(runCli(["devices", "--db", db, "--format", "json"]).stdout) as unknown[];
     assert.equal(devices.length, n + 1, "with the devices they name");
+  });
+});
+
+describe("one MAC at two switch ports at once", () => {
+  it("is noticed in the NAC's own records: two ports within two minutes, no stop between, but not a device that moved", () => {
+    const m = new MacLocations(120_000);
+    assert.equal(m.seen("s", "aa:bb:cc:00:00:01", "sw1 Gi1/0/7", 1_000), undefined);
+    assert.equal(m.seen("s", "aa:bb:cc:00:00:01", "sw1 Gi1/0/7", 30_000), undefined, "re-authentication at the same port");
+    const c = m.seen("s", "aa:bb:cc:00:00:01", "sw2 Gi1/0/9", 40_000);
+    assert.deepEqual(c && [c.first, c.second, c.gapMs], ["sw1 Gi1/0/7", "sw2 Gi1/0/9", 10_000]);
+    // A device that moved: its old session stopped first, or it was quiet longer than the window.
+    m.seen("s", "aa:bb:cc:00:00:02", "sw1 Gi1/0/1", 0);
+    m.stopped("s", "aa:bb:cc:00:00:02", "sw1 Gi1/0/1");
+    assert.equal(m.seen("s", "aa:bb:cc:00:00:02", "sw1 Gi1/0/2", 5_000), undefined);
+    m.seen("s", "aa:bb:cc:00:00:03", "sw1 Gi1/0/1", 0);
+    assert.equal(m.seen("s", "aa:bb:cc:00:00:03", "sw1 Gi1/0/2", 200_000), undefined);
+  });
+
+  it("serve raises an identity-change alert when radclient authenticates one MAC at two ports", { skip: NO_RADCLIENT }, async () => {
+    const dir = tmpDir("cordon-two-ports-");
+    const secret = "two-ports-test-secret-0123";
+    writeFileSync(join(dir, "s.yaml"), [`db: ${join(dir, "c.db")}`, "persist_interval_s: 1", "nac:", "  host: 127.0.0.1", "  auth_port: 0", "  acct_port: 0", "  vlans: { onboarding: 900, quarantine: 666 }",
+      `  nas: [ { name: access-1, address: 127.0.0.1, secret: ${secret} } ]`].join("\n"));
+    const s = await serve(["--config", join(dir, "s.yaml")]);
+    try {
+      const auth = s.logs.find((l) => l.msg === "radius listener bound")!.auth as number;
+      const mab = (port: string): string[] => ['User-Name = "aabbcc000077"', 'Calling-Station-Id = "AA-BB-CC-00-00-77"', "Service-Type = Call-Check", `NAS-Port-Id = "${port}"`, "Message-Authenticator = 0x00"];
+      assert.equal((await radclient(auth, "auth", secret, mab("GigabitEthernet1/0/7"))).code, "Access-Accept");
+      assert.equal((await radclient(auth, "auth", secret, mab("GigabitEthernet1/0/31"))).code, "Access-Accept");
+      let alerts: { class: string; title: string; source: string }[] = [];
+      await waitFor(async () => {
+        alerts = JSON.parse(runCli(["alerts", "--db", join(dir, "c.db"), "--format", "json"]).stdout) as typeof alerts;
+        return alerts.some((a) => a.class === "identity-change");
+      }, "the identity-change alert");
+      const a = alerts.find((x) => x.class === "identity-change")!;
+      assert.equal(a.source, "aa:bb:cc:00:00:77");
+      assert.match(a.title, /access-1 GigabitEthernet1\/0\/7 and at access-1 GigabitEthernet1\/0\/31 .* one MAC at two switch ports at once/);
+    } finally {
+      s.child.kill("SIGTERM");
+      await s.exit;
+    }
   });
 });

@@ -25,6 +25,7 @@ import { Responder, ResponseError } from "../respond/responder.js";
 import { NacStore, type StoredSession } from "../store/nac.js";
 import { type DecisionRun, fromColumns } from "../nac/decision-runs.js";
 import type { AccountingEvent } from "../nac/radius-server.js";
+import { MacLocations } from "../nac/mac-locations.js";
 import type { ApiOp, ApiRequest, Caller } from "./messages.js";
 import { AuditLog } from "../store/audit.js";
 import { nacTableFromStore, responderDevice } from "./nac-state.js";
@@ -352,8 +353,34 @@ function keepPacket(r: PacketRings, f: { buf: Buffer; offset: number; caplen: nu
   if (!isGroupMac(dst) && dst !== src) r.add(dst, f.linkType, f.tsUs, f.buf, f.offset, f.caplen, f.wireLen);
 }
 
+/** Where each MAC authenticated last: one MAC at two switch ports at once is an alert. */
+const macLocations = new MacLocations();
+
+/** RADIUS decisions and accounting in time order through `macLocations`; a conflict is raised as an identity-change alert. */
+function watchMacLocations(decisions: readonly DecisionRun[], accounting: readonly AccountingEvent[]): void {
+  if (!engine) return;
+  const events = [
+    ...decisions.map((d) => ({ atMs: d.atMs, lastMs: d.lastAtMs, site: d.site, mac: d.mac, place: `${d.nas} ${d.nasPortId ?? "-"}`, stop: false })),
+    ...accounting.map((a) => ({ atMs: a.atMs, lastMs: a.atMs, site: a.site, mac: a.mac, place: `${a.nas} ${a.nasPortId ?? "-"}`, stop: a.status === "stop" })),
+  ].sort((x, y) => x.atMs - y.atMs);
+  for (const e of events) {
+    if (e.stop) {
+      macLocations.stopped(e.site, e.mac, e.place);
+      continue;
+    }
+    const c = macLocations.seen(e.site, e.mac, e.place, e.atMs, e.lastMs);
+    if (!c) continue;
+    engine.book.raiseAs("nac-location", {
+      class: "identity-change", severity: "high", technique: "T1036", site: c.site, source: c.mac, sourceMac: c.mac, target: c.second,
+      title: `${c.mac} authenticated at ${c.first} and at ${c.second} ${Math.round(c.gapMs / 1000)} s apart, with no session end between: one MAC at two switch ports at once (a cloned MAC)`,
+      tsUs: c.atMs * 1000, episode: "two-ports", observation: `nac.mab at ${c.first}; nac.mab at ${c.second}`,
+    });
+  }
+}
+
 /** RADIUS decisions and accounting: stored (decisions, sessions) and told to the inventory. */
 function storeNacEvents(decisions: DecisionRun[], accounting: AccountingEvent[]): void {
+  watchMacLocations(decisions, accounting);
   const iso = (ms: number): string => new Date(ms).toISOString();
   nacStore.saveDecisions(decisions);
   // The inventory hears once per batch of each device at each NAS port (the decision log counts every request).
