@@ -1,3 +1,4 @@
+import { sweepDetector } from "./sweep.js";
 import { arpSpoofDetector } from "./arp-spoof.js";
 import { bruteForceDetector } from "./brute-force.js";
 import { dnsDetector } from "./dns.js";
@@ -15,6 +16,6 @@ import { cleartextCredentialsDetector, exploitDetector, miningDetector, riskyFlo
 export function allDetectors(): Detector[] {
   return [
     scanDetector(), bruteForceDetector(), dnsDetector(), arpSpoofDetector(), otOperationDetector(),
-    cleartextCredentialsDetector(), exploitDetector(), riskyFlowDetector(), miningDetector(), oddPortDetector(),
+    cleartextCredentialsDetector(), exploitDetector(), riskyFlowDetector(), miningDetector(), oddPortDetector(), sweepDetector(),
   ];
 }

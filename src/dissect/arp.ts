@@ -25,4 +25,8 @@ export function dissectArp(b: Buffer, off: number, len: number, ctx: DissectCont
   if (spa === 0) return;
   const mac = readMac(b, off + 8);
   ctx.emit("arp.claim", { mac }, `${spa >>> 24}.${(spa >>> 16) & 0xff}.${(spa >>> 8) & 0xff}.${spa & 0xff}`);
+  if (op === 1) {
+    const tpa = b.readUInt32BE(off + 24);
+    if (tpa !== spa) ctx.emit("arp.request", { mac }, `${tpa >>> 24}.${(tpa >>> 16) & 0xff}.${(tpa >>> 8) & 0xff}.${tpa & 0xff}`);
+  }
 }

@@ -4,6 +4,7 @@
  */
 export const OBSERVATION_KINDS = {
   "arp.claim": "the device answered or announced ARP for this IPv4 address",
+  "arp.request": "an IPv4 address the device asked ARP for (who-has): its local peers, and what an ARP sweep walks through",
   "ndp.claim": "the device advertised or solicited from this IPv6 address (neighbour discovery)",
   "ndp.router": "the device sent an IPv6 router advertisement",
   "dhcp.hostname": "DHCP option 12 host name",
