@@ -15,7 +15,7 @@ const IS_ROOT = process.getuid?.() === 0;
 const SKIP = !IS_ROOT ? "needs root (network namespaces of its own)" : !["nmap", "tcpdump", "ip"].every(haveTool) ? "nmap, tcpdump or ip missing (run .ci/run, which installs them)" : false;
 
 describe("discovery scans by real nmap", { skip: SKIP }, () => {
-  it("raises an ARP sweep, a ping sweep and an IP protocol scan", async () => {
+  it("raises an ARP sweep, a ping sweep, an IP protocol scan and a version scan", async () => {
     const tag = `nm${process.pid % 10000}`;
     const [scanner, hosts] = [`${tag}s`, `${tag}h`];
     const sh = (...a: string[]): void => void execFileSync(a[0], a.slice(1), { stdio: "ignore" });
@@ -24,6 +24,7 @@ describe("discovery scans by real nmap", { skip: SKIP }, () => {
     };
     teardown();
     let tcpdump: ChildProcess | undefined;
+    let services: ChildProcess | undefined;
     try {
       for (const ns of [scanner, hosts]) {
         sh("ip", "netns", "add", ns);
@@ -36,6 +37,9 @@ describe("discovery scans by real nmap", { skip: SKIP }, () => {
         sh("ip", "netns", "exec", ns, "sysctl", "-qw", `net.ipv6.conf.${dev}.disable_ipv6=1`);
         sh("ip", "-n", ns, "link", "set", dev, "up");
       }
+      // Services for the version scan: an HTTP server, and one that takes data and never answers.
+      services = spawn("ip", ["netns", "exec", hosts, process.execPath, "-e",
+        'require("net").createServer((s)=>{s.on("error",()=>{});s.on("data",()=>{})}).listen(9999);require("http").createServer((q,r)=>r.end("ok")).listen(8080);setTimeout(()=>process.exit(0),120000)'], { stdio: "ignore" });
       const dir = tmpDir("cordon-nmap-");
       const pcap = join(dir, "nmap.pcap");
       tcpdump = spawn("ip", ["netns", "exec", scanner, "tcpdump", "-i", "sv", "-U", "-w", pcap], { stdio: ["ignore", "ignore", "pipe"] });
@@ -44,6 +48,7 @@ describe("discovery scans by real nmap", { skip: SKIP }, () => {
       nmap("-sn", "10.77.0.0/24");
       nmap("-sn", "-PE", "--send-ip", "10.77.0.0/24");
       nmap("-sO", "-Pn", "-p", "0-60", "10.77.0.2");
+      nmap("-sV", "-Pn", "--version-intensity", "2", "-p", "8080,9999", "10.77.0.2");
       await new Promise((r) => setTimeout(r, 500));
       tcpdump.kill("SIGINT");
       await new Promise((r) => tcpdump!.once("exit", r));
@@ -55,9 +60,11 @@ describe("discovery scans by real nmap", { skip: SKIP }, () => {
       assert.ok(titles.some((t) => /^ARP sweep: .* asked for \d+ addresses/.test(t)), titles.join("\n"));
       assert.ok(titles.some((t) => /^Ping sweep: 10\.77\.0\.1 sent ICMP to \d+ hosts/.test(t)), titles.join("\n"));
       assert.ok(titles.some((t) => /^IP protocol scan: 10\.77\.0\.1 sent \d+ IP protocols to 10\.77\.0\.2/.test(t)), titles.join("\n"));
-      assert.ok(alerts.filter((a) => /sweep|IP protocol scan/.test(a.title)).every((a) => a.class === "scan"));
+      assert.ok(titles.some((t) => /^Version scan: 10\.77\.0\.1 sent \d+ different requests to tcp\/\d+(, tcp\/\d+)* of 10\.77\.0\.2/.test(t)), titles.join("\n"));
+      assert.ok(alerts.filter((a) => /sweep|IP protocol scan|Version scan/.test(a.title)).every((a) => a.class === "scan"));
     } finally {
       tcpdump?.kill("SIGKILL");
+      services?.kill("SIGKILL");
       teardown();
     }
   });

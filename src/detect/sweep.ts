@@ -10,7 +10,10 @@ import { flowRef } from "./engine.js";
  * - a ping sweep: one host sending a few ICMP packets, unanswered or not, to 16 or more hosts
  *   within a minute (nmap -sn -PE, fping);
  * - an IP protocol scan: one host sending packets of 8 or more IP protocols other than TCP,
- *   UDP and ICMP to one host within a minute (nmap -sO).
+ *   UDP and ICMP to one host within a minute (nmap -sO);
+ * - a version scan: one host opening short TCP connections to at most 3 ports of one host,
+ *   each sending data, with 10 or more different (port, request size) pairs within a minute
+ *   (nmap -sV tries probe after probe; a client repeats the same few requests).
  * Each raises a scan alert once per source and window; the window then starts again.
  */
 const ARP_TARGETS = 32;
@@ -19,7 +22,11 @@ const PING_HOSTS = 16;
 const PING_WINDOW_US = 60_000_000;
 const PROTOCOLS = 8;
 const PROTO_WINDOW_US = 60_000_000;
+const PROBE_KINDS = 10;
+const PROBE_PORTS = 3;
+const PROBE_WINDOW_US = 60_000_000;
 const MAX_SOURCES = 50_000;
+const SYN = 0x02, ACK = 0x10;
 
 /** Distinct values seen by one source within a window, oldest first (bounded by the threshold). */
 class Window {
@@ -37,6 +44,9 @@ class Window {
   }
   clear(): void {
     this.at.clear();
+  }
+  values(): IterableIterator<string | number> {
+    return this.at.keys();
   }
 }
 
@@ -63,6 +73,7 @@ export function sweepDetector(): Detector {
   const arp = new Windows(ARP_WINDOW_US);
   const ping = new Windows(PING_WINDOW_US);
   const protocols = new Windows(PROTO_WINDOW_US);
+  const probes = new Windows(PROBE_WINDOW_US);
   type Extra = Pick<AlertInput, "flow" | "observation" | "target" | "packet">;
   const raise = (ctx: DetectorContext, f: { site: string }, source: string, sourceMac: string | undefined, title: string, tsUs: number, count: number, extra: Extra): void => {
     ctx.raise({ class: "scan", severity: "medium", technique: "T1046", site: f.site, source, sourceMac, title, tsUs, count, episode: title.split(":")[0], ...extra });
@@ -70,7 +81,7 @@ export function sweepDetector(): Detector {
   return {
     name: "sweep",
     kinds: ["arp.request"],
-    evicted: () => arp.evicted + ping.evicted + protocols.evicted,
+    evicted: () => arp.evicted + ping.evicted + protocols.evicted + probes.evicted,
     observation(e, ctx) {
       if (e.kind !== "arp.request" || !e.mac) return;
       const w = arp.of(`${e.site}|${e.mac}`);
@@ -81,6 +92,20 @@ export function sweepDetector(): Detector {
         { observation: `arp.request=${e.value}`, packet: { source: e.source, packet: e.packet, tsUs: e.tsUs } });
     },
     flow(f: FlowRecord, ctx) {
+      if (f.proto === 6) {
+        // A completed handshake, data from the client (more bytes than its headers), over within 30 s.
+        const data = f.bytesSrcToDst - 52 * f.packetsSrcToDst;
+        if (!f.initiatorKnown || !(f.tcpFlagsSrc & SYN) || (f.tcpFlagsDst & (SYN | ACK)) !== (SYN | ACK) || data <= 0 || f.lastUs - f.firstUs > 30_000_000) return;
+        const w = probes.of(`${f.site}|${f.srcIp}|${f.dstIp}`);
+        const n = w.add(`${f.dstPort}/${f.bytesSrcToDst}`, f.firstUs);
+        if (n < PROBE_KINDS) return;
+        const ports = new Set([...w.values()].map((v) => String(v).split("/")[0]));
+        if (ports.size > PROBE_PORTS) return;
+        w.clear();
+        raise(ctx, f, f.srcIp, f.srcMac, `Version scan: ${f.srcIp} sent ${n} different requests to ${[...ports].map((p) => `tcp/${p}`).join(", ")} of ${f.dstIp} within a minute (count: requests)`,
+          f.firstUs, n, { flow: flowRef(f), target: f.dstIp });
+        return;
+      }
       if (f.packetsSrcToDst > 3 || !f.initiatorKnown) return;
       if (f.proto === 1 || f.proto === 58) {
         const w = ping.of(`${f.site}|${f.srcIp}`);
