@@ -118,3 +118,17 @@ describe("classification of PLCs and engineering stations in the OT corpus", { s
     });
   }
 });
+
+describe("the maker from the OUI when the registry names a device maker", () => {
+  it("names D-Link, TP-Link, Belkin, Edimax and Philips Hue from the OUI alone, with lower confidence than a rule that identifies; never a chip maker", () => {
+    const rules = loadRules();
+    const of = (ouiVendor: string): DeviceFacts => ({ ouiVendor, router: false, hostnames: [], facts: new Map() });
+    for (const [oui, maker] of [["D-Link International", "D-Link"], ["TP-LINK TECHNOLOGIES CO.,LTD.", "TP-Link"], ["Belkin International Inc.", "Belkin"],
+      ["Edimax Technology Co. Ltd.", "Edimax"], ["Signify B.V.", "Signify (Philips Hue)"]]) {
+      const v = classify(of(oui), rules);
+      assert.equal(v.vendor, maker, oui);
+      assert.ok(v.evidence.some((e) => e.facts.some((f) => f.kind === "oui_vendor")), "the OUI is the evidence");
+    }
+    for (const chip of ["Espressif Inc.", "Texas Instruments", "Realtek Semiconductor Corp.", "Hon Hai Precision Ind. Co.,Ltd."]) assert.equal(classify(of(chip), rules).vendor, undefined, chip);
+  });
+});
