@@ -252,9 +252,12 @@ so it works whether or not serve runs.`,
                     [--netflow PORT]... [--ipfix-tcp PORT]... [--capture IFACE]... [--zeek DIR]...
                     [--log-level L]
 
-Runs until SIGTERM or SIGINT: every configured source feeds the same pipeline as analyze, and
-the inventory, flows and verdicts are written as they settle (every persist_interval_s) and
-on exit. The main thread owns the sockets; ingest and the database run in a worker thread.
+Runs until SIGTERM or SIGINT: every configured source feeds the same pipeline as analyze.
+Finished flows and the devices they changed are committed every second (a kill -9 loses at
+most that second and the flows still open); verdicts, alerts and the NAC table follow every
+persist_interval_s, and everything on exit. The main thread owns the sockets; ingest and the
+database run in a worker thread. A port that cannot be bound, or a dead or stuck worker, ends
+serve with exit 1 for its supervisor to restart it.
 
 Configuration (YAML; CORDON_DB, CORDON_SITE, CORDON_LOG_LEVEL, CORDON_HTTP_HOST,
 CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both):
