@@ -3,6 +3,10 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { defaultCriticality } from "../src/classify/taxonomy.js";
+import { priorCategoryById, raiseIdentityChanges, saveDetected } from "../src/cli/detection.js";
+import { DetectionEngine } from "../src/detect/engine.js";
+import { createPipeline } from "../src/pipeline.js";
+import { Store } from "../src/store/sqlite.js";
 import { markRoutineOt, operationTarget } from "../src/detect/ot-operation.js";
 import { ADMIN_CONTEXT, MATURE_CONTEXT, rateBehaviour } from "../src/detect/severity.js";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
@@ -124,5 +128,33 @@ describe("OT operations against who normally does them", () => {
     for (const s of attacked.scenarios) assert.ok(open.some((a) => a.source === s.source && a.class === s.class), `${s.name} alerted`);
     // The listing leaves routine records out unless asked.
     assert.ok(!/routine/.test(runCli(["alerts", "--db", db]).stdout));
+  });
+});
+
+describe("identity beyond DHCP", () => {
+  it("a settled OT serial number that changes is an identity change, high on a strict-tier device", () => {
+    const dir = tmpDir("cordon-identity-");
+    const store = new Store(join(dir, "c.db"));
+    try {
+      const p = createPipeline({ flows: () => undefined });
+      const mac = "00:1b:1b:00:00:07";
+      const at = (s: number, value: string): void => p.observe({ site: "default", source: "capture", tsUs: 1_700_000_000_000_000 + s * 1_000_000, mac, kind: "s7.serial", value });
+      at(0, "S C-X4U421302014");
+      at(60, "S C-X4U421302014");
+      store.saveInventory(p.inventory);
+      at(120, "S C-J9A001887766");
+      const d = [...p.inventory.devices.values()].find((x) => x.mac === mac)!;
+      assert.deepEqual([...(d.facts.get("identity.change")?.keys() ?? [])], ["s7.serial: S C-X4U421302014 -> S C-J9A001887766"]);
+      const engine = new DetectionEngine([]);
+      raiseIdentityChanges(engine, p.inventory);
+      store.saveInventory(p.inventory);
+      store.setOverride(d.storeId!, { criticality: "life-safety/physical-process", reason: "PLC", setBy: "test", setAt: new Date().toISOString() });
+      const [alert] = saveDetected(store, engine.finish(), p.inventory, priorCategoryById(store));
+      assert.equal(alert.class, "identity-change");
+      assert.equal(alert.severity, "high");
+      assert.match(alert.title, /no longer looks like itself: s7\.serial/);
+    } finally {
+      store.close();
+    }
   });
 });

@@ -155,6 +155,8 @@ export function priorCategoryById(store: Store): Map<number, string> {
  * suppressed alerts are marked so; all are upserted. Returns those the store did not hold
  * (what outputs should send).
  */
+const STRICT_IDENTITY = "severity: identity change on a life-safety/physical-process device -> high";
+
 /**
  * When a device first did each operation to each target ("op to target", whatever register or
  * value it wrote), and whether the store held it when the run began; built when first asked.
@@ -199,6 +201,13 @@ export function saveDetected(store: Store, alerts: Alert[], inventory: Inventory
   markRoutineOt(alerts, deviceOf);
   // Behavioural findings are as severe as the device is critical (detect/severity.ts).
   rateBehaviour(alerts, deviceOf);
+  // A device of the strictest tier that no longer looks like itself is as serious as it gets short of an attack seen.
+  for (const a of alerts) {
+    if (a.class === "identity-change" && a.detector === "identity-change" && a.severity === "medium" && deviceOf(a)?.criticality === "life-safety/physical-process") {
+      a.severity = "high";
+      if (!a.evidence.observations.includes(STRICT_IDENTITY)) a.evidence.observations.push(STRICT_IDENTITY);
+    }
+  }
   const now = new Date().toISOString();
   const rules = store.suppressions();
   for (const a of alerts) if (rules.some((r) => suppresses(r, a, now))) a.status = "suppressed";

@@ -48,8 +48,18 @@ export interface StoredDeviceState {
 export const ROUTER_MIN_IPV4 = 5;
 export const ROUTER_MIN_IPV6 = 16;
 
-/** Facts that a device's software stack fixes: a new value on a settled device is an identity change. */
-const FINGERPRINT_KINDS: ReadonlySet<ObservationKind> = new Set(["dhcp.param_list", "dhcp.vendor_class"]);
+/**
+ * Facts that a device's hardware or software stack fixes: a new value on a settled device is an
+ * identity change. The DHCP stack (option list, vendor class, client id) and an OT device's own
+ * identity (serial numbers, order number, vendor and product codes, BACnet instance), which a
+ * firmware update leaves alone; firmware versions, TLS fingerprints and user agents change
+ * with updates and apps and are not among them.
+ */
+const FINGERPRINT_KINDS: ReadonlySet<ObservationKind> = new Set([
+  "dhcp.param_list", "dhcp.vendor_class", "dhcp.client_id",
+  "s7.serial", "s7.order_number", "cip.serial", "cip.vendor_id", "cip.product_code", "modbus.vendor", "modbus.product_code",
+  "bacnet.device_instance", "bacnet.vendor_id",
+]);
 /** Sightings after which a fingerprint counts as settled. */
 export const SETTLED_SIGHTINGS = 2;
 
