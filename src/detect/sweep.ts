@@ -84,7 +84,7 @@ export function sweepDetector(): Detector {
     evicted: () => arp.evicted + ping.evicted + protocols.evicted + probes.evicted,
     observation(e, ctx) {
       if (e.kind !== "arp.request" || !e.mac) return;
-      const w = arp.of(`${e.site}|${e.mac}`);
+      const w = arp.of(e.site === "default" ? e.mac : `${e.site}|${e.mac}`);
       const n = w.add(e.value, e.tsUs);
       if (n < ARP_TARGETS) return;
       w.clear();
@@ -94,12 +94,14 @@ export function sweepDetector(): Detector {
     flow(f: FlowRecord, ctx) {
       if (f.proto === 6) {
         // A completed handshake, data from the client (more bytes than its headers), over within 30 s.
-        const data = f.bytesSrcToDst - 52 * f.packetsSrcToDst;
-        if (!f.initiatorKnown || !(f.tcpFlagsSrc & SYN) || (f.tcpFlagsDst & (SYN | ACK)) !== (SYN | ACK) || data <= 0 || f.lastUs - f.firstUs > 30_000_000) return;
-        const w = probes.of(`${f.site}|${f.srcIp}|${f.dstIp}`);
-        const n = w.add(`${f.dstPort}/${f.bytesSrcToDst}`, f.firstUs);
+        // Cheapest tests first: a probe is short, carries little (nmap's probes are under 1 KB) and was answered.
+        if (f.lastUs - f.firstUs > 30_000_000 || f.bytesSrcToDst > 2000 || f.packetsSrcToDst > 8 || !f.initiatorKnown) return;
+        if (!(f.tcpFlagsSrc & SYN) || (f.tcpFlagsDst & (SYN | ACK)) !== (SYN | ACK) || f.bytesSrcToDst - 52 * f.packetsSrcToDst <= 0) return;
+        const w = probes.of(f.site === "default" ? `${f.srcIp}>${f.dstIp}` : `${f.site}|${f.srcIp}>${f.dstIp}`);
+        // (port, request size) as one number: no string per flow.
+        const n = w.add(f.dstPort * 65_536 + f.bytesSrcToDst, f.firstUs);
         if (n < PROBE_KINDS) return;
-        const ports = new Set([...w.values()].map((v) => String(v).split("/")[0]));
+        const ports = new Set([...w.values()].map((v) => Math.floor(Number(v) / 65_536)));
         if (ports.size > PROBE_PORTS) return;
         w.clear();
         raise(ctx, f, f.srcIp, f.srcMac, `Version scan: ${f.srcIp} sent ${n} different requests to ${[...ports].map((p) => `tcp/${p}`).join(", ")} of ${f.dstIp} within a minute (count: requests)`,
@@ -108,13 +110,13 @@ export function sweepDetector(): Detector {
       }
       if (f.packetsSrcToDst > 3 || !f.initiatorKnown) return;
       if (f.proto === 1 || f.proto === 58) {
-        const w = ping.of(`${f.site}|${f.srcIp}`);
+        const w = ping.of(f.site === "default" ? f.srcIp : `${f.site}|${f.srcIp}`);
         const n = w.add(f.dstIp, f.firstUs);
         if (n < PING_HOSTS) return;
         w.clear();
         raise(ctx, f, f.srcIp, f.srcMac, `Ping sweep: ${f.srcIp} sent ICMP to ${n} hosts within a minute (count: hosts)`, f.firstUs, n, { flow: flowRef(f) });
       } else if (f.proto !== 6 && f.proto !== 17) {
-        const w = protocols.of(`${f.site}|${f.srcIp}|${f.dstIp}`);
+        const w = protocols.of(f.site === "default" ? `${f.srcIp}>${f.dstIp}` : `${f.site}|${f.srcIp}>${f.dstIp}`);
         const n = w.add(f.proto, f.firstUs);
         if (n < PROTOCOLS) return;
         w.clear();
