@@ -1,5 +1,5 @@
-import { isIP } from "node:net";
-import { addressRange, isIpv4Prefix, isIpv6Prefix } from "../policy/model.js";
+import { isIpv4Prefix, isIpv6Prefix } from "../policy/model.js";
+import { PrefixTable } from "../policy/prefix-table.js";
 import { RadiusSecret } from "./radius/auth.js";
 
 /**
@@ -50,55 +50,24 @@ export interface NasConfig {
 
 export class NasConfigError extends Error {}
 
-interface Entry {
-  nas: NasConfig;
-  family: 4 | 6;
-  lo: bigint;
-  hi: bigint;
-  prefix: number;
-}
-
 /** The configured NASes, looked up by source address (longest prefix wins). */
 export class NasRegistry {
-  private readonly entries: Entry[];
-  private readonly cache = new Map<string, NasConfig | null>();
+  private readonly table: PrefixTable<NasConfig>;
   readonly list: readonly NasConfig[];
   readonly secrets: Map<string, RadiusSecret>;
 
   constructor(list: readonly NasConfig[]) {
     this.list = list;
-    this.entries = list.map((nas) => {
-      const v4 = isIpv4Prefix(nas.address);
-      if (!v4 && !isIpv6Prefix(nas.address)) throw new NasConfigError(`nas ${nas.name}: address "${nas.address}" is not an address or prefix`);
-      const [lo, hi] = addressRange(nas.address);
-      const slash = nas.address.indexOf("/");
-      const family = v4 ? 4 : 6;
-      return { nas, family, lo, hi, prefix: slash < 0 ? (v4 ? 32 : 128) : Number(nas.address.slice(slash + 1)) };
-    });
-    this.entries.sort((a, b) => b.prefix - a.prefix);
+    for (const nas of list) {
+      if (!isIpv4Prefix(nas.address) && !isIpv6Prefix(nas.address)) throw new NasConfigError(`nas ${nas.name}: address "${nas.address}" is not an address or prefix`);
+    }
+    this.table = new PrefixTable(list.map((nas) => [nas.address, nas] as const));
     this.secrets = new Map(list.map((n) => [n.name, new RadiusSecret(n.secret)]));
   }
 
   /** The NAS a datagram from `ip` belongs to, or undefined. Results are cached; the cache is bounded. */
   lookup(ip: string): NasConfig | undefined {
-    const hit = this.cache.get(ip);
-    if (hit !== undefined) return hit ?? undefined;
-    const plain = ip.startsWith("::ffff:") && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
-    const family = isIP(plain);
-    let found: NasConfig | null = null;
-    if (family !== 0) {
-      const [v] = addressRange(plain);
-      for (const e of this.entries) {
-        if (e.family === family && e.lo <= v && v <= e.hi) {
-          found = e.nas;
-          break;
-        }
-      }
-    }
-    // Bounded: a flood from spoofed sources starts the cache over rather than growing it.
-    if (this.cache.size >= 65_536) this.cache.clear();
-    this.cache.set(ip, found);
-    return found ?? undefined;
+    return this.table.lookup(ip);
   }
 }
 

@@ -16,7 +16,7 @@ import { type IpfixTcpListener, listenIpfixTcp } from "./ipfix-tcp.js";
 import { renderMetrics } from "./metrics.js";
 import { type ApiContext, type ApiReply, apiHosts, handleApi } from "./api.js";
 import { serveToken } from "./token.js";
-import { ExporterAllowList } from "./exporters.js";
+import { PrefixTable } from "../policy/prefix-table.js";
 
 /** Datagrams are handed to the worker in batches: at most this many, or after this long. */
 const BATCH_DATAGRAMS = 512;
@@ -204,7 +204,9 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   const sockets: Socket[] = [];
   const netflowPorts: Record<string, number> = {};
   for (const n of config.netflow) {
-    const allowed = new ExporterAllowList(n.exporters);
+    // The source's exporters allow-list (empty: any address).
+    const listed = new PrefixTable(n.exporters.map((p) => [p, true] as const), 4096);
+    const allowed = { allows: (address: string): boolean => listed.size === 0 || listed.lookup(address) === true };
     if (n.exporters.length === 0) log.warn({ source: n.name }, "no exporters: allow-list: any address that reaches the port can feed flow records (set netflow[].exporters)");
     if (n.transport === "tcp") {
       const l = await bound(`IPFIX over TCP on ${n.host}:${n.port}`, listenIpfixTcp(n.host, n.port, {
