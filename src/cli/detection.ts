@@ -183,14 +183,20 @@ export function saveDetected(store: Store, alerts: Alert[], inventory: Inventory
   const current = priorCategoryById(store);
   // Devices by MAC and by their own addresses (routers' are left out: they act for others).
   const overrides = store.overrides();
-  const byKey = new Map<string, { id: number | undefined; category: string | undefined; criticality: string | undefined; declared?: string; firstDid(value: string): { firstUs: number; known: boolean } | undefined }>();
+  const byKey = new Map<string, { id: number | undefined; category: string | undefined; readonly criticality: string; declared?: string; firstDid(value: string): { firstUs: number; known: boolean } | undefined }>();
   for (const d of inventory.devices.values()) {
     if (d.router) continue;
     const id = d.storeId;
     const category = id === undefined ? undefined : priorCategories.get(id) ?? current.get(id);
     const override = id === undefined ? undefined : overrides.get(id);
-    const criticality = override?.criticality ?? defaultCriticality((override?.category ?? category ?? "unknown") as Category, speaksOt([...d.facts.keys()]));
-    const entry = { id, category: override?.category ?? category, criticality, declared: override?.category, firstDid: operationsOf(d) };
+    // Criticality is worked out only for the devices an alert names (serve builds this index of every device at each persist with alerts).
+    let criticality: string | undefined;
+    const entry = {
+      id, category: override?.category ?? category, declared: override?.category, firstDid: operationsOf(d),
+      get criticality(): string {
+        return (criticality ??= override?.criticality ?? defaultCriticality((override?.category ?? category ?? "unknown") as Category, speaksOt(d.facts.keys())));
+      },
+    };
     if (d.mac) byKey.set(`${d.site}|${d.mac}`, entry);
     for (const ip of ownAddresses(d)) byKey.set(`${d.site}|${ip}`, entry);
   }
