@@ -2,7 +2,7 @@ import { ipv4ToString, ipv6ToString, isGroupMac, isMulticastIpv6, isPrivateIpv4,
 import { dissectArp } from "./dissect/arp.js";
 import { dissectCdp, isCdpLlc } from "./dissect/cdp.js";
 import type { AppDissector, DissectContext } from "./dissect/context.js";
-import { PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, decodeFrame } from "./dissect/decode.js";
+import { IP_PROTOCOL_NAMES, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, decodeFrame } from "./dissect/decode.js";
 import { ETHERTYPE } from "./dissect/ethernet.js";
 import { dissectNeighbourDiscovery } from "./dissect/icmpv6-nd.js";
 import { dissectGoose } from "./dissect/goose.js";
@@ -17,6 +17,7 @@ import { Inventory } from "./inventory/inventory.js";
 import type { PacketEvent } from "./detect/event.js";
 import type { FlowRecord } from "./model/flow-record.js";
 import { BehaviourAccumulator, PeerKind, peerKindOf } from "./flows/behaviour.js";
+import { serviceTable } from "./flows/services.js";
 import type { ObservationKind, Subject } from "./model/observation.js";
 import { ErrorCounts, type Frame } from "./sources/frame.js";
 
@@ -102,6 +103,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
   const detect = config.detect;
   const flowBatch = config.flowBatch ?? 10_000;
   const registry = new DissectorRegistry();
+  const services = serviceTable();
   const inventory = new Inventory();
   const errors = new ErrorCounts();
   const stats: PipelineStats = { packets: 0, bytes: 0, flows: 0, ipv4Fragments: 0, ipv6Fragments: 0, errors };
@@ -266,10 +268,13 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     if (addr !== undefined && f.lastUs > addr.lastUs) addr.lastUs = f.lastUs;
   }
 
-  /** The application protocol a dissector recognised, else the one its port names. */
+  /**
+   * The application protocol a dissector recognised, else the one its port names; ICMP, IGMP,
+   * GRE and the like are named by the IP header itself.
+   */
   function appOf(f: Flow): string | undefined {
     if (f.app) return f.app.name;
-    if (f.proto !== PROTO_TCP && f.proto !== PROTO_UDP) return undefined;
+    if (f.proto !== PROTO_TCP && f.proto !== PROTO_UDP) return IP_PROTOCOL_NAMES.get(f.proto);
     return registry.byPortName(f.proto === PROTO_TCP, f.bPort, f.aPort);
   }
 
@@ -321,7 +326,8 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       tcpFlagsSrc: f.tcpFlagsAB,
       tcpFlagsDst: f.tcpFlagsBA,
       appProtocol,
-      appConfidence: appProtocol === undefined ? undefined : f.app ? "dpi" : "port",
+      appConfidence: appProtocol === undefined ? undefined : f.app || (f.proto !== PROTO_TCP && f.proto !== PROTO_UDP) ? "dpi" : "port",
+      appService: f.host === undefined ? undefined : services.serviceOf(f.host),
       endReason: reason,
     };
     pending.push(record);
@@ -371,6 +377,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     pkt,
     emit(kind: ObservationKind, subject: Subject, value: string): void {
       if (value === "") return;
+      if (dissecting !== undefined && dissecting.host === undefined && (kind === "tls.sni" || kind === "http.host" || kind === "dns.query")) dissecting.host = value;
       const d = subjectDevice(subject);
       if (detect && detect.wants(kind)) tapObservation(kind, subject, value, d);
       if (!d || inventory.observeAgain(d, kind, value, pkt.tsUs)) return;
@@ -402,7 +409,16 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     });
   }
 
+  /** The flow whose payload is being dissected, while it is. */
+  let dissecting: Flow | undefined;
+
   function dissectPayload(f: Flow): void {
+    dissecting = f;
+    dissectFlowPayload(f);
+    dissecting = undefined;
+  }
+
+  function dissectFlowPayload(f: Flow): void {
     const tcp = pkt.proto === PROTO_TCP;
     const b = pkt.buf;
     const off = pkt.payloadOff;

@@ -16,7 +16,7 @@ function flow(i: number, partial: Partial<FlowRecord> = {}): FlowRecord {
     dstMac: "00:1c:7f:53:d0:28", dstIp: "2001:db8::1", dstPort: 443, initiatorKnown: i % 5 !== 0,
     packetsSrcToDst: i, bytesSrcToDst: i * 1500 + 2 ** 40, packetsDstToSrc: i * 2, bytesDstToSrc: i * 60,
     firstUs: 1_733_400_000_000_000 + i * 1000, lastUs: 1_733_400_000_500_000 + i * 1000,
-    tcpFlagsSrc: 0x1ff, tcpFlagsDst: i & 0xff, appProtocol: "tls", appConfidence: "dpi", endReason: "idle",
+    tcpFlagsSrc: 0x1ff, tcpFlagsDst: i & 0xff, appProtocol: "tls", appConfidence: "dpi", appService: "amazon-alexa", endReason: "idle",
     ...partial,
   };
 }
@@ -27,6 +27,7 @@ function bare(i: number): FlowRecord {
   delete f.dstMac;
   delete f.appProtocol;
   delete f.appConfidence;
+  delete f.appService;
   return f;
 }
 
@@ -37,6 +38,7 @@ describe("flow chunks", () => {
     assert.deepEqual(back, flows);
     assert.equal("srcMac" in back[2], false);
     assert.equal("appConfidence" in back[2], false);
+    assert.equal("appService" in back[2], false);
     assert.deepEqual(decodeFlowChunk(encodeFlowChunk([])), []);
     assert.deepEqual(decodeFlowChunk(encodeFlowChunk([flow(5, { source: "" })])), [flow(5, { source: "" })]);
   });
@@ -45,7 +47,7 @@ describe("flow chunks", () => {
     const one = encodeFlowChunk([flow(1)]).length;
     const many = encodeFlowChunk(Array.from({ length: 100 }, () => flow(1))).length;
     const perFlow = (many - one) / 99;
-    assert.ok(perFlow === 6 * 8 + 11 * 4 + 6 * 2 + 1, `each further copy adds only its numbers and references (${perFlow} bytes)`);
+    assert.ok(perFlow === 6 * 8 + 12 * 4 + 6 * 2 + 1, `each further copy adds only its numbers and references (${perFlow} bytes)`);
   });
 
   it("keeps IPv4 addresses as numbers and gives back the very text, IPv6 and odd spellings as texts", () => {
@@ -62,14 +64,28 @@ describe("flow chunks", () => {
     assert.ok(v4 < v6, `1,000 distinct IPv4 addresses add no texts (${v4} bytes against ${v6} for IPv6)`);
   });
 
-  it("writes a flow by flow chunk (version 1) when a small number does not fit 16 bits, and reads both versions", () => {
+  it("writes a flow by flow chunk (version 3) when a small number does not fit 16 bits, and reads both versions", () => {
     for (const odd of [{ vlan: 70_000 }, { dstPort: -1 }, { tcpFlagsSrc: 1.5 }, { proto: 2 ** 20 }]) {
       const flows = [flow(1), flow(2, odd), bare(3)];
       const blob = encodeFlowChunk(flows);
-      assert.equal(blob[0], 1, JSON.stringify(odd));
+      assert.equal(blob[0], 3, JSON.stringify(odd));
       assert.deepEqual(decodeFlowChunk(blob), flows);
     }
-    assert.equal(encodeFlowChunk([flow(1), bare(2)])[0], 2);
+    assert.equal(encodeFlowChunk([flow(1), bare(2)])[0], 4);
+  });
+
+  it("reads chunks written before flows named their service (versions 1 and 2, nine texts a flow)", () => {
+    // One Modbus flow as the previous release wrote it, in columns (2) and, with VLAN 70000, in rows (1).
+    const old: FlowRecord = {
+      site: "default", source: "old.pcap", vlan: 7, proto: 6, srcMac: "02:00:00:00:00:01", srcIp: "10.0.0.1", srcPort: 40000,
+      dstMac: "02:00:00:00:00:02", dstIp: "10.0.0.2", dstPort: 502, initiatorKnown: true, packetsSrcToDst: 3, bytesSrcToDst: 180,
+      packetsDstToSrc: 2, bytesDstToSrc: 120, firstUs: 1000, lastUs: 2000, tcpFlagsSrc: 0x1b, tcpFlagsDst: 0x1b,
+      appProtocol: "modbus", appConfidence: "dpi", endReason: "closed",
+    };
+    const columns = "AgAAAAEAAABGAAAAAAAAAAAAAAAAAAhAAAAAAACAZkAAAAAAAAAAQAAAAAAAAF5AAAAAAABAj0AAAAAAAECfQAEAAAoCAAAKAQAAAAIAAAADAAAAAAAAAAQAAAAAAAAABQAAAAYAAAAHAAAABwAGAECc9gEbABsAAWRlZmF1bHQAb2xkLnBjYXAAMDI6MDA6MDA6MDA6MDA6MDEAMDI6MDA6MDA6MDA6MDA6MDIAbW9kYnVzAGRwaQBjbG9zZWQ=";
+    const rows = "AQAAAAEAAABYAAAAAAAAAAAAAAAAF/FAAAAAAAAAGEAAAAAAAIjjQAAAAAAAYH9AAAAAAAAA8D8AAAAAAAAIQAAAAAAAgGZAAAAAAAAAAEAAAAAAAABeQAAAAAAAQI9AAAAAAABAn0AAAAAAAAA7QAAAAAAAADtAAQAAAAIAAAADAAAABAAAAAUAAAAGAAAABwAAAAgAAAAJAAAAZGVmYXVsdABvbGQucGNhcAAwMjowMDowMDowMDowMDowMQAxMC4wLjAuMQAwMjowMDowMDowMDowMDowMgAxMC4wLjAuMgBtb2RidXMAZHBpAGNsb3NlZA==";
+    assert.deepEqual(decodeFlowChunk(Buffer.from(columns, "base64")), [old]);
+    assert.deepEqual(decodeFlowChunk(Buffer.from(rows, "base64")), [{ ...old, vlan: 70000 }]);
   });
 
   it("decodes from a Buffer at any byte offset, as SQLite may hand it over", () => {
@@ -79,8 +95,8 @@ describe("flow chunks", () => {
     assert.deepEqual(decodeFlowChunk(shifted.subarray(3)), [flow(1), bare(2)]);
   });
 
-  for (const version of [2, 1]) it(`a damaged version ${version} chunk is refused with a FlowChunkError, never another exception`, () => {
-    const blob = encodeFlowChunk([flow(1), bare(2), flow(3, version === 1 ? { vlan: 1e6 } : {})]);
+  for (const version of [4, 3]) it(`a damaged version ${version} chunk is refused with a FlowChunkError, never another exception`, () => {
+    const blob = encodeFlowChunk([flow(1), bare(2), flow(3, version === 3 ? { vlan: 1e6 } : {})]);
     assert.equal(blob[0], version);
     assert.throws(() => decodeFlowChunk(blob.subarray(0, 10)), /shorter than its header/);
     assert.throws(() => decodeFlowChunk(blob.subarray(0, blob.length - 1)), /does not hold 3 flows/);
@@ -181,8 +197,10 @@ describe("flows in the store", () => {
       packets_src, bytes_src, packets_dst, bytes_dst, first_us, last_us, tcp_flags_src, tcp_flags_dst, app_protocol, app_confidence, end_reason)
       VALUES (@site, @source, @vlan, @proto, @srcMac, @srcIp, @srcPort, @dstMac, @dstIp, @dstPort, @ik, @packetsSrcToDst, @bytesSrcToDst,
       @packetsDstToSrc, @bytesDstToSrc, @firstUs, @lastUs, @tcpFlagsSrc, @tcpFlagsDst, @appProtocol, @appConfidence, @endReason)`);
-    // Two sites interleaved, as serve writes them, and more rows than one chunk holds.
-    const rows = Array.from({ length: 12_003 }, (_, i) => (i % 7 === 3 ? bare(i) : flow(i, { site: i % 3 === 0 ? "plant" : "default" })));
+    // Two sites interleaved, as serve writes them, and more rows than one chunk holds; rows of
+    // that schema had no app service.
+    const rows = Array.from({ length: 12_003 }, (_, i) => (i % 7 === 3 ? bare(i) : flow(i, { site: i % 3 === 0 ? "plant" : "default" })))
+      .map(({ appService: _, ...f }) => f as FlowRecord);
     old.transaction(() => {
       for (const f of rows) insert.run({ srcMac: null, dstMac: null, appProtocol: null, appConfidence: null, ...f, ik: f.initiatorKnown ? 1 : 0 });
     })();

@@ -7,14 +7,19 @@ export interface NdpiFlow {
   b: string;
   /** nDPI's protocol name, master and application, such as "TLS.Amazon". */
   protocol: string;
+  /** How nDPI decided: "DPI" (the payload), "Match by port", "Unknown" ... */
+  confidence: string;
 }
 
-/** Flow lines look like `\t1\tTCP 10.0.0.1:2074 <-> 10.0.0.2:502 [proto: 44/Modbus][...]`. */
+/**
+ * Flow lines look like `\t1\tTCP 10.0.0.1:2074 <-> 10.0.0.2:502 [proto: 44/Modbus][...][Confidence: DPI]`;
+ * a flow that never had an answer is written with `->`.
+ */
 export function parseNdpiResult(path: string): NdpiFlow[] {
   const out: NdpiFlow[] = [];
   for (const line of readFileSync(path, "utf8").split("\n")) {
-    const m = /^\t\d+\t(\w+) (\S+) <-> (\S+) .*?\[proto: [\d.]+\/([^\]]+)\]/.exec(line);
-    if (m) out.push({ transport: m[1], a: m[2], b: m[3], protocol: m[4] });
+    const m = /^\t\d+\t(\w+) (\S+) <?-> (\S+) .*?\[proto: [\d.]+\/([^\]]+)\](?:.*?\[Confidence: ([^\]]+)\])?/.exec(line);
+    if (m) out.push({ transport: m[1], a: m[2], b: m[3], protocol: m[4], confidence: m[5] ?? "" });
   }
   return out;
 }

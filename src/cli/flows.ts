@@ -20,6 +20,7 @@ export function flowView(f: StoredFlow): Record<string, unknown> {
     initiator: f.initiatorKnown ? "src" : "unknown",
     app_protocol: f.appProtocol ?? null,
     app_confidence: f.appConfidence ?? null,
+    app_service: f.appService ?? null,
     packets_src_to_dst: f.packetsSrcToDst,
     bytes_src_to_dst: f.bytesSrcToDst,
     packets_dst_to_src: f.packetsDstToSrc,
@@ -31,7 +32,7 @@ export function flowView(f: StoredFlow): Record<string, unknown> {
   };
 }
 
-const COLUMNS = ["proto", "src_ip", "src_port", "dst_ip", "dst_port", "app_protocol", "packets_src_to_dst", "bytes_src_to_dst", "packets_dst_to_src", "bytes_dst_to_src", "first_seen", "last_seen"];
+const COLUMNS = ["proto", "src_ip", "src_port", "dst_ip", "dst_port", "app_protocol", "app_service", "packets_src_to_dst", "bytes_src_to_dst", "packets_dst_to_src", "bytes_dst_to_src", "first_seen", "last_seen"];
 
 export function renderFlows(flows: StoredFlow[], format: Format): string {
   if (format === "json") return JSON.stringify(flows.map(flowView), null, 2);

@@ -15,6 +15,12 @@ export const PROTO_ICMP = 1;
 export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
 export const PROTO_ICMPV6 = 58;
+const PROTO_IPV6_IN_IPV4 = 41;
+
+/** IP protocols that the IP header names by itself (nDPI and Zeek name these flows so too). */
+export const IP_PROTOCOL_NAMES: ReadonlyMap<number, string> = new Map([
+  [1, "icmp"], [2, "igmp"], [47, "gre"], [50, "esp"], [51, "ah"], [58, "icmpv6"], [89, "ospf"], [103, "pim"], [112, "vrrp"], [132, "sctp"],
+]);
 
 /**
  * Decodes link, network and transport headers of a frame into `p` with integer reads only.
@@ -66,6 +72,16 @@ export function decodeFrame(f: Frame, p: Packet): LayerResult {
   if (p.laterFragment) return undefined;
   let ipStop = l3 + p.ipLen;
   if (ipStop > end) ipStop = end;
+  if (p.proto === PROTO_IPV6_IN_IPV4 && p.ipVersion === 4 && !p.fragment) {
+    // 6in4 (RFC 4213): the flow is the tunnelled IPv6 packet's, as nDPI and Zeek see it.
+    const inner = p.l4Off;
+    p.etherType = ETHERTYPE.IPV6;
+    p.l3Off = inner;
+    r = dissectIpv6(p, inner, ipStop);
+    if (r) return r;
+    if (p.laterFragment) return undefined;
+    if (inner + p.ipLen < ipStop) ipStop = inner + p.ipLen;
+  }
   switch (p.proto) {
     case PROTO_TCP:
       return dissectTcp(p, p.l4Off, ipStop);

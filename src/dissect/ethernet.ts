@@ -12,6 +12,7 @@ export const ETHERTYPE = {
   LLDP: 0x88cc,
   PROFINET: 0x8892,
   GOOSE: 0x88b8,
+  PPPOE_SESSION: 0x8864,
   /** Pseudo-type for 802.3 frames with an LLC header (CDP rides on LLC/SNAP). */
   LLC: 0x0001,
 } as const;
@@ -33,6 +34,18 @@ export function afterEthertype(p: Packet, type: number, off: number, end: number
     if (r < 0) return "vlan.truncated";
     off = r;
     type = u16be(p.buf, off - 2);
+  }
+  if (type === ETHERTYPE.PPPOE_SESSION) {
+    // PPPoE session (RFC 2516): version/type 0x11, code 0, session id, length; then the PPP
+    // protocol, 0x0021 IPv4 or 0x0057 IPv6 (captures taken on a DSL uplink).
+    if (end - off < 8) return "pppoe.truncated";
+    const b = p.buf;
+    const ppp = u16be(b, off + 6);
+    if (b[off] === 0x11 && b[off + 1] === 0 && (ppp === 0x0021 || ppp === 0x0057)) {
+      p.etherType = ppp === 0x0021 ? ETHERTYPE.IPV4 : ETHERTYPE.IPV6;
+      p.l3Off = off + 8;
+      return undefined;
+    }
   }
   if (type <= 1500) {
     p.etherType = ETHERTYPE.LLC;

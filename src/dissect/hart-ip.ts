@@ -43,5 +43,25 @@ function dissectHartIp(b: Buffer, off: number, len: number, ctx: DissectContext)
   return true;
 }
 
-export const hartIpUdp: AppDissector = { name: "hart-ip", transport: "udp", ports: [5094], everyPacket: true, dissect: dissectHartIp };
-export const hartIpTcp: AppDissector = { name: "hart-ip", transport: "tcp", ports: [5094], everyPacket: true, dissect: dissectHartIp };
+/**
+ * A HART-IP header on any port: a server answers a session from another port than 5094 (5095 in
+ * the corpus), so a capture that starts with the answer shows HART-IP only there. Version 1 or 2,
+ * a known message type (request, response, publish, error, NAK), and the byte count of the
+ * message (a datagram holds one; a TCP segment may end inside a long one).
+ */
+function isHartIp(b: Buffer, off: number, len: number, exact: boolean): boolean {
+  if (len < 8 || b[off] < 1 || b[off] > 2 || b[off + 2] > 4) return false;
+  const type = b[off + 1];
+  if (type > 3 && type !== 15) return false;
+  const count = (b[off + 6] << 8) | b[off + 7];
+  return exact ? count === len : count >= 8 && count <= len;
+}
+
+export const hartIpUdp: AppDissector = {
+  name: "hart-ip", transport: "udp", ports: [5094], everyPacket: true, dissect: dissectHartIp,
+  test: (b, off, len) => isHartIp(b, off, len, true),
+};
+export const hartIpTcp: AppDissector = {
+  name: "hart-ip", transport: "tcp", ports: [5094], everyPacket: true, dissect: dissectHartIp,
+  test: (b, off, len) => isHartIp(b, off, len, false),
+};

@@ -42,6 +42,9 @@ export const knxnetIp: AppDissector = {
   transport: "udp",
   ports: [3671],
   everyPacket: true,
+  // Tunnelling data and answers use the ports each side named in its HPAI, not only 3671: a
+  // header whose total length is the datagram recognises them anywhere.
+  test: (b, off, len) => len >= 6 && b[off] === 0x06 && b[off + 1] === 0x10 && b.readUInt16BE(off + 4) === len,
   dissect(b, off, len, ctx) {
     if (len < 6 || b[off] !== 0x06 || b[off + 1] !== 0x10) return false;
     const service = b.readUInt16BE(off + 2);

@@ -29,12 +29,38 @@ import { tuya } from "./tuya.js";
 import { ftp } from "./ftp.js";
 import { mining } from "./mining.js";
 import { telnet } from "./telnet.js";
+import { beckhoffAds } from "./beckhoff-ads.js";
+import { c1222Tcp, c1222Udp } from "./c1222.js";
+import { c37118Tcp, c37118Udp } from "./c37118.js";
+import { dlmsTcp, dlmsUdp } from "./dlms.js";
+import { dropboxLanSync } from "./dropbox-lan-sync.js";
+import { egd } from "./egd.js";
+import { ldap } from "./ldap.js";
+import { natPmp } from "./nat-pmp.js";
+import { nestLogSink } from "./nest-log-sink.js";
+import { netbiosDgm, netbiosNs, netbiosSsn } from "./netbios.js";
+import { profinetIo } from "./profinet-io.js";
+import { ptp } from "./ptp.js";
+import { quic } from "./quic.js";
+import { rmcp } from "./rmcp.js";
+import { slpTcp, slpUdp } from "./slp.js";
+import { smtp } from "./smtp.js";
+import { syslog, syslogTcp } from "./syslog.js";
+import { tftp } from "./tftp.js";
+import { tivoConnectTcp, tivoConnectUdp } from "./tivo-connect.js";
+import { tplinkShpTcp, tplinkShpUdp } from "./tplink-shp.js";
+import { ubntDiscovery } from "./ubnt-discovery.js";
+import { vnc } from "./vnc.js";
+import { wsDiscovery } from "./ws-discovery.js";
 
 /** Every application dissector. A new protocol is one file and one line here. */
 export const APP_DISSECTORS: readonly AppDissector[] = [
   dnsUdp, dnsTcp, mdns, llmnr, dhcp, dhcpv6, ssdp, ntp, http, tls,
   modbus, s7comm, mms, enipTcp, enipUdp, cipIo, bacnet, dnp3Tcp, dnp3Udp, iec104, fox, finsUdp, finsTcp,
   hartIpUdp, hartIpTcp, opcua, knxnetIp, mqtt, snmp, rtsp, sipUdp, sipTcp, coap, tuya, telnet, ftp, mining,
+  slpUdp, slpTcp, syslog, syslogTcp, netbiosNs, netbiosDgm, netbiosSsn, smtp, ldap, vnc, tftp, rmcp, natPmp, quic,
+  ubntDiscovery, tplinkShpUdp, tplinkShpTcp, dropboxLanSync, tivoConnectUdp, tivoConnectTcp, wsDiscovery, nestLogSink,
+  ptp, c37118Tcp, c37118Udp, dlmsTcp, dlmsUdp, c1222Tcp, c1222Udp, egd, profinetIo, beckhoffAds,
 ];
 
 /**

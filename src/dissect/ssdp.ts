@@ -7,6 +7,8 @@ export const ssdp: AppDissector = {
   transport: "udp",
   ports: [1900],
   everyPacket: true,
+  // Searches and announcements on other ports (Plex GDM uses 32412-32414) say what they are in their first line.
+  test: (b, off, len) => len >= 16 && /^(M-SEARCH|NOTIFY) \* HTTP\/1\.[01]\r\n/.test(b.toString("latin1", off, off + Math.min(len, 24))),
   dissect(b, off, len, ctx) {
     if (len < 12) return false;
     const [start, h] = headerLines(b, off, len);

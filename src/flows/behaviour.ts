@@ -14,7 +14,7 @@ const PROTOCOLS = [
   "dns", "mdns", "llmnr", "dhcp", "ssdp", "ntp", "http", "tls", "rtsp", "sip", "mqtt", "coap", "snmp",
   "modbus", "s7comm", "enip", "bacnet", "dnp3", "iec104", "opcua", "ot-other", "tcp-other", "udp-other", "other",
 ] as const;
-const OT_OTHER = new Set(["mms", "fox", "fins", "hart-ip", "knxnet-ip", "cip-io"]);
+const OT_OTHER = new Set(["mms", "fox", "fins", "hart-ip", "knxnet-ip", "cip-io", "ptp", "c37.118", "dlms", "c12.22", "egd", "profinet-io", "ads"]);
 const PROTOCOL_INDEX = new Map<string, number>(PROTOCOLS.map((p, i) => [p, i]));
 
 const SCALARS = [

@@ -33,6 +33,8 @@ export class Flow {
   initiatorKnown = false;
   /** Application protocol, once a dissector recognised the payload. */
   app: AppDissector | undefined = undefined;
+  /** The first host name the flow asked for (TLS SNI, HTTP Host, DNS question), which names its service. */
+  host: string | undefined = undefined;
   /** Payload-bearing packets inspected so far (deep dissection stops after a few). */
   inspected = 0;
   /** Set while a flow is in the table. */

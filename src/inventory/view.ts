@@ -58,14 +58,14 @@ function first(d: StoredDevice, kind: string): string | undefined {
   return values(d, kind)[0];
 }
 
-/** Names a device gives itself, from DHCP, mDNS, LLMNR, LLDP and CDP, without duplicates. */
+/** Names a device gives itself, from DHCP, mDNS, LLMNR, LLDP, CDP, NetBIOS and Ubiquiti discovery, without duplicates. */
 export function hostnames(d: FactList): string[] {
   const seen = new Map<string, string>();
   const add = (n: string): void => {
     const clean = n.replace(/\.$/, "").replace(/\.local$/i, "");
     if (clean && !seen.has(clean.toLowerCase())) seen.set(clean.toLowerCase(), clean);
   };
-  for (const k of ["dhcp.hostname", "dhcp.fqdn", "dhcpv6.fqdn", "mdns.hostname", "llmnr.hostname", "lldp.system_name", "cdp.device_id"]) {
+  for (const k of ["dhcp.hostname", "dhcp.fqdn", "dhcpv6.fqdn", "mdns.hostname", "llmnr.hostname", "lldp.system_name", "cdp.device_id", "netbios.name", "ubnt.hostname"]) {
     for (const v of values(d, k)) add(v);
   }
   return [...seen.values()];

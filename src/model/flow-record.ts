@@ -30,6 +30,11 @@ export interface FlowRecord {
    * "match by port").
    */
   appConfidence?: "dpi" | "port";
+  /**
+   * The well-known service the flow went to, named from the host it asked for (TLS SNI, HTTP
+   * Host, DNS question): "amazon-alexa", "tuya". nDPI's "TLS.Amazon" is protocol tls, service amazon.
+   */
+  appService?: string;
   endReason: string;
 }
 

@@ -9,29 +9,35 @@ import type { FlowRecord } from "../model/flow-record.js";
  *
  * Little-endian. A 16-byte header: u8 version, u8×3 zero, u32 flows, u32 bytes of the text
  * table, u32 zero (what follows starts 8-aligned). Then, by version:
- *   2 (columns, written whenever the small numbers fit 16 bits):
+ *   4 (columns, written whenever the small numbers fit 16 bits):
  *     f64×6 a flow: packets and bytes each way, first and last seen
- *     u32×11 a flow: source and destination IPv4 address, then the 9 text references; an
+ *     u32×12 a flow: source and destination IPv4 address, then the 10 text references; an
  *         address whose reference is 0 is the IPv4 number, else the referenced text (IPv6)
  *     u16×6 a flow: VLAN, protocol, source port, destination port, TCP flags each way
  *     u8 a flow: initiator known (1) or not (0)
- *   1 (rows, written before version 2, and still when a number does not fit):
+ *   3 (rows, written when a number does not fit):
  *     f64×13 a flow: VLAN, protocol, ports, initiator known, packets and bytes each way,
  *         first and last seen, TCP flags each way
- *     u32×9 a flow: text references
+ *     u32×10 a flow: text references
+ *   2 and 1: as 4 and 3 with 9 text references (no app service), written before flows named
+ *     their service; read still.
  * Text references: site, source, source MAC, source address, destination MAC, destination
- * address, app protocol, app confidence, end reason; 0 for an absent field, else 1 + index in
- * the text table. The text table: distinct texts in UTF-8, separated by NUL (no path, address
- * or name holds a NUL). Version 2 leaves IPv4 addresses out of it: a NetFlow chunk's many
- * addresses cost a number each instead of a text each (the chunk is about 40% smaller and
- * faster to write).
+ * address, app protocol, app confidence, end reason, app service; 0 for an absent field, else
+ * 1 + index in the text table. The text table: distinct texts in UTF-8, separated by NUL (no
+ * path, address or name holds a NUL). The column versions leave IPv4 addresses out of it: a
+ * NetFlow chunk's many addresses cost a number each instead of a text each (the chunk is about
+ * 40% smaller and faster to write).
  */
 
-const ROWS = 1;
-const COLUMNS = 2;
+const ROWS_9 = 1;
+const COLUMNS_9 = 2;
+const ROWS = 3;
+const COLUMNS = 4;
 const HEADER = 16;
 const NUMBERS = 13;
-const TEXTS = 9;
+/** Text references a flow has in the versions written now, and in versions 1 and 2. */
+const TEXTS = 10;
+const TEXTS_9 = 9;
 const WIDE = 6;
 const WORDS = 2 + TEXTS;
 const SMALL = 6;
@@ -115,8 +121,8 @@ function canonicalIpv4(s: string): number | undefined {
 const fitsU16 = (n: number): boolean => n >= 0 && n <= 0xffff && Number.isInteger(n);
 
 /**
- * Encodes a chunk as columns (version 2) when every flow's small numbers fit 16 bits, as they
- * do from every source Cordon has; otherwise flow by flow (version 1), which keeps any number.
+ * Encodes a chunk as columns (version 4) when every flow's small numbers fit 16 bits, as they
+ * do from every source Cordon has; otherwise flow by flow (version 3), which keeps any number.
  */
 export function encodeFlowChunk(flows: readonly FlowRecord[]): Buffer {
   for (const f of flows) {
@@ -125,7 +131,7 @@ export function encodeFlowChunk(flows: readonly FlowRecord[]): Buffer {
   return encodeColumns(flows);
 }
 
-/** Version 2: see the layout above. IPv4 addresses go in a number column, not the text table. */
+/** Version 4: see the layout above. IPv4 addresses go in a number column, not the text table. */
 function encodeColumns(flows: readonly FlowRecord[]): Buffer {
   const count = flows.length;
   const wide = new Float64Array(count * WIDE);
@@ -154,6 +160,7 @@ function encodeColumns(flows: readonly FlowRecord[]): Buffer {
     words[u++] = table.ref(f.appProtocol, 6);
     words[u++] = table.ref(f.appConfidence, 7);
     words[u++] = table.ref(f.endReason, 8);
+    words[u++] = table.ref(f.appService, 9);
     small[h++] = f.vlan;
     small[h++] = f.proto;
     small[h++] = f.srcPort;
@@ -166,7 +173,7 @@ function encodeColumns(flows: readonly FlowRecord[]): Buffer {
   return Buffer.concat([header(COLUMNS, count, text.length), new Uint8Array(wide.buffer), new Uint8Array(words.buffer), new Uint8Array(small.buffer), flags, text]);
 }
 
-/** Version 1: see the layout above. */
+/** Version 3: see the layout above. */
 function encodeRows(flows: readonly FlowRecord[]): Buffer {
   const count = flows.length;
   const numbers = new Float64Array(count * NUMBERS);
@@ -196,6 +203,7 @@ function encodeRows(flows: readonly FlowRecord[]): Buffer {
     refs[t++] = table.ref(f.appProtocol, 6);
     refs[t++] = table.ref(f.appConfidence, 7);
     refs[t++] = table.ref(f.endReason, 8);
+    refs[t++] = table.ref(f.appService, 9);
   }
   const text = Buffer.from(table.texts.join("\0"), "utf8");
   return Buffer.concat([header(ROWS, count, text.length), new Uint8Array(numbers.buffer), new Uint8Array(refs.buffer), text]);
@@ -212,18 +220,21 @@ function column<T extends Float64Array | Uint32Array | Uint16Array>(make: new (n
 export function decodeFlowChunk(blob: Uint8Array): FlowRecord[] {
   if (blob.length < HEADER) throw new FlowChunkError(`flow chunk of ${blob.length} bytes is shorter than its header`);
   const version = blob[0];
-  if (version !== ROWS && version !== COLUMNS) throw new FlowChunkError(`flow chunk version ${version} is not ${ROWS} or ${COLUMNS}`);
+  if (version < ROWS_9 || version > COLUMNS) throw new FlowChunkError(`flow chunk version ${version} is not ${ROWS_9} to ${COLUMNS}`);
+  const rows = version === ROWS || version === ROWS_9;
+  const texts = version <= COLUMNS_9 ? TEXTS_9 : TEXTS;
+  const words = 2 + texts;
   const view = new DataView(blob.buffer, blob.byteOffset, blob.length);
   const count = view.getUint32(4, true);
   const textBytes = view.getUint32(8, true);
-  const perFlow = version === ROWS ? NUMBERS * 8 + TEXTS * 4 : WIDE * 8 + WORDS * 4 + SMALL * 2 + 1;
+  const perFlow = rows ? NUMBERS * 8 + texts * 4 : WIDE * 8 + words * 4 + SMALL * 2 + 1;
   const textAt = HEADER + count * perFlow;
   if (textAt + textBytes !== blob.length) throw new FlowChunkError(`flow chunk of ${blob.length} bytes does not hold ${count} flows and ${textBytes} bytes of text`);
-  const texts = textBytes === 0 && count === 0 ? [] : Buffer.from(blob.buffer, blob.byteOffset + textAt, textBytes).toString("utf8").split("\0");
+  const table = textBytes === 0 && count === 0 ? [] : Buffer.from(blob.buffer, blob.byteOffset + textAt, textBytes).toString("utf8").split("\0");
   const text = (r: number): string | undefined => {
     if (r === 0) return undefined;
-    const s = texts[r - 1];
-    if (s === undefined) throw new FlowChunkError(`flow chunk refers to text ${r} of ${texts.length}`);
+    const s = table[r - 1];
+    if (s === undefined) throw new FlowChunkError(`flow chunk refers to text ${r} of ${table.length}`);
     return s;
   };
   const required = (r: number, what: string): string => {
@@ -240,13 +251,17 @@ export function decodeFlowChunk(blob: Uint8Array): FlowRecord[] {
     if (app !== undefined) f.appProtocol = app;
     const confidence = text(refs[t + 7]);
     if (confidence !== undefined) f.appConfidence = confidence as "dpi" | "port";
+    if (texts === TEXTS) {
+      const service = text(refs[t + 9]);
+      if (service !== undefined) f.appService = service;
+    }
     return f;
   };
   const out: FlowRecord[] = new Array(count);
-  if (version === ROWS) {
+  if (rows) {
     const numbers = column(Float64Array, count * NUMBERS, blob, HEADER);
-    const refs = column(Uint32Array, count * TEXTS, blob, HEADER + count * NUMBERS * 8);
-    for (let k = 0, n = 0, t = 0; k < count; k++, n += NUMBERS, t += TEXTS) {
+    const refs = column(Uint32Array, count * texts, blob, HEADER + count * NUMBERS * 8);
+    for (let k = 0, n = 0, t = 0; k < count; k++, n += NUMBERS, t += texts) {
       out[k] = optional({
         site: required(refs[t], "site"), source: required(refs[t + 1], "source"), vlan: numbers[n], proto: numbers[n + 1],
         srcIp: required(refs[t + 3], "source address"), srcPort: numbers[n + 2],
@@ -260,24 +275,24 @@ export function decodeFlowChunk(blob: Uint8Array): FlowRecord[] {
     return out;
   }
   const wordsAt = HEADER + count * WIDE * 8;
-  const smallAt = wordsAt + count * WORDS * 4;
+  const smallAt = wordsAt + count * words * 4;
   const flagsAt = smallAt + count * SMALL * 2;
   const wide = column(Float64Array, count * WIDE, blob, HEADER);
-  const words = column(Uint32Array, count * WORDS, blob, wordsAt);
+  const refs = column(Uint32Array, count * words, blob, wordsAt);
   const small = column(Uint16Array, count * SMALL, blob, smallAt);
   // A reference of 0 for a (required) address means it is the IPv4 address in the column before.
   const address = (ip4: number, r: number, what: string): string => (r === 0 ? ipv4ToString(ip4) : required(r, what));
-  for (let k = 0, w = 0, u = 0, h = 0; k < count; k++, w += WIDE, u += WORDS, h += SMALL) {
+  for (let k = 0, w = 0, u = 0, h = 0; k < count; k++, w += WIDE, u += words, h += SMALL) {
     const t = u + 2;
     out[k] = optional({
-      site: required(words[t], "site"), source: required(words[t + 1], "source"), vlan: small[h], proto: small[h + 1],
-      srcIp: address(words[u], words[t + 3], "source address"), srcPort: small[h + 2],
-      dstIp: address(words[u + 1], words[t + 5], "destination address"), dstPort: small[h + 3],
+      site: required(refs[t], "site"), source: required(refs[t + 1], "source"), vlan: small[h], proto: small[h + 1],
+      srcIp: address(refs[u], refs[t + 3], "source address"), srcPort: small[h + 2],
+      dstIp: address(refs[u + 1], refs[t + 5], "destination address"), dstPort: small[h + 3],
       initiatorKnown: blob[flagsAt + k] === 1,
       packetsSrcToDst: wide[w], bytesSrcToDst: wide[w + 1], packetsDstToSrc: wide[w + 2], bytesDstToSrc: wide[w + 3],
       firstUs: wide[w + 4], lastUs: wide[w + 5], tcpFlagsSrc: small[h + 4], tcpFlagsDst: small[h + 5],
-      endReason: required(words[t + 8], "end reason"),
-    }, words, t);
+      endReason: required(refs[t + 8], "end reason"),
+    }, refs, t);
   }
   return out;
 }
