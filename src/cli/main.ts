@@ -10,7 +10,7 @@ import { CATEGORIES, CRITICALITY } from "../classify/taxonomy.js";
 import { ConfigError, loadConfig } from "../serve/config.js";
 import { startServer } from "../serve/server.js";
 import type { ResponseRecord } from "../model/response.js";
-import { DEFAULT_SERVER, callServe, macArgument, renderNac, renderResponse, renderResponses } from "./respond.js";
+import { DEFAULT_SERVER, callServe, decideMove, macArgument, renderNac, renderResponse, renderResponses } from "./respond.js";
 import { deviceDetail, isoTime } from "../inventory/view.js";
 import { demoCapture } from "../lab/demo.js";
 import { DEFAULT_LAB, generateLab } from "../lab/generate.js";
@@ -244,10 +244,20 @@ peer address and the outcome. The database refuses to change or delete its rows.
 ${COMMON}`,
   nac: `Usage: cordon nac log [--device MAC] [--site NAME] [--limit N] [--format table|json] [--db PATH]
        cordon nac sessions | quarantines [--format table|json] [--db PATH]
+       cordon nac moves | pending [--limit N] [--format table|json] [--db PATH]
+       cordon nac approve | reject MOVE_ID [--reason TEXT] [--db PATH]
 
 What the RADIUS server decided for each MAB request (state, VLAN, reason), newest first; the
 NAS and port each MAC was last seen at; quarantines with their release. Reads the database,
-so it works whether or not serve runs.`,
+so it works whether or not serve runs.
+
+Group membership follows the verdicts: a device whose category, criticality or MUD URL puts it
+in another group of the policy in force moves at once when the new group may reach nothing the
+old one could not (serve sends a CoA), and waits for a person otherwise, unless its MUD URL is
+one of nac.trusted_mud. "moves" lists every move with the verdict behind it; "pending" the
+ones waiting; "approve" lets one take effect at serve's next table (with a CoA), "reject"
+keeps the device where it is under this policy. Each decision is audited with the
+operating-system user who made it.`,
   serve: `Usage: cordon serve [--config FILE] [--db PATH] [--site NAME] [--http-port N]
                     [--netflow PORT]... [--ipfix-tcp PORT]... [--capture IFACE]... [--zeek DIR]...
                     [--log-level L]
@@ -762,6 +772,12 @@ async function main(argv: string[]): Promise<number> {
     case "nac": {
       const store = new Store(dbPath(values.db));
       try {
+        if (positionals[0] === "approve" || positionals[0] === "reject") {
+          const m = decideMove(store, positionals[0], positionals[1], cliActor());
+          cliAudit(store, `nac.move.${positionals[0]}`, m.mac, `move ${m.id}: ${m.from ?? "(no group)"} -> ${m.to}${values.reason ? `; ${values.reason}` : ""}`, m.site);
+          process.stdout.write(`move ${m.id} of ${m.mac} from ${m.from ?? "(no group)"} to ${m.to}: ${m.status} by ${m.decidedBy}${m.status === "approved" ? "; serve applies it, with a CoA, at its next table" : ""}\n`);
+          return 0;
+        }
         const limit = values.limit ? Number(values.limit) : undefined;
         process.stdout.write(`${renderNac(store, positionals[0], { device: values.device, site: values.site, limit, format: parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table" })}\n`);
         return 0;

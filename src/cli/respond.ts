@@ -2,7 +2,7 @@ import type { ResponseRecord } from "../model/response.js";
 import { canonicalMac } from "../model/mac.js";
 import { readToken, tokenPath } from "../serve/token.js";
 import { cliActor } from "./actor.js";
-import { NacStore } from "../store/nac.js";
+import { NacStore, type StoredMove } from "../store/nac.js";
 import type { Store } from "../store/sqlite.js";
 import { UsageError, table } from "./output.js";
 
@@ -65,7 +65,7 @@ export function renderResponses(list: ResponseRecord[], format: "table" | "json"
   return table(["id", "status", "created", "device", "criticality", "trigger", "title"], list.map((r) => [r.id, r.status, r.createdAt, r.mac, r.criticality, r.trigger, r.title]));
 }
 
-/** `cordon nac log` and `cordon nac sessions`, from the store (no running serve needed). */
+/** `cordon nac log`, `sessions`, `quarantines`, `moves` and `pending`, from the store (no running serve needed). */
 export function renderNac(store: Store, sub: string | undefined, o: { device?: string; site?: string; limit?: number; format: "table" | "json" }): string {
   const nac = new NacStore(store.db);
   if (sub === "log") {
@@ -87,5 +87,26 @@ export function renderNac(store: Store, sub: string | undefined, o: { device?: s
     if (list.length === 0) return "no quarantines";
     return table(["mac", "site", "since", "by", "reason", "released"], list.map((q) => [q.mac, q.site, q.since, q.by, q.reason, q.releasedAt ? `${q.releasedAt} by ${q.releasedBy}: ${q.releaseNote}` : ""]));
   }
-  throw new UsageError(`nac takes log, sessions or quarantines${sub ? `, not "${sub}"` : ""}`);
+  if (sub === "pending" || sub === "moves") {
+    const list = nac.moves({ status: sub === "pending" ? "pending" : undefined, limit: o.limit ?? 100 });
+    if (o.format === "json") return JSON.stringify(list, null, 2);
+    if (list.length === 0) return sub === "pending" ? "no group moves wait for a decision" : "no group moves";
+    return table(["id", "at", "site", "mac", "from", "to", "rights", "status", "decided", "reason"], list.map((m) => [m.id, m.at, m.site, m.mac, m.from ?? "(no group)", m.to, m.rights, m.status,
+      m.decidedBy ? `${m.decidedBy} ${m.decidedAt}` : "", m.reason]));
+  }
+  throw new UsageError(`nac takes log, sessions, quarantines, moves, pending, approve or reject${sub ? `, not "${sub}"` : ""}`);
+}
+
+/**
+ * `cordon nac approve|reject ID`: a person decides a group move that waits. An approved move
+ * takes effect at serve's next table (within seconds), with a CoA to the device's session.
+ */
+export function decideMove(store: Store, decision: "approve" | "reject", idText: string | undefined, actor: string): StoredMove {
+  if (!idText || !/^\d{1,12}$/.test(idText)) throw new UsageError(`nac ${decision} needs a move id (cordon nac pending shows them)`);
+  const nac = new NacStore(store.db);
+  const m = nac.move(Number(idText));
+  if (!m) throw new UsageError(`no group move ${idText} (cordon nac pending shows them)`);
+  if (m.status !== "pending") throw new UsageError(`move ${m.id} is ${m.status}, not waiting for a decision`);
+  if (decision === "approve" && m.rights === "undefined") throw new UsageError(`move ${m.id} is to ${m.to}, which policy ${m.policyId} does not define: learn and approve a new policy version instead`);
+  return nac.decideMove(m.id, decision === "approve" ? "approved" : "rejected", actor, new Date().toISOString());
 }

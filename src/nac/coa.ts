@@ -25,8 +25,10 @@ export const CHANGE_ACTIONS: readonly ChangeAction[] = ["reauthenticate", "bounc
 export class CoaError extends Error {}
 
 /** The action that moves a device into or out of quarantine at this NAS. */
-export function quarantineAction(nas: NasConfig, purpose: "quarantine" | "release"): ChangeAction {
+export function quarantineAction(nas: NasConfig, purpose: "quarantine" | "release" | "regroup"): ChangeAction {
   const a = nas.coaAction ?? (nas.vendor === "cisco" ? "reauthenticate" : nas.vendor === "aruba" ? "apply-role" : "disconnect");
+  // A new group is a new authorisation, as after a release.
+  if (purpose === "regroup") return a === "apply-role" ? "disconnect" : a === "disable-port" ? "reauthenticate" : a;
   // A role applies the quarantine; leaving it takes a new authorisation.
   if (purpose === "release" && a === "apply-role") return "disconnect";
   // A port shut down for quarantine is not opened again by CoA: re-authenticate instead.

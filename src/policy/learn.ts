@@ -29,8 +29,13 @@ export interface Policy {
   version: number;
   site: string;
   mode: "monitor" | "enforce";
-  /** Group name → device keys (MAC, or ip:ADDRESS for devices known by address). */
+  /** Group name → device keys (MAC, or ip:ADDRESS for devices known by address), as learning found them. */
   groups: Record<string, string[]>;
+  /**
+   * The group definitions a person gave (first match wins), kept so that membership can follow
+   * a device's verdict after approval; devices matching none are grouped by MUD URL or category.
+   */
+  groupSpecs?: GroupSpec[];
   /** Device keys the policy governs. */
   managed: string[];
   rules: PolicyRule[];
@@ -89,7 +94,11 @@ export function validateGroupSpecs(v: unknown): GroupSpec[] {
   });
 }
 
-const matches = (g: GroupSpec, d: LearnDevice): boolean =>
+/** What grouping reads of a device. */
+export type GroupedDevice = Pick<LearnDevice, "key" | "category" | "criticality" | "site" | "vlan" | "mudUrl">;
+
+/** Whether a device matches every selector of a group definition. */
+export const specMatches = (g: GroupSpec, d: GroupedDevice): boolean =>
   (g.devices === undefined || g.devices.some((k) => k.toLowerCase() === d.key.toLowerCase()))
   && (g.category === undefined || g.category === d.category)
   && (g.criticality === undefined || g.criticality === d.criticality)
@@ -109,8 +118,8 @@ export interface LearnOptions {
   mudProfiles?: ReadonlyMap<string, MudProfile>;
 }
 
-export const groupOf = (d: LearnDevice, specs: readonly GroupSpec[] = [], mud?: ReadonlyMap<string, MudProfile>): string =>
-  specs.find((g) => matches(g, d))?.name
+export const groupOf = (d: GroupedDevice, specs: readonly GroupSpec[] = [], mud?: { has(url: string): boolean }): string =>
+  specs.find((g) => specMatches(g, d))?.name
   ?? (d.mudUrl && mud?.has(d.mudUrl) ? `mud:${d.mudUrl}` : d.category === "unknown" ? `device:${d.key}` : `category:${d.category}`);
 
 /**
@@ -234,6 +243,7 @@ export function learnPolicy(devices: LearnDevice[], flows: Iterable<FlowRecord>,
   return {
     name: o.name, version: 1, site: o.site, mode: "monitor",
     groups: Object.fromEntries([...groups].map(([g, s]) => [g, [...s].sort()])),
+    ...(specs.length > 0 ? { groupSpecs: [...specs] } : {}),
     managed: [...managed].sort(), rules: [...learned, ...fromMud], review: [...review].sort(),
   };
 }

@@ -28,7 +28,7 @@ import type { AccountingEvent } from "../nac/radius-server.js";
 import { MacLocations } from "../nac/mac-locations.js";
 import type { ApiOp, ApiRequest, Caller } from "./messages.js";
 import { AuditLog } from "../store/audit.js";
-import { nacTableFromStore, responderDevice } from "./nac-state.js";
+import { nacTableFromStore, regroup, responderDevice } from "./nac-state.js";
 
 /**
  * The ingest and storage thread of `cordon serve`: every source feeds one pipeline here, and
@@ -81,6 +81,43 @@ function refreshNacTable(): void {
   nacTable = nacTableFromStore(store, nacStore, config.nac);
   send({ type: "nac-table", table: nacTable });
 }
+/** Asks the RADIUS thread for a CoA to the device's session, so its next authorisation reads the new table. */
+function requestCoa(site: string, mac: string, purpose: "quarantine" | "release" | "regroup"): Promise<{ ok: boolean; summary: string }> {
+  return new Promise((resolve) => {
+    const id = ++coaIds;
+    coaPending.set(id, resolve);
+    const stored = nacStore.session(site, mac);
+    send({ type: "coa", id, site, mac, purpose, stored: stored ? { ...stored, status: "authorized", lastMs: Date.parse(stored.lastAt) } : undefined });
+  });
+}
+const regroupProblems = new Set<string>();
+/**
+ * Group membership follows the verdicts (nac/group-moves.ts): new moves are recorded, the
+ * table is built again, and every move made or approved since the last time gets a CoA.
+ */
+function followVerdicts(): void {
+  if (!config.nac) return;
+  const at = new Date().toISOString();
+  const { moves, problems } = regroup(store, nacStore, config.nac.trustedMud, at);
+  for (const p of problems) {
+    if (regroupProblems.has(p)) continue;
+    if (regroupProblems.size > 1000) regroupProblems.clear();
+    regroupProblems.add(p);
+    log.error({ problem: p }, "group membership cannot follow the verdicts");
+  }
+  for (const m of moves) {
+    const fields = { site: m.site, mac: m.mac, from: m.from ?? null, to: m.to, rights: m.rights, move: m.id, reason: m.reason };
+    if (m.status === "applied") {
+      log.info(fields, "device moved to another group");
+      audit.append({ at, principal: "cordon", actor: "cordon", via: "playbook", action: "nac.move", site: m.site, target: m.mac, outcome: "ok", detail: `${m.from ?? "(no group)"} -> ${m.to}: ${m.reason}` });
+    } else log.warn(fields, "group move waits for a person: cordon nac pending");
+  }
+  refreshNacTable();
+  for (const m of nacStore.unenacted()) {
+    nacStore.markEnacted(m.id, at);
+    void requestCoa(m.site, m.mac, "regroup").then((r) => log.info({ site: m.site, mac: m.mac, move: m.id, ok: r.ok, summary: r.summary }, "change of authorization for a group move"));
+  }
+}
 const rings = config.respond && config.capture.length > 0 ? new PacketRings(config.respond.ringKb * 1024, config.respond.ringDevices) : undefined;
 let coaIds = 0;
 const coaPending = new Map<number, (r: { ok: boolean; summary: string }) => void>();
@@ -92,12 +129,7 @@ const responder = config.respond ? new Responder(config.respond, nacStore, {
     store.saveInventory(pipeline.inventory);
     refreshNacTable();
   },
-  changeAuthorization: (site, mac, purpose) => new Promise((resolve) => {
-    const id = ++coaIds;
-    coaPending.set(id, resolve);
-    const stored = nacStore.session(site, mac);
-    send({ type: "coa", id, site, mac, purpose, stored: stored ? { ...stored, status: "authorized", lastMs: Date.parse(stored.lastAt) } : undefined });
-  }),
+  changeAuthorization: requestCoa,
   applyFirewall: (ruleset) => new Promise((resolve) => {
     const child = spawn(config.respond!.nftCommand, ["-f", "-"], { stdio: ["pipe", "ignore", "pipe"] });
     let err = "";
@@ -238,7 +270,7 @@ function persist(): void {
   savePositions();
   if (++ticks % 6 === 0) settleVerdicts(store, pipeline.inventory, rules, pipeline.now(), model);
   if (config.nac) {
-    refreshNacTable();
+    followVerdicts();
     if (ticks % 360 === 1) nacStore.pruneDecisions(new Date(Date.now() - config.nac.keepDecisionsDays * 86_400_000).toISOString());
   }
   void storeAlerts(false).catch((e: unknown) => log.error({ err: e }, "storing alerts failed; will retry"));

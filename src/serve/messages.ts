@@ -77,7 +77,7 @@ export type ToMain =
   | { type: "ready"; devices: number; nacTable?: NacTable }
   | { type: "nac-table"; table: NacTable }
   /** Change the authorisation of a device's session at its NAS (the last session the store knows, if any). */
-  | { type: "coa"; id: number; site: string; mac: string; purpose: "quarantine" | "release"; stored?: NacSession }
+  | { type: "coa"; id: number; site: string; mac: string; purpose: "quarantine" | "release" | "regroup"; stored?: NacSession }
   | { type: "api-result"; id: number; status: number; body: unknown }
   | { type: "ack"; count: number }
   | { type: "stats"; stats: StatsSnapshot }

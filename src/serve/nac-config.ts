@@ -21,6 +21,11 @@ export interface NacServeConfig extends NacSettings {
   nas: NasConfig[];
   coa: { timeoutMs: number; retries: number };
   keepDecisionsDays: number;
+  /**
+   * MUD URLs (https, whole URLs or prefixes ending in "/") whose devices may move to their MUD
+   * group at once even when it may reach more than their old group.
+   */
+  trustedMud: string[];
 }
 
 
@@ -82,7 +87,7 @@ function stringList(v: unknown, where: string): string[] {
 export function validateNac(raw: unknown, site: string, env: NodeJS.ProcessEnv = process.env): NacServeConfig | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (!isObject(raw)) throw new NacConfigError("nac: must be a mapping");
-  keys(raw, ["host", "auth_port", "acct_port", "unknown", "vlans", "group_vlans", "quarantine_allow", "keep_decisions_days", "coa", "nas"], "nac.");
+  keys(raw, ["host", "auth_port", "acct_port", "unknown", "vlans", "group_vlans", "quarantine_allow", "keep_decisions_days", "coa", "nas", "trusted_mud"], "nac.");
   const vl = raw.vlans;
   if (!isObject(vl)) throw new NacConfigError("nac.vlans: required, with onboarding and quarantine (and optionally registered)");
   keys(vl, ["onboarding", "quarantine", "registered"], "nac.vlans.");
@@ -95,6 +100,16 @@ export function validateNac(raw: unknown, site: string, env: NodeJS.ProcessEnv =
   }
   const allow = stringList(raw.quarantine_allow, "nac.quarantine_allow");
   for (const [i, a] of allow.entries()) if (!isIpv4Prefix(a) && !isIpv6Prefix(a)) throw new NacConfigError(`nac.quarantine_allow[${i}]: "${a}" is not an address or prefix`);
+  const trustedMud = stringList(raw.trusted_mud, "nac.trusted_mud");
+  for (const [i, u] of trustedMud.entries()) {
+    let url: URL | undefined;
+    try {
+      url = new URL(u);
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.protocol !== "https:" || url.href !== u) throw new NacConfigError(`nac.trusted_mud[${i}]: "${u}" is not an https URL written in full (MUD URLs are https, RFC 8520)`);
+  }
   const coa = raw.coa === undefined ? {} : raw.coa;
   if (!isObject(coa)) throw new NacConfigError("nac.coa: must be a mapping");
   keys(coa, ["timeout_ms", "retries"], "nac.coa.");
@@ -130,6 +145,7 @@ export function validateNac(raw: unknown, site: string, env: NodeJS.ProcessEnv =
     groupVlans, quarantineAllow: allow, nas,
     coa: { timeoutMs: int(coa, "timeout_ms", "nac.coa.", 1000, 10, 60_000), retries: int(coa, "retries", "nac.coa.", 3, 0, 10) },
     keepDecisionsDays: int(raw, "keep_decisions_days", "nac.", 30, 1, 3650),
+    trustedMud,
   };
 }
 

@@ -309,6 +309,27 @@ export const MIGRATIONS: readonly Migration[] = [
   ALTER TABLE sources ADD COLUMN read_at TEXT;
   CREATE INDEX sources_content ON sources (site, content_hash);
   `,
+  // Group moves (nac/group-moves.ts): a device's group under a policy follows its verdict; each
+  // move is kept with why, whether it waited for a person, who decided, and when it took effect.
+  `
+  CREATE TABLE nac_moves (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    site TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    policy_id INTEGER NOT NULL,
+    from_group TEXT,
+    to_group TEXT NOT NULL,
+    rights TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at TEXT,
+    enacted_at TEXT
+  );
+  CREATE INDEX nac_moves_device ON nac_moves (site, mac, policy_id, id);
+  CREATE INDEX nac_moves_status ON nac_moves (status);
+  `,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {

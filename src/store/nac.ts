@@ -73,6 +73,33 @@ export interface StoredQuarantine {
   releaseNote?: string;
 }
 
+/**
+ * A group move: "applied" (made by Cordon at once), "pending" (waits for a person), "approved"
+ * (a person allowed it), "superseded" (the verdict changed again before anyone decided),
+ * "rejected". `enactedAt` is when the NAC table took it and a CoA was asked for.
+ */
+export interface StoredMove {
+  id: number;
+  at: string;
+  site: string;
+  mac: string;
+  policyId: number;
+  from?: string;
+  to: string;
+  rights: "fewer" | "more" | "undefined";
+  status: "applied" | "pending" | "approved" | "superseded" | "rejected";
+  reason: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  enactedAt?: string;
+}
+
+const moveOf = (r: Row): StoredMove => ({
+  id: r.id as number, at: r.at as string, site: r.site as string, mac: r.mac as string, policyId: r.policy_id as number,
+  from: opt(r.from_group as string | null), to: r.to_group as string, rights: r.rights as StoredMove["rights"], status: r.status as StoredMove["status"],
+  reason: r.reason as string, decidedBy: opt(r.decided_by as string | null), decidedAt: opt(r.decided_at as string | null), enactedAt: opt(r.enacted_at as string | null),
+});
+
 /** Whether two decisions for a device said the same (one record holds a run of them). */
 export const sameAnswer = (a: DecisionFields, b: DecisionFields): boolean =>
   a.nas === b.nas && a.nasPortId === b.nasPortId && a.state === b.state && a.accept === b.accept && a.vlan === b.vlan && a.profile === b.profile && a.reason === b.reason;
@@ -217,6 +244,67 @@ export class NacStore {
   /** Whether an alert already has a response (an alert read again starts none). */
   hasResponseFor(alertId: string): boolean {
     return this.db.prepare(`SELECT 1 FROM responses WHERE alert_id = ? LIMIT 1`).get(alertId) !== undefined;
+  }
+  /** Records a move; one that waits supersedes the device's earlier waiting move under the policy. */
+  addMove(m: Omit<StoredMove, "id">): StoredMove {
+    return this.db.transaction(() => {
+      this.db.prepare(`UPDATE nac_moves SET status = 'superseded', decided_at = ? WHERE site = ? AND mac = ? AND policy_id = ? AND status = 'pending'`).run(m.at, m.site, m.mac, m.policyId);
+      const id = Number(this.db.prepare(`INSERT INTO nac_moves (at, site, mac, policy_id, from_group, to_group, rights, status, reason, decided_by, decided_at, enacted_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(m.at, m.site, m.mac, m.policyId, m.from ?? null, m.to, m.rights, m.status, m.reason,
+        m.decidedBy ?? null, m.decidedAt ?? null, m.enactedAt ?? null).lastInsertRowid);
+      return { ...m, id };
+    })();
+  }
+
+  /** Ends a device's waiting move without a person (its verdict went back). */
+  supersedeWaiting(site: string, mac: string, policyId: number, at: string): void {
+    this.db.prepare(`UPDATE nac_moves SET status = 'superseded', decided_at = ? WHERE site = ? AND mac = ? AND policy_id = ? AND status = 'pending'`).run(at, site, mac, policyId);
+  }
+
+  /** Under a policy: each device's group from its newest applied or approved move. */
+  groupsInForce(policyId: number): Map<string, string> {
+    const rows = this.db.prepare(`SELECT m.site, m.mac, m.to_group FROM nac_moves m
+      JOIN (SELECT max(id) AS id FROM nac_moves WHERE policy_id = ? AND status IN ('applied', 'approved') GROUP BY site, mac) l ON l.id = m.id`).raw().all(policyId) as [string, string, string][];
+    return new Map(rows.map(([site, mac, g]) => [`${site} ${mac}`, g]));
+  }
+
+  /**
+   * Under a policy, by "site mac": each device's newest move when it waits for a person or a
+   * person refused it (a refused move is not proposed again under the same policy).
+   */
+  waitingMoves(policyId: number): Map<string, StoredMove> {
+    const rows = this.db.prepare(`SELECT m.* FROM nac_moves m JOIN (SELECT max(id) AS id FROM nac_moves WHERE policy_id = ? GROUP BY site, mac) l ON l.id = m.id
+      WHERE m.status IN ('pending', 'rejected') ORDER BY m.id`).all(policyId) as Row[];
+    return new Map(rows.map((r) => [`${r.site} ${r.mac}`, moveOf(r)]));
+  }
+
+  /** Approved moves the NAC table took but that no CoA has followed yet. */
+  unenacted(): StoredMove[] {
+    return (this.db.prepare(`SELECT * FROM nac_moves WHERE status IN ('applied', 'approved') AND enacted_at IS NULL ORDER BY id`).all() as Row[]).map(moveOf);
+  }
+
+  markEnacted(id: number, at: string): void {
+    this.db.prepare(`UPDATE nac_moves SET enacted_at = ? WHERE id = ?`).run(at, id);
+  }
+
+  move(id: number): StoredMove | undefined {
+    const r = this.db.prepare(`SELECT * FROM nac_moves WHERE id = ?`).get(id) as Row | undefined;
+    return r ? moveOf(r) : undefined;
+  }
+
+  /** Moves, newest first: all, or those with a status. */
+  moves(o: { status?: StoredMove["status"]; limit?: number } = {}): StoredMove[] {
+    const rows = o.status
+      ? this.db.prepare(`SELECT * FROM nac_moves WHERE status = ? ORDER BY id DESC LIMIT ?`).all(o.status, o.limit ?? 1000)
+      : this.db.prepare(`SELECT * FROM nac_moves ORDER BY id DESC LIMIT ?`).all(o.limit ?? 1000);
+    return (rows as Row[]).map(moveOf);
+  }
+
+  /** A person's decision on a waiting move: approved (it takes effect at the next table) or rejected. */
+  decideMove(id: number, status: "approved" | "rejected", by: string, at: string): StoredMove {
+    const r = this.db.prepare(`UPDATE nac_moves SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'`).run(status, by, at, id);
+    if (r.changes !== 1) throw new Error(`move ${id} is not waiting for a decision`);
+    return this.move(id)!;
   }
 }
 

@@ -392,6 +392,36 @@ export class Store {
       ORDER BY d.site, d.key`).raw().all() as [string, string][]).map(([site, mac]) => ({ site, mac }));
   }
 
+  /**
+   * What group membership reads of each identified device (as `identifiedMacs`): its newest
+   * verdict's id, category and vendor, a person's override, and its MUD URL (assigned, else
+   * announced in DHCP or LLDP). One query, without the devices' other facts.
+   */
+  groupingInputs(): { site: string; mac: string; key: string; verdictId?: number; category?: string; vendor?: string; overrideCategory?: string; overrideCriticality?: string; mudUrl?: string }[] {
+    const rows = this.db.prepare(`SELECT d.site, d.mac, d.key, v.id, v.category, v.vendor, o.category, o.criticality,
+        coalesce(a.url, (SELECT f.value FROM facts f WHERE f.device_id = d.id AND f.kind IN ('dhcp.mud_url', 'lldp.mud_url') ORDER BY f.last_us DESC LIMIT 1))
+      FROM devices d
+      LEFT JOIN overrides o ON o.device_id = d.id
+      LEFT JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.device_id = d.id
+      LEFT JOIN verdicts v ON v.id = m.id
+      LEFT JOIN mud_assignments a ON a.site = d.site AND a.device_key = d.mac
+      WHERE d.mac IS NOT NULL AND (o.device_id IS NOT NULL OR (v.category IS NOT NULL AND v.category <> 'unknown'))
+      ORDER BY d.site, d.key`).raw().all() as (string | number | null)[][];
+    const opt = (v: string | number | null): string | undefined => (v === null ? undefined : String(v));
+    return rows.map(([site, mac, key, verdictId, category, vendor, oc, ocr, mud]) => ({
+      site: String(site), mac: String(mac), key: String(key), verdictId: verdictId === null ? undefined : Number(verdictId),
+      category: opt(category), vendor: opt(vendor), overrideCategory: opt(oc), overrideCriticality: opt(ocr), mudUrl: opt(mud),
+    }));
+  }
+
+  /** The addresses of a site's devices named by MAC (for address sets whose members moved). */
+  addressesOfMacs(site: string, macs: readonly string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    const stmt = this.db.prepare(`SELECT a.ip FROM devices d JOIN device_addresses a ON a.device_id = d.id WHERE d.site = ? AND d.mac = ? ORDER BY a.ip`).pluck();
+    for (const mac of macs) out.set(mac, stmt.all(site, mac) as string[]);
+    return out;
+  }
+
   /** The category of every device's newest verdict (what detection needs, without the evidence). */
   latestCategories(): Map<number, string> {
     const rows = this.db.prepare(`SELECT v.device_id AS id, v.category FROM verdicts v JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.id = v.id`)
