@@ -98,6 +98,9 @@ export interface Pipeline {
  * The one composition root of the packet path: decode, flows, deep dissection, inventory.
  * `analyze`, `serve` and the tests all build it here.
  */
+/** OT protocols whose server is an OT device of a kind the protocol tells (see data/fingerprints/categories-ot.json). */
+const OT_SERVED = new Set(["s7comm", "enip", "modbus", "fins", "ads", "mms", "dnp3", "iec104", "bacnet", "fox", "knxnet-ip", "egd", "profinet-io", "opcua", "hart-ip", "c37.118", "dlms", "c12.22"]);
+
 export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}): Pipeline {
   const deepPackets = config.deepPackets ?? 8;
   const detect = config.detect;
@@ -299,6 +302,14 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       const served = servedService(f);
       if (served && !inventory.observeAgain(b, "service.served", served, f.lastUs)) {
         inventory.observe(b, "service.served", served, { source: f.source, packet: f.firstPacket, tsUs: f.firstUs, ip: bIp });
+      }
+      // An OT protocol the payload named, answered by this side: the device's role, even when
+      // no identity response is in the traffic.
+      // A capture that began mid-conversation shows no handshake: the side on the protocol's
+      // own port that answered serves it.
+      const answeredOnItsPort = f.app !== undefined && f.packetsBA > 0 && f.packetsAB > 0 && (served !== undefined || (!f.initiatorKnown && f.app.ports.includes(f.bPort)));
+      if (answeredOnItsPort && OT_SERVED.has(f.app!.name) && !inventory.observeAgain(b, "ot.served", f.app!.name, f.lastUs)) {
+        inventory.observe(b, "ot.served", f.app!.name, { source: f.source, packet: f.firstPacket, tsUs: f.firstUs, ip: bIp });
       }
     }
     countTraffic(a, b, f.packetsAB, f.bytesAB, f.packetsBA, f.bytesBA);

@@ -164,6 +164,7 @@ export const OBSERVATION_KINDS = {
   "software": "software a sensor (Zeek's software.log) recognised the device running: type, name and version",
   "service.name": "the protocol a sensor (Zeek's known_services.log) recognised on a port the device served",
   "service.served": "a service the device answered on: tcp/PORT after a completed handshake, udp/PORT that replied",
+  "ot.served": "an OT protocol the device answered as a server (the payload named it): s7comm, enip, modbus, bacnet, dnp3 ...",
   "identity.change": "a settled fingerprint (DHCP option list or vendor class) changed: old and new value, as a spoofed MAC shows",
   "nac.mab": "the device was authenticated by MAC (MAB) at a NAS: NAS name and port",
   "nac.session": "RADIUS accounting placed the device at a NAS and port",
