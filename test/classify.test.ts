@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { type DeviceFacts, classify } from "../src/classify/classify.js";
+import { CloudMakerError, compileCloudMakers, registeredDomain } from "../src/classify/cloud-makers.js";
 import { evaluate, vendorMatches } from "../src/classify/evaluate.js";
 import { RuleError, compileRuleFile, loadRules } from "../src/classify/rules.js";
-import { HAVE_CORPUS, NO_CORPUS, corpus, runCli, tmpDir } from "./helpers.js";
+import { deviceFacts } from "../src/classify/device-facts.js";
+import { HAVE_CORPUS, NO_CORPUS, corpus, inventoryOf, runCli, tmpDir } from "./helpers.js";
 
 function device(facts: Record<string, string[]>, extra: Partial<DeviceFacts> = {}): DeviceFacts {
   return { ouiVendor: null, router: false, hostnames: [], facts: new Map(Object.entries(facts)), ...extra };
@@ -130,5 +132,84 @@ describe("the maker from the OUI when the registry names a device maker", () => 
       assert.ok(v.evidence.some((e) => e.facts.some((f) => f.kind === "oui_vendor")), "the OUI is the evidence");
     }
     for (const chip of ["Espressif Inc.", "Texas Instruments", "Realtek Semiconductor Corp.", "Hon Hai Precision Ind. Co.,Ltd."]) assert.equal(classify(of(chip), rules).vendor, undefined, chip);
+  });
+});
+
+describe("OT devices known by the protocol they serve", { skip: NO_CORPUS }, () => {
+  /** The kind of device each served OT protocol tells, when nothing stronger says otherwise. */
+  const KIND: Record<string, string> = {
+    s7comm: "plc", enip: "plc", modbus: "plc", fins: "plc", ads: "plc", egd: "plc", "profinet-io": "plc",
+    dnp3: "rtu", iec104: "rtu", bacnet: "building-controller", fox: "building-controller", "knxnet-ip": "building-controller",
+    mms: "protection-relay", "c37.118": "protection-relay",
+  };
+  const OT = new Set(["plc", "rtu", "building-controller", "protection-relay", "hmi", "historian", "engineering-workstation"]);
+  const folders = ["s7", "ModbusTCP", "dnp3", "IEC60870-5-104", "EthernetIP", "C37.118", "profinet", "BACnet", "fox", "omron", "IEC61850"];
+
+  it("a device that answered an OT protocol is an OT device, of the protocol's kind unless its identity says more", async (t) => {
+    const rules = loadRules();
+    const captures = folders.flatMap((f) => {
+      const dir = corpus(`ITI-ICS-Security-Tools/pcaps/${f}`);
+      return existsSync(dir) ? readdirSync(dir).filter((n) => /\.(pcap|pcapng|cap)$/.test(n)).map((n) => join(dir, n)) : [];
+    });
+    assert.ok(captures.length >= 20, `${captures.length} OT captures`);
+    let servers = 0;
+    let ofKind = 0;
+    const wrong: string[] = [];
+    for (const file of captures) {
+      for (const d of await inventoryOf(file)) {
+        const served = d.factValues("ot.served").filter((p) => KIND[p]);
+        if (served.length === 0) continue;
+        servers++;
+        const v = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), rules);
+        if (!OT.has(v.category)) wrong.push(`${file.split("/").pop()} ${d.mac}: serves ${served.join(",")}, classified ${v.category}`);
+        if (served.some((p) => KIND[p] === v.category)) ofKind++;
+      }
+    }
+    t.diagnostic(`${servers} devices answered an OT protocol, ${ofKind} classified as its kind`);
+    assert.ok(servers >= 15, `${servers} devices answered an OT protocol`);
+    assert.deepEqual(wrong, []);
+    assert.ok(ofKind / servers >= 0.9, `${ofKind}/${servers} of the protocol's kind`);
+  });
+});
+
+describe("the maker from the cloud a device talks to", () => {
+  const facts = (hosts: Record<string, string[]>, ouiVendor?: string): DeviceFacts => ({ ouiVendor, router: false, hostnames: [], facts: new Map(Object.entries(hosts)) });
+
+  it("registered domains: the last two labels, three under co.uk-style suffixes; no domain for addresses and local names", () => {
+    assert.equal(registeredDomain("a2.tuyaeu.com"), "tuyaeu.com");
+    assert.equal(registeredDomain("M1.TuyaEU.com."), "tuyaeu.com");
+    assert.equal(registeredDomain("www.bbc.co.uk"), "bbc.co.uk");
+    assert.equal(registeredDomain("api.amazon.com:443"), "amazon.com");
+    for (const none of ["10.0.0.1", "printer.local", "1.0.0.10.in-addr.arpa", "localhost", "co.uk", "[2001:db8::1]:443", "a..b"]) assert.equal(registeredDomain(none), undefined, none);
+  });
+
+  it("a white-label device's cloud names its maker whatever chip its MAC names; a single-kind maker names the category too", () => {
+    const rules = loadRules();
+    const tuya = classify(facts({ "dns.query": ["a2.tuyaeu.com", "m2.tuyaeu.com", "pool.ntp.org"] }, "Espressif Inc."), rules);
+    assert.equal(tuya.vendor, "Tuya");
+    assert.ok(tuya.evidence.some((e) => e.rule.endsWith("cloud:Tuya") && e.facts.some((f) => f.kind === "cloud_domain" && f.value === "tuyaeu.com")), JSON.stringify(tuya.evidence));
+    const blink = classify(facts({ "tls.sni": ["rest-prod.immedia-semi.com"] }), rules);
+    assert.deepEqual([blink.vendor, blink.category], ["Blink (Amazon)", "camera"]);
+    const lock = classify(facts({ "dns.query": ["api-production.august.com"] }), rules);
+    assert.deepEqual([lock.vendor, lock.category], ["August", "smart-lock"]);
+  });
+
+  it("shared infrastructure names no maker: a device that only reaches public clouds, CDNs and time servers stays without one", () => {
+    const v = classify(facts({ "dns.query": ["abc.execute-api.us-east-1.amazonaws.com", "d1.cloudfront.net", "time.google.com", "ocsp.digicert.com", "pool.ntp.org"] }), loadRules());
+    assert.equal(v.vendor, undefined);
+  });
+
+  it("a bad table is refused at load with the entry named", () => {
+    const ok = { shared: ["amazonaws.com"], makers: [{ maker: "Acme", domains: ["acme.io"], evidence: "Acme's published API host list" }] };
+    assert.equal(compileCloudMakers(ok, "t.json").rules.length, 1);
+    const bad: [unknown, RegExp][] = [
+      [{ makers: [] }, /expected \{ "shared"/],
+      [{ ...ok, shared: ["www.amazonaws.com"] }, /shared\[0\]: "www\.amazonaws\.com" is not a registered domain/],
+      [{ ...ok, makers: [{ maker: "Acme", domains: ["amazonaws.com"], evidence: "Acme's published API host list" }] }, /amazonaws\.com is shared infrastructure/],
+      [{ ...ok, makers: [{ maker: "Acme", domains: ["acme.io"] }] }, /makers\[0\]\.evidence/],
+      [{ ...ok, makers: [{ maker: "Acme", domains: ["acme.io"], evidence: "Acme's published API host list", category: "toaster" }] }, /unknown category "toaster"/],
+      [{ ...ok, makers: [ok.makers[0], { maker: "Other", domains: ["acme.io"], evidence: "Other's published API host list" }] }, /acme\.io is already Acme's/],
+    ];
+    for (const [data, message] of bad) assert.throws(() => compileCloudMakers(data, "t.json"), (e: Error) => e instanceof CloudMakerError && message.test(e.message));
   });
 });

@@ -1,3 +1,4 @@
+import { cloudDomains, cloudMakers } from "./cloud-makers.js";
 import type { CompiledRule } from "./rules.js";
 import { type Category, type Criticality, defaultCriticality } from "./taxonomy.js";
 
@@ -49,6 +50,7 @@ const NO_VALUES: readonly string[] = [];
 class RuleInput {
   private readonly oui: readonly string[];
   private readonly router: readonly string[];
+  private clouds: readonly string[] | undefined;
 
   constructor(readonly d: DeviceFacts) {
     this.oui = d.ouiVendor ? [d.ouiVendor] : NO_VALUES;
@@ -59,7 +61,15 @@ class RuleInput {
     if (key === "oui_vendor") return this.oui;
     if (key === "hostname") return this.d.hostnames;
     if (key === "router") return this.router;
+    if (key === "cloud_domain") return (this.clouds ??= this.cloudDomains());
     return this.d.facts.get(key) ?? NO_VALUES;
+  }
+
+  /** The registered domains of the names the device asked for, shared infrastructure left out (see cloud-makers.ts). */
+  private cloudDomains(): readonly string[] {
+    const f = this.d.facts;
+    const hosts = [...(f.get("dns.query") ?? NO_VALUES), ...(f.get("tls.sni") ?? NO_VALUES), ...(f.get("http.host") ?? NO_VALUES)];
+    return hosts.length === 0 ? NO_VALUES : cloudDomains(hosts, cloudMakers().shared);
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cloudMakers } from "./cloud-makers.js";
 import { CATEGORIES, type Category } from "./taxonomy.js";
 
 /** Pulls a model or firmware string out of one fact value: capture group 1 of `pattern`. */
@@ -11,7 +12,8 @@ export interface Extract {
 
 /**
  * One fingerprint rule. Every condition in `when` must hold: the key names a fact kind (see
- * model/observation.ts) or a derived attribute (`oui_vendor`, `hostname`, `router`), the value is
+ * model/observation.ts) or a derived attribute (`oui_vendor`, `hostname`, `router`,
+ * `cloud_domain`: see cloud-makers.ts), the value is
  * a case-insensitive regular expression that at least one of the device's values must match.
  */
 export interface Rule {
@@ -87,6 +89,9 @@ export function loadRules(dir = DATA): CompiledRule[] {
     }
     rules.push(...compileRuleFile(f, data));
   }
-  if (dir === DATA) cached = rules;
+  if (dir === DATA) {
+    rules.push(...cloudMakers().rules);
+    cached = rules;
+  }
   return rules;
 }
