@@ -18,6 +18,7 @@ import type { PacketEvent } from "./detect/event.js";
 import type { FlowRecord } from "./model/flow-record.js";
 import { BehaviourAccumulator, PeerKind, peerKindOf } from "./flows/behaviour.js";
 import { serviceTable } from "./flows/services.js";
+import { synFingerprint } from "./dissect/tcp-syn.js";
 import type { ObservationKind, Subject } from "./model/observation.js";
 import { ErrorCounts, type Frame } from "./sources/frame.js";
 
@@ -560,6 +561,12 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       const ev: Evidence = { source, packet: pkt.index, tsUs: pkt.tsUs };
       bindFlowSide(f, "a", ev);
       bindFlowSide(f, "b", ev);
+      // The SYN that opens a connection carries its sender's TCP/IP stack fingerprint: a local
+      // sender's (a router's MAC also carries outside hosts' SYNs).
+      if (pkt.proto === PROTO_TCP && (pkt.tcpFlags & 0x12) === 0x02 && (pkt.ipVersion === 4 ? isPrivateIpv4(pkt.src4) : isPrivateIpv6(pkt.buf, pkt.src6Off))) {
+        const syn = synFingerprint(pkt);
+        if (syn !== undefined) ctx.emit("tcp.syn_fingerprint", "src", syn);
+      }
     }
     if (pkt.fragment) {
       if (fragments.size > 4096) fragments.clear();

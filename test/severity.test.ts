@@ -144,7 +144,7 @@ describe("identity beyond DHCP", () => {
       store.saveInventory(p.inventory);
       at(120, "S C-J9A001887766");
       const d = [...p.inventory.devices.values()].find((x) => x.mac === mac)!;
-      assert.deepEqual([...(d.facts.get("identity.change")?.keys() ?? [])], ["s7.serial: S C-X4U421302014 -> S C-J9A001887766"]);
+      assert.deepEqual([...(d.facts.get("identity.change")?.keys() ?? [])], ["score 0.90: s7.serial: S C-X4U421302014 -> S C-J9A001887766"]);
       const engine = new DetectionEngine([]);
       raiseIdentityChanges(engine, p.inventory);
       store.saveInventory(p.inventory);
@@ -152,7 +152,7 @@ describe("identity beyond DHCP", () => {
       const [alert] = saveDetected(store, engine.finish(), p.inventory, priorCategoryById(store));
       assert.equal(alert.class, "identity-change");
       assert.equal(alert.severity, "high");
-      assert.match(alert.title, /no longer looks like itself: s7\.serial/);
+      assert.match(alert.title, /no longer looks like itself: score 0\.90: s7\.serial/);
     } finally {
       store.close();
     }

@@ -47,9 +47,10 @@ describe("settling verdicts", () => {
     assert.equal(d.category, "camera");
     assert.deepEqual(d.verdict_history.map((h) => h.category), ["camera"]);
     const changes = d.facts.filter((f) => f.kind === "identity.change").map((f) => f.value).sort();
+    // The option list alone passes the threshold; the record is made again when the vendor class joins.
     assert.deepEqual(changes, [
-      "dhcp.param_list: 1,3,6,15 -> 1,3,6,15,31,33,43,44,46,47,119,121,249,252",
-      "dhcp.vendor_class: AXIS,Network Camera,P1455-LE,10.12 -> MSFT 5.0",
+      "score 0.60: dhcp.param_list: 1,3,6,15 -> 1,3,6,15,31,33,43,44,46,47,119,121,249,252",
+      "score 0.84: dhcp.param_list: 1,3,6,15 -> 1,3,6,15,31,33,43,44,46,47,119,121,249,252; dhcp.vendor_class: AXIS,Network Camera,P1455-LE,10.12 -> MSFT 5.0",
     ]);
   });
 

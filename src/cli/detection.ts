@@ -124,9 +124,10 @@ export function raiseNewDevices(engine: DetectionEngine, inventory: Inventory): 
 }
 
 /**
- * A settled fingerprint that changed in this run (the inventory records it as an
- * identity.change fact with a count not yet stored): above all for a device admitted by MAC
- * alone, a spoofed MAC or a swapped device.
+ * A device that no longer looks like itself in this run: the inventory's identity score
+ * (inventory/identity.ts: DHCP client, TCP/IP stack, TLS, user agent, names, OT identity)
+ * passed its threshold and left an identity.change fact with a count not yet stored. Above all
+ * for a device admitted by MAC alone: a spoofed MAC or a swapped device.
  */
 export function raiseIdentityChanges(engine: DetectionEngine, inventory: Inventory): void {
   for (const d of inventory.devices.values()) {

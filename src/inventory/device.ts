@@ -1,6 +1,7 @@
 import type { BehaviourAccumulator } from "../flows/behaviour.js";
 import { isPrivateIp } from "../dissect/addr.js";
 import type { ObservationKind } from "../model/observation.js";
+import type { IdentityWatch } from "./identity.js";
 
 /** Where a fact was learnt: the source (capture file, exporter) and the frame in it. */
 export interface Evidence {
@@ -53,6 +54,8 @@ export class Device {
   factsDropped = 0;
   /** Counter values already written to the store (the store adds the difference). */
   readonly saved = { packetsOut: 0, packetsIn: 0, bytesOut: 0, bytesIn: 0 };
+  /** Its recent identity-signal changes (inventory/identity.ts), once one changed. */
+  identity: IdentityWatch | undefined = undefined;
   /** What the device's flows in this run looked like (created with its first finished flow). */
   behaviour: BehaviourAccumulator | undefined = undefined;
   /** The store's id for this device, once it has been saved or loaded. */

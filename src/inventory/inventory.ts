@@ -1,4 +1,5 @@
 import { isGroupMac, isLocalMac, isPrivateIp, macToString, parseMac } from "../dissect/addr.js";
+import { IDENTITY_SIGNALS, checkIdentity } from "./identity.js";
 import type { ObservationKind } from "../model/observation.js";
 import { type AddressOrigin, Device, type Evidence } from "./device.js";
 import { ouiVendor } from "./oui.js";
@@ -48,20 +49,6 @@ export interface StoredDeviceState {
 export const ROUTER_MIN_IPV4 = 5;
 export const ROUTER_MIN_IPV6 = 16;
 
-/**
- * Facts that a device's hardware or software stack fixes: a new value on a settled device is an
- * identity change. The DHCP stack (option list, vendor class, client id) and an OT device's own
- * identity (serial numbers, order number, vendor and product codes, BACnet instance), which a
- * firmware update leaves alone; firmware versions, TLS fingerprints and user agents change
- * with updates and apps and are not among them.
- */
-const FINGERPRINT_KINDS: ReadonlySet<ObservationKind> = new Set([
-  "dhcp.param_list", "dhcp.vendor_class", "dhcp.client_id",
-  "s7.serial", "s7.order_number", "cip.serial", "cip.vendor_id", "cip.product_code", "modbus.vendor", "modbus.product_code",
-  "bacnet.device_instance", "bacnet.vendor_id",
-]);
-/** Sightings after which a fingerprint counts as settled. */
-export const SETTLED_SIGHTINGS = 2;
 
 const ADDRESS_KINDS: Partial<Record<ObservationKind, AddressOrigin>> = {
   "arp.claim": "arp",
@@ -286,17 +273,6 @@ export class Inventory {
    * not silently absorbed: a different DHCP stack behind the same MAC is what a spoofed MAC
    * (or a replaced device) looks like.
    */
-  private checkIdentity(d: Device, kind: ObservationKind, value: string, ev: Evidence): void {
-    const known = d.facts.get(kind);
-    if (!known || known.has(value)) return;
-    for (const f of known.values()) {
-      if (f.count >= SETTLED_SIGHTINGS) {
-        d.addFact("identity.change", `${kind}: ${f.value} -> ${value}`, ev);
-        return;
-      }
-    }
-  }
-
   /**
    * Another sighting of a fact the device already has: counts it (and keeps a claimed
    * address's last-seen time) without building evidence. False when the fact is new.
@@ -312,7 +288,7 @@ export class Inventory {
 
   /** One fact about a device; address facts also bind the address. */
   observe(d: Device, kind: ObservationKind, value: string, ev: Evidence): void {
-    if (FINGERPRINT_KINDS.has(kind)) this.checkIdentity(d, kind, value, ev);
+    if (IDENTITY_SIGNALS.has(kind)) checkIdentity(d, kind, value, ev);
     d.addFact(kind, value, ev);
     const origin = ADDRESS_KINDS[kind];
     if (origin) {
