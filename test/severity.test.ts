@@ -7,7 +7,7 @@ import { priorCategoryById, raiseIdentityChanges, saveDetected } from "../src/cl
 import { DetectionEngine } from "../src/detect/engine.js";
 import { createPipeline } from "../src/pipeline.js";
 import { Store } from "../src/store/sqlite.js";
-import { markRoutineOt, operationTarget } from "../src/detect/ot-operation.js";
+import { markRoutineOt, operationTarget, windowState } from "../src/detect/ot-operation.js";
 import { ADMIN_CONTEXT, MATURE_CONTEXT, rateBehaviour } from "../src/detect/severity.js";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
 import { ACK, FIN, SYN, ethernet, ipv4, tcp } from "../src/lab/craft.js";
@@ -109,6 +109,25 @@ describe("OT operations against who normally does them", () => {
     assert.equal(operationTarget("modbus.write-single-register to 10.0.0.5 (register 40001 = 7)"), "modbus.write-single-register to 10.0.0.5");
   });
 
+  it("a stop is never routine by habit; with windows declared, engineering work outside them is high whoever does it", () => {
+    const habit = (v: string) => () => ({ firstUs: 0, known: true, v });
+    const stop = op({ id: "s", technique: "T0858", severity: "medium", evidence: { packets: [], flows: [], observations: ["ot.operation=s7.plc-stop to 10.0.0.5"] } });
+    assert.equal(markRoutineOt([stop], () => ({ category: "engineering-workstation", firstDid: habit("s7.plc-stop to 10.0.0.5") })), 0);
+    assert.equal(stop.status, "open", "a PLC stop from a host that did it before, but not declared");
+    const hour = 3_600_000_000;
+    const windows = [{ site: "default", target: "10.0.0.5", fromUs: 9_000_000_000, toUs: 9_000_000_000 + hour }];
+    const inside = op({ id: "i", firstUs: 9_000_000_000 + 60_000_000, severity: "medium" });
+    const outside = op({ id: "o", firstUs: 9_000_000_000 + 2 * hour, severity: "medium" });
+    const elsewhere = op({ id: "e", firstUs: 9_000_000_000 + 60_000_000, target: "10.0.0.9", severity: "medium" });
+    const write = op({ id: "w", technique: "T0836", severity: "low", firstUs: 9_000_000_000 + 2 * hour });
+    const declared = { category: "workstation", declared: "engineering-workstation", firstDid: () => ({ firstUs: 0, known: true }) };
+    const hmi = { category: "hmi", declared: "hmi", firstDid: () => undefined };
+    assert.equal(markRoutineOt([inside, outside, elsewhere, write], (a) => (a.id === "w" ? hmi : declared), windows), 2);
+    assert.deepEqual([inside, outside, elsewhere, write].map((a) => [a.status, a.severity]), [["routine", "medium"], ["open", "high"], ["open", "high"], ["routine", "low"]]);
+    assert.ok(outside.evidence.observations.includes("outside the site's declared maintenance windows"));
+    assert.equal(windowState(op({ site: "plant" }), windows), "none", "a site without windows is not judged by them");
+  });
+
   it("after a clean day, the engineering workstations' downloads and the HMIs' writes are records; the injected attacks are the alerts", () => {
     const dir = tmpDir("cordon-ot-routine-");
     for (const d of ["clean", "attacked"]) mkdirSync(join(dir, d));
@@ -128,6 +147,29 @@ describe("OT operations against who normally does them", () => {
     for (const s of attacked.scenarios) assert.ok(open.some((a) => a.source === s.source && a.class === s.class), `${s.name} alerted`);
     // The listing leaves routine records out unless asked.
     assert.ok(!/routine/.test(runCli(["alerts", "--db", db]).stdout));
+  });
+
+  it("with a maintenance window declared for another time, the same downloads are high alerts; the window is checked and audited", () => {
+    const dir = tmpDir("cordon-ot-window-");
+    for (const d of ["clean", "next"]) mkdirSync(join(dir, d));
+    const clean = generateLab(join(dir, "clean"), { ...DEFAULT_LAB, devices: 80, durationS: 900 });
+    const next = generateLab(join(dir, "next"), { ...DEFAULT_LAB, devices: 80, durationS: 900, startUs: DEFAULT_LAB.startUs + 86_400_000_000 });
+    const db = join(dir, "c.db");
+    assert.equal(runCli(["analyze", "--db", db, clean.pcap]).status, 0);
+    assert.equal(runCli(["maintenance", "add", "--db", db, "--from", "2020-01-01T00:00", "--until", "2020-01-01T06:00Z", "--reason", "x"]).status, 2, "a time without its zone is refused");
+    assert.equal(runCli(["maintenance", "add", "--db", db, "--from", "2020-01-01T06:00:00Z", "--until", "2020-01-01T01:00:00Z", "--reason", "x"]).status, 2);
+    assert.equal(runCli(["maintenance", "add", "--db", db, "--from", "2020-01-01T00:00:00Z", "--until", "2020-01-01T06:00:00Z", "--reason", "x", "--device", "plc-7"]).status, 2);
+    const added = runCli(["maintenance", "add", "--db", db, "--from", "2020-01-01T00:00:00Z", "--until", "2020-01-01T06:00:00Z", "--reason", "line 3 firmware"]);
+    assert.equal(added.status, 0, added.stderr);
+    assert.deepEqual((JSON.parse(runCli(["maintenance", "list", "--db", db, "--format", "json"]).stdout) as { reason: string }[]).map((w) => w.reason), ["line 3 firmware"]);
+    const before = new Set((JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as Alert[]).map((a) => a.id));
+    assert.equal(runCli(["analyze", "--db", db, next.pcap]).status, 0);
+    const day2 = (JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as Alert[]).filter((a) => !before.has(a.id) && a.class === "ot-operation");
+    const engineering = day2.filter((a) => ["T0843", "T0845", "T0858", "T0816"].includes(a.technique));
+    assert.ok(engineering.length >= 1, `${engineering.length} engineering operations on day 2`);
+    assert.ok(engineering.every((a) => a.status === "open" && ["high", "critical"].includes(a.severity)), JSON.stringify(engineering.map((a) => [a.status, a.severity])));
+    const audit = JSON.parse(runCli(["audit", "--db", db, "--format", "json"]).stdout) as { action: string }[];
+    assert.ok(audit.some((e) => e.action === "maintenance.add"));
   });
 });
 

@@ -205,7 +205,7 @@ export function saveDetected(store: Store, alerts: Alert[], inventory: Inventory
     (a.sourceMac ? byKey.get(`${a.site}|${a.sourceMac}`) : undefined) ?? (a.source ? byKey.get(`${a.site}|${a.source}`) : undefined);
   escalateOtOperations(alerts, (a) => deviceOf(a)?.category);
   // OT operations its actor is known to do are records, not alerts.
-  markRoutineOt(alerts, deviceOf);
+  markRoutineOt(alerts, deviceOf, store.maintenanceWindows().map((w) => ({ site: w.site, target: w.target, fromUs: Date.parse(w.startsAt) * 1000, toUs: Date.parse(w.endsAt) * 1000 })));
   // Behavioural findings are as severe as the device is critical (detect/severity.ts).
   rateBehaviour(alerts, deviceOf);
   // A device of the strictest tier that no longer looks like itself is as serious as it gets short of an attack seen.

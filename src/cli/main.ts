@@ -33,6 +33,7 @@ import {
 import { UsageError, parseFormat, table, writeAll } from "./output.js";
 import { AuditLog } from "../store/audit.js";
 import { cliActor, cliAudit } from "./actor.js";
+import { canonicalIp } from "../model/values.js";
 
 const COMMON = `Options for every command:
   --db PATH        database file (default ./cordon.db, or $CORDON_DB)
@@ -53,6 +54,7 @@ Commands:
   lab        write a synthetic site: capture plus ground-truth labels
   alerts     what the detectors raised; acknowledge and resolve them
   suppress   silence alerts by device, detector or peer, with a reason and an expiry
+  maintenance  declare OT maintenance windows: engineering work outside them is an alert
   baseline   what each device (and category) normally does, and whether that is settled
   policy     learn, review, approve, compile and simulate segmentation policy
   mud        import, assign and export RFC 8520 MUD profiles
@@ -188,6 +190,16 @@ Alerts the detectors raised while captures were analysed (or serve ran): one per
 with counts, severity, ATT&CK technique, acting host and target, and evidence (packets by
 source and frame, flows, observations). Open and acknowledged ones are listed; --all adds
 resolved and suppressed ones. IDs may be shortened to a unique prefix.
+
+${COMMON}`,
+  maintenance: `Usage: cordon maintenance add --from TIME --until TIME --reason TEXT [--site NAME] [--device IP] [--db PATH]
+       cordon maintenance list [--format table|json] [--db PATH]
+
+Declares when a site (or one OT device in it, by address) is under maintenance. Once a site
+has declared a window, program downloads and uploads, mode changes and restarts outside every
+window are alerts whoever does them, and at least high; inside one, a declared or habitual
+engineering workstation's work is a record. Writes and commands (an HMI's daily work) are not
+judged by windows. Times are ISO 8601 (2026-12-07T06:00:00Z). Audited with the operating-system user.
 
 ${COMMON}`,
   suppress: `Usage: cordon suppress add [--device MAC|IP] [--detector NAME] [--peer IP] --reason TEXT [--expires 7d|ISO-TIME]
@@ -385,6 +397,8 @@ async function main(argv: string[]): Promise<number> {
       detector: { type: "string" },
       peer: { type: "string" },
       expires: { type: "string" },
+      from: { type: "string" },
+      until: { type: "string" },
       target: { type: "string" },
       device: { type: "string" },
       mode: { type: "string" },
@@ -675,6 +689,40 @@ async function main(argv: string[]): Promise<number> {
           process.stdout.write(`suppression ${positionals[1]} removed\n`);
         } else {
           throw new UsageError(`suppress needs add, list or remove${sub ? `, not "${sub}"` : ""}`);
+        }
+        return 0;
+      } finally {
+        store.close();
+      }
+    }
+    case "maintenance": {
+      const sub = positionals[0];
+      const store = new Store(dbPath(values.db));
+      try {
+        if (sub === "add") {
+          const time = (v: string | undefined, name: string): string => {
+            const t = v === undefined ? Number.NaN : Date.parse(v);
+            if (!v || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(t)) {
+              throw new UsageError(`maintenance add needs --${name} as an ISO 8601 time with its zone (2026-12-07T06:00:00Z)`);
+            }
+            return new Date(t).toISOString();
+          };
+          const startsAt = time(values.from, "from");
+          const endsAt = time(values.until, "until");
+          if (endsAt <= startsAt) throw new UsageError("--until must be after --from");
+          if (!values.reason) throw new UsageError("maintenance add needs --reason: a window says what work it is for");
+          const target = values.device === undefined ? undefined : canonicalIp(values.device);
+          if (values.device !== undefined && target === undefined) throw new UsageError(`--device: "${values.device}" is not an IP address (OT operations name their target by address)`);
+          const site = values.site ?? "default";
+          const id = store.addMaintenanceWindow({ site, target, startsAt, endsAt, reason: values.reason, createdBy: who, createdAt: new Date().toISOString() });
+          cliAudit(store, "maintenance.add", `window ${id}`, `${startsAt} - ${endsAt}${target ? ` for ${target}` : ""}: ${values.reason}`, site);
+          process.stdout.write(`maintenance window ${id}: site ${site}${target ? `, ${target}` : ""}, ${startsAt} to ${endsAt}\n`);
+        } else if (sub === "list") {
+          const list = store.maintenanceWindows();
+          if (parseFormat(values.format, ["table", "json"]) === "json") process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+          else process.stdout.write(`${list.length === 0 ? "no maintenance windows" : table(["ID", "SITE", "DEVICE", "FROM", "UNTIL", "BY", "REASON"], list.map((w) => [w.id, w.site, w.target ?? "(all)", w.startsAt, w.endsAt, w.createdBy, w.reason]))}\n`);
+        } else {
+          throw new UsageError(`maintenance needs add or list${sub ? `, not "${sub}"` : ""}`);
         }
         return 0;
       } finally {

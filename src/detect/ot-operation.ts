@@ -93,6 +93,25 @@ export const ROUTINE_AFTER_US = 3_600_000_000;
 const ENGINEERING_TECHNIQUES = new Set(["T0843", "T0845", "T0858", "T0816"]);
 const OBSERVED = "ot.operation=";
 
+/** A maintenance window a person declared for a site, or for one target device in it. */
+export interface MaintenanceWindow {
+  site: string;
+  /** The device under maintenance (its address or MAC), or undefined for the whole site. */
+  target?: string;
+  fromUs: number;
+  toUs: number;
+}
+
+/** Whether an alert falls in its site's declared windows ("none" when the site declared none). */
+export function windowState(a: Alert, windows: readonly MaintenanceWindow[]): "none" | "inside" | "outside" {
+  const site = windows.filter((w) => w.site === a.site);
+  if (site.length === 0) return "none";
+  return site.some((w) => (w.target === undefined || w.target === a.target) && w.fromUs <= a.firstUs && a.firstUs <= w.toUs) ? "inside" : "outside";
+}
+
+/** A stop, halt or mode change to stop: never routine by habit alone. */
+const STOP = /\.(plc-)?(stop|halt)\b|\bstop-application\b|\bads\.change-state\b.*\bstate 6\b/;
+
 /**
  * OT operations against who normally does them: an episode whose every operation its actor
  * already did to the same target (the store held it when the run began, or it was seen an
@@ -100,19 +119,26 @@ const OBSERVED = "ot.operation=";
  * actor a person declared an engineering workstation (for downloads, uploads, mode changes,
  * restarts) or an HMI or SCADA server (for writes and commands), is `routine`: kept as a record
  * with the reason, not told and not answered. Anything else stays an alert: the first time a
- * host does it, and a PLC stop from a host not declared. Returns how many became routine.
+ * host does it, and a PLC stop from a host not declared. When a site declared maintenance
+ * windows, engineering work (downloads, uploads, mode changes, restarts) outside them is an
+ * alert whoever does it, and at least high. Returns how many became routine.
  */
-export function markRoutineOt(alerts: Alert[], actorOf: (a: Alert) => OtActor | undefined): number {
+export function markRoutineOt(alerts: Alert[], actorOf: (a: Alert) => OtActor | undefined, windows: readonly MaintenanceWindow[] = []): number {
   let n = 0;
   for (const a of alerts) {
     if (a.class !== "ot-operation" || a.status !== "open") continue;
+    if (ENGINEERING_TECHNIQUES.has(a.technique) && windowState(a, windows) === "outside") {
+      if (LEVELS.indexOf(a.severity) < LEVELS.indexOf("high")) a.severity = "high";
+      a.evidence.observations.push("outside the site's declared maintenance windows");
+      continue;
+    }
     const actor = actorOf(a);
     if (!actor) continue;
     const ops = a.evidence.observations.filter((o) => o.startsWith(OBSERVED)).map((o) => o.slice(OBSERVED.length));
     let why: string | undefined;
     if (actor.declared === "engineering-workstation" && ENGINEERING_TECHNIQUES.has(a.technique)) why = "routine: a declared engineering workstation's work";
     else if (actor.declared !== undefined && OPERATORS.has(actor.declared) && OPERATOR_TECHNIQUES.has(a.technique)) why = `routine: a declared ${actor.declared}'s work`;
-    else if (ops.length > 0 && ops.every((v) => {
+    else if (ops.length > 0 && !ops.some((v) => STOP.test(v)) && ops.every((v) => {
       const first = actor.firstDid(v);
       return first !== undefined && (first.known || first.firstUs <= a.firstUs - ROUTINE_AFTER_US);
     })) why = "routine: its actor did this to the same target before (its baseline)";

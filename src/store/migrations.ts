@@ -330,6 +330,20 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX nac_moves_device ON nac_moves (site, mac, policy_id, id);
   CREATE INDEX nac_moves_status ON nac_moves (status);
   `,
+  // Maintenance windows a person declared (detect/ot-operation.ts): engineering work on OT
+  // devices outside them is an alert whoever does it.
+  `
+  CREATE TABLE maintenance_windows (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    target TEXT,
+    starts_at TEXT NOT NULL,
+    ends_at TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {

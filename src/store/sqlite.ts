@@ -101,6 +101,18 @@ interface AlertRow {
 }
 
 /** A rule that silences alerts: any of device, detector and peer that is set must match; until it expires. */
+/** A maintenance window a person declared: a site's, or one device's in it. */
+export interface StoredMaintenanceWindow {
+  id: number;
+  site: string;
+  target?: string;
+  startsAt: string;
+  endsAt: string;
+  reason: string;
+  createdBy: string;
+  createdAt: string;
+}
+
 export interface Suppression {
   id: number;
   device?: string;
@@ -629,6 +641,19 @@ export class Store {
   /** Moves an alert along its life; false when there is no such alert. */
   setAlertStatus(id: string, status: Alert["status"], by: string, at: string, note?: string): boolean {
     return this.db.prepare(`UPDATE alerts SET status = ?, status_by = ?, status_at = ?, status_note = ? WHERE id = ?`).run(status, by, at, note ?? null, id).changes > 0;
+  }
+
+  /** Declares a maintenance window (times as ISO text). */
+  addMaintenanceWindow(w: Omit<StoredMaintenanceWindow, "id">): number {
+    return Number(this.db.prepare(`INSERT INTO maintenance_windows (site, target, starts_at, ends_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(w.site, w.target ?? null, w.startsAt, w.endsAt, w.reason, w.createdBy, w.createdAt).lastInsertRowid);
+  }
+
+  maintenanceWindows(): StoredMaintenanceWindow[] {
+    return (this.db.prepare(`SELECT * FROM maintenance_windows ORDER BY starts_at, id`).all() as Record<string, string | number | null>[]).map((r) => ({
+      id: r.id as number, site: r.site as string, target: r.target === null ? undefined : (r.target as string), startsAt: r.starts_at as string, endsAt: r.ends_at as string,
+      reason: r.reason as string, createdBy: r.created_by as string, createdAt: r.created_at as string,
+    }));
   }
 
   addSuppression(s: Omit<Suppression, "id">): number {
