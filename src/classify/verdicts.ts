@@ -2,11 +2,10 @@ import type { Inventory } from "../inventory/inventory.js";
 import type { Store } from "../store/sqlite.js";
 import { classify } from "./classify.js";
 import { withBehaviour } from "./decide.js";
-import { deviceFacts } from "./device-facts.js";
+import { inMemoryFacts } from "./device-facts.js";
 import type { BehaviourModel } from "./model.js";
 import type { CompiledRule } from "./rules.js";
 import { shouldReplace } from "./settle.js";
-import { MIN_BEHAVIOUR_FLOWS } from "../flows/behaviour.js";
 
 /**
  * Classifies every device of the inventory (loaded from the store and saved back, so it holds
@@ -22,11 +21,10 @@ export function settleVerdicts(store: Store, inventory: Inventory, rules: readon
   for (const d of inventory.devices.values()) {
     const id = d.storeId;
     if (id === undefined) continue;
-    const facts = deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router });
-    const byRules = classify(facts, rules);
     // The model judges only devices whose flows Cordon measured from packets: flow records
     // (NetFlow, IPFIX, Zeek conn) can be forged, and a verdict moves a device out of onboarding.
-    const measured = d.behaviour !== undefined && d.behaviour.flows - d.behaviour.recordFlows >= MIN_BEHAVIOUR_FLOWS;
+    const { facts, measured } = inMemoryFacts(d);
+    const byRules = classify(facts, rules);
     const behaviour = model && !d.router && byRules.category === "unknown" && measured ? d.behaviour?.vector() : undefined;
     const fresh = withBehaviour(byRules, facts, behaviour, model);
     if (!shouldReplace(current.get(id), fresh)) continue;

@@ -2,7 +2,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { DeviceFacts } from "../classify/classify.js";
 import { decide } from "../classify/decide.js";
-import { deviceFacts } from "../classify/device-facts.js";
+import { inMemoryFacts } from "../classify/device-facts.js";
 import { type Evaluation, type LabelledDevice, type Prediction, evaluate } from "../classify/evaluate.js";
 import { type BehaviourModel, type Sample, trainModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
@@ -55,7 +55,7 @@ async function seeLabelled(labelsPath: string, captures: string[]): Promise<Seen
         const d = byMac.get(mac.toLowerCase());
         out.push({
           label: { capture: entry.key, mac: mac.toLowerCase(), category: l.category ?? "unknown", vendor: l.vendor ?? "" },
-          facts: d ? deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }) : undefined,
+          facts: d ? inMemoryFacts(d).facts : undefined,
           behaviour: d && !d.router ? d.behaviour?.vector() : undefined,
         });
       }

@@ -37,6 +37,8 @@ const MAX_PEERS = 4096;
 const MAX_STARTS = 4096;
 const LONG_FLOW_US = 60_000_000;
 const MINUTE_US = 60_000_000;
+/** Silence between two wakes of a battery device. */
+const WAKE_GAP_MINUTES = 15;
 /** Two weeks of minutes: the duty cycle of a long-running watch is measured on its first fortnight. */
 const MAX_MINUTES = 20_160;
 
@@ -168,6 +170,30 @@ export class BehaviourAccumulator {
     const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
     const sd = Math.sqrt(gaps.reduce((a, g) => a + (g - mean) ** 2, 0) / gaps.length);
     return Math.max(0, 1 - sd / mean);
+  }
+
+  /**
+   * A battery device's pattern: it wakes, reports for a minute or two and sleeps (its radio
+   * off, so it is silent in between). Over at least three hours: three or more wakes separated
+   * by at least 15 silent minutes, awake at most 10 minutes on average and at most a tenth of
+   * the time, serving nothing. Described for a classifier rule; undefined otherwise.
+   */
+  dutyCycle(): string | undefined {
+    const bits = this.minuteBits;
+    if (bits === undefined || this.lastUs - this.firstUs < 3 * 3_600_000_000 || (this.servedPorts?.size ?? 0) > 0) return undefined;
+    let wakes = 0;
+    let awake = 0;
+    let idle = Number.POSITIVE_INFINITY;
+    for (let m = 0; m < bits.length * 8; m++) {
+      if ((bits[m >> 3] & (1 << (m & 7))) !== 0) {
+        if (idle >= WAKE_GAP_MINUTES) wakes++;
+        awake++;
+        idle = 0;
+      } else idle++;
+    }
+    const spanMinutes = Math.max(1, Math.floor(this.lastUs / MINUTE_US) - Math.floor(this.firstUs / MINUTE_US) + 1);
+    if (wakes < 3 || awake / wakes > 10 || awake / spanMinutes > 0.1) return undefined;
+    return `battery-like: ${wakes} wakes in ${Math.round(spanMinutes / 60)} h, ${(awake / wakes).toFixed(1)} min awake each`;
   }
 
   /** The feature vector, in BEHAVIOUR_FEATURES order; undefined below MIN_BEHAVIOUR_FLOWS. */
