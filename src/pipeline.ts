@@ -389,7 +389,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
     pkt,
     emit(kind: ObservationKind, subject: Subject, value: string): void {
       if (value === "") return;
-      if (dissecting !== undefined && dissecting.host === undefined && (kind === "tls.sni" || kind === "http.host" || kind === "dns.query")) dissecting.host = value;
+      if (dissecting !== undefined && dissecting.host === undefined && (kind === "tls.sni" || kind === "http.host" || kind === "dns.query" || kind === "tls.server_name")) dissecting.host = value;
       const d = subjectDevice(subject);
       if (detect && detect.wants(kind)) tapObservation(kind, subject, value, d);
       if (!d || inventory.observeAgain(d, kind, value, pkt.tsUs)) return;

@@ -73,16 +73,10 @@ function ndpiProtocol(label: string): string | undefined {
 }
 
 /**
- * Flows where Cordon and nDPI are known to differ, with the reason. Each entry is
- * "capture|transport a b" as nDPI prints the flow.
+ * Flows where Cordon and nDPI are known to differ, with the reason: "capture|transport a <-> b"
+ * as nDPI prints the flow. None at present.
  */
-const KNOWN_DISAGREEMENTS: Record<string, string> = {
-  // nDPI names these three from the server's certificate (its subject and names list), as the
-  // ClientHello carries no SNI; Cordon names a service only from what the client asked for.
-  "alexa-app.pcapng.out|TCP 172.16.42.216:38757 <-> 54.239.28.178:443": "service from the server certificate",
-  "alexa-app.pcapng.out|TCP 172.16.42.216:59698 <-> 52.94.232.134:443": "service from the server certificate",
-  "alexa-app.pcapng.out|TCP 172.16.42.216:38483 <-> 52.85.209.143:443": "service from the server certificate",
-};
+const KNOWN_DISAGREEMENTS: Record<string, string> = {};
 
 const TRANSPORT: Record<number, string> = { 1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 58: "ICMPV6" };
 

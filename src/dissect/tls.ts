@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import { type AppDissector, type DissectContext, packetAddress } from "./context.js";
+import { certificateNames } from "./x509.js";
 
 const HANDSHAKE = 0x16;
 const CLIENT_HELLO = 1;
@@ -193,6 +194,37 @@ function serverHello(b: Buffer, off: number, end: number, ctx: DissectContext): 
   }
 }
 
+const CERTIFICATE = 11;
+
+/**
+ * The server's certificate in the handshake records from `p` (TLS 1.2 and older send it in
+ * clear after the ServerHello, in the same record or the next ones): the name it was issued to
+ * (subject CN, else its first DNS name), what a client without SNI reached.
+ */
+function serverCertificate(b: Buffer, firstMessage: number, recordEnd: number, end: number, ctx: DissectContext): void {
+  let m = firstMessage;
+  let next = recordEnd;
+  for (let records = 0; records < 8; records++) {
+    const readable = Math.min(next, end);
+    while (m + 4 <= readable) {
+      const type = b[m];
+      if (type === CERTIFICATE) {
+        // certificate_list length (3), then the first certificate's length (3) and DER.
+        if (m + 10 > end) return;
+        const names = certificateNames(b, m + 10, Math.min(m + 10 + b.readUIntBE(m + 7, 3), end));
+        const name = names.subject && names.subject.includes(".") ? names.subject : names.dnsNames[0] ?? names.subject;
+        if (name) ctx.emit("tls.server_name", "src", name);
+        return;
+      }
+      m += 4 + b.readUIntBE(m + 1, 3);
+    }
+    // A message that runs into the next record (fragmented handshake) ends the walk.
+    if (m !== next || next + 5 > end || b[next] !== HANDSHAKE || b[next + 1] !== 3) return;
+    m = next + 5;
+    next = m + b.readUInt16BE(next + 3);
+  }
+}
+
 function looksLikeHandshake(b: Buffer, off: number, len: number): boolean {
   return len >= 9 && b[off] === HANDSHAKE && b[off + 1] === 3 && b[off + 2] <= 4
     && (b[off + 5] === CLIENT_HELLO || b[off + 5] === SERVER_HELLO);
@@ -206,7 +238,9 @@ export const tls: AppDissector = {
   test: looksLikeHandshake,
   dissect(b, off, len, ctx) {
     if (!looksLikeHandshake(b, off, len)) {
-      // Later records of a TLS flow (change cipher spec, application data) are still TLS.
+      // Later records of a TLS flow (change cipher spec, application data) are still TLS; a
+      // Certificate that starts a segment of its own is read.
+      if (len >= 10 && b[off] === HANDSHAKE && b[off + 1] === 3 && b[off + 5] === CERTIFICATE) serverCertificate(b, off + 5, off + 5 + b.readUInt16BE(off + 3), off + len, ctx);
       return len >= 5 && b[off] >= 0x14 && b[off] <= 0x17 && b[off + 1] === 3;
     }
     const recLen = b.readUInt16BE(off + 3);
@@ -216,7 +250,11 @@ export const tls: AppDissector = {
     const bodyEnd = Math.min(bodyStart + hsLen, recEnd);
     const complete = bodyStart + hsLen <= recEnd;
     if (b[off + 5] === CLIENT_HELLO) clientHello(b, bodyStart, bodyEnd, complete, ctx);
-    else serverHello(b, bodyStart, bodyEnd, ctx);
+    else {
+      serverHello(b, bodyStart, bodyEnd, ctx);
+      // What follows the ServerHello, in the same record or the records after it.
+      serverCertificate(b, bodyStart + hsLen, off + 5 + recLen, off + len, ctx);
+    }
     return true;
   },
 };

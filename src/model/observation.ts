@@ -47,6 +47,7 @@ export const OBSERVATION_KINDS = {
   "tls.client_version": "highest TLS version the device offered",
   "tls.server_version": "TLS version the device chose as a server",
   "tls.server_alpn": "ALPN value the device chose as a server",
+  "tls.server_name": "the name in the certificate the device served (subject CN, else its first DNS name; TLS 1.2 and older)",
   "lldp.chassis_id": "LLDP chassis id",
   "lldp.port_id": "LLDP port id",
   "lldp.system_name": "LLDP system name",
