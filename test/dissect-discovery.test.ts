@@ -1,26 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AppDissector, DissectContext } from "../src/dissect/context.js";
-import { newPacket } from "../src/dissect/packet.js";
 import { beckhoffAds } from "../src/dissect/beckhoff-ads.js";
 import { tplinkShpTcp, tplinkShpUdp } from "../src/dissect/tplink-shp.js";
 import { wsDiscovery } from "../src/dissect/ws-discovery.js";
 import { classify } from "../src/classify/classify.js";
 import { loadRules } from "../src/classify/rules.js";
 import { deviceFacts } from "../src/classify/device-facts.js";
-import { NO_CORPUS, NO_TSHARK, corpus, inventoryOf, tsharkFields } from "./helpers.js";
+import { NO_CORPUS, NO_TSHARK, corpus, inventoryOf, runDissector, tsharkFields } from "./helpers.js";
 
-function run(d: AppDissector, b: Buffer): { facts: string[]; ops: string[]; ok: boolean } {
-  const facts: string[] = [];
-  const ops: string[] = [];
-  const ctx: DissectContext = {
-    pkt: newPacket(),
-    emit: (kind, _s, value) => facts.push(`${kind}=${value}`),
-    operation: (op, detail) => ops.push(detail ? `${op} (${detail})` : op),
-    error: (k) => facts.push(`error ${k}`),
-  };
-  return { facts, ops, ok: d.dissect(b, 0, b.length, ctx) };
-}
+const run = runDissector;
 
 /** TP-Link's autokey cipher: each byte XORed with the previous cipher byte, the first with 171. */
 function autokey(text: string): Buffer {

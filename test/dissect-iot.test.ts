@@ -2,31 +2,18 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
-import type { AppDissector, DissectContext } from "../src/dissect/context.js";
 import { fox } from "../src/dissect/fox.js";
 import { hartIpUdp } from "../src/dissect/hart-ip.js";
 import { knxnetIp } from "../src/dissect/knxnet-ip.js";
 import { mqtt } from "../src/dissect/mqtt.js";
-import { newPacket } from "../src/dissect/packet.js";
 import { rtsp } from "../src/dissect/rtsp.js";
 import { snmp } from "../src/dissect/snmp.js";
 import { tuya } from "../src/dissect/tuya.js";
 import { tuyaBeacon } from "../src/lab/payloads.js";
 import type { ObservationKind } from "../src/model/observation.js";
-import { NO_CORPUS, NO_TSHARK, corpus, inventoryOf, tsharkFields } from "./helpers.js";
+import { NO_CORPUS, NO_TSHARK, corpus, inventoryOf, runDissector, tsharkFields } from "./helpers.js";
 
-function run(d: AppDissector, b: Buffer): { facts: string[]; ops: string[]; ok: boolean } {
-  const facts: string[] = [];
-  const ops: string[] = [];
-  const ctx: DissectContext = {
-    pkt: newPacket(),
-    emit: (kind, _s, value) => facts.push(`${kind}=${value}`),
-    operation: (op, detail) => ops.push(detail ? `${op} (${detail})` : op),
-    error: (k) => facts.push(`error ${k}`),
-  };
-  const ok = d.dissect(b, 0, b.length, ctx);
-  return { facts, ops, ok };
-}
+const run = runDissector;
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ""), "hex");
 

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isPrivateIp } from "../src/dissect/addr.js";
+import type { AppDissector, DissectContext } from "../src/dissect/context.js";
+import { newPacket } from "../src/dissect/packet.js";
 import type { Device } from "../src/inventory/device.js";
 import { createPipeline } from "../src/pipeline.js";
 import { readCapture } from "../src/sources/capture.js";
@@ -77,4 +79,18 @@ export async function inventoryOf(file: string): Promise<Device[]> {
 export function unreviewedDrops<D extends { src_mac?: string | null; dst_ip: string }>(drops: readonly D[], review: readonly string[]): D[] {
   const strict = new Set(review.filter((r) => r.includes("no internet rule is learned for life-safety")).map((r) => r.split(" ")[0]));
   return drops.filter((d) => !(d.src_mac && strict.has(d.src_mac) && !isPrivateIp(d.dst_ip)));
+}
+
+/** One payload through one dissector: the facts it stated ("kind=value", "error KIND"), the operations it recorded, and whether it took the payload. */
+export function runDissector(d: AppDissector, b: Buffer): { facts: string[]; ops: string[]; ok: boolean } {
+  const facts: string[] = [];
+  const ops: string[] = [];
+  const ctx: DissectContext = {
+    pkt: newPacket(),
+    emit: (kind, _s, value) => facts.push(`${kind}=${value}`),
+    operation: (op, detail) => ops.push(detail ? `${op} (${detail})` : op),
+    error: (k) => facts.push(`error ${k}`),
+  };
+  const ok = d.dissect(b, 0, b.length, ctx);
+  return { facts, ops, ok };
 }

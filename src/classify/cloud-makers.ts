@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readShippedJson } from "../model/shipped-data.js";
 import type { CompiledRule } from "./rules.js";
 import { CATEGORIES, type Category } from "./taxonomy.js";
 
@@ -77,20 +75,11 @@ export function compileCloudMakers(data: unknown, where: string): CloudMakers {
   return { shared, rules };
 }
 
-const FILE = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "data", "makers", "cloud-domains.json");
 let shipped: CloudMakers | undefined;
 
 /** The table shipped in data/makers/cloud-domains.json, read once. */
 export function cloudMakers(): CloudMakers {
-  if (!shipped) {
-    let data: unknown;
-    try {
-      data = JSON.parse(readFileSync(FILE, "utf8"));
-    } catch (e) {
-      throw new CloudMakerError(`cloud-domains.json: ${(e as Error).message}`);
-    }
-    shipped = compileCloudMakers(data, "cloud-domains.json");
-  }
+  shipped ??= compileCloudMakers(readShippedJson("makers/cloud-domains.json", (m) => new CloudMakerError(m)), "cloud-domains.json");
   return shipped;
 }
 

@@ -1,6 +1,6 @@
 /**
- * Minimal BER (X.690) reading for SNMP and GOOSE: a tag, its length (short or long form) and
- * where its value starts. Returns undefined when the element does not fit in `end`.
+ * Minimal BER (X.690) reading for SNMP, GOOSE and X.509: a tag, its length (short or long form)
+ * and where its value starts. `readBer` returns undefined when the element does not fit in `end`.
  */
 export interface BerElement {
   tag: number;
@@ -10,7 +10,11 @@ export interface BerElement {
   next: number;
 }
 
-export function readBer(b: Buffer, p: number, end: number): BerElement | undefined {
+/**
+ * A tag and length whose value may run past `end` (a certificate cut by its segment is read as
+ * far as it goes). Undefined when the header itself does not fit.
+ */
+export function readBerHeader(b: Buffer, p: number, end: number): BerElement | undefined {
   if (p + 2 > end) return undefined;
   const tag = b[p];
   if ((tag & 0x1f) === 0x1f) return undefined; // multi-byte tags are not used by these protocols
@@ -23,8 +27,12 @@ export function readBer(b: Buffer, p: number, end: number): BerElement | undefin
     for (let i = 0; i < n; i++) len = len * 256 + b[q + i];
     q += n;
   }
-  if (q + len > end) return undefined;
   return { tag, start: q, len, next: q + len };
+}
+
+export function readBer(b: Buffer, p: number, end: number): BerElement | undefined {
+  const e = readBerHeader(b, p, end);
+  return e && e.next <= end ? e : undefined;
 }
 
 export function berInteger(b: Buffer, e: BerElement): number {

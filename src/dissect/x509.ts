@@ -1,3 +1,5 @@
+import { type BerElement, readBerHeader } from "./ber.js";
+
 /**
  * The names in an X.509 certificate (RFC 5280) as a TLS 1.2 server sends it: the subject's
  * common name and the DNS names of the subject alternative name extension. Reads DER as far as
@@ -5,23 +7,8 @@
  * comes early, the extensions late.
  */
 
-interface Header { tag: number; start: number; len: number; next: number }
-
-/** A DER tag and length; the value may run past `end`. Undefined when the header itself does not fit. */
-function header(b: Buffer, p: number, end: number): Header | undefined {
-  if (p + 2 > end) return undefined;
-  const tag = b[p];
-  let len = b[p + 1];
-  let q = p + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 3 || q + n > end) return undefined;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + b[q + i];
-    q += n;
-  }
-  return { tag, start: q, len, next: q + len };
-}
+type Header = BerElement;
+const header = readBerHeader;
 
 const SEQUENCE = 0x30;
 const SET = 0x31;

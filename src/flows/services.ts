@@ -1,6 +1,4 @@
-import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readShippedJson } from "../model/shipped-data.js";
 
 /**
  * Well-known services named by the host name a flow asked for (TLS SNI, HTTP Host, the DNS
@@ -54,19 +52,10 @@ export class ServiceTable {
   }
 }
 
-const FILE = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "data", "services", "services.json");
 let shipped: ServiceTable | undefined;
 
 /** The table shipped in data/services/services.json, read once. */
 export function serviceTable(): ServiceTable {
-  if (!shipped) {
-    let data: unknown;
-    try {
-      data = JSON.parse(readFileSync(FILE, "utf8"));
-    } catch (e) {
-      throw new ServiceTableError(`services.json: ${(e as Error).message}`);
-    }
-    shipped = new ServiceTable(data, "services.json");
-  }
+  shipped ??= new ServiceTable(readShippedJson("services/services.json", (m) => new ServiceTableError(m)), "services.json");
   return shipped;
 }
