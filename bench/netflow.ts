@@ -13,7 +13,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet, v9Packet } from "../src/lab/netflow-export.js";
 import { NetflowCollector } from "../src/sources/netflow/collector.js";
-import { detectorsFor } from "../src/cli/detection.js";
+import { detectorsFor } from "../src/app/detections.js";
 import { DetectionEngine } from "../src/detect/engine.js";
 import { createPipeline } from "../src/pipeline.js";
 import type { FlowRecord } from "../src/model/flow-record.js";

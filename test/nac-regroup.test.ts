@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { movePolicy, proposePolicy } from "../src/cli/policy.js";
-import { learnDevices } from "../src/cli/site-devices.js";
+import { learnDevices } from "../src/app/site-devices.js";
 import type { Policy, PolicyRule } from "../src/policy/learn.js";
 import { resolvePolicy } from "../src/policy/resolve.js";
 import { Store } from "../src/store/sqlite.js";

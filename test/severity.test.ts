@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { defaultCriticality } from "../src/classify/taxonomy.js";
-import { priorCategoryById, raiseIdentityChanges, saveDetected } from "../src/cli/detection.js";
+import { priorCategoryById, raiseIdentityChanges, saveDetected } from "../src/app/detections.js";
 import { DetectionEngine } from "../src/detect/engine.js";
 import { createPipeline } from "../src/pipeline.js";
 import { Store } from "../src/store/sqlite.js";

@@ -11,8 +11,8 @@ import { loadRules } from "../classify/rules.js";
 import { settleVerdicts } from "../classify/verdicts.js";
 import type { Inventory } from "../inventory/inventory.js";
 import type { Indicators } from "../detect/indicators.js";
-import { detectorsFor, priorCategoryById, raiseIdentityChanges, raiseNewDevices, saveDetected } from "./detection.js";
-import { classifiedView } from "./device-view.js";
+import { detectorsFor, priorCategoryById, raiseIdentityChanges, raiseNewDevices, saveDetected } from "../app/detections.js";
+import { classifiedView } from "../app/classification.js";
 import { type Format, csv, table } from "./output.js";
 import { Progress } from "./progress.js";
 

@@ -2,7 +2,7 @@ import { type BaselineOptions, type DeviceBaseline, buildBaselines } from "../ba
 import { parseMac, macToString } from "../dissect/addr.js";
 import type { Store } from "../store/sqlite.js";
 import { UsageError, table } from "./output.js";
-import { learnDevices } from "./site-devices.js";
+import { learnDevices } from "../app/site-devices.js";
 
 /** Baselines of one site from the stored inventory and flows. */
 export function storeBaselines(store: Store, site: string, o: BaselineOptions = {}): ReturnType<typeof buildBaselines> {

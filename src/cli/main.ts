@@ -16,23 +16,24 @@ import { demoCapture } from "../lab/demo.js";
 import { DEFAULT_LAB, generateLab } from "../lab/generate.js";
 import { Store } from "../store/sqlite.js";
 import { analyzeCaptures, renderDevices } from "./analyze.js";
-import { classifiedView } from "./device-view.js";
+import { classifiedView } from "../app/classification.js";
 import { evaluateCaptures, renderEvaluation, trainOnCaptures } from "./eval.js";
 import { renderFlows } from "./flows.js";
 import { expiry, moveAlert, renderAlerts, renderSuppressions } from "./alerts.js";
 import { evaluateAlerts, renderAlertEvaluation } from "./eval-alerts.js";
-import { readIndicators } from "./detection.js";
+import { readIndicators } from "../app/detections.js";
 import { readOutputs } from "./notify-config.js";
 import { notify } from "../respond/notify/notify.js";
 import { renderBaselines } from "./baseline.js";
 import { assignMud, exportDeviceMud, importMudFiles, renderMudList } from "./mud.js";
 import {
-  LEFT_OUT, TARGETS, compileFor, learnFromStore, loadPolicy, movePolicy, policyFileOf, proposePolicy, readGroupSpecs, renderPolicy,
+  LEFT_OUT, TARGETS, compileFor, learnFromStore, loadPolicy, movePolicy, proposePolicy, readGroupSpecs, renderPolicy,
   renderPolicyDiff, renderPolicyList, renderSimulation, simulateCaptures, storedPolicy,
 } from "./policy.js";
 import { UsageError, parseFormat, table, writeAll } from "./output.js";
 import { AuditLog } from "../store/audit.js";
 import { cliActor, cliAudit } from "./actor.js";
+import { policyFileOf } from "../app/policies.js";
 import { canonicalIp } from "../model/values.js";
 
 const COMMON = `Options for every command:

@@ -4,8 +4,9 @@ import { MudError, type MudProfile, parseMud } from "../policy/mud/import.js";
 import { mudRules } from "../policy/mud/rules.js";
 import type { Store } from "../store/sqlite.js";
 import { UsageError, table } from "./output.js";
-import { type PolicyFile, mudFor, policyFileOf, storedPolicy } from "./policy.js";
-import { learnDevices } from "./site-devices.js";
+import { type PolicyFile, policyFileOf } from "../app/policies.js";
+import { mudFor, storedPolicy } from "./policy.js";
+import { learnDevices } from "../app/site-devices.js";
 
 /**
  * `cordon mud import FILE...`: every file validated before any is kept, so a bad file leaves

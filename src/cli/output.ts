@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { InputError } from "../app/errors.js";
 import { csvCell } from "../model/values.js";
+
+/** Bad command-line input: the application layer's InputError, so a use case's refusal exits 2 too. */
+export const UsageError = InputError;
+export type UsageError = InputError;
+
 /** Output formats shared by the commands. */
 export type Format = "table" | "json" | "csv";
 
@@ -10,7 +16,6 @@ export function parseFormat(s: string | undefined, allowed: readonly Format[] = 
   return f;
 }
 
-export class UsageError extends Error {}
 
 /** Writes pieces of text to standard output in chunks of about 64 KB, and a final newline. */
 export function writeAll(pieces: Iterable<string>): void {

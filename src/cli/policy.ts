@@ -10,7 +10,7 @@ import { compileIptables } from "../policy/compile/iptables.js";
 import { compileNasFilterRules } from "../policy/compile/nas-filter-rule.js";
 import { compileNftables } from "../policy/compile/nftables.js";
 import { familiesOf } from "../policy/compile/port-acl.js";
-import { type GroupSpec, GroupSpecError, type LearnDevice, type Policy, learnPolicy, validateGroupSpecs } from "../policy/learn.js";
+import { type GroupSpec, GroupSpecError, type LearnDevice, learnPolicy, validateGroupSpecs } from "../policy/learn.js";
 import { PolicyError, type ResolvedPolicy } from "../policy/model.js";
 import { type MudProfile, parseMud } from "../policy/mud/import.js";
 import { exportMud } from "../policy/mud/export.js";
@@ -22,14 +22,11 @@ import { NacStore } from "../store/nac.js";
 import { addressesOf } from "../inventory/view.js";
 import { type QuarantineSpan, leaveOutAttacks } from "../policy/clean-flows.js";
 import { analyzeCaptures } from "./analyze.js";
-import { learnDevices } from "./site-devices.js";
-import { UsageError, readListFile, table } from "./output.js";
+import { learnDevices } from "../app/site-devices.js";
+import { type PolicyFile, parsePolicyFile, policyFileOf } from "../app/policies.js";
 
-/** A learned policy file: the policy as a person reviews it, and its addresses resolved for the compilers. */
-export interface PolicyFile {
-  policy: Policy;
-  resolved: ResolvedPolicy;
-}
+export type { PolicyFile };
+import { UsageError, readListFile, table } from "./output.js";
 
 /** `cordon policy learn`: a policy from everything the database holds for a site. */
 export function learnFromStore(store: Store, site: string, o: { manageAll?: boolean; groups?: GroupSpec[] } = {}): PolicyFile {
@@ -94,16 +91,6 @@ export function wellKnownControllers(devices: readonly LearnDevice[], flows: rea
 /** Reads a group definitions file (YAML or JSON: a list, or an object with a "groups" list). */
 export const readGroupSpecs = (path: string): GroupSpec[] => readListFile(path, "groups", validateGroupSpecs, GroupSpecError);
 
-function parsePolicyFile(text: string, where: string): PolicyFile {
-  try {
-    const f = JSON.parse(text) as PolicyFile;
-    if (!f || typeof f !== "object" || !f.resolved || !f.policy) throw new Error("not a policy file (no \"policy\" and \"resolved\")");
-    return f;
-  } catch (e) {
-    throw new UsageError(`${where}: ${(e as Error).message}`);
-  }
-}
-
 export function readPolicyFile(path: string): PolicyFile {
   let text: string;
   try {
@@ -133,8 +120,6 @@ export function storedPolicy(store: Store, ref: string): StoredPolicy {
   if (!p) throw new UsageError(`no policy ${ref} (cordon policy list shows them)`);
   return p;
 }
-
-export const policyFileOf = (p: StoredPolicy): PolicyFile => parsePolicyFile(p.body, `policy ${p.id}`);
 
 /** `--policy ID|FILE`: a stored version by id, or a policy file. */
 export function loadPolicy(ref: string, db: string): PolicyFile {

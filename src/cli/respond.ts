@@ -1,6 +1,6 @@
 import type { ResponseRecord } from "../model/response.js";
 import { canonicalMac } from "../model/mac.js";
-import { readToken, tokenPath } from "../serve/token.js";
+import { readToken, tokenPath } from "../app/api-token.js";
 import { cliActor } from "./actor.js";
 import { NacStore, type StoredMove } from "../store/nac.js";
 import type { Store } from "../store/sqlite.js";

@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { loadModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
 import { settleVerdicts } from "../classify/verdicts.js";
-import { priorCategoryById, readIndicators, saveDetected, detectorsFor } from "../cli/detection.js";
+import { priorCategoryById, readIndicators, saveDetected, detectorsFor } from "../app/detections.js";
 import { DetectionEngine } from "../detect/engine.js";
 import { createPipeline } from "../pipeline.js";
 import { notify } from "../respond/notify/notify.js";
@@ -28,7 +28,7 @@ import type { AccountingEvent } from "../nac/radius-server.js";
 import { MacLocations } from "../nac/mac-locations.js";
 import type { ApiOp, ApiRequest, Caller } from "./messages.js";
 import { AuditLog } from "../store/audit.js";
-import { nacTableFromStore, regroup, responderDevice } from "./nac-state.js";
+import { nacTableFromStore, regroup, responderDevice } from "../app/nac.js";
 
 /**
  * The ingest and storage thread of `cordon serve`: every source feeds one pipeline here, and

@@ -15,7 +15,7 @@ import { FairAdmission } from "./fair-admission.js";
 import { type IpfixTcpListener, listenIpfixTcp } from "./ipfix-tcp.js";
 import { renderMetrics } from "./metrics.js";
 import { type ApiContext, type ApiReply, apiHosts, handleApi } from "./api.js";
-import { serveToken } from "./token.js";
+import { serveToken } from "../app/api-token.js";
 import { PrefixTable } from "../policy/prefix-table.js";
 
 /** Datagrams are handed to the worker in batches: at most this many, or after this long. */

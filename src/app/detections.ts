@@ -17,7 +17,7 @@ import { policyViolationDetector } from "../detect/policy-violation.js";
 import { allDetectors } from "../detect/registry.js";
 import type { ResolvedPolicy } from "../policy/model.js";
 import type { Store } from "../store/sqlite.js";
-import { UsageError } from "./output.js";
+import { InputError } from "./errors.js";
 import { learnDevices } from "./site-devices.js";
 
 const element = (e: { direction: string; peer: string; proto: string; port: number }): string => `${e.direction}|${e.peer}|${e.proto}|${e.port}`;
@@ -68,7 +68,7 @@ export function readIndicators(paths: readonly string[]): Indicators {
     try {
       text = readFileSync(path, "utf8");
     } catch (e) {
-      throw new UsageError(`${path}: ${(e as Error).message}`);
+      throw new InputError(`${path}: ${(e as Error).message}`);
     }
     try {
       if (path.endsWith(".json")) {
@@ -83,7 +83,7 @@ export function readIndicators(paths: readonly string[]): Indicators {
         parseIndicatorCsv(text, path, into);
       }
     } catch (e) {
-      if (e instanceof IndicatorError) throw new UsageError(e.message);
+      if (e instanceof IndicatorError) throw new InputError(e.message);
       throw e;
     }
   }

@@ -1,5 +1,5 @@
-import { classifiedView } from "../cli/device-view.js";
-import { type PolicyFile, policyFileOf } from "../cli/policy.js";
+import { classificationOf } from "./classification.js";
+import { type PolicyFile, policiesInForce } from "./policies.js";
 import { type Category, type Criticality, defaultCriticality } from "../classify/taxonomy.js";
 import { hostnames } from "../inventory/view.js";
 import { type NacSettings, type NacTable, buildNacTable } from "../nac/authorization.js";
@@ -9,16 +9,6 @@ import type { AddressSet, ResolvedPolicy } from "../policy/model.js";
 import type { ResponderDevice } from "../respond/responder.js";
 import type { NacStore, StoredMove } from "../store/nac.js";
 import type { Store, StoredPolicy } from "../store/sqlite.js";
-
-/** Each site's policy in force: its newest enforced version, else its newest approved one. */
-function policiesInForce(store: Store): { stored: StoredPolicy; file: PolicyFile }[] {
-  const chosen = new Map<string, StoredPolicy>();
-  for (const status of ["approved", "enforced"] as const) {
-    // policies() is newest first; enforced ones, looked at last, win over approved ones.
-    for (const p of [...store.policies()].reverse()) if (p.status === status) chosen.set(p.site, p);
-  }
-  return [...chosen.values()].map((stored) => ({ stored, file: policyFileOf(stored) }));
-}
 
 /** A policy's groups as learned, with the moves made since applied: group name → device keys. */
 function groupsNow(p: { stored: StoredPolicy; file: PolicyFile }, nac: NacStore): Record<string, string[]> {
@@ -129,6 +119,6 @@ export function regroup(store: Store, nac: NacStore, trustedMud: readonly string
 export function responderDevice(store: Store, site: string, mac: string): ResponderDevice | undefined {
   const d = store.devices(site).find((x) => x.mac === mac);
   if (!d) return undefined;
-  const v = classifiedView(d, store.latestVerdicts().get(d.id), store.overrides().get(d.id));
-  return { category: String(v.category), criticality: String(v.criticality), name: hostnames(d)[0], addresses: d.addresses.map((a) => a.ip) };
+  const c = classificationOf(d, store.latestVerdicts().get(d.id), store.overrides().get(d.id));
+  return { category: c.category, criticality: c.criticality, name: hostnames(d)[0], addresses: d.addresses.map((a) => a.ip) };
 }

@@ -1,7 +1,7 @@
 import type { LearnDevice } from "../policy/learn.js";
 import { type FlowRecord, flowWeight } from "../model/flow-record.js";
 import type { Store } from "../store/sqlite.js";
-import { classifiedView } from "./device-view.js";
+import { classificationOf } from "./classification.js";
 
 /** The VLAN each MAC sent most of its flows on. */
 function vlansByMac(flows: readonly FlowRecord[]): Map<string, number> {
@@ -22,13 +22,13 @@ export function learnDevices(store: Store, site: string, flows: readonly FlowRec
   const vlans = vlansByMac(flows);
   const assigned = store.mudAssignments(site);
   return store.devices(site).map((d) => {
-    const v = classifiedView(d, verdicts.get(d.id), overrides.get(d.id));
+    const c = classificationOf(d, verdicts.get(d.id), overrides.get(d.id));
     const key = d.mac ?? d.key;
     const announced = d.facts.find((f) => f.kind === "dhcp.mud_url" || f.kind === "lldp.mud_url")?.value;
     return {
-      key, mac: d.mac ?? undefined, ips: v.ips as string[], category: v.category as string,
-      criticality: v.criticality as string, router: d.router, site: d.site,
-      vlan: d.mac ? vlans.get(d.mac) : undefined, vendor: (v.vendor as string | null) ?? undefined,
+      key, mac: d.mac ?? undefined, ips: c.addresses, category: c.category,
+      criticality: c.criticality, router: d.router, site: d.site,
+      vlan: d.mac ? vlans.get(d.mac) : undefined, vendor: c.vendor,
       mudUrl: assigned.get(key) ?? announced,
       dnsAnswers: d.facts.filter((f) => f.kind === "dns.answer").map((f) => f.value),
       dnsQueries: d.facts.filter((f) => f.kind === "dns.query").map((f) => f.value),
