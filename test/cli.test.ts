@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { demoCapture } from "../src/lab/demo.js";
@@ -106,6 +106,15 @@ describe("cordon CLI", () => {
       assert.match(r.stdout, new RegExp(`Usage: cordon ${c}`));
     }
     assert.equal(runCli(["nonsense"]).status, 2);
+  });
+
+  it("refuses an option the command does not take, naming it, before doing anything", () => {
+    const db = join(tmpDir(), "never.db");
+    const r = runCli(["devices", "--seed", "3", "--db", db]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /devices does not take --seed \(cordon devices --help\)/);
+    assert.match(runCli(["analyze", "--demo", "--policy", "7", "--limit", "2", "--db", db]).stderr, /analyze does not take --policy, --limit/);
+    assert.equal(existsSync(db), false, "no database was made");
   });
 
   it("honours CORDON_DB and prints CSV", () => {

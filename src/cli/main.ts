@@ -40,6 +40,30 @@ const COMMON = `Options for every command:
   --db PATH        database file (default ./cordon.db, or $CORDON_DB)
   -h, --help       this help`;
 
+/** The options each command reads (`--help` and `--by`, refused with its own message, aside). */
+const COMMAND_OPTIONS: Record<string, readonly string[]> = {
+  analyze: ["again", "db", "demo", "format", "indicators", "model", "no-detect", "notify", "site"],
+  devices: ["db", "format"],
+  device: ["db", "format"],
+  flows: ["db", "format", "limit"],
+  override: ["category", "criticality", "db", "reason"],
+  lab: ["devices", "duration", "out", "scenarios", "seed"],
+  eval: ["alerts", "format", "labels", "model"],
+  policy: ["all", "db", "device", "format", "groups", "mode", "out", "policy", "reason", "site", "target"],
+  baseline: ["category", "db", "device", "format", "min-window", "site"],
+  alerts: ["all", "class", "db", "format", "reason"],
+  suppress: ["db", "detector", "device", "expires", "format", "peer", "reason"],
+  maintenance: ["db", "device", "format", "from", "reason", "site", "until"],
+  mud: ["db", "device", "format", "policy", "site", "url"],
+  quarantine: ["db", "reason", "server", "site"],
+  release: ["db", "reason", "server", "site"],
+  respond: ["db", "format", "reason", "server"],
+  audit: ["db", "format", "limit"],
+  nac: ["db", "device", "format", "limit", "reason", "site"],
+  serve: ["capture", "config", "db", "http-port", "ipfix-tcp", "log-level", "netflow", "site", "zeek"],
+  train: ["labels", "out"],
+};
+
 const HELP: Record<string, string> = {
   main: `cordon: a zero-trust control plane for devices that cannot verify themselves
 
@@ -240,9 +264,9 @@ bearer token is CORDON_TOKEN, else the file DB.token that serve made beside its 
 
 Ends a device's quarantine through the running 'cordon serve': logged with who and why, then
 a CoA (or the nftables quarantine reloaded without it) so it is authorised as before.`,
-  respond: `Usage: cordon respond list [--format table|json] [--server URL]
-       cordon respond approve ID [--reason NOTE] [--server URL]
-       cordon respond reject ID --reason TEXT [--server URL]
+  respond: `Usage: cordon respond list [--format table|json] [--server URL] [--db PATH]
+       cordon respond approve ID [--reason NOTE] [--server URL] [--db PATH]
+       cordon respond reject ID --reason TEXT [--server URL] [--db PATH]
 
 Responses the playbook started (alerts at or above respond.min_severity) or a person asked
 for, with every step. Devices in the classes of respond.approval (by default
@@ -421,6 +445,10 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP[command]}\n`);
     return 0;
   }
+  // One option set is parsed for every command; an option this command does not take is an error that names it.
+  const takes = new Set<string>([...COMMAND_OPTIONS[command] ?? [], "help", "by"]);
+  const foreign = Object.keys(values).filter((k) => !takes.has(k));
+  if (foreign.length > 0) throw new UsageError(`${command} does not take ${foreign.map((k) => `--${k}`).join(", ")} (cordon ${command} --help)`);
   // Who acts is who runs the command: the operating-system user, recorded on every change.
   const who = cliActor();
   if (values.by !== undefined) throw new UsageError(`--by is not taken: Cordon records the operating-system user running the command (${who})`);
