@@ -1,13 +1,8 @@
 import { ipv4ToString, ipv6ToString, isGroupMac, isMulticastIpv6, isPrivateIpv4, isPrivateIpv6, macToString, parseMac } from "./dissect/addr.js";
-import { dissectArp } from "./dissect/arp.js";
-import { dissectCdp, isCdpLlc } from "./dissect/cdp.js";
 import type { AppDissector, DissectContext } from "./dissect/context.js";
 import { IP_PROTOCOL_NAMES, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, decodeFrame } from "./dissect/decode.js";
-import { ETHERTYPE } from "./dissect/ethernet.js";
+import { LINK_DISSECTORS } from "./dissect/link-registry.js";
 import { dissectNeighbourDiscovery } from "./dissect/icmpv6-nd.js";
-import { dissectGoose } from "./dissect/goose.js";
-import { dissectLldp } from "./dissect/lldp.js";
-import { dissectProfinetDcp } from "./dissect/profinet-dcp.js";
 import { type Packet, newPacket } from "./dissect/packet.js";
 import { DissectorRegistry } from "./dissect/registry.js";
 import type { Flow } from "./flows/flow.js";
@@ -479,25 +474,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       dst.packetsIn++;
       dst.bytesIn += pkt.caplen;
     }
-    switch (pkt.etherType) {
-      case ETHERTYPE.ARP:
-        dissectArp(b, off, len, ctx);
-        break;
-      case ETHERTYPE.LLDP:
-        dissectLldp(b, off, len, ctx);
-        break;
-      case ETHERTYPE.PROFINET:
-        dissectProfinetDcp(b, off, len, ctx);
-        break;
-      case ETHERTYPE.GOOSE:
-        dissectGoose(b, off, len, ctx);
-        break;
-      case ETHERTYPE.LLC:
-        if (isCdpLlc(b, off, len)) dissectCdp(b, off + 8, len - 8, ctx);
-        break;
-      default:
-        break;
-    }
+    LINK_DISSECTORS.get(pkt.etherType)?.(b, off, len, ctx);
   }
 
   function fragmentKey(): string {
