@@ -3,7 +3,7 @@ import { buildBaselines } from "../baseline/baseline.js";
 import { DnsView } from "../baseline/device-index.js";
 import { type BehaviourOptions, behaviourDetector } from "../detect/behaviour.js";
 import { registeredDomain } from "../detect/dns.js";
-import type { DetectionEngine, Detector } from "../detect/engine.js";
+import type { Detector } from "../detect/engine.js";
 import { escalateOtOperations, markRoutineOt, operationTarget } from "../detect/ot-operation.js";
 import type { Device } from "../inventory/device.js";
 import { rateBehaviour } from "../detect/severity.js";
@@ -106,41 +106,6 @@ export function detectorsFor(store: Store, site: string, o: DetectionSetup = {})
   if (policy) list.push(policyViolationDetector(policy.policy, policy.label));
   if (o.indicators) list.push(indicatorDetector(o.indicators));
   return list;
-}
-
-/**
- * A device the site never had, once the site has an inventory (the first capture of a site
- * is all new): one alert each, for devices with a MAC of their own.
- */
-export function raiseNewDevices(engine: DetectionEngine, inventory: Inventory): void {
-  for (const d of inventory.devices.values()) {
-    if (d.storeId !== undefined || !d.mac || d.router) continue;
-    const ip = ownAddresses(d)[0];
-    engine.book.raise({
-      detector: "new-device", class: "new-device", severity: "low", technique: "T1200", site: d.site, source: ip ?? d.mac, sourceMac: d.mac,
-      title: `new device ${d.mac}${d.ouiVendor ? ` (${d.ouiVendor})` : ""}${ip ? ` at ${ip}` : ""}`, tsUs: Number.isFinite(d.firstUs) ? d.firstUs : d.lastUs,
-    });
-  }
-}
-
-/**
- * A device that no longer looks like itself in this run: the inventory's identity score
- * (inventory/identity.ts: DHCP client, TCP/IP stack, TLS, user agent, names, OT identity)
- * passed its threshold and left an identity.change fact with a count not yet stored. Above all
- * for a device admitted by MAC alone: a spoofed MAC or a swapped device.
- */
-export function raiseIdentityChanges(engine: DetectionEngine, inventory: Inventory): void {
-  for (const d of inventory.devices.values()) {
-    for (const f of d.facts.get("identity.change")?.values() ?? []) {
-      if (f.count <= f.savedCount) continue;
-      engine.book.raise({
-        detector: "identity-change", class: "identity-change", severity: "medium", technique: "T1036", site: d.site,
-        source: ownAddresses(d)[0] ?? d.mac, sourceMac: d.mac, title: `${d.mac ?? d.ipKey} no longer looks like itself: ${f.value} (a spoofed MAC, or a replaced device)`,
-        tsUs: f.lastUs, count: f.count - f.savedCount, packet: { source: f.evidence.source, packet: f.evidence.packet, tsUs: f.evidence.tsUs },
-        observation: `identity.change=${f.value}`,
-      });
-    }
-  }
 }
 
 /** Each stored device's category (a person's override first). */

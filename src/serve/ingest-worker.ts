@@ -29,6 +29,8 @@ import { MacLocations } from "../nac/mac-locations.js";
 import type { ApiOp, ApiRequest, Caller } from "./messages.js";
 import { AuditLog } from "../store/audit.js";
 import { nacTableFromStore, regroup, responderDevice } from "../app/nac.js";
+import { raiseIdentityChanges } from "../detect/identity-change.js";
+import { raiseNewDevices } from "../detect/new-device.js";
 
 /**
  * The ingest and storage thread of `cordon serve`: every source feeds one pipeline here, and
@@ -69,6 +71,21 @@ const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, {
 });
 pipeline.inventory.load(store.devices());
 const priorCategories = priorCategoryById(store);
+/** Whether the site had an inventory: its first devices are all new, and not each an alert. */
+let siteKnown = pipeline.inventory.devices.size > 0;
+/**
+ * Stores the devices (new ones get their store ids). Before that, devices never stored are
+ * raised as new devices (once the site has an inventory) and identity changes the inventory
+ * recorded since the last save as identity-change alerts: the same as `analyze` does.
+ */
+function saveDevices(): void {
+  if (engine) {
+    if (siteKnown) raiseNewDevices(engine, pipeline.inventory);
+    raiseIdentityChanges(engine, pipeline.inventory);
+  }
+  store.saveInventory(pipeline.inventory);
+  if (pipeline.inventory.devices.size > 0) siteKnown = true;
+}
 let alertsRaised = 0;
 
 // --- NAC and response ---
@@ -126,7 +143,7 @@ const responder = config.respond ? new Responder(config.respond, nacStore, {
   device: (site, mac) => responderDevice(store, site, mac),
   quarantineChanged: () => {
     // Devices seen so far are in the store before the table is built from it.
-    store.saveInventory(pipeline.inventory);
+    saveDevices();
     refreshNacTable();
   },
   changeAuthorization: requestCoa,
@@ -256,7 +273,7 @@ let ticks = 0;
 let lastOverBudgetWarning = 0;
 function persist(): void {
   pipeline.advance(Date.now() * 1000);
-  store.saveInventory(pipeline.inventory);
+  saveDevices();
   // The device budget: saved devices quiet for an hour leave memory (the store keeps them).
   const inv = pipeline.inventory;
   if (inv.devices.size > config.maxDevices) {
@@ -284,7 +301,7 @@ function persist(): void {
 function commit(): void {
   store.db.transaction(() => {
     pipeline.advance(pipeline.now());
-    store.saveInventory(pipeline.inventory);
+    saveDevices();
     savePositions();
   })();
 }
@@ -327,7 +344,7 @@ async function stop(): Promise<void> {
     }
   }
   pipeline.flush();
-  store.saveInventory(pipeline.inventory);
+  saveDevices();
   for (const [name, p] of positions) store.saveReadPositions(name, p);
   settleVerdicts(store, pipeline.inventory, rules, pipeline.now(), model);
   await storeAlerts(true);
