@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -9,7 +10,8 @@ import type { Evidence } from "../src/inventory/device.js";
 import { type WrittenFrame, writePcap } from "../src/lab/capture-writer.js";
 import type { ObservationKind } from "../src/model/observation.js";
 import { readCapture } from "../src/sources/capture.js";
-import { NO_CORPUS, corpus, runCli, tmpDir } from "./helpers.js";
+import { NO_CORPUS, corpus, haveTool, runCli, tmpDir } from "./helpers.js";
+import { serve, waitFor } from "./serve-process.js";
 
 const CAMERA = "f4:b8:5e:ff:2b:1b"; // the Blink camera of tj-oconnor's week-long capture (TI SimpleLink stack)
 const PHONE = "78:f8:82:d3:fb:c2"; // the Android phone of nDPI's alexa-app capture
@@ -132,5 +134,39 @@ describe("a MAC taken over by another machine, spliced from real captures", { sk
     assert.equal(alerts.length, 1, JSON.stringify(alerts));
     assert.doesNotMatch(alerts[0].title, /dhcp\./);
     assert.match(alerts[0].title, /score 0\.\d\d: tcp\.syn_fingerprint: ttl 128 /);
+  });
+});
+
+const NO_NETNS = process.getuid?.() !== 0 ? "needs root (a network namespace of its own)"
+  : !["ip", "tcpdump", "tcpreplay"].every(haveTool) ? "ip, tcpdump or tcpreplay missing (run .ci/run, which installs them)" : false;
+
+describe("serve sees a MAC taken over, live", { skip: NO_CORPUS || NO_NETNS }, () => {
+  it("the spliced capture replayed into a namespace: serve raises the identity change too", async () => {
+    const file = await spliced(true);
+    const ns = `cordon-i${process.pid}`;
+    const ip = (...a: string[]): void => {
+      execFileSync("ip", a, { stdio: "ignore" });
+    };
+    spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+    ip("netns", "add", ns);
+    try {
+      ip("-n", ns, "link", "add", "cva", "type", "veth", "peer", "name", "cvb");
+      for (const k of ["all", "default", "cva", "cvb"]) execFileSync("ip", ["netns", "exec", ns, "sysctl", "-qw", `net.ipv6.conf.${k}.disable_ipv6=1`]);
+      for (const dev of ["cva", "cvb"]) ip("-n", ns, "link", "set", dev, "mtu", "65535", "up");
+      const db = join(tmpDir("cordon-identity-live-"), "live.db");
+      const s = await serve(["--db", db, "--capture", "cva"], ["ip", "netns", "exec", ns]);
+      await waitFor(async () => s.logs.some((l) => l.msg === "live capture listening"), "tcpdump listening");
+      await new Promise((r) => setTimeout(r, 1000));
+      execFileSync("ip", ["netns", "exec", ns, "tcpreplay", "--topspeed", "-q", "-i", "cvb", file], { stdio: "ignore" });
+      await new Promise((r) => setTimeout(r, 1500));
+      s.child.kill("SIGTERM");
+      assert.equal(await s.exit, 0);
+      const alerts = (JSON.parse(runCli(["alerts", "--db", db, "--format", "json", "--all"]).stdout) as AlertJson[]).filter((a) => a.class === "identity-change");
+      assert.equal(alerts.length, 1, JSON.stringify(alerts));
+      assert.equal(alerts[0].device, CAMERA);
+      assert.match(alerts[0].title, /no longer looks like itself: score 0\.\d\d: tcp\.syn_fingerprint: ttl 128 /);
+    } finally {
+      spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+    }
   });
 });
