@@ -160,18 +160,9 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
 
   /** Binds a flow's side to its device once; later calls only widen the times. */
   function bindFlowSide(f: Flow, side: "a" | "b", ev: Evidence): Device | undefined {
-    let mac = side === "a" ? f.aMac : f.bMac;
-    // A group address names no single device: an invalid source MAC (as in some synthetic
-    // captures) or a multicast destination; the IP decides then.
-    if (mac >= 0 && isGroupMac(mac)) mac = -1;
     let d = (side === "a" ? f.aDevice : f.bDevice) as Device | undefined;
     if (d === undefined) {
-      const ip = unbound(f, side) ? undefined : flowIp(f, side);
-      d = inventory.bindTraffic(f.site, mac, ip, ev, f.lastUs);
-      // Behind a router: a local host becomes a device of its own (by IP); a remote one is an endpoint.
-      if (d !== undefined && ip !== undefined && d.router && inventory.relays(d, ip)) {
-        d = inventory.bindTraffic(f.site, -1, ip, ev, f.lastUs);
-      }
+      d = inventory.bindEnd(f.site, side === "a" ? f.aMac : f.bMac, unbound(f, side) ? undefined : flowIp(f, side), ev, f.lastUs);
       if (side === "a") f.aDevice = d;
       else f.bDevice = d;
     }
@@ -196,25 +187,16 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
 
   /** One end of a flow record from an exporter or sensor: its device, if it has one of its own. */
   function bindRecordSide(r: FlowRecord, macText: string | undefined, ip: string, kind: PeerKind, ev: Evidence): Device | undefined {
-    let mac = macText ? (parseMac(macText) ?? -1) : -1;
-    if (mac >= 0 && isGroupMac(mac)) mac = -1;
     const bound = kind === PeerKind.Group || ip === "0.0.0.0" || ip === "::" ? undefined : ip;
-    let d = inventory.bindTraffic(r.site, mac, bound, ev, r.lastUs);
-    if (d !== undefined && bound !== undefined && d.router && inventory.relays(d, bound)) {
-      d = inventory.bindTraffic(r.site, -1, bound, ev, r.lastUs);
-    }
-    return d;
+    return inventory.bindEnd(r.site, macText ? (parseMac(macText) ?? -1) : -1, bound, ev, r.lastUs);
   }
 
   // Facts and flows another sensor reports do not move pipeline time: that clock is the packets'.
   function observeExternal(o: ExternalObservation): void {
     o.tsUs = notFuture(o.tsUs);
-    let mac = o.mac ? (parseMac(o.mac) ?? -1) : -1;
-    if (mac >= 0 && isGroupMac(mac)) mac = -1;
     const ev: Evidence = { source: o.source, packet: 0, tsUs: o.tsUs, ip: o.ip };
     const ip = o.ip === undefined || peerKindOf(o.ip) === PeerKind.Group || o.ip === "0.0.0.0" ? undefined : o.ip;
-    let d = inventory.bindTraffic(o.site, mac, ip, ev, o.tsUs);
-    if (d !== undefined && ip !== undefined && d.router && inventory.relays(d, ip)) d = inventory.bindTraffic(o.site, -1, ip, ev, o.tsUs);
+    const d = inventory.bindEnd(o.site, o.mac ? (parseMac(o.mac) ?? -1) : -1, ip, ev, o.tsUs);
     if (d && !inventory.observeAgain(d, o.kind, o.value, o.tsUs)) inventory.observe(d, o.kind, o.value, ev);
   }
 

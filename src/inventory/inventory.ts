@@ -208,6 +208,18 @@ export class Inventory {
     return d;
   }
 
+  /**
+   * The device at one end of traffic: by its MAC (a group MAC names no single device, so the
+   * address decides then), else by its address. Behind a router, a local host becomes a device
+   * of its own (by address) and a remote one is an endpoint: the router's MAC carries them.
+   */
+  bindEnd(site: string, mac: number, ip: string | undefined, ev: Evidence, lastUs: number): Device | undefined {
+    const own = mac >= 0 && !isGroupMac(mac) ? mac : -1;
+    const d = this.bindTraffic(site, own, ip, ev, lastUs);
+    if (d !== undefined && ip !== undefined && d.router && this.relays(d, ip)) return this.bindTraffic(site, -1, ip, ev, lastUs);
+    return d;
+  }
+
   /** The newest MAC device to use or be given an address owns it. */
   private claim(d: Device, ip: string): void {
     if (d.mac !== undefined) Inventory.within(this.addressOwners, d.site).set(ip, d);
