@@ -14,8 +14,9 @@ import type { FlowRecord } from "./model/flow-record.js";
 import { BehaviourAccumulator, PeerKind, peerKindOf } from "./flows/behaviour.js";
 import { serviceTable } from "./flows/services.js";
 import { synFingerprint } from "./dissect/tcp-syn.js";
-import type { ObservationKind, Subject } from "./model/observation.js";
-import { ErrorCounts, type Frame } from "./sources/frame.js";
+import type { ExternalObservation, ObservationKind, Subject } from "./model/observation.js";
+import type { Frame } from "./model/frame.js";
+import { ErrorCounts } from "./sources/frame.js";
 
 /** Where detection reads the packet path: every observation as it happens, and every finished flow. */
 export interface DetectionTap {
@@ -57,15 +58,6 @@ export interface PipelineStats {
   errors: ErrorCounts;
 }
 
-export interface ExternalObservation {
-  site: string;
-  source: string;
-  tsUs: number;
-  mac?: string;
-  ip?: string;
-  kind: ObservationKind;
-  value: string;
-}
 
 export interface Pipeline {
   readonly inventory: Inventory;

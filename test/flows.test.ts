@@ -5,7 +5,7 @@ import { ACK, FIN, SYN, ethernet, ipv4, tcp, udp } from "../src/lab/craft.js";
 import { createPipeline } from "../src/pipeline.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
 import { readCapture } from "../src/sources/capture.js";
-import type { Frame } from "../src/sources/frame.js";
+import type { Frame } from "../src/model/frame.js";
 import { HAVE_CORPUS, NO_CORPUS, NO_TSHARK, captureRows, corpus } from "./helpers.js";
 
 const A = "02:00:00:00:00:0a";

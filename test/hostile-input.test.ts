@@ -18,7 +18,8 @@ import { compileQuarantineNftables } from "../src/policy/compile/nftables-quaran
 import { cef } from "../src/respond/notify/cef.js";
 import { readCapture } from "../src/sources/capture.js";
 import { Store } from "../src/store/sqlite.js";
-import { ErrorCounts, type Frame } from "../src/sources/frame.js";
+import type { Frame } from "../src/model/frame.js";
+import { ErrorCounts } from "../src/sources/frame.js";
 import { startZeekReader } from "../src/sources/zeek/reader.js";
 import { haveTool, tmpDir } from "./helpers.js";
 

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { decodeFrame } from "../src/dissect/decode.js";
 import { newPacket } from "../src/dissect/packet.js";
 import { createPipeline } from "../src/pipeline.js";
-import type { Frame } from "../src/sources/frame.js";
+import type { Frame } from "../src/model/frame.js";
 import { readCapture } from "../src/sources/capture.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
 import { HAVE_CORPUS, NO_CORPUS, corpus } from "./helpers.js";

@@ -3,7 +3,7 @@ import { appendFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { FlowRecord } from "../src/model/flow-record.js";
-import type { ExternalObservation } from "../src/pipeline.js";
+import type { ExternalObservation } from "../src/model/observation.js";
 import { createPipeline } from "../src/pipeline.js";
 import { ErrorCounts } from "../src/sources/frame.js";
 import { ZeekLineParser } from "../src/sources/zeek/format.js";

@@ -1,5 +1,5 @@
 import { readShippedJson } from "../model/shipped-data.js";
-import type { CompiledRule } from "./rules.js";
+import type { CompiledRule } from "./rule.js";
 import { CATEGORIES, type Category } from "./taxonomy.js";
 
 /**

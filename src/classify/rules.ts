@@ -2,45 +2,10 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudMakers } from "./cloud-makers.js";
-import { CATEGORIES, type Category } from "./taxonomy.js";
+import type { CompiledRule, RuleFile } from "./rule.js";
+import { CATEGORIES } from "./taxonomy.js";
 
-/** Pulls a model or firmware string out of one fact value: capture group 1 of `pattern`. */
-export interface Extract {
-  from: string;
-  pattern: string;
-}
-
-/**
- * One fingerprint rule. Every condition in `when` must hold: the key names a fact kind (see
- * model/observation.ts) or a derived attribute (`oui_vendor`, `hostname`, `router`,
- * `cloud_domain`: see cloud-makers.ts), the value is
- * a case-insensitive regular expression that at least one of the device's values must match.
- */
-export interface Rule {
-  id: string;
-  when: Record<string, string>;
-  /** At least this many distinct values must match the first condition (an NVR pulls many streams). */
-  minValues?: number;
-  category?: Category;
-  vendor?: string;
-  /** How strongly a match supports the verdict, 0 < weight < 1. */
-  weight: number;
-  model?: Extract;
-  firmware?: Extract;
-}
-
-export interface RuleFile {
-  /** The maker this file describes; its rules name this vendor unless they say otherwise. */
-  vendor?: string;
-  rules: Rule[];
-}
-
-export interface CompiledRule extends Rule {
-  file: string;
-  conditions: [string, RegExp][];
-  modelRe?: RegExp;
-  firmwareRe?: RegExp;
-}
+export type { CompiledRule, Extract, Rule, RuleFile } from "./rule.js";
 
 export class RuleError extends Error {}
 

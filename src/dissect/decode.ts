@@ -1,5 +1,5 @@
-import { LINKTYPE } from "../sources/linktype.js";
-import type { Frame } from "../sources/frame.js";
+import { LINKTYPE } from "../model/link-type.js";
+import type { Frame } from "../model/frame.js";
 import { ETHERTYPE, dissectEthernet } from "./ethernet.js";
 import { dissectIpv4 } from "./ipv4.js";
 import { dissectIpv6 } from "./ipv6.js";

@@ -1,5 +1,4 @@
 import type { ObservationKind } from "../model/observation.js";
-import type { Evidence } from "./device.js";
 
 /**
  * Whether a MAC is still the machine it was: many signals, each weighed by how much its change
@@ -71,18 +70,18 @@ export class IdentityWatch {
   }
 }
 
-/** What the inventory needs of a device to judge a new value. */
-export interface Watched {
+/** What the inventory needs of a device to judge a new value (`E`: the evidence it keeps with a fact). */
+export interface Watched<E extends { tsUs: number }> {
   facts: Map<ObservationKind, Map<string, { value: string; count: number }>>;
   identity: IdentityWatch | undefined;
-  addFact(kind: ObservationKind, value: string, ev: Evidence): void;
+  addFact(kind: ObservationKind, value: string, ev: E): void;
 }
 
 /**
  * A new value of a signal on a device: when the device had a settled value of it that this one
  * differs from (as compared), it is a change; past the threshold the device gets the fact.
  */
-export function checkIdentity(d: Watched, kind: ObservationKind, value: string, ev: Evidence): void {
+export function checkIdentity<E extends { tsUs: number }>(d: Watched<E>, kind: ObservationKind, value: string, ev: E): void {
   const known = d.facts.get(kind);
   if (!known || known.has(value)) return;
   const now = comparable(kind, value);

@@ -42,6 +42,14 @@ export interface StoredDeviceState {
   facts: StoredFact[];
 }
 
+/** A stored device as the store reads it back: its state, its OUI's organisation, and what is behind it. */
+export interface StoredDevice extends StoredDeviceState {
+  ouiVendor: string | null;
+  localMac: boolean;
+  /** Remote endpoints seen behind a router. */
+  endpoints: number;
+}
+
 /**
  * A MAC that sends from more distinct addresses than this (not confirmed by ARP, ND or DHCP)
  * is a router: the addresses behind it are remote endpoints, not its own.

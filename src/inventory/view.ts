@@ -1,4 +1,4 @@
-import type { StoredDevice } from "../store/sqlite.js";
+import type { StoredDevice } from "./inventory.js";
 
 const DAY_MS = 86_400_000;
 /** Year 10000: from there `toISOString` writes six-digit years. */

@@ -193,3 +193,14 @@ export interface Observation {
   /** Frame number in the source capture. */
   packet: number;
 }
+
+/** A fact another sensor reports about a host (Zeek logs, RADIUS), by site, MAC and address. */
+export interface ExternalObservation {
+  site: string;
+  source: string;
+  tsUs: number;
+  mac?: string;
+  ip?: string;
+  kind: ObservationKind;
+  value: string;
+}

@@ -1,72 +1,15 @@
 import { externalNetwork } from "../baseline/baseline.js";
-import { DeviceIndex, type SiteDevice } from "../baseline/device-index.js";
+import { DeviceIndex } from "../baseline/device-index.js";
 import { isGroupIp, isPrivateIp } from "../dissect/addr.js";
 import { type FlowRecord, flowWeight } from "../model/flow-record.js";
 import { type Endpoint, endpointKey, endpointLabel } from "./endpoint.js";
 import type { MudProfile } from "./mud/import.js";
 import { mudRules } from "./mud/rules.js";
-import type { Protocol } from "./model.js";
+import type { GroupSpec, LearnDevice, Policy, PolicyRule, Protocol } from "./model.js";
 
-/**
- * A policy before resolution: who may start what with whom, in the terms a person reviews
- * (groups of devices by category, DNS names of cloud endpoints, networks otherwise).
- */
 export type { Endpoint } from "./endpoint.js";
 
-export interface PolicyRule {
-  id: string;
-  comment: string;
-  from: Endpoint;
-  to: Endpoint;
-  proto: Protocol;
-  ports: [number, number][];
-  /** Flows of the learning data the rule covers. */
-  seen: number;
-}
-
-export interface Policy {
-  name: string;
-  version: number;
-  site: string;
-  mode: "monitor" | "enforce";
-  /** Group name → device keys (MAC, or ip:ADDRESS for devices known by address), as learning found them. */
-  groups: Record<string, string[]>;
-  /**
-   * The group definitions a person gave (first match wins), kept so that membership can follow
-   * a device's verdict after approval; devices matching none are grouped by MUD URL or category.
-   */
-  groupSpecs?: GroupSpec[];
-  /** Device keys the policy governs. */
-  managed: string[];
-  rules: PolicyRule[];
-  /** What learning left out on purpose, for a person to decide. */
-  review: string[];
-}
-
-/** What learning reads of a device: its key, addresses, category and criticality, and the DNS answers it received. */
-export interface LearnDevice extends SiteDevice {
-  criticality: string;
-  site?: string;
-  /** The VLAN most of its traffic was seen on (0: untagged). */
-  vlan?: number;
-  vendor?: string;
-  /** The MUD URL it announced (DHCP option 161, LLDP). */
-  mudUrl?: string;
-}
-
-/**
- * A group a person defines: the devices that match every given selector (explicit device
- * keys, category, criticality class, site, VLAN). A device joins the first group it matches;
- * devices matching none are grouped by category.
- */
-export interface GroupSpec {
-  name: string;
-  devices?: string[];
-  category?: string;
-  criticality?: string;
-  site?: string;
-  vlan?: number;
-}
+export type { GroupSpec, LearnDevice, Policy, PolicyRule } from "./model.js";
 
 export class GroupSpecError extends Error {}
 

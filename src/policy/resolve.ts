@@ -1,7 +1,6 @@
 import { DnsView } from "../baseline/device-index.js";
 import { type Endpoint, type MudAbstraction, endpointKey } from "./endpoint.js";
-import type { LearnDevice, Policy } from "./learn.js";
-import type { AddressSet, ResolvedPolicy } from "./model.js";
+import type { AddressSet, LearnDevice, Policy, ResolvedPolicy } from "./model.js";
 
 /** The site's own address space: what MUD's "local-networks" means here. */
 export const LOCAL_NETWORKS = { v4: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"], v6: ["fc00::/7", "fe80::/10"] };

@@ -1,7 +1,8 @@
 import { type ReadStream, createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
-import { ErrorCounts, type CaptureFormatParser, type FrameHandler } from "./frame.js";
+import type { FrameHandler } from "../model/frame.js";
+import { ErrorCounts, type CaptureFormatParser } from "./frame.js";
 import { PcapParser, isPcapMagic } from "./pcap.js";
 import { PcapngParser, isPcapngMagic } from "./pcapng.js";
 

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { type CaptureReadResult, readCapture } from "./capture.js";
-import { ErrorCounts, type FrameHandler } from "./frame.js";
+import type { FrameHandler } from "../model/frame.js";
+import { ErrorCounts } from "./frame.js";
 
 /**
  * Live capture from an interface through `tcpdump -U -w -`: tcpdump opens the interface with

@@ -1,5 +1,6 @@
 import { u32be, u32le } from "../dissect/bytes.js";
-import type { CaptureFormatParser, ErrorCounts, Frame, FrameHandler } from "./frame.js";
+import type { Frame, FrameHandler } from "../model/frame.js";
+import type { CaptureFormatParser, ErrorCounts } from "./frame.js";
 
 /** Classic libpcap format: a 24-byte file header, then 16-byte record headers and frames. */
 export const PCAP_MAGIC_US = 0xa1b2c3d4;

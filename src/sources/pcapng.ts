@@ -1,4 +1,5 @@
-import type { CaptureFormatParser, ErrorCounts, Frame, FrameHandler } from "./frame.js";
+import type { Frame, FrameHandler } from "../model/frame.js";
+import type { CaptureFormatParser, ErrorCounts } from "./frame.js";
 
 /** pcapng (draft-ietf-opsawg-pcapng): sections of blocks, each interface with its own link type. */
 export const PCAPNG_SHB = 0x0a0d0d0a;

@@ -2,7 +2,7 @@ import { chmodSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { macToString, parseMac } from "../dissect/addr.js";
 import type { Device } from "../inventory/device.js";
-import { type Inventory, type StoredAddress, type StoredDeviceState, type StoredFact, endpointsBehind, ownAddresses } from "../inventory/inventory.js";
+import { type Inventory, type StoredAddress, type StoredDevice, type StoredFact, endpointsBehind, ownAddresses } from "../inventory/inventory.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
 import { FLOWS_PER_CHUNK, FlowChunkError, decodeFlowChunk, encodeFlowChunk, flowSpan } from "./flow-chunk.js";
 import type { Alert } from "../model/alert.js";
@@ -11,12 +11,7 @@ import { MIGRATIONS } from "./migrations.js";
 
 export type { StoredAddress, StoredFact };
 
-export interface StoredDevice extends StoredDeviceState {
-  ouiVendor: string | null;
-  localMac: boolean;
-  /** Remote endpoints seen behind a router. */
-  endpoints: number;
-}
+export type { StoredDevice } from "../inventory/inventory.js";
 
 export interface SourceSummary {
   name: string;

@@ -1,7 +1,6 @@
 import type { Endpoint } from "../endpoint.js";
 import { endpointKey, endpointLabel } from "../endpoint.js";
-import type { PolicyRule } from "../learn.js";
-import type { Protocol } from "../model.js";
+import type { PolicyRule, Protocol } from "../model.js";
 import { GROUP_CONTROLLER, mudAuthority } from "../resolve.js";
 import type { MudAce, MudPeer, MudProfile } from "./import.js";
 

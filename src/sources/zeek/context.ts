@@ -1,5 +1,5 @@
 import type { FlowRecord } from "../../model/flow-record.js";
-import type { ExternalObservation } from "../../pipeline.js";
+import type { ExternalObservation } from "../../model/observation.js";
 import type { ZeekRecord } from "./format.js";
 
 /** What a Zeek log handler feeds: flows and facts for the pipeline, named by site and source. */
