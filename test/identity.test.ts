@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -11,6 +11,7 @@ import { type WrittenFrame, writePcap } from "../src/lab/capture-writer.js";
 import type { ObservationKind } from "../src/model/observation.js";
 import { readCapture } from "../src/sources/capture.js";
 import { NO_CORPUS, corpus, haveTool, runCli, tmpDir } from "./helpers.js";
+import { withReplayPair } from "./netns.js";
 import { serve, waitFor } from "./serve-process.js";
 
 const CAMERA = "f4:b8:5e:ff:2b:1b"; // the Blink camera of tj-oconnor's week-long capture (TI SimpleLink stack)
@@ -144,15 +145,7 @@ describe("serve sees a MAC taken over, live", { skip: NO_CORPUS || NO_NETNS }, (
   it("the spliced capture replayed into a namespace: serve raises the identity change too", async () => {
     const file = await spliced(true);
     const ns = `cordon-i${process.pid}`;
-    const ip = (...a: string[]): void => {
-      execFileSync("ip", a, { stdio: "ignore" });
-    };
-    spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
-    ip("netns", "add", ns);
-    try {
-      ip("-n", ns, "link", "add", "cva", "type", "veth", "peer", "name", "cvb");
-      for (const k of ["all", "default", "cva", "cvb"]) execFileSync("ip", ["netns", "exec", ns, "sysctl", "-qw", `net.ipv6.conf.${k}.disable_ipv6=1`]);
-      for (const dev of ["cva", "cvb"]) ip("-n", ns, "link", "set", dev, "mtu", "65535", "up");
+    await withReplayPair(ns, async () => {
       const db = join(tmpDir("cordon-identity-live-"), "live.db");
       const s = await serve(["--db", db, "--capture", "cva"], ["ip", "netns", "exec", ns]);
       await waitFor(async () => s.logs.some((l) => l.msg === "live capture listening"), "tcpdump listening");
@@ -165,8 +158,6 @@ describe("serve sees a MAC taken over, live", { skip: NO_CORPUS || NO_NETNS }, (
       assert.equal(alerts.length, 1, JSON.stringify(alerts));
       assert.equal(alerts[0].device, CAMERA);
       assert.match(alerts[0].title, /no longer looks like itself: score 0\.\d\d: tcp\.syn_fingerprint: ttl 128 /);
-    } finally {
-      spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
-    }
+    });
   });
 });

@@ -46,3 +46,24 @@ export function threeHosts(tag: string): ThreeHosts {
   };
   return { cam, router, nvr, inNs, connects, teardown };
 }
+
+/**
+ * A namespace of its own with a veth pair: serve captures on `cva`, tcpreplay sends on `cvb`.
+ * No IPv6 (so the kernel sends nothing of its own on the pair), MTU 65,535 (captures hold
+ * frames larger than 1,500 bytes from segmentation offload). Deleted after `run`.
+ */
+export async function withReplayPair<T>(ns: string, run: () => Promise<T>): Promise<T> {
+  const ip = (...a: string[]): void => {
+    execFileSync("ip", a, { stdio: "ignore" });
+  };
+  spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+  ip("netns", "add", ns);
+  try {
+    ip("-n", ns, "link", "add", "cva", "type", "veth", "peer", "name", "cvb");
+    for (const k of ["all", "default", "cva", "cvb"]) ip("netns", "exec", ns, "sysctl", "-qw", `net.ipv6.conf.${k}.disable_ipv6=1`);
+    for (const dev of ["cva", "cvb"]) ip("-n", ns, "link", "set", dev, "mtu", "65535", "up");
+    return await run();
+  } finally {
+    spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+  }
+}

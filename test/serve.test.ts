@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { createConnection } from "node:net";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
@@ -9,6 +9,7 @@ import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet } from
 import { ConfigError, loadConfig, validateConfig } from "../src/serve/config.js";
 import { FairAdmission } from "../src/serve/fair-admission.js";
 import { NO_CORPUS, corpus, haveTool, runCli, tmpDir } from "./helpers.js";
+import { withReplayPair } from "./netns.js";
 import { metric, serve, waitFor } from "./serve-process.js";
 
 describe("serve configuration", () => {
@@ -273,18 +274,8 @@ const NO_NETNS = !IS_ROOT ? "live capture test needs root (network namespaces)"
 describe("live capture in a network namespace", { skip: NO_CORPUS || NO_NETNS }, () => {
   for (const rel of ["chrissanders-packets/tcp_ports.pcapng", "ITI-ICS-Security-Tools/pcaps/s7/tia_s300_goOnline.pcapng", "chrissanders-packets/synscan.pcapng"]) {
     it(`sees what analyze sees in ${rel.split("/").pop()} replayed by tcpreplay --topspeed`, async () => {
-      const ns = `cordon-t${process.pid}`;
-      const ip = (...a: string[]): void => {
-        execFileSync("ip", a, { stdio: "ignore" });
-      };
-      spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
-      ip("netns", "add", ns);
-      try {
-        ip("-n", ns, "link", "add", "cva", "type", "veth", "peer", "name", "cvb");
-        // Without IPv6 the kernel sends nothing of its own (no neighbour discovery) on the pair.
-        for (const k of ["all", "default", "cva", "cvb"]) execFileSync("ip", ["netns", "exec", ns, "sysctl", "-qw", `net.ipv6.conf.${k}.disable_ipv6=1`]);
-        // Captures hold frames larger than 1,500 bytes (segmentation offload): the pair must carry them.
-        for (const dev of ["cva", "cvb"]) ip("-n", ns, "link", "set", dev, "mtu", "65535", "up");
+      await withReplayPair(`cordon-t${process.pid}`, async () => {
+        const ns = `cordon-t${process.pid}`;
         const dir = tmpDir("cordon-live-");
         const db = join(dir, "live.db");
         const s = await serve(["--db", db, "--capture", "cva"], ["ip", "netns", "exec", ns]);
@@ -303,9 +294,7 @@ describe("live capture in a network namespace", { skip: NO_CORPUS || NO_NETNS },
         const macs = (d: string): string[] => (JSON.parse(runCli(["devices", "--db", d, "--format", "json"]).stdout) as { mac: string; ips: string[] }[])
           .map((x) => `${x.mac} ${x.ips.join(",")}`).sort();
         assert.deepEqual(macs(db), macs(fileDb));
-      } finally {
-        spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
-      }
+      });
     });
   }
 });
