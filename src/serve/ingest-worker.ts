@@ -29,6 +29,7 @@ import { MacLocations } from "../nac/mac-locations.js";
 import type { ApiOp, ApiRequest, Caller } from "./messages.js";
 import { AuditLog } from "../store/audit.js";
 import { nacTableFromStore, regroup, responderDevice } from "../app/nac.js";
+import { policiesInForce } from "../app/policies.js";
 import { raiseIdentityChanges } from "../detect/identity-change.js";
 import { raiseNewDevices } from "../detect/new-device.js";
 
@@ -93,9 +94,9 @@ const nacStore = new NacStore(store.db);
 const audit = new AuditLog(store.db);
 let nacTable: NacTable | undefined;
 /** Builds the authorisation table again and hands it to the RADIUS thread. */
-function refreshNacTable(): void {
+function refreshNacTable(inForce?: ReturnType<typeof policiesInForce>): void {
   if (!config.nac) return;
-  nacTable = nacTableFromStore(store, nacStore, config.nac);
+  nacTable = nacTableFromStore(store, nacStore, config.nac, inForce);
   send({ type: "nac-table", table: nacTable });
 }
 /** Asks the RADIUS thread for a CoA to the device's session, so its next authorisation reads the new table. */
@@ -115,7 +116,9 @@ const regroupProblems = new Set<string>();
 function followVerdicts(): void {
   if (!config.nac) return;
   const at = new Date().toISOString();
-  const { moves, problems } = regroup(store, nacStore, config.nac.trustedMud, at);
+  // The policies in force are read and parsed once for both.
+  const inForce = policiesInForce(store);
+  const { moves, problems } = regroup(store, nacStore, config.nac.trustedMud, at, inForce);
   for (const p of problems) {
     if (regroupProblems.has(p)) continue;
     if (regroupProblems.size > 1000) regroupProblems.clear();
@@ -129,7 +132,7 @@ function followVerdicts(): void {
       audit.append({ at, principal: "cordon", actor: "cordon", via: "playbook", action: "nac.move", site: m.site, target: m.mac, outcome: "ok", detail: `${m.from ?? "(no group)"} -> ${m.to}: ${m.reason}` });
     } else log.warn(fields, "group move waits for a person: cordon nac pending");
   }
-  refreshNacTable();
+  refreshNacTable(inForce);
   for (const m of nacStore.unenacted()) {
     nacStore.markEnacted(m.id, at);
     void requestCoa(m.site, m.mac, "regroup").then((r) => log.info({ site: m.site, mac: m.mac, move: m.id, ok: r.ok, summary: r.summary }, "change of authorization for a group move"));
