@@ -2,13 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { dissectArp } from "../src/dissect/arp.js";
 import { dissectCdp } from "../src/dissect/cdp.js";
 import type { DissectContext } from "../src/dissect/context.js";
 import { dissectNeighbourDiscovery } from "../src/dissect/icmpv6-nd.js";
-import { dissectGoose } from "../src/dissect/goose.js";
-import { dissectLldp } from "../src/dissect/lldp.js";
-import { dissectProfinetDcp } from "../src/dissect/profinet-dcp.js";
+import { LINK_DISSECTORS } from "../src/dissect/link-registry.js";
 import { newPacket } from "../src/dissect/packet.js";
 import { APP_DISSECTORS } from "../src/dissect/registry.js";
 import { demoCapture } from "../src/lab/demo.js";
@@ -100,7 +97,15 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
     payloads.push(b);
   }
   // Plausible starts make the parsers go deeper before the garbage.
+  // A TLS ServerHello record followed by a Certificate message; TP-Link's autokey cipher of '{"system":'.
+  const autokey = (t: string): Buffer => {
+    const out = Buffer.alloc(t.length);
+    for (let i = 0, k = 171; i < t.length; i++) k = out[i] = t.charCodeAt(i) ^ k;
+    return out;
+  };
   const starts = [Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]),
+    Buffer.from([0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00, 0x00, 0x04, 0x03, 0x03, 0x00, 0x00, 0x0b, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x03, 0x00, 0x30, 0x82]),
+    autokey('{"system":{"get_sysinfo":'),
     Buffer.from("GET / HTTP/1.1\r\nHost: "), Buffer.from("NOTIFY * HTTP/1.1\r\n"), Buffer.from([0x12, 0x34, 0x01, 0x00, 0x00, 0x01])];
   for (const s of [...starts, ...otStarts]) for (let i = 0; i < 500; i++) payloads.push(Buffer.concat([s, payloads[i]]));
 
@@ -118,7 +123,7 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
     pkt.buf = Buffer.alloc(64);
     pkt.src6Off = 0;
     for (const b of payloads) {
-      for (const f of [dissectArp, dissectLldp, dissectCdp, dissectNeighbourDiscovery, dissectProfinetDcp, dissectGoose]) {
+      for (const f of [...LINK_DISSECTORS.values(), dissectCdp, dissectNeighbourDiscovery]) {
         assert.doesNotThrow(() => f(b, 0, b.length, ctx));
       }
     }

@@ -241,6 +241,8 @@ describe("nac and respond configuration", () => {
     assert.equal(c.nac!.nas[1].name, "10.0.1.2");
     assert.equal(c.respond!.quarantine, "coa");
     assert.deepEqual(c.respond!.approval, ["life-safety/physical-process"]);
+    assert.deepEqual(c.nac!.trustedMud, []);
+    assert.deepEqual(validateConfig({ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, trusted_mud: ["https://mud.example.com/"] } }).nac!.trustedMud, ["https://mud.example.com/"]);
   });
 
   it("names the bad key", () => {
@@ -253,6 +255,9 @@ describe("nac and respond configuration", () => {
       [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas: [{ address: "10.0.0.1", secret_env: "NO_SUCH_VAR_X" }] } }, /^nac\.nas\[0\]\.secret_env: the environment has no NO_SUCH_VAR_X/],
       [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas: [{ address: "10.0.0.1", secret: "s", vendor: "juniper" }] } }, /^nac\.nas\[0\]\.vendor: must be one of cisco, aruba, generic/],
       [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas: [{ address: "10.0.0.1", secret: "s", acl: "acs" }] } }, /^nac\.nas\[0\]\.acl: must be one of/],
+      [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, trusted_mud: ["http://mud.example.com/lock.json"] } }, /^nac\.trusted_mud\[0\]: "http:\/\/mud\.example\.com\/lock\.json" is not an https URL/],
+      [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, trusted_mud: ["https://MUD.example.com/a b"] } }, /^nac\.trusted_mud\[0\]: .* written in full/],
+      [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, trusted_mud: "https://mud.example.com/" } }, /^nac\.trusted_mud/],
       [{ respond: { quarantine: "coa" } }, /^respond\.quarantine: coa needs the nac section/],
       [{ respond: { classes: ["scna"] } }, /^respond\.classes: "scna" is not an alert class/],
       [{ respond: { approval: ["critical"] } }, /^respond\.approval: "critical" is not a criticality class/],
