@@ -1,15 +1,25 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { LAYERS } from "./eslint.layers.js";
 
-/** The faces (the CLI and serve) call the application layer; nothing calls a face. */
-const notIntoFaces = (faces) => ({
-  "no-restricted-imports": ["error", {
-    patterns: faces.map((face) => ({
-      group: [`**/${face}/*`],
-      message: `${face}/ is a face: put what you need from it in src/app/ (or lower) and import that instead`,
-    })),
-  }],
-});
+/** An import pattern naming a folder (or a file at the top of src/). */
+const pattern = (name) => (name.endsWith(".ts") ? `**/${name.replace(/\.ts$/, ".js")}` : `**/${name}/*`);
+
+/** no-restricted-imports for one folder of the layer at `rank`: every layer above it is off limits. */
+function layerRule(rank, name) {
+  const above = LAYERS.slice(rank + 1).flat();
+  const faces = LAYERS[LAYERS.length - 1];
+  const peers = LAYERS[rank].filter((x) => x !== name && faces.includes(name) && faces.includes(x));
+  const groups = [...above, ...peers].map((x) => ({
+    group: [pattern(x)],
+    message: faces.includes(x)
+      ? `${x} is a face: put what you need from it in src/app/ (or lower) and import that instead`
+      : `${x} is a layer above ${name} (the order is in eslint.layers.js): arrows point down the pipeline`,
+  }));
+  return groups.length === 0 ? {} : { "no-restricted-imports": ["error", { patterns: groups }] };
+}
+
+const files = (name) => (name.endsWith(".ts") ? [`src/${name}`] : [`src/${name}/**/*.ts`]);
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/"] },
@@ -22,9 +32,7 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
-  // Below the faces: no import of either.
-  { files: ["src/**/*.ts"], ignores: ["src/cli/**", "src/serve/**"], rules: notIntoFaces(["cli", "serve"]) },
-  // serve does not use the CLI; the CLI starts serve only from its entry point (`cordon serve`).
-  { files: ["src/serve/**/*.ts"], rules: notIntoFaces(["cli"]) },
-  { files: ["src/cli/**/*.ts"], ignores: ["src/cli/main.ts"], rules: notIntoFaces(["serve"]) },
+  ...LAYERS.flatMap((layer, rank) => layer.map((name) => ({ files: files(name), rules: layerRule(rank, name) }))),
+  // The CLI starts serve from one place: its serve command (`cordon serve`).
+  { files: ["src/cli/commands/serve.ts"], rules: layerRule(LAYERS.length - 1, "serve") },
 );

@@ -1,4 +1,4 @@
-import { ipv4ToString, ipv6ToString, isGroupMac, isMulticastIpv6, isPrivateIpv4, isPrivateIpv6, macToString, parseMac } from "./dissect/addr.js";
+import { ipv4ToString, ipv6ToString, isGroupMac, isMulticastIpv6, isPrivateIpv4, isPrivateIpv6, macToString, parseMac } from "./net/addr.js";
 import type { AppDissector, DissectContext } from "./dissect/context.js";
 import { IP_PROTOCOL_NAMES, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, decodeFrame } from "./dissect/decode.js";
 import { LINK_DISSECTORS } from "./dissect/link-registry.js";
@@ -16,7 +16,7 @@ import { serviceTable } from "./flows/services.js";
 import { synFingerprint } from "./dissect/tcp-syn.js";
 import type { ExternalObservation, ObservationKind, Subject } from "./model/observation.js";
 import type { Frame } from "./model/frame.js";
-import { ErrorCounts } from "./sources/frame.js";
+import { ErrorCounts } from "./net/error-counts.js";
 
 /** Where detection reads the packet path: every observation as it happens, and every finished flow. */
 export interface DetectionTap {

@@ -12,7 +12,7 @@ import { demoCapture } from "../src/lab/demo.js";
 import { rng } from "../src/lab/generate.js";
 import { createPipeline } from "../src/pipeline.js";
 import { readCapture } from "../src/sources/capture.js";
-import { ErrorCounts } from "../src/sources/frame.js";
+import { ErrorCounts } from "../src/net/error-counts.js";
 import { HAVE_CORPUS, captureRows, corpus, tmpDir } from "./helpers.js";
 
 type Mutation = (b: Buffer, r: () => number) => Buffer;

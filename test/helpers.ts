@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isPrivateIp } from "../src/dissect/addr.js";
+import { isPrivateIp } from "../src/net/addr.js";
 import type { AppDissector, DissectContext } from "../src/dissect/context.js";
 import { newPacket } from "../src/dissect/packet.js";
 import type { Device } from "../src/inventory/device.js";

@@ -19,7 +19,7 @@ import { cef } from "../src/respond/notify/cef.js";
 import { readCapture } from "../src/sources/capture.js";
 import { Store } from "../src/store/sqlite.js";
 import type { Frame } from "../src/model/frame.js";
-import { ErrorCounts } from "../src/sources/frame.js";
+import { ErrorCounts } from "../src/net/error-counts.js";
 import { startZeekReader } from "../src/sources/zeek/reader.js";
 import { haveTool, tmpDir } from "./helpers.js";
 

@@ -7,7 +7,7 @@ import { ACK, SYN, ethernet, ipv4, tcp, udp } from "../src/lab/craft.js";
 import { writePcap, writePcapng } from "../src/lab/capture-writer.js";
 import { readCapture } from "../src/sources/capture.js";
 import type { Frame } from "../src/model/frame.js";
-import { ErrorCounts } from "../src/sources/frame.js";
+import { ErrorCounts } from "../src/net/error-counts.js";
 import { HAVE_CORPUS, NO_CORPUS, captureRows, corpus, tmpDir } from "./helpers.js";
 
 interface Seen { tsUs: number; linkType: number; caplen: number; wireLen: number; first: number; index: number }

@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { createPipeline } from "../src/pipeline.js";
 import { readCapture } from "../src/sources/capture.js";
 import type { Frame } from "../src/model/frame.js";
-import { ErrorCounts } from "../src/sources/frame.js";
+import { ErrorCounts } from "../src/net/error-counts.js";
 import { startZeekReader } from "../src/sources/zeek/reader.js";
 import { Store } from "../src/store/sqlite.js";
 import { CORPUS, NO_CORPUS, corpus, runCli, tmpDir } from "./helpers.js";

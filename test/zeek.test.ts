@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import type { FlowRecord } from "../src/model/flow-record.js";
 import type { ExternalObservation } from "../src/model/observation.js";
 import { createPipeline } from "../src/pipeline.js";
-import { ErrorCounts } from "../src/sources/frame.js";
+import { ErrorCounts } from "../src/net/error-counts.js";
 import { ZeekLineParser } from "../src/sources/zeek/format.js";
 import { startZeekReader } from "../src/sources/zeek/reader.js";
 import { tmpDir } from "./helpers.js";

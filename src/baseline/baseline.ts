@@ -1,4 +1,4 @@
-import { isGroupIp, isPrivateIp } from "../dissect/addr.js";
+import { isGroupIp, isPrivateIp } from "../net/addr.js";
 import { type FlowRecord, flowWeight } from "../model/flow-record.js";
 import { DeviceIndex, type SiteDevice } from "./device-index.js";
 

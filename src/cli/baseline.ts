@@ -1,5 +1,5 @@
 import { type BaselineOptions, type DeviceBaseline, buildBaselines } from "../baseline/baseline.js";
-import { parseMac, macToString } from "../dissect/addr.js";
+import { parseMac, macToString } from "../net/addr.js";
 import type { Store } from "../store/sqlite.js";
 import { UsageError, table } from "./output.js";
 import { learnDevices } from "../app/site-devices.js";

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { macToString, parseMac } from "../dissect/addr.js";
+import { macToString, parseMac } from "../net/addr.js";
 import { MudError, type MudProfile, parseMud } from "../policy/mud/import.js";
 import { mudRules } from "../policy/mud/rules.js";
 import type { Store } from "../store/sqlite.js";

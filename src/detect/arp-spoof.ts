@@ -1,4 +1,4 @@
-import { isGroupIp, isPrivateIp } from "../dissect/addr.js";
+import { isGroupIp, isPrivateIp } from "../net/addr.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import type { Detector, DetectorContext } from "./engine.js";
 import { flowRef } from "./engine.js";

@@ -1,5 +1,5 @@
 import { externalNetwork } from "../baseline/baseline.js";
-import { isGroupIp, isPrivateIp } from "../dissect/addr.js";
+import { isGroupIp, isPrivateIp } from "../net/addr.js";
 import { registeredDomain } from "./dns.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import type { Detector, DetectorContext } from "./engine.js";

@@ -1,4 +1,4 @@
-import { isPrivateIp } from "../dissect/addr.js";
+import { isPrivateIp } from "../net/addr.js";
 import type { ResolvedPolicy } from "../policy/model.js";
 import { judgeWith } from "../policy/simulate.js";
 import type { Detector } from "./engine.js";

@@ -1,4 +1,4 @@
-import { isGroupIp } from "../dissect/addr.js";
+import { isGroupIp } from "../net/addr.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import type { Detector } from "./engine.js";
 import { flowRef } from "./engine.js";

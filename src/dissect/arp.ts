@@ -1,5 +1,5 @@
 import type { DissectContext } from "./context.js";
-import { readMac } from "./addr.js";
+import { readMac } from "../net/addr.js";
 
 /**
  * ARP over Ethernet/IPv4: the sender binds its MAC to its IPv4 address. Probes (sender

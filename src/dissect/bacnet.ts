@@ -1,6 +1,6 @@
 import type { AppDissector, DissectContext } from "./context.js";
 import { utf8 } from "./context.js";
-import { u16be } from "./bytes.js";
+import { u16be } from "../net/bytes.js";
 
 export const BACNET_PORT = 47808;
 

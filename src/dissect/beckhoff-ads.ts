@@ -1,4 +1,4 @@
-import { u32le } from "./bytes.js";
+import { u32le } from "../net/bytes.js";
 import type { AppDissector } from "./context.js";
 
 /**

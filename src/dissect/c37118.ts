@@ -1,4 +1,4 @@
-import { u16be } from "./bytes.js";
+import { u16be } from "../net/bytes.js";
 import type { AppDissector } from "./context.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { ObservationKind, Subject } from "../model/observation.js";
-import { ipv4ToString, ipv6ToString } from "./addr.js";
+import { ipv4ToString, ipv6ToString } from "../net/addr.js";
 import type { Packet } from "./packet.js";
 
 /** What a dissector may do besides reading bytes: state facts and report malformed input. */

@@ -1,5 +1,5 @@
 import type { AppDissector, DissectContext } from "./context.js";
-import { readMac } from "./addr.js";
+import { readMac } from "../net/addr.js";
 import { readName } from "./dns-message.js";
 import { text, utf8 } from "./context.js";
 

@@ -27,7 +27,7 @@ export interface DnsMessage {
   records: DnsRecord[];
 }
 
-import { ipv6ToString } from "./addr.js";
+import { ipv6ToString } from "../net/addr.js";
 
 const MAX_RECORDS = 256;
 

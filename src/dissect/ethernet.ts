@@ -1,5 +1,5 @@
 import type { LayerResult, Packet } from "./packet.js";
-import { u16be, u48be } from "./bytes.js";
+import { u16be, u48be } from "../net/bytes.js";
 import { parseVlanTags } from "./vlan.js";
 
 export const ETHERTYPE = {

@@ -1,5 +1,5 @@
 import type { DissectContext } from "./context.js";
-import { ipv6ToString, isMulticastIpv6, readMac } from "./addr.js";
+import { ipv6ToString, isMulticastIpv6, readMac } from "../net/addr.js";
 
 const ROUTER_SOLICIT = 133;
 const ROUTER_ADVERT = 134;

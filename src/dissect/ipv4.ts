@@ -1,5 +1,5 @@
 import type { LayerResult, Packet } from "./packet.js";
-import { u16be, u32be } from "./bytes.js";
+import { u16be, u32be } from "../net/bytes.js";
 
 /**
  * IPv4 header. Sets addresses, protocol, TTL, the IP-layer length and the transport offset.

@@ -1,6 +1,6 @@
 import type { DissectContext } from "./context.js";
 import { utf8 } from "./context.js";
-import { ipv6ToString, macFromBytes } from "./addr.js";
+import { ipv6ToString, macFromBytes } from "../net/addr.js";
 
 const CAPABILITY_NAMES = ["other", "repeater", "bridge", "wlan-ap", "router", "telephone", "docsis", "station", "c-vlan", "s-vlan", "tpmr"];
 

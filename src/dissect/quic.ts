@@ -1,4 +1,4 @@
-import { u32be } from "./bytes.js";
+import { u32be } from "../net/bytes.js";
 import type { AppDissector } from "./context.js";
 
 /**

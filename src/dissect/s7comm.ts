@@ -1,6 +1,6 @@
 import type { AppDissector, DissectContext } from "./context.js";
 import { text } from "./context.js";
-import { u16be } from "./bytes.js";
+import { u16be } from "../net/bytes.js";
 
 export const ISO_TSAP_PORT = 102;
 

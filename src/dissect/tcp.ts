@@ -1,5 +1,5 @@
 import type { LayerResult, Packet } from "./packet.js";
-import { u16be, u32be } from "./bytes.js";
+import { u16be, u32be } from "../net/bytes.js";
 
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;

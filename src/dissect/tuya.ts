@@ -1,5 +1,5 @@
 import { createDecipheriv, createHash } from "node:crypto";
-import { u32be } from "./bytes.js";
+import { u32be } from "../net/bytes.js";
 import type { AppDissector } from "./context.js";
 
 /**

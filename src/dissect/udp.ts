@@ -1,5 +1,5 @@
 import type { LayerResult, Packet } from "./packet.js";
-import { u16be } from "./bytes.js";
+import { u16be } from "../net/bytes.js";
 
 /** UDP header: ports and the payload, bounded by the UDP length and the capture. */
 export function dissectUdp(p: Packet, off: number, end: number): LayerResult {

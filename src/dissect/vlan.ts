@@ -1,5 +1,5 @@
 import type { Packet } from "./packet.js";
-import { u16be } from "./bytes.js";
+import { u16be } from "../net/bytes.js";
 
 /**
  * 802.1Q and QinQ (802.1ad) tags starting at `off` (just after the TPID that announced the

@@ -1,4 +1,4 @@
-import { isPrivateIp, isPrivateIpv4, parseIpv4 } from "../dissect/addr.js";
+import { isPrivateIp, isPrivateIpv4, parseIpv4 } from "../net/addr.js";
 import type { FlowSummary } from "../model/flow-record.js";
 
 /**

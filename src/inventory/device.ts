@@ -1,5 +1,5 @@
 import type { BehaviourAccumulator } from "../flows/behaviour.js";
-import { isPrivateIp } from "../dissect/addr.js";
+import { isPrivateIp } from "../net/addr.js";
 import type { ObservationKind } from "../model/observation.js";
 import type { IdentityWatch } from "./identity.js";
 

@@ -1,4 +1,4 @@
-import { isGroupMac, isLocalMac, isPrivateIp, macToString, parseMac } from "../dissect/addr.js";
+import { isGroupMac, isLocalMac, isPrivateIp, macToString, parseMac } from "../net/addr.js";
 import { IDENTITY_SIGNALS, checkIdentity } from "./identity.js";
 import type { ObservationKind } from "../model/observation.js";
 import { type AddressOrigin, Device, type Evidence } from "./device.js";

@@ -1,6 +1,6 @@
 import { externalNetwork } from "../baseline/baseline.js";
 import { DeviceIndex } from "../baseline/device-index.js";
-import { isGroupIp, isPrivateIp } from "../dissect/addr.js";
+import { isGroupIp, isPrivateIp } from "../net/addr.js";
 import { type FlowRecord, flowWeight } from "../model/flow-record.js";
 import { type Endpoint, endpointKey, endpointLabel } from "./endpoint.js";
 import type { MudProfile } from "./mud/import.js";

@@ -1,6 +1,6 @@
 import { ensureWritableDir } from "./evidence-dir.js";
 import { join } from "node:path";
-import { parseMac } from "../dissect/addr.js";
+import { parseMac } from "../net/addr.js";
 import type { Alert } from "../model/alert.js";
 import type { ResponseRecord, ResponseStep } from "../model/response.js";
 import { compileQuarantineNftables } from "../policy/compile/nftables-quarantine.js";

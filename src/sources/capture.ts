@@ -2,7 +2,8 @@ import { type ReadStream, createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
 import type { FrameHandler } from "../model/frame.js";
-import { ErrorCounts, type CaptureFormatParser } from "./frame.js";
+import { ErrorCounts } from "../net/error-counts.js";
+import { type CaptureFormatParser } from "./capture-format.js";
 import { PcapParser, isPcapMagic } from "./pcap.js";
 import { PcapngParser, isPcapngMagic } from "./pcapng.js";
 

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { type CaptureReadResult, readCapture } from "./capture.js";
 import type { FrameHandler } from "../model/frame.js";
-import { ErrorCounts } from "./frame.js";
+import { ErrorCounts } from "../net/error-counts.js";
 
 /**
  * Live capture from an interface through `tcpdump -U -w -`: tcpdump opens the interface with

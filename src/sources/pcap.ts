@@ -1,6 +1,7 @@
-import { u32be, u32le } from "../dissect/bytes.js";
+import { u32be, u32le } from "../net/bytes.js";
 import type { Frame, FrameHandler } from "../model/frame.js";
-import type { CaptureFormatParser, ErrorCounts } from "./frame.js";
+import type { ErrorCounts } from "../net/error-counts.js";
+import type { CaptureFormatParser } from "./capture-format.js";
 
 /** Classic libpcap format: a 24-byte file header, then 16-byte record headers and frames. */
 export const PCAP_MAGIC_US = 0xa1b2c3d4;

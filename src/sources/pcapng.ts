@@ -1,5 +1,6 @@
 import type { Frame, FrameHandler } from "../model/frame.js";
-import type { CaptureFormatParser, ErrorCounts } from "./frame.js";
+import type { ErrorCounts } from "../net/error-counts.js";
+import type { CaptureFormatParser } from "./capture-format.js";
 
 /** pcapng (draft-ietf-opsawg-pcapng): sections of blocks, each interface with its own link type. */
 export const PCAPNG_SHB = 0x0a0d0d0a;

@@ -1,4 +1,4 @@
-import { ipv4ToString } from "../dissect/addr.js";
+import { ipv4ToString } from "../net/addr.js";
 import type { FlowRecord } from "../model/flow-record.js";
 
 /**

@@ -1,6 +1,6 @@
 import { chmodSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
-import { macToString, parseMac } from "../dissect/addr.js";
+import { macToString, parseMac } from "../net/addr.js";
 import type { Device } from "../inventory/device.js";
 import { type Inventory, type StoredAddress, type StoredDevice, type StoredFact, endpointsBehind, ownAddresses } from "../inventory/inventory.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";

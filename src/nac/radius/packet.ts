@@ -1,5 +1,5 @@
 import { isIPv4 } from "node:net";
-import { ipv6ToString } from "../../dissect/addr.js";
+import { ipv6ToString } from "../../net/addr.js";
 import { ATTR, HEADER_LENGTH, MAX_PACKET, MAX_VALUE } from "./constants.js";
 
 /**

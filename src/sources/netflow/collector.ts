@@ -1,6 +1,6 @@
-import { macToString } from "../../dissect/addr.js";
+import { macToString } from "../../net/addr.js";
 import type { FlowRecord } from "../../model/flow-record.js";
-import { ErrorCounts } from "../frame.js";
+import { ErrorCounts } from "../../net/error-counts.js";
 import { type SetVisitor, ipfixSets, v9Sets } from "./sets.js";
 import { type DecodedFlow, type OptionsValues, type Template, MAX_TEMPLATES_PER_DOMAIN, decodeDataSet, emptyFlow } from "./templates.js";
 import { V5_HEADER, v5Header, v5Record } from "./v5.js";

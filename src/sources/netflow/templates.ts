@@ -1,4 +1,4 @@
-import { ipv4ToString, ipv6ToString, readMac } from "../../dissect/addr.js";
+import { ipv4ToString, ipv6ToString, readMac } from "../../net/addr.js";
 import { IE, VARIABLE_LENGTH, ntpToUs, readUnsigned } from "./fields.js";
 
 /** One field of a template: information element, length (65535: variable), enterprise (0: IANA). */

@@ -1,4 +1,4 @@
-import { ipv4ToString } from "../../dissect/addr.js";
+import { ipv4ToString } from "../../net/addr.js";
 import type { DecodedFlow } from "./templates.js";
 
 /** NetFlow v5 export header: 24 bytes, then `count` records of 48 bytes. */

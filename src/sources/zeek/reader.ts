@@ -2,7 +2,7 @@ import { type FileHandle, open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { FlowRecord } from "../../model/flow-record.js";
 import type { ExternalObservation } from "../../model/observation.js";
-import type { ErrorCounts } from "../frame.js";
+import type { ErrorCounts } from "../../net/error-counts.js";
 import { conn } from "./conn.js";
 import type { ZeekContext, ZeekLogHandler } from "./context.js";
 import { canonicalMac } from "../../model/mac.js";
