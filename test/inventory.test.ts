@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { analyzeCaptures } from "../src/cli/analyze.js";
+import { analyzeCaptures } from "../src/app/analyze-captures.js";
 import { ethernet, ipv4, arp, tcp, SYN, ACK, udp } from "../src/lab/craft.js";
 import { writePcap, type WrittenFrame } from "../src/lab/capture-writer.js";
 import { Store } from "../src/store/sqlite.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { analyzeCaptures } from "../src/cli/analyze.js";
+import { analyzeCaptures } from "../src/app/analyze-captures.js";
 import { Store } from "../src/store/sqlite.js";
 import { HAVE_CORPUS, NO_CORPUS, NO_TSHARK, captureRows, corpus, tmpDir, tsharkFields } from "./helpers.js";
 

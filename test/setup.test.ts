@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { analyzeCaptures } from "../src/cli/analyze.js";
+import { analyzeCaptures } from "../src/app/analyze-captures.js";
 import type { EvidenceItem, Verdict } from "../src/classify/classify.js";
 import { fromSiblings, setupFingerprint } from "../src/classify/setup.js";
 import { settleVerdicts } from "../src/classify/verdicts.js";

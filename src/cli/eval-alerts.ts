@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Alert } from "../model/alert.js";
 import { Store } from "../store/sqlite.js";
-import { analyzeCaptures } from "./analyze.js";
+import { analyzeCaptures } from "../app/analyze-captures.js";
 import { UsageError, table } from "./output.js";
 
 /** `expected-alerts.json`: hostile captures with the alert each must raise, benign ones with the classes they must not. */

@@ -7,7 +7,7 @@ import { type Evaluation, type LabelledDevice, type Prediction, evaluate } from 
 import { type BehaviourModel, type Sample, trainModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
 import { Store } from "../store/sqlite.js";
-import { analyzeCaptures } from "./analyze.js";
+import { analyzeCaptures } from "../app/analyze-captures.js";
 import { UsageError } from "./output.js";
 
 interface LabelsFile {

@@ -21,7 +21,7 @@ import { Store, type StoredPolicy } from "../store/sqlite.js";
 import { NacStore } from "../store/nac.js";
 import { addressesOf } from "../inventory/view.js";
 import { type QuarantineSpan, leaveOutAttacks } from "../policy/clean-flows.js";
-import { analyzeCaptures } from "./analyze.js";
+import { analyzeCaptures } from "../app/analyze-captures.js";
 import { learnDevices } from "../app/site-devices.js";
 import { type PolicyFile, parsePolicyFile, policyFileOf } from "../app/policies.js";
 

@@ -2,12 +2,12 @@ import type { DetectionEngine } from "./engine.js";
 import { type Inventory, ownAddresses } from "../inventory/inventory.js";
 
 /**
- * A device the site never had, once the site has an inventory (the first capture of a site
- * is all new): one alert each, for devices with a MAC of their own.
+ * A device the site never had, once the site has an inventory (`siteKnown`: the first capture
+ * of a site is all new): one alert each, for devices with a MAC of their own.
  */
-export function raiseNewDevices(engine: DetectionEngine, inventory: Inventory): void {
+export function raiseNewDevices(engine: DetectionEngine, inventory: Inventory, siteKnown: (site: string) => boolean): void {
   for (const d of inventory.devices.values()) {
-    if (d.storeId !== undefined || !d.mac || d.router) continue;
+    if (d.storeId !== undefined || !d.mac || d.router || !siteKnown(d.site)) continue;
     const ip = ownAddresses(d)[0];
     engine.book.raise({
       detector: "new-device", class: "new-device", severity: "low", technique: "T1200", site: d.site, source: ip ?? d.mac, sourceMac: d.mac,

@@ -1,13 +1,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { pino } from "pino";
 import { loadModel } from "../classify/model.js";
-import { loadRules } from "../classify/rules.js";
-import { settleVerdicts } from "../classify/verdicts.js";
-import { priorCategoryById, readIndicators, saveDetected, detectorsFor } from "../app/detections.js";
-import { DetectionEngine } from "../detect/engine.js";
-import { createPipeline } from "../pipeline.js";
+import { readIndicators } from "../app/detections.js";
+import { SiteRun } from "../app/site-run.js";
 import { notify } from "../respond/notify/notify.js";
-import { ErrorCounts } from "../sources/frame.js";
+import { ErrorCounts } from "../net/error-counts.js";
 import { type LiveCapture, startLiveCapture } from "../sources/live-capture.js";
 import { NetflowCollector } from "../sources/netflow/collector.js";
 import { Store } from "../store/sqlite.js";
@@ -17,7 +14,7 @@ import { type ZeekReader, startZeekReader } from "../sources/zeek/reader.js";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { ensureWritableDir } from "../respond/evidence-dir.js";
-import { isGroupMac } from "../dissect/addr.js";
+import { isGroupMac } from "../net/addr.js";
 import type { Alert } from "../model/alert.js";
 import type { NacTable } from "../nac/authorization.js";
 import { PacketRings } from "../respond/packet-ring.js";
@@ -30,8 +27,6 @@ import type { ApiOp, ApiRequest, Caller } from "./messages.js";
 import { AuditLog } from "../store/audit.js";
 import { nacTableFromStore, regroup, responderDevice } from "../app/nac.js";
 import { policiesInForce } from "../app/policies.js";
-import { raiseIdentityChanges } from "../detect/identity-change.js";
-import { raiseNewDevices } from "../detect/new-device.js";
 
 /**
  * The ingest and storage thread of `cordon serve`: every source feeds one pipeline here, and
@@ -59,34 +54,22 @@ if (config.respond) {
     throw new Error(`respond.evidence_dir ${dir}: not writable: ${(e as Error).message}`);
   }
 }
-let engine: DetectionEngine | undefined;
+let run: SiteRun;
 try {
-  engine = config.detect ? new DetectionEngine(detectorsFor(store, config.site, { indicators: config.indicators.length ? readIndicators(config.indicators) : undefined }),
-    (detector, err, count) => log.error({ detector, err, count }, "detector failed")) : undefined;
+  run = new SiteRun(store, {
+    site: config.site, detect: config.detect, model: loadModel(),
+    indicators: config.indicators.length ? readIndicators(config.indicators) : undefined,
+    pipeline: { flows: { idleTimeoutUs: config.flowIdleTimeoutS * 1_000_000 }, futureSkewUs: config.clockSkewS * 1_000_000 },
+    detectorFailed: (detector, err, count) => log.error({ detector, err, count }, "detector failed"),
+  });
 } catch (e) {
   send({ type: "fatal", message: (e as Error).message });
   process.exit(1);
 }
-const pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, {
-  ...(engine ? { detect: engine } : {}), flows: { idleTimeoutUs: config.flowIdleTimeoutS * 1_000_000 }, futureSkewUs: config.clockSkewS * 1_000_000,
-});
-pipeline.inventory.load(store.devices());
-const priorCategories = priorCategoryById(store);
-/** Whether the site had an inventory: its first devices are all new, and not each an alert. */
-let siteKnown = pipeline.inventory.devices.size > 0;
-/**
- * Stores the devices (new ones get their store ids). Before that, devices never stored are
- * raised as new devices (once the site has an inventory) and identity changes the inventory
- * recorded since the last save as identity-change alerts: the same as `analyze` does.
- */
-function saveDevices(): void {
-  if (engine) {
-    if (siteKnown) raiseNewDevices(engine, pipeline.inventory);
-    raiseIdentityChanges(engine, pipeline.inventory);
-  }
-  store.saveInventory(pipeline.inventory);
-  if (pipeline.inventory.devices.size > 0) siteKnown = true;
-}
+const pipeline = run.pipeline;
+const engine = run.engine;
+/** Stores the devices, raising new devices and identity changes first: the same as `analyze` does. */
+const saveDevices = (): void => run.saveDevices();
 let alertsRaised = 0;
 
 // --- NAC and response ---
@@ -170,10 +153,7 @@ const responder = config.respond ? new Responder(config.respond, nacStore, {
  * lets finished episodes go from memory, and sends the new ones to the outputs.
  */
 async function storeAlerts(final: boolean): Promise<void> {
-  if (!engine) return;
-  const alerts = final ? engine.finish() : engine.book.all();
-  const fresh = saveDetected(store, alerts, pipeline.inventory, priorCategories);
-  engine.book.dropFinished(pipeline.now());
+  const fresh = run.saveAlerts(final);
   alertsRaised += fresh.length;
   if (fresh.length === 0) return;
   if (config.notify.length > 0) {
@@ -191,8 +171,6 @@ async function storeAlerts(final: boolean): Promise<void> {
     }
   }
 }
-const rules = loadRules();
-const model = loadModel();
 
 interface Source {
   snapshot: SourceSnapshot;
@@ -243,7 +221,7 @@ function snapshot(): StatsSnapshot {
     pipeline: {
       packets: pipeline.stats.packets, flows: pipeline.stats.flows, devices: pipeline.inventory.devices.size,
       liveFlows: pipeline.flowTable.size, evictions: pipeline.flowTable.evictions, devicesLetGo: pipeline.inventory.evicted, errors: pipeline.stats.errors.toJSON(),
-      alerts: alertsRaised, detectorFailures: [...(engine?.failures.values() ?? [])].reduce((a, b) => a + b, 0), detectorEvictions: engine?.evictions() ?? {},
+      alerts: alertsRaised, detectorFailures: run.detectorFailures(), detectorEvictions: engine?.evictions() ?? {},
     },
     sources: {},
   };
@@ -288,7 +266,7 @@ function persist(): void {
     }
   }
   savePositions();
-  if (++ticks % 6 === 0) settleVerdicts(store, pipeline.inventory, rules, pipeline.now(), model);
+  if (++ticks % 6 === 0) run.settle();
   if (config.nac) {
     followVerdicts();
     if (ticks % 360 === 1) nacStore.pruneDecisions(new Date(Date.now() - config.nac.keepDecisionsDays * 86_400_000).toISOString());
@@ -349,7 +327,7 @@ async function stop(): Promise<void> {
   pipeline.flush();
   saveDevices();
   for (const [name, p] of positions) store.saveReadPositions(name, p);
-  settleVerdicts(store, pipeline.inventory, rules, pipeline.now(), model);
+  run.settle();
   await storeAlerts(true);
   const final = snapshot();
   for (const [name, s] of Object.entries(final.sources)) {
