@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { demoCapture } from "../src/lab/demo.js";
 import { tlsClientHello } from "../src/lab/craft.js";
 import { devicesJson } from "../src/cli/analyze.js";
+import { COMMANDS } from "../src/cli/commands/index.js";
 import { runCli, tmpDir } from "./helpers.js";
 
 interface AnalyzeJson {
@@ -99,13 +100,27 @@ describe("cordon CLI", () => {
     assert.equal(j.stats.errors["capture.unreadable"], 1);
   });
 
-  it("has --help on every command", () => {
-    for (const c of ["analyze", "devices", "device", "flows"]) {
-      const r = runCli([c, "--help"]);
-      assert.equal(r.status, 0);
-      assert.match(r.stdout, new RegExp(`Usage: cordon ${c}`));
+  it("has --help on every command, and cordon --help lists every command", () => {
+    const main = runCli(["--help"]);
+    assert.equal(main.status, 0);
+    for (const c of COMMANDS) {
+      assert.match(main.stdout, new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
+      const r = runCli([c.name, "--help"]);
+      assert.equal(r.status, 0, c.name);
+      assert.match(r.stdout, new RegExp(`Usage: cordon ${c.name}`));
     }
-    assert.equal(runCli(["nonsense"]).status, 2);
+    const r = runCli(["nonsense"]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /unknown command 'nonsense'/);
+  });
+
+  it("each command's usage names only options it takes, and it takes every option its usage names", () => {
+    for (const c of COMMANDS) {
+      const usage = c.help.split("\n\n")[0];
+      const named = new Set([...usage.matchAll(/--([a-z][a-z-]*)/g)].map((m) => m[1]));
+      for (const o of named) assert.ok(o in c.options, `cordon ${c.name} --help names --${o}, which it does not take`);
+      for (const o of Object.keys(c.options)) assert.ok(named.has(o) || c.help.includes(`--${o}`), `cordon ${c.name} takes --${o}, which its help never names`);
+    }
   });
 
   it("refuses an option the command does not take, naming it, before doing anything", () => {

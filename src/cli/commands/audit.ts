@@ -1,0 +1,37 @@
+import { Store } from "../../store/sqlite.js";
+import { UsageError, parseFormat, table } from "../output.js";
+import { AuditLog } from "../../store/audit.js";
+import { COMMON, dbPath } from "../options.js";
+import { command } from "../command.js";
+
+export default command({
+  name: "audit",
+  summary: "who did what: quarantines, releases, approvals, alert and policy moves",
+  help: `Usage: cordon audit [--limit N] [--format table|json] [--db PATH]
+
+The audit log, newest first: every quarantine, release, approval and rejection (through the
+API or by the playbook), alert, suppression, override, MUD and policy change made with the
+CLI, each with the authenticated principal, the person, the face (api, cli, playbook), the
+peer address and the outcome. The database refuses to change or delete its rows.
+
+${COMMON}`,
+  options: {
+    db: { type: "string" },
+    format: { type: "string" },
+    limit: { type: "string" },
+  },
+  async run({ values }) {
+    const store = new Store(dbPath(values.db));
+    try {
+      const limit = values.limit === undefined ? 100 : Number(values.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) throw new UsageError("--limit must be a whole number from 1 to 1000000");
+      const list = new AuditLog(store.db).list({ limit });
+      if (parseFormat(values.format, ["table", "json"]) === "json") process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      else if (list.length === 0) process.stdout.write("no audit entries\n");
+      else process.stdout.write(`${table(["id", "at", "principal", "actor", "via", "peer", "action", "site", "target", "outcome", "detail"], list.map((e) => [e.id, e.at, e.principal, e.actor, e.via, e.peer ?? "", e.action, e.site ?? "", e.target ?? "", e.outcome, e.detail]))}\n`);
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+});

@@ -1,0 +1,33 @@
+import { Store } from "../../store/sqlite.js";
+import { renderFlows } from "../flows.js";
+import { UsageError, parseFormat } from "../output.js";
+import { COMMON, dbPath } from "../options.js";
+import { command } from "../command.js";
+
+export default command({
+  name: "flows",
+  summary: "print the flows",
+  help: `Usage: cordon flows [--db PATH] [--format table|json|csv] [--limit N]
+
+Prints stored flows: endpoints, ports, protocol, application protocol, packets and
+bytes each way, first and last seen.
+
+${COMMON}`,
+  options: {
+    db: { type: "string" },
+    format: { type: "string" },
+    limit: { type: "string" },
+  },
+  async run({ values }) {
+    const format = parseFormat(values.format);
+    const limit = values.limit !== undefined ? Number(values.limit) : undefined;
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError("--limit must be a positive integer");
+    const store = new Store(dbPath(values.db));
+    try {
+      process.stdout.write(`${renderFlows(store.flows(limit), format)}\n`);
+    } finally {
+      store.close();
+    }
+    return 0;
+  },
+});

@@ -1,0 +1,79 @@
+import { Store } from "../../store/sqlite.js";
+import { assignMud, exportDeviceMud, importMudFiles, renderMudList } from "../mud.js";
+import { loadPolicy } from "../policy.js";
+import { UsageError, parseFormat } from "../output.js";
+import { cliAudit } from "../actor.js";
+import { COMMON, dbPath } from "../options.js";
+import { command } from "../command.js";
+
+export default command({
+  name: "mud",
+  summary: "import, assign and export RFC 8520 MUD profiles",
+  help: `Usage: cordon mud import [--db PATH] [--site NAME] FILE...
+       cordon mud list [--db PATH] [--site NAME] [--format table|json]
+       cordon mud assign --device MAC --url URL [--db PATH] [--site NAME]
+       cordon mud export --device MAC [--policy ID|FILE] [--url URL] [--db PATH]
+
+import   validates RFC 8520 MUD files (the RFC's ietf-access-control-list:acls, or the older
+         access-lists key mudgee writes) and keeps them by MUD URL; one bad file and nothing
+         is imported. Devices that announced a MUD URL (DHCP option 161, LLDP) or were
+         assigned one are governed by its profile when policy is next learned.
+list     the kept profiles and the devices that use each.
+assign   gives a device a MUD URL by hand (for devices that announce none).
+export   the device's group in a policy (default: the newest stored) as a MUD file: its own
+         connections as from-device ACEs, replies and inbound connections as to-device
+         ACEs, peers as DNS names, networks, MUD matches, or urn:cordon:group: controllers.
+
+${COMMON}`,
+  options: {
+    db: { type: "string" },
+    device: { type: "string" },
+    format: { type: "string" },
+    policy: { type: "string" },
+    site: { type: "string" },
+    url: { type: "string" },
+  },
+  async run({ values, positionals, who }) {
+    const sub = positionals[0];
+    const site = values.site ?? "default";
+    const format = parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table";
+    if (sub === "export") {
+      if (!values.device) throw new UsageError("mud export needs --device MAC");
+      const policy = values.policy ? loadPolicy(values.policy, dbPath(values.db)) : undefined;
+      const store = new Store(dbPath(values.db));
+      try {
+        process.stdout.write(`${JSON.stringify(exportDeviceMud(store, values.device, policy, values.url), null, 2)}\n`);
+      } finally {
+        store.close();
+      }
+      return 0;
+    }
+    const store = new Store(dbPath(values.db));
+    try {
+      if (sub === "import") {
+        const files = positionals.slice(1);
+        if (files.length === 0) throw new UsageError("mud import needs at least one FILE");
+        const done = importMudFiles(store, files, site);
+        if (format === "json") process.stdout.write(`${JSON.stringify(done, null, 2)}\n`);
+        else {
+          for (const d of done) {
+            process.stdout.write(`${d.url}: ${d.aces} ACEs -> ${d.rules} rules${d.review.length ? `, ${d.review.length} for review` : ""}; devices: ${d.devices.join(", ") || "none yet"} (${d.file})\n`);
+            for (const r of d.review) process.stdout.write(`  review: ${r}\n`);
+          }
+        }
+      } else if (sub === "list") {
+        process.stdout.write(`${renderMudList(store, site, format)}\n`);
+      } else if (sub === "assign") {
+        if (!values.device || !values.url) throw new UsageError("mud assign needs --device MAC and --url URL");
+        const key = assignMud(store, site, values.device, values.url, who);
+        cliAudit(store, "mud.assign", key, values.url, site);
+        process.stdout.write(`${key} at site ${site} -> ${values.url}\n`);
+      } else {
+        throw new UsageError(`mud needs import, list, assign or export${sub ? `, not "${sub}"` : ""}`);
+      }
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+});

@@ -1,0 +1,33 @@
+import type { ResponseRecord } from "../../model/response.js";
+import { DEFAULT_SERVER, callServe, macArgument, renderResponse } from "../respond.js";
+import { UsageError } from "../output.js";
+import { dbPath } from "../options.js";
+import { command } from "../command.js";
+
+export default command({
+  name: "quarantine",
+  summary: "put a device in quarantine now (through the running serve)",
+  help: `Usage: cordon quarantine MAC --reason TEXT [--site NAME] [--server URL] [--db PATH]
+
+Asks the running 'cordon serve' to quarantine the device now: its recent packets are written
+as evidence (pcapng), it goes on the quarantine list (its next MAB gets the quarantine VLAN
+and ACL), a CoA goes to its NAS (or the nftables quarantine is loaded, as configured), and the
+outputs are told. A person's request needs no further approval, whatever the device's class.
+--server (or CORDON_SERVER) names the serve's HTTP endpoint (default ${DEFAULT_SERVER}). Its
+bearer token is CORDON_TOKEN, else the file DB.token that serve made beside its database
+(--db). The operating-system user running the command is recorded as who acted.`,
+  options: {
+    db: { type: "string" },
+    reason: { type: "string" },
+    server: { type: "string" },
+    site: { type: "string" },
+  },
+  async run({ values, positionals }) {
+    const mac = macArgument(positionals[0], "quarantine");
+    if (!values.reason) throw new UsageError("quarantine needs --reason TEXT");
+    const server = values.server ?? process.env.CORDON_SERVER ?? DEFAULT_SERVER;
+    const r = await callServe(server, "POST", "/api/quarantine", { mac, reason: values.reason, ...(values.site ? { site: values.site } : {}) }, dbPath(values.db));
+    process.stdout.write(`${renderResponse(r as ResponseRecord)}\n`);
+    return 0;
+  },
+});

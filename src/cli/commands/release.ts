@@ -1,0 +1,28 @@
+import { DEFAULT_SERVER, callServe, macArgument } from "../respond.js";
+import { UsageError } from "../output.js";
+import { dbPath } from "../options.js";
+import { command } from "../command.js";
+
+export default command({
+  name: "release",
+  summary: "take a device out of quarantine (through the running serve)",
+  help: `Usage: cordon release MAC --reason TEXT [--site NAME] [--server URL] [--db PATH]
+
+Ends a device's quarantine through the running 'cordon serve': logged with who and why, then
+a CoA (or the nftables quarantine reloaded without it) so it is authorised as before.`,
+  options: {
+    db: { type: "string" },
+    reason: { type: "string" },
+    server: { type: "string" },
+    site: { type: "string" },
+  },
+  async run({ values, positionals }) {
+    const mac = macArgument(positionals[0], "release");
+    if (!values.reason) throw new UsageError("release needs --reason TEXT");
+    const server = values.server ?? process.env.CORDON_SERVER ?? DEFAULT_SERVER;
+    const r = await callServe(server, "POST", "/api/release", { mac, reason: values.reason, ...(values.site ? { site: values.site } : {}) }, dbPath(values.db));
+    const rel = r as { quarantine: { mac: string; since: string }; enforcement: string };
+    process.stdout.write(`${rel.quarantine.mac} released (in quarantine since ${rel.quarantine.since}); ${rel.enforcement}\n`);
+    return 0;
+  },
+});

@@ -1,0 +1,53 @@
+import { Store } from "../../store/sqlite.js";
+import { expiry, renderSuppressions } from "../alerts.js";
+import { UsageError, parseFormat } from "../output.js";
+import { cliAudit } from "../actor.js";
+import { COMMON, dbPath } from "../options.js";
+import { command } from "../command.js";
+
+export default command({
+  name: "suppress",
+  summary: "silence alerts by device, detector or peer, with a reason and an expiry",
+  help: `Usage: cordon suppress add [--device MAC|IP] [--detector NAME] [--peer IP] --reason TEXT [--expires 7d|ISO-TIME]
+       cordon suppress list [--format table|json]
+       cordon suppress remove ID
+
+A suppression silences the alerts it matches from then on (they are kept, marked
+suppressed): every given field must match; without --expires it lasts until removed.
+
+${COMMON}`,
+  options: {
+    db: { type: "string" },
+    detector: { type: "string" },
+    device: { type: "string" },
+    expires: { type: "string" },
+    format: { type: "string" },
+    peer: { type: "string" },
+    reason: { type: "string" },
+  },
+  async run({ values, positionals, who }) {
+    const sub = positionals[0];
+    const store = new Store(dbPath(values.db));
+    try {
+      if (sub === "add") {
+        if (!values.reason) throw new UsageError("suppress add needs --reason: a suppression says why");
+        if (!values.device && !values.detector && !values.peer) throw new UsageError("suppress add needs at least one of --device, --detector, --peer");
+        const id = store.addSuppression({ device: values.device, detector: values.detector, peer: values.peer, reason: values.reason,
+          expiresAt: values.expires ? expiry(values.expires) : undefined, createdBy: who, createdAt: new Date().toISOString() });
+        cliAudit(store, "suppress.add", `suppression ${id}`, [values.device && `device ${values.device}`, values.detector && `detector ${values.detector}`, values.peer && `peer ${values.peer}`, values.expires && `expires ${values.expires}`, values.reason].filter(Boolean).join("; "));
+        process.stdout.write(`suppression ${id} added\n`);
+      } else if (sub === "list") {
+        process.stdout.write(`${renderSuppressions(store, parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table")}\n`);
+      } else if (sub === "remove") {
+        if (!positionals[1] || !store.removeSuppression(Number(positionals[1]))) throw new UsageError(`no suppression ${positionals[1] ?? ""}`);
+        cliAudit(store, "suppress.remove", `suppression ${positionals[1]}`, "");
+        process.stdout.write(`suppression ${positionals[1]} removed\n`);
+      } else {
+        throw new UsageError(`suppress needs add, list or remove${sub ? `, not "${sub}"` : ""}`);
+      }
+      return 0;
+    } finally {
+      store.close();
+    }
+  },
+});
