@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
 import { corpusEthernetFrames, writeBenchCapture } from "./build-capture.js";
 import { haveCommand, measure, median } from "./measure.js";
+import { testPostgres } from "../test/postgres.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const corpus = resolve(root, "..", "shared", "corpus");
@@ -88,6 +89,13 @@ cleanDb();
 const labFlows = Number(process.env.BENCH_LAB_FLOWS ?? 0);
 
 const big = files[files.length - 1];
+// The same analyze into PostgreSQL (a server of the bench's own on loopback, a new database each run).
+const pg = await testPostgres();
+if (typeof pg === "string") console.log(`\n${pg.replace("tests", "rows")}`);
+else {
+  let url = "";
+  benchRounds([{ name: "cordon → PostgreSQL", cmd: (file) => [process.execPath, cli, "analyze", "--db", url, "--format", "json", file], before: () => (url = pg.database("bench")) }], big, runs);
+}
 if (haveCommand("tshark")) benchRounds([{ name: "tshark conv,ip", cmd: (file) => ["tshark", "-r", file, "-q", "-z", "conv,ip"] }], big, 1);
 cleanDb();
 
@@ -111,6 +119,8 @@ if (nd) {
 }
 console.log("\nratios on the largest capture (target: cordon wall <= ndpiReader, >= 8x faster than tshark, RSS < 300 MB):");
 if (n) console.log(`  ndpiReader wall / cordon wall = ${(n.wallS / c.wallS).toFixed(2)}   (>= 1 meets the target)`);
+const p = rows.find((r) => r.file === big.file && r.tool === "cordon → PostgreSQL");
+if (p) console.log(`  PostgreSQL wall / SQLite wall = ${(p.wallS / c.wallS).toFixed(2)}   (ndpiReader wall / cordon into PostgreSQL = ${n ? (n.wallS / p.wallS).toFixed(2) : "-"}; peak RSS ${p.rssMb.toFixed(0)} MB)`);
 if (t) console.log(`  tshark wall / cordon wall     = ${(t.wallS / c.wallS).toFixed(2)}   (>= 8 meets the target)`);
 console.log(`  cordon peak RSS               = ${c.rssMb.toFixed(0)} MB`);
 const floor = get("node floor", big.file);

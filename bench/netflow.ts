@@ -17,8 +17,10 @@ import { detectorsFor } from "../src/app/detections.js";
 import { DetectionEngine } from "../src/detect/engine.js";
 import { createPipeline } from "../src/pipeline.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { cpuSeconds, haveCommand, median } from "./measure.js";
+import { saveInventory } from "../src/app/site-run.js";
+import { testPostgres } from "../test/postgres.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const out = join(root, "bench", "out", "netflow");
@@ -30,6 +32,8 @@ const RECORDS_PER_PACKET = 30;
 const PACKETS = 20_000;
 const STEP_S = Number(process.env.BENCH_NETFLOW_STEP_S ?? 3);
 const GRACE_MS = 1000;
+/** The rate the PostgreSQL row is measured at (issue 21: 200k records/s with nothing lost). */
+const PG_RATE = 200_000;
 const RATES = (process.env.BENCH_NETFLOW_RATES ?? "25000,50000,100000,200000,400000,700000,1000000,1400000").split(",").map(Number);
 
 /** Export packets of 30 IPv4 records, the template repeated every 20 packets. */
@@ -67,14 +71,34 @@ function replay(file: string, port: number, datagramsPerS: number, seconds: numb
   return Number(execFileSync(process.execPath, [sender, file, String(port), String(datagramsPerS), String(seconds)]).toString().trim());
 }
 
-interface Step { rate: number; sent: number; received: number; cpuUsPerRecord: number }
+interface Step { rate: number; sent: number; received: number; cpuUsPerRecord: number; stored?: number }
 
-/** Cordon serve as the collector: records counted from /metrics. */
-async function cordonSteps(file: string): Promise<Step[]> {
-  const steps: Step[] = [];
-  for (const rate of RATES) {
+/** Where a step's serve stores: a new database each step, and how many flows it holds once serve has stopped. */
+interface StepDatabase { open(): string; storedFlows(db: string): number }
+
+const sqliteSteps: StepDatabase = {
+  open() {
     const db = join(out, "bench.db");
     for (const s of ["", "-wal", "-shm"]) rmSync(db + s, { force: true });
+    return db;
+  },
+  storedFlows: (db) => storedFlows(db),
+};
+
+function storedFlows(db: string): number {
+  const store = new Store(db);
+  try {
+    return store.sql.column<number | null>("SELECT sum(count) FROM flow_chunks")[0] ?? 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** Cordon serve as the collector: records counted from /metrics, flows stored counted in the database after it stops. */
+async function cordonSteps(file: string, rates = RATES, where: StepDatabase = sqliteSteps): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (const rate of rates) {
+    const db = where.open();
     const child = spawn(process.execPath, [cli, "serve", "--db", db, "--netflow", "0", "--http-port", "0", "--log-level", "info"], { stdio: ["ignore", "pipe", "ignore"] });
     const ports = await new Promise<{ http: number; netflow: number }>((res) => {
       let text = "";
@@ -96,7 +120,7 @@ async function cordonSteps(file: string): Promise<Step[]> {
     const received = await records();
     const cpu = cpuSeconds(child.pid!) - cpu0;
     await stop(child);
-    steps.push({ rate, sent, received, cpuUsPerRecord: (cpu * 1e6) / Math.max(1, received) });
+    steps.push({ rate, sent, received, cpuUsPerRecord: (cpu * 1e6) / Math.max(1, received), stored: where.storedFlows(db) });
     if (received < sent) break;
   }
   return steps;
@@ -144,7 +168,7 @@ function ingestInProcess(packets: Buffer[]): number {
   const c0 = process.cpuUsage();
   for (const p of packets) c.receive(p, "192.0.2.1", 0);
   pipeline.flush();
-  store.saveInventory(pipeline.inventory);
+  saveInventory(store, pipeline.inventory);
   const cu = process.cpuUsage(c0);
   store.close();
   return (cu.user + cu.system) / n;
@@ -239,4 +263,14 @@ for (const version of [9, 10] as const) {
   const bt = best(theirs);
   console.log(`  highest loss-free rate: cordon ${bo ? bo.rate : "none"} records/s, nfcapd ${bt ? bt.rate : "none"} records/s (target: cordon >= 1,000,000)`);
   if (bo && bt) console.log(`  CPU per record at that rate, cordon / nfcapd = ${(bo.cpuUsPerRecord / bt.cpuUsPerRecord).toFixed(2)} (target <= 2); the Node floor above / nfcapd = ${(floor / bt.cpuUsPerRecord).toFixed(2)}`);
+  // Into PostgreSQL at 200,000 records/s, beside SQLite at the same rate: every record decoded and every flow stored.
+  const pg = await testPostgres();
+  const sqliteAt = ours.find((s) => s.rate === PG_RATE);
+  if (typeof pg === "string") console.log(`  ${pg.replace("tests", "row")}`);
+  else {
+    const [p] = await cordonSteps(file, [PG_RATE], { open: () => pg.database("netflow"), storedFlows });
+    const line = (s: Step | undefined): string => (s ? `received ${s.received}/${s.sent}, stored ${s.stored}, ${s.cpuUsPerRecord.toFixed(3)} µs CPU per record${s.received >= s.sent && s.stored === s.sent ? ", nothing lost" : ", LOST"}` : "not measured");
+    console.log(`  at ${PG_RATE} records/s into SQLite:     ${line(sqliteAt)}`);
+    console.log(`  at ${PG_RATE} records/s into PostgreSQL: ${line(p)}`);
+  }
 }

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import type { FlowRecord } from "../src/model/flow-record.js";
 import { FlowChunkError, decodeFlowChunk, encodeFlowChunk } from "../src/store/flow-chunk.js";
 import { MIGRATIONS } from "../src/store/migrations.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { tmpDir } from "./helpers.js";
 
 function flow(i: number, partial: Partial<FlowRecord> = {}): FlowRecord {
@@ -145,8 +145,8 @@ describe("flows in the store", () => {
     store.saveFlows([flow(1), flow(2)]);
     store.saveFlows([flow(3)]);
     store.saveFlows([flow(4, { site: "plant" })]);
-    store.db.prepare(`UPDATE flow_chunks SET data = substr(data, 1, 20) WHERE first_id = 3`).run();
-    store.db.prepare(`UPDATE flow_chunks SET data = 'text' WHERE first_id = 4`).run();
+    store.sql.run(`UPDATE flow_chunks SET data = substr(data, 1, 20) WHERE first_id = 3`);
+    store.sql.run(`UPDATE flow_chunks SET data = 'text' WHERE first_id = 4`);
     const warnings: string[] = [];
     const onWarning = (w: Error): void => void warnings.push(w.message);
     process.on("warning", onWarning);
@@ -206,7 +206,7 @@ describe("flows in the store", () => {
     })();
     old.close();
     const store = new Store(path);
-    const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).pluck().all();
+    const tables = store.sql.column(`SELECT name FROM sqlite_master WHERE type = 'table'`);
     assert.ok(!tables.includes("flows") && tables.includes("flow_chunks"));
     assert.deepEqual(store.flows(), rows.map((f, i) => ({ ...f, id: i + 1 })));
     store.saveFlows([flow(99_999)]);

@@ -12,8 +12,9 @@ import type { FlowRecord } from "../src/model/flow-record.js";
 import { createPipeline } from "../src/pipeline.js";
 import { planResponse } from "../src/respond/playbook.js";
 import { readCapture } from "../src/sources/capture.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { tmpDir } from "./helpers.js";
+import { saveInventory } from "../src/app/site-run.js";
 
 /**
  * Flow records (NetFlow, IPFIX, Zeek conn) are told, not measured: whoever reaches a collector
@@ -80,7 +81,7 @@ describe("flow records alone are not trusted to change the network", () => {
         const p = createPipeline({ flows: (b) => void flows.push(...b) });
         await feed(p, flows);
         p.flush();
-        store.saveInventory(p.inventory);
+        saveInventory(store, p.inventory);
         settleVerdicts(store, p.inventory, rules, p.now(), model);
         const verdicts = store.latestVerdicts();
         const out = new Set<string>();

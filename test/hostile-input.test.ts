@@ -17,11 +17,12 @@ import { createPipeline } from "../src/pipeline.js";
 import { compileQuarantineNftables } from "../src/policy/compile/nftables-quarantine.js";
 import { cef } from "../src/respond/notify/cef.js";
 import { readCapture } from "../src/sources/capture.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import type { Frame } from "../src/model/frame.js";
 import { ErrorCounts } from "../src/net/error-counts.js";
 import { startZeekReader } from "../src/sources/zeek/reader.js";
 import { haveTool, tmpDir } from "./helpers.js";
+import { saveInventory } from "../src/app/site-run.js";
 
 /** Hostile values at each edge: parsed into canonical ones or refused, never passed on raw. */
 
@@ -234,7 +235,7 @@ describe("the inventory's device budget", () => {
       });
       for (let i = 0; i < 1000; i++) p.pushFlow(record(i, T0 + i));
       p.flush();
-      store.saveInventory(p.inventory);
+      saveInventory(store, p.inventory);
       // One device not yet saved, and one seen recently: neither may go.
       p.pushFlow(record(1, T0 + 7_200_000_000));
       const before = p.inventory.devices.size;
@@ -244,7 +245,7 @@ describe("the inventory's device budget", () => {
       // Device 7 went; seen again, it adds to the stored counters.
       p.pushFlow(record(7, T0 + 7_200_000_001));
       p.flush();
-      store.saveInventory(p.inventory);
+      saveInventory(store, p.inventory);
       const seven = store.devices().find((d) => d.key === "ip:10.9.0.7")!;
       assert.equal(seven.packetsOut, 4, "two stored packets plus two new ones");
       assert.equal(store.devices().length, before);

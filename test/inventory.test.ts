@@ -5,11 +5,12 @@ import { describe, it } from "node:test";
 import { analyzeCaptures } from "../src/app/analyze-captures.js";
 import { ethernet, ipv4, arp, tcp, SYN, ACK, udp } from "../src/lab/craft.js";
 import { writePcap, type WrittenFrame } from "../src/lab/capture-writer.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { deviceView, isoTime } from "../src/inventory/view.js";
 import { ouiVendor } from "../src/inventory/oui.js";
 import { HAVE_CORPUS, NO_CORPUS, corpus, tmpDir } from "./helpers.js";
 import { writeFileSync } from "node:fs";
+import { saveInventory } from "../src/app/site-run.js";
 
 function capture(frames: WrittenFrame[]): string {
   const file = join(tmpDir(), "c.pcap");
@@ -158,7 +159,7 @@ describe("reading the stored inventory a page at a time", () => {
       if (i % 3 === 0) inv.observe(d, "dns.query", `q${i}.example.com`, ev);
     }
     const store = new Store(join(tmpDir(), "pages.db"));
-    store.saveInventory(inv);
+    saveInventory(store, inv);
     const all = [...store.eachDevice()];
     assert.equal(all.length, n);
     const keys = all.map((d) => `${d.site}|${d.key}`);

@@ -7,7 +7,7 @@ import { movePolicy, proposePolicy } from "../src/cli/policy.js";
 import { learnDevices } from "../src/app/site-devices.js";
 import type { Policy, PolicyRule } from "../src/policy/learn.js";
 import { resolvePolicy } from "../src/policy/resolve.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { runCli, tmpDir } from "./helpers.js";
 import { NO_RADCLIENT, NasStandIn, radclient } from "./radius-peers.js";
 import { serve, waitFor } from "./serve-process.js";

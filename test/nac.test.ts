@@ -17,11 +17,12 @@ import type { ResolvedPolicy } from "../src/policy/model.js";
 import { DecisionRuns, fromColumns, toColumns } from "../src/nac/decision-runs.js";
 import { SessionTable } from "../src/nac/sessions.js";
 import { NacStore } from "../src/store/nac.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { Inventory } from "../src/inventory/inventory.js";
 import { join } from "node:path";
 import { tmpDir } from "./helpers.js";
 import { NO_RADCLIENT, NasStandIn, radclient } from "./radius-peers.js";
+import { saveInventory } from "../src/app/site-run.js";
 
 const SECRET = "s3cret-for-tests";
 const CAMERA = "aa:bb:cc:00:00:01";
@@ -452,8 +453,8 @@ describe("decision log and sessions", () => {
     requests.push(event(CAMERA, (t += 10)));
     requests.push(event(CAMERA, (t += 10), { nasPortId: "Gi1/0/2" }));
     for (let i = 0; i < 3; i++) requests.push(event(PRINTER, (t += 10)));
-    const one = new NacStore(new Store(join(dir, "one.db")).db);
-    const runs = new NacStore(new Store(join(dir, "runs.db")).db);
+    const one = new NacStore(new Store(join(dir, "one.db")).sql);
+    const runs = new NacStore(new Store(join(dir, "runs.db")).sql);
     // Two hand-overs: the second batch's first runs continue the records the first batch left.
     for (const half of [requests.slice(0, 6), requests.slice(6)]) {
       for (const e of half) one.saveDecisions([e]);
@@ -495,7 +496,7 @@ describe("decision log and sessions", () => {
     const macs = [0xaabbcc000001, 0xaabbcc000002, 0xaabbcc000003, 0xaabbcc000004, 0xaabbcc000005];
     const devices = macs.map((m) => inv.byMacNumber("plant", m)!);
     const byIp = inv.byIp("plant", "10.0.0.9");
-    store.saveInventory(inv);
+    saveInventory(store, inv);
     const verdict = (category: string) => ({ category, confidence: category === "unknown" ? 0 : 0.9, evidence: [], decidedUs: 1 });
     store.saveVerdicts([
       { deviceId: devices[0].storeId!, verdict: verdict("camera") },

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { analyzeCaptures } from "../src/app/analyze-captures.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { HAVE_CORPUS, NO_CORPUS, NO_TSHARK, captureRows, corpus, tmpDir, tsharkFields } from "./helpers.js";
 
 /** Facts of one kind per MAC, as "mac value" strings, from a fresh analysis of one capture. */

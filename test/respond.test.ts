@@ -10,7 +10,7 @@ import { type RespondConfig, triggers } from "../src/respond/playbook.js";
 import { Responder, type ResponderEffects } from "../src/respond/responder.js";
 import { ConfigError, validateConfig } from "../src/serve/config.js";
 import { NacStore } from "../src/store/nac.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { NO_TSHARK, haveTool, tmpDir } from "./helpers.js";
 import { threeHosts } from "./netns.js";
 
@@ -88,7 +88,7 @@ function alert(mac: string, p: Partial<Alert> = {}): Alert {
 
 function responder(dir: string, coaOk = true): { r: Responder; nac: NacStore; calls: string[]; notices: { title: string; ot: boolean }[] } {
   const store = new Store(join(dir, "r.db"));
-  const nac = new NacStore(store.db);
+  const nac = new NacStore(store.sql);
   const calls: string[] = [];
   const notices: { title: string; ot: boolean }[] = [];
   const rings = new PacketRings(1 << 20, 8);

@@ -8,7 +8,7 @@ import { fromSiblings, setupFingerprint } from "../src/classify/setup.js";
 import { settleVerdicts } from "../src/classify/verdicts.js";
 import { type WrittenFrame, writePcap } from "../src/lab/capture-writer.js";
 import { readCapture } from "../src/sources/capture.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { NO_CORPUS, corpus, inventoryOf, tmpDir } from "./helpers.js";
 
 const PLUG = "40:ae:30:46:6e:a8"; // the Tapo P115 of the v4k0nd captures, which joins the network in its capture

@@ -7,7 +7,7 @@ import { priorCategoryById, saveDetected } from "../src/app/detections.js";
 import { raiseIdentityChanges } from "../src/detect/identity-change.js";
 import { DetectionEngine } from "../src/detect/engine.js";
 import { createPipeline } from "../src/pipeline.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { markRoutineOt, operationTarget, windowState } from "../src/detect/ot-operation.js";
 import { ADMIN_CONTEXT, MATURE_CONTEXT, rateBehaviour } from "../src/detect/severity.js";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
@@ -16,6 +16,7 @@ import { type WrittenFrame, writePcap } from "../src/lab/capture-writer.js";
 import type { Alert } from "../src/model/alert.js";
 import { planResponse, triggers } from "../src/respond/playbook.js";
 import { runCli, tmpDir } from "./helpers.js";
+import { saveInventory } from "../src/app/site-run.js";
 
 /** A behavioural finding is as severe as the device is critical. */
 
@@ -184,13 +185,13 @@ describe("identity beyond DHCP", () => {
       const at = (s: number, value: string): void => p.observe({ site: "default", source: "capture", tsUs: 1_700_000_000_000_000 + s * 1_000_000, mac, kind: "s7.serial", value });
       at(0, "S C-X4U421302014");
       at(60, "S C-X4U421302014");
-      store.saveInventory(p.inventory);
+      saveInventory(store, p.inventory);
       at(120, "S C-J9A001887766");
       const d = [...p.inventory.devices.values()].find((x) => x.mac === mac)!;
       assert.deepEqual([...(d.facts.get("identity.change")?.keys() ?? [])], ["score 0.90: s7.serial: S C-X4U421302014 -> S C-J9A001887766"]);
       const engine = new DetectionEngine([]);
       raiseIdentityChanges(engine, p.inventory);
-      store.saveInventory(p.inventory);
+      saveInventory(store, p.inventory);
       store.setOverride(d.storeId!, { criticality: "life-safety/physical-process", reason: "PLC", setBy: "test", setAt: new Date().toISOString() });
       const [alert] = saveDetected(store, engine.finish(), p.inventory, priorCategoryById(store));
       assert.equal(alert.class, "identity-change");

@@ -7,7 +7,7 @@ import { SiteRun } from "../src/app/site-run.js";
 import { writePcap } from "../src/lab/capture-writer.js";
 import { dhcp, ethernet, ipv4, udp } from "../src/lab/craft.js";
 import { demoCapture } from "../src/lab/demo.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { tmpDir } from "./helpers.js";
 
 const NEWCOMER = "02:00:5e:10:20:30";

@@ -7,8 +7,9 @@ import { readCapture } from "../src/sources/capture.js";
 import type { Frame } from "../src/model/frame.js";
 import { ErrorCounts } from "../src/net/error-counts.js";
 import { startZeekReader } from "../src/sources/zeek/reader.js";
-import { Store } from "../src/store/sqlite.js";
+import { Store } from "../src/store/store.js";
 import { CORPUS, NO_CORPUS, corpus, runCli, tmpDir } from "./helpers.js";
+import { saveInventory } from "../src/app/site-run.js";
 
 /**
  * Record time that steps back (captures appended, an older file after a newer one) must not
@@ -104,7 +105,7 @@ describe("devices known only by address", () => {
       const reader = startZeekReader({ dir: zeek, site: "plant", source: "zeek", follow: false }, p, new ErrorCounts());
       await reader.done;
       p.flush();
-      store.saveInventory(p.inventory);
+      saveInventory(store, p.inventory);
     } finally {
       store.close();
     }

@@ -3,7 +3,7 @@ import type { Alert } from "../model/alert.js";
 import { INTERRUPTED, readCapture } from "../sources/capture.js";
 import { captureFingerprint } from "../sources/fingerprint.js";
 import { ErrorCounts } from "../net/error-counts.js";
-import type { Store } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
 import type { BehaviourModel } from "../classify/model.js";
 import type { Inventory } from "../inventory/inventory.js";
 import type { Indicators } from "../detect/indicators.js";

@@ -1,14 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
+import { isPostgresUrl } from "../store/postgres-sql.js";
 
 /**
  * The local API's token when the configuration names none: made at first start, kept in
  * `<db>.token` (mode 0600, beside the database), read by the CLI from there or from
  * CORDON_TOKEN. Whoever can read the file can act through the API, as whoever can read the
- * database can read everything Cordon knows.
+ * database can read everything Cordon knows. With PostgreSQL there is no file beside the
+ * database: the token is `<database name>.token` in the working folder.
  */
 export function tokenPath(db: string): string {
-  return `${db}.token`;
+  if (!isPostgresUrl(db)) return `${db}.token`;
+  let name = "cordon";
+  try {
+    name = decodeURIComponent(new URL(db).pathname.slice(1)) || "cordon";
+  } catch {
+    // An unreadable URL fails where the database is opened, with its own message.
+  }
+  return `${name.replace(/[^A-Za-z0-9_.-]/g, "_").replace(/^\.+/, "_")}.token`;
 }
 
 /** The token in `<db>.token`, made now (32 random bytes, base64url) when the file does not exist. */

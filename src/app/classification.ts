@@ -1,7 +1,7 @@
 import { speaksOt } from "../classify/classify.js";
 import { type Category, type Criticality, defaultCriticality } from "../classify/taxonomy.js";
 import { addressesOf, deviceView } from "../inventory/view.js";
-import type { StoredDevice, StoredOverride, StoredVerdict } from "../store/sqlite.js";
+import type { StoredDevice, StoredOverride, StoredVerdict } from "../store/store.js";
 
 /** What a device is, as everything downstream acts on it: a person's override first, then the settled verdict, then the defaults. */
 export interface Classification {

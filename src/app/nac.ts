@@ -8,7 +8,7 @@ import { GroupSpecError, validateGroupSpecs } from "../policy/learn.js";
 import type { AddressSet, ResolvedPolicy } from "../policy/model.js";
 import type { ResponderDevice } from "../respond/responder.js";
 import type { NacStore, StoredMove } from "../store/nac.js";
-import type { Store, StoredPolicy } from "../store/sqlite.js";
+import type { Store, StoredPolicy } from "../store/store.js";
 
 /** A policy's groups as learned, with the moves made since applied: group name → device keys. */
 function groupsNow(p: { stored: StoredPolicy; file: PolicyFile }, nac: NacStore): Record<string, string[]> {

@@ -1,6 +1,6 @@
 import type { Policy } from "../policy/learn.js";
 import type { ResolvedPolicy } from "../policy/model.js";
-import type { Store, StoredPolicy } from "../store/sqlite.js";
+import type { Store, StoredPolicy } from "../store/store.js";
 import { InputError } from "./errors.js";
 
 /** A learned policy file: the policy as a person reviews it, and its addresses resolved for the compilers. */

@@ -7,8 +7,10 @@ import { raiseIdentityChanges } from "../detect/identity-change.js";
 import type { Indicators } from "../detect/indicators.js";
 import { raiseNewDevices } from "../detect/new-device.js";
 import type { Alert } from "../model/alert.js";
+import type { FlowRecord } from "../model/flow-record.js";
 import { type Pipeline, type PipelineConfig, createPipeline } from "../pipeline.js";
-import type { Store } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
+import type { Inventory } from "../inventory/inventory.js";
 import { detectorsFor, priorCategoryById, saveDetected } from "./detections.js";
 
 export interface SiteRunOptions {
@@ -25,6 +27,23 @@ export interface SiteRunOptions {
   pipeline?: Omit<PipelineConfig, "detect">;
   /** A detector threw; it keeps running for the next event. */
   detectorFailed?: (detector: string, err: Error, count: number) => void;
+  /**
+   * serve: finished flows wait in memory, at most this many (the oldest go past it, counted),
+   * and are written with the devices by `commit`, in one transaction. Unset (analyze): each
+   * batch is written as it finishes.
+   */
+  holdFlows?: number;
+}
+
+/**
+ * Stores the devices the inventory changed since it last saved them and tells it their ids;
+ * a write that fails leaves them unsaved, to be written whole next time. Returns how many.
+ */
+export function saveInventory(store: Store, inventory: Inventory): number {
+  const pending = inventory.unsaved();
+  const ids = store.saveDevices(pending.map((p) => p.change));
+  pending.forEach((p, i) => p.saved(ids[i]));
+  return pending.length;
 }
 
 /**
@@ -45,32 +64,69 @@ export class SiteRun {
   private readonly priorCategories: Map<number, string>;
   /** Sites with an inventory: a site's first devices are all new, and not each an alert. */
   private readonly knownSites = new Set<string>();
+  /** Finished flows not yet stored (`holdFlows`). */
+  private held: FlowRecord[] = [];
+  /** Flows let go unstored because more than `holdFlows` waited (the database was away that long). */
+  flowsDropped = 0;
 
   constructor(private readonly store: Store, private readonly o: SiteRunOptions) {
     this.engine = o.detect === false ? undefined : new DetectionEngine(
       detectorsFor(store, o.site, { learnWindowUs: o.learnWindowUs, indicators: o.indicators }),
       (name, e, n) => o.detectorFailed?.(name, e, n),
     );
-    this.pipeline = createPipeline({ flows: (batch) => store.saveFlows(batch) }, { ...o.pipeline, ...(this.engine ? { detect: this.engine } : {}) });
+    const sink = o.holdFlows === undefined ? (batch: FlowRecord[]) => store.saveFlows(batch) : (batch: FlowRecord[]) => this.hold(batch, o.holdFlows!);
+    this.pipeline = createPipeline({ flows: sink }, { ...o.pipeline, ...(this.engine ? { detect: this.engine } : {}) });
     const stored = store.devices();
     for (const d of stored) this.knownSites.add(d.site);
     this.priorCategories = this.engine ? priorCategoryById(store) : new Map();
     this.pipeline.inventory.load(stored);
   }
 
+  private hold(batch: FlowRecord[], max: number): void {
+    for (const f of batch) this.held.push(f);
+    if (this.held.length > max) {
+      const over = this.held.length - max;
+      this.held.splice(0, over);
+      this.flowsDropped += over;
+      this.pipeline.stats.errors.add("store.flows-dropped", `more than ${max} flows waited for the database`, over);
+    }
+  }
+
+  /** Finished flows waiting to be stored (`holdFlows`). */
+  heldFlows(): number {
+    return this.held.length;
+  }
+
   /**
-   * Stores the devices (new ones get their store ids). Before that, devices never stored are
-   * raised as new devices (on sites that had an inventory) and the identity changes the
-   * inventory recorded since the last save as identity-change alerts.
+   * Stores, in one transaction, the flows held (`holdFlows`), the devices changed since the last
+   * save (new ones get their store ids) and whatever `also` writes (serve: the followed logs'
+   * positions). Before that, devices never stored are raised as new devices (on sites that had an
+   * inventory), and the identity changes the inventory recorded as identity-change alerts. Only
+   * once the transaction is committed are flows and devices taken as stored: a failure (the
+   * database away) leaves everything to be written, whole, by the next call.
    */
-  saveDevices(): void {
+  commit(also?: () => void): void {
     const inventory = this.pipeline.inventory;
     if (this.engine) {
       raiseNewDevices(this.engine, inventory, (site) => this.knownSites.has(site));
       raiseIdentityChanges(this.engine, inventory);
     }
-    this.store.saveInventory(inventory);
+    const pending = inventory.unsaved();
+    const flows = this.held;
+    let ids: number[] = [];
+    this.store.sql.transaction(() => {
+      this.store.saveFlows(flows);
+      ids = this.store.saveDevices(pending.map((p) => p.change));
+      also?.();
+    });
+    if (this.held === flows) this.held = [];
+    pending.forEach((p, i) => p.saved(ids[i]));
     for (const d of inventory.devices.values()) this.knownSites.add(d.site);
+  }
+
+  /** Stores the changed devices (and held flows): `commit` with nothing else. */
+  saveDevices(): void {
+    this.commit();
   }
 
   /** Verdicts for the devices whose evidence changed them (stored devices only: save first). */

@@ -1,5 +1,5 @@
 import type { Inventory } from "../inventory/inventory.js";
-import type { Store } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
 import { type Verdict, classify } from "./classify.js";
 import { withBehaviour } from "./decide.js";
 import { inMemoryFacts } from "./device-facts.js";

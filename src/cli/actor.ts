@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
 import { AuditLog } from "../store/audit.js";
-import type { Store } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
 
 /**
  * Who acts when the CLI changes something: the operating-system user running it (the one
@@ -19,5 +19,5 @@ export function cliActor(): string {
 /** One audit entry for a change the CLI made on the database. */
 export function cliAudit(store: Store, action: string, target: string, detail: string, site?: string): void {
   const who = cliActor();
-  new AuditLog(store.db).append({ at: new Date().toISOString(), principal: `os:${who}`, actor: who, via: "cli", action, site, target, outcome: "ok", detail });
+  new AuditLog(store.sql).append({ at: new Date().toISOString(), principal: `os:${who}`, actor: who, via: "cli", action, site, target, outcome: "ok", detail });
 }

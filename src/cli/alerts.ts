@@ -1,4 +1,4 @@
-import type { StoredAlert, Store } from "../store/sqlite.js";
+import type { StoredAlert, Store } from "../store/store.js";
 import { UsageError, csv, table } from "./output.js";
 
 const iso = (us: number): string => new Date(us / 1000).toISOString();

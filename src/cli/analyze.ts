@@ -1,4 +1,4 @@
-import type { Store, StoredDevice } from "../store/sqlite.js";
+import type { Store, StoredDevice } from "../store/store.js";
 import { classifiedView } from "../app/classification.js";
 import type { AnalyzeStats } from "../app/analyze-captures.js";
 import { type Format, csv, table } from "./output.js";

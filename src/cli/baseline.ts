@@ -1,6 +1,6 @@
 import { type BaselineOptions, type DeviceBaseline, buildBaselines } from "../baseline/baseline.js";
 import { parseMac, macToString } from "../net/addr.js";
-import type { Store } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
 import { UsageError, table } from "./output.js";
 import { learnDevices } from "../app/site-devices.js";
 

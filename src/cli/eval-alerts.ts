@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Alert } from "../model/alert.js";
-import { Store } from "../store/sqlite.js";
+import { Store } from "../store/store.js";
 import { analyzeCaptures } from "../app/analyze-captures.js";
 import { UsageError, table } from "./output.js";
 

@@ -6,7 +6,7 @@ import { inMemoryFacts } from "../classify/device-facts.js";
 import { type Evaluation, type LabelledDevice, type Prediction, evaluate } from "../classify/evaluate.js";
 import { type BehaviourModel, type Sample, trainModel } from "../classify/model.js";
 import { loadRules } from "../classify/rules.js";
-import { Store } from "../store/sqlite.js";
+import { Store } from "../store/store.js";
 import { analyzeCaptures } from "../app/analyze-captures.js";
 import { UsageError } from "./output.js";
 

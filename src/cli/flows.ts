@@ -1,5 +1,5 @@
 import { isoTime } from "../inventory/view.js";
-import type { StoredFlow } from "../store/sqlite.js";
+import type { StoredFlow } from "../store/store.js";
 import { type Format, csv, table } from "./output.js";
 
 const PROTO_NAMES: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6", 47: "gre", 50: "esp", 2: "igmp", 132: "sctp" };

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { macToString, parseMac } from "../net/addr.js";
 import { MudError, type MudProfile, parseMud } from "../policy/mud/import.js";
 import { mudRules } from "../policy/mud/rules.js";
-import type { Store } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
 import { UsageError, table } from "./output.js";
 import { type PolicyFile, policyFileOf } from "../app/policies.js";
 import { mudFor, storedPolicy } from "./policy.js";

@@ -3,7 +3,8 @@ import { UsageError } from "./output.js";
 
 /** The end of every command's help. */
 export const COMMON = `Options for every command:
-  --db PATH        database file (default ./cordon.db, or $CORDON_DB)
+  --db PATH|URL    SQLite database file (default ./cordon.db, or $CORDON_DB), or a
+                   postgres://user:password@host/database URL
   -h, --help       this help`;
 
 /** --db, else $CORDON_DB, else ./cordon.db. */

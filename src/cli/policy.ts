@@ -17,7 +17,7 @@ import { exportMud } from "../policy/mud/export.js";
 import { mudAuthority, resolvePolicy } from "../policy/resolve.js";
 import { compileArubaRole } from "../policy/compile/aruba.js";
 import { type Verdict, simulate } from "../policy/simulate.js";
-import { Store, type StoredPolicy } from "../store/sqlite.js";
+import { Store, type StoredPolicy } from "../store/store.js";
 import { NacStore } from "../store/nac.js";
 import { addressesOf } from "../inventory/view.js";
 import { type QuarantineSpan, leaveOutAttacks } from "../policy/clean-flows.js";
@@ -63,7 +63,7 @@ function otStaff(store: Store, site: string): Set<string> {
 
 /** When each of the site's devices was in quarantine, with its addresses. */
 function quarantineSpans(store: Store, site: string): QuarantineSpan[] {
-  const quarantined = new NacStore(store.db).quarantines(true).filter((q) => q.site === site);
+  const quarantined = new NacStore(store.sql).quarantines(true).filter((q) => q.site === site);
   if (quarantined.length === 0) return [];
   const ips = new Map(store.devices(site).filter((d) => d.mac).map((d) => [d.mac!, d.addresses.map((a) => a.ip)]));
   return quarantined.map((q) => ({ mac: q.mac, ips: ips.get(q.mac) ?? [], fromUs: Date.parse(q.since) * 1000, toUs: q.releasedAt ? Date.parse(q.releasedAt) * 1000 : undefined }));

@@ -3,7 +3,7 @@ import { canonicalMac } from "../model/mac.js";
 import { readToken, tokenPath } from "../app/api-token.js";
 import { cliActor } from "./actor.js";
 import { NacStore, type StoredMove } from "../store/nac.js";
-import type { Store } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
 import { UsageError, table } from "./output.js";
 
 /**
@@ -67,7 +67,7 @@ export function renderResponses(list: ResponseRecord[], format: "table" | "json"
 
 /** `cordon nac log`, `sessions`, `quarantines`, `moves` and `pending`, from the store (no running serve needed). */
 export function renderNac(store: Store, sub: string | undefined, o: { device?: string; site?: string; limit?: number; format: "table" | "json" }): string {
-  const nac = new NacStore(store.db);
+  const nac = new NacStore(store.sql);
   if (sub === "log") {
     const mac = o.device ? macArgument(o.device, "--device") : undefined;
     const list = nac.decisions({ mac, site: o.site, limit: o.limit ?? 100 });
@@ -103,7 +103,7 @@ export function renderNac(store: Store, sub: string | undefined, o: { device?: s
  */
 export function decideMove(store: Store, decision: "approve" | "reject", idText: string | undefined, actor: string): StoredMove {
   if (!idText || !/^\d{1,12}$/.test(idText)) throw new UsageError(`nac ${decision} needs a move id (cordon nac pending shows them)`);
-  const nac = new NacStore(store.db);
+  const nac = new NacStore(store.sql);
   const m = nac.move(Number(idText));
   if (!m) throw new UsageError(`no group move ${idText} (cordon nac pending shows them)`);
   if (m.status !== "pending") throw new UsageError(`move ${m.id} is ${m.status}, not waiting for a decision`);

@@ -1,7 +1,7 @@
 import { isGroupMac, isLocalMac, isPrivateIp, macToString, parseMac } from "../net/addr.js";
 import { IDENTITY_SIGNALS, checkIdentity } from "./identity.js";
 import type { ObservationKind } from "../model/observation.js";
-import { type AddressOrigin, Device, type Evidence } from "./device.js";
+import { type AddressOrigin, Device, type Evidence, type Fact } from "./device.js";
 import { ouiVendor } from "./oui.js";
 
 /** An address as the store keeps it. */
@@ -69,6 +69,40 @@ const ADDRESS_KINDS: Partial<Record<ObservationKind, AddressOrigin>> = {
  * Devices by site and MAC (site and IP when no MAC is known). Folds traffic bindings,
  * observations and flow counters into devices; never reads the wall clock.
  */
+/**
+ * What the store must add for one device since it last saved it, as plain values: its
+ * identity, the counters' increase, its own addresses, the endpoints behind it (a router) and
+ * each fact's new sightings. The store merges it (counters add, times widen) and so two
+ * sensors writing the same device lose nothing and count nothing twice.
+ */
+export interface DeviceChange {
+  site: string;
+  /** The MAC, else `ip:` and the address. */
+  key: string;
+  mac: string | null;
+  ouiVendor: string | null;
+  localMac: boolean;
+  router: boolean;
+  firstUs: number;
+  lastUs: number;
+  packetsOut: number;
+  packetsIn: number;
+  bytesOut: number;
+  bytesIn: number;
+  /** A router's traffic-learned addresses are not its own: the stored ones go. */
+  dropTrafficAddresses: boolean;
+  addresses: StoredAddress[];
+  endpoints: { ip: string; firstUs: number; lastUs: number }[];
+  /** `count` is the number of sightings since the last save. */
+  facts: StoredFact[];
+}
+
+/** A device's change waiting to be stored; `saved` tells the inventory the store took it, under that id. */
+export interface PendingChange {
+  change: DeviceChange;
+  saved(id: number): void;
+}
+
 export class Inventory {
   readonly devices = new Map<string, Device>();
   /** Site → address → the MAC device holding it, for sources that name hosts by address only. */
@@ -145,6 +179,54 @@ export class Inventory {
 
   /** Devices let go from memory by `letGoIdle` (they stay in the store). */
   evicted = 0;
+
+  /**
+   * The devices changed since the store last saw them, as values (`DeviceChange`). Nothing is
+   * marked saved until the store says it took a change (in the same turn of the event loop):
+   * a write that fails is made again, whole, at the next save.
+   */
+  unsaved(): PendingChange[] {
+    const out: PendingChange[] = [];
+    for (const d of this.devices.values()) {
+      if (!d.dirty) continue;
+      const own = new Set(ownAddresses(d));
+      const facts: StoredFact[] = [];
+      const counted: [Fact, number][] = [];
+      for (const [kind, values] of d.facts) {
+        for (const f of values.values()) {
+          const delta = f.count - f.savedCount;
+          if (delta === 0) continue;
+          facts.push({ kind, value: f.value, firstUs: f.firstUs, lastUs: f.lastUs, count: delta, source: f.evidence.source, packet: f.evidence.packet });
+          counted.push([f, f.count]);
+        }
+      }
+      const totals = { packetsOut: d.packetsOut, packetsIn: d.packetsIn, bytesOut: d.bytesOut, bytesIn: d.bytesIn };
+      const change: DeviceChange = {
+        site: d.site, key: d.mac ?? `ip:${d.ipKey}`, mac: d.mac ?? null, ouiVendor: d.ouiVendor ?? null, localMac: d.localMac, router: d.router,
+        firstUs: Number.isFinite(d.firstUs) ? d.firstUs : d.lastUs, lastUs: d.lastUs,
+        packetsOut: totals.packetsOut - d.saved.packetsOut, packetsIn: totals.packetsIn - d.saved.packetsIn,
+        bytesOut: totals.bytesOut - d.saved.bytesOut, bytesIn: totals.bytesIn - d.saved.bytesIn,
+        dropTrafficAddresses: d.router,
+        addresses: [...d.addresses.values()].filter((a) => own.has(a.ip))
+          .map((a) => ({ ip: a.ip, origin: a.origin, firstUs: a.firstUs, lastUs: a.lastUs, source: a.evidence.source, packet: a.evidence.packet })),
+        endpoints: endpointsBehind(d).map((ip) => {
+          const a = d.addresses.get(ip)!;
+          return { ip, firstUs: a.firstUs, lastUs: a.lastUs };
+        }),
+        facts,
+      };
+      out.push({
+        change,
+        saved: (id) => {
+          d.storeId = id;
+          Object.assign(d.saved, totals);
+          for (const [f, count] of counted) f.savedCount = count;
+          d.dirty = false;
+        },
+      });
+    }
+    return out;
+  }
 
   /**
    * Keeps at most `max` devices in memory (serve calls it after each save): past it, devices

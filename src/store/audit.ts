@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { Sql } from "./sql.js";
 
 /**
  * The audit log: every action that changes what the network does or what people are told
@@ -28,15 +28,11 @@ export interface StoredAuditEntry extends AuditEntry {
 }
 
 export class AuditLog {
-  private readonly insert: Database.Statement;
-
-  constructor(private readonly db: Database.Database) {
-    this.insert = db.prepare(`INSERT INTO audit (at, principal, actor, via, peer, action, site, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  }
+  constructor(private readonly sql: Sql) {}
 
   append(e: AuditEntry): number {
-    const r = this.insert.run(e.at, e.principal, e.actor, e.via, e.peer ?? null, e.action, e.site ?? null, e.target ?? null, e.outcome, e.detail ?? "");
-    return Number(r.lastInsertRowid);
+    return this.sql.column<number>(`INSERT INTO audit (at, principal, actor, via, peer, action, site, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      e.at, e.principal, e.actor, e.via, e.peer ?? null, e.action, e.site ?? null, e.target ?? null, e.outcome, e.detail ?? "")[0];
   }
 
   /** Newest first; `beforeId` pages back. */
@@ -51,7 +47,7 @@ export class AuditLog {
       where.push("target = ?");
       args.push(o.target);
     }
-    const rows = this.db.prepare(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`).all(...args, o.limit ?? 100) as Record<string, string | number | null>[];
+    const rows = this.sql.all<Record<string, string | number | null>>(`SELECT * FROM audit ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`, ...args, o.limit ?? 100);
     return rows.map((r) => ({
       id: r.id as number, at: r.at as string, principal: r.principal as string, actor: r.actor as string, via: r.via as AuditEntry["via"],
       ...(r.peer !== null ? { peer: r.peer as string } : {}), action: r.action as string,

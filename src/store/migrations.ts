@@ -1,12 +1,15 @@
 import type Database from "better-sqlite3";
 import { FLOWS_PER_CHUNK, encodeFlowChunk, flowSpan } from "./flow-chunk.js";
 import type { FlowRecord } from "../model/flow-record.js";
+import { POSTGRES_MIGRATIONS } from "./migrations-postgres.js";
+import type { Sql } from "./sql.js";
+import { SqliteSql } from "./sqlite-sql.js";
 
 /** A schema step: SQL, or code for what SQL cannot do (re-encoding rows). */
 export type Migration = string | ((db: Database.Database) => void);
 
 /**
- * Versioned schema. Each entry moves the database from version i to i + 1 (PRAGMA
+ * SQLite's versioned schema. Each entry moves the database from version i to i + 1 (PRAGMA
  * user_version); entries are never edited once released, only appended.
  * Times are integer microseconds since the epoch, record time.
  */
@@ -359,4 +362,39 @@ function flowOfRow(r: Record<string, string | number | null>): FlowRecord {
   if (r.app_protocol !== null) f.appProtocol = r.app_protocol as string;
   if (r.app_confidence !== null) f.appConfidence = r.app_confidence as "dpi" | "port";
   return f;
+}
+
+/** Any key for PostgreSQL's advisory lock that serialises schema steps of sensors starting at once. */
+const MIGRATION_LOCK = 0x636f7264;
+
+/** Brings the database's schema to this Cordon's version; a newer schema than this Cordon knows is refused. */
+export function migrate(sql: Sql): void {
+  if (sql instanceof SqliteSql) {
+    const db = sql.db;
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version > MIGRATIONS.length) throw new Error(`database schema version ${version} is newer than this Cordon (${MIGRATIONS.length})`);
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      db.transaction(() => {
+        const m = MIGRATIONS[v];
+        if (typeof m === "string") db.exec(m);
+        else m(db);
+        db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+    return;
+  }
+  sql.transaction(() => {
+    sql.exec(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+    sql.exec("CREATE TABLE IF NOT EXISTS cordon_schema (version INTEGER NOT NULL)");
+    let version = sql.column<number>("SELECT version FROM cordon_schema")[0];
+    if (version === undefined) {
+      sql.run("INSERT INTO cordon_schema (version) VALUES (0)");
+      version = 0;
+    }
+    if (version > POSTGRES_MIGRATIONS.length) throw new Error(`database schema version ${version} is newer than this Cordon (${POSTGRES_MIGRATIONS.length})`);
+    for (let v = version; v < POSTGRES_MIGRATIONS.length; v++) {
+      sql.exec(POSTGRES_MIGRATIONS[v]);
+      sql.run("UPDATE cordon_schema SET version = ?", v + 1);
+    }
+  });
 }

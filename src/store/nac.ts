@@ -1,4 +1,4 @@
-import type Database from "better-sqlite3";
+import type { Sql } from "./sql.js";
 import type { ResponseRecord } from "../model/response.js";
 
 /**
@@ -111,13 +111,21 @@ export class NacStore {
   /** Each device's newest decision record written by this process: its id and what it said. */
   private readonly latest = new Map<string, { id: number; d: NewDecision }>();
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly sql: Sql) {}
 
   /** Appends decisions; one that repeats the device's newest record adds to that record's count. */
   saveDecisions(list: readonly NewDecision[]): void {
-    const ins = this.db.prepare(`INSERT INTO nac_decisions (at, last_at, count, site, mac, nas, nas_port_id, state, accept, vlan, profile, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const up = this.db.prepare(`UPDATE nac_decisions SET count = count + ?, last_at = ? WHERE id = ?`);
-    this.db.transaction(() => {
+    try {
+      this.writeDecisions(list);
+    } catch (e) {
+      // Records this transaction made are gone with it: a repeat must not count on them.
+      this.latest.clear();
+      throw e;
+    }
+  }
+
+  private writeDecisions(list: readonly NewDecision[]): void {
+    this.sql.transaction(() => {
       const repeats = new Map<number, { n: number; atMs: number }>();
       for (const d of list) {
         const key = `${d.site} ${d.mac}`;
@@ -132,13 +140,14 @@ export class NacStore {
           } else repeats.set(last.id, { n, atMs: lastAtMs });
           continue;
         }
-        const id = Number(ins.run(new Date(d.atMs).toISOString(), new Date(lastAtMs).toISOString(), n, d.site, d.mac, d.nas, d.nasPortId ?? null, d.state, d.accept ? 1 : 0,
-          d.vlan ?? null, d.profile ?? null, d.reason).lastInsertRowid);
+        const id = this.sql.column<number>(`INSERT INTO nac_decisions (at, last_at, count, site, mac, nas, nas_port_id, state, accept, vlan, profile, reason)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, new Date(d.atMs).toISOString(), new Date(lastAtMs).toISOString(), n, d.site, d.mac, d.nas,
+          d.nasPortId ?? null, d.state, d.accept ? 1 : 0, d.vlan ?? null, d.profile ?? null, d.reason)[0];
         if (this.latest.size >= 1_000_000) this.latest.clear();
         this.latest.set(key, { id, d });
       }
-      for (const [id, r] of repeats) up.run(r.n, new Date(r.atMs).toISOString(), id);
-    })();
+      for (const [id, r] of repeats) this.sql.run(`UPDATE nac_decisions SET count = count + ?, last_at = ? WHERE id = ?`, r.n, new Date(r.atMs).toISOString(), id);
+    });
   }
 
   /** A device's decisions, newest first (all devices when `mac` is undefined). */
@@ -153,7 +162,7 @@ export class NacStore {
       where.push("mac = ?");
       args.push(o.mac);
     }
-    const rows = this.db.prepare(`SELECT * FROM nac_decisions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`).all(...args, o.limit ?? 100) as Row[];
+    const rows = this.sql.all<Row>(`SELECT * FROM nac_decisions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ?`, ...args, o.limit ?? 100);
     return rows.map((r) => ({
       at: r.at as string, lastAt: r.last_at as string, count: r.count as number, site: r.site as string, mac: r.mac as string, nas: r.nas as string, nasPortId: opt(r.nas_port_id as string | null),
       state: r.state as string, accept: r.accept === 1, vlan: opt(r.vlan as string | null), profile: opt(r.profile as string | null), reason: r.reason as string,
@@ -163,38 +172,26 @@ export class NacStore {
   /** Forgets decisions older than `before` (ISO time); returns how many went. */
   pruneDecisions(before: string): number {
     this.latest.clear();
-    return this.db.prepare(`DELETE FROM nac_decisions WHERE last_at < ?`).run(before).changes;
+    return this.sql.run(`DELETE FROM nac_decisions WHERE last_at < ?`, before);
   }
 
   /** Upserts sessions; on the same NAS, a field a new record leaves out keeps its stored value. */
   saveSessions(list: readonly StoredSession[]): void {
-    const up = this.db.prepare(`INSERT INTO nac_sessions (site, mac, nas, nas_ip, nas_port, nas_port_id, calling_station_id, user_name, audit_session_id, acct_session_id, ip, status, last_at)
-      VALUES (@site, @mac, @nas, @nasIp, @nasPort, @nasPortId, @callingStationId, @userName, @auditSessionId, @acctSessionId, @ip, @status, @lastAt)
-      ON CONFLICT (site, mac) DO UPDATE SET
-        nas_port = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.nas_port, nas_port) ELSE excluded.nas_port END,
-        nas_port_id = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.nas_port_id, nas_port_id) ELSE excluded.nas_port_id END,
-        calling_station_id = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.calling_station_id, calling_station_id) ELSE excluded.calling_station_id END,
-        user_name = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.user_name, user_name) ELSE excluded.user_name END,
-        audit_session_id = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.audit_session_id, audit_session_id) ELSE excluded.audit_session_id END,
-        acct_session_id = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.acct_session_id, acct_session_id) ELSE excluded.acct_session_id END,
-        ip = CASE WHEN excluded.nas = nas THEN COALESCE(excluded.ip, ip) ELSE excluded.ip END,
+    const keep = (col: string): string => `${col} = CASE WHEN excluded.nas = nac_sessions.nas THEN COALESCE(excluded.${col}, nac_sessions.${col}) ELSE excluded.${col} END`;
+    this.sql.insertMany("nac_sessions", ["site", "mac", "nas", "nas_ip", "nas_port", "nas_port_id", "calling_station_id", "user_name", "audit_session_id", "acct_session_id", "ip", "status", "last_at"],
+      list.map((s) => [s.site, s.mac, s.nas, s.nasIp, s.nasPort ?? null, s.nasPortId ?? null, s.callingStationId ?? null, s.userName ?? null, s.auditSessionId ?? null,
+        s.acctSessionId ?? null, s.ip ?? null, s.status, s.lastAt]),
+      `ON CONFLICT (site, mac) DO UPDATE SET
+        ${["nas_port", "nas_port_id", "calling_station_id", "user_name", "audit_session_id", "acct_session_id", "ip"].map(keep).join(",\n        ")},
         nas = excluded.nas, nas_ip = excluded.nas_ip, status = excluded.status, last_at = excluded.last_at`);
-    this.db.transaction(() => {
-      for (const s of list) {
-        up.run({
-          site: s.site, mac: s.mac, nas: s.nas, nasIp: s.nasIp, nasPort: s.nasPort ?? null, nasPortId: s.nasPortId ?? null, callingStationId: s.callingStationId ?? null,
-          userName: s.userName ?? null, auditSessionId: s.auditSessionId ?? null, acctSessionId: s.acctSessionId ?? null, ip: s.ip ?? null, status: s.status, lastAt: s.lastAt,
-        });
-      }
-    })();
   }
 
   sessions(): StoredSession[] {
-    return (this.db.prepare(`SELECT * FROM nac_sessions ORDER BY site, mac`).all() as Row[]).map(sessionOf);
+    return this.sql.all<Row>(`SELECT * FROM nac_sessions ORDER BY site, mac`).map(sessionOf);
   }
 
   session(site: string, mac: string): StoredSession | undefined {
-    const r = this.db.prepare(`SELECT * FROM nac_sessions WHERE site = ? AND mac = ?`).get(site, mac) as Row | undefined;
+    const r = this.sql.get<Row>(`SELECT * FROM nac_sessions WHERE site = ? AND mac = ?`, site, mac);
     return r ? sessionOf(r) : undefined;
   }
 
@@ -202,8 +199,8 @@ export class NacStore {
   quarantine(q: Omit<StoredQuarantine, "id">): { record: StoredQuarantine; created: boolean } {
     const current = this.activeQuarantine(q.site, q.mac);
     if (current) return { record: current, created: false };
-    const id = Number(this.db.prepare(`INSERT INTO quarantines (site, mac, since, set_by, reason, response_id) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(q.site, q.mac, q.since, q.by, q.reason, q.responseId ?? null).lastInsertRowid);
+    const id = this.sql.column<number>(`INSERT INTO quarantines (site, mac, since, set_by, reason, response_id) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+      q.site, q.mac, q.since, q.by, q.reason, q.responseId ?? null)[0];
     return { record: { ...q, id }, created: true };
   }
 
@@ -211,60 +208,60 @@ export class NacStore {
   release(site: string, mac: string, by: string, at: string, note: string): StoredQuarantine | undefined {
     const current = this.activeQuarantine(site, mac);
     if (!current) return undefined;
-    this.db.prepare(`UPDATE quarantines SET released_at = ?, released_by = ?, release_note = ? WHERE id = ?`).run(at, by, note, current.id);
+    this.sql.run(`UPDATE quarantines SET released_at = ?, released_by = ?, release_note = ? WHERE id = ?`, at, by, note, current.id);
     return { ...current, releasedAt: at, releasedBy: by, releaseNote: note };
   }
 
   activeQuarantine(site: string, mac: string): StoredQuarantine | undefined {
-    const r = this.db.prepare(`SELECT * FROM quarantines WHERE site = ? AND mac = ? AND released_at IS NULL ORDER BY id LIMIT 1`).get(site, mac) as Row | undefined;
+    const r = this.sql.get<Row>(`SELECT * FROM quarantines WHERE site = ? AND mac = ? AND released_at IS NULL ORDER BY id LIMIT 1`, site, mac);
     return r ? quarantineOf(r) : undefined;
   }
 
   /** Quarantines, oldest first: the active ones, or all with their releases. */
   quarantines(all = false): StoredQuarantine[] {
-    return (this.db.prepare(`SELECT * FROM quarantines ${all ? "" : "WHERE released_at IS NULL"} ORDER BY id`).all() as Row[]).map(quarantineOf);
+    return this.sql.all<Row>(`SELECT * FROM quarantines ${all ? "" : "WHERE released_at IS NULL"} ORDER BY id`).map(quarantineOf);
   }
 
   saveResponse(r: ResponseRecord): void {
-    this.db.prepare(`INSERT INTO responses (id, site, mac, alert_id, trigger, status, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body`)
-      .run(r.id, r.site, r.mac, r.alertId ?? null, r.trigger, r.status, r.createdAt, r.updatedAt, JSON.stringify(r));
+    this.sql.run(`INSERT INTO responses (id, site, mac, alert_id, trigger, status, created_at, updated_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, body = excluded.body`,
+      r.id, r.site, r.mac, r.alertId ?? null, r.trigger, r.status, r.createdAt, r.updatedAt, JSON.stringify(r));
   }
 
   response(id: string): ResponseRecord | undefined {
-    const r = this.db.prepare(`SELECT body FROM responses WHERE id = ?`).get(id) as { body: string } | undefined;
+    const r = this.sql.get<{ body: string }>(`SELECT body FROM responses WHERE id = ?`, id);
     return r ? (JSON.parse(r.body) as ResponseRecord) : undefined;
   }
 
   /** Responses, newest first. */
   responses(limit = 200): ResponseRecord[] {
-    return (this.db.prepare(`SELECT body FROM responses ORDER BY created_at DESC, id LIMIT ?`).all(limit) as { body: string }[]).map((r) => JSON.parse(r.body) as ResponseRecord);
+    return this.sql.column<string>(`SELECT body FROM responses ORDER BY created_at DESC, id LIMIT ?`, limit).map((b) => JSON.parse(b) as ResponseRecord);
   }
 
   /** Whether an alert already has a response (an alert read again starts none). */
   hasResponseFor(alertId: string): boolean {
-    return this.db.prepare(`SELECT 1 FROM responses WHERE alert_id = ? LIMIT 1`).get(alertId) !== undefined;
+    return this.sql.column(`SELECT 1 FROM responses WHERE alert_id = ? LIMIT 1`, alertId).length > 0;
   }
   /** Records a move; one that waits supersedes the device's earlier waiting move under the policy. */
   addMove(m: Omit<StoredMove, "id">): StoredMove {
-    return this.db.transaction(() => {
-      this.db.prepare(`UPDATE nac_moves SET status = 'superseded', decided_at = ? WHERE site = ? AND mac = ? AND policy_id = ? AND status = 'pending'`).run(m.at, m.site, m.mac, m.policyId);
-      const id = Number(this.db.prepare(`INSERT INTO nac_moves (at, site, mac, policy_id, from_group, to_group, rights, status, reason, decided_by, decided_at, enacted_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(m.at, m.site, m.mac, m.policyId, m.from ?? null, m.to, m.rights, m.status, m.reason,
-        m.decidedBy ?? null, m.decidedAt ?? null, m.enactedAt ?? null).lastInsertRowid);
+    return this.sql.transaction(() => {
+      this.sql.run(`UPDATE nac_moves SET status = 'superseded', decided_at = ? WHERE site = ? AND mac = ? AND policy_id = ? AND status = 'pending'`, m.at, m.site, m.mac, m.policyId);
+      const id = this.sql.column<number>(`INSERT INTO nac_moves (at, site, mac, policy_id, from_group, to_group, rights, status, reason, decided_by, decided_at, enacted_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.at, m.site, m.mac, m.policyId, m.from ?? null, m.to, m.rights, m.status, m.reason,
+        m.decidedBy ?? null, m.decidedAt ?? null, m.enactedAt ?? null)[0];
       return { ...m, id };
-    })();
+    });
   }
 
   /** Ends a device's waiting move without a person (its verdict went back). */
   supersedeWaiting(site: string, mac: string, policyId: number, at: string): void {
-    this.db.prepare(`UPDATE nac_moves SET status = 'superseded', decided_at = ? WHERE site = ? AND mac = ? AND policy_id = ? AND status = 'pending'`).run(at, site, mac, policyId);
+    this.sql.run(`UPDATE nac_moves SET status = 'superseded', decided_at = ? WHERE site = ? AND mac = ? AND policy_id = ? AND status = 'pending'`, at, site, mac, policyId);
   }
 
   /** Under a policy: each device's group from its newest applied or approved move. */
   groupsInForce(policyId: number): Map<string, string> {
-    const rows = this.db.prepare(`SELECT m.site, m.mac, m.to_group FROM nac_moves m
-      JOIN (SELECT max(id) AS id FROM nac_moves WHERE policy_id = ? AND status IN ('applied', 'approved') GROUP BY site, mac) l ON l.id = m.id`).raw().all(policyId) as [string, string, string][];
+    const rows = this.sql.rows<[string, string, string]>(`SELECT m.site, m.mac, m.to_group FROM nac_moves m
+      JOIN (SELECT max(id) AS id FROM nac_moves WHERE policy_id = ? AND status IN ('applied', 'approved') GROUP BY site, mac) l ON l.id = m.id`, policyId);
     return new Map(rows.map(([site, mac, g]) => [`${site} ${mac}`, g]));
   }
 
@@ -273,37 +270,37 @@ export class NacStore {
    * person refused it (a refused move is not proposed again under the same policy).
    */
   waitingMoves(policyId: number): Map<string, StoredMove> {
-    const rows = this.db.prepare(`SELECT m.* FROM nac_moves m JOIN (SELECT max(id) AS id FROM nac_moves WHERE policy_id = ? GROUP BY site, mac) l ON l.id = m.id
-      WHERE m.status IN ('pending', 'rejected') ORDER BY m.id`).all(policyId) as Row[];
+    const rows = this.sql.all<Row>(`SELECT m.* FROM nac_moves m JOIN (SELECT max(id) AS id FROM nac_moves WHERE policy_id = ? GROUP BY site, mac) l ON l.id = m.id
+      WHERE m.status IN ('pending', 'rejected') ORDER BY m.id`, policyId);
     return new Map(rows.map((r) => [`${r.site} ${r.mac}`, moveOf(r)]));
   }
 
   /** Approved moves the NAC table took but that no CoA has followed yet. */
   unenacted(): StoredMove[] {
-    return (this.db.prepare(`SELECT * FROM nac_moves WHERE status IN ('applied', 'approved') AND enacted_at IS NULL ORDER BY id`).all() as Row[]).map(moveOf);
+    return this.sql.all<Row>(`SELECT * FROM nac_moves WHERE status IN ('applied', 'approved') AND enacted_at IS NULL ORDER BY id`).map(moveOf);
   }
 
   markEnacted(id: number, at: string): void {
-    this.db.prepare(`UPDATE nac_moves SET enacted_at = ? WHERE id = ?`).run(at, id);
+    this.sql.run(`UPDATE nac_moves SET enacted_at = ? WHERE id = ?`, at, id);
   }
 
   move(id: number): StoredMove | undefined {
-    const r = this.db.prepare(`SELECT * FROM nac_moves WHERE id = ?`).get(id) as Row | undefined;
+    const r = this.sql.get<Row>(`SELECT * FROM nac_moves WHERE id = ?`, id);
     return r ? moveOf(r) : undefined;
   }
 
   /** Moves, newest first: all, or those with a status. */
   moves(o: { status?: StoredMove["status"]; limit?: number } = {}): StoredMove[] {
     const rows = o.status
-      ? this.db.prepare(`SELECT * FROM nac_moves WHERE status = ? ORDER BY id DESC LIMIT ?`).all(o.status, o.limit ?? 1000)
-      : this.db.prepare(`SELECT * FROM nac_moves ORDER BY id DESC LIMIT ?`).all(o.limit ?? 1000);
-    return (rows as Row[]).map(moveOf);
+      ? this.sql.all<Row>(`SELECT * FROM nac_moves WHERE status = ? ORDER BY id DESC LIMIT ?`, o.status, o.limit ?? 1000)
+      : this.sql.all<Row>(`SELECT * FROM nac_moves ORDER BY id DESC LIMIT ?`, o.limit ?? 1000);
+    return rows.map(moveOf);
   }
 
   /** A person's decision on a waiting move: approved (it takes effect at the next table) or rejected. */
   decideMove(id: number, status: "approved" | "rejected", by: string, at: string): StoredMove {
-    const r = this.db.prepare(`UPDATE nac_moves SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'`).run(status, by, at, id);
-    if (r.changes !== 1) throw new Error(`move ${id} is not waiting for a decision`);
+    const changed = this.sql.run(`UPDATE nac_moves SET status = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'`, status, by, at, id);
+    if (changed !== 1) throw new Error(`move ${id} is not waiting for a decision`);
     return this.move(id)!;
   }
 }

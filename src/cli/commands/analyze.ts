@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { demoCapture } from "../../lab/demo.js";
-import { Store } from "../../store/sqlite.js";
+import { Store } from "../../store/store.js";
 import { renderDevices } from "../analyze.js";
 import { analyzeCaptures } from "../../app/analyze-captures.js";
 import { Progress } from "../progress.js";

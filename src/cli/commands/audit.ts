@@ -1,4 +1,4 @@
-import { Store } from "../../store/sqlite.js";
+import { Store } from "../../store/store.js";
 import { UsageError, parseFormat, table } from "../output.js";
 import { AuditLog } from "../../store/audit.js";
 import { COMMON, dbPath } from "../options.js";
@@ -25,7 +25,7 @@ ${COMMON}`,
     try {
       const limit = values.limit === undefined ? 100 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) throw new UsageError("--limit must be a whole number from 1 to 1000000");
-      const list = new AuditLog(store.db).list({ limit });
+      const list = new AuditLog(store.sql).list({ limit });
       if (parseFormat(values.format, ["table", "json"]) === "json") process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       else if (list.length === 0) process.stdout.write("no audit entries\n");
       else process.stdout.write(`${table(["id", "at", "principal", "actor", "via", "peer", "action", "site", "target", "outcome", "detail"], list.map((e) => [e.id, e.at, e.principal, e.actor, e.via, e.peer ?? "", e.action, e.site ?? "", e.target ?? "", e.outcome, e.detail]))}\n`);

@@ -1,4 +1,4 @@
-import { Store } from "../../store/sqlite.js";
+import { Store } from "../../store/store.js";
 import { renderBaselines } from "../baseline.js";
 import { UsageError, parseFormat } from "../output.js";
 import { COMMON, dbPath } from "../options.js";

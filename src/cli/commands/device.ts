@@ -1,5 +1,5 @@
 import { deviceDetail, isoTime } from "../../inventory/view.js";
-import { Store } from "../../store/sqlite.js";
+import { Store } from "../../store/store.js";
 import { classifiedView } from "../../app/classification.js";
 import { UsageError, parseFormat } from "../output.js";
 import { COMMON, dbPath } from "../options.js";

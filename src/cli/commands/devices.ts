@@ -1,4 +1,4 @@
-import { Store } from "../../store/sqlite.js";
+import { Store } from "../../store/store.js";
 import { renderDevices } from "../analyze.js";
 import { parseFormat, writeAll } from "../output.js";
 import { COMMON, dbPath } from "../options.js";

@@ -1,4 +1,4 @@
-import { Store } from "../../store/sqlite.js";
+import { Store } from "../../store/store.js";
 import { UsageError, parseFormat, table } from "../output.js";
 import { cliAudit } from "../actor.js";
 import { canonicalIp } from "../../model/values.js";

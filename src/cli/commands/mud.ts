@@ -1,4 +1,4 @@
-import { Store } from "../../store/sqlite.js";
+import { Store } from "../../store/store.js";
 import { assignMud, exportDeviceMud, importMudFiles, renderMudList } from "../mud.js";
 import { loadPolicy } from "../policy.js";
 import { UsageError, parseFormat } from "../output.js";

@@ -1,5 +1,5 @@
 import { decideMove, renderNac } from "../respond.js";
-import { Store } from "../../store/sqlite.js";
+import { Store } from "../../store/store.js";
 import { parseFormat } from "../output.js";
 import { cliActor, cliAudit } from "../actor.js";
 import { dbPath } from "../options.js";

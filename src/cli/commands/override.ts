@@ -1,5 +1,5 @@
 import { CATEGORIES, CRITICALITY } from "../../classify/taxonomy.js";
-import { Store } from "../../store/sqlite.js";
+import { Store } from "../../store/store.js";
 import { UsageError } from "../output.js";
 import { cliAudit } from "../actor.js";
 import { COMMON, dbPath } from "../options.js";

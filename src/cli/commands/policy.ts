@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { Store } from "../../store/sqlite.js";
+import { Store } from "../../store/store.js";
 import { LEFT_OUT, TARGETS, compileFor, learnFromStore, loadPolicy, movePolicy, proposePolicy, readGroupSpecs, renderPolicy, renderPolicyDiff, renderPolicyList, renderSimulation, simulateCaptures, storedPolicy } from "../policy.js";
 import { UsageError, parseFormat } from "../output.js";
 import { cliAudit } from "../actor.js";

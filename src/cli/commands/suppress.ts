@@ -1,4 +1,4 @@
-import { Store } from "../../store/sqlite.js";
+import { Store } from "../../store/store.js";
 import { expiry, renderSuppressions } from "../alerts.js";
 import { UsageError, parseFormat } from "../output.js";
 import { cliAudit } from "../actor.js";

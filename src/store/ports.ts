@@ -1,0 +1,77 @@
+import type { DeviceChange, StoredDevice } from "../inventory/inventory.js";
+import type { Alert } from "../model/alert.js";
+import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
+import type { PolicyStatus } from "../model/policy-status.js";
+import type {
+  GroupingInput, SourceSummary, StoredAlert, StoredFlow, StoredMaintenanceWindow, StoredOverride, StoredPolicy, StoredVerdict, Suppression,
+} from "./records.js";
+
+/**
+ * The store by aggregate: what each part of Cordon reads and writes, as values (never a
+ * domain object to mutate). `Store` implements them all on SQLite or PostgreSQL; NAC records
+ * and the audit log are `NacStore` and `AuditLog`. test/store-contract.test.ts holds every
+ * engine to the same behaviour.
+ */
+
+/** Devices with their addresses, facts and the endpoints behind routers. */
+export interface DeviceStore {
+  /** Merges changes (counters add, times widen, facts count on); each device's id, in order. */
+  saveDevices(changes: readonly DeviceChange[]): number[];
+  devices(site?: string): StoredDevice[];
+  eachDevice(site?: string): Generator<StoredDevice>;
+  findDevices(macOrIp: string): StoredDevice[];
+  addressesOfMacs(site: string, macs: readonly string[]): Map<string, string[]>;
+}
+
+/** Finished flows, numbered in the order stored. */
+export interface FlowStore {
+  saveFlows(batch: readonly FlowRecord[]): void;
+  flows(limit?: number): StoredFlow[];
+  flowGroups(site: string): FlowGroup[];
+}
+
+/** What Cordon concluded about devices, and what people decided instead. */
+export interface VerdictStore {
+  saveVerdicts(list: { deviceId: number; verdict: Omit<StoredVerdict, "id"> }[]): void;
+  latestVerdicts(): Map<number, StoredVerdict>;
+  latestCategories(): Map<number, string>;
+  verdictHistory(deviceId: number): StoredVerdict[];
+  identifiedMacs(): { site: string; mac: string }[];
+  groupingInputs(): GroupingInput[];
+  overrides(): Map<number, StoredOverride>;
+  setOverride(deviceId: number, o: StoredOverride): void;
+}
+
+/** Policy versions with their history, and MUD profiles. */
+export interface PolicyStore {
+  savePolicy(p: { name: string; site: string; body: (version: number) => string; actor: string; at: string; note?: string }): { id: number; version: number };
+  policy(id: number): StoredPolicy | undefined;
+  policies(): StoredPolicy[];
+  setPolicyStatus(id: number, status: PolicyStatus, e: { actor: string; at: string; note?: string }): void;
+  saveMudProfiles(list: readonly { url: string; body: string; source: string; at: string }[]): void;
+  mudProfiles(): { url: string; body: string; source: string; importedAt: string }[];
+  assignMud(a: { site: string; deviceKey: string; url: string; by: string; at: string }): void;
+  mudAssignments(site: string): Map<string, string>;
+}
+
+/** Alerts with their status, what silences them, and declared maintenance. */
+export interface AlertStore {
+  saveAlerts(alerts: readonly (Alert & { deviceId?: number })[]): void;
+  alerts(): StoredAlert[];
+  alertIds(): Set<string>;
+  setAlertStatus(id: string, status: Alert["status"], by: string, at: string, note?: string): boolean;
+  addSuppression(s: Omit<Suppression, "id">): number;
+  suppressions(): Suppression[];
+  removeSuppression(id: number): boolean;
+  addMaintenanceWindow(w: Omit<StoredMaintenanceWindow, "id">): number;
+  maintenanceWindows(): StoredMaintenanceWindow[];
+}
+
+/** What was read from where: capture and sensor summaries, followed logs' positions. */
+export interface SourceStore {
+  saveSource(s: SourceSummary): void;
+  sources(): SourceSummary[];
+  sourceWithContent(site: string, contentHash: string): { name: string; readAt: string | null } | undefined;
+  readPositions(source: string): Map<string, { inode: number; offset: number }>;
+  saveReadPositions(source: string, positions: readonly { path: string; inode: number; offset: number }[]): void;
+}

@@ -1,0 +1,547 @@
+import { macToString, parseMac } from "../net/addr.js";
+import type { DeviceChange, StoredAddress, StoredDevice, StoredFact } from "../inventory/inventory.js";
+import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
+import { FLOWS_PER_CHUNK, FlowChunkError, decodeFlowChunk, encodeFlowChunk, flowSpan } from "./flow-chunk.js";
+import type { Alert } from "../model/alert.js";
+import type { PolicyStatus } from "../model/policy-status.js";
+import { migrate } from "./migrations.js";
+import { type Sql, type SqlValue, greatest, least } from "./sql.js";
+import { SqliteSql } from "./sqlite-sql.js";
+import { PostgresSql, isPostgresUrl } from "./postgres-sql.js";
+import type { AlertStore, DeviceStore, FlowStore, PolicyStore, SourceStore, VerdictStore } from "./ports.js";
+
+export type { StoredAddress, StoredFact };
+export type { SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput } from "./records.js";
+import type { SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput } from "./records.js";
+
+export type { StoredDevice } from "../inventory/inventory.js";
+
+/** A device row as `eachDevice` reads it, in its column order. */
+type DeviceTuple = [id: number, site: string, key: string, mac: string | null, ouiVendor: string | null, localMac: number, router: number,
+  firstUs: number, lastUs: number, packetsOut: number, packetsIn: number, bytesOut: number, bytesIn: number];
+
+interface VerdictRow {
+  id: number; device_id: number; category: string; vendor: string | null; model: string | null; firmware: string | null;
+  confidence: number; evidence: string; decided_us: number;
+}
+
+function verdictOf(r: VerdictRow): StoredVerdict {
+  return {
+    id: r.id, category: r.category, vendor: r.vendor ?? undefined, model: r.model ?? undefined, firmware: r.firmware ?? undefined,
+    confidence: r.confidence, evidence: JSON.parse(r.evidence) as unknown[], decidedUs: r.decided_us,
+  };
+}
+
+interface AlertRow {
+  id: string; site: string; detector: string; class: string; severity: string; technique: string; device_mac: string | null; device_key: string | null;
+  source: string | null; target: string | null; title: string; first_us: number; last_us: number; count: number; evidence: string; status: string;
+  status_by: string | null; status_at: string | null; status_note: string | null;
+}
+
+interface PolicyRow { id: number; name: string; site: string; version: number; status: string; body: string }
+
+/** Devices read per query by `eachDevice` (SQLite allows 32,766 parameters, PostgreSQL 65,535). */
+const DEVICE_PAGE = 1000;
+/** Flow chunks read per query. */
+const CHUNK_PAGE = 16;
+
+/**
+ * The only class that speaks SQL about Cordon's records, the same for SQLite (a file path or
+ * ":memory:", the default) and PostgreSQL (a postgres:// URL): each method takes and returns
+ * values, never domain objects. The methods fall in aggregates (store/ports.ts names them);
+ * NAC and audit records have classes of their own on the same connection (`sql`).
+ */
+export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore, AlertStore, SourceStore {
+  readonly sql: Sql;
+
+  constructor(location: string) {
+    this.sql = isPostgresUrl(location) ? new PostgresSql(location) : new SqliteSql(location);
+    try {
+      migrate(this.sql);
+    } catch (e) {
+      this.sql.close();
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.sql.close();
+  }
+
+  saveSource(s: SourceSummary): void {
+    this.sql.run(`INSERT INTO sources (name, site, kind, format, first_us, last_us, packets, bytes, flows, errors, fatal, content_hash, read_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      s.name, s.site, s.kind, s.format ?? null, s.firstUs ?? null, s.lastUs ?? null,
+      s.packets, s.bytes, s.flows, JSON.stringify(s.errors), s.fatal ?? null, s.contentHash ?? null, s.readAt ?? null,
+    );
+  }
+
+  /** The capture with this content that a run already read to its end at the site, if any. */
+  sourceWithContent(site: string, contentHash: string): { name: string; readAt: string | null } | undefined {
+    return this.sql.get(`SELECT name, read_at AS "readAt" FROM sources WHERE site = ? AND content_hash = ? ORDER BY id LIMIT 1`, site, contentHash);
+  }
+
+  /** Where a followed log file was read to (file, inode, byte offset), by source. */
+  readPositions(source: string): Map<string, { inode: number; offset: number }> {
+    const rows = this.sql.rows<[string, number, number]>(`SELECT path, inode, "offset" FROM read_positions WHERE source = ?`, source);
+    return new Map(rows.map(([path, inode, offset]) => [path, { inode, offset }]));
+  }
+
+  saveReadPositions(source: string, positions: readonly { path: string; inode: number; offset: number }[]): void {
+    this.sql.insertMany("read_positions", ["source", "path", "inode", `"offset"`], positions.map((p) => [source, p.path, p.inode, p.offset]),
+      `ON CONFLICT (source, path) DO UPDATE SET inode = excluded.inode, "offset" = excluded."offset"`);
+  }
+
+  /**
+   * Writes finished flows in one transaction, as chunks of one site each (store/flow-chunk.ts),
+   * numbered on from the last stored flow. On PostgreSQL the table is locked for the numbering,
+   * so sensors writing at once never give two flows one id.
+   */
+  saveFlows(batch: readonly FlowRecord[]): void {
+    if (batch.length === 0) return;
+    const bySite = new Map<string, FlowRecord[]>();
+    for (const f of batch) {
+      const list = bySite.get(f.site);
+      if (list) list.push(f);
+      else bySite.set(f.site, [f]);
+    }
+    const chunks: { site: string; flows: readonly FlowRecord[] }[] = [];
+    for (const [site, flows] of bySite) {
+      for (let i = 0; i < flows.length; i += FLOWS_PER_CHUNK) chunks.push({ site, flows: flows.length <= FLOWS_PER_CHUNK ? flows : flows.slice(i, i + FLOWS_PER_CHUNK) });
+    }
+    // Encoded before the transaction: a lock is held for the writes only.
+    const encoded = chunks.map((c) => ({ site: c.site, count: c.flows.length, span: flowSpan(c.flows), data: encodeFlowChunk(c.flows) }));
+    this.sql.transaction(() => {
+      if (this.sql.dialect === "postgres") this.sql.exec("LOCK TABLE flow_chunks IN SHARE ROW EXCLUSIVE MODE");
+      const last = this.sql.column<number>(`SELECT first_id + count FROM flow_chunks ORDER BY id DESC LIMIT 1`)[0];
+      let next = last ?? 1;
+      const rows: SqlValue[][] = [];
+      for (const c of encoded) {
+        rows.push([c.site, next, c.count, c.span.firstUs, c.span.lastUs, c.data]);
+        next += c.count;
+      }
+      this.sql.insertMany("flow_chunks", ["site", "first_id", "count", "first_us", "last_us", "data"], rows);
+    });
+  }
+
+  /** Stored flow chunks that could not be decoded (damaged on disk or by hand): skipped when read, with a warning. */
+  damagedFlowChunks = 0;
+
+  /** The stored flows (of one site, or of all) one chunk at a time, with their ids, in the order stored. */
+  private *flowChunks(site?: string): Generator<StoredFlow[]> {
+    let after = 0;
+    for (;;) {
+      const page = site === undefined
+        ? this.sql.rows<[number, number, unknown]>(`SELECT id, first_id, data FROM flow_chunks WHERE id > ? ORDER BY id LIMIT ${CHUNK_PAGE}`, after)
+        : this.sql.rows<[number, number, unknown]>(`SELECT id, first_id, data FROM flow_chunks WHERE site = ? AND id > ? ORDER BY id LIMIT ${CHUNK_PAGE}`, site, after);
+      if (page.length === 0) return;
+      after = page[page.length - 1][0];
+      for (const [id, firstId, data] of page) {
+        let flows: StoredFlow[];
+        try {
+          if (!(data instanceof Uint8Array)) throw new FlowChunkError(`flow chunk data is ${typeof data}, not a BLOB`);
+          flows = decodeFlowChunk(data) as StoredFlow[];
+        } catch (e) {
+          if (!(e instanceof FlowChunkError)) throw e;
+          this.damagedFlowChunks++;
+          process.emitWarning(`flow chunk ${id} skipped: ${e.message}`, "CordonStoreWarning");
+          continue;
+        }
+        for (let i = 0; i < flows.length; i++) flows[i].id = firstId + i;
+        yield flows;
+      }
+    }
+  }
+
+  /**
+   * Merges device changes (inventory/inventory.ts `DeviceChange`) into the stored inventory, in
+   * one transaction: counters add, first/last seen widen, facts and addresses upsert. Returns
+   * each device's id, in the order given.
+   */
+  saveDevices(changes: readonly DeviceChange[]): number[] {
+    if (changes.length === 0) return [];
+    const sql = this.sql;
+    return sql.transaction(() => {
+      const returned = sql.insertMany("devices", ["site", "key", "mac", "oui_vendor", "local_mac", "router", "first_us", "last_us", "packets_out", "packets_in", "bytes_out", "bytes_in"],
+        changes.map((c) => [c.site, c.key, c.mac, c.ouiVendor, c.localMac ? 1 : 0, c.router ? 1 : 0, c.firstUs, c.lastUs, c.packetsOut, c.packetsIn, c.bytesOut, c.bytesIn]),
+        `ON CONFLICT (site, key) DO UPDATE SET
+          router = ${greatest(sql, "devices.router", "excluded.router")},
+          first_us = ${least(sql, "devices.first_us", "excluded.first_us")},
+          last_us = ${greatest(sql, "devices.last_us", "excluded.last_us")},
+          packets_out = devices.packets_out + excluded.packets_out,
+          packets_in = devices.packets_in + excluded.packets_in,
+          bytes_out = devices.bytes_out + excluded.bytes_out,
+          bytes_in = devices.bytes_in + excluded.bytes_in`, "id, site, key");
+      const idOf = new Map(returned.map(([id, site, key]) => [`${String(site)}\t${String(key)}`, id as number]));
+      const ids = changes.map((c) => idOf.get(`${c.site}\t${c.key}`)!);
+      const routers = ids.filter((_, i) => changes[i].dropTrafficAddresses);
+      for (const id of routers) sql.run(`DELETE FROM device_addresses WHERE device_id = ? AND origin = 'traffic'`, id);
+      sql.insertMany("device_addresses", ["device_id", "ip", "origin", "first_us", "last_us", "source", "packet"],
+        changes.flatMap((c, i) => c.addresses.map((a) => [ids[i], a.ip, a.origin, a.firstUs, a.lastUs, a.source, a.packet])),
+        `ON CONFLICT (device_id, ip) DO UPDATE SET
+          first_us = ${least(sql, "device_addresses.first_us", "excluded.first_us")},
+          last_us = ${greatest(sql, "device_addresses.last_us", "excluded.last_us")},
+          origin = CASE WHEN device_addresses.origin = 'traffic' THEN excluded.origin ELSE device_addresses.origin END`);
+      sql.insertMany("endpoints", ["site", "ip", "via_device_id", "first_us", "last_us"],
+        changes.flatMap((c, i) => c.endpoints.map((e) => [c.site, e.ip, ids[i], e.firstUs, e.lastUs])),
+        `ON CONFLICT (site, ip, via_device_id) DO UPDATE SET
+          first_us = ${least(sql, "endpoints.first_us", "excluded.first_us")}, last_us = ${greatest(sql, "endpoints.last_us", "excluded.last_us")}`);
+      sql.insertMany("facts", ["device_id", "kind", "value", "first_us", "last_us", "count", "source", "packet"],
+        changes.flatMap((c, i) => c.facts.map((f) => [ids[i], f.kind, f.value, f.firstUs, f.lastUs, f.count, f.source, f.packet])),
+        `ON CONFLICT (device_id, kind, value) DO UPDATE SET
+          first_us = ${least(sql, "facts.first_us", "excluded.first_us")},
+          last_us = ${greatest(sql, "facts.last_us", "excluded.last_us")},
+          count = facts.count + excluded.count`);
+      return ids;
+    });
+  }
+
+  /** Every stored device (of one site, or of all), ordered by site and key. */
+  devices(site?: string): StoredDevice[] {
+    return [...this.eachDevice(site)];
+  }
+
+  /**
+   * The stored devices one at a time, read a page of DEVICE_PAGE devices (with their
+   * addresses and facts) at a time, so memory holds a page, not the inventory.
+   */
+  *eachDevice(site?: string): Generator<StoredDevice> {
+    // The first page, then each next one from where the last ended: a row-value comparison,
+    // which both engines answer from the (site, key) index instead of scanning the pages before.
+    const columns = "id, site, key, mac, oui_vendor, local_mac, router, first_us, last_us, packets_out, packets_in, bytes_out, bytes_in";
+    const endpoints = new Map<number, number>();
+    for (const e of this.sql.rows<[number, number]>(`SELECT via_device_id, count(*) FROM endpoints GROUP BY via_device_id`)) endpoints.set(e[0], e[1]);
+    let after: [string, string] | undefined;
+    for (;;) {
+      const where = [...(site === undefined ? [] : ["site = ?"]), ...(after === undefined ? [] : ["(site, key) > (?, ?)"])];
+      const rows = this.sql.rows<DeviceTuple>(`SELECT ${columns} FROM devices ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY site, key LIMIT ${DEVICE_PAGE}`,
+        ...(site === undefined ? [] : [site]), ...(after ?? []));
+      if (rows.length === 0) return;
+      const ids = rows.map((r) => r[0]);
+      const inPage = `device_id IN (${ids.map(() => "?").join(",")})`;
+      const addresses = new Map<number, StoredAddress[]>();
+      for (const a of this.sql.rows<[number, string, string, number, number, string, number]>(`SELECT device_id, ip, origin, first_us, last_us, source, packet FROM device_addresses WHERE ${inPage}
+          ORDER BY device_id, first_us, ip`, ...ids)) {
+        push(addresses, a[0], { ip: a[1], origin: a[2], firstUs: a[3], lastUs: a[4], source: a[5], packet: a[6] });
+      }
+      const facts = new Map<number, StoredFact[]>();
+      for (const f of this.sql.rows<[number, string, string, number, number, number, string, number]>(`SELECT device_id, kind, value, first_us, last_us, count, source, packet FROM facts WHERE ${inPage}
+          ORDER BY device_id, kind, first_us, value`, ...ids)) {
+        push(facts, f[0], { kind: f[1], value: f[2], firstUs: f[3], lastUs: f[4], count: f[5], source: f[6], packet: f[7] });
+      }
+      for (const [id, rowSite, key, mac, ouiVendor, localMac, router, firstUs, lastUs, packetsOut, packetsIn, bytesOut, bytesIn] of rows) {
+        yield {
+          id,
+          site: rowSite,
+          key,
+          mac,
+          ouiVendor,
+          localMac: localMac === 1,
+          router: router === 1,
+          firstUs,
+          lastUs,
+          packetsOut,
+          packetsIn,
+          bytesOut,
+          bytesIn,
+          addresses: addresses.get(id) ?? [],
+          facts: facts.get(id) ?? [],
+          endpoints: endpoints.get(id) ?? 0,
+        };
+      }
+      const last = rows[rows.length - 1];
+      after = [last[1], last[2]];
+    }
+  }
+
+  /** The newest verdict of every device that has one. */
+  latestVerdicts(): Map<number, StoredVerdict> {
+    const rows = this.sql.all<VerdictRow>(`SELECT v.* FROM verdicts v JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.id = v.id`);
+    return new Map(rows.map((r) => [r.device_id, verdictOf(r)]));
+  }
+
+  /**
+   * Devices with a MAC that Cordon has identified: a person's override, or a newest verdict
+   * with a category. What the RADIUS authorisation table calls known, in one query.
+   */
+  identifiedMacs(): { site: string; mac: string }[] {
+    return this.sql.rows<[string, string]>(`SELECT d.site, d.mac FROM devices d
+      LEFT JOIN overrides o ON o.device_id = d.id
+      LEFT JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.device_id = d.id
+      LEFT JOIN verdicts v ON v.id = m.id
+      WHERE d.mac IS NOT NULL AND (o.device_id IS NOT NULL OR (v.category IS NOT NULL AND v.category <> 'unknown'))
+      ORDER BY d.site, d.key`).map(([site, mac]) => ({ site, mac }));
+  }
+
+  /**
+   * What group membership reads of each identified device (as `identifiedMacs`): its newest
+   * verdict's id, category and vendor, a person's override, and its MUD URL (assigned, else
+   * announced in DHCP or LLDP). One query, without the devices' other facts.
+   */
+  groupingInputs(): GroupingInput[] {
+    const rows = this.sql.rows<(string | number | null)[]>(`SELECT d.site, d.mac, d.key, v.id, v.category, v.vendor, o.category, o.criticality,
+        coalesce(a.url, (SELECT f.value FROM facts f WHERE f.device_id = d.id AND f.kind IN ('dhcp.mud_url', 'lldp.mud_url') ORDER BY f.last_us DESC LIMIT 1))
+      FROM devices d
+      LEFT JOIN overrides o ON o.device_id = d.id
+      LEFT JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.device_id = d.id
+      LEFT JOIN verdicts v ON v.id = m.id
+      LEFT JOIN mud_assignments a ON a.site = d.site AND a.device_key = d.mac
+      WHERE d.mac IS NOT NULL AND (o.device_id IS NOT NULL OR (v.category IS NOT NULL AND v.category <> 'unknown'))
+      ORDER BY d.site, d.key`);
+    const opt = (v: string | number | null): string | undefined => (v === null ? undefined : String(v));
+    return rows.map(([site, mac, key, verdictId, category, vendor, oc, ocr, mud]) => ({
+      site: String(site), mac: String(mac), key: String(key), verdictId: verdictId === null ? undefined : Number(verdictId),
+      category: opt(category), vendor: opt(vendor), overrideCategory: opt(oc), overrideCriticality: opt(ocr), mudUrl: opt(mud),
+    }));
+  }
+
+  /** The addresses of a site's devices named by MAC (for address sets whose members moved). */
+  addressesOfMacs(site: string, macs: readonly string[]): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const mac of macs) out.set(mac, this.sql.column<string>(`SELECT a.ip FROM devices d JOIN device_addresses a ON a.device_id = d.id WHERE d.site = ? AND d.mac = ? ORDER BY a.ip`, site, mac));
+    return out;
+  }
+
+  /** The category of every device's newest verdict (what detection needs, without the evidence). */
+  latestCategories(): Map<number, string> {
+    return new Map(this.sql.rows<[number, string]>(`SELECT v.device_id AS id, v.category FROM verdicts v JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.id = v.id`));
+  }
+
+  verdictHistory(deviceId: number): StoredVerdict[] {
+    return this.sql.all<VerdictRow>(`SELECT * FROM verdicts WHERE device_id = ? ORDER BY id`, deviceId).map(verdictOf);
+  }
+
+  saveVerdicts(list: { deviceId: number; verdict: Omit<StoredVerdict, "id"> }[]): void {
+    this.sql.transaction(() => {
+      this.sql.insertMany("verdicts", ["device_id", "category", "vendor", "model", "firmware", "confidence", "evidence", "decided_us"],
+        list.map(({ deviceId, verdict: v }) => [deviceId, v.category, v.vendor ?? null, v.model ?? null, v.firmware ?? null, v.confidence, JSON.stringify(v.evidence), v.decidedUs]));
+    });
+  }
+
+  overrides(): Map<number, StoredOverride> {
+    const rows = this.sql.all<{ device_id: number; category: string | null; criticality: string | null; reason: string | null; set_by: string; set_at: string }>(`SELECT * FROM overrides`);
+    return new Map(rows.map((r) => [r.device_id, { category: r.category ?? undefined, criticality: r.criticality ?? undefined, reason: r.reason ?? undefined, setBy: r.set_by, setAt: r.set_at }]));
+  }
+
+  setOverride(deviceId: number, o: StoredOverride): void {
+    this.sql.run(`INSERT INTO overrides (device_id, category, criticality, reason, set_by, set_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (device_id) DO UPDATE SET category = excluded.category, criticality = excluded.criticality,
+        reason = excluded.reason, set_by = excluded.set_by, set_at = excluded.set_at`,
+      deviceId, o.category ?? null, o.criticality ?? null, o.reason ?? null, o.setBy, o.setAt);
+  }
+
+  /** Devices whose MAC or one of whose addresses is `macOrIp`. */
+  findDevices(macOrIp: string): StoredDevice[] {
+    const mac = parseMac(macOrIp);
+    const needle = mac !== undefined ? macToString(mac) : macOrIp.toLowerCase();
+    const ids = new Set(this.sql.column<number>(`SELECT id FROM devices WHERE mac = ? OR key = ?
+      UNION SELECT device_id AS id FROM device_addresses WHERE ip = ?`, needle, `ip:${needle}`, needle));
+    return this.devices().filter((d) => ids.has(d.id));
+  }
+
+  /** The first `limit` stored flows by first seen (then by id). */
+  flows(limit = Number.MAX_SAFE_INTEGER): StoredFlow[] {
+    const all: StoredFlow[] = [];
+    for (const chunk of this.flowChunks()) for (const f of chunk) all.push(f);
+    all.sort((a, b) => a.firstUs - b.firstUs || a.id - b.id);
+    if (all.length > limit) all.length = limit;
+    return all;
+  }
+
+  /**
+   * Stores a new proposed version of the named policy; its version is one past the newest,
+   * and `body` writes the version's text knowing its number.
+   */
+  savePolicy(p: { name: string; site: string; body: (version: number) => string; actor: string; at: string; note?: string }): { id: number; version: number } {
+    return this.sql.transaction(() => {
+      const newest = this.sql.column<number | null>(`SELECT MAX(version) FROM policies WHERE name = ?`, p.name)[0];
+      const version = (newest ?? 0) + 1;
+      const id = this.sql.column<number>(`INSERT INTO policies (name, site, version, status, body) VALUES (?, ?, ?, 'proposed', ?) RETURNING id`,
+        p.name, p.site, version, p.body(version))[0];
+      this.sql.run(`INSERT INTO policy_events (policy_id, action, actor, at, note) VALUES (?, 'proposed', ?, ?, ?)`, id, p.actor, p.at, p.note ?? null);
+      return { id, version };
+    });
+  }
+
+  policy(id: number): StoredPolicy | undefined {
+    const r = this.sql.get<PolicyRow>(`SELECT * FROM policies WHERE id = ?`, id);
+    return r ? this.policyFromRow(r) : undefined;
+  }
+
+  /** Every stored policy version, newest first. */
+  policies(): StoredPolicy[] {
+    return this.sql.all<PolicyRow>(`SELECT * FROM policies ORDER BY id DESC`).map((r) => this.policyFromRow(r));
+  }
+
+  /**
+   * Moves a policy version to a new status and records who did it. Enforcing a version
+   * supersedes the version of the same name that was enforced before, in the same transaction.
+   */
+  setPolicyStatus(id: number, status: PolicyStatus, e: { actor: string; at: string; note?: string }): void {
+    this.sql.transaction(() => {
+      const p = this.sql.get<{ name: string }>(`SELECT name FROM policies WHERE id = ?`, id);
+      if (!p) throw new Error(`no policy ${id}`);
+      const event = (policyId: number, action: string, note: string | null): void => {
+        this.sql.run(`INSERT INTO policy_events (policy_id, action, actor, at, note) VALUES (?, ?, ?, ?, ?)`, policyId, action, e.actor, e.at, note);
+      };
+      if (status === "enforced") {
+        for (const b of this.sql.column<number>(`SELECT id FROM policies WHERE name = ? AND status = 'enforced' AND id != ?`, p.name, id)) {
+          this.sql.run(`UPDATE policies SET status = 'superseded' WHERE id = ?`, b);
+          event(b, "superseded", `by policy ${id}`);
+        }
+      }
+      this.sql.run(`UPDATE policies SET status = ? WHERE id = ?`, status, id);
+      event(id, status, e.note ?? null);
+    });
+  }
+
+  private policyFromRow(r: PolicyRow): StoredPolicy {
+    const events = this.sql.all<{ action: string; actor: string; at: string; note: string | null }>(`SELECT action, actor, at, note FROM policy_events WHERE policy_id = ? ORDER BY id`, r.id)
+      .map((x) => ({ action: x.action, actor: x.actor, at: x.at, note: x.note ?? undefined }));
+    return { id: r.id, name: r.name, site: r.site, version: r.version, status: r.status as PolicyStatus, body: r.body, events };
+  }
+
+  /** Keeps imported MUD files by URL, all or none (a newer import of the same URL replaces it). */
+  saveMudProfiles(list: readonly { url: string; body: string; source: string; at: string }[]): void {
+    this.sql.transaction(() => {
+      for (const m of list) {
+        this.sql.run(`INSERT INTO mud_profiles (url, body, source, imported_at) VALUES (?, ?, ?, ?)
+          ON CONFLICT (url) DO UPDATE SET body = excluded.body, source = excluded.source, imported_at = excluded.imported_at`, m.url, m.body, m.source, m.at);
+      }
+    });
+  }
+
+  mudProfiles(): { url: string; body: string; source: string; importedAt: string }[] {
+    return this.sql.all<{ url: string; body: string; source: string; imported_at: string }>(`SELECT * FROM mud_profiles ORDER BY url`)
+      .map((r) => ({ url: r.url, body: r.body, source: r.source, importedAt: r.imported_at }));
+  }
+
+  /** Assigns a MUD URL to a device by hand (for devices that announce none, or announce a wrong one). */
+  assignMud(a: { site: string; deviceKey: string; url: string; by: string; at: string }): void {
+    this.sql.run(`INSERT INTO mud_assignments (site, device_key, url, set_by, set_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (site, device_key) DO UPDATE SET url = excluded.url, set_by = excluded.set_by, set_at = excluded.set_at`,
+      a.site, a.deviceKey, a.url, a.by, a.at);
+  }
+
+  /** Device key → assigned MUD URL, for one site. */
+  mudAssignments(site: string): Map<string, string> {
+    return new Map(this.sql.rows<[string, string]>(`SELECT device_key, url FROM mud_assignments WHERE site = ?`, site));
+  }
+
+  /**
+   * A site's flows grouped per clock hour by VLAN, protocol, both ends and destination port
+   * (source ports are dropped; packets, bytes and counts summed; first and last seen kept).
+   */
+  flowGroups(site: string): FlowGroup[] {
+    const groups = new Map<string, FlowGroup>();
+    for (const chunk of this.flowChunks(site)) {
+      for (const f of chunk) {
+        const hour = Math.floor(f.firstUs / 3_600_000_000);
+        const key = `${hour} ${f.vlan} ${f.proto} ${f.srcMac ?? ""} ${f.srcIp} ${f.dstMac ?? ""} ${f.dstIp} ${f.dstPort}`;
+        const g = groups.get(key);
+        if (g === undefined) {
+          const group: FlowGroup = {
+            site, source: "", vlan: f.vlan, proto: f.proto, srcIp: f.srcIp, srcPort: 0, dstIp: f.dstIp, dstPort: f.dstPort, count: 1,
+            initiatorKnown: f.initiatorKnown, packetsSrcToDst: f.packetsSrcToDst, bytesSrcToDst: f.bytesSrcToDst,
+            packetsDstToSrc: f.packetsDstToSrc, bytesDstToSrc: f.bytesDstToSrc, firstUs: f.firstUs, lastUs: f.lastUs,
+            tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "grouped",
+          };
+          if (f.srcMac !== undefined) group.srcMac = f.srcMac;
+          if (f.dstMac !== undefined) group.dstMac = f.dstMac;
+          groups.set(key, group);
+          continue;
+        }
+        g.count++;
+        if (f.initiatorKnown) g.initiatorKnown = true;
+        g.packetsSrcToDst += f.packetsSrcToDst;
+        g.bytesSrcToDst += f.bytesSrcToDst;
+        g.packetsDstToSrc += f.packetsDstToSrc;
+        g.bytesDstToSrc += f.bytesDstToSrc;
+        if (f.firstUs < g.firstUs) g.firstUs = f.firstUs;
+        if (f.lastUs > g.lastUs) g.lastUs = f.lastUs;
+      }
+    }
+    return [...groups.values()];
+  }
+
+  /**
+   * Saves alerts: a new one as given; one already stored (same id: the same episode read
+   * again, or grown) takes the new end, count and evidence and keeps its status. `deviceId`
+   * binds it to the device of its acting host.
+   */
+  saveAlerts(alerts: readonly (Alert & { deviceId?: number })[]): void {
+    const sql = this.sql;
+    sql.transaction(() => {
+      sql.insertMany("alerts", ["id", "site", "detector", "class", "severity", "technique", "device_id", "source", "target", "title", "first_us", "last_us", "count", "evidence", "status"],
+        alerts.map((a) => [a.id, a.site, a.detector, a.class, a.severity, a.technique, a.deviceId ?? null, a.source ?? null, a.target ?? null, a.title,
+          a.firstUs, a.lastUs, a.count, JSON.stringify(a.evidence), a.status]),
+        `ON CONFLICT (id) DO UPDATE SET last_us = ${greatest(sql, "alerts.last_us", "excluded.last_us")}, count = ${greatest(sql, "alerts.count", "excluded.count")},
+          evidence = excluded.evidence, severity = excluded.severity, title = excluded.title, device_id = COALESCE(alerts.device_id, excluded.device_id)`);
+    });
+  }
+
+  /** The ids of every stored alert. */
+  alertIds(): Set<string> {
+    return new Set(this.sql.column<string>(`SELECT id FROM alerts`));
+  }
+
+  /** Stored alerts, oldest first, with the MAC (or key) of the device each is bound to. */
+  alerts(): StoredAlert[] {
+    const rows = this.sql.all<AlertRow>(`SELECT a.*, d.mac AS device_mac, d.key AS device_key FROM alerts a LEFT JOIN devices d ON d.id = a.device_id ORDER BY a.first_us, a.id`);
+    return rows.map((r) => ({
+      id: r.id, site: r.site, detector: r.detector, class: r.class as Alert["class"], severity: r.severity as Alert["severity"], technique: r.technique,
+      device: r.device_mac ?? r.device_key ?? undefined, source: r.source ?? undefined, target: r.target ?? undefined, title: r.title,
+      firstUs: r.first_us, lastUs: r.last_us, count: r.count, evidence: JSON.parse(r.evidence) as Alert["evidence"], status: r.status as Alert["status"],
+      statusBy: r.status_by ?? undefined, statusAt: r.status_at ?? undefined, statusNote: r.status_note ?? undefined,
+    }));
+  }
+
+  /** Moves an alert along its life; false when there is no such alert. */
+  setAlertStatus(id: string, status: Alert["status"], by: string, at: string, note?: string): boolean {
+    return this.sql.run(`UPDATE alerts SET status = ?, status_by = ?, status_at = ?, status_note = ? WHERE id = ?`, status, by, at, note ?? null, id) > 0;
+  }
+
+  /** Declares a maintenance window (times as ISO text). */
+  addMaintenanceWindow(w: Omit<StoredMaintenanceWindow, "id">): number {
+    return this.sql.column<number>(`INSERT INTO maintenance_windows (site, target, starts_at, ends_at, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      w.site, w.target ?? null, w.startsAt, w.endsAt, w.reason, w.createdBy, w.createdAt)[0];
+  }
+
+  maintenanceWindows(): StoredMaintenanceWindow[] {
+    return this.sql.all<Record<string, string | number | null>>(`SELECT * FROM maintenance_windows ORDER BY starts_at, id`).map((r) => ({
+      id: r.id as number, site: r.site as string, target: r.target === null ? undefined : (r.target as string), startsAt: r.starts_at as string, endsAt: r.ends_at as string,
+      reason: r.reason as string, createdBy: r.created_by as string, createdAt: r.created_at as string,
+    }));
+  }
+
+  addSuppression(s: Omit<Suppression, "id">): number {
+    return this.sql.column<number>(`INSERT INTO suppressions (device, detector, peer, reason, expires_at, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      s.device ?? null, s.detector ?? null, s.peer ?? null, s.reason, s.expiresAt ?? null, s.createdBy, s.createdAt)[0];
+  }
+
+  suppressions(): Suppression[] {
+    return this.sql.all<{ id: number; device: string | null; detector: string | null; peer: string | null; reason: string; expires_at: string | null; created_by: string; created_at: string }>(`SELECT * FROM suppressions ORDER BY id`)
+      .map((r) => ({ id: r.id, device: r.device ?? undefined, detector: r.detector ?? undefined, peer: r.peer ?? undefined, reason: r.reason, expiresAt: r.expires_at ?? undefined, createdBy: r.created_by, createdAt: r.created_at }));
+  }
+
+  removeSuppression(id: number): boolean {
+    return this.sql.run(`DELETE FROM suppressions WHERE id = ?`, id) > 0;
+  }
+
+  sources(): SourceSummary[] {
+    return this.sql.all<{
+      name: string; site: string; kind: string; format: string | null; first_us: number | null; last_us: number | null;
+      packets: number; bytes: number; flows: number; errors: string; fatal: string | null;
+    }>(`SELECT * FROM sources ORDER BY id`).map((r) => ({
+      name: r.name, site: r.site, kind: r.kind, format: r.format ?? undefined, firstUs: r.first_us ?? undefined,
+      lastUs: r.last_us ?? undefined, packets: r.packets, bytes: r.bytes, flows: r.flows,
+      errors: JSON.parse(r.errors) as Record<string, number>, fatal: r.fatal ?? undefined,
+    }));
+  }
+}
+
+function push<T>(m: Map<number, T[]>, k: number, v: T): void {
+  const list = m.get(k);
+  if (list) list.push(v);
+  else m.set(k, [v]);
+}

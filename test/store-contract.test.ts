@@ -1,0 +1,218 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import type { DeviceChange } from "../src/inventory/inventory.js";
+import type { Alert } from "../src/model/alert.js";
+import type { FlowRecord } from "../src/model/flow-record.js";
+import { AuditLog } from "../src/store/audit.js";
+import { NacStore } from "../src/store/nac.js";
+import { Store } from "../src/store/store.js";
+import { tmpDir } from "./helpers.js";
+import { testPostgres } from "./postgres.js";
+
+/**
+ * One contract for every storage engine: the same calls give the same values on SQLite and
+ * on PostgreSQL. A new engine passes this suite before anything uses it.
+ */
+const pg = await testPostgres();
+const ENGINES: { name: string; open(label: string): string; skip: string | false }[] = [
+  { name: "SQLite", open: (label) => join(tmpDir(), `${label}.db`), skip: false },
+  { name: "PostgreSQL", open: (label) => (typeof pg === "string" ? "" : pg.database(label)), skip: typeof pg === "string" ? pg : false },
+];
+
+function change(o: Partial<DeviceChange> & { key: string }): DeviceChange {
+  return {
+    site: "plant", mac: o.key.startsWith("ip:") ? null : o.key, ouiVendor: null, localMac: false, router: false, firstUs: 1000, lastUs: 2000,
+    packetsOut: 1, packetsIn: 1, bytesOut: 100, bytesIn: 100, dropTrafficAddresses: false, addresses: [], endpoints: [], facts: [], ...o,
+  };
+}
+
+function flow(i: number, site = "plant"): FlowRecord {
+  return {
+    site, source: "t.pcap", vlan: 0, proto: 6, srcMac: "02:00:00:00:00:01", srcIp: "10.0.0.1", srcPort: 40000 + i, dstMac: "02:00:00:00:00:02",
+    dstIp: "10.0.0.2", dstPort: 502, initiatorKnown: true, packetsSrcToDst: 2, bytesSrcToDst: 120, packetsDstToSrc: 1, bytesDstToSrc: 60,
+    firstUs: 1_000_000 * (100 - i), lastUs: 1_000_000 * (100 - i) + 5, tcpFlagsSrc: 0x1b, tcpFlagsDst: 0x12, endReason: "fin", appProtocol: "modbus", appConfidence: "dpi",
+  };
+}
+
+function alert(id: string, o: Partial<Alert> = {}): Alert {
+  return {
+    id, detector: "scan", class: "scan", severity: "medium", technique: "T1046", site: "plant", source: "10.0.0.1", target: "10.0.0.2",
+    title: "scan", firstUs: 5, lastUs: 10, count: 3, evidence: { packets: [{ source: "t.pcap", packet: 4, tsUs: 5 }], flows: [], observations: [] }, status: "open", ...o,
+  };
+}
+
+for (const engine of ENGINES) {
+  describe(`the store contract on ${engine.name}`, { skip: engine.skip }, () => {
+    const stores: Store[] = [];
+    const open = (label: string): Store => {
+      const s = new Store(engine.open(label));
+      stores.push(s);
+      return s;
+    };
+    after(() => {
+      for (const s of stores) s.close();
+    });
+
+    it("devices: counters add, times widen, facts count on, ids stay, in the order given", () => {
+      const s = open("devices");
+      const cam = change({
+        key: "00:40:8c:a1:b2:c3", ouiVendor: "Axis", addresses: [{ ip: "10.0.0.21", origin: "dhcp", firstUs: 1000, lastUs: 2000, source: "a.pcap", packet: 3 }],
+        facts: [{ kind: "dhcp.hostname", value: "axis-1", firstUs: 1000, lastUs: 1500, count: 2, source: "a.pcap", packet: 3 }],
+      });
+      const [id] = s.saveDevices([cam]);
+      const ids = s.saveDevices([change({ key: "ip:10.0.0.99" }), { ...cam, firstUs: 500, lastUs: 9000, packetsOut: 4, facts: [{ ...cam.facts[0], firstUs: 1200, lastUs: 8000, count: 3 }] }]);
+      assert.equal(ids[1], id, "the same device keeps its id");
+      assert.notEqual(ids[0], id);
+      const [d] = s.findDevices("00:40:8C:A1:B2:C3");
+      assert.deepEqual([d.firstUs, d.lastUs, d.packetsOut, d.ouiVendor], [500, 9000, 5, "Axis"]);
+      assert.deepEqual(d.facts.map((f) => [f.kind, f.value, f.firstUs, f.lastUs, f.count]), [["dhcp.hostname", "axis-1", 1000, 8000, 5]]);
+      assert.deepEqual(s.findDevices("10.0.0.21").map((x) => x.id), [id], "found by its address too");
+      assert.deepEqual(s.devices().map((x) => x.key), ["00:40:8c:a1:b2:c3", "ip:10.0.0.99"], "ordered by site and key, byte by byte");
+      assert.deepEqual(s.saveDevices([]), []);
+    });
+
+    it("devices: a router's traffic addresses are not its own; endpoints behind it are counted", () => {
+      const s = open("routers");
+      const addr = (ip: string, origin: string): DeviceChange["addresses"][number] => ({ ip, origin, firstUs: 1, lastUs: 2, source: "a", packet: 1 });
+      s.saveDevices([change({ key: "02:00:00:00:00:fe", addresses: [addr("10.0.0.1", "arp"), addr("8.8.8.8", "traffic")] })]);
+      s.saveDevices([change({ key: "02:00:00:00:00:fe", router: true, dropTrafficAddresses: true, addresses: [addr("10.0.0.1", "traffic")],
+        endpoints: [{ ip: "8.8.8.8", firstUs: 1, lastUs: 2 }, { ip: "1.1.1.1", firstUs: 1, lastUs: 2 }] })]);
+      const [r] = s.devices();
+      assert.equal(r.router, true);
+      assert.deepEqual(r.addresses.map((a) => [a.ip, a.origin]), [["10.0.0.1", "arp"]], "a confirmed origin is kept; the traffic-learned one is gone");
+      assert.equal(r.endpoints, 2);
+    });
+
+    it("flows: numbered on across batches and sites, read back whole, grouped per hour", () => {
+      const s = open("flows");
+      s.saveFlows([flow(1), flow(2), flow(3, "other")]);
+      s.saveFlows([flow(4)]);
+      const all = s.flows();
+      assert.deepEqual(all.map((f) => f.id).sort(), [1, 2, 3, 4]);
+      assert.deepEqual(all.map((f) => f.srcPort), [40004, 40003, 40002, 40001], "by first seen");
+      assert.deepEqual(all.find((f) => f.srcPort === 40002), { ...flow(2), id: all.find((f) => f.srcPort === 40002)!.id });
+      assert.equal(s.flows(2).length, 2);
+      const groups = s.flowGroups("plant");
+      assert.equal(groups.reduce((a, g) => a + g.count, 0), 3);
+      assert.ok(groups.every((g) => g.site === "plant" && g.srcPort === 0));
+    });
+
+    it("verdicts and overrides: the newest verdict counts, a person's override is kept beside it", () => {
+      const s = open("verdicts");
+      const [a, b] = s.saveDevices([change({ key: "02:00:00:00:00:0a" }), change({ key: "02:00:00:00:00:0b" })]);
+      const v = (category: string, decidedUs: number): { category: string; confidence: number; evidence: unknown[]; decidedUs: number; vendor?: string } =>
+        ({ category, confidence: 0.75, evidence: [{ rule: "r", weight: 1 }], decidedUs, vendor: "Axis" });
+      s.saveVerdicts([{ deviceId: a, verdict: v("unknown", 1) }, { deviceId: b, verdict: v("plc", 1) }]);
+      s.saveVerdicts([{ deviceId: a, verdict: v("camera", 2) }]);
+      assert.equal(s.latestVerdicts().get(a)?.category, "camera");
+      assert.deepEqual(s.latestVerdicts().get(a)?.evidence, [{ rule: "r", weight: 1 }]);
+      assert.equal(s.latestVerdicts().get(a)?.confidence, 0.75);
+      assert.deepEqual([...s.latestCategories()].sort(), [[a, "camera"], [b, "plc"]]);
+      assert.deepEqual(s.verdictHistory(a).map((x) => x.category), ["unknown", "camera"]);
+      s.setOverride(b, { criticality: "life-safety/physical-process", setBy: "ana", setAt: "2026-12-06T10:00:00.000Z" });
+      assert.equal(s.overrides().get(b)?.criticality, "life-safety/physical-process");
+      assert.equal(s.overrides().get(b)?.category, undefined);
+      assert.deepEqual(s.identifiedMacs(), [{ site: "plant", mac: "02:00:00:00:00:0a" }, { site: "plant", mac: "02:00:00:00:00:0b" }]);
+      s.assignMud({ site: "plant", deviceKey: "02:00:00:00:00:0a", url: "https://mud.example.com/cam.json", by: "ana", at: "t" });
+      const inputs = s.groupingInputs();
+      assert.deepEqual(inputs.map((i) => [i.mac, i.category, i.vendor, i.overrideCriticality, i.mudUrl]),
+        [["02:00:00:00:00:0a", "camera", "Axis", undefined, "https://mud.example.com/cam.json"], ["02:00:00:00:00:0b", "plc", "Axis", "life-safety/physical-process", undefined]]);
+      assert.deepEqual([...s.mudAssignments("plant")], [["02:00:00:00:00:0a", "https://mud.example.com/cam.json"]]);
+    });
+
+    it("policies: versions count on per name; enforcing one supersedes the one enforced before", () => {
+      const s = open("policies");
+      const p1 = s.savePolicy({ name: "plant", site: "plant", body: (v) => JSON.stringify({ v }), actor: "ana", at: "t1" });
+      const p2 = s.savePolicy({ name: "plant", site: "plant", body: (v) => JSON.stringify({ v }), actor: "ana", at: "t2", note: "again" });
+      assert.deepEqual([p1.version, p2.version], [1, 2]);
+      assert.equal(s.policy(p2.id)?.body, JSON.stringify({ v: 2 }));
+      s.setPolicyStatus(p1.id, "enforced", { actor: "bo", at: "t3" });
+      s.setPolicyStatus(p2.id, "enforced", { actor: "bo", at: "t4", note: "go" });
+      assert.deepEqual(s.policies().map((p) => [p.id, p.status]), [[p2.id, "enforced"], [p1.id, "superseded"]]);
+      assert.deepEqual(s.policy(p1.id)?.events.map((e) => e.action), ["proposed", "enforced", "superseded"]);
+      assert.throws(() => s.setPolicyStatus(999, "approved", { actor: "bo", at: "t" }), /no policy 999/);
+      s.saveMudProfiles([{ url: "https://mud.example.com/a.json", body: "{}", source: "a.json", at: "t" }]);
+      s.saveMudProfiles([{ url: "https://mud.example.com/a.json", body: "{\"x\":1}", source: "b.json", at: "t2" }]);
+      assert.deepEqual(s.mudProfiles(), [{ url: "https://mud.example.com/a.json", body: "{\"x\":1}", source: "b.json", importedAt: "t2" }]);
+    });
+
+    it("alerts: an episode read again grows and keeps the status a person gave it", () => {
+      const s = open("alerts");
+      s.saveAlerts([alert("a1"), alert("a2", { firstUs: 1 })]);
+      assert.equal(s.setAlertStatus("a1", "acknowledged", "ana", "t", "seen"), true);
+      assert.equal(s.setAlertStatus("nope", "acknowledged", "ana", "t"), false);
+      s.saveAlerts([alert("a1", { lastUs: 50, count: 9, severity: "high" }), alert("a3", { firstUs: 7 })]);
+      s.saveAlerts([alert("a1", { lastUs: 40, count: 2 })]);
+      const a1 = s.alerts().find((a) => a.id === "a1")!;
+      assert.deepEqual([a1.lastUs, a1.count, a1.status, a1.statusBy, a1.statusNote], [50, 9, "acknowledged", "ana", "seen"]);
+      assert.deepEqual(s.alerts().map((a) => a.id), ["a2", "a1", "a3"], "oldest first");
+      assert.deepEqual([...s.alertIds()].sort(), ["a1", "a2", "a3"]);
+      const sup = s.addSuppression({ detector: "scan", reason: "lab", createdBy: "ana", createdAt: "t" });
+      assert.deepEqual(s.suppressions().map((x) => [x.id, x.detector, x.device]), [[sup, "scan", undefined]]);
+      assert.equal(s.removeSuppression(sup), true);
+      assert.equal(s.removeSuppression(sup), false);
+      const w = s.addMaintenanceWindow({ site: "plant", startsAt: "2026-12-07T06:00:00.000Z", endsAt: "2026-12-07T08:00:00.000Z", reason: "firmware", createdBy: "ana", createdAt: "t" });
+      assert.deepEqual(s.maintenanceWindows().map((x) => [x.id, x.target, x.reason]), [[w, undefined, "firmware"]]);
+    });
+
+    it("sources and read positions: summaries kept, a capture's content known, positions upserted", () => {
+      const s = open("sources");
+      s.saveSource({ name: "a.pcap", site: "plant", kind: "capture", packets: 5, bytes: 500, flows: 2, errors: { "ipv4.bad": 1 }, contentHash: "h1", readAt: "t" });
+      assert.deepEqual(s.sourceWithContent("plant", "h1"), { name: "a.pcap", readAt: "t" });
+      assert.equal(s.sourceWithContent("other", "h1"), undefined);
+      assert.deepEqual(s.sources().map((x) => [x.name, x.packets, x.errors]), [["a.pcap", 5, { "ipv4.bad": 1 }]]);
+      s.saveReadPositions("zeek", [{ path: "conn.log", inode: 7, offset: 100 }]);
+      s.saveReadPositions("zeek", [{ path: "conn.log", inode: 7, offset: 250 }, { path: "dns.log", inode: 8, offset: 1 }]);
+      assert.deepEqual([...s.readPositions("zeek")], [["conn.log", { inode: 7, offset: 250 }], ["dns.log", { inode: 8, offset: 1 }]]);
+    });
+
+    it("NAC: decision runs, sessions that keep what a new record leaves out, quarantines, group moves", () => {
+      const s = open("nac");
+      const nac = new NacStore(s.sql);
+      const d = { site: "plant", mac: "02:00:00:00:00:0a", nas: "sw1", state: "known", accept: true, vlan: "20", reason: "camera" };
+      nac.saveDecisions([{ ...d, atMs: 1000 }, { ...d, atMs: 2000 }, { ...d, accept: false, state: "quarantine", atMs: 3000 }]);
+      assert.deepEqual(nac.decisions({ mac: d.mac }).map((x) => [x.state, x.count, x.accept]), [["quarantine", 1, false], ["known", 2, true]]);
+      nac.saveSessions([{ site: "plant", mac: d.mac, nas: "sw1", nasIp: "10.0.0.2", nasPortId: "Gi1/0/1", userName: "cam", status: "authorized", lastAt: "t1" }]);
+      nac.saveSessions([{ site: "plant", mac: d.mac, nas: "sw1", nasIp: "10.0.0.2", ip: "10.0.0.21", status: "started", lastAt: "t2" }]);
+      assert.deepEqual(nac.session("plant", d.mac), { site: "plant", mac: d.mac, nas: "sw1", nasIp: "10.0.0.2", nasPort: undefined, nasPortId: "Gi1/0/1",
+        callingStationId: undefined, userName: "cam", auditSessionId: undefined, acctSessionId: undefined, ip: "10.0.0.21", status: "started", lastAt: "t2" });
+      const q = nac.quarantine({ site: "plant", mac: d.mac, since: "t", by: "ana", reason: "scan" });
+      assert.equal(q.created, true);
+      assert.equal(nac.quarantine({ site: "plant", mac: d.mac, since: "t2", by: "bo", reason: "again" }).created, false);
+      assert.equal(nac.release("plant", d.mac, "ana", "t3", "clean")?.releasedBy, "ana");
+      assert.deepEqual(nac.quarantines(), []);
+      assert.equal(nac.quarantines(true).length, 1);
+      const m = nac.addMove({ at: "t", site: "plant", mac: d.mac, policyId: 1, to: "camera", rights: "more", status: "pending", reason: "verdict camera" });
+      assert.deepEqual([...nac.waitingMoves(1).keys()], [`plant ${d.mac}`]);
+      assert.equal(nac.decideMove(m.id, "approved", "ana", "t2").status, "approved");
+      assert.throws(() => nac.decideMove(m.id, "rejected", "ana", "t3"), /not waiting/);
+      assert.deepEqual([...nac.groupsInForce(1)], [[`plant ${d.mac}`, "camera"]]);
+      assert.deepEqual(nac.unenacted().map((x) => x.id), [m.id]);
+      nac.markEnacted(m.id, "t4");
+      assert.deepEqual(nac.unenacted(), []);
+      assert.equal(nac.pruneDecisions("9999"), 2);
+    });
+
+    it("audit: entries append with who and where from; the database refuses to change or delete one", () => {
+      const s = open("audit");
+      const log = new AuditLog(s.sql);
+      const id = log.append({ at: "t", principal: "os:ana", actor: "ana", via: "cli", action: "override", target: "02:00:00:00:00:0a", outcome: "ok", detail: "camera" });
+      log.append({ at: "t2", principal: "token", actor: "bo", via: "api", peer: "127.0.0.1", action: "quarantine", outcome: "refused" });
+      assert.deepEqual(log.list().map((e) => [e.actor, e.via, e.peer]), [["bo", "api", "127.0.0.1"], ["ana", "cli", undefined]]);
+      assert.deepEqual(log.list({ beforeId: id + 1, limit: 5 }).map((e) => e.id), [id]);
+      assert.throws(() => s.sql.run(`UPDATE audit SET actor = 'mallory'`), /append-only/);
+      assert.throws(() => s.sql.run(`DELETE FROM audit`), /append-only/);
+      assert.equal(log.list().length, 2);
+    });
+
+    it("a database whose schema is newer than this Cordon is refused, not changed", () => {
+      const location = engine.open("newer");
+      const s = new Store(location);
+      if (s.sql.dialect === "sqlite") s.sql.exec("PRAGMA user_version = 999");
+      else s.sql.run("UPDATE cordon_schema SET version = 999");
+      s.close();
+      assert.throws(() => new Store(location), /schema version 999 is newer than this Cordon/);
+    });
+  });
+}
