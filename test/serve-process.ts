@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createSocket } from "node:dgram";
+import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet } from "../src/lab/netflow-export.js";
 import { CLI } from "./helpers.js";
 
 /** `cordon serve` as a process of its own, for the tests that talk to it. */
@@ -12,9 +14,9 @@ export interface Serving {
 }
 
 /** Starts `cordon serve` as a process of its own and reads its bound ports from its logs. */
-export async function serve(args: string[], prefix: string[] = []): Promise<Serving> {
+export async function serve(args: string[], prefix: string[] = [], o: { cwd?: string } = {}): Promise<Serving> {
   const [cmd, ...rest] = [...prefix, process.execPath, CLI, "serve", "--http-port", "0", "--log-level", "debug", ...args];
-  const child = spawn(cmd, rest, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd, rest, { stdio: ["ignore", "pipe", "pipe"], ...(o.cwd ? { cwd: o.cwd } : {}) });
   const logs: Record<string, unknown>[] = [];
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -50,3 +52,25 @@ export async function waitFor(f: () => Promise<boolean>, what: string, seconds =
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** The export time of the records the tests send (seconds since the epoch). */
+export const T0 = 1_790_000_000;
+
+/** IPFIX messages from one exporter: `n` records, 20 per message, each a new flow. */
+export function exportFlows(first: number, n: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i += 20) {
+    const recs = [];
+    for (let k = i; k < Math.min(n, i + 20); k++) {
+      const id = first + k;
+      recs.push(ipv4Record(`10.1.${Math.floor(id / 250)}.${(id % 250) + 1}`, "10.2.0.1", 40000 + (id % 20000), 443, 6, 3, 180, T0 * 1000 + id, T0 * 1000 + id + 10));
+    }
+    out.push(ipfixMessage(T0, first + i, 1, [templateSet(true, 300, IPV4_FLOW_FIELDS), dataSet(300, recs)]));
+  }
+  return out;
+}
+
+export async function send(port: number, datagrams: Buffer[]): Promise<void> {
+  const s = createSocket("udp4");
+  for (const d of datagrams) await new Promise<void>((r) => s.send(d, port, "127.0.0.1", () => r()));
+  s.close();
+}

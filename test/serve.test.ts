@@ -5,12 +5,12 @@ import { createConnection } from "node:net";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet } from "../src/lab/netflow-export.js";
 import { ConfigError, loadConfig, validateConfig } from "../src/serve/config.js";
 import { FairAdmission } from "../src/serve/fair-admission.js";
 import { NO_CORPUS, corpus, haveTool, runCli, tmpDir } from "./helpers.js";
 import { withReplayPair } from "./netns.js";
-import { metric, serve, waitFor } from "./serve-process.js";
+import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet } from "../src/lab/netflow-export.js";
+import { T0, exportFlows, metric, send, serve, waitFor } from "./serve-process.js";
 
 describe("serve configuration", () => {
   it("fills defaults, and lets the environment override the file and flags override both", () => {
@@ -90,28 +90,6 @@ describe("fair admission to the worker queue", () => {
     assert.equal(full.admit("late"), false, "at the bound, nothing is taken");
   });
 });
-
-const T0 = 1_790_000_000;
-
-/** IPFIX messages from one exporter: `n` records, 20 per message, each a new flow. */
-function exportFlows(first: number, n: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < n; i += 20) {
-    const recs = [];
-    for (let k = i; k < Math.min(n, i + 20); k++) {
-      const id = first + k;
-      recs.push(ipv4Record(`10.1.${Math.floor(id / 250)}.${(id % 250) + 1}`, "10.2.0.1", 40000 + (id % 20000), 443, 6, 3, 180, T0 * 1000 + id, T0 * 1000 + id + 10));
-    }
-    out.push(ipfixMessage(T0, first + i, 1, [templateSet(true, 300, IPV4_FLOW_FIELDS), dataSet(300, recs)]));
-  }
-  return out;
-}
-
-async function send(port: number, datagrams: Buffer[]): Promise<void> {
-  const s = createSocket("udp4");
-  for (const d of datagrams) await new Promise<void>((r) => s.send(d, port, "127.0.0.1", () => r()));
-  s.close();
-}
 
 const flowCount = (db: string): number => (JSON.parse(runCli(["flows", "--db", db, "--format", "json"]).stdout) as unknown[]).length;
 

@@ -63,6 +63,11 @@ export interface ServeConfig {
   watchdogS: number;
   /** Devices kept in memory; past it, saved devices quiet for an hour are let go (they stay stored). */
   maxDevices: number;
+  /**
+   * Finished flows kept in memory while the database cannot take them (PostgreSQL away); past
+   * it, the oldest are let go and counted (`store.flows-dropped`).
+   */
+  maxHeldFlows: number;
   netflow: NetflowSourceConfig[];
   capture: CaptureSourceConfig[];
   zeek: ZeekSourceConfig[];
@@ -81,7 +86,7 @@ export interface ServeConfig {
 export class ConfigError extends Error {}
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "netflow", "capture", "zeek", "detect", "notify", "indicators", "nac", "respond"];
+const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "notify", "indicators", "nac", "respond"];
 
 type Raw = Record<string, unknown>;
 
@@ -233,6 +238,7 @@ export function validateConfig(raw: unknown): ServeConfig {
     clockSkewS: int(o, "clock_skew_s", "", 300, 1, 86_400),
     watchdogS: int(o, "watchdog_s", "", 60, 5, 3600),
     maxDevices: int(o, "max_devices", "", 200_000, 100, 100_000_000),
+    maxHeldFlows: int(o, "max_held_flows", "", 1_000_000, 10_000, 100_000_000),
     netflow, capture, zeek,
   };
 }

@@ -3,11 +3,12 @@ import { pino } from "pino";
 import { loadModel } from "../classify/model.js";
 import { readIndicators } from "../app/detections.js";
 import { SiteRun } from "../app/site-run.js";
+import { PostgresError, redactUrl } from "../store/postgres-sql.js";
 import { notify } from "../respond/notify/notify.js";
 import { ErrorCounts } from "../net/error-counts.js";
 import { type LiveCapture, startLiveCapture } from "../sources/live-capture.js";
 import { NetflowCollector } from "../sources/netflow/collector.js";
-import { Store } from "../store/sqlite.js";
+import { Store } from "../store/store.js";
 import type { ServeConfig } from "./config.js";
 import type { SourceSnapshot, StatsSnapshot, ToMain, ToWorker } from "./messages.js";
 import { type ZeekReader, startZeekReader } from "../sources/zeek/reader.js";
@@ -41,7 +42,7 @@ let store: Store;
 try {
   store = new Store(config.db);
 } catch (e) {
-  send({ type: "fatal", message: `${config.db}: ${(e as Error).message}` });
+  send({ type: "fatal", message: e instanceof PostgresError ? e.message : `${redactUrl(config.db)}: ${(e as Error).message}` });
   process.exit(1);
 }
 // An evidence folder that cannot be written would lose every response's packets: found at start, not at the first alert.
@@ -57,7 +58,7 @@ if (config.respond) {
 let run: SiteRun;
 try {
   run = new SiteRun(store, {
-    site: config.site, detect: config.detect, model: loadModel(),
+    site: config.site, detect: config.detect, model: loadModel(), holdFlows: config.maxHeldFlows,
     indicators: config.indicators.length ? readIndicators(config.indicators) : undefined,
     pipeline: { flows: { idleTimeoutUs: config.flowIdleTimeoutS * 1_000_000 }, futureSkewUs: config.clockSkewS * 1_000_000 },
     detectorFailed: (detector, err, count) => log.error({ detector, err, count }, "detector failed"),
@@ -68,13 +69,44 @@ try {
 }
 const pipeline = run.pipeline;
 const engine = run.engine;
-/** Stores the devices, raising new devices and identity changes first: the same as `analyze` does. */
-const saveDevices = (): void => run.saveDevices();
+/** Stores the devices (and the flows held), raising new devices and identity changes first: the same as `analyze` does. */
+const saveDevices = (): void => run.commit();
+
+/**
+ * The database away (PostgreSQL stopped, unreachable): what could not be written stays in
+ * memory within its budgets (flows up to max_held_flows, devices while they are changed) and
+ * is written whole at the next commit. Told once when it goes, then once a minute, and when it
+ * is back.
+ */
+let storeUp = true;
+let storeDownSince = 0;
+let storeToldAt = 0;
+function storeFailed(e: unknown, what: string): void {
+  if (!(e instanceof PostgresError)) {
+    log.error({ err: e }, `${what} failed; will retry`);
+    return;
+  }
+  const now = Date.now();
+  if (storeUp) {
+    storeUp = false;
+    storeDownSince = now;
+  }
+  if (now - storeToldAt < 60_000) return;
+  storeToldAt = now;
+  log.error({ reason: e.message, code: e.code, heldFlows: run.heldFlows(), downForS: Math.round((now - storeDownSince) / 1000) },
+    "the database is unavailable: keeping what was read in memory and trying again with backoff");
+}
+function storeWorked(): void {
+  if (storeUp) return;
+  storeUp = true;
+  storeToldAt = 0;
+  log.warn({ downForS: Math.round((Date.now() - storeDownSince) / 1000), flowsDropped: run.flowsDropped }, "the database is back: what was held is written");
+}
 let alertsRaised = 0;
 
 // --- NAC and response ---
-const nacStore = new NacStore(store.db);
-const audit = new AuditLog(store.db);
+const nacStore = new NacStore(store.sql);
+const audit = new AuditLog(store.sql);
 let nacTable: NacTable | undefined;
 /** Builds the authorisation table again and hands it to the RADIUS thread. */
 function refreshNacTable(inForce?: ReturnType<typeof policiesInForce>): void {
@@ -221,7 +253,7 @@ function snapshot(): StatsSnapshot {
     pipeline: {
       packets: pipeline.stats.packets, flows: pipeline.stats.flows, devices: pipeline.inventory.devices.size,
       liveFlows: pipeline.flowTable.size, evictions: pipeline.flowTable.evictions, devicesLetGo: pipeline.inventory.evicted, errors: pipeline.stats.errors.toJSON(),
-      alerts: alertsRaised, detectorFailures: run.detectorFailures(), detectorEvictions: engine?.evictions() ?? {},
+      alerts: alertsRaised, detectorFailures: run.detectorFailures(), detectorEvictions: engine?.evictions() ?? {}, heldFlows: run.heldFlows(), storeUp,
     },
     sources: {},
   };
@@ -265,13 +297,12 @@ function persist(): void {
       log.warn({ devices: inv.devices.size, budget: config.maxDevices }, "more devices active within the hour than max_devices: memory grows past the budget");
     }
   }
-  savePositions();
   if (++ticks % 6 === 0) run.settle();
   if (config.nac) {
     followVerdicts();
     if (ticks % 360 === 1) nacStore.pruneDecisions(new Date(Date.now() - config.nac.keepDecisionsDays * 86_400_000).toISOString());
   }
-  void storeAlerts(false).catch((e: unknown) => log.error({ err: e }, "storing alerts failed; will retry"));
+  void storeAlerts(false).catch((e: unknown) => storeFailed(e, "storing alerts"));
 }
 
 /**
@@ -280,11 +311,10 @@ function persist(): void {
  * live in the flow table; never a flow without its devices, nor a position past what is stored.
  */
 function commit(): void {
-  store.db.transaction(() => {
-    pipeline.advance(pipeline.now());
-    saveDevices();
-    savePositions();
-  })();
+  pipeline.advance(pipeline.now());
+  retryNacWrites();
+  run.commit(savePositions);
+  storeWorked();
 }
 const commitTimer = setInterval(() => {
   // Collector state ages out on the wall clock: held data past its wait, idle domains, UDP templates past their lifetime.
@@ -292,7 +322,7 @@ const commitTimer = setInterval(() => {
   try {
     commit();
   } catch (e) {
-    log.error({ err: e }, "committing flows failed; will retry");
+    storeFailed(e, "committing flows");
   }
 }, 1000);
 
@@ -300,7 +330,7 @@ const persistTimer = setInterval(() => {
   try {
     persist();
   } catch (e) {
-    log.error({ err: e }, "persisting failed; will retry");
+    storeFailed(e, "persisting");
   }
 }, config.persistIntervalS * 1000);
 let lastStats = 0;
@@ -311,6 +341,8 @@ function sendStats(): void {
 const statsTimer = setInterval(sendStats, 1000);
 
 let stopping = false;
+/** How long stopping waits for a database that is away before it gives up (exit 1). */
+const STOP_WAIT_MS = 30_000;
 async function stop(): Promise<void> {
   stopping = true;
   clearInterval(commitTimer);
@@ -325,10 +357,27 @@ async function stop(): Promise<void> {
     }
   }
   pipeline.flush();
-  saveDevices();
-  for (const [name, p] of positions) store.saveReadPositions(name, p);
-  run.settle();
-  await storeAlerts(true);
+  // What was read is written before serve ends: with the database away, tried again with
+  // backoff until STOP_WAIT_MS, then serve ends with 1 and says what it could not store.
+  const deadline = Date.now() + STOP_WAIT_MS;
+  for (;;) {
+    try {
+      retryNacWrites(true);
+      run.commit(() => {
+        for (const [name, p] of positions) store.saveReadPositions(name, p);
+      });
+      run.settle();
+      await storeAlerts(true);
+      break;
+    } catch (e) {
+      storeFailed(e, "the final write");
+      if (!(e instanceof PostgresError) || Date.now() > deadline) {
+        send({ type: "fatal", message: `stopping: could not store what was read (${run.heldFlows()} flows, ${pipeline.inventory.unsaved().length} devices): ${(e as Error).message}` });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
   const final = snapshot();
   for (const [name, s] of Object.entries(final.sources)) {
     store.saveSource({ name, site: s.site, kind: s.kind, packets: s.packets, bytes: s.bytes, flows: s.records, errors: s.errors });
@@ -408,11 +457,36 @@ function watchMacLocations(decisions: readonly DecisionRun[], accounting: readon
   }
 }
 
+/** RADIUS writes the database could not take yet, in order; at most MAX_NAC_WRITES batches wait (the oldest go). */
+const nacWrites: (() => void)[] = [];
+const MAX_NAC_WRITES = 10_000;
+function nacWrite(w: () => void): void {
+  nacWrites.push(w);
+  if (nacWrites.length > MAX_NAC_WRITES) {
+    nacWrites.shift();
+    pipeline.stats.errors.add("store.nac-writes-dropped", "RADIUS decisions waited for the database past their budget");
+  }
+  retryNacWrites();
+}
+/** Writes the waiting RADIUS batches in order; the first that fails stops the rest (tried again at the next commit). */
+function retryNacWrites(rethrow = false): void {
+  while (nacWrites.length > 0) {
+    try {
+      nacWrites[0]();
+    } catch (e) {
+      if (rethrow) throw e;
+      storeFailed(e, "storing RADIUS decisions");
+      return;
+    }
+    nacWrites.shift();
+  }
+}
+
 /** RADIUS decisions and accounting: stored (decisions, sessions) and told to the inventory. */
 function storeNacEvents(decisions: DecisionRun[], accounting: AccountingEvent[]): void {
   watchMacLocations(decisions, accounting);
   const iso = (ms: number): string => new Date(ms).toISOString();
-  nacStore.saveDecisions(decisions);
+  nacWrite(() => nacStore.saveDecisions(decisions));
   // The inventory hears once per batch of each device at each NAS port (the decision log counts every request).
   const told = new Set<string>();
   for (const d of decisions) {
@@ -440,7 +514,8 @@ function storeNacEvents(decisions: DecisionRun[], accounting: AccountingEvent[])
     sessions.set(`${a.site} ${a.mac}`, { ...old, site: a.site, mac: a.mac, nas: a.nas, nasIp: a.nasIp, nasPortId: a.nasPortId ?? old?.nasPortId, ip: a.ip ?? old?.ip,
       acctSessionId: a.acctSessionId ?? old?.acctSessionId, status: a.status === "stop" ? "stopped" : "started", lastAt: iso(a.atMs) });
   }
-  nacStore.saveSessions([...sessions.values()]);
+  const list = [...sessions.values()];
+  nacWrite(() => nacStore.saveSessions(list));
 }
 
 /** The local HTTP API's operations that need the store; actions are audited with who asked. */

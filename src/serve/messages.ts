@@ -24,6 +24,8 @@ export interface SourceSnapshot {
 
 export interface StatsSnapshot {
   pipeline: { packets: number; flows: number; devices: number; liveFlows: number; evictions: number; devicesLetGo: number; errors: Record<string, number>; alerts: number; detectorFailures: number;
+    /** Finished flows waiting for the database, and whether the last write reached it. */
+    heldFlows: number; storeUp: boolean;
     /** Per detector, state entries let go at their budgets. */
     detectorEvictions: Record<string, number>;
   };

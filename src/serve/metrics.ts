@@ -54,6 +54,8 @@ export function renderMetrics(
   metric("cordon_pipeline_packets_total", "counter", "Frames through the packet path", [[{}, s.pipeline.packets]]);
   metric("cordon_pipeline_flows_total", "counter", "Flows finished; committed with their devices within a second (a kill -9 loses the last second's and the live ones)", [[{}, s.pipeline.flows]]);
   metric("cordon_pipeline_devices", "gauge", "Devices in the inventory", [[{}, s.pipeline.devices]]);
+  metric("cordon_store_held_flows", "gauge", "Finished flows waiting in memory for the database (max_held_flows)", [[{}, s.pipeline.heldFlows]]);
+  metric("cordon_store_up", "gauge", "1 when the last write reached the database, 0 while it is away (writes are retried with backoff)", [[{}, s.pipeline.storeUp ? 1 : 0]]);
   metric("cordon_pipeline_live_flows", "gauge", "Flows in the flow table", [[{}, s.pipeline.liveFlows]]);
   metric("cordon_pipeline_flow_evictions_total", "counter", "Flows evicted at the live-flow cap", [[{}, s.pipeline.evictions]]);
   metric("cordon_alerts_total", "counter", "Alerts raised (episodes) since start", [[{}, s.pipeline.alerts]]);

@@ -16,6 +16,7 @@ import { type IpfixTcpListener, listenIpfixTcp } from "./ipfix-tcp.js";
 import { renderMetrics } from "./metrics.js";
 import { type ApiContext, type ApiReply, apiHosts, handleApi } from "./api.js";
 import { serveToken } from "../app/api-token.js";
+import { redactUrl } from "../store/postgres-sql.js";
 import { PrefixTable } from "../policy/prefix-table.js";
 
 /** Datagrams are handed to the worker in batches: at most this many, or after this long. */
@@ -54,7 +55,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     log.info({ path: t.path, created: t.created }, "API token file (the CLI reads it; CORDON_TOKEN overrides)");
   }
   const worker = new Worker(new URL("./ingest-worker.js", import.meta.url), { workerData: config });
-  let stats: StatsSnapshot = { pipeline: { packets: 0, flows: 0, devices: 0, liveFlows: 0, evictions: 0, devicesLetGo: 0, errors: {}, alerts: 0, detectorFailures: 0, detectorEvictions: {} }, sources: {} };
+  let stats: StatsSnapshot = { pipeline: { packets: 0, flows: 0, devices: 0, liveFlows: 0, evictions: 0, devicesLetGo: 0, errors: {}, alerts: 0, detectorFailures: 0, detectorEvictions: {}, heldFlows: 0, storeUp: true }, sources: {} };
   let up = false;
   let stopping = false;
   // The datagram queue to the worker, shared fairly between exporters; per listener, refusals by exporter.
@@ -97,7 +98,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
       if (m.type === "ready") {
         up = true;
         firstTable = m.nacTable;
-        log.info({ devices: m.devices, db: config.db }, "ingest worker ready");
+        log.info({ devices: m.devices, db: redactUrl(config.db) }, "ingest worker ready");
         resolve();
       } else if (m.type === "ack") {
         admission.handled();

@@ -20,7 +20,7 @@ serve with exit 1 for its supervisor to restart it.
 
 Configuration (YAML; CORDON_DB, CORDON_SITE, CORDON_LOG_LEVEL, CORDON_HTTP_HOST,
 CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both):
-  db: ./cordon.db
+  db: ./cordon.db               # or postgres://user:password@host/database (sensors may share one)
   site: default                 # sources without their own site belong here
   log_level: info               # pino JSON logs on stdout
   http: { host: 127.0.0.1, port: 9810 }     # GET /healthz, GET /metrics (Prometheus), /api (token always:
@@ -33,6 +33,7 @@ CORDON_HTTP_PORT and CORDON_PERSIST_INTERVAL_S override it; flags override both)
   clock_skew_s: 300             # record times further ahead of the wall clock are clamped, counted
   watchdog_s: 60                # a worker silent this long ends serve with 1 (for its supervisor)
   max_devices: 200000           # devices in memory; past it, saved ones quiet for an hour are let go
+  max_held_flows: 1000000       # finished flows kept while the database is away (oldest go past it, counted)
   netflow:                      # NetFlow v5/v9 and IPFIX over UDP; IPFIX over TCP (transport: tcp)
     - { port: 2055, host: 0.0.0.0, site: plant-a, template_lifetime_s: 1800,
         exporters: [10.0.0.1, 10.0.1.0/28] }   # only these are decoded; others dropped, counted
