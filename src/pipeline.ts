@@ -14,8 +14,9 @@ import type { FlowRecord } from "./model/flow-record.js";
 import { BehaviourAccumulator, PeerKind, peerKindOf } from "./flows/behaviour.js";
 import { serviceTable } from "./flows/services.js";
 import { synFingerprint } from "./dissect/tcp-syn.js";
-import type { ExternalObservation, ObservationKind, Subject } from "./model/observation.js";
+import type { Observation, ObservationKind, Subject } from "./model/observation.js";
 import type { Frame } from "./model/frame.js";
+import { formatOtOperation } from "./model/ot-operation.js";
 import { ErrorCounts } from "./net/error-counts.js";
 
 /** Where detection reads the packet path: every observation as it happens, and every finished flow. */
@@ -73,7 +74,7 @@ export interface Pipeline {
    */
   pushFlow(record: FlowRecord): void;
   /** A fact another sensor reported (a Zeek log line): on the device with that MAC, else that private address. */
-  observe(o: ExternalObservation): void;
+  observe(o: Observation): void;
   /** Moves pipeline time forward (serve calls this while sources are idle). */
   advance(nowUs: number): void;
   /** Ends every live flow and hands all pending records to the sink. */
@@ -184,9 +185,9 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
   }
 
   // Facts and flows another sensor reports do not move pipeline time: that clock is the packets'.
-  function observeExternal(o: ExternalObservation): void {
+  function observeExternal(o: Observation): void {
     o.tsUs = notFuture(o.tsUs);
-    const ev: Evidence = { source: o.source, packet: 0, tsUs: o.tsUs, ip: o.ip };
+    const ev: Evidence = { source: o.source, packet: o.packet ?? 0, tsUs: o.tsUs, ip: o.ip };
     const ip = o.ip === undefined || peerKindOf(o.ip) === PeerKind.Group || o.ip === "0.0.0.0" ? undefined : o.ip;
     const d = inventory.bindEnd(o.site, o.mac ? (parseMac(o.mac) ?? -1) : -1, ip, ev, o.tsUs);
     if (d && !inventory.observeAgain(d, o.kind, o.value, o.tsUs)) inventory.observe(d, o.kind, o.value, ev);
@@ -366,13 +367,12 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
       inventory.observe(d, kind, value, { source, packet: pkt.index, tsUs: pkt.tsUs, ip });
     },
     operation(op: string, detail?: string, actor: "src" | "dst" = "src"): void {
-      const suffix = detail ? ` (${detail})` : "";
       const target = actor === "src" ? "dst" : "src";
       // Hosts are named by IP, or by MAC for link-layer protocols (PROFINET DCP).
       const name = (side: "src" | "dst"): string => pkt.ipVersion !== 0 ? packetIp(side === "src")
         : (side === "src" ? pkt.srcMac : pkt.dstMac) >= 0 ? macToString(side === "src" ? pkt.srcMac : pkt.dstMac) : "unknown";
-      ctx.emit("ot.operation", actor, `${op} to ${name(target)}${suffix}`);
-      ctx.emit("ot.operation_received", target, `${op} from ${name(actor)}${suffix}`);
+      ctx.emit("ot.operation", actor, formatOtOperation({ op, direction: "to", peer: name(target), detail }));
+      ctx.emit("ot.operation_received", target, formatOtOperation({ op, direction: "from", peer: name(actor), detail }));
     },
     error(kind: string, detail?: string): void {
       errors.add(kind, detail);

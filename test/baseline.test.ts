@@ -6,6 +6,7 @@ import type { SiteDevice } from "../src/baseline/device-index.js";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
 import { runCli, tmpDir } from "./helpers.js";
+import { parseDnsAnswer } from "../src/model/dns-answer.js";
 
 const DAY = 86_400_000_000;
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0) * 1000; // a Monday, 00:00 UTC
@@ -17,7 +18,7 @@ function flow(atUs: number, src: string, dst: string, proto: number, dstPort: nu
     tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "idle",
   };
 }
-const dev = (key: string, ip: string, category: string, dnsAnswers: string[] = []): SiteDevice => ({ key, ips: [ip], category, router: false, dnsAnswers });
+const dev = (key: string, ip: string, category: string, dnsAnswers: string[] = []): SiteDevice => ({ key, ips: [ip], category, router: false, dnsAnswers: dnsAnswers.map((a) => parseDnsAnswer(a)!) });
 
 const devices = [
   dev("cam1", "10.0.0.1", "camera", ["cloud.example.com A 52.1.2.3"]),

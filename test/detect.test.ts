@@ -239,8 +239,9 @@ describe("cordon alerts and cordon suppress", () => {
 });
 
 describe("behaviour against baselines", () => {
-  const prior = new Map([["00:00:00:00:00:01", { category: "camera", elements: ["initiates|dns:cloud.example.com|tcp|443", "serves|device:00:00:00:00:00:09|tcp|554"], outP95: 50_000 }]]);
-  const options = { prior, categories: new Map([["camera", ["initiates|dns:cloud.example.com|tcp|443", "initiates|category:server|udp|123"]]]), routers: new Set(["00:00:00:00:00:fe"]), names: new Map([["52.1.2.3", "cloud.example.com"]]) };
+  const el = (direction: "initiates" | "serves", peer: string, proto: string, port: number): { direction: "initiates" | "serves"; peer: string; proto: string; port: number } => ({ direction, peer, proto, port });
+  const prior = new Map([["00:00:00:00:00:01", { category: "camera", elements: [el("initiates", "dns:cloud.example.com", "tcp", 443), el("serves", "device:00:00:00:00:00:09", "tcp", 554)], outP95: 50_000 }]]);
+  const options = { prior, categories: new Map([["camera", [el("initiates", "dns:cloud.example.com", "tcp", 443), el("initiates", "category:server", "udp", 123)]]]), routers: new Set(["00:00:00:00:00:fe"]), names: new Map([["52.1.2.3", "cloud.example.com"]]) };
   const cam = (p: Partial<FlowRecord>): FlowRecord => flow({ srcMac: "00:00:00:00:00:01", srcIp: "10.0.0.1", tcpFlagsSrc: 0x1a, tcpFlagsDst: 0x1a, packetsSrcToDst: 10, bytesSrcToDst: 2000, packetsDstToSrc: 10, ...p });
 
   it("tells a new peer, a new service and an hour far above the usual upload, once each; known behaviour is quiet", async () => {

@@ -26,7 +26,7 @@ const dev = (key: string, ip: string, category: string, criticality: string, ext
 describe("criticality sets how far learned internet rules reach", () => {
   const devices = [
     dev("00:00:00:00:00:01", "10.0.0.1", "plc", "life-safety/physical-process"),
-    dev("00:00:00:00:00:02", "10.0.0.2", "camera", "sensitive-data", { dnsAnswers: ["cloud.example.com A 52.1.2.3"] }),
+    dev("00:00:00:00:00:02", "10.0.0.2", "camera", "sensitive-data", { dnsAnswers: [{ name: "cloud.example.com", type: "A", data: "52.1.2.3" }] }),
     dev("00:00:00:00:00:03", "10.0.0.3", "voip-phone", "standard"),
     dev("00:00:00:00:00:04", "10.0.0.4", "smart-plug", "low"),
   ];

@@ -3,7 +3,7 @@ import { appendFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { FlowRecord } from "../src/model/flow-record.js";
-import type { ExternalObservation } from "../src/model/observation.js";
+import type { Observation } from "../src/model/observation.js";
 import { createPipeline } from "../src/pipeline.js";
 import { ErrorCounts } from "../src/net/error-counts.js";
 import { ZeekLineParser } from "../src/sources/zeek/format.js";
@@ -44,9 +44,9 @@ const SOFTWARE_FIELDS: [string, string][] = [
 ];
 const SERVICES_FIELDS: [string, string][] = [["ts", "time"], ["host", "addr"], ["port_num", "port"], ["port_proto", "enum"], ["service", "set[string]"]];
 
-function sinkOf(): { flows: FlowRecord[]; facts: ExternalObservation[]; sink: { pushFlow(r: FlowRecord): void; observe(o: ExternalObservation): void } } {
+function sinkOf(): { flows: FlowRecord[]; facts: Observation[]; sink: { pushFlow(r: FlowRecord): void; observe(o: Observation): void } } {
   const flows: FlowRecord[] = [];
-  const facts: ExternalObservation[] = [];
+  const facts: Observation[] = [];
   return { flows, facts, sink: { pushFlow: (r) => flows.push(r), observe: (o) => facts.push(o) } };
 }
 

@@ -4,7 +4,8 @@ import { DnsView } from "../baseline/device-index.js";
 import { type BehaviourOptions, behaviourDetector } from "../detect/behaviour.js";
 import { registeredDomain } from "../detect/dns.js";
 import type { Detector } from "../detect/engine.js";
-import { escalateOtOperations, markRoutineOt, operationTarget } from "../detect/ot-operation.js";
+import { escalateOtOperations, markRoutineOt } from "../detect/ot-operation.js";
+import { operationTarget } from "../model/ot-operation.js";
 import type { Device } from "../inventory/device.js";
 import { rateBehaviour } from "../detect/severity.js";
 import { speaksOt } from "../classify/classify.js";
@@ -16,11 +17,9 @@ import { IndicatorError, type Indicators, emptyIndicators, indicatorDetector, pa
 import { policyViolationDetector } from "../detect/policy-violation.js";
 import { allDetectors } from "../detect/registry.js";
 import type { ResolvedPolicy } from "../policy/model.js";
-import type { Store } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
 import { InputError } from "./errors.js";
 import { learnDevices } from "./site-devices.js";
-
-const element = (e: { direction: string; peer: string; proto: string; port: number }): string => `${e.direction}|${e.peer}|${e.proto}|${e.port}`;
 
 /**
  * What the behavioural detector starts from: the site's baselines as the store holds them
@@ -34,18 +33,17 @@ export function storedBehaviour(store: Store, site: string, learnWindowUs?: numb
   const dns = new DnsView(devices);
   const names = new Map<string, string>();
   for (const d of devices) {
-    for (const a of d.dnsAnswers) {
-      const [, type, data] = a.split(" ");
-      if ((type === "A" || type === "AAAA") && data) names.set(data, dns.nameFor(data)!);
+    for (const { type, data } of d.dnsAnswers) {
+      if (type === "A" || type === "AAAA") names.set(data, dns.nameFor(data)!);
     }
   }
   const queried = new Map(devices.map((d) => [d.key, (d.dnsQueries ?? []).map(registeredDomain)]));
   const categoryDomains = new Map<string, Set<string>>();
   for (const d of devices) for (const q of queried.get(d.key)!) (categoryDomains.get(d.category) ?? categoryDomains.set(d.category, new Set()).get(d.category)!).add(q);
   return {
-    prior: new Map(b.devices.map((d) => [d.key, { category: d.category, elements: d.elements.map(element), outP95: d.volume.outP95, domains: queried.get(d.key) ?? [], mature: d.mature }])),
+    prior: new Map(b.devices.map((d) => [d.key, { category: d.category, elements: d.elements, outP95: d.volume.outP95, domains: queried.get(d.key) ?? [], mature: d.mature }])),
     categoryDomains,
-    categories: new Map(b.categories.map((c) => [c.category, c.elements.map(element)])),
+    categories: new Map(b.categories.map((c) => [c.category, c.elements])),
     routers: new Set(devices.filter((d) => d.router && d.mac).map((d) => d.mac!)),
     names, learnWindowUs,
   };

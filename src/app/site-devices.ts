@@ -1,7 +1,8 @@
 import type { LearnDevice } from "../policy/learn.js";
 import { type FlowRecord, flowWeight } from "../model/flow-record.js";
-import type { Store } from "../store/sqlite.js";
+import type { Store } from "../store/store.js";
 import { classificationOf } from "./classification.js";
+import { parseDnsAnswer } from "../model/dns-answer.js";
 
 /** The VLAN each MAC sent most of its flows on. */
 function vlansByMac(flows: readonly FlowRecord[]): Map<string, number> {
@@ -30,7 +31,7 @@ export function learnDevices(store: Store, site: string, flows: readonly FlowRec
       criticality: c.criticality, router: d.router, site: d.site,
       vlan: d.mac ? vlans.get(d.mac) : undefined, vendor: c.vendor,
       mudUrl: assigned.get(key) ?? announced,
-      dnsAnswers: d.facts.filter((f) => f.kind === "dns.answer").map((f) => f.value),
+      dnsAnswers: d.facts.filter((f) => f.kind === "dns.answer").flatMap((f) => parseDnsAnswer(f.value) ?? []),
       dnsQueries: d.facts.filter((f) => f.kind === "dns.query").map((f) => f.value),
     };
   });

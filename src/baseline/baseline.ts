@@ -12,15 +12,22 @@ import { DeviceIndex, type SiteDevice } from "./device-index.js";
 
 export type Direction = "initiates" | "serves";
 
-export interface BaselineElement {
+/** What one element of behaviour is: who starts, with whom, on what protocol and port. */
+export interface ElementKey {
   direction: Direction;
-  /** "device:KEY", "dns:NAME" or "cidr:NETWORK". */
+  /** "device:KEY", "dns:NAME", "cidr:NETWORK", or "category:ROLE" in a category's baseline. */
   peer: string;
-  /** The internal peer's category, or "external". */
-  peerRole: string;
   proto: string;
   /** The responder's port (for "serves", the device's own). 0 for protocols without ports. */
   port: number;
+}
+
+/** An element as one text ("initiates|dns:cloud.example.com|tcp|443"), for sets and maps of elements. */
+export const elementText = (e: ElementKey): string => `${e.direction}|${e.peer}|${e.proto}|${e.port}`;
+
+export interface BaselineElement extends ElementKey {
+  /** The internal peer's category, or "external". */
+  peerRole: string;
   flows: number;
   bytesOut: number;
   bytesIn: number;
@@ -201,7 +208,7 @@ function categoryBaselines(devices: DeviceBaseline[]): CategoryBaseline[] {
     const seen = new Set<string>();
     for (const e of d.elements) {
       const peer = e.peer.startsWith("device:") ? `category:${e.peerRole}` : e.peer;
-      const k = `${e.direction}|${peer}|${e.proto}|${e.port}`;
+      const k = elementText({ direction: e.direction, peer, proto: e.proto, port: e.port });
       if (seen.has(k)) continue;
       seen.add(k);
       const x = c.elements.get(k) ?? { direction: e.direction, peerRole: e.peerRole, peer, proto: e.proto, port: e.port, devices: 0 };

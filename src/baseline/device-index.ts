@@ -1,3 +1,4 @@
+import type { DnsAnswer } from "../model/dns-answer.js";
 import type { FlowRecord } from "../model/flow-record.js";
 
 /** What the baseline and policy learning need to know of a device to place a flow's ends. */
@@ -7,8 +8,8 @@ export interface SiteDevice {
   ips: string[];
   category: string;
   router: boolean;
-  /** "name TYPE data" values of dns.answer facts. */
-  dnsAnswers: string[];
+  /** Its dns.answer facts, read. */
+  dnsAnswers: DnsAnswer[];
   /** Names it looked up (dns.query facts), when the reader needs them. */
   dnsQueries?: string[];
 }
@@ -26,9 +27,7 @@ export class DnsView {
 
   constructor(devices: Iterable<SiteDevice>) {
     for (const d of devices) {
-      for (const a of d.dnsAnswers) {
-        const [name, type, data] = a.split(" ");
-        if (!data) continue;
+      for (const { name, type, data } of d.dnsAnswers) {
         if (type === "A" || type === "AAAA") {
           this.owner.set(data, name);
           this.addresses.set(name, (this.addresses.get(name) ?? new Set()).add(data));

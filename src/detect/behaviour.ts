@@ -1,4 +1,4 @@
-import { externalNetwork } from "../baseline/baseline.js";
+import { type ElementKey, elementText, externalNetwork } from "../baseline/baseline.js";
 import { isGroupIp, isPrivateIp } from "../net/addr.js";
 import { registeredDomain } from "./dns.js";
 import type { FlowRecord } from "../model/flow-record.js";
@@ -17,8 +17,8 @@ import { ADMIN_CONTEXT, ADMIN_PORTS, MATURE_CONTEXT } from "./severity.js";
  */
 export interface PriorDevice {
   category: string;
-  /** Baseline elements, as `baseline.ts` names them: "initiates|peer|proto|port". */
-  elements: Iterable<string>;
+  /** Baseline elements. */
+  elements: Iterable<ElementKey>;
   /** Bytes sent per active hour, 95th percentile. */
   outP95: number;
   /** Registered domains it looked up. */
@@ -31,7 +31,7 @@ export interface BehaviourOptions {
   /** Device key → its stored baseline. */
   prior: ReadonlyMap<string, PriorDevice>;
   /** Category → elements its devices used (internal peers as category:ROLE). */
-  categories: ReadonlyMap<string, Iterable<string>>;
+  categories: ReadonlyMap<string, Iterable<ElementKey>>;
   /** Category → registered domains its devices looked up. */
   categoryDomains?: ReadonlyMap<string, ReadonlySet<string>>;
   /** MACs of routers: flows through them are keyed by address. */
@@ -69,9 +69,8 @@ function elementHash(direction: string, peerHash: number, proto: string, port: n
   return Math.imul(h ^ port, 0x01000193) | 0;
 }
 
-function elementOf(e: string): number {
-  const [direction, peer, proto, port] = e.split("|");
-  return elementHash(direction, hash(peer), proto, Number(port));
+function elementOf(e: ElementKey): number {
+  return elementHash(e.direction, hash(e.peer), e.proto, e.port);
 }
 
 interface Peer { peer: string; role: string; hash: number }
@@ -109,8 +108,8 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
   /** The reverse of `names` (name → its addresses), so a CNAME renames without a scan of every address. */
   const addressesOf = new Map<string, Set<string>>();
   for (const [ip, n] of names) (addressesOf.get(n) ?? addressesOf.set(n, new Set()).get(n)!).add(ip);
-  const categories = new Map([...o.categories].map(([c, e]) => [c, new Set(e)]));
-  const categoryPeers = new Map([...categories].map(([c, e]) => [c, new Set([...e].map((x) => x.split("|")[1]))]));
+  const categories = new Map([...o.categories].map(([c, e]) => [c, new Set([...e].map(elementText))]));
+  const categoryPeers = new Map([...o.categories].map(([c, e]) => [c, new Set([...e].map((x) => x.peer))]));
   const devices = new Map<string, State>();
   /**
    * Address → its device key when keyed by address ("ip:…"), or "" for an address outside the
@@ -134,7 +133,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
       const p = o.prior.get(key);
       const list = [...(p?.elements ?? [])];
       s = {
-        category: p?.category ?? "unknown", elements: new Set(list.map(elementOf)), peers: new Set(list.map((x) => hash(x.split("|")[1]))),
+        category: p?.category ?? "unknown", elements: new Set(list.map(elementOf)), peers: new Set(list.map((x) => hash(x.peer))),
         learnUntilUs: p ? -Infinity : nowUs + window, outP95: p?.outP95 ?? 0, hour: 0, sentThisHour: 0,
         domains: new Set(p?.domains ?? []), mature: p?.mature === true,
       };
@@ -211,7 +210,7 @@ export function behaviourDetector(o: BehaviourOptions): Detector {
     }
     const categoryPeer = peer.peer.startsWith("device:") ? `category:${peer.role}` : peer.peer;
     const cat = categories.get(s.category);
-    const catHas = (cat?.has(`${direction}|${categoryPeer}|${proto}|${port}`) ?? false);
+    const catHas = (cat?.has(elementText({ direction, peer: categoryPeer, proto, port })) ?? false);
     keep(s.elements, element);
     const knownPeer = s.peers.has(peerHash) || (categoryPeers.get(s.category)?.has(categoryPeer) ?? false);
     keep(s.peers, peerHash);

@@ -1,18 +1,11 @@
-import type { ObservationKind } from "../model/observation.js";
+import type { Observation } from "../model/observation.js";
 
 /**
  * An observation as it happened, for detectors: every occurrence (the inventory keeps each
  * fact once; detectors count), with the packet's ends.
  */
-export interface PacketEvent {
-  kind: ObservationKind;
-  value: string;
-  site: string;
-  source: string;
-  tsUs: number;
+export interface PacketEvent extends Observation {
   packet: number;
-  /** MAC of the device the observation is about, when it has one. */
-  mac?: string;
   srcMac?: string;
   dstMac?: string;
   srcIp?: string;

@@ -1,5 +1,6 @@
 import type { Alert, Severity } from "./alert.js";
 import type { Detector } from "./engine.js";
+import { parseOtOperation } from "../model/ot-operation.js";
 
 /**
  * Dangerous OT operations: PLC stop and start, program or firmware download and upload,
@@ -39,9 +40,9 @@ interface Parsed {
 const MAX_PARSED = 20_000;
 
 function parse(value: string): Parsed | undefined {
-  const m = /^(\S+) to (\S+)(?: \((.*)\))?$/.exec(value);
-  if (!m) return undefined;
-  const [, op, target, detail] = m;
+  const o = parseOtOperation(value);
+  if (!o || o.direction !== "to") return undefined;
+  const { op, peer: target, detail } = o;
   const kind = operationKind(op);
   return { target, kind, titleRest: ` ${kind.what} ${target}: ${op}${detail ? ` (${detail})` : ""}`, observation: `ot.operation=${value}` };
 }
@@ -82,11 +83,6 @@ export interface OtActor {
   firstDid(value: string): { firstUs: number; known: boolean } | undefined;
 }
 
-/** "op to target" of an operation value, without the register, value or block it named. */
-export function operationTarget(value: string): string {
-  const i = value.indexOf(" (");
-  return i < 0 ? value : value.slice(0, i);
-}
 
 /** An operation done at least this long before the episode began is the actor's routine. */
 export const ROUTINE_AFTER_US = 3_600_000_000;

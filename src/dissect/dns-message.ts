@@ -3,12 +3,6 @@
  * questions and resource records, with name compression followed safely.
  */
 
-export const DNS_TYPE: Record<number, string> = {
-  1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 13: "HINFO", 15: "MX", 16: "TXT",
-  28: "AAAA", 33: "SRV", 35: "NAPTR", 41: "OPT", 43: "DS", 46: "RRSIG", 47: "NSEC",
-  48: "DNSKEY", 64: "SVCB", 65: "HTTPS", 255: "ANY",
-};
-
 export interface DnsQuestion { name: string; type: number }
 export interface DnsRecord {
   name: string;

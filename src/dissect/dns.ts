@@ -1,5 +1,6 @@
 import type { AppDissector, DissectContext } from "./context.js";
-import { DNS_TYPE, DnsError, parseDnsMessage } from "./dns-message.js";
+import { DnsError, parseDnsMessage } from "./dns-message.js";
+import { formatDnsAnswer } from "../model/dns-answer.js";
 
 /** Unicast DNS over UDP and TCP (RFC 1035): who asks for what, and what they are told. */
 function dissectDns(b: Buffer, off: number, len: number, ctx: DissectContext): boolean {
@@ -22,7 +23,7 @@ function dissectDns(b: Buffer, off: number, len: number, ctx: DissectContext): b
   for (const r of msg.records) {
     if (r.section !== "answer" || r.data === "") continue;
     if (r.type === 1 || r.type === 28 || r.type === 5) {
-      ctx.emit("dns.answer", "dst", `${r.name.toLowerCase()} ${DNS_TYPE[r.type]} ${r.data.toLowerCase()}`);
+      ctx.emit("dns.answer", "dst", formatDnsAnswer({ name: r.name, type: r.type === 1 ? "A" : r.type === 28 ? "AAAA" : "CNAME", data: r.data }));
     }
   }
   return true;

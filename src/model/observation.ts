@@ -181,26 +181,23 @@ export type ObservationKind = keyof typeof OBSERVATION_KINDS;
  */
 export type Subject = "src" | "dst" | { mac: number };
 
-/** One fact about one device, with where it came from. */
+/**
+ * One fact about one device, with where and when it was seen: the one observation record.
+ * Other sensors report it by site, MAC and address (Zeek logs, RADIUS); a packet's
+ * observation adds the frame and the packet's ends for the detectors (`detect/event.ts`
+ * `PacketEvent`). The inventory keeps each fact once, with its first sighting as evidence.
+ */
 export interface Observation {
   kind: ObservationKind;
   value: string;
-  /** Device MAC (lower-case, colons) when known. */
-  mac?: string;
-  /** Device IP, used to find the device when there is no MAC. */
-  ip?: string;
-  tsUs: number;
-  /** Frame number in the source capture. */
-  packet: number;
-}
-
-/** A fact another sensor reports about a host (Zeek logs, RADIUS), by site, MAC and address. */
-export interface ExternalObservation {
   site: string;
+  /** The capture file, interface or sensor it came from. */
   source: string;
   tsUs: number;
+  /** The device's MAC (lower case, colons), when known. */
   mac?: string;
+  /** The device's address: how it is found when there is no MAC. */
   ip?: string;
-  kind: ObservationKind;
-  value: string;
+  /** 1-based frame number in the source capture, for a packet's observation. */
+  packet?: number;
 }

@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import type { ZeekLogHandler } from "./context.js";
 import { many, one, zeekTimeUs } from "./format.js";
+import { formatDnsAnswer } from "../../model/dns-answer.js";
 
 /** dns.log: the name the client looked up, and the answers it received (A, AAAA, or a name). */
 export const dns: ZeekLogHandler = (r, ctx) => {
@@ -12,8 +13,7 @@ export const dns: ZeekLogHandler = (r, ctx) => {
   const at = { site: ctx.site, source: ctx.source, tsUs: ts, ip: client };
   ctx.observe({ ...at, kind: "dns.query", value: query });
   for (const a of many(r, "answers")) {
-    const type = isIPv4(a) ? "A" : isIPv6(a) ? "AAAA" : "CNAME";
-    ctx.observe({ ...at, kind: "dns.answer", value: `${query} ${type} ${a.toLowerCase()}` });
+    ctx.observe({ ...at, kind: "dns.answer", value: formatDnsAnswer({ name: query, type: isIPv4(a) ? "A" : isIPv6(a) ? "AAAA" : "CNAME", data: a }) });
   }
   return undefined;
 };

@@ -1,7 +1,7 @@
 import { type FileHandle, open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { FlowRecord } from "../../model/flow-record.js";
-import type { ExternalObservation } from "../../model/observation.js";
+import type { Observation } from "../../model/observation.js";
 import type { ErrorCounts } from "../../net/error-counts.js";
 import { conn } from "./conn.js";
 import type { ZeekContext, ZeekLogHandler } from "./context.js";
@@ -61,7 +61,7 @@ function handlerFor(file: string): ZeekLogHandler | undefined {
  * one is opened. A line that cannot be used is counted by kind and skipped.
  */
 export function startZeekReader(
-  o: ZeekReaderOptions, sink: { pushFlow(r: FlowRecord): void; observe(x: ExternalObservation): void }, errors: ErrorCounts,
+  o: ZeekReaderOptions, sink: { pushFlow(r: FlowRecord): void; observe(x: Observation): void }, errors: ErrorCounts,
   onRead?: (lines: number, bytes: number) => void,
 ): ZeekReader {
   let records = 0;

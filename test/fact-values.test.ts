@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { elementText } from "../src/baseline/baseline.js";
+import { type DnsAnswer, formatDnsAnswer, parseDnsAnswer } from "../src/model/dns-answer.js";
+import { type OtOperation, formatOtOperation, operationTarget, parseOtOperation } from "../src/model/ot-operation.js";
+
+describe("fact values with a format and its parser side by side", () => {
+  it("a DNS answer reads back as it was written, lower-cased; other text is not an answer", () => {
+    const answers: DnsAnswer[] = [
+      { name: "Cloud.Example.com", type: "A", data: "52.1.2.3" },
+      { name: "x.example", type: "AAAA", data: "2001:DB8::1" },
+      { name: "www.example.com", type: "CNAME", data: "edge.cdn.example.net" },
+    ];
+    for (const a of answers) assert.deepEqual(parseDnsAnswer(formatDnsAnswer(a)), { ...a, name: a.name.toLowerCase(), data: a.data.toLowerCase() });
+    for (const bad of ["", "name", "name A", "name A ", "name MX mail.example.com", " A 1.2.3.4"]) assert.equal(parseDnsAnswer(bad), undefined, JSON.stringify(bad));
+  });
+
+  it("an OT operation reads back whole, detail included, whatever the detail holds", () => {
+    const ops: OtOperation[] = [
+      { op: "s7.stop", direction: "to", peer: "10.0.0.5" },
+      { op: "modbus.write-single-register", direction: "from", peer: "10.0.0.9", detail: "register 40001 = 7" },
+      { op: "profinet-dcp.set", direction: "to", peer: "00:0e:8c:01:02:03", detail: "name (station) \"plc-1\"" },
+    ];
+    for (const o of ops) assert.deepEqual(parseOtOperation(formatOtOperation(o)), o);
+    assert.equal(operationTarget(formatOtOperation(ops[1])), "modbus.write-single-register from 10.0.0.9");
+    for (const bad of ["", "s7.stop", "s7.stop at 10.0.0.5", "s7.stop to"]) assert.equal(parseOtOperation(bad), undefined, JSON.stringify(bad));
+  });
+
+  it("a behaviour element has one text, the same from baseline and detector", () => {
+    assert.equal(elementText({ direction: "initiates", peer: "dns:cloud.example.com", proto: "tcp", port: 443 }), "initiates|dns:cloud.example.com|tcp|443");
+  });
+});
