@@ -132,6 +132,18 @@ describe("cordon CLI", () => {
     assert.equal(existsSync(db), false, "no database was made");
   });
 
+  it("devices, flows and alerts keep one site's when asked", () => {
+    const db = join(dir, "sites.db");
+    assert.equal(runCli(["analyze", "--db", db, "--site", "plant-a", demo]).status, 0);
+    const count = (args: string[]): number => (JSON.parse(runCli([...args, "--db", db, "--format", "json"]).stdout) as unknown[]).length;
+    assert.equal(count(["devices", "--site", "plant-a"]), 4);
+    assert.equal(count(["devices", "--site", "plant-b"]), 0);
+    assert.equal(count(["devices", "--site", "plant-a", "--category", "camera"]), 1);
+    assert.equal(count(["flows", "--site", "plant-a"]), 6);
+    assert.equal(count(["flows", "--site", "plant-b"]), 0);
+    assert.equal(count(["alerts", "--site", "plant-b", "--all"]), 0);
+  });
+
   it("honours CORDON_DB and prints CSV", () => {
     const db = join(dir, "env.db");
     assert.equal(runCli(["analyze", demo], undefined, { CORDON_DB: db }).status, 0);

@@ -257,11 +257,15 @@ describe("live capture in a network namespace", { skip: NO_CORPUS || NO_NETNS },
         const dir = tmpDir("cordon-live-");
         const db = join(dir, "live.db");
         const s = await serve(["--db", db, "--capture", "cva"], ["ip", "netns", "exec", ns]);
-        await waitFor(async () => s.logs.some((l) => l.msg === "live capture listening"), "tcpdump listening");
-        await new Promise((r) => setTimeout(r, 1000));
-        execFileSync("ip", ["netns", "exec", ns, "tcpreplay", "--topspeed", "-q", "-i", "cvb", corpus(rel)], { stdio: "ignore" });
-        await new Promise((r) => setTimeout(r, 1000));
-        s.child.kill("SIGTERM");
+        try {
+          await waitFor(async () => s.logs.some((l) => l.msg === "live capture listening"), "tcpdump listening", 30);
+          await new Promise((r) => setTimeout(r, 1000));
+          execFileSync("ip", ["netns", "exec", ns, "tcpreplay", "--topspeed", "-q", "-i", "cvb", corpus(rel)], { stdio: "ignore" });
+          await new Promise((r) => setTimeout(r, 1000));
+        } finally {
+          // A failure above must not leave serve (and its tcpdump) running past the test.
+          s.child.kill("SIGTERM");
+        }
         assert.equal(await s.exit, 0);
         const fileDb = join(dir, "file.db");
         assert.equal(runCli(["analyze", "--db", fileDb, "--format", "json", corpus(rel)]).status, 0);

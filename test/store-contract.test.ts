@@ -98,6 +98,23 @@ for (const engine of ENGINES) {
       assert.ok(groups.every((g) => g.site === "plant" && g.srcPort === 0));
     });
 
+    it("reading on from a point: devices after a site and key, flows from an id, verdicts and overrides of named devices", () => {
+      const s = open("paging");
+      const ids = s.saveDevices([change({ key: "02:00:00:00:00:03" }), change({ key: "02:00:00:00:00:01" }), change({ key: "02:00:00:00:00:02", site: "other" })]);
+      assert.deepEqual([...s.eachDevice(undefined, { site: "plant", key: "02:00:00:00:00:01" })].map((d) => `${d.site} ${d.key}`), ["plant 02:00:00:00:00:03"]);
+      assert.deepEqual([...s.eachDevice("other", { site: "", key: "" })].map((d) => d.key), ["02:00:00:00:00:02"]);
+      s.saveFlows([flow(1), flow(2)]);
+      s.saveFlows([flow(3, "other"), flow(4)]);
+      assert.deepEqual([...s.eachFlow(undefined, 2)].map((f) => [f.id, f.srcPort]), [[2, 40002], [3, 40003], [4, 40004]]);
+      assert.deepEqual([...s.eachFlow("plant", 3)].map((f) => f.id), [4]);
+      s.saveVerdicts(ids.map((deviceId) => ({ deviceId, verdict: { category: "camera", confidence: 1, evidence: [], decidedUs: 1 } })));
+      s.setOverride(ids[0], { category: "plc", setBy: "ana", setAt: "t" });
+      assert.deepEqual([...s.latestVerdicts([ids[1]]).keys()], [ids[1]]);
+      assert.deepEqual([...s.overrides([ids[1], ids[2]]).keys()], []);
+      assert.deepEqual([...s.overrides([ids[0]]).keys()], [ids[0]]);
+      assert.deepEqual([...s.latestVerdicts([]).keys()], []);
+    });
+
     it("verdicts and overrides: the newest verdict counts, a person's override is kept beside it", () => {
       const s = open("verdicts");
       const [a, b] = s.saveDevices([change({ key: "02:00:00:00:00:0a" }), change({ key: "02:00:00:00:00:0b" })]);

@@ -34,7 +34,12 @@ export function classificationOf(d: StoredDevice, verdict: StoredVerdict | undef
  * classifier's newest accepted one), and a person's override where there is one.
  */
 export function classifiedView(d: StoredDevice, verdict: StoredVerdict | undefined, override?: StoredOverride): Record<string, unknown> {
-  const c = classificationOf(d, verdict, override);
+  return viewOf(d, classificationOf(d, verdict, override));
+}
+
+/** `classifiedView` of a device whose classification is at hand. */
+export function viewOf(d: StoredDevice, c: Classification): Record<string, unknown> {
+  const override = c.override;
   return {
     ...deviceView(d),
     category: c.category,

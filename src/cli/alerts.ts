@@ -1,4 +1,5 @@
 import type { StoredAlert, Store } from "../store/store.js";
+import { listAlerts } from "../app/queries.js";
 import { UsageError, csv, table } from "./output.js";
 
 const iso = (us: number): string => new Date(us / 1000).toISOString();
@@ -16,8 +17,15 @@ export function alertView(a: StoredAlert): Record<string, unknown> {
 
 const COLUMNS = ["id", "severity", "class", "source", "target", "count", "first_seen", "status", "title"];
 
-export function renderAlerts(store: Store, o: { format: "table" | "json" | "csv"; all?: boolean; class?: string }): string {
-  const list = store.alerts().filter((a) => (o.all || (a.status !== "resolved" && a.status !== "suppressed" && a.status !== "routine")) && (!o.class || a.class === o.class)).map(alertView);
+export function renderAlerts(store: Store, o: { format: "table" | "json" | "csv"; all?: boolean; class?: string; site?: string }): string {
+  const found: StoredAlert[] = [];
+  let after: string | undefined;
+  do {
+    const page = listAlerts(store, { status: o.all ? "all" : "active", class: o.class, site: o.site, after, limit: 10_000 });
+    found.push(...page.items);
+    after = page.next;
+  } while (after !== undefined);
+  const list = found.map(alertView);
   if (o.format === "json") return JSON.stringify(list, null, 2);
   if (o.format === "csv") return csv(COLUMNS, list.map((a) => COLUMNS.map((c) => a[c])));
   if (list.length === 0) return "no alerts";

@@ -1,20 +1,19 @@
-import type { Store, StoredDevice } from "../store/store.js";
-import { classifiedView } from "../app/classification.js";
+import type { Store } from "../store/store.js";
+import { viewOf } from "../app/classification.js";
+import { type ClassifiedDevice, type DeviceQuery, listDevices } from "../app/queries.js";
 import type { AnalyzeStats } from "../app/analyze-captures.js";
 import { type Format, csv, table } from "./output.js";
 
 const DEVICE_COLUMNS = ["site", "mac", "ips", "category", "vendor", "model", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];
 
 /** The inventory as the commands print it: a table, CSV, or JSON, in pieces to write one after another. */
-export function* renderDevices(store: Store, format: Format, stats?: AnalyzeStats): Generator<string> {
-  const verdicts = store.latestVerdicts();
-  const overrides = store.overrides();
-  const view = (d: StoredDevice): Record<string, unknown> => classifiedView(d, verdicts.get(d.id), overrides.get(d.id));
+export function* renderDevices(store: Store, format: Format, stats?: AnalyzeStats, query: Omit<DeviceQuery, "limit" | "after"> = {}): Generator<string> {
+  const view = (d: ClassifiedDevice): Record<string, unknown> => viewOf(d.device, d.classification);
   if (format === "json") {
-    yield* devicesJson(store.eachDevice(), view, stats);
+    yield* devicesJson(allDevices(store, query), view, stats);
     return;
   }
-  const devices = store.devices().map(view);
+  const devices = [...allDevices(store, query)].map(view);
   if (format === "csv") {
     yield csv(DEVICE_COLUMNS, devices.map((d) => DEVICE_COLUMNS.map((c) => d[c])));
     return;
@@ -49,4 +48,14 @@ export function* devicesJson<T>(devices: Iterable<T>, view: (d: T) => unknown, s
   }
   yield n === 0 ? "[]" : stats ? "\n  ]" : "\n]";
   if (stats) yield "\n}";
+}
+
+/** Every device the query names, a page at a time: memory holds a page, not the inventory. */
+function* allDevices(store: Store, query: Omit<DeviceQuery, "limit" | "after">): Generator<ClassifiedDevice> {
+  let after: string | undefined;
+  do {
+    const page = listDevices(store, { ...query, after });
+    yield* page.items;
+    after = page.next;
+  } while (after !== undefined);
 }

@@ -18,7 +18,7 @@ export interface DeviceStore {
   /** Merges changes (counters add, times widen, facts count on); each device's id, in order. */
   saveDevices(changes: readonly DeviceChange[]): number[];
   devices(site?: string): StoredDevice[];
-  eachDevice(site?: string): Generator<StoredDevice>;
+  eachDevice(site?: string, from?: { site: string; key: string }): Generator<StoredDevice>;
   findDevices(macOrIp: string): StoredDevice[];
   addressesOfMacs(site: string, macs: readonly string[]): Map<string, string[]>;
 }
@@ -27,18 +27,19 @@ export interface DeviceStore {
 export interface FlowStore {
   saveFlows(batch: readonly FlowRecord[]): void;
   flows(limit?: number): StoredFlow[];
+  eachFlow(site?: string, fromId?: number): Generator<StoredFlow>;
   flowGroups(site: string): FlowGroup[];
 }
 
 /** What Cordon concluded about devices, and what people decided instead. */
 export interface VerdictStore {
   saveVerdicts(list: { deviceId: number; verdict: Omit<StoredVerdict, "id"> }[]): void;
-  latestVerdicts(): Map<number, StoredVerdict>;
+  latestVerdicts(ids?: readonly number[]): Map<number, StoredVerdict>;
   latestCategories(): Map<number, string>;
   verdictHistory(deviceId: number): StoredVerdict[];
   identifiedMacs(): { site: string; mac: string }[];
   groupingInputs(): GroupingInput[];
-  overrides(): Map<number, StoredOverride>;
+  overrides(ids?: readonly number[]): Map<number, StoredOverride>;
   setOverride(deviceId: number, o: StoredOverride): void;
 }
 

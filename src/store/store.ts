@@ -127,13 +127,16 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
   /** Stored flow chunks that could not be decoded (damaged on disk or by hand): skipped when read, with a warning. */
   damagedFlowChunks = 0;
 
-  /** The stored flows (of one site, or of all) one chunk at a time, with their ids, in the order stored. */
-  private *flowChunks(site?: string): Generator<StoredFlow[]> {
+  /**
+   * The stored flows (of one site, or of all) one chunk at a time, with their ids, in the order
+   * stored; from the chunk holding flow `fromId` on (flow ids grow with chunk ids).
+   */
+  private *flowChunks(site?: string, fromId = 1): Generator<StoredFlow[]> {
     let after = 0;
     for (;;) {
       const page = site === undefined
-        ? this.sql.rows<[number, number, unknown]>(`SELECT id, first_id, data FROM flow_chunks WHERE id > ? ORDER BY id LIMIT ${CHUNK_PAGE}`, after)
-        : this.sql.rows<[number, number, unknown]>(`SELECT id, first_id, data FROM flow_chunks WHERE site = ? AND id > ? ORDER BY id LIMIT ${CHUNK_PAGE}`, site, after);
+        ? this.sql.rows<[number, number, unknown]>(`SELECT id, first_id, data FROM flow_chunks WHERE id > ? AND first_id + count > ? ORDER BY id LIMIT ${CHUNK_PAGE}`, after, fromId)
+        : this.sql.rows<[number, number, unknown]>(`SELECT id, first_id, data FROM flow_chunks WHERE site = ? AND id > ? AND first_id + count > ? ORDER BY id LIMIT ${CHUNK_PAGE}`, site, after, fromId);
       if (page.length === 0) return;
       after = page[page.length - 1][0];
       for (const [id, firstId, data] of page) {
@@ -202,16 +205,17 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
   }
 
   /**
-   * The stored devices one at a time, read a page of DEVICE_PAGE devices (with their
-   * addresses and facts) at a time, so memory holds a page, not the inventory.
+   * The stored devices one at a time (of one site, or of all; after a site and key, or from
+   * the first), read a page of DEVICE_PAGE devices (with their addresses and facts) at a
+   * time, so memory holds a page, not the inventory.
    */
-  *eachDevice(site?: string): Generator<StoredDevice> {
+  *eachDevice(site?: string, from?: { site: string; key: string }): Generator<StoredDevice> {
     // The first page, then each next one from where the last ended: a row-value comparison,
     // which both engines answer from the (site, key) index instead of scanning the pages before.
     const columns = "id, site, key, mac, oui_vendor, local_mac, router, first_us, last_us, packets_out, packets_in, bytes_out, bytes_in";
     const endpoints = new Map<number, number>();
     for (const e of this.sql.rows<[number, number]>(`SELECT via_device_id, count(*) FROM endpoints GROUP BY via_device_id`)) endpoints.set(e[0], e[1]);
-    let after: [string, string] | undefined;
+    let after: [string, string] | undefined = from ? [from.site, from.key] : undefined;
     for (;;) {
       const where = [...(site === undefined ? [] : ["site = ?"]), ...(after === undefined ? [] : ["(site, key) > (?, ?)"])];
       const rows = this.sql.rows<DeviceTuple>(`SELECT ${columns} FROM devices ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY site, key LIMIT ${DEVICE_PAGE}`,
@@ -254,9 +258,10 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
     }
   }
 
-  /** The newest verdict of every device that has one. */
-  latestVerdicts(): Map<number, StoredVerdict> {
-    const rows = this.sql.all<VerdictRow>(`SELECT v.* FROM verdicts v JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.id = v.id`);
+  /** The newest verdict of every device that has one (of the devices named, when `ids` is given). */
+  latestVerdicts(ids?: readonly number[]): Map<number, StoredVerdict> {
+    const only = ids === undefined ? "" : `WHERE device_id IN (${ids.map(() => "?").join(",") || "NULL"})`;
+    const rows = this.sql.all<VerdictRow>(`SELECT v.* FROM verdicts v JOIN (SELECT device_id, max(id) AS id FROM verdicts ${only} GROUP BY device_id) m ON m.id = v.id`, ...(ids ?? []));
     return new Map(rows.map((r) => [r.device_id, verdictOf(r)]));
   }
 
@@ -318,8 +323,10 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
     });
   }
 
-  overrides(): Map<number, StoredOverride> {
-    const rows = this.sql.all<{ device_id: number; category: string | null; criticality: string | null; reason: string | null; set_by: string; set_at: string }>(`SELECT * FROM overrides`);
+  /** People's overrides, by device id (of the devices named, when `ids` is given). */
+  overrides(ids?: readonly number[]): Map<number, StoredOverride> {
+    const only = ids === undefined ? "" : `WHERE device_id IN (${ids.map(() => "?").join(",") || "NULL"})`;
+    const rows = this.sql.all<{ device_id: number; category: string | null; criticality: string | null; reason: string | null; set_by: string; set_at: string }>(`SELECT * FROM overrides ${only}`, ...(ids ?? []));
     return new Map(rows.map((r) => [r.device_id, { category: r.category ?? undefined, criticality: r.criticality ?? undefined, reason: r.reason ?? undefined, setBy: r.set_by, setAt: r.set_at }]));
   }
 
@@ -337,6 +344,11 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
     const ids = new Set(this.sql.column<number>(`SELECT id FROM devices WHERE mac = ? OR key = ?
       UNION SELECT device_id AS id FROM device_addresses WHERE ip = ?`, needle, `ip:${needle}`, needle));
     return this.devices().filter((d) => ids.has(d.id));
+  }
+
+  /** Stored flows in the order stored (by id), of one site or of all, from flow id `fromId` on. */
+  *eachFlow(site?: string, fromId = 1): Generator<StoredFlow> {
+    for (const chunk of this.flowChunks(site, fromId)) for (const f of chunk) if (f.id >= fromId) yield f;
   }
 
   /** The first `limit` stored flows by first seen (then by id). */

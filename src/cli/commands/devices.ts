@@ -7,20 +7,23 @@ import { command } from "../command.js";
 export default command({
   name: "devices",
   summary: "print the inventory",
-  help: `Usage: cordon devices [--db PATH] [--format table|json|csv]
+  help: `Usage: cordon devices [--db PATH] [--site NAME] [--category C] [--format table|json|csv]
 
-Prints the inventory held in the database.
+Prints the inventory held in the database: of one site, or of all; with --category, only the
+devices of that (effective) category.
 
 ${COMMON}`,
   options: {
     db: { type: "string" },
+    site: { type: "string" },
+    category: { type: "string" },
     format: { type: "string" },
   },
   async run({ values }) {
     const format = parseFormat(values.format);
     const store = new Store(dbPath(values.db));
     try {
-      writeAll(renderDevices(store, format));
+      writeAll(renderDevices(store, format, undefined, { site: values.site, category: values.category }));
     } finally {
       store.close();
     }

@@ -1,4 +1,5 @@
-import { Store } from "../../store/store.js";
+import { Store, type StoredFlow } from "../../store/store.js";
+import { listFlows } from "../../app/queries.js";
 import { renderFlows } from "../flows.js";
 import { UsageError, parseFormat } from "../output.js";
 import { COMMON, dbPath } from "../options.js";
@@ -7,14 +8,15 @@ import { command } from "../command.js";
 export default command({
   name: "flows",
   summary: "print the flows",
-  help: `Usage: cordon flows [--db PATH] [--format table|json|csv] [--limit N]
+  help: `Usage: cordon flows [--db PATH] [--site NAME] [--format table|json|csv] [--limit N]
 
-Prints stored flows: endpoints, ports, protocol, application protocol, packets and
-bytes each way, first and last seen.
+Prints stored flows (of one site, or of all) by first seen: endpoints, ports, protocol,
+application protocol, packets and bytes each way, first and last seen.
 
 ${COMMON}`,
   options: {
     db: { type: "string" },
+    site: { type: "string" },
     format: { type: "string" },
     limit: { type: "string" },
   },
@@ -24,10 +26,23 @@ ${COMMON}`,
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError("--limit must be a positive integer");
     const store = new Store(dbPath(values.db));
     try {
-      process.stdout.write(`${renderFlows(store.flows(limit), format)}\n`);
+      process.stdout.write(`${renderFlows(values.site === undefined ? store.flows(limit) : siteFlows(store, values.site, limit), format)}\n`);
     } finally {
       store.close();
     }
     return 0;
   },
 });
+
+/** A site's flows by first seen (then id), the first `limit`. */
+function siteFlows(store: Store, site: string, limit = Number.MAX_SAFE_INTEGER): StoredFlow[] {
+  const all: StoredFlow[] = [];
+  let after: string | undefined;
+  do {
+    const page = listFlows(store, { site, after, limit: 10_000 });
+    all.push(...page.items);
+    after = page.next;
+  } while (after !== undefined);
+  all.sort((a, b) => a.firstUs - b.firstUs || a.id - b.id);
+  return all.slice(0, limit);
+}

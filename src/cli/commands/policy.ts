@@ -6,12 +6,13 @@ import { cliAudit } from "../actor.js";
 import { policyFileOf } from "../../app/policies.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
+import { listPolicies } from "../../app/queries.js";
 
 export default command({
   name: "policy",
   summary: "learn, review, approve, compile and simulate segmentation policy",
   help: `Usage: cordon policy learn [--db PATH] [--site NAME] [--all] [--groups FILE] [--out FILE]
-       cordon policy list | show [ID] | diff ID ID          [--format table|json]
+       cordon policy list [--site NAME] | show [ID] | diff ID ID          [--format table|json]
        cordon policy approve|reject|enforce ID [--reason TEXT]
        cordon policy compile --policy ID|FILE --target TARGET [--device SET] [--mode monitor|enforce]
        cordon policy simulate --policy ID|FILE [--format table|json] CAPTURE...
@@ -78,7 +79,7 @@ ${COMMON}`,
       const fmt = format();
       const store = new Store(db);
       try {
-        if (sub === "list") process.stdout.write(`${renderPolicyList(store.policies(), fmt)}\n`);
+        if (sub === "list") process.stdout.write(`${renderPolicyList(listPolicies(store, { site: values.site }), fmt)}\n`);
         else if (sub === "show") process.stdout.write(`${renderPolicy(storedPolicy(store, positionals[1] ?? "latest"), fmt)}\n`);
         else if (sub === "diff") {
           if (positionals.length !== 3) throw new UsageError("policy diff needs two policy ids");

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { InputError } from "../src/app/errors.js";
+import { type Page, listAlerts, listDevices, listFlows, listPolicies } from "../src/app/queries.js";
+import type { DeviceChange } from "../src/inventory/inventory.js";
+import type { Alert } from "../src/model/alert.js";
+import type { FlowRecord } from "../src/model/flow-record.js";
+import { Store } from "../src/store/store.js";
+
+const change = (site: string, key: string): DeviceChange => ({
+  site, key, mac: key, ouiVendor: null, localMac: false, router: false, firstUs: 1, lastUs: 2, packetsOut: 1, packetsIn: 1, bytesOut: 1, bytesIn: 1,
+  dropTrafficAddresses: false, addresses: [], endpoints: [], facts: [],
+});
+
+const flow = (site: string, i: number): FlowRecord => ({
+  site, source: "t", vlan: 0, proto: 17, srcIp: "10.0.0.1", srcPort: 5000 + i, dstIp: "10.0.0.2", dstPort: 53, initiatorKnown: true,
+  packetsSrcToDst: 1, bytesSrcToDst: 60, packetsDstToSrc: 1, bytesDstToSrc: 90, firstUs: i, lastUs: i + 1, tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "idle",
+});
+
+const alert = (id: string, firstUs: number, o: Partial<Alert> = {}): Alert => ({
+  id, detector: "scan", class: "scan", severity: "medium", technique: "T1046", site: "a", title: id, firstUs, lastUs: firstUs, count: 1,
+  evidence: { packets: [], flows: [], observations: [] }, status: "open", ...o,
+});
+
+/** Every item, page by page, with how many pages it took. */
+function all<T>(list: (after?: string) => Page<T>): { items: T[]; pages: number } {
+  const items: T[] = [];
+  let pages = 0;
+  let after: string | undefined;
+  do {
+    const p = list(after);
+    items.push(...p.items);
+    after = p.next;
+    pages++;
+  } while (after !== undefined);
+  return { items, pages };
+}
+
+describe("reading the store a page at a time (app/queries.ts)", () => {
+  const store = new Store(":memory:");
+  const ids = store.saveDevices(["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03"].map((k) => change("a", k)).concat([change("b", "02:00:00:00:00:04"), change("b", "02:00:00:00:00:05")]));
+  store.saveVerdicts([{ deviceId: ids[0], verdict: { category: "camera", confidence: 0.9, evidence: [], decidedUs: 1 } }, { deviceId: ids[3], verdict: { category: "camera", confidence: 0.9, evidence: [], decidedUs: 1 } }]);
+  store.setOverride(ids[3], { category: "plc", setBy: "ana", setAt: "t" });
+  store.saveFlows([1, 2, 3].map((i) => flow("a", i)));
+  store.saveFlows([4, 5].map((i) => flow("b", i)));
+  store.saveAlerts([alert("x1", 10), alert("x2", 20, { severity: "high" }), alert("x3", 20, { class: "brute-force" }), alert("x4", 30, { site: "b" })]);
+  store.setAlertStatus("x1", "resolved", "ana", "t");
+
+  it("devices: pages put together are the whole list in order; filters by site and by effective category", () => {
+    const whole = all((after) => listDevices(store, { limit: 2, after }));
+    assert.equal(whole.pages, 3);
+    assert.deepEqual(whole.items.map((d) => d.device.key), ["02:00:00:00:00:01", "02:00:00:00:00:02", "02:00:00:00:00:03", "02:00:00:00:00:04", "02:00:00:00:00:05"]);
+    assert.deepEqual(listDevices(store, { site: "b" }).items.map((d) => d.device.key), ["02:00:00:00:00:04", "02:00:00:00:00:05"]);
+    assert.deepEqual(listDevices(store, { category: "camera" }).items.map((d) => d.device.key), ["02:00:00:00:00:01"], "the override made the other one a PLC");
+    assert.deepEqual(all((after) => listDevices(store, { category: "unknown", limit: 1, after })).items.map((d) => d.device.key), ["02:00:00:00:00:02", "02:00:00:00:00:03", "02:00:00:00:00:05"]);
+    assert.equal(listDevices(store, { limit: 5 }).next, undefined, "an exact last page has no next");
+  });
+
+  it("flows: by id, page after page, of one site or of all", () => {
+    const whole = all((after) => listFlows(store, { limit: 2, after }));
+    assert.deepEqual(whole.items.map((f) => f.srcPort), [5001, 5002, 5003, 5004, 5005]);
+    assert.equal(whole.pages, 3);
+    assert.deepEqual(all((after) => listFlows(store, { site: "b", limit: 1, after })).items.map((f) => f.srcPort), [5004, 5005]);
+  });
+
+  it("alerts: the active ones by default, or a status, a class, a site, at least a severity; oldest first, page after page", () => {
+    assert.deepEqual(listAlerts(store).items.map((a) => a.id), ["x2", "x3", "x4"]);
+    assert.deepEqual(all((after) => listAlerts(store, { status: "all", limit: 1, after })).items.map((a) => a.id), ["x1", "x2", "x3", "x4"]);
+    assert.deepEqual(listAlerts(store, { status: "resolved" }).items.map((a) => a.id), ["x1"]);
+    assert.deepEqual(listAlerts(store, { class: "brute-force" }).items.map((a) => a.id), ["x3"]);
+    assert.deepEqual(listAlerts(store, { site: "b" }).items.map((a) => a.id), ["x4"]);
+    assert.deepEqual(listAlerts(store, { minSeverity: "high" }).items.map((a) => a.id), ["x2"]);
+  });
+
+  it("policies: by site, name and status, newest first", () => {
+    const p1 = store.savePolicy({ name: "a", site: "a", body: () => "{}", actor: "ana", at: "t" });
+    const p2 = store.savePolicy({ name: "b", site: "b", body: () => "{}", actor: "ana", at: "t" });
+    store.setPolicyStatus(p1.id, "approved", { actor: "bo", at: "t" });
+    assert.deepEqual(listPolicies(store).map((p) => p.id), [p2.id, p1.id]);
+    assert.deepEqual(listPolicies(store, { site: "a" }).map((p) => p.id), [p1.id]);
+    assert.deepEqual(listPolicies(store, { status: "proposed" }).map((p) => p.id), [p2.id]);
+  });
+
+  it("a forged cursor, or a limit out of range, is refused as input", () => {
+    for (const after of ["", "!!", Buffer.from("[1,2,3]").toString("base64url"), Buffer.from('"x"').toString("base64url"), "A".repeat(3000)]) {
+      assert.throws(() => listDevices(store, { after }), InputError, after);
+      assert.throws(() => listFlows(store, { after }), InputError, after);
+      assert.throws(() => listAlerts(store, { after }), InputError, after);
+    }
+    assert.throws(() => listFlows(store, { after: Buffer.from("-5").toString("base64url") }), InputError);
+    for (const limit of [0, -1, 1.5, 10_001]) assert.throws(() => listDevices(store, { limit }), InputError);
+  });
+});
