@@ -57,6 +57,15 @@ describe("PostgreSQL behind the CLI", { skip: SKIP }, () => {
     assert.ok(!r.stdout.includes((pg as Exclude<typeof pg, string>).password) && !r.stderr.includes((pg as Exclude<typeof pg, string>).password));
   });
 
+  it("the password may come from PGPASSWORD instead of the URL, so it is not on the command line", () => {
+    const server = pg as Exclude<typeof pg, string>;
+    const url = server.database("pgpassword").replace(`:${encodeURIComponent(server.password)}@`, "@");
+    assert.ok(!url.includes(server.password));
+    const r = runCli(["analyze", "--demo", "--db", url], undefined, { PGPASSWORD: server.password });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(runCli(["devices", "--db", url], undefined, { PGPASSWORD: "wrong" }).status, 1);
+  });
+
   it("a wrong password, database or address is one clear line and exit 1, without the password", () => {
     const port = (pg as Exclude<typeof pg, string>).port;
     const cases: [string, RegExp][] = [

@@ -53,13 +53,16 @@ describe("reading the store a page at a time (app/queries.ts)", () => {
     assert.deepEqual(listDevices(store, { site: "b" }).items.map((d) => d.device.key), ["02:00:00:00:00:04", "02:00:00:00:00:05"]);
     assert.deepEqual(listDevices(store, { category: "camera" }).items.map((d) => d.device.key), ["02:00:00:00:00:01"], "the override made the other one a PLC");
     assert.deepEqual(all((after) => listDevices(store, { category: "unknown", limit: 1, after })).items.map((d) => d.device.key), ["02:00:00:00:00:02", "02:00:00:00:00:03", "02:00:00:00:00:05"]);
-    assert.equal(listDevices(store, { limit: 5 }).next, undefined, "an exact last page has no next");
+    const exact = listDevices(store, { limit: 5 });
+    assert.equal(exact.items.length, 5);
+    assert.deepEqual(listDevices(store, { limit: 5, after: exact.next }), { items: [] }, "a full last page's cursor leads to an empty page, the end");
   });
 
   it("flows: by id, page after page, of one site or of all", () => {
     const whole = all((after) => listFlows(store, { limit: 2, after }));
     assert.deepEqual(whole.items.map((f) => f.srcPort), [5001, 5002, 5003, 5004, 5005]);
     assert.equal(whole.pages, 3);
+    assert.equal(all((after) => listFlows(store, { limit: 5, after })).pages, 2, "five flows in pages of five: a full page, then an empty one");
     assert.deepEqual(all((after) => listFlows(store, { site: "b", limit: 1, after })).items.map((f) => f.srcPort), [5004, 5005]);
   });
 

@@ -12,7 +12,7 @@ import { InputError } from "./errors.js";
  */
 export interface Page<T> {
   items: T[];
-  /** The cursor of the next page; absent on the last. */
+  /** The cursor of the next page; absent on the last. A full page always has one (what follows may be an empty page). */
   next?: string;
 }
 
@@ -63,25 +63,24 @@ export function listDevices(store: Store, q: DeviceQuery = {}): Page<ClassifiedD
   const items: ClassifiedDevice[] = [];
   // Verdicts and overrides are read for a batch of devices at a time, not for the whole store per page.
   let batch: StoredDevice[] = [];
-  const take = (): boolean => {
+  const take = (): void => {
     const ids = batch.map((d) => d.id);
     const verdicts = store.latestVerdicts(ids);
     const overrides = store.overrides(ids);
     for (const device of batch) {
       const classification = classificationOf(device, verdicts.get(device.id), overrides.get(device.id));
-      if (q.category !== undefined && classification.category !== q.category) continue;
-      if (items.length === limit) return false;
-      items.push({ device, classification });
+      if (q.category === undefined || classification.category === q.category) items.push({ device, classification });
     }
     batch = [];
-    return true;
   };
-  const next = (): string => encode([items[limit - 1].device.site, items[limit - 1].device.key]);
+  // A full page ends with a cursor without reading on to see whether more follow (the next page may be empty).
   for (const device of store.eachDevice(q.site, from ? { site: from[0], key: from[1] } : undefined)) {
     batch.push(device);
-    if (batch.length === Math.min(limit + 1, 1000) && !take()) return { items, next: next() };
+    if (batch.length < Math.min(limit - items.length, 1000)) continue;
+    take();
+    if (items.length === limit) return { items, next: encode([device.site, device.key]) };
   }
-  if (batch.length > 0 && !take()) return { items, next: next() };
+  if (batch.length > 0) take();
   return { items };
 }
 
@@ -97,8 +96,8 @@ export function listFlows(store: Store, q: FlowQuery = {}): Page<StoredFlow> {
   const afterId = q.after === undefined ? 0 : decode(q.after, isId);
   const items: StoredFlow[] = [];
   for (const f of store.eachFlow(q.site, afterId + 1)) {
-    if (items.length === limit) return { items, next: encode(items[limit - 1].id) };
     items.push(f);
+    if (items.length === limit) return { items, next: encode(f.id) };
   }
   return { items };
 }
@@ -130,8 +129,8 @@ export function listAlerts(store: Store, q: AlertQuery = {}): Page<StoredAlert> 
     if (status === "active" ? !ACTIVE.has(a.status) : status !== "all" && a.status !== status) continue;
     if (q.class !== undefined && a.class !== q.class) continue;
     if (SEVERITIES.indexOf(a.severity) < floor) continue;
-    if (items.length === limit) return { items, next: encode([items[limit - 1].firstUs, items[limit - 1].id]) };
     items.push(a);
+    if (items.length === limit) return { items, next: encode([a.firstUs, a.id]) };
   }
   return { items };
 }

@@ -191,13 +191,16 @@ export class Inventory {
       if (!d.dirty) continue;
       const own = new Set(ownAddresses(d));
       const facts: StoredFact[] = [];
-      const counted: [Fact, number][] = [];
+      // The facts written and their counts then (two flat lists: a pair per fact was garbage on a first run's every fact).
+      const written: Fact[] = [];
+      const counts: number[] = [];
       for (const [kind, values] of d.facts) {
         for (const f of values.values()) {
           const delta = f.count - f.savedCount;
           if (delta === 0) continue;
           facts.push({ kind, value: f.value, firstUs: f.firstUs, lastUs: f.lastUs, count: delta, source: f.evidence.source, packet: f.evidence.packet });
-          counted.push([f, f.count]);
+          written.push(f);
+          counts.push(f.count);
         }
       }
       const totals = { packetsOut: d.packetsOut, packetsIn: d.packetsIn, bytesOut: d.bytesOut, bytesIn: d.bytesIn };
@@ -220,7 +223,7 @@ export class Inventory {
         saved: (id) => {
           d.storeId = id;
           Object.assign(d.saved, totals);
-          for (const [f, count] of counted) f.savedCount = count;
+          for (let i = 0; i < written.length; i++) written[i].savedCount = counts[i];
           d.dirty = false;
         },
       });

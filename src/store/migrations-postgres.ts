@@ -274,4 +274,5 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_append_only();
   CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
   `,
+  `CREATE INDEX endpoints_via ON endpoints (via_device_id);`,
 ];

@@ -347,6 +347,8 @@ export const MIGRATIONS: readonly Migration[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // Devices are read a page at a time, each page with the count of endpoints behind its routers.
+  `CREATE INDEX endpoints_via ON endpoints (via_device_id);`,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {

@@ -1,4 +1,4 @@
-import { createSyncFn } from "synckit";
+import { createRequire } from "node:module";
 import type { Sql, SqlValue } from "./sql.js";
 import type { WorkerAnswer, WorkerRequest } from "./postgres-worker.js";
 
@@ -52,6 +52,8 @@ export class PostgresSql implements Sql {
   private readonly texts = new Map<string, string>();
 
   constructor(private readonly url: string, private readonly o: { connectTimeoutMs?: number; applicationName?: string } = {}) {
+    // synckit is loaded when PostgreSQL is first used, not by every command on SQLite.
+    const { createSyncFn } = createRequire(import.meta.url)("synckit") as typeof import("synckit");
     call ??= createSyncFn<(r: WorkerRequest) => Promise<WorkerAnswer>>(new URL("./postgres-worker.js", import.meta.url).href, { timeout: ANSWER_TIMEOUT_MS });
     this.connect();
   }
@@ -170,18 +172,26 @@ export class PostgresSql implements Sql {
     }
   }
 
-  insertMany(table: string, columns: readonly string[], rows: readonly SqlValue[][], onConflict = "", returning?: string): unknown[][] {
+  insertMany(table: string, columns: readonly string[], rows: Iterable<readonly SqlValue[]>, onConflict = "", returning?: string): unknown[][] {
     const out: unknown[][] = [];
     const per = Math.max(1, Math.min(1000, Math.floor(MAX_PARAMETERS / columns.length)));
     const head = `INSERT INTO ${table} (${columns.join(", ")}) VALUES `;
     const tuple = `(${columns.map(() => "?").join(", ")})`;
-    for (let i = 0; i < rows.length; i += per) {
-      const part = rows.slice(i, i + per);
+    const write = (part: (readonly SqlValue[])[]): void => {
       const text = `${head}${part.map(() => tuple).join(", ")} ${onConflict}`;
       // RETURNING gives no promise of order: the caller matches rows by the columns it asks back.
       if (returning) out.push(...this.rows(`${text} RETURNING ${returning}`, ...part.flat()));
       else this.run(text, ...part.flat());
+    };
+    let part: (readonly SqlValue[])[] = [];
+    for (const r of rows) {
+      part.push([...r]);
+      if (part.length === per) {
+        write(part);
+        part = [];
+      }
     }
+    if (part.length > 0) write(part);
     return out;
   }
 

@@ -31,8 +31,10 @@ export interface Sql {
    * INSERT; SQLite: one prepared statement in a loop), inside the caller's transaction.
    * `onConflict` is appended as it is (an `ON CONFLICT ... DO ...` clause); with `returning`
    * (columns), the inserted or updated rows come back as arrays, one per row given, in order.
+   * A row array may be reused by the caller for the next row: an implementation copies what
+   * it keeps.
    */
-  insertMany(table: string, columns: readonly string[], rows: readonly SqlValue[][], onConflict?: string, returning?: string): unknown[][];
+  insertMany(table: string, columns: readonly string[], rows: Iterable<readonly SqlValue[]>, onConflict?: string, returning?: string): unknown[][];
   close(): void;
 }
 

@@ -74,9 +74,8 @@ export class SqliteSql implements Sql {
     return this.db.transaction(fn)();
   }
 
-  insertMany(table: string, columns: readonly string[], rows: readonly SqlValue[][], onConflict = "", returning?: string): unknown[][] {
+  insertMany(table: string, columns: readonly string[], rows: Iterable<readonly SqlValue[]>, onConflict = "", returning?: string): unknown[][] {
     const out: unknown[][] = [];
-    if (rows.length === 0) return out;
     const text = `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ${onConflict}${returning ? ` RETURNING ${returning}` : ""}`;
     // One prepared statement in a loop: SQLite runs in this process, so a row costs no round trip.
     const s = this.statement(text, returning ? "raw" : "object");

@@ -179,18 +179,19 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
       const ids = changes.map((c) => idOf.get(`${c.site}\t${c.key}`)!);
       const routers = ids.filter((_, i) => changes[i].dropTrafficAddresses);
       for (const id of routers) sql.run(`DELETE FROM device_addresses WHERE device_id = ? AND origin = 'traffic'`, id);
+      // Rows are generated as they are written, not built as arrays first: a first run writes every fact at once.
       sql.insertMany("device_addresses", ["device_id", "ip", "origin", "first_us", "last_us", "source", "packet"],
-        changes.flatMap((c, i) => c.addresses.map((a) => [ids[i], a.ip, a.origin, a.firstUs, a.lastUs, a.source, a.packet])),
+        each(changes, (c) => c.addresses, (r, a, i) => { r[0] = ids[i]; r[1] = a.ip; r[2] = a.origin; r[3] = a.firstUs; r[4] = a.lastUs; r[5] = a.source; r[6] = a.packet; }),
         `ON CONFLICT (device_id, ip) DO UPDATE SET
           first_us = ${least(sql, "device_addresses.first_us", "excluded.first_us")},
           last_us = ${greatest(sql, "device_addresses.last_us", "excluded.last_us")},
           origin = CASE WHEN device_addresses.origin = 'traffic' THEN excluded.origin ELSE device_addresses.origin END`);
       sql.insertMany("endpoints", ["site", "ip", "via_device_id", "first_us", "last_us"],
-        changes.flatMap((c, i) => c.endpoints.map((e) => [c.site, e.ip, ids[i], e.firstUs, e.lastUs])),
+        each(changes, (c) => c.endpoints, (r, e, i) => { r[0] = changes[i].site; r[1] = e.ip; r[2] = ids[i]; r[3] = e.firstUs; r[4] = e.lastUs; }),
         `ON CONFLICT (site, ip, via_device_id) DO UPDATE SET
           first_us = ${least(sql, "endpoints.first_us", "excluded.first_us")}, last_us = ${greatest(sql, "endpoints.last_us", "excluded.last_us")}`);
       sql.insertMany("facts", ["device_id", "kind", "value", "first_us", "last_us", "count", "source", "packet"],
-        changes.flatMap((c, i) => c.facts.map((f) => [ids[i], f.kind, f.value, f.firstUs, f.lastUs, f.count, f.source, f.packet])),
+        each(changes, (c) => c.facts, (r, f, i) => { r[0] = ids[i]; r[1] = f.kind; r[2] = f.value; r[3] = f.firstUs; r[4] = f.lastUs; r[5] = f.count; r[6] = f.source; r[7] = f.packet; }),
         `ON CONFLICT (device_id, kind, value) DO UPDATE SET
           first_us = ${least(sql, "facts.first_us", "excluded.first_us")},
           last_us = ${greatest(sql, "facts.last_us", "excluded.last_us")},
@@ -213,8 +214,6 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
     // The first page, then each next one from where the last ended: a row-value comparison,
     // which both engines answer from the (site, key) index instead of scanning the pages before.
     const columns = "id, site, key, mac, oui_vendor, local_mac, router, first_us, last_us, packets_out, packets_in, bytes_out, bytes_in";
-    const endpoints = new Map<number, number>();
-    for (const e of this.sql.rows<[number, number]>(`SELECT via_device_id, count(*) FROM endpoints GROUP BY via_device_id`)) endpoints.set(e[0], e[1]);
     let after: [string, string] | undefined = from ? [from.site, from.key] : undefined;
     for (;;) {
       const where = [...(site === undefined ? [] : ["site = ?"]), ...(after === undefined ? [] : ["(site, key) > (?, ?)"])];
@@ -228,6 +227,8 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
           ORDER BY device_id, first_us, ip`, ...ids)) {
         push(addresses, a[0], { ip: a[1], origin: a[2], firstUs: a[3], lastUs: a[4], source: a[5], packet: a[6] });
       }
+      const endpoints = new Map(this.sql.rows<[number, number]>(`SELECT via_device_id, count(*) FROM endpoints WHERE via_device_id IN (${ids.map(() => "?").join(",")})
+          GROUP BY via_device_id`, ...ids));
       const facts = new Map<number, StoredFact[]>();
       for (const f of this.sql.rows<[number, string, string, number, number, number, string, number]>(`SELECT device_id, kind, value, first_us, last_us, count, source, packet FROM facts WHERE ${inPage}
           ORDER BY device_id, kind, first_us, value`, ...ids)) {
@@ -551,6 +552,22 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
     }));
   }
 }
+
+/**
+ * The rows of every change's parts (`part`), one at a time in one reused array (`row` fills it
+ * and is told the change's index): a first run writes every fact at once, and an array per row
+ * was a measurable part of its garbage.
+ */
+function* each<C, P>(changes: readonly C[], part: (c: C) => readonly P[], row: (out: SqlValue[], p: P, i: number) => void): Generator<readonly SqlValue[]> {
+  const out: SqlValue[] = [];
+  for (let i = 0; i < changes.length; i++) {
+    for (const p of part(changes[i])) {
+      row(out, p, i);
+      yield out;
+    }
+  }
+}
+
 
 function push<T>(m: Map<number, T[]>, k: number, v: T): void {
   const list = m.get(k);
