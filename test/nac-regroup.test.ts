@@ -3,7 +3,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { movePolicy, proposePolicy } from "../src/cli/policy.js";
+import { movePolicy, proposePolicy } from "../src/app/policies.js";
 import { learnDevices } from "../src/app/site-devices.js";
 import type { Policy, PolicyRule } from "../src/policy/learn.js";
 import { resolvePolicy } from "../src/policy/resolve.js";

@@ -1,6 +1,22 @@
+import { readFileSync } from "node:fs";
+import type { PolicyStatus } from "../model/policy-status.js";
+import { checkTransition } from "../policy/lifecycle.js";
+import { compileDownloadableAcl, compileIosAcl, compilePerUserAcl } from "../policy/compile/cisco.js";
+import { compileIptables } from "../policy/compile/iptables.js";
+import { compileNasFilterRules } from "../policy/compile/nas-filter-rule.js";
+import { compileNftables } from "../policy/compile/nftables.js";
+import { familiesOf } from "../policy/compile/port-acl.js";
+import { type GroupSpec, GroupSpecError, validateGroupSpecs } from "../policy/learn.js";
+import { PolicyError } from "../policy/model.js";
+import { exportMud } from "../policy/mud/export.js";
+import { mudAuthority } from "../policy/resolve.js";
+import { compileArubaRole } from "../policy/compile/aruba.js";
+import { type Verdict, simulate } from "../policy/simulate.js";
+import { Store, type StoredPolicy } from "../store/store.js";
+import { analyzeCaptures } from "./analyze-captures.js";
+import { readListFile } from "./list-file.js";
 import type { Policy } from "../policy/learn.js";
 import type { ResolvedPolicy } from "../policy/model.js";
-import type { Store, StoredPolicy } from "../store/store.js";
 import { InputError } from "./errors.js";
 
 /** A learned policy file: the policy as a person reviews it, and its addresses resolved for the compilers. */
@@ -30,4 +46,126 @@ export function policiesInForce(store: Store): { stored: StoredPolicy; file: Pol
     for (const p of [...store.policies()].reverse()) if (p.status === status) chosen.set(p.site, p);
   }
   return [...chosen.values()].map((stored) => ({ stored, file: policyFileOf(stored) }));
+}
+
+/** Reads a group definitions file (YAML or JSON: a list, or an object with a "groups" list). */
+export const readGroupSpecs = (path: string): GroupSpec[] => readListFile(path, "groups", validateGroupSpecs, GroupSpecError);
+
+export function readPolicyFile(path: string): PolicyFile {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new InputError(`${path}: ${(e as Error).message}`);
+  }
+  return parsePolicyFile(text, path);
+}
+
+/** Stores a learned or edited policy as a new proposed version. */
+export function proposePolicy(store: Store, f: PolicyFile, actor: string, note?: string): StoredPolicy {
+  const body = (version: number): string => JSON.stringify({ policy: { ...f.policy, version }, resolved: { ...f.resolved, version } });
+  const { id } = store.savePolicy({ name: f.policy.name, site: f.policy.site, body, actor, at: new Date().toISOString(), note });
+  return store.policy(id)!;
+}
+
+/** A stored policy version by id, or the newest version when `ref` is "latest". */
+export function storedPolicy(store: Store, ref: string): StoredPolicy {
+  if (ref === "latest") {
+    const p = store.policies()[0];
+    if (!p) throw new InputError("no policy is stored yet: run cordon policy learn");
+    return p;
+  }
+  if (!/^\d+$/.test(ref)) throw new InputError(`"${ref}" is not a policy id`);
+  const p = store.policy(Number(ref));
+  if (!p) throw new InputError(`no policy ${ref} (cordon policy list shows them)`);
+  return p;
+}
+
+/** `--policy ID|FILE`: a stored version by id, or a policy file. */
+export function loadPolicy(ref: string, db: string): PolicyFile {
+  if (!/^\d+$/.test(ref) && ref !== "latest") return readPolicyFile(ref);
+  const store = new Store(db);
+  try {
+    return policyFileOf(storedPolicy(store, ref));
+  } finally {
+    store.close();
+  }
+}
+
+/** Moves a stored version along its life (approve, reject, enforce), recording who did it. */
+export function movePolicy(store: Store, ref: string, to: PolicyStatus, actor: string, note?: string): StoredPolicy {
+  const p = storedPolicy(store, ref);
+  try {
+    checkTransition(p.id, p.status, to);
+  } catch (e) {
+    if (e instanceof PolicyError) throw new InputError(e.message);
+    throw e;
+  }
+  store.setPolicyStatus(p.id, to, { actor, at: new Date().toISOString(), note });
+  return store.policy(p.id)!;
+}
+
+export const TARGETS = ["nftables", "iptables", "ip6tables", "cisco-acl", "per-user-acl", "dacl", "nas-filter-rule", "aruba", "mud"] as const;
+
+/**
+ * A group's rules as a MUD file. Its URL: --url, else the MUD URL its devices announced (when
+ * they agree), else one under mud.cordon.invalid that names the site and group (a reserved
+ * name, so nothing tries to fetch it).
+ */
+export function mudFor(f: PolicyFile, group: string, url?: string): Record<string, unknown> {
+  if (!f.policy.groups[group]) throw new InputError(`no group "${group}" in policy ${f.policy.name} version ${f.policy.version} (groups: ${Object.keys(f.policy.groups).join(", ")})`);
+  const announced = group.startsWith("mud:") ? group.slice(4) : undefined;
+  const u = url ?? announced ?? `https://mud.cordon.invalid/${encodeURIComponent(f.policy.site)}/${encodeURIComponent(group)}`;
+  try {
+    return exportMud(f.policy.rules, group, {
+      url: u, lastUpdate: new Date().toISOString(), mfgName: announced ? mudAuthority(announced) : undefined,
+      systeminfo: `${group}: ${f.policy.groups[group].length} device(s), Cordon policy ${f.policy.name} version ${f.policy.version}`,
+    });
+  } catch (e) {
+    if (e instanceof PolicyError) throw new InputError(e.message);
+    throw e;
+  }
+}
+
+/** `cordon policy compile`: the resolved policy for one target (port targets for one device set). */
+export function compileFor(f: PolicyFile, target: string, device: string | undefined, mode: string | undefined): string {
+  const p: ResolvedPolicy = { ...f.resolved, mode: mode === "enforce" ? "enforce" : mode === "monitor" ? "monitor" : f.resolved.mode };
+  const needDevice = (): string => {
+    if (!device) throw new InputError(`--target ${target} compiles the ACL of one device set: name it with --device (one of: ${p.sets.map((s) => s.name).join(", ")})`);
+    return device;
+  };
+  try {
+    switch (target) {
+      case "nftables": return compileNftables(p);
+      case "iptables": return compileIptables(p, 4);
+      case "ip6tables": return compileIptables(p, 6);
+      case "cisco-acl": return familiesOf(p, needDevice()).map((family) => compileIosAcl(p, device!, family)).join("!\n");
+      case "per-user-acl": return `${compilePerUserAcl(p, needDevice()).map((v) => `Cisco-AVPair = "${v}"`).join("\n")}\n`;
+      case "dacl": return familiesOf(p, needDevice()).map((family) => {
+        const d = compileDownloadableAcl(p, device!, family);
+        return [`# Access-Accept: Cisco-AVPair = "${d.accessAccept}"`, ...d.packets.flatMap((packet, i) => [`# ${d.name} download packet ${i + 1}`, ...packet.map((v) => `Cisco-AVPair = "${v}"`)])].join("\n") + "\n";
+      }).join("");
+      case "aruba": {
+        const r = compileArubaRole(p, needDevice());
+        return `${r.config}! Access-Accept: ${r.accessAccept}\n`;
+      }
+      case "mud": return `${JSON.stringify(mudFor(f, needDevice()), null, 2)}\n`;
+      case "nas-filter-rule": return `${compileNasFilterRules(p, needDevice()).rules.map((r) => `NAS-Filter-Rule = "${r}"`).join("\n")}\n`;
+      default: throw new InputError(`unknown target "${target}" (known: ${TARGETS.join(", ")})`);
+    }
+  } catch (e) {
+    if (e instanceof PolicyError) throw new InputError(e.message);
+    throw e;
+  }
+}
+
+/** `cordon policy simulate`: every flow of the captures judged against the policy. */
+export async function simulateCaptures(f: PolicyFile, captures: string[]): Promise<Verdict[]> {
+  const store = new Store(":memory:");
+  try {
+    await analyzeCaptures(store, captures, f.policy.site);
+    return simulate(f.resolved, store.flows());
+  } finally {
+    store.close();
+  }
 }

@@ -32,14 +32,6 @@ export function renderAlerts(store: Store, o: { format: "table" | "json" | "csv"
   return table(COLUMNS.map((c) => c.toUpperCase()), list.map((a) => COLUMNS.map((c) => a[c])));
 }
 
-/** `cordon alerts ack|resolve ID --by NAME`. */
-export function moveAlert(store: Store, id: string, status: "acknowledged" | "resolved" | "open", by: string | undefined, note?: string): void {
-  if (!by) throw new UsageError(`--by NAME is required: the store records who ${status === "open" ? "reopened" : status} each alert`);
-  const match = store.alerts().filter((a) => a.id.startsWith(id));
-  if (match.length !== 1) throw new UsageError(match.length === 0 ? `no alert ${id}` : `${id} names ${match.length} alerts: give more of the id`);
-  store.setAlertStatus(match[0].id, status, by, new Date().toISOString(), note);
-}
-
 /** "7d", "12h", "30m" or an ISO time, to an ISO time. */
 export function expiry(v: string, now = Date.now()): string {
   const m = /^(\d+)([dhm])$/.exec(v);

@@ -1,14 +1,8 @@
-import { type BaselineOptions, type DeviceBaseline, buildBaselines } from "../baseline/baseline.js";
+import { type DeviceBaseline } from "../baseline/baseline.js";
 import { parseMac, macToString } from "../net/addr.js";
 import type { Store } from "../store/store.js";
 import { UsageError, table } from "./output.js";
-import { learnDevices } from "../app/site-devices.js";
-
-/** Baselines of one site from the stored inventory and flows. */
-export function storeBaselines(store: Store, site: string, o: BaselineOptions = {}): ReturnType<typeof buildBaselines> {
-  const flows = store.flowGroups(site);
-  return buildBaselines(learnDevices(store, site, flows), flows, o);
-}
+import { storeBaselines } from "../app/baselines.js";
 
 const iso = (us: number): string => new Date(us / 1000).toISOString().replace(/\.\d+Z$/, "Z");
 

@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import { InputError } from "../app/errors.js";
 import { csvCell } from "../model/values.js";
 
 /** Bad command-line input: the application layer's InputError, so a use case's refusal exits 2 too. */
 export const UsageError = InputError;
+
 export type UsageError = InputError;
 
 /** Output formats shared by the commands. */
@@ -15,7 +14,6 @@ export function parseFormat(s: string | undefined, allowed: readonly Format[] = 
   if (!allowed.includes(f)) throw new UsageError(`--format must be one of ${allowed.join(", ")}`);
   return f;
 }
-
 
 /** Writes pieces of text to standard output in chunks of about 64 KB, and a final newline. */
 export function writeAll(pieces: Iterable<string>): void {
@@ -28,26 +26,6 @@ export function writeAll(pieces: Iterable<string>): void {
     }
   }
   process.stdout.write(`${chunk}\n`);
-}
-
-/**
- * Reads a YAML or JSON file holding a list (or an object with the list under `key`) and
- * validates it; syntax and validation errors (of class `errorType`) become usage errors that
- * name the file.
- */
-export function readListFile<T>(path: string, key: string, validate: (v: unknown) => T[], errorType: new (...args: never[]) => Error): T[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(path, "utf8"));
-  } catch (e) {
-    throw new UsageError(`${path}: ${(e as Error).message}`);
-  }
-  try {
-    return validate(doc && typeof doc === "object" && !Array.isArray(doc) && key in doc ? (doc as Record<string, unknown>)[key] : doc);
-  } catch (e) {
-    if (e instanceof errorType) throw new UsageError(`${path}: ${e.message}`);
-    throw e;
-  }
 }
 
 function cell(v: unknown): string {

@@ -2,7 +2,7 @@ import type { ResponseRecord } from "../model/response.js";
 import { canonicalMac } from "../model/mac.js";
 import { readToken, tokenPath } from "../app/api-token.js";
 import { cliActor } from "./actor.js";
-import { NacStore, type StoredMove } from "../store/nac.js";
+import { NacStore } from "../store/nac.js";
 import type { Store } from "../store/store.js";
 import { UsageError, table } from "./output.js";
 
@@ -95,18 +95,4 @@ export function renderNac(store: Store, sub: string | undefined, o: { device?: s
       m.decidedBy ? `${m.decidedBy} ${m.decidedAt}` : "", m.reason]));
   }
   throw new UsageError(`nac takes log, sessions, quarantines, moves, pending, approve or reject${sub ? `, not "${sub}"` : ""}`);
-}
-
-/**
- * `cordon nac approve|reject ID`: a person decides a group move that waits. An approved move
- * takes effect at serve's next table (within seconds), with a CoA to the device's session.
- */
-export function decideMove(store: Store, decision: "approve" | "reject", idText: string | undefined, actor: string): StoredMove {
-  if (!idText || !/^\d{1,12}$/.test(idText)) throw new UsageError(`nac ${decision} needs a move id (cordon nac pending shows them)`);
-  const nac = new NacStore(store.sql);
-  const m = nac.move(Number(idText));
-  if (!m) throw new UsageError(`no group move ${idText} (cordon nac pending shows them)`);
-  if (m.status !== "pending") throw new UsageError(`move ${m.id} is ${m.status}, not waiting for a decision`);
-  if (decision === "approve" && m.rights === "undefined") throw new UsageError(`move ${m.id} is to ${m.to}, which policy ${m.policyId} does not define: learn and approve a new policy version instead`);
-  return nac.decideMove(m.id, decision === "approve" ? "approved" : "rejected", actor, new Date().toISOString());
 }

@@ -1,5 +1,6 @@
 import { Store } from "../../store/store.js";
-import { moveAlert, renderAlerts } from "../alerts.js";
+import { renderAlerts } from "../alerts.js";
+import { moveAlert } from "../../app/alerts.js";
 import { UsageError, parseFormat } from "../output.js";
 import { cliAudit } from "../actor.js";
 import { COMMON, dbPath } from "../options.js";

@@ -1,6 +1,7 @@
 import { Store } from "../../store/store.js";
-import { assignMud, exportDeviceMud, importMudFiles, renderMudList } from "../mud.js";
-import { loadPolicy } from "../policy.js";
+import { renderMudList } from "../mud.js";
+import { assignMud, exportDeviceMud, importMudFiles } from "../../app/mud.js";
+import { loadPolicy } from "../../app/policies.js";
 import { UsageError, parseFormat } from "../output.js";
 import { cliAudit } from "../actor.js";
 import { COMMON, dbPath } from "../options.js";

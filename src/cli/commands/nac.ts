@@ -1,4 +1,5 @@
-import { decideMove, renderNac } from "../respond.js";
+import { renderNac } from "../respond.js";
+import { decideMove } from "../../app/nac.js";
 import { Store } from "../../store/store.js";
 import { parseFormat } from "../output.js";
 import { cliActor, cliAudit } from "../actor.js";

@@ -1,6 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { Store } from "../../store/store.js";
-import { LEFT_OUT, TARGETS, compileFor, learnFromStore, loadPolicy, movePolicy, proposePolicy, readGroupSpecs, renderPolicy, renderPolicyDiff, renderPolicyList, renderSimulation, simulateCaptures, storedPolicy } from "../policy.js";
+import { renderPolicy, renderPolicyDiff, renderPolicyList, renderSimulation } from "../policy.js";
+import { LEFT_OUT, learnFromStore } from "../../app/policy-learning.js";
+import { TARGETS, compileFor, loadPolicy, movePolicy, proposePolicy, readGroupSpecs, simulateCaptures, storedPolicy } from "../../app/policies.js";
 import { UsageError, parseFormat } from "../output.js";
 import { cliAudit } from "../actor.js";
 import { policyFileOf } from "../../app/policies.js";
