@@ -88,7 +88,8 @@ const sqliteSteps: StepDatabase = {
 function storedFlows(db: string): number {
   const store = new Store(db);
   try {
-    return store.sql.column<number | null>("SELECT sum(count) FROM flow_chunks")[0] ?? 0;
+    // PostgreSQL's sum of BIGINT is NUMERIC, which comes back as text.
+    return Number(store.sql.column<number | string | null>("SELECT sum(count) FROM flow_chunks")[0] ?? 0);
   } finally {
     store.close();
   }
