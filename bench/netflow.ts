@@ -100,7 +100,8 @@ async function cordonSteps(file: string, rates = RATES, where: StepDatabase = sq
   const steps: Step[] = [];
   for (const rate of rates) {
     const db = where.open();
-    const child = spawn(process.execPath, [cli, "serve", "--db", db, "--netflow", "0", "--http-port", "0", "--log-level", "info"], { stdio: ["ignore", "pipe", "ignore"] });
+    // In the bench folder: serve keeps its API token file there (beside a SQLite file, or <database>.token for PostgreSQL).
+    const child = spawn(process.execPath, [cli, "serve", "--db", db, "--netflow", "0", "--http-port", "0", "--log-level", "info"], { stdio: ["ignore", "pipe", "ignore"], cwd: out });
     const ports = await new Promise<{ http: number; netflow: number }>((res) => {
       let text = "";
       child.stdout!.on("data", (d: Buffer) => {
