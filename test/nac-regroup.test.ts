@@ -12,6 +12,8 @@ import { runCli, tmpDir } from "./helpers.js";
 import { NO_RADCLIENT, NasStandIn, radclient } from "./radius-peers.js";
 import { serve, waitFor } from "./serve-process.js";
 
+const TESTER = { principal: "test", name: "tester", via: "cli" as const };
+
 const SECRET = "regroup-secret-1";
 const MA = "Message-Authenticator = 0x00";
 
@@ -40,8 +42,8 @@ describe("group membership follows the verdicts in serve", { skip: NO_RADCLIENT 
         rule("r3", "category:plc", "10.0.0.0/8", [[502, 502]]),
       ],
     };
-    const proposed = proposePolicy(store, { policy, resolved: resolvePolicy(policy, learnDevices(store, "default")) }, "tester");
-    movePolicy(store, String(proposed.id), "approved", "tester");
+    const proposed = proposePolicy(store, { policy, resolved: resolvePolicy(policy, learnDevices(store, "default")) }, TESTER);
+    movePolicy(store, String(proposed.id), "approved", TESTER);
     store.close();
 
     const nas = await new NasStandIn(SECRET, (r) => ({ code: r.code === "CoA-Request" ? "CoA-ACK" : "Disconnect-ACK" })).start();

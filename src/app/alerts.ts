@@ -1,9 +1,50 @@
+import { canonicalIp } from "../model/values.js";
 import type { Store } from "../store/store.js";
+import { type Actor, recordChange } from "./actor.js";
 import { InputError } from "./errors.js";
 
 /** A person acknowledges, resolves or reopens an alert, named by its id or a unique prefix of it; `by` is recorded with the time. */
-export function moveAlert(store: Store, id: string, status: "acknowledged" | "resolved" | "open", by: string, note?: string): void {
+export function moveAlert(store: Store, id: string, status: "acknowledged" | "resolved" | "open", by: Actor, note?: string): void {
   const match = store.alerts().filter((a) => a.id.startsWith(id));
   if (match.length !== 1) throw new InputError(match.length === 0 ? `no alert ${id}` : `${id} names ${match.length} alerts: give more of the id`);
-  store.setAlertStatus(match[0].id, status, by, new Date().toISOString(), note);
+  store.setAlertStatus(match[0].id, status, by.name, new Date().toISOString(), note);
+  recordChange(store, by, { action: `alert.${status === "acknowledged" ? "ack" : status === "resolved" ? "resolve" : "reopen"}`, target: `alert ${id}`, detail: note ?? "" });
+}
+
+/** Silences the alerts it matches from now on (kept, marked suppressed): every given field must match. */
+export function addSuppression(store: Store, by: Actor, s: { device?: string; detector?: string; peer?: string; reason: string; expiresAt?: string }): number {
+  if (!s.reason) throw new InputError("a suppression says why: it needs a reason");
+  if (!s.device && !s.detector && !s.peer) throw new InputError("a suppression needs at least one of device, detector, peer");
+  const id = store.addSuppression({ ...s, createdBy: by.name, createdAt: new Date().toISOString() });
+  recordChange(store, by, { action: "suppress.add", target: `suppression ${id}`,
+    detail: [s.device && `device ${s.device}`, s.detector && `detector ${s.detector}`, s.peer && `peer ${s.peer}`, s.expiresAt && `expires ${s.expiresAt}`, s.reason].filter(Boolean).join("; ") });
+  return id;
+}
+
+export function removeSuppression(store: Store, by: Actor, id: number): void {
+  if (!Number.isSafeInteger(id) || !store.removeSuppression(id)) throw new InputError(`no suppression ${Number.isFinite(id) ? id : ""}`);
+  recordChange(store, by, { action: "suppress.remove", target: `suppression ${id}`, detail: "" });
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Declares when a site (or one OT device in it, by address) is under maintenance; times are
+ * ISO 8601 with their zone. Returns the window's id.
+ */
+export function addMaintenanceWindow(store: Store, by: Actor, w: { site: string; device?: string; from: string; until: string; reason: string }): { id: number; target?: string; startsAt: string; endsAt: string } {
+  const time = (v: string, name: string): string => {
+    const t = Date.parse(v);
+    if (!ISO_TIME.test(v) || Number.isNaN(t)) throw new InputError(`${name} must be an ISO 8601 time with its zone (2026-12-07T06:00:00Z)`);
+    return new Date(t).toISOString();
+  };
+  const startsAt = time(w.from, "from");
+  const endsAt = time(w.until, "until");
+  if (endsAt <= startsAt) throw new InputError("until must be after from");
+  if (!w.reason) throw new InputError("a maintenance window says what work it is for: it needs a reason");
+  const target = w.device === undefined ? undefined : canonicalIp(w.device);
+  if (w.device !== undefined && target === undefined) throw new InputError(`device: "${w.device}" is not an IP address (OT operations name their target by address)`);
+  const id = store.addMaintenanceWindow({ site: w.site, target, startsAt, endsAt, reason: w.reason, createdBy: by.name, createdAt: new Date().toISOString() });
+  recordChange(store, by, { action: "maintenance.add", target: `window ${id}`, site: w.site, detail: `${startsAt} - ${endsAt}${target ? ` for ${target}` : ""}: ${w.reason}` });
+  return { id, target, startsAt, endsAt };
 }

@@ -6,6 +6,7 @@ import type { Store } from "../store/store.js";
 import { type PolicyFile, policyFileOf } from "./policies.js";
 import { learnDevices } from "./site-devices.js";
 import { InputError } from "./errors.js";
+import { type Actor, recordChange } from "./actor.js";
 import { mudFor, storedPolicy } from "./policies.js";
 
 /**
@@ -51,13 +52,14 @@ export function mudUsers(store: Store, site: string): Map<string, string[]> {
 }
 
 /** `cordon mud assign`: a MUD URL for a device by hand. */
-export function assignMud(store: Store, site: string, device: string, url: string, by: string): string {
+export function assignMud(store: Store, site: string, device: string, url: string, by: Actor): string {
   if (!/^https:\/\/[^\s/]+/.test(url)) throw new InputError(`--url: "${url}" is not an https URL`);
   const mac = parseMac(device);
   const found = store.devices(site).find((d) => (mac !== undefined && d.mac === macToString(mac)) || d.key === device);
   if (!found) throw new InputError(`no device ${device} at site ${site}`);
   const key = found.mac ?? found.key;
-  store.assignMud({ site, deviceKey: key, url, by, at: new Date().toISOString() });
+  store.assignMud({ site, deviceKey: key, url, by: by.name, at: new Date().toISOString() });
+  recordChange(store, by, { action: "mud.assign", target: key, detail: url, site });
   return key;
 }
 

@@ -9,6 +9,7 @@ import type { AddressSet, ResolvedPolicy } from "../policy/model.js";
 import type { ResponderDevice } from "../respond/responder.js";
 import { NacStore, type StoredMove } from "../store/nac.js";
 import { InputError } from "./errors.js";
+import { type Actor, recordChange } from "./actor.js";
 import type { Store, StoredPolicy } from "../store/store.js";
 
 /** A policy's groups as learned, with the moves made since applied: group name → device keys. */
@@ -128,12 +129,14 @@ export function responderDevice(store: Store, site: string, mac: string): Respon
  * `cordon nac approve|reject ID`: a person decides a group move that waits. An approved move
  * takes effect at serve's next table (within seconds), with a CoA to the device's session.
  */
-export function decideMove(store: Store, decision: "approve" | "reject", idText: string | undefined, actor: string): StoredMove {
+export function decideMove(store: Store, decision: "approve" | "reject", idText: string | undefined, by: Actor, note?: string): StoredMove {
   if (!idText || !/^\d{1,12}$/.test(idText)) throw new InputError(`nac ${decision} needs a move id (cordon nac pending shows them)`);
   const nac = new NacStore(store.sql);
   const m = nac.move(Number(idText));
   if (!m) throw new InputError(`no group move ${idText} (cordon nac pending shows them)`);
   if (m.status !== "pending") throw new InputError(`move ${m.id} is ${m.status}, not waiting for a decision`);
   if (decision === "approve" && m.rights === "undefined") throw new InputError(`move ${m.id} is to ${m.to}, which policy ${m.policyId} does not define: learn and approve a new policy version instead`);
-  return nac.decideMove(m.id, decision === "approve" ? "approved" : "rejected", actor, new Date().toISOString());
+  const decided = nac.decideMove(m.id, decision === "approve" ? "approved" : "rejected", by.name, new Date().toISOString());
+  recordChange(store, by, { action: `nac.move.${decision}`, target: m.mac, site: m.site, detail: `move ${m.id}: ${m.from ?? "(no group)"} -> ${m.to}${note ? `; ${note}` : ""}` });
+  return decided;
 }

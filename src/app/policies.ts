@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import type { PolicyStatus } from "../model/policy-status.js";
 import { checkTransition } from "../policy/lifecycle.js";
 import { compileDownloadableAcl, compileIosAcl, compilePerUserAcl } from "../policy/compile/cisco.js";
 import { compileIptables } from "../policy/compile/iptables.js";
@@ -18,6 +17,7 @@ import { readListFile } from "./list-file.js";
 import type { Policy } from "../policy/learn.js";
 import type { ResolvedPolicy } from "../policy/model.js";
 import { InputError } from "./errors.js";
+import { type Actor, recordChange } from "./actor.js";
 
 /** A learned policy file: the policy as a person reviews it, and its addresses resolved for the compilers. */
 export interface PolicyFile {
@@ -62,9 +62,10 @@ export function readPolicyFile(path: string): PolicyFile {
 }
 
 /** Stores a learned or edited policy as a new proposed version. */
-export function proposePolicy(store: Store, f: PolicyFile, actor: string, note?: string): StoredPolicy {
+export function proposePolicy(store: Store, f: PolicyFile, by: Actor, note?: string): StoredPolicy {
   const body = (version: number): string => JSON.stringify({ policy: { ...f.policy, version }, resolved: { ...f.resolved, version } });
-  const { id } = store.savePolicy({ name: f.policy.name, site: f.policy.site, body, actor, at: new Date().toISOString(), note });
+  const { id, version } = store.savePolicy({ name: f.policy.name, site: f.policy.site, body, actor: by.name, at: new Date().toISOString(), note });
+  recordChange(store, by, { action: "policy.propose", target: `policy ${id}`, detail: `${f.policy.name} version ${version}`, site: f.policy.site });
   return store.policy(id)!;
 }
 
@@ -93,7 +94,7 @@ export function loadPolicy(ref: string, db: string): PolicyFile {
 }
 
 /** Moves a stored version along its life (approve, reject, enforce), recording who did it. */
-export function movePolicy(store: Store, ref: string, to: PolicyStatus, actor: string, note?: string): StoredPolicy {
+export function movePolicy(store: Store, ref: string, to: "approved" | "rejected" | "enforced", by: Actor, note?: string): StoredPolicy {
   const p = storedPolicy(store, ref);
   try {
     checkTransition(p.id, p.status, to);
@@ -101,7 +102,9 @@ export function movePolicy(store: Store, ref: string, to: PolicyStatus, actor: s
     if (e instanceof PolicyError) throw new InputError(e.message);
     throw e;
   }
-  store.setPolicyStatus(p.id, to, { actor, at: new Date().toISOString(), note });
+  store.setPolicyStatus(p.id, to, { actor: by.name, at: new Date().toISOString(), note });
+  const verb = to === "approved" ? "approve" : to === "rejected" ? "reject" : "enforce";
+  recordChange(store, by, { action: `policy.${verb}`, target: `policy ${p.id}`, detail: `${p.name} version ${p.version}${note ? `: ${note}` : ""}`, site: p.site });
   return store.policy(p.id)!;
 }
 

@@ -1,4 +1,5 @@
 import type { ParseArgsConfig, parseArgs } from "node:util";
+import type { Actor } from "../app/actor.js";
 
 /** The options a command declares, in node:util parseArgs' own shape. */
 export type Options = NonNullable<ParseArgsConfig["options"]>;
@@ -10,8 +11,8 @@ export type Values<O extends Options> = ReturnType<typeof parseArgs<{ options: O
 export interface Invocation<O extends Options> {
   values: Values<O>;
   positionals: string[];
-  /** The operating-system user running the command: recorded as who acted on every change. */
-  who: string;
+  /** The operating-system user running the command: the use cases record it as who acted on every change. */
+  by: Actor;
 }
 
 /**
@@ -35,7 +36,7 @@ export interface Command {
   readonly summary: string;
   readonly help: string;
   readonly options: Options;
-  run(i: { values: Record<string, unknown>; positionals: string[]; who: string }): Promise<number>;
+  run(i: { values: Record<string, unknown>; positionals: string[]; by: Actor }): Promise<number>;
 }
 
 /** A command whose run function sees its own options typed. */

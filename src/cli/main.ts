@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const who = cliActor();
   if (values.by !== undefined) throw new UsageError(`--by is not taken: Cordon records the operating-system user running the command (${who})`);
-  return cmd.run({ values, positionals, who });
+  return cmd.run({ values, positionals, by: { principal: `os:${who}`, name: who, via: "cli" } });
 }
 
 // Output piped into `head` and the like: a closed pipe ends the command quietly.

@@ -2,7 +2,6 @@ import { Store } from "../../store/store.js";
 import { renderAlerts } from "../alerts.js";
 import { moveAlert } from "../../app/alerts.js";
 import { UsageError, parseFormat } from "../output.js";
-import { cliAudit } from "../actor.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
 
@@ -27,14 +26,13 @@ ${COMMON}`,
     format: { type: "string" },
     reason: { type: "string" },
   },
-  async run({ values, positionals, who }) {
+  async run({ values, positionals, by }) {
     const sub = positionals[0];
     const store = new Store(dbPath(values.db));
     try {
       if (sub === "ack" || sub === "resolve" || sub === "reopen") {
         if (!positionals[1]) throw new UsageError(`alerts ${sub} needs an alert id`);
-        moveAlert(store, positionals[1], sub === "ack" ? "acknowledged" : sub === "resolve" ? "resolved" : "open", who, values.reason);
-        cliAudit(store, `alert.${sub}`, `alert ${positionals[1]}`, values.reason ?? "");
+        moveAlert(store, positionals[1], sub === "ack" ? "acknowledged" : sub === "resolve" ? "resolved" : "open", by, values.reason);
         process.stdout.write(`alert ${positionals[1]}: ${sub === "ack" ? "acknowledged" : sub === "resolve" ? "resolved" : "open"}\n`);
         return 0;
       }

@@ -1,7 +1,6 @@
 import { Store } from "../../store/store.js";
 import { UsageError, parseFormat, table } from "../output.js";
-import { cliAudit } from "../actor.js";
-import { canonicalIp } from "../../model/values.js";
+import { addMaintenanceWindow } from "../../app/alerts.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
 
@@ -27,28 +26,16 @@ ${COMMON}`,
     site: { type: "string" },
     until: { type: "string" },
   },
-  async run({ values, positionals, who }) {
+  async run({ values, positionals, by }) {
     const sub = positionals[0];
     const store = new Store(dbPath(values.db));
     try {
       if (sub === "add") {
-        const time = (v: string | undefined, name: string): string => {
-          const t = v === undefined ? Number.NaN : Date.parse(v);
-          if (!v || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(v) || Number.isNaN(t)) {
-            throw new UsageError(`maintenance add needs --${name} as an ISO 8601 time with its zone (2026-12-07T06:00:00Z)`);
-          }
-          return new Date(t).toISOString();
-        };
-        const startsAt = time(values.from, "from");
-        const endsAt = time(values.until, "until");
-        if (endsAt <= startsAt) throw new UsageError("--until must be after --from");
+        if (values.from === undefined || values.until === undefined) throw new UsageError("maintenance add needs --from and --until, ISO 8601 times with their zone (2026-12-07T06:00:00Z)");
         if (!values.reason) throw new UsageError("maintenance add needs --reason: a window says what work it is for");
-        const target = values.device === undefined ? undefined : canonicalIp(values.device);
-        if (values.device !== undefined && target === undefined) throw new UsageError(`--device: "${values.device}" is not an IP address (OT operations name their target by address)`);
         const site = values.site ?? "default";
-        const id = store.addMaintenanceWindow({ site, target, startsAt, endsAt, reason: values.reason, createdBy: who, createdAt: new Date().toISOString() });
-        cliAudit(store, "maintenance.add", `window ${id}`, `${startsAt} - ${endsAt}${target ? ` for ${target}` : ""}: ${values.reason}`, site);
-        process.stdout.write(`maintenance window ${id}: site ${site}${target ? `, ${target}` : ""}, ${startsAt} to ${endsAt}\n`);
+        const w = addMaintenanceWindow(store, by, { site, device: values.device, from: values.from, until: values.until, reason: values.reason });
+        process.stdout.write(`maintenance window ${w.id}: site ${site}${w.target ? `, ${w.target}` : ""}, ${w.startsAt} to ${w.endsAt}\n`);
       } else if (sub === "list") {
         const list = store.maintenanceWindows();
         if (parseFormat(values.format, ["table", "json"]) === "json") process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);

@@ -3,7 +3,6 @@ import { renderMudList } from "../mud.js";
 import { assignMud, exportDeviceMud, importMudFiles } from "../../app/mud.js";
 import { loadPolicy } from "../../app/policies.js";
 import { UsageError, parseFormat } from "../output.js";
-import { cliAudit } from "../actor.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
 
@@ -34,7 +33,7 @@ ${COMMON}`,
     site: { type: "string" },
     url: { type: "string" },
   },
-  async run({ values, positionals, who }) {
+  async run({ values, positionals, by }) {
     const sub = positionals[0];
     const site = values.site ?? "default";
     const format = parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table";
@@ -66,8 +65,7 @@ ${COMMON}`,
         process.stdout.write(`${renderMudList(store, site, format)}\n`);
       } else if (sub === "assign") {
         if (!values.device || !values.url) throw new UsageError("mud assign needs --device MAC and --url URL");
-        const key = assignMud(store, site, values.device, values.url, who);
-        cliAudit(store, "mud.assign", key, values.url, site);
+        const key = assignMud(store, site, values.device, values.url, by);
         process.stdout.write(`${key} at site ${site} -> ${values.url}\n`);
       } else {
         throw new UsageError(`mud needs import, list, assign or export${sub ? `, not "${sub}"` : ""}`);

@@ -2,7 +2,6 @@ import { renderNac } from "../respond.js";
 import { decideMove } from "../../app/nac.js";
 import { Store } from "../../store/store.js";
 import { parseFormat } from "../output.js";
-import { cliActor, cliAudit } from "../actor.js";
 import { dbPath } from "../options.js";
 import { command } from "../command.js";
 
@@ -33,12 +32,11 @@ operating-system user who made it.`,
     reason: { type: "string" },
     site: { type: "string" },
   },
-  async run({ values, positionals }) {
+  async run({ values, positionals, by }) {
     const store = new Store(dbPath(values.db));
     try {
       if (positionals[0] === "approve" || positionals[0] === "reject") {
-        const m = decideMove(store, positionals[0], positionals[1], cliActor());
-        cliAudit(store, `nac.move.${positionals[0]}`, m.mac, `move ${m.id}: ${m.from ?? "(no group)"} -> ${m.to}${values.reason ? `; ${values.reason}` : ""}`, m.site);
+        const m = decideMove(store, positionals[0], positionals[1], by, values.reason);
         process.stdout.write(`move ${m.id} of ${m.mac} from ${m.from ?? "(no group)"} to ${m.to}: ${m.status} by ${m.decidedBy}${m.status === "approved" ? "; serve applies it, with a CoA, at its next table" : ""}\n`);
         return 0;
       }

@@ -4,7 +4,6 @@ import { renderPolicy, renderPolicyDiff, renderPolicyList, renderSimulation } fr
 import { LEFT_OUT, learnFromStore } from "../../app/policy-learning.js";
 import { TARGETS, compileFor, loadPolicy, movePolicy, proposePolicy, readGroupSpecs, simulateCaptures, storedPolicy } from "../../app/policies.js";
 import { UsageError, parseFormat } from "../output.js";
-import { cliAudit } from "../actor.js";
 import { policyFileOf } from "../../app/policies.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
@@ -50,7 +49,7 @@ ${COMMON}`,
     site: { type: "string" },
     target: { type: "string" },
   },
-  async run({ values, positionals, who }) {
+  async run({ values, positionals, by }) {
     const sub = positionals[0];
     const db = dbPath(values.db);
     const format = (): "table" | "json" => (parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table");
@@ -61,8 +60,7 @@ ${COMMON}`,
         const groups = values.groups ? readGroupSpecs(values.groups) : undefined;
         const f = learnFromStore(store, values.site ?? "default", { manageAll: values.all === true, groups });
         const previous = store.policies().find((p) => p.name === f.policy.name);
-        const stored = proposePolicy(store, f, who, values.reason ?? "learned from stored flows");
-        cliAudit(store, "policy.propose", `policy ${stored.id}`, `${stored.name} version ${stored.version}`, stored.site);
+        const stored = proposePolicy(store, f, by, values.reason ?? "learned from stored flows");
         if (values.out) writeFileSync(values.out, `${JSON.stringify(policyFileOf(stored), null, 2)}\n`);
         if (fmt === "json") {
           process.stdout.write(`${renderPolicy(stored, "json")}\n`);
@@ -89,8 +87,7 @@ ${COMMON}`,
         } else {
           if (!positionals[1]) throw new UsageError(`policy ${sub} needs a policy id`);
           const to = sub === "approve" ? "approved" : sub === "reject" ? "rejected" : "enforced";
-          const p = movePolicy(store, positionals[1], to, who, values.reason);
-          cliAudit(store, `policy.${sub}`, `policy ${p.id}`, `${p.name} version ${p.version}${values.reason ? `: ${values.reason}` : ""}`, p.site);
+          const p = movePolicy(store, positionals[1], to, by, values.reason);
           process.stdout.write(fmt === "json" ? `${renderPolicy(p, "json")}\n` : `policy ${p.id} (${p.name} version ${p.version}) is ${p.status}\n`);
         }
         return 0;

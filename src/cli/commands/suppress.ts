@@ -1,7 +1,7 @@
 import { Store } from "../../store/store.js";
 import { expiry, renderSuppressions } from "../alerts.js";
 import { UsageError, parseFormat } from "../output.js";
-import { cliAudit } from "../actor.js";
+import { addSuppression, removeSuppression } from "../../app/alerts.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
 
@@ -25,22 +25,21 @@ ${COMMON}`,
     peer: { type: "string" },
     reason: { type: "string" },
   },
-  async run({ values, positionals, who }) {
+  async run({ values, positionals, by }) {
     const sub = positionals[0];
     const store = new Store(dbPath(values.db));
     try {
       if (sub === "add") {
         if (!values.reason) throw new UsageError("suppress add needs --reason: a suppression says why");
         if (!values.device && !values.detector && !values.peer) throw new UsageError("suppress add needs at least one of --device, --detector, --peer");
-        const id = store.addSuppression({ device: values.device, detector: values.detector, peer: values.peer, reason: values.reason,
-          expiresAt: values.expires ? expiry(values.expires) : undefined, createdBy: who, createdAt: new Date().toISOString() });
-        cliAudit(store, "suppress.add", `suppression ${id}`, [values.device && `device ${values.device}`, values.detector && `detector ${values.detector}`, values.peer && `peer ${values.peer}`, values.expires && `expires ${values.expires}`, values.reason].filter(Boolean).join("; "));
+        const id = addSuppression(store, by, { device: values.device, detector: values.detector, peer: values.peer, reason: values.reason ?? "",
+          expiresAt: values.expires ? expiry(values.expires) : undefined });
         process.stdout.write(`suppression ${id} added\n`);
       } else if (sub === "list") {
         process.stdout.write(`${renderSuppressions(store, parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table")}\n`);
       } else if (sub === "remove") {
-        if (!positionals[1] || !store.removeSuppression(Number(positionals[1]))) throw new UsageError(`no suppression ${positionals[1] ?? ""}`);
-        cliAudit(store, "suppress.remove", `suppression ${positionals[1]}`, "");
+        if (!positionals[1] || !/^\d{1,12}$/.test(positionals[1])) throw new UsageError("suppress remove needs a suppression id (cordon suppress list shows them)");
+        removeSuppression(store, by, Number(positionals[1]));
         process.stdout.write(`suppression ${positionals[1]} removed\n`);
       } else {
         throw new UsageError(`suppress needs add, list or remove${sub ? `, not "${sub}"` : ""}`);
