@@ -5,6 +5,7 @@ import { cliActor } from "./actor.js";
 import { NacStore } from "../store/nac.js";
 import type { Store } from "../store/store.js";
 import { UsageError, table } from "./output.js";
+import { dbPath } from "./options.js";
 
 /**
  * `cordon quarantine`, `release` and `respond`: actions on a running `cordon serve`, through
@@ -95,4 +96,12 @@ export function renderNac(store: Store, sub: string | undefined, o: { device?: s
       m.decidedBy ? `${m.decidedBy} ${m.decidedAt}` : "", m.reason]));
   }
   throw new UsageError(`nac takes log, sessions, quarantines, moves, pending, approve or reject${sub ? `, not "${sub}"` : ""}`);
+}
+
+/** `cordon quarantine|release MAC --reason TEXT`: the request to the running serve, and its answer. */
+export async function askServe(action: "quarantine" | "release", values: { reason?: string; server?: string; site?: string; db?: string }, positionals: string[]): Promise<unknown> {
+  const mac = macArgument(positionals[0], action);
+  if (!values.reason) throw new UsageError(`${action} needs --reason TEXT`);
+  const server = values.server ?? process.env.CORDON_SERVER ?? DEFAULT_SERVER;
+  return callServe(server, "POST", `/api/${action}`, { mac, reason: values.reason, ...(values.site ? { site: values.site } : {}) }, dbPath(values.db));
 }

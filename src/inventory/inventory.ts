@@ -75,22 +75,10 @@ const ADDRESS_KINDS: Partial<Record<ObservationKind, AddressOrigin>> = {
  * each fact's new sightings. The store merges it (counters add, times widen) and so two
  * sensors writing the same device lose nothing and count nothing twice.
  */
-export interface DeviceChange {
-  site: string;
-  /** The MAC, else `ip:` and the address. */
-  key: string;
-  mac: string | null;
-  ouiVendor: string | null;
-  localMac: boolean;
-  router: boolean;
-  firstUs: number;
-  lastUs: number;
-  packetsOut: number;
-  packetsIn: number;
-  bytesOut: number;
-  bytesIn: number;
+export interface DeviceChange extends Omit<StoredDeviceState, "id" | "addresses" | "facts">, Pick<StoredDevice, "ouiVendor" | "localMac"> {
   /** A router's traffic-learned addresses are not its own: the stored ones go. */
   dropTrafficAddresses: boolean;
+  /** Its own addresses (`key` is the MAC, else `ip:` and the address; counters are the increase since the last save). */
   addresses: StoredAddress[];
   endpoints: { ip: string; firstUs: number; lastUs: number }[];
   /** `count` is the number of sightings since the last save. */

@@ -1,7 +1,5 @@
 import type { ResponseRecord } from "../../model/response.js";
-import { DEFAULT_SERVER, callServe, macArgument, renderResponse } from "../respond.js";
-import { UsageError } from "../output.js";
-import { dbPath } from "../options.js";
+import { DEFAULT_SERVER, askServe, renderResponse } from "../respond.js";
 import { command } from "../command.js";
 
 export default command({
@@ -23,11 +21,7 @@ bearer token is CORDON_TOKEN, else the file DB.token that serve made beside its 
     site: { type: "string" },
   },
   async run({ values, positionals }) {
-    const mac = macArgument(positionals[0], "quarantine");
-    if (!values.reason) throw new UsageError("quarantine needs --reason TEXT");
-    const server = values.server ?? process.env.CORDON_SERVER ?? DEFAULT_SERVER;
-    const r = await callServe(server, "POST", "/api/quarantine", { mac, reason: values.reason, ...(values.site ? { site: values.site } : {}) }, dbPath(values.db));
-    process.stdout.write(`${renderResponse(r as ResponseRecord)}\n`);
+    process.stdout.write(`${renderResponse((await askServe("quarantine", values, positionals)) as ResponseRecord)}\n`);
     return 0;
   },
 });

@@ -1,6 +1,4 @@
-import { DEFAULT_SERVER, callServe, macArgument } from "../respond.js";
-import { UsageError } from "../output.js";
-import { dbPath } from "../options.js";
+import { askServe } from "../respond.js";
 import { command } from "../command.js";
 
 export default command({
@@ -17,11 +15,7 @@ a CoA (or the nftables quarantine reloaded without it) so it is authorised as be
     site: { type: "string" },
   },
   async run({ values, positionals }) {
-    const mac = macArgument(positionals[0], "release");
-    if (!values.reason) throw new UsageError("release needs --reason TEXT");
-    const server = values.server ?? process.env.CORDON_SERVER ?? DEFAULT_SERVER;
-    const r = await callServe(server, "POST", "/api/release", { mac, reason: values.reason, ...(values.site ? { site: values.site } : {}) }, dbPath(values.db));
-    const rel = r as { quarantine: { mac: string; since: string }; enforcement: string };
+    const rel = (await askServe("release", values, positionals)) as { quarantine: { mac: string; since: string }; enforcement: string };
     process.stdout.write(`${rel.quarantine.mac} released (in quarantine since ${rel.quarantine.since}); ${rel.enforcement}\n`);
     return 0;
   },
