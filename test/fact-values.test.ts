@@ -26,6 +26,19 @@ describe("fact values with a format and its parser side by side", () => {
     for (const bad of ["", "s7.stop", "s7.stop at 10.0.0.5", "s7.stop to"]) assert.equal(parseOtOperation(bad), undefined, JSON.stringify(bad));
   });
 
+  it("random text is never a crash: each parser returns a value or undefined", () => {
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+    const alphabet = " ()AtofromCNAME.:-_0123456789abcxyz\u0000\n\u202e";
+    for (let i = 0; i < 5000; i++) {
+      const text = Array.from({ length: rnd(40) }, () => alphabet[rnd(alphabet.length)]).join("");
+      const a = parseDnsAnswer(text);
+      if (a) assert.deepEqual(parseDnsAnswer(formatDnsAnswer(a)), { ...a, name: a.name.toLowerCase(), data: a.data.toLowerCase() }, JSON.stringify(text));
+      const o = parseOtOperation(text);
+      if (o) assert.deepEqual(parseOtOperation(formatOtOperation(o)), o, JSON.stringify(text));
+    }
+  });
+
   it("a behaviour element has one text, the same from baseline and detector", () => {
     assert.equal(elementText({ direction: "initiates", peer: "dns:cloud.example.com", proto: "tcp", port: 443 }), "initiates|dns:cloud.example.com|tcp|443");
   });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InputError } from "../src/app/errors.js";
-import { type Page, listAlerts, listDevices, listFlows, listPolicies } from "../src/app/queries.js";
+import { type Page, findDevices, listAlerts, listAudit, listDevices, listFlows, listPolicies } from "../src/app/queries.js";
+import { AuditLog } from "../src/store/audit.js";
 import type { DeviceChange } from "../src/inventory/inventory.js";
 import type { Alert } from "../src/model/alert.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
@@ -84,6 +85,20 @@ describe("reading the store a page at a time (app/queries.ts)", () => {
     assert.deepEqual(listPolicies(store, { status: "proposed" }).map((p) => p.id), [p2.id]);
   });
 
+  it("one device in detail: classification with the override, and every verdict it had", () => {
+    const [d] = findDevices(store, "02:00:00:00:00:04");
+    assert.deepEqual([d.device.key, d.classification.category, d.history.map((v) => v.category)], ["02:00:00:00:00:04", "plc", ["camera"]]);
+    assert.deepEqual(findDevices(store, "02:00:00:00:00:99"), []);
+  });
+
+  it("the audit log, newest first, page after page", () => {
+    const log = new AuditLog(store.sql);
+    for (let i = 0; i < 5; i++) log.append({ at: `t${i}`, principal: "os:ana", actor: "ana", via: "cli", action: `a${i}`, outcome: "ok" });
+    const whole = all((after) => listAudit(store, { limit: 2, after }));
+    assert.deepEqual(whole.items.map((e) => e.action), ["a4", "a3", "a2", "a1", "a0"]);
+    assert.equal(whole.pages, 3);
+  });
+
   it("a forged cursor, or a limit out of range, is refused as input", () => {
     for (const after of ["", "!!", Buffer.from("[1,2,3]").toString("base64url"), Buffer.from('"x"').toString("base64url"), "A".repeat(3000)]) {
       assert.throws(() => listDevices(store, { after }), InputError, after);
@@ -92,5 +107,18 @@ describe("reading the store a page at a time (app/queries.ts)", () => {
     }
     assert.throws(() => listFlows(store, { after: Buffer.from("-5").toString("base64url") }), InputError);
     for (const limit of [0, -1, 1.5, 10_001]) assert.throws(() => listDevices(store, { limit }), InputError);
+    // Random cursors: a page or an input error, never anything else.
+    let seed = 11;
+    for (let i = 0; i < 2000; i++) {
+      const bytes = Buffer.from(Array.from({ length: (seed = (seed * 1103515245 + 12345) >>> 0) % 30 }, (_, k) => (seed >>> (k % 24)) & 0xff));
+      const after = i % 2 === 0 ? bytes.toString("base64url") : JSON.stringify([bytes.toString("latin1"), i]);
+      for (const list of [() => listDevices(store, { after }), () => listFlows(store, { after }), () => listAlerts(store, { after })]) {
+        try {
+          list();
+        } catch (e) {
+          assert.ok(e instanceof InputError, `${after}: ${(e as Error).message}`);
+        }
+      }
+    }
   });
 });

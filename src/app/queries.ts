@@ -1,7 +1,8 @@
 import type { StoredDevice } from "../inventory/inventory.js";
 import { type Alert, type Severity, SEVERITIES } from "../model/alert.js";
 import type { PolicyStatus } from "../model/policy-status.js";
-import type { Store, StoredAlert, StoredFlow, StoredPolicy } from "../store/store.js";
+import type { Store, StoredAlert, StoredFlow, StoredPolicy, StoredVerdict } from "../store/store.js";
+import { AuditLog, type StoredAuditEntry } from "../store/audit.js";
 import { type Classification, classificationOf } from "./classification.js";
 import { InputError } from "./errors.js";
 
@@ -144,4 +145,33 @@ export interface PolicyQuery {
 /** Policy versions, newest first. */
 export function listPolicies(store: Store, q: PolicyQuery = {}): StoredPolicy[] {
   return store.policies().filter((p) => (q.site === undefined || p.site === q.site) && (q.name === undefined || p.name === q.name) && (q.status === undefined || p.status === q.status));
+}
+
+/** A device with its effective classification and every verdict it had, oldest first. */
+export interface DeviceDetail extends ClassifiedDevice {
+  history: StoredVerdict[];
+}
+
+/** The devices whose MAC or one of whose addresses is `macOrIp` (two sites may both have it). */
+export function findDevices(store: Store, macOrIp: string): DeviceDetail[] {
+  const found = store.findDevices(macOrIp);
+  const ids = found.map((d) => d.id);
+  const verdicts = store.latestVerdicts(ids);
+  const overrides = store.overrides(ids);
+  return found.map((device) => ({
+    device, classification: classificationOf(device, verdicts.get(device.id), overrides.get(device.id)), history: store.verdictHistory(device.id),
+  }));
+}
+
+export interface AuditQuery {
+  limit?: number;
+  after?: string;
+}
+
+/** The audit log, newest first. */
+export function listAudit(store: Store, q: AuditQuery = {}): Page<StoredAuditEntry> {
+  const limit = limitOf(q.limit, 100);
+  const before = q.after === undefined ? undefined : decode(q.after, isId);
+  const items = new AuditLog(store.sql).list({ limit, beforeId: before });
+  return items.length === limit ? { items, next: encode(items[limit - 1].id) } : { items };
 }

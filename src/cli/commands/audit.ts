@@ -1,6 +1,7 @@
 import { Store } from "../../store/store.js";
 import { UsageError, parseFormat, table } from "../output.js";
-import { AuditLog } from "../../store/audit.js";
+import type { StoredAuditEntry } from "../../store/audit.js";
+import { MAX_PAGE, listAudit } from "../../app/queries.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
 
@@ -25,7 +26,14 @@ ${COMMON}`,
     try {
       const limit = values.limit === undefined ? 100 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) throw new UsageError("--limit must be a whole number from 1 to 1000000");
-      const list = new AuditLog(store.sql).list({ limit });
+      // Pages of the audit log until the limit: the newest entries first.
+      const list: StoredAuditEntry[] = [];
+      let after: string | undefined;
+      do {
+        const page = listAudit(store, { limit: Math.min(MAX_PAGE, limit - list.length), after });
+        list.push(...page.items);
+        after = page.next;
+      } while (after !== undefined && list.length < limit);
       if (parseFormat(values.format, ["table", "json"]) === "json") process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       else if (list.length === 0) process.stdout.write("no audit entries\n");
       else process.stdout.write(`${table(["id", "at", "principal", "actor", "via", "peer", "action", "site", "target", "outcome", "detail"], list.map((e) => [e.id, e.at, e.principal, e.actor, e.via, e.peer ?? "", e.action, e.site ?? "", e.target ?? "", e.outcome, e.detail]))}\n`);

@@ -1,6 +1,7 @@
 import { deviceDetail, isoTime } from "../../inventory/view.js";
 import { Store } from "../../store/store.js";
-import { classifiedView } from "../../app/classification.js";
+import { viewOf } from "../../app/classification.js";
+import { findDevices } from "../../app/queries.js";
 import { UsageError, parseFormat } from "../output.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
@@ -22,12 +23,10 @@ ${COMMON}`,
     if (positionals.length !== 1) throw new UsageError("device needs one MAC or IP");
     const store = new Store(dbPath(values.db));
     try {
-      const verdicts = store.latestVerdicts();
-      const overrides = store.overrides();
-      const found = store.findDevices(positionals[0]).map((d) => ({
-        ...classifiedView(d, verdicts.get(d.id), overrides.get(d.id)),
-        ...deviceDetail(d),
-        verdict_history: store.verdictHistory(d.id).map((v) => ({
+      const found = findDevices(store, positionals[0]).map((d) => ({
+        ...viewOf(d.device, d.classification),
+        ...deviceDetail(d.device),
+        verdict_history: d.history.map((v) => ({
           category: v.category, vendor: v.vendor ?? null, model: v.model ?? null, firmware: v.firmware ?? null,
           confidence: v.confidence, decided: isoTime(v.decidedUs),
         })),
