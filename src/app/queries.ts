@@ -3,6 +3,9 @@ import { type Alert, type Severity, SEVERITIES } from "../model/alert.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import type { Store, StoredAlert, StoredFlow, StoredPolicy, StoredVerdict } from "../store/store.js";
 import { AuditLog, type StoredAuditEntry } from "../store/audit.js";
+import { NacStore, type StoredDecision, type StoredMove, type StoredQuarantine, type StoredSession } from "../store/nac.js";
+import type { StoredMaintenanceWindow, Suppression } from "../store/records.js";
+import { mudUsers } from "./mud.js";
 import { type Classification, classificationOf } from "./classification.js";
 import { InputError } from "./errors.js";
 
@@ -174,4 +177,50 @@ export function listAudit(store: Store, q: AuditQuery = {}): Page<StoredAuditEnt
   const before = q.after === undefined ? undefined : decode(q.after, isId);
   const items = new AuditLog(store.sql).list({ limit, beforeId: before });
   return items.length === limit ? { items, next: encode(items[limit - 1].id) } : { items };
+}
+
+/** Suppressions, oldest first (a site has a handful: no paging). */
+export const listSuppressions = (store: Store): Suppression[] => store.suppressions();
+
+/** Declared maintenance windows by start, of one site or of all. */
+export const listMaintenanceWindows = (store: Store, site?: string): StoredMaintenanceWindow[] =>
+  store.maintenanceWindows().filter((w) => site === undefined || w.site === site);
+
+/** The imported MUD profiles with the site's devices that use each, and URLs devices announced that no imported profile has. */
+export function mudProfilesInUse(store: Store, site: string): { profiles: { url: string; source: string; importedAt: string; devices: string[] }[]; unmatched: { url: string; devices: string[] }[] } {
+  const users = mudUsers(store, site);
+  const profiles = store.mudProfiles().map((m) => ({ url: m.url, source: m.source, importedAt: m.importedAt, devices: users.get(m.url) ?? [] }));
+  const imported = new Set(profiles.map((p) => p.url));
+  return { profiles, unmatched: [...users].filter(([url]) => !imported.has(url)).map(([url, devices]) => ({ url, devices })) };
+}
+
+/** RADIUS decisions, newest first: of one device, or one site, or all. */
+export function listNacDecisions(store: Store, q: { site?: string; mac?: string; limit?: number } = {}): StoredDecision[] {
+  return new NacStore(store.sql).decisions({ site: q.site, mac: q.mac, limit: limitOf(q.limit, 100) });
+}
+
+/** Each MAC's last known session at its NAS. */
+export const listNacSessions = (store: Store): StoredSession[] => new NacStore(store.sql).sessions();
+
+/** Quarantines, oldest first, with their releases. */
+export const listQuarantines = (store: Store): StoredQuarantine[] => new NacStore(store.sql).quarantines(true);
+
+/** Group moves, newest first: all, or those waiting for a person. */
+export function listMoves(store: Store, q: { pending?: boolean; limit?: number } = {}): StoredMove[] {
+  return new NacStore(store.sql).moves({ status: q.pending ? "pending" : undefined, limit: limitOf(q.limit, 100) });
+}
+
+/** The first `limit` flows by first seen (then id), of one site or of all. */
+export function flowsByFirstSeen(store: Store, q: { site?: string; limit?: number } = {}): StoredFlow[] {
+  if (q.limit !== undefined && !(Number.isInteger(q.limit) && q.limit > 0)) throw new InputError("limit must be a positive whole number");
+  if (q.site === undefined) return store.flows(q.limit);
+  const all: StoredFlow[] = [];
+  let after: string | undefined;
+  do {
+    const page = listFlows(store, { site: q.site, after, limit: MAX_PAGE });
+    all.push(...page.items);
+    after = page.next;
+  } while (after !== undefined);
+  all.sort((a, b) => a.firstUs - b.firstUs || a.id - b.id);
+  return q.limit === undefined ? all : all.slice(0, q.limit);
 }

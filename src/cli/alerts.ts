@@ -1,4 +1,4 @@
-import type { StoredAlert, Store } from "../store/store.js";
+import type { StoredAlert, Store, Suppression } from "../store/store.js";
 import { listAlerts } from "../app/queries.js";
 import { UsageError, csv, table } from "./output.js";
 
@@ -41,8 +41,7 @@ export function expiry(v: string, now = Date.now()): string {
   return new Date(t).toISOString();
 }
 
-export function renderSuppressions(store: Store, format: "table" | "json"): string {
-  const list = store.suppressions();
+export function renderSuppressions(list: readonly Suppression[], format: "table" | "json"): string {
   if (format === "json") return JSON.stringify(list, null, 2);
   if (list.length === 0) return "no suppressions";
   return table(["ID", "DEVICE", "DETECTOR", "PEER", "EXPIRES", "BY", "REASON"], list.map((s) => [s.id, s.device, s.detector, s.peer, s.expiresAt ?? "never", s.createdBy, s.reason]));

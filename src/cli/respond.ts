@@ -2,7 +2,7 @@ import type { ResponseRecord } from "../model/response.js";
 import { canonicalMac } from "../model/mac.js";
 import { readToken, tokenPath } from "../app/api-token.js";
 import { cliActor } from "./actor.js";
-import { NacStore } from "../store/nac.js";
+import { listMoves, listNacDecisions, listNacSessions, listQuarantines } from "../app/queries.js";
 import type { Store } from "../store/store.js";
 import { UsageError, table } from "./output.js";
 import { dbPath } from "./options.js";
@@ -68,28 +68,27 @@ export function renderResponses(list: ResponseRecord[], format: "table" | "json"
 
 /** `cordon nac log`, `sessions`, `quarantines`, `moves` and `pending`, from the store (no running serve needed). */
 export function renderNac(store: Store, sub: string | undefined, o: { device?: string; site?: string; limit?: number; format: "table" | "json" }): string {
-  const nac = new NacStore(store.sql);
   if (sub === "log") {
     const mac = o.device ? macArgument(o.device, "--device") : undefined;
-    const list = nac.decisions({ mac, site: o.site, limit: o.limit ?? 100 });
+    const list = listNacDecisions(store, { mac, site: o.site, limit: o.limit });
     if (o.format === "json") return JSON.stringify(list, null, 2);
     if (list.length === 0) return mac ? `no RADIUS decisions for ${mac}` : "no RADIUS decisions";
     return table(["at", "last", "times", "mac", "nas", "port", "state", "vlan", "reason"], list.map((d) => [d.at, d.lastAt ?? "", d.count ?? 1, d.mac, d.nas, d.nasPortId ?? "", d.accept ? d.state : `${d.state} (reject)`, d.vlan ?? "", d.reason]));
   }
   if (sub === "sessions") {
-    const list = nac.sessions();
+    const list = listNacSessions(store);
     if (o.format === "json") return JSON.stringify(list, null, 2);
     if (list.length === 0) return "no sessions";
     return table(["mac", "site", "nas", "port", "ip", "status", "last"], list.map((s) => [s.mac, s.site, s.nas, s.nasPortId ?? "", s.ip ?? "", s.status, s.lastAt]));
   }
   if (sub === "quarantines") {
-    const list = nac.quarantines(true);
+    const list = listQuarantines(store);
     if (o.format === "json") return JSON.stringify(list, null, 2);
     if (list.length === 0) return "no quarantines";
     return table(["mac", "site", "since", "by", "reason", "released"], list.map((q) => [q.mac, q.site, q.since, q.by, q.reason, q.releasedAt ? `${q.releasedAt} by ${q.releasedBy}: ${q.releaseNote}` : ""]));
   }
   if (sub === "pending" || sub === "moves") {
-    const list = nac.moves({ status: sub === "pending" ? "pending" : undefined, limit: o.limit ?? 100 });
+    const list = listMoves(store, { pending: sub === "pending", limit: o.limit });
     if (o.format === "json") return JSON.stringify(list, null, 2);
     if (list.length === 0) return sub === "pending" ? "no group moves wait for a decision" : "no group moves";
     return table(["id", "at", "site", "mac", "from", "to", "rights", "status", "decided", "reason"], list.map((m) => [m.id, m.at, m.site, m.mac, m.from ?? "(no group)", m.to, m.rights, m.status,

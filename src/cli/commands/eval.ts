@@ -1,5 +1,7 @@
-import { evaluateCaptures, renderEvaluation } from "../eval.js";
-import { evaluateAlerts, renderAlertEvaluation } from "../eval-alerts.js";
+import { renderEvaluation } from "../eval.js";
+import { evaluateCaptures } from "../../app/evaluate-classification.js";
+import { renderAlertEvaluation } from "../eval-alerts.js";
+import { evaluateAlerts } from "../../app/evaluate-alerts.js";
 import { UsageError, parseFormat } from "../output.js";
 import { COMMON, modelOption } from "../options.js";
 import { command } from "../command.js";

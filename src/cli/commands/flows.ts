@@ -1,5 +1,5 @@
-import { Store, type StoredFlow } from "../../store/store.js";
-import { listFlows } from "../../app/queries.js";
+import { Store } from "../../store/store.js";
+import { flowsByFirstSeen } from "../../app/queries.js";
 import { renderFlows } from "../flows.js";
 import { UsageError, parseFormat } from "../output.js";
 import { COMMON, dbPath } from "../options.js";
@@ -26,23 +26,10 @@ ${COMMON}`,
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError("--limit must be a positive integer");
     const store = new Store(dbPath(values.db));
     try {
-      process.stdout.write(`${renderFlows(values.site === undefined ? store.flows(limit) : siteFlows(store, values.site, limit), format)}\n`);
+      process.stdout.write(`${renderFlows(flowsByFirstSeen(store, { site: values.site, limit }), format)}\n`);
     } finally {
       store.close();
     }
     return 0;
   },
 });
-
-/** A site's flows by first seen (then id), the first `limit`. */
-function siteFlows(store: Store, site: string, limit = Number.MAX_SAFE_INTEGER): StoredFlow[] {
-  const all: StoredFlow[] = [];
-  let after: string | undefined;
-  do {
-    const page = listFlows(store, { site, after, limit: 10_000 });
-    all.push(...page.items);
-    after = page.next;
-  } while (after !== undefined);
-  all.sort((a, b) => a.firstUs - b.firstUs || a.id - b.id);
-  return all.slice(0, limit);
-}

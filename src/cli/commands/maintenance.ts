@@ -1,6 +1,7 @@
 import { Store } from "../../store/store.js";
 import { UsageError, parseFormat, table } from "../output.js";
 import { addMaintenanceWindow } from "../../app/alerts.js";
+import { listMaintenanceWindows } from "../../app/queries.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
 
@@ -37,7 +38,7 @@ ${COMMON}`,
         const w = addMaintenanceWindow(store, by, { site, device: values.device, from: values.from, until: values.until, reason: values.reason });
         process.stdout.write(`maintenance window ${w.id}: site ${site}${w.target ? `, ${w.target}` : ""}, ${w.startsAt} to ${w.endsAt}\n`);
       } else if (sub === "list") {
-        const list = store.maintenanceWindows();
+        const list = listMaintenanceWindows(store, values.site);
         if (parseFormat(values.format, ["table", "json"]) === "json") process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
         else process.stdout.write(`${list.length === 0 ? "no maintenance windows" : table(["ID", "SITE", "DEVICE", "FROM", "UNTIL", "BY", "REASON"], list.map((w) => [w.id, w.site, w.target ?? "(all)", w.startsAt, w.endsAt, w.createdBy, w.reason]))}\n`);
       } else {

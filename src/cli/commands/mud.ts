@@ -1,5 +1,6 @@
 import { Store } from "../../store/store.js";
 import { renderMudList } from "../mud.js";
+import { mudProfilesInUse } from "../../app/queries.js";
 import { assignMud, exportDeviceMud, importMudFiles } from "../../app/mud.js";
 import { loadPolicy } from "../../app/policies.js";
 import { UsageError, parseFormat } from "../output.js";
@@ -62,7 +63,7 @@ ${COMMON}`,
           }
         }
       } else if (sub === "list") {
-        process.stdout.write(`${renderMudList(store, site, format)}\n`);
+        process.stdout.write(`${renderMudList(mudProfilesInUse(store, site), format)}\n`);
       } else if (sub === "assign") {
         if (!values.device || !values.url) throw new UsageError("mud assign needs --device MAC and --url URL");
         const key = assignMud(store, site, values.device, values.url, by);

@@ -59,7 +59,7 @@ ${COMMON}`,
       try {
         const groups = values.groups ? readGroupSpecs(values.groups) : undefined;
         const f = learnFromStore(store, values.site ?? "default", { manageAll: values.all === true, groups });
-        const previous = store.policies().find((p) => p.name === f.policy.name);
+        const previous = listPolicies(store, { name: f.policy.name })[0];
         const stored = proposePolicy(store, f, by, values.reason ?? "learned from stored flows");
         if (values.out) writeFileSync(values.out, `${JSON.stringify(policyFileOf(stored), null, 2)}\n`);
         if (fmt === "json") {

@@ -2,6 +2,7 @@ import { Store } from "../../store/store.js";
 import { expiry, renderSuppressions } from "../alerts.js";
 import { UsageError, parseFormat } from "../output.js";
 import { addSuppression, removeSuppression } from "../../app/alerts.js";
+import { listSuppressions } from "../../app/queries.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
 
@@ -36,7 +37,7 @@ ${COMMON}`,
           expiresAt: values.expires ? expiry(values.expires) : undefined });
         process.stdout.write(`suppression ${id} added\n`);
       } else if (sub === "list") {
-        process.stdout.write(`${renderSuppressions(store, parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table")}\n`);
+        process.stdout.write(`${renderSuppressions(listSuppressions(store), parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table")}\n`);
       } else if (sub === "remove") {
         if (!positionals[1] || !/^\d{1,12}$/.test(positionals[1])) throw new UsageError("suppress remove needs a suppression id (cordon suppress list shows them)");
         removeSuppression(store, by, Number(positionals[1]));

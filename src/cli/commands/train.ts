@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { MODEL_MIN_PROBABILITY } from "../../classify/decide.js";
-import { trainOnCaptures } from "../eval.js";
+import { trainOnCaptures } from "../../app/evaluate-classification.js";
 import { UsageError } from "../output.js";
 import { COMMON } from "../options.js";
 import { command } from "../command.js";
