@@ -6,6 +6,7 @@ import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, loadConfig, validateConfig } from "../src/serve/config.js";
+import serveCommand from "../src/cli/commands/serve.js";
 import { FairAdmission } from "../src/serve/fair-admission.js";
 import { NO_CORPUS, corpus, haveTool, runCli, tmpDir } from "./helpers.js";
 import { withReplayPair } from "./netns.js";
@@ -33,6 +34,20 @@ describe("serve configuration", () => {
     assert.deepEqual(fromFlags.netflow.map((n) => [n.port, n.transport]), [[4739, "udp"], [2056, "udp"], [4740, "tcp"]]);
     const tcp = validateConfig({ netflow: [{ transport: "tcp" }] }).netflow[0];
     assert.deepEqual([tcp.name, tcp.port, tcp.transport], ["ipfix-tcp:4739", 4739, "tcp"], "IPFIX over TCP defaults to its IANA port");
+  });
+
+  it("the example in serve --help is a configuration serve accepts, with secrets from the environment it is given", () => {
+    const help = serveCommand.help;
+    const start = help.indexOf("flags override both):\n") + "flags override both):\n".length;
+    const yaml = help.slice(start, help.indexOf("\n\nOptions for every command")).split("\n").map((l) => l.slice(2)).join("\n");
+    const file = join(tmpDir(), "example.yaml");
+    writeFileSync(file, yaml);
+    assert.equal(process.env.RADIUS_SECRET, undefined, "the secret comes from the environment handed to loadConfig, not this process's");
+    const c = loadConfig(file, { RADIUS_SECRET: "example-secret" }, {});
+    assert.equal(c.netflow.length, 2);
+    assert.equal(c.nac?.nas[0].secret, "example-secret");
+    assert.equal(c.maxHeldFlows, 1_000_000);
+    assert.throws(() => loadConfig(file, {}, {}), /secret_env: the environment has no RADIUS_SECRET/);
   });
 
   it("names the bad key", () => {

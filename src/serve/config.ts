@@ -150,8 +150,11 @@ function prefixList(o: Raw, key: string, where: string): string[] {
   });
 }
 
-/** Checks a parsed configuration (snake_case keys, as in the YAML file) and fills defaults. */
-export function validateConfig(raw: unknown): ServeConfig {
+/**
+ * Checks a parsed configuration (snake_case keys, as in the YAML file) and fills defaults;
+ * secrets named by `*_env` keys are read from `env`.
+ */
+export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): ServeConfig {
   const o: Raw = raw === undefined || raw === null ? {} : (raw as Raw);
   if (!isObject(o)) throw new ConfigError("configuration must be a mapping");
   unknownKeys(o, TOP_KEYS, "");
@@ -214,7 +217,7 @@ export function validateConfig(raw: unknown): ServeConfig {
   let nac: NacServeConfig | undefined;
   let respond: RespondConfig | undefined;
   try {
-    nac = validateNac(o.nac, site);
+    nac = validateNac(o.nac, site, env);
     respond = validateRespond(o.respond, nac);
   } catch (e) {
     if (e instanceof NacConfigError) throw new ConfigError(e.message);
@@ -223,7 +226,7 @@ export function validateConfig(raw: unknown): ServeConfig {
   let token: string | undefined;
   if (httpRaw.token_env !== undefined) {
     const name = str(httpRaw, "token_env", "http.");
-    token = process.env[name];
+    token = env[name];
     if (!token) throw new ConfigError(`http.token_env: the environment has no ${name}`);
   }
   return {
@@ -296,5 +299,5 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv, fla
   for (const p of flags.ipfixTcpPorts ?? []) raw.netflow = [...(Array.isArray(raw.netflow) ? raw.netflow : []), { port: p, transport: "tcp" }];
   for (const i of flags.captureInterfaces ?? []) raw.capture = [...(Array.isArray(raw.capture) ? raw.capture : []), { interface: i }];
   for (const d of flags.zeekDirs ?? []) raw.zeek = [...(Array.isArray(raw.zeek) ? raw.zeek : []), { dir: d }];
-  return validateConfig(raw);
+  return validateConfig(raw, env);
 }
