@@ -6,7 +6,7 @@ import { demoCapture } from "../src/lab/demo.js";
 import { tlsClientHello } from "../src/lab/craft.js";
 import { devicesJson } from "../src/cli/analyze.js";
 import { COMMANDS } from "../src/cli/commands/index.js";
-import { runCli, tmpDir } from "./helpers.js";
+import { ROOT, runCli, tmpDir } from "./helpers.js";
 
 interface AnalyzeJson {
   stats: { packets: number; bytes: number; flows: number; errors: Record<string, number> };
@@ -121,6 +121,13 @@ describe("cordon CLI", () => {
       for (const o of named) assert.ok(o in c.options, `cordon ${c.name} --help names --${o}, which it does not take`);
       for (const o of Object.keys(c.options)) assert.ok(named.has(o) || c.help.includes(`--${o}`), `cordon ${c.name} takes --${o}, which its help never names`);
     }
+  });
+
+  it("--version prints the package's version", () => {
+    const r = runCli(["--version"]);
+    assert.equal(r.status, 0);
+    const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
+    assert.equal(r.stdout, `cordon ${pkg.version}\n`);
   });
 
   it("refuses an option the command does not take, naming it, before doing anything", () => {

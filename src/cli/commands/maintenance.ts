@@ -9,7 +9,7 @@ export default command({
   name: "maintenance",
   summary: "declare OT maintenance windows: engineering work outside them is an alert",
   help: `Usage: cordon maintenance add --from TIME --until TIME --reason TEXT [--site NAME] [--device IP] [--db PATH]
-       cordon maintenance list [--format table|json] [--db PATH]
+       cordon maintenance list [--site NAME] [--format table|json] [--db PATH]
 
 Declares when a site (or one OT device in it, by address) is under maintenance. Once a site
 has declared a window, program downloads and uploads, mode changes and restarts outside every
