@@ -123,6 +123,16 @@ describe("cordon CLI", () => {
     }
   });
 
+  it("a command that only reads refuses a database that is not there, instead of making an empty one", () => {
+    const missing = join(tmpDir(), "typo.db");
+    for (const args of [["devices"], ["device", "10.0.0.1"], ["flows"], ["baseline"], ["audit"]]) {
+      const r = runCli([...args, "--db", missing]);
+      assert.equal(r.status, 1, args[0]);
+      assert.equal(r.stderr, `cordon: ${missing}: no such database ('cordon analyze' or 'cordon serve' makes one; --db or CORDON_DB names another)\n`);
+      assert.equal(existsSync(missing), false, `${args[0]} made no database`);
+    }
+  });
+
   it("--version prints the package's version", () => {
     const r = runCli(["--version"]);
     assert.equal(r.status, 0);

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { macToString, parseMac } from "../net/addr.js";
 import type { DeviceChange, StoredAddress, StoredDevice, StoredFact } from "../inventory/inventory.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
@@ -54,7 +55,11 @@ const CHUNK_PAGE = 16;
 export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore, AlertStore, SourceStore {
   readonly sql: Sql;
 
-  constructor(location: string) {
+  /** `mustExist`: a SQLite file that is not there is an error, not a new empty database (commands that only read). */
+  constructor(location: string, o: { mustExist?: boolean } = {}) {
+    if (o.mustExist && !isPostgresUrl(location) && location !== ":memory:" && !existsSync(location)) {
+      throw new Error(`${location}: no such database ('cordon analyze' or 'cordon serve' makes one; --db or CORDON_DB names another)`);
+    }
     this.sql = isPostgresUrl(location) ? new PostgresSql(location) : new SqliteSql(location);
     try {
       migrate(this.sql);

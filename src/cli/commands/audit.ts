@@ -22,7 +22,7 @@ ${COMMON}`,
     limit: { type: "string" },
   },
   async run({ values }) {
-    const store = new Store(dbPath(values.db));
+    const store = new Store(dbPath(values.db), { mustExist: true });
     try {
       const limit = values.limit === undefined ? 100 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) throw new UsageError("--limit must be a whole number from 1 to 1000000");

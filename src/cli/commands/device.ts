@@ -21,7 +21,7 @@ ${COMMON}`,
   async run({ values, positionals }) {
     const format = parseFormat(values.format, ["table", "json"]);
     if (positionals.length !== 1) throw new UsageError("device needs one MAC or IP");
-    const store = new Store(dbPath(values.db));
+    const store = new Store(dbPath(values.db), { mustExist: true });
     try {
       const found = findDevices(store, positionals[0]).map((d) => ({
         ...viewOf(d.device, d.classification),

@@ -21,7 +21,7 @@ ${COMMON}`,
   },
   async run({ values }) {
     const format = parseFormat(values.format);
-    const store = new Store(dbPath(values.db));
+    const store = new Store(dbPath(values.db), { mustExist: true });
     try {
       writeAll(renderDevices(store, format, undefined, { site: values.site, category: values.category }));
     } finally {

@@ -24,7 +24,7 @@ ${COMMON}`,
     const format = parseFormat(values.format);
     const limit = values.limit !== undefined ? Number(values.limit) : undefined;
     if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new UsageError("--limit must be a positive integer");
-    const store = new Store(dbPath(values.db));
+    const store = new Store(dbPath(values.db), { mustExist: true });
     try {
       process.stdout.write(`${renderFlows(flowsByFirstSeen(store, { site: values.site, limit }), format)}\n`);
     } finally {
