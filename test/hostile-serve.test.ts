@@ -65,6 +65,15 @@ describe("serve fails fast and loudly", () => {
     assert.match(r.stderr, /respond\.evidence_dir \/proc\/cordon-evidence: not writable/);
   });
 
+  it("exits 1 at start when group_vlans names a group no stored policy has", () => {
+    const dir = tmpDir();
+    writeFileSync(join(dir, "s.yaml"), `db: ${join(dir, "c.db")}\nnac:\n  auth_port: 0\n  acct_port: 0\n  vlans: { onboarding: 900, quarantine: 666 }\n  group_vlans: { camera: 20, door-locks: 30 }\n  nas: [{ address: 127.0.0.1, secret: s }]\n`);
+    const r = timedServe(["--config", join(dir, "s.yaml"), "--http-port", "0"]);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /nac\.group_vlans: no stored policy has the group door-locks \(a category such as camera/);
+    assert.doesNotMatch(r.stderr, /category:camera/, "the category is known without a policy");
+  });
+
   it("a second SIGTERM while flushing waits for the flush: every device read is stored", async () => {
     const dir = tmpDir("cordon-sigterm-");
     const zeek = join(dir, "zeek");

@@ -245,6 +245,11 @@ describe("nac and respond configuration", () => {
     assert.deepEqual(validateConfig({ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, trusted_mud: ["https://mud.example.com/"] } }).nac!.trustedMud, ["https://mud.example.com/"]);
   });
 
+  it("group_vlans takes categories short or as policies name them, MUD groups and defined groups, by the name policies use", () => {
+    const c = validateConfig({ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, group_vlans: { camera: 20, "category:plc": 30, "mud:https://mud.example.com/lock.json": 40, "door-locks": "locks" } } });
+    assert.deepEqual(c.nac!.groupVlans, { "category:camera": "20", "category:plc": "30", "mud:https://mud.example.com/lock.json": "40", "door-locks": "locks" });
+  });
+
   it("names the bad key", () => {
     const bad: [unknown, RegExp][] = [
       [{ nac: { nas } }, /^nac\.vlans: required/],
@@ -258,6 +263,11 @@ describe("nac and respond configuration", () => {
       [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, trusted_mud: ["http://mud.example.com/lock.json"] } }, /^nac\.trusted_mud\[0\]: "http:\/\/mud\.example\.com\/lock\.json" is not an https URL/],
       [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, trusted_mud: ["https://MUD.example.com/a b"] } }, /^nac\.trusted_mud\[0\]: .* written in full/],
       [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, trusted_mud: "https://mud.example.com/" } }, /^nac\.trusted_mud/],
+      [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, group_vlans: { "category:camra": 20 } } }, /^nac\.group_vlans\.category:camra: no such category \(known: .*camera/],
+      [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, group_vlans: { camera: 20, "category:camera": 21 } } }, /^nac\.group_vlans\.category:camera: names the group category:camera a second time/],
+      [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, group_vlans: { "mud:http://x.example/a.json": 20 } } }, /^nac\.group_vlans\.mud:http:.*https URL/],
+      [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, group_vlans: { "device:00:11:22:33:44:55": 20 } } }, /^nac\.group_vlans\.device:.*gets no group VLAN/],
+      [{ nac: { vlans: { onboarding: 9, quarantine: 1 }, nas, group_vlans: { "a b": 20 } } }, /^nac\.group_vlans\.a b: not a group name/],
       [{ respond: { quarantine: "coa" } }, /^respond\.quarantine: coa needs the nac section/],
       [{ respond: { classes: ["scna"] } }, /^respond\.classes: "scna" is not an alert class/],
       [{ respond: { approval: ["critical"] } }, /^respond\.approval: "critical" is not a criticality class/],

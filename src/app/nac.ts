@@ -1,5 +1,5 @@
 import { classificationOf } from "./classification.js";
-import { type PolicyFile, policiesInForce } from "./policies.js";
+import { type PolicyFile, policiesInForce, policyFileOf } from "./policies.js";
 import { type Category, type Criticality, defaultCriticality } from "../classify/taxonomy.js";
 import { hostnames } from "../inventory/view.js";
 import { type NacSettings, type NacTable, buildNacTable } from "../nac/authorization.js";
@@ -44,6 +44,21 @@ function resolvedNow(p: { stored: StoredPolicy; file: PolicyFile }, groups: Reco
     return { name: set.name, v4: ips.filter((a) => !a.includes(":")), v6: ips.filter((a) => a.includes(":")), members: groups[set.name].length > 0 ? [...groups[set.name]] : ["(no devices)"] };
   });
   return { ...p.file.resolved, sets };
+}
+
+/**
+ * The names in `group_vlans` (as policies name groups) that no stored policy has: a group a
+ * person defined for learning, misspelt or never learned. Categories and MUD groups are
+ * checked when the configuration is read.
+ */
+export function unknownGroups(store: Store, names: readonly string[]): { unknown: string[]; defined: string[] } {
+  const defined = new Set<string>();
+  for (const p of store.policies()) {
+    const { policy } = policyFileOf(p);
+    for (const g of Object.keys(policy.groups)) if (!/^(category|device|mud):/.test(g)) defined.add(g);
+    for (const g of policy.groupSpecs ?? []) defined.add(g.name);
+  }
+  return { unknown: names.filter((n) => !/^(category|mud):/.test(n) && !defined.has(n)), defined: [...defined].sort() };
 }
 
 /**

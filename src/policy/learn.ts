@@ -5,6 +5,7 @@ import { type FlowRecord, flowWeight } from "../model/flow-record.js";
 import { type Endpoint, endpointKey, endpointLabel } from "./endpoint.js";
 import type { MudProfile } from "./mud/import.js";
 import { mudRules } from "./mud/rules.js";
+import { CATEGORIES } from "../classify/taxonomy.js";
 import type { GroupSpec, LearnDevice, Policy, PolicyRule, Protocol } from "./model.js";
 
 export type { Endpoint } from "./endpoint.js";
@@ -25,7 +26,11 @@ export function validateGroupSpecs(v: unknown): GroupSpec[] {
     const o = g as Record<string, unknown>;
     for (const k of Object.keys(o)) if (!SPEC_KEYS.has(k)) throw new GroupSpecError(`${at}.${k}: unknown key (known: ${[...SPEC_KEYS].join(", ")})`);
     if (typeof o.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,47}$/.test(o.name)) throw new GroupSpecError(`${at}.name: a name of letters, digits and _.:- up to 48 characters`);
-    if (names.has(o.name) || o.name.startsWith("category:") || o.name.startsWith("device:")) throw new GroupSpecError(`${at}.name: "${o.name}" is used twice or reserved`);
+    // Reserved: the names learning gives groups of its own, and the category names, which
+    // serve's nac.group_vlans takes as short for category:NAME.
+    if (names.has(o.name) || /^(category|device|mud):/.test(o.name) || (CATEGORIES as readonly string[]).includes(o.name)) {
+      throw new GroupSpecError(`${at}.name: "${o.name}" is used twice or reserved (category names and the prefixes category:, device:, mud:)`);
+    }
     names.add(o.name);
     for (const k of ["category", "criticality", "site"] as const) if (o[k] !== undefined && typeof o[k] !== "string") throw new GroupSpecError(`${at}.${k}: expected a string`);
     if (o.vlan !== undefined && (!Number.isInteger(o.vlan) || (o.vlan as number) < 0 || (o.vlan as number) > 4094)) throw new GroupSpecError(`${at}.vlan: expected a VLAN id 0-4094`);

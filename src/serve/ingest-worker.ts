@@ -26,7 +26,7 @@ import type { AccountingEvent } from "../nac/radius-server.js";
 import { MacLocations } from "../nac/mac-locations.js";
 import type { ApiOp, ApiRequest, Caller } from "./messages.js";
 import { AuditLog } from "../store/audit.js";
-import { nacTableFromStore, regroup, responderDevice } from "../app/nac.js";
+import { nacTableFromStore, regroup, responderDevice, unknownGroups } from "../app/nac.js";
 import { policiesInForce } from "../app/policies.js";
 
 /**
@@ -57,6 +57,12 @@ if (config.respond) {
 }
 let run: SiteRun;
 try {
+  if (config.nac) {
+    const { unknown, defined } = unknownGroups(store, Object.keys(config.nac.groupVlans));
+    if (unknown.length > 0) {
+      throw new Error(`nac.group_vlans: no stored policy has the group ${unknown.join(", ")} (a category such as camera, category:NAME, mud:URL, or a group defined for policy learning${defined.length ? `: ${defined.join(", ")}` : ""})`);
+    }
+  }
   run = new SiteRun(store, {
     site: config.site, detect: config.detect, model: loadModel(), holdFlows: config.maxHeldFlows,
     indicators: config.indicators.length ? readIndicators(config.indicators) : undefined,

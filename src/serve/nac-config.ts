@@ -1,4 +1,4 @@
-import { CRITICALITY } from "../classify/taxonomy.js";
+import { CATEGORIES, CRITICALITY } from "../classify/taxonomy.js";
 import { ALERT_CLASSES, SEVERITIES, type Severity } from "../model/alert.js";
 import type { QuarantineMethod } from "../model/response.js";
 import type { NacSettings } from "../nac/authorization.js";
@@ -31,10 +31,19 @@ export interface NacServeConfig extends NacSettings {
 
 export class NacConfigError extends Error {}
 
+/** The keys each section takes (examples/cordon.yaml has every one; a test checks). */
+export const NAC_KEYS = {
+  nac: ["host", "auth_port", "acct_port", "unknown", "vlans", "group_vlans", "quarantine_allow", "keep_decisions_days", "coa", "nas", "trusted_mud"],
+  "nac.vlans": ["onboarding", "quarantine", "registered"],
+  "nac.coa": ["timeout_ms", "retries"],
+  "nac.nas[]": ["name", "address", "secret", "secret_env", "vendor", "acl", "require_message_authenticator", "coa_port", "coa_action", "site", "rate_limit"],
+  respond: ["min_severity", "classes", "quarantine", "approval", "evidence_dir", "capture_seconds", "ring_kb", "ring_devices", "nft_command"],
+} as const;
+
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function keys(o: Raw, allowed: string[], where: string): void {
+function keys(o: Raw, allowed: readonly string[], where: string): void {
   for (const k of Object.keys(o)) if (!allowed.includes(k)) throw new NacConfigError(`${where}${k}: unknown key (known: ${allowed.join(", ")})`);
 }
 
@@ -78,6 +87,35 @@ function vlan(v: unknown, where: string): string {
   return s;
 }
 
+/**
+ * A policy group as `group_vlans` may name it: a category, short (`camera`) or as policies
+ * name it (`category:camera`); a MUD profile's group (`mud:https://...`); or a group a person
+ * defined for learning (groups.yaml), which serve checks against the stored policies at start
+ * (`unknownGroups` in app/nac.ts). Returns the name policies use.
+ */
+function groupName(g: string): string {
+  const where = `nac.group_vlans.${g}`;
+  const categories = CATEGORIES as readonly string[];
+  if (categories.includes(g)) return `category:${g}`;
+  if (g.startsWith("category:")) {
+    if (!categories.includes(g.slice(9))) throw new NacConfigError(`${where}: no such category (known: ${CATEGORIES.join(", ")})`);
+    return g;
+  }
+  if (g.startsWith("mud:")) {
+    let url: URL | undefined;
+    try {
+      url = new URL(g.slice(4));
+    } catch {
+      url = undefined;
+    }
+    if (!url || url.protocol !== "https:") throw new NacConfigError(`${where}: a MUD group is mud: and the profile's https URL`);
+    return g;
+  }
+  if (g.startsWith("device:")) throw new NacConfigError(`${where}: a device of its own (an unidentified one) gets no group VLAN; override its category or define a group for it`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,47}$/.test(g)) throw new NacConfigError(`${where}: not a group name (a category such as camera, category:NAME, mud:URL, or a group defined for policy learning)`);
+  return g;
+}
+
 function stringList(v: unknown, where: string): string[] {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v) || v.some((x) => typeof x !== "string" || x === "")) throw new NacConfigError(`${where}: must be a list of strings`);
@@ -87,16 +125,20 @@ function stringList(v: unknown, where: string): string[] {
 export function validateNac(raw: unknown, site: string, env: NodeJS.ProcessEnv = process.env): NacServeConfig | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (!isObject(raw)) throw new NacConfigError("nac: must be a mapping");
-  keys(raw, ["host", "auth_port", "acct_port", "unknown", "vlans", "group_vlans", "quarantine_allow", "keep_decisions_days", "coa", "nas", "trusted_mud"], "nac.");
+  keys(raw, NAC_KEYS.nac, "nac.");
   const vl = raw.vlans;
   if (!isObject(vl)) throw new NacConfigError("nac.vlans: required, with onboarding and quarantine (and optionally registered)");
-  keys(vl, ["onboarding", "quarantine", "registered"], "nac.vlans.");
+  keys(vl, NAC_KEYS["nac.vlans"], "nac.vlans.");
   if (vl.onboarding === undefined) throw new NacConfigError("nac.vlans.onboarding: required");
   if (vl.quarantine === undefined) throw new NacConfigError("nac.vlans.quarantine: required");
   const groupVlans: Record<string, string> = {};
   if (raw.group_vlans !== undefined) {
     if (!isObject(raw.group_vlans)) throw new NacConfigError("nac.group_vlans: must map group names to VLANs");
-    for (const [g, v] of Object.entries(raw.group_vlans)) groupVlans[g] = vlan(v, `nac.group_vlans.${g}`);
+    for (const [g, v] of Object.entries(raw.group_vlans)) {
+      const name = groupName(g);
+      if (groupVlans[name] !== undefined) throw new NacConfigError(`nac.group_vlans.${g}: names the group ${name} a second time`);
+      groupVlans[name] = vlan(v, `nac.group_vlans.${g}`);
+    }
   }
   const allow = stringList(raw.quarantine_allow, "nac.quarantine_allow");
   for (const [i, a] of allow.entries()) if (!isIpv4Prefix(a) && !isIpv6Prefix(a)) throw new NacConfigError(`nac.quarantine_allow[${i}]: "${a}" is not an address or prefix`);
@@ -112,13 +154,13 @@ export function validateNac(raw: unknown, site: string, env: NodeJS.ProcessEnv =
   }
   const coa = raw.coa === undefined ? {} : raw.coa;
   if (!isObject(coa)) throw new NacConfigError("nac.coa: must be a mapping");
-  keys(coa, ["timeout_ms", "retries"], "nac.coa.");
+  keys(coa, NAC_KEYS["nac.coa"], "nac.coa.");
   if (!Array.isArray(raw.nas) || raw.nas.length === 0) throw new NacConfigError("nac.nas: list at least one NAS (name, address, secret)");
   const names = new Set<string>();
   const nas = raw.nas.map((n: unknown, i: number): NasConfig => {
     const w = `nac.nas[${i}].`;
     if (!isObject(n)) throw new NacConfigError(`nac.nas[${i}]: must be a mapping`);
-    keys(n, ["name", "address", "secret", "secret_env", "vendor", "acl", "require_message_authenticator", "coa_port", "coa_action", "site", "rate_limit"], w);
+    keys(n, NAC_KEYS["nac.nas[]"], w);
     const address = str(n, "address", w);
     if (!isIpv4Prefix(address) && !isIpv6Prefix(address)) throw new NacConfigError(`${w}address: "${address}" is not an address or prefix`);
     const name = str(n, "name", w, address);
@@ -152,7 +194,7 @@ export function validateNac(raw: unknown, site: string, env: NodeJS.ProcessEnv =
 export function validateRespond(raw: unknown, nac: NacServeConfig | undefined): RespondConfig | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (!isObject(raw)) throw new NacConfigError("respond: must be a mapping");
-  keys(raw, ["min_severity", "classes", "quarantine", "approval", "evidence_dir", "capture_seconds", "ring_kb", "ring_devices", "nft_command"], "respond.");
+  keys(raw, NAC_KEYS.respond, "respond.");
   const classes = stringList(raw.classes, "respond.classes");
   for (const c of classes) if (!(ALERT_CLASSES as readonly string[]).includes(c)) throw new NacConfigError(`respond.classes: "${c}" is not an alert class (${ALERT_CLASSES.join(", ")})`);
   const approval = raw.approval === undefined ? ["life-safety/physical-process"] : stringList(raw.approval, "respond.approval");
