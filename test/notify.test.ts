@@ -58,12 +58,18 @@ describe("alert formats", () => {
       [[{ webhook: { url: "http://x", dead_letter: "d", secret: "x".repeat(20), secret_env: "X" } }], /notify\[0\]\.webhook: one of secret, secret_env, secret_file/],
       [[{ webhook: { url: "http://x", dead_letter: "d", secret_env: "CORDON_TEST_NO_SUCH_VARIABLE" } }], /secret_env: the environment has no CORDON_TEST_NO_SUCH_VARIABLE/],
       [[{ webhook: { url: "http://x", dead_letter: "d", secret_file: "/nonexistent/secret" } }], /secret_file: ENOENT/],
+      [[{ jsonl: "a", min_severty: "high" }], /^notify\[0\]\.min_severty: unknown key \(known: syslog, jsonl, webhook, min_severity, audience\)/],
+      [[{ syslog: { host: "h", port: 514, protocol: "udp", faculty: 3 } }], /^notify\[0\]\.syslog\.faculty: unknown key/],
+      [[{ syslog: { host: "h", port: 514, protocol: "udp", facility: 24 } }], /^notify\[0\]\.syslog\.facility: an integer from 0 to 23/],
+      [[{ webhook: { url: "http://x", dead_letter: "d", retries: 3 } }], /^notify\[0\]\.webhook\.retries: unknown key/],
+      [[{ webhook: { url: "http://x", dead_letter: "d", attempts: 0 } }], /^notify\[0\]\.webhook\.attempts: an integer from 1 to 20/],
+      [[{ webhook: "http://x" }], /^notify\[0\]\.webhook: expected url and dead_letter/],
     ];
     for (const [doc, re] of bad) assert.throws(() => validateOutputs(doc), (e: Error) => e instanceof NotifyConfigError && re.test(e.message), re.source);
     const file = join(tmpdir(), `cordon-webhook-secret-${process.pid}`);
     writeFileSync(file, "a-secret-of-enough-length\n");
-    process.env.CORDON_TEST_WEBHOOK_SECRET = "another-secret-long-enough";
-    const [fromFile, fromEnv] = validateOutputs([{ webhook: { url: "http://x", dead_letter: "d", secret_file: file } }, { webhook: { url: "http://x", dead_letter: "d", secret_env: "CORDON_TEST_WEBHOOK_SECRET" } }]) as { webhook: { secret: string } }[];
+    assert.equal(process.env.CORDON_TEST_WEBHOOK_SECRET, undefined);
+    const [fromFile, fromEnv] = validateOutputs([{ webhook: { url: "http://x", dead_letter: "d", secret_file: file } }, { webhook: { url: "http://x", dead_letter: "d", secret_env: "CORDON_TEST_WEBHOOK_SECRET" } }], { CORDON_TEST_WEBHOOK_SECRET: "another-secret-long-enough" }) as { webhook: { secret: string } }[];
     assert.equal(fromFile.webhook.secret, "a-secret-of-enough-length");
     assert.equal(fromEnv.webhook.secret, "another-secret-long-enough");
   });

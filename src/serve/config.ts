@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { FieldError, prefixValue } from "../model/values.js";
 import { NotifyConfigError, type Output, validateOutputs } from "../respond/notify/notify.js";
-import { NacConfigError, type NacServeConfig, type RespondConfig, validateNac, validateRespond } from "./nac-config.js";
+import { NAC_KEYS, NacConfigError, type NacServeConfig, type RespondConfig, validateNac, validateRespond } from "./nac-config.js";
 
 /**
  * `cordon serve` configuration: a YAML file, then environment variables, then flags, each
@@ -86,7 +86,15 @@ export interface ServeConfig {
 export class ConfigError extends Error {}
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-const TOP_KEYS = ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "notify", "indicators", "nac", "respond"];
+/** The keys each section takes (examples/cordon.yaml has every one; a test checks). */
+export const CONFIG_KEYS = {
+  "": ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "notify", "indicators", "nac", "respond"],
+  http: ["host", "port", "token_env", "allowed_hosts"],
+  "netflow[]": ["name", "host", "port", "site", "template_lifetime_s", "transport", "exporters"],
+  "capture[]": ["name", "interface", "filter", "site", "snaplen", "buffer_mib"],
+  "zeek[]": ["name", "dir", "site", "follow"],
+  ...NAC_KEYS,
+} as const;
 
 type Raw = Record<string, unknown>;
 
@@ -94,7 +102,7 @@ function isObject(v: unknown): v is Raw {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-function unknownKeys(o: Raw, allowed: string[], where: string): void {
+function unknownKeys(o: Raw, allowed: readonly string[], where: string): void {
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k)) throw new ConfigError(`${where}${k}: unknown key (known: ${allowed.join(", ")})`);
   }
@@ -157,13 +165,13 @@ function prefixList(o: Raw, key: string, where: string): string[] {
 export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): ServeConfig {
   const o: Raw = raw === undefined || raw === null ? {} : (raw as Raw);
   if (!isObject(o)) throw new ConfigError("configuration must be a mapping");
-  unknownKeys(o, TOP_KEYS, "");
+  unknownKeys(o, CONFIG_KEYS[""], "");
   const site = str(o, "site", "", "default");
   const level = str(o, "log_level", "", "info");
   if (!(LEVELS as readonly string[]).includes(level)) throw new ConfigError(`log_level: must be one of ${LEVELS.join(", ")}`);
   const httpRaw = o.http === undefined ? {} : o.http;
   if (!isObject(httpRaw)) throw new ConfigError("http: must be a mapping");
-  unknownKeys(httpRaw, ["host", "port", "token_env", "allowed_hosts"], "http.");
+  unknownKeys(httpRaw, CONFIG_KEYS.http, "http.");
   const allowedHosts = httpRaw.allowed_hosts === undefined ? [] : httpRaw.allowed_hosts;
   if (!Array.isArray(allowedHosts) || allowedHosts.some((h) => typeof h !== "string" || !/^[A-Za-z0-9.:-]{1,253}$/.test(h))) {
     throw new ConfigError("http.allowed_hosts: must be a list of host names or addresses");
@@ -177,7 +185,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
   };
   const netflow = list(o, "netflow").map((n, i): NetflowSourceConfig => {
     const w = `netflow[${i}].`;
-    unknownKeys(n, ["name", "host", "port", "site", "template_lifetime_s", "transport", "exporters"], w);
+    unknownKeys(n, CONFIG_KEYS["netflow[]"], w);
     const transport = oneOf(n, "transport", w, ["udp", "tcp"] as const, "udp");
     const port = int(n, "port", w, transport === "tcp" ? 4739 : 2055, 0, 65535);
     return {
@@ -188,7 +196,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
   });
   const capture = list(o, "capture").map((c, i): CaptureSourceConfig => {
     const w = `capture[${i}].`;
-    unknownKeys(c, ["name", "interface", "filter", "site", "snaplen", "buffer_mib"], w);
+    unknownKeys(c, CONFIG_KEYS["capture[]"], w);
     const iface = str(c, "interface", w);
     if (!/^[\w.:@-]{1,15}$/.test(iface)) throw new ConfigError(`${w}interface: not an interface name`);
     return {
@@ -199,7 +207,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
   });
   const zeek = list(o, "zeek").map((z, i): ZeekSourceConfig => {
     const w = `zeek[${i}].`;
-    unknownKeys(z, ["name", "dir", "site", "follow"], w);
+    unknownKeys(z, CONFIG_KEYS["zeek[]"], w);
     const dir = str(z, "dir", w);
     if (z.follow !== undefined && typeof z.follow !== "boolean") throw new ConfigError(`${w}follow: must be true or false`);
     return { name: named("zeek", i, z, `zeek:${dir}`), dir, site: str(z, "site", w, site), follow: z.follow !== false };
@@ -207,7 +215,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
   if (o.detect !== undefined && typeof o.detect !== "boolean") throw new ConfigError("detect: must be true or false");
   let notify: Output[] = [];
   try {
-    notify = o.notify === undefined || o.notify === null ? [] : validateOutputs(o.notify);
+    notify = o.notify === undefined || o.notify === null ? [] : validateOutputs(o.notify, env);
   } catch (e) {
     if (e instanceof NotifyConfigError) throw new ConfigError(e.message);
     throw e;

@@ -23,13 +23,26 @@ export type Output = (
 
 export class NotifyConfigError extends Error {}
 
-/** Checks a list of outputs (from YAML or JSON); the message names the place. */
-export function validateOutputs(v: unknown): Output[] {
+function knownKeys(o: Record<string, unknown>, allowed: readonly string[], at: string): void {
+  for (const k of Object.keys(o)) if (!allowed.includes(k)) throw new NotifyConfigError(`${at}.${k}: unknown key (known: ${allowed.join(", ")})`);
+}
+
+function integer(o: Record<string, unknown>, k: string, at: string, min: number, max: number): void {
+  const v = o[k];
+  if (v !== undefined && (!Number.isInteger(v) || (v as number) < min || (v as number) > max)) throw new NotifyConfigError(`${at}.${k}: an integer from ${min} to ${max}`);
+}
+
+/**
+ * Checks a list of outputs (from YAML or JSON); the message names the place. A webhook's
+ * `secret_env` is read from `env`.
+ */
+export function validateOutputs(v: unknown, env: NodeJS.ProcessEnv = process.env): Output[] {
   if (!Array.isArray(v)) throw new NotifyConfigError("notify: expected a list of outputs");
   return v.map((o, i) => {
     const at = `notify[${i}]`;
     if (typeof o !== "object" || o === null) throw new NotifyConfigError(`${at}: expected an object`);
     const x = o as Record<string, unknown>;
+    knownKeys(x, ["syslog", "jsonl", "webhook", "min_severity", "audience"], at);
     if (x.min_severity !== undefined && !SEVERITIES.includes(x.min_severity as Severity)) throw new NotifyConfigError(`${at}.min_severity: one of ${SEVERITIES.join(", ")}`);
     if (x.audience !== undefined && (!Array.isArray(x.audience) || x.audience.length === 0 || x.audience.some((a) => a !== "soc" && a !== "ot"))) {
       throw new NotifyConfigError(`${at}.audience: a list of soc and/or ot`);
@@ -38,20 +51,27 @@ export function validateOutputs(v: unknown): Output[] {
     if (kinds.length !== 1) throw new NotifyConfigError(`${at}: exactly one of syslog, jsonl, webhook`);
     if ("syslog" in x) {
       const s = x.syslog as Record<string, unknown>;
-      if (typeof s?.host !== "string") throw new NotifyConfigError(`${at}.syslog.host: expected a host`);
+      if (typeof s !== "object" || s === null) throw new NotifyConfigError(`${at}.syslog: expected host, port and protocol`);
+      knownKeys(s, ["host", "port", "protocol", "facility"], `${at}.syslog`);
+      if (typeof s.host !== "string") throw new NotifyConfigError(`${at}.syslog.host: expected a host`);
       if (!Number.isInteger(s.port) || (s.port as number) < 1 || (s.port as number) > 65535) throw new NotifyConfigError(`${at}.syslog.port: expected a port`);
       if (s.protocol !== "udp" && s.protocol !== "tcp") throw new NotifyConfigError(`${at}.syslog.protocol: udp or tcp`);
+      integer(s, "facility", `${at}.syslog`, 0, 23);
     } else if ("jsonl" in x) {
       if (typeof x.jsonl !== "string" || x.jsonl === "") throw new NotifyConfigError(`${at}.jsonl: expected a file path`);
     } else {
       const w = x.webhook as Record<string, unknown>;
-      if (typeof w?.url !== "string" || !/^https?:\/\//.test(w.url)) throw new NotifyConfigError(`${at}.webhook.url: expected an http(s) URL`);
+      if (typeof w !== "object" || w === null) throw new NotifyConfigError(`${at}.webhook: expected url and dead_letter`);
+      knownKeys(w, ["url", "secret", "secret_env", "secret_file", "attempts", "backoff_ms", "dead_letter"], `${at}.webhook`);
+      if (typeof w.url !== "string" || !/^https?:\/\//.test(w.url)) throw new NotifyConfigError(`${at}.webhook.url: expected an http(s) URL`);
+      integer(w, "attempts", `${at}.webhook`, 1, 20);
+      integer(w, "backoff_ms", `${at}.webhook`, 0, 600_000);
       if (typeof w.dead_letter !== "string") throw new NotifyConfigError(`${at}.webhook.dead_letter: a file for alerts that could not be delivered`);
       // The signing secret from the environment or a file, so configuration files can be shared without it.
       const given = ["secret", "secret_env", "secret_file"].filter((k) => w[k] !== undefined);
       if (given.length > 1) throw new NotifyConfigError(`${at}.webhook: one of secret, secret_env, secret_file`);
       if (w.secret_env !== undefined) {
-        const v = typeof w.secret_env === "string" ? process.env[w.secret_env] : undefined;
+        const v = typeof w.secret_env === "string" ? env[w.secret_env] : undefined;
         if (!v) throw new NotifyConfigError(`${at}.webhook.secret_env: the environment has no ${String(w.secret_env)}`);
         w.secret = v;
       } else if (w.secret_file !== undefined) {
