@@ -21,7 +21,7 @@ describe("changes through the application layer record who made them", () => {
       store.saveAlerts([{ id: "abc123", detector: "scan", class: "scan", severity: "high", technique: "T1046", site: "plant", title: "scan", firstUs: 1, lastUs: 2, count: 1,
         evidence: { packets: [], flows: [], observations: [] }, status: "open" }]);
       assert.equal(overrideDevice(store, API, { device: "10.0.0.5", criticality: "life-safety/physical-process", reason: "infusion pump" }), "02:00:00:00:00:0a");
-      moveAlert(store, "abc", "acknowledged", API, "looking");
+      moveAlert(store, "abc1", "acknowledged", API, "looking");
       const sup = addSuppression(store, API, { detector: "scan", reason: "pentest this week", expiresAt: "2026-12-13T00:00:00.000Z" });
       removeSuppression(store, API, sup);
       const w = addMaintenanceWindow(store, API, { site: "plant", device: "10.0.0.5", from: "2026-12-07T06:00:00Z", until: "2026-12-07T08:00:00+01:00", reason: "firmware" });

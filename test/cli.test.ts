@@ -90,14 +90,32 @@ describe("cordon CLI", () => {
     assert.match(missing.stderr, /nope\.pcap: no such file/);
   });
 
-  it("goes on past an unreadable file when another one reads", () => {
+  it("reads what it can past a file that is not a capture, and says so in its exit unless --keep-going", () => {
     const junk = join(dir, "junk2.pcap");
     writeFileSync(junk, "garbage");
     const r = runCli(["analyze", "--db", join(dir, "k.db"), "--format", "json", junk, demo]);
-    assert.equal(r.status, 0);
+    assert.equal(r.status, 1, "one capture named could not be read");
+    assert.match(r.stderr, /junk2\.pcap: not a pcap or pcapng capture/);
     const j = JSON.parse(r.stdout) as AnalyzeJson;
     assert.equal(j.stats.packets, 16);
     assert.equal(j.stats.errors["capture.unreadable"], 1);
+    const k = runCli(["analyze", "--db", join(dir, "k2.db"), "--format", "json", "--keep-going", junk, demo]);
+    assert.equal(k.status, 0, k.stderr);
+    assert.equal((JSON.parse(k.stdout) as AnalyzeJson).stats.packets, 16);
+  });
+
+  it("a directory or a capture it may not read stops analyze before it reads anything, in one line each, unless --keep-going", () => {
+    const db = join(dir, "dir.db");
+    const r = runCli(["analyze", "--db", db, dir, demo]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, `cordon: ${dir}: is a directory (name the capture files in it, e.g. DIR/*.pcap)\n`);
+    assert.equal(r.stdout, "");
+    const k = runCli(["analyze", "--db", db, "--keep-going", dir, join(dir, "no-such.pcap"), demo]);
+    assert.equal(k.status, 0, k.stderr);
+    assert.deepEqual(k.stderr.trim().split("\n"), [`cordon: ${dir}: is a directory (name the capture files in it, e.g. DIR/*.pcap)`, `cordon: ${join(dir, "no-such.pcap")}: no such file`]);
+    assert.match(k.stdout, /16 packets/);
+    const none = runCli(["analyze", "--db", db, "--keep-going", dir]);
+    assert.equal(none.status, 1, "nothing could be read at all");
   });
 
   it("has --help on every command, and cordon --help lists every command", () => {
@@ -154,11 +172,15 @@ describe("cordon CLI", () => {
     assert.equal(runCli(["analyze", "--db", db, "--site", "plant-a", demo]).status, 0);
     const count = (args: string[]): number => (JSON.parse(runCli([...args, "--db", db, "--format", "json"]).stdout) as unknown[]).length;
     assert.equal(count(["devices", "--site", "plant-a"]), 4);
-    assert.equal(count(["devices", "--site", "plant-b"]), 0);
     assert.equal(count(["devices", "--site", "plant-a", "--category", "camera"]), 1);
     assert.equal(count(["flows", "--site", "plant-a"]), 6);
-    assert.equal(count(["flows", "--site", "plant-b"]), 0);
-    assert.equal(count(["alerts", "--site", "plant-b", "--all"]), 0);
+    assert.equal(count(["alerts", "--site", "plant-a", "--all"]), 0);
+    // A site the database does not have is a typo, not an empty answer.
+    for (const cmd of ["devices", "flows", "alerts"]) {
+      const r = runCli([cmd, "--site", "plant-b", "--db", db]);
+      assert.equal(r.status, 2, cmd);
+      assert.equal(r.stderr, `cordon: site: no site "plant-b" in the database (sites: plant-a) (cordon ${cmd} --help)\n`, cmd);
+    }
   });
 
   it("honours CORDON_DB and prints CSV", () => {

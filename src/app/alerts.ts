@@ -1,20 +1,31 @@
 import { canonicalIp } from "../model/values.js";
-import type { Store } from "../store/store.js";
+import type { Store, StoredAlert } from "../store/store.js";
 import { type Actor, recordChange } from "./actor.js";
 import { InputError } from "./errors.js";
+import { checkOneOf } from "./queries.js";
+import { ALERT_DETECTORS } from "../detect/registry.js";
 
-/** A person acknowledges, resolves or reopens an alert, named by its id or a unique prefix of it; `by` is recorded with the time. */
-export function moveAlert(store: Store, id: string, status: "acknowledged" | "resolved" | "open", by: Actor, note?: string): void {
+/** The alert an id, or a unique prefix of it (at least 4 characters), names. */
+export function findAlert(store: Store, id: string): StoredAlert {
+  if (!/^[0-9a-z-]{4,64}$/.test(id)) throw new InputError(`"${id.slice(0, 64)}" is not an alert id (cordon alerts shows them; 4 characters or more)`);
   const match = store.alerts().filter((a) => a.id.startsWith(id));
   if (match.length !== 1) throw new InputError(match.length === 0 ? `no alert ${id}` : `${id} names ${match.length} alerts: give more of the id`);
-  store.setAlertStatus(match[0].id, status, by.name, new Date().toISOString(), note);
-  recordChange(store, by, { action: `alert.${status === "acknowledged" ? "ack" : status === "resolved" ? "resolve" : "reopen"}`, target: `alert ${id}`, detail: note ?? "" });
+  return match[0];
+}
+
+/** A person acknowledges, resolves or reopens an alert, named by its id or a unique prefix of it; `by` is recorded with the time. */
+export function moveAlert(store: Store, id: string, status: "acknowledged" | "resolved" | "open", by: Actor, note?: string): StoredAlert {
+  const alert = findAlert(store, id);
+  store.setAlertStatus(alert.id, status, by.name, new Date().toISOString(), note);
+  recordChange(store, by, { action: `alert.${status === "acknowledged" ? "ack" : status === "resolved" ? "resolve" : "reopen"}`, target: `alert ${alert.id}`, detail: note ?? "" });
+  return alert;
 }
 
 /** Silences the alerts it matches from now on (kept, marked suppressed): every given field must match. */
 export function addSuppression(store: Store, by: Actor, s: { device?: string; detector?: string; peer?: string; reason: string; expiresAt?: string }): number {
   if (!s.reason) throw new InputError("a suppression says why: it needs a reason");
   if (!s.device && !s.detector && !s.peer) throw new InputError("a suppression needs at least one of device, detector, peer");
+  checkOneOf("detector", s.detector, ALERT_DETECTORS);
   const id = store.addSuppression({ ...s, createdBy: by.name, createdAt: new Date().toISOString() });
   recordChange(store, by, { action: "suppress.add", target: `suppression ${id}`,
     detail: [s.device && `device ${s.device}`, s.detector && `detector ${s.detector}`, s.peer && `peer ${s.peer}`, s.expiresAt && `expires ${s.expiresAt}`, s.reason].filter(Boolean).join("; ") });

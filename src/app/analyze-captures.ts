@@ -1,5 +1,5 @@
-import { statSync } from "node:fs";
-import type { Alert } from "../model/alert.js";
+import { accessSync, constants, statSync } from "node:fs";
+import type { Alert, Severity } from "../model/alert.js";
 import { INTERRUPTED, readCapture } from "../sources/capture.js";
 import { captureFingerprint } from "../sources/fingerprint.js";
 import { ErrorCounts } from "../net/error-counts.js";
@@ -9,6 +9,28 @@ import type { Inventory } from "../inventory/inventory.js";
 import type { Indicators } from "../detect/indicators.js";
 import { SiteRun } from "./site-run.js";
 
+/**
+ * The capture paths that cannot be read at all, each with why in a few words: not there, a
+ * directory, not readable by this user. Standard input ("-") is always taken.
+ */
+export function unreadableCaptures(paths: readonly string[]): { path: string; reason: string }[] {
+  const bad: { path: string; reason: string }[] = [];
+  for (const path of paths) {
+    if (path === "-") continue;
+    try {
+      if (statSync(path).isDirectory()) {
+        bad.push({ path, reason: "is a directory (name the capture files in it, e.g. DIR/*.pcap)" });
+        continue;
+      }
+      accessSync(path, constants.R_OK);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      bad.push({ path, reason: code === "ENOENT" ? "no such file" : code === "EACCES" ? "not readable (permission denied)" : (e as Error).message });
+    }
+  }
+  return bad;
+}
+
 export interface AnalyzeStats {
   packets: number;
   bytes: number;
@@ -16,6 +38,8 @@ export interface AnalyzeStats {
   errors: Record<string, number>;
   /** Alerts raised (episodes), when detection ran. */
   alerts?: number;
+  /** The same by severity (those with none are left out). */
+  alertsBySeverity?: Partial<Record<Severity, number>>;
 }
 
 export interface AnalyzeResult {
@@ -104,7 +128,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
       ...(r.fatal === undefined && contentHash !== undefined ? { contentHash, readAt: new Date().toISOString() } : {}),
     });
   }
-  const { newAlerts, alerts } = run.finish();
+  const { newAlerts, alerts, alertsBySeverity } = run.finish();
   result.newAlerts = newAlerts;
   const errors = new ErrorCounts();
   errors.mergeFrom(readErrors);
@@ -114,7 +138,7 @@ export async function analyzeCaptures(store: Store, paths: string[], site: strin
     bytes: pipeline.stats.bytes,
     flows: pipeline.stats.flows,
     errors: errors.toJSON(),
-    ...(alerts !== undefined ? { alerts } : {}),
+    ...(alerts !== undefined ? { alerts, alertsBySeverity } : {}),
   };
   if (run.detectorFailures() > 0) result.stats.errors["detector.failed"] = run.detectorFailures();
   return result;

@@ -85,7 +85,7 @@ export function storedPolicy(store: Store, ref: string): StoredPolicy {
 /** `--policy ID|FILE`: a stored version by id, or a policy file. */
 export function loadPolicy(ref: string, db: string): PolicyFile {
   if (!/^\d+$/.test(ref) && ref !== "latest") return readPolicyFile(ref);
-  const store = new Store(db);
+  const store = new Store(db, { readOnly: true });
   try {
     return policyFileOf(storedPolicy(store, ref));
   } finally {

@@ -1,5 +1,6 @@
 import type { StoredDevice } from "../inventory/inventory.js";
-import { type Alert, type Severity, SEVERITIES } from "../model/alert.js";
+import { ALERT_CLASSES, type Alert, type Severity, SEVERITIES } from "../model/alert.js";
+import { CATEGORIES } from "../classify/taxonomy.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import type { Store, StoredAlert, StoredFlow, StoredPolicy, StoredVerdict } from "../store/store.js";
 import { AuditLog, type StoredAuditEntry } from "../store/audit.js";
@@ -8,6 +9,8 @@ import type { StoredMaintenanceWindow, Suppression } from "../store/records.js";
 import { mudUsers } from "./mud.js";
 import { type Classification, classificationOf } from "./classification.js";
 import { InputError } from "./errors.js";
+import { canonicalMac } from "../model/mac.js";
+import { canonicalIp } from "../model/values.js";
 
 /**
  * Reading what the store holds, a page at a time, for every face: the CLI pages through to the
@@ -47,6 +50,21 @@ const isStringPair = (v: unknown): v is [string, string] => Array.isArray(v) && 
 const isPosition = (v: unknown): v is [number, string] => Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) && typeof v[1] === "string";
 const isId = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
 
+/**
+ * A site a query names must be one the store has: a typo is an error naming the sites there
+ * are, not an empty answer.
+ */
+export function checkSite(store: Store, site: string | undefined): void {
+  if (site === undefined) return;
+  const sites = store.sites();
+  if (!sites.includes(site)) throw new InputError(`site: no site "${site.slice(0, 64)}" in the database (${sites.length ? `sites: ${sites.join(", ")}` : "it holds none yet"})`);
+}
+
+/** A value that must be one of a list: else an InputError naming what it takes. */
+export function checkOneOf(what: string, v: string | undefined, allowed: readonly string[]): void {
+  if (v !== undefined && !allowed.includes(v)) throw new InputError(`${what}: "${v.slice(0, 64)}" is not one of ${allowed.join(", ")}`);
+}
+
 export interface DeviceQuery {
   site?: string;
   /** The effective category (a person's override, else the verdict). */
@@ -64,6 +82,8 @@ export interface ClassifiedDevice {
 export function listDevices(store: Store, q: DeviceQuery = {}): Page<ClassifiedDevice> {
   const limit = limitOf(q.limit, 1000);
   const from = q.after === undefined ? undefined : decode(q.after, isStringPair);
+  checkOneOf("category", q.category, CATEGORIES);
+  if (from === undefined) checkSite(store, q.site);
   const items: ClassifiedDevice[] = [];
   // Verdicts and overrides are read for a batch of devices at a time, not for the whole store per page.
   let batch: StoredDevice[] = [];
@@ -98,6 +118,7 @@ export interface FlowQuery {
 export function listFlows(store: Store, q: FlowQuery = {}): Page<StoredFlow> {
   const limit = limitOf(q.limit, 1000);
   const afterId = q.after === undefined ? 0 : decode(q.after, isId);
+  if (q.after === undefined) checkSite(store, q.site);
   const items: StoredFlow[] = [];
   for (const f of store.eachFlow(q.site, afterId + 1)) {
     items.push(f);
@@ -125,6 +146,8 @@ export function listAlerts(store: Store, q: AlertQuery = {}): Page<StoredAlert> 
   const limit = limitOf(q.limit, 1000);
   const from = q.after === undefined ? undefined : decode(q.after, isPosition);
   const status = q.status ?? "active";
+  checkOneOf("class", q.class, ALERT_CLASSES);
+  if (from === undefined) checkSite(store, q.site);
   const floor = q.minSeverity === undefined ? 0 : SEVERITIES.indexOf(q.minSeverity);
   const items: StoredAlert[] = [];
   for (const a of store.alerts()) {
@@ -147,6 +170,7 @@ export interface PolicyQuery {
 
 /** Policy versions, newest first. */
 export function listPolicies(store: Store, q: PolicyQuery = {}): StoredPolicy[] {
+  checkSite(store, q.site);
   return store.policies().filter((p) => (q.site === undefined || p.site === q.site) && (q.name === undefined || p.name === q.name) && (q.status === undefined || p.status === q.status));
 }
 
@@ -210,17 +234,69 @@ export function listMoves(store: Store, q: { pending?: boolean; limit?: number }
   return new NacStore(store.sql).moves({ status: q.pending ? "pending" : undefined, limit: limitOf(q.limit, 100) });
 }
 
-/** The first `limit` flows by first seen (then id), of one site or of all. */
-export function flowsByFirstSeen(store: Store, q: { site?: string; limit?: number } = {}): StoredFlow[] {
+/** Which flows to list; every field is a canonical value (see `flowFilter`), all must hold. */
+export interface FlowFilter {
+  site?: string;
+  /** A MAC or an IP address, canonical: either end of the flow. */
+  device?: string;
+  /** An IP protocol number, or an application protocol name (lower case). */
+  protocol?: number | string;
+  /** Either end's port. */
+  port?: number;
+  /** Flows seen at or after (last seen) and at or before (first seen) these times, in µs. */
+  fromUs?: number;
+  untilUs?: number;
+}
+
+const IP_PROTOCOLS: Record<string, number> = { icmp: 1, igmp: 2, tcp: 6, udp: 17, gre: 47, esp: 50, icmpv6: 58, sctp: 132 };
+
+/** The flow filter from text as a person or a request gives it; a bad value is an InputError naming what it takes. */
+export function flowFilter(t: { site?: string; device?: string; protocol?: string; port?: string; from?: string; until?: string }, now = Date.now()): FlowFilter {
+  const f: FlowFilter = { site: t.site };
+  if (t.device !== undefined) {
+    f.device = canonicalMac(t.device) ?? canonicalIp(t.device);
+    if (f.device === undefined) throw new InputError(`device: "${t.device.slice(0, 64)}" is neither a MAC nor an IP address`);
+  }
+  if (t.protocol !== undefined) {
+    const p = t.protocol.toLowerCase();
+    if (IP_PROTOCOLS[p] !== undefined) f.protocol = IP_PROTOCOLS[p];
+    else if (/^\d{1,3}$/.test(p) && Number(p) <= 255) f.protocol = Number(p);
+    else if (/^[a-z0-9][a-z0-9._-]{0,31}$/.test(p)) f.protocol = p;
+    else throw new InputError(`protocol: "${t.protocol.slice(0, 64)}" is not a protocol (${Object.keys(IP_PROTOCOLS).join(", ")}, a number, or an application protocol such as dns, modbus)`);
+  }
+  if (t.port !== undefined) {
+    if (!/^\d{1,5}$/.test(t.port) || Number(t.port) > 65535) throw new InputError(`port: "${t.port.slice(0, 64)}" is not a port (0 to 65535)`);
+    f.port = Number(t.port);
+  }
+  const time = (v: string, name: string): number => {
+    const ago = /^(\d{1,6})([dhm])$/.exec(v);
+    if (ago) return (now - Number(ago[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[ago[2] as "d" | "h" | "m"]) * 1000;
+    const ms = /^\d{4}-\d\d-\d\d(T\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d))?$/.test(v) ? Date.parse(v) : Number.NaN;
+    if (Number.isNaN(ms)) throw new InputError(`${name}: "${v.slice(0, 64)}" is neither a time (2026-01-05T08:00:00Z, 2026-01-05) nor a duration ago (30m, 12h, 7d)`);
+    return ms * 1000;
+  };
+  if (t.from !== undefined) f.fromUs = time(t.from, "from");
+  if (t.until !== undefined) f.untilUs = time(t.until, "until");
+  return f;
+}
+
+function flowMatches(f: FlowFilter): (x: StoredFlow) => boolean {
+  return (x) => (f.device === undefined || x.srcIp === f.device || x.dstIp === f.device || x.srcMac === f.device || x.dstMac === f.device)
+    && (f.protocol === undefined || (typeof f.protocol === "number" ? x.proto === f.protocol : x.appProtocol === f.protocol))
+    && (f.port === undefined || x.srcPort === f.port || x.dstPort === f.port)
+    && (f.fromUs === undefined || x.lastUs >= f.fromUs)
+    && (f.untilUs === undefined || x.firstUs <= f.untilUs);
+}
+
+/** The first `limit` flows by first seen (then id) that the filter keeps, of one site or of all. */
+export function flowsByFirstSeen(store: Store, q: FlowFilter & { limit?: number } = {}): StoredFlow[] {
   if (q.limit !== undefined && !(Number.isInteger(q.limit) && q.limit > 0)) throw new InputError("limit must be a positive whole number");
-  if (q.site === undefined) return store.flows(q.limit);
+  const filtered = q.device !== undefined || q.protocol !== undefined || q.port !== undefined || q.fromUs !== undefined || q.untilUs !== undefined;
+  if (q.site === undefined && !filtered) return store.flows(q.limit);
+  checkSite(store, q.site);
+  const keep = flowMatches(q);
   const all: StoredFlow[] = [];
-  let after: string | undefined;
-  do {
-    const page = listFlows(store, { site: q.site, after, limit: MAX_PAGE });
-    all.push(...page.items);
-    after = page.next;
-  } while (after !== undefined);
+  for (const f of store.eachFlow(q.site)) if (keep(f)) all.push(f);
   all.sort((a, b) => a.firstUs - b.firstUs || a.id - b.id);
   return q.limit === undefined ? all : all.slice(0, q.limit);
 }

@@ -6,7 +6,7 @@ import { DetectionEngine } from "../detect/engine.js";
 import { raiseIdentityChanges } from "../detect/identity-change.js";
 import type { Indicators } from "../detect/indicators.js";
 import { raiseNewDevices } from "../detect/new-device.js";
-import type { Alert } from "../model/alert.js";
+import type { Alert, Severity } from "../model/alert.js";
 import type { FlowRecord } from "../model/flow-record.js";
 import { type Pipeline, type PipelineConfig, createPipeline } from "../pipeline.js";
 import type { Store } from "../store/store.js";
@@ -148,12 +148,15 @@ export class SiteRun {
   }
 
   /** The end of a run: every flow out of the table, devices saved, verdicts settled, every alert stored. */
-  finish(): { newAlerts: Alert[]; alerts: number | undefined } {
+  finish(): { newAlerts: Alert[]; alerts: number | undefined; alertsBySeverity: Partial<Record<Severity, number>> | undefined } {
     this.pipeline.flush();
     this.saveDevices();
     this.settle();
     const newAlerts = this.saveAlerts(true);
-    return { newAlerts, alerts: this.engine?.book.all().length };
+    const all = this.engine?.book.all();
+    const bySeverity: Partial<Record<Severity, number>> = {};
+    for (const a of all ?? []) bySeverity[a.severity] = (bySeverity[a.severity] ?? 0) + 1;
+    return { newAlerts, alerts: all?.length, alertsBySeverity: all ? bySeverity : undefined };
   }
 
   /** Detector failures so far, all detectors together. */

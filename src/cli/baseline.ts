@@ -1,4 +1,5 @@
 import { type DeviceBaseline } from "../baseline/baseline.js";
+import { reportJson } from "../app/report-json.js";
 import { parseMac, macToString } from "../net/addr.js";
 import type { Store } from "../store/store.js";
 import { UsageError, table } from "./output.js";
@@ -27,16 +28,16 @@ export function renderBaselines(store: Store, o: { site: string; device?: string
     const key = mac !== undefined ? macToString(mac) : o.device;
     const b = all.devices.find((d) => d.key === key || d.key === `ip:${key}`);
     if (!b) throw new UsageError(`no baseline for ${o.device} at site ${o.site} (no flows, or no such device)`);
-    return o.format === "json" ? JSON.stringify(b, null, 2) : deviceText(b);
+    return o.format === "json" ? reportJson(b) : deviceText(b);
   }
   if (o.category) {
     const c = all.categories.find((x) => x.category === o.category);
     if (!c) throw new UsageError(`no device of category ${o.category} at site ${o.site}`);
-    if (o.format === "json") return JSON.stringify(c, null, 2);
+    if (o.format === "json") return reportJson(c);
     return [`${c.category}: ${c.devices} devices`, table(["DIRECTION", "PEER", "ROLE", "PROTO", "PORT", "DEVICES"],
       c.elements.map((e) => [e.direction, e.peer, e.peerRole, e.proto, e.port || "", e.devices]))].join("\n");
   }
-  if (o.format === "json") return JSON.stringify(all, null, 2);
+  if (o.format === "json") return reportJson(all);
   return table(["DEVICE", "CATEGORY", "HOURS", "FLOWS", "ELEMENTS", "STABILITY", "MATURITY"],
     all.devices.map((b) => [b.key, b.category, (b.window.seconds / 3600).toFixed(1), b.flows, b.elements.length, b.stability.toFixed(2), b.maturity]));
 }

@@ -1,8 +1,9 @@
 import type { AlertEvaluation } from "../app/evaluate-alerts.js";
+import { reportJson } from "../app/report-json.js";
 import { table } from "./output.js";
 
 export function renderAlertEvaluation(e: AlertEvaluation, format: "table" | "json"): string {
-  if (format === "json") return JSON.stringify(e, null, 2);
+  if (format === "json") return reportJson(e);
   const pct = (x: number | null): string => (x === null ? "-" : `${(x * 100).toFixed(0)}%`);
   const lines = [
     table(["DETECTOR", "PRECISION", "RECALL", "TP", "FP", "FOUND", "EXPECTED"],

@@ -1,7 +1,8 @@
 import { type Evaluation } from "../classify/evaluate.js";
+import { reportJson } from "../app/report-json.js";
 
 export function renderEvaluation(e: Evaluation, format: "table" | "json"): string {
-  if (format === "json") return JSON.stringify(e, null, 2);
+  if (format === "json") return reportJson(e);
   const pct = (n: number, d: number): string => (d === 0 ? "n/a" : `${((100 * n) / d).toFixed(1)}% (${n}/${d})`);
   const lines = [
     `devices: ${e.devices}`,

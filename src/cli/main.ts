@@ -37,7 +37,8 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
-  if (!cmd) throw new UsageError(`unknown command '${name}'`);
+  if (!cmd) throw new UsageError(`unknown command '${name.slice(0, 64)}'`);
+  running = name;
   const options = { ...cmd.options, ...MAIN_OPTIONS };
   // Every option this command does not take is named at once, before anything is done.
   const loose = parseArgs({ args: argv.slice(1), allowPositionals: true, strict: false, options });
@@ -53,6 +54,9 @@ async function main(argv: string[]): Promise<number> {
   return cmd.run({ values, positionals, by: { principal: `os:${who}`, name: who, via: "cli" } });
 }
 
+/** The command being run, for the usage line of an error. */
+let running: string | undefined;
+
 // Output piped into `head` and the like: a closed pipe ends the command quietly.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(0);
@@ -65,7 +69,10 @@ main(process.argv.slice(2)).then(
   },
   (e: unknown) => {
     if (e instanceof UsageError || (e instanceof TypeError && (e as NodeJS.ErrnoException).code?.startsWith("ERR_PARSE_ARGS"))) {
-      process.stderr.write(`cordon: ${(e as Error).message}\nRun 'cordon --help' for usage.\n`);
+      // One line: what is wrong, and where the usage is.
+      const message = (e as Error).message;
+      const help = running ? `cordon ${running} --help` : "cordon --help";
+      process.stderr.write(`cordon: ${message}${message.includes("--help") ? "" : ` (${help})`}\n`);
       process.exitCode = 2;
       return;
     }

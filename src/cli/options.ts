@@ -5,7 +5,9 @@ import { UsageError } from "./output.js";
 export const COMMON = `Options for every command:
   --db PATH|URL    SQLite database file (default ./cordon.db, or $CORDON_DB), or a
                    postgres://user:password@host/database URL
-  -h, --help       this help`;
+  -h, --help       this help
+Tables fit 120 columns, the most useful columns first, long cells cut with "…"; --wide
+prints every column whole. JSON keys are snake_case.`;
 
 /** --db, else $CORDON_DB, else ./cordon.db. */
 export function dbPath(v: string | undefined): string {

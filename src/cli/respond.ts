@@ -1,10 +1,11 @@
 import type { ResponseRecord } from "../model/response.js";
+import { reportJson } from "../app/report-json.js";
 import { canonicalMac } from "../model/mac.js";
 import { readToken, tokenPath } from "../app/api-token.js";
 import { cliActor } from "./actor.js";
 import { listMoves, listNacDecisions, listNacSessions, listQuarantines } from "../app/queries.js";
 import type { Store } from "../store/store.js";
-import { UsageError, table } from "./output.js";
+import { UsageError, shortIds, table } from "./output.js";
 import { dbPath } from "./options.js";
 
 /**
@@ -60,39 +61,40 @@ export function renderResponse(r: ResponseRecord): string {
   return lines.join("\n");
 }
 
-export function renderResponses(list: ResponseRecord[], format: "table" | "json"): string {
-  if (format === "json") return JSON.stringify(list, null, 2);
+export function renderResponses(list: ResponseRecord[], format: "table" | "json", wide = false): string {
+  if (format === "json") return reportJson(list);
   if (list.length === 0) return "no responses";
-  return table(["id", "status", "created", "device", "criticality", "trigger", "title"], list.map((r) => [r.id, r.status, r.createdAt, r.mac, r.criticality, r.trigger, r.title]));
+  const short = shortIds(list.map((r) => r.id));
+  return table(["id", "status", "created", "device", "criticality", "trigger", "title"], list.map((r) => [wide ? r.id : short.get(r.id), r.status, r.createdAt, r.mac, r.criticality, r.trigger, r.title]), { wide, flex: ["title"] });
 }
 
 /** `cordon nac log`, `sessions`, `quarantines`, `moves` and `pending`, from the store (no running serve needed). */
-export function renderNac(store: Store, sub: string | undefined, o: { device?: string; site?: string; limit?: number; format: "table" | "json" }): string {
+export function renderNac(store: Store, sub: string | undefined, o: { device?: string; site?: string; limit?: number; format: "table" | "json"; wide?: boolean }): string {
   if (sub === "log") {
     const mac = o.device ? macArgument(o.device, "--device") : undefined;
     const list = listNacDecisions(store, { mac, site: o.site, limit: o.limit });
-    if (o.format === "json") return JSON.stringify(list, null, 2);
+    if (o.format === "json") return reportJson(list);
     if (list.length === 0) return mac ? `no RADIUS decisions for ${mac}` : "no RADIUS decisions";
-    return table(["at", "last", "times", "mac", "nas", "port", "state", "vlan", "reason"], list.map((d) => [d.at, d.lastAt ?? "", d.count ?? 1, d.mac, d.nas, d.nasPortId ?? "", d.accept ? d.state : `${d.state} (reject)`, d.vlan ?? "", d.reason]));
+    return table(["at", "last", "times", "mac", "nas", "port", "state", "vlan", "reason"], list.map((d) => [d.at, d.lastAt ?? "", d.count ?? 1, d.mac, d.nas, d.nasPortId ?? "", d.accept ? d.state : `${d.state} (reject)`, d.vlan ?? "", d.reason]), { wide: o.wide, wideOnly: ["last"] });
   }
   if (sub === "sessions") {
     const list = listNacSessions(store);
-    if (o.format === "json") return JSON.stringify(list, null, 2);
+    if (o.format === "json") return reportJson(list);
     if (list.length === 0) return "no sessions";
-    return table(["mac", "site", "nas", "port", "ip", "status", "last"], list.map((s) => [s.mac, s.site, s.nas, s.nasPortId ?? "", s.ip ?? "", s.status, s.lastAt]));
+    return table(["mac", "site", "nas", "port", "ip", "status", "last"], list.map((s) => [s.mac, s.site, s.nas, s.nasPortId ?? "", s.ip ?? "", s.status, s.lastAt]), { wide: o.wide });
   }
   if (sub === "quarantines") {
     const list = listQuarantines(store);
-    if (o.format === "json") return JSON.stringify(list, null, 2);
+    if (o.format === "json") return reportJson(list);
     if (list.length === 0) return "no quarantines";
-    return table(["mac", "site", "since", "by", "reason", "released"], list.map((q) => [q.mac, q.site, q.since, q.by, q.reason, q.releasedAt ? `${q.releasedAt} by ${q.releasedBy}: ${q.releaseNote}` : ""]));
+    return table(["mac", "site", "since", "by", "reason", "released"], list.map((q) => [q.mac, q.site, q.since, q.by, q.reason, q.releasedAt ? `${q.releasedAt} by ${q.releasedBy}: ${q.releaseNote}` : ""]), { wide: o.wide, flex: ["reason", "released"] });
   }
   if (sub === "pending" || sub === "moves") {
     const list = listMoves(store, { pending: sub === "pending", limit: o.limit });
-    if (o.format === "json") return JSON.stringify(list, null, 2);
+    if (o.format === "json") return reportJson(list);
     if (list.length === 0) return sub === "pending" ? "no group moves wait for a decision" : "no group moves";
     return table(["id", "at", "site", "mac", "from", "to", "rights", "status", "decided", "reason"], list.map((m) => [m.id, m.at, m.site, m.mac, m.from ?? "(no group)", m.to, m.rights, m.status,
-      m.decidedBy ? `${m.decidedBy} ${m.decidedAt}` : "", m.reason]));
+      m.decidedBy ? `${m.decidedBy} ${m.decidedAt}` : "", m.reason]), { wide: o.wide, wideOnly: ["rights", "decided"], flex: ["reason", "from", "to"] });
   }
   throw new UsageError(`nac takes log, sessions, quarantines, moves, pending, approve or reject${sub ? `, not "${sub}"` : ""}`);
 }

@@ -19,3 +19,12 @@ export function allDetectors(): Detector[] {
     cleartextCredentialsDetector(), exploitDetector(), riskyFlowDetector(), miningDetector(), oddPortDetector(), sweepDetector(),
   ];
 }
+
+/**
+ * Every name an alert's detector can have: these detectors, the behavioural, indicator and
+ * policy-violation ones, the inventory's (new-device, identity-change), the NAC's
+ * (nac-location) and the playbook's (respond). Suppressions name one of them.
+ */
+export const ALERT_DETECTORS: readonly string[] = [
+  ...allDetectors().map((d) => d.name), "behaviour", "indicator", "policy-violation", "new-device", "identity-change", "nac-location", "respond",
+].sort();

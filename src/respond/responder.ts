@@ -108,9 +108,12 @@ export class Responder {
   }
 
   private proposed(id: string): ResponseRecord {
-    const r = this.store.response(id);
-    if (!r) throw new ResponseError(`no response ${id} (cordon respond list shows them)`);
-    if (r.status !== "proposed") throw new ResponseError(`response ${id} is ${r.status}, not waiting for approval`);
+    // The id, or a unique prefix of it (as tables show ids).
+    const found = this.store.responsesByPrefix(id);
+    if (found.length === 0) throw new ResponseError(`no response ${id} (cordon respond list shows them)`);
+    if (found.length > 1) throw new ResponseError(`${id} names more than one response: give more of the id`);
+    const r = found[0];
+    if (r.status !== "proposed") throw new ResponseError(`response ${r.id} is ${r.status}, not waiting for approval`);
     return r;
   }
 

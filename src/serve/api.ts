@@ -187,14 +187,14 @@ const ROUTES: Route[] = [
     },
   },
   {
-    path: /^\/api\/responses\/([0-9a-f]{16})\/approve$/, op: "approve",
+    path: /^\/api\/responses\/([0-9a-f]{4,16})\/approve$/, op: "approve",
     post: (b, m) => {
       onlyKeys(b, ["note"]);
       return { id: m[1], reason: b.note === undefined ? undefined : textValue(b.note, "note") };
     },
   },
   {
-    path: /^\/api\/responses\/([0-9a-f]{16})\/reject$/, op: "reject",
+    path: /^\/api\/responses\/([0-9a-f]{4,16})\/reject$/, op: "reject",
     post: (b, m) => {
       onlyKeys(b, ["reason"]);
       return { id: m[1], reason: textValue(b.reason, "reason") };

@@ -233,6 +233,12 @@ export class NacStore {
     return r ? (JSON.parse(r.body) as ResponseRecord) : undefined;
   }
 
+  /** The responses whose id starts with `prefix` (hex), at most `limit`. */
+  responsesByPrefix(prefix: string, limit = 2): ResponseRecord[] {
+    // A range, not LIKE: the same on both engines and it uses the key (ids are hex, all below "g").
+    return this.sql.column<string>(`SELECT body FROM responses WHERE id >= ? AND id < ? ORDER BY id LIMIT ?`, prefix, `${prefix}g`, limit).map((b) => JSON.parse(b) as ResponseRecord);
+  }
+
   /** Responses, newest first. */
   responses(limit = 200): ResponseRecord[] {
     return this.sql.column<string>(`SELECT body FROM responses ORDER BY created_at DESC, id LIMIT ?`, limit).map((b) => JSON.parse(b) as ResponseRecord);

@@ -51,7 +51,7 @@ export class PostgresSql implements Sql {
   private retryAt = 0;
   private readonly texts = new Map<string, string>();
 
-  constructor(private readonly url: string, private readonly o: { connectTimeoutMs?: number; applicationName?: string } = {}) {
+  constructor(private readonly url: string, private readonly o: { connectTimeoutMs?: number; applicationName?: string; readOnly?: boolean } = {}) {
     // synckit is loaded when PostgreSQL is first used, not by every command on SQLite.
     const { createSyncFn } = createRequire(import.meta.url)("synckit") as typeof import("synckit");
     call ??= createSyncFn<(r: WorkerRequest) => Promise<WorkerAnswer>>(new URL("./postgres-worker.js", import.meta.url).href, { timeout: ANSWER_TIMEOUT_MS });
@@ -66,7 +66,7 @@ export class PostgresSql implements Sql {
   private connect(): void {
     if (Date.now() < this.retryAt) throw new PostgresError(`PostgreSQL at ${redactUrl(this.url)} is unavailable; trying again in ${Math.ceil((this.retryAt - Date.now()) / 1000)} s`, "08006");
     try {
-      call!({ op: "open", id: this.id, url: this.url, connectTimeoutMs: this.o.connectTimeoutMs ?? 5000, applicationName: this.o.applicationName ?? "cordon" });
+      call!({ op: "open", id: this.id, url: this.url, connectTimeoutMs: this.o.connectTimeoutMs ?? 5000, applicationName: this.o.applicationName ?? "cordon", readOnly: this.o.readOnly === true });
       this.connected = true;
       this.failures = 0;
       this.retryAt = 0;

@@ -12,7 +12,7 @@ import { runAsWorker } from "synckit";
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export type WorkerRequest =
-  | { op: "open"; id: number; url: string; connectTimeoutMs: number; applicationName: string }
+  | { op: "open"; id: number; url: string; connectTimeoutMs: number; applicationName: string; readOnly: boolean }
   | { op: "query"; id: number; text: string; values: unknown[]; rowMode?: "array" }
   | { op: "close"; id: number };
 
@@ -34,7 +34,11 @@ function plain(e: unknown): Error & { code?: string } {
 runAsWorker(async (r: WorkerRequest): Promise<WorkerAnswer> => {
   try {
     if (r.op === "open") {
-      const client = new pg.Client({ connectionString: r.url, connectionTimeoutMillis: r.connectTimeoutMs, application_name: r.applicationName });
+      const client = new pg.Client({
+        connectionString: r.url, connectionTimeoutMillis: r.connectTimeoutMs, application_name: r.applicationName,
+        // A reading command's connection is read-only on the server's side too, whatever it is asked.
+        ...(r.readOnly ? { options: "-c default_transaction_read_only=on" } : {}),
+      });
       // A server that goes away is found at the next query; the client's own error event must not end the thread.
       client.on("error", () => clients.delete(r.id));
       await client.connect();

@@ -11,8 +11,13 @@ export class SqliteSql implements Sql {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
-  constructor(path: string) {
-    this.db = new Database(path);
+  /** `readOnly`: opened read-only (the file must exist); nothing is written, not even its mode. */
+  constructor(path: string, o: { readOnly?: boolean } = {}) {
+    this.db = new Database(path, o.readOnly ? { readonly: true, fileMustExist: true } : {});
+    if (o.readOnly) {
+      this.db.pragma("foreign_keys = ON");
+      return;
+    }
     // The database holds payload-derived facts, credentials seen in clear and the audit log:
     // its owner only. SQLite gives the -wal and -shm files the database file's mode.
     if (path !== ":memory:" && path !== "") {

@@ -5,7 +5,7 @@ import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
 import { FLOWS_PER_CHUNK, FlowChunkError, decodeFlowChunk, encodeFlowChunk, flowSpan } from "./flow-chunk.js";
 import type { Alert } from "../model/alert.js";
 import type { PolicyStatus } from "../model/policy-status.js";
-import { migrate } from "./migrations.js";
+import { checkSchema, migrate } from "./migrations.js";
 import { type Sql, type SqlValue, greatest, least } from "./sql.js";
 import { SqliteSql } from "./sqlite-sql.js";
 import { PostgresSql, isPostgresUrl } from "./postgres-sql.js";
@@ -56,13 +56,19 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
   readonly sql: Sql;
 
   /** `mustExist`: a SQLite file that is not there is an error, not a new empty database (commands that only read). */
-  constructor(location: string, o: { mustExist?: boolean } = {}) {
-    if (o.mustExist && !isPostgresUrl(location) && location !== ":memory:" && !existsSync(location)) {
+  /**
+   * `mustExist`: a SQLite file that is not there is an error, not a new empty database.
+   * `readOnly` (implies mustExist): the commands that only read open the database read-only
+   * and leave its schema as it is (one older than this Cordon is an error naming what upgrades it).
+   */
+  constructor(location: string, o: { mustExist?: boolean; readOnly?: boolean } = {}) {
+    if ((o.mustExist || o.readOnly) && !isPostgresUrl(location) && location !== ":memory:" && !existsSync(location)) {
       throw new Error(`${location}: no such database ('cordon analyze' or 'cordon serve' makes one; --db or CORDON_DB names another)`);
     }
-    this.sql = isPostgresUrl(location) ? new PostgresSql(location) : new SqliteSql(location);
+    this.sql = isPostgresUrl(location) ? new PostgresSql(location, { readOnly: o.readOnly }) : new SqliteSql(location, { readOnly: o.readOnly });
     try {
-      migrate(this.sql);
+      if (o.readOnly) checkSchema(this.sql);
+      else migrate(this.sql);
     } catch (e) {
       this.sql.close();
       throw e;
@@ -387,6 +393,11 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
   }
 
   /** Every stored policy version, newest first. */
+  /** Every site the store knows: of a device, an alert or a policy. */
+  sites(): string[] {
+    return this.sql.column<string>(`SELECT site FROM devices UNION SELECT site FROM alerts UNION SELECT site FROM policies ORDER BY 1`);
+  }
+
   policies(): StoredPolicy[] {
     return this.sql.all<PolicyRow>(`SELECT * FROM policies ORDER BY id DESC`).map((r) => this.policyFromRow(r));
   }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { demoCapture } from "../../lab/demo.js";
 import { Store } from "../../store/store.js";
 import { renderDevices } from "../analyze.js";
-import { analyzeCaptures } from "../../app/analyze-captures.js";
+import { analyzeCaptures, unreadableCaptures } from "../../app/analyze-captures.js";
 import { Progress } from "../progress.js";
 import { readIndicators } from "../../app/detections.js";
 import { readOutputs } from "../notify-config.js";
@@ -17,7 +17,8 @@ export default command({
   name: "analyze",
   summary: "read captures into the inventory and print it",
   help: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] [--no-detect]
-                      [--notify FILE] [--indicators FILE]... [--again] CAPTURE...
+                      [--notify FILE] [--indicators FILE]... [--again] [--keep-going] [--wide]
+                      CAPTURE...
        cordon analyze --demo
 
 Reads pcap or pcapng captures (gzip-compressed or not; '-' for standard input),
@@ -40,12 +41,18 @@ or JSON, a list or {notify: [...]}) sends the run's new alerts to each output:
   --again          read a file again although this database holds its content (a capture
                    read to its end is skipped, with a message: reading it again would add
                    its packets and flows twice); standard input is always read
+  --keep-going     read the captures that can be read although others cannot (by default a
+                   capture that is missing, a directory or unreadable stops analyze before
+                   it reads anything, and one that is not a capture makes the exit 1)
+  --wide           every column of the inventory, whole
   --model FILE     behavioural model for devices the fingerprint rules cannot place
                    (default: the shipped data/models/behaviour.json; 'none' for rules only)
 
 ${COMMON}`,
   options: {
     again: { type: "boolean" },
+    "keep-going": { type: "boolean" },
+    wide: { type: "boolean" },
     db: { type: "string" },
     demo: { type: "boolean" },
     format: { type: "string" },
@@ -65,6 +72,13 @@ ${COMMON}`,
       paths = [file];
     }
     if (paths.length === 0) throw new UsageError("analyze needs at least one CAPTURE (or --demo)");
+    const keepGoing = values["keep-going"] === true;
+    const cannot = unreadableCaptures(paths);
+    for (const c of cannot) process.stderr.write(`cordon: ${c.path}: ${c.reason}\n`);
+    if (cannot.length > 0) {
+      if (!keepGoing || cannot.length === paths.length) return 1;
+      paths = paths.filter((p) => !cannot.some((c) => c.path === p));
+    }
     const store = new Store(dbPath(values.db));
     try {
       const outputs = values.notify ? readOutputs(values.notify) : undefined;
@@ -96,12 +110,13 @@ ${COMMON}`,
       for (const u of unreadable) process.stderr.write(`cordon: ${u.path}: ${u.reason}\n`);
       for (const p of partial) process.stderr.write(`cordon: ${p.path}: stopped early: ${p.reason}\n`);
       if (unreadable.length === paths.length && !interrupted) return 1;
-      writeAll(renderDevices(store, format, stats));
+      writeAll(renderDevices(store, format, stats, {}, values.wide === true));
       if (interrupted) {
         process.stderr.write(`cordon: interrupted after ${stats.packets} packets: what was read is stored\n`);
         return 130;
       }
-      return 0;
+      // Something named could not be read: the exit says so unless asked to keep going.
+      return (unreadable.length > 0 || cannot.length > 0) && !keepGoing ? 1 : 0;
     } finally {
       store.close();
     }

@@ -1,4 +1,5 @@
 import { Store } from "../../store/store.js";
+import { reportJson } from "../../app/report-json.js";
 import { UsageError, parseFormat, table } from "../output.js";
 import type { StoredAuditEntry } from "../../store/audit.js";
 import { MAX_PAGE, listAudit } from "../../app/queries.js";
@@ -8,7 +9,7 @@ import { command } from "../command.js";
 export default command({
   name: "audit",
   summary: "who did what: quarantines, releases, approvals, alert and policy moves",
-  help: `Usage: cordon audit [--limit N] [--format table|json] [--db PATH]
+  help: `Usage: cordon audit [--limit N] [--format table|json] [--wide] [--db PATH]
 
 The audit log, newest first: every quarantine, release, approval and rejection (through the
 API or by the playbook), alert, suppression, override, MUD and policy change made with the
@@ -19,10 +20,11 @@ ${COMMON}`,
   options: {
     db: { type: "string" },
     format: { type: "string" },
+    wide: { type: "boolean" },
     limit: { type: "string" },
   },
   async run({ values }) {
-    const store = new Store(dbPath(values.db), { mustExist: true });
+    const store = new Store(dbPath(values.db), { readOnly: true });
     try {
       const limit = values.limit === undefined ? 100 : Number(values.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) throw new UsageError("--limit must be a whole number from 1 to 1000000");
@@ -34,9 +36,9 @@ ${COMMON}`,
         list.push(...page.items);
         after = page.next;
       } while (after !== undefined && list.length < limit);
-      if (parseFormat(values.format, ["table", "json"]) === "json") process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      if (parseFormat(values.format, ["table", "json"]) === "json") process.stdout.write(`${reportJson(list)}\n`);
       else if (list.length === 0) process.stdout.write("no audit entries\n");
-      else process.stdout.write(`${table(["id", "at", "principal", "actor", "via", "peer", "action", "site", "target", "outcome", "detail"], list.map((e) => [e.id, e.at, e.principal, e.actor, e.via, e.peer ?? "", e.action, e.site ?? "", e.target ?? "", e.outcome, e.detail]))}\n`);
+      else process.stdout.write(`${table(["id", "at", "principal", "actor", "via", "peer", "action", "site", "target", "outcome", "detail"], list.map((e) => [e.id, e.at, e.principal, e.actor, e.via, e.peer ?? "", e.action, e.site ?? "", e.target ?? "", e.outcome, e.detail]), { wide: values.wide === true, wideOnly: ["principal", "via", "peer"], flex: ["detail", "target"] })}\n`);
       return 0;
     } finally {
       store.close();

@@ -30,7 +30,7 @@ ${COMMON}`,
     const format = parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table";
     const minWindow = values["min-window"];
     if (minWindow !== undefined && !/^\d+$/.test(minWindow)) throw new UsageError("--min-window must be a number of seconds");
-    const store = new Store(dbPath(values.db), { mustExist: true });
+    const store = new Store(dbPath(values.db), { readOnly: true });
     try {
       process.stdout.write(`${renderBaselines(store, { site: values.site ?? "default", device: values.device, category: values.category, format, minWindowS: minWindow === undefined ? undefined : Number(minWindow) })}\n`);
       return 0;

@@ -1,4 +1,5 @@
 import { deviceDetail, isoTime } from "../../inventory/view.js";
+import { reportJson } from "../../app/report-json.js";
 import { Store } from "../../store/store.js";
 import { viewOf } from "../../app/classification.js";
 import { findDevices } from "../../app/queries.js";
@@ -21,7 +22,7 @@ ${COMMON}`,
   async run({ values, positionals }) {
     const format = parseFormat(values.format, ["table", "json"]);
     if (positionals.length !== 1) throw new UsageError("device needs one MAC or IP");
-    const store = new Store(dbPath(values.db), { mustExist: true });
+    const store = new Store(dbPath(values.db), { readOnly: true });
     try {
       const found = findDevices(store, positionals[0]).map((d) => ({
         ...viewOf(d.device, d.classification),
@@ -35,7 +36,7 @@ ${COMMON}`,
         process.stderr.write(`cordon: no device with MAC or IP ${positionals[0]}\n`);
         return 1;
       }
-      process.stdout.write(format === "json" ? `${JSON.stringify(found, null, 2)}\n` : `${found.map(textDetail).join("\n\n")}\n`);
+      process.stdout.write(format === "json" ? `${reportJson(found)}\n` : `${found.map(textDetail).join("\n\n")}\n`);
     } finally {
       store.close();
     }

@@ -7,7 +7,7 @@ import { command } from "../command.js";
 export default command({
   name: "devices",
   summary: "print the inventory",
-  help: `Usage: cordon devices [--db PATH] [--site NAME] [--category C] [--format table|json|csv]
+  help: `Usage: cordon devices [--db PATH] [--site NAME] [--category C] [--format table|json|csv] [--wide]
 
 Prints the inventory held in the database: of one site, or of all; with --category, only the
 devices of that (effective) category.
@@ -18,12 +18,13 @@ ${COMMON}`,
     site: { type: "string" },
     category: { type: "string" },
     format: { type: "string" },
+    wide: { type: "boolean" },
   },
   async run({ values }) {
     const format = parseFormat(values.format);
-    const store = new Store(dbPath(values.db), { mustExist: true });
+    const store = new Store(dbPath(values.db), { readOnly: true });
     try {
-      writeAll(renderDevices(store, format, undefined, { site: values.site, category: values.category }));
+      writeAll(renderDevices(store, format, undefined, { site: values.site, category: values.category }, values.wide === true));
     } finally {
       store.close();
     }

@@ -1,4 +1,5 @@
 import { Store } from "../../store/store.js";
+import { reportJson } from "../../app/report-json.js";
 import { renderMudList } from "../mud.js";
 import { mudProfilesInUse } from "../../app/queries.js";
 import { assignMud, exportDeviceMud, importMudFiles } from "../../app/mud.js";
@@ -11,7 +12,7 @@ export default command({
   name: "mud",
   summary: "import, assign and export RFC 8520 MUD profiles",
   help: `Usage: cordon mud import [--db PATH] [--site NAME] FILE...
-       cordon mud list [--db PATH] [--site NAME] [--format table|json]
+       cordon mud list [--db PATH] [--site NAME] [--format table|json] [--wide]
        cordon mud assign --device MAC --url URL [--db PATH] [--site NAME]
        cordon mud export --device MAC [--policy ID|FILE] [--url URL] [--db PATH]
 
@@ -30,6 +31,7 @@ ${COMMON}`,
     db: { type: "string" },
     device: { type: "string" },
     format: { type: "string" },
+    wide: { type: "boolean" },
     policy: { type: "string" },
     site: { type: "string" },
     url: { type: "string" },
@@ -41,7 +43,7 @@ ${COMMON}`,
     if (sub === "export") {
       if (!values.device) throw new UsageError("mud export needs --device MAC");
       const policy = values.policy ? loadPolicy(values.policy, dbPath(values.db)) : undefined;
-      const store = new Store(dbPath(values.db));
+      const store = new Store(dbPath(values.db), { readOnly: true });
       try {
         process.stdout.write(`${JSON.stringify(exportDeviceMud(store, values.device, policy, values.url), null, 2)}\n`);
       } finally {
@@ -49,13 +51,13 @@ ${COMMON}`,
       }
       return 0;
     }
-    const store = new Store(dbPath(values.db));
+    const store = new Store(dbPath(values.db), sub === "list" ? { readOnly: true } : {});
     try {
       if (sub === "import") {
         const files = positionals.slice(1);
         if (files.length === 0) throw new UsageError("mud import needs at least one FILE");
         const done = importMudFiles(store, files, site);
-        if (format === "json") process.stdout.write(`${JSON.stringify(done, null, 2)}\n`);
+        if (format === "json") process.stdout.write(`${reportJson(done)}\n`);
         else {
           for (const d of done) {
             process.stdout.write(`${d.url}: ${d.aces} ACEs -> ${d.rules} rules${d.review.length ? `, ${d.review.length} for review` : ""}; devices: ${d.devices.join(", ") || "none yet"} (${d.file})\n`);
@@ -63,7 +65,7 @@ ${COMMON}`,
           }
         }
       } else if (sub === "list") {
-        process.stdout.write(`${renderMudList(mudProfilesInUse(store, site), format)}\n`);
+        process.stdout.write(`${renderMudList(mudProfilesInUse(store, site), format, values.wide === true)}\n`);
       } else if (sub === "assign") {
         if (!values.device || !values.url) throw new UsageError("mud assign needs --device MAC and --url URL");
         const key = assignMud(store, site, values.device, values.url, by);

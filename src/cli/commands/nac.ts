@@ -8,7 +8,7 @@ import { command } from "../command.js";
 export default command({
   name: "nac",
   summary: "RADIUS decisions per device, sessions, quarantines (from the database)",
-  help: `Usage: cordon nac log [--device MAC] [--site NAME] [--limit N] [--format table|json] [--db PATH]
+  help: `Usage: cordon nac log [--device MAC] [--site NAME] [--limit N] [--format table|json] [--wide] [--db PATH]
        cordon nac sessions | quarantines [--format table|json] [--db PATH]
        cordon nac moves | pending [--limit N] [--format table|json] [--db PATH]
        cordon nac approve | reject MOVE_ID [--reason TEXT] [--db PATH]
@@ -28,12 +28,14 @@ operating-system user who made it.`,
     db: { type: "string" },
     device: { type: "string" },
     format: { type: "string" },
+    wide: { type: "boolean" },
     limit: { type: "string" },
     reason: { type: "string" },
     site: { type: "string" },
   },
   async run({ values, positionals, by }) {
-    const store = new Store(dbPath(values.db));
+    const writes = positionals[0] === "approve" || positionals[0] === "reject";
+    const store = new Store(dbPath(values.db), writes ? { mustExist: true } : { readOnly: true });
     try {
       if (positionals[0] === "approve" || positionals[0] === "reject") {
         const m = decideMove(store, positionals[0], positionals[1], by, values.reason);
@@ -41,7 +43,7 @@ operating-system user who made it.`,
         return 0;
       }
       const limit = values.limit ? Number(values.limit) : undefined;
-      process.stdout.write(`${renderNac(store, positionals[0], { device: values.device, site: values.site, limit, format: parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table" })}\n`);
+      process.stdout.write(`${renderNac(store, positionals[0], { device: values.device, site: values.site, limit, format: parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table", wide: values.wide === true })}\n`);
       return 0;
     } finally {
       store.close();

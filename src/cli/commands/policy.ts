@@ -13,10 +13,10 @@ export default command({
   name: "policy",
   summary: "learn, review, approve, compile and simulate segmentation policy",
   help: `Usage: cordon policy learn [--db PATH] [--site NAME] [--all] [--groups FILE] [--out FILE]
-       cordon policy list [--site NAME] | show [ID] | diff ID ID          [--format table|json]
+       cordon policy list [--site NAME] | show [ID] | diff ID ID   [--format table|json] [--wide]
        cordon policy approve|reject|enforce ID [--reason TEXT]
        cordon policy compile --policy ID|FILE --target TARGET [--device SET] [--mode monitor|enforce]
-       cordon policy simulate --policy ID|FILE [--format table|json] CAPTURE...
+       cordon policy simulate --policy ID|FILE [--format table|json] [--wide] CAPTURE...
 
 learn     an allow-list from the flows in the database, stored as a new proposed version (and
           written to --out): for every flow a managed device takes part in, "initiator's
@@ -41,6 +41,7 @@ ${COMMON}`,
     db: { type: "string" },
     device: { type: "string" },
     format: { type: "string" },
+    wide: { type: "boolean" },
     groups: { type: "string" },
     mode: { type: "string" },
     out: { type: "string" },
@@ -55,7 +56,7 @@ ${COMMON}`,
     const format = (): "table" | "json" => (parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table");
     if (sub === "learn") {
       const fmt = format();
-      const store = new Store(db);
+      const store = new Store(db, { mustExist: true });
       try {
         const groups = values.groups ? readGroupSpecs(values.groups) : undefined;
         const f = learnFromStore(store, values.site ?? "default", { manageAll: values.all === true, groups });
@@ -77,9 +78,9 @@ ${COMMON}`,
     }
     if (sub === "list" || sub === "show" || sub === "diff" || sub === "approve" || sub === "reject" || sub === "enforce") {
       const fmt = format();
-      const store = new Store(db);
+      const store = new Store(db, sub === "list" || sub === "show" || sub === "diff" ? { readOnly: true } : { mustExist: true });
       try {
-        if (sub === "list") process.stdout.write(`${renderPolicyList(listPolicies(store, { site: values.site }), fmt)}\n`);
+        if (sub === "list") process.stdout.write(`${renderPolicyList(listPolicies(store, { site: values.site }), fmt, values.wide === true)}\n`);
         else if (sub === "show") process.stdout.write(`${renderPolicy(storedPolicy(store, positionals[1] ?? "latest"), fmt)}\n`);
         else if (sub === "diff") {
           if (positionals.length !== 3) throw new UsageError("policy diff needs two policy ids");
@@ -105,7 +106,7 @@ ${COMMON}`,
       }
       const captures = positionals.slice(1);
       if (captures.length === 0) throw new UsageError("policy simulate needs at least one CAPTURE");
-      process.stdout.write(`${renderSimulation(await simulateCaptures(f, captures), format())}\n`);
+      process.stdout.write(`${renderSimulation(await simulateCaptures(f, captures), format(), values.wide === true)}\n`);
       return 0;
     }
     throw new UsageError(`policy needs learn, list, show, diff, approve, reject, enforce, compile or simulate${sub ? `, not "${sub}"` : ""}`);

@@ -10,7 +10,7 @@ export default command({
   name: "suppress",
   summary: "silence alerts by device, detector or peer, with a reason and an expiry",
   help: `Usage: cordon suppress add [--device MAC|IP] [--detector NAME] [--peer IP] --reason TEXT [--expires 7d|ISO-TIME]
-       cordon suppress list [--format table|json]
+       cordon suppress list [--format table|json] [--wide]
        cordon suppress remove ID
 
 A suppression silences the alerts it matches from then on (they are kept, marked
@@ -23,12 +23,13 @@ ${COMMON}`,
     device: { type: "string" },
     expires: { type: "string" },
     format: { type: "string" },
+    wide: { type: "boolean" },
     peer: { type: "string" },
     reason: { type: "string" },
   },
   async run({ values, positionals, by }) {
     const sub = positionals[0];
-    const store = new Store(dbPath(values.db));
+    const store = new Store(dbPath(values.db), sub === "list" ? { readOnly: true } : {});
     try {
       if (sub === "add") {
         if (!values.reason) throw new UsageError("suppress add needs --reason: a suppression says why");
@@ -37,7 +38,7 @@ ${COMMON}`,
           expiresAt: values.expires ? expiry(values.expires) : undefined });
         process.stdout.write(`suppression ${id} added\n`);
       } else if (sub === "list") {
-        process.stdout.write(`${renderSuppressions(listSuppressions(store), parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table")}\n`);
+        process.stdout.write(`${renderSuppressions(listSuppressions(store), parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table", values.wide === true)}\n`);
       } else if (sub === "remove") {
         if (!positionals[1] || !/^\d{1,12}$/.test(positionals[1])) throw new UsageError("suppress remove needs a suppression id (cordon suppress list shows them)");
         removeSuppression(store, by, Number(positionals[1]));
