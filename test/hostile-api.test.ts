@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { CLI, haveTool, runCli, tmpDir } from "./helpers.js";
-import { type Serving, serve } from "./serve-process.js";
+import { type Serving, serve, waitFor } from "./serve-process.js";
 
 /**
  * The local API as an attacker on the same host meets it (loopback only): closed by default,
@@ -169,7 +169,8 @@ describe("serve's API: closed by default, values parsed at the edge, actions aud
       ["release", "api-token", userInfo().username, "api", "127.0.0.1", "ok"],
       ["quarantine", "api-token", "api-token", "api", "127.0.0.1", "ok"],
     ]);
-    assert.ok(s.logs.some((l) => l.msg === "action through the API" && l.action === "quarantine" && l.outcome === "ok"), "the action is logged");
+    // The log line comes on serve's stdout, which the test reads as it arrives.
+    await waitFor(async () => s.logs.some((l) => l.msg === "action through the API" && l.action === "quarantine" && l.outcome === "ok" && l.reason === "beaconing"), "the action's log line");
   });
 
   it("keeps the audit log append-only", () => {

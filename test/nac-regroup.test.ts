@@ -20,7 +20,7 @@ const MA = "Message-Authenticator = 0x00";
 const rule = (id: string, group: string, cidr: string, ports: [number, number][]): PolicyRule =>
   ({ id, comment: `${group} -> ${cidr}`, from: { group }, to: { cidr }, proto: "tcp", ports, seen: 1 });
 
-interface Move { id: number; mac: string; from?: string; to: string; rights: string; status: string; reason: string; decidedBy?: string }
+interface Move { id: number; mac: string; from?: string; to: string; rights: string; status: string; reason: string; decided_by?: string }
 
 describe("group membership follows the verdicts in serve", { skip: NO_RADCLIENT }, () => {
   it("a move that takes no new right is made at once with a CoA; one that does waits for nac approve", async () => {
@@ -84,7 +84,7 @@ describe("group membership follows the verdicts in serve", { skip: NO_RADCLIENT 
       assert.deepEqual(await mab(), ["ip:inacl#1=permit tcp any host 203.0.113.5 eq 8080", "ip:inacl#2=deny ip any any"]);
       // The site's other cameras, known but in no group of this hand-written policy, joined theirs at once too.
       const first = moves().filter((m) => m.mac === mac);
-      assert.deepEqual(first.map((m) => [m.mac, m.from, m.to, m.rights, m.status, m.decidedBy]), [[mac, "category:camera", "category:sensor", "fewer", "applied", "cordon"]]);
+      assert.deepEqual(first.map((m) => [m.mac, m.from, m.to, m.rights, m.status, m.decided_by]), [[mac, "category:camera", "category:sensor", "fewer", "applied", "cordon"]]);
       assert.match(first[0].reason, /a person's override: sensor/);
 
       // Reclassified as a PLC: PLCs may reach 10.0.0.0/8 on 502, which sensors could not. It waits.

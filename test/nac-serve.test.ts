@@ -14,11 +14,11 @@ const NO_NETNS = !IS_ROOT ? "needs root (a network namespace of its own)"
 const SECRET = "lab-secret-1";
 
 /** radclient inside the namespace; the reply's attributes by name. */
-function radclientIn(ns: string, port: number, mac: string): Promise<{ code?: string; attrs: Record<string, string[]> }> {
+function radclientIn(ns: string, port: number, mac: string, secret = SECRET): Promise<{ code?: string; attrs: Record<string, string[]> }> {
   const lines = [`User-Name = "${mac.replace(/:/g, "")}"`, `Calling-Station-Id = "${mac.replace(/:/g, "-").toUpperCase()}"`, "Service-Type = Call-Check",
     'NAS-Port-Id = "GigabitEthernet1/0/7"', 'Cisco-AVPair = "audit-session-id=0A0000010000004400C0FFEE"', "Message-Authenticator = 0x00"];
   return new Promise((resolve) => {
-    const child = execFile("ip", ["netns", "exec", ns, "radclient", "-x", "-r", "2", "-t", "2", `127.0.0.1:${port}`, "auth", SECRET], (_e, stdout) => {
+    const child = execFile("ip", ["netns", "exec", ns, "radclient", "-x", "-r", "2", "-t", "2", `127.0.0.1:${port}`, "auth", secret], (_e, stdout) => {
       const out: { code?: string; attrs: Record<string, string[]> } = { attrs: {} };
       for (const line of stdout.split("\n")) {
         const m = /^Received (\S+) Id/.exec(line);
@@ -134,7 +134,7 @@ describe("contain: scan alert → quarantine → CoA → quarantine VLAN → evi
       // Every decision is logged with its reason, per device.
       const log = JSON.parse(cli(ns, ["nac", "log", "--device", scanner, "--format", "json", "--db", join(dir, "c.db")]).stdout) as { state: string; vlan: string; reason: string }[];
       assert.deepEqual(log.map((d) => d.state), ["quarantined", "unknown"]);
-      assert.match(log[0].reason, /quarantined since .* by playbook: Response to ".*scan/);
+      assert.match(log[0].reason, /quarantined since .* by playbook: alert \S+ \(scan\): SYN scan/);
 
       // Release is explicit and logged; the device is authorised as before.
       const rel = cli(ns, ["release", scanner, "--reason", "reimaged", "--server", api, "--db", join(dir, "c.db")]);
@@ -143,9 +143,36 @@ describe("contain: scan alert → quarantine → CoA → quarantine VLAN → evi
       await waitFor(async () => seen.filter((x) => x.code === "CoA-Request").length === 2, "a second CoA, for the release");
       const after = await radclientIn(ns, auth, scanner);
       assert.notDeepEqual(after.attrs["Tunnel-Private-Group-Id"], ["666"]);
-      const quarantines = JSON.parse(cli(ns, ["nac", "quarantines", "--format", "json", "--db", join(dir, "c.db")]).stdout) as { releasedBy?: string; releaseNote?: string }[];
-      assert.equal(quarantines[0].releasedBy, userInfo().username);
-      assert.equal(quarantines[0].releaseNote, "reimaged");
+      const quarantines = JSON.parse(cli(ns, ["nac", "quarantines", "--format", "json", "--db", join(dir, "c.db")]).stdout) as { released_by?: string; release_note?: string }[];
+      assert.equal(quarantines[0].released_by, userInfo().username);
+      assert.equal(quarantines[0].release_note, "reimaged");
+
+      // A person's quarantine: in effect now (the CoA went through), exit 0, its reason on the list.
+      const q = cli(ns, ["quarantine", scanner, "--reason", "still beaconing", "--server", api, "--db", join(dir, "c.db")]);
+      assert.equal(q.status, 0, q.stdout + q.stderr);
+      assert.match(q.stdout, /: done/);
+      const listed = JSON.parse(cli(ns, ["nac", "quarantines", "--format", "json", "--db", join(dir, "c.db")]).stdout) as { reason: string; released_at?: string }[];
+      assert.equal(listed.find((x) => !x.released_at)?.reason, "still beaconing");
+      // A request with the wrong secret is dropped unanswered, and said at warn.
+      assert.equal((await radclientIn(ns, auth, scanner, "not-the-secret")).code, undefined);
+
+      // The log tells what happened, a line each: decisions as they changed, the alert, the
+      // response's steps, the person's actions (who, what, why), the dropped request.
+      await waitFor(async () => s!.logs.some((l) => l.msg === "RADIUS request dropped"), "the dropped request's line");
+      const lines = (msg: string, f: (l: Record<string, unknown>) => boolean = () => true): Record<string, unknown>[] => s!.logs.filter((l) => l.msg === msg && f(l));
+      const changes = lines("RADIUS decision changed", (l) => l.mac === scanner).map((l) => `${l.state} ${l.vlan}`);
+      assert.deepEqual(changes.slice(0, 2), ["unknown 900", "quarantined 666"]);
+      assert.ok(changes.length === 3 && !changes[2].startsWith("quarantined"), `released: ${changes.join(", ")}`);
+      assert.ok(lines("new alert", (l) => l.class === "scan" && l.source === scannerIp).length >= 1, "the scan alert's line");
+      assert.ok(lines("response step", (l) => l.mac === scanner && l.step === "quarantine" && l.outcome === "ok").length >= 2, "the playbook's and the person's quarantine steps");
+      const manual = lines("action through the API", (l) => l.action === "quarantine");
+      assert.equal(manual.length, 1);
+      assert.deepEqual([manual[0].actor, manual[0].reason, manual[0].outcome, manual[0].level], [userInfo().username, "still beaconing", "ok", 30]);
+      assert.equal(lines("action through the API", (l) => l.action === "release")[0]?.reason, "reimaged");
+      const dropped = lines("RADIUS request dropped");
+      assert.equal(dropped.length, 1);
+      assert.equal(dropped[0].level, 40, "at warn");
+      assert.match(String(dropped[0].reason), /message-authenticator|authenticator/);
     } finally {
       if (s) {
         s.child.kill("SIGTERM");

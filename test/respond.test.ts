@@ -166,13 +166,15 @@ describe("response playbooks", () => {
     assert.equal(m.trigger, "manual");
   });
 
-  it("release is explicit, logged, and sent to the NAS; a failed CoA leaves the response failed but the quarantine listed", async () => {
+  it("release is explicit, logged, and sent to the NAS; a failed CoA leaves the quarantine listed, said as in effect from the next authentication", async () => {
     const dir = tmpDir();
     const { r, nac, calls } = responder(dir, false);
     const [f] = await r.onAlerts([alert(CAM)]);
-    assert.equal(f.status, "failed");
-    assert.match(f.steps[1].detail, /on the quarantine list .*timeout after 4 tries/);
+    assert.equal(f.status, "next-auth");
+    assert.equal(f.steps[1].outcome, "waiting");
+    assert.match(f.steps[1].detail, /on the quarantine list .*: in effect from its next authentication, not now: .*timeout after 4 tries/);
     assert.ok(nac.activeQuarantine("plant", CAM));
+    assert.match(nac.activeQuarantine("plant", CAM)!.reason, /^alert .* \(scan\): SYN scan/, "the quarantine list keeps why, not the response's title");
     const rel = await r.release("plant", CAM, "alice", "reimaged");
     assert.equal(rel.quarantine.releasedBy, "alice");
     assert.equal(nac.activeQuarantine("plant", CAM), undefined);

@@ -5,7 +5,13 @@ import type { Severity } from "./alert.js";
  * device (quarantine, evidence, notification), whether it waits for a person's approval,
  * and every step as it happened.
  */
-export type ResponseStatus = "proposed" | "running" | "done" | "failed" | "rejected";
+/**
+ * `done`: the quarantine acted now (CoA acknowledged, firewall loaded, or nothing configured
+ * to act). `next-auth`: the device is on the quarantine list, so its next authentication gets
+ * the quarantine VLAN, but the CoA that would have made it re-authenticate now did not go
+ * through. `failed`: not in effect.
+ */
+export type ResponseStatus = "proposed" | "running" | "done" | "next-auth" | "failed" | "rejected";
 
 export type QuarantineMethod = "coa" | "nftables" | "none";
 
@@ -27,6 +33,8 @@ export interface ResponseRecord {
   createdAt: string;
   updatedAt: string;
   title: string;
+  /** Why, in a person's words (a manual quarantine's reason) or the alert's: what the quarantine list records. */
+  reason?: string;
   severity: Severity;
   /** The device's criticality class when the response was planned. */
   criticality: string;

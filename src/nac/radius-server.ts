@@ -48,6 +48,8 @@ export interface AccountingEvent {
 export interface RadiusServerEvents {
   decision(e: DecisionEvent): void;
   accounting(e: AccountingEvent): void;
+  /** A datagram dropped unanswered: why, where from, and the NAS when it was one. */
+  dropped?(reason: string, address: string, nas: string | undefined): void;
 }
 
 export interface NasCounters {
@@ -125,6 +127,8 @@ export class RadiusServer {
   private dacls = new Map<string, DaclContent>();
   readonly sessions: SessionTable;
   readonly stats: RadiusStats = { received: 0, drops: {}, nas: {}, sessions: 0 };
+  /** The address of the datagram being handled (for the drop event). */
+  private from = "";
 
   constructor(
     private readonly registry: NasRegistry,
@@ -153,6 +157,7 @@ export class RadiusServer {
   private drop(reason: string, nas?: NasConfig): undefined {
     const d = nas ? this.stats.nas[nas.name].drops : this.stats.drops;
     d[reason] = (d[reason] ?? 0) + 1;
+    this.events.dropped?.(reason, this.from, nas?.name);
     return undefined;
   }
 
@@ -175,6 +180,7 @@ export class RadiusServer {
    */
   handle(msg: Buffer, address: string, port: number, service: "auth" | "acct"): Buffer | undefined {
     this.stats.received++;
+    this.from = address;
     const p = decodePacket(msg);
     if (typeof p === "string") return this.drop(`malformed-${p}`);
     const nas = this.registry.lookup(address);

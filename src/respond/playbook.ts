@@ -60,6 +60,7 @@ export function planResponse(i: PlanInput, c: RespondConfig): ResponseRecord {
   return {
     id: responseId(i.site, i.mac, cause), site: i.site, mac: i.mac, alertId: i.alert?.id, trigger: i.manual ? "manual" : "alert",
     status: approval ? "proposed" : "running", createdAt: i.at, updatedAt: i.at, title, severity: i.alert?.severity ?? "high",
+    reason: i.manual ? i.manual.reason : `alert ${i.alert!.id} (${i.alert!.class}): ${i.alert!.title}`,
     criticality: i.device.criticality, category: i.device.category, plan, steps: [],
   };
 }

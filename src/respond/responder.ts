@@ -37,9 +37,15 @@ export interface ResponderEffects {
   /** Sends notices through the alert outputs; returns the failures. */
   notify(alerts: Alert[], ot: boolean): Promise<string[]>;
   rings?: PacketRings;
+  /** Each step as it is taken (serve logs it). */
+  stepTaken?(r: ResponseRecord, step: ResponseStep): void;
 }
 
 export class ResponseError extends Error {}
+
+/** What the outputs are told once a quarantine was carried out, as it is. */
+const quarantineNotice = (r: ResponseRecord): string =>
+  r.status === "done" ? "Quarantined" : r.status === "next-auth" ? "Quarantine listed, in effect from the device's next authentication (the CoA did not go through)" : "Quarantine failed";
 
 const UNKNOWN_DEVICE: ResponderDevice = { category: "unknown", criticality: "standard", addresses: [] };
 
@@ -60,6 +66,7 @@ export class Responder {
     r.steps.push({ at, ...s });
     r.updatedAt = at;
     this.store.saveResponse(r);
+    this.fx.stepTaken?.(r, r.steps[r.steps.length - 1]);
   }
 
   /** Starts a response for each alert that calls for one (once per alert; not for a device already in quarantine). */
@@ -93,7 +100,7 @@ export class Responder {
       r.status = "running";
       this.step(r, { action: "approve", outcome: "ok", detail: note ? `approved: ${note}` : "approved", by });
       await this.enforce(r, by);
-      await this.tell(r, "Quarantined after approval");
+      await this.tell(r, `${quarantineNotice(r)} after approval`);
       return r;
     });
   }
@@ -118,7 +125,7 @@ export class Responder {
   }
 
   /** Ends a quarantine (an explicit, logged action) and lets the device be authorised as before. */
-  release(site: string, mac: string, by: string, note: string): Promise<{ quarantine: StoredQuarantine; enforcement: string }> {
+  release(site: string, mac: string, by: string, note: string): Promise<{ quarantine: StoredQuarantine; enforcement: string; now: boolean }> {
     return this.serial(async () => {
       const q = this.store.release(site, mac, by, this.fx.now().toISOString(), note);
       if (!q) throw new ResponseError(`${mac} is not in quarantine at site ${site}`);
@@ -129,7 +136,8 @@ export class Responder {
         this.step(r, { action: "release", outcome: enforcement.ok ? "ok" : "failed", detail: `${note}; ${enforcement.detail}`, by });
         await this.tell(r, `Released from quarantine by ${by}`);
       }
-      return { quarantine: q, enforcement: enforcement.detail };
+      // Off the list either way: `now` says whether the device was also made to re-authenticate at once.
+      return { quarantine: q, enforcement: enforcement.ok ? enforcement.detail : `off the quarantine list: its next authentication is answered as before, not now: ${enforcement.detail}`, now: enforcement.ok };
     });
   }
 
@@ -142,7 +150,7 @@ export class Responder {
       return r;
     }
     await this.enforce(r, actor);
-    await this.tell(r, "Quarantined");
+    await this.tell(r, quarantineNotice(r));
     return r;
   }
 
@@ -170,15 +178,21 @@ export class Responder {
   }
 
   private async enforce(r: ResponseRecord, actor: string): Promise<void> {
-    const { created } = this.store.quarantine({ site: r.site, mac: r.mac, since: this.fx.now().toISOString(), by: actor, reason: r.title, responseId: r.id });
+    const { created } = this.store.quarantine({ site: r.site, mac: r.mac, since: this.fx.now().toISOString(), by: actor, reason: r.reason ?? r.title, responseId: r.id });
     this.fx.quarantineChanged();
     const listed = created ? "on the quarantine list (its next authorisation gets the quarantine VLAN)" : "already on the quarantine list";
     let ok = true;
     let detail: string;
     if (r.plan.quarantine === "coa") {
       const c = await this.fx.changeAuthorization(r.site, r.mac, "quarantine");
-      ok = c.ok;
-      detail = `${listed}; ${c.summary}`;
+      detail = c.ok ? `${listed}; ${c.summary}` : `${listed}: in effect from its next authentication, not now: ${c.summary}`;
+      if (!c.ok) {
+        // Listed, so the next MAB is answered with the quarantine: said as it is, not as a failure or a success.
+        this.step(r, { action: "quarantine", outcome: "waiting", detail, by: actor });
+        r.status = "next-auth";
+        this.store.saveResponse(r);
+        return;
+      }
     } else if (r.plan.quarantine === "nftables") {
       const err = await this.fx.applyFirewall(this.firewallRuleset());
       ok = err === undefined;

@@ -156,7 +156,7 @@ function followVerdicts(): void {
   refreshNacTable(inForce);
   for (const m of nacStore.unenacted()) {
     nacStore.markEnacted(m.id, at);
-    void requestCoa(m.site, m.mac, "regroup").then((r) => log.info({ site: m.site, mac: m.mac, move: m.id, ok: r.ok, summary: r.summary }, "change of authorization for a group move"));
+    void requestCoa(m.site, m.mac, "regroup").then((r) => log[r.ok ? "info" : "warn"]({ site: m.site, mac: m.mac, move: m.id, ok: r.ok, summary: r.summary }, "change of authorization for a group move"));
   }
 }
 const rings = config.respond && config.capture.length > 0 ? new PacketRings(config.respond.ringKb * 1024, config.respond.ringDevices) : undefined;
@@ -184,6 +184,8 @@ const responder = config.respond ? new Responder(config.respond, nacStore, {
     return r.failures;
   },
   rings,
+  stepTaken: (r, s) => log[s.outcome === "failed" ? "warn" : "info"](
+    { response: r.id, site: r.site, mac: r.mac, step: s.action, outcome: s.outcome, by: s.by, detail: s.detail, status: r.status }, "response step"),
 }, config.nac?.quarantineAllow ?? []) : undefined;
 
 /**
@@ -194,6 +196,9 @@ async function storeAlerts(final: boolean): Promise<void> {
   const fresh = run.saveAlerts(final);
   alertsRaised += fresh.length;
   if (fresh.length === 0) return;
+  for (const a of fresh) {
+    log.info({ alert: a.id, severity: a.severity, class: a.class, detector: a.detector, site: a.site, source: a.source, target: a.target, count: a.count, title: a.title }, "new alert");
+  }
   if (config.notify.length > 0) {
     const r = await notify(config.notify, fresh);
     for (const f of r.failures) log.error({ failure: f }, "alert output failed");
@@ -554,7 +559,7 @@ async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown>
       result = r;
     }
     audit.append({ ...entry, at: new Date().toISOString(), outcome, detail });
-    log.warn({ action: op, actor: caller.actor, principal: caller.principal, peer: caller.peer, site, target, outcome }, "action through the API");
+    log.info({ action: op, actor: caller.actor, principal: caller.principal, peer: caller.peer, site, target, outcome, reason: req.reason, detail }, "action through the API");
     return result;
   } catch (e) {
     audit.append({ ...entry, at: new Date().toISOString(), outcome: "refused", detail: e instanceof ResponseError ? e.message : "internal error" });

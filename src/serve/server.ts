@@ -1,4 +1,5 @@
 import { type Socket, createSocket } from "node:dgram";
+import { RadiusLog } from "./radius-log.js";
 import { type Server, createServer } from "node:http";
 import { isIPv6 } from "node:net";
 import { Worker } from "node:worker_threads";
@@ -268,11 +269,14 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     const queue = (): void => {
       if (decisions.size + accounting.length >= 1000) flushNac();
     };
+    const radiusLog = new RadiusLog(log);
     radius = new RadiusServer(registry, firstTable, {
       decision: (e) => {
+        radiusLog.decision(e);
         decisions.add(e);
         queue();
       },
+      dropped: (reason, address, nas) => radiusLog.dropped(reason, address, nas),
       accounting: (e) => {
         accounting.push(e);
         queue();
@@ -301,10 +305,13 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     const role = Array.isArray(roleAcl) && roleAcl[0] ? String(roleAcl[0].value) : undefined;
     try {
       const r = await coa.change(nas, session, action, role);
-      log.info({ mac: m.mac, nas: nas.name, ok: r.ok, summary: r.summary }, "change of authorization");
+      if (r.ok) log.info({ mac: m.mac, nas: nas.name, action, purpose: m.purpose, summary: r.summary }, "change of authorization");
+      else log.warn({ mac: m.mac, nas: nas.name, action, purpose: m.purpose, summary: r.summary }, "change of authorization failed");
       return { ok: r.ok, summary: r.summary };
     } catch (e) {
-      return { ok: false, summary: `${action} at ${nas.name}: ${(e as Error).message}` };
+      const summary = `${action} at ${nas.name}: ${(e as Error).message}`;
+      log.warn({ mac: m.mac, nas: nas.name, action, purpose: m.purpose, summary }, "change of authorization failed");
+      return { ok: false, summary };
     }
   }
 

@@ -13,7 +13,11 @@ and ACL), a CoA goes to its NAS (or the nftables quarantine is loaded, as config
 outputs are told. A person's request needs no further approval, whatever the device's class.
 --server (or CORDON_SERVER) names the serve's HTTP endpoint (default ${DEFAULT_SERVER}). Its
 bearer token is CORDON_TOKEN, else the file DB.token that serve made beside its database
-(--db). The operating-system user running the command is recorded as who acted.`,
+(--db). The operating-system user running the command is recorded as who acted.
+
+Exit status: 0 the quarantine is in effect now; 3 it is on the quarantine list and takes
+effect at the device's next authentication, but the CoA that would make it re-authenticate
+now did not go through (the output says why); 1 it is not in effect; 2 bad usage.`,
   options: {
     db: { type: "string" },
     reason: { type: "string" },
@@ -21,7 +25,8 @@ bearer token is CORDON_TOKEN, else the file DB.token that serve made beside its 
     site: { type: "string" },
   },
   async run({ values, positionals }) {
-    process.stdout.write(`${renderResponse((await askServe("quarantine", values, positionals)) as ResponseRecord)}\n`);
-    return 0;
+    const r = (await askServe("quarantine", values, positionals)) as ResponseRecord;
+    process.stdout.write(`${renderResponse(r)}\n`);
+    return r.status === "done" ? 0 : r.status === "next-auth" ? 3 : 1;
   },
 });
