@@ -3,7 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { demoCapture } from "../src/lab/demo.js";
-import { tlsClientHello } from "../src/lab/craft.js";
+import { ethernet, ipv4, tcp, tlsClientHello } from "../src/lab/craft.js";
+import { writePcap } from "../src/lab/capture-writer.js";
 import { devicesJson } from "../src/cli/analyze.js";
 import { COMMANDS } from "../src/cli/commands/index.js";
 import { ROOT, runCli, tmpDir } from "./helpers.js";
@@ -181,6 +182,25 @@ describe("cordon CLI", () => {
       assert.equal(r.status, 2, cmd);
       assert.equal(r.stderr, `cordon: site: no site "plant-b" in the database (sites: plant-a) (cordon ${cmd} --help)\n`, cmd);
     }
+  });
+
+  it("a capture on lo makes no device of the all-zero MAC or loopback addresses, and no alert unless asked", () => {
+    // Localhost HTTP with Basic credentials, as a capture on the loopback interface has it.
+    const zero = "00:00:00:00:00:00";
+    const http = Buffer.from("GET /admin HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAuthorization: Basic YWRtaW46YWRtaW4=\r\n\r\n");
+    const frames = [
+      tcp(40000, 8080, 0x02, 1), tcp(8080, 40000, 0x12, 100), tcp(40000, 8080, 0x18, 2, http), tcp(8080, 40000, 0x18, 101, Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")),
+    ].map((seg, i) => ({ tsUs: 1_767_600_000_000_000 + i * 1000, data: ethernet(zero, zero, 0x0800, ipv4({ src: "127.0.0.1", dst: "127.0.0.1", proto: 6 }, seg)) }));
+    const file = join(dir, "lo.pcap");
+    writeFileSync(file, writePcap(frames));
+    const r = runCli(["analyze", "--db", join(dir, "lo.db"), "--format", "json", file]);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as AnalyzeJson & { stats: { alerts?: number } };
+    assert.deepEqual(j.devices, [], "neither the all-zero MAC nor 127.0.0.1 is a device");
+    assert.equal(j.stats.flows, 1);
+    assert.equal(j.stats.alerts, 0);
+    const asked = JSON.parse(runCli(["analyze", "--db", join(dir, "lo2.db"), "--format", "json", "--loopback-alerts", file]).stdout) as { stats: { alerts?: number } };
+    assert.equal(asked.stats.alerts, 1, "with --loopback-alerts the credentials in clear are an alert");
   });
 
   it("honours CORDON_DB and prints CSV", () => {

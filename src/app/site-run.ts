@@ -25,6 +25,8 @@ export interface SiteRunOptions {
   model?: BehaviourModel;
   /** The pipeline's flow table and clock settings (serve's idle timeout and clock skew). */
   pipeline?: Omit<PipelineConfig, "detect">;
+  /** Alert on traffic to or from loopback addresses too (off: localhost is no device on the network). */
+  loopbackAlerts?: boolean;
   /** A detector threw; it keeps running for the next event. */
   detectorFailed?: (detector: string, err: Error, count: number) => void;
   /**
@@ -73,6 +75,7 @@ export class SiteRun {
     this.engine = o.detect === false ? undefined : new DetectionEngine(
       detectorsFor(store, o.site, { learnWindowUs: o.learnWindowUs, indicators: o.indicators }),
       (name, e, n) => o.detectorFailed?.(name, e, n),
+      { loopback: o.loopbackAlerts === true },
     );
     const sink = o.holdFlows === undefined ? (batch: FlowRecord[]) => store.saveFlows(batch) : (batch: FlowRecord[]) => this.hold(batch, o.holdFlows!);
     this.pipeline = createPipeline({ flows: sink }, { ...o.pipeline, ...(this.engine ? { detect: this.engine } : {}) });

@@ -1,4 +1,5 @@
 import type { FlowRecord } from "../model/flow-record.js";
+import { isLoopbackIp } from "../net/addr.js";
 import type { ObservationKind } from "../model/observation.js";
 import { type Alert, AlertBook, type AlertInput } from "./alert.js";
 import type { PacketEvent } from "./event.js";
@@ -40,7 +41,12 @@ export class DetectionEngine {
   private readonly byKind = new Map<ObservationKind, Bound[]>();
   private readonly flowReaders: Bound[];
 
-  constructor(private readonly detectors: readonly Detector[], private readonly log: DetectorLog = () => {}) {
+  /**
+   * `loopback`: give the detectors traffic to or from a loopback address too. Off by default:
+   * a host talking to itself (a capture on lo, a local proxy) is no device on the network and
+   * its localhost HTTP, credentials and ports are not alerts.
+   */
+  constructor(private readonly detectors: readonly Detector[], private readonly log: DetectorLog = () => {}, private readonly o: { loopback?: boolean } = {}) {
     this.contexts = new Map(detectors.map((d) => [d, { raise: (a) => void this.book.raiseAs(d.name, a) }]));
     const bound = (d: Detector): Bound => ({ d, ctx: this.contexts.get(d)! });
     for (const d of detectors) {
@@ -72,6 +78,7 @@ export class DetectionEngine {
   observation(e: PacketEvent): void {
     const list = this.byKind.get(e.kind);
     if (!list) return;
+    if (!this.o.loopback && ((e.srcIp !== undefined && isLoopbackIp(e.srcIp)) || (e.dstIp !== undefined && isLoopbackIp(e.dstIp)))) return;
     for (const { d, ctx } of list) {
       try {
         d.observation!(e, ctx);
@@ -83,6 +90,7 @@ export class DetectionEngine {
 
   /** A finished flow; `fromRecords` when it is a NetFlow/IPFIX/Zeek record, not measured from packets here. */
   flow(f: FlowRecord, fromRecords = false): void {
+    if (!this.o.loopback && (isLoopbackIp(f.srcIp) || isLoopbackIp(f.dstIp))) return;
     if (fromRecords) this.book.measuredBy = "records";
     for (const { d, ctx } of this.flowReaders) {
       try {

@@ -1,4 +1,4 @@
-import { isGroupMac, isLocalMac, isPrivateIp, macToString, parseMac } from "../net/addr.js";
+import { isGroupMac, isLocalMac, isLoopbackIp, isPrivateIp, isUnspecifiedIp, macToString, parseMac } from "../net/addr.js";
 import { IDENTITY_SIGNALS, checkIdentity } from "./identity.js";
 import type { ObservationKind } from "../model/observation.js";
 import { type AddressOrigin, Device, type Evidence, type Fact } from "./device.js";
@@ -111,9 +111,13 @@ export class Inventory {
     return m;
   }
 
-  /** The device behind a MAC at a site, created on first sight. Group MACs are not devices. */
+  /**
+   * The device behind a MAC at a site, created on first sight. Group MACs are not devices, nor
+   * is the all-zero MAC (the loopback interface's frames, and software that sends before it
+   * knows its own).
+   */
   byMacNumber(site: string, mac: number): Device | undefined {
-    if (mac < 0 || isGroupMac(mac)) return undefined;
+    if (mac <= 0 || isGroupMac(mac)) return undefined;
     let m = this.byMac.get(site);
     if (!m) {
       m = new Map();
@@ -264,6 +268,8 @@ export class Inventory {
    * ones are endpoints, not devices.
    */
   bindTraffic(site: string, mac: number, ip: string | undefined, ev: Evidence, lastUs: number): Device | undefined {
+    // A loopback or unspecified address is no device's address on the network.
+    if (ip !== undefined && (isLoopbackIp(ip) || isUnspecifiedIp(ip))) ip = undefined;
     if (mac >= 0) {
       const d = this.byMacNumber(site, mac);
       if (!d) return undefined;

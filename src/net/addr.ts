@@ -145,6 +145,18 @@ export function isPrivateIp(ip: string): boolean {
     || l.startsWith("fc") || l.startsWith("fd") || l === "::1" || l === "::";
 }
 
+/**
+ * Text form: 127.0.0.0/8, ::1 and the IPv4-mapped loopback: traffic a host sends itself, which
+ * names no device on the network. Read from the characters: detection asks it of every flow.
+ */
+export function isLoopbackIp(ip: string): boolean {
+  if (ip.charCodeAt(0) === 0x31) return ip.startsWith("127.");
+  return ip === "::1" || ip.startsWith("::ffff:127.");
+}
+
+/** Text form: 0.0.0.0 and ::, the address of a host that has none yet. */
+export const isUnspecifiedIp = (ip: string): boolean => ip === "0.0.0.0" || ip === "::";
+
 /** Text form: true for broadcast and multicast addresses (they name a group, not a host). */
 export function isGroupIp(ip: string): boolean {
   // 224.0.0.0/4 (a first octet of 224 to 239), the limited broadcast, and IPv6 ff00::/8; read
