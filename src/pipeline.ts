@@ -42,6 +42,8 @@ export interface PipelineConfig {
    * pipeline time into the future. Unset (analyze): record time is kept as it is, however old.
    */
   futureSkewUs?: number;
+  /** Read loopback traffic as a network: the all-zero MAC and loopback addresses name devices (`Inventory`). */
+  loopback?: boolean;
 }
 
 export interface PipelineSink {
@@ -96,7 +98,7 @@ export function createPipeline(sink: PipelineSink, config: PipelineConfig = {}):
   const flowBatch = config.flowBatch ?? 10_000;
   const registry = new DissectorRegistry();
   const services = serviceTable();
-  const inventory = new Inventory();
+  const inventory = new Inventory({ loopback: config.loopback === true });
   const errors = new ErrorCounts();
   const stats: PipelineStats = { packets: 0, bytes: 0, flows: 0, ipv4Fragments: 0, ipv6Fragments: 0, errors };
   const pkt: Packet = newPacket();

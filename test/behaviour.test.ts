@@ -184,7 +184,7 @@ describe("model trained on one lab site, judged on another", () => {
     assert.equal(t.status, 0, t.stderr);
     assert.match(t.stdout, /categories \(.*sensor \d+/);
     const withModel = JSON.parse(runCli(["eval", "--labels", test.labels, "--model", modelPath, "--format", "json", test.pcap]).stdout) as
-      { categoryCorrect: number; misses: { mac: string; expected: string; got: string }[] };
+      { category_correct: number; misses: { mac: string; expected: string; got: string }[] };
     const rulesOnly = JSON.parse(runCli(["eval", "--labels", test.labels, "--model", "none", "--format", "json", test.pcap]).stdout) as typeof withModel;
     const labels = (JSON.parse(readFileSync(test.labels, "utf8")) as { captures: Record<string, Record<string, { category: string }>> }).captures["lab.pcapng"];
     const sensors = Object.entries(labels).filter(([, l]) => l.category === "sensor").map(([m]) => m);
@@ -193,7 +193,7 @@ describe("model trained on one lab site, judged on another", () => {
       assert.ok(rulesOnly.misses.some((x) => x.mac === mac), `rules alone should not place sensor ${mac}`);
       assert.ok(!withModel.misses.some((x) => x.mac === mac && x.expected.startsWith("category")), `model should place sensor ${mac}`);
     }
-    assert.ok(withModel.categoryCorrect > rulesOnly.categoryCorrect);
+    assert.ok(withModel.category_correct > rulesOnly.category_correct);
     const wrong = withModel.misses.filter((x) => x.expected.startsWith("category") && x.got !== "unknown");
     assert.deepEqual(wrong, [], "the model guessed a wrong category instead of leaving the device unknown");
   });

@@ -119,6 +119,53 @@ describe("cordon CLI", () => {
     assert.equal(none.status, 1, "nothing could be read at all");
   });
 
+  it("every command: --help, a wrong option, a wrong value, a missing database, each one line and its exit", () => {
+    const db = join(dir, "table.db");
+    assert.equal(runCli(["analyze", "--db", db, "--site", "plant-a", demo]).status, 0);
+    const oneLine = (r: { stderr: string }, what: string): string => {
+      assert.equal(r.stderr.split("\n").filter(Boolean).length, 1, `${what}: one line: ${r.stderr}`);
+      return r.stderr.trim();
+    };
+    for (const c of COMMANDS) {
+      assert.equal(runCli([c.name, "--help"]).status, 0, `${c.name} --help`);
+      const wrong = runCli([c.name, "--no-such-option"]);
+      assert.equal(wrong.status, 2, `${c.name} --no-such-option`);
+      assert.equal(oneLine(wrong, c.name), `cordon: ${c.name} does not take --no-such-option (cordon ${c.name} --help)`);
+    }
+    // A value outside what an option takes: exit 2, naming what it takes.
+    const values: [string[], RegExp][] = [
+      [["alerts", "--class", "bogus"], /^cordon: class: "bogus" is not one of scan, brute-force, .* \(cordon alerts --help\)$/],
+      [["devices", "--category", "printr"], /^cordon: category: "printr" is not one of camera, .*printer/],
+      [["suppress", "add", "--detector", "nosuch", "--reason", "r"], /^cordon: detector: "nosuch" is not one of arp-spoof, .*scan/],
+      [["policy", "compile", "--policy", "1", "--target", "junos"], /target|no policy 1/],
+      [["devices", "--site", "plant-b"], /^cordon: site: no site "plant-b" in the database \(sites: plant-a\)/],
+      [["flows", "--site", "plant-b"], /no site "plant-b"/],
+      [["alerts", "--site", "plant-b"], /no site "plant-b"/],
+      [["policy", "list", "--site", "plant-b"], /no site "plant-b"/],
+      [["flows", "--protocol", "a b"], /^cordon: protocol: "a b" is not a protocol/],
+      [["flows", "--port", "70000"], /^cordon: port: "70000" is not a port/],
+      [["flows", "--from", "yesterday"], /^cordon: from: "yesterday" is neither a time/],
+      [["devices", "--format", "xml"], /^cordon: --format must be one of table, json, csv/],
+      [["audit", "--format", "csv"], /^cordon: --format must be one of table, json/],
+      [["alerts", "show", "zz"], /is not an alert id/],
+      [["respond", "approve", "xyz"], /needs a response id/],
+    ];
+    for (const [args, re] of values) {
+      const r = runCli([...args, "--db", db]);
+      assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+      assert.match(oneLine(r, args.join(" ")), re, args.join(" "));
+    }
+    // Commands that read, on a database that is not there: exit 1, nothing made.
+    const missing = join(dir, "no-such.db");
+    for (const args of [["devices"], ["device", "00:11:22:33:44:55"], ["flows"], ["alerts"], ["alerts", "show", "abcd"], ["baseline"], ["audit"],
+      ["nac", "log"], ["policy", "list"], ["policy", "show"], ["suppress", "list"], ["maintenance", "list"], ["mud", "list"]]) {
+      const r = runCli([...args, "--db", missing]);
+      assert.equal(r.status, 1, `${args.join(" ")}: ${r.stderr}`);
+      assert.equal(oneLine(r, args.join(" ")), `cordon: ${missing}: no such database ('cordon analyze' or 'cordon serve' makes one; --db or CORDON_DB names another)`);
+      assert.ok(!existsSync(missing), `${args.join(" ")} made no database`);
+    }
+  });
+
   it("has --help on every command, and cordon --help lists every command", () => {
     const main = runCli(["--help"]);
     assert.equal(main.status, 0);
@@ -184,7 +231,7 @@ describe("cordon CLI", () => {
     }
   });
 
-  it("a capture on lo makes no device of the all-zero MAC or loopback addresses, and no alert unless asked", () => {
+  it("a capture on lo makes no device of the all-zero MAC or loopback addresses, and no alert, unless --loopback", () => {
     // Localhost HTTP with Basic credentials, as a capture on the loopback interface has it.
     const zero = "00:00:00:00:00:00";
     const http = Buffer.from("GET /admin HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAuthorization: Basic YWRtaW46YWRtaW4=\r\n\r\n");
@@ -199,8 +246,9 @@ describe("cordon CLI", () => {
     assert.deepEqual(j.devices, [], "neither the all-zero MAC nor 127.0.0.1 is a device");
     assert.equal(j.stats.flows, 1);
     assert.equal(j.stats.alerts, 0);
-    const asked = JSON.parse(runCli(["analyze", "--db", join(dir, "lo2.db"), "--format", "json", "--loopback-alerts", file]).stdout) as { stats: { alerts?: number } };
-    assert.equal(asked.stats.alerts, 1, "with --loopback-alerts the credentials in clear are an alert");
+    const asked = JSON.parse(runCli(["analyze", "--db", join(dir, "lo2.db"), "--format", "json", "--loopback", file]).stdout) as AnalyzeJson & { stats: { alerts?: number } };
+    assert.equal(asked.stats.alerts, 1, "with --loopback the credentials in clear are an alert");
+    assert.equal(asked.devices.length, 1, "and the loopback host a device");
   });
 
   it("honours CORDON_DB and prints CSV", () => {

@@ -199,7 +199,11 @@ describe("cordon alerts and cordon suppress", () => {
     assert.equal(scan.status, "open");
     assert.match(scan.title, /^SYN scan: 172\.16\.0\.8 probing the ports of 64\.13\.134\.52/);
     assert.ok(scan.count >= 1000, `${scan.count} ports`);
-    assert.match(runCli(["alerts", "--db", db]).stdout, /medium +scan +172\.16\.0\.8 +64\.13\.134\.52/);
+    const table = runCli(["alerts", "--db", db]).stdout;
+    assert.match(table, new RegExp(`^${scan.id.slice(0, 8)} +medium +172\\.16\\.0\\.8 +\\d+ +2010-07-04 \\d\\d:\\d\\d:\\d\\d +open +SYN scan`, "m"), "the table: short id, severity, source, count, last seen, status, title");
+    assert.ok(table.split("\n").every((l) => l.length <= 120), table);
+    assert.match(runCli(["alerts", "--db", db, "--wide"]).stdout, new RegExp(`^${scan.id} +medium +scan +172\\.16\\.0\\.8 +64\\.13\\.134\\.52 `, "m"), "--wide: every column, the id whole");
+    assert.match(runCli(["alerts", "show", scan.id.slice(0, 5), "--db", db]).stdout, new RegExp(`^alert ${scan.id}: medium scan, open\n  SYN scan: 172\\.16\\.0\\.8 probing the ports of 64\\.13\\.134\\.52`));
     assert.match(runCli(["alerts", "ack", scan.id.slice(0, 6), "--db", db, "--by", "soc"]).stderr, /--by is not taken: Cordon records the operating-system user/);
     assert.equal(runCli(["alerts", "ack", scan.id.slice(0, 6), "--db", db]).status, 0);
     assert.equal(runCli(["alerts", "resolve", scan.id, "--db", db, "--reason", "authorised pentest"]).status, 0);
@@ -217,7 +221,7 @@ describe("cordon alerts and cordon suppress", () => {
     const silenced = JSON.parse(runCli(["alerts", "--db", db2, "--format", "json", "--all"]).stdout) as { class: string; status: string }[];
     assert.ok(silenced.length > 0 && silenced.every((a) => a.status === "suppressed"));
     assert.equal(runCli(["alerts", "--db", db2]).stdout.trim(), "no alerts");
-    assert.match(runCli(["suppress", "list", "--db", db]).stdout, new RegExp(`172\\.16\\.0\\.8\\s+scan\\s+\\S+Z\\s+${userInfo().username}\\s+the scanner`));
+    assert.match(runCli(["suppress", "list", "--db", db]).stdout, new RegExp(`172\\.16\\.0\\.8\\s+scan\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+${userInfo().username}\\s+the scanner`));
   });
 
   it("analyze --notify sends each new alert once", { skip: NO_CORPUS }, () => {

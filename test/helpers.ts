@@ -13,9 +13,10 @@ import { readCapture } from "../src/sources/capture.js";
 const here = dirname(fileURLToPath(import.meta.url));
 /** Repository root (tests run from dist/test). */
 export const ROOT = resolve(here, "..", "..");
-export const CORPUS = resolve(ROOT, "..", "shared", "corpus");
+/** The corpus of real captures and reference data: CORDON_CORPUS, else shared/corpus beside the clone. */
+export const CORPUS = resolve(process.env.CORDON_CORPUS || resolve(ROOT, "..", "shared", "corpus"));
 export const HAVE_CORPUS = existsSync(join(CORPUS, "CAPTURES.tsv"));
-export const NO_CORPUS = HAVE_CORPUS ? false : `corpus absent: ${CORPUS} not found (tests on real data skipped)`;
+export const NO_CORPUS = HAVE_CORPUS ? false : `corpus absent: ${CORPUS} not found (tests on real data skipped; CORDON_CORPUS names another place)`;
 export const CLI = join(ROOT, "dist", "src", "cli", "main.js");
 
 export function corpus(rel: string): string {
@@ -64,7 +65,9 @@ export function runCli(args: string[], input?: Buffer, env: Record<string, strin
 
 /** The inventory one capture builds, straight from the pipeline (no store). */
 export async function inventoryOf(file: string): Promise<Device[]> {
-  const p = createPipeline({ flows: () => undefined });
+  // Corpus captures recorded on simulators' loopback (127.0.0.1, all-zero MACs) are read as a
+  // network, as `analyze --loopback` reads them.
+  const p = createPipeline({ flows: () => undefined }, { loopback: true });
   p.beginSource(file, "default");
   await readCapture(file, p.push);
   p.flush();

@@ -34,9 +34,9 @@ describe("cordon lab", () => {
     const clean = generateLab(tmpDir(), { ...DEFAULT_LAB, devices: 80, durationS: 1800 });
     const e = runCli(["eval", "--labels", clean.labels, "--format", "json", clean.pcap]);
     assert.equal(e.status, 0, e.stderr);
-    const ev = JSON.parse(e.stdout) as { devices: number; categoryCorrect: number; vendorCorrect: number; vendorScored: number; misses: { mac: string; expected: string; got: string }[] };
-    assert.ok(ev.categoryCorrect / ev.devices >= 0.9, JSON.stringify(ev.misses));
-    assert.equal(ev.vendorCorrect, ev.vendorScored, JSON.stringify(ev.misses));
+    const ev = JSON.parse(e.stdout) as { devices: number; category_correct: number; vendor_correct: number; vendor_scored: number; misses: { mac: string; expected: string; got: string }[] };
+    assert.ok(ev.category_correct / ev.devices >= 0.9, JSON.stringify(ev.misses));
+    assert.equal(ev.vendor_correct, ev.vendor_scored, JSON.stringify(ev.misses));
     // Tuya plugs and bulbs say nothing of what they are and behave alike: unknown, never a wrong guess.
     const silent = /^(18:69:d8|10:5a:17):/;
     for (const m of ev.misses) assert.ok(m.got === "unknown" && silent.test(m.mac), JSON.stringify(m));

@@ -59,8 +59,8 @@ export interface AnalyzeResult {
 }
 
 export interface AnalyzeOptions {
-  /** Alert on traffic to or from loopback addresses too. */
-  loopbackAlerts?: boolean;
+  /** Read loopback traffic as a network (`SiteRun`'s `loopback`). */
+  loopback?: boolean;
   /** The behavioural model for devices the rules leave without a category; none when undefined. */
   model?: BehaviourModel;
   /** Run the detectors (default true). */
@@ -81,7 +81,7 @@ export interface AnalyzeOptions {
 
 /** Reads captures through the pipeline into the store; flows are written as they finish. */
 export async function analyzeCaptures(store: Store, paths: string[], site: string, o: AnalyzeOptions = {}): Promise<AnalyzeResult> {
-  const run = new SiteRun(store, { site, detect: o.detect, learnWindowUs: o.learnWindowUs, indicators: o.indicators, model: o.model, detectorFailed: o.detectorFailed, loopbackAlerts: o.loopbackAlerts });
+  const run = new SiteRun(store, { site, detect: o.detect, learnWindowUs: o.learnWindowUs, indicators: o.indicators, model: o.model, detectorFailed: o.detectorFailed, loopback: o.loopback });
   const pipeline = run.pipeline;
   const readErrors = new ErrorCounts();
   const result: AnalyzeResult = { stats: { packets: 0, bytes: 0, flows: 0, errors: {} }, unreadable: [], partial: [], inventory: pipeline.inventory, newAlerts: [], interrupted: false, skipped: [] };

@@ -25,8 +25,12 @@ export interface SiteRunOptions {
   model?: BehaviourModel;
   /** The pipeline's flow table and clock settings (serve's idle timeout and clock skew). */
   pipeline?: Omit<PipelineConfig, "detect">;
-  /** Alert on traffic to or from loopback addresses too (off: localhost is no device on the network). */
-  loopbackAlerts?: boolean;
+  /**
+   * Read loopback traffic as a network: the all-zero MAC and loopback addresses are devices
+   * and the detectors see it (simulator and lab captures recorded on lo). Off: a host talking
+   * to itself is no device and raises no alert.
+   */
+  loopback?: boolean;
   /** A detector threw; it keeps running for the next event. */
   detectorFailed?: (detector: string, err: Error, count: number) => void;
   /**
@@ -75,10 +79,10 @@ export class SiteRun {
     this.engine = o.detect === false ? undefined : new DetectionEngine(
       detectorsFor(store, o.site, { learnWindowUs: o.learnWindowUs, indicators: o.indicators }),
       (name, e, n) => o.detectorFailed?.(name, e, n),
-      { loopback: o.loopbackAlerts === true },
+      { loopback: o.loopback === true },
     );
     const sink = o.holdFlows === undefined ? (batch: FlowRecord[]) => store.saveFlows(batch) : (batch: FlowRecord[]) => this.hold(batch, o.holdFlows!);
-    this.pipeline = createPipeline({ flows: sink }, { ...o.pipeline, ...(this.engine ? { detect: this.engine } : {}) });
+    this.pipeline = createPipeline({ flows: sink }, { ...o.pipeline, loopback: o.loopback === true, ...(this.engine ? { detect: this.engine } : {}) });
     const stored = store.devices();
     for (const d of stored) this.knownSites.add(d.site);
     this.priorCategories = this.engine ? priorCategoryById(store) : new Map();

@@ -102,6 +102,13 @@ export class Inventory {
    */
   private readonly byAddress = new Map<string, Map<string, Device>>();
 
+  /**
+   * `loopback`: read traffic on the loopback interface as a network (simulator and lab
+   * captures recorded on lo): the all-zero MAC and loopback addresses name devices. Off by
+   * default: a host talking to itself is no device on the network.
+   */
+  constructor(private readonly o: { loopback?: boolean } = {}) {}
+
   private static within<T>(outer: Map<string, Map<string, T>>, site: string): Map<string, T> {
     let m = outer.get(site);
     if (!m) {
@@ -113,11 +120,11 @@ export class Inventory {
 
   /**
    * The device behind a MAC at a site, created on first sight. Group MACs are not devices, nor
-   * is the all-zero MAC (the loopback interface's frames, and software that sends before it
-   * knows its own).
+   * (unless `loopback`) is the all-zero MAC: the loopback interface's frames, and captures
+   * written by tools that fill in no MAC.
    */
   byMacNumber(site: string, mac: number): Device | undefined {
-    if (mac <= 0 || isGroupMac(mac)) return undefined;
+    if (mac < 0 || isGroupMac(mac) || (mac === 0 && !this.o.loopback)) return undefined;
     let m = this.byMac.get(site);
     if (!m) {
       m = new Map();
@@ -268,8 +275,8 @@ export class Inventory {
    * ones are endpoints, not devices.
    */
   bindTraffic(site: string, mac: number, ip: string | undefined, ev: Evidence, lastUs: number): Device | undefined {
-    // A loopback or unspecified address is no device's address on the network.
-    if (ip !== undefined && (isLoopbackIp(ip) || isUnspecifiedIp(ip))) ip = undefined;
+    // An unspecified address is no device's address; nor, unless asked, a loopback one.
+    if (ip !== undefined && (isUnspecifiedIp(ip) || (!this.o.loopback && isLoopbackIp(ip)))) ip = undefined;
     if (mac >= 0) {
       const d = this.byMacNumber(site, mac);
       if (!d) return undefined;
@@ -301,7 +308,9 @@ export class Inventory {
    * of its own (by address) and a remote one is an endpoint: the router's MAC carries them.
    */
   bindEnd(site: string, mac: number, ip: string | undefined, ev: Evidence, lastUs: number): Device | undefined {
-    const own = mac >= 0 && !isGroupMac(mac) ? mac : -1;
+    // A frame with the all-zero MAC (a tool that filled in none) is named by its address, as a
+    // MAC-less source's would be.
+    const own = mac >= 0 && !isGroupMac(mac) && (mac !== 0 || this.o.loopback) ? mac : -1;
     const d = this.bindTraffic(site, own, ip, ev, lastUs);
     if (d !== undefined && ip !== undefined && d.router && this.relays(d, ip)) return this.bindTraffic(site, -1, ip, ev, lastUs);
     return d;

@@ -73,8 +73,8 @@ export interface ServeConfig {
   zeek: ZeekSourceConfig[];
   /** Run the detectors on everything ingested (default true). */
   detect: boolean;
-  /** Also on traffic to or from loopback addresses (default false). */
-  loopbackAlerts: boolean;
+  /** Read loopback traffic as a network: devices and alerts (default false). */
+  loopback: boolean;
   /** Where new alerts go. */
   notify: Output[];
   /** Indicator feeds (STIX 2.1 .json or CSV). */
@@ -90,7 +90,7 @@ export class ConfigError extends Error {}
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 /** The keys each section takes (examples/cordon.yaml has every one; a test checks). */
 export const CONFIG_KEYS = {
-  "": ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "loopback_alerts", "notify", "indicators", "nac", "respond"],
+  "": ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "loopback", "notify", "indicators", "nac", "respond"],
   http: ["host", "port", "token_env", "allowed_hosts"],
   "netflow[]": ["name", "host", "port", "site", "template_lifetime_s", "transport", "exporters"],
   "capture[]": ["name", "interface", "filter", "site", "snaplen", "buffer_mib"],
@@ -215,7 +215,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
     return { name: named("zeek", i, z, `zeek:${dir}`), dir, site: str(z, "site", w, site), follow: z.follow !== false };
   });
   if (o.detect !== undefined && typeof o.detect !== "boolean") throw new ConfigError("detect: must be true or false");
-  if (o.loopback_alerts !== undefined && typeof o.loopback_alerts !== "boolean") throw new ConfigError("loopback_alerts: must be true or false");
+  if (o.loopback !== undefined && typeof o.loopback !== "boolean") throw new ConfigError("loopback: must be true or false");
   let notify: Output[] = [];
   try {
     notify = o.notify === undefined || o.notify === null ? [] : validateOutputs(o.notify, env);
@@ -241,7 +241,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
     if (!token) throw new ConfigError(`http.token_env: the environment has no ${name}`);
   }
   return {
-    detect: o.detect !== false, loopbackAlerts: o.loopback_alerts === true, notify, indicators: indicators as string[], nac, respond,
+    detect: o.detect !== false, loopback: o.loopback === true, notify, indicators: indicators as string[], nac, respond,
     db: str(o, "db", "", "./cordon.db"),
     site,
     logLevel: level as ServeConfig["logLevel"],

@@ -64,7 +64,7 @@ try {
     }
   }
   run = new SiteRun(store, {
-    site: config.site, detect: config.detect, loopbackAlerts: config.loopbackAlerts, model: loadModel(), holdFlows: config.maxHeldFlows,
+    site: config.site, detect: config.detect, loopback: config.loopback, model: loadModel(), holdFlows: config.maxHeldFlows,
     indicators: config.indicators.length ? readIndicators(config.indicators) : undefined,
     pipeline: { flows: { idleTimeoutUs: config.flowIdleTimeoutS * 1_000_000 }, futureSkewUs: config.clockSkewS * 1_000_000 },
     detectorFailed: (detector, err, count) => log.error({ detector, err, count }, "detector failed"),

@@ -17,7 +17,7 @@ export default command({
   name: "analyze",
   summary: "read captures into the inventory and print it",
   help: `Usage: cordon analyze [--db PATH] [--site NAME] [--format table|json|csv] [--no-detect]
-                      [--notify FILE] [--indicators FILE]... [--again] [--keep-going] [--wide] [--loopback-alerts]
+                      [--notify FILE] [--indicators FILE]... [--again] [--keep-going] [--wide] [--loopback]
                       CAPTURE...
        cordon analyze --demo
 
@@ -45,9 +45,11 @@ or JSON, a list or {notify: [...]}) sends the run's new alerts to each output:
                    capture that is missing, a directory or unreadable stops analyze before
                    it reads anything, and one that is not a capture makes the exit 1)
   --wide           every column of the inventory, whole
-  --loopback-alerts  run the detectors on traffic to or from 127.0.0.0/8 and ::1 too (by default
-                   a host talking to itself raises none; loopback addresses and the all-zero
-                   MAC are never devices)
+  --loopback       read loopback traffic as a network, for simulator and lab captures
+                   recorded on lo: 127.0.0.0/8, ::1 and the all-zero MAC name devices and
+                   the detectors see their traffic (by default a host talking to itself is
+                   no device and raises no alert; a frame with the all-zero MAC is named by
+                   its address)
   --model FILE     behavioural model for devices the fingerprint rules cannot place
                    (default: the shipped data/models/behaviour.json; 'none' for rules only)
 
@@ -55,7 +57,7 @@ ${COMMON}`,
   options: {
     again: { type: "boolean" },
     "keep-going": { type: "boolean" },
-    "loopback-alerts": { type: "boolean" },
+    loopback: { type: "boolean" },
     wide: { type: "boolean" },
     db: { type: "string" },
     demo: { type: "boolean" },
@@ -99,7 +101,7 @@ ${COMMON}`,
       process.on("SIGTERM", onSignal);
       const progress = new Progress();
       const { stats, newAlerts, unreadable, partial, interrupted, skipped } = await analyzeCaptures(store, paths, values.site ?? "default", {
-        model: modelOption(values.model), detect: values["no-detect"] !== true, indicators, signal: interrupt.signal, again: values.again === true, loopbackAlerts: values["loopback-alerts"] === true,
+        model: modelOption(values.model), detect: values["no-detect"] !== true, indicators, signal: interrupt.signal, again: values.again === true, loopback: values.loopback === true,
         progress: (path, frames, size, packets) => progress.update(path, frames, size, packets), detectorFailed,
       });
       progress.done();
