@@ -142,6 +142,8 @@ describe("cordon CLI", () => {
       [["flows", "--site", "plant-b"], /no site "plant-b"/],
       [["alerts", "--site", "plant-b"], /no site "plant-b"/],
       [["policy", "list", "--site", "plant-b"], /no site "plant-b"/],
+      [["baseline", "--site", "plant-a", "--category", "camra"], /^cordon: category: "camra" is not one of camera/],
+      [["baseline"], /^cordon: site: no site "default" in the database \(sites: plant-a\)/],
       [["flows", "--protocol", "a b"], /^cordon: protocol: "a b" is not a protocol/],
       [["flows", "--port", "70000"], /^cordon: port: "70000" is not a port/],
       [["flows", "--from", "yesterday"], /^cordon: from: "yesterday" is neither a time/],

@@ -1,4 +1,6 @@
 import { type DeviceBaseline } from "../baseline/baseline.js";
+import { checkOneOf, checkSite } from "../app/queries.js";
+import { CATEGORIES } from "../classify/taxonomy.js";
 import { reportJson } from "../app/report-json.js";
 import { parseMac, macToString } from "../net/addr.js";
 import type { Store } from "../store/store.js";
@@ -22,6 +24,8 @@ function deviceText(b: DeviceBaseline): string {
 
 /** `cordon baseline`: every device's baseline in one line, or one device's (or category's) in full. */
 export function renderBaselines(store: Store, o: { site: string; device?: string; category?: string; format: "table" | "json"; minWindowS?: number }): string {
+  checkOneOf("category", o.category, CATEGORIES);
+  checkSite(store, o.site);
   const all = storeBaselines(store, o.site, { minWindowS: o.minWindowS });
   if (o.device) {
     const mac = parseMac(o.device);

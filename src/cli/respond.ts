@@ -54,18 +54,21 @@ export function macArgument(v: string | undefined, what: string): string {
   return mac;
 }
 
-export function renderResponse(r: ResponseRecord): string {
+export function renderResponse(r: Omit<ServedResponse, "created_at">): string {
   const lines = [`response ${r.id}: ${r.status}`, `  ${r.title}`, `  device ${r.mac} at ${r.site}, ${r.category}, ${r.criticality}`];
   if (r.evidence) lines.push(`  evidence: ${r.evidence}`);
   for (const s of r.steps) lines.push(`  ${s.at}  ${s.action}: ${s.outcome}${s.by ? ` (${s.by})` : ""} — ${s.detail}`);
   return lines.join("\n");
 }
 
-export function renderResponses(list: ResponseRecord[], format: "table" | "json", wide = false): string {
+/** A response as serve's API sends it: the record, its keys in snake_case. */
+export type ServedResponse = Pick<ResponseRecord, "id" | "status" | "mac" | "site" | "title" | "criticality" | "category" | "trigger" | "steps" | "evidence"> & { created_at: string };
+
+export function renderResponses(list: ServedResponse[], format: "table" | "json", wide = false): string {
   if (format === "json") return reportJson(list);
   if (list.length === 0) return "no responses";
   const short = shortIds(list.map((r) => r.id));
-  return table(["id", "status", "created", "device", "criticality", "trigger", "title"], list.map((r) => [wide ? r.id : short.get(r.id), r.status, r.createdAt, r.mac, r.criticality, r.trigger, r.title]), { wide, flex: ["title"] });
+  return table(["id", "status", "created", "device", "criticality", "trigger", "title"], list.map((r) => [wide ? r.id : short.get(r.id), r.status, r.created_at, r.mac, r.criticality, r.trigger, r.title]), { wide, flex: ["title"] });
 }
 
 /** `cordon nac log`, `sessions`, `quarantines`, `moves` and `pending`, from the store (no running serve needed). */

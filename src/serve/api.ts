@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { snakeKeys } from "../app/report-json.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { FieldError, intValue, macValue, nameValue, onlyKeys, textValue } from "../model/values.js";
@@ -55,7 +56,8 @@ class HttpError extends Error {
 }
 
 function send(req: IncomingMessage, res: ServerResponse, r: ApiReply, headers: Record<string, string> = {}): void {
-  const text = `${JSON.stringify(r.body)}\n`;
+  // The API's JSON has the key style of every report: snake_case (app/report-json.ts).
+  const text = `${JSON.stringify(snakeKeys(r.body))}\n`;
   res.writeHead(r.status, { "content-type": "application/json", "cache-control": "no-store", "x-content-type-options": "nosniff", "content-length": Buffer.byteLength(text), ...headers });
   res.end(req.method === "HEAD" ? undefined : text);
 }

@@ -9,11 +9,12 @@ import { command } from "../command.js";
 export default command({
   name: "eval",
   summary: "score classification against a labels file",
-  help: `Usage: cordon eval --labels LABELS.json [--model FILE|none] [--format table|json] CAPTURE...
+  help: `Usage: cordon eval --labels LABELS.json [--model FILE|none] [--format table|json] [--wide] CAPTURE...
        cordon eval --alerts EXPECTED-ALERTS.json [--format table|json]
 
 Analyses each capture on its own, classifies its devices and scores the labelled ones:
-category and vendor accuracy, unknown rate, a confusion matrix and the misses. LABELS.json
+category and vendor accuracy, unknown rate, per labelled category what the devices were taken
+for (--wide: the whole confusion matrix) and the misses. LABELS.json
 has the shape of the corpus labels.json: { "captures": { "path relative to the file":
 { "mac": { "vendor", "model", "category" } } } }.
 
@@ -28,6 +29,7 @@ ${COMMON}`,
   options: {
     alerts: { type: "string" },
     format: { type: "string" },
+    wide: { type: "boolean" },
     labels: { type: "string" },
     model: { type: "string" },
   },
@@ -40,7 +42,7 @@ ${COMMON}`,
     if (!values.labels) throw new UsageError("eval needs --labels LABELS.json");
     if (positionals.length === 0) throw new UsageError("eval needs at least one CAPTURE");
     const e = await evaluateCaptures(values.labels, positionals, modelOption(values.model));
-    process.stdout.write(`${renderEvaluation(e, format === "json" ? "json" : "table")}\n`);
+    process.stdout.write(`${renderEvaluation(e, format === "json" ? "json" : "table", values.wide === true)}\n`);
     return 0;
   },
 });

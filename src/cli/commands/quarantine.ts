@@ -1,5 +1,4 @@
-import type { ResponseRecord } from "../../model/response.js";
-import { DEFAULT_SERVER, askServe, renderResponse } from "../respond.js";
+import { DEFAULT_SERVER, type ServedResponse, askServe, renderResponse } from "../respond.js";
 import { command } from "../command.js";
 
 export default command({
@@ -25,7 +24,7 @@ now did not go through (the output says why); 1 it is not in effect; 2 bad usage
     site: { type: "string" },
   },
   async run({ values, positionals }) {
-    const r = (await askServe("quarantine", values, positionals)) as ResponseRecord;
+    const r = (await askServe("quarantine", values, positionals)) as ServedResponse;
     process.stdout.write(`${renderResponse(r)}\n`);
     return r.status === "done" ? 0 : r.status === "next-auth" ? 3 : 1;
   },

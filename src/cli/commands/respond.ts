@@ -1,5 +1,4 @@
-import type { ResponseRecord } from "../../model/response.js";
-import { DEFAULT_SERVER, callServe, renderResponse, renderResponses } from "../respond.js";
+import { DEFAULT_SERVER, type ServedResponse, callServe, renderResponse, renderResponses } from "../respond.js";
 import { UsageError, parseFormat } from "../output.js";
 import { dbPath } from "../options.js";
 import { command } from "../command.js";
@@ -25,7 +24,7 @@ life-safety/physical-process) are only proposed for quarantine: a person approve
     const sub = positionals[0];
     const server = values.server ?? process.env.CORDON_SERVER ?? DEFAULT_SERVER;
     if (sub === "list") {
-      const list = (await callServe(server, "GET", "/api/responses", undefined, dbPath(values.db))) as ResponseRecord[];
+      const list = (await callServe(server, "GET", "/api/responses", undefined, dbPath(values.db))) as ServedResponse[];
       process.stdout.write(`${renderResponses(list, parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table", values.wide === true)}\n`);
       return 0;
     }
@@ -34,7 +33,7 @@ life-safety/physical-process) are only proposed for quarantine: a person approve
       if (!id || !/^[0-9a-f]{4,16}$/.test(id)) throw new UsageError(`respond ${sub} needs a response id, or at least 4 characters of it (cordon respond list shows them)`);
       if (sub === "reject" && !values.reason) throw new UsageError("respond reject needs --reason TEXT");
       const r = await callServe(server, "POST", `/api/responses/${id}/${sub}`, sub === "reject" ? { reason: values.reason } : values.reason ? { note: values.reason } : {}, dbPath(values.db));
-      process.stdout.write(`${renderResponse(r as ResponseRecord)}\n`);
+      process.stdout.write(`${renderResponse(r as ServedResponse)}\n`);
       return 0;
     }
     throw new UsageError(`respond takes list, approve or reject${sub ? `, not "${sub}"` : ""}`);
