@@ -15,12 +15,14 @@ export interface Actor {
   via: AuditEntry["via"];
   /** The address the request came from (the API). */
   peer?: string;
+  /** The role it acts in (app/permissions.ts): a user's; the CLI on the database is the host's administrator. */
+  role?: string;
 }
 
 /** One audit entry for a change `by` made. */
 export function recordChange(store: Store, by: Actor, e: { action: string; target: string; detail: string; site?: string }): void {
   new AuditLog(store.sql).append({
-    at: new Date().toISOString(), principal: by.principal, actor: by.name, via: by.via, ...(by.peer ? { peer: by.peer } : {}),
+    at: new Date().toISOString(), principal: by.principal, actor: by.name, via: by.via, ...(by.peer ? { peer: by.peer } : {}), ...(by.role ? { role: by.role } : {}),
     action: e.action, site: e.site, target: e.target, outcome: "ok", detail: e.detail,
   });
 }

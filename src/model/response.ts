@@ -33,6 +33,8 @@ export interface ResponseRecord {
   createdAt: string;
   updatedAt: string;
   title: string;
+  /** The person who asked for a quarantine that waits for another's approval (four-eyes). */
+  requestedBy?: string;
   /** Why, in a person's words (a manual quarantine's reason) or the alert's: what the quarantine list records. */
   reason?: string;
   severity: Severity;

@@ -40,8 +40,12 @@ export interface PlanInput {
   at: string;
   device: { category: string; criticality: string; name?: string };
   alert?: Alert;
-  /** A person asked for the quarantine (the button): no approval is waited for. */
-  manual?: { by: string; reason: string };
+  /**
+   * A person asked for the quarantine (the button): no approval is waited for, unless
+   * `waitsFor` says whose approval it needs (a device of an OT tier, asked for by someone who
+   * may not quarantine it at once).
+   */
+  manual?: { by: string; reason: string; waitsFor?: string };
 }
 
 export const responseId = (site: string, mac: string, cause: string): string => createHash("sha256").update(`${site}\n${mac}\n${cause}`).digest("hex").slice(0, 16);
@@ -50,8 +54,10 @@ export const responseId = (site: string, mac: string, cause: string): string => 
 export function planResponse(i: PlanInput, c: RespondConfig): ResponseRecord {
   const critical = !i.manual && c.approval.includes(i.device.criticality);
   const forgeable = !i.manual && i.alert?.evidence.flowRecordsOnly === true;
-  const approval = critical || forgeable;
-  const waitsBecause = critical ? `the device is ${i.device.criticality}`
+  const asked = i.manual?.waitsFor !== undefined;
+  const approval = critical || forgeable || asked;
+  const waitsBecause = asked ? `the device is ${i.device.criticality}: a quarantine ${i.manual!.by} asked for waits for ${i.manual!.waitsFor}`
+    : critical ? `the device is ${i.device.criticality}`
     : forgeable ? "the alert rests on flow records alone (NetFlow, IPFIX or Zeek conn), which anyone who reaches a collector can forge" : undefined;
   const who = `${i.mac}${i.device.name ? ` (${i.device.name})` : ""}, ${i.device.category}`;
   const title = i.manual ? `Quarantine of ${who} requested by ${i.manual.by}: ${i.manual.reason}` : `Response to "${i.alert!.title}" on ${who}`;
@@ -61,6 +67,7 @@ export function planResponse(i: PlanInput, c: RespondConfig): ResponseRecord {
     id: responseId(i.site, i.mac, cause), site: i.site, mac: i.mac, alertId: i.alert?.id, trigger: i.manual ? "manual" : "alert",
     status: approval ? "proposed" : "running", createdAt: i.at, updatedAt: i.at, title, severity: i.alert?.severity ?? "high",
     reason: i.manual ? i.manual.reason : `alert ${i.alert!.id} (${i.alert!.class}): ${i.alert!.title}`,
+    ...(asked ? { requestedBy: i.manual!.by } : {}),
     criticality: i.device.criticality, category: i.device.category, plan, steps: [],
   };
 }

@@ -85,11 +85,14 @@ export class Responder {
     });
   }
 
-  /** A person's quarantine: carried out at once, whatever the device's class (the person is the approval). */
-  quarantine(site: string, mac: string, by: string, reason: string): Promise<ResponseRecord> {
+  /**
+   * A person's quarantine: carried out at once, whatever the device's class (the person is the
+   * approval), unless `waitsFor` names whose approval it needs: then it is proposed.
+   */
+  quarantine(site: string, mac: string, by: string, reason: string, waitsFor?: string): Promise<ResponseRecord> {
     return this.serial(async () => {
       const device = this.fx.device(site, mac) ?? UNKNOWN_DEVICE;
-      const r = planResponse({ site, mac, at: this.fx.now().toISOString(), device, manual: { by, reason } }, this.config);
+      const r = planResponse({ site, mac, at: this.fx.now().toISOString(), device, manual: { by, reason, ...(waitsFor ? { waitsFor } : {}) } }, this.config);
       return this.run(r, by);
     });
   }
@@ -97,6 +100,7 @@ export class Responder {
   approve(id: string, by: string, note?: string): Promise<ResponseRecord> {
     return this.serial(async () => {
       const r = this.proposed(id);
+      if (r.requestedBy !== undefined && r.requestedBy === by) throw new ResponseError(`${by} asked for this quarantine: another person approves it (four-eyes)`);
       r.status = "running";
       this.step(r, { action: "approve", outcome: "ok", detail: note ? `approved: ${note}` : "approved", by });
       await this.enforce(r, by);

@@ -1,4 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
+import { ACTIONS, type Action, isRole, may } from "../app/permissions.js";
+import { looksLikeUserToken } from "../app/users.js";
 import { snakeKeys } from "../app/report-json.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
@@ -87,10 +89,26 @@ function checkSite(req: IncomingMessage, hosts: ReadonlySet<string>): void {
   }
 }
 
-function authorised(req: IncomingMessage, token: string): boolean {
-  const given = Buffer.from(/^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? "")?.[1] ?? "");
-  const want = Buffer.from(token);
-  return given.length === want.length && timingSafeEqual(given, want);
+const UNAUTHENTICATED = "a bearer token is required: a user's API token (cordon token add), or serve's own, which the CLI reads from CORDON_TOKEN or the file DB.token beside the database";
+
+/**
+ * Who is asking: serve's own token (the host's administrator: the CLI beside the database,
+ * naming its operating-system user), or a user's API token, looked up by the worker (which
+ * holds the store). Anything else is 401.
+ */
+async function authenticate(req: IncomingMessage, ctx: ApiContext): Promise<Caller> {
+  const given = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
+  const a = Buffer.from(given);
+  const want = Buffer.from(ctx.token);
+  if (a.length === want.length && timingSafeEqual(a, want)) return callerOf(req);
+  if (!looksLikeUserToken(given)) throw new HttpError(401, UNAUTHENTICATED, undefined, { "www-authenticate": "Bearer" });
+  const peer = req.socket.remoteAddress ?? "unknown";
+  const r = await ctx.toWorker("authenticate", { token: given }, { principal: "token", actor: "token", peer, role: "viewer" });
+  const who = r.body as { user?: unknown; role?: unknown };
+  if (r.status !== 200 || typeof who.user !== "string" || !isRole(who.role)) {
+    throw new HttpError(r.status === 503 ? 503 : 401, r.status === 503 ? "the ingest worker is not running" : "the token is unknown, expired or revoked, or its user is disabled", undefined, { "www-authenticate": "Bearer" });
+  }
+  return { principal: `user:${who.user}`, actor: who.user, peer, role: who.role };
 }
 
 /** The person the CLI names (its operating-system user), or the principal itself. */
@@ -102,7 +120,7 @@ function callerOf(req: IncomingMessage): Caller {
     actor = named;
   }
   const peer = req.socket.remoteAddress ?? "unknown";
-  return { principal: "api-token", actor, peer };
+  return { principal: "api-token", actor, peer, role: "admin" };
 }
 
 function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -145,6 +163,8 @@ type Query = Record<string, string>;
 
 interface Route {
   path: RegExp;
+  /** What the caller's role must allow (app/permissions.ts); the worker checks the device's tier on top. */
+  needs: Action;
   get?: (q: Query, m: RegExpExecArray, caller: Caller) => ApiRequest | ApiReply;
   post?: (b: Record<string, unknown>, m: RegExpExecArray) => ApiRequest;
   op: ApiOp;
@@ -154,49 +174,49 @@ const site = (v: unknown): string | undefined => (v === undefined ? undefined : 
 
 const ROUTES: Route[] = [
   {
-    path: /^\/api\/nac\/decisions$/, op: "decisions",
+    path: /^\/api\/nac\/decisions$/, op: "decisions", needs: "read",
     get: (q) => {
       onlyKeys(q, ["site", "mac", "limit"]);
       return { site: site(q.site), mac: q.mac === undefined ? undefined : macValue(q.mac, "mac"), limit: q.limit === undefined ? 100 : intValue(q.limit, "limit", 1, 10_000) };
     },
   },
   {
-    path: /^\/api\/responses$/, op: "responses",
+    path: /^\/api\/responses$/, op: "responses", needs: "read",
     get: (q) => {
       onlyKeys(q, ["limit"]);
       return { limit: q.limit === undefined ? 1000 : intValue(q.limit, "limit", 1, 10_000) };
     },
   },
   {
-    path: /^\/api\/audit$/, op: "audit",
+    path: /^\/api\/audit$/, op: "audit", needs: "read",
     get: (q) => {
       onlyKeys(q, ["limit", "before"]);
       return { limit: q.limit === undefined ? 100 : intValue(q.limit, "limit", 1, 10_000), before: q.before === undefined ? undefined : intValue(q.before, "before", 1, Number.MAX_SAFE_INTEGER) };
     },
   },
   {
-    path: /^\/api\/quarantine$/, op: "quarantine",
+    path: /^\/api\/quarantine$/, op: "quarantine", needs: "quarantine",
     post: (b) => {
       onlyKeys(b, ["mac", "reason", "site"]);
       return { mac: macValue(b.mac, "mac"), reason: textValue(b.reason, "reason"), site: site(b.site) };
     },
   },
   {
-    path: /^\/api\/release$/, op: "release",
+    path: /^\/api\/release$/, op: "release", needs: "quarantine",
     post: (b) => {
       onlyKeys(b, ["mac", "reason", "site"]);
       return { mac: macValue(b.mac, "mac"), reason: textValue(b.reason, "reason"), site: site(b.site) };
     },
   },
   {
-    path: /^\/api\/responses\/([0-9a-f]{4,16})\/approve$/, op: "approve",
+    path: /^\/api\/responses\/([0-9a-f]{4,16})\/approve$/, op: "approve", needs: "response.approve",
     post: (b, m) => {
       onlyKeys(b, ["note"]);
       return { id: m[1], reason: b.note === undefined ? undefined : textValue(b.note, "note") };
     },
   },
   {
-    path: /^\/api\/responses\/([0-9a-f]{4,16})\/reject$/, op: "reject",
+    path: /^\/api\/responses\/([0-9a-f]{4,16})\/reject$/, op: "reject", needs: "response.approve",
     post: (b, m) => {
       onlyKeys(b, ["reason"]);
       return { id: m[1], reason: textValue(b.reason, "reason") };
@@ -220,9 +240,9 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, ctx: ApiCon
     ctx.log.error({ err: e, path: req.url?.slice(0, 200) }, "api request failed");
     send(req, res, { status: 500, body: { error: "internal error (the serve log has the detail)" } });
   };
-  try {
+  void (async () => {
     checkSite(req, ctx.hosts);
-    if (!authorised(req, ctx.token)) throw new HttpError(401, "a bearer token is required: the CLI reads it from CORDON_TOKEN or the file DB.token beside the database", undefined, { "www-authenticate": "Bearer" });
+    const caller = await authenticate(req, ctx);
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://localhost");
@@ -241,7 +261,7 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, ctx: ApiCon
     const route = ROUTES.find((r) => (m = r.path.exec(path)) !== null);
     if (!route || !m) throw new HttpError(404, `no route ${path.slice(0, 200)}`);
     const match: RegExpExecArray = m;
-    const caller = callerOf(req);
+    if (!may(caller.role, route.needs)) throw new HttpError(403, `${caller.actor} (${caller.role}) may not: ${ACTIONS[route.needs]}`);
     if (method === "GET" && route.get) {
       const query: Query = {};
       for (const [k, v] of url.searchParams) {
@@ -249,16 +269,13 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, ctx: ApiCon
         query[k] = v;
       }
       const r = route.get(query, match, caller);
-      void ctx.toWorker(route.op, r as ApiRequest, caller).then((reply) => send(req, res, reply), fail);
-      return;
+      return send(req, res, await ctx.toWorker(route.op, r as ApiRequest, caller));
     }
     if (method === "POST" && route.post) {
       if (url.search !== "") throw new HttpError(400, "parameters go in the JSON body, not the query string");
-      readBody(req).then((b) => ctx.toWorker(route.op, route.post!(b, match), caller)).then((reply) => send(req, res, reply), fail);
-      return;
+      const b = await readBody(req);
+      return send(req, res, await ctx.toWorker(route.op, route.post(b, match), caller));
     }
     throw new HttpError(405, `${path} takes ${route.get ? "GET" : "POST"}`, undefined, { allow: route.get ? "GET, HEAD" : "POST" });
-  } catch (e) {
-    fail(e);
-  }
+  })().catch(fail);
 }

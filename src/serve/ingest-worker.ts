@@ -1,4 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { may } from "../app/permissions.js";
+import { authenticateToken } from "../app/users.js";
 import { pino } from "pino";
 import { loadModel } from "../classify/model.js";
 import { readIndicators } from "../app/detections.js";
@@ -423,10 +425,10 @@ port.on("message", (m: ToWorker) => {
     coaPending.delete(m.id);
   } else if (m.type === "api") {
     api(m.op, m.request, m.caller).then((body) => send({ type: "api-result", id: m.id, status: 200, body }), (e: unknown) => {
-      const known = e instanceof ResponseError;
+      const known = e instanceof ResponseError || e instanceof Denied;
       if (!known) log.error({ err: e, op: m.op }, "api request failed");
-      // Only the responder's own refusals are told; anything else (SQL included) stays in the log.
-      send({ type: "api-result", id: m.id, status: known ? 409 : 500, body: { error: known ? (e as Error).message : "internal error (the serve log has the detail)" } });
+      // Only refusals are told; anything else (SQL included) stays in the log.
+      send({ type: "api-result", id: m.id, status: e instanceof Denied ? e.status : known ? 409 : 500, body: { error: known ? (e as Error).message : "internal error (the serve log has the detail)" } });
     });
   } else if (m.type === "stop") {
     stop().catch((e: unknown) => {
@@ -530,20 +532,65 @@ function storeNacEvents(decisions: DecisionRun[], accounting: AccountingEvent[])
 }
 
 /** The local HTTP API's operations that need the store; actions are audited with who asked. */
+/** A request its caller may not make: 401 (not who it says) or 403 (its role may not). */
+class Denied extends Error {
+  constructor(readonly status: 401 | 403, message: string) {
+    super(message);
+  }
+}
+
+/** Whether a device is of an OT tier: a criticality class a person approves for first (`respond.approval`). */
+function otTier(site: string, mac: string): string | undefined {
+  const c = responderDevice(store, site, mac)?.criticality;
+  return c !== undefined && (config.respond?.approval ?? ["life-safety/physical-process"]).includes(c) ? c : undefined;
+}
+
+/**
+ * What the caller's role allows on this device or response, beyond what the API checked
+ * (app/permissions.ts). A person's quarantine of a device of an OT tier is proposed, whoever
+ * asks (`waitsFor`): a second person, an OT engineer or an admin, approves it, and the one who
+ * asked cannot (four-eyes). Releasing such a device, and deciding on its responses, takes an OT
+ * engineer or an admin.
+ */
+function authorise(op: ApiOp, req: ApiRequest, caller: Caller, site: string): { waitsFor?: string } {
+  if (op === "quarantine" || op === "release") {
+    const tier = otTier(site, req.mac!);
+    if (tier === undefined) return {};
+    if (op === "quarantine") return { waitsFor: "another person's approval (an OT engineer or an admin)" };
+    if (!may(caller.role, "quarantine.ot")) throw new Denied(403, `${req.mac} is ${tier}: releasing it takes an OT engineer or an admin, not ${caller.role}`);
+    return {};
+  }
+  if (op === "approve" || op === "reject") {
+    const found = nacStore.responsesByPrefix(req.id!);
+    if (found.length !== 1) return {};
+    const r = found[0];
+    const tier = (config.respond?.approval ?? []).includes(r.criticality);
+    if (tier && !may(caller.role, "response.approve.ot")) throw new Denied(403, `response ${r.id} is for a ${r.criticality} device: an OT engineer or an admin decides, not ${caller.role}`);
+    if (op === "approve" && r.requestedBy !== undefined && r.requestedBy === caller.actor) throw new Denied(403, `${caller.actor} asked for this quarantine: another person approves it (four-eyes)`);
+  }
+  return {};
+}
+
 async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown> {
+  if (op === "authenticate") {
+    const who = authenticateToken(store, req.token ?? "");
+    if (!who) throw new Denied(401, "the token is unknown, expired or revoked, or its user is disabled");
+    return { user: who.user, role: who.role };
+  }
   if (op === "decisions") return nacStore.decisions({ site: req.site, mac: req.mac, limit: req.limit ?? 100 });
   if (op === "responses") return nacStore.responses().slice(0, req.limit ?? 1000);
   if (op === "audit") return audit.list({ limit: req.limit ?? 100, beforeId: req.before });
   const site = req.site ?? config.site;
   const target = req.mac ?? req.id;
-  const entry = { principal: caller.principal, actor: caller.actor, via: "api" as const, peer: caller.peer, action: op, site, target };
+  const entry = { principal: caller.principal, actor: caller.actor, role: caller.role, via: "api" as const, peer: caller.peer, action: op, site, target };
   try {
     if (!responder) throw new ResponseError("responses are off: add a respond section to the serve configuration");
+    const { waitsFor } = authorise(op, req, caller, site);
     let outcome: "ok" | "failed";
     let detail: string;
     let result: unknown;
     if (op === "quarantine" || op === "approve") {
-      const r = op === "quarantine" ? await responder.quarantine(site, req.mac!, caller.actor, req.reason!) : await responder.approve(req.id!, caller.actor, req.reason);
+      const r = op === "quarantine" ? await responder.quarantine(site, req.mac!, caller.actor, req.reason!, waitsFor) : await responder.approve(req.id!, caller.actor, req.reason);
       outcome = r.status === "failed" ? "failed" : "ok";
       detail = `${req.reason ? `${req.reason}; ` : ""}response ${r.id}: ${r.status}; ${r.steps.filter((x) => x.action === "quarantine").map((x) => x.detail).join("; ")}`;
       result = r;
@@ -559,11 +606,11 @@ async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown>
       result = r;
     }
     audit.append({ ...entry, at: new Date().toISOString(), outcome, detail });
-    log.info({ action: op, actor: caller.actor, principal: caller.principal, peer: caller.peer, site, target, outcome, reason: req.reason, detail }, "action through the API");
+    log.info({ action: op, actor: caller.actor, principal: caller.principal, role: caller.role, peer: caller.peer, site, target, outcome, reason: req.reason, detail }, "action through the API");
     return result;
   } catch (e) {
-    audit.append({ ...entry, at: new Date().toISOString(), outcome: "refused", detail: e instanceof ResponseError ? e.message : "internal error" });
-    log.warn({ action: op, actor: caller.actor, principal: caller.principal, peer: caller.peer, site, target, outcome: "refused", reason: (e as Error).message }, "action through the API");
+    audit.append({ ...entry, at: new Date().toISOString(), outcome: "refused", detail: e instanceof ResponseError || e instanceof Denied ? e.message : "internal error" });
+    log.warn({ action: op, actor: caller.actor, principal: caller.principal, role: caller.role, peer: caller.peer, site, target, outcome: "refused", reason: (e as Error).message }, "action through the API");
     throw e;
   }
 }

@@ -1,4 +1,5 @@
 import type { NacTable } from "../nac/authorization.js";
+import type { Role } from "../app/permissions.js";
 import type { DecisionColumns } from "../nac/decision-runs.js";
 import type { AccountingEvent } from "../nac/radius-server.js";
 import type { NacSession } from "../nac/sessions.js";
@@ -55,7 +56,7 @@ export type ToWorker =
   /** A request to the local HTTP API that needs the store. */
   | { type: "api"; id: number; op: ApiOp; request: ApiRequest; caller: Caller };
 
-export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit";
+export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
@@ -65,6 +66,8 @@ export interface ApiRequest {
   reason?: string;
   limit?: number;
   before?: number;
+  /** `authenticate`: a user's API token, to be looked up. */
+  token?: string;
 }
 
 /** Who asked: the authenticated principal, the person it names, and the peer address. */
@@ -72,6 +75,8 @@ export interface Caller {
   principal: string;
   actor: string;
   peer: string;
+  /** The role it acts in: a user's, or admin for serve's own token (the host's administrator). */
+  role: Role;
 }
 
 /** Ingest worker → main thread. */

@@ -15,6 +15,8 @@ export interface AuditEntry {
   principal: string;
   actor: string;
   via: "api" | "cli" | "playbook";
+  /** The role the principal acted in (app/permissions.ts), when it had one. */
+  role?: string;
   peer?: string;
   action: string;
   site?: string;
@@ -31,8 +33,8 @@ export class AuditLog {
   constructor(private readonly sql: Sql) {}
 
   append(e: AuditEntry): number {
-    return this.sql.column<number>(`INSERT INTO audit (at, principal, actor, via, peer, action, site, target, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      e.at, e.principal, e.actor, e.via, e.peer ?? null, e.action, e.site ?? null, e.target ?? null, e.outcome, e.detail ?? "")[0];
+    return this.sql.column<number>(`INSERT INTO audit (at, principal, actor, via, peer, action, site, target, outcome, detail, role) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      e.at, e.principal, e.actor, e.via, e.peer ?? null, e.action, e.site ?? null, e.target ?? null, e.outcome, e.detail ?? "", e.role ?? null)[0];
   }
 
   /** Newest first; `beforeId` pages back. */
@@ -52,7 +54,7 @@ export class AuditLog {
       id: r.id as number, at: r.at as string, principal: r.principal as string, actor: r.actor as string, via: r.via as AuditEntry["via"],
       ...(r.peer !== null ? { peer: r.peer as string } : {}), action: r.action as string,
       ...(r.site !== null ? { site: r.site as string } : {}), ...(r.target !== null ? { target: r.target as string } : {}),
-      outcome: r.outcome as AuditEntry["outcome"], detail: r.detail as string,
+      outcome: r.outcome as AuditEntry["outcome"], detail: r.detail as string, ...(r.role !== null && r.role !== undefined ? { role: r.role as string } : {}),
     }));
   }
 }

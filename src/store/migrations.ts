@@ -349,6 +349,31 @@ export const MIGRATIONS: readonly Migration[] = [
   `,
   // Devices are read a page at a time, each page with the count of endpoints behind its routers.
   `CREATE INDEX endpoints_via ON endpoints (via_device_id);`,
+  // People and their API tokens (app/users.ts); the audit log names the role of whoever acted.
+  `
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    password_hash TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    disabled_at TEXT,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT
+  );
+  CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT,
+    last_used_at TEXT
+  );
+  ALTER TABLE audit ADD COLUMN role TEXT;
+  `,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {

@@ -38,7 +38,7 @@ ${COMMON}`,
       } while (after !== undefined && list.length < limit);
       if (parseFormat(values.format, ["table", "json"]) === "json") process.stdout.write(`${reportJson(list)}\n`);
       else if (list.length === 0) process.stdout.write("no audit entries\n");
-      else process.stdout.write(`${table(["id", "at", "principal", "actor", "via", "peer", "action", "site", "target", "outcome", "detail"], list.map((e) => [e.id, e.at, e.principal, e.actor, e.via, e.peer ?? "", e.action, e.site ?? "", e.target ?? "", e.outcome, e.detail]), { wide: values.wide === true, wideOnly: ["principal", "via", "peer"], flex: ["detail", "target"] })}\n`);
+      else process.stdout.write(`${table(["id", "at", "principal", "actor", "role", "via", "peer", "action", "site", "target", "outcome", "detail"], list.map((e) => [e.id, e.at, e.principal, e.actor, e.role ?? "", e.via, e.peer ?? "", e.action, e.site ?? "", e.target ?? "", e.outcome, e.detail]), { wide: values.wide === true, wideOnly: ["principal", "via", "peer"], flex: ["detail", "target"] })}\n`);
       return 0;
     } finally {
       store.close();

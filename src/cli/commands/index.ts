@@ -18,10 +18,12 @@ import release from "./release.js";
 import respond from "./respond.js";
 import serve from "./serve.js";
 import suppress from "./suppress.js";
+import token from "./token.js";
 import train from "./train.js";
+import user from "./user.js";
 
 /** Every `cordon` command, in the order `cordon --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   analyze, devices, device, flows, evalCommand, train, lab, alerts, suppress, maintenance, baseline, policy, mud, serve,
-  quarantine, release, respond, audit, nac, override,
+  quarantine, release, respond, audit, nac, override, user, token,
 ];

@@ -16,7 +16,9 @@ bearer token is CORDON_TOKEN, else the file DB.token that serve made beside its 
 
 Exit status: 0 the quarantine is in effect now; 3 it is on the quarantine list and takes
 effect at the device's next authentication, but the CoA that would make it re-authenticate
-now did not go through (the output says why); 1 it is not in effect; 2 bad usage.`,
+now did not go through (the output says why); 4 it is proposed and waits for another
+person's approval (a device of a life-safety/physical-process class: four-eyes); 1 it is
+not in effect; 2 bad usage.`,
   options: {
     db: { type: "string" },
     reason: { type: "string" },
@@ -26,6 +28,6 @@ now did not go through (the output says why); 1 it is not in effect; 2 bad usage
   async run({ values, positionals }) {
     const r = (await askServe("quarantine", values, positionals)) as ServedResponse;
     process.stdout.write(`${renderResponse(r)}\n`);
-    return r.status === "done" ? 0 : r.status === "next-auth" ? 3 : 1;
+    return r.status === "done" ? 0 : r.status === "next-auth" ? 3 : r.status === "proposed" ? 4 : 1;
   },
 });

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { readFileSync, writeFileSync } from "node:fs";
+import { PERMISSIONS, ROLES, type Role, permissionsMarkdown } from "../src/app/permissions.js";
+import { hashPassword, verifyPassword } from "../src/app/users.js";
+import { ROOT, runCli, tmpDir } from "./helpers.js";
+import { type Serving, serve } from "./serve-process.js";
+
+/** A request to serve's API on loopback with a bearer token; the status and the parsed body. */
+async function call(port: number, token: string | undefined, method: "GET" | "POST", path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> & Record<string, unknown>[] }> {
+  const r = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: r.status, body: (await r.json()) as Record<string, unknown> & Record<string, unknown>[] };
+}
+
+describe("passwords", () => {
+  it("scrypt hashes: the password matches, another does not, a broken hash never does", () => {
+    const h = hashPassword("correct horse battery");
+    assert.match(h, /^scrypt\$15\$8\$1\$/);
+    assert.equal(verifyPassword("correct horse battery", h), true);
+    assert.equal(verifyPassword("correct horse batterY", h), false);
+    assert.notEqual(hashPassword("correct horse battery"), h, "salted");
+    for (const bad of [undefined, "", "scrypt$15$8$1$x$y", h.replace("$15$", "$40$"), `${h}x!`]) assert.equal(verifyPassword("correct horse battery", bad), false, String(bad));
+  });
+});
+
+describe("users, roles and serve's API", () => {
+  const dir = tmpDir("cordon-roles-");
+  const db = join(dir, "c.db");
+  const tokens = {} as Record<Role | "second-ot", string>;
+  let s: Serving | undefined;
+  let plain = "";
+  let pump = "";
+
+  before(async () => {
+    assert.equal(runCli(["analyze", "--demo", "--db", db]).status, 0);
+    const devices = JSON.parse(runCli(["devices", "--db", db, "--format", "json"]).stdout) as { mac: string | null }[];
+    [plain, pump] = devices.filter((d) => d.mac).map((d) => d.mac!);
+    assert.equal(runCli(["override", "--db", db, "--criticality", "life-safety/physical-process", "--reason", "infusion pump", pump]).status, 0);
+    // The first user must be an admin.
+    assert.match(runCli(["user", "add", "ana", "--role", "analyst", "--db", db]).stderr, /the first user is an admin/);
+    for (const [name, role] of [["root-admin", "admin"], ["nina", "network"], ["otto", "ot-engineer"], ["olga", "ot-engineer"], ["ana", "analyst"], ["vic", "viewer"]] as const) {
+      const r = runCli(["user", "add", name, "--role", role, "--db", db]);
+      assert.equal(r.status, 0, r.stderr);
+      const t = runCli(["token", "add", "--user", name, "--name", "test", "--expires", "7", "--db", db]);
+      assert.equal(t.status, 0, t.stderr);
+      assert.match(t.stdout.trim(), /^cdn_[A-Za-z0-9_-]{43}$/);
+      if (name === "olga") tokens["second-ot"] = t.stdout.trim();
+      else tokens[role] = t.stdout.trim();
+    }
+    const config = join(dir, "serve.yaml");
+    writeFileSync(config, [`db: ${db}`, "persist_interval_s: 1", "respond:", "  quarantine: none", `  evidence_dir: ${join(dir, "evidence")}`].join("\n"));
+    s = await serve(["--config", config]);
+  });
+
+  after(async () => {
+    s?.child.kill("SIGTERM");
+    await s?.exit;
+  });
+
+  it("every route, for every role: allowed 2xx, others 403, no or a bad token 401", async () => {
+    const port = s!.httpPort;
+    const reads = ["/api/responses", "/api/nac/decisions", "/api/audit", "/api/nac/sessions"];
+    for (const role of ROLES) {
+      for (const path of reads) assert.equal((await call(port, tokens[role], "GET", path)).status, 200, `${role} GET ${path}`);
+      const q = await call(port, tokens[role], "POST", "/api/quarantine", { mac: plain, reason: `by ${role}` });
+      const allowed = PERMISSIONS.quarantine.includes(role);
+      assert.equal(q.status, allowed ? 200 : 403, `${role} quarantine: ${JSON.stringify(q.body)}`);
+      if (allowed) {
+        assert.equal(q.body.status, "done");
+        assert.equal((await call(port, tokens[role], "POST", "/api/release", { mac: plain, reason: `by ${role}` })).status, 200, `${role} release`);
+      } else assert.match(String(q.body.error), /viewer\) may not: quarantine/);
+    }
+    for (const path of reads) {
+      assert.equal((await call(port, undefined, "GET", path)).status, 401, path);
+      assert.equal((await call(port, `cdn_${"A".repeat(43)}`, "GET", path)).status, 401, `an unknown token on ${path}`);
+    }
+  });
+
+  it("a quarantine of a life-safety device waits for a second person; not the one who asked, nor a role below OT", async () => {
+    const port = s!.httpPort;
+    const asked = await call(port, tokens["ot-engineer"], "POST", "/api/quarantine", { mac: pump, reason: "beaconing" });
+    assert.equal(asked.status, 200);
+    assert.equal(asked.body.status, "proposed");
+    assert.equal(asked.body.requested_by, "otto");
+    const id = String(asked.body.id);
+    const own = await call(port, tokens["ot-engineer"], "POST", `/api/responses/${id}/approve`, {});
+    assert.equal(own.status, 403);
+    assert.match(String(own.body.error), /otto asked for this quarantine: another person approves it \(four-eyes\)/);
+    for (const role of ["analyst", "network"] as const) {
+      const r = await call(port, tokens[role], "POST", `/api/responses/${id.slice(0, 6)}/approve`, {});
+      assert.equal(r.status, 403, role);
+      assert.match(String(r.body.error), /life-safety\/physical-process device: an OT engineer or an admin decides/);
+    }
+    assert.equal((await call(port, tokens.viewer, "POST", `/api/responses/${id}/approve`, {})).status, 403);
+    const ok = await call(port, tokens["second-ot"], "POST", `/api/responses/${id}/approve`, { note: "confirmed with the ward" });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.status, "done");
+    // Releasing it takes an OT engineer or an admin too.
+    assert.equal((await call(port, tokens.analyst, "POST", "/api/release", { mac: pump, reason: "x" })).status, 403);
+    assert.equal((await call(port, tokens.admin, "POST", "/api/release", { mac: pump, reason: "cleaned" })).status, 200);
+  });
+
+  it("every change is in the audit log with the user and role; refusals too", async () => {
+    const audit = (await call(s!.httpPort, tokens.viewer, "GET", "/api/audit?limit=200")).body as unknown as { principal: string; actor: string; role?: string; action: string; outcome: string; target?: string }[];
+    const row = (actor: string, action: string, outcome: string): boolean => audit.some((e) => e.actor === actor && e.action === action && e.outcome === outcome);
+    assert.ok(row("otto", "quarantine", "ok") && audit.find((e) => e.actor === "otto" && e.action === "quarantine")!.role === "ot-engineer");
+    assert.ok(row("otto", "approve", "refused"), "the four-eyes refusal is audited");
+    assert.ok(row("olga", "approve", "ok"));
+    assert.ok(audit.every((e) => e.principal !== "user:olga" || e.role === "ot-engineer"));
+    for (const role of ["admin", "network", "analyst"] as const) assert.ok(audit.some((e) => e.role === role && e.action === "release" && e.outcome === "ok"), role);
+  });
+
+  it("a revoked token, or a disabled user's, is refused at once", async () => {
+    const port = s!.httpPort;
+    const list = JSON.parse(runCli(["token", "list", "--db", db, "--format", "json"]).stdout) as { id: number; user: string }[];
+    const vic = list.find((t) => t.user === "vic")!;
+    assert.equal(runCli(["token", "revoke", String(vic.id), "--db", db]).status, 0);
+    assert.equal((await call(port, tokens.viewer, "GET", "/api/responses")).status, 401);
+    assert.equal(runCli(["user", "set", "ana", "--disable", "--db", db]).status, 0);
+    assert.equal((await call(port, tokens.analyst, "GET", "/api/responses")).status, 401);
+    assert.match(runCli(["user", "set", "root-admin", "--role", "viewer", "--db", db]).stderr, /root-admin is the last admin/);
+    const users = runCli(["audit", "--db", db, "--format", "json", "--limit", "500"]);
+    const entries = JSON.parse(users.stdout) as { action: string; target?: string }[];
+    for (const a of ["user.add", "token.add", "token.revoke", "user.change"]) assert.ok(entries.some((e) => e.action === a), a);
+  });
+});
+
+describe("the README's table of who may do what", () => {
+  it("is the one serve enforces", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    assert.ok(readme.includes(permissionsMarkdown()), "README.md holds the table permissionsMarkdown() makes (cordon user roles)");
+  });
+});
