@@ -114,6 +114,49 @@ describe("users, roles and serve's API", () => {
     for (const role of ["admin", "network", "analyst"] as const) assert.ok(audit.some((e) => e.role === role && e.action === "release" && e.outcome === "ok"), role);
   });
 
+  it("console login: a session cookie (httpOnly, SameSite=Strict) with a CSRF token; five wrong passwords lock the user; ten logins a minute per address", async () => {
+    const port = s!.httpPort;
+    for (const name of ["carol", "dave"]) assert.equal(runCli(["user", "add", name, "--role", "analyst", "--password-stdin", "--db", db], Buffer.from(`${name.toUpperCase().split("").reverse().join("")} keeps a long passphrase\n`)).status, 0);
+    assert.match(runCli(["user", "add", "eve", "--role", "analyst", "--password-stdin", "--db", db], Buffer.from("short\n")).stderr, /at least 12 characters/);
+    const login = (name: string, password: string): Promise<Response> => fetch(`http://127.0.0.1:${port}/api/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name, password }) });
+    for (let i = 1; i <= 5; i++) {
+      const r = await login("carol", "not her passphrase");
+      assert.equal(r.status, 401);
+      assert.match(((await r.json()) as { error: string }).error, i < 5 ? /^wrong name or password$/ : /too many failed logins: locked for 15 minutes/);
+    }
+    const locked = await login("carol", "LORAC keeps a long passphrase");
+    assert.equal(locked.status, 401, "the right password while locked");
+    assert.match(((await locked.json()) as { error: string }).error, /locked until/);
+    const unknown = await login("mallory", "whatever it is");
+    assert.equal(((await unknown.json()) as { error: string }).error, "wrong name or password", "an unknown name is told as a wrong password");
+
+    const ok = await login("dave", "EVAD keeps a long passphrase");
+    assert.equal(ok.status, 200);
+    const cookie = ok.headers.get("set-cookie") ?? "";
+    assert.match(cookie, /^cordon_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=43200$/);
+    const { csrf, role } = (await ok.json()) as { csrf: string; role: string };
+    assert.equal(role, "analyst");
+    const session = cookie.split(";")[0];
+    const withCookie = (method: string, path: string, headers: Record<string, string> = {}, body?: unknown): Promise<Response> =>
+      fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { cookie: session, ...(body ? { "content-type": "application/json" } : {}), ...headers }, body: body ? JSON.stringify(body) : undefined });
+    assert.equal((await withCookie("GET", "/api/responses")).status, 200);
+    const noCsrf = await withCookie("POST", "/api/quarantine", {}, { mac: plain, reason: "from the console" });
+    assert.equal(noCsrf.status, 403);
+    assert.match(((await noCsrf.json()) as { error: string }).error, /X-CSRF-Token/);
+    assert.equal((await withCookie("POST", "/api/quarantine", { "x-csrf-token": `${csrf.slice(1)}x` }, { mac: plain, reason: "from the console" })).status, 403);
+    assert.equal((await withCookie("POST", "/api/quarantine", { "x-csrf-token": csrf }, { mac: plain, reason: "from the console" })).status, 200);
+    assert.equal((await withCookie("POST", "/api/release", { "x-csrf-token": csrf }, { mac: plain, reason: "done" })).status, 200);
+    assert.equal((await withCookie("POST", "/api/logout")).status, 200);
+    assert.equal((await withCookie("GET", "/api/responses")).status, 401, "the session ended with logout");
+    // Eight logins so far from this address this minute; the eleventh is refused before any password is checked.
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await login("dave", "EVAD keeps a long passphrase")).status);
+    assert.deepEqual(statuses, [200, 200, 429]);
+    const audit = JSON.parse(runCli(["audit", "--db", db, "--format", "json", "--limit", "500"]).stdout) as { action: string; actor: string; outcome: string; detail: string }[];
+    assert.ok(audit.some((e) => e.action === "login" && e.actor === "carol" && e.outcome === "refused" && /locked until/.test(e.detail)));
+    assert.ok(audit.some((e) => e.action === "quarantine" && e.actor === "dave" && e.outcome === "ok"));
+  });
+
   it("a revoked token, or a disabled user's, is refused at once", async () => {
     const port = s!.httpPort;
     const list = JSON.parse(runCli(["token", "list", "--db", db, "--format", "json"]).stdout) as { id: number; user: string }[];

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import type { Store } from "../store/store.js";
+import { AuditLog } from "../store/audit.js";
 import { type StoredToken, type StoredUser, UserStore } from "../store/users.js";
 import { type Actor, recordChange } from "./actor.js";
 import { InputError } from "./errors.js";
@@ -124,3 +125,64 @@ export function authenticateToken(store: Store, token: string, now = new Date())
   users.tokenUsed(t.id, now.toISOString());
   return { user: t.user, role: t.role, tokenId: t.id };
 }
+
+/** Failed logins in a row that lock a user, and for how long. */
+export const LOGIN_LIMIT = 5;
+export const LOCK_MINUTES = 15;
+/** A console session lasts this long from login (then the person logs in again). */
+export const SESSION_HOURS = 12;
+const SESSION = /^[A-Za-z0-9_-]{43}$/;
+
+export class LoginRefused extends Error {}
+
+/**
+ * A person logs in with name and password: a session token (for an httpOnly cookie) and a
+ * CSRF token (the console sends it back in a header with every change). Five failures in a
+ * row lock the user for 15 minutes, whatever password comes next; every attempt is audited.
+ * The same answer for an unknown name and a wrong password.
+ */
+export function login(store: Store, name: string, password: string, peer: string, now = new Date()): { session: string; csrf: string; user: string; role: Role; expiresAt: string } {
+  const users = new UserStore(store.sql);
+  const u = NAME.test(name) ? users.byName(name) : undefined;
+  const by: Actor = { principal: `user:${u?.name ?? "unknown"}`, name: u?.name ?? name.slice(0, 32).replace(/[^\w.@-]/g, "?"), via: "api", peer, ...(u ? { role: u.role } : {}) };
+  const refuse = (why: string, audited: string): never => {
+    new AuditLog(store.sql).append({ at: now.toISOString(), principal: by.principal, actor: by.name, via: "api", peer, action: "login", target: `user ${by.name}`, outcome: "refused", detail: audited, ...(u ? { role: u.role } : {}) });
+    throw new LoginRefused(why);
+  };
+  if (!u || u.passwordHash === undefined) {
+    // As slow as a real check, so a name's existence does not show in the time taken.
+    verifyPassword(password, (dummyHash ??= hashPassword(randomBytes(16).toString("hex"))));
+    return refuse("wrong name or password", u ? "no password set" : "no such user");
+  }
+  if (u.disabledAt) return refuse("wrong name or password", "user disabled");
+  const locked = users.lockedUntil(u.id);
+  if (locked !== undefined && locked > now.toISOString()) return refuse(`too many failed logins: locked until ${locked}`, `locked until ${locked}`);
+  if (!verifyPassword(password, u.passwordHash)) {
+    const n = users.loginFailed(u.id, LOGIN_LIMIT, new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString());
+    return refuse(n >= LOGIN_LIMIT ? `too many failed logins: locked for ${LOCK_MINUTES} minutes` : "wrong name or password", `wrong password (${n} in a row)`);
+  }
+  if (!isRole(u.role)) return refuse("wrong name or password", `unknown role ${u.role}`);
+  users.loginWorked(u.id);
+  users.endExpiredSessions(now.toISOString());
+  const session = randomBytes(32).toString("base64url");
+  const csrf = randomBytes(32).toString("base64url");
+  const expiresAt = new Date(now.getTime() + SESSION_HOURS * 3_600_000).toISOString();
+  users.addSession({ tokenHash: tokenHash(session), userId: u.id, csrf, createdAt: now.toISOString(), expiresAt });
+  recordChange(store, by, { action: "login", target: `user ${u.name}`, detail: `session until ${expiresAt}` });
+  return { session, csrf, user: u.name, role: u.role, expiresAt };
+}
+
+/** The person a console session stands for now, with its CSRF token; undefined once it ended, expired or its user was disabled. */
+export function sessionUser(store: Store, session: string, now = new Date()): { user: string; role: Role; csrf: string } | undefined {
+  if (!SESSION.test(session)) return undefined;
+  const s = new UserStore(store.sql).session(tokenHash(session));
+  if (!s || s.disabledAt || s.expiresAt <= now.toISOString() || !isRole(s.role)) return undefined;
+  return { user: s.user, role: s.role, csrf: s.csrf };
+}
+
+export function logout(store: Store, session: string): boolean {
+  return SESSION.test(session) && new UserStore(store.sql).endSession(tokenHash(session));
+}
+
+/** A hash no password matches, made when first needed (scrypt takes tens of milliseconds). */
+let dummyHash: string | undefined;

@@ -44,6 +44,48 @@ export interface ApiContext {
 
 export const MAX_BODY = 64 << 10;
 
+const SESSION_COOKIE = "cordon_session";
+/** Login attempts one address may make per minute, whatever the names (the per-user lockout is in app/users.ts). */
+const LOGINS_PER_MINUTE = 10;
+const loginAttempts = new Map<string, { startMs: number; n: number }>();
+
+function loginAllowed(peer: string, nowMs = Date.now()): boolean {
+  const a = loginAttempts.get(peer);
+  if (!a || nowMs - a.startMs >= 60_000) {
+    if (loginAttempts.size > 10_000) loginAttempts.clear();
+    loginAttempts.set(peer, { startMs: nowMs, n: 1 });
+    return true;
+  }
+  return ++a.n <= LOGINS_PER_MINUTE;
+}
+
+/**
+ * POST /api/login {name, password}: a console session in an httpOnly, SameSite=Strict cookie
+ * (Secure once serve speaks TLS), and the CSRF token in the answer. POST /api/logout ends it.
+ */
+async function loginRoute(req: IncomingMessage, res: ServerResponse, ctx: ApiContext, path: string): Promise<void> {
+  if (req.method !== "POST") throw new HttpError(405, `${path} takes POST`, undefined, { allow: "POST" });
+  const peer = req.socket.remoteAddress ?? "unknown";
+  const caller: Caller = { principal: "login", actor: "login", peer, role: "viewer" };
+  if (path === "/api/logout") {
+    const cookie = sessionCookie(req);
+    if (cookie !== undefined) await ctx.toWorker("logout", { session: cookie }, caller);
+    return send(req, res, { status: 200, body: { ok: true } }, { "set-cookie": `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` });
+  }
+  if (!loginAllowed(peer)) throw new HttpError(429, `more than ${LOGINS_PER_MINUTE} logins a minute from ${peer}: wait a minute`, undefined, { "retry-after": "60" });
+  const b = await readBody(req);
+  onlyKeys(b, ["name", "password"]);
+  const name = textValue(b.name, "name", 64);
+  const password = typeof b.password === "string" && b.password.length > 0 && b.password.length <= 1024 ? b.password : undefined;
+  if (password === undefined) throw new FieldError("password", "a password of 1 to 1024 characters");
+  const r = await ctx.toWorker("login", { name, password }, caller);
+  if (r.status !== 200) return send(req, res, r);
+  const s = r.body as { session: string; csrf: string; user: string; role: string; expiresAt: string };
+  const maxAge = Math.max(0, Math.round((Date.parse(s.expiresAt) - Date.now()) / 1000));
+  send(req, res, { status: 200, body: { user: s.user, role: s.role, csrf: s.csrf, expiresAt: s.expiresAt } },
+    { "set-cookie": `${SESSION_COOKIE}=${s.session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}` });
+}
+
 /** Host names every serve answers to, whatever it listens on. */
 export function apiHosts(listen: string, extra: readonly string[]): Set<string> {
   const hosts = new Set(["localhost", "127.0.0.1", "::1", ...extra.map((h) => h.toLowerCase())]);
@@ -96,13 +138,36 @@ const UNAUTHENTICATED = "a bearer token is required: a user's API token (cordon 
  * naming its operating-system user), or a user's API token, looked up by the worker (which
  * holds the store). Anything else is 401.
  */
+/** The console session cookie's value, when the request carries one. */
+function sessionCookie(req: IncomingMessage): string | undefined {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const [k, v] = part.trim().split("=", 2);
+    if (k === SESSION_COOKIE && v && /^[A-Za-z0-9_-]{43}$/.test(v)) return v;
+  }
+  return undefined;
+}
+
 async function authenticate(req: IncomingMessage, ctx: ApiContext): Promise<Caller> {
+  const peer = req.socket.remoteAddress ?? "unknown";
+  const cookie = req.headers.authorization === undefined ? sessionCookie(req) : undefined;
+  if (cookie !== undefined) {
+    // A browser sends the cookie by itself: a change also needs the CSRF token the login gave,
+    // which a page of another site cannot read.
+    const r = await ctx.toWorker("authenticate", { session: cookie }, { principal: "session", actor: "session", peer, role: "viewer" });
+    const who = r.body as { user?: unknown; role?: unknown; csrf?: unknown };
+    if (r.status !== 200 || typeof who.user !== "string" || !isRole(who.role) || typeof who.csrf !== "string") throw new HttpError(401, "the session ended or expired: log in again");
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      const sent = Buffer.from(String(req.headers["x-csrf-token"] ?? ""));
+      const want = Buffer.from(who.csrf);
+      if (sent.length !== want.length || !timingSafeEqual(sent, want)) throw new HttpError(403, "X-CSRF-Token: missing or wrong (the login answer gives it)");
+    }
+    return { principal: `session:${who.user}`, actor: who.user, peer, role: who.role };
+  }
   const given = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
   const a = Buffer.from(given);
   const want = Buffer.from(ctx.token);
   if (a.length === want.length && timingSafeEqual(a, want)) return callerOf(req);
   if (!looksLikeUserToken(given)) throw new HttpError(401, UNAUTHENTICATED, undefined, { "www-authenticate": "Bearer" });
-  const peer = req.socket.remoteAddress ?? "unknown";
   const r = await ctx.toWorker("authenticate", { token: given }, { principal: "token", actor: "token", peer, role: "viewer" });
   const who = r.body as { user?: unknown; role?: unknown };
   if (r.status !== 200 || typeof who.user !== "string" || !isRole(who.role)) {
@@ -242,6 +307,8 @@ export function handleApi(req: IncomingMessage, res: ServerResponse, ctx: ApiCon
   };
   void (async () => {
     checkSite(req, ctx.hosts);
+    const bare = (req.url ?? "").split("?")[0];
+    if (bare === "/api/login" || bare === "/api/logout") return loginRoute(req, res, ctx, bare);
     const caller = await authenticate(req, ctx);
     let url: URL;
     try {

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { may } from "../app/permissions.js";
-import { authenticateToken } from "../app/users.js";
+import { LoginRefused, authenticateToken, login, logout, sessionUser } from "../app/users.js";
 import { pino } from "pino";
 import { loadModel } from "../classify/model.js";
 import { readIndicators } from "../app/detections.js";
@@ -573,10 +573,24 @@ function authorise(op: ApiOp, req: ApiRequest, caller: Caller, site: string): { 
 
 async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown> {
   if (op === "authenticate") {
+    if (req.session !== undefined) {
+      const s = sessionUser(store, req.session);
+      if (!s) throw new Denied(401, "the session ended or expired");
+      return s;
+    }
     const who = authenticateToken(store, req.token ?? "");
     if (!who) throw new Denied(401, "the token is unknown, expired or revoked, or its user is disabled");
     return { user: who.user, role: who.role };
   }
+  if (op === "login") {
+    try {
+      return login(store, req.name!, req.password!, caller.peer);
+    } catch (e) {
+      if (e instanceof LoginRefused) throw new Denied(401, e.message);
+      throw e;
+    }
+  }
+  if (op === "logout") return { ended: logout(store, req.session ?? "") };
   if (op === "decisions") return nacStore.decisions({ site: req.site, mac: req.mac, limit: req.limit ?? 100 });
   if (op === "responses") return nacStore.responses().slice(0, req.limit ?? 1000);
   if (op === "audit") return audit.list({ limit: req.limit ?? 100, beforeId: req.before });

@@ -56,7 +56,7 @@ export type ToWorker =
   /** A request to the local HTTP API that needs the store. */
   | { type: "api"; id: number; op: ApiOp; request: ApiRequest; caller: Caller };
 
-export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate";
+export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
@@ -68,6 +68,11 @@ export interface ApiRequest {
   before?: number;
   /** `authenticate`: a user's API token, to be looked up. */
   token?: string;
+  /** `authenticate`, `logout`: a console session (the cookie's value). */
+  session?: string;
+  /** `login`. */
+  name?: string;
+  password?: string;
 }
 
 /** Who asked: the authenticated principal, the person it names, and the peer address. */

@@ -297,6 +297,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
       revoked_at TEXT COLLATE "C",
       last_used_at TEXT COLLATE "C"
   );
+  CREATE TABLE login_sessions (
+      token_hash TEXT COLLATE "C" PRIMARY KEY,
+      user_id BIGINT NOT NULL REFERENCES users(id),
+      csrf TEXT COLLATE "C" NOT NULL,
+      created_at TEXT COLLATE "C" NOT NULL,
+      expires_at TEXT COLLATE "C" NOT NULL
+  );
   ALTER TABLE audit ADD COLUMN role TEXT COLLATE "C";
   `,
 ];

@@ -372,6 +372,13 @@ export const MIGRATIONS: readonly Migration[] = [
     revoked_at TEXT,
     last_used_at TEXT
   );
+  CREATE TABLE login_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    csrf TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
   ALTER TABLE audit ADD COLUMN role TEXT;
   `,
 ];

@@ -94,4 +94,38 @@ export class UserStore {
   tokenUsed(id: number, at: string): void {
     this.sql.run(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, at, id);
   }
+
+  /** A failed login: the count goes up, and past `limit` the user is locked until `lockUntil`. */
+  loginFailed(id: number, limit: number, lockUntil: string): number {
+    this.sql.run(`UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?`, id);
+    const n = this.sql.column<number>(`SELECT failed_logins FROM users WHERE id = ?`, id)[0];
+    if (n >= limit) this.sql.run(`UPDATE users SET locked_until = ?, failed_logins = 0 WHERE id = ?`, lockUntil, id);
+    return n;
+  }
+
+  loginWorked(id: number): void {
+    this.sql.run(`UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?`, id);
+  }
+
+  lockedUntil(id: number): string | undefined {
+    return opt(this.sql.column<string | null>(`SELECT locked_until FROM users WHERE id = ?`, id)[0]);
+  }
+
+  addSession(s: { tokenHash: string; userId: number; csrf: string; createdAt: string; expiresAt: string }): void {
+    this.sql.run(`INSERT INTO login_sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`, s.tokenHash, s.userId, s.csrf, s.createdAt, s.expiresAt);
+  }
+
+  /** The session with this hash, with its user's name, role and state. */
+  session(tokenHash: string): { user: string; role: string; csrf: string; expiresAt: string; disabledAt?: string } | undefined {
+    const r = this.sql.get<Record<string, unknown>>(`SELECT u.name, u.role, u.disabled_at, s.csrf, s.expires_at FROM login_sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash);
+    return r ? { user: String(r.name), role: String(r.role), csrf: String(r.csrf), expiresAt: String(r.expires_at), disabledAt: opt(r.disabled_at) } : undefined;
+  }
+
+  endSession(tokenHash: string): boolean {
+    return this.sql.run(`DELETE FROM login_sessions WHERE token_hash = ?`, tokenHash) > 0;
+  }
+
+  endExpiredSessions(now: string): void {
+    this.sql.run(`DELETE FROM login_sessions WHERE expires_at <= ?`, now);
+  }
 }
