@@ -157,6 +157,28 @@ describe("users, roles and serve's API", () => {
     assert.ok(audit.some((e) => e.action === "quarantine" && e.actor === "dave" && e.outcome === "ok"));
   });
 
+  it("serves its OpenAPI document, made from the schemas every route checks; a schema error is a 400 naming the field", async () => {
+    const port = s!.httpPort;
+    const doc = (await call(port, tokens.viewer, "GET", "/api/openapi.json")).body as unknown as { openapi: string; paths: Record<string, Record<string, { summary?: string; requestBody?: unknown; parameters?: { name: string }[] }>> };
+    assert.match(doc.openapi, /^3\./);
+    for (const [path, method] of [["/api/quarantine", "post"], ["/api/release", "post"], ["/api/responses", "get"], ["/api/responses/{id}/approve", "post"], ["/api/responses/{id}/reject", "post"],
+      ["/api/nac/decisions", "get"], ["/api/nac/sessions", "get"], ["/api/audit", "get"], ["/api/login", "post"], ["/api/logout", "post"]] as const) {
+      assert.ok(doc.paths[path]?.[method]?.summary, `${method} ${path} is documented`);
+    }
+    assert.ok(doc.paths["/api/quarantine"].post.requestBody, "the body's schema");
+    assert.deepEqual(doc.paths["/api/nac/decisions"].get.parameters!.map((p) => p.name).sort(), ["limit", "mac", "site"]);
+    assert.equal(doc.paths["/api/quarantine"].delete, undefined, "the 405 answers are not routes of the API");
+    // Unknown keys are refused, not dropped; a wrong type names the field.
+    const extra = await call(port, tokens.admin, "POST", "/api/quarantine", { mac: plain, reason: "x", by: "mallory" });
+    assert.deepEqual([extra.status, extra.body.field], [400, "by"]);
+    const type = await call(port, tokens.admin, "POST", "/api/quarantine", { mac: 5, reason: "x" });
+    assert.deepEqual([type.status, type.body.field], [400, "mac"]);
+    const missing = await call(port, tokens.admin, "POST", "/api/quarantine", { mac: plain });
+    assert.deepEqual([missing.status, missing.body.field], [400, "reason"]);
+    const id = await call(port, tokens.admin, "POST", "/api/responses/XYZ/approve", {});
+    assert.deepEqual([id.status, id.body.field], [400, "id"]);
+  });
+
   it("a revoked token, or a disabled user's, is refused at once", async () => {
     const port = s!.httpPort;
     const list = JSON.parse(runCli(["token", "list", "--db", db, "--format", "json"]).stdout) as { id: number; user: string }[];

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import "./jit.js";
-import { readFileSync } from "node:fs";
+import { cordonVersion } from "../model/shipped-data.js";
 import { parseArgs } from "node:util";
 import { cliActor } from "./actor.js";
 import type { Command } from "./command.js";
@@ -19,17 +19,12 @@ Run 'cordon COMMAND --help' for a command's options; 'cordon --version' for the 
 /** Options main itself reads for every command: --help, and --by (refused: who acts is the operating-system user). */
 const MAIN_OPTIONS = { help: { type: "boolean", short: "h" }, by: { type: "string" } } as const;
 
-/** The version in the package.json this code was built from (dist/src/cli/ is three levels below it). */
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: unknown };
-  return typeof pkg.version === "string" ? pkg.version : "unknown";
-}
 
 /** Runs one command: its own options only (an option it does not take is an error that names it). */
 async function main(argv: string[]): Promise<number> {
   const name = argv[0];
   if (name === "--version" || name === "version") {
-    process.stdout.write(`cordon ${version()}\n`);
+    process.stdout.write(`cordon ${cordonVersion()}\n`);
     return 0;
   }
   if (name === undefined || name === "-h" || name === "--help" || name === "help") {

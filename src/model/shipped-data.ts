@@ -16,3 +16,9 @@ export function readShippedJson(path: string, fail: (message: string) => Error):
     throw fail(`${path}: ${(e as Error).message}`);
   }
 }
+
+/** Cordon's version, from the package.json this code was built with (dist/src/model/ or src/model/ lies below it). */
+export function cordonVersion(): string {
+  const pkg = JSON.parse(readFileSync(resolve(DATA, "..", "package.json"), "utf8")) as { version?: unknown };
+  return typeof pkg.version === "string" ? pkg.version : "unknown";
+}

@@ -1,30 +1,38 @@
 import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import swagger from "@fastify/swagger";
+import { type TSchema, Type } from "@sinclair/typebox";
+import type { Logger } from "pino";
 import { ACTIONS, type Action, isRole, may } from "../app/permissions.js";
 import { looksLikeUserToken } from "../app/users.js";
 import { snakeKeys } from "../app/report-json.js";
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "pino";
-import { FieldError, intValue, macValue, nameValue, onlyKeys, textValue } from "../model/values.js";
+import { FieldError, intValue, macValue, nameValue, textValue } from "../model/values.js";
 import type { RadiusStats } from "../nac/radius-server.js";
 import type { NacSession } from "../nac/sessions.js";
 import type { ApiOp, ApiRequest, Caller } from "./messages.js";
 
 /**
- * The local HTTP API of `cordon serve`: the actions the CLI takes on a running system
- * (quarantine, release, approve, reject) and what it reads (responses, RADIUS decisions and
- * sessions, the audit log). Closed by default, in this order:
+ * The HTTP face of `cordon serve` (Fastify): /healthz and /metrics, and the API the CLI and
+ * the console use: the actions on a running system (quarantine, release, approve, reject,
+ * login) and what they read (responses, RADIUS decisions and sessions, the audit log). Every
+ * route has a JSON schema for what it takes (TypeBox); `/api/openapi.json` is made from them.
+ * Closed by default, in this order:
  *
  * 1. the Host header must name this server (a configured listen name, localhost or a
  *    loopback address), and an Origin or Sec-Fetch-Site header must not be another site's:
  *    403 (DNS rebinding, cross-site requests from a page the operator opened);
- * 2. `Authorization: Bearer TOKEN` (always required; serve makes a token at first start): 401;
+ * 2. who is asking: a user's API token, serve's own token, or a console session (cookie, and
+ *    for a change its CSRF token): 401 (403 for a missing CSRF token);
  * 3. the route: 404 for an unknown path, 405 (with Allow) for a known path's other methods,
- *    HEAD answered wherever GET is;
+ *    HEAD answered wherever GET is; then the caller's role (app/permissions.ts): 403;
  * 4. a POST takes `application/json` only (415), parameters from the body only (a query string
- *    is a 400), at most 64 KiB (413); every field is parsed into its canonical value here and
- *    an unknown or invalid one is a 400 naming it. Nothing unparsed reaches the worker.
+ *    is a 400), at most 64 KiB (413); the schema refuses unknown keys and wrong types, and
+ *    every field is then parsed into its canonical value here: a 400 names the field. Nothing
+ *    unparsed reaches the worker.
  *
- * Errors are one JSON shape, `{ "error": TEXT, "field"?: NAME }`, and never carry SQL.
+ * Errors are one JSON shape, `{ "error": TEXT, "field"?: NAME }`, and never carry SQL. Answers
+ * are JSON in snake_case (app/report-json.ts).
  */
 
 export interface ApiReply {
@@ -40,6 +48,11 @@ export interface ApiContext {
   sessions(): NacSession[];
   radiusStats(): RadiusStats | undefined;
   log: Logger;
+  /** GET /healthz: the status and the body. */
+  health(): ApiReply;
+  /** GET /metrics: Prometheus text. */
+  metrics(): string;
+  version: string;
 }
 
 export const MAX_BODY = 64 << 10;
@@ -47,46 +60,8 @@ export const MAX_BODY = 64 << 10;
 const SESSION_COOKIE = "cordon_session";
 /** Login attempts one address may make per minute, whatever the names (the per-user lockout is in app/users.ts). */
 const LOGINS_PER_MINUTE = 10;
-const loginAttempts = new Map<string, { startMs: number; n: number }>();
 
-function loginAllowed(peer: string, nowMs = Date.now()): boolean {
-  const a = loginAttempts.get(peer);
-  if (!a || nowMs - a.startMs >= 60_000) {
-    if (loginAttempts.size > 10_000) loginAttempts.clear();
-    loginAttempts.set(peer, { startMs: nowMs, n: 1 });
-    return true;
-  }
-  return ++a.n <= LOGINS_PER_MINUTE;
-}
-
-/**
- * POST /api/login {name, password}: a console session in an httpOnly, SameSite=Strict cookie
- * (Secure once serve speaks TLS), and the CSRF token in the answer. POST /api/logout ends it.
- */
-async function loginRoute(req: IncomingMessage, res: ServerResponse, ctx: ApiContext, path: string): Promise<void> {
-  if (req.method !== "POST") throw new HttpError(405, `${path} takes POST`, undefined, { allow: "POST" });
-  const peer = req.socket.remoteAddress ?? "unknown";
-  const caller: Caller = { principal: "login", actor: "login", peer, role: "viewer" };
-  if (path === "/api/logout") {
-    const cookie = sessionCookie(req);
-    if (cookie !== undefined) await ctx.toWorker("logout", { session: cookie }, caller);
-    return send(req, res, { status: 200, body: { ok: true } }, { "set-cookie": `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` });
-  }
-  if (!loginAllowed(peer)) throw new HttpError(429, `more than ${LOGINS_PER_MINUTE} logins a minute from ${peer}: wait a minute`, undefined, { "retry-after": "60" });
-  const b = await readBody(req);
-  onlyKeys(b, ["name", "password"]);
-  const name = textValue(b.name, "name", 64);
-  const password = typeof b.password === "string" && b.password.length > 0 && b.password.length <= 1024 ? b.password : undefined;
-  if (password === undefined) throw new FieldError("password", "a password of 1 to 1024 characters");
-  const r = await ctx.toWorker("login", { name, password }, caller);
-  if (r.status !== 200) return send(req, res, r);
-  const s = r.body as { session: string; csrf: string; user: string; role: string; expiresAt: string };
-  const maxAge = Math.max(0, Math.round((Date.parse(s.expiresAt) - Date.now()) / 1000));
-  send(req, res, { status: 200, body: { user: s.user, role: s.role, csrf: s.csrf, expiresAt: s.expiresAt } },
-    { "set-cookie": `${SESSION_COOKIE}=${s.session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}` });
-}
-
-/** Host names every serve answers to, whatever it listens on. */
+/** The Host names the API answers to: the listen address unless a wildcard, loopback names, and the configured ones. */
 export function apiHosts(listen: string, extra: readonly string[]): Set<string> {
   const hosts = new Set(["localhost", "127.0.0.1", "::1", ...extra.map((h) => h.toLowerCase())]);
   if (listen !== "0.0.0.0" && listen !== "::") hosts.add(listen.toLowerCase());
@@ -97,13 +72,6 @@ class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly field?: string, readonly headers: Record<string, string> = {}) {
     super(message);
   }
-}
-
-function send(req: IncomingMessage, res: ServerResponse, r: ApiReply, headers: Record<string, string> = {}): void {
-  // The API's JSON has the key style of every report: snake_case (app/report-json.ts).
-  const text = `${JSON.stringify(snakeKeys(r.body))}\n`;
-  res.writeHead(r.status, { "content-type": "application/json", "cache-control": "no-store", "x-content-type-options": "nosniff", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(req.method === "HEAD" ? undefined : text);
 }
 
 /** The host name of a Host header value ("name:port", "[v6]:port"), lower case. */
@@ -133,11 +101,6 @@ function checkSite(req: IncomingMessage, hosts: ReadonlySet<string>): void {
 
 const UNAUTHENTICATED = "a bearer token is required: a user's API token (cordon token add), or serve's own, which the CLI reads from CORDON_TOKEN or the file DB.token beside the database";
 
-/**
- * Who is asking: serve's own token (the host's administrator: the CLI beside the database,
- * naming its operating-system user), or a user's API token, looked up by the worker (which
- * holds the store). Anything else is 401.
- */
 /** The console session cookie's value, when the request carries one. */
 function sessionCookie(req: IncomingMessage): string | undefined {
   for (const part of (req.headers.cookie ?? "").split(";")) {
@@ -147,12 +110,27 @@ function sessionCookie(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/** The person the CLI names (its operating-system user), or the principal itself. */
+function serviceCaller(req: IncomingMessage): Caller {
+  const named = req.headers["x-cordon-actor"];
+  let actor = "api-token";
+  if (named !== undefined) {
+    if (typeof named !== "string" || !/^[A-Za-z0-9_.@-]{1,64}$/.test(named)) throw new HttpError(400, "X-Cordon-Actor: a user name of 1 to 64 letters, digits and _ . @ -", "x-cordon-actor");
+    actor = named;
+  }
+  return { principal: "api-token", actor, peer: req.socket.remoteAddress ?? "unknown", role: "admin" };
+}
+
+/**
+ * Who is asking: a console session (its cookie; a change also needs the CSRF token the login
+ * gave, which a page of another site cannot read), serve's own token (the host's
+ * administrator: the CLI beside the database, naming its operating-system user), or a user's
+ * API token, looked up by the worker (which holds the store). Anything else is 401.
+ */
 async function authenticate(req: IncomingMessage, ctx: ApiContext): Promise<Caller> {
   const peer = req.socket.remoteAddress ?? "unknown";
   const cookie = req.headers.authorization === undefined ? sessionCookie(req) : undefined;
   if (cookie !== undefined) {
-    // A browser sends the cookie by itself: a change also needs the CSRF token the login gave,
-    // which a page of another site cannot read.
     const r = await ctx.toWorker("authenticate", { session: cookie }, { principal: "session", actor: "session", peer, role: "viewer" });
     const who = r.body as { user?: unknown; role?: unknown; csrf?: unknown };
     if (r.status !== 200 || typeof who.user !== "string" || !isRole(who.role) || typeof who.csrf !== "string") throw new HttpError(401, "the session ended or expired: log in again");
@@ -166,7 +144,7 @@ async function authenticate(req: IncomingMessage, ctx: ApiContext): Promise<Call
   const given = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
   const a = Buffer.from(given);
   const want = Buffer.from(ctx.token);
-  if (a.length === want.length && timingSafeEqual(a, want)) return callerOf(req);
+  if (a.length === want.length && timingSafeEqual(a, want)) return serviceCaller(req);
   if (!looksLikeUserToken(given)) throw new HttpError(401, UNAUTHENTICATED, undefined, { "www-authenticate": "Bearer" });
   const r = await ctx.toWorker("authenticate", { token: given }, { principal: "token", actor: "token", peer, role: "viewer" });
   const who = r.body as { user?: unknown; role?: unknown };
@@ -176,173 +154,231 @@ async function authenticate(req: IncomingMessage, ctx: ApiContext): Promise<Call
   return { principal: `user:${who.user}`, actor: who.user, peer, role: who.role };
 }
 
-/** The person the CLI names (its operating-system user), or the principal itself. */
-function callerOf(req: IncomingMessage): Caller {
-  const named = req.headers["x-cordon-actor"];
-  let actor = "api-token";
-  if (named !== undefined) {
-    if (typeof named !== "string" || !/^[A-Za-z0-9_.@-]{1,64}$/.test(named)) throw new HttpError(400, "X-Cordon-Actor: a user name of 1 to 64 letters, digits and _ . @ -", "x-cordon-actor");
-    actor = named;
-  }
-  const peer = req.socket.remoteAddress ?? "unknown";
-  return { principal: "api-token", actor, peer, role: "admin" };
-}
+// --- Schemas: what each route takes. Text stays text here; the handlers parse it into canonical values. ---
 
-function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase();
-  if (type !== "application/json") return Promise.reject(new HttpError(415, "the body must be application/json"));
-  const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > MAX_BODY) return Promise.reject(new HttpError(413, `the body is over ${MAX_BODY} bytes`, undefined, { connection: "close" }));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on("data", (c: Buffer) => {
-      if (over) return;
-      size += c.length;
-      if (size > MAX_BODY) {
-        over = true;
-        chunks.length = 0;
-        reject(new HttpError(413, `the body is over ${MAX_BODY} bytes`, undefined, { connection: "close" }));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => {
-      if (over) return;
-      const text = Buffer.concat(chunks).toString("utf8");
-      let v: unknown;
-      try {
-        v = JSON.parse(text);
-      } catch {
-        return reject(new HttpError(400, "the body is not valid JSON"));
-      }
-      if (typeof v !== "object" || v === null || Array.isArray(v)) return reject(new HttpError(400, "the body must be a JSON object"));
-      resolve(v as Record<string, unknown>);
-    });
-    req.on("error", reject);
-  });
-}
+const text = (max: number): TSchema => Type.String({ maxLength: max });
+const NUMBER = Type.String({ maxLength: 20, description: "a whole number" });
+const SITE = Type.Optional(Type.String({ maxLength: 64, description: "a site name (default: serve's site)" }));
+const MAC = Type.String({ maxLength: 64, description: "a MAC address in any switch spelling" });
+const ERROR = Type.Object({ error: Type.String(), field: Type.Optional(Type.String()) });
+const RESPONSE_ID = Type.Object({ id: Type.String({ pattern: "^[0-9a-f]{4,16}$", description: "a response id, or a unique prefix of 4 characters or more" }) }, { additionalProperties: false });
+const closed = (props: Record<string, TSchema>): TSchema => Type.Object(props, { additionalProperties: false });
 
-type Query = Record<string, string>;
-
-interface Route {
-  path: RegExp;
-  /** What the caller's role must allow (app/permissions.ts); the worker checks the device's tier on top. */
+interface RouteSpec {
+  method: "GET" | "POST";
+  url: string;
+  summary: string;
   needs: Action;
-  get?: (q: Query, m: RegExpExecArray, caller: Caller) => ApiRequest | ApiReply;
-  post?: (b: Record<string, unknown>, m: RegExpExecArray) => ApiRequest;
-  op: ApiOp;
+  querystring?: TSchema;
+  params?: TSchema;
+  body?: TSchema;
+  /** The worker's operation and its request, every field parsed; or an answer made here. */
+  handle(i: { query: Record<string, string | undefined>; params: Record<string, string>; body: Record<string, unknown>; caller: Caller }, ctx: ApiContext): { op: ApiOp; request: ApiRequest } | ApiReply;
 }
 
-const site = (v: unknown): string | undefined => (v === undefined ? undefined : nameValue(v, "site"));
+const limitOf = (v: string | undefined, dflt: number): number => (v === undefined ? dflt : intValue(v, "limit", 1, 10_000));
+const siteOf = (v: unknown): string | undefined => (v === undefined ? undefined : nameValue(v, "site"));
 
-const ROUTES: Route[] = [
+const ROUTES: RouteSpec[] = [
   {
-    path: /^\/api\/nac\/decisions$/, op: "decisions", needs: "read",
-    get: (q) => {
-      onlyKeys(q, ["site", "mac", "limit"]);
-      return { site: site(q.site), mac: q.mac === undefined ? undefined : macValue(q.mac, "mac"), limit: q.limit === undefined ? 100 : intValue(q.limit, "limit", 1, 10_000) };
-    },
+    method: "GET", url: "/api/nac/decisions", summary: "RADIUS decisions, newest first, with their reasons", needs: "read",
+    querystring: closed({ site: SITE, mac: Type.Optional(MAC), limit: Type.Optional(NUMBER) }),
+    handle: ({ query }) => ({ op: "decisions", request: { site: siteOf(query.site), mac: query.mac === undefined ? undefined : macValue(query.mac, "mac"), limit: limitOf(query.limit, 100) } }),
   },
   {
-    path: /^\/api\/responses$/, op: "responses", needs: "read",
-    get: (q) => {
-      onlyKeys(q, ["limit"]);
-      return { limit: q.limit === undefined ? 1000 : intValue(q.limit, "limit", 1, 10_000) };
-    },
+    method: "GET", url: "/api/responses", summary: "responses to alerts and people's quarantines, newest first", needs: "read",
+    querystring: closed({ limit: Type.Optional(NUMBER) }),
+    handle: ({ query }) => ({ op: "responses", request: { limit: limitOf(query.limit, 1000) } }),
   },
   {
-    path: /^\/api\/audit$/, op: "audit", needs: "read",
-    get: (q) => {
-      onlyKeys(q, ["limit", "before"]);
-      return { limit: q.limit === undefined ? 100 : intValue(q.limit, "limit", 1, 10_000), before: q.before === undefined ? undefined : intValue(q.before, "before", 1, Number.MAX_SAFE_INTEGER) };
-    },
+    method: "GET", url: "/api/audit", summary: "the audit log, newest first", needs: "read",
+    querystring: closed({ limit: Type.Optional(NUMBER), before: Type.Optional(NUMBER) }),
+    handle: ({ query }) => ({ op: "audit", request: { limit: limitOf(query.limit, 100), before: query.before === undefined ? undefined : intValue(query.before, "before", 1, Number.MAX_SAFE_INTEGER) } }),
   },
   {
-    path: /^\/api\/quarantine$/, op: "quarantine", needs: "quarantine",
-    post: (b) => {
-      onlyKeys(b, ["mac", "reason", "site"]);
-      return { mac: macValue(b.mac, "mac"), reason: textValue(b.reason, "reason"), site: site(b.site) };
-    },
+    method: "GET", url: "/api/nac/sessions", summary: "each MAC's last session at its NAS", needs: "read", querystring: closed({}),
+    handle: (_i, ctx) => ({ status: 200, body: ctx.sessions() }),
   },
   {
-    path: /^\/api\/release$/, op: "release", needs: "quarantine",
-    post: (b) => {
-      onlyKeys(b, ["mac", "reason", "site"]);
-      return { mac: macValue(b.mac, "mac"), reason: textValue(b.reason, "reason"), site: site(b.site) };
-    },
+    method: "GET", url: "/api/nac/stats", summary: "RADIUS counters, per NAS", needs: "read", querystring: closed({}),
+    handle: (_i, ctx) => (ctx.radiusStats() ? { status: 200, body: ctx.radiusStats() } : { status: 404, body: { error: "RADIUS is off: no nac section" } }),
   },
   {
-    path: /^\/api\/responses\/([0-9a-f]{4,16})\/approve$/, op: "approve", needs: "response.approve",
-    post: (b, m) => {
-      onlyKeys(b, ["note"]);
-      return { id: m[1], reason: b.note === undefined ? undefined : textValue(b.note, "note") };
-    },
+    method: "POST", url: "/api/quarantine", summary: "quarantine a device now (one of an OT tier: proposed, another person approves)", needs: "quarantine",
+    body: closed({ mac: MAC, reason: text(500), site: SITE }),
+    handle: ({ body }) => ({ op: "quarantine", request: { mac: macValue(body.mac, "mac"), reason: textValue(body.reason, "reason"), site: siteOf(body.site) } }),
   },
   {
-    path: /^\/api\/responses\/([0-9a-f]{4,16})\/reject$/, op: "reject", needs: "response.approve",
-    post: (b, m) => {
-      onlyKeys(b, ["reason"]);
-      return { id: m[1], reason: textValue(b.reason, "reason") };
-    },
+    method: "POST", url: "/api/release", summary: "end a device's quarantine", needs: "quarantine",
+    body: closed({ mac: MAC, reason: text(500), site: SITE }),
+    handle: ({ body }) => ({ op: "release", request: { mac: macValue(body.mac, "mac"), reason: textValue(body.reason, "reason"), site: siteOf(body.site) } }),
+  },
+  {
+    method: "POST", url: "/api/responses/:id/approve", summary: "approve a proposed response", needs: "response.approve",
+    params: RESPONSE_ID, body: closed({ note: Type.Optional(text(500)) }),
+    handle: ({ params, body }) => ({ op: "approve", request: { id: params.id, reason: body.note === undefined ? undefined : textValue(body.note, "note") } }),
+  },
+  {
+    method: "POST", url: "/api/responses/:id/reject", summary: "reject a proposed response", needs: "response.approve",
+    params: RESPONSE_ID, body: closed({ reason: text(500) }),
+    handle: ({ params, body }) => ({ op: "reject", request: { id: params.id, reason: textValue(body.reason, "reason") } }),
   },
 ];
 
-/** Reads that the main thread answers itself. */
-const LOCAL: { path: RegExp; get: (ctx: ApiContext) => ApiReply }[] = [
-  { path: /^\/api\/nac\/sessions$/, get: (ctx) => ({ status: 200, body: ctx.sessions() }) },
-  { path: /^\/api\/nac\/stats$/, get: (ctx) => (ctx.radiusStats() ? { status: 200, body: ctx.radiusStats() } : { status: 404, body: { error: "RADIUS is off: no nac section" } }) },
-];
+/** Every method a client might send; a known path answers its others with 405. */
+const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
 
-export function handleApi(req: IncomingMessage, res: ServerResponse, ctx: ApiContext): void {
-  const fail = (e: unknown): void => {
+/** The field a schema error is about: the property named, else the path's last step. */
+function fieldOf(e: FastifyError): string | undefined {
+  const v = e.validation?.[0];
+  if (!v) return undefined;
+  const p = v.params as { missingProperty?: string; additionalProperty?: string };
+  return p.additionalProperty ?? p.missingProperty ?? (v.instancePath.split("/").filter(Boolean).pop() || undefined);
+}
+
+function sendError(reply: FastifyReply, status: number, error: string, field?: string, headers: Record<string, string> = {}): FastifyReply {
+  return reply.code(status).headers(headers).send(field ? { error, field } : { error });
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+/** The HTTP server of serve, routes and hooks in place (not yet listening). */
+export async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: MAX_BODY, return503OnClosing: true,
+    // Unknown keys are refused, not silently dropped, and nothing is coerced: a schema error is a 400.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    routerOptions: { maxParamLength: 100 },
+  });
+  // JSON only: a form or text/plain POST (no CORS preflight) is a 415.
+  app.removeContentTypeParser("text/plain");
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "Cordon", version: ctx.version, description: "serve's API: every route, what it takes, and who may call it" },
+      components: {
+        securitySchemes: {
+          token: { type: "http", scheme: "bearer", description: "a user's API token (cordon token add), or serve's own" },
+          session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE, description: "a console session (POST /api/login); a change also sends X-CSRF-Token" },
+        },
+      },
+      security: [{ token: [] }, { session: [] }],
+    },
+  });
+
+  app.get("/healthz", { schema: { hide: true } }, async (_req, reply) => {
+    const h = ctx.health();
+    return reply.code(h.status).send(h.body);
+  });
+  app.get("/metrics", { schema: { hide: true } }, async (_req, reply) => reply.type("text/plain; version=0.0.4").send(ctx.metrics()));
+
+  app.addHook("onRequest", async (req) => {
+    if (!req.url.startsWith("/api/")) return;
+    checkSite(req.raw, ctx.hosts);
+    const path = req.url.split("?")[0];
+    if (path === "/api/login" || path === "/api/logout") return;
+    req.caller = await authenticate(req.raw, ctx);
+  });
+  // The API's answers: JSON in snake_case, never cached.
+  app.addHook("onSend", async (req, reply, payload) => {
+    if (req.url.startsWith("/api/")) reply.header("cache-control", "no-store").header("x-content-type-options", "nosniff");
+    return payload;
+  });
+
+  const paths = new Map<string, Set<string>>();
+  for (const r of ROUTES) {
+    const s = paths.get(r.url) ?? new Set<string>();
+    s.add(r.method);
+    if (r.method === "GET") s.add("HEAD");
+    paths.set(r.url, s);
+    app.route({
+      method: r.method, url: r.url,
+      schema: { summary: r.summary, description: `Needs: ${ACTIONS[r.needs]}.`, ...(r.querystring ? { querystring: r.querystring } : {}), ...(r.params ? { params: r.params } : {}), ...(r.body ? { body: r.body } : {}), response: { "4xx": ERROR } },
+      preValidation: async (req) => {
+        if (r.method === "POST" && req.url.includes("?")) throw new HttpError(400, "parameters go in the JSON body, not the query string");
+        if (!may(req.caller!.role, r.needs)) throw new HttpError(403, `${req.caller!.actor} (${req.caller!.role}) may not: ${ACTIONS[r.needs]}`);
+      },
+      handler: async (req: FastifyRequest, reply: FastifyReply) => {
+        const caller = req.caller!;
+        const done = r.handle({ query: (req.query ?? {}) as Record<string, string>, params: (req.params ?? {}) as Record<string, string>, body: (req.body ?? {}) as Record<string, unknown>, caller }, ctx);
+        const answer = "op" in done ? await ctx.toWorker(done.op, done.request, caller) : done;
+        return reply.code(answer.status).send(snakeKeys(answer.body));
+      },
+    });
+  }
+
+  app.post("/api/login", {
+    schema: { summary: "log in: a console session cookie and the CSRF token", security: [], body: closed({ name: text(64), password: Type.String({ minLength: 1, maxLength: 1024 }) }), response: { "4xx": ERROR } },
+  }, async (req, reply) => {
+    const peer = req.socket.remoteAddress ?? "unknown";
+    if (!loginAllowed(peer)) throw new HttpError(429, `more than ${LOGINS_PER_MINUTE} logins a minute from ${peer}: wait a minute`, undefined, { "retry-after": "60" });
+    const b = req.body as { name: string; password: string };
+    const r = await ctx.toWorker("login", { name: textValue(b.name, "name", 64), password: b.password }, { principal: "login", actor: "login", peer, role: "viewer" });
+    if (r.status !== 200) return reply.code(r.status).send(r.body);
+    const s = r.body as { session: string; csrf: string; user: string; role: string; expiresAt: string };
+    const maxAge = Math.max(0, Math.round((Date.parse(s.expiresAt) - Date.now()) / 1000));
+    // Secure once serve speaks TLS; until then serve listens on loopback unless told otherwise.
+    return reply.header("set-cookie", `${SESSION_COOKIE}=${s.session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}`)
+      .send(snakeKeys({ user: s.user, role: s.role, csrf: s.csrf, expiresAt: s.expiresAt }));
+  });
+  app.post("/api/logout", { schema: { summary: "end the console session", security: [] } }, async (req, reply) => {
+    const cookie = sessionCookie(req.raw);
+    if (cookie !== undefined) await ctx.toWorker("logout", { session: cookie }, { principal: "login", actor: "login", peer: req.socket.remoteAddress ?? "unknown", role: "viewer" });
+    return reply.header("set-cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).send({ ok: true });
+  });
+  paths.set("/api/login", new Set(["POST"]));
+  paths.set("/api/logout", new Set(["POST"]));
+  app.get("/api/openapi.json", { schema: { summary: "this API's OpenAPI document", hide: true } }, async () => app.swagger());
+  paths.set("/api/openapi.json", new Set(["GET", "HEAD"]));
+
+  // A known path's other methods: 405 with Allow (after authentication, as every /api route).
+  for (const [url, allowed] of paths) {
+    const others = METHODS.filter((m) => !allowed.has(m));
+    app.route({
+      method: others, url, schema: { hide: true },
+      handler: async () => {
+        throw new HttpError(405, `${url} takes ${[...allowed].filter((m) => m !== "HEAD").join(", ")}`, undefined, { allow: [...allowed].join(", ") });
+      },
+    });
+  }
+
+  app.setNotFoundHandler(async (req, reply) => {
+    if (req.url.startsWith("/api/")) return sendError(reply, 404, `no route ${req.url.split("?")[0].slice(0, 200)}`);
+    return reply.code(404).type("text/plain").send("not found\n");
+  });
+  app.setErrorHandler(async (e: FastifyError | HttpError | FieldError, req, reply) => {
     if (e instanceof HttpError) {
-      if (e.status === 413) res.once("finish", () => req.socket.destroySoon());
-      return send(req, res, { status: e.status, body: e.field ? { error: e.message, field: e.field } : { error: e.message } }, e.headers);
+      if (e.status === 413) reply.header("connection", "close");
+      return sendError(reply, e.status, e.message, e.field, e.headers);
     }
-    if (e instanceof FieldError) return send(req, res, { status: 400, body: { error: e.message, field: e.field } });
-    ctx.log.error({ err: e, path: req.url?.slice(0, 200) }, "api request failed");
-    send(req, res, { status: 500, body: { error: "internal error (the serve log has the detail)" } });
-  };
-  void (async () => {
-    checkSite(req, ctx.hosts);
-    const bare = (req.url ?? "").split("?")[0];
-    if (bare === "/api/login" || bare === "/api/logout") return loginRoute(req, res, ctx, bare);
-    const caller = await authenticate(req, ctx);
-    let url: URL;
-    try {
-      url = new URL(req.url ?? "/", "http://localhost");
-    } catch {
-      throw new HttpError(400, "not a valid request target");
+    if (e instanceof FieldError) return sendError(reply, 400, e.message, e.field);
+    const fe = e as FastifyError;
+    if (fe.validation) {
+      const field = fieldOf(fe);
+      return sendError(reply, 400, `${field ?? fe.validationContext ?? "request"}: ${fe.validation[0]?.message ?? "not valid"}`, field);
     }
-    const path = url.pathname;
-    const method = req.method === "HEAD" ? "GET" : req.method;
-    const local = LOCAL.find((l) => l.path.test(path));
-    if (local) {
-      if (method !== "GET") throw new HttpError(405, `${path} takes GET`, undefined, { allow: "GET, HEAD" });
-      if ([...url.searchParams.keys()].length > 0) throw new HttpError(400, `${path} takes no query parameters`);
-      return send(req, res, local.get(ctx));
+    const status = fe.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      if (status === 413) reply.header("connection", "close");
+      return sendError(reply, status, fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" ? "the body must be application/json" : fe.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? `the body is over ${MAX_BODY} bytes` : fe.message);
     }
-    let m: RegExpExecArray | null = null;
-    const route = ROUTES.find((r) => (m = r.path.exec(path)) !== null);
-    if (!route || !m) throw new HttpError(404, `no route ${path.slice(0, 200)}`);
-    const match: RegExpExecArray = m;
-    if (!may(caller.role, route.needs)) throw new HttpError(403, `${caller.actor} (${caller.role}) may not: ${ACTIONS[route.needs]}`);
-    if (method === "GET" && route.get) {
-      const query: Query = {};
-      for (const [k, v] of url.searchParams) {
-        if (k in query) throw new FieldError(k, "given more than once");
-        query[k] = v;
-      }
-      const r = route.get(query, match, caller);
-      return send(req, res, await ctx.toWorker(route.op, r as ApiRequest, caller));
-    }
-    if (method === "POST" && route.post) {
-      if (url.search !== "") throw new HttpError(400, "parameters go in the JSON body, not the query string");
-      const b = await readBody(req);
-      return send(req, res, await ctx.toWorker(route.op, route.post(b, match), caller));
-    }
-    throw new HttpError(405, `${path} takes ${route.get ? "GET" : "POST"}`, undefined, { allow: route.get ? "GET, HEAD" : "POST" });
-  })().catch(fail);
+    ctx.log.error({ err: e, path: req.url.slice(0, 200) }, "api request failed");
+    return sendError(reply, 500, "internal error (the serve log has the detail)");
+  });
+  return app;
+}
+
+const loginAttempts = new Map<string, { startMs: number; n: number }>();
+
+function loginAllowed(peer: string, nowMs = Date.now()): boolean {
+  const a = loginAttempts.get(peer);
+  if (!a || nowMs - a.startMs >= 60_000) {
+    if (loginAttempts.size > 10_000) loginAttempts.clear();
+    loginAttempts.set(peer, { startMs: nowMs, n: 1 });
+    return true;
+  }
+  return ++a.n <= LOGINS_PER_MINUTE;
 }

@@ -1,6 +1,5 @@
 import { type Socket, createSocket } from "node:dgram";
 import { RadiusLog } from "./radius-log.js";
-import { type Server, createServer } from "node:http";
 import { isIPv6 } from "node:net";
 import { Worker } from "node:worker_threads";
 import { type Logger, pino } from "pino";
@@ -15,7 +14,8 @@ import type { ApiOp, ApiRequest, Caller, StatsSnapshot, ToMain, ToWorker } from 
 import { FairAdmission } from "./fair-admission.js";
 import { type IpfixTcpListener, listenIpfixTcp } from "./ipfix-tcp.js";
 import { renderMetrics } from "./metrics.js";
-import { type ApiContext, type ApiReply, apiHosts, handleApi } from "./api.js";
+import { type ApiContext, type ApiReply, apiHosts, buildHttp } from "./api.js";
+import { cordonVersion } from "../model/shipped-data.js";
 import { serveToken } from "../app/api-token.js";
 import { redactUrl } from "../store/postgres-sql.js";
 import { PrefixTable } from "../policy/prefix-table.js";
@@ -325,35 +325,20 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   };
 
   const api: ApiContext = {
-    token: apiToken, hosts: apiHosts(config.http.host, config.http.allowedHosts), toWorker, log,
+    token: apiToken, hosts: apiHosts(config.http.host, config.http.allowedHosts), toWorker, log, version: cordonVersion(),
     sessions: () => radius?.sessions.all() ?? [], radiusStats: () => radius?.stats,
-  };
-  const http: Server = createServer((req, res) => {
-    if (req.url?.startsWith("/api/")) {
-      handleApi(req, res, api);
-    } else if (req.method === "GET" && req.url === "/healthz") {
+    health: () => {
       // Healthy means the worker is up and answered within the last 10 s, not only that it exists.
       const quietS = Math.round((Date.now() - lastHeard) / 1000);
       const healthy = up && quietS <= 10;
-      res.writeHead(healthy ? 200 : 503, { "content-type": "application/json" });
-      res.end(JSON.stringify({ status: healthy ? "ok" : up ? "stalled" : "down", devices: stats.pipeline.devices, sources: Object.keys(stats.sources), workerQuietS: quietS }));
-    } else if (req.method === "GET" && req.url === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-      res.end(renderMetrics(stats, up, radius?.stats, queueDrops, streamErrors, foreignDrops));
-    } else {
-      res.writeHead(404, { "content-type": "text/plain" });
-      res.end("not found\n");
-    }
-  });
-  await bound(`HTTP on ${config.http.host}:${config.http.port}`, new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(config.http.port, config.http.host, () => {
-      http.off("error", reject);
-      resolve();
-    });
-  }));
-  closers.push(() => new Promise<void>((r) => http.close(() => r())));
-  const address = http.address();
+      return { status: healthy ? 200 : 503, body: { status: healthy ? "ok" : up ? "stalled" : "down", devices: stats.pipeline.devices, sources: Object.keys(stats.sources), workerQuietS: quietS } };
+    },
+    metrics: () => renderMetrics(stats, up, radius?.stats, queueDrops, streamErrors, foreignDrops),
+  };
+  const http = await buildHttp(api);
+  await bound(`HTTP on ${config.http.host}:${config.http.port}`, http.listen({ port: config.http.port, host: config.http.host }));
+  closers.push(() => http.close());
+  const address = http.server.address();
   const httpPort = typeof address === "object" && address ? address.port : config.http.port;
   log.info({ host: config.http.host, port: httpPort }, "http endpoint: /healthz, /metrics");
 
@@ -374,7 +359,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 60_000).unref());
     const exited = new Promise<"exited">((r) => worker.once("exit", () => r("exited")));
     const outcome = await Promise.race([stoppedAck.then(() => "stopped" as const), timeout, exited]);
-    await new Promise<void>((r) => http.close(() => r()));
+    await http.close();
     await worker.terminate();
     const code = outcome === "stopped" ? 0 : 1;
     if (code !== 0) log.error(outcome === "exited" ? "the ingest worker died while flushing" : "the ingest worker did not finish in 60 s");
