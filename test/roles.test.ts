@@ -63,7 +63,7 @@ describe("users, roles and serve's API", () => {
 
   it("every route, for every role: allowed 2xx, others 403, no or a bad token 401", async () => {
     const port = s!.httpPort;
-    const reads = ["/api/responses", "/api/nac/decisions", "/api/audit", "/api/nac/sessions"];
+    const reads = ["/api/responses", "/api/nac/decisions", "/api/audit", "/api/nac/sessions", "/api/sites", "/api/devices", `/api/devices/${plain}`, "/api/alerts?status=all", "/api/policies"];
     for (const role of ROLES) {
       for (const path of reads) assert.equal((await call(port, tokens[role], "GET", path)).status, 200, `${role} GET ${path}`);
       const q = await call(port, tokens[role], "POST", "/api/quarantine", { mac: plain, reason: `by ${role}` });
@@ -73,6 +73,8 @@ describe("users, roles and serve's API", () => {
         assert.equal(q.body.status, "done");
         assert.equal((await call(port, tokens[role], "POST", "/api/release", { mac: plain, reason: `by ${role}` })).status, 200, `${role} release`);
       } else assert.match(String(q.body.error), /viewer\) may not: quarantine/);
+      const sup = await call(port, tokens[role], "POST", "/api/suppressions", { detector: "scan", reason: `pentest by ${role}`, expires_at: "2030-01-01T00:00:00Z" });
+      assert.equal(sup.status, PERMISSIONS["alert.move"].includes(role) ? 200 : 403, `${role} suppress: ${JSON.stringify(sup.body)}`);
     }
     for (const path of reads) {
       assert.equal((await call(port, undefined, "GET", path)).status, 401, path);
@@ -155,6 +157,39 @@ describe("users, roles and serve's API", () => {
     const audit = JSON.parse(runCli(["audit", "--db", db, "--format", "json", "--limit", "500"]).stdout) as { action: string; actor: string; outcome: string; detail: string }[];
     assert.ok(audit.some((e) => e.action === "login" && e.actor === "carol" && e.outcome === "refused" && /locked until/.test(e.detail)));
     assert.ok(audit.some((e) => e.action === "quarantine" && e.actor === "dave" && e.outcome === "ok"));
+  });
+
+  it("lists and pages devices and alerts, shows a device whole, and decides on policies with the OT rules", async () => {
+    const port = s!.httpPort;
+    const first = await call(port, tokens.viewer, "GET", "/api/devices?limit=1");
+    assert.equal(first.status, 200);
+    const items = first.body.items as unknown as { mac: string }[];
+    assert.equal(items.length, 1);
+    const second = await call(port, tokens.viewer, "GET", `/api/devices?limit=1&after=${encodeURIComponent(String(first.body.next))}`);
+    assert.notEqual((second.body.items as unknown as { mac: string }[])[0].mac, items[0].mac, "the cursor moves on");
+    assert.deepEqual([(await call(port, tokens.viewer, "GET", "/api/devices?after=forged")).status], [400]);
+    assert.equal((await call(port, tokens.viewer, "GET", "/api/devices?category=printr")).status, 400);
+    const whole = await call(port, tokens.viewer, "GET", `/api/devices/${pump.toUpperCase().replace(/:/g, "-")}`);
+    assert.equal(whole.status, 200, "a MAC in another spelling names the device");
+    const detail = (whole.body.items as unknown as { mac: string; criticality: string; facts: unknown[]; verdict_history: unknown[] }[])[0];
+    assert.deepEqual([detail.mac, detail.criticality], [pump, "life-safety/physical-process"]);
+    assert.ok(Array.isArray(detail.facts) && Array.isArray(detail.verdict_history));
+    assert.equal((await call(port, tokens.viewer, "GET", "/api/devices/10.99.99.99")).status, 404);
+    assert.equal((await call(port, tokens.viewer, "GET", "/api/alerts?status=bogus")).status, 400);
+    assert.equal((await call(port, tokens.viewer, "GET", "/api/sites")).body.items!.toString(), "default");
+
+    // A policy that governs the life-safety device: an OT engineer decides; network and analysts may not.
+    assert.equal(runCli(["policy", "learn", "--db", db, "--all"]).status, 0);
+    const policies = (await call(port, tokens.viewer, "GET", "/api/policies")).body.items as unknown as { id: number; status: string; managed: number }[];
+    const id = policies[0].id;
+    const net = await call(port, tokens.network, "POST", `/api/policies/${id}/approve`, {});
+    assert.equal(net.status, 403, JSON.stringify(net.body));
+    assert.match(String(net.body.error), /governs 1 device\(s\) of life-safety\/physical-process: an OT engineer or an admin decides, not network/);
+    assert.equal((await call(port, tokens.analyst, "POST", `/api/policies/${id}/approve`, {})).status, 403);
+    const ok = await call(port, tokens["ot-engineer"], "POST", `/api/policies/${id}/approve`, { note: "reviewed with the ward" });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.equal(ok.body.status, "approved");
+    assert.equal((await call(port, tokens["ot-engineer"], "POST", `/api/policies/${id}/approve`, {})).status, 400, "an approved version is not approved twice");
   });
 
   it("serves its OpenAPI document, made from the schemas every route checks; a schema error is a 400 naming the field", async () => {

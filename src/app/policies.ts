@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { classificationOf } from "./classification.js";
 import { checkTransition } from "../policy/lifecycle.js";
 import { compileDownloadableAcl, compileIosAcl, compilePerUserAcl } from "../policy/compile/cisco.js";
 import { compileIptables } from "../policy/compile/iptables.js";
@@ -171,4 +172,27 @@ export async function simulateCaptures(f: PolicyFile, captures: string[]): Promi
   } finally {
     store.close();
   }
+}
+
+/** A stored policy version in a list: what it is, how big, and who moved it last. */
+export function policyListView(p: StoredPolicy): { id: number; name: string; version: number; site: string; status: string; mode: string; rules: number; managed: number; changed_by: string | null; changed_at: string | null } {
+  const f = policyFileOf(p);
+  const last = p.events[p.events.length - 1];
+  return { id: p.id, name: p.name, version: p.version, site: p.site, status: p.status, mode: f.policy.mode, rules: f.policy.rules.length, managed: f.policy.managed.length, changed_by: last?.actor ?? null, changed_at: last?.at ?? null };
+}
+
+/**
+ * The devices a policy governs whose criticality is one of `tiers` (the classes a person
+ * approves for first): deciding on such a policy takes an OT engineer, and not the person who
+ * proposed it (serve's API).
+ */
+export function policyTierDevices(store: Store, p: StoredPolicy, tiers: readonly string[]): string[] {
+  const managed = new Set(policyFileOf(p).policy.managed);
+  const found: string[] = [];
+  for (const d of store.eachDevice(p.site)) {
+    if (!managed.has(d.key)) continue;
+    const c = classificationOf(d, store.latestVerdicts([d.id]).get(d.id), store.overrides([d.id]).get(d.id));
+    if (tiers.includes(c.criticality)) found.push(d.key);
+  }
+  return found;
 }

@@ -7,7 +7,8 @@ import { AuditLog, type StoredAuditEntry } from "../store/audit.js";
 import { NacStore, type StoredDecision, type StoredMove, type StoredQuarantine, type StoredSession } from "../store/nac.js";
 import type { StoredMaintenanceWindow, Suppression } from "../store/records.js";
 import { mudUsers } from "./mud.js";
-import { type Classification, classificationOf } from "./classification.js";
+import { type Classification, classificationOf, viewOf } from "./classification.js";
+import { deviceDetail, isoTime } from "../inventory/view.js";
 import { InputError } from "./errors.js";
 import { canonicalMac } from "../model/mac.js";
 import { canonicalIp } from "../model/values.js";
@@ -299,4 +300,30 @@ export function flowsByFirstSeen(store: Store, q: FlowFilter & { limit?: number 
   for (const f of store.eachFlow(q.site)) if (keep(f)) all.push(f);
   all.sort((a, b) => a.firstUs - b.firstUs || a.id - b.id);
   return q.limit === undefined ? all : all.slice(0, q.limit);
+}
+
+/** A device whole, as `cordon device --format json` and the API show it: facts with evidence, verdict and its history. */
+export function deviceDetailView(d: DeviceDetail): Record<string, unknown> {
+  return {
+    ...viewOf(d.device, d.classification),
+    ...deviceDetail(d.device),
+    verdict_history: d.history.map((v) => ({
+      category: v.category, vendor: v.vendor ?? null, model: v.model ?? null, firmware: v.firmware ?? null,
+      confidence: v.confidence, decided: isoTime(v.decidedUs),
+    })),
+  };
+}
+
+/** A device in a list, as `cordon devices --format json` and the API show it. */
+export const deviceListView = (d: ClassifiedDevice): Record<string, unknown> => viewOf(d.device, d.classification);
+
+/** An alert as `cordon alerts --format json` prints it. */
+export function alertView(a: StoredAlert): Record<string, unknown> {
+  return {
+    id: a.id, detector: a.detector, class: a.class, severity: a.severity, technique: a.technique, site: a.site,
+    device: a.device ?? null, source: a.source ?? null, target: a.target ?? null, title: a.title,
+    first_seen: isoTime(a.firstUs), last_seen: isoTime(a.lastUs), count: a.count, status: a.status,
+    ...(a.statusBy ? { status_by: a.statusBy, status_at: a.statusAt, status_note: a.statusNote ?? null } : {}),
+    evidence: a.evidence,
+  };
 }

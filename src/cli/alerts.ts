@@ -1,20 +1,10 @@
 import type { StoredAlert, Store, Suppression } from "../store/store.js";
 import { reportJson } from "../app/report-json.js";
-import { listAlerts } from "../app/queries.js";
+import { alertView, listAlerts } from "../app/queries.js";
 import { UsageError, csv, shortIds, table } from "./output.js";
 
 const iso = (us: number): string => new Date(us / 1000).toISOString();
 
-/** An alert as `cordon alerts --format json` prints it. */
-export function alertView(a: StoredAlert): Record<string, unknown> {
-  return {
-    id: a.id, detector: a.detector, class: a.class, severity: a.severity, technique: a.technique, site: a.site,
-    device: a.device ?? null, source: a.source ?? null, target: a.target ?? null, title: a.title,
-    first_seen: iso(a.firstUs), last_seen: iso(a.lastUs), count: a.count, status: a.status,
-    ...(a.statusBy ? { status_by: a.statusBy, status_at: a.statusAt, status_note: a.statusNote ?? null } : {}),
-    evidence: a.evidence,
-  };
-}
 
 /** One alert whole, for `cordon alerts show ID`: every field, the whole title and all its evidence. */
 export function renderAlert(a: StoredAlert, format: "table" | "json"): string {

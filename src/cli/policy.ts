@@ -2,15 +2,11 @@ import { diffPolicies, renderDiff } from "../policy/diff.js";
 import { reportJson } from "../app/report-json.js";
 import type { Verdict } from "../policy/simulate.js";
 import type { StoredPolicy } from "../store/store.js";
-import { policyFileOf } from "../app/policies.js";
+import { policyFileOf, policyListView } from "../app/policies.js";
 import { table } from "./output.js";
 
 export function renderPolicyList(list: StoredPolicy[], format: "table" | "json", wide = false): string {
-  const rows = list.map((p) => {
-    const f = policyFileOf(p);
-    const last = p.events[p.events.length - 1];
-    return { id: p.id, name: p.name, version: p.version, site: p.site, status: p.status, mode: f.policy.mode, rules: f.policy.rules.length, managed: f.policy.managed.length, changed_by: last?.actor ?? null, changed_at: last?.at ?? null };
-  });
+  const rows = list.map(policyListView);
   if (format === "json") return reportJson(rows);
   if (rows.length === 0) return "no policies stored";
   return table(["ID", "NAME", "VERSION", "SITE", "STATUS", "MODE", "RULES", "MANAGED", "BY", "AT"],

@@ -7,7 +7,8 @@ import type { Logger } from "pino";
 import { ACTIONS, type Action, isRole, may } from "../app/permissions.js";
 import { looksLikeUserToken } from "../app/users.js";
 import { snakeKeys } from "../app/report-json.js";
-import { FieldError, intValue, macValue, nameValue, textValue } from "../model/values.js";
+import { FieldError, canonicalIp, intValue, macValue, nameValue, textValue } from "../model/values.js";
+import { canonicalMac } from "../model/mac.js";
 import type { RadiusStats } from "../nac/radius-server.js";
 import type { NacSession } from "../nac/sessions.js";
 import type { ApiOp, ApiRequest, Caller } from "./messages.js";
@@ -179,7 +180,77 @@ interface RouteSpec {
 const limitOf = (v: string | undefined, dflt: number): number => (v === undefined ? dflt : intValue(v, "limit", 1, 10_000));
 const siteOf = (v: unknown): string | undefined => (v === undefined ? undefined : nameValue(v, "site"));
 
+const CURSOR = Type.String({ maxLength: 2048, description: "the next page's cursor, from the page before" });
+const ALERT_ID = Type.Object({ id: Type.String({ pattern: "^[0-9a-z-]{4,64}$", description: "an alert id, or a unique prefix of 4 characters or more" }) }, { additionalProperties: false });
+const POLICY_ID = Type.Object({ id: Type.String({ pattern: "^[0-9]{1,12}$", description: "a stored policy version's id" }) }, { additionalProperties: false });
+const oneOf = <T extends string>(v: string | undefined, field: string, allowed: readonly T[]): T | undefined => {
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) throw new FieldError(field, `one of ${allowed.join(", ")}`);
+  return v as T;
+};
+const fail = (field: string, what: string): never => {
+  throw new FieldError(field, what);
+};
+/** A device named by MAC (any switch spelling) or address, canonical. */
+const deviceOf = (v: unknown, field: string): string => canonicalMac(String(v)) ?? canonicalIp(String(v)) ?? fail(field, "a MAC or an IP address");
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)$/;
+
 const ROUTES: RouteSpec[] = [
+  {
+    method: "GET", url: "/api/sites", summary: "the sites the store knows", needs: "read", querystring: closed({}),
+    handle: () => ({ op: "sites", request: {} }),
+  },
+  {
+    method: "GET", url: "/api/devices", summary: "devices with their effective classification, a page at a time", needs: "read",
+    querystring: closed({ site: SITE, category: Type.Optional(text(64)), limit: Type.Optional(NUMBER), after: Type.Optional(CURSOR) }),
+    handle: ({ query }) => ({ op: "devices", request: { site: siteOf(query.site), category: query.category, limit: limitOf(query.limit, 100), after: query.after } }),
+  },
+  {
+    method: "GET", url: "/api/devices/:device", summary: "one device whole: facts with evidence, verdict and its history (by MAC or address)", needs: "read",
+    params: closed({ device: Type.String({ maxLength: 64 }) }), querystring: closed({ site: SITE }),
+    handle: ({ params, query }) => ({ op: "device", request: { device: deviceOf(params.device, "device"), site: siteOf(query.site) } }),
+  },
+  {
+    method: "GET", url: "/api/alerts", summary: "alerts, oldest first, a page at a time (default: open and acknowledged)", needs: "read",
+    querystring: closed({ site: SITE, class: Type.Optional(text(64)), status: Type.Optional(text(20)), min_severity: Type.Optional(text(10)), limit: Type.Optional(NUMBER), after: Type.Optional(CURSOR) }),
+    handle: ({ query }) => ({
+      op: "alerts", request: {
+        site: siteOf(query.site), alertClass: query.class, limit: limitOf(query.limit, 100), after: query.after,
+        status: oneOf(query.status, "status", ["open", "acknowledged", "resolved", "suppressed", "active", "all"] as const),
+        minSeverity: oneOf(query.min_severity, "min_severity", ["low", "medium", "high", "critical"] as const),
+      },
+    }),
+  },
+  ...(["acknowledge", "resolve", "reopen"] as const).map((verb): RouteSpec => ({
+    method: "POST", url: `/api/alerts/:id/${verb}`, summary: `${verb} an alert`, needs: "alert.move",
+    params: ALERT_ID, body: closed({ note: Type.Optional(text(500)) }),
+    handle: ({ params, body }) => ({ op: "alert-move", request: { id: params.id, to: verb === "acknowledge" ? "acknowledged" : verb === "resolve" ? "resolved" : "open", note: body.note === undefined ? undefined : textValue(body.note, "note") } }),
+  })),
+  {
+    method: "POST", url: "/api/suppressions", summary: "silence a detector, device or peer, with a reason and an expiry", needs: "alert.move",
+    body: closed({ device: Type.Optional(text(64)), detector: Type.Optional(text(64)), peer: Type.Optional(text(64)), reason: text(500), expires_at: Type.Optional(text(40)) }),
+    handle: ({ body }) => {
+      const expires = body.expires_at === undefined ? undefined : String(body.expires_at);
+      if (expires !== undefined && (!ISO_TIME.test(expires) || Number.isNaN(Date.parse(expires)))) throw new FieldError("expires_at", "an ISO 8601 time with its zone");
+      return {
+        op: "suppress", request: {
+          device: body.device === undefined ? undefined : deviceOf(body.device, "device"),
+          detector: body.detector === undefined ? undefined : nameValue(body.detector, "detector"),
+          peer: body.peer === undefined ? undefined : (canonicalIp(String(body.peer)) ?? fail("peer", "an IP address")),
+          note: textValue(body.reason, "reason"), expiresAt: expires === undefined ? undefined : new Date(expires).toISOString(),
+        },
+      };
+    },
+  },
+  {
+    method: "GET", url: "/api/policies", summary: "stored policy versions, newest first", needs: "read", querystring: closed({ site: SITE }),
+    handle: ({ query }) => ({ op: "policies", request: { site: siteOf(query.site) } }),
+  },
+  ...(["approve", "reject", "enforce"] as const).map((verb): RouteSpec => ({
+    method: "POST", url: `/api/policies/:id/${verb}`, summary: `${verb} a policy version (one governing devices of an OT tier: an OT engineer, not its proposer)`, needs: "policy.approve",
+    params: POLICY_ID, body: closed({ note: Type.Optional(text(500)) }),
+    handle: ({ params, body }) => ({ op: "policy-move", request: { id: params.id, to: verb === "approve" ? "approved" : verb === "reject" ? "rejected" : "enforced", note: body.note === undefined ? undefined : textValue(body.note, "note") } }),
+  })),
   {
     method: "GET", url: "/api/nac/decisions", summary: "RADIUS decisions, newest first, with their reasons", needs: "read",
     querystring: closed({ site: SITE, mac: Type.Optional(MAC), limit: Type.Optional(NUMBER) }),

@@ -1,4 +1,9 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { InputError } from "../app/errors.js";
+import type { Actor } from "../app/actor.js";
+import { addSuppression, moveAlert } from "../app/alerts.js";
+import { alertView, deviceDetailView, deviceListView, findDevices, listAlerts, listDevices, listPolicies } from "../app/queries.js";
+import { movePolicy, policyListView, policyTierDevices, storedPolicy } from "../app/policies.js";
 import { may } from "../app/permissions.js";
 import { LoginRefused, authenticateToken, login, logout, sessionUser } from "../app/users.js";
 import { pino } from "pino";
@@ -425,10 +430,11 @@ port.on("message", (m: ToWorker) => {
     coaPending.delete(m.id);
   } else if (m.type === "api") {
     api(m.op, m.request, m.caller).then((body) => send({ type: "api-result", id: m.id, status: 200, body }), (e: unknown) => {
-      const known = e instanceof ResponseError || e instanceof Denied;
+      const known = e instanceof ResponseError || e instanceof Denied || e instanceof InputError;
       if (!known) log.error({ err: e, op: m.op }, "api request failed");
       // Only refusals are told; anything else (SQL included) stays in the log.
-      send({ type: "api-result", id: m.id, status: e instanceof Denied ? e.status : known ? 409 : 500, body: { error: known ? (e as Error).message : "internal error (the serve log has the detail)" } });
+      const status = e instanceof Denied ? e.status : e instanceof InputError ? 400 : known ? 409 : 500;
+      send({ type: "api-result", id: m.id, status, body: { error: known ? (e as Error).message : "internal error (the serve log has the detail)" } });
     });
   } else if (m.type === "stop") {
     stop().catch((e: unknown) => {
@@ -532,9 +538,51 @@ function storeNacEvents(decisions: DecisionRun[], accounting: AccountingEvent[])
 }
 
 /** The local HTTP API's operations that need the store; actions are audited with who asked. */
+/** The reads of the API, through the application layer (app/queries.ts): a page and its cursor. */
+function readOp(op: ApiOp, req: ApiRequest): unknown {
+  switch (op) {
+    case "sites": return { items: store.sites() };
+    case "devices": {
+      const page = listDevices(store, { site: req.site, category: req.category, limit: req.limit, after: req.after });
+      return { items: page.items.map(deviceListView), next: page.next ?? null };
+    }
+    case "device": {
+      const found = findDevices(store, req.device!).filter((d) => req.site === undefined || d.device.site === req.site);
+      if (found.length === 0) throw new Denied(404, `no device ${req.device}`);
+      return { items: found.map(deviceDetailView) };
+    }
+    case "alerts": {
+      const page = listAlerts(store, { site: req.site, class: req.alertClass, status: req.status, minSeverity: req.minSeverity, limit: req.limit, after: req.after });
+      return { items: page.items.map(alertView), next: page.next ?? null };
+    }
+    case "policies": return { items: listPolicies(store, { site: req.site }).map(policyListView) };
+    default: return undefined;
+  }
+}
+
+/**
+ * The API's changes that go through the application layer with the caller as the actor, so
+ * the audit log has the user and role. Deciding on a policy that governs devices of an OT
+ * tier takes an OT engineer or an admin, and not the person who proposed it (four-eyes).
+ */
+function change(op: ApiOp, req: ApiRequest, caller: Caller): unknown {
+  const by: Actor = { principal: caller.principal, name: caller.actor, via: "api", peer: caller.peer, role: caller.role };
+  if (op === "alert-move") return alertView(moveAlert(store, req.id!, req.to as "acknowledged" | "resolved" | "open", by, req.note));
+  if (op === "suppress") return { id: addSuppression(store, by, { device: req.device, detector: req.detector, peer: req.peer, reason: req.note!, expiresAt: req.expiresAt }) };
+  const p = storedPolicy(store, req.id!);
+  const tiers = config.respond?.approval ?? ["life-safety/physical-process"];
+  const tierDevices = policyTierDevices(store, p, tiers);
+  if (tierDevices.length > 0) {
+    if (!may(caller.role, "policy.approve.ot")) throw new Denied(403, `policy ${p.id} governs ${tierDevices.length} device(s) of ${tiers.join(", ")}: an OT engineer or an admin decides, not ${caller.role}`);
+    const proposer = p.events[0]?.actor;
+    if (req.to !== "rejected" && proposer === caller.actor) throw new Denied(403, `${caller.actor} proposed policy ${p.id}, which governs devices of ${tiers.join(", ")}: another person approves it (four-eyes)`);
+  }
+  return policyListView(movePolicy(store, String(p.id), req.to as "approved" | "rejected" | "enforced", by, req.note));
+}
+
 /** A request its caller may not make: 401 (not who it says) or 403 (its role may not). */
 class Denied extends Error {
-  constructor(readonly status: 401 | 403, message: string) {
+  constructor(readonly status: 401 | 403 | 404, message: string) {
     super(message);
   }
 }
@@ -591,6 +639,9 @@ async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown>
     }
   }
   if (op === "logout") return { ended: logout(store, req.session ?? "") };
+  const read = readOp(op, req);
+  if (read !== undefined) return read;
+  if (op === "alert-move" || op === "suppress" || op === "policy-move") return change(op, req, caller);
   if (op === "decisions") return nacStore.decisions({ site: req.site, mac: req.mac, limit: req.limit ?? 100 });
   if (op === "responses") return nacStore.responses().slice(0, req.limit ?? 1000);
   if (op === "audit") return audit.list({ limit: req.limit ?? 100, beforeId: req.before });

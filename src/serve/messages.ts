@@ -56,7 +56,8 @@ export type ToWorker =
   /** A request to the local HTTP API that needs the store. */
   | { type: "api"; id: number; op: ApiOp; request: ApiRequest; caller: Caller };
 
-export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout";
+export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
+  | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
@@ -73,6 +74,21 @@ export interface ApiRequest {
   /** `login`. */
   name?: string;
   password?: string;
+  /** Lists: the cursor of the page before, and filters. */
+  after?: string;
+  category?: string;
+  alertClass?: string;
+  status?: "open" | "acknowledged" | "resolved" | "suppressed" | "active" | "all";
+  minSeverity?: "low" | "medium" | "high" | "critical";
+  /** `device`: a MAC or an address. */
+  device?: string;
+  /** `alert-move`, `policy-move`: where it goes. */
+  to?: string;
+  note?: string;
+  /** `suppress`. */
+  detector?: string;
+  peer?: string;
+  expiresAt?: string;
 }
 
 /** Who asked: the authenticated principal, the person it names, and the peer address. */

@@ -1,8 +1,6 @@
-import { deviceDetail, isoTime } from "../../inventory/view.js";
 import { reportJson } from "../../app/report-json.js";
 import { Store } from "../../store/store.js";
-import { viewOf } from "../../app/classification.js";
-import { findDevices } from "../../app/queries.js";
+import { deviceDetailView, findDevices } from "../../app/queries.js";
 import { UsageError, parseFormat } from "../output.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
@@ -24,14 +22,7 @@ ${COMMON}`,
     if (positionals.length !== 1) throw new UsageError("device needs one MAC or IP");
     const store = new Store(dbPath(values.db), { readOnly: true });
     try {
-      const found = findDevices(store, positionals[0]).map((d) => ({
-        ...viewOf(d.device, d.classification),
-        ...deviceDetail(d.device),
-        verdict_history: d.history.map((v) => ({
-          category: v.category, vendor: v.vendor ?? null, model: v.model ?? null, firmware: v.firmware ?? null,
-          confidence: v.confidence, decided: isoTime(v.decidedUs),
-        })),
-      }));
+      const found = findDevices(store, positionals[0]).map(deviceDetailView);
       if (found.length === 0) {
         process.stderr.write(`cordon: no device with MAC or IP ${positionals[0]}\n`);
         return 1;
