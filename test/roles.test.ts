@@ -192,12 +192,37 @@ describe("users, roles and serve's API", () => {
     assert.equal((await call(port, tokens["ot-engineer"], "POST", `/api/policies/${id}/approve`, {})).status, 400, "an approved version is not approved twice");
   });
 
+  it("streams live events (text/event-stream) to a signed-in reader: a response's steps as they are taken", async () => {
+    const port = s!.httpPort;
+    assert.equal((await fetch(`http://127.0.0.1:${port}/api/events`)).status, 401);
+    const abort = new AbortController();
+    const r = await fetch(`http://127.0.0.1:${port}/api/events`, { headers: { authorization: `Bearer ${tokens.viewer}` }, signal: abort.signal });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get("content-type") ?? "", /^text\/event-stream/);
+    const reader = r.body!.getReader();
+    let text = "";
+    const q = await call(port, tokens.admin, "POST", "/api/quarantine", { mac: plain, reason: "live" });
+    assert.equal(q.status, 200);
+    const deadline = Date.now() + 10_000;
+    while (!/event: response\ndata: \{[^\n]*"step":"quarantine"/.test(text) && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString("utf8");
+    }
+    abort.abort();
+    const data = JSON.parse(/event: response\ndata: (\{[^\n]*"step":"quarantine"[^\n]*\})/.exec(text)![1]) as { mac: string; status: string };
+    assert.deepEqual([data.mac, data.status], [plain, "done"]);
+    assert.equal((await call(port, tokens.admin, "POST", "/api/release", { mac: plain, reason: "live over" })).status, 200);
+  });
+
   it("serves its OpenAPI document, made from the schemas every route checks; a schema error is a 400 naming the field", async () => {
     const port = s!.httpPort;
     const doc = (await call(port, tokens.viewer, "GET", "/api/openapi.json")).body as unknown as { openapi: string; paths: Record<string, Record<string, { summary?: string; requestBody?: unknown; parameters?: { name: string }[] }>> };
     assert.match(doc.openapi, /^3\./);
     for (const [path, method] of [["/api/quarantine", "post"], ["/api/release", "post"], ["/api/responses", "get"], ["/api/responses/{id}/approve", "post"], ["/api/responses/{id}/reject", "post"],
-      ["/api/nac/decisions", "get"], ["/api/nac/sessions", "get"], ["/api/audit", "get"], ["/api/login", "post"], ["/api/logout", "post"]] as const) {
+      ["/api/nac/decisions", "get"], ["/api/nac/sessions", "get"], ["/api/audit", "get"], ["/api/login", "post"], ["/api/logout", "post"], ["/api/events", "get"],
+      ["/api/devices", "get"], ["/api/devices/{device}", "get"], ["/api/alerts", "get"], ["/api/alerts/{id}/acknowledge", "post"], ["/api/suppressions", "post"],
+      ["/api/policies", "get"], ["/api/policies/{id}/approve", "post"], ["/api/sites", "get"]] as const) {
       assert.ok(doc.paths[path]?.[method]?.summary, `${method} ${path} is documented`);
     }
     assert.ok(doc.paths["/api/quarantine"].post.requestBody, "the body's schema");

@@ -112,7 +112,8 @@ export class SiteRun {
    * once the transaction is committed are flows and devices taken as stored: a failure (the
    * database away) leaves everything to be written, whole, by the next call.
    */
-  commit(also?: () => void): void {
+  /** Returns how many devices were saved. */
+  commit(also?: () => void): number {
     const inventory = this.pipeline.inventory;
     if (this.engine) {
       raiseNewDevices(this.engine, inventory, (site) => this.knownSites.has(site));
@@ -129,6 +130,7 @@ export class SiteRun {
     if (this.held === flows) this.held = [];
     pending.forEach((p, i) => p.saved(ids[i]));
     for (const d of inventory.devices.values()) this.knownSites.add(d.site);
+    return pending.length;
   }
 
   /** Stores the changed devices (and held flows): `commit` with nothing else. */

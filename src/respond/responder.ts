@@ -192,9 +192,8 @@ export class Responder {
       detail = c.ok ? `${listed}; ${c.summary}` : `${listed}: in effect from its next authentication, not now: ${c.summary}`;
       if (!c.ok) {
         // Listed, so the next MAB is answered with the quarantine: said as it is, not as a failure or a success.
-        this.step(r, { action: "quarantine", outcome: "waiting", detail, by: actor });
         r.status = "next-auth";
-        this.store.saveResponse(r);
+        this.step(r, { action: "quarantine", outcome: "waiting", detail, by: actor });
         return;
       }
     } else if (r.plan.quarantine === "nftables") {
@@ -204,9 +203,9 @@ export class Responder {
     } else {
       detail = `${listed}; no CoA or firewall is configured to act now`;
     }
-    this.step(r, { action: "quarantine", outcome: ok ? "ok" : "failed", detail, by: actor });
+    // The status first: the step is told (log, live events) with the state it leaves.
     r.status = ok ? "done" : "failed";
-    this.store.saveResponse(r);
+    this.step(r, { action: "quarantine", outcome: ok ? "ok" : "failed", detail, by: actor });
   }
 
   private async unenforce(site: string, mac: string): Promise<{ ok: boolean; detail: string }> {

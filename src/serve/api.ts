@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import type { EventHub } from "./events.js";
 import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import swagger from "@fastify/swagger";
@@ -54,6 +55,8 @@ export interface ApiContext {
   /** GET /metrics: Prometheus text. */
   metrics(): string;
   version: string;
+  /** Live events for GET /api/events. */
+  events: EventHub;
 }
 
 export const MAX_BODY = 64 << 10;
@@ -402,6 +405,14 @@ export async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
   });
   paths.set("/api/login", new Set(["POST"]));
   paths.set("/api/logout", new Set(["POST"]));
+  app.get("/api/events", { schema: { summary: "live events (text/event-stream): alert, response, devices", querystring: closed({}) } }, async (req, reply) => {
+    reply.hijack();
+    if (!ctx.events.subscribe(reply.raw)) {
+      reply.raw.writeHead(503, { "content-type": "application/json" });
+      reply.raw.end(`${JSON.stringify({ error: "too many event subscribers" })}\n`);
+    }
+  });
+  paths.set("/api/events", new Set(["GET", "HEAD"]));
   app.get("/api/openapi.json", { schema: { summary: "this API's OpenAPI document", hide: true } }, async () => app.swagger());
   paths.set("/api/openapi.json", new Set(["GET", "HEAD"]));
 

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { snakeKeys } from "../app/report-json.js";
 import { InputError } from "../app/errors.js";
 import type { Actor } from "../app/actor.js";
 import { addSuppression, moveAlert } from "../app/alerts.js";
@@ -83,7 +84,7 @@ try {
 const pipeline = run.pipeline;
 const engine = run.engine;
 /** Stores the devices (and the flows held), raising new devices and identity changes first: the same as `analyze` does. */
-const saveDevices = (): void => run.commit();
+const saveDevices = (): void => void run.commit();
 
 /**
  * The database away (PostgreSQL stopped, unreachable): what could not be written stays in
@@ -191,8 +192,10 @@ const responder = config.respond ? new Responder(config.respond, nacStore, {
     return r.failures;
   },
   rings,
-  stepTaken: (r, s) => log[s.outcome === "failed" ? "warn" : "info"](
-    { response: r.id, site: r.site, mac: r.mac, step: s.action, outcome: s.outcome, by: s.by, detail: s.detail, status: r.status }, "response step"),
+  stepTaken: (r, s) => {
+    log[s.outcome === "failed" ? "warn" : "info"]({ response: r.id, site: r.site, mac: r.mac, step: s.action, outcome: s.outcome, by: s.by, detail: s.detail, status: r.status }, "response step");
+    send({ type: "event", kind: "response", data: snakeKeys({ id: r.id, site: r.site, mac: r.mac, status: r.status, criticality: r.criticality, title: r.title, step: s.action, outcome: s.outcome, requestedBy: r.requestedBy ?? null }) });
+  },
 }, config.nac?.quarantineAllow ?? []) : undefined;
 
 /**
@@ -204,6 +207,7 @@ async function storeAlerts(final: boolean): Promise<void> {
   alertsRaised += fresh.length;
   if (fresh.length === 0) return;
   for (const a of fresh) {
+    send({ type: "event", kind: "alert", data: snakeKeys({ id: a.id, severity: a.severity, class: a.class, site: a.site, source: a.source ?? null, target: a.target ?? null, title: a.title, count: a.count, firstSeen: new Date(a.firstUs / 1000).toISOString(), lastSeen: new Date(a.lastUs / 1000).toISOString() }) });
     log.info({ alert: a.id, severity: a.severity, class: a.class, detector: a.detector, site: a.site, source: a.source, target: a.target, count: a.count, title: a.title }, "new alert");
   }
   if (config.notify.length > 0) {
@@ -304,7 +308,8 @@ let ticks = 0;
 let lastOverBudgetWarning = 0;
 function persist(): void {
   pipeline.advance(Date.now() * 1000);
-  saveDevices();
+  const changed = run.commit();
+  if (changed > 0) send({ type: "event", kind: "devices", data: { changed } });
   // The device budget: saved devices quiet for an hour leave memory (the store keeps them).
   const inv = pipeline.inventory;
   if (inv.devices.size > config.maxDevices) {

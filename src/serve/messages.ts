@@ -107,6 +107,8 @@ export type ToMain =
   /** Change the authorisation of a device's session at its NAS (the last session the store knows, if any). */
   | { type: "coa"; id: number; site: string; mac: string; purpose: "quarantine" | "release" | "regroup"; stored?: NacSession }
   | { type: "api-result"; id: number; status: number; body: unknown }
+  /** Something the console shows live (GET /api/events): a new alert, a response waiting for a person, devices saved. */
+  | { type: "event"; kind: "alert" | "response" | "devices"; data: unknown }
   | { type: "ack"; count: number }
   | { type: "stats"; stats: StatsSnapshot }
   | { type: "stopped" }

@@ -1,4 +1,5 @@
 import { type Socket, createSocket } from "node:dgram";
+import { EventHub } from "./events.js";
 import { RadiusLog } from "./radius-log.js";
 import { isIPv6 } from "node:net";
 import { Worker } from "node:worker_threads";
@@ -92,6 +93,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   };
 
   let notReady: (e: Error) => void = () => undefined;
+  const events = new EventHub();
   const ready = new Promise<void>((resolve, reject) => {
     notReady = reject;
     worker.on("message", (m: ToMain) => {
@@ -110,6 +112,8 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
         stopped();
       } else if (m.type === "nac-table") {
         radius?.setTable(m.table);
+      } else if (m.type === "event") {
+        events.publish(m.kind, m.data);
       } else if (m.type === "api-result") {
         apiPending.get(m.id)?.({ status: m.status, body: m.body });
         apiPending.delete(m.id);
@@ -334,10 +338,14 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
       return { status: healthy ? 200 : 503, body: { status: healthy ? "ok" : up ? "stalled" : "down", devices: stats.pipeline.devices, sources: Object.keys(stats.sources), workerQuietS: quietS } };
     },
     metrics: () => renderMetrics(stats, up, radius?.stats, queueDrops, streamErrors, foreignDrops),
+    events,
   };
   const http = await buildHttp(api);
   await bound(`HTTP on ${config.http.host}:${config.http.port}`, http.listen({ port: config.http.port, host: config.http.host }));
-  closers.push(() => http.close());
+  closers.push(() => {
+    events.close();
+    return http.close();
+  });
   const address = http.server.address();
   const httpPort = typeof address === "object" && address ? address.port : config.http.port;
   log.info({ host: config.http.host, port: httpPort }, "http endpoint: /healthz, /metrics");
@@ -359,6 +367,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     const timeout = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), 60_000).unref());
     const exited = new Promise<"exited">((r) => worker.once("exit", () => r("exited")));
     const outcome = await Promise.race([stoppedAck.then(() => "stopped" as const), timeout, exited]);
+    events.close();
     await http.close();
     await worker.terminate();
     const code = outcome === "stopped" ? 0 : 1;
