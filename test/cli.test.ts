@@ -253,6 +253,22 @@ describe("cordon CLI", () => {
     assert.equal(asked.devices.length, 1, "and the loopback host a device");
   });
 
+  it("a reading command upgrades a database an older Cordon wrote, then reads it read-only", async () => {
+    const db = join(dir, "old.db");
+    assert.equal(runCli(["analyze", "--db", db, demo]).status, 0);
+    const { default: Database } = await import("better-sqlite3");
+    const old = new Database(db);
+    // Back to schema 11: before users and roles.
+    old.exec("DROP TABLE login_sessions; DROP TABLE api_tokens; DROP TABLE users; ALTER TABLE audit DROP COLUMN role; PRAGMA user_version = 11;");
+    old.close();
+    const r = runCli(["devices", "--db", db, "--format", "json"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as unknown[]).length, 4);
+    const again = new Database(db, { readonly: true });
+    assert.equal(again.pragma("user_version", { simple: true }), 12);
+    again.close();
+  });
+
   it("honours CORDON_DB and prints CSV", () => {
     const db = join(dir, "env.db");
     assert.equal(runCli(["analyze", demo], undefined, { CORDON_DB: db }).status, 0);

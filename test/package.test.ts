@@ -22,7 +22,7 @@ describe("the packed package", { timeout: 600_000 }, () => {
     const packed = (JSON.parse(out) as { filename: string; files: { path: string }[] }[])[0];
     tarball = join(dir, packed.filename);
     files = packed.files.map((f) => f.path);
-    for (const f of ["dist/src/cli/main.js", "dist/src/serve/ingest-worker.js", "dist/src/store/postgres-worker.js", "data/models/behaviour.json", "data/services/services.json",
+    for (const f of ["dist/src/cli/main.js", "dist/src/serve/ingest-worker.js", "dist/src/store/postgres-worker.js", "data/models/behaviour.json", "data/services/services.json", "dist/console/index.html",
       "LICENSE", "NOTICE", "README.md", "CHANGELOG.md", "examples/cordon.yaml", "examples/systemd/cordon.service", "package.json"]) {
       assert.ok(files.includes(f), `${f} is in the package`);
     }

@@ -1,4 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { dirname, extname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { EventHub } from "./events.js";
 import type { IncomingMessage } from "node:http";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
@@ -143,7 +146,7 @@ async function authenticate(req: IncomingMessage, ctx: ApiContext): Promise<Call
       const want = Buffer.from(who.csrf);
       if (sent.length !== want.length || !timingSafeEqual(sent, want)) throw new HttpError(403, "X-CSRF-Token: missing or wrong (the login answer gives it)");
     }
-    return { principal: `session:${who.user}`, actor: who.user, peer, role: who.role };
+    return { principal: `session:${who.user}`, actor: who.user, peer, role: who.role, csrf: who.csrf };
   }
   const given = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.headers.authorization ?? "")?.[1] ?? "";
   const a = Buffer.from(given);
@@ -199,6 +202,20 @@ const deviceOf = (v: unknown, field: string): string => canonicalMac(String(v)) 
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)$/;
 
 const ROUTES: RouteSpec[] = [
+  {
+    method: "GET", url: "/api/session", summary: "who is asking: user, role, and a console session's CSRF token", needs: "read", querystring: closed({}),
+    handle: ({ caller }) => ({ status: 200, body: { user: caller.actor, role: caller.role, csrf: caller.csrf ?? null, may: (Object.keys(ACTIONS) as Action[]).filter((a) => may(caller.role, a)) } }),
+  },
+  {
+    method: "POST", url: "/api/devices/:device/override", summary: "a person's category or criticality for a device (one of an OT tier: an OT engineer or an admin)", needs: "override",
+    params: closed({ device: Type.String({ maxLength: 64 }) }), body: closed({ category: Type.Optional(text(64)), criticality: Type.Optional(text(64)), reason: text(500), site: SITE }),
+    handle: ({ params, body }) => ({
+      op: "override", request: {
+        device: deviceOf(params.device, "device"), site: siteOf(body.site), reason: textValue(body.reason, "reason"),
+        category: body.category === undefined ? undefined : nameValue(body.category, "category"), criticality: body.criticality === undefined ? undefined : textValue(body.criticality, "criticality", 64),
+      },
+    }),
+  },
   {
     method: "GET", url: "/api/sites", summary: "the sites the store knows", needs: "read", querystring: closed({}),
     handle: () => ({ op: "sites", request: {} }),
@@ -427,6 +444,21 @@ export async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
     });
   }
 
+  // The console: the files `vite build` wrote, read once at start and served from memory by
+  // exact path (nothing from the request reaches the file system).
+  const files = consoleFiles();
+  app.get("/*", { schema: { hide: true } }, async (req, reply) => {
+    const path = req.url.split("?")[0];
+    if (path.startsWith("/api/")) return sendError(reply, 404, `no route ${path.slice(0, 200)}`);
+    const f = files.get(path === "/" ? "/index.html" : path);
+    if (!f) return reply.code(404).type("text/plain").send(files.size === 0 ? "the console is not built (npm run build)\n" : "not found\n");
+    return reply.type(f.type).headers({
+      "cache-control": path.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache",
+      "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      "x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer",
+    }).send(f.body);
+  });
+
   app.setNotFoundHandler(async (req, reply) => {
     if (req.url.startsWith("/api/")) return sendError(reply, 404, `no route ${req.url.split("?")[0].slice(0, 200)}`);
     return reply.code(404).type("text/plain").send("not found\n");
@@ -463,4 +495,20 @@ function loginAllowed(peer: string, nowMs = Date.now()): boolean {
     return true;
   }
   return ++a.n <= LOGINS_PER_MINUTE;
+}
+
+const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".json": "application/json", ".ico": "image/x-icon", ".png": "image/png" };
+
+/** The built console (dist/console, beside dist/src), by URL path; empty when it was not built. */
+function consoleFiles(): Map<string, { type: string; body: Buffer }> {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "console");
+  const out = new Map<string, { type: string; body: Buffer }>();
+  const walk = (dir: string, prefix: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name), `${prefix}/${e.name}`);
+      else if (e.isFile() && TYPES[extname(e.name)]) out.set(`${prefix}/${e.name}`, { type: TYPES[extname(e.name)], body: readFileSync(join(dir, e.name)) });
+    }
+  };
+  if (existsSync(root)) walk(root, "");
+  return out;
 }

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { overrideDevice } from "../app/devices.js";
 import { snakeKeys } from "../app/report-json.js";
 import { InputError } from "../app/errors.js";
 import type { Actor } from "../app/actor.js";
@@ -573,6 +574,15 @@ function readOp(op: ApiOp, req: ApiRequest): unknown {
 function change(op: ApiOp, req: ApiRequest, caller: Caller): unknown {
   const by: Actor = { principal: caller.principal, name: caller.actor, via: "api", peer: caller.peer, role: caller.role };
   if (op === "alert-move") return alertView(moveAlert(store, req.id!, req.to as "acknowledged" | "resolved" | "open", by, req.note));
+  if (op === "override") {
+    // A device of an OT tier, or one made so: an OT engineer or an admin.
+    const tiers = config.respond?.approval ?? ["life-safety/physical-process"];
+    const found = findDevices(store, req.device!).filter((d) => req.site === undefined || d.device.site === req.site);
+    const touchesTier = found.some((d) => tiers.includes(d.classification.criticality)) || (req.criticality !== undefined && tiers.includes(req.criticality));
+    if (touchesTier && !may(caller.role, "override.ot")) throw new Denied(403, `${req.device} is or would be of ${tiers.join(", ")}: an OT engineer or an admin sets it, not ${caller.role}`);
+    overrideDevice(store, by, { device: req.device!, category: req.category, criticality: req.criticality, reason: req.reason });
+    return { items: findDevices(store, req.device!).map(deviceDetailView) };
+  }
   if (op === "suppress") return { id: addSuppression(store, by, { device: req.device, detector: req.detector, peer: req.peer, reason: req.note!, expiresAt: req.expiresAt }) };
   const p = storedPolicy(store, req.id!);
   const tiers = config.respond?.approval ?? ["life-safety/physical-process"];
@@ -646,7 +656,7 @@ async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown>
   if (op === "logout") return { ended: logout(store, req.session ?? "") };
   const read = readOp(op, req);
   if (read !== undefined) return read;
-  if (op === "alert-move" || op === "suppress" || op === "policy-move") return change(op, req, caller);
+  if (op === "alert-move" || op === "suppress" || op === "policy-move" || op === "override") return change(op, req, caller);
   if (op === "decisions") return nacStore.decisions({ site: req.site, mac: req.mac, limit: req.limit ?? 100 });
   if (op === "responses") return nacStore.responses().slice(0, req.limit ?? 1000);
   if (op === "audit") return audit.list({ limit: req.limit ?? 100, beforeId: req.before });

@@ -57,7 +57,7 @@ export type ToWorker =
   | { type: "api"; id: number; op: ApiOp; request: ApiRequest; caller: Caller };
 
 export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
-  | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move";
+  | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
@@ -85,6 +85,8 @@ export interface ApiRequest {
   /** `alert-move`, `policy-move`: where it goes. */
   to?: string;
   note?: string;
+  /** `override`. */
+  criticality?: string;
   /** `suppress`. */
   detector?: string;
   peer?: string;
@@ -98,6 +100,8 @@ export interface Caller {
   peer: string;
   /** The role it acts in: a user's, or admin for serve's own token (the host's administrator). */
   role: Role;
+  /** A console session's CSRF token (GET /api/session hands it to the page). */
+  csrf?: string;
 }
 
 /** Ingest worker → main thread. */

@@ -402,11 +402,21 @@ function flowOfRow(r: Record<string, string | number | null>): FlowRecord {
 const MIGRATION_LOCK = 0x636f7264;
 
 /** Brings the database's schema to this Cordon's version; a newer schema than this Cordon knows is refused. */
-/** A database opened read-only must already have this Cordon's schema: nothing upgrades it. */
-export function checkSchema(sql: Sql): void {
-  const [version, current] = sql instanceof SqliteSql
+function versions(sql: Sql): [number, number] {
+  return sql instanceof SqliteSql
     ? [sql.db.pragma("user_version", { simple: true }) as number, MIGRATIONS.length]
     : [sql.column<boolean>("SELECT to_regclass('cordon_schema') IS NOT NULL")[0] ? sql.column<number>("SELECT version FROM cordon_schema")[0] ?? 0 : 0, POSTGRES_MIGRATIONS.length];
+}
+
+/** Whether the database's schema is older than this Cordon's. */
+export function schemaBehind(sql: Sql): boolean {
+  const [version, current] = versions(sql);
+  return version < current;
+}
+
+/** A database opened read-only must have this Cordon's schema. */
+export function checkSchema(sql: Sql): void {
+  const [version, current] = versions(sql);
   if (version > current) throw new Error(`database schema version ${version} is newer than this Cordon (${current})`);
   if (version < current) throw new Error(`database schema version ${version} is older than this Cordon (${current}): a command that writes ('cordon analyze', 'cordon serve') upgrades it`);
 }

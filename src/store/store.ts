@@ -5,7 +5,7 @@ import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
 import { FLOWS_PER_CHUNK, FlowChunkError, decodeFlowChunk, encodeFlowChunk, flowSpan } from "./flow-chunk.js";
 import type { Alert } from "../model/alert.js";
 import type { PolicyStatus } from "../model/policy-status.js";
-import { checkSchema, migrate } from "./migrations.js";
+import { checkSchema, migrate, schemaBehind } from "./migrations.js";
 import { type Sql, type SqlValue, greatest, least } from "./sql.js";
 import { SqliteSql } from "./sqlite-sql.js";
 import { PostgresSql, isPostgresUrl } from "./postgres-sql.js";
@@ -58,8 +58,9 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
   /** `mustExist`: a SQLite file that is not there is an error, not a new empty database (commands that only read). */
   /**
    * `mustExist`: a SQLite file that is not there is an error, not a new empty database.
-   * `readOnly` (implies mustExist): the commands that only read open the database read-only
-   * and leave its schema as it is (one older than this Cordon is an error naming what upgrades it).
+   * `readOnly` (implies mustExist): the commands that only read open the database read-only.
+   * A schema older than this Cordon is upgraded first, through a connection of its own (a
+   * database the user may not write stays an error naming what upgrades it).
    */
   constructor(location: string, o: { mustExist?: boolean; readOnly?: boolean } = {}) {
     if ((o.mustExist || o.readOnly) && !isPostgresUrl(location) && location !== ":memory:" && !existsSync(location)) {
@@ -67,6 +68,12 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
     }
     this.sql = isPostgresUrl(location) ? new PostgresSql(location, { readOnly: o.readOnly }) : new SqliteSql(location, { readOnly: o.readOnly });
     try {
+      if (o.readOnly && schemaBehind(this.sql)) {
+        this.sql.close();
+        // The upgrade writes; the reading that follows does not.
+        new Store(location, { mustExist: true }).close();
+        this.sql = isPostgresUrl(location) ? new PostgresSql(location, { readOnly: true }) : new SqliteSql(location, { readOnly: true });
+      }
       if (o.readOnly) checkSchema(this.sql);
       else migrate(this.sql);
     } catch (e) {

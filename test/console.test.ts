@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type Browser, type Page, chromium } from "playwright-core";
+import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
+import { ROOT, runCli, tmpDir } from "./helpers.js";
+import { type Serving, serve } from "./serve-process.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const skip = !existsSync(CHROMIUM) ? "Debian's chromium is not installed (.ci/run installs it)"
+  : !existsSync(join(ROOT, "dist", "console", "index.html")) ? "the console is not built (npm run build)" : false;
+
+/** Where the screenshots go: a person looks at them (dist/ is not committed). */
+const SHOTS = join(ROOT, "dist", "test-output", "console");
+
+/**
+ * The console in a real browser (Debian's Chromium, driven by playwright-core) against a
+ * `cordon serve` on a lab site: people log in and do their work, each as their role allows.
+ */
+describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
+  const dir = tmpDir("cordon-console-");
+  const db = join(dir, "c.db");
+  const passwords: Record<string, string> = {};
+  let s: Serving | undefined;
+  let browser: Browser | undefined;
+  let base = "";
+  let plc = "";
+  let camera = "";
+  let cameras = 0;
+  let devices = 0;
+
+  before(async () => {
+    mkdirSync(join(dir, "lab"));
+    const lab = generateLab(join(dir, "lab"), { ...DEFAULT_LAB, devices: 60, durationS: 900, seed: 4, scenarios: ["port-scan", "plc-stop"] });
+    assert.equal(runCli(["analyze", "--db", db, lab.pcap]).status, 0);
+    const list = JSON.parse(runCli(["devices", "--db", db, "--format", "json"]).stdout) as { mac: string | null; category: string }[];
+    devices = list.length;
+    cameras = list.filter((d) => d.category === "camera").length;
+    camera = list.find((d) => d.category === "camera" && d.mac)!.mac!;
+    plc = list.find((d) => d.category === "plc" && d.mac)!.mac!;
+    for (const [name, role] of [["root-admin", "admin"], ["nina", "network"], ["otto", "ot-engineer"], ["ana", "analyst"], ["vic", "viewer"]] as const) {
+      passwords[name] = `${name.length} steps along the ward at night`;
+      assert.equal(runCli(["user", "add", name, "--role", role, "--password-stdin", "--db", db], Buffer.from(`${passwords[name]}\n`)).status, 0);
+    }
+    assert.equal(runCli(["policy", "learn", "--db", db]).status, 0);
+    const config = join(dir, "serve.yaml");
+    writeFileSync(config, [`db: ${db}`, "persist_interval_s: 1", "respond:", "  quarantine: none", `  evidence_dir: ${join(dir, "evidence")}`].join("\n"));
+    s = await serve(["--config", config]);
+    base = `http://127.0.0.1:${s.httpPort}`;
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM, headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    s?.child.kill("SIGTERM");
+    await s?.exit;
+  });
+
+  async function signIn(name: string): Promise<Page> {
+    const page = await browser!.newPage({ viewport: { width: 1366, height: 800 } });
+    await page.goto(`${base}/`);
+    await page.getByLabel("Name").fill(name);
+    await page.getByLabel("Password").fill(passwords[name]);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByText(`${name} (`).waitFor();
+    return page;
+  }
+
+  it("an analyst logs in, sees the overview and the inventory, filters it, and opens a device with its verdict evidence", async () => {
+    const page = await signIn("ana");
+    await page.getByRole("heading", { name: "Overview" }).waitFor();
+    await page.getByText(`${devices} devices`, { exact: false }).first().waitFor();
+    await page.screenshot({ path: join(SHOTS, "overview.png") });
+
+    const start = Date.now();
+    await page.goto(`${base}/#/devices`);
+    await page.getByText(`${devices} of ${devices} devices`).waitFor();
+    const interactiveMs = Date.now() - start;
+    process.stdout.write(`# console: inventory of ${devices} devices interactive in ${interactiveMs} ms\n`);
+    await page.getByLabel("Category").selectOption("camera");
+    await page.getByText(`${cameras} of ${devices} devices`).waitFor();
+    assert.equal(await page.locator(".body [role=row]").count(), cameras);
+    await page.screenshot({ path: join(SHOTS, "inventory.png") });
+
+    await page.getByRole("link", { name: camera }).click();
+    await page.getByRole("heading", { name: "Verdict", exact: true }).waitFor();
+    const verdict = await page.locator("section.card").first().innerText();
+    assert.match(verdict, /Category\s+camera/);
+    assert.ok(await page.locator(".evidence li code").count() > 0, "the rules behind the verdict");
+    assert.equal(await page.getByRole("button", { name: "Set" }).count(), 0, "an analyst sets no criticality");
+    await page.screenshot({ path: join(SHOTS, "device.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("an analyst acknowledges an alert in the queue", async () => {
+    const page = await signIn("ana");
+    await page.goto(`${base}/#/alerts`);
+    const row = page.locator("tr", { hasText: "SYN scan" }).first();
+    await row.waitFor();
+    await row.getByRole("button", { name: "Acknowledge" }).click();
+    await row.getByText("acknowledged").waitFor();
+    await page.screenshot({ path: join(SHOTS, "alerts.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("a quarantine of a physical-process device waits: a viewer cannot approve it, an OT engineer does", async () => {
+    const nina = await signIn("nina");
+    const asked = await nina.evaluate(async (mac) => {
+      const session = await (await fetch("/api/session")).json() as { csrf: string };
+      const r = await fetch("/api/quarantine", { method: "POST", headers: { "content-type": "application/json", "x-csrf-token": session.csrf }, body: JSON.stringify({ mac, reason: "writes to the PLC out of hours" }) });
+      return (await r.json()) as { status: string };
+    }, plc);
+    assert.equal(asked.status, "proposed", "a PLC is physical-process: another person decides");
+    await nina.close();
+
+    const vic = await signIn("vic");
+    await vic.goto(`${base}/#/responses`);
+    await vic.getByText("writes to the PLC out of hours").first().waitFor();
+    assert.equal(await vic.getByRole("button", { name: "Approve quarantine" }).count(), 0);
+    await vic.getByText("your role may not decide on responses").waitFor();
+    await vic.screenshot({ path: join(SHOTS, "responses-viewer.png"), fullPage: true });
+    await vic.close();
+
+    const otto = await signIn("otto");
+    await otto.goto(`${base}/#/responses`);
+    await otto.getByRole("button", { name: "Approve quarantine" }).click();
+    await otto.getByText("Waiting for a person (0)").waitFor();
+    await otto.screenshot({ path: join(SHOTS, "responses-ot.png"), fullPage: true });
+    await otto.close();
+    const quarantines = JSON.parse(runCli(["nac", "quarantines", "--db", db, "--format", "json"]).stdout) as { mac: string; by: string; released_at?: string }[];
+    assert.ok(quarantines.some((q) => q.mac === plc && q.by === "otto" && !q.released_at), JSON.stringify(quarantines));
+  });
+
+  it("an OT engineer approves the learned policy; the audit page shows who did what in which role", async () => {
+    const page = await signIn("otto");
+    await page.goto(`${base}/#/policies`);
+    const row = page.locator("tr", { hasText: "proposed" }).first();
+    await row.getByRole("button", { name: "Approve" }).click();
+    await page.locator("tr", { hasText: "approved" }).first().waitFor();
+    await page.screenshot({ path: join(SHOTS, "policies.png"), fullPage: true });
+    await page.goto(`${base}/#/audit`);
+    await page.locator("tr", { hasText: "policy.approve" }).filter({ hasText: "ot-engineer" }).first().waitFor();
+    await page.screenshot({ path: join(SHOTS, "audit.png"), fullPage: true });
+    await page.close();
+  });
+});
