@@ -140,6 +140,10 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     const page = await signIn("otto");
     await page.goto(`${base}/#/policies`);
     const row = page.locator("tr", { hasText: "proposed" }).first();
+    await row.getByRole("button", { name: "Changes" }).click();
+    const changes = await page.getByRole("region", { name: "Changes" }).innerText();
+    assert.match(changes, /the first version/);
+    assert.match(changes, /category:camera/, "the reviewer reads the rules it adds");
     await row.getByRole("button", { name: "Approve" }).click();
     await page.locator("tr", { hasText: "approved" }).first().waitFor();
     await page.screenshot({ path: join(SHOTS, "policies.png"), fullPage: true });

@@ -148,7 +148,7 @@ describe("serve sees a MAC taken over, live", { skip: NO_CORPUS || NO_NETNS }, (
     await withReplayPair(ns, async () => {
       const db = join(tmpDir("cordon-identity-live-"), "live.db");
       const s = await serve(["--db", db, "--capture", "cva"], ["ip", "netns", "exec", ns]);
-      await waitFor(async () => s.logs.some((l) => l.msg === "live capture listening"), "tcpdump listening");
+      await waitFor(async () => s.logs.some((l) => l.msg === "live capture listening"), "tcpdump listening", 30);
       await new Promise((r) => setTimeout(r, 1000));
       execFileSync("ip", ["netns", "exec", ns, "tcpreplay", "--topspeed", "-q", "-i", "cvb", file], { stdio: "ignore" });
       await new Promise((r) => setTimeout(r, 1500));

@@ -91,7 +91,7 @@ describe("contain: scan alert → quarantine → CoA → quarantine VLAN → evi
       const bound = s.logs.find((l) => l.msg === "radius listener bound")!;
       const auth = bound.auth as number;
       const api = `http://127.0.0.1:${s.httpPort}`;
-      await waitFor(async () => s!.logs.some((l) => l.msg === "live capture listening"), "tcpdump listening");
+      await waitFor(async () => s!.logs.some((l) => l.msg === "live capture listening"), "tcpdump listening", 30);
 
       // Before anything happened: an unknown MAC, the onboarding VLAN. This also gives the session CoA needs.
       const first = await radclientIn(ns, auth, scanner);

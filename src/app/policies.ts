@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { diffPolicies, renderDiff } from "../policy/diff.js";
 import { classificationOf } from "./classification.js";
 import { checkTransition } from "../policy/lifecycle.js";
 import { compileDownloadableAcl, compileIosAcl, compilePerUserAcl } from "../policy/compile/cisco.js";
@@ -195,4 +196,14 @@ export function policyTierDevices(store: Store, p: StoredPolicy, tiers: readonly
     if (tiers.includes(c.criticality)) found.push(d.key);
   }
   return found;
+}
+
+/** What a version changes against the version before it of the same policy (none before: against an empty policy), for a reviewer. */
+export function policyChanges(store: Store, ref: string): { from: number | null; to: number; lines: string[] } {
+  const p = storedPolicy(store, ref);
+  const before = store.policies().find((x) => x.name === p.name && x.version === p.version - 1);
+  const after = policyFileOf(p).policy;
+  const empty = { ...after, rules: [], groups: {}, managed: [] };
+  const d = diffPolicies(before ? policyFileOf(before).policy : empty, after);
+  return { from: before?.id ?? null, to: p.id, lines: renderDiff(d) };
 }

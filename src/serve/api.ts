@@ -266,6 +266,11 @@ const ROUTES: RouteSpec[] = [
     method: "GET", url: "/api/policies", summary: "stored policy versions, newest first", needs: "read", querystring: closed({ site: SITE }),
     handle: ({ query }) => ({ op: "policies", request: { site: siteOf(query.site) } }),
   },
+  {
+    method: "GET", url: "/api/policies/:id/diff", summary: "what a policy version changes against the one before it", needs: "read",
+    params: POLICY_ID, querystring: closed({}),
+    handle: ({ params }) => ({ op: "policy-diff", request: { id: params.id } }),
+  },
   ...(["approve", "reject", "enforce"] as const).map((verb): RouteSpec => ({
     method: "POST", url: `/api/policies/:id/${verb}`, summary: `${verb} a policy version (one governing devices of an OT tier: an OT engineer, not its proposer)`, needs: "policy.approve",
     params: POLICY_ID, body: closed({ note: Type.Optional(text(500)) }),

@@ -5,7 +5,7 @@ import { InputError } from "../app/errors.js";
 import type { Actor } from "../app/actor.js";
 import { addSuppression, moveAlert } from "../app/alerts.js";
 import { alertView, deviceDetailView, deviceListView, findDevices, listAlerts, listDevices, listPolicies } from "../app/queries.js";
-import { movePolicy, policyListView, policyTierDevices, storedPolicy } from "../app/policies.js";
+import { movePolicy, policyChanges, policyListView, policyTierDevices, storedPolicy } from "../app/policies.js";
 import { may } from "../app/permissions.js";
 import { LoginRefused, authenticateToken, login, logout, sessionUser } from "../app/users.js";
 import { pino } from "pino";
@@ -562,6 +562,7 @@ function readOp(op: ApiOp, req: ApiRequest): unknown {
       return { items: page.items.map(alertView), next: page.next ?? null };
     }
     case "policies": return { items: listPolicies(store, { site: req.site }).map(policyListView) };
+    case "policy-diff": return policyChanges(store, req.id!);
     default: return undefined;
   }
 }

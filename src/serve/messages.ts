@@ -57,7 +57,7 @@ export type ToWorker =
   | { type: "api"; id: number; op: ApiOp; request: ApiRequest; caller: Caller };
 
 export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
-  | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override";
+  | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
