@@ -194,7 +194,10 @@ describe("serve's API: closed by default, values parsed at the edge, actions aud
     const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)];
     const methods = ["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"];
     const paths = ["/api/quarantine", "/api/release", "/api/responses", "/api/responses/0123456789abcdef/approve", "/api/responses/0123456789abcdef/reject",
-      "/api/nac/decisions", "/api/nac/sessions", "/api/nac/stats", "/api/audit", "/api/", "/api/%zz", "/api/responses/../quarantine"];
+      "/api/nac/decisions", "/api/nac/sessions", "/api/nac/stats", "/api/audit", "/api/", "/api/%zz", "/api/responses/../quarantine",
+      "/api/sites", "/api/session", "/api/devices", "/api/devices/aa:bb:cc:dd:ee:ff", "/api/devices/10.0.0.1/override", "/api/devices/%2e%2e", "/api/alerts",
+      "/api/alerts/abcd/acknowledge", "/api/alerts/abcd/resolve", "/api/suppressions", "/api/policies", "/api/policies/1/diff", "/api/policies/1/approve",
+      "/api/login", "/api/logout", "/api/openapi.json", "/", "/index.html", "/assets/../../package.json"];
     const values = ["", "0", "-1", "abc", "aa:bb:cc:dd:ee:ff", "AABB.CCDD.EEFF", "\u202e", "x".repeat(300), "1e999", "null", "%00", "10.0.0.1"];
     const randomJson = (depth: number): unknown => {
       switch (rnd(depth > 2 ? 5 : 7)) {
@@ -204,12 +207,12 @@ describe("serve's API: closed by default, values parsed at the edge, actions aud
         case 3: return rnd(2) === 0;
         case 4: return rnd(1000) / 7;
         case 5: return Array.from({ length: rnd(4) }, () => randomJson(depth + 1));
-        default: return Object.fromEntries(Array.from({ length: rnd(4) }, () => [pick(["mac", "reason", "site", "note", "limit", "by", "__proto__", "constructor"]), randomJson(depth + 1)]));
+        default: return Object.fromEntries(Array.from({ length: rnd(4) }, () => [pick(["mac", "reason", "site", "note", "limit", "by", "__proto__", "constructor", "name", "password", "detector", "device", "criticality", "expires_at"]), randomJson(depth + 1)]));
       }
     };
     const statuses = new Map<number, number>();
     for (let i = 0; i < 600; i++) {
-      const query = rnd(2) ? `?${Array.from({ length: rnd(3) + 1 }, () => `${pick(["limit", "mac", "site", "before", "x"])}=${encodeURIComponent(pick(values))}`).join("&")}` : "";
+      const query = rnd(2) ? `?${Array.from({ length: rnd(3) + 1 }, () => `${pick(["limit", "mac", "site", "before", "x", "after", "category", "class", "status", "min_severity"])}=${encodeURIComponent(pick(values))}`).join("&")}` : "";
       const headers: Record<string, string> = rnd(4) ? auth() : {};
       if (rnd(2)) headers["content-type"] = pick(["application/json", "application/json; charset=utf-8", "text/plain", "multipart/form-data; boundary=x"]);
       if (rnd(5) === 0) headers.origin = pick(["http://localhost", "null", "http://evil.example", "file://"]);
@@ -222,9 +225,15 @@ describe("serve's API: closed by default, values parsed at the edge, actions aud
       });
       statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
       assert.ok(r.status >= 200 && r.status < 500, `${method} ${r.status}: ${r.body}`);
-      if (r.body && method !== "HEAD") assert.doesNotThrow(() => JSON.parse(r.body), r.body);
+      if (r.body && method !== "HEAD" && target.startsWith("/api/")) assert.doesNotThrow(() => JSON.parse(r.body), r.body);
     }
     assert.ok(statuses.size >= 5, `varied answers: ${JSON.stringify([...statuses])}`);
+    // The console's files are served by exact name: no path reaches outside them.
+    for (const p of ["/assets/../../package.json", "/..%2f..%2fpackage.json", "/%2e%2e/%2e%2e/package.json", "//etc/passwd"]) {
+      const r = await raw(port, "GET", p, {});
+      assert.equal(r.status, 404, p);
+      assert.doesNotMatch(r.body, /"name"|root:/, p);
+    }
     assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
   });
 });
