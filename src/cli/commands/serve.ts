@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "../../serve/config.js";
-import { startServer } from "../../serve/server.js";
+import type { startServer as StartServer } from "../../serve/server.js";
 import { UsageError } from "../output.js";
 import { COMMON } from "../options.js";
 import { command } from "../command.js";
@@ -96,8 +96,10 @@ ${COMMON}`,
     }
     // Serve either runs or ends: a listener that cannot bind, a dead or stuck worker, ends the
     // process with 1 (sockets and the worker would otherwise keep a useless process alive).
-    let server: Awaited<ReturnType<typeof startServer>>;
+    let server: Awaited<ReturnType<typeof StartServer>>;
     try {
+      // Loaded here, not with the CLI: the HTTP stack (Fastify) would add 0.1 s to every command.
+      const { startServer } = await import("../../serve/server.js");
       server = await startServer(config);
     } catch (e) {
       process.stderr.write(`cordon: serve: ${(e as Error).message}\n`);
