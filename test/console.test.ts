@@ -93,6 +93,9 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     assert.match(verdict, /Category\s+camera/);
     assert.ok(await page.locator(".evidence li code").count() > 0, "the rules behind the verdict");
     assert.equal(await page.getByRole("button", { name: "Set" }).count(), 0, "an analyst sets no criticality");
+    const flows = page.getByRole("region", { name: "Flows" });
+    await flows.locator("tbody tr").first().waitFor();
+    assert.ok(await flows.locator("tbody tr").count() > 0, "the camera's flows");
     await page.screenshot({ path: join(SHOTS, "device.png"), fullPage: true });
     await page.close();
   });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { InputError } from "../src/app/errors.js";
-import { type Page, findDevices, listAlerts, listAudit, listDevices, listFlows, listPolicies } from "../src/app/queries.js";
+import { type Page, findDevices, flowFilter, flowsByFirstSeen, latestFlows, listAlerts, listAudit, listDevices, listFlows, listPolicies } from "../src/app/queries.js";
 import { AuditLog } from "../src/store/audit.js";
 import type { DeviceChange } from "../src/inventory/inventory.js";
 import type { Alert } from "../src/model/alert.js";
@@ -65,6 +65,23 @@ describe("reading the store a page at a time (app/queries.ts)", () => {
     assert.equal(whole.pages, 3);
     assert.equal(all((after) => listFlows(store, { limit: 5, after })).pages, 2, "five flows in pages of five: a full page, then an empty one");
     assert.deepEqual(all((after) => listFlows(store, { site: "b", limit: 1, after })).items.map((f) => f.srcPort), [5004, 5005]);
+  });
+
+  it("the newest flows a filter keeps, newest first, holding no more than asked (against sorting them all)", () => {
+    const s2 = new Store(":memory:");
+    s2.saveDevices([change("a", "02:00:00:00:00:01"), change("b", "02:00:00:00:00:02")]);
+    // Out of time order, with ties on first seen, two sites, two protocols.
+    let seed = 7;
+    const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+    s2.saveFlows(Array.from({ length: 3000 }, (_, i) => ({ ...flow(i % 3 === 0 ? "b" : "a", i), firstUs: rnd(500), proto: i % 4 === 0 ? 6 : 17 })));
+    for (const filter of [{}, { site: "a" }, { protocol: "tcp" }, { site: "b", protocol: "udp", from: "1970-01-01T00:00:00Z" }]) {
+      const f = flowFilter(filter);
+      const everything = flowsByFirstSeen(s2, f);
+      for (const n of [1, 7, 100, 2999, 5000].filter((x) => x <= 10_000)) {
+        assert.deepEqual(latestFlows(s2, f, n).map((x) => x.id), everything.slice(-n).reverse().map((x) => x.id), `${JSON.stringify(filter)} ${n}`);
+      }
+    }
+    s2.close();
   });
 
   it("alerts: the active ones by default, or a status, a class, a site, at least a severity; oldest first, page after page", () => {

@@ -8,6 +8,7 @@ import { Alerts } from "./pages/Alerts";
 import { Responses } from "./pages/Responses";
 import { Policies } from "./pages/Policies";
 import { Audit } from "./pages/Audit";
+import { Nac } from "./pages/Nac";
 
 /** The page the address's hash names: #/devices, #/device/MAC, #/alerts... */
 function useRoute(): string[] {
@@ -22,7 +23,7 @@ function useRoute(): string[] {
 }
 
 
-const PAGES: [string, string][] = [["", "Overview"], ["devices", "Inventory"], ["alerts", "Alerts"], ["responses", "Responses"], ["policies", "Policies"], ["audit", "Audit"]];
+const PAGES: [string, string][] = [["", "Overview"], ["devices", "Inventory"], ["alerts", "Alerts"], ["responses", "Responses"], ["policies", "Policies"], ["nac", "NAC"], ["audit", "Audit"]];
 
 export function App() {
   const [me, setMe] = useState<Me | undefined | null>(null);
@@ -52,6 +53,7 @@ export function App() {
         {page === "alerts" && <Alerts me={me} />}
         {page === "responses" && <Responses me={me} />}
         {page === "policies" && <Policies me={me} />}
+        {page === "nac" && <Nac />}
         {page === "audit" && <Audit />}
       </main>
     </div>

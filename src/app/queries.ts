@@ -289,6 +289,42 @@ function flowMatches(f: FlowFilter): (x: StoredFlow) => boolean {
     && (f.untilUs === undefined || x.firstUs <= f.untilUs);
 }
 
+/**
+ * The `limit` newest flows (by first seen) that the filter keeps, newest first: read as a
+ * stream, holding no more than `limit` at a time whatever the store holds.
+ */
+export function latestFlows(store: Store, q: FlowFilter, limit: number): StoredFlow[] {
+  const n = limitOf(limit, 100);
+  checkSite(store, q.site);
+  const keep = flowMatches(q);
+  const older = (a: StoredFlow, b: StoredFlow): boolean => a.firstUs < b.firstUs || (a.firstUs === b.firstUs && a.id < b.id);
+  // A min-heap of the newest `n` so far: its root is the oldest kept, the one a newer flow replaces.
+  const heap: StoredFlow[] = [];
+  const down = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && older(heap[l], heap[m])) m = l;
+      if (r < heap.length && older(heap[r], heap[m])) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  };
+  for (const f of store.eachFlow(q.site)) {
+    if (!keep(f)) continue;
+    if (heap.length < n) {
+      heap.push(f);
+      for (let i = heap.length - 1; i > 0 && older(heap[i], heap[(i - 1) >> 1]); i = (i - 1) >> 1) [heap[i], heap[(i - 1) >> 1]] = [heap[(i - 1) >> 1], heap[i]];
+    } else if (older(heap[0], f)) {
+      heap[0] = f;
+      down(0);
+    }
+  }
+  return heap.sort((a, b) => (older(a, b) ? 1 : -1));
+}
+
 /** The first `limit` flows by first seen (then id) that the filter keeps, of one site or of all. */
 export function flowsByFirstSeen(store: Store, q: FlowFilter & { limit?: number } = {}): StoredFlow[] {
   if (q.limit !== undefined && !(Number.isInteger(q.limit) && q.limit > 0)) throw new InputError("limit must be a positive whole number");
@@ -325,5 +361,35 @@ export function alertView(a: StoredAlert): Record<string, unknown> {
     first_seen: isoTime(a.firstUs), last_seen: isoTime(a.lastUs), count: a.count, status: a.status,
     ...(a.statusBy ? { status_by: a.statusBy, status_at: a.statusAt, status_note: a.statusNote ?? null } : {}),
     evidence: a.evidence,
+  };
+}
+
+const PROTO_NAMES: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6", 47: "gre", 50: "esp", 2: "igmp", 132: "sctp" };
+
+/** The JSON shape of a flow in `cordon flows --format json`. */
+export function flowView(f: StoredFlow): Record<string, unknown> {
+  return {
+    id: f.id,
+    site: f.site,
+    vlan: f.vlan,
+    proto: PROTO_NAMES[f.proto] ?? String(f.proto),
+    src_mac: f.srcMac ?? null,
+    src_ip: f.srcIp,
+    src_port: f.srcPort,
+    dst_mac: f.dstMac ?? null,
+    dst_ip: f.dstIp,
+    dst_port: f.dstPort,
+    initiator: f.initiatorKnown ? "src" : "unknown",
+    app_protocol: f.appProtocol ?? null,
+    app_confidence: f.appConfidence ?? null,
+    app_service: f.appService ?? null,
+    packets_src_to_dst: f.packetsSrcToDst,
+    bytes_src_to_dst: f.bytesSrcToDst,
+    packets_dst_to_src: f.packetsDstToSrc,
+    bytes_dst_to_src: f.bytesDstToSrc,
+    first_seen: isoTime(f.firstUs),
+    last_seen: isoTime(f.lastUs),
+    end_reason: f.endReason,
+    source: f.source,
   };
 }

@@ -263,6 +263,16 @@ const ROUTES: RouteSpec[] = [
     },
   },
   {
+    method: "GET", url: "/api/flows", summary: "stored flows, newest first, filtered by device, protocol, port and time", needs: "read",
+    querystring: closed({ site: SITE, device: Type.Optional(text(64)), protocol: Type.Optional(text(32)), port: Type.Optional(text(5)), from: Type.Optional(text(40)), until: Type.Optional(text(40)), limit: Type.Optional(NUMBER) }),
+    handle: ({ query }) => ({
+      op: "flows", request: {
+        site: siteOf(query.site), limit: limitOf(query.limit, 100),
+        flowFilter: { device: query.device === undefined ? undefined : deviceOf(query.device, "device"), protocol: query.protocol, port: query.port, from: query.from, until: query.until },
+      },
+    }),
+  },
+  {
     method: "GET", url: "/api/policies", summary: "stored policy versions, newest first", needs: "read", querystring: closed({ site: SITE }),
     handle: ({ query }) => ({ op: "policies", request: { site: siteOf(query.site) } }),
   },

@@ -4,7 +4,7 @@ import { snakeKeys } from "../app/report-json.js";
 import { InputError } from "../app/errors.js";
 import type { Actor } from "../app/actor.js";
 import { addSuppression, moveAlert } from "../app/alerts.js";
-import { alertView, deviceDetailView, deviceListView, findDevices, listAlerts, listDevices, listPolicies } from "../app/queries.js";
+import { alertView, deviceDetailView, deviceListView, findDevices, flowFilter, flowView, latestFlows, listAlerts, listDevices, listPolicies } from "../app/queries.js";
 import { movePolicy, policyChanges, policyListView, policyTierDevices, storedPolicy } from "../app/policies.js";
 import { may } from "../app/permissions.js";
 import { LoginRefused, authenticateToken, login, logout, sessionUser } from "../app/users.js";
@@ -563,6 +563,8 @@ function readOp(op: ApiOp, req: ApiRequest): unknown {
     }
     case "policies": return { items: listPolicies(store, { site: req.site }).map(policyListView) };
     case "policy-diff": return policyChanges(store, req.id!);
+    // Newest first for a person looking at a device; the filter is parsed where the CLI's is.
+    case "flows": return { items: latestFlows(store, flowFilter({ ...req.flowFilter, site: req.site }), req.limit ?? 100).map(flowView) };
     default: return undefined;
   }
 }

@@ -57,7 +57,7 @@ export type ToWorker =
   | { type: "api"; id: number; op: ApiOp; request: ApiRequest; caller: Caller };
 
 export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
-  | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff";
+  | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff" | "flows";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
@@ -85,6 +85,8 @@ export interface ApiRequest {
   /** `alert-move`, `policy-move`: where it goes. */
   to?: string;
   note?: string;
+  /** `flows`: the filters as given (parsed by app/queries.ts flowFilter). */
+  flowFilter?: { device?: string; protocol?: string; port?: string; from?: string; until?: string };
   /** `override`. */
   criticality?: string;
   /** `suppress`. */

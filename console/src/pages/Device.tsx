@@ -1,5 +1,5 @@
 import { type FormEvent, useEffect, useState } from "react";
-import { type Me, get, may, post } from "../api";
+import { type Me, all, get, may, post } from "../api";
 
 interface Fact { kind: string; value: string; count: number; first_seen: string; last_seen: string; evidence: { source: string; packet: number | null; time: string } }
 interface Evidence { rule?: string; weight?: number; facts?: { kind: string; value: string }[] }
@@ -14,12 +14,26 @@ interface DeviceDetail {
 
 const CRITICALITY = ["life-safety/physical-process", "sensitive-data", "standard", "low"];
 
+interface FlowRow { proto: string; src_ip: string; src_port: number; dst_ip: string; dst_port: number; app_protocol: string | null; bytes_src_to_dst: number; bytes_dst_to_src: number; first_seen: string; last_seen: string }
+interface DecisionRow { at: string; nas: string; nas_port_id?: string; state: string; vlan?: string; reason: string; count?: number }
+interface AlertRow { id: string; severity: string; title: string; status: string; last_seen: string; device: string | null }
+
 export function Device({ id, me }: { id: string; me: Me }) {
   const [d, setD] = useState<DeviceDetail | undefined>();
   const [error, setError] = useState("");
   const [note, setNote] = useState("");
+  const [flows, setFlows] = useState<FlowRow[]>([]);
+  const [decisions, setDecisions] = useState<DecisionRow[]>([]);
+  const [alerts, setAlerts] = useState<AlertRow[]>([]);
   useEffect(() => {
-    get<{ items: DeviceDetail[] }>(`/api/devices/${encodeURIComponent(id)}`).then((r) => setD(r.items[0]), (e: Error) => setError(e.message));
+    get<{ items: DeviceDetail[] }>(`/api/devices/${encodeURIComponent(id)}`).then((r) => {
+      const dev = r.items[0];
+      setD(dev);
+      const site = encodeURIComponent(dev.site);
+      void get<{ items: FlowRow[] }>(`/api/flows?device=${encodeURIComponent(id)}&site=${site}&limit=100`).then((f) => setFlows(f.items), () => setFlows([]));
+      if (dev.mac) void get<DecisionRow[]>(`/api/nac/decisions?mac=${encodeURIComponent(dev.mac)}&site=${site}&limit=50`).then(setDecisions, () => setDecisions([]));
+      void all<AlertRow>(`/api/alerts?status=all&site=${site}`).then((a) => setAlerts(a.filter((x) => x.device === dev.mac)), () => setAlerts([]));
+    }, (e: Error) => setError(e.message));
   }, [id]);
   const setCriticality = (e: FormEvent<HTMLFormElement>): void => {
     e.preventDefault();
@@ -70,6 +84,29 @@ export function Device({ id, me }: { id: string; me: Me }) {
             <tbody>{d.verdict_history.map((v, i) => <tr key={i}><td>{v.decided}</td><td>{v.category}</td><td>{v.vendor ?? "—"}</td><td>{Math.round(v.confidence * 100)}%</td></tr>)}</tbody></table>
         </section>
       </div>
+      <div className="cards">
+        <section className="card" aria-label="Alerts of this device">
+          <h2>Alerts ({alerts.length})</h2>
+          {alerts.length === 0 ? <p className="muted">none</p> : (
+            <table><thead><tr><th>Severity</th><th>Title</th><th>Status</th><th>Last seen</th></tr></thead>
+              <tbody>{alerts.map((a) => <tr key={a.id}><td>{a.severity}</td><td className="wrap">{a.title}</td><td>{a.status}</td><td>{a.last_seen}</td></tr>)}</tbody></table>
+          )}
+        </section>
+        <section className="card" aria-label="RADIUS decisions">
+          <h2>RADIUS decisions ({decisions.length})</h2>
+          {decisions.length === 0 ? <p className="muted">none</p> : (
+            <table><thead><tr><th>At</th><th>NAS</th><th>Port</th><th>State</th><th>VLAN</th><th>Reason</th></tr></thead>
+              <tbody>{decisions.map((x, i) => <tr key={i}><td>{x.at}</td><td>{x.nas}</td><td>{x.nas_port_id ?? ""}</td><td>{x.state}</td><td>{x.vlan ?? ""}</td><td className="wrap">{x.reason}</td></tr>)}</tbody></table>
+          )}
+        </section>
+      </div>
+      <section className="card" aria-label="Flows">
+        <h2>Flows, newest first ({flows.length}{flows.length === 100 ? " shown" : ""})</h2>
+        <table><thead><tr><th>Proto</th><th>From</th><th>To</th><th>App</th><th>Bytes out</th><th>Bytes in</th><th>First seen</th></tr></thead>
+          <tbody>{flows.map((f, i) => (
+            <tr key={i}><td>{f.proto}</td><td>{f.src_ip}:{f.src_port}</td><td>{f.dst_ip}:{f.dst_port}</td><td>{f.app_protocol ?? ""}</td><td className="num">{f.bytes_src_to_dst}</td><td className="num">{f.bytes_dst_to_src}</td><td>{f.first_seen}</td></tr>
+          ))}</tbody></table>
+      </section>
       <section className="card">
         <h2>Facts, with their evidence</h2>
         <table className="facts"><thead><tr><th>Kind</th><th>Value</th><th>Times</th><th>First seen</th><th>Evidence</th></tr></thead>
