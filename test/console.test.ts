@@ -107,6 +107,11 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     await row.waitFor();
     await row.getByRole("button", { name: "Acknowledge" }).click();
     await row.getByText("acknowledged").waitFor();
+    // A response from the queue: the scanner is the site's engineering workstation, of the
+    // physical-process class, so the analyst's quarantine waits for another person.
+    page.once("dialog", (d) => void d.accept("scanned the PLCs"));
+    await row.getByRole("button", { name: "Quarantine device" }).click();
+    await page.getByRole("status").filter({ hasText: /^Response [0-9a-f]{8} waits for another person's approval/ }).waitFor();
     await page.screenshot({ path: join(SHOTS, "alerts.png"), fullPage: true });
     await page.close();
   });
@@ -125,14 +130,14 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     await vic.goto(`${base}/#/responses`);
     await vic.getByText("writes to the PLC out of hours").first().waitFor();
     assert.equal(await vic.getByRole("button", { name: "Approve quarantine" }).count(), 0);
-    await vic.getByText("your role may not decide on responses").waitFor();
+    await vic.getByText("your role may not decide on responses").first().waitFor();
     await vic.screenshot({ path: join(SHOTS, "responses-viewer.png"), fullPage: true });
     await vic.close();
 
     const otto = await signIn("otto");
     await otto.goto(`${base}/#/responses`);
-    await otto.getByRole("button", { name: "Approve quarantine" }).click();
-    await otto.getByText("Waiting for a person (0)").waitFor();
+    await otto.getByRole("listitem").filter({ hasText: "writes to the PLC out of hours" }).getByRole("button", { name: "Approve quarantine" }).click();
+    await otto.getByText("Waiting for a person (1)").waitFor();
     await otto.screenshot({ path: join(SHOTS, "responses-ot.png"), fullPage: true });
     await otto.close();
     const quarantines = JSON.parse(runCli(["nac", "quarantines", "--db", db, "--format", "json"]).stdout) as { mac: string; by: string; released_at?: string }[];

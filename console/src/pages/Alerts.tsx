@@ -25,11 +25,20 @@ export function Alerts({ me }: { me: Me }) {
       .then(() => setReload((x) => x + 1), (e: Error) => setError(e.message));
   };
   const canMove = may(me, "alert.move");
+  const [told, setTold] = useState("");
+  /** Starts a response: the alert's device quarantined now, or, for a device of an OT tier, proposed for another person to approve. */
+  const quarantine = (a: AlertRow): void => {
+    const reason = window.prompt(`Quarantine ${a.device}? Why (alert ${a.id.slice(0, 8)}: ${a.title})`, `alert ${a.id.slice(0, 8)}: ${a.title}`.slice(0, 500));
+    if (!reason) return;
+    post<{ id: string; status: string }>("/api/quarantine", { mac: a.device, reason })
+      .then((r) => setTold(r.status === "proposed" ? `Response ${r.id.slice(0, 8)} waits for another person's approval (Responses)` : `Response ${r.id.slice(0, 8)}: ${r.status}`), (e: Error) => setError(e.message));
+  };
   return (
     <>
       <h1>Alerts</h1>
       {error && <p role="alert" className="error">{error}</p>}
       <p className="muted">{alerts.length} open or acknowledged</p>
+      {told && <p role="status">{told}</p>}
       <table className="queue">
         <thead><tr><th>Severity</th><th>Title</th><th>Source</th><th>Count</th><th>Last seen</th><th>Status</th><th><span className="sr-only">Actions</span></th></tr></thead>
         <tbody>
@@ -50,6 +59,7 @@ export function Alerts({ me }: { me: Me }) {
                 {canMove && a.status === "open" && <button type="button" onClick={() => act(a, "acknowledge")}>Acknowledge</button>}
                 {canMove && <button type="button" onClick={() => act(a, "resolve")}>Resolve</button>}
                 {canMove && <button type="button" onClick={() => suppress(a)}>Suppress 7 days</button>}
+                {may(me, "quarantine") && a.device && <button type="button" onClick={() => quarantine(a)}>Quarantine device</button>}
               </td>
             </tr>
           ))}
