@@ -48,8 +48,13 @@ export function startLiveCapture(o: LiveCaptureOptions, onFrame: FrameHandler, e
   let heard: () => void = () => undefined;
   const listening = new Promise<void>((r) => (heard = r));
   child.stderr!.setEncoding("utf8");
+  // Whole lines only: a chunk may end inside one ("tcpdump: listen" + "ing on ...").
+  let partial = "";
   child.stderr!.on("data", (text: string) => {
-    for (const line of text.split("\n")) {
+    const lines = (partial + text).split("\n");
+    partial = lines.pop() ?? "";
+    if (partial.length > 4096) partial = "";
+    for (const line of lines) {
       const m = /(\d+) packets? dropped by kernel/.exec(line);
       if (m) drops = Number(m[1]);
       const t = line.trim();
@@ -62,12 +67,19 @@ export function startLiveCapture(o: LiveCaptureOptions, onFrame: FrameHandler, e
   child.on("error", (e) => {
     message = `cannot run tcpdump: ${e.message}`;
   });
-  // tcpdump prints its counters on SIGUSR1.
-  const timer = setInterval(() => child.kill("SIGUSR1"), STATS_INTERVAL_MS);
-  timer.unref();
+  // tcpdump prints its counters on SIGUSR1, once it listens: before it has set its handler,
+  // SIGUSR1's default action ends it (seen as a capture that never started on a slow start).
+  let timer: NodeJS.Timeout | undefined;
+  let done = false;
+  void listening.then(() => {
+    if (done || child.exitCode !== null || child.signalCode !== null) return;
+    timer = setInterval(() => child.kill("SIGUSR1"), STATS_INTERVAL_MS);
+    timer.unref();
+  });
   const exited = new Promise<void>((r) => child.once("close", () => r()));
   const ended = readCapture(child.stdout!, onFrame, errors).then(async (r) => {
-    clearInterval(timer);
+    done = true;
+    if (timer) clearInterval(timer);
     await exited;
     return r;
   });
@@ -77,7 +89,8 @@ export function startLiveCapture(o: LiveCaptureOptions, onFrame: FrameHandler, e
     listening,
     ended,
     stop: async () => {
-      clearInterval(timer);
+      done = true;
+      if (timer) clearInterval(timer);
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       return ended;
     },
