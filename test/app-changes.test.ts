@@ -22,7 +22,8 @@ describe("changes through the application layer record who made them", () => {
         evidence: { packets: [], flows: [], observations: [] }, status: "open" }]);
       assert.equal(overrideDevice(store, API, { device: "10.0.0.5", criticality: "life-safety/physical-process", reason: "infusion pump" }), "02:00:00:00:00:0a");
       moveAlert(store, "abc1", "acknowledged", API, "looking");
-      const sup = addSuppression(store, API, { detector: "scan", reason: "pentest this week", expiresAt: "2026-12-13T00:00:00.000Z" });
+      const sup = addSuppression(store, API, { detector: "scan", reason: "pentest this week", expires: "2026-12-13T00:00:00+01:00" }, Date.parse("2026-12-06T00:00:00Z"));
+      assert.equal(store.suppressions()[0].expiresAt, "2026-12-12T23:00:00.000Z");
       removeSuppression(store, API, sup);
       const w = addMaintenanceWindow(store, API, { site: "plant", device: "10.0.0.5", from: "2026-12-07T06:00:00Z", until: "2026-12-07T08:00:00+01:00", reason: "firmware" });
       assert.deepEqual([w.startsAt, w.endsAt, w.target], ["2026-12-07T06:00:00.000Z", "2026-12-07T07:00:00.000Z", "10.0.0.5"]);
@@ -46,6 +47,9 @@ describe("changes through the application layer record who made them", () => {
       assert.throws(() => overrideDevice(store, API, { device: "10.0.0.5", category: "camera" }), /no device with MAC or IP 10\.0\.0\.5/);
       assert.throws(() => addSuppression(store, API, { reason: "x" }), /at least one of device, detector, peer/);
       assert.throws(() => addSuppression(store, API, { detector: "scan", reason: "" }), /needs a reason/);
+      for (const [expires, why] of <[string, RegExp][]>[["2026-12-13", /neither a duration/], ["7 days", /neither a duration/], ["2020-01-01T00:00:00Z", /has passed/], ["400d", /at most a year/], ["0m", /has passed/]]) {
+        assert.throws(() => addSuppression(store, API, { detector: "scan", reason: "x", expires }), why, expires);
+      }
       assert.throws(() => removeSuppression(store, API, 42), /no suppression 42/);
       for (const [from, until] of [["2026-12-07 06:00", "2026-12-07T08:00:00Z"], ["2026-12-07T06:00:00Z", "2026-12-07T05:00:00Z"], ["2026-13-07T06:00:00Z", "2026-12-07T08:00:00Z"]]) {
         assert.throws(() => addMaintenanceWindow(store, API, { site: "plant", from, until, reason: "r" }), InputError, `${from} .. ${until}`);

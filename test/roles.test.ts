@@ -73,7 +73,7 @@ describe("users, roles and serve's API", () => {
         assert.equal(q.body.status, "done");
         assert.equal((await call(port, tokens[role], "POST", "/api/release", { mac: plain, reason: `by ${role}` })).status, 200, `${role} release`);
       } else assert.match(String(q.body.error), /viewer\) may not: quarantine/);
-      const sup = await call(port, tokens[role], "POST", "/api/suppressions", { detector: "scan", reason: `pentest by ${role}`, expires_at: "2030-01-01T00:00:00Z" });
+      const sup = await call(port, tokens[role], "POST", "/api/suppressions", { detector: "scan", reason: `pentest by ${role}`, expires_at: "30d" });
       assert.equal(sup.status, PERMISSIONS["alert.move"].includes(role) ? 200 : 403, `${role} suppress: ${JSON.stringify(sup.body)}`);
     }
     for (const path of reads) {
@@ -190,6 +190,23 @@ describe("users, roles and serve's API", () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.status, "approved");
     assert.equal((await call(port, tokens["ot-engineer"], "POST", `/api/policies/${id}/approve`, {})).status, 400, "an approved version is not approved twice");
+  });
+
+  it("a read carries an ETag; sent back while nothing changed it is a bodiless 304, after a change a new answer", async () => {
+    const port = s!.httpPort;
+    const get = (etag?: string): Promise<Response> => fetch(`http://127.0.0.1:${port}/api/audit?limit=5`, { headers: { authorization: `Bearer ${tokens.viewer}`, ...(etag ? { "if-none-match": etag } : {}) } });
+    const first = await get();
+    const etag = first.headers.get("etag");
+    assert.match(String(etag), /^"[A-Za-z0-9_-]{27}"$/);
+    assert.equal(first.status, 200);
+    const again = await get(etag!);
+    assert.equal(again.status, 304);
+    assert.equal(await again.text(), "");
+    assert.equal((await get(`W/${etag}, "other"`)).status, 304, "a weak form or a list of tags matches too");
+    assert.equal((await call(port, tokens.analyst, "POST", "/api/suppressions", { detector: "scan", reason: "etag test", expires_at: "1h" })).status, 200);
+    const changed = await get(etag!);
+    assert.equal(changed.status, 200);
+    assert.notEqual(changed.headers.get("etag"), etag);
   });
 
   it("streams live events (text/event-stream) to a signed-in reader: a response's steps as they are taken", async () => {

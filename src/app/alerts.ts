@@ -22,7 +22,9 @@ export function moveAlert(store: Store, id: string, status: "acknowledged" | "re
 }
 
 /** Silences the alerts it matches from now on (kept, marked suppressed): every given field must match. */
-export function addSuppression(store: Store, by: Actor, s: { device?: string; detector?: string; peer?: string; reason: string; expiresAt?: string }): number {
+export function addSuppression(store: Store, by: Actor, given: { device?: string; detector?: string; peer?: string; reason: string; expires?: string }, now = Date.now()): number {
+  const { expires, ...rest } = given;
+  const s = { ...rest, expiresAt: expires === undefined ? undefined : expiryTime(expires, now) };
   if (!s.reason) throw new InputError("a suppression says why: it needs a reason");
   if (!s.device && !s.detector && !s.peer) throw new InputError("a suppression needs at least one of device, detector, peer");
   checkOneOf("detector", s.detector, ALERT_DETECTORS);
@@ -38,6 +40,19 @@ export function removeSuppression(store: Store, by: Actor, id: number): void {
 }
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * When something given "for 7d" or "until 2026-12-24T18:00:00+01:00" ends: a duration (days,
+ * hours or minutes, at most a year) from now, or an ISO 8601 time with its zone, in the future.
+ */
+export function expiryTime(v: string, now = Date.now()): string {
+  const m = /^(\d{1,6})([dhm])$/.exec(v);
+  const t = m ? now + Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as "d" | "h" | "m"] : ISO_TIME.test(v) ? Date.parse(v) : Number.NaN;
+  if (Number.isNaN(t)) throw new InputError(`expires: "${v.slice(0, 40)}" is neither a duration (7d, 12h, 30m) nor an ISO 8601 time with its zone`);
+  if (t <= now) throw new InputError("expires: the time has passed");
+  if (t > now + 366 * 86_400_000) throw new InputError("expires: at most a year ahead");
+  return new Date(t).toISOString();
+}
 
 /**
  * Declares when a site (or one OT device in it, by address) is under maintenance; times are

@@ -46,14 +46,6 @@ export function renderAlerts(store: Store, o: { format: "table" | "json" | "csv"
 }
 
 /** "7d", "12h", "30m" or an ISO time, to an ISO time. */
-export function expiry(v: string, now = Date.now()): string {
-  const m = /^(\d+)([dhm])$/.exec(v);
-  if (m) return new Date(now + Number(m[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[m[2] as "d" | "h" | "m"]).toISOString();
-  const t = Date.parse(v);
-  if (Number.isNaN(t)) throw new UsageError(`--expires: "${v}" is neither a duration (7d, 12h, 30m) nor a time`);
-  return new Date(t).toISOString();
-}
-
 export function renderSuppressions(list: readonly Suppression[], format: "table" | "json", wide = false): string {
   if (format === "json") return reportJson(list);
   if (list.length === 0) return "no suppressions";

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -199,7 +199,6 @@ const fail = (field: string, what: string): never => {
 };
 /** A device named by MAC (any switch spelling) or address, canonical. */
 const deviceOf = (v: unknown, field: string): string => canonicalMac(String(v)) ?? canonicalIp(String(v)) ?? fail(field, "a MAC or an IP address");
-const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)$/;
 
 const ROUTES: RouteSpec[] = [
   {
@@ -248,19 +247,15 @@ const ROUTES: RouteSpec[] = [
   })),
   {
     method: "POST", url: "/api/suppressions", summary: "silence a detector, device or peer, with a reason and an expiry", needs: "alert.move",
-    body: closed({ device: Type.Optional(text(64)), detector: Type.Optional(text(64)), peer: Type.Optional(text(64)), reason: text(500), expires_at: Type.Optional(text(40)) }),
-    handle: ({ body }) => {
-      const expires = body.expires_at === undefined ? undefined : String(body.expires_at);
-      if (expires !== undefined && (!ISO_TIME.test(expires) || Number.isNaN(Date.parse(expires)))) throw new FieldError("expires_at", "an ISO 8601 time with its zone");
-      return {
-        op: "suppress", request: {
-          device: body.device === undefined ? undefined : deviceOf(body.device, "device"),
-          detector: body.detector === undefined ? undefined : nameValue(body.detector, "detector"),
-          peer: body.peer === undefined ? undefined : (canonicalIp(String(body.peer)) ?? fail("peer", "an IP address")),
-          note: textValue(body.reason, "reason"), expiresAt: expires === undefined ? undefined : new Date(expires).toISOString(),
-        },
-      };
-    },
+    body: closed({ device: Type.Optional(text(64)), detector: Type.Optional(text(64)), peer: Type.Optional(text(64)), reason: text(500), expires_at: Type.Optional(Type.String({ maxLength: 40, description: "a duration (7d, 12h, 30m) or an ISO 8601 time with its zone" })) }),
+    handle: ({ body }) => ({
+      op: "suppress", request: {
+        device: body.device === undefined ? undefined : deviceOf(body.device, "device"),
+        detector: body.detector === undefined ? undefined : nameValue(body.detector, "detector"),
+        peer: body.peer === undefined ? undefined : (canonicalIp(String(body.peer)) ?? fail("peer", "an IP address")),
+        note: textValue(body.reason, "reason"), expires: body.expires_at === undefined ? undefined : textValue(body.expires_at, "expires_at", 40),
+      },
+    }),
   },
   {
     method: "GET", url: "/api/flows", summary: "stored flows, newest first, filtered by device, protocol, port and time", needs: "read",
@@ -388,9 +383,20 @@ export async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
     if (path === "/api/login" || path === "/api/logout") return;
     req.caller = await authenticate(req.raw, ctx);
   });
-  // The API's answers: JSON in snake_case, never cached.
+  // The API's answers: JSON in snake_case, never stored by a browser. A read carries an ETag
+  // of what it answered, so a poller that sends it back as If-None-Match gets a bodiless 304
+  // while nothing changed.
   app.addHook("onSend", async (req, reply, payload) => {
-    if (req.url.startsWith("/api/")) reply.header("cache-control", "no-store").header("x-content-type-options", "nosniff");
+    if (!req.url.startsWith("/api/")) return payload;
+    reply.header("cache-control", "no-store").header("x-content-type-options", "nosniff");
+    if ((req.method !== "GET" && req.method !== "HEAD") || reply.statusCode !== 200 || typeof payload !== "string") return payload;
+    const tag = `"${createHash("sha256").update(payload).digest("base64url").slice(0, 27)}"`;
+    reply.header("etag", tag);
+    const asked = req.headers["if-none-match"];
+    if (typeof asked === "string" && asked.split(",").some((t) => t.trim().replace(/^W\//, "") === tag)) {
+      reply.code(304).removeHeader("content-type").removeHeader("content-length");
+      return "";
+    }
     return payload;
   });
 

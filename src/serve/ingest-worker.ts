@@ -586,7 +586,7 @@ function change(op: ApiOp, req: ApiRequest, caller: Caller): unknown {
     overrideDevice(store, by, { device: req.device!, category: req.category, criticality: req.criticality, reason: req.reason });
     return { items: findDevices(store, req.device!).map(deviceDetailView) };
   }
-  if (op === "suppress") return { id: addSuppression(store, by, { device: req.device, detector: req.detector, peer: req.peer, reason: req.note!, expiresAt: req.expiresAt }) };
+  if (op === "suppress") return { id: addSuppression(store, by, { device: req.device, detector: req.detector, peer: req.peer, reason: req.note!, expires: req.expires }) };
   const p = storedPolicy(store, req.id!);
   const tiers = config.respond?.approval ?? ["life-safety/physical-process"];
   const tierDevices = policyTierDevices(store, p, tiers);

@@ -92,7 +92,8 @@ export interface ApiRequest {
   /** `suppress`. */
   detector?: string;
   peer?: string;
-  expiresAt?: string;
+  /** A duration or an ISO time, parsed by app/alerts.ts expiryTime. */
+  expires?: string;
 }
 
 /** Who asked: the authenticated principal, the person it names, and the peer address. */

@@ -21,7 +21,7 @@ export function Alerts({ me }: { me: Me }) {
   const suppress = (a: AlertRow): void => {
     const reason = window.prompt(`Why silence ${a.detector} for ${a.source ?? "this device"} for 7 days?`);
     if (!reason) return;
-    post("/api/suppressions", { detector: a.detector, ...(a.source ? { device: a.source } : {}), reason, expires_at: new Date(Date.now() + 7 * 86_400_000).toISOString() })
+    post("/api/suppressions", { detector: a.detector, ...(a.source ? { device: a.source } : {}), reason, expires_at: "7d" })
       .then(() => setReload((x) => x + 1), (e: Error) => setError(e.message));
   };
   const canMove = may(me, "alert.move");

@@ -1,5 +1,5 @@
 import { Store } from "../../store/store.js";
-import { expiry, renderSuppressions } from "../alerts.js";
+import { renderSuppressions } from "../alerts.js";
 import { UsageError, parseFormat } from "../output.js";
 import { addSuppression, removeSuppression } from "../../app/alerts.js";
 import { listSuppressions } from "../../app/queries.js";
@@ -35,7 +35,7 @@ ${COMMON}`,
         if (!values.reason) throw new UsageError("suppress add needs --reason: a suppression says why");
         if (!values.device && !values.detector && !values.peer) throw new UsageError("suppress add needs at least one of --device, --detector, --peer");
         const id = addSuppression(store, by, { device: values.device, detector: values.detector, peer: values.peer, reason: values.reason ?? "",
-          expiresAt: values.expires ? expiry(values.expires) : undefined });
+          expires: values.expires });
         process.stdout.write(`suppression ${id} added\n`);
       } else if (sub === "list") {
         process.stdout.write(`${renderSuppressions(listSuppressions(store), parseFormat(values.format, ["table", "json"]) === "json" ? "json" : "table", values.wide === true)}\n`);
