@@ -1,7 +1,7 @@
 import type { StoredAlert, Store, Suppression } from "../store/store.js";
 import { reportJson } from "../app/report-json.js";
 import { alertView, listAlerts } from "../app/queries.js";
-import { UsageError, csv, shortIds, table } from "./output.js";
+import { csv, shortIds, table } from "./output.js";
 
 const iso = (us: number): string => new Date(us / 1000).toISOString();
 
