@@ -54,7 +54,13 @@ describe("serve configuration", () => {
   it("examples/cordon.yaml is a configuration serve accepts, and shows every key it takes", () => {
     const file = join(ROOT, "examples", "cordon.yaml");
     const env = { CORDON_API_TOKEN: "t".repeat(32), RADIUS_SECRET: "radius-secret", CORDON_WEBHOOK_SECRET: "webhook-secret-of-length" };
-    const c = loadConfig(file, env, {});
+    // Its certificate paths name files of this machine's own: a fresh pair stands in for them.
+    const tls = tmpDir("cordon-example-tls-");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(tls, "k.pem"), "-out", join(tls, "c.pem"), "-days", "90", "-subj", "/CN=cordon.plant-a.example"], { stdio: "ignore" });
+    const copy = join(tls, "cordon.yaml");
+    writeFileSync(copy, readFileSync(file, "utf8").replace("/etc/cordon/tls/cordon.crt", join(tls, "c.pem")).replace("/etc/cordon/tls/cordon.key", join(tls, "k.pem")));
+    const c = loadConfig(copy, env, {});
+    assert.equal(c.http.tls?.subject, "CN=cordon.plant-a.example");
     assert.equal(c.nac?.nas[0].secret, "radius-secret");
     assert.equal(c.nac?.groupVlans["category:camera"], "20");
     assert.equal(c.respond?.quarantine, "coa");

@@ -33,6 +33,7 @@ export async function callServe(server: string, method: "GET" | "POST", path: st
     res = await fetch(new URL(path, server), { method, headers, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(60_000) });
   } catch (e) {
     const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(cause)) throw new Error(`${server} answers with a certificate this machine does not trust (${cause}): give its CA's PEM file in NODE_EXTRA_CA_CERTS`);
     throw new NoServerError(`no cordon serve is running at ${server} (${cause}): start one with 'cordon serve', or name another with --server URL or CORDON_SERVER`);
   }
   const text = await res.text();

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EventHub } from "./events.js";
-import type { IncomingMessage } from "node:http";
+import { type IncomingMessage, type Server, createServer as createHttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import swagger from "@fastify/swagger";
 import { type TSchema, Type } from "@sinclair/typebox";
@@ -60,6 +61,8 @@ export interface ApiContext {
   version: string;
   /** Live events for GET /api/events. */
   events: EventHub;
+  /** HTTPS: the certificate chain and key (PEM). Without them, plain HTTP (serve listens on loopback only then). */
+  tls?: { cert: string; key: string };
 }
 
 export const MAX_BODY = 64 << 10;
@@ -349,8 +352,11 @@ declare module "fastify" {
 
 /** The HTTP server of serve, routes and hooks in place (not yet listening). */
 export async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
+  const tls = ctx.tls;
   const app = Fastify({
     bodyLimit: MAX_BODY, return503OnClosing: true,
+    // HTTPS when given a certificate, TLS 1.2 at least; a plain HTTP request to it is refused by the handshake.
+    serverFactory: (handler) => (tls ? createHttpsServer({ cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" }, handler) : createHttpServer(handler)) as Server,
     // Unknown keys are refused, not silently dropped, and nothing is coerced: a schema error is a 400.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     routerOptions: { maxParamLength: 100 },
@@ -387,6 +393,7 @@ export async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
   // of what it answered, so a poller that sends it back as If-None-Match gets a bodiless 304
   // while nothing changed.
   app.addHook("onSend", async (req, reply, payload) => {
+    if (tls) reply.header("strict-transport-security", "max-age=31536000");
     if (!req.url.startsWith("/api/")) return payload;
     reply.header("cache-control", "no-store").header("x-content-type-options", "nosniff");
     if ((req.method !== "GET" && req.method !== "HEAD") || reply.statusCode !== 200 || typeof payload !== "string") return payload;
@@ -432,14 +439,14 @@ export async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
     if (r.status !== 200) return reply.code(r.status).send(r.body);
     const s = r.body as { session: string; csrf: string; user: string; role: string; expiresAt: string };
     const maxAge = Math.max(0, Math.round((Date.parse(s.expiresAt) - Date.now()) / 1000));
-    // Secure once serve speaks TLS; until then serve listens on loopback unless told otherwise.
-    return reply.header("set-cookie", `${SESSION_COOKIE}=${s.session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}`)
+    // Secure over TLS; without TLS serve listens on loopback only (serve/config.ts).
+    return reply.header("set-cookie", `${SESSION_COOKIE}=${s.session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${maxAge}${tls ? "; Secure" : ""}`)
       .send(snakeKeys({ user: s.user, role: s.role, csrf: s.csrf, expiresAt: s.expiresAt }));
   });
   app.post("/api/logout", { schema: { summary: "end the console session", security: [] } }, async (req, reply) => {
     const cookie = sessionCookie(req.raw);
     if (cookie !== undefined) await ctx.toWorker("logout", { session: cookie }, { principal: "login", actor: "login", peer: req.socket.remoteAddress ?? "unknown", role: "viewer" });
-    return reply.header("set-cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).send({ ok: true });
+    return reply.header("set-cookie", `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${tls ? "; Secure" : ""}`).send({ ok: true });
   });
   paths.set("/api/login", new Set(["POST"]));
   paths.set("/api/logout", new Set(["POST"]));

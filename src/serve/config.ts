@@ -1,4 +1,7 @@
+import { X509Certificate } from "node:crypto";
+import { createSecureContext } from "node:tls";
 import { readFileSync } from "node:fs";
+import { isLoopbackIp } from "../net/addr.js";
 import { parse as parseYaml } from "yaml";
 import { FieldError, prefixValue } from "../model/values.js";
 import { NotifyConfigError, type Output, validateOutputs } from "../respond/notify/notify.js";
@@ -38,6 +41,14 @@ export interface ZeekSourceConfig {
   follow: boolean;
 }
 
+export interface HttpTls {
+  cert: string;
+  key: string;
+  /** The leaf certificate's subject, and when it stops being valid (serve warns before). */
+  subject: string;
+  notAfter: Date;
+}
+
 export interface ServeConfig {
   db: string;
   site: string;
@@ -45,9 +56,11 @@ export interface ServeConfig {
   /**
    * The local HTTP API. `token` comes from the variable `token_env` names; without one, serve
    * keeps its own in `<db>.token`. `allowedHosts`: Host names the API answers to besides
-   * localhost, the loopback addresses and `host` (DNS rebinding is refused).
+   * localhost, the loopback addresses and `host` (DNS rebinding is refused). `tls`: the
+   * certificate chain and key (PEM) serve answers HTTPS with; without it serve listens on a
+   * loopback address only, so no password or session cookie crosses a network in clear.
    */
-  http: { host: string; port: number; token?: string; allowedHosts: string[] };
+  http: { host: string; port: number; token?: string; allowedHosts: string[]; tls?: HttpTls };
   /** How often live state (idle flows, inventory) is written, in seconds. */
   persistIntervalS: number;
   /**
@@ -91,7 +104,7 @@ const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as
 /** The keys each section takes (examples/cordon.yaml has every one; a test checks). */
 export const CONFIG_KEYS = {
   "": ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "loopback", "notify", "indicators", "nac", "respond"],
-  http: ["host", "port", "token_env", "allowed_hosts"],
+  http: ["host", "port", "token_env", "allowed_hosts", "tls_cert", "tls_key"],
   "netflow[]": ["name", "host", "port", "site", "template_lifetime_s", "transport", "exporters"],
   "capture[]": ["name", "interface", "filter", "site", "snaplen", "buffer_mib"],
   "zeek[]": ["name", "dir", "site", "follow"],
@@ -234,6 +247,11 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
     if (e instanceof NacConfigError) throw new ConfigError(e.message);
     throw e;
   }
+  const httpHost = str(httpRaw, "host", "http.", "127.0.0.1");
+  const tls = httpTls(httpRaw.tls_cert === undefined ? undefined : str(httpRaw, "tls_cert", "http."), httpRaw.tls_key === undefined ? undefined : str(httpRaw, "tls_key", "http."));
+  if (!tls && httpHost !== "localhost" && !isLoopbackIp(httpHost)) {
+    throw new ConfigError(`http.host: ${httpHost} is not a loopback address: the API and console answer other hosts over TLS only (set http.tls_cert and http.tls_key)`);
+  }
   let token: string | undefined;
   if (httpRaw.token_env !== undefined) {
     const name = str(httpRaw, "token_env", "http.");
@@ -245,7 +263,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
     db: str(o, "db", "", "./cordon.db"),
     site,
     logLevel: level as ServeConfig["logLevel"],
-    http: { host: str(httpRaw, "host", "http.", "127.0.0.1"), port: int(httpRaw, "port", "http.", 9810, 0, 65535), token, allowedHosts: allowedHosts as string[] },
+    http: { host: httpHost, port: int(httpRaw, "port", "http.", 9810, 0, 65535), token, allowedHosts: allowedHosts as string[], ...(tls ? { tls } : {}) },
     persistIntervalS: int(o, "persist_interval_s", "", 10, 1, 3600),
     flowIdleTimeoutS: int(o, "flow_idle_timeout_s", "", 120, 1, 3600),
     maxQueue: int(o, "max_queue", "", 100_000, 100, 10_000_000),
@@ -311,4 +329,35 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv, fla
   for (const i of flags.captureInterfaces ?? []) raw.capture = [...(Array.isArray(raw.capture) ? raw.capture : []), { interface: i }];
   for (const d of flags.zeekDirs ?? []) raw.zeek = [...(Array.isArray(raw.zeek) ? raw.zeek : []), { dir: d }];
   return validateConfig(raw, env);
+}
+
+/**
+ * The HTTPS certificate chain and key from their PEM files: both or neither; each must read and
+ * parse, and the key must be the certificate's (Node's TLS checks the pair).
+ */
+function httpTls(certFile: string | undefined, keyFile: string | undefined): HttpTls | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) throw new ConfigError("http.tls_cert and http.tls_key: give both, or neither");
+  const read = (file: string, key: string): string => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch (e) {
+      throw new ConfigError(`http.${key}: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? "error"}`);
+    }
+  };
+  const cert = read(certFile, "tls_cert");
+  const key = read(keyFile, "tls_key");
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(cert);
+  } catch {
+    throw new ConfigError(`http.tls_cert: ${certFile} holds no PEM certificate`);
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (e) {
+    const why = /mismatch/i.test((e as Error).message) ? "is not the key of the certificate in http.tls_cert" : "holds no usable PEM private key";
+    throw new ConfigError(`http.tls_key: ${keyFile} ${why}`);
+  }
+  return { cert, key, subject: leaf.subject.replace(/\n/g, ", "), notAfter: new Date(leaf.validTo) };
 }

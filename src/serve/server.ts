@@ -339,6 +339,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     },
     metrics: () => renderMetrics(stats, up, radius?.stats, queueDrops, streamErrors, foreignDrops),
     events,
+    ...(config.http.tls ? { tls: config.http.tls } : {}),
   };
   const http = await buildHttp(api);
   await bound(`HTTP on ${config.http.host}:${config.http.port}`, http.listen({ port: config.http.port, host: config.http.host }));
@@ -348,7 +349,11 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   });
   const address = http.server.address();
   const httpPort = typeof address === "object" && address ? address.port : config.http.port;
-  log.info({ host: config.http.host, port: httpPort }, "http endpoint: /healthz, /metrics");
+  log.info({ host: config.http.host, port: httpPort, tls: config.http.tls !== undefined }, "http endpoint: /healthz, /metrics");
+  if (config.http.tls) {
+    const days = Math.floor((config.http.tls.notAfter.getTime() - Date.now()) / 86_400_000);
+    if (days < 30) log.warn({ subject: config.http.tls.subject, notAfter: config.http.tls.notAfter.toISOString() }, days < 0 ? "the HTTPS certificate has expired: browsers and clients will refuse the console" : `the HTTPS certificate expires in ${days} days`);
+  }
 
   const stop = async (): Promise<number> => {
     if (stopping || failed) return done;
