@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
 import { ROOT, runCli, tmpDir } from "./helpers.js";
-import { type Serving, serve } from "./serve-process.js";
+import { type Serving, serve, waitFor } from "./serve-process.js";
+import { NO_RADCLIENT, NasStandIn, radclient } from "./radius-peers.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const skip = !existsSync(CHROMIUM) ? "Debian's chromium is not installed (.ci/run installs it)"
+const SECRET = "console-test-secret";
+const skip = NO_RADCLIENT ? NO_RADCLIENT : !existsSync(CHROMIUM) ? "Debian's chromium is not installed (.ci/run installs it)"
   : !existsSync(join(ROOT, "dist", "console", "index.html")) ? "the console is not built (npm run build)" : false;
 
 /** Where the screenshots go: a person looks at them (dist/ is not committed). */
@@ -29,6 +31,10 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
   let camera = "";
   let cameras = 0;
   let devices = 0;
+  let nas: NasStandIn | undefined;
+  /** A MAC's RADIUS request as an access switch sends it for MAB. */
+  const mab = (port: number, mac: string, portId: string): Promise<{ code?: string; attrs: Record<string, string[]> }> => radclient(port, "auth", SECRET, [
+    `User-Name = "${mac.replace(/:/g, "")}"`, `Calling-Station-Id = "${mac.replace(/:/g, "-").toUpperCase()}"`, "Service-Type = Call-Check", `NAS-Port-Id = "${portId}"`, "Message-Authenticator = 0x00"]);
 
   before(async () => {
     mkdirSync(join(dir, "lab"));
@@ -43,10 +49,25 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
       passwords[name] = `${name.length} steps along the ward at night`;
       assert.equal(runCli(["user", "add", name, "--role", role, "--password-stdin", "--db", db], Buffer.from(`${passwords[name]}\n`)).status, 0);
     }
+    // The site's first policy is approved (RADIUS gives its groups their VLANs); a second, which
+    // manages every device, waits for an OT engineer in the console.
     assert.equal(runCli(["policy", "learn", "--db", db]).status, 0);
+    assert.equal(runCli(["policy", "approve", "1", "--db", db, "--reason", "reviewed at commissioning"]).status, 0);
+    assert.equal(runCli(["policy", "learn", "--all", "--db", db]).status, 0);
     const config = join(dir, "serve.yaml");
-    writeFileSync(config, [`db: ${db}`, "persist_interval_s: 1", "respond:", "  quarantine: none", `  evidence_dir: ${join(dir, "evidence")}`].join("\n"));
+    // A NAS stand-in on loopback takes the CoA a quarantine sends.
+    nas = await new NasStandIn(SECRET, (r) => ({ code: r.code === "CoA-Request" ? "CoA-ACK" : "Disconnect-ACK" })).start();
+    writeFileSync(config, [
+      `db: ${db}`, "persist_interval_s: 1",
+      "nac:", "  host: 127.0.0.1", "  auth_port: 0", "  acct_port: 0", "  vlans: { onboarding: 900, quarantine: 666 }", "  group_vlans: { plc: 30, camera: 20 }",
+      "  coa: { timeout_ms: 500, retries: 2 }", `  nas: [ { name: access-1, address: 127.0.0.1, secret: ${SECRET}, vendor: cisco, coa_port: ${nas.port} } ]`,
+      "respond:", "  quarantine: coa", `  evidence_dir: ${join(dir, "evidence")}`,
+    ].join("\n"));
     s = await serve(["--config", config]);
+    // The PLC and a camera authenticate at the switch: their sessions, and the VLANs RADIUS gives them.
+    const radiusPort = s.logs.find((l) => l.msg === "radius listener bound")!.auth as number;
+    assert.deepEqual((await mab(radiusPort, plc, "GigabitEthernet1/0/3")).attrs["Tunnel-Private-Group-Id"], ["30"]);
+    assert.deepEqual((await mab(radiusPort, camera, "GigabitEthernet1/0/4")).attrs["Tunnel-Private-Group-Id"], ["20"]);
     base = `http://127.0.0.1:${s.httpPort}`;
     mkdirSync(SHOTS, { recursive: true });
     browser = await chromium.launch({
@@ -56,6 +77,7 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
   });
 
   after(async () => {
+    nas?.close();
     await browser?.close();
     s?.child.kill("SIGTERM");
     await s?.exit;
@@ -85,6 +107,9 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     await page.getByLabel("Category").selectOption("camera");
     await page.getByText(`${cameras} of ${devices} devices`).waitFor();
     assert.equal(await page.locator(".body [role=row]").count(), cameras);
+    await page.getByLabel("VLAN").selectOption("20");
+    await page.getByText(`1 of ${devices} devices`).waitFor();
+    assert.equal(await page.locator(".body [role=row]").first().getByRole("link").innerText(), camera, "the camera RADIUS put in VLAN 20");
     await page.screenshot({ path: join(SHOTS, "inventory.png") });
 
     await page.getByRole("link", { name: camera }).click();
@@ -96,6 +121,15 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     const flows = page.getByRole("region", { name: "Flows" });
     await flows.locator("tbody tr").first().waitFor();
     assert.ok(await flows.locator("tbody tr").count() > 0, "the camera's flows");
+    const peers = page.getByRole("region", { name: "Peers" });
+    await peers.locator("tbody tr").first().waitFor();
+    assert.match(await peers.innerText(), /initiates/, "whom the camera talks to");
+    assert.match(await page.locator("section.card", { has: page.getByRole("heading", { name: "Baseline" }) }).innerText(), /(not )?mature: /);
+    const policy = page.locator("section.card", { has: page.getByRole("heading", { name: "Policy" }) });
+    await policy.getByText("governs this device").waitFor();
+    assert.match(await policy.innerText(), /learned-default v1 \(approved, monitor\).*group category:camera/);
+    assert.ok(await policy.locator("tbody tr").count() > 0, "the rules that name its group");
+    await policy.getByText("access-1 port GigabitEthernet1/0/4").waitFor();
     await page.screenshot({ path: join(SHOTS, "device.png"), fullPage: true });
     await page.close();
   });
@@ -138,6 +172,10 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     await otto.goto(`${base}/#/responses`);
     await otto.getByRole("listitem").filter({ hasText: "writes to the PLC out of hours" }).getByRole("button", { name: "Approve quarantine" }).click();
     await otto.getByText("Waiting for a person (1)").waitFor();
+    // The quarantine reached the switch: a CoA for the PLC's session, with the secret's authenticators.
+    await waitFor(async () => nas!.requests.some((r) => r.code === "CoA-Request" && String(r.attributes["Calling-Station-Id"]).toLowerCase() === plc.replace(/:/g, "-")), "the CoA at the NAS stand-in");
+    const coa = nas!.requests.find((r) => r.code === "CoA-Request")!;
+    assert.deepEqual([coa.authenticatorOk, coa.messageAuthenticatorOk], [true, true]);
     await otto.screenshot({ path: join(SHOTS, "responses-ot.png"), fullPage: true });
     await otto.close();
     const quarantines = JSON.parse(runCli(["nac", "quarantines", "--db", db, "--format", "json"]).stdout) as { mac: string; by: string; released_at?: string }[];
@@ -150,8 +188,20 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     const row = page.locator("tr", { hasText: "proposed" }).first();
     await row.getByRole("button", { name: "Changes" }).click();
     const changes = await page.getByRole("region", { name: "Changes" }).innerText();
-    assert.match(changes, /the first version/);
-    assert.match(changes, /category:camera/, "the reviewer reads the rules it adds");
+    assert.match(changes, /Policy 2: what it changes against policy 1/);
+    assert.match(changes, /\+ managed: /, "the reviewer reads the devices it adds");
+    assert.match(changes, /\+ rule category:workstation -> /, "and the rules");
+    // Simulated against the traffic the store holds, then compiled for nftables and saved.
+    await row.getByRole("button", { name: "Simulate" }).click();
+    const sim = await page.getByRole("region", { name: "Simulation" }).innerText();
+    const [, flows, allowed, dropped] = /(\d+) flows, (\d+) allowed, (\d+) would be dropped/.exec(sim) ?? [];
+    assert.ok(Number(flows) > 0 && Number(allowed) + Number(dropped) === Number(flows), sim.slice(0, 200));
+    const saving = page.waitForEvent("download");
+    await row.getByRole("button", { name: "Download nftables" }).click();
+    const saved = await saving;
+    assert.equal(saved.suggestedFilename(), "learned-default-v2-nftables.txt");
+    const text = readFileSync(await saved.path(), "utf8");
+    assert.equal(text, runCli(["policy", "compile", "--policy", "2", "--target", "nftables", "--db", db]).stdout);
     await row.getByRole("button", { name: "Approve" }).click();
     await page.locator("tr", { hasText: "approved" }).first().waitFor();
     await page.screenshot({ path: join(SHOTS, "policies.png"), fullPage: true });

@@ -63,7 +63,7 @@ describe("users, roles and serve's API", () => {
 
   it("every route, for every role: allowed 2xx, others 403, no or a bad token 401", async () => {
     const port = s!.httpPort;
-    const reads = ["/api/responses", "/api/nac/decisions", "/api/audit", "/api/nac/sessions", "/api/sites", "/api/devices", `/api/devices/${plain}`, "/api/alerts?status=all", "/api/policies"];
+    const reads = ["/api/responses", "/api/nac/decisions", "/api/audit", "/api/nac/sessions", "/api/sites", "/api/devices", `/api/devices/${plain}`, `/api/devices/${plain}/context`, "/api/alerts?status=all", "/api/policies"];
     for (const role of ROLES) {
       for (const path of reads) assert.equal((await call(port, tokens[role], "GET", path)).status, 200, `${role} GET ${path}`);
       const q = await call(port, tokens[role], "POST", "/api/quarantine", { mac: plain, reason: `by ${role}` });
@@ -190,6 +190,51 @@ describe("users, roles and serve's API", () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.status, "approved");
     assert.equal((await call(port, tokens["ot-engineer"], "POST", `/api/policies/${id}/approve`, {})).status, 400, "an approved version is not approved twice");
+    const context = await call(port, tokens.viewer, "GET", `/api/devices/${pump}/context`);
+    assert.equal(context.status, 200, JSON.stringify(context.body));
+    const c = context.body as unknown as { key: string; baseline: { mature: boolean; maturity: string; flows: number }; peers: { direction: string; peer: string; peer_role: string; proto: string; port: number }[];
+      policy: { id: number; status: string; groups: string[]; managed: boolean; rules: { from: string; to: string; ports: string }[] }; responses: { mac: string }[] };
+    assert.equal(c.key, pump);
+    assert.deepEqual([c.baseline.mature, c.baseline.flows], [false, 4]);
+    assert.match(c.baseline.maturity, /^not mature: window 0\.0 h of 168 h; 4 flows of 20$/);
+    assert.deepEqual(c.peers.map((p) => `${p.direction} ${p.peer} (${p.peer_role}) ${p.proto}/${p.port}`).sort(), [
+      "initiates cidr:255.255.255.255/32 (multicast) udp/67", "initiates device:24:5a:4c:12:34:56 (router) udp/53", "initiates dns:dispatcher.axis.com (external) tcp/443", "serves device:24:5a:4c:12:34:56 (router) udp/68"]);
+    assert.deepEqual([c.policy.id, c.policy.status, c.policy.groups, c.policy.managed], [id, "approved", ["category:camera"], true]);
+    assert.ok(c.policy.rules.length > 0 && c.policy.rules.every((r) => r.from === "category:camera" || r.to === "category:camera"), "the rules that name its group");
+    assert.ok(c.responses.every((r) => r.mac === pump));
+    assert.equal((await call(port, tokens.viewer, "GET", "/api/devices/10.99.99.99/context")).status, 404);
+
+    // Simulated against the stored flows: every stored flow judged once, allowed by a rule or dropped.
+    const sim = await call(port, tokens.viewer, "GET", `/api/policies/${id}/simulate`);
+    assert.equal(sim.status, 200, JSON.stringify(sim.body));
+    const stored = (JSON.parse(runCli(["flows", "--db", db, "--format", "json", "--limit", "100000"]).stdout) as unknown[]).length;
+    const allowedBy = sim.body.allowed_by as unknown as { rule: string; comment: string; flows: number }[];
+    const drops = sim.body.drops as unknown as { flows: number }[];
+    assert.equal(sim.body.flows, stored);
+    assert.equal(allowedBy.reduce((n, a) => n + a.flows, 0) + Number(sim.body.dropped), stored);
+    assert.equal(drops.reduce((n, d) => n + d.flows, 0), sim.body.dropped);
+    assert.ok(allowedBy.some((a) => /^r\d+$/.test(a.rule) && / -> .* \(seen \d+\)$/.test(a.comment)), "each rule with the comment a reviewer reads");
+    assert.equal((await call(port, tokens.viewer, "GET", `/api/policies/${id}/simulate?from=bogus`)).status, 400);
+    const future = await call(port, tokens.viewer, "GET", `/api/policies/${id}/simulate?from=2099-01-01`);
+    assert.equal(future.body.flows, 0, "no stored flow goes on after 2099");
+
+    // Compiled for a target, as a file: the same text the CLI compiles.
+    const file = await fetch(`http://127.0.0.1:${port}/api/policies/${id}/compile?target=nftables`, { headers: { authorization: `Bearer ${tokens.viewer}` } });
+    assert.equal(file.status, 200);
+    assert.match(String(file.headers.get("content-type")), /^text\/plain/);
+    assert.equal(file.headers.get("content-disposition"), `attachment; filename="learned-default-v1-nftables.txt"`);
+    const cli = runCli(["policy", "compile", "--policy", String(id), "--target", "nftables", "--db", db]);
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.equal(await file.text(), cli.stdout);
+    const portTarget = await call(port, tokens.viewer, "GET", `/api/policies/${id}/compile?target=cisco-acl`);
+    assert.equal(portTarget.status, 400);
+    assert.match(String(portTarget.body.error), /compiles the ACL of one device set: name it .*category:camera/);
+    const acl = await fetch(`http://127.0.0.1:${port}/api/policies/${id}/compile?target=cisco-acl&device=category:camera`, { headers: { authorization: `Bearer ${tokens.viewer}` } });
+    assert.equal(acl.status, 200);
+    assert.equal(acl.headers.get("content-disposition"), `attachment; filename="learned-default-v1-cisco-acl-category_camera.txt"`);
+    assert.match(await acl.text(), /^ip access-list extended /m);
+    assert.equal((await call(port, tokens.viewer, "GET", `/api/policies/${id}/compile?target=pf`)).status, 400);
+    assert.equal((await call(port, tokens.viewer, "GET", `/api/policies/999/compile?target=nftables`)).status, 400);
   });
 
   it("a read carries an ETag; sent back while nothing changed it is a bodiless 304, after a change a new answer", async () => {
@@ -238,8 +283,8 @@ describe("users, roles and serve's API", () => {
     assert.match(doc.openapi, /^3\./);
     for (const [path, method] of [["/api/quarantine", "post"], ["/api/release", "post"], ["/api/responses", "get"], ["/api/responses/{id}/approve", "post"], ["/api/responses/{id}/reject", "post"],
       ["/api/nac/decisions", "get"], ["/api/nac/sessions", "get"], ["/api/audit", "get"], ["/api/login", "post"], ["/api/logout", "post"], ["/api/events", "get"],
-      ["/api/devices", "get"], ["/api/devices/{device}", "get"], ["/api/alerts", "get"], ["/api/alerts/{id}/acknowledge", "post"], ["/api/suppressions", "post"],
-      ["/api/policies", "get"], ["/api/policies/{id}/approve", "post"], ["/api/sites", "get"]] as const) {
+      ["/api/devices", "get"], ["/api/devices/{device}", "get"], ["/api/devices/{device}/context", "get"], ["/api/alerts", "get"], ["/api/alerts/{id}/acknowledge", "post"], ["/api/suppressions", "post"],
+      ["/api/policies", "get"], ["/api/policies/{id}/approve", "post"], ["/api/policies/{id}/simulate", "get"], ["/api/policies/{id}/compile", "get"], ["/api/sites", "get"]] as const) {
       assert.ok(doc.paths[path]?.[method]?.summary, `${method} ${path} is documented`);
     }
     assert.ok(doc.paths["/api/quarantine"].post.requestBody, "the body's schema");

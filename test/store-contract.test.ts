@@ -209,6 +209,10 @@ for (const engine of ENGINES) {
       nac.markEnacted(m.id, "t4");
       assert.deepEqual(nac.unenacted(), []);
       assert.equal(nac.pruneDecisions("9999"), 2);
+      // Each MAC's VLAN is its latest decision's that named one (a reject names none).
+      nac.saveDecisions([{ ...d, atMs: 1000 }, { ...d, accept: false, state: "reject", vlan: undefined, atMs: 2000 }, { ...d, mac: "02:00:00:00:00:0b", vlan: "30", atMs: 4000 },
+        { ...d, mac: "02:00:00:00:00:0b", vlan: "99", state: "quarantine", atMs: 5000 }, { ...d, site: "lab", vlan: "40", atMs: 6000 }]);
+      assert.deepEqual([...nac.vlans()].sort(), [["lab 02:00:00:00:00:0a", "40"], ["plant 02:00:00:00:00:0a", "20"], ["plant 02:00:00:00:00:0b", "99"]]);
     });
 
     it("audit: entries append with who and where from; the database refuses to change or delete one", () => {

@@ -12,7 +12,8 @@ import { PolicyError } from "../policy/model.js";
 import { exportMud } from "../policy/mud/export.js";
 import { mudAuthority } from "../policy/resolve.js";
 import { compileArubaRole } from "../policy/compile/aruba.js";
-import { type Verdict, simulate } from "../policy/simulate.js";
+import { TARGETS } from "../policy/compile/targets.js";
+import { type Verdict, judgeWith, simulate } from "../policy/simulate.js";
 import { Store, type StoredPolicy } from "../store/store.js";
 import { analyzeCaptures } from "./analyze-captures.js";
 import { readListFile } from "./list-file.js";
@@ -110,8 +111,6 @@ export function movePolicy(store: Store, ref: string, to: "approved" | "rejected
   return store.policy(p.id)!;
 }
 
-export const TARGETS = ["nftables", "iptables", "ip6tables", "cisco-acl", "per-user-acl", "dacl", "nas-filter-rule", "aruba", "mud"] as const;
-
 /**
  * A group's rules as a MUD file. Its URL: --url, else the MUD URL its devices announced (when
  * they agree), else one under mud.cordon.invalid that names the site and group (a reserved
@@ -173,6 +172,62 @@ export async function simulateCaptures(f: PolicyFile, captures: string[]): Promi
   } finally {
     store.close();
   }
+}
+
+export interface SimulationSummary {
+  flows: number;
+  dropped: number;
+  /** Flows allowed, per rule, most first. */
+  allowedBy: { rule: string; flows: number }[];
+  /** What would be dropped, grouped by source, destination and service (source port aside), most first. */
+  drops: { srcIp: string; srcMac: string | null; dstIp: string; proto: string; dstPort: number; flows: number; firstSeen: string; lastSeen: string }[];
+}
+
+const PROTOCOL: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6" };
+
+/** A simulation's verdicts, summed as a reviewer reads them (read as a stream: nothing per flow is kept). */
+export function summariseSimulation(verdicts: Iterable<Verdict>): SimulationSummary {
+  let flows = 0;
+  const byRule = new Map<string, number>();
+  const drops = new Map<string, { srcIp: string; srcMac: string | null; dstIp: string; proto: string; dstPort: number; flows: number; firstUs: number; lastUs: number }>();
+  for (const v of verdicts) {
+    flows++;
+    if (v.allowed) {
+      byRule.set(v.reason, (byRule.get(v.reason) ?? 0) + 1);
+      continue;
+    }
+    const f = v.flow;
+    const key = `${f.srcIp} ${f.srcMac ?? ""} ${f.dstIp} ${f.proto} ${f.dstPort}`;
+    const d = drops.get(key);
+    if (d) {
+      d.flows++;
+      d.firstUs = Math.min(d.firstUs, f.firstUs);
+      d.lastUs = Math.max(d.lastUs, f.lastUs);
+    } else drops.set(key, { srcIp: f.srcIp, srcMac: f.srcMac ?? null, dstIp: f.dstIp, proto: PROTOCOL[f.proto] ?? String(f.proto), dstPort: f.dstPort, flows: 1, firstUs: f.firstUs, lastUs: f.lastUs });
+  }
+  const iso = (us: number): string => new Date(us / 1000).toISOString();
+  const grouped = [...drops.values()].sort((a, b) => b.flows - a.flows || a.firstUs - b.firstUs);
+  return {
+    flows, dropped: grouped.reduce((n, d) => n + d.flows, 0),
+    allowedBy: [...byRule].sort((a, b) => b[1] - a[1]).map(([rule, n]) => ({ rule, flows: n })),
+    drops: grouped.map(({ firstUs, lastUs, ...d }) => ({ ...d, firstSeen: iso(firstUs), lastSeen: iso(lastUs) })),
+  };
+}
+
+/**
+ * A stored policy version judged against the flows its site's store holds (those still going
+ * at or after `fromUs` when given): what it would allow and drop if it were enforced now.
+ */
+export function simulateStored(store: Store, ref: string, o: { fromUs?: number; maxDrops?: number } = {}): Omit<SimulationSummary, "allowedBy"> & { policy: number; site: string; allowedBy: { rule: string; comment: string; flows: number }[] } {
+  const p = storedPolicy(store, ref);
+  const resolved = policyFileOf(p).resolved;
+  const comments = new Map(resolved.rules.map((r) => [r.id, r.comment]));
+  const judge = judgeWith(resolved);
+  function* verdicts(): Generator<Verdict> {
+    for (const f of store.eachFlow(p.site)) if (o.fromUs === undefined || f.lastUs >= o.fromUs) yield judge(f);
+  }
+  const s = summariseSimulation(verdicts());
+  return { policy: p.id, site: p.site, ...s, allowedBy: s.allowedBy.map((a) => ({ ...a, comment: comments.get(a.rule) ?? a.rule })), drops: s.drops.slice(0, o.maxDrops ?? s.drops.length) };
 }
 
 /** A stored policy version in a list: what it is, how big, and who moved it last. */

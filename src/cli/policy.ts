@@ -2,7 +2,7 @@ import { diffPolicies, renderDiff } from "../policy/diff.js";
 import { reportJson } from "../app/report-json.js";
 import type { Verdict } from "../policy/simulate.js";
 import type { StoredPolicy } from "../store/store.js";
-import { policyFileOf, policyListView } from "../app/policies.js";
+import { policyFileOf, policyListView, summariseSimulation } from "../app/policies.js";
 import { table } from "./output.js";
 
 export function renderPolicyList(list: StoredPolicy[], format: "table" | "json", wide = false): string {
@@ -35,44 +35,20 @@ export function renderPolicyDiff(a: StoredPolicy, b: StoredPolicy, format: "tabl
   return [`policy ${a.id} (${a.name} v${a.version}) -> policy ${b.id} (${b.name} v${b.version})`, ...renderDiff(d)].join("\n");
 }
 
-const PROTOCOL: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6" };
-
 /**
  * What a simulation would do: flows allowed per rule, and the drops grouped by who, to whom
  * and what (source port aside), with how many flows and when, most first.
  */
-export function renderSimulation(verdicts: Verdict[], format: "table" | "json", wide = false): string {
-  const byRule = new Map<string, number>();
-  const drops = new Map<string, { src_ip: string; src_mac: string | null; dst_ip: string; proto: string; dst_port: number; flows: number; first_us: number; last_us: number }>();
-  for (const v of verdicts) {
-    if (v.allowed) {
-      byRule.set(v.reason, (byRule.get(v.reason) ?? 0) + 1);
-      continue;
-    }
-    const f = v.flow;
-    const key = `${f.srcIp} ${f.srcMac ?? ""} ${f.dstIp} ${f.proto} ${f.dstPort}`;
-    const d = drops.get(key);
-    if (d) {
-      d.flows++;
-      d.first_us = Math.min(d.first_us, f.firstUs);
-      d.last_us = Math.max(d.last_us, f.lastUs);
-    } else drops.set(key, { src_ip: f.srcIp, src_mac: f.srcMac ?? null, dst_ip: f.dstIp, proto: PROTOCOL[f.proto] ?? String(f.proto), dst_port: f.dstPort, flows: 1, first_us: f.firstUs, last_us: f.lastUs });
-  }
-  const grouped = [...drops.values()].sort((a, b) => b.flows - a.flows || a.first_us - b.first_us);
-  const dropped = grouped.reduce((n, d) => n + d.flows, 0);
-  const iso = (us: number): string => new Date(us / 1000).toISOString();
-  const allowed = [...byRule].sort((a, b) => b[1] - a[1]).map(([rule, flows]) => ({ rule, flows }));
+export function renderSimulation(verdicts: Iterable<Verdict>, format: "table" | "json", wide = false): string {
+  const { flows, dropped, allowedBy: allowed, drops: grouped } = summariseSimulation(verdicts);
   if (format === "json") {
-    return reportJson({
-      flows: verdicts.length, dropped, allowed_by: allowed,
-      drops: grouped.map(({ first_us, last_us, ...d }) => ({ ...d, first_seen: iso(first_us), last_seen: iso(last_us) })),
-    });
+    return reportJson({ flows, dropped, allowedBy: allowed, drops: grouped });
   }
-  const lines = [`${verdicts.length} flows: ${verdicts.length - dropped} allowed, ${dropped} would be dropped${grouped.length ? ` (${grouped.length} distinct)` : ""}`];
+  const lines = [`${flows} flows: ${flows - dropped} allowed, ${dropped} would be dropped${grouped.length ? ` (${grouped.length} distinct)` : ""}`];
   if (allowed.length) lines.push("", table(["allowed by", "flows"], allowed.map((a) => [a.rule, a.flows]), { wide }));
   if (grouped.length) {
     lines.push("", table(["flows", "from", "mac", "to", "service", "first", "last"],
-      grouped.map((d) => [d.flows, d.src_ip, d.src_mac ?? "", d.dst_ip, d.proto === "tcp" || d.proto === "udp" ? `${d.proto}/${d.dst_port}` : d.proto, iso(d.first_us), iso(d.last_us)]),
+      grouped.map((d) => [d.flows, d.srcIp, d.srcMac ?? "", d.dstIp, d.proto === "tcp" || d.proto === "udp" ? `${d.proto}/${d.dstPort}` : d.proto, d.firstSeen, d.lastSeen]),
       { wide, wideOnly: ["first"], flex: ["from", "to"] }));
   }
   return lines.join("\n");

@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { ACTIONS, type Action, isRole, may } from "../app/permissions.js";
 import { looksLikeUserToken } from "../app/users.js";
 import { snakeKeys } from "../app/report-json.js";
+import { TARGETS } from "../policy/compile/targets.js";
 import { FieldError, canonicalIp, intValue, macValue, nameValue, textValue } from "../model/values.js";
 import { canonicalMac } from "../model/mac.js";
 import type { RadiusStats } from "../nac/radius-server.js";
@@ -179,6 +180,8 @@ interface RouteSpec {
   url: string;
   summary: string;
   needs: Action;
+  /** The answer is a file ({ filename, text }) sent as text to save, not JSON. */
+  download?: boolean;
   querystring?: TSchema;
   params?: TSchema;
   body?: TSchema;
@@ -233,6 +236,11 @@ const ROUTES: RouteSpec[] = [
     handle: ({ params, query }) => ({ op: "device", request: { device: deviceOf(params.device, "device"), site: siteOf(query.site) } }),
   },
   {
+    method: "GET", url: "/api/devices/:device/context", summary: "what a device's page shows besides its facts: peers, baseline maturity, the policy in force for it (group, rules), its responses", needs: "read",
+    params: closed({ device: Type.String({ maxLength: 64 }) }), querystring: closed({ site: SITE }),
+    handle: ({ params, query }) => ({ op: "device-context", request: { device: deviceOf(params.device, "device"), site: siteOf(query.site) } }),
+  },
+  {
     method: "GET", url: "/api/alerts", summary: "alerts, oldest first, a page at a time (default: open and acknowledged)", needs: "read",
     querystring: closed({ site: SITE, class: Type.Optional(text(64)), status: Type.Optional(text(20)), min_severity: Type.Optional(text(10)), limit: Type.Optional(NUMBER), after: Type.Optional(CURSOR) }),
     handle: ({ query }) => ({
@@ -284,6 +292,22 @@ const ROUTES: RouteSpec[] = [
     params: POLICY_ID, body: closed({ note: Type.Optional(text(500)) }),
     handle: ({ params, body }) => ({ op: "policy-move", request: { id: params.id, to: verb === "approve" ? "approved" : verb === "reject" ? "rejected" : "enforced", note: body.note === undefined ? undefined : textValue(body.note, "note") } }),
   })),
+  {
+    method: "GET", url: "/api/policies/:id/simulate", summary: "a policy version judged against the site's stored flows: what it would allow (per rule) and drop (grouped)", needs: "read",
+    params: POLICY_ID, querystring: closed({ from: Type.Optional(Type.String({ maxLength: 40, description: "only flows still going since: a duration ago (7d, 12h) or an ISO time" })) }),
+    handle: ({ params, query }) => ({ op: "policy-simulate", request: { id: params.id, from: query.from === undefined ? undefined : textValue(query.from, "from", 40) } }),
+  },
+  {
+    method: "GET", url: "/api/policies/:id/compile", summary: "a policy version compiled for an enforcement point, as a file to download", needs: "read", download: true,
+    params: POLICY_ID,
+    querystring: closed({ target: Type.String({ maxLength: 20, description: TARGETS.join(", ") }), device: Type.Optional(Type.String({ maxLength: 128, description: "the device set of a port target (cisco-acl, dacl, per-user-acl, aruba, nas-filter-rule, mud)" })), mode: Type.Optional(Type.String({ maxLength: 10 })) }),
+    handle: ({ params, query }) => ({
+      op: "policy-compile", request: {
+        id: params.id, target: oneOf(query.target, "target", TARGETS), deviceSet: query.device === undefined ? undefined : textValue(query.device, "device", 128),
+        mode: oneOf(query.mode, "mode", ["monitor", "enforce"] as const),
+      },
+    }),
+  },
   {
     method: "GET", url: "/api/nac/decisions", summary: "RADIUS decisions, newest first, with their reasons", needs: "read",
     querystring: closed({ site: SITE, mac: Type.Optional(MAC), limit: Type.Optional(NUMBER) }),
@@ -424,6 +448,10 @@ export async function buildHttp(ctx: ApiContext): Promise<FastifyInstance> {
         const caller = req.caller!;
         const done = r.handle({ query: (req.query ?? {}) as Record<string, string>, params: (req.params ?? {}) as Record<string, string>, body: (req.body ?? {}) as Record<string, unknown>, caller }, ctx);
         const answer = "op" in done ? await ctx.toWorker(done.op, done.request, caller) : done;
+        if (r.download && answer.status === 200) {
+          const file = answer.body as { filename: string; text: string };
+          return reply.type("text/plain; charset=utf-8").header("content-disposition", `attachment; filename="${file.filename}"`).send(file.text);
+        }
         return reply.code(answer.status).send(snakeKeys(answer.body));
       },
     });

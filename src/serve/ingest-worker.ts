@@ -5,7 +5,8 @@ import { InputError } from "../app/errors.js";
 import type { Actor } from "../app/actor.js";
 import { addSuppression, moveAlert } from "../app/alerts.js";
 import { alertView, deviceDetailView, deviceListView, findDevices, flowFilter, flowView, latestFlows, listAlerts, listDevices, listPolicies } from "../app/queries.js";
-import { movePolicy, policyChanges, policyListView, policyTierDevices, storedPolicy } from "../app/policies.js";
+import { deviceContext } from "../app/device-context.js";
+import { compileFor, movePolicy, policyChanges, policyFileOf, policyListView, policyTierDevices, simulateStored, storedPolicy } from "../app/policies.js";
 import { may } from "../app/permissions.js";
 import { LoginRefused, authenticateToken, login, logout, sessionUser } from "../app/users.js";
 import { pino } from "pino";
@@ -550,12 +551,21 @@ function readOp(op: ApiOp, req: ApiRequest): unknown {
     case "sites": return { items: store.sites() };
     case "devices": {
       const page = listDevices(store, { site: req.site, category: req.category, limit: req.limit, after: req.after });
-      return { items: page.items.map(deviceListView), next: page.next ?? null };
+      // The VLAN RADIUS last put each device in (none: not under NAC, or its port's own).
+      const vlans = nacStore.vlans();
+      return { items: page.items.map((d) => ({ ...deviceListView(d), vlan: (d.device.mac !== null && vlans.get(`${d.device.site} ${d.device.mac}`)) || null })), next: page.next ?? null };
     }
     case "device": {
       const found = findDevices(store, req.device!).filter((d) => req.site === undefined || d.device.site === req.site);
       if (found.length === 0) throw new Denied(404, `no device ${req.device}`);
       return { items: found.map(deviceDetailView) };
+    }
+    case "device-context": {
+      const found = findDevices(store, req.device!).filter((d) => req.site === undefined || d.device.site === req.site);
+      if (found.length === 0) throw new Denied(404, `no device ${req.device}`);
+      if (found.length > 1) throw new InputError(`${req.device} is a device at ${found.map((d) => d.device.site).join(" and ")}: name the site`);
+      const d = found[0].device;
+      return { ...deviceContext(store, d.site, d.key), responses: d.mac === null ? [] : nacStore.responses().filter((r) => r.mac === d.mac && r.site === d.site).slice(0, 50) };
     }
     case "alerts": {
       const page = listAlerts(store, { site: req.site, class: req.alertClass, status: req.status, minSeverity: req.minSeverity, limit: req.limit, after: req.after });
@@ -563,6 +573,13 @@ function readOp(op: ApiOp, req: ApiRequest): unknown {
     }
     case "policies": return { items: listPolicies(store, { site: req.site }).map(policyListView) };
     case "policy-diff": return policyChanges(store, req.id!);
+    case "policy-simulate": return simulateStored(store, req.id!, { fromUs: req.from === undefined ? undefined : flowFilter({ from: req.from }).fromUs, maxDrops: 1000 });
+    case "policy-compile": {
+      const p = storedPolicy(store, req.id!);
+      const text = compileFor(policyFileOf(p), req.target!, req.deviceSet, req.mode);
+      const safe = (v: string): string => v.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60);
+      return { filename: `${safe(p.name)}-v${p.version}-${req.target}${req.deviceSet ? `-${safe(req.deviceSet)}` : ""}.${req.target === "mud" ? "json" : "txt"}`, text };
+    }
     // Newest first for a person looking at a device; the filter is parsed where the CLI's is.
     case "flows": return { items: latestFlows(store, flowFilter({ ...req.flowFilter, site: req.site }), req.limit ?? 100).map(flowView) };
     default: return undefined;

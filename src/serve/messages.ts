@@ -57,7 +57,8 @@ export type ToWorker =
   | { type: "api"; id: number; op: ApiOp; request: ApiRequest; caller: Caller };
 
 export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
-  | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff" | "flows";
+  | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff" | "flows"
+  | "device-context" | "policy-simulate" | "policy-compile";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
@@ -92,6 +93,12 @@ export interface ApiRequest {
   /** `suppress`. */
   detector?: string;
   peer?: string;
+  /** `policy-simulate`: flows still going since then (a duration ago or a time; app/queries.ts flowFilter parses it). */
+  from?: string;
+  /** `policy-compile`: the target, the device set of a port target, and the mode. */
+  target?: string;
+  deviceSet?: string;
+  mode?: "monitor" | "enforce";
   /** A duration or an ISO time, parsed by app/alerts.ts expiryTime. */
   expires?: string;
 }

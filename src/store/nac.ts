@@ -151,6 +151,13 @@ export class NacStore {
   }
 
   /** A device's decisions, newest first (all devices when `mac` is undefined). */
+  /** The VLAN of each MAC's latest RADIUS decision that named one, by "SITE MAC". */
+  vlans(): Map<string, string> {
+    const rows = this.sql.all<Row>(`SELECT d.site, d.mac, d.vlan FROM nac_decisions d
+      JOIN (SELECT site, mac, MAX(id) AS id FROM nac_decisions WHERE vlan IS NOT NULL GROUP BY site, mac) m ON d.id = m.id`);
+    return new Map(rows.map((r) => [`${r.site as string} ${r.mac as string}`, r.vlan as string]));
+  }
+
   decisions(o: { site?: string; mac?: string; limit?: number } = {}): StoredDecision[] {
     const where: string[] = [];
     const args: (string | number)[] = [];

@@ -16,6 +16,15 @@ const CRITICALITY = ["life-safety/physical-process", "sensitive-data", "standard
 
 interface FlowRow { proto: string; src_ip: string; src_port: number; dst_ip: string; dst_port: number; app_protocol: string | null; bytes_src_to_dst: number; bytes_dst_to_src: number; first_seen: string; last_seen: string }
 interface DecisionRow { at: string; nas: string; nas_port_id?: string; state: string; vlan?: string; reason: string; count?: number }
+interface Peer { direction: string; peer: string; peer_role: string; proto: string; port: number; flows: number; bytes_out: number; bytes_in: number; last_seen: string }
+interface Context {
+  flows_read: number; truncated: boolean;
+  baseline: { mature: boolean; maturity: string; first_seen: string | null; last_seen: string | null; flows: number; active_hours: number; stability: number; hours: number[] } | null;
+  peers: Peer[];
+  policy: { id: number; name: string; version: number; status: string; mode: string; groups: string[]; managed: boolean; rules: { id: string; from: string; to: string; proto: string; ports: string; comment: string }[] } | null;
+  responses: { id: string; status: string; title: string; created_at: string; requested_by?: string; steps: { at: string; action: string; outcome: string; by?: string }[] }[];
+}
+interface SessionRow { mac: string; site: string; nas: string; nas_port_id?: string; ip?: string; status: string; last_ms: number }
 interface AlertRow { id: string; severity: string; title: string; status: string; last_seen: string; device: string | null }
 
 export function Device({ id, me }: { id: string; me: Me }) {
@@ -25,6 +34,8 @@ export function Device({ id, me }: { id: string; me: Me }) {
   const [flows, setFlows] = useState<FlowRow[]>([]);
   const [decisions, setDecisions] = useState<DecisionRow[]>([]);
   const [alerts, setAlerts] = useState<AlertRow[]>([]);
+  const [context, setContext] = useState<Context | undefined>();
+  const [session, setSession] = useState<SessionRow | undefined>();
   useEffect(() => {
     get<{ items: DeviceDetail[] }>(`/api/devices/${encodeURIComponent(id)}`).then((r) => {
       const dev = r.items[0];
@@ -33,6 +44,8 @@ export function Device({ id, me }: { id: string; me: Me }) {
       void get<{ items: FlowRow[] }>(`/api/flows?device=${encodeURIComponent(id)}&site=${site}&limit=100`).then((f) => setFlows(f.items), () => setFlows([]));
       if (dev.mac) void get<DecisionRow[]>(`/api/nac/decisions?mac=${encodeURIComponent(dev.mac)}&site=${site}&limit=50`).then(setDecisions, () => setDecisions([]));
       void all<AlertRow>(`/api/alerts?status=all&site=${site}`).then((a) => setAlerts(a.filter((x) => x.device === dev.mac)), () => setAlerts([]));
+      void get<Context>(`/api/devices/${encodeURIComponent(id)}/context?site=${site}`).then(setContext, () => setContext(undefined));
+      if (dev.mac) void get<SessionRow[]>("/api/nac/sessions").then((l) => setSession(l.find((x) => x.mac === dev.mac && x.site === dev.site)), () => setSession(undefined));
     }, (e: Error) => setError(e.message));
   }, [id]);
   const setCriticality = (e: FormEvent<HTMLFormElement>): void => {
@@ -100,6 +113,61 @@ export function Device({ id, me }: { id: string; me: Me }) {
           )}
         </section>
       </div>
+      <div className="cards">
+        <section className="card" aria-labelledby="baseline">
+          <h2 id="baseline">Baseline</h2>
+          {!context ? <p className="loading">Loading…</p> : !context.baseline ? <p className="muted">no flows yet</p> : (
+            <>
+              <p className={context.baseline.mature ? "ok" : "warn"}>{context.baseline.maturity}</p>
+              <dl>
+                <dt>Window</dt><dd>{context.baseline.first_seen} – {context.baseline.last_seen}</dd>
+                <dt>Flows</dt><dd>{context.baseline.flows}{context.truncated && " (the newest read)"}</dd>
+                <dt>Active hours</dt><dd>{context.baseline.active_hours}</dd>
+              </dl>
+              <HourBars hours={context.baseline.hours} />
+            </>
+          )}
+        </section>
+        <section className="card" aria-labelledby="policy">
+          <h2 id="policy">Policy</h2>
+          {!context ? <p className="loading">Loading…</p> : !context.policy ? <p className="muted">no approved or enforced policy for this site</p> : (
+            <>
+              <p><a href="#/policies">{context.policy.name} v{context.policy.version}</a> ({context.policy.status}, {context.policy.mode}):{" "}
+                {context.policy.managed ? "governs this device (default deny)" : "does not govern this device"}; group {context.policy.groups.join(", ") || "none"}</p>
+              {context.policy.rules.length === 0 ? <p className="muted">no rule names its group</p> : (
+                <table><thead><tr><th>Rule</th><th>From</th><th>To</th><th>Proto</th><th>Ports</th></tr></thead>
+                  <tbody>{context.policy.rules.map((r) => <tr key={r.id} title={r.comment}><td>{r.id}</td><td className="wrap">{r.from}</td><td className="wrap">{r.to}</td><td>{r.proto}</td><td>{r.ports}</td></tr>)}</tbody></table>
+              )}
+            </>
+          )}
+          <h2>NAC session</h2>
+          {!session ? <p className="muted">none known</p> : (
+            <dl><dt>NAS</dt><dd>{session.nas}{session.nas_port_id && ` port ${session.nas_port_id}`}</dd><dt>Status</dt><dd>{session.status}</dd>{session.ip && <><dt>Address</dt><dd>{session.ip}</dd></>}</dl>
+          )}
+        </section>
+      </div>
+      <div className="cards">
+        <section className="card" aria-label="Peers">
+          <h2>Peers ({context?.peers.length ?? 0})</h2>
+          {context && context.peers.length > 0 && (
+            <table><thead><tr><th>Direction</th><th>Peer</th><th>Role</th><th>Service</th><th>Flows</th><th>Bytes out</th><th>Bytes in</th><th>Last seen</th></tr></thead>
+              <tbody>{context.peers.map((p, i) => (
+                <tr key={i}><td>{p.direction}</td><td className={p.peer.startsWith("device:") ? "" : "wrap"}>{p.peer.startsWith("device:") ? <a href={`#/device/${encodeURIComponent(p.peer.slice(7))}`}>{p.peer.slice(7)}</a> : p.peer.replace(/^(dns|cidr):/, "")}</td>
+                  <td>{p.peer_role}</td><td>{p.proto}/{p.port}</td><td className="num">{p.flows}</td><td className="num">{p.bytes_out}</td><td className="num">{p.bytes_in}</td><td>{p.last_seen}</td></tr>
+              ))}</tbody></table>
+          )}
+        </section>
+        <section className="card" aria-label="Responses">
+          <h2>Responses ({context?.responses.length ?? 0})</h2>
+          {context && context.responses.length > 0 && (
+            <table><thead><tr><th>Created</th><th>Status</th><th>Title</th><th>Last step</th></tr></thead>
+              <tbody>{context.responses.map((r) => {
+                const last = r.steps[r.steps.length - 1];
+                return <tr key={r.id}><td>{r.created_at}</td><td><a href="#/responses">{r.status}</a></td><td className="wrap">{r.title}</td><td className="wrap">{last ? `${last.action}: ${last.outcome}${last.by ? ` (${last.by})` : ""}` : ""}</td></tr>;
+              })}</tbody></table>
+          )}
+        </section>
+      </div>
       <section className="card" aria-label="Flows">
         <h2>Flows, newest first ({flows.length}{flows.length === 100 ? " shown" : ""})</h2>
         <table><thead><tr><th>Proto</th><th>From</th><th>To</th><th>App</th><th>Bytes out</th><th>Bytes in</th><th>First seen</th></tr></thead>
@@ -116,5 +184,16 @@ export function Device({ id, me }: { id: string; me: Me }) {
           ))}</tbody></table>
       </section>
     </>
+  );
+}
+
+/** Flows by hour of day (UTC), as 24 bars: when the device is usually busy. */
+function HourBars({ hours }: { hours: number[] }) {
+  const max = Math.max(1, ...hours);
+  return (
+    <figure className="hours" aria-label="Flows by hour of day (UTC)">
+      <div className="hour-bars">{hours.map((n, h) => <span key={h} title={`${String(h).padStart(2, "0")}:00 UTC: ${n} flows`} style={{ height: `${Math.round((n / max) * 100)}%` }} />)}</div>
+      <figcaption className="muted">flows by hour of day, 00–23 UTC</figcaption>
+    </figure>
   );
 }

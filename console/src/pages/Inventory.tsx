@@ -2,9 +2,11 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { all } from "../api";
 
-interface DeviceRow { site: string; mac: string | null; ips: string[]; category: string; vendor: string | null; model: string | null; criticality: string; hostnames: string[]; last_seen: string }
+interface DeviceRow { site: string; mac: string | null; ips: string[]; category: string; vendor: string | null; model: string | null; criticality: string; hostnames: string[]; vlan: string | null; last_seen: string }
 
-const COLUMNS: [keyof DeviceRow, string][] = [["mac", "MAC"], ["ips", "Addresses"], ["category", "Category"], ["criticality", "Criticality"], ["vendor", "Vendor"], ["model", "Model"], ["hostnames", "Host names"], ["site", "Site"], ["last_seen", "Last seen"]];
+const COLUMNS: [keyof DeviceRow, string][] = [["mac", "MAC"], ["ips", "Addresses"], ["category", "Category"], ["criticality", "Criticality"], ["vendor", "Vendor"], ["model", "Model"], ["hostnames", "Host names"], ["vlan", "VLAN"], ["site", "Site"], ["last_seen", "Last seen"]];
+
+const FILTERS = ["site", "category", "criticality", "vendor", "vlan"] as const;
 
 const text = (v: unknown): string => (Array.isArray(v) ? v.join(" ") : v === null || v === undefined ? "" : String(v));
 
@@ -19,7 +21,7 @@ export function Inventory() {
   useEffect(() => {
     all<DeviceRow>("/api/devices").then(setDevices, (e: Error) => setError(e.message));
   }, []);
-  const options = useMemo(() => Object.fromEntries((["site", "category", "criticality", "vendor"] as const).map((k) => [k, [...new Set(devices.map((d) => text(d[k])).filter(Boolean))].sort()])), [devices]);
+  const options = useMemo(() => Object.fromEntries(FILTERS.map((k) => [k, [...new Set(devices.map((d) => text(d[k])).filter(Boolean))].sort()])), [devices]);
   const shown = useMemo(() => {
     const needle = q.trim().toLowerCase();
     return devices.filter((d) => Object.entries(filter).every(([k, v]) => !v || text(d[k as keyof DeviceRow]) === v)
@@ -41,8 +43,8 @@ export function Inventory() {
       {error && <p role="alert" className="error">{error}</p>}
       <div className="filters" role="search">
         <label>Search <input type="search" value={q} onChange={(e) => setQ(e.target.value)} placeholder="MAC, address, name, vendor…" /></label>
-        {(["site", "category", "criticality", "vendor"] as const).map((k) => (
-          <label key={k}>{k[0].toUpperCase() + k.slice(1)}
+        {FILTERS.map((k) => (
+          <label key={k}>{k === "vlan" ? "VLAN" : k[0].toUpperCase() + k.slice(1)}
             <select value={filter[k] ?? ""} onChange={(e) => setFilter({ ...filter, [k]: e.target.value })}>
               <option value="">all</option>
               {options[k]?.map((o) => <option key={o} value={o}>{o}</option>)}

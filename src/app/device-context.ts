@@ -1,0 +1,109 @@
+import { type BaselineElement, buildBaselines } from "../baseline/baseline.js";
+import type { SiteDevice } from "../baseline/device-index.js";
+import { parseDnsAnswer } from "../model/dns-answer.js";
+import { endpointLabel } from "../policy/endpoint.js";
+import type { Store, StoredDevice, StoredFlow } from "../store/store.js";
+import { classificationOf } from "./classification.js";
+import { policiesInForce } from "./policies.js";
+import { InputError } from "./errors.js";
+
+/**
+ * What a person looking at one device needs besides its facts and verdict: whom it talks to
+ * (its baseline's elements: peer, the peer's role, protocol, port, direction, volume), whether
+ * that baseline is mature enough to judge by, and the policy in force for its site: the group
+ * it is in, whether the policy governs it, and the rules that name its group.
+ */
+export interface DeviceContext {
+  key: string;
+  site: string;
+  /** Flows of the device read (at most MAX_FLOWS, the newest kept when there are more). */
+  flowsRead: number;
+  truncated: boolean;
+  baseline: {
+    mature: boolean;
+    maturity: string;
+    firstSeen: string | null;
+    lastSeen: string | null;
+    flows: number;
+    activeHours: number;
+    stability: number;
+    initiatedShare: number;
+    /** Flows by hour of day (UTC). */
+    hours: number[];
+  } | null;
+  /** Its peers, busiest first (at most MAX_PEERS). */
+  peers: (Omit<BaselineElement, "firstUs" | "lastUs"> & { firstSeen: string; lastSeen: string })[];
+  policy: {
+    id: number;
+    name: string;
+    version: number;
+    status: string;
+    mode: string;
+    /** The groups the device is in; empty when learning left it out. */
+    groups: string[];
+    /** Whether the policy governs it (default deny for its traffic). */
+    managed: boolean;
+    rules: { id: string; from: string; to: string; proto: string; ports: string; comment: string }[];
+  } | null;
+}
+
+const MAX_FLOWS = 200_000;
+const MAX_PEERS = 200;
+const iso = (us: number): string => new Date(us / 1000).toISOString();
+
+/** The context of the device with this key (MAC, or ip:ADDRESS) at `site`. */
+export function deviceContext(store: Store, site: string, key: string): DeviceContext {
+  const device = store.findDevices(key.startsWith("ip:") ? key.slice(3) : key).find((d) => d.site === site && d.key === key);
+  if (!device) throw new InputError(`no device ${key} at site ${site}`);
+  const own = new Set([...(device.mac ? [device.mac] : []), ...device.addresses.map((a) => a.ip)]);
+  const flows: StoredFlow[] = [];
+  let seen = 0;
+  for (const f of store.eachFlow(site)) {
+    if (!(own.has(f.srcIp) || own.has(f.dstIp) || (f.srcMac !== undefined && own.has(f.srcMac)) || (f.dstMac !== undefined && own.has(f.dstMac)))) continue;
+    seen++;
+    flows.push(f);
+    // Past the cap the oldest half goes: the newest flows say most about the device now.
+    if (flows.length >= MAX_FLOWS * 2) flows.splice(0, MAX_FLOWS);
+  }
+  const kept = flows.length > MAX_FLOWS ? flows.slice(-MAX_FLOWS) : flows;
+
+  // The device and the devices it talked to, so peers are named by their category.
+  const peerIps = new Set<string>();
+  for (const f of kept) for (const ip of [f.srcIp, f.dstIp]) if (!own.has(ip)) peerIps.add(ip);
+  const devices = new Map<string, StoredDevice>([[device.key, device]]);
+  for (const ip of [...peerIps].slice(0, 5_000)) for (const d of store.findDevices(ip)) if (d.site === site) devices.set(d.key, d);
+  const ids = [...devices.values()].map((d) => d.id);
+  const verdicts = store.latestVerdicts(ids);
+  const overrides = store.overrides(ids);
+  const siteDevices: SiteDevice[] = [...devices.values()].map((d) => {
+    const c = classificationOf(d, verdicts.get(d.id), overrides.get(d.id));
+    return { key: d.mac ?? d.key, mac: d.mac ?? undefined, ips: c.addresses, category: c.category, router: d.router, dnsAnswers: d.facts.filter((x) => x.kind === "dns.answer").flatMap((x) => parseDnsAnswer(x.value) ?? []) };
+  });
+  const mine = buildBaselines(siteDevices, kept).devices.find((b) => b.key === (device.mac ?? device.key));
+
+  const inForce = policiesInForce(store).find((p) => p.stored.site === site);
+  let policy: DeviceContext["policy"] = null;
+  if (inForce) {
+    const p = inForce.file.policy;
+    const groups = Object.entries(p.groups).filter(([, keys]) => keys.includes(device.key) || (device.mac !== null && keys.includes(device.mac))).map(([g]) => g);
+    const names = (e: (typeof p.rules)[number]["from"]): boolean => e !== "any" && "group" in e && groups.includes(e.group);
+    policy = {
+      id: inForce.stored.id, name: p.name, version: p.version, status: inForce.stored.status, mode: p.mode, groups,
+      managed: p.managed.includes(device.key) || (device.mac !== null && p.managed.includes(device.mac)),
+      rules: p.rules.filter((r) => names(r.from) || names(r.to)).map((r) => ({
+        id: r.id, from: endpointLabel(r.from), to: endpointLabel(r.to), proto: r.proto,
+        ports: r.ports.map(([a, b]) => (a === b ? String(a) : `${a}-${b}`)).join(",") || "any", comment: r.comment,
+      })),
+    };
+  }
+  return {
+    key: device.key, site, flowsRead: kept.length, truncated: seen > kept.length,
+    baseline: mine ? {
+      mature: mine.mature, maturity: mine.maturity, firstSeen: Number.isFinite(mine.window.firstUs) ? iso(mine.window.firstUs) : null,
+      lastSeen: Number.isFinite(mine.window.lastUs) ? iso(mine.window.lastUs) : null, flows: mine.flows, activeHours: mine.activeHours,
+      stability: mine.stability, initiatedShare: mine.initiatedShare, hours: mine.hours,
+    } : null,
+    peers: (mine?.elements ?? []).slice(0, MAX_PEERS).map(({ firstUs, lastUs, ...e }) => ({ ...e, firstSeen: iso(firstUs), lastSeen: iso(lastUs) })),
+    policy,
+  };
+}
