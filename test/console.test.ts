@@ -97,7 +97,12 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     const page = await signIn("ana");
     await page.getByRole("heading", { name: "Overview" }).waitFor();
     await page.getByText(`${devices} devices`, { exact: false }).first().waitFor();
-    await page.screenshot({ path: join(SHOTS, "overview.png") });
+    // The alerts of the lab's day drawn (uPlot's canvas), and each source's health: RADIUS has answered the switch.
+    await page.locator(".chart canvas").waitFor();
+    const sources = page.getByRole("region", { name: "Sources and health" });
+    await sources.locator("tr", { hasText: "radius" }).getByText("receiving").waitFor();
+    assert.match(await sources.innerText(), /Worker ok; database up/);
+    await page.screenshot({ path: join(SHOTS, "overview.png"), fullPage: true });
 
     const start = Date.now();
     await page.goto(`${base}/#/devices`);

@@ -7,6 +7,7 @@ import type { DeviceChange } from "../src/inventory/inventory.js";
 import type { Alert } from "../src/model/alert.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
 import { Store } from "../src/store/store.js";
+import { siteOverview } from "../src/app/overview.js";
 
 const change = (site: string, key: string): DeviceChange => ({
   site, key, mac: key, ouiVendor: null, localMac: false, router: false, firstUs: 1, lastUs: 2, packetsOut: 1, packetsIn: 1, bytesOut: 1, bytesIn: 1,
@@ -136,6 +137,40 @@ describe("reading the store a page at a time (app/queries.ts)", () => {
           assert.ok(e instanceof InputError, `${after}: ${(e as Error).message}`);
         }
       }
+    }
+  });
+});
+
+describe("a site at a glance (app/overview.ts)", () => {
+  it("counts devices by effective category and criticality, open alerts by severity, and alerts per day up to the newest", () => {
+    const store = new Store(":memory:");
+    try {
+      const ids = store.saveDevices(["02:00:00:00:00:01", "02:00:00:00:00:02"].map((k) => change("a", k)).concat([change("b", "02:00:00:00:00:03")]));
+      store.saveVerdicts([{ deviceId: ids[0], verdict: { category: "camera", confidence: 0.9, evidence: [], decidedUs: 1 } }]);
+      store.setOverride(ids[1], { category: "plc", setBy: "ana", setAt: "t" });
+      const day = (d: string, h = 12): number => Date.parse(`${d}T${String(h).padStart(2, "0")}:00:00Z`) * 1000;
+      store.saveAlerts([alert("y1", day("2026-03-01")), alert("y2", day("2026-03-03", 1), { severity: "high" }), alert("y3", day("2026-03-03", 23), { severity: "high" }),
+        alert("y4", day("2026-02-01"), { severity: "low" }), alert("y5", day("2026-03-03"), { site: "b", severity: "critical" })]);
+      store.setAlertStatus("y2", "resolved", "ana", "t");
+      const a = siteOverview(store, { site: "a", days: 3 });
+      assert.equal(a.devices, 2);
+      assert.deepEqual(a.byCategory, { camera: 1, plc: 1 });
+      assert.deepEqual(a.byCriticality, { "sensitive-data": 1, "life-safety/physical-process": 1 });
+      assert.deepEqual(a.openBySeverity, { low: 1, medium: 1, high: 1, critical: 0 }, "the resolved one is not open");
+      assert.deepEqual(a.alertsByDay, [
+        { day: "2026-03-01", low: 0, medium: 1, high: 0, critical: 0 },
+        { day: "2026-03-02", low: 0, medium: 0, high: 0, critical: 0 },
+        { day: "2026-03-03", low: 0, medium: 0, high: 2, critical: 0 },
+      ], "every day of the window, the one before it left out");
+      assert.equal(siteOverview(store).devices, 3, "every site");
+      assert.equal(siteOverview(store, { days: 31 }).alertsByDay.length, 31);
+      assert.deepEqual(siteOverview(store, { site: "b" }).openBySeverity.critical, 1);
+      assert.throws(() => siteOverview(store, { site: "nowhere" }), InputError);
+      const empty = new Store(":memory:");
+      assert.deepEqual(siteOverview(empty).alertsByDay, [], "no alerts, no window");
+      empty.close();
+    } finally {
+      store.close();
     }
   });
 });

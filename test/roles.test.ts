@@ -63,7 +63,7 @@ describe("users, roles and serve's API", () => {
 
   it("every route, for every role: allowed 2xx, others 403, no or a bad token 401", async () => {
     const port = s!.httpPort;
-    const reads = ["/api/responses", "/api/nac/decisions", "/api/audit", "/api/nac/sessions", "/api/sites", "/api/devices", `/api/devices/${plain}`, `/api/devices/${plain}/context`, "/api/alerts?status=all", "/api/policies"];
+    const reads = ["/api/responses", "/api/nac/decisions", "/api/audit", "/api/nac/sessions", "/api/sites", "/api/devices", `/api/devices/${plain}`, `/api/devices/${plain}/context`, "/api/status", "/api/overview", "/api/alerts?status=all", "/api/policies"];
     for (const role of ROLES) {
       for (const path of reads) assert.equal((await call(port, tokens[role], "GET", path)).status, 200, `${role} GET ${path}`);
       const q = await call(port, tokens[role], "POST", "/api/quarantine", { mac: plain, reason: `by ${role}` });
@@ -177,6 +177,17 @@ describe("users, roles and serve's API", () => {
     assert.equal((await call(port, tokens.viewer, "GET", "/api/devices/10.99.99.99")).status, 404);
     assert.equal((await call(port, tokens.viewer, "GET", "/api/alerts?status=bogus")).status, 400);
     assert.equal((await call(port, tokens.viewer, "GET", "/api/sites")).body.items!.toString(), "default");
+    // The overview counts where the data is: the same numbers the device list and the CLI give.
+    const overview = (await call(port, tokens.viewer, "GET", "/api/overview")).body as unknown as { devices: number; by_category: Record<string, number>; by_criticality: Record<string, number>; open_by_severity: Record<string, number>; alerts_by_day: unknown[] };
+    const all = JSON.parse(runCli(["devices", "--db", db, "--format", "json"]).stdout) as { category: string; criticality: string }[];
+    assert.equal(overview.devices, all.length);
+    const tally = (k: "category" | "criticality"): Record<string, number> => all.reduce<Record<string, number>>((m, d) => ({ ...m, [d[k]]: (m[d[k]] ?? 0) + 1 }), {});
+    assert.deepEqual(overview.by_category, tally("category"));
+    assert.deepEqual(overview.by_criticality, tally("criticality"));
+    assert.deepEqual(Object.keys(overview.open_by_severity), ["low", "medium", "high", "critical"]);
+    assert.equal((await call(port, tokens.viewer, "GET", "/api/overview?days=0")).status, 400);
+    const status = (await call(port, tokens.viewer, "GET", "/api/status")).body as unknown as { worker: { status: string }; store: { up: boolean }; sources: unknown[] };
+    assert.deepEqual([status.worker.status, status.store.up, status.sources], ["ok", true, []], "no live source configured");
 
     // A policy that governs the life-safety device: an OT engineer decides; network and analysts may not.
     assert.equal(runCli(["policy", "learn", "--db", db, "--all"]).status, 0);
@@ -283,7 +294,7 @@ describe("users, roles and serve's API", () => {
     assert.match(doc.openapi, /^3\./);
     for (const [path, method] of [["/api/quarantine", "post"], ["/api/release", "post"], ["/api/responses", "get"], ["/api/responses/{id}/approve", "post"], ["/api/responses/{id}/reject", "post"],
       ["/api/nac/decisions", "get"], ["/api/nac/sessions", "get"], ["/api/audit", "get"], ["/api/login", "post"], ["/api/logout", "post"], ["/api/events", "get"],
-      ["/api/devices", "get"], ["/api/devices/{device}", "get"], ["/api/devices/{device}/context", "get"], ["/api/alerts", "get"], ["/api/alerts/{id}/acknowledge", "post"], ["/api/suppressions", "post"],
+      ["/api/devices", "get"], ["/api/devices/{device}", "get"], ["/api/devices/{device}/context", "get"], ["/api/status", "get"], ["/api/overview", "get"], ["/api/alerts", "get"], ["/api/alerts/{id}/acknowledge", "post"], ["/api/suppressions", "post"],
       ["/api/policies", "get"], ["/api/policies/{id}/approve", "post"], ["/api/policies/{id}/simulate", "get"], ["/api/policies/{id}/compile", "get"], ["/api/sites", "get"]] as const) {
       assert.ok(doc.paths[path]?.[method]?.summary, `${method} ${path} is documented`);
     }

@@ -9,6 +9,8 @@ import { parse as parseYaml } from "yaml";
 import { CONFIG_KEYS, ConfigError, loadConfig, validateConfig } from "../src/serve/config.js";
 import serveCommand from "../src/cli/commands/serve.js";
 import { FairAdmission } from "../src/serve/fair-admission.js";
+import { SourceHealth } from "../src/serve/source-health.js";
+import type { SourceSnapshot, StatsSnapshot } from "../src/serve/messages.js";
 import { NO_CORPUS, ROOT, corpus, haveTool, runCli, tmpDir } from "./helpers.js";
 import { withReplayPair } from "./netns.js";
 import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet } from "../src/lab/netflow-export.js";
@@ -333,4 +335,22 @@ describe("live capture in a network namespace", { skip: NO_CORPUS || NO_NETNS },
       });
     });
   }
+});
+
+describe("source health", () => {
+  it("tells a source that never sent, one receiving and one gone quiet apart, RADIUS too", () => {
+    const src = (packets: number): SourceSnapshot => ({ kind: "netflow", site: "plant", packets, bytes: 0, records: packets, drops: 0, kernelDrops: 0, errors: { truncated: 2, version: 1 }, exporters: 1, domains: [] });
+    const snap = (a: number, b: number): StatsSnapshot => ({ pipeline: {} as StatsSnapshot["pipeline"], sources: { "netflow:2055": src(a), "netflow:2056": src(b) } });
+    const h = new SourceHealth(300);
+    const t0 = Date.parse("2026-12-06T10:00:00Z");
+    h.observe(snap(0, 10), 0, t0);
+    h.observe(snap(0, 20), 5, t0 + 60_000);
+    const at = (ms: number): Record<string, string> => Object.fromEntries(h.rows(snap(0, 20), { received: 5, drops: 0 }, ms).map((r) => [r.name, `${r.state} ${r.lastActivity ?? "-"}`]));
+    assert.deepEqual(at(t0 + 120_000), { "netflow:2055": "never -", "netflow:2056": "receiving 2026-12-06T10:01:00.000Z", radius: "receiving 2026-12-06T10:01:00.000Z" });
+    assert.deepEqual(at(t0 + 60_000 + 301_000), { "netflow:2055": "never -", "netflow:2056": "quiet 2026-12-06T10:01:00.000Z", radius: "quiet 2026-12-06T10:01:00.000Z" });
+    h.observe(snap(0, 20), 5, t0 + 400_000);
+    assert.equal(at(t0 + 400_000)["netflow:2056"], "quiet 2026-12-06T10:01:00.000Z", "counters that do not move are no activity");
+    assert.equal(h.rows(snap(0, 20), undefined, t0)[1].errors, 3, "errors of every kind summed");
+    assert.equal(h.rows(snap(0, 20), undefined, t0).length, 2, "no RADIUS row without a RADIUS server");
+  });
 });

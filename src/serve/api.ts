@@ -59,6 +59,8 @@ export interface ApiContext {
   health(): ApiReply;
   /** GET /metrics: Prometheus text. */
   metrics(): string;
+  /** GET /api/status: the worker, the store, the pipeline's counters and each source's health. */
+  status(): ApiReply;
   version: string;
   /** Live events for GET /api/events. */
   events: EventHub;
@@ -326,6 +328,15 @@ const ROUTES: RouteSpec[] = [
   {
     method: "GET", url: "/api/nac/sessions", summary: "each MAC's last session at its NAS", needs: "read", querystring: closed({}),
     handle: (_i, ctx) => ({ status: 200, body: ctx.sessions() }),
+  },
+  {
+    method: "GET", url: "/api/status", summary: "serve's health: the worker, the store, the pipeline's counters, and whether each source (NetFlow, capture, Zeek, RADIUS) is receiving", needs: "read", querystring: closed({}),
+    handle: (_i, ctx) => ctx.status(),
+  },
+  {
+    method: "GET", url: "/api/overview", summary: "a site at a glance: devices by category and criticality, open alerts by severity, alerts per day, responses waiting", needs: "read",
+    querystring: closed({ site: SITE, days: Type.Optional(NUMBER) }),
+    handle: ({ query }) => ({ op: "overview", request: { site: siteOf(query.site), days: query.days === undefined ? undefined : intValue(query.days, "days", 1, 366) } }),
   },
   {
     method: "GET", url: "/api/nac/stats", summary: "RADIUS counters, per NAS", needs: "read", querystring: closed({}),

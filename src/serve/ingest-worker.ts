@@ -6,6 +6,7 @@ import type { Actor } from "../app/actor.js";
 import { addSuppression, moveAlert } from "../app/alerts.js";
 import { alertView, deviceDetailView, deviceListView, findDevices, flowFilter, flowView, latestFlows, listAlerts, listDevices, listPolicies } from "../app/queries.js";
 import { deviceContext } from "../app/device-context.js";
+import { siteOverview } from "../app/overview.js";
 import { compileFor, movePolicy, policyChanges, policyFileOf, policyListView, policyTierDevices, simulateStored, storedPolicy } from "../app/policies.js";
 import { may } from "../app/permissions.js";
 import { LoginRefused, authenticateToken, login, logout, sessionUser } from "../app/users.js";
@@ -573,6 +574,7 @@ function readOp(op: ApiOp, req: ApiRequest): unknown {
     }
     case "policies": return { items: listPolicies(store, { site: req.site }).map(policyListView) };
     case "policy-diff": return policyChanges(store, req.id!);
+    case "overview": return { ...siteOverview(store, { site: req.site, days: req.days }), responsesWaiting: nacStore.responses().filter((r) => r.status === "proposed").length };
     case "policy-simulate": return simulateStored(store, req.id!, { fromUs: req.from === undefined ? undefined : flowFilter({ from: req.from }).fromUs, maxDrops: 1000 });
     case "policy-compile": {
       const p = storedPolicy(store, req.id!);

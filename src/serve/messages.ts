@@ -58,7 +58,7 @@ export type ToWorker =
 
 export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
   | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff" | "flows"
-  | "device-context" | "policy-simulate" | "policy-compile";
+  | "device-context" | "policy-simulate" | "policy-compile" | "overview";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
@@ -93,6 +93,8 @@ export interface ApiRequest {
   /** `suppress`. */
   detector?: string;
   peer?: string;
+  /** `overview`: how many days of alerts, up to the newest. */
+  days?: number;
   /** `policy-simulate`: flows still going since then (a duration ago or a time; app/queries.ts flowFilter parses it). */
   from?: string;
   /** `policy-compile`: the target, the device set of a port target, and the mode. */

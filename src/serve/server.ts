@@ -16,6 +16,7 @@ import { FairAdmission } from "./fair-admission.js";
 import { type IpfixTcpListener, listenIpfixTcp } from "./ipfix-tcp.js";
 import { renderMetrics } from "./metrics.js";
 import { type ApiContext, type ApiReply, apiHosts, buildHttp } from "./api.js";
+import { SourceHealth } from "./source-health.js";
 import { cordonVersion } from "../model/shipped-data.js";
 import { serveToken } from "../app/api-token.js";
 import { redactUrl } from "../store/postgres-sql.js";
@@ -94,6 +95,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
 
   let notReady: (e: Error) => void = () => undefined;
   const events = new EventHub();
+  const sourceHealth = new SourceHealth();
   const ready = new Promise<void>((resolve, reject) => {
     notReady = reject;
     worker.on("message", (m: ToMain) => {
@@ -108,6 +110,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
         for (const l of tcpListeners) l.drain();
       } else if (m.type === "stats") {
         stats = m.stats;
+        sourceHealth.observe(stats, radius?.stats.received);
       } else if (m.type === "stopped") {
         stopped();
       } else if (m.type === "nac-table") {
@@ -338,6 +341,17 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
       return { status: healthy ? 200 : 503, body: { status: healthy ? "ok" : up ? "stalled" : "down", devices: stats.pipeline.devices, sources: Object.keys(stats.sources), workerQuietS: quietS } };
     },
     metrics: () => renderMetrics(stats, up, radius?.stats, queueDrops, streamErrors, foreignDrops),
+    status: () => {
+      const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
+      const p = stats.pipeline;
+      return {
+        status: 200, body: {
+          worker: api.health().body, store: { up: p.storeUp, heldFlows: p.heldFlows },
+          pipeline: { packets: p.packets, flows: p.flows, devices: p.devices, liveFlows: p.liveFlows, alerts: p.alerts, errors: sum(p.errors), detectorFailures: p.detectorFailures },
+          sources: sourceHealth.rows(stats, radius ? { received: radius.stats.received, drops: sum(radius.stats.drops) } : undefined),
+        },
+      };
+    },
     events,
     ...(config.http.tls ? { tls: config.http.tls } : {}),
   };

@@ -1,0 +1,58 @@
+import { SEVERITIES, type Severity } from "../model/alert.js";
+import type { Store } from "../store/store.js";
+import { checkSite, listDevices } from "./queries.js";
+
+/**
+ * A site at a glance, counted where the data is (the console would otherwise fetch every
+ * device and alert to count them): devices by category and criticality, open alerts by
+ * severity, and alerts by severity per day over the `days` days up to the newest alert (a
+ * replayed capture's alerts are shown in their own time, not an empty "last 30 days").
+ */
+export interface SiteOverview {
+  devices: number;
+  byCategory: Record<string, number>;
+  byCriticality: Record<string, number>;
+  openBySeverity: Record<Severity, number>;
+  /** One entry per day (UTC), oldest first, every day of the window present. */
+  alertsByDay: ({ day: string } & Record<Severity, number>)[];
+}
+
+const DAY_MS = 86_400_000;
+const OPEN = new Set(["open", "acknowledged"]);
+
+export function siteOverview(store: Store, o: { site?: string; days?: number } = {}): SiteOverview {
+  checkSite(store, o.site);
+  const days = Math.min(Math.max(o.days ?? 30, 1), 366);
+  const byCategory: Record<string, number> = {};
+  const byCriticality: Record<string, number> = {};
+  let devices = 0;
+  let after: string | undefined;
+  do {
+    const page = listDevices(store, { site: o.site, limit: 10_000, after });
+    for (const d of page.items) {
+      devices++;
+      byCategory[d.classification.category] = (byCategory[d.classification.category] ?? 0) + 1;
+      byCriticality[d.classification.criticality] = (byCriticality[d.classification.criticality] ?? 0) + 1;
+    }
+    after = page.next;
+  } while (after !== undefined);
+
+  const zero = (): Record<Severity, number> => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const openBySeverity = zero();
+  const alerts = store.alerts().filter((a) => o.site === undefined || a.site === o.site);
+  let lastDay = -Infinity;
+  for (const a of alerts) {
+    if (OPEN.has(a.status)) openBySeverity[a.severity]++;
+    lastDay = Math.max(lastDay, Math.floor(a.firstUs / 1000 / DAY_MS));
+  }
+  const alertsByDay: SiteOverview["alertsByDay"] = [];
+  if (Number.isFinite(lastDay)) {
+    const firstDay = lastDay - days + 1;
+    for (let d = firstDay; d <= lastDay; d++) alertsByDay.push({ day: new Date(d * DAY_MS).toISOString().slice(0, 10), ...zero() });
+    for (const a of alerts) {
+      const d = Math.floor(a.firstUs / 1000 / DAY_MS);
+      if (d >= firstDay) alertsByDay[d - firstDay][a.severity]++;
+    }
+  }
+  return { devices, byCategory, byCriticality, openBySeverity, alertsByDay };
+}
