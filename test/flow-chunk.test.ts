@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import type { FlowRecord } from "../src/model/flow-record.js";
-import { FlowChunkError, decodeFlowChunk, encodeFlowChunk } from "../src/store/flow-chunk.js";
+import { FlowChunkError, decodeFlowChunk, encodeFlowChunk, hostFilter } from "../src/store/flow-chunk.js";
 import { MIGRATIONS } from "../src/store/migrations.js";
 import { Store } from "../src/store/store.js";
 import { tmpDir } from "./helpers.js";
@@ -88,6 +88,30 @@ describe("flow chunks", () => {
     assert.deepEqual(decodeFlowChunk(Buffer.from(rows, "base64")), [{ ...old, vlan: 70000 }]);
   });
 
+  it("a host filter returns exactly the flows with one of its hosts at either end (MAC or address), in every version, decoding only those", () => {
+    const flows = [
+      flow(1), flow(2), bare(3), flow(4, { srcIp: "010.1.0.4" }), flow(5, { dstIp: "10.1.0.1", dstMac: undefined }), flow(6, { srcIp: "fd00::6", srcMac: undefined }),
+      flow(7, { source: "" }), flow(8, { srcMac: "02:00:00:00:00:01", srcIp: "10.9.9.9" }), flow(9, { srcIp: "2001:db8::1", dstIp: "10.1.0.2" }),
+    ];
+    for (const f of flows) if (f.dstMac === undefined) delete f.dstMac;
+    for (const f of flows) if (f.srcMac === undefined) delete f.srcMac;
+    const touches = (hosts: string[]) => (f: FlowRecord): boolean => [f.srcIp, f.dstIp, f.srcMac, f.dstMac].some((h) => h !== undefined && hosts.includes(h));
+    const columns = encodeFlowChunk(flows);
+    const rows = encodeFlowChunk([...flows, flow(10, { vlan: 70_000 })]);
+    const old = Buffer.from("AgAAAAEAAABGAAAAAAAAAAAAAAAAAAhAAAAAAACAZkAAAAAAAAAAQAAAAAAAAF5AAAAAAABAj0AAAAAAAECfQAEAAAoCAAAKAQAAAAIAAAADAAAAAAAAAAQAAAAAAAAABQAAAAYAAAAHAAAABwAGAECc9gEbABsAAWRlZmF1bHQAb2xkLnBjYXAAMDI6MDA6MDA6MDA6MDA6MDEAMDI6MDA6MDA6MDA6MDA6MDIAbW9kYnVzAGRwaQBjbG9zZWQ=", "base64");
+    assert.deepEqual([columns[0], rows[0], old[0]], [4, 3, 2]);
+    for (const blob of [columns, rows, old]) {
+      const all = decodeFlowChunk(blob);
+      for (const hosts of [["10.1.0.1"], ["02:00:00:00:00:01"], ["fd00::6"], ["010.1.0.4"], ["00:1c:7f:53:d0:28"], ["2001:db8::1", "10.1.0.2"], ["10.0.0.2"], ["10.1.0"], ["1.0.1"], ["nowhere"], []]) {
+        const got = decodeFlowChunk(blob, hostFilter(hosts));
+        const want = all.map((f, k) => [f, k] as const).filter(([f]) => touches(hosts)(f));
+        assert.deepEqual(got.flows, want.map(([f]) => f), `version ${blob[0]}: ${hosts.join(",")}`);
+        assert.deepEqual(got.positions, want.map(([, k]) => k));
+      }
+    }
+    assert.deepEqual(decodeFlowChunk(encodeFlowChunk([]), hostFilter(["10.0.0.1"])), { flows: [], positions: [] });
+  });
+
   it("decodes from a Buffer at any byte offset, as SQLite may hand it over", () => {
     const blob = encodeFlowChunk([flow(1), bare(2)]);
     const shifted = Buffer.alloc(blob.length + 3);
@@ -113,11 +137,13 @@ describe("flow chunks", () => {
     for (let k = 0; k < 3000; k++) {
       const b = Buffer.from(blob);
       for (let m = 1 + rand(4); m > 0; m--) b[rand(b.length)] = rand(256);
-      try {
-        decodeFlowChunk(b);
-      } catch (e) {
-        assert.ok(e instanceof FlowChunkError, `mutation ${k}: ${(e as Error).stack}`);
-        refused++;
+      for (const read of [() => decodeFlowChunk(b), () => decodeFlowChunk(b, hostFilter(["10.1.0.1", "02:00:00:00:00:02", "2001:db8::1"]))]) {
+        try {
+          read();
+        } catch (e) {
+          assert.ok(e instanceof FlowChunkError, `mutation ${k}: ${(e as Error).stack}`);
+          refused++;
+        }
       }
     }
     assert.ok(refused > 0, "some mutations hit the header, the references or the texts");

@@ -70,17 +70,36 @@ describe("reading the store a page at a time (app/queries.ts)", () => {
 
   it("the newest flows a filter keeps, newest first, holding no more than asked (against sorting them all)", () => {
     const s2 = new Store(":memory:");
-    s2.saveDevices([change("a", "02:00:00:00:00:01"), change("b", "02:00:00:00:00:02")]);
-    // Out of time order, with ties on first seen, two sites, two protocols.
+    const address = (ip: string) => ({ ip, origin: "arp", firstUs: 1, lastUs: 2, source: "t", packet: 1 });
+    s2.saveDevices([{ ...change("a", "02:00:00:00:00:01"), addresses: [address("10.0.0.7"), address("10.0.0.8")] }, change("b", "02:00:00:00:00:02")]);
+    // Out of time order, with ties on first seen, two sites, two protocols, in chunks of every size;
+    // some flows carry the device's MAC, some only one of its addresses (as NetFlow's do).
     let seed = 7;
     const rnd = (n: number): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
-    s2.saveFlows(Array.from({ length: 3000 }, (_, i) => ({ ...flow(i % 3 === 0 ? "b" : "a", i), firstUs: rnd(500), proto: i % 4 === 0 ? 6 : 17 })));
-    for (const filter of [{}, { site: "a" }, { protocol: "tcp" }, { site: "b", protocol: "udp", from: "1970-01-01T00:00:00Z" }]) {
+    const flows = Array.from({ length: 3000 }, (_, i) => {
+      const f: FlowRecord = { ...flow(i % 3 === 0 ? "b" : "a", i), firstUs: rnd(500), proto: i % 4 === 0 ? 6 : 17, srcIp: `10.0.0.${rnd(10)}` };
+      f.lastUs = f.firstUs + rnd(50);
+      if (rnd(5) === 0) f.srcMac = "02:00:00:00:00:01";
+      return f;
+    });
+    for (let i = 0; i < flows.length;) {
+      const n = 1 + rnd(400);
+      s2.saveFlows(flows.slice(i, i + n));
+      i += n;
+    }
+    for (const filter of [{}, { site: "a" }, { protocol: "tcp" }, { site: "b", protocol: "udp", from: "1970-01-01T00:00:00Z" },
+      { device: "02:00:00:00:00:01" }, { device: "02:00:00:00:00:01", site: "a", protocol: "udp" }, { device: "10.0.0.3" }, { device: "10.0.0.8", until: "1970-01-01T00:00:00.000300Z" }]) {
       const f = flowFilter(filter);
       const everything = flowsByFirstSeen(s2, f);
       for (const n of [1, 7, 100, 2999, 5000].filter((x) => x <= 10_000)) {
         assert.deepEqual(latestFlows(s2, f, n).map((x) => x.id), everything.slice(-n).reverse().map((x) => x.id), `${JSON.stringify(filter)} ${n}`);
       }
+      // Against a plain reading of every flow: what the filter means.
+      const hosts = f.device === "02:00:00:00:00:01" || f.device === "10.0.0.8" ? ["02:00:00:00:00:01", "10.0.0.7", "10.0.0.8"] : f.device === undefined ? undefined : [f.device];
+      const plain = [...s2.eachFlow()].filter((x) => (f.site === undefined || x.site === f.site) && (hosts === undefined || [x.srcIp, x.dstIp, x.srcMac, x.dstMac].some((h) => h !== undefined && hosts.includes(h)))
+        && (f.protocol === undefined || x.proto === f.protocol) && (f.untilUs === undefined || x.firstUs <= f.untilUs));
+      assert.deepEqual(everything.map((x) => x.id).sort((a, b) => a - b), plain.map((x) => x.id), JSON.stringify(filter));
+      assert.ok(plain.length > 0, JSON.stringify(filter));
     }
     s2.close();
   });
@@ -92,6 +111,12 @@ describe("reading the store a page at a time (app/queries.ts)", () => {
     assert.deepEqual(listAlerts(store, { class: "brute-force" }).items.map((a) => a.id), ["x3"]);
     assert.deepEqual(listAlerts(store, { site: "b" }).items.map((a) => a.id), ["x4"]);
     assert.deepEqual(listAlerts(store, { minSeverity: "high" }).items.map((a) => a.id), ["x2"]);
+    const s3 = new Store(":memory:");
+    const [bound] = s3.saveDevices([change("a", "02:00:00:00:00:09")]);
+    s3.saveAlerts([{ ...alert("d1", 1, { source: "10.0.0.9" }), deviceId: bound }, alert("d2", 2, { source: "10.0.0.9" }), alert("d3", 3, { target: "10.0.0.9" }), alert("d4", 4, { source: "10.0.0.1" })]);
+    assert.deepEqual(listAlerts(s3, { device: "02:00:00:00:00:09" }).items.map((a) => a.id), ["d1"], "by the device's MAC");
+    assert.deepEqual(listAlerts(s3, { device: "10.0.0.9" }).items.map((a) => a.id), ["d1", "d2", "d3"], "by an address, as source or target");
+    s3.close();
   });
 
   it("policies: by site, name and status, newest first", () => {

@@ -96,6 +96,16 @@ for (const engine of ENGINES) {
       const groups = s.flowGroups("plant");
       assert.equal(groups.reduce((a, g) => a + g.count, 0), 3);
       assert.ok(groups.every((g) => g.site === "plant" && g.srcPort === 0));
+      // One host's flows, chunk by chunk, the chunk with the newest flow first, ids as stored.
+      s.saveFlows([{ ...flow(5), srcIp: "10.0.0.9", srcMac: undefined }]);
+      const touching = [...s.flowChunksTouching(["10.0.0.9"], { site: "plant" })];
+      assert.deepEqual(touching.map((c) => c.flows.map((f) => [f.id, f.srcPort])), [[[5, 40005]]]);
+      const mac = [...s.flowChunksTouching(["02:00:00:00:00:02"])];
+      assert.deepEqual(mac.map((c) => c.lastUs), [99_000_005, 97_000_005, 96_000_005, 95_000_005], "newest chunk first");
+      assert.deepEqual(mac.flatMap((c) => c.flows.map((f) => f.id)).sort(), [1, 2, 3, 4, 5]);
+      assert.deepEqual([...s.flowChunksTouching(["02:00:00:00:00:02"], { site: "other" })].flatMap((c) => c.flows.map((f) => f.id)), [3]);
+      assert.deepEqual([...s.flowChunksTouching(["02:00:00:00:00:02"], { fromUs: 96_000_000, untilUs: 96_500_000 })].flatMap((c) => c.flows.map((f) => f.id)), [4]);
+      assert.deepEqual([...s.flowChunksTouching(["10.9.9.9"])], []);
     });
 
     it("reading on from a point: devices after a site and key, flows from an id, verdicts and overrides of named devices", () => {

@@ -16,7 +16,7 @@ import { InputError } from "./errors.js";
 export interface DeviceContext {
   key: string;
   site: string;
-  /** Flows of the device read (at most MAX_FLOWS, the newest kept when there are more). */
+  /** Flows of the device read (the newest chunks' first, until MAX_FLOWS or more). */
   flowsRead: number;
   truncated: boolean;
   baseline: {
@@ -56,16 +56,16 @@ export function deviceContext(store: Store, site: string, key: string): DeviceCo
   const device = store.findDevices(key.startsWith("ip:") ? key.slice(3) : key).find((d) => d.site === site && d.key === key);
   if (!device) throw new InputError(`no device ${key} at site ${site}`);
   const own = new Set([...(device.mac ? [device.mac] : []), ...device.addresses.map((a) => a.ip)]);
-  const flows: StoredFlow[] = [];
-  let seen = 0;
-  for (const f of store.eachFlow(site)) {
-    if (!(own.has(f.srcIp) || own.has(f.dstIp) || (f.srcMac !== undefined && own.has(f.srcMac)) || (f.dstMac !== undefined && own.has(f.dstMac)))) continue;
-    seen++;
-    flows.push(f);
-    // Past the cap the oldest half goes: the newest flows say most about the device now.
-    if (flows.length >= MAX_FLOWS * 2) flows.splice(0, MAX_FLOWS);
+  // Its flows, newest chunks first (each chunk filtered before decoding), up to the cap.
+  const kept: StoredFlow[] = [];
+  let truncated = false;
+  for (const chunk of store.flowChunksTouching([...own], { site })) {
+    if (kept.length >= MAX_FLOWS) {
+      truncated = true;
+      break;
+    }
+    for (const f of chunk.flows) kept.push(f);
   }
-  const kept = flows.length > MAX_FLOWS ? flows.slice(-MAX_FLOWS) : flows;
 
   // The device and the devices it talked to, so peers are named by their category.
   const peerIps = new Set<string>();
@@ -97,7 +97,7 @@ export function deviceContext(store: Store, site: string, key: string): DeviceCo
     };
   }
   return {
-    key: device.key, site, flowsRead: kept.length, truncated: seen > kept.length,
+    key: device.key, site, flowsRead: kept.length, truncated,
     baseline: mine ? {
       mature: mine.mature, maturity: mine.maturity, firstSeen: Number.isFinite(mine.window.firstUs) ? iso(mine.window.firstUs) : null,
       lastSeen: Number.isFinite(mine.window.lastUs) ? iso(mine.window.lastUs) : null, flows: mine.flows, activeHours: mine.activeHours,

@@ -138,6 +138,8 @@ export interface AlertQuery {
   class?: string;
   /** At least this severity. */
   minSeverity?: Severity;
+  /** A device's: its MAC, or an address as the alert's source or target. */
+  device?: string;
   limit?: number;
   after?: string;
 }
@@ -157,6 +159,7 @@ export function listAlerts(store: Store, q: AlertQuery = {}): Page<StoredAlert> 
     if (status === "active" ? !ACTIVE.has(a.status) : status !== "all" && a.status !== status) continue;
     if (q.class !== undefined && a.class !== q.class) continue;
     if (SEVERITIES.indexOf(a.severity) < floor) continue;
+    if (q.device !== undefined && a.device !== q.device && a.source !== q.device && a.target !== q.device) continue;
     items.push(a);
     if (items.length === limit) return { items, next: encode([a.firstUs, a.id]) };
   }
@@ -281,8 +284,23 @@ export function flowFilter(t: { site?: string; device?: string; protocol?: strin
   return f;
 }
 
-function flowMatches(f: FlowFilter): (x: StoredFlow) => boolean {
-  return (x) => (f.device === undefined || x.srcIp === f.device || x.dstIp === f.device || x.srcMac === f.device || x.dstMac === f.device)
+/**
+ * The hosts a device filter stands for: the MAC or address given, and every MAC and address of
+ * the stored devices it names (so a device known by MAC has its NetFlow flows, which carry
+ * addresses only; an address no device has stands for itself).
+ */
+function deviceHosts(store: Store, device: string, site: string | undefined): Set<string> {
+  const hosts = new Set([device]);
+  for (const d of store.findDevices(device)) {
+    if (site !== undefined && d.site !== site) continue;
+    if (d.mac) hosts.add(d.mac);
+    for (const a of d.addresses) hosts.add(a.ip);
+  }
+  return hosts;
+}
+
+function flowMatches(f: FlowFilter, hosts: ReadonlySet<string> | undefined): (x: StoredFlow) => boolean {
+  return (x) => (hosts === undefined || hosts.has(x.srcIp) || hosts.has(x.dstIp) || (x.srcMac !== undefined && hosts.has(x.srcMac)) || (x.dstMac !== undefined && hosts.has(x.dstMac)))
     && (f.protocol === undefined || (typeof f.protocol === "number" ? x.proto === f.protocol : x.appProtocol === f.protocol))
     && (f.port === undefined || x.srcPort === f.port || x.dstPort === f.port)
     && (f.fromUs === undefined || x.lastUs >= f.fromUs)
@@ -290,13 +308,16 @@ function flowMatches(f: FlowFilter): (x: StoredFlow) => boolean {
 }
 
 /**
- * The `limit` newest flows (by first seen) that the filter keeps, newest first: read as a
- * stream, holding no more than `limit` at a time whatever the store holds.
+ * The `limit` newest flows (by first seen) that the filter keeps, newest first, holding no
+ * more than `limit` at a time whatever the store holds. A device's are read from the chunks
+ * that hold its hosts, newest chunk first, each filtered before decoding (Store
+ * flowChunksTouching), stopping at the first chunk that ends before the oldest flow kept.
  */
 export function latestFlows(store: Store, q: FlowFilter, limit: number): StoredFlow[] {
   const n = limitOf(limit, 100);
   checkSite(store, q.site);
-  const keep = flowMatches(q);
+  const hosts = q.device === undefined ? undefined : deviceHosts(store, q.device, q.site);
+  const keep = flowMatches(q, hosts);
   const older = (a: StoredFlow, b: StoredFlow): boolean => a.firstUs < b.firstUs || (a.firstUs === b.firstUs && a.id < b.id);
   // A min-heap of the newest `n` so far: its root is the oldest kept, the one a newer flow replaces.
   const heap: StoredFlow[] = [];
@@ -312,14 +333,23 @@ export function latestFlows(store: Store, q: FlowFilter, limit: number): StoredF
       i = m;
     }
   };
-  for (const f of store.eachFlow(q.site)) {
-    if (!keep(f)) continue;
+  const offer = (f: StoredFlow): void => {
+    if (!keep(f)) return;
     if (heap.length < n) {
       heap.push(f);
       for (let i = heap.length - 1; i > 0 && older(heap[i], heap[(i - 1) >> 1]); i = (i - 1) >> 1) [heap[i], heap[(i - 1) >> 1]] = [heap[(i - 1) >> 1], heap[i]];
     } else if (older(heap[0], f)) {
       heap[0] = f;
       down(0);
+    }
+  };
+  if (hosts === undefined) {
+    for (const f of store.eachFlow(q.site)) offer(f);
+  } else {
+    for (const chunk of store.flowChunksTouching([...hosts], { site: q.site, fromUs: q.fromUs, untilUs: q.untilUs })) {
+      // Chunks come newest first: once one ends before the oldest kept flow began, no later one has a newer flow.
+      if (heap.length === n && chunk.lastUs < heap[0].firstUs) break;
+      for (const f of chunk.flows) offer(f);
     }
   }
   return heap.sort((a, b) => (older(a, b) ? 1 : -1));
@@ -331,9 +361,14 @@ export function flowsByFirstSeen(store: Store, q: FlowFilter & { limit?: number 
   const filtered = q.device !== undefined || q.protocol !== undefined || q.port !== undefined || q.fromUs !== undefined || q.untilUs !== undefined;
   if (q.site === undefined && !filtered) return store.flows(q.limit);
   checkSite(store, q.site);
-  const keep = flowMatches(q);
+  const hosts = q.device === undefined ? undefined : deviceHosts(store, q.device, q.site);
+  const keep = flowMatches(q, hosts);
   const all: StoredFlow[] = [];
-  for (const f of store.eachFlow(q.site)) if (keep(f)) all.push(f);
+  if (hosts === undefined) {
+    for (const f of store.eachFlow(q.site)) if (keep(f)) all.push(f);
+  } else {
+    for (const chunk of store.flowChunksTouching([...hosts], { site: q.site, fromUs: q.fromUs, untilUs: q.untilUs })) for (const f of chunk.flows) if (keep(f)) all.push(f);
+  }
   all.sort((a, b) => a.firstUs - b.firstUs || a.id - b.id);
   return q.limit === undefined ? all : all.slice(0, q.limit);
 }

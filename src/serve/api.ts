@@ -244,10 +244,11 @@ const ROUTES: RouteSpec[] = [
   },
   {
     method: "GET", url: "/api/alerts", summary: "alerts, oldest first, a page at a time (default: open and acknowledged)", needs: "read",
-    querystring: closed({ site: SITE, class: Type.Optional(text(64)), status: Type.Optional(text(20)), min_severity: Type.Optional(text(10)), limit: Type.Optional(NUMBER), after: Type.Optional(CURSOR) }),
+    querystring: closed({ site: SITE, class: Type.Optional(text(64)), status: Type.Optional(text(20)), min_severity: Type.Optional(text(10)), device: Type.Optional(text(64)), limit: Type.Optional(NUMBER), after: Type.Optional(CURSOR) }),
     handle: ({ query }) => ({
       op: "alerts", request: {
         site: siteOf(query.site), alertClass: query.class, limit: limitOf(query.limit, 100), after: query.after,
+        device: query.device === undefined ? undefined : deviceOf(query.device, "device"),
         status: oneOf(query.status, "status", ["open", "acknowledged", "resolved", "suppressed", "active", "all"] as const),
         minSeverity: oneOf(query.min_severity, "min_severity", ["low", "medium", "high", "critical"] as const),
       },

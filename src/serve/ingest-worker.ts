@@ -569,7 +569,7 @@ function readOp(op: ApiOp, req: ApiRequest): unknown {
       return { ...deviceContext(store, d.site, d.key), responses: d.mac === null ? [] : nacStore.responses().filter((r) => r.mac === d.mac && r.site === d.site).slice(0, 50) };
     }
     case "alerts": {
-      const page = listAlerts(store, { site: req.site, class: req.alertClass, status: req.status, minSeverity: req.minSeverity, limit: req.limit, after: req.after });
+      const page = listAlerts(store, { site: req.site, class: req.alertClass, status: req.status, minSeverity: req.minSeverity, device: req.device, limit: req.limit, after: req.after });
       return { items: page.items.map(alertView), next: page.next ?? null };
     }
     case "policies": return { items: listPolicies(store, { site: req.site }).map(policyListView) };

@@ -216,8 +216,77 @@ function column<T extends Float64Array | Uint32Array | Uint16Array>(make: new (n
   return out;
 }
 
-/** The flows of a chunk, in the order they were stored. */
-export function decodeFlowChunk(blob: Uint8Array): FlowRecord[] {
+/**
+ * The hosts a reader wants the flows of (a device's MAC and addresses): a flow is wanted when
+ * either end's MAC or address is one of them. IPv4 addresses are matched as the numbers the
+ * column versions store, the rest as text-table entries, so a chunk is filtered without
+ * decoding the flows it does not return.
+ */
+export interface HostFilter {
+  ipv4: ReadonlySet<number>;
+  texts: readonly Buffer[];
+}
+
+export function hostFilter(hosts: readonly string[]): HostFilter {
+  const ipv4 = new Set<number>();
+  for (const h of hosts) {
+    const n = canonicalIpv4(h);
+    if (n !== undefined) ipv4.add(n);
+  }
+  return { ipv4, texts: hosts.map((h) => Buffer.from(h, "utf8")) };
+}
+
+/**
+ * The text-table references (1 + index) of the filter's texts that this chunk's table holds:
+ * each found as a whole entry (NUL or the table's ends either side), its index the NULs before it.
+ */
+function wantedRefs(blob: Uint8Array, textAt: number, end: number, texts: readonly Buffer[]): Set<number> {
+  const refs = new Set<number>();
+  const buf = Buffer.from(blob.buffer, blob.byteOffset, blob.length);
+  for (const t of texts) {
+    for (let at = buf.indexOf(t, textAt); at !== -1 && at + t.length <= end; at = buf.indexOf(t, at + 1)) {
+      if ((at === textAt || buf[at - 1] === 0) && (at + t.length === end || buf[at + t.length] === 0)) {
+        let nuls = 0;
+        for (let p = buf.indexOf(0, textAt); p !== -1 && p < at; p = buf.indexOf(0, p + 1)) nuls++;
+        refs.add(nuls + 1);
+        break;
+      }
+    }
+  }
+  return refs;
+}
+
+/** A chunk's text table read one entry at a time, as far as the highest reference asked for (for the few flows a filter keeps). */
+function lazyTable(blob: Uint8Array, textAt: number, end: number): { get(r: number): string | undefined; size(): number } {
+  const buf = Buffer.from(blob.buffer, blob.byteOffset, blob.length);
+  const starts: number[] = [textAt];
+  const cache = new Map<number, string>();
+  const reach = (r: number): void => {
+    while (starts.length < r && starts[starts.length - 1] <= end) {
+      const nul = buf.indexOf(0, starts[starts.length - 1]);
+      starts.push(nul === -1 || nul >= end ? end + 1 : nul + 1);
+    }
+  };
+  return {
+    get(r) {
+      let s = cache.get(r);
+      if (s !== undefined) return s;
+      reach(r);
+      const from = starts[r - 1];
+      if (from === undefined || from > end || end === textAt) return undefined;
+      const nul = buf.indexOf(0, from);
+      s = buf.toString("utf8", from, nul === -1 || nul > end ? end : nul);
+      cache.set(r, s);
+      return s;
+    },
+    size: () => starts.length,
+  };
+}
+
+/** The flows of a chunk, in the order they were stored; with a filter, only those touching its hosts, with their positions in the chunk. */
+export function decodeFlowChunk(blob: Uint8Array): FlowRecord[];
+export function decodeFlowChunk(blob: Uint8Array, only: HostFilter): { flows: FlowRecord[]; positions: number[] };
+export function decodeFlowChunk(blob: Uint8Array, only?: HostFilter): FlowRecord[] | { flows: FlowRecord[]; positions: number[] } {
   if (blob.length < HEADER) throw new FlowChunkError(`flow chunk of ${blob.length} bytes is shorter than its header`);
   const version = blob[0];
   if (version < ROWS_9 || version > COLUMNS) throw new FlowChunkError(`flow chunk version ${version} is not ${ROWS_9} to ${COLUMNS}`);
@@ -230,11 +299,13 @@ export function decodeFlowChunk(blob: Uint8Array): FlowRecord[] {
   const perFlow = rows ? NUMBERS * 8 + texts * 4 : WIDE * 8 + words * 4 + SMALL * 2 + 1;
   const textAt = HEADER + count * perFlow;
   if (textAt + textBytes !== blob.length) throw new FlowChunkError(`flow chunk of ${blob.length} bytes does not hold ${count} flows and ${textBytes} bytes of text`);
-  const table = textBytes === 0 && count === 0 ? [] : Buffer.from(blob.buffer, blob.byteOffset + textAt, textBytes).toString("utf8").split("\0");
+  // Every flow: the whole table at once. A filter's few flows: the entries they name.
+  const lazy = only ? lazyTable(blob, textAt, blob.length) : undefined;
+  const table = lazy || (textBytes === 0 && count === 0) ? [] : Buffer.from(blob.buffer, blob.byteOffset + textAt, textBytes).toString("utf8").split("\0");
   const text = (r: number): string | undefined => {
     if (r === 0) return undefined;
-    const s = table[r - 1];
-    if (s === undefined) throw new FlowChunkError(`flow chunk refers to text ${r} of ${table.length}`);
+    const s = lazy ? lazy.get(r) : table[r - 1];
+    if (s === undefined) throw new FlowChunkError(`flow chunk refers to text ${r} of ${lazy ? lazy.size() : table.length}`);
     return s;
   };
   const required = (r: number, what: string): string => {
@@ -257,12 +328,31 @@ export function decodeFlowChunk(blob: Uint8Array): FlowRecord[] {
     }
     return f;
   };
-  const out: FlowRecord[] = new Array(count);
+  const wanted = only ? wantedRefs(blob, textAt, blob.length, only.texts) : undefined;
+  // A filter holds a device's few hosts: a loop over a short array beats a Set lookup per flow.
+  const refList = wanted ? Uint32Array.from(wanted) : new Uint32Array(0);
+  const v4List = only ? Float64Array.from(only.ipv4) : new Float64Array(0);
+  const isRef = (r: number): boolean => {
+    if (r === 0) return false;
+    for (let i = 0; i < refList.length; i++) if (refList[i] === r) return true;
+    return false;
+  };
+  const isV4 = (a: number): boolean => {
+    for (let i = 0; i < v4List.length; i++) if (v4List[i] === a) return true;
+    return false;
+  };
+  const positions: number[] = [];
+  const out: FlowRecord[] = only ? [] : new Array(count);
+  const result = (): FlowRecord[] | { flows: FlowRecord[]; positions: number[] } => (only ? { flows: out, positions } : out);
   if (rows) {
     const numbers = column(Float64Array, count * NUMBERS, blob, HEADER);
     const refs = column(Uint32Array, count * texts, blob, HEADER + count * NUMBERS * 8);
     for (let k = 0, n = 0, t = 0; k < count; k++, n += NUMBERS, t += texts) {
-      out[k] = optional({
+      if (wanted) {
+        if (!(isRef(refs[t + 2]) || isRef(refs[t + 3]) || isRef(refs[t + 4]) || isRef(refs[t + 5]))) continue;
+        positions.push(k);
+      }
+      out[wanted ? out.length : k] = optional({
         site: required(refs[t], "site"), source: required(refs[t + 1], "source"), vlan: numbers[n], proto: numbers[n + 1],
         srcIp: required(refs[t + 3], "source address"), srcPort: numbers[n + 2],
         dstIp: required(refs[t + 5], "destination address"), dstPort: numbers[n + 3],
@@ -272,7 +362,7 @@ export function decodeFlowChunk(blob: Uint8Array): FlowRecord[] {
         endReason: required(refs[t + 8], "end reason"),
       }, refs, t);
     }
-    return out;
+    return result();
   }
   const wordsAt = HEADER + count * WIDE * 8;
   const smallAt = wordsAt + count * words * 4;
@@ -284,7 +374,12 @@ export function decodeFlowChunk(blob: Uint8Array): FlowRecord[] {
   const address = (ip4: number, r: number, what: string): string => (r === 0 ? ipv4ToString(ip4) : required(r, what));
   for (let k = 0, w = 0, u = 0, h = 0; k < count; k++, w += WIDE, u += words, h += SMALL) {
     const t = u + 2;
-    out[k] = optional({
+    if (wanted) {
+      const src = refs[t + 3] === 0 ? isV4(refs[u]) : isRef(refs[t + 3]);
+      if (!(src || (refs[t + 5] === 0 ? isV4(refs[u + 1]) : isRef(refs[t + 5])) || isRef(refs[t + 2]) || isRef(refs[t + 4]))) continue;
+      positions.push(k);
+    }
+    out[wanted ? out.length : k] = optional({
       site: required(refs[t], "site"), source: required(refs[t + 1], "source"), vlan: small[h], proto: small[h + 1],
       srcIp: address(refs[u], refs[t + 3], "source address"), srcPort: small[h + 2],
       dstIp: address(refs[u + 1], refs[t + 5], "destination address"), dstPort: small[h + 3],
@@ -294,5 +389,5 @@ export function decodeFlowChunk(blob: Uint8Array): FlowRecord[] {
       endReason: required(refs[t + 8], "end reason"),
     }, refs, t);
   }
-  return out;
+  return result();
 }

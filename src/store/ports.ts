@@ -28,6 +28,8 @@ export interface FlowStore {
   saveFlows(batch: readonly FlowRecord[]): void;
   flows(limit?: number): StoredFlow[];
   eachFlow(site?: string, fromId?: number): Generator<StoredFlow>;
+  /** The flows touching any of the hosts (MAC or address at either end), chunk by chunk, newest chunk first. */
+  flowChunksTouching(hosts: readonly string[], o?: { site?: string; fromUs?: number; untilUs?: number }): Generator<{ lastUs: number; flows: StoredFlow[] }>;
   flowGroups(site: string): FlowGroup[];
 }
 

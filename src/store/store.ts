@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { macToString, parseMac } from "../net/addr.js";
 import type { DeviceChange, StoredAddress, StoredDevice, StoredFact } from "../inventory/inventory.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
-import { FLOWS_PER_CHUNK, FlowChunkError, decodeFlowChunk, encodeFlowChunk, flowSpan } from "./flow-chunk.js";
+import { FLOWS_PER_CHUNK, FlowChunkError, decodeFlowChunk, encodeFlowChunk, flowSpan, hostFilter } from "./flow-chunk.js";
 import type { Alert } from "../model/alert.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { checkSchema, migrate, schemaBehind } from "./migrations.js";
@@ -40,6 +40,8 @@ interface AlertRow {
 }
 
 interface PolicyRow { id: number; name: string; site: string; version: number; status: string; body: string }
+
+const DEVICE_COLUMNS = "id, site, key, mac, oui_vendor, local_mac, router, first_us, last_us, packets_out, packets_in, bytes_out, bytes_in";
 
 /** Devices read per query by `eachDevice` (SQLite allows 32,766 parameters, PostgreSQL 65,535). */
 const DEVICE_PAGE = 1000;
@@ -231,50 +233,53 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
   *eachDevice(site?: string, from?: { site: string; key: string }): Generator<StoredDevice> {
     // The first page, then each next one from where the last ended: a row-value comparison,
     // which both engines answer from the (site, key) index instead of scanning the pages before.
-    const columns = "id, site, key, mac, oui_vendor, local_mac, router, first_us, last_us, packets_out, packets_in, bytes_out, bytes_in";
     let after: [string, string] | undefined = from ? [from.site, from.key] : undefined;
     for (;;) {
       const where = [...(site === undefined ? [] : ["site = ?"]), ...(after === undefined ? [] : ["(site, key) > (?, ?)"])];
-      const rows = this.sql.rows<DeviceTuple>(`SELECT ${columns} FROM devices ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY site, key LIMIT ${DEVICE_PAGE}`,
+      const rows = this.sql.rows<DeviceTuple>(`SELECT ${DEVICE_COLUMNS} FROM devices ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY site, key LIMIT ${DEVICE_PAGE}`,
         ...(site === undefined ? [] : [site]), ...(after ?? []));
       if (rows.length === 0) return;
-      const ids = rows.map((r) => r[0]);
-      const inPage = `device_id IN (${ids.map(() => "?").join(",")})`;
-      const addresses = new Map<number, StoredAddress[]>();
-      for (const a of this.sql.rows<[number, string, string, number, number, string, number]>(`SELECT device_id, ip, origin, first_us, last_us, source, packet FROM device_addresses WHERE ${inPage}
-          ORDER BY device_id, first_us, ip`, ...ids)) {
-        push(addresses, a[0], { ip: a[1], origin: a[2], firstUs: a[3], lastUs: a[4], source: a[5], packet: a[6] });
-      }
-      const endpoints = new Map(this.sql.rows<[number, number]>(`SELECT via_device_id, count(*) FROM endpoints WHERE via_device_id IN (${ids.map(() => "?").join(",")})
-          GROUP BY via_device_id`, ...ids));
-      const facts = new Map<number, StoredFact[]>();
-      for (const f of this.sql.rows<[number, string, string, number, number, number, string, number]>(`SELECT device_id, kind, value, first_us, last_us, count, source, packet FROM facts WHERE ${inPage}
-          ORDER BY device_id, kind, first_us, value`, ...ids)) {
-        push(facts, f[0], { kind: f[1], value: f[2], firstUs: f[3], lastUs: f[4], count: f[5], source: f[6], packet: f[7] });
-      }
-      for (const [id, rowSite, key, mac, ouiVendor, localMac, router, firstUs, lastUs, packetsOut, packetsIn, bytesOut, bytesIn] of rows) {
-        yield {
-          id,
-          site: rowSite,
-          key,
-          mac,
-          ouiVendor,
-          localMac: localMac === 1,
-          router: router === 1,
-          firstUs,
-          lastUs,
-          packetsOut,
-          packetsIn,
-          bytesOut,
-          bytesIn,
-          addresses: addresses.get(id) ?? [],
-          facts: facts.get(id) ?? [],
-          endpoints: endpoints.get(id) ?? 0,
-        };
-      }
+      yield* this.withDetails(rows);
       const last = rows[rows.length - 1];
       after = [last[1], last[2]];
     }
+  }
+
+  /** Devices of rows read from `devices` (DEVICE_COLUMNS), with their addresses, facts and endpoint counts, in the rows' order. */
+  private withDetails(rows: DeviceTuple[]): StoredDevice[] {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r[0]);
+    const inPage = `device_id IN (${ids.map(() => "?").join(",")})`;
+    const addresses = new Map<number, StoredAddress[]>();
+    for (const a of this.sql.rows<[number, string, string, number, number, string, number]>(`SELECT device_id, ip, origin, first_us, last_us, source, packet FROM device_addresses WHERE ${inPage}
+        ORDER BY device_id, first_us, ip`, ...ids)) {
+      push(addresses, a[0], { ip: a[1], origin: a[2], firstUs: a[3], lastUs: a[4], source: a[5], packet: a[6] });
+    }
+    const endpoints = new Map(this.sql.rows<[number, number]>(`SELECT via_device_id, count(*) FROM endpoints WHERE via_device_id IN (${ids.map(() => "?").join(",")})
+        GROUP BY via_device_id`, ...ids));
+    const facts = new Map<number, StoredFact[]>();
+    for (const f of this.sql.rows<[number, string, string, number, number, number, string, number]>(`SELECT device_id, kind, value, first_us, last_us, count, source, packet FROM facts WHERE ${inPage}
+        ORDER BY device_id, kind, first_us, value`, ...ids)) {
+      push(facts, f[0], { kind: f[1], value: f[2], firstUs: f[3], lastUs: f[4], count: f[5], source: f[6], packet: f[7] });
+    }
+    return rows.map(([id, rowSite, key, mac, ouiVendor, localMac, router, firstUs, lastUs, packetsOut, packetsIn, bytesOut, bytesIn]) => ({
+      id,
+      site: rowSite,
+      key,
+      mac,
+      ouiVendor,
+      localMac: localMac === 1,
+      router: router === 1,
+      firstUs,
+      lastUs,
+      packetsOut,
+      packetsIn,
+      bytesOut,
+      bytesIn,
+      addresses: addresses.get(id) ?? [],
+      facts: facts.get(id) ?? [],
+      endpoints: endpoints.get(id) ?? 0,
+    }));
   }
 
   /** The newest verdict of every device that has one (of the devices named, when `ids` is given). */
@@ -360,9 +365,42 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
   findDevices(macOrIp: string): StoredDevice[] {
     const mac = parseMac(macOrIp);
     const needle = mac !== undefined ? macToString(mac) : macOrIp.toLowerCase();
-    const ids = new Set(this.sql.column<number>(`SELECT id FROM devices WHERE mac = ? OR key = ?
-      UNION SELECT device_id AS id FROM device_addresses WHERE ip = ?`, needle, `ip:${needle}`, needle));
-    return this.devices().filter((d) => ids.has(d.id));
+    // The matching rows only, not the inventory: a device page is read once a click.
+    return this.withDetails(this.sql.rows<DeviceTuple>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id IN (SELECT id FROM devices WHERE mac = ? OR key = ?
+      UNION SELECT device_id FROM device_addresses WHERE ip = ?) ORDER BY site, key`, needle, `ip:${needle}`, needle));
+  }
+
+  /**
+   * The stored flows that touch any of `hosts` (a MAC or address at either end), a chunk at a
+   * time, chunks in order of their newest flow (newest first), only chunks overlapping
+   * [fromUs, untilUs]. Each chunk is filtered on its raw address columns before any flow is
+   * decoded (store/flow-chunk.ts `hostFilter`): a device page reads the flows of one device
+   * out of a million in a fraction of the time decoding them all takes. A caller that has what
+   * it needs stops early; the chunk's newest time says whether any later chunk could matter.
+   */
+  *flowChunksTouching(hosts: readonly string[], o: { site?: string; fromUs?: number; untilUs?: number } = {}): Generator<{ lastUs: number; flows: StoredFlow[] }> {
+    if (hosts.length === 0) return;
+    const filter = hostFilter(hosts);
+    const where = [...(o.site === undefined ? [] : ["site = ?"]), ...(o.fromUs === undefined ? [] : ["last_us >= ?"]), ...(o.untilUs === undefined ? [] : ["first_us <= ?"])];
+    const spans = this.sql.rows<[number, number, number]>(`SELECT id, first_id, last_us FROM flow_chunks ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY last_us DESC, id DESC`,
+      ...[o.site, o.fromUs, o.untilUs].filter((v) => v !== undefined));
+    for (const [id, firstId, lastUs] of spans) {
+      const data = this.sql.column<unknown>(`SELECT data FROM flow_chunks WHERE id = ?`, id)[0];
+      let found: { flows: FlowRecord[]; positions: number[] };
+      try {
+        if (!(data instanceof Uint8Array)) throw new FlowChunkError(`flow chunk data is ${typeof data}, not a BLOB`);
+        found = decodeFlowChunk(data, filter);
+      } catch (e) {
+        if (!(e instanceof FlowChunkError)) throw e;
+        this.damagedFlowChunks++;
+        process.emitWarning(`flow chunk ${id} skipped: ${e.message}`, "CordonStoreWarning");
+        continue;
+      }
+      if (found.flows.length === 0) continue;
+      const flows = found.flows as StoredFlow[];
+      for (let i = 0; i < flows.length; i++) flows[i].id = firstId + found.positions[i];
+      yield { lastUs, flows };
+    }
   }
 
   /** Stored flows in the order stored (by id), of one site or of all, from flow id `fromId` on. */
