@@ -8,10 +8,10 @@
  * (two cores: one for the replayer, one for the collector under test).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet, v9Packet } from "../src/lab/netflow-export.js";
+import { RECORDS_PER_PACKET, prepare, writeDatagrams } from "./netflow-datagrams.js";
 import { NetflowCollector } from "../src/sources/netflow/collector.js";
 import { detectorsFor } from "../src/app/detections.js";
 import { DetectionEngine } from "../src/detect/engine.js";
@@ -28,42 +28,11 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const cli = join(root, "dist", "src", "cli", "main.js");
 const sender = join(root, "dist", "bench", "netflow-sender.js");
-const RECORDS_PER_PACKET = 30;
-const PACKETS = 20_000;
 const STEP_S = Number(process.env.BENCH_NETFLOW_STEP_S ?? 3);
 const GRACE_MS = 1000;
 /** The rate the PostgreSQL row is measured at (issue 21: 200k records/s with nothing lost). */
 const PG_RATE = 200_000;
 const RATES = (process.env.BENCH_NETFLOW_RATES ?? "25000,50000,100000,200000,400000,700000,1000000,1400000").split(",").map(Number);
-
-/** Export packets of 30 IPv4 records, the template repeated every 20 packets. */
-function prepare(version: 9 | 10): Buffer[] {
-  const packets: Buffer[] = [];
-  let seq = 0;
-  for (let i = 0; i < PACKETS; i++) {
-    const recs: Buffer[] = [];
-    for (let k = 0; k < RECORDS_PER_PACKET; k++) {
-      const id = i * RECORDS_PER_PACKET + k;
-      // A site of 5,000 hosts talking to 50,000 outside addresses: every record a new flow.
-      const host = id % 5000;
-      const remote = (id * 7919) % 50_000;
-      recs.push(ipv4Record(`10.20.${Math.floor(host / 250)}.${(host % 250) + 1}`, `52.${remote >> 16}.${(remote >> 8) & 0xff}.${(remote & 0xfe) + 1}`,
-        1024 + (id % 60000), [443, 80, 53, 123, 8883][id % 5], id % 5 >= 2 ? 17 : 6, 1 + (id % 50), 60 + (id % 1400), 1_790_000_000_000 + id, 1_790_000_000_000 + id + 500));
-    }
-    const sets = i % 20 === 0 ? [templateSet(version === 10, 300, IPV4_FLOW_FIELDS), dataSet(300, recs)] : [dataSet(300, recs)];
-    packets.push(version === 9 ? v9Packet(1_000_000 + i, 1_790_000_000, i, 1, sets, sets.length - 1 + RECORDS_PER_PACKET) : ipfixMessage(1_790_000_000, seq, 1, sets));
-    seq += RECORDS_PER_PACKET;
-  }
-  return packets;
-}
-
-function writeDatagrams(file: string, packets: Buffer[]): void {
-  writeFileSync(file, Buffer.concat(packets.flatMap((p) => {
-    const h = Buffer.alloc(4);
-    h.writeUInt32BE(p.length, 0);
-    return [h, p];
-  })));
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -240,7 +209,7 @@ for (const version of [9, 10] as const) {
     times.push(n / wall);
     cpus.push((cu.user + cu.system) / n);
   }
-  console.log(`\nNetFlow v${version === 10 ? "10 (IPFIX)" : "9"}, ${PACKETS} packets of ${RECORDS_PER_PACKET} records`);
+  console.log(`\nNetFlow v${version === 10 ? "10 (IPFIX)" : "9"}, ${packets.length} packets of ${RECORDS_PER_PACKET} records`);
   console.log(`  decoder alone: ${Math.round(median(times))} records/s, ${median(cpus).toFixed(3)} µs CPU per record (median of 5)`);
   const ingest = [0, 1, 2].map(() => ingestInProcess(packets));
   console.log(`  serve's ingest work in process (decode, inventory, behaviour, detectors, flows stored; no sockets): ${median(ingest).toFixed(2)} µs CPU per record (median of 3)`);

@@ -209,10 +209,20 @@ describe("users, roles and serve's API", () => {
     const second = await call(port, tokens.viewer, "GET", `/api/devices?limit=1&after=${encodeURIComponent(String(first.body.next))}`);
     assert.notEqual((second.body.items as unknown as { mac: string }[])[0].mac, items[0].mac, "the cursor moves on");
     assert.deepEqual([(await call(port, tokens.viewer, "GET", "/api/devices?after=forged")).status], [400]);
+    // The short form a long table shows: the same devices, the same values, no evidence.
+    const whole = (await call(port, tokens.viewer, "GET", "/api/devices?limit=1000")).body.items as unknown as Record<string, unknown>[];
+    const rows = (await call(port, tokens.viewer, "GET", "/api/devices?limit=1000&view=row")).body.items as unknown as Record<string, unknown>[];
+    assert.equal(rows.length, whole.length);
+    const columns = ["site", "mac", "ips", "category", "vendor", "model", "criticality", "hostnames", "last_seen", "vlan"];
+    for (const [i, r] of rows.entries()) {
+      assert.deepEqual(Object.keys(r).sort(), [...columns].sort());
+      for (const k of columns) assert.deepEqual(r[k], whole[i][k], k);
+    }
+    assert.equal((await call(port, tokens.viewer, "GET", "/api/devices?view=wide")).status, 400);
     assert.equal((await call(port, tokens.viewer, "GET", "/api/devices?category=printr")).status, 400);
-    const whole = await call(port, tokens.viewer, "GET", `/api/devices/${pump.toUpperCase().replace(/:/g, "-")}`);
-    assert.equal(whole.status, 200, "a MAC in another spelling names the device");
-    const detail = (whole.body.items as unknown as { mac: string; criticality: string; facts: unknown[]; verdict_history: unknown[] }[])[0];
+    const one = await call(port, tokens.viewer, "GET", `/api/devices/${pump.toUpperCase().replace(/:/g, "-")}`);
+    assert.equal(one.status, 200, "a MAC in another spelling names the device");
+    const detail = (one.body.items as unknown as { mac: string; criticality: string; facts: unknown[]; verdict_history: unknown[] }[])[0];
     assert.deepEqual([detail.mac, detail.criticality], [pump, "life-safety/physical-process"]);
     assert.ok(Array.isArray(detail.facts) && Array.isArray(detail.verdict_history));
     assert.equal((await call(port, tokens.viewer, "GET", "/api/devices/10.99.99.99")).status, 404);

@@ -8,7 +8,7 @@ import { NacStore, type StoredDecision, type StoredMove, type StoredQuarantine, 
 import type { StoredMaintenanceWindow, Suppression } from "../store/records.js";
 import { mudUsers } from "./mud.js";
 import { type Classification, classificationOf, viewOf } from "./classification.js";
-import { deviceDetail, isoTime } from "../inventory/view.js";
+import { addressesOf, deviceDetail, hostnames, isoTime } from "../inventory/view.js";
 import { InputError } from "./errors.js";
 import { canonicalMac } from "../model/mac.js";
 import { canonicalIp } from "../model/values.js";
@@ -387,6 +387,12 @@ export function deviceDetailView(d: DeviceDetail): Record<string, unknown> {
 
 /** A device in a list, as `cordon devices --format json` and the API show it. */
 export const deviceListView = (d: ClassifiedDevice): Record<string, unknown> => viewOf(d.device, d.classification);
+
+/** A device as a row of a long table: who it is and what it was judged to be, without the evidence. */
+export const deviceRowView = (d: ClassifiedDevice): Record<string, unknown> => ({
+  site: d.device.site, mac: d.device.mac, ips: addressesOf(d.device), category: d.classification.category, vendor: d.classification.vendor ?? null,
+  model: d.classification.model ?? null, criticality: d.classification.criticality, hostnames: hostnames(d.device), last_seen: isoTime(d.device.lastUs),
+});
 
 /** An alert as `cordon alerts --format json` prints it. */
 export function alertView(a: StoredAlert): Record<string, unknown> {

@@ -229,8 +229,8 @@ const ROUTES: RouteSpec[] = [
   },
   {
     method: "GET", url: "/api/devices", summary: "devices with their effective classification, a page at a time", needs: "read",
-    querystring: closed({ site: SITE, category: Type.Optional(text(64)), limit: Type.Optional(NUMBER), after: Type.Optional(CURSOR) }),
-    handle: ({ query }) => ({ op: "devices", request: { site: siteOf(query.site), category: query.category, limit: limitOf(query.limit, 100), after: query.after } }),
+    querystring: closed({ site: SITE, category: Type.Optional(text(64)), view: Type.Optional(Type.String({ maxLength: 10, description: "full (default), or row: the short form of a long table" })), limit: Type.Optional(NUMBER), after: Type.Optional(CURSOR) }),
+    handle: ({ query }) => ({ op: "devices", request: { site: siteOf(query.site), category: query.category, view: oneOf(query.view, "view", ["full", "row"] as const), limit: limitOf(query.limit, 100), after: query.after } }),
   },
   {
     method: "GET", url: "/api/devices/:device", summary: "one device whole: facts with evidence, verdict and its history (by MAC or address)", needs: "read",

@@ -1,13 +1,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { overrideDevice } from "../app/devices.js";
 import { snakeKeys } from "../app/report-json.js";
-import { InputError } from "../app/errors.js";
 import type { Actor } from "../app/actor.js";
 import { addSuppression, moveAlert } from "../app/alerts.js";
-import { alertView, deviceDetailView, deviceListView, findDevices, flowFilter, flowView, latestFlows, listAlerts, listDevices, listPolicies } from "../app/queries.js";
-import { deviceContext } from "../app/device-context.js";
-import { siteOverview } from "../app/overview.js";
-import { compileFor, movePolicy, policyChanges, policyFileOf, policyListView, policyTierDevices, simulateStored, storedPolicy } from "../app/policies.js";
+import { alertView, deviceDetailView, findDevices } from "../app/queries.js";
+import { movePolicy, policyListView, policyTierDevices, storedPolicy } from "../app/policies.js";
 import { may } from "../app/permissions.js";
 import { LoginRefused, authenticateToken, login, logout, sessionUser } from "../app/users.js";
 import { pino } from "pino";
@@ -37,6 +34,7 @@ import type { AccountingEvent } from "../nac/radius-server.js";
 import { MacLocations } from "../nac/mac-locations.js";
 import type { ApiOp, ApiRequest, Caller } from "./messages.js";
 import { AuditLog } from "../store/audit.js";
+import { Denied, apiFailure } from "./api-reads.js";
 import { nacTableFromStore, regroup, responderDevice, unknownGroups } from "../app/nac.js";
 import { policiesInForce } from "../app/policies.js";
 
@@ -438,11 +436,9 @@ port.on("message", (m: ToWorker) => {
     coaPending.delete(m.id);
   } else if (m.type === "api") {
     api(m.op, m.request, m.caller).then((body) => send({ type: "api-result", id: m.id, status: 200, body }), (e: unknown) => {
-      const known = e instanceof ResponseError || e instanceof Denied || e instanceof InputError;
-      if (!known) log.error({ err: e, op: m.op }, "api request failed");
-      // Only refusals are told; anything else (SQL included) stays in the log.
-      const status = e instanceof Denied ? e.status : e instanceof InputError ? 400 : known ? 409 : 500;
-      send({ type: "api-result", id: m.id, status, body: { error: known ? (e as Error).message : "internal error (the serve log has the detail)" } });
+      const failure = apiFailure(e, ResponseError);
+      if (failure.status === 500) log.error({ err: e, op: m.op }, "api request failed");
+      send({ type: "api-result", id: m.id, ...failure });
     });
   } else if (m.type === "stop") {
     stop().catch((e: unknown) => {
@@ -546,47 +542,6 @@ function storeNacEvents(decisions: DecisionRun[], accounting: AccountingEvent[])
 }
 
 /** The local HTTP API's operations that need the store; actions are audited with who asked. */
-/** The reads of the API, through the application layer (app/queries.ts): a page and its cursor. */
-function readOp(op: ApiOp, req: ApiRequest): unknown {
-  switch (op) {
-    case "sites": return { items: store.sites() };
-    case "devices": {
-      const page = listDevices(store, { site: req.site, category: req.category, limit: req.limit, after: req.after });
-      // The VLAN RADIUS last put each device in (none: not under NAC, or its port's own).
-      const vlans = nacStore.vlans();
-      return { items: page.items.map((d) => ({ ...deviceListView(d), vlan: (d.device.mac !== null && vlans.get(`${d.device.site} ${d.device.mac}`)) || null })), next: page.next ?? null };
-    }
-    case "device": {
-      const found = findDevices(store, req.device!).filter((d) => req.site === undefined || d.device.site === req.site);
-      if (found.length === 0) throw new Denied(404, `no device ${req.device}`);
-      return { items: found.map(deviceDetailView) };
-    }
-    case "device-context": {
-      const found = findDevices(store, req.device!).filter((d) => req.site === undefined || d.device.site === req.site);
-      if (found.length === 0) throw new Denied(404, `no device ${req.device}`);
-      if (found.length > 1) throw new InputError(`${req.device} is a device at ${found.map((d) => d.device.site).join(" and ")}: name the site`);
-      const d = found[0].device;
-      return { ...deviceContext(store, d.site, d.key), responses: d.mac === null ? [] : nacStore.responses().filter((r) => r.mac === d.mac && r.site === d.site).slice(0, 50) };
-    }
-    case "alerts": {
-      const page = listAlerts(store, { site: req.site, class: req.alertClass, status: req.status, minSeverity: req.minSeverity, device: req.device, limit: req.limit, after: req.after });
-      return { items: page.items.map(alertView), next: page.next ?? null };
-    }
-    case "policies": return { items: listPolicies(store, { site: req.site }).map(policyListView) };
-    case "policy-diff": return policyChanges(store, req.id!);
-    case "overview": return { ...siteOverview(store, { site: req.site, days: req.days }), responsesWaiting: nacStore.responses().filter((r) => r.status === "proposed").length };
-    case "policy-simulate": return simulateStored(store, req.id!, { fromUs: req.from === undefined ? undefined : flowFilter({ from: req.from }).fromUs, maxDrops: 1000 });
-    case "policy-compile": {
-      const p = storedPolicy(store, req.id!);
-      const text = compileFor(policyFileOf(p), req.target!, req.deviceSet, req.mode);
-      const safe = (v: string): string => v.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60);
-      return { filename: `${safe(p.name)}-v${p.version}-${req.target}${req.deviceSet ? `-${safe(req.deviceSet)}` : ""}.${req.target === "mud" ? "json" : "txt"}`, text };
-    }
-    // Newest first for a person looking at a device; the filter is parsed where the CLI's is.
-    case "flows": return { items: latestFlows(store, flowFilter({ ...req.flowFilter, site: req.site }), req.limit ?? 100).map(flowView) };
-    default: return undefined;
-  }
-}
 
 /**
  * The API's changes that go through the application layer with the caller as the actor, so
@@ -618,11 +573,6 @@ function change(op: ApiOp, req: ApiRequest, caller: Caller): unknown {
 }
 
 /** A request its caller may not make: 401 (not who it says) or 403 (its role may not). */
-class Denied extends Error {
-  constructor(readonly status: 401 | 403 | 404, message: string) {
-    super(message);
-  }
-}
 
 /** Whether a device is of an OT tier: a criticality class a person approves for first (`respond.approval`). */
 function otTier(site: string, mac: string): string | undefined {
@@ -676,12 +626,7 @@ async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown>
     }
   }
   if (op === "logout") return { ended: logout(store, req.session ?? "") };
-  const read = readOp(op, req);
-  if (read !== undefined) return read;
   if (op === "alert-move" || op === "suppress" || op === "policy-move" || op === "override") return change(op, req, caller);
-  if (op === "decisions") return nacStore.decisions({ site: req.site, mac: req.mac, limit: req.limit ?? 100 });
-  if (op === "responses") return nacStore.responses().slice(0, req.limit ?? 1000);
-  if (op === "audit") return audit.list({ limit: req.limit ?? 100, beforeId: req.before });
   const site = req.site ?? config.site;
   const target = req.mac ?? req.id;
   const entry = { principal: caller.principal, actor: caller.actor, role: caller.role, via: "api" as const, peer: caller.peer, action: op, site, target };

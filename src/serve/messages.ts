@@ -93,6 +93,8 @@ export interface ApiRequest {
   /** `suppress`. */
   detector?: string;
   peer?: string;
+  /** `devices`: "row" for the short form a long table shows. */
+  view?: "full" | "row";
   /** `overview`: how many days of alerts, up to the newest. */
   days?: number;
   /** `policy-simulate`: flows still going since then (a duration ago or a time; app/queries.ts flowFilter parses it). */
@@ -128,4 +130,9 @@ export type ToMain =
   | { type: "ack"; count: number }
   | { type: "stats"; stats: StatsSnapshot }
   | { type: "stopped" }
+  /** The reader thread (serve/api-reader.ts) has its connection. */
+  | { type: "reader-ready" }
   | { type: "fatal"; message: string };
+
+/** Main thread → reader thread: a read of the API, or the end. */
+export type ToReader = { type: "api"; id: number; op: ApiOp; request: ApiRequest; caller: Caller } | { type: "stop" };

@@ -11,11 +11,12 @@ import { type AccountingEvent, RadiusServer } from "../nac/radius-server.js";
 import { type RadiusListener, listenRadius } from "../nac/radius-listener.js";
 import type { NacTable } from "../nac/authorization.js";
 import type { ServeConfig } from "./config.js";
-import type { ApiOp, ApiRequest, Caller, StatsSnapshot, ToMain, ToWorker } from "./messages.js";
+import type { ApiOp, ApiRequest, Caller, StatsSnapshot, ToMain, ToReader, ToWorker } from "./messages.js";
 import { FairAdmission } from "./fair-admission.js";
 import { type IpfixTcpListener, listenIpfixTcp } from "./ipfix-tcp.js";
 import { renderMetrics } from "./metrics.js";
 import { type ApiContext, type ApiReply, apiHosts, buildHttp } from "./api.js";
+import { READ_OPS } from "./api-reads.js";
 import { SourceHealth } from "./source-health.js";
 import { cordonVersion } from "../model/shipped-data.js";
 import { serveToken } from "../app/api-token.js";
@@ -141,6 +142,46 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   });
   try {
     await ready;
+  } catch (e) {
+    await worker.terminate();
+    throw e;
+  }
+  // The API's reads on a thread and connection of their own (serve/api-reader.ts), started once
+  // the worker has brought the schema up to date: a click never waits behind ingest.
+  const reader = new Worker(new URL("./api-reader.js", import.meta.url), { workerData: config });
+  let readerUp = false;
+  const readerPending = new Map<number, (r: ApiReply) => void>();
+  const readerReady = new Promise<void>((resolve, reject) => {
+    reader.on("message", (m: ToMain) => {
+      if (m.type === "reader-ready") {
+        readerUp = true;
+        resolve();
+      } else if (m.type === "api-result") {
+        readerPending.get(m.id)?.({ status: m.status, body: m.body });
+        readerPending.delete(m.id);
+      } else if (m.type === "fatal") {
+        reject(new Error(m.message));
+        fail(`API reader failed: ${m.message}`);
+      }
+    });
+    reader.once("error", (e) => {
+      reject(e);
+      fail(`API reader crashed: ${e.message}`);
+    });
+    reader.once("exit", (code) => {
+      readerUp = false;
+      for (const answer of readerPending.values()) answer({ status: 503, body: { error: "the API reader stopped" } });
+      readerPending.clear();
+      reject(new Error(`the API reader exited with ${code}`));
+      if (!stopping) fail(`API reader exited with ${code}`);
+    });
+  });
+  closers.push(async () => {
+    if (readerUp) reader.postMessage({ type: "stop" } satisfies ToReader);
+    await reader.terminate();
+  });
+  try {
+    await readerReady;
   } catch (e) {
     await worker.terminate();
     throw e;
@@ -323,6 +364,14 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   }
 
   const toWorker = (op: ApiOp, request: ApiRequest, caller: Caller): Promise<ApiReply> => {
+    if (READ_OPS.has(op)) {
+      if (!readerUp) return Promise.resolve({ status: 503, body: { error: "the API reader is not running" } });
+      const id = ++apiIds;
+      return new Promise((resolve) => {
+        readerPending.set(id, resolve);
+        reader.postMessage({ type: "api", id, op, request, caller } satisfies ToReader);
+      });
+    }
     if (!up) return Promise.resolve({ status: 503, body: { error: "the ingest worker is not running" } });
     const id = ++apiIds;
     return new Promise((resolve) => {

@@ -19,7 +19,7 @@ export function Inventory() {
   const [q, setQ] = useState("");
   const [filter, setFilter] = useState<Record<string, string>>({});
   useEffect(() => {
-    all<DeviceRow>("/api/devices").then(setDevices, (e: Error) => setError(e.message));
+    all<DeviceRow>("/api/devices?view=row").then(setDevices, (e: Error) => setError(e.message));
   }, []);
   const options = useMemo(() => Object.fromEntries(FILTERS.map((k) => [k, [...new Set(devices.map((d) => text(d[k])).filter(Boolean))].sort()])), [devices]);
   const shown = useMemo(() => {

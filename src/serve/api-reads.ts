@@ -1,0 +1,86 @@
+import { InputError } from "../app/errors.js";
+import { deviceContext } from "../app/device-context.js";
+import { siteOverview } from "../app/overview.js";
+import { compileFor, policyChanges, policyFileOf, policyListView, simulateStored, storedPolicy } from "../app/policies.js";
+import { alertView, deviceDetailView, deviceListView, deviceRowView, findDevices, flowFilter, flowView, latestFlows, listAlerts, listDevices, listPolicies } from "../app/queries.js";
+import { AuditLog } from "../store/audit.js";
+import type { NacStore } from "../store/nac.js";
+import type { Store } from "../store/store.js";
+import type { ApiOp, ApiRequest } from "./messages.js";
+
+/**
+ * The API's reads, answered by serve's reader thread (serve/api-reader.ts) on a read-only
+ * connection of its own, so a person's click never waits behind the ingest worker's batches
+ * (or its writes); every change goes to the ingest worker, which owns the writes.
+ */
+
+/** The operations that only read: the reader answers them. */
+export const READ_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(["sites", "devices", "device", "device-context", "alerts", "policies", "policy-diff", "overview",
+  "policy-simulate", "policy-compile", "flows", "decisions", "responses", "audit"]);
+
+/** A refusal the API tells the caller as it is, with its status. */
+export class Denied extends Error {
+  constructor(readonly status: 401 | 403 | 404, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * How a failed operation is answered: refusals and input errors as they are (a `conflict`
+ * error class, such as the responder's, as 409); anything else as 500, its detail (SQL
+ * included) for the log only.
+ */
+export function apiFailure(e: unknown, conflict?: new (...a: never[]) => Error): { status: number; body: { error: string } } {
+  if (e instanceof Denied) return { status: e.status, body: { error: e.message } };
+  if (e instanceof InputError) return { status: 400, body: { error: e.message } };
+  if (conflict && e instanceof conflict) return { status: 409, body: { error: e.message } };
+  return { status: 500, body: { error: "internal error (the serve log has the detail)" } };
+}
+
+/** One read, through the application layer (app/queries.ts and the rest): lists come as a page and its cursor. */
+export function readOp(store: Store, nacStore: NacStore, op: ApiOp, req: ApiRequest): unknown {
+  switch (op) {
+    case "sites": return { items: store.sites() };
+    case "devices": {
+      const page = listDevices(store, { site: req.site, category: req.category, limit: req.limit, after: req.after });
+      // The VLAN RADIUS last put each device in (none: not under NAC, or its port's own).
+      const vlans = nacStore.vlans();
+      const vlan = (d: (typeof page.items)[number]): string | null => (d.device.mac !== null && vlans.get(`${d.device.site} ${d.device.mac}`)) || null;
+      // "row": what a table of thousands shows (about a tenth of the whole view's bytes).
+      if (req.view === "row") return { items: page.items.map((d) => ({ ...deviceRowView(d), vlan: vlan(d) })), next: page.next ?? null };
+      return { items: page.items.map((d) => ({ ...deviceListView(d), vlan: vlan(d) })), next: page.next ?? null };
+    }
+    case "device": {
+      const found = findDevices(store, req.device!).filter((d) => req.site === undefined || d.device.site === req.site);
+      if (found.length === 0) throw new Denied(404, `no device ${req.device}`);
+      return { items: found.map(deviceDetailView) };
+    }
+    case "device-context": {
+      const found = findDevices(store, req.device!).filter((d) => req.site === undefined || d.device.site === req.site);
+      if (found.length === 0) throw new Denied(404, `no device ${req.device}`);
+      if (found.length > 1) throw new InputError(`${req.device} is a device at ${found.map((d) => d.device.site).join(" and ")}: name the site`);
+      const d = found[0].device;
+      return { ...deviceContext(store, d.site, d.key), responses: d.mac === null ? [] : nacStore.responses().filter((r) => r.mac === d.mac && r.site === d.site).slice(0, 50) };
+    }
+    case "alerts": {
+      const page = listAlerts(store, { site: req.site, class: req.alertClass, status: req.status, minSeverity: req.minSeverity, device: req.device, limit: req.limit, after: req.after });
+      return { items: page.items.map(alertView), next: page.next ?? null };
+    }
+    case "policies": return { items: listPolicies(store, { site: req.site }).map(policyListView) };
+    case "policy-diff": return policyChanges(store, req.id!);
+    case "overview": return { ...siteOverview(store, { site: req.site, days: req.days }), responsesWaiting: nacStore.responses().filter((r) => r.status === "proposed").length };
+    case "policy-simulate": return simulateStored(store, req.id!, { fromUs: req.from === undefined ? undefined : flowFilter({ from: req.from }).fromUs, maxDrops: 1000 });
+    case "policy-compile": {
+      const p = storedPolicy(store, req.id!);
+      const text = compileFor(policyFileOf(p), req.target!, req.deviceSet, req.mode);
+      const safe = (v: string): string => v.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 60);
+      return { filename: `${safe(p.name)}-v${p.version}-${req.target}${req.deviceSet ? `-${safe(req.deviceSet)}` : ""}.${req.target === "mud" ? "json" : "txt"}`, text };
+    }
+    // Newest first for a person looking at a device; the filter is parsed where the CLI's is.
+    case "flows": return { items: latestFlows(store, flowFilter({ ...req.flowFilter, site: req.site }), req.limit ?? 100).map(flowView) };
+    case "decisions": return nacStore.decisions({ site: req.site, mac: req.mac, limit: req.limit ?? 100 });
+    case "responses": return nacStore.responses().slice(0, req.limit ?? 1000);
+    case "audit": return new AuditLog(store.sql).list({ limit: req.limit ?? 100, beforeId: req.before });
+    default: throw new Error(`${op} is not a read`);
+  }
+}
