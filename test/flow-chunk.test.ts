@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import type { FlowRecord } from "../src/model/flow-record.js";
-import { FlowChunkError, decodeFlowChunk, encodeFlowChunk, hostFilter } from "../src/store/flow-chunk.js";
+import { FlowChunkError, chunkHasAny, chunkHosts, decodeFlowChunk, encodeFlowChunk, encodeWithHosts, hostFilter, hostKey } from "../src/store/flow-chunk.js";
 import { MIGRATIONS } from "../src/store/migrations.js";
 import { Store } from "../src/store/store.js";
 import { tmpDir } from "./helpers.js";
@@ -110,6 +110,26 @@ describe("flow chunks", () => {
       }
     }
     assert.deepEqual(decodeFlowChunk(encodeFlowChunk([]), hostFilter(["10.0.0.1"])), { flows: [], positions: [] });
+  });
+
+  it("a chunk's hosts: every address and MAC of its flows as sorted distinct keys, found by binary search", () => {
+    const flows = [flow(1), flow(2), bare(3), flow(4, { srcIp: "010.1.0.4", dstIp: "fd00::1" }), flow(5, { srcIp: "10.1.0.1" })];
+    const hosts = chunkHosts(flows);
+    const keys = Array.from({ length: hosts.length / 4 }, (_, i) => hosts.readUInt32LE(i * 4));
+    assert.deepEqual(keys, [...new Set(keys)].sort((a, b) => a - b), "sorted and distinct");
+    const present = [...new Set(flows.flatMap((f) => [f.srcIp, f.dstIp, f.srcMac, f.dstMac].filter((h): h is string => h !== undefined)))];
+    assert.equal(keys.length, new Set(present.map(hostKey)).size);
+    for (const h of present) assert.equal(chunkHasAny(hosts, [hostKey(h)]), true, h);
+    assert.equal(hostKey("10.1.0.1"), (10 << 24 | 1 << 16 | 1) >>> 0, "an IPv4 address is its number");
+    for (const h of ["10.1.0.9", "02:00:00:00:00:09", "fd00::2", "10.1.0.04"]) assert.equal(chunkHasAny(hosts, [hostKey(h)]), keys.includes(hostKey(h)), h);
+    assert.equal(chunkHasAny(hosts, [hostKey("10.1.0.9"), hostKey("fd00::1")]), true, "any of several");
+    assert.equal(chunkHasAny(chunkHosts([]), [hostKey("10.1.0.1")]), false);
+    // Collected while a chunk is written, in either version, they are the same keys.
+    for (const batch of [flows, [...flows, flow(6, { vlan: 70_000 })]]) {
+      const both = encodeWithHosts(batch);
+      assert.deepEqual(both.hosts, chunkHosts(batch));
+      assert.deepEqual(both.data, encodeFlowChunk(batch));
+    }
   });
 
   it("decodes from a Buffer at any byte offset, as SQLite may hand it over", () => {

@@ -106,6 +106,15 @@ for (const engine of ENGINES) {
       assert.deepEqual([...s.flowChunksTouching(["02:00:00:00:00:02"], { site: "other" })].flatMap((c) => c.flows.map((f) => f.id)), [3]);
       assert.deepEqual([...s.flowChunksTouching(["02:00:00:00:00:02"], { fromUs: 96_000_000, untilUs: 96_500_000 })].flatMap((c) => c.flows.map((f) => f.id)), [4]);
       assert.deepEqual([...s.flowChunksTouching(["10.9.9.9"])], []);
+      // A chunk whose stored hosts hold none of the asked is not read at all: here its data is
+      // damaged, and reading it would count it; one stored without hosts (an older Cordon's) is read.
+      s.sql.run("UPDATE flow_chunks SET data = ? WHERE first_id = 5", Buffer.from("not a chunk"));
+      assert.deepEqual([...s.flowChunksTouching(["02:00:00:00:00:01"])].flatMap((c) => c.flows.map((f) => f.id)).sort(), [1, 2, 3, 4]);
+      assert.equal(s.damagedFlowChunks, 0);
+      s.sql.run("DELETE FROM flow_chunk_hosts WHERE first_id = 4");
+      s.sql.run("UPDATE flow_chunks SET data = ? WHERE first_id = 4", Buffer.from("not a chunk either"));
+      assert.deepEqual([...s.flowChunksTouching(["02:00:00:00:00:01"])].flatMap((c) => c.flows.map((f) => f.id)).sort(), [1, 2, 3]);
+      assert.equal(s.damagedFlowChunks, 1, "the chunk without hosts was read (and found damaged)");
     });
 
     it("reading on from a point: devices after a site and key, flows from an id, verdicts and overrides of named devices", () => {

@@ -125,15 +125,25 @@ const fitsU16 = (n: number): boolean => n >= 0 && n <= 0xffff && Number.isIntege
  * do from every source Cordon has; otherwise flow by flow (version 3), which keeps any number.
  */
 export function encodeFlowChunk(flows: readonly FlowRecord[]): Buffer {
+  return encodeWithHosts(flows).data;
+}
+
+/** A chunk and its hosts (`chunkHosts`), the hosts' keys collected while the columns are written. */
+export function encodeWithHosts(flows: readonly FlowRecord[]): { data: Buffer; hosts: Buffer } {
   for (const f of flows) {
-    if (!fitsU16(f.vlan) || !fitsU16(f.proto) || !fitsU16(f.srcPort) || !fitsU16(f.dstPort) || !fitsU16(f.tcpFlagsSrc) || !fitsU16(f.tcpFlagsDst)) return encodeRows(flows);
+    if (!fitsU16(f.vlan) || !fitsU16(f.proto) || !fitsU16(f.srcPort) || !fitsU16(f.dstPort) || !fitsU16(f.tcpFlagsSrc) || !fitsU16(f.tcpFlagsDst)) return { data: encodeRows(flows), hosts: chunkHosts(flows) };
   }
   return encodeColumns(flows);
 }
 
 /** Version 4: see the layout above. IPv4 addresses go in a number column, not the text table. */
-function encodeColumns(flows: readonly FlowRecord[]): Buffer {
+function encodeColumns(flows: readonly FlowRecord[]): { data: Buffer; hosts: Buffer } {
   const count = flows.length;
+  // Host keys: an IPv4 address's number as written below; a text's hash once per distinct text (by its reference).
+  const keys = new Uint32Array(count * 4);
+  let nk = 0;
+  const textKeys: number[] = [];
+  const keyOfRef = (ref: number, text: string): number => (textKeys[ref] ??= textKey(text));
   const wide = new Float64Array(count * WIDE);
   const words = new Uint32Array(count * WORDS);
   const small = new Uint16Array(count * SMALL);
@@ -153,10 +163,18 @@ function encodeColumns(flows: readonly FlowRecord[]): Buffer {
     words[u++] = dst4 ?? 0;
     words[u++] = table.ref(f.site, 0);
     words[u++] = table.ref(f.source, 1);
-    words[u++] = table.ref(f.srcMac, 2);
-    words[u++] = src4 === undefined ? table.ref(f.srcIp, 3) : 0;
-    words[u++] = table.ref(f.dstMac, 4);
-    words[u++] = dst4 === undefined ? table.ref(f.dstIp, 5) : 0;
+    const srcMac = table.ref(f.srcMac, 2);
+    const srcText = src4 === undefined ? table.ref(f.srcIp, 3) : 0;
+    const dstMac = table.ref(f.dstMac, 4);
+    const dstText = dst4 === undefined ? table.ref(f.dstIp, 5) : 0;
+    words[u++] = srcMac;
+    words[u++] = srcText;
+    words[u++] = dstMac;
+    words[u++] = dstText;
+    keys[nk++] = src4 ?? keyOfRef(srcText, f.srcIp);
+    keys[nk++] = dst4 ?? keyOfRef(dstText, f.dstIp);
+    if (srcMac !== 0) keys[nk++] = keyOfRef(srcMac, f.srcMac!);
+    if (dstMac !== 0) keys[nk++] = keyOfRef(dstMac, f.dstMac!);
     words[u++] = table.ref(f.appProtocol, 6);
     words[u++] = table.ref(f.appConfidence, 7);
     words[u++] = table.ref(f.endReason, 8);
@@ -170,7 +188,7 @@ function encodeColumns(flows: readonly FlowRecord[]): Buffer {
     flags[k] = f.initiatorKnown ? 1 : 0;
   }
   const text = Buffer.from(table.texts.join("\0"), "utf8");
-  return Buffer.concat([header(COLUMNS, count, text.length), new Uint8Array(wide.buffer), new Uint8Array(words.buffer), new Uint8Array(small.buffer), flags, text]);
+  return { data: Buffer.concat([header(COLUMNS, count, text.length), new Uint8Array(wide.buffer), new Uint8Array(words.buffer), new Uint8Array(small.buffer), flags, text]), hosts: sortedHosts(keys.subarray(0, nk)) };
 }
 
 /** Version 3: see the layout above. */
@@ -214,6 +232,68 @@ function column<T extends Float64Array | Uint32Array | Uint16Array>(make: new (n
   const out = new make(n);
   new Uint8Array(out.buffer).set(blob.subarray(at, at + out.byteLength));
   return out;
+}
+
+/**
+ * A chunk's hosts, as a reader looks them up before reading the chunk (Store
+ * flowChunksTouching): every address and MAC at either end of its flows, each as a 32-bit key
+ * (an IPv4 address its number, anything else an FNV-1a hash of its text), sorted and
+ * distinct, little-endian. A hash may collide: then a chunk is read for nothing, never missed.
+ */
+export function chunkHosts(flows: readonly FlowRecord[]): Buffer {
+  const keys = new Uint32Array(flows.length * 4);
+  let n = 0;
+  for (const f of flows) {
+    keys[n++] = hostKey(f.srcIp);
+    keys[n++] = hostKey(f.dstIp);
+    if (f.srcMac !== undefined) keys[n++] = hostKey(f.srcMac);
+    if (f.dstMac !== undefined) keys[n++] = hostKey(f.dstMac);
+  }
+  return sortedHosts(keys.subarray(0, n));
+}
+
+/** Keys as `chunkHosts` stores them: sorted, distinct, little-endian. */
+function sortedHosts(keys: Uint32Array): Buffer {
+  const sorted = keys.sort();
+  let m = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[m - 1]) sorted[m++] = sorted[i];
+  const out = Buffer.alloc(m * 4);
+  for (let i = 0; i < m; i++) out.writeUInt32LE(sorted[i], i * 4);
+  return out;
+}
+
+/** The key `chunkHosts` stores for a host. */
+export function hostKey(host: string): number {
+  const v4 = canonicalIpv4(host);
+  return v4 ?? textKey(host);
+}
+
+/** FNV-1a of a text: the key of a host that is not an IPv4 address in its one spelling. */
+function textKey(host: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < host.length; i++) {
+    h ^= host.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** Whether a chunk's hosts (as `chunkHosts` wrote them) hold any of `keys`: a binary search each. */
+export function chunkHasAny(hosts: Uint8Array, keys: readonly number[]): boolean {
+  const view = new DataView(hosts.buffer, hosts.byteOffset, hosts.length);
+  const n = hosts.length >>> 2;
+  for (const k of keys) {
+    let lo = 0;
+    let hi = n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = view.getUint32(mid * 4, true);
+      if (v === k) return true;
+      if (v < k) lo = mid + 1;
+      else hi = mid - 1;
+    }
+  }
+  return false;
 }
 
 /**

@@ -306,4 +306,5 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE audit ADD COLUMN role TEXT COLLATE "C";
   `,
+  `CREATE TABLE flow_chunk_hosts (first_id BIGINT PRIMARY KEY, hosts BYTEA NOT NULL);`,
 ];

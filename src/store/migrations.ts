@@ -381,6 +381,10 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   ALTER TABLE audit ADD COLUMN role TEXT;
   `,
+  // Each flow chunk's hosts (store/flow-chunk.ts chunkHosts), keyed by its first flow id: one
+  // device's flows are read from the chunks that hold its hosts. Chunks stored before have none
+  // and are read as before.
+  `CREATE TABLE flow_chunk_hosts (first_id INTEGER PRIMARY KEY, hosts BLOB NOT NULL);`,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { macToString, parseMac } from "../net/addr.js";
 import type { DeviceChange, StoredAddress, StoredDevice, StoredFact } from "../inventory/inventory.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
-import { FLOWS_PER_CHUNK, FlowChunkError, decodeFlowChunk, encodeFlowChunk, flowSpan, hostFilter } from "./flow-chunk.js";
+import { FLOWS_PER_CHUNK, FlowChunkError, chunkHasAny, decodeFlowChunk, encodeWithHosts, flowSpan, hostFilter, hostKey } from "./flow-chunk.js";
 import type { Alert } from "../model/alert.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { checkSchema, migrate, schemaBehind } from "./migrations.js";
@@ -130,17 +130,20 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
       for (let i = 0; i < flows.length; i += FLOWS_PER_CHUNK) chunks.push({ site, flows: flows.length <= FLOWS_PER_CHUNK ? flows : flows.slice(i, i + FLOWS_PER_CHUNK) });
     }
     // Encoded before the transaction: a lock is held for the writes only.
-    const encoded = chunks.map((c) => ({ site: c.site, count: c.flows.length, span: flowSpan(c.flows), data: encodeFlowChunk(c.flows) }));
+    const encoded = chunks.map((c) => ({ site: c.site, count: c.flows.length, span: flowSpan(c.flows), ...encodeWithHosts(c.flows) }));
     this.sql.transaction(() => {
       if (this.sql.dialect === "postgres") this.sql.exec("LOCK TABLE flow_chunks IN SHARE ROW EXCLUSIVE MODE");
       const last = this.sql.column<number>(`SELECT first_id + count FROM flow_chunks ORDER BY id DESC LIMIT 1`)[0];
       let next = last ?? 1;
       const rows: SqlValue[][] = [];
+      const hosts: SqlValue[][] = [];
       for (const c of encoded) {
         rows.push([c.site, next, c.count, c.span.firstUs, c.span.lastUs, c.data]);
+        hosts.push([next, c.hosts]);
         next += c.count;
       }
       this.sql.insertMany("flow_chunks", ["site", "first_id", "count", "first_us", "last_us", "data"], rows);
+      this.sql.insertMany("flow_chunk_hosts", ["first_id", "hosts"], hosts);
     });
   }
 
@@ -373,18 +376,22 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
   /**
    * The stored flows that touch any of `hosts` (a MAC or address at either end), a chunk at a
    * time, chunks in order of their newest flow (newest first), only chunks overlapping
-   * [fromUs, untilUs]. Each chunk is filtered on its raw address columns before any flow is
-   * decoded (store/flow-chunk.ts `hostFilter`): a device page reads the flows of one device
-   * out of a million in a fraction of the time decoding them all takes. A caller that has what
+   * [fromUs, untilUs]. A chunk whose stored hosts (flow_chunk_hosts, store/flow-chunk.ts
+   * `chunkHosts`) hold none of them is skipped unread; the others are filtered on their raw
+   * address columns before any flow is decoded (`hostFilter`): a device page reads the flows
+   * of one device out of millions without reading the millions. A caller that has what
    * it needs stops early; the chunk's newest time says whether any later chunk could matter.
    */
   *flowChunksTouching(hosts: readonly string[], o: { site?: string; fromUs?: number; untilUs?: number } = {}): Generator<{ lastUs: number; flows: StoredFlow[] }> {
     if (hosts.length === 0) return;
     const filter = hostFilter(hosts);
-    const where = [...(o.site === undefined ? [] : ["site = ?"]), ...(o.fromUs === undefined ? [] : ["last_us >= ?"]), ...(o.untilUs === undefined ? [] : ["first_us <= ?"])];
-    const spans = this.sql.rows<[number, number, number]>(`SELECT id, first_id, last_us FROM flow_chunks ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY last_us DESC, id DESC`,
-      ...[o.site, o.fromUs, o.untilUs].filter((v) => v !== undefined));
-    for (const [id, firstId, lastUs] of spans) {
+    const keys = hosts.map(hostKey);
+    const where = [...(o.site === undefined ? [] : ["c.site = ?"]), ...(o.fromUs === undefined ? [] : ["c.last_us >= ?"]), ...(o.untilUs === undefined ? [] : ["c.first_us <= ?"])];
+    const spans = this.sql.rows<[number, number, number, unknown]>(`SELECT c.id, c.first_id, c.last_us, h.hosts FROM flow_chunks c LEFT JOIN flow_chunk_hosts h ON h.first_id = c.first_id
+      ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY c.last_us DESC, c.id DESC`, ...[o.site, o.fromUs, o.untilUs].filter((v) => v !== undefined));
+    for (const [id, firstId, lastUs, chunkHostKeys] of spans) {
+      // A chunk whose hosts are known and hold none of these is not read at all (older chunks have none: read).
+      if (chunkHostKeys instanceof Uint8Array && !chunkHasAny(chunkHostKeys, keys)) continue;
       const data = this.sql.column<unknown>(`SELECT data FROM flow_chunks WHERE id = ?`, id)[0];
       let found: { flows: FlowRecord[]; positions: number[] };
       try {
