@@ -185,6 +185,21 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     await otto.close();
     const quarantines = JSON.parse(runCli(["nac", "quarantines", "--db", db, "--format", "json"]).stdout) as { mac: string; by: string; released_at?: string }[];
     assert.ok(quarantines.some((q) => q.mac === plc && q.by === "otto" && !q.released_at), JSON.stringify(quarantines));
+
+    // The PLC is fixed: the OT engineer releases it from the NAC page, and the switch hears of it.
+    const release = await signIn("otto");
+    await release.goto(`${base}/#/nac`);
+    const row = release.getByRole("region", { name: "Quarantined now" }).locator("tr", { hasText: plc });
+    await row.waitFor();
+    release.once("dialog", (d) => void d.accept("firmware restored, PLC checked on site"));
+    const coas = nas!.requests.filter((r) => r.code === "CoA-Request").length;
+    await row.getByRole("button", { name: "Release" }).click();
+    await release.getByRole("status").filter({ hasText: new RegExp(`^${plc} released: `) }).waitFor();
+    await release.getByRole("region", { name: "Quarantined now" }).getByText("none").waitFor();
+    await waitFor(async () => nas!.requests.filter((r) => r.code === "CoA-Request").length > coas, "the release's CoA at the NAS stand-in");
+    assert.match(await release.getByRole("region", { name: "Sessions" }).innerText(), /GigabitEthernet1\/0\/3\s+authorized\s+\d{4}-\d\d-\d\dT/, "each session with when it was last heard of");
+    await release.screenshot({ path: join(SHOTS, "nac.png"), fullPage: true });
+    await release.close();
   });
 
   it("an OT engineer approves the learned policy; the audit page shows who did what in which role", async () => {

@@ -63,7 +63,7 @@ describe("users, roles and serve's API", () => {
 
   it("every route, for every role: allowed 2xx, others 403, no or a bad token 401", async () => {
     const port = s!.httpPort;
-    const reads = ["/api/responses", "/api/nac/decisions", "/api/audit", "/api/nac/sessions", "/api/sites", "/api/devices", `/api/devices/${plain}`, `/api/devices/${plain}/context`, "/api/status", "/api/overview", "/api/alerts?status=all", "/api/policies"];
+    const reads = ["/api/responses", "/api/nac/decisions", "/api/audit", "/api/nac/sessions", "/api/sites", "/api/devices", `/api/devices/${plain}`, `/api/devices/${plain}/context`, "/api/quarantines", "/api/status", "/api/overview", "/api/alerts?status=all", "/api/policies"];
     for (const role of ROLES) {
       for (const path of reads) assert.equal((await call(port, tokens[role], "GET", path)).status, 200, `${role} GET ${path}`);
       const q = await call(port, tokens[role], "POST", "/api/quarantine", { mac: plain, reason: `by ${role}` });
@@ -345,7 +345,7 @@ describe("users, roles and serve's API", () => {
     assert.match(doc.openapi, /^3\./);
     for (const [path, method] of [["/api/quarantine", "post"], ["/api/release", "post"], ["/api/responses", "get"], ["/api/responses/{id}/approve", "post"], ["/api/responses/{id}/reject", "post"],
       ["/api/nac/decisions", "get"], ["/api/nac/sessions", "get"], ["/api/audit", "get"], ["/api/login", "post"], ["/api/logout", "post"], ["/api/events", "get"],
-      ["/api/devices", "get"], ["/api/devices/{device}", "get"], ["/api/devices/{device}/context", "get"], ["/api/status", "get"], ["/api/overview", "get"], ["/api/alerts", "get"], ["/api/alerts/{id}/acknowledge", "post"], ["/api/suppressions", "post"],
+      ["/api/devices", "get"], ["/api/devices/{device}", "get"], ["/api/devices/{device}/context", "get"], ["/api/status", "get"], ["/api/overview", "get"], ["/api/quarantines", "get"], ["/api/alerts", "get"], ["/api/alerts/{id}/acknowledge", "post"], ["/api/suppressions", "post"],
       ["/api/policies", "get"], ["/api/policies/{id}/approve", "post"], ["/api/policies/{id}/simulate", "get"], ["/api/policies/{id}/compile", "get"], ["/api/sites", "get"]] as const) {
       assert.ok(doc.paths[path]?.[method]?.summary, `${method} ${path} is documented`);
     }

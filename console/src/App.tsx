@@ -53,7 +53,7 @@ export function App() {
         {page === "alerts" && <Alerts me={me} />}
         {page === "responses" && <Responses me={me} />}
         {page === "policies" && <Policies me={me} />}
-        {page === "nac" && <Nac />}
+        {page === "nac" && <Nac me={me} />}
         {page === "audit" && <Audit />}
       </main>
     </div>

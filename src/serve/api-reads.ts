@@ -16,7 +16,7 @@ import type { ApiOp, ApiRequest } from "./messages.js";
 
 /** The operations that only read: the reader answers them. */
 export const READ_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(["sites", "devices", "device", "device-context", "alerts", "policies", "policy-diff", "overview",
-  "policy-simulate", "policy-compile", "flows", "decisions", "responses", "audit"]);
+  "policy-simulate", "policy-compile", "flows", "decisions", "responses", "audit", "quarantines"]);
 
 /** A refusal the API tells the caller as it is, with its status. */
 export class Denied extends Error {
@@ -80,6 +80,7 @@ export function readOp(store: Store, nacStore: NacStore, op: ApiOp, req: ApiRequ
     case "flows": return { items: latestFlows(store, flowFilter({ ...req.flowFilter, site: req.site }), req.limit ?? 100).map(flowView) };
     case "decisions": return nacStore.decisions({ site: req.site, mac: req.mac, limit: req.limit ?? 100 });
     case "responses": return nacStore.responses().slice(0, req.limit ?? 1000);
+    case "quarantines": return nacStore.quarantines().filter((q) => req.site === undefined || q.site === req.site);
     case "audit": return new AuditLog(store.sql).list({ limit: req.limit ?? 100, beforeId: req.before });
     default: throw new Error(`${op} is not a read`);
   }

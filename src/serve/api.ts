@@ -349,6 +349,10 @@ const ROUTES: RouteSpec[] = [
     handle: ({ body }) => ({ op: "quarantine", request: { mac: macValue(body.mac, "mac"), reason: textValue(body.reason, "reason"), site: siteOf(body.site) } }),
   },
   {
+    method: "GET", url: "/api/quarantines", summary: "the devices quarantined now: since when, by whom, why", needs: "read", querystring: closed({ site: SITE }),
+    handle: ({ query }) => ({ op: "quarantines", request: { site: siteOf(query.site) } }),
+  },
+  {
     method: "POST", url: "/api/release", summary: "end a device's quarantine", needs: "quarantine",
     body: closed({ mac: MAC, reason: text(500), site: SITE }),
     handle: ({ body }) => ({ op: "release", request: { mac: macValue(body.mac, "mac"), reason: textValue(body.reason, "reason"), site: siteOf(body.site) } }),

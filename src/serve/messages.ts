@@ -58,7 +58,7 @@ export type ToWorker =
 
 export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
   | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff" | "flows"
-  | "device-context" | "policy-simulate" | "policy-compile" | "overview";
+  | "device-context" | "policy-simulate" | "policy-compile" | "overview" | "quarantines";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
