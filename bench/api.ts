@@ -15,6 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
 import { RECORDS_PER_PACKET, prepare, writeDatagrams } from "./netflow-datagrams.js";
+import { type Serving, serve } from "../test/serve-process.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const out = join(root, "bench", "out", "api");
@@ -80,23 +81,11 @@ async function load(port: number, paths: string[], headers: Record<string, strin
   return { p50: percentile(times, 0.5), p95: percentile(times, 0.95), p99: percentile(times, 0.99), requests: times.length, perS: times.length / wallS, bytes: bytes / times.length };
 }
 
-async function serveOn(db: string): Promise<{ child: ChildProcess; http: number; netflow: number; logs: Record<string, unknown>[] }> {
+/** serve on the lab copy: HTTP and an IPFIX listener on loopback, its ports read from its log (as the tests start it). */
+async function serveOn(db: string): Promise<Serving> {
   const config = join(out, "serve.yaml");
-  writeFileSync(config, [`db: ${db}`, "log_level: info", "http: { port: 0 }", "netflow: [ { host: 127.0.0.1, port: 0 } ]"].join("\n"));
-  const child = spawn(process.execPath, [cli, "serve", "--config", config], { stdio: ["ignore", "pipe", "inherit"], cwd: out });
-  const logs: Record<string, unknown>[] = [];
-  let buffered = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    buffered += d.toString();
-    const lines = buffered.split("\n");
-    buffered = lines.pop() ?? "";
-    for (const l of lines) if (l.startsWith("{")) logs.push(JSON.parse(l) as Record<string, unknown>);
-  });
-  for (let i = 0; i < 600 && !logs.some((l) => l.msg === "http endpoint: /healthz, /metrics"); i++) await new Promise((r) => setTimeout(r, 100));
-  const http = logs.find((l) => l.msg === "http endpoint: /healthz, /metrics")?.port as number | undefined;
-  const netflow = logs.find((l) => l.msg === "netflow listener bound")?.port as number | undefined;
-  if (!http || !netflow) throw new Error("serve did not start");
-  return { child, http, netflow, logs };
+  writeFileSync(config, [`db: ${db}`, "netflow: [ { host: 127.0.0.1, port: 0 } ]"].join("\n"));
+  return serve(["--config", config, "--log-level", "info"], [], { cwd: out });
 }
 
 /** A bare Node.js HTTP server answering `body` to everything: what any HTTP API on this platform costs at least. */
@@ -164,7 +153,7 @@ const headers = { authorization: `Bearer ${token}` };
 // Page cursors of the device list, walked once, so the load asks for pages all through the inventory.
 const cursors = [""];
 for (let after = ""; cursors.length < 100;) {
-  const page = JSON.parse(execFileSync("curl", ["-sf", "-H", `authorization: Bearer ${token}`, `http://127.0.0.1:${s.http}/api/devices?limit=100${after ? `&after=${encodeURIComponent(after)}` : ""}`], { encoding: "utf8" })) as { next: string | null };
+  const page = JSON.parse(execFileSync("curl", ["-sf", "-H", `authorization: Bearer ${token}`, `http://127.0.0.1:${s.httpPort}/api/devices?limit=100${after ? `&after=${encodeURIComponent(after)}` : ""}`], { encoding: "utf8" })) as { next: string | null };
   if (!page.next) break;
   after = page.next;
   cursors.push(after);
@@ -186,18 +175,18 @@ const endpoints: [string, string[]][] = [
 const idle: Latency[] = [];
 for (const [name, paths] of endpoints) {
   step(`${name}, idle`);
-  idle.push(await load(s.http, paths, headers));
+  idle.push(await load(s.httpPort, paths, headers));
 }
 const seconds = endpoints.length * SECONDS + 10;
-const replayer = spawn(process.execPath, [sender, datagrams, String(s.netflow), String(INGEST_RATE / RECORDS_PER_PACKET), String(seconds)], { stdio: ["ignore", "pipe", "inherit"] });
+const replayer = spawn(process.execPath, [sender, datagrams, String(s.netflowPort!), String(INGEST_RATE / RECORDS_PER_PACKET), String(seconds)], { stdio: ["ignore", "pipe", "inherit"] });
 await new Promise((r) => setTimeout(r, 3000));
 console.log(`\nAPI: ${devices.length} devices, ${flows} flows stored at start; ${CONCURRENCY} keep-alive clients, ${SECONDS} s per endpoint; idle, then with serve ingesting IPFIX at ${INGEST_RATE} records/s`);
 const rows: [string, Latency][] = [];
 for (const [name, paths] of endpoints) {
   step(name);
-  rows.push([name, await load(s.http, paths, headers)]);
+  rows.push([name, await load(s.httpPort, paths, headers)]);
 }
-const metrics = execFileSync("curl", ["-s", `http://127.0.0.1:${s.http}/metrics`], { encoding: "utf8" });
+const metrics = execFileSync("curl", ["-s", `http://127.0.0.1:${s.httpPort}/metrics`], { encoding: "utf8" });
 const floorBody = JSON.stringify({ items: Array.from({ length: 100 }, () => ({ pad: "x".repeat(Math.round(rows[0][1].bytes / 100) - 12) })) });
 const floor = await floorServer(floorBody);
 const bare = await load(floor.port, ["/"], {});
@@ -210,7 +199,7 @@ for (const [i, [name, l]] of rows.entries()) {
 console.log(`  ${"floor: bare node:http, same body size, same load".padEnd(52)} p50 ${ms(bare.p50)} p95 ${ms(bare.p95)} p99 ${ms(bare.p99)}  ${Math.round(bare.perS)} req/s`);
 const received = /^cordon_source_records_total\S* (\d+)/m.exec(metrics)?.[1];
 console.log(`  IPFIX records decoded during the run: ${received ?? "see /metrics"}`);
-const inventory = await inventoryInChromium(s.http);
+const inventory = await inventoryInChromium(s.httpPort);
 console.log(typeof inventory === "string" ? `  console inventory in Chromium: ${inventory}`
   : `  console inventory in Chromium, ${inventory.rows} devices, navigation to all rows loaded and a filter answered: ${Math.round(inventory.ms)} ms (target < 1000 ms; median of 3)`);
 s.child.kill("SIGTERM");
