@@ -184,6 +184,21 @@ for (const engine of ENGINES) {
       assert.deepEqual([a1.lastUs, a1.count, a1.status, a1.statusBy, a1.statusNote], [50, 9, "acknowledged", "ana", "seen"]);
       assert.deepEqual(s.alerts().map((a) => a.id), ["a2", "a1", "a3"], "oldest first");
       assert.deepEqual([...s.alertIds()].sort(), ["a1", "a2", "a3"]);
+      // A page filtered in SQL: the same rows and order on both engines.
+      const [dev] = s.saveDevices([change({ key: "02:00:00:00:00:07" })]);
+      s.saveAlerts([{ ...alert("a4", { firstUs: 7, site: "other", severity: "critical", source: "10.0.0.9" }), deviceId: dev }]);
+      const ids = (q: Omit<Parameters<typeof s.alertPage>[0], "limit">, limit = 10): string[] => s.alertPage({ ...q, limit }).map((a) => a.id);
+      assert.deepEqual(ids({}), ["a2", "a1", "a3", "a4"]);
+      assert.deepEqual(ids({ statuses: ["acknowledged"] }), ["a1"]);
+      assert.deepEqual(ids({ statuses: [] }), [], "no status asked, none given");
+      assert.deepEqual(ids({ severities: ["high", "critical"] }), ["a4"]);
+      assert.deepEqual(ids({ severities: ["low"] }), []);
+      assert.deepEqual(ids({ site: "other" }), ["a4"]);
+      assert.deepEqual(ids({ device: "02:00:00:00:00:07" }), ["a4"], "by the bound device's MAC");
+      assert.deepEqual(ids({ device: "10.0.0.2" }), ["a2", "a1", "a3", "a4"], "by an address as target");
+      assert.deepEqual(ids({ device: "10.0.0.9" }), ["a4"], "by an address as source");
+      assert.deepEqual(ids({ after: [5, "a1"] }), ["a3", "a4"], "after a position, ties by id");
+      assert.deepEqual(ids({}, 2), ["a2", "a1"]);
       const sup = s.addSuppression({ detector: "scan", reason: "lab", createdBy: "ana", createdAt: "t" });
       assert.deepEqual(s.suppressions().map((x) => [x.id, x.detector, x.device]), [[sup, "scan", undefined]]);
       assert.equal(s.removeSuppression(sup), true);

@@ -99,7 +99,8 @@ export function listDevices(store: Store, q: DeviceQuery = {}): Page<ClassifiedD
     batch = [];
   };
   // A full page ends with a cursor without reading on to see whether more follow (the next page may be empty).
-  for (const device of store.eachDevice(q.site, from ? { site: from[0], key: from[1] } : undefined)) {
+  // Without a category filter a page is `limit` devices: the store reads no more than that.
+  for (const device of store.eachDevice(q.site, from ? { site: from[0], key: from[1] } : undefined, q.category === undefined ? limit : undefined)) {
     batch.push(device);
     if (batch.length < Math.min(limit - items.length, 1000)) continue;
     take();
@@ -151,19 +152,13 @@ export function listAlerts(store: Store, q: AlertQuery = {}): Page<StoredAlert> 
   const status = q.status ?? "active";
   checkOneOf("class", q.class, ALERT_CLASSES);
   if (from === undefined) checkSite(store, q.site);
-  const floor = q.minSeverity === undefined ? 0 : SEVERITIES.indexOf(q.minSeverity);
-  const items: StoredAlert[] = [];
-  for (const a of store.alerts()) {
-    if (from && (a.firstUs < from[0] || (a.firstUs === from[0] && a.id <= from[1]))) continue;
-    if (q.site !== undefined && a.site !== q.site) continue;
-    if (status === "active" ? !ACTIVE.has(a.status) : status !== "all" && a.status !== status) continue;
-    if (q.class !== undefined && a.class !== q.class) continue;
-    if (SEVERITIES.indexOf(a.severity) < floor) continue;
-    if (q.device !== undefined && a.device !== q.device && a.source !== q.device && a.target !== q.device) continue;
-    items.push(a);
-    if (items.length === limit) return { items, next: encode([a.firstUs, a.id]) };
-  }
-  return { items };
+  const statuses = status === "all" ? undefined : status === "active" ? [...ACTIVE] : [status];
+  const items = store.alertPage({
+    site: q.site, statuses, class: q.class, severities: q.minSeverity === undefined ? undefined : SEVERITIES.slice(SEVERITIES.indexOf(q.minSeverity)),
+    device: q.device, after: from, limit,
+  });
+  const last = items[items.length - 1];
+  return items.length === limit ? { items, next: encode([last.firstUs, last.id]) } : { items };
 }
 
 export interface PolicyQuery {

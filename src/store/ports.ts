@@ -18,7 +18,7 @@ export interface DeviceStore {
   /** Merges changes (counters add, times widen, facts count on); each device's id, in order. */
   saveDevices(changes: readonly DeviceChange[]): number[];
   devices(site?: string): StoredDevice[];
-  eachDevice(site?: string, from?: { site: string; key: string }): Generator<StoredDevice>;
+  eachDevice(site?: string, from?: { site: string; key: string }, pageSize?: number): Generator<StoredDevice>;
   findDevices(macOrIp: string): StoredDevice[];
   addressesOfMacs(site: string, macs: readonly string[]): Map<string, string[]>;
 }
@@ -61,6 +61,8 @@ export interface PolicyStore {
 export interface AlertStore {
   saveAlerts(alerts: readonly (Alert & { deviceId?: number })[]): void;
   alerts(): StoredAlert[];
+  /** A page of alerts in first-seen order, filtered in SQL (Store.alertPage). */
+  alertPage(q: { site?: string; statuses?: readonly string[]; class?: string; severities?: readonly string[]; device?: string; after?: [number, string]; limit: number }): StoredAlert[];
   alertIds(): Set<string>;
   setAlertStatus(id: string, status: Alert["status"], by: string, at: string, note?: string): boolean;
   addSuppression(s: Omit<Suppression, "id">): number;

@@ -230,16 +230,17 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
 
   /**
    * The stored devices one at a time (of one site, or of all; after a site and key, or from
-   * the first), read a page of DEVICE_PAGE devices (with their addresses and facts) at a
+   * the first), read a page of `pageSize` (at most DEVICE_PAGE) devices (with their addresses and facts) at a
    * time, so memory holds a page, not the inventory.
    */
-  *eachDevice(site?: string, from?: { site: string; key: string }): Generator<StoredDevice> {
+  *eachDevice(site?: string, from?: { site: string; key: string }, pageSize = DEVICE_PAGE): Generator<StoredDevice> {
+    const page = Number.isInteger(pageSize) && pageSize > 0 ? Math.min(pageSize, DEVICE_PAGE) : DEVICE_PAGE;
     // The first page, then each next one from where the last ended: a row-value comparison,
     // which both engines answer from the (site, key) index instead of scanning the pages before.
     let after: [string, string] | undefined = from ? [from.site, from.key] : undefined;
     for (;;) {
       const where = [...(site === undefined ? [] : ["site = ?"]), ...(after === undefined ? [] : ["(site, key) > (?, ?)"])];
-      const rows = this.sql.rows<DeviceTuple>(`SELECT ${DEVICE_COLUMNS} FROM devices ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY site, key LIMIT ${DEVICE_PAGE}`,
+      const rows = this.sql.rows<DeviceTuple>(`SELECT ${DEVICE_COLUMNS} FROM devices ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY site, key LIMIT ${page}`,
         ...(site === undefined ? [] : [site]), ...(after ?? []));
       if (rows.length === 0) return;
       yield* this.withDetails(rows);
@@ -568,7 +569,46 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
 
   /** Stored alerts, oldest first, with the MAC (or key) of the device each is bound to. */
   alerts(): StoredAlert[] {
-    const rows = this.sql.all<AlertRow>(`SELECT a.*, d.mac AS device_mac, d.key AS device_key FROM alerts a LEFT JOIN devices d ON d.id = a.device_id ORDER BY a.first_us, a.id`);
+    return this.alertRows("", []);
+  }
+
+  /**
+   * A page of alerts in first-seen order, filtered in SQL (a queue of thousands is not read
+   * whole for each page): of a site, with one of `statuses`, of a class, with one of
+   * `severities`, of a device (its MAC or key, or an address as source or target), after a
+   * (first seen, id) position.
+   */
+  alertPage(q: { site?: string; statuses?: readonly string[]; class?: string; severities?: readonly string[]; device?: string; after?: [number, string]; limit: number }): StoredAlert[] {
+    const where: string[] = [];
+    const args: SqlValue[] = [];
+    const inList = (column: string, values: readonly string[]): void => {
+      where.push(`${column} IN (${values.map(() => "?").join(",") || "NULL"})`);
+      args.push(...values);
+    };
+    if (q.site !== undefined) {
+      where.push("a.site = ?");
+      args.push(q.site);
+    }
+    if (q.statuses !== undefined) inList("a.status", q.statuses);
+    if (q.class !== undefined) {
+      where.push("a.class = ?");
+      args.push(q.class);
+    }
+    if (q.severities !== undefined) inList("a.severity", q.severities);
+    if (q.device !== undefined) {
+      where.push("(COALESCE(d.mac, d.key) = ? OR a.source = ? OR a.target = ?)");
+      args.push(q.device, q.device, q.device);
+    }
+    if (q.after !== undefined) {
+      where.push("(a.first_us > ? OR (a.first_us = ? AND a.id > ?))");
+      args.push(q.after[0], q.after[0], q.after[1]);
+    }
+    if (!(Number.isInteger(q.limit) && q.limit > 0)) throw new Error(`alert page limit ${q.limit} is not a positive whole number`);
+    return this.alertRows(`${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY a.first_us, a.id LIMIT ${q.limit}`, args);
+  }
+
+  private alertRows(tail: string, args: SqlValue[]): StoredAlert[] {
+    const rows = this.sql.all<AlertRow>(`SELECT a.*, d.mac AS device_mac, d.key AS device_key FROM alerts a LEFT JOIN devices d ON d.id = a.device_id ${tail || "ORDER BY a.first_us, a.id"}`, ...args);
     return rows.map((r) => ({
       id: r.id, site: r.site, detector: r.detector, class: r.class as Alert["class"], severity: r.severity as Alert["severity"], technique: r.technique,
       device: r.device_mac ?? r.device_key ?? undefined, source: r.source ?? undefined, target: r.target ?? undefined, title: r.title,
@@ -576,6 +616,7 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
       statusBy: r.status_by ?? undefined, statusAt: r.status_at ?? undefined, statusNote: r.status_note ?? undefined,
     }));
   }
+
 
   /** Moves an alert along its life; false when there is no such alert. */
   setAlertStatus(id: string, status: Alert["status"], by: string, at: string, note?: string): boolean {
