@@ -198,7 +198,7 @@ describe("serve's API: closed by default, values parsed at the edge, actions aud
       "/api/sites", "/api/session", "/api/devices", "/api/devices/aa:bb:cc:dd:ee:ff", "/api/devices/10.0.0.1/override", "/api/devices/%2e%2e", "/api/alerts",
       "/api/alerts/abcd/acknowledge", "/api/alerts/abcd/resolve", "/api/suppressions", "/api/policies", "/api/policies/1/diff", "/api/policies/1/approve",
       "/api/login", "/api/logout", "/api/openapi.json", "/", "/index.html", "/assets/../../package.json",
-      "/api/devices/aa:bb:cc:dd:ee:ff/context", "/api/devices/10.0.0.1/context", "/api/policies/1/simulate", "/api/policies/1/compile", "/api/status", "/api/overview"];
+      "/api/devices/aa:bb:cc:dd:ee:ff/context", "/api/devices/10.0.0.1/context", "/api/policies/1/simulate", "/api/policies/1/compile", "/api/status", "/api/overview", "/api/quarantines"];
     const values = ["", "0", "-1", "abc", "nftables", "cisco-acl", "7d", "2026-01-01", "aa:bb:cc:dd:ee:ff", "AABB.CCDD.EEFF", "\u202e", "x".repeat(300), "1e999", "null", "%00", "10.0.0.1"];
     const randomJson = (depth: number): unknown => {
       switch (rnd(depth > 2 ? 5 : 7)) {
@@ -213,7 +213,7 @@ describe("serve's API: closed by default, values parsed at the edge, actions aud
     };
     const statuses = new Map<number, number>();
     for (let i = 0; i < 600; i++) {
-      const query = rnd(2) ? `?${Array.from({ length: rnd(3) + 1 }, () => `${pick(["limit", "mac", "site", "before", "x", "after", "category", "class", "status", "min_severity", "target", "device", "mode", "from", "days"])}=${encodeURIComponent(pick(values))}`).join("&")}` : "";
+      const query = rnd(2) ? `?${Array.from({ length: rnd(3) + 1 }, () => `${pick(["limit", "mac", "site", "before", "x", "after", "category", "class", "status", "min_severity", "target", "device", "mode", "from", "days", "view"])}=${encodeURIComponent(pick(values))}`).join("&")}` : "";
       const headers: Record<string, string> = rnd(4) ? auth() : {};
       if (rnd(2)) headers["content-type"] = pick(["application/json", "application/json; charset=utf-8", "text/plain", "multipart/form-data; boundary=x"]);
       if (rnd(5) === 0) headers.origin = pick(["http://localhost", "null", "http://evil.example", "file://"]);
