@@ -45,7 +45,6 @@ export function renderAlerts(store: Store, o: { format: "table" | "json" | "csv"
     { wide: o.wide, wideOnly: ["class", "target", "first_seen"], flex: ["title", "source"] });
 }
 
-/** "7d", "12h", "30m" or an ISO time, to an ISO time. */
 export function renderSuppressions(list: readonly Suppression[], format: "table" | "json", wide = false): string {
   if (format === "json") return reportJson(list);
   if (list.length === 0) return "no suppressions";

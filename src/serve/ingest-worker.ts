@@ -541,8 +541,6 @@ function storeNacEvents(decisions: DecisionRun[], accounting: AccountingEvent[])
   nacWrite(() => nacStore.saveSessions(list));
 }
 
-/** The local HTTP API's operations that need the store; actions are audited with who asked. */
-
 /**
  * The API's changes that go through the application layer with the caller as the actor, so
  * the audit log has the user and role. Deciding on a policy that governs devices of an OT
