@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, validateConfig } from "../src/serve/config.js";
 import { haveTool, runCli, tmpDir } from "./helpers.js";
-import { type Serving, serve } from "./serve-process.js";
+import { type Serving, serve, waitFor } from "./serve-process.js";
 
 /** serve's API and console over HTTPS with a given certificate and key, checked with openssl's certificates and curl as the client. */
 
@@ -88,13 +88,16 @@ describe("HTTPS for the API and console", { skip: haveTls ? false : "needs opens
       assert.equal(trusted.stdout.trim(), "no responses");
     });
 
-    it("sets the session cookie Secure, with HSTS, and warns of a certificate near its end", () => {
+    it("sets the session cookie Secure, with HSTS, and warns of a certificate near its end", async () => {
       const r = curl(["--cacert", pair.cert, "-i", "-H", "content-type: application/json", "--data", JSON.stringify({ name: "ada", password: "the long passphrase 4 tests" }), `https://localhost:${s!.httpPort}/api/login`]);
       assert.equal(r.status, 0, r.out);
       assert.match(r.out, /^HTTP\/[\d.]+ 200/m);
       assert.match(r.out, /^set-cookie: cordon_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/; Max-Age=\d+; Secure\r?$/im);
       assert.match(r.out, /^strict-transport-security: max-age=31536000\r?$/im);
-      const warn = s!.logs.find((l) => typeof l.msg === "string" && /^the HTTPS certificate expires in (9|10) days$/.test(l.msg));
+      // Logged just after the line the start waits for: it may come in a later read of serve's output.
+      const isWarning = (l: Record<string, unknown>): boolean => typeof l.msg === "string" && /^the HTTPS certificate expires in (9|10) days$/.test(l.msg);
+      await waitFor(async () => s!.logs.some(isWarning), "the certificate warning");
+      const warn = s!.logs.find(isWarning);
       assert.ok(warn, "a warning names the days left");
       assert.equal(warn.subject, "CN=soon");
     });
