@@ -22,7 +22,7 @@ function layerRule(rank, name) {
 const files = (name) => (name.endsWith(".ts") ? [`src/${name}`] : [`src/${name}/**/*.ts`]);
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/"] },
+  { ignores: ["dist/", "node_modules/", "bench/out/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

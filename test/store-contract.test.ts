@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { DeviceChange } from "../src/inventory/inventory.js";
+import type { Advisory, KevEntry } from "../src/model/advisory.js";
 import type { Alert } from "../src/model/alert.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
 import { AuditLog } from "../src/store/audit.js";
@@ -259,6 +260,25 @@ for (const engine of ENGINES) {
       assert.throws(() => s.sql.run(`UPDATE audit SET actor = 'mallory'`), /append-only/);
       assert.throws(() => s.sql.run(`DELETE FROM audit`), /append-only/);
       assert.equal(log.list().length, 2);
+    });
+
+    it("advisories: kept by id, a newer release replaces an older one and not the other way; KEV replaced whole", () => {
+      const s = open("advisories");
+      const advisory = (released: string, title: string): Advisory => ({
+        id: "icsa-24-001-01", format: "csaf", title, released,
+        vulnerabilities: [{ cve: "CVE-2024-0001", services: ["tcp/102"], remediations: ["Update to V2.0"], cvss: { version: "3.1", score: 7.5 },
+          products: [{ ref: "icsa-24-001-01:CSAFPID-0001", vendor: "Siemens", product: "SIMATIC S7-1500", models: ["6ES7 518-4AP00-0AB0"], range: { kind: "constraints", constraints: [{ op: "<", version: "V2.0" }] }, status: "affected" }] }],
+      });
+      assert.equal(s.saveAdvisories([{ advisory: advisory("2024-02-01T00:00:00Z", "second"), source: "b.json", schemaErrors: 0, at: "t" }]), 1);
+      assert.equal(s.saveAdvisories([{ advisory: advisory("2024-01-01T00:00:00Z", "first"), source: "a.json", schemaErrors: 0, at: "t" }]), 0, "an older release imported later changes nothing");
+      assert.deepEqual(s.advisories(), [advisory("2024-02-01T00:00:00Z", "second")]);
+      assert.equal(s.saveAdvisories([{ advisory: advisory("2024-03-01T00:00:00Z", "third"), source: "c.json", schemaErrors: 2, at: "t" }]), 1);
+      assert.equal(s.advisories()[0]!.title, "third");
+      assert.deepEqual(s.advisoryCounts(), [{ format: "csaf", count: 1 }]);
+      const kev = (cve: string): KevEntry => ({ cve, vendor: "Hikvision", product: "Cameras", name: "n", dateAdded: "2022-01-10", ransomware: cve.endsWith("1") });
+      s.saveKev([kev("CVE-2021-0001"), kev("CVE-2021-0002")], "t");
+      s.saveKev([kev("CVE-2021-0002"), kev("CVE-2021-0003"), kev("CVE-2021-0003")], "t");
+      assert.deepEqual(s.kevEntries().map((k) => [k.cve, k.ransomware, k.dueDate]), [["CVE-2021-0002", false, undefined], ["CVE-2021-0003", false, undefined]]);
     });
 
     it("a database whose schema is newer than this Cordon is refused, not changed", () => {

@@ -307,4 +307,26 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE audit ADD COLUMN role TEXT COLLATE "C";
   `,
   `CREATE TABLE flow_chunk_hosts (first_id BIGINT PRIMARY KEY, hosts BYTEA NOT NULL);`,
+  `
+  CREATE TABLE advisories (
+      id TEXT COLLATE "C" PRIMARY KEY,
+      format TEXT COLLATE "C" NOT NULL,
+      title TEXT NOT NULL,
+      released TEXT COLLATE "C" NOT NULL,
+      body TEXT NOT NULL,
+      source TEXT NOT NULL,
+      schema_errors INTEGER NOT NULL,
+      imported_at TEXT COLLATE "C" NOT NULL
+  );
+  CREATE TABLE kev (
+      cve TEXT COLLATE "C" PRIMARY KEY,
+      vendor TEXT NOT NULL,
+      product TEXT NOT NULL,
+      name TEXT NOT NULL,
+      date_added TEXT COLLATE "C" NOT NULL,
+      due_date TEXT COLLATE "C",
+      ransomware INTEGER NOT NULL,
+      imported_at TEXT COLLATE "C" NOT NULL
+  );
+  `,
 ];

@@ -385,6 +385,29 @@ export const MIGRATIONS: readonly Migration[] = [
   // device's flows are read from the chunks that hold its hosts. Chunks stored before have none
   // and are read as before.
   `CREATE TABLE flow_chunk_hosts (first_id INTEGER PRIMARY KEY, hosts BLOB NOT NULL);`,
+  // Imported advisories in their canonical form (model/advisory.ts) and CISA's KEV catalogue.
+  `
+  CREATE TABLE advisories (
+    id TEXT PRIMARY KEY,
+    format TEXT NOT NULL,
+    title TEXT NOT NULL,
+    released TEXT NOT NULL,
+    body TEXT NOT NULL,
+    source TEXT NOT NULL,
+    schema_errors INTEGER NOT NULL,
+    imported_at TEXT NOT NULL
+  );
+  CREATE TABLE kev (
+    cve TEXT PRIMARY KEY,
+    vendor TEXT NOT NULL,
+    product TEXT NOT NULL,
+    name TEXT NOT NULL,
+    date_added TEXT NOT NULL,
+    due_date TEXT,
+    ransomware INTEGER NOT NULL,
+    imported_at TEXT NOT NULL
+  );
+  `,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {

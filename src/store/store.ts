@@ -4,6 +4,7 @@ import type { DeviceChange, StoredAddress, StoredDevice, StoredFact } from "../i
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
 import { FLOWS_PER_CHUNK, FlowChunkError, chunkHasAny, decodeFlowChunk, encodeWithHosts, flowSpan, hostFilter, hostKey } from "./flow-chunk.js";
 import type { Alert } from "../model/alert.js";
+import type { Advisory, KevEntry } from "../model/advisory.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { checkSchema, migrate, schemaBehind } from "./migrations.js";
 import { type Sql, type SqlValue, greatest, least } from "./sql.js";
@@ -496,6 +497,46 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
   mudProfiles(): { url: string; body: string; source: string; importedAt: string }[] {
     return this.sql.all<{ url: string; body: string; source: string; imported_at: string }>(`SELECT * FROM mud_profiles ORDER BY url`)
       .map((r) => ({ url: r.url, body: r.body, source: r.source, importedAt: r.imported_at }));
+  }
+
+  /**
+   * Keeps imported advisories by id, all or none. A newer release of an advisory replaces the
+   * kept one; an older release imported later does not.
+   */
+  saveAdvisories(list: readonly { advisory: Advisory; source: string; schemaErrors: number; at: string }[]): number {
+    let changed = 0;
+    this.sql.transaction(() => {
+      for (const { advisory: a, source, schemaErrors, at } of list) {
+        changed += this.sql.run(`INSERT INTO advisories (id, format, title, released, body, source, schema_errors, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (id) DO UPDATE SET format = excluded.format, title = excluded.title, released = excluded.released, body = excluded.body,
+            source = excluded.source, schema_errors = excluded.schema_errors, imported_at = excluded.imported_at
+          WHERE excluded.released >= advisories.released`, a.id, a.format, a.title, a.released, JSON.stringify(a), source, schemaErrors, at);
+      }
+    });
+    return changed;
+  }
+
+  advisories(): Advisory[] {
+    return this.sql.column<string>(`SELECT body FROM advisories ORDER BY id`).map((b) => JSON.parse(b) as Advisory);
+  }
+
+  advisoryCounts(): { format: string; count: number }[] {
+    return this.sql.all<{ format: string; count: number | string }>(`SELECT format, COUNT(*) AS count FROM advisories GROUP BY format ORDER BY format`)
+      .map((r) => ({ format: r.format, count: Number(r.count) }));
+  }
+
+  /** Replaces the KEV catalogue with the one given (the catalogue is published whole). */
+  saveKev(entries: readonly KevEntry[], at: string): void {
+    this.sql.transaction(() => {
+      this.sql.run(`DELETE FROM kev`);
+      this.sql.insertMany("kev", ["cve", "vendor", "product", "name", "date_added", "due_date", "ransomware", "imported_at"],
+        entries.map((k) => [k.cve, k.vendor, k.product, k.name, k.dateAdded, k.dueDate ?? null, k.ransomware ? 1 : 0, at]), "ON CONFLICT (cve) DO NOTHING");
+    });
+  }
+
+  kevEntries(): KevEntry[] {
+    return this.sql.all<{ cve: string; vendor: string; product: string; name: string; date_added: string; due_date: string | null; ransomware: number }>(`SELECT * FROM kev ORDER BY cve`)
+      .map((r) => ({ cve: r.cve, vendor: r.vendor, product: r.product, name: r.name, dateAdded: r.date_added, dueDate: r.due_date ?? undefined, ransomware: Number(r.ransomware) === 1 }));
   }
 
   /** Assigns a MUD URL to a device by hand (for devices that announce none, or announce a wrong one). */

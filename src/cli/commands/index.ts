@@ -21,9 +21,10 @@ import suppress from "./suppress.js";
 import token from "./token.js";
 import train from "./train.js";
 import user from "./user.js";
+import vulns from "./vulns.js";
 
 /** Every `cordon` command, in the order `cordon --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   analyze, devices, device, flows, evalCommand, train, lab, alerts, suppress, maintenance, baseline, policy, mud, serve,
-  quarantine, release, respond, audit, nac, override, user, token,
+  quarantine, release, respond, audit, nac, override, user, token, vulns,
 ];

@@ -1,0 +1,96 @@
+import { Store } from "../../store/store.js";
+import { reportJson } from "../../app/report-json.js";
+import { advisoryIndex, importAdvisories, matchDevice, matchReportJson, readDeviceList, type DeviceMatchReport, type ImportReport } from "../../app/vulnerabilities.js";
+import { UsageError, parseFormat, table, writeAll } from "../output.js";
+import { COMMON, dbPath } from "../options.js";
+import { command } from "../command.js";
+
+function importSummary(r: ImportReport): string {
+  const lines = [
+    `${r.files} files: ${r.read.csaf} CSAF, ${r.read.cve5} CVE 5 and ${r.read.nvd} NVD advisories read, ${r.stored} stored or updated; ${r.kevEntries} KEV entries`,
+    `${r.products} product entries, ${r.unparsedRanges} with versions Cordon cannot compare (devices of those products are listed as possibly affected)`,
+    `${r.schemaFailures.length} CSAF documents fail the CSAF 2.0 schema (imported all the same)`,
+  ];
+  for (const f of r.schemaFailures) {
+    lines.push(`  ${f.file}:`);
+    for (const e of f.errors) lines.push(`    ${e}`);
+  }
+  if (r.failed.length) lines.push(`${r.failed.length} files could not be read:`, ...r.failed.map((f) => `  ${f.file}: ${f.note}`));
+  if (r.skipped.length) lines.push(`${r.skipped.length} files skipped:`, ...r.skipped.map((f) => `  ${f.file}: ${f.note}`));
+  return lines.join("\n");
+}
+
+function matchTable(reports: readonly DeviceMatchReport[], wide: boolean): string {
+  const rows: unknown[][] = [];
+  for (const r of reports) {
+    for (const [list, kind] of [[r.cves, "affected"], [r.possible, "possibly"]] as const) {
+      for (const c of list) rows.push([r.id, `${r.vendor} ${r.product}`, r.firmware ?? "?", c.cve, kind, c.kev ? "KEV" : "", c.cvss ?? "", c.confidence, c.reason]);
+    }
+  }
+  return table(["DEVICE", "PRODUCT", "FIRMWARE", "CVE", "STATUS", "KEV", "CVSS", "CONFIDENCE", "REASON"], rows, { wide, flex: ["REASON", "PRODUCT"] });
+}
+
+export default command({
+  name: "vulns",
+  summary: "import advisories (CSAF, CVE 5, NVD, KEV) and match devices against them",
+  help: `Usage: cordon vulns import [--db PATH] [--format table|json] FILE|DIR...
+       cordon vulns match [--db PATH] [--format json|table] [--wide] FILE
+
+import   reads advisory files, folders recursively: CSAF 2.0 (checked against the official
+         schema; a document that fails is imported and its failures listed), CVE JSON 5,
+         NVD CVE API 2.0 pages and CISA's KEV catalogue (JSON). A newer release of an
+         advisory replaces the one kept; the KEV catalogue is replaced whole.
+match    matches the devices of FILE against the imported advisories: a JSON array of
+         {"id", "vendor", "product", "firmware"} (optionally "model"), or a CSV with the
+         columns id,vendor,product,firmware (model optional). Prints, per device, the CVEs
+         that affect it (with KEV, CVSS, the advisory entries and the reason) and, apart,
+         those that possibly do (unknown or incomparable firmware, a product named in part).
+         JSON by default.
+
+${COMMON}`,
+  options: {
+    db: { type: "string" },
+    format: { type: "string" },
+    wide: { type: "boolean" },
+  },
+  async run({ values, positionals }) {
+    const sub = positionals[0];
+    if (sub === "import") {
+      const paths = positionals.slice(1);
+      if (paths.length === 0) throw new UsageError("vulns import needs at least one FILE or DIR");
+      const format = parseFormat(values.format, ["table", "json"]);
+      const store = new Store(dbPath(values.db));
+      try {
+        const report = await importAdvisories(store, paths, new Date().toISOString());
+        process.stdout.write(`${format === "json" ? reportJson(report) : importSummary(report)}\n`);
+        return report.failed.length ? 1 : 0;
+      } finally {
+        store.close();
+      }
+    }
+    if (sub === "match") {
+      const file = positionals[1];
+      if (!file || positionals.length > 2) throw new UsageError("vulns match needs one FILE");
+      const format = parseFormat(values.format ?? "json", ["json", "table"]);
+      const devices = readDeviceList(file);
+      const store = new Store(dbPath(values.db), { readOnly: true });
+      try {
+        const index = advisoryIndex(store);
+        if (format === "json") {
+          // Device by device: an inventory's report is written as it is made, not held whole.
+          writeAll((function* () {
+            yield "[";
+            for (const [i, d] of devices.entries()) yield `${i ? "," : ""}\n  ${JSON.stringify(matchReportJson(matchDevice(index, d)))}`;
+            yield "\n]";
+          })());
+        } else {
+          writeAll([matchTable(devices.map((d) => matchDevice(index, d)), values.wide === true)]);
+        }
+        return 0;
+      } finally {
+        store.close();
+      }
+    }
+    throw new UsageError(`vulns needs import or match${sub ? `, not "${sub}"` : ""}`);
+  },
+});
