@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { certificateNames } from "../src/dissect/x509.js";
@@ -17,7 +18,23 @@ describe("certificate names (X.509, DER)", { skip: haveTool("openssl") ? false :
 
   it("reads the subject CN and the SAN DNS names openssl wrote", () => {
     const der = certificate("/C=SE/O=Axis Communications AB/CN=axis-accc8e012345.local", "DNS:cam-7.plant.example,DNS:Cam-7,IP:10.0.0.7");
-    assert.deepEqual(certificateNames(der, 0, der.length), { subject: "axis-accc8e012345.local", dnsNames: ["cam-7.plant.example", "cam-7"] });
+    const names = certificateNames(der, 0, der.length);
+    assert.equal(names.subject, "axis-accc8e012345.local");
+    assert.deepEqual(names.dnsNames, ["cam-7.plant.example", "cam-7"]);
+  });
+
+  it("reads the subject, issuer, serial and validity as openssl reports them", () => {
+    const der = certificate("/C=SE/O=MOBOTIX AG/OU=Cameras, Outdoor/CN=P3 D24M", "DNS:cam-7");
+    const names = certificateNames(der, 0, der.length);
+    assert.equal(names.subjectDn, "O=MOBOTIX AG, OU=Cameras\\, Outdoor, CN=P3 D24M");
+    assert.equal(names.issuerDn, names.subjectDn, "self-signed");
+    assert.equal(names.subject, undefined, "a CN with spaces is no host name");
+    const dir = tmpDir("cordon-x509-");
+    writeFileSync(join(dir, "c.der"), der);
+    const x = new X509Certificate(der);
+    assert.equal(names.serial, x.serialNumber.toLowerCase().replace(/^00(?=[89a-f])/, ""));
+    assert.equal(names.notBefore, new Date(x.validFrom).toISOString().replace(".000Z", "Z"));
+    assert.equal(names.notAfter, new Date(x.validTo).toISOString().replace(".000Z", "Z"));
   });
 
   it("a certificate cut short still gives its subject; garbage gives nothing and never throws", () => {
@@ -25,8 +42,10 @@ describe("certificate names (X.509, DER)", { skip: haveTool("openssl") ? false :
     // Self-signed: the issuer names it first, the subject second, the SAN last.
     const name = Buffer.from("hmi-3.example.com");
     const subjectEnd = der.indexOf(name, der.indexOf(name) + 1) + name.length;
-    assert.deepEqual(certificateNames(der, 0, subjectEnd + 2), { subject: "hmi-3.example.com", dnsNames: [] });
-    assert.deepEqual(certificateNames(der, 0, subjectEnd - 3), { dnsNames: [] });
+    const cut = certificateNames(der, 0, subjectEnd + 2);
+    assert.deepEqual([cut.subject, cut.dnsNames, cut.issuerDn], ["hmi-3.example.com", [], "O=Example, CN=hmi-3.example.com"]);
+    const shorter = certificateNames(der, 0, subjectEnd - 3);
+    assert.deepEqual([shorter.subject, shorter.subjectDn, shorter.dnsNames], [undefined, undefined, []]);
     for (let i = 0; i < 2000; i++) {
       const b = Buffer.from(der);
       for (let k = 0; k < 4; k++) b[(i * 7919 + k * 104729) % b.length] = (i * 31 + k) & 0xff;

@@ -214,6 +214,12 @@ function serverCertificate(b: Buffer, firstMessage: number, recordEnd: number, e
         const names = certificateNames(b, m + 10, Math.min(m + 10 + b.readUIntBE(m + 7, 3), end));
         const name = names.subject && names.subject.includes(".") ? names.subject : names.dnsNames[0] ?? names.subject;
         if (name) ctx.emit("tls.server_name", "src", name);
+        // A device's own certificate often names its maker and model (a camera's self-signed
+        // O=MOBOTIX AG, CN=P3 D24M), and its validity says when it ends.
+        if (names.subjectDn) ctx.emit("tls.cert_subject", "src", names.subjectDn);
+        if (names.issuerDn) ctx.emit("tls.cert_issuer", "src", names.issuerDn);
+        if (names.serial) ctx.emit("tls.cert_serial", "src", names.serial);
+        if (names.notBefore && names.notAfter) ctx.emit("tls.cert_validity", "src", `${names.notBefore}/${names.notAfter}`);
         return;
       }
       m += 4 + b.readUIntBE(m + 1, 3);

@@ -1,8 +1,10 @@
+import { printable } from "../model/values.js";
 import { type BerElement, readBerHeader } from "./ber.js";
 
 /**
  * The names in an X.509 certificate (RFC 5280) as a TLS 1.2 server sends it: the subject's
- * common name and the DNS names of the subject alternative name extension. Reads DER as far as
+ * common name and the DNS names of the subject alternative name extension, and what a device's
+ * own certificate says of its maker and model (subject and issuer CN, O, OU; serial; validity). Reads DER as far as
  * the bytes go, since a certificate often runs past the segment that starts it: the subject
  * comes early, the extensions late.
  */
@@ -24,22 +26,53 @@ function text(b: Buffer, h: Header): string | undefined {
   return /^[\x21-\x7e]+$/.test(s) ? s.toLowerCase() : undefined;
 }
 
-/** The CN of a Name, when the whole Name fits. */
-function commonName(b: Buffer, name: Header, end: number): string | undefined {
-  if (name.tag !== SEQUENCE || name.next > end) return undefined;
-  let cn: string | undefined;
+/** Attributes of a distinguished name that say who made or runs a device, by OID (hex). */
+const DN_ATTRIBUTES: Record<string, string> = { "550403": "CN", "55040b": "OU", "55040a": "O" };
+const MAX_DN_VALUE = 128;
+
+/** A directory string as written (case kept, spaces allowed), for a distinguished name; no control characters. */
+function dnText(b: Buffer, h: Header): string | undefined {
+  if (![0x0c, 0x13, 0x16, 0x14, 0x1e].includes(h.tag) || h.len === 0 || h.len > 4 * MAX_DN_VALUE || h.next > b.length) return undefined;
+  if (h.tag === 0x1e && h.len % 2 !== 0) return undefined;
+  // BMPString is UTF-16 big-endian: swapped in a copy, the packet's bytes stay as they are.
+  const s = h.tag === 0x1e ? Buffer.from(b.subarray(h.start, h.next)).swap16().toString("utf16le") : b.toString(h.tag === 0x0c ? "utf8" : "latin1", h.start, h.next);
+  const t = printable(s).replace(/\s+/g, " ").trim();
+  return t.length === 0 ? undefined : t.slice(0, MAX_DN_VALUE);
+}
+
+/** The CN of a Name (lower case, for names), and its CN, O and OU as written, when the whole Name fits. */
+function readName(b: Buffer, name: Header, end: number): { cn?: string; dn: string[] } {
+  const out: { cn?: string; dn: string[] } = { dn: [] };
+  if (name.tag !== SEQUENCE || name.next > end) return out;
   for (let p = name.start; p < name.next;) {
     const set = header(b, p, name.next);
-    if (!set || set.tag !== SET) return cn;
+    if (!set || set.tag !== SET || set.next > name.next) return out;
     const atv = header(b, set.start, set.next);
     const oid = atv && header(b, atv.start, atv.next);
-    if (oid && oid.tag === OID && b.toString("hex", oid.start, oid.next) === CN) {
+    if (oid && oid.tag === OID) {
+      const key = b.toString("hex", oid.start, oid.next);
       const v = header(b, oid.next, atv!.next);
-      if (v) cn = text(b, v) ?? cn;
+      if (v && v.next <= atv!.next) {
+        if (key === CN) out.cn = text(b, v) ?? out.cn;
+        const attr = DN_ATTRIBUTES[key];
+        const value = attr ? dnText(b, v) : undefined;
+        if (attr && value && out.dn.length < 8) out.dn.push(`${attr}=${value.replace(/[,\\]/g, "\\$&")}`);
+      }
     }
     p = set.next;
   }
-  return cn;
+  return out;
+}
+
+/** UTCTime (YYMMDDHHMMSSZ) or GeneralizedTime (YYYYMMDDHHMMSSZ) as ISO 8601. */
+function time(b: Buffer, h: Header | undefined): string | undefined {
+  if (!h || (h.tag !== 0x17 && h.tag !== 0x18) || h.len > 20) return undefined;
+  const s = b.toString("latin1", h.start, h.next);
+  const m = (h.tag === 0x17 ? /^(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/ : /^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)Z$/).exec(s);
+  if (!m) return undefined;
+  const year = h.tag === 0x17 ? (Number(m[1]) >= 50 ? 1900 : 2000) + Number(m[1]) : Number(m[1]);
+  const d = new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString().replace(".000Z", "Z");
 }
 
 /** The dNSName entries of a subjectAltName extension value. */
@@ -58,8 +91,16 @@ function altNames(b: Buffer, value: Header, out: string[]): void {
 }
 
 export interface CertificateNames {
+  /** The subject's CN, lower case (a host name). */
   subject?: string;
   dnsNames: string[];
+  /** The subject's and the issuer's CN, O and OU as written: `CN=P3 D24M, O=MOBOTIX AG`. */
+  subjectDn?: string;
+  issuerDn?: string;
+  /** The serial number, hex. */
+  serial?: string;
+  notBefore?: string;
+  notAfter?: string;
 }
 
 /** The names of the DER certificate starting at `p`, as far as `end` holds them. */
@@ -77,11 +118,27 @@ export function certificateNames(b: Buffer, p: number, end: number): Certificate
   let h = field();
   if (h && h.tag === 0xa0) h = field(); // version
   // serial (h), signature algorithm, issuer, validity, then the subject
-  for (let i = 0; i < 3 && h; i++) h = field();
-  const subject = h ? field() : undefined;
+  if (h && h.tag === 0x02 && h.len > 0 && h.len <= 32 && h.next <= end) out.serial = b.toString("hex", h.start, h.next).replace(/^00(?=[89a-f])/, "");
+  field(); // signature algorithm
+  const issuer = field();
+  const validity = field();
+  if (issuer) {
+    const dn = readName(b, issuer, end).dn;
+    if (dn.length) out.issuerDn = dn.join(", ");
+  }
+  if (validity && validity.tag === SEQUENCE && validity.next <= end) {
+    const from = header(b, validity.start, validity.next);
+    const until = from ? header(b, from.next, validity.next) : undefined;
+    out.notBefore = time(b, from);
+    out.notAfter = time(b, until);
+    if (!out.notBefore) delete out.notBefore;
+    if (!out.notAfter) delete out.notAfter;
+  }
+  const subject = validity ? field() : undefined;
   if (!subject) return out;
-  const cn = commonName(b, subject, end);
-  if (cn !== undefined) out.subject = cn;
+  const name = readName(b, subject, end);
+  if (name.cn !== undefined) out.subject = name.cn;
+  if (name.dn.length) out.subjectDn = name.dn.join(", ");
   // subjectPublicKeyInfo, optional unique ids, then [3] extensions
   for (h = field(); h && h.tag !== 0xa3; h = field()) if (q > end) return out;
   if (!h || h.next > end) return out;
