@@ -1,11 +1,13 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { parse as parseCsv } from "csv-parse/sync";
 import type { Advisory, KevEntry } from "../model/advisory.js";
 import { advisoryPaths, readAdvisoryFile } from "../sources/advisories/read.js";
 import { canonicalVendor } from "../inventory/vendor-names.js";
 import { AdvisoryIndex, type CveMatch, type DeviceIdentity } from "../vulns/match.js";
+import { deviceIdentity, type DeviceIdentityView } from "../vulns/device-identity.js";
+import type { StoredDevice } from "../inventory/inventory.js";
+import { checkSite } from "./queries.js";
 import type { Store } from "../store/store.js";
 import { InputError } from "./errors.js";
+import { readTableFile, textField, type TableRow } from "./table-file.js";
 
 /**
  * Advisories in, vulnerable devices out: `cordon vulns import` keeps CSAF, CVE 5, NVD and KEV
@@ -110,53 +112,26 @@ export function matchReportJson(r: DeviceMatchReport): object {
   return { id: r.id, vendor: r.vendor, product: r.product, firmware: r.firmware, cves: r.cves.map(cve), possible: r.possible.map(cve) };
 }
 
-const MAX_LIST_FILE = 64 * 1024 * 1024;
-const MAX_FIELD = 256;
 const COLUMNS = ["id", "vendor", "product", "firmware"] as const;
 
-function field(v: unknown, what: string, where: string): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string" && typeof v !== "number") throw new InputError(`${where}: ${what} must be text`);
-  const t = String(v).replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
-  if (t.length > MAX_FIELD) throw new InputError(`${where}: ${what} is longer than ${MAX_FIELD} characters`);
-  return t.length ? t : undefined;
-}
-
-function listed(row: Record<string, unknown>, where: string): ListedDevice {
-  const id = field(row.id, "id", where);
+function listed(row: TableRow): ListedDevice {
+  const { where, fields } = row;
+  const id = textField(fields.id, "id", where);
   if (!id) throw new InputError(`${where}: a device needs an id`);
-  const vendor = field(row.vendor, "vendor", where) ?? "";
-  const product = field(row.product, "product", where) ?? "";
+  const vendor = textField(fields.vendor, "vendor", where) ?? "";
+  const product = textField(fields.product, "product", where) ?? "";
   if (!vendor && !product) throw new InputError(`${where}: device ${id} needs a vendor or a product`);
-  const firmware = field(row.firmware, "firmware", where);
+  const firmware = textField(fields.firmware, "firmware", where);
   const models: string[] = [];
-  const model = field(row.model, "model", where);
+  const model = textField(fields.model, "model", where);
   if (model) models.push(model);
-  if (Array.isArray(row.models)) for (const m of row.models.slice(0, 16)) { const t = field(m, "models", where); if (t) models.push(t); }
-  return { id, vendor, product, firmware, models };
-}
-
-function readBounded(path: string): string {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch (e) {
-    throw new InputError(`${path}: ${(e as Error).message}`);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size > MAX_LIST_FILE) throw new InputError(`${path}: larger than ${MAX_LIST_FILE / 1024 / 1024} MiB`);
-    const buf = Buffer.alloc(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
-      if (n === 0) break;
-      off += n;
+  if (Array.isArray(fields.models)) {
+    for (const m of fields.models.slice(0, 16)) {
+      const t = textField(m, "models", where);
+      if (t) models.push(t);
     }
-    return buf.subarray(0, off).toString("utf8");
-  } finally {
-    closeSync(fd);
   }
+  return { id, vendor, product, firmware, models };
 }
 
 /**
@@ -165,28 +140,50 @@ function readBounded(path: string): string {
  * optional, in any order). Every row is checked; the first bad one is the error, with its place.
  */
 export function readDeviceList(path: string): ListedDevice[] {
-  const text = readBounded(path).replace(/^\uFEFF/, "");
-  if (/^\s*\[/.test(text)) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch (e) {
-      throw new InputError(`${path}: not JSON: ${(e as Error).message.slice(0, 200)}`);
-    }
-    if (!Array.isArray(doc)) throw new InputError(`${path}: a JSON device list is an array`);
-    return doc.map((d, i) => {
-      if (typeof d !== "object" || d === null || Array.isArray(d)) throw new InputError(`${path}: item ${i + 1} is not an object`);
-      return listed(d as Record<string, unknown>, `${path}: item ${i + 1}`);
-    });
+  return readTableFile(path, COLUMNS).map(listed);
+}
+
+/** A device of the inventory, what it is, and the CVEs that affect it. */
+export interface InventoryDeviceVulnerabilities {
+  site: string;
+  key: string;
+  mac: string | null;
+  ips: string[];
+  identity: DeviceIdentityView;
+  cves: CveMatch[];
+  possible: CveMatch[];
+}
+
+function judgeDevice(index: AdvisoryIndex, d: StoredDevice, verdict: { vendor?: string; model?: string; firmware?: string } | undefined): InventoryDeviceVulnerabilities {
+  const identity = deviceIdentity(d.facts, verdict);
+  const found = identity.vendor || identity.product || identity.models.length
+    ? index.match({ vendor: identity.vendor ?? "", product: identity.product ?? identity.models[0] ?? "", models: identity.models, firmware: identity.firmware })
+    : { affected: [], possible: [] };
+  return { site: d.site, key: d.key, mac: d.mac, ips: d.addresses.map((a) => a.ip), identity, cves: found.affected, possible: found.possible };
+}
+
+/** Every device of a site (or of all sites) matched against the imported advisories, a page of devices at a time. */
+export function* inventoryVulnerabilities(store: Store, site?: string): Generator<InventoryDeviceVulnerabilities> {
+  checkSite(store, site);
+  const index = advisoryIndex(store);
+  let page: StoredDevice[] = [];
+  const flush = function* (): Generator<InventoryDeviceVulnerabilities> {
+    const verdicts = store.latestVerdicts(page.map((d) => d.id));
+    for (const d of page) yield judgeDevice(index, d, verdicts.get(d.id));
+    page = [];
+  };
+  for (const d of store.eachDevice(site)) {
+    page.push(d);
+    if (page.length >= 500) yield* flush();
   }
-  let rows: string[][];
-  try {
-    rows = parseCsv(text, { skip_empty_lines: true, relax_column_count: false, trim: true }) as string[][];
-  } catch (e) {
-    throw new InputError(`${path}: not CSV: ${(e as Error).message.slice(0, 200)}`);
-  }
-  const header = (rows[0] ?? []).map((h) => h.toLowerCase());
-  const missing = COLUMNS.filter((c) => !header.includes(c));
-  if (missing.length) throw new InputError(`${path}: the CSV header needs the columns ${COLUMNS.join(",")} (missing ${missing.join(", ")})`);
-  return rows.slice(1).map((r, i) => listed(Object.fromEntries(header.map((h, j) => [h, r[j]])), `${path}: line ${i + 2}`));
+  yield* flush();
+}
+
+/** One device (by MAC or address; two sites may both have it) with its identity's evidence and its CVEs. */
+export function deviceVulnerabilities(store: Store, macOrIp: string): InventoryDeviceVulnerabilities[] {
+  const found = store.findDevices(macOrIp);
+  if (found.length === 0) return [];
+  const index = advisoryIndex(store);
+  const verdicts = store.latestVerdicts(found.map((d) => d.id));
+  return found.map((d) => judgeDevice(index, d, verdicts.get(d.id)));
 }

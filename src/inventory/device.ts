@@ -27,7 +27,7 @@ export interface Fact {
 }
 
 /** How an address came to belong to a device. */
-export type AddressOrigin = "traffic" | "arp" | "ndp" | "dhcp" | "radius";
+export type AddressOrigin = "traffic" | "arp" | "ndp" | "dhcp" | "radius" | "asset";
 
 export interface Address {
   ip: string;

@@ -1,5 +1,6 @@
 import type { Command } from "../command.js";
 import alerts from "./alerts.js";
+import assets from "./assets.js";
 import analyze from "./analyze.js";
 import audit from "./audit.js";
 import baseline from "./baseline.js";
@@ -26,5 +27,5 @@ import vulns from "./vulns.js";
 /** Every `cordon` command, in the order `cordon --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   analyze, devices, device, flows, evalCommand, train, lab, alerts, suppress, maintenance, baseline, policy, mud, serve,
-  quarantine, release, respond, audit, nac, override, user, token, vulns,
+  quarantine, release, respond, audit, nac, override, user, token, assets, vulns,
 ];

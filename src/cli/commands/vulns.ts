@@ -1,6 +1,9 @@
 import { Store } from "../../store/store.js";
 import { reportJson } from "../../app/report-json.js";
-import { advisoryIndex, importAdvisories, matchDevice, matchReportJson, readDeviceList, type DeviceMatchReport, type ImportReport } from "../../app/vulnerabilities.js";
+import {
+  advisoryIndex, deviceVulnerabilities, importAdvisories, inventoryVulnerabilities, matchDevice, matchReportJson, readDeviceList,
+  type DeviceMatchReport, type ImportReport, type InventoryDeviceVulnerabilities,
+} from "../../app/vulnerabilities.js";
 import { UsageError, parseFormat, table, writeAll } from "../output.js";
 import { COMMON, dbPath } from "../options.js";
 import { command } from "../command.js";
@@ -30,11 +33,52 @@ function matchTable(reports: readonly DeviceMatchReport[], wide: boolean): strin
   return table(["DEVICE", "PRODUCT", "FIRMWARE", "CVE", "STATUS", "KEV", "CVSS", "CONFIDENCE", "REASON"], rows, { wide, flex: ["REASON", "PRODUCT"] });
 }
 
+function inventoryJson(v: InventoryDeviceVulnerabilities, full: boolean): object {
+  const id = v.identity;
+  return {
+    site: v.site, device: v.key, mac: v.mac, ips: v.ips,
+    vendor: id.vendor ?? null, product: id.product ?? null, models: id.models, firmware: id.firmware ?? null, serial: id.serial ?? null,
+    ...(full ? { identity_evidence: id.claims } : {}),
+    cves: v.cves.map((c) => ({ ...c, remediations: full ? c.remediations : undefined })),
+    possible: v.possible.map((c) => ({ ...c, remediations: full ? c.remediations : undefined })),
+  };
+}
+
+function inventoryTable(list: readonly InventoryDeviceVulnerabilities[], wide: boolean): string {
+  const rows = list.map((v) => [
+    v.site, v.key, v.identity.vendor ?? "", v.identity.product ?? v.identity.models[0] ?? "", v.identity.firmware ?? "?",
+    v.cves.length, v.cves.filter((c) => c.kev).length, v.cves.reduce((m, c) => Math.max(m, c.cvss ?? 0), 0) || "", v.possible.length,
+    v.cves.slice(0, 5).map((c) => c.cve).join(" "),
+  ]);
+  return table(["SITE", "DEVICE", "VENDOR", "PRODUCT", "FIRMWARE", "CVES", "KEV", "MAX CVSS", "POSSIBLE", "TOP CVES"], rows, { wide, flex: ["TOP CVES", "PRODUCT"] });
+}
+
+function deviceText(v: InventoryDeviceVulnerabilities): string {
+  const id = v.identity;
+  const lines = [
+    `${v.key} (site ${v.site}${v.ips.length ? `, ${v.ips.join(", ")}` : ""})`,
+    `vendor: ${id.vendor ?? "unknown"}; product: ${id.product ?? "unknown"}${id.models.length ? ` (${id.models.join(", ")})` : ""}; firmware: ${id.firmware ?? "unknown"}${id.serial ? `; serial: ${id.serial}` : ""}`,
+    "identity from:",
+    ...id.claims.map((c) => `  ${c.field} = ${c.value}  [${c.from}${c.fact !== c.value ? `: ${c.fact}` : ""}]`),
+    `affected by ${v.cves.length} CVEs:`,
+    ...v.cves.flatMap((c) => [
+      `  ${c.cve}${c.kev ? " KEV" : ""} CVSS ${c.cvss ?? "?"} (${c.confidence}): ${c.reason}`,
+      `    advisories: ${c.advisories.join(", ")}${c.services.length ? `; service ${c.services.join(", ")}` : ""}`,
+      ...c.remediations.slice(0, 3).map((r) => `    remedy: ${r}`),
+    ]),
+    `possibly affected by ${v.possible.length} more:`,
+    ...v.possible.map((c) => `  ${c.cve}${c.kev ? " KEV" : ""} CVSS ${c.cvss ?? "?"}: ${c.reason}`),
+  ];
+  return lines.join("\n");
+}
+
 export default command({
   name: "vulns",
   summary: "import advisories (CSAF, CVE 5, NVD, KEV) and match devices against them",
   help: `Usage: cordon vulns import [--db PATH] [--format table|json] FILE|DIR...
        cordon vulns match [--db PATH] [--format json|table] [--wide] FILE
+       cordon vulns list [--db PATH] [--site NAME] [--all] [--format table|json] [--wide]
+       cordon vulns device [--db PATH] [--format table|json] MAC|IP
 
 import   reads advisory files, folders recursively: CSAF 2.0 (checked against the official
          schema; a document that fails is imported and its failures listed), CVE JSON 5,
@@ -46,12 +90,21 @@ match    matches the devices of FILE against the imported advisories: a JSON arr
          that affect it (with KEV, CVSS, the advisory entries and the reason) and, apart,
          those that possibly do (unknown or incomparable firmware, a product named in part).
          JSON by default.
+list     the inventory's devices that are affected or possibly affected (--all: every
+         device), with what each is: maker, product, order numbers and firmware, read from its
+         own protocols (S7, CIP, Modbus, BACnet, FINS, Fox, SNMP, LLDP, CDP), imported assets
+         (cordon assets import), banners (SIP, SSDP, HTTP, mDNS, its TLS certificate) and
+         its classification.
+device   one device: where each part of its identity came from, and every CVE with its
+         reason, advisory entries and the vendor's remediations.
 
 ${COMMON}`,
   options: {
     db: { type: "string" },
     format: { type: "string" },
     wide: { type: "boolean" },
+    site: { type: "string" },
+    all: { type: "boolean" },
   },
   async run({ values, positionals }) {
     const sub = positionals[0];
@@ -91,6 +144,35 @@ ${COMMON}`,
         store.close();
       }
     }
-    throw new UsageError(`vulns needs import or match${sub ? `, not "${sub}"` : ""}`);
+    if (sub === "list") {
+      if (positionals.length > 1) throw new UsageError("vulns list takes no FILE");
+      const format = parseFormat(values.format, ["table", "json"]);
+      const store = new Store(dbPath(values.db), { readOnly: true });
+      try {
+        const list = [...inventoryVulnerabilities(store, values.site)].filter((v) => values.all === true || v.cves.length > 0 || v.possible.length > 0);
+        if (format === "json") writeAll([reportJson(list.map((v) => inventoryJson(v, false)))]);
+        else writeAll([inventoryTable(list, values.wide === true)]);
+        return 0;
+      } finally {
+        store.close();
+      }
+    }
+    if (sub === "device") {
+      if (positionals.length !== 2) throw new UsageError("vulns device needs one MAC or IP");
+      const format = parseFormat(values.format, ["table", "json"]);
+      const store = new Store(dbPath(values.db), { readOnly: true });
+      try {
+        const found = deviceVulnerabilities(store, positionals[1]!);
+        if (found.length === 0) {
+          process.stderr.write(`cordon: no device with MAC or IP ${positionals[1]}\n`);
+          return 1;
+        }
+        writeAll([format === "json" ? reportJson(found.map((v) => inventoryJson(v, true))) : found.map(deviceText).join("\n\n")]);
+        return 0;
+      } finally {
+        store.close();
+      }
+    }
+    throw new UsageError(`vulns needs import, match, list or device${sub ? `, not "${sub}"` : ""}`);
   },
 });

@@ -4,6 +4,8 @@
  * text is bounded, so a hostile file yields missing fields, never a crash or an unbounded value.
  */
 
+import { printable } from "../../model/values.js";
+
 export type Json = Record<string, unknown>;
 
 const MAX_TEXT = 2048;
@@ -19,7 +21,7 @@ export function arr(v: unknown): unknown[] {
 /** A string field, trimmed and cut to `max` characters; undefined when absent, empty or not text. */
 export function str(v: unknown, max = MAX_TEXT): string | undefined {
   if (typeof v !== "string") return undefined;
-  const t = v.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  const t = printable(v).replace(/\s+/g, " ").trim();
   return t.length === 0 ? undefined : t.slice(0, max);
 }
 
