@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { makeKeyFile, readKeyFile, seal } from "../src/app/sealed-secrets.js";
 import { execFileSync } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { createConnection } from "node:net";
@@ -60,8 +61,16 @@ describe("serve configuration", () => {
     const tls = tmpDir("cordon-example-tls-");
     execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", join(tls, "k.pem"), "-out", join(tls, "c.pem"), "-days", "90", "-subj", "/CN=cordon.plant-a.example"], { stdio: "ignore" });
     const copy = join(tls, "cordon.yaml");
-    writeFileSync(copy, readFileSync(file, "utf8").replace("/etc/cordon/tls/cordon.crt", join(tls, "c.pem")).replace("/etc/cordon/tls/cordon.key", join(tls, "k.pem")));
+    // Its SNMP secrets are sealed under a key of its own machine: a new key and values stand in.
+    const key = join(tls, "secret.key");
+    makeKeyFile(key);
+    let n = 0;
+    writeFileSync(copy, readFileSync(file, "utf8").replace("/etc/cordon/tls/cordon.crt", join(tls, "c.pem")).replace("/etc/cordon/tls/cordon.key", join(tls, "k.pem"))
+      .replace("/etc/cordon/secret.key", key).replace(/sealed:v1:EXAMPLE/g, () => seal(readKeyFile(key), `example-secret-${++n}`)));
     const c = loadConfig(copy, env, {});
+    assert.equal(n, 3);
+    const v3 = c.snmp?.subnets[1]?.credential;
+    assert.deepEqual(v3?.version === "v3" ? [v3.authKey, v3.privKey, v3.authProtocol] : [], ["example-secret-2", "example-secret-3", "sha256"]);
     assert.equal(c.http.tls?.subject, "CN=cordon.plant-a.example");
     assert.equal(c.nac?.nas[0].secret, "radius-secret");
     assert.equal(c.nac?.groupVlans["category:camera"], "20");

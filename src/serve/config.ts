@@ -5,6 +5,7 @@ import { isLoopbackIp } from "../net/addr.js";
 import { parse as parseYaml } from "yaml";
 import { FieldError, prefixValue } from "../model/values.js";
 import { NotifyConfigError, type Output, validateOutputs } from "../respond/notify/notify.js";
+import { SNMP_KEYS, SnmpConfigError, type SnmpServeConfig, validateSnmp } from "../app/snmp-config.js";
 import { NAC_KEYS, NacConfigError, type NacServeConfig, type RespondConfig, validateNac, validateRespond } from "./nac-config.js";
 
 /**
@@ -96,6 +97,8 @@ export interface ServeConfig {
   nac?: NacServeConfig;
   /** Response playbooks (off when absent). */
   respond?: RespondConfig;
+  /** SNMP polling, per subnet (off when absent). */
+  snmp?: SnmpServeConfig;
 }
 
 export class ConfigError extends Error {}
@@ -103,12 +106,13 @@ export class ConfigError extends Error {}
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 /** The keys each section takes (examples/cordon.yaml has every one; a test checks). */
 export const CONFIG_KEYS = {
-  "": ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "loopback", "notify", "indicators", "nac", "respond"],
+  "": ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "loopback", "notify", "indicators", "nac", "respond", "snmp"],
   http: ["host", "port", "token_env", "allowed_hosts", "tls_cert", "tls_key"],
   "netflow[]": ["name", "host", "port", "site", "template_lifetime_s", "transport", "exporters"],
   "capture[]": ["name", "interface", "filter", "site", "snaplen", "buffer_mib"],
   "zeek[]": ["name", "dir", "site", "follow"],
   ...NAC_KEYS,
+  ...SNMP_KEYS,
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -247,6 +251,13 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
     if (e instanceof NacConfigError) throw new ConfigError(e.message);
     throw e;
   }
+  let snmp: SnmpServeConfig | undefined;
+  try {
+    snmp = validateSnmp(o.snmp);
+  } catch (e) {
+    if (e instanceof SnmpConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
   const httpHost = str(httpRaw, "host", "http.", "127.0.0.1");
   const tls = httpTls(httpRaw.tls_cert === undefined ? undefined : str(httpRaw, "tls_cert", "http."), httpRaw.tls_key === undefined ? undefined : str(httpRaw, "tls_key", "http."));
   if (!tls && httpHost !== "localhost" && !isLoopbackIp(httpHost)) {
@@ -259,7 +270,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
     if (!token) throw new ConfigError(`http.token_env: the environment has no ${name}`);
   }
   return {
-    detect: o.detect !== false, loopback: o.loopback === true, notify, indicators: indicators as string[], nac, respond,
+    detect: o.detect !== false, loopback: o.loopback === true, notify, indicators: indicators as string[], nac, respond, ...(snmp ? { snmp } : {}),
     db: str(o, "db", "", "./cordon.db"),
     site,
     logLevel: level as ServeConfig["logLevel"],

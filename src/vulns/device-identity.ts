@@ -114,9 +114,9 @@ function certificateSubject(value: string, claim: (field: IdentityField, value: 
 }
 
 /**
- * Fact kinds that tell what a device is, in the order they are believed: a device's protocol
- * identity over a person's CMDB over a banner. Firmware follows the same order, so a running
- * device's own report beats a stale CMDB row.
+ * Fact kinds that tell what a device is, in the order they are believed: the device's own
+ * protocols (OT identities, SNMP, LLDP, CDP) over a person's CMDB over a banner. Firmware
+ * follows the same order, so a running device's own report beats a stale CMDB row.
  */
 const READERS: [string, Reader][] = [
   ["s7.order_number", (v, claim) => { claim("model", v); ofSiemens(v, claim); }],
@@ -143,15 +143,20 @@ const READERS: [string, Reader][] = [
   ["ubnt.firmware", (v, claim) => claim("firmware", VERSION.exec(v)?.[1] ?? v)],
   ["tplink.model", (v, claim) => { claim("product", v.replace(/\(.*\)$/, "").trim()); claim("vendor", "TP-Link"); }],
   ["tplink.firmware", (v, claim) => claim("firmware", VERSION.exec(v)?.[1] ?? v)],
+  ["snmp.entity_maker", (v, claim) => claim("vendor", canonicalVendor(v))],
+  ["snmp.entity_model", (v, claim) => claim("product", v)],
+  ["snmp.entity_firmware", (v, claim) => claim("firmware", v)],
+  ["snmp.entity_software", (v, claim) => claim("firmware", v)],
+  ["snmp.entity_serial", (v, claim) => claim("serial", v)],
+  ["snmp.sys_descr", systemDescription],
+  ["lldp.system_description", systemDescription],
+  ["cdp.platform", (v, claim) => makerProductVersion(v.replace(/^cisco\s+/i, "Cisco "), claim)],
+  ["cdp.software_version", (v, claim) => claim("firmware", /version\s+([\w.()-]+)/i.exec(v)?.[1])],
   ["asset.vendor", (v, claim) => claim("vendor", canonicalVendor(v))],
   ["asset.product", (v, claim) => claim("product", v)],
   ["asset.model", (v, claim) => claim("model", v)],
   ["asset.firmware", (v, claim) => claim("firmware", v)],
   ["asset.serial", (v, claim) => claim("serial", v)],
-  ["snmp.sys_descr", systemDescription],
-  ["lldp.system_description", systemDescription],
-  ["cdp.platform", (v, claim) => makerProductVersion(v.replace(/^cisco\s+/i, "Cisco "), claim)],
-  ["cdp.software_version", (v, claim) => claim("firmware", /version\s+([\w.()-]+)/i.exec(v)?.[1])],
   ["sip.user_agent", makerProductVersion],
   ["sip.server", makerProductVersion],
   ["mdns.txt", mdnsTxt],

@@ -17,7 +17,9 @@ import policy from "./policy.js";
 import quarantine from "./quarantine.js";
 import release from "./release.js";
 import respond from "./respond.js";
+import secret from "./secret.js";
 import serve from "./serve.js";
+import snmp from "./snmp.js";
 import suppress from "./suppress.js";
 import token from "./token.js";
 import train from "./train.js";
@@ -27,5 +29,5 @@ import vulns from "./vulns.js";
 /** Every `cordon` command, in the order `cordon --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   analyze, devices, device, flows, evalCommand, train, lab, alerts, suppress, maintenance, baseline, policy, mud, serve,
-  quarantine, release, respond, audit, nac, override, user, token, assets, vulns,
+  quarantine, release, respond, audit, nac, override, user, token, assets, vulns, snmp, secret,
 ];
