@@ -186,6 +186,82 @@ describe("SNMP polling against snmpd in a namespace", { skip: SKIP }, () => {
     assert.deepEqual(polled.polled.map((p) => p.ip), [AGENT]);
   });
 
+  it("a switch's firmware by SNMP, then its CVE, then a compensating policy that nft accepts and that closes the service to all but its users", { skip: NO_CORPUS || !haveTool("nft") }, async () => {
+    const { ethernet, ipv4, lldp, tcp } = await import("../src/lab/craft.js");
+    const { writePcap } = await import("../src/lab/capture-writer.js");
+    const db = join(dir, "chain.db");
+    const SW1 = { mac: "00:1b:1b:aa:00:02", ip: AGENT };
+    const SW2 = { mac: "00:1b:1b:aa:00:03", ip: "10.78.0.3" };
+    const A = { mac: "3c:52:82:00:00:11", ip: "10.78.0.11" };
+    const B = { mac: "3c:52:82:00:00:12", ip: "10.78.0.12" };
+    let t = 1_767_600_000_000_000;
+    const frames: { tsUs: number; data: Buffer }[] = [];
+    const conn = (c: typeof A, srv: typeof A, sport: number, port: number): void => {
+      const f = (from: typeof A, to: typeof A, seg: Buffer): void => {
+        frames.push({ tsUs: (t += 1000), data: ethernet(to.mac, from.mac, 0x0800, ipv4({ src: from.ip, dst: to.ip, proto: 6 }, seg)) });
+      };
+      f(c, srv, tcp(sport, port, 0x02, 1));
+      f(srv, c, tcp(port, sport, 0x12, 100));
+      f(c, srv, tcp(sport, port, 0x10, 2));
+      f(c, srv, tcp(sport, port, 0x11, 2));
+      f(srv, c, tcp(port, sport, 0x11, 101));
+    };
+    for (const sw of [SW1, SW2]) frames.push({ tsUs: (t += 1000), data: ethernet("01:80:c2:00:00:0e", sw.mac, 0x88cc, lldp(sw.mac, "port 1", `sw-${sw.ip}`, "Siemens, SIMATIC NET, SCALANCE X302-7 EEC")) });
+    // A manages switch 1 (SSH and HTTPS), B manages switch 2: learning puts both switches in one group.
+    for (let i = 0; i < 6; i++) {
+      conn(A, SW1, 40000 + i, 22);
+      conn(A, SW1, 41000 + i, 443);
+      conn(B, SW2, 42000 + i, 22);
+    }
+    const site = join(dir, "site.pcap");
+    writeFileSync(site, writePcap(frames));
+    frames.length = 0;
+    conn(B, SW1, 43000, 22);
+    const probe = join(dir, "probe.pcap");
+    writeFileSync(probe, writePcap(frames));
+
+    assert.equal(runCli(["analyze", "--db", db, site]).status, 0);
+    const file = config("chain.yaml", `  subnets:\n    - { prefix: 10.78.0.0/24, version: v2c, community: "${sealed("plant-read-1")}", hosts: [${AGENT}] }\n`);
+    assert.equal(inCordon(["snmp", "poll", "--db", db, "--config", file]).status, 0);
+    assert.equal(runCli(["vulns", "import", "--db", db, corpus("cisagov-CSAF/csaf_files/OT/white/2024/icsa-24-193-05.json")]).status, 0);
+    type Dev = { key: string; firmware: string; cves: { cve: string }[]; risk: { score: number; exposure_why: string } | null; exposures: { service: string; inside_allowed: number; internet: boolean }[] };
+    const show = (): Dev => (JSON.parse(runCli(["vulns", "device", "--db", db, "--format", "json", SW1.mac]).stdout) as Dev[])[0]!;
+    const before = show();
+    assert.equal(before.firmware, "V4.1.7", "the firmware SNMP read, on the device the capture showed");
+    assert.deepEqual(before.cves.map((c) => c.cve), ["CVE-2024-3596"]);
+    assert.equal(runCli(["policy", "learn", "--db", db, "--all"]).status, 0);
+    assert.equal(runCli(["policy", "approve", "--db", db, "1"]).status, 0);
+    const governed = show();
+    const ssh = governed.exposures.find((e) => e.service === "tcp/22")!;
+    assert.deepEqual([ssh.inside_allowed, ssh.internet], [2, false], "both workstations may reach switch 1's SSH through the group rule");
+
+    const comp = runCli(["vulns", "compensate", "--db", db, "--format", "json"]);
+    assert.equal(comp.status, 0, comp.stderr);
+    const proposed = JSON.parse(comp.stdout) as { policy: { id: number; status: string }; changes: string[] };
+    assert.equal(proposed.policy.status, "proposed");
+    assert.ok(proposed.changes.some((c) => c.includes(`tcp/22 of ${SW1.mac} (CVE-2024-3596): reachable from ${A.ip} only`)), proposed.changes.join("\n"));
+    const diff = runCli(["policy", "diff", "--db", db, "1", String(proposed.policy.id)]).stdout;
+    assert.match(diff, /compensating control for CVE-2024-3596|cidr:10\.78\.0\.11\/32 -> vulnerable-001b1baa0002 tcp\/22/);
+    const nftFile = join(dir, "p2.nft");
+    const compiled = runCli(["policy", "compile", "--db", db, "--policy", String(proposed.policy.id), "--target", "nftables"]);
+    assert.equal(compiled.status, 0, compiled.stderr);
+    assert.match(compiled.stdout, /compensating control for CVE-2024-3596/);
+    writeFileSync(nftFile, compiled.stdout);
+    execFileSync("nft", ["-c", "-f", nftFile]);
+    // The probe (B to switch 1's SSH) passed policy 1 and is dropped by the new version; A's own work still passes.
+    const sim = (policy: string, capture: string) => JSON.parse(runCli(["policy", "simulate", "--db", db, "--policy", policy, "--format", "json", capture]).stdout) as { flows: number; dropped: number; allowed_by: { rule: string }[] };
+    const was = sim("1", probe);
+    assert.deepEqual([was.flows, was.dropped, was.allowed_by.map((a) => a.rule)], [1, 0, ["r2"]], "B reached switch 1's SSH through B's rule to the group");
+    const now = sim(String(proposed.policy.id), probe);
+    assert.deepEqual([now.flows, now.dropped], [1, 1]);
+    assert.equal(sim(String(proposed.policy.id), site).dropped, 0, "nothing the site was seen doing is dropped");
+    assert.equal(runCli(["policy", "approve", "--db", db, String(proposed.policy.id)]).status, 0);
+    const after = show();
+    const closed = after.exposures.find((e) => e.service === "tcp/22")!;
+    assert.deepEqual([closed.inside_allowed, closed.internet], [1, false], "only A may reach it now");
+    assert.ok(after.risk!.score < governed.risk!.score, `risk falls: ${governed.risk!.score} -> ${after.risk!.score}`);
+  });
+
   it("a polled switch's firmware leads to its advisory", { skip: NO_CORPUS }, () => {
     const db = join(dir, "v2c.yaml.db");
     assert.equal(runCli(["vulns", "import", "--db", db, corpus("cisagov-CSAF/csaf_files/OT/white/2024/icsa-24-193-05.json")]).status, 0);

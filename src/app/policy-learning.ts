@@ -11,11 +11,18 @@ import { type QuarantineSpan, leaveOutAttacks } from "../policy/clean-flows.js";
 import { learnDevices } from "./site-devices.js";
 import { type PolicyFile } from "./policies.js";
 
+/**
+ * A site's stored flows without those that took part in an attack or came from a device in
+ * quarantine: the site's work, which learning and compensating controls learn from.
+ */
+export function siteWorkFlows(store: Store, site: string): ReturnType<typeof leaveOutAttacks> {
+  return leaveOutAttacks(store.flowGroups(site), store.alerts().filter((a) => a.site === site), quarantineSpans(store, site), otStaff(store, site));
+}
+
 /** `cordon policy learn`: a policy from everything the database holds for a site. */
 export function learnFromStore(store: Store, site: string, o: { manageAll?: boolean; groups?: GroupSpec[] } = {}): PolicyFile {
-  const all = store.flowGroups(site);
   // Flows that took part in an attack, or of a device in quarantine, are not the site's work.
-  const { clean: flows, leftOut } = leaveOutAttacks(all, store.alerts().filter((a) => a.site === site), quarantineSpans(store, site), otStaff(store, site));
+  const { clean: flows, leftOut } = siteWorkFlows(store, site);
   const devices = learnDevices(store, site, flows);
   const mudProfiles = storedMudProfiles(store);
   const policy = learnPolicy(devices, flows, { name: `learned-${site}`, site, manageAll: o.manageAll, groups: o.groups, mudProfiles });

@@ -3,7 +3,17 @@ import { advisoryPaths, readAdvisoryFile } from "../sources/advisories/read.js";
 import { canonicalVendor } from "../inventory/vendor-names.js";
 import { AdvisoryIndex, type CveMatch, type DeviceIdentity } from "../vulns/match.js";
 import { deviceIdentity, type DeviceIdentityView } from "../vulns/device-identity.js";
-import type { StoredDevice } from "../inventory/inventory.js";
+import { ExposureModel, riskOf, servicesAtRisk, type Initiator, type RiskParts, type ServiceExposure } from "../vulns/exposure.js";
+import { addressesOf } from "../inventory/view.js";
+import type { StoredDevice, StoredOverride, StoredVerdict } from "../store/store.js";
+import { classificationOf } from "./classification.js";
+import { policiesInForce, policyFileOf, proposePolicy } from "./policies.js";
+import { siteWorkFlows, wellKnownControllers } from "./policy-learning.js";
+import { learnDevices } from "./site-devices.js";
+import type { Actor } from "./actor.js";
+import { compensate, type CompensationTarget } from "../vulns/compensate.js";
+import { resolvePolicy } from "../policy/resolve.js";
+import type { StoredPolicy } from "../store/store.js";
 import { checkSite } from "./queries.js";
 import type { Store } from "../store/store.js";
 import { InputError } from "./errors.js";
@@ -143,33 +153,66 @@ export function readDeviceList(path: string): ListedDevice[] {
   return readTableFile(path, COLUMNS).map(listed);
 }
 
-/** A device of the inventory, what it is, and the CVEs that affect it. */
+/** A device of the inventory, what it is, the CVEs that affect it, how exposed they are, and its risk. */
 export interface InventoryDeviceVulnerabilities {
   site: string;
   key: string;
   mac: string | null;
   ips: string[];
+  category: string;
+  criticality: string;
   identity: DeviceIdentityView;
   cves: CveMatch[];
   possible: CveMatch[];
+  /** The exposure, under the policy in force, of each service the CVEs are read against. */
+  exposures: ServiceExposure[];
+  risk?: RiskParts;
 }
 
-function judgeDevice(index: AdvisoryIndex, d: StoredDevice, verdict: { vendor?: string; model?: string; firmware?: string } | undefined): InventoryDeviceVulnerabilities {
+/** What judging a site's devices needs once: the advisories, and the policy in force with the site's devices as initiators. */
+interface SiteContext {
+  index: AdvisoryIndex;
+  exposure: ExposureModel;
+}
+
+function siteContexts(store: Store, index: AdvisoryIndex, site: string | undefined): Map<string, SiteContext> {
+  const initiators = new Map<string, Initiator[]>();
+  for (const d of store.eachDevice(site)) {
+    const list = initiators.get(d.site) ?? [];
+    list.push({ key: d.key, ips: addressesOf(d) });
+    initiators.set(d.site, list);
+  }
+  const inForce = new Map(policiesInForce(store).map((p) => [p.stored.site, p.file.resolved]));
+  return new Map([...initiators].map(([s, list]) => [s, { index, exposure: new ExposureModel(inForce.get(s), list) }]));
+}
+
+function judgeDevice(ctx: SiteContext, d: StoredDevice, verdict: StoredVerdict | undefined, override: StoredOverride | undefined): InventoryDeviceVulnerabilities {
   const identity = deviceIdentity(d.facts, verdict);
+  const c = classificationOf(d, verdict, override);
   const found = identity.vendor || identity.product || identity.models.length
-    ? index.match({ vendor: identity.vendor ?? "", product: identity.product ?? identity.models[0] ?? "", models: identity.models, firmware: identity.firmware })
+    ? ctx.index.match({ vendor: identity.vendor ?? "", product: identity.product ?? identity.models[0] ?? "", models: identity.models, firmware: identity.firmware })
     : { affected: [], possible: [] };
-  return { site: d.site, key: d.key, mac: d.mac, ips: d.addresses.map((a) => a.ip), identity, cves: found.affected, possible: found.possible };
+  const ips = addressesOf(d);
+  const served = [...new Set(d.facts.filter((f) => f.kind === "service.served").map((f) => f.value))].sort();
+  const services = [...new Set(found.affected.flatMap((m) => servicesAtRisk(m, served)))];
+  const exposures = services.map((svc) => ctx.exposure.exposure(d.key, ips, svc));
+  const risk = riskOf(found.affected, new Map(exposures.map((e) => [e.service, e])), c.criticality, served);
+  return {
+    site: d.site, key: d.key, mac: d.mac, ips, category: c.category, criticality: c.criticality, identity,
+    cves: found.affected, possible: found.possible, exposures, ...(risk ? { risk } : {}),
+  };
 }
 
-/** Every device of a site (or of all sites) matched against the imported advisories, a page of devices at a time. */
+/** Every device of a site (or of all sites) matched against the imported advisories, with exposure and risk, a page of devices at a time. */
 export function* inventoryVulnerabilities(store: Store, site?: string): Generator<InventoryDeviceVulnerabilities> {
   checkSite(store, site);
-  const index = advisoryIndex(store);
+  const contexts = siteContexts(store, advisoryIndex(store), site);
   let page: StoredDevice[] = [];
   const flush = function* (): Generator<InventoryDeviceVulnerabilities> {
-    const verdicts = store.latestVerdicts(page.map((d) => d.id));
-    for (const d of page) yield judgeDevice(index, d, verdicts.get(d.id));
+    const ids = page.map((d) => d.id);
+    const verdicts = store.latestVerdicts(ids);
+    const overrides = store.overrides(ids);
+    for (const d of page) yield judgeDevice(contexts.get(d.site)!, d, verdicts.get(d.id), overrides.get(d.id));
     page = [];
   };
   for (const d of store.eachDevice(site)) {
@@ -179,11 +222,61 @@ export function* inventoryVulnerabilities(store: Store, site?: string): Generato
   yield* flush();
 }
 
-/** One device (by MAC or address; two sites may both have it) with its identity's evidence and its CVEs. */
+/** One device (by MAC or address; two sites may both have it) with its identity's evidence, its CVEs, exposure and risk. */
 export function deviceVulnerabilities(store: Store, macOrIp: string): InventoryDeviceVulnerabilities[] {
   const found = store.findDevices(macOrIp);
   if (found.length === 0) return [];
   const index = advisoryIndex(store);
-  const verdicts = store.latestVerdicts(found.map((d) => d.id));
-  return found.map((d) => judgeDevice(index, d, verdicts.get(d.id)));
+  const ids = found.map((d) => d.id);
+  const verdicts = store.latestVerdicts(ids);
+  const overrides = store.overrides(ids);
+  return found.map((d) => judgeDevice(siteContexts(store, index, d.site).get(d.site)!, d, verdicts.get(d.id), overrides.get(d.id)));
+}
+
+export interface CompensationProposal {
+  /** The proposed version, or undefined when no device needed one. */
+  policy?: StoredPolicy;
+  changes: string[];
+  /** Devices left as they were, and why. */
+  skipped: { device: string; why: string }[];
+}
+
+/**
+ * `cordon vulns compensate`: one new proposed version of the site's policy (the one in force,
+ * else the newest) in which each affected device's vulnerable services are reachable only from
+ * the peers seen using them (flows of attacks and of quarantined devices left out). It goes
+ * through approval and enforcement like any version; the change is audited by proposePolicy.
+ */
+export function proposeCompensation(store: Store, site: string, by: Actor, device?: string): CompensationProposal {
+  checkSite(store, site);
+  const base = policiesInForce(store).find((p) => p.stored.site === site)?.file
+    ?? (() => {
+      const newest = store.policies().find((p) => p.site === site);
+      return newest ? policyFileOf(newest) : undefined;
+    })();
+  if (!base) throw new InputError(`site ${site} has no policy yet: 'cordon policy learn' makes one, and compensating controls are versions of it`);
+  const only = device === undefined ? undefined : new Set(store.findDevices(device).filter((d) => d.site === site).map((d) => d.key));
+  if (only && only.size === 0) throw new InputError(`no device ${device} at site ${site}`);
+  const skipped: CompensationProposal["skipped"] = [];
+  const targets: CompensationTarget[] = [];
+  for (const v of inventoryVulnerabilities(store, site)) {
+    if (v.cves.length === 0 || (only && !only.has(v.key))) continue;
+    const services = [...new Set(v.exposures.map((e) => e.service))]
+      .map((s) => /^(tcp|udp)\/(\d+)$/.exec(s))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ proto: m[1] as "tcp" | "udp", port: Number(m[2]) }));
+    if (services.length === 0) {
+      skipped.push({ device: v.key, why: "no port of its vulnerable services is known (the advisory names none and the device was seen serving none)" });
+      continue;
+    }
+    targets.push({ key: v.key, ips: v.ips, services, cves: v.cves.map((c) => c.cve) });
+  }
+  if (targets.length === 0) return { changes: [], skipped };
+  const { clean: flows } = siteWorkFlows(store, site);
+  const { policy, changes } = compensate(base.policy, targets, flows);
+  const devices = learnDevices(store, site, flows);
+  const resolved = resolvePolicy(policy, devices, { controllers: wellKnownControllers(devices, flows) });
+  const cves = [...new Set(targets.flatMap((t) => t.cves))].sort();
+  const stored = proposePolicy(store, { policy, resolved }, by, `compensating controls for ${cves.join(", ")}`);
+  return { policy: stored, changes, skipped };
 }

@@ -1,4 +1,4 @@
-import { endpointKey } from "./endpoint.js";
+import { endpointKey, endpointLabel } from "./endpoint.js";
 import type { Policy, PolicyRule } from "./learn.js";
 
 /**
@@ -63,7 +63,8 @@ export function renderDiff(d: PolicyDiff): string[] {
   if (isEmptyDiff(d)) return ["no changes"];
   const out: string[] = [];
   if (d.mode) out.push(`~ mode ${d.mode.before} -> ${d.mode.after}`);
-  for (const r of d.rulesAdded) out.push(`+ rule ${ruleText(r)}`);
+  // An added rule says why, when its comment says more than the rule itself (a compensating control cites its CVEs).
+  for (const r of d.rulesAdded) out.push(`+ rule ${ruleText(r)}${r.comment && !r.comment.startsWith(`${endpointLabel(r.from)} -> ${endpointLabel(r.to)}`) ? `  # ${r.comment}` : ""}`);
   for (const r of d.rulesRemoved) out.push(`- rule ${ruleText(r)}`);
   for (const c of d.rulesChanged) {
     out.push(`~ rule ${ruleKey(c.after)}${c.portsAdded.length ? ` +ports ${portsText(c.portsAdded)}` : ""}${c.portsRemoved.length ? ` -ports ${portsText(c.portsRemoved)}` : ""}`);

@@ -9,7 +9,7 @@ export interface Verdict {
 }
 
 /** Membership test for an address set: exact addresses first, then IPv4 and IPv6 prefixes. */
-function matcher(s: AddressSet): (ip: string) => boolean {
+export function setMatcher(s: AddressSet): (ip: string) => boolean {
   const exact = new Set<string>();
   const prefixes: [bigint, bigint, boolean][] = [];
   for (const a of [...s.v4, ...s.v6]) {
@@ -40,16 +40,30 @@ export function simulate(p: ResolvedPolicy, flows: Iterable<FlowRecord>): Verdic
   return out;
 }
 
-/** The judge of one policy, its address sets built once: for a detector that sees flows one by one. */
-export function judgeWith(p: ResolvedPolicy): (f: FlowRecord) => Verdict {
-  const sets = new Map(p.sets.map((s) => [s.name, matcher(s)]));
+/**
+ * Whether a policy lets `src` open a connection to `dst` on a protocol and port (undefined: on
+ * some port), with its address sets built once: the rule that allows it, `unmanaged` when no
+ * managed device takes part, or undefined when nothing allows it. The one reading of a policy
+ * that the simulator and the exposure of a vulnerable service share.
+ */
+export function reachWith(p: ResolvedPolicy): (src: string, dst: string, proto: string, port?: number) => string | undefined {
+  const sets = new Map(p.sets.map((s) => [s.name, setMatcher(s)]));
   const managed = sets.get(p.managed)!;
   const inSet = (name: string, ip: string): boolean => name === "any" || sets.get(name)!(ip);
+  return (src, dst, proto, port) => {
+    if (!managed(src) && !managed(dst)) return "unmanaged";
+    return p.rules.find((r) => (r.proto === "any" || proto === "any" || r.proto === proto) && inSet(r.from, src) && inSet(r.to, dst)
+      && (port === undefined || r.ports.length === 0 || r.ports.some(([lo, hi]) => port >= lo && port <= hi)))?.id;
+  };
+}
+
+/** The judge of one policy, its address sets built once: for a detector that sees flows one by one. */
+export function judgeWith(p: ResolvedPolicy): (f: FlowRecord) => Verdict {
+  const reach = reachWith(p);
   return (f) => {
-    if (!managed(f.srcIp) && !managed(f.dstIp)) return { flow: f, allowed: true, reason: "no managed device takes part" };
     const proto = PROTO[f.proto] ?? "other";
-    const rule = p.rules.find((r) => (r.proto === "any" || r.proto === proto) && inSet(r.from, f.srcIp) && inSet(r.to, f.dstIp)
-      && (r.ports.length === 0 || r.ports.some(([lo, hi]) => f.dstPort >= lo && f.dstPort <= hi)));
-    return rule ? { flow: f, allowed: true, reason: rule.id } : { flow: f, allowed: false, reason: `no rule allows ${f.srcIp} -> ${f.dstIp} ${proto}/${f.dstPort}` };
+    const by = reach(f.srcIp, f.dstIp, proto, f.dstPort);
+    if (by === "unmanaged") return { flow: f, allowed: true, reason: "no managed device takes part" };
+    return by ? { flow: f, allowed: true, reason: by } : { flow: f, allowed: false, reason: `no rule allows ${f.srcIp} -> ${f.dstIp} ${proto}/${f.dstPort}` };
   };
 }

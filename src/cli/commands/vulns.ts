@@ -1,7 +1,7 @@
 import { Store } from "../../store/store.js";
 import { reportJson } from "../../app/report-json.js";
 import {
-  advisoryIndex, deviceVulnerabilities, importAdvisories, inventoryVulnerabilities, matchDevice, matchReportJson, readDeviceList,
+  advisoryIndex, deviceVulnerabilities, importAdvisories, inventoryVulnerabilities, matchDevice, matchReportJson, proposeCompensation, readDeviceList,
   type DeviceMatchReport, type ImportReport, type InventoryDeviceVulnerabilities,
 } from "../../app/vulnerabilities.js";
 import { UsageError, parseFormat, table, writeAll } from "../output.js";
@@ -38,6 +38,8 @@ function inventoryJson(v: InventoryDeviceVulnerabilities, full: boolean): object
   return {
     site: v.site, device: v.key, mac: v.mac, ips: v.ips,
     vendor: id.vendor ?? null, product: id.product ?? null, models: id.models, firmware: id.firmware ?? null, serial: id.serial ?? null,
+    category: v.category, criticality: v.criticality,
+    risk: v.risk ?? null, exposures: v.exposures,
     ...(full ? { identity_evidence: id.claims } : {}),
     cves: v.cves.map((c) => ({ ...c, remediations: full ? c.remediations : undefined })),
     possible: v.possible.map((c) => ({ ...c, remediations: full ? c.remediations : undefined })),
@@ -46,11 +48,11 @@ function inventoryJson(v: InventoryDeviceVulnerabilities, full: boolean): object
 
 function inventoryTable(list: readonly InventoryDeviceVulnerabilities[], wide: boolean): string {
   const rows = list.map((v) => [
-    v.site, v.key, v.identity.vendor ?? "", v.identity.product ?? v.identity.models[0] ?? "", v.identity.firmware ?? "?",
+    v.risk?.score ?? "", v.site, v.key, v.identity.vendor ?? "", v.identity.product ?? v.identity.models[0] ?? "", v.identity.firmware ?? "?",
     v.cves.length, v.cves.filter((c) => c.kev).length, v.cves.reduce((m, c) => Math.max(m, c.cvss ?? 0), 0) || "", v.possible.length,
     v.cves.slice(0, 5).map((c) => c.cve).join(" "),
   ]);
-  return table(["SITE", "DEVICE", "VENDOR", "PRODUCT", "FIRMWARE", "CVES", "KEV", "MAX CVSS", "POSSIBLE", "TOP CVES"], rows, { wide, flex: ["TOP CVES", "PRODUCT"] });
+  return table(["RISK", "SITE", "DEVICE", "VENDOR", "PRODUCT", "FIRMWARE", "CVES", "KEV", "MAX CVSS", "POSSIBLE", "TOP CVES"], rows, { wide, flex: ["TOP CVES", "PRODUCT"] });
 }
 
 function deviceText(v: InventoryDeviceVulnerabilities): string {
@@ -60,6 +62,10 @@ function deviceText(v: InventoryDeviceVulnerabilities): string {
     `vendor: ${id.vendor ?? "unknown"}; product: ${id.product ?? "unknown"}${id.models.length ? ` (${id.models.join(", ")})` : ""}; firmware: ${id.firmware ?? "unknown"}${id.serial ? `; serial: ${id.serial}` : ""}`,
     "identity from:",
     ...id.claims.map((c) => `  ${c.field} = ${c.value}  [${c.from}${c.fact !== c.value ? `: ${c.fact}` : ""}]`),
+    ...(v.risk ? [
+      `risk ${v.risk.score}: criticality ${v.risk.criticality} (${v.risk.criticalityWeight}) x exploitability ${v.risk.exploitability} (${v.risk.exploitabilityWhy}) x exposure ${v.risk.exposure} (${v.risk.exposureWhy})`,
+    ] : []),
+    ...v.exposures.map((e) => `  ${e.service}: ${e.internet ? "reachable from outside the site; " : ""}${e.insideAllowed} of ${e.insideTotal} devices of the site may reach it${e.governed ? e.allowedBy.length ? ` (rules ${e.allowedBy.join(", ")})` : "" : " (no policy in force governs it)"}`),
     `affected by ${v.cves.length} CVEs:`,
     ...v.cves.flatMap((c) => [
       `  ${c.cve}${c.kev ? " KEV" : ""} CVSS ${c.cvss ?? "?"} (${c.confidence}): ${c.reason}`,
@@ -79,6 +85,7 @@ export default command({
        cordon vulns match [--db PATH] [--format json|table] [--wide] FILE
        cordon vulns list [--db PATH] [--site NAME] [--all] [--format table|json] [--wide]
        cordon vulns device [--db PATH] [--format table|json] MAC|IP
+       cordon vulns compensate [--db PATH] [--site NAME] [--device MAC|IP] [--format table|json]
 
 import   reads advisory files, folders recursively: CSAF 2.0 (checked against the official
          schema; a document that fails is imported and its failures listed), CVE JSON 5,
@@ -91,12 +98,21 @@ match    matches the devices of FILE against the imported advisories: a JSON arr
          those that possibly do (unknown or incomparable firmware, a product named in part).
          JSON by default.
 list     the inventory's devices that are affected or possibly affected (--all: every
-         device), with what each is: maker, product, order numbers and firmware, read from its
+         device), riskiest first: risk = criticality x exploitability (KEV, SSVC, CVSS) x
+         exposure of the vulnerable service under the policy in force; with what each is: maker, product, order numbers and firmware, read from its
          own protocols (S7, CIP, Modbus, BACnet, FINS, Fox, SNMP, LLDP, CDP), imported assets
          (cordon assets import), banners (SIP, SSDP, HTTP, mDNS, its TLS certificate) and
          its classification.
-device   one device: where each part of its identity came from, and every CVE with its
-         reason, advisory entries and the vendor's remediations.
+device   one device: where each part of its identity came from, its risk and the exposure
+         of each vulnerable service, and every CVE with its reason, advisory entries and the
+         vendor's remediations.
+compensate
+         proposes a new version of the site's policy (the one in force, else the newest) in
+         which each affected device's vulnerable services are reachable only from the peers
+         seen using them (flows of attacks and of quarantined devices left out); the device
+         gets a group of its own and keeps its other rules; the new rules cite the CVEs. It
+         waits for 'cordon policy approve' and 'enforce' like any version (policy diff and
+         policy simulate show what it changes).
 
 ${COMMON}`,
   options: {
@@ -105,9 +121,29 @@ ${COMMON}`,
     wide: { type: "boolean" },
     site: { type: "string" },
     all: { type: "boolean" },
+    device: { type: "string" },
   },
-  async run({ values, positionals }) {
+  async run({ values, positionals, by }) {
     const sub = positionals[0];
+    if (sub === "compensate") {
+      if (positionals.length > 1) throw new UsageError("vulns compensate takes no FILE (--device names one device)");
+      const format = parseFormat(values.format, ["table", "json"]);
+      const store = new Store(dbPath(values.db));
+      try {
+        const r = proposeCompensation(store, values.site ?? "default", by, values.device);
+        if (format === "json") process.stdout.write(`${reportJson({ policy: r.policy ? { id: r.policy.id, name: r.policy.name, version: r.policy.version, status: r.policy.status } : null, changes: r.changes, skipped: r.skipped })}\n`);
+        else {
+          const lines = r.policy
+            ? [`policy ${r.policy.id}: ${r.policy.name} version ${r.policy.version}, proposed (cordon policy diff, simulate, approve ${r.policy.id})`, ...r.changes.map((c) => `  ${c}`)]
+            : ["no affected device with a known vulnerable port: nothing to propose"];
+          for (const s of r.skipped) lines.push(`  left as it was: ${s.device}: ${s.why}`);
+          process.stdout.write(`${lines.join("\n")}\n`);
+        }
+        return 0;
+      } finally {
+        store.close();
+      }
+    }
     if (sub === "import") {
       const paths = positionals.slice(1);
       if (paths.length === 0) throw new UsageError("vulns import needs at least one FILE or DIR");
@@ -149,7 +185,8 @@ ${COMMON}`,
       const format = parseFormat(values.format, ["table", "json"]);
       const store = new Store(dbPath(values.db), { readOnly: true });
       try {
-        const list = [...inventoryVulnerabilities(store, values.site)].filter((v) => values.all === true || v.cves.length > 0 || v.possible.length > 0);
+        const list = [...inventoryVulnerabilities(store, values.site)].filter((v) => values.all === true || v.cves.length > 0 || v.possible.length > 0)
+          .sort((a, b) => (b.risk?.score ?? -1) - (a.risk?.score ?? -1) || b.cves.length - a.cves.length);
         if (format === "json") writeAll([reportJson(list.map((v) => inventoryJson(v, false)))]);
         else writeAll([inventoryTable(list, values.wide === true)]);
         return 0;
@@ -173,6 +210,6 @@ ${COMMON}`,
         store.close();
       }
     }
-    throw new UsageError(`vulns needs import, match, list or device${sub ? `, not "${sub}"` : ""}`);
+    throw new UsageError(`vulns needs import, match, list, device or compensate${sub ? `, not "${sub}"` : ""}`);
   },
 });
