@@ -258,14 +258,14 @@ describe("cordon CLI", () => {
     assert.equal(runCli(["analyze", "--db", db, demo]).status, 0);
     const { default: Database } = await import("better-sqlite3");
     const old = new Database(db);
-    // Back to schema 11: before users and roles, chunks' hosts and advisories.
-    old.exec("DROP TABLE kev; DROP TABLE advisories; DROP TABLE flow_chunk_hosts; DROP TABLE login_sessions; DROP TABLE api_tokens; DROP TABLE users; ALTER TABLE audit DROP COLUMN role; PRAGMA user_version = 11;");
+    // Back to schema 11: before users and roles, chunks' hosts, advisories and the end-of-life register.
+    old.exec("DROP TABLE eol_decisions; DROP TABLE kev; DROP TABLE advisories; DROP TABLE flow_chunk_hosts; DROP TABLE login_sessions; DROP TABLE api_tokens; DROP TABLE users; ALTER TABLE audit DROP COLUMN role; PRAGMA user_version = 11;");
     old.close();
     const r = runCli(["devices", "--db", db, "--format", "json"]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as unknown[]).length, 4);
     const again = new Database(db, { readonly: true });
-    assert.equal(again.pragma("user_version", { simple: true }), 14);
+    assert.equal(again.pragma("user_version", { simple: true }), 15);
     again.close();
   });
 

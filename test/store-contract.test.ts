@@ -281,6 +281,18 @@ for (const engine of ENGINES) {
       assert.deepEqual(s.kevEntries().map((k) => [k.cve, k.ransomware, k.dueDate]), [["CVE-2021-0002", false, undefined], ["CVE-2021-0003", false, undefined]]);
     });
 
+    it("end-of-life decisions: appended, the newest per site and target in force", () => {
+      const s = open("eol");
+      const d = { site: "plant", target: "00:1c:06:08:e7:db", decision: "isolate", owner: "ot", rationale: "r", reviewBy: "2027-01-01", decidedBy: "a", decidedAt: "2026-12-01T00:00:00.000Z" };
+      const a = s.saveEolDecision(d);
+      const b = s.saveEolDecision({ ...d, decision: "replace", replaceBy: "2027-06-30", vendorSupport: "EoS" });
+      s.saveEolDecision({ ...d, site: "other" });
+      assert.ok(b > a);
+      assert.equal(s.eolDecisions().length, 3);
+      assert.deepEqual(s.eolDecisions({ inForce: true, site: "plant" }).map((x) => [x.id, x.decision, x.replaceBy, x.vendorSupport]), [[b, "replace", "2027-06-30", "EoS"]]);
+      assert.deepEqual(s.eolDecisions({ inForce: true }).map((x) => x.site).sort(), ["other", "plant"]);
+    });
+
     it("a database whose schema is newer than this Cordon is refused, not changed", () => {
       const location = engine.open("newer");
       const s = new Store(location);

@@ -23,8 +23,8 @@ export function allDetectors(): Detector[] {
 /**
  * Every name an alert's detector can have: these detectors, the behavioural, indicator and
  * policy-violation ones, the inventory's (new-device, identity-change), the NAC's
- * (nac-location) and the playbook's (respond). Suppressions name one of them.
+ * (nac-location), the playbook's (respond) and the end-of-life register's. Suppressions name one of them.
  */
 export const ALERT_DETECTORS: readonly string[] = [
-  ...allDetectors().map((d) => d.name), "behaviour", "indicator", "policy-violation", "new-device", "identity-change", "nac-location", "respond",
+  ...allDetectors().map((d) => d.name), "behaviour", "indicator", "policy-violation", "new-device", "identity-change", "nac-location", "respond", "end-of-life",
 ].sort();

@@ -8,6 +8,8 @@ export const ALERT_CLASSES = [
   "ot-operation", "arp-spoof", "new-peer", "new-domain", "new-service", "volume", "new-device", "identity-change", "indicator", "policy-violation",
   // Cordon's own actions (a quarantine proposed, carried out or released), told through the same outputs.
   "response",
+  // An end-of-life decision whose review is overdue, or a device past its replace-by date.
+  "end-of-life",
 ] as const;
 export type AlertClass = (typeof ALERT_CLASSES)[number];
 

@@ -408,6 +408,23 @@ export const MIGRATIONS: readonly Migration[] = [
     imported_at TEXT NOT NULL
   );
   `,
+  // The end-of-life register (app/end-of-life.ts): decisions are appended; the newest per target counts.
+  `
+  CREATE TABLE eol_decisions (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    target TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    rationale TEXT NOT NULL,
+    review_by TEXT NOT NULL,
+    replace_by TEXT,
+    vendor_support TEXT,
+    decided_by TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+  );
+  CREATE INDEX eol_decisions_target ON eol_decisions (site, target, id);
+  `,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {

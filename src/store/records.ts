@@ -101,3 +101,22 @@ export interface GroupingInput {
   overrideCriticality?: string;
   mudUrl?: string;
 }
+
+/** One end-of-life decision of the register (app/end-of-life.ts), as stored. */
+export interface StoredEolDecision {
+  id: number;
+  site: string;
+  /** A device key, or `model:VENDOR|PRODUCT` for every device of a model. */
+  target: string;
+  decision: string;
+  owner: string;
+  rationale: string;
+  /** ISO date (YYYY-MM-DD) the decision is next reviewed by. */
+  reviewBy: string;
+  /** ISO date the device is to be replaced by (decision "replace"). */
+  replaceBy?: string;
+  /** What the vendor says of its support, where known ("end of support 2025-09-30"). */
+  vendorSupport?: string;
+  decidedBy: string;
+  decidedAt: string;
+}

@@ -13,8 +13,8 @@ import { PostgresSql, isPostgresUrl } from "./postgres-sql.js";
 import type { AlertStore, DeviceStore, FlowStore, PolicyStore, SourceStore, VerdictStore } from "./ports.js";
 
 export type { StoredAddress, StoredFact };
-export type { SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput } from "./records.js";
-import type { SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput } from "./records.js";
+export type { SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput, StoredEolDecision } from "./records.js";
+import type { SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput, StoredEolDecision } from "./records.js";
 
 export type { StoredDevice } from "../inventory/inventory.js";
 
@@ -537,6 +537,27 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
   kevEntries(): KevEntry[] {
     return this.sql.all<{ cve: string; vendor: string; product: string; name: string; date_added: string; due_date: string | null; ransomware: number }>(`SELECT * FROM kev ORDER BY cve`)
       .map((r) => ({ cve: r.cve, vendor: r.vendor, product: r.product, name: r.name, dateAdded: r.date_added, dueDate: r.due_date ?? undefined, ransomware: Number(r.ransomware) === 1 }));
+  }
+
+  /** Appends an end-of-life decision; the newest for a site and target is the one in force. */
+  saveEolDecision(d: Omit<StoredEolDecision, "id">): number {
+    return Number(this.sql.column<number>(`INSERT INTO eol_decisions (site, target, decision, owner, rationale, review_by, replace_by, vendor_support, decided_by, decided_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, d.site, d.target, d.decision, d.owner, d.rationale, d.reviewBy, d.replaceBy ?? null, d.vendorSupport ?? null, d.decidedBy, d.decidedAt)[0]);
+  }
+
+  /** Every end-of-life decision, oldest first (the history); `inForce` keeps the newest per site and target. */
+  eolDecisions(o: { inForce?: boolean; site?: string } = {}): StoredEolDecision[] {
+    const where = o.site === undefined ? "" : "WHERE site = ?";
+    const rows = this.sql.all<Record<string, string | number | null>>(`SELECT * FROM eol_decisions ${where} ORDER BY id`, ...(o.site === undefined ? [] : [o.site]));
+    const all = rows.map((r) => ({
+      id: Number(r.id), site: r.site as string, target: r.target as string, decision: r.decision as string, owner: r.owner as string, rationale: r.rationale as string,
+      reviewBy: r.review_by as string, decidedBy: r.decided_by as string, decidedAt: r.decided_at as string,
+      ...(r.replace_by !== null ? { replaceBy: r.replace_by as string } : {}), ...(r.vendor_support !== null ? { vendorSupport: r.vendor_support as string } : {}),
+    }));
+    if (!o.inForce) return all;
+    const newest = new Map<string, StoredEolDecision>();
+    for (const d of all) newest.set(`${d.site}\t${d.target}`, d);
+    return [...newest.values()];
   }
 
   /** Assigns a MUD URL to a device by hand (for devices that announce none, or announce a wrong one). */

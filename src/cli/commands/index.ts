@@ -6,6 +6,7 @@ import audit from "./audit.js";
 import baseline from "./baseline.js";
 import device from "./device.js";
 import devices from "./devices.js";
+import eol from "./eol.js";
 import evalCommand from "./eval.js";
 import flows from "./flows.js";
 import lab from "./lab.js";
@@ -29,5 +30,5 @@ import vulns from "./vulns.js";
 /** Every `cordon` command, in the order `cordon --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   analyze, devices, device, flows, evalCommand, train, lab, alerts, suppress, maintenance, baseline, policy, mud, serve,
-  quarantine, release, respond, audit, nac, override, user, token, assets, vulns, snmp, secret,
+  quarantine, release, respond, audit, nac, override, user, token, assets, vulns, eol, snmp, secret,
 ];
