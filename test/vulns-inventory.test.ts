@@ -91,6 +91,35 @@ describe("firmware, then CVEs, for the inventory", { skip: NO_CORPUS }, () => {
     assert.match(dev[0]!.last_seen, /^2013-12-20/);
   });
 
+  it("a known exploited CVE on a life-safety device proposes a quarantine that waits for another person, once", async () => {
+    const db = join(dir, "kev.db");
+    assert.equal(runCli(["vulns", "import", "--db", db, corpus("CVEProject-cvelistV5"), corpus("cisagov-kev-data")]).status, 0);
+    writeFileSync(join(dir, "kev.csv"), "mac,ip,vendor,product,firmware\n14:eb:b6:00:00:01,10.9.0.1,TP-Link,Archer AX21 (AX1800),1.1.3 Build 20220101\n14:eb:b6:00:00:02,10.9.0.2,TP-Link,Archer AX21 (AX1800),1.1.3 Build 20220101\n");
+    assert.equal(runCli(["analyze", "--db", db, corpus("EmreEkin-ICS-Pcaps/CDP/cdp_v2.pcap")]).status, 0);
+    assert.equal(runCli(["assets", "import", "--db", db, join(dir, "kev.csv")]).status, 0);
+    assert.equal(runCli(["override", "--db", db, "--criticality", "life-safety/physical-process", "--reason", "runs the infusion pumps' network", "14:eb:b6:00:00:01"]).status, 0);
+    assert.equal(runCli(["policy", "learn", "--db", db, "--all"]).status, 0);
+    const r = runCli(["vulns", "compensate", "--db", db, "--format", "json", "--quarantine", "nftables"]);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { quarantines: { id: string; device: string; cves: string[] }[] };
+    assert.deepEqual(out.quarantines.map((q) => [q.device, q.cves]), [["14:eb:b6:00:00:01", ["CVE-2023-1389"]]], "only the life-safety one");
+    const { Store } = await import("../src/store/store.js");
+    const { NacStore } = await import("../src/store/nac.js");
+    const store = new Store(db, { readOnly: true });
+    try {
+      const proposal = new NacStore(store.sql).response(out.quarantines[0]!.id)!;
+      assert.equal(proposal.status, "proposed");
+      assert.equal(proposal.plan.quarantine, "nftables");
+      assert.equal(proposal.plan.approval, true);
+      assert.ok(proposal.requestedBy && proposal.requestedBy.length > 0, "whoever proposed it cannot approve it");
+    } finally {
+      store.close();
+    }
+    const again = JSON.parse(runCli(["vulns", "compensate", "--db", db, "--format", "json"]).stdout) as { quarantines: unknown[] };
+    assert.deepEqual(again.quarantines, [], "not proposed twice");
+    assert.match(runCli(["audit", "--db", db]).stdout, /quarantine\.propose/);
+  });
+
   it("refuses asset rows it cannot read, naming the place", () => {
     const db = join(dir, "bad.db");
     const cases: [string, string, RegExp][] = [

@@ -10,7 +10,10 @@ import { classificationOf } from "./classification.js";
 import { policiesInForce, policyFileOf, proposePolicy } from "./policies.js";
 import { siteWorkFlows, wellKnownControllers } from "./policy-learning.js";
 import { learnDevices } from "./site-devices.js";
-import type { Actor } from "./actor.js";
+import { type Actor, recordChange } from "./actor.js";
+import { NacStore } from "../store/nac.js";
+import { responseId } from "../respond/playbook.js";
+import type { QuarantineMethod } from "../model/response.js";
 import { compensate, type CompensationTarget } from "../vulns/compensate.js";
 import { resolvePolicy } from "../policy/resolve.js";
 import type { StoredPolicy } from "../store/store.js";
@@ -239,6 +242,36 @@ export interface CompensationProposal {
   changes: string[];
   /** Devices left as they were, and why. */
   skipped: { device: string; why: string }[];
+  /** Quarantines proposed for strict-tier devices with a known exploited vulnerability: they wait for another person's approval. */
+  quarantines: { id: string; device: string; cves: string[] }[];
+}
+
+/** The criticality class whose known exploited vulnerabilities propose a quarantine (it is never carried out without a person). */
+export const STRICT_TIER = "life-safety/physical-process";
+
+/**
+ * A quarantine proposed for a strict-tier device with a CVE in CISA's KEV catalogue: stored as
+ * a response that waits for approval, by someone other than the person who ran this (four-eyes),
+ * through serve's responder (`cordon respond approve`), which carries it out with `method`.
+ * A proposal already made for the same CVEs is not made again.
+ */
+function proposeKevQuarantine(store: Store, by: Actor, v: InventoryDeviceVulnerabilities, method: QuarantineMethod, now: Date): { id: string; device: string; cves: string[] } | undefined {
+  const kev = v.cves.filter((c) => c.kev).map((c) => c.cve);
+  if (kev.length === 0 || v.criticality !== STRICT_TIER || !v.mac) return undefined;
+  const nac = new NacStore(store.sql);
+  const id = responseId(v.site, v.mac, `kev ${kev.join(" ")}`);
+  if (nac.response(id)) return undefined;
+  const at = now.toISOString();
+  const reason = `known exploited ${kev.join(", ")} (CISA KEV) on a ${STRICT_TIER} device`;
+  const waitsBecause = `the device is ${STRICT_TIER}: a quarantine for a known exploited vulnerability waits for a person other than ${by.name}`;
+  nac.saveResponse({
+    id, site: v.site, mac: v.mac, trigger: "manual", status: "proposed", createdAt: at, updatedAt: at,
+    title: `Quarantine of ${v.mac}, ${v.category}, proposed by ${by.name}: ${reason}`, requestedBy: by.name, reason, severity: "high",
+    criticality: v.criticality, category: v.category, plan: { quarantine: method, capture: true, notify: true, approval: true, waitsBecause },
+    steps: [{ at, action: "propose", outcome: "waiting", detail: waitsBecause, by: by.name }],
+  });
+  recordChange(store, by, { action: "quarantine.propose", target: v.mac, site: v.site, detail: `response ${id}: ${reason}` });
+  return { id, device: v.mac, cves: kev };
 }
 
 /**
@@ -247,7 +280,7 @@ export interface CompensationProposal {
  * the peers seen using them (flows of attacks and of quarantined devices left out). It goes
  * through approval and enforcement like any version; the change is audited by proposePolicy.
  */
-export function proposeCompensation(store: Store, site: string, by: Actor, device?: string): CompensationProposal {
+export function proposeCompensation(store: Store, site: string, by: Actor, device?: string, quarantineMethod: QuarantineMethod = "coa", now = new Date()): CompensationProposal {
   checkSite(store, site);
   const base = policiesInForce(store).find((p) => p.stored.site === site)?.file
     ?? (() => {
@@ -259,8 +292,11 @@ export function proposeCompensation(store: Store, site: string, by: Actor, devic
   if (only && only.size === 0) throw new InputError(`no device ${device} at site ${site}`);
   const skipped: CompensationProposal["skipped"] = [];
   const targets: CompensationTarget[] = [];
+  const quarantines: CompensationProposal["quarantines"] = [];
   for (const v of inventoryVulnerabilities(store, site)) {
     if (v.cves.length === 0 || (only && !only.has(v.key))) continue;
+    const q = proposeKevQuarantine(store, by, v, quarantineMethod, now);
+    if (q) quarantines.push(q);
     const services = [...new Set(v.exposures.map((e) => e.service))]
       .map((s) => /^(tcp|udp)\/(\d+)$/.exec(s))
       .filter((m): m is RegExpExecArray => m !== null)
@@ -271,12 +307,12 @@ export function proposeCompensation(store: Store, site: string, by: Actor, devic
     }
     targets.push({ key: v.key, ips: v.ips, services, cves: v.cves.map((c) => c.cve) });
   }
-  if (targets.length === 0) return { changes: [], skipped };
+  if (targets.length === 0) return { changes: [], skipped, quarantines };
   const { clean: flows } = siteWorkFlows(store, site);
   const { policy, changes } = compensate(base.policy, targets, flows);
   const devices = learnDevices(store, site, flows);
   const resolved = resolvePolicy(policy, devices, { controllers: wellKnownControllers(devices, flows) });
   const cves = [...new Set(targets.flatMap((t) => t.cves))].sort();
   const stored = proposePolicy(store, { policy, resolved }, by, `compensating controls for ${cves.join(", ")}`);
-  return { policy: stored, changes, skipped };
+  return { policy: stored, changes, skipped, quarantines };
 }

@@ -85,7 +85,7 @@ export default command({
        cordon vulns match [--db PATH] [--format json|table] [--wide] FILE
        cordon vulns list [--db PATH] [--site NAME] [--all] [--format table|json] [--wide]
        cordon vulns device [--db PATH] [--format table|json] MAC|IP
-       cordon vulns compensate [--db PATH] [--site NAME] [--device MAC|IP] [--format table|json]
+       cordon vulns compensate [--db PATH] [--site NAME] [--device MAC|IP] [--quarantine coa|nftables|none] [--format table|json]
 
 import   reads advisory files, folders recursively: CSAF 2.0 (checked against the official
          schema; a document that fails is imported and its failures listed), CVE JSON 5,
@@ -112,7 +112,10 @@ compensate
          seen using them (flows of attacks and of quarantined devices left out); the device
          gets a group of its own and keeps its other rules; the new rules cite the CVEs. It
          waits for 'cordon policy approve' and 'enforce' like any version (policy diff and
-         policy simulate show what it changes).
+         policy simulate show what it changes). A life-safety/physical-process device with a
+         CVE in CISA's KEV catalogue also gets a quarantine proposed (--quarantine: how serve
+         carries it out, default coa), which waits for another person's 'cordon respond
+         approve'.
 
 ${COMMON}`,
   options: {
@@ -122,6 +125,7 @@ ${COMMON}`,
     site: { type: "string" },
     all: { type: "boolean" },
     device: { type: "string" },
+    quarantine: { type: "string" },
   },
   async run({ values, positionals, by }) {
     const sub = positionals[0];
@@ -130,13 +134,16 @@ ${COMMON}`,
       const format = parseFormat(values.format, ["table", "json"]);
       const store = new Store(dbPath(values.db));
       try {
-        const r = proposeCompensation(store, values.site ?? "default", by, values.device);
-        if (format === "json") process.stdout.write(`${reportJson({ policy: r.policy ? { id: r.policy.id, name: r.policy.name, version: r.policy.version, status: r.policy.status } : null, changes: r.changes, skipped: r.skipped })}\n`);
+        const method = values.quarantine ?? "coa";
+        if (!["coa", "nftables", "none"].includes(method)) throw new UsageError("--quarantine must be one of coa, nftables, none");
+        const r = proposeCompensation(store, values.site ?? "default", by, values.device, method as "coa" | "nftables" | "none");
+        if (format === "json") process.stdout.write(`${reportJson({ policy: r.policy ? { id: r.policy.id, name: r.policy.name, version: r.policy.version, status: r.policy.status } : null, changes: r.changes, skipped: r.skipped, quarantines: r.quarantines })}\n`);
         else {
           const lines = r.policy
             ? [`policy ${r.policy.id}: ${r.policy.name} version ${r.policy.version}, proposed (cordon policy diff, simulate, approve ${r.policy.id})`, ...r.changes.map((c) => `  ${c}`)]
             : ["no affected device with a known vulnerable port: nothing to propose"];
           for (const s of r.skipped) lines.push(`  left as it was: ${s.device}: ${s.why}`);
+          for (const q of r.quarantines) lines.push(`quarantine of ${q.device} proposed (response ${q.id}, ${q.cves.join(", ")} known exploited): another person approves it with cordon respond approve ${q.id.slice(0, 8)}`);
           process.stdout.write(`${lines.join("\n")}\n`);
         }
         return 0;
