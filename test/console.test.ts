@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
-import { ROOT, runCli, tmpDir } from "./helpers.js";
+import { HAVE_CORPUS, ROOT, corpus, runCli, tmpDir } from "./helpers.js";
 import { type Serving, serve, waitFor } from "./serve-process.js";
 import { NO_RADCLIENT, NasStandIn, radclient } from "./radius-peers.js";
 
@@ -136,6 +136,38 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     assert.ok(await policy.locator("tbody tr").count() > 0, "the rules that name its group");
     await policy.getByText("access-1 port GigabitEthernet1/0/4").waitFor();
     await page.screenshot({ path: join(SHOTS, "device.png"), fullPage: true });
+    await page.close();
+  });
+
+  it("a viewer sees the vulnerable devices by risk, the end-of-life register, and a device's firmware, CVEs and exposure", { skip: HAVE_CORPUS ? false : "corpus absent" }, async () => {
+    assert.equal(runCli(["vulns", "import", "--db", db, corpus("cisagov-CSAF/csaf_files/OT/white/2024/icsa-24-284-01.json"), corpus("CVEProject-cvelistV5"), corpus("cisagov-kev-data")]).status, 0);
+    // A PLC the CMDB knows and the capture never showed: an S7-1200 on V4.4.0.
+    const cmdb = join(dir, "cmdb.csv");
+    writeFileSync(cmdb, "ip,vendor,product,model,firmware\n10.20.9.9,Siemens,SIMATIC S7-1200 CPU 1214C DC/DC/DC,6ES7214-1AG40-0XB0,V4.4.0\n");
+    assert.equal(runCli(["assets", "import", "--db", db, cmdb]).status, 0);
+    const review = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    assert.equal(runCli(["eol", "set", "--db", db, "--device", "10.20.9.9", "--decision", "isolate", "--owner", "line 3 OT lead", "--rationale", "no update before the shutdown", "--review", review]).status, 0);
+    const page = await signIn("vic");
+    await page.goto(`${base}/#/vulnerabilities`);
+    await page.getByRole("heading", { name: "Vulnerabilities" }).waitFor();
+    const row = page.getByRole("table", { name: "Vulnerable devices" }).locator("tbody tr", { hasText: "ip:10.20.9.9" });
+    await row.waitFor();
+    assert.match(await row.innerText(), /SIMATIC S7-1200 CPU 1214C DC\/DC\/DC\s+V4\.4\.0\s+CVE-2022-38465 CVE-2024-46886/);
+    const register = page.getByRole("table", { name: "End-of-life register" });
+    assert.match(await register.innerText(), new RegExp(`ip:10\\.20\\.9\\.9\\s+isolate\\s+line 3 OT lead\\s+${review}\\s+review-due-soon`));
+    await page.screenshot({ path: join(SHOTS, "vulnerabilities.png"), fullPage: true });
+    await row.getByRole("link").click();
+    const card = page.locator("section.card", { has: page.getByRole("heading", { name: "Firmware and vulnerabilities" }) });
+    await card.getByRole("list", { name: "CVEs" }).locator("li").first().waitFor();
+    const text = await card.innerText();
+    assert.match(text, /Firmware\s+V4\.4\.0/);
+    assert.match(text, /firmware = V4\.4\.0 \[asset\.firmware\]/);
+    assert.match(text, /CVE-2024-46886.*model number 6ES7214-1AG40-0XB0/);
+    assert.match(text, /End of life\s+isolate, owner line 3 OT lead/);
+    // Never seen on the wire, so unclassified: standard criticality; no policy manages it, so the outside reaches it.
+    assert.match(text, /Risk\s+33: standard × 0\.65 \(CVE-2022-38465 CVSS 9\.3\) × 1 \(any reachable from outside the site \(no policy in force manages it\)\)/);
+    assert.match(await card.getByRole("table", { name: "Exposure" }).innerText(), /any\s+\d+ of \d+\s+yes\s+not managed by the policy in force/);
+    await page.screenshot({ path: join(SHOTS, "device-vulnerabilities.png"), fullPage: true });
     await page.close();
   });
 

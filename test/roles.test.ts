@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { ACTIONS, type Action, PERMISSIONS, ROLES, type Role, may, permissionsMarkdown } from "../src/app/permissions.js";
 import { hashPassword, verifyPassword } from "../src/app/users.js";
-import { ROOT, runCli, tmpDir } from "./helpers.js";
+import { HAVE_CORPUS, ROOT, corpus, runCli, tmpDir } from "./helpers.js";
 import { type Serving, serve } from "./serve-process.js";
 
 /** A request to serve's API on loopback with a bearer token; the status and the parsed body. */
@@ -314,6 +314,32 @@ describe("users, roles and serve's API", () => {
     const changed = await get(etag!);
     assert.equal(changed.status, 200);
     assert.notEqual(changed.headers.get("etag"), etag);
+  });
+
+  it("shows vulnerabilities riskiest first, one device's firmware, CVEs and end-of-life decision, and the register, to every role", { skip: HAVE_CORPUS ? false : "corpus absent" }, async () => {
+    assert.equal(runCli(["vulns", "import", "--db", db, corpus("CVEProject-cvelistV5"), corpus("cisagov-kev-data")]).status, 0);
+    // The demo's printer: nothing of its own names its maker or firmware, so the CMDB's word counts.
+    const printer = (JSON.parse(runCli(["devices", "--db", db, "--format", "json", "--category", "printer"]).stdout) as { mac: string }[])[0]!.mac;
+    writeFileSync(join(dir, "cmdb.csv"), `mac,vendor,product,firmware\n${printer},TP-Link,Archer AX21 (AX1800),1.1.3 Build 20220101\n`);
+    assert.equal(runCli(["assets", "import", "--db", db, join(dir, "cmdb.csv")]).status, 0);
+    const review = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+    assert.equal(runCli(["eol", "set", "--db", db, "--device", printer, "--decision", "isolate", "--owner", "network team", "--rationale", "no fixed firmware for this unit", "--review", review]).status, 0);
+    const list = await call(s!.httpPort, tokens.viewer, "GET", "/api/vulnerabilities");
+    assert.equal(list.status, 200);
+    const items = list.body.items as unknown as { mac: string; cves: { cve: string; kev: boolean }[]; risk: { score: number } | null }[];
+    assert.deepEqual(items.map((i) => [i.mac, i.cves.map((c) => [c.cve, c.kev])]), [[printer, [["CVE-2023-1389", true]]]]);
+    assert.ok(items[0]!.risk!.score > 0);
+    const one = await call(s!.httpPort, tokens.viewer, "GET", `/api/devices/${printer}/vulnerabilities`);
+    assert.equal(one.status, 200);
+    const dev = (one.body.items as unknown as { firmware: string; identity_evidence: { from: string }[]; eol: { decision: string; owner: string }[] }[])[0]!;
+    assert.equal(dev.firmware, "1.1.3 Build 20220101");
+    assert.ok(dev.identity_evidence.some((c) => c.from === "asset.firmware"));
+    assert.deepEqual(dev.eol.map((e) => [e.decision, e.owner]), [["isolate", "network team"]]);
+    assert.equal((await call(s!.httpPort, tokens.viewer, "GET", "/api/devices/02:00:00:00:99:99/vulnerabilities")).status, 404);
+    const eol = await call(s!.httpPort, tokens.analyst, "GET", "/api/eol");
+    assert.deepEqual((eol.body.items as unknown as { target: string; status: string[] }[]).map((e) => [e.target, e.status]), [[printer, ["ok"]]]);
+    assert.equal((await call(s!.httpPort, tokens.viewer, "GET", "/api/vulnerabilities?all=maybe")).status, 400);
+    assert.equal((await call(s!.httpPort, undefined, "GET", "/api/eol")).status, 401);
   });
 
   it("streams live events (text/event-stream) to a signed-in reader: a response's steps as they are taken", async () => {

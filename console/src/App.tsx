@@ -9,6 +9,7 @@ import { Responses } from "./pages/Responses";
 import { Policies } from "./pages/Policies";
 import { Audit } from "./pages/Audit";
 import { Nac } from "./pages/Nac";
+import { Vulnerabilities } from "./pages/Vulnerabilities";
 
 /** The page the address's hash names: #/devices, #/device/MAC, #/alerts... */
 function useRoute(): string[] {
@@ -23,7 +24,7 @@ function useRoute(): string[] {
 }
 
 
-const PAGES: [string, string][] = [["", "Overview"], ["devices", "Inventory"], ["alerts", "Alerts"], ["responses", "Responses"], ["policies", "Policies"], ["nac", "NAC"], ["audit", "Audit"]];
+const PAGES: [string, string][] = [["", "Overview"], ["devices", "Inventory"], ["vulnerabilities", "Vulnerabilities"], ["alerts", "Alerts"], ["responses", "Responses"], ["policies", "Policies"], ["nac", "NAC"], ["audit", "Audit"]];
 
 export function App() {
   const [me, setMe] = useState<Me | undefined | null>(null);
@@ -50,6 +51,7 @@ export function App() {
         {page === "" && <Overview />}
         {page === "devices" && <Inventory />}
         {page === "device" && route[1] && <Device id={route[1]} me={me} />}
+        {page === "vulnerabilities" && <Vulnerabilities />}
         {page === "alerts" && <Alerts me={me} />}
         {page === "responses" && <Responses me={me} />}
         {page === "policies" && <Policies me={me} />}

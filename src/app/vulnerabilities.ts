@@ -316,3 +316,27 @@ export function proposeCompensation(store: Store, site: string, by: Actor, devic
   const stored = proposePolicy(store, { policy, resolved }, by, `compensating controls for ${cves.join(", ")}`);
   return { policy: stored, changes, skipped, quarantines };
 }
+
+/**
+ * A device's vulnerabilities as the CLI's JSON and the API show them: what it is, its risk with
+ * its parts, the exposure of each vulnerable service, the CVEs and the possible ones; `full`
+ * adds where each part of its identity came from and the vendors' remediations.
+ */
+export function vulnerabilityView(v: InventoryDeviceVulnerabilities, full: boolean): Record<string, unknown> {
+  const id = v.identity;
+  return {
+    site: v.site, device: v.key, mac: v.mac, ips: v.ips,
+    vendor: id.vendor ?? null, product: id.product ?? null, models: id.models, firmware: id.firmware ?? null, serial: id.serial ?? null,
+    category: v.category, criticality: v.criticality,
+    risk: v.risk ?? null, exposures: v.exposures,
+    ...(full ? { identity_evidence: id.claims } : {}),
+    cves: v.cves.map((c) => ({ ...c, remediations: full ? c.remediations : undefined })),
+    possible: v.possible.map((c) => ({ ...c, remediations: full ? c.remediations : undefined })),
+  };
+}
+
+/** The site's devices with CVEs (or possible ones), riskiest first: the list `vulns list` and the API show. */
+export function vulnerableDevices(store: Store, site?: string, all = false): InventoryDeviceVulnerabilities[] {
+  return [...inventoryVulnerabilities(store, site)].filter((v) => all || v.cves.length > 0 || v.possible.length > 0)
+    .sort((a, b) => (b.risk?.score ?? -1) - (a.risk?.score ?? -1) || b.cves.length - a.cves.length);
+}

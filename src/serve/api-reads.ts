@@ -1,5 +1,7 @@
 import { InputError } from "../app/errors.js";
 import { deviceContext } from "../app/device-context.js";
+import { eolRegister } from "../app/end-of-life.js";
+import { deviceVulnerabilities, vulnerabilityView, vulnerableDevices } from "../app/vulnerabilities.js";
 import { siteOverview } from "../app/overview.js";
 import { compileFor, policyChanges, policyFileOf, policyListView, simulateStored, storedPolicy } from "../app/policies.js";
 import { alertView, deviceDetailView, deviceListView, deviceRowView, findDevices, flowFilter, flowView, latestFlows, listAlerts, listDevices, listPolicies } from "../app/queries.js";
@@ -16,7 +18,7 @@ import type { ApiOp, ApiRequest } from "./messages.js";
 
 /** The operations that only read: the reader answers them. */
 export const READ_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(["sites", "devices", "device", "device-context", "alerts", "policies", "policy-diff", "overview",
-  "policy-simulate", "policy-compile", "flows", "decisions", "responses", "audit", "quarantines"]);
+  "policy-simulate", "policy-compile", "flows", "decisions", "responses", "audit", "quarantines", "vulnerabilities", "device-vulnerabilities", "eol"]);
 
 /** A refusal the API tells the caller as it is, with its status. */
 export class Denied extends Error {
@@ -55,6 +57,17 @@ export function readOp(store: Store, nacStore: NacStore, op: ApiOp, req: ApiRequ
       if (found.length === 0) throw new Denied(404, `no device ${req.device}`);
       return { items: found.map(deviceDetailView) };
     }
+    case "vulnerabilities": {
+      const list = vulnerableDevices(store, req.site, req.all === true);
+      return { items: list.slice(0, req.limit ?? 1000).map((v) => vulnerabilityView(v, false)), total: list.length };
+    }
+    case "device-vulnerabilities": {
+      const found = deviceVulnerabilities(store, req.device!).filter((v) => req.site === undefined || v.site === req.site);
+      if (found.length === 0) throw new Denied(404, `no device ${req.device}`);
+      const eol = eolRegister(store, found[0]!.site).filter((e) => e.devices.some((d) => found.some((v) => v.key === d.key)));
+      return { items: found.map((v) => ({ ...vulnerabilityView(v, true), eol: eol.filter((e) => e.devices.some((d) => d.key === v.key)) })) };
+    }
+    case "eol": return { items: eolRegister(store, req.site) };
     case "device-context": {
       const found = findDevices(store, req.device!).filter((d) => req.site === undefined || d.device.site === req.site);
       if (found.length === 0) throw new Denied(404, `no device ${req.device}`);

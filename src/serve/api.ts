@@ -243,6 +243,21 @@ const ROUTES: RouteSpec[] = [
     handle: ({ params, query }) => ({ op: "device-context", request: { device: deviceOf(params.device, "device"), site: siteOf(query.site) } }),
   },
   {
+    method: "GET", url: "/api/vulnerabilities", summary: "devices with CVEs from the imported advisories, riskiest first: identity, risk and its parts, exposure of each vulnerable service under the policy in force", needs: "read",
+    querystring: closed({ site: SITE, all: Type.Optional(Type.String({ maxLength: 5, description: "true: every device, not only those with CVEs" })), limit: Type.Optional(NUMBER) }),
+    handle: ({ query }) => ({ op: "vulnerabilities", request: { site: siteOf(query.site), all: oneOf(query.all, "all", ["true", "false"] as const) === "true", limit: limitOf(query.limit, 1000) } }),
+  },
+  {
+    method: "GET", url: "/api/devices/:device/vulnerabilities", summary: "one device's firmware and where it came from, its CVEs with reasons and remediations, risk, exposure and end-of-life decision", needs: "read",
+    params: closed({ device: Type.String({ maxLength: 64 }) }), querystring: closed({ site: SITE }),
+    handle: ({ params, query }) => ({ op: "device-vulnerabilities", request: { device: deviceOf(params.device, "device"), site: siteOf(query.site) } }),
+  },
+  {
+    method: "GET", url: "/api/eol", summary: "the end-of-life register: decisions in force, the devices each covers, reviews due and overdue", needs: "read",
+    querystring: closed({ site: SITE }),
+    handle: ({ query }) => ({ op: "eol", request: { site: siteOf(query.site) } }),
+  },
+  {
     method: "GET", url: "/api/alerts", summary: "alerts, oldest first, a page at a time (default: open and acknowledged)", needs: "read",
     querystring: closed({ site: SITE, class: Type.Optional(text(64)), status: Type.Optional(text(20)), min_severity: Type.Optional(text(10)), device: Type.Optional(text(64)), limit: Type.Optional(NUMBER), after: Type.Optional(CURSOR) }),
     handle: ({ query }) => ({

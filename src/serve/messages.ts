@@ -58,7 +58,7 @@ export type ToWorker =
 
 export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
   | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff" | "flows"
-  | "device-context" | "policy-simulate" | "policy-compile" | "overview" | "quarantines";
+  | "device-context" | "policy-simulate" | "policy-compile" | "overview" | "quarantines" | "vulnerabilities" | "device-vulnerabilities" | "eol";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
@@ -67,6 +67,8 @@ export interface ApiRequest {
   id?: string;
   reason?: string;
   limit?: number;
+  /** `vulnerabilities`: every device, not only those with CVEs. */
+  all?: boolean;
   before?: number;
   /** `authenticate`: a user's API token, to be looked up. */
   token?: string;

@@ -86,8 +86,9 @@ function systemDescription(value: string, claim: (field: IdentityField, value: s
   if (maker) {
     claim("vendor", maker);
     // "Siemens, SIMATIC NET, SCALANCE X204-2, 6GK5 204-2BB10-2AA3, HW: …": the product is the field before the order number.
-    const product = fields.slice(1).find((f, i, all) => /\d/.test(f) && !ORDER_NUMBER.test(f) && !/:/.test(f) && (all[i + 1] === undefined || ORDER_NUMBER.test(all[i + 1]!) || /:/.test(all[i + 1]!)));
-    if (product) claim("product", product);
+    const at = fields.findIndex((f) => ORDER_NUMBER.test(f));
+    const product = at > 1 ? fields[at - 1] : undefined;
+    if (product && !/:|\bversion\b/i.test(product)) claim("product", product);
   }
 }
 

@@ -21,7 +21,7 @@ export interface ServiceExposure {
   insideTotal: number;
   /** Whether an address outside the site may reach it (a policy that governs it says no). */
   internet: boolean;
-  /** Whether a policy in force governs the device; if not, only routing stands in the way. */
+  /** Whether the policy in force manages the device; if not, only routing (and other devices' egress rules) stand in the way. */
   governed: boolean;
   /** The rules that let someone reach it. */
   allowedBy: string[];
@@ -38,8 +38,12 @@ export class ExposureModel {
   private readonly classes: { ip: string; keys: string[] }[];
   private readonly total: number;
 
-  constructor(private readonly policy: ResolvedPolicy | undefined, initiators: readonly Initiator[]) {
+  private readonly managed: ((ip: string) => boolean) | undefined;
+
+  constructor(policy: ResolvedPolicy | undefined, initiators: readonly Initiator[]) {
     this.reach = policy ? reachWith(policy) : undefined;
+    const managed = policy?.sets.find((s) => s.name === policy.managed);
+    this.managed = managed ? setMatcher(managed) : undefined;
     const bySignature = new Map<string, { ip: string; keys: string[] }>();
     const matchers = policy ? policy.sets.map(setMatcher) : [];
     for (const d of initiators) {
@@ -65,16 +69,15 @@ export class ExposureModel {
     }
     const rules = new Set<string>();
     let allowed = 0;
-    let governed = false;
     for (const c of this.classes) {
       const by = this.reach(c.ip, target, proto!, port);
       if (by && by !== "unmanaged") rules.add(by);
-      if (by !== "unmanaged") governed = true;
       if (by) allowed += c.keys.filter((k) => k !== deviceKey).length;
     }
     const outside = this.reach(OUTSIDE, target, proto!, port);
     if (outside && outside !== "unmanaged") rules.add(outside);
-    if (outside !== "unmanaged") governed = true;
+    // Governed: the policy manages the device itself (an unmanaged device is reached by whatever routing lets through).
+    const governed = this.managed?.(target) ?? false;
     return { service, insideAllowed: allowed, insideTotal, internet: outside !== undefined, governed, allowedBy: [...rules].sort() };
   }
 }
@@ -110,7 +113,7 @@ function exposureFactor(e: ServiceExposure): number {
 
 function describe(e: ServiceExposure): string {
   const where = e.internet ? "reachable from outside the site" : e.insideAllowed === 0 ? "reachable from no device of the site" : `reachable from ${e.insideAllowed} of ${e.insideTotal} devices of the site`;
-  return `${e.service} ${where}${e.governed ? e.allowedBy.length ? ` (rules ${e.allowedBy.join(", ")})` : "" : " (no policy in force governs it)"}`;
+  return `${e.service} ${where}${e.governed ? e.allowedBy.length ? ` (rules ${e.allowedBy.join(", ")})` : "" : " (no policy in force manages it)"}`;
 }
 
 /**

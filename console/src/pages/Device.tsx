@@ -24,6 +24,15 @@ interface Context {
   policy: { id: number; name: string; version: number; status: string; mode: string; groups: string[]; managed: boolean; rules: { id: string; from: string; to: string; proto: string; ports: string; comment: string }[] } | null;
   responses: { id: string; status: string; title: string; created_at: string; requested_by?: string; steps: { at: string; action: string; outcome: string; by?: string }[] }[];
 }
+interface Claim { field: string; value: string; from: string }
+interface VulnCve { cve: string; kev: boolean; cvss: number | null; confidence: string; reason: string; remediations?: string[] }
+interface Vulns {
+  vendor: string | null; product: string | null; models: string[]; firmware: string | null; serial: string | null; identity_evidence: Claim[];
+  risk: { score: number; criticality: string; exploitability: number; exploitability_why: string; exposure: number; exposure_why: string } | null;
+  exposures: { service: string; inside_allowed: number; inside_total: number; internet: boolean; governed: boolean; allowed_by: string[] }[];
+  cves: VulnCve[]; possible: VulnCve[];
+  eol: { decision: string; owner: string; review_by: string; replace_by?: string; status: string[]; rationale: string }[];
+}
 interface SessionRow { mac: string; site: string; nas: string; nas_port_id?: string; ip?: string; status: string; last_ms: number }
 interface AlertRow { id: string; severity: string; title: string; status: string; last_seen: string; device: string | null }
 
@@ -36,6 +45,7 @@ export function Device({ id, me }: { id: string; me: Me }) {
   const [alerts, setAlerts] = useState<AlertRow[]>([]);
   const [context, setContext] = useState<Context | undefined>();
   const [session, setSession] = useState<SessionRow | undefined>();
+  const [vulns, setVulns] = useState<Vulns | undefined>();
   useEffect(() => {
     get<{ items: DeviceDetail[] }>(`/api/devices/${encodeURIComponent(id)}`).then((r) => {
       const dev = r.items[0];
@@ -45,6 +55,7 @@ export function Device({ id, me }: { id: string; me: Me }) {
       if (dev.mac) void get<DecisionRow[]>(`/api/nac/decisions?mac=${encodeURIComponent(dev.mac)}&site=${site}&limit=50`).then(setDecisions, () => setDecisions([]));
       void all<AlertRow>(`/api/alerts?status=all&site=${site}&device=${encodeURIComponent(id)}`).then(setAlerts, () => setAlerts([]));
       void get<Context>(`/api/devices/${encodeURIComponent(id)}/context?site=${site}`).then(setContext, () => setContext(undefined));
+      void get<{ items: Vulns[] }>(`/api/devices/${encodeURIComponent(id)}/vulnerabilities?site=${site}`).then((v) => setVulns(v.items[0]), () => setVulns(undefined));
       if (dev.mac) void get<SessionRow[]>("/api/nac/sessions").then((l) => setSession(l.find((x) => x.mac === dev.mac && x.site === dev.site)), () => setSession(undefined));
     }, (e: Error) => setError(e.message));
   }, [id]);
@@ -147,6 +158,33 @@ export function Device({ id, me }: { id: string; me: Me }) {
         </section>
       </div>
       <div className="cards">
+        <section className="card" aria-labelledby="firmware">
+          <h2 id="firmware">Firmware and vulnerabilities</h2>
+          {vulns ? (
+            <>
+              <dl>
+                <dt>Maker</dt><dd>{vulns.vendor ?? "—"}</dd>
+                <dt>Product</dt><dd>{vulns.product ?? "—"}{vulns.models.length ? ` (${vulns.models.join(", ")})` : ""}</dd>
+                <dt>Firmware</dt><dd>{vulns.firmware ?? "unknown"}</dd>
+                {vulns.serial && <><dt>Serial</dt><dd>{vulns.serial}</dd></>}
+                <dt>Risk</dt><dd>{vulns.risk ? `${vulns.risk.score}: ${vulns.risk.criticality} × ${vulns.risk.exploitability} (${vulns.risk.exploitability_why}) × ${vulns.risk.exposure} (${vulns.risk.exposure_why})` : "—"}</dd>
+                <dt>End of life</dt><dd>{vulns.eol.length ? vulns.eol.map((e) => `${e.decision}${e.replace_by ? ` by ${e.replace_by}` : ""}, owner ${e.owner}, review by ${e.review_by} (${e.status.join(", ")})`).join("; ") : "no decision"}</dd>
+              </dl>
+              <h3>Where the identity comes from</h3>
+              <ul className="evidence">{vulns.identity_evidence.map((c, i) => <li key={i}>{c.field} = {c.value} <span className="muted">[{c.from}]</span></li>)}</ul>
+              <h3>CVEs ({vulns.cves.length}{vulns.possible.length ? `, ${vulns.possible.length} possible` : ""})</h3>
+              <ul className="evidence" aria-label="CVEs">{vulns.cves.map((c) => (
+                <li key={c.cve}><strong>{c.cve}</strong>{c.kev ? " KEV" : ""} CVSS {c.cvss ?? "?"} ({c.confidence}): {c.reason}{c.remediations?.[0] ? <span className="muted"> Remedy: {c.remediations.slice(0, 2).join(" ")}</span> : null}</li>
+              ))}</ul>
+              {vulns.exposures.length > 0 && (
+                <table aria-label="Exposure"><thead><tr><th>Service</th><th>Reachable from</th><th>Outside</th><th>Rules</th></tr></thead>
+                  <tbody>{vulns.exposures.map((e) => (
+                    <tr key={e.service}><td>{e.service}</td><td>{e.inside_allowed} of {e.inside_total}</td><td>{e.internet ? "yes" : "no"}</td><td>{e.governed ? e.allowed_by.join(" ") || "none" : "not managed by the policy in force"}</td></tr>
+                  ))}</tbody></table>
+              )}
+            </>
+          ) : <p className="muted">No advisory data.</p>}
+        </section>
         <section className="card" aria-label="Peers">
           <h2>Peers ({context?.peers.length ?? 0})</h2>
           {context && context.peers.length > 0 && (

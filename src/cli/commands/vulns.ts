@@ -1,7 +1,7 @@
 import { Store } from "../../store/store.js";
 import { reportJson } from "../../app/report-json.js";
 import {
-  advisoryIndex, deviceVulnerabilities, importAdvisories, inventoryVulnerabilities, matchDevice, matchReportJson, proposeCompensation, readDeviceList,
+  advisoryIndex, deviceVulnerabilities, importAdvisories, matchDevice, matchReportJson, proposeCompensation, readDeviceList, vulnerabilityView, vulnerableDevices,
   type DeviceMatchReport, type ImportReport, type InventoryDeviceVulnerabilities,
 } from "../../app/vulnerabilities.js";
 import { UsageError, parseFormat, table, writeAll } from "../output.js";
@@ -33,19 +33,6 @@ function matchTable(reports: readonly DeviceMatchReport[], wide: boolean): strin
   return table(["DEVICE", "PRODUCT", "FIRMWARE", "CVE", "STATUS", "KEV", "CVSS", "CONFIDENCE", "REASON"], rows, { wide, flex: ["REASON", "PRODUCT"] });
 }
 
-function inventoryJson(v: InventoryDeviceVulnerabilities, full: boolean): object {
-  const id = v.identity;
-  return {
-    site: v.site, device: v.key, mac: v.mac, ips: v.ips,
-    vendor: id.vendor ?? null, product: id.product ?? null, models: id.models, firmware: id.firmware ?? null, serial: id.serial ?? null,
-    category: v.category, criticality: v.criticality,
-    risk: v.risk ?? null, exposures: v.exposures,
-    ...(full ? { identity_evidence: id.claims } : {}),
-    cves: v.cves.map((c) => ({ ...c, remediations: full ? c.remediations : undefined })),
-    possible: v.possible.map((c) => ({ ...c, remediations: full ? c.remediations : undefined })),
-  };
-}
-
 function inventoryTable(list: readonly InventoryDeviceVulnerabilities[], wide: boolean): string {
   const rows = list.map((v) => [
     v.risk?.score ?? "", v.site, v.key, v.identity.vendor ?? "", v.identity.product ?? v.identity.models[0] ?? "", v.identity.firmware ?? "?",
@@ -65,7 +52,7 @@ function deviceText(v: InventoryDeviceVulnerabilities): string {
     ...(v.risk ? [
       `risk ${v.risk.score}: criticality ${v.risk.criticality} (${v.risk.criticalityWeight}) x exploitability ${v.risk.exploitability} (${v.risk.exploitabilityWhy}) x exposure ${v.risk.exposure} (${v.risk.exposureWhy})`,
     ] : []),
-    ...v.exposures.map((e) => `  ${e.service}: ${e.internet ? "reachable from outside the site; " : ""}${e.insideAllowed} of ${e.insideTotal} devices of the site may reach it${e.governed ? e.allowedBy.length ? ` (rules ${e.allowedBy.join(", ")})` : "" : " (no policy in force governs it)"}`),
+    ...v.exposures.map((e) => `  ${e.service}: ${e.internet ? "reachable from outside the site; " : ""}${e.insideAllowed} of ${e.insideTotal} devices of the site may reach it${e.governed ? e.allowedBy.length ? ` (rules ${e.allowedBy.join(", ")})` : "" : " (no policy in force manages it)"}`),
     `affected by ${v.cves.length} CVEs:`,
     ...v.cves.flatMap((c) => [
       `  ${c.cve}${c.kev ? " KEV" : ""} CVSS ${c.cvss ?? "?"} (${c.confidence}): ${c.reason}`,
@@ -192,9 +179,8 @@ ${COMMON}`,
       const format = parseFormat(values.format, ["table", "json"]);
       const store = new Store(dbPath(values.db), { readOnly: true });
       try {
-        const list = [...inventoryVulnerabilities(store, values.site)].filter((v) => values.all === true || v.cves.length > 0 || v.possible.length > 0)
-          .sort((a, b) => (b.risk?.score ?? -1) - (a.risk?.score ?? -1) || b.cves.length - a.cves.length);
-        if (format === "json") writeAll([reportJson(list.map((v) => inventoryJson(v, false)))]);
+        const list = vulnerableDevices(store, values.site, values.all === true);
+        if (format === "json") writeAll([reportJson(list.map((v) => vulnerabilityView(v, false)))]);
         else writeAll([inventoryTable(list, values.wide === true)]);
         return 0;
       } finally {
@@ -211,7 +197,7 @@ ${COMMON}`,
           process.stderr.write(`cordon: no device with MAC or IP ${positionals[1]}\n`);
           return 1;
         }
-        writeAll([format === "json" ? reportJson(found.map((v) => inventoryJson(v, true))) : found.map(deviceText).join("\n\n")]);
+        writeAll([format === "json" ? reportJson(found.map((v) => vulnerabilityView(v, true))) : found.map(deviceText).join("\n\n")]);
         return 0;
       } finally {
         store.close();
