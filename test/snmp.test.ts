@@ -262,6 +262,32 @@ describe("SNMP polling against snmpd in a namespace", { skip: SKIP }, () => {
     assert.ok(after.risk!.score < governed.risk!.score, `risk falls: ${governed.risk!.score} -> ${after.risk!.score}`);
   });
 
+  it("serve polls on its period: the switch's facts arrive through its pipeline", async () => {
+    const { serve } = await import("./serve-process.js");
+    const db = join(dir, "serve.db");
+    const file = join(dir, "serve.yaml");
+    writeFileSync(file, `db: ${db}\npersist_interval_s: 1\nsnmp:\n  key_file: ${key}\n  interval_s: 60\n  subnets:\n    - { prefix: 10.78.0.0/24, version: v2c, community: "${sealed("plant-read-1")}", hosts: [${AGENT}] }\n`);
+    const s = await serve(["--config", file], ["ip", "netns", "exec", NS_CORDON]);
+    try {
+      for (let i = 0; i < 250 && !s.logs.some((l) => l.msg === "snmp round done"); i++) await new Promise((r) => setTimeout(r, 40));
+      const round = s.logs.find((l) => l.msg === "snmp round done")!;
+      assert.ok(round, "a round ran");
+      assert.equal(round.polled, 1);
+      assert.ok((round.facts as number) >= 7);
+      // Written with the next persist (each second).
+      for (let i = 0; i < 100; i++) {
+        const r = runCli(["vulns", "device", "--db", db, "--format", "json", AGENT]);
+        if (r.status === 0 && (JSON.parse(r.stdout) as { firmware: string | null }[])[0]!.firmware === "V4.1.7") break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const sw = JSON.parse(runCli(["vulns", "device", "--db", db, "--format", "json", AGENT]).stdout) as { firmware: string; product: string }[];
+      assert.deepEqual([sw[0]!.firmware, sw[0]!.product], ["V4.1.7", "SCALANCE X302-7 EEC"]);
+    } finally {
+      s.child.kill("SIGTERM");
+      await s.exit;
+    }
+  });
+
   it("a polled switch's firmware leads to its advisory", { skip: NO_CORPUS }, () => {
     const db = join(dir, "v2c.yaml.db");
     assert.equal(runCli(["vulns", "import", "--db", db, corpus("cisagov-CSAF/csaf_files/OT/white/2024/icsa-24-193-05.json")]).status, 0);

@@ -186,3 +186,65 @@ describe("vulns match refuses bad device lists", () => {
     }
   });
 });
+
+describe("serve's advisory feeds", { skip: NO_CORPUS }, () => {
+  it("fetches each feed on its period and imports it; a feed that fails is logged with its reason, and serve goes on", async () => {
+    const { createServer } = await import("node:http");
+    const { serve } = await import("./serve-process.js");
+    const dir = tmpDir("cordon-feeds-");
+    const doc = readFileSync(corpus(`${CSAF_DIR}/icsa-24-284-01.json`));
+    const server = createServer((req, res) => {
+      if (req.url === "/csaf/icsa-24-284-01.json") res.writeHead(200, { "content-type": "application/json" }).end(doc);
+      else if (req.url === "/broken.json") res.writeHead(200).end("{ not json");
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    // A port nothing listens on: one a server had, closed again.
+    const gone = createServer();
+    await new Promise<void>((r) => gone.listen(0, "127.0.0.1", r));
+    const closed = (gone.address() as { port: number }).port;
+    await new Promise((r) => gone.close(r));
+    const db = join(dir, "f.db");
+    const config = join(dir, "serve.yaml");
+    writeFileSync(config, [`db: ${db}`, "advisories:", "  feeds:", `    - http://127.0.0.1:${port}/csaf/icsa-24-284-01.json`, `    - http://127.0.0.1:${port}/broken.json`,
+      `    - http://127.0.0.1:${port}/gone.json`, `    - http://127.0.0.1:${closed}/refused.json`, "  timeout_ms: 2000"].join("\n"));
+    const s = await serve(["--config", config]);
+    try {
+      const { waitFor } = await import("./serve-process.js");
+      await waitFor(async () => s.logs.filter((l) => l.msg === "advisory feed imported" || l.msg === "advisory feed failed").length === 4, "four feeds tried", 20);
+      const imported = s.logs.find((l) => l.msg === "advisory feed imported")!;
+      assert.deepEqual([imported.advisories, imported.stored, imported.schemaFailures], [1, 1, 0]);
+      const failed = s.logs.filter((l) => l.msg === "advisory feed failed").map((l) => [String(l.feed).replace(`:${port}/`, ":P/").replace(`:${closed}/`, ":C/"), String(l.reason)]);
+      assert.deepEqual(failed.map(([f]) => f), ["http://127.0.0.1:P/broken.json", "http://127.0.0.1:P/gone.json", "http://127.0.0.1:C/refused.json"]);
+      assert.match(failed[0]![1]!, /^not JSON: /);
+      assert.deepEqual(failed.slice(1).map(([, r]) => r), ["HTTP 404", "cannot fetch: ECONNREFUSED"]);
+      assert.equal(s.child.exitCode, null, "serve goes on");
+    } finally {
+      s.child.kill("SIGTERM");
+      await s.exit;
+      server.close();
+    }
+    const store = new Store(db, { readOnly: true });
+    try {
+      assert.deepEqual(store.advisories().map((a) => a.id), ["icsa-24-284-01"]);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("refuses a feed that is not https (plain http only from a loopback mirror), before fetching anything", async () => {
+    const { importAdvisoryFeed } = await import("../src/app/vulnerabilities.js");
+    const store = new Store(":memory:");
+    try {
+      const r = await importAdvisoryFeed(store, "http://198.51.100.7/feed.json", new Date().toISOString());
+      assert.deepEqual(r.failed, [{ file: "http://198.51.100.7/feed.json", note: "feeds are fetched over https (http only from a loopback mirror)" }]);
+      const { loadConfig } = await import("../src/serve/config.js");
+      const dir = tmpDir("cordon-feeds-config-");
+      writeFileSync(join(dir, "c.yaml"), "advisories:\n  feeds: [ftp://example.org/x.json]\n");
+      assert.throws(() => loadConfig(join(dir, "c.yaml"), {}, {}), /advisories\.feeds\[0\]: an https URL/);
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -15,12 +15,14 @@ import type { SnmpCredential } from "../sources/snmp/poller.js";
 export class SnmpConfigError extends Error {}
 
 export const SNMP_KEYS = {
-  snmp: ["key_file", "rate", "timeout_ms", "retries", "max_rows", "parallel", "port", "subnets"],
+  snmp: ["key_file", "interval_s", "rate", "timeout_ms", "retries", "max_rows", "parallel", "port", "subnets"],
   "snmp.subnets[]": ["prefix", "version", "community", "user", "auth_protocol", "auth_key", "priv_protocol", "priv_key", "hosts", "allow_fragile"],
 } as const;
 
-/** What `cordon snmp poll` runs with (a timer runs it as often as a site wants). */
-export type SnmpServeConfig = SnmpPollConfig;
+export interface SnmpServeConfig extends SnmpPollConfig {
+  /** Seconds between serve's rounds (0: serve does not poll; `cordon snmp poll` from a timer does). */
+  intervalS: number;
+}
 
 type Raw = Record<string, unknown>;
 const isObject = (v: unknown): v is Raw => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -111,6 +113,7 @@ export function validateSnmp(raw: unknown): SnmpServeConfig | undefined {
   if (subnets.length === 0) throw new SnmpConfigError("snmp.subnets: list at least one subnet to poll (polling is opt-in per subnet)");
   return {
     subnets,
+    intervalS: raw.interval_s === 0 || raw.interval_s === "0" ? 0 : int(raw, "interval_s", "snmp.", 21_600, 60, 30 * 86_400),
     parallel: int(raw, "parallel", "snmp.", DEFAULT_POLL.parallel, 1, 64),
     limits: {
       ratePerSecond: int(raw, "rate", "snmp.", DEFAULT_POLL.limits.ratePerSecond, 1, 100),

@@ -1,6 +1,7 @@
 import { PrefixTable } from "../policy/prefix-table.js";
 import { DEFAULT_LIMITS, pollTarget, type PollLimits, type SnmpCredential } from "../sources/snmp/poller.js";
 import type { Store } from "../store/store.js";
+import type { Observation } from "../model/observation.js";
 import { classificationOf } from "./classification.js";
 import { SiteRun } from "./site-run.js";
 
@@ -68,23 +69,29 @@ export function snmpTargets(store: Store, site: string, config: SnmpPollConfig):
   return { targets: [...targets.values()], skipped };
 }
 
-/** One round: polls every target and stores what they said. */
-export async function pollSnmp(store: Store, site: string, config: SnmpPollConfig): Promise<SnmpPollReport> {
+/** One round: polls every target and hands each observation to `observe` (a pipeline's). */
+export async function pollSnmpInto(store: Store, site: string, config: SnmpPollConfig, observe: (o: Observation) => void): Promise<SnmpPollReport> {
   const { targets, skipped } = snmpTargets(store, site, config);
   const report: SnmpPollReport = { polled: [], skipped };
-  const run = new SiteRun(store, { site, detect: false });
   const queue = [...targets];
   const worker = async (): Promise<void> => {
     for (let t = queue.shift(); t; t = queue.shift()) {
       const r = await pollTarget(t.ip, site, t.subnet.credential, config.limits);
-      for (const o of r.observations) run.pipeline.observe(o);
+      for (const o of r.observations) observe(o);
       report.polled.push({ ip: r.ip, requests: r.requests, observations: r.observations.length, ...(r.error ? { error: r.error } : {}) });
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(config.parallel, queue.length)) }, worker));
+  report.polled.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
+  return report;
+}
+
+/** One round for `cordon snmp poll`: polls every target and stores what they said, then settles verdicts. */
+export async function pollSnmp(store: Store, site: string, config: SnmpPollConfig): Promise<SnmpPollReport> {
+  const run = new SiteRun(store, { site, detect: false });
+  const report = await pollSnmpInto(store, site, config, (o) => run.pipeline.observe(o));
   run.saveDevices();
   run.settle();
-  report.polled.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : 0));
   return report;
 }
 

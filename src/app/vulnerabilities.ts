@@ -1,5 +1,5 @@
 import type { Advisory, KevEntry } from "../model/advisory.js";
-import { advisoryPaths, readAdvisoryFile } from "../sources/advisories/read.js";
+import { type AdvisoryFile, advisoryPaths, readAdvisoryDocument, readAdvisoryFile } from "../sources/advisories/read.js";
 import { canonicalVendor } from "../inventory/vendor-names.js";
 import { AdvisoryIndex, type CveMatch, type DeviceIdentity } from "../vulns/match.js";
 import { deviceIdentity, type DeviceIdentityView } from "../vulns/device-identity.js";
@@ -43,23 +43,16 @@ export interface ImportReport {
   failed: { file: string; note: string }[];
 }
 
-/** Reads every advisory file under the paths and keeps the advisories and the KEV catalogue. */
-export async function importAdvisories(store: Store, paths: readonly string[], at: string): Promise<ImportReport> {
-  let files: string[];
-  try {
-    files = advisoryPaths(paths);
-  } catch (e) {
-    throw new InputError((e as Error).message);
-  }
-  const report: ImportReport = { files: files.length, read: { csaf: 0, cve5: 0, nvd: 0 }, stored: 0, kevEntries: 0, products: 0, unparsedRanges: 0, schemaFailures: [], skipped: [], failed: [] };
+/** Keeps what advisory files held, in batches, counting into `report`. */
+async function keepAdvisories(store: Store, files: AsyncIterable<AdvisoryFile> | Iterable<AdvisoryFile>, at: string, report: ImportReport): Promise<void> {
   const batch: { advisory: Advisory; source: string; schemaErrors: number; at: string }[] = [];
   let kev: KevEntry[] | undefined;
   const flush = (): void => {
     report.stored += store.saveAdvisories(batch);
     batch.length = 0;
   };
-  for (const file of files) {
-    const r = await readAdvisoryFile(file);
+  for await (const r of files) {
+    const file = r.file;
     if (r.kind === "skipped") report.skipped.push({ file, note: r.note ?? "" });
     else if (r.kind === "failed") report.failed.push({ file, note: r.note ?? "" });
     if (r.schemaErrors.length) report.schemaFailures.push({ file, errors: r.schemaErrors });
@@ -79,6 +72,73 @@ export async function importAdvisories(store: Store, paths: readonly string[], a
     store.saveKev(kev, at);
     report.kevEntries = kev.length;
   }
+}
+
+const emptyReport = (files: number): ImportReport => ({ files, read: { csaf: 0, cve5: 0, nvd: 0 }, stored: 0, kevEntries: 0, products: 0, unparsedRanges: 0, schemaFailures: [], skipped: [], failed: [] });
+
+/** Reads every advisory file under the paths and keeps the advisories and the KEV catalogue. */
+export async function importAdvisories(store: Store, paths: readonly string[], at: string): Promise<ImportReport> {
+  let files: string[];
+  try {
+    files = advisoryPaths(paths);
+  } catch (e) {
+    throw new InputError((e as Error).message);
+  }
+  const report = emptyReport(files.length);
+  await keepAdvisories(store, (async function* () {
+    for (const f of files) yield await readAdvisoryFile(f);
+  })(), at, report);
+  return report;
+}
+
+/** Larger than any advisory feed document; a larger answer is refused. */
+const MAX_FEED = 64 * 1024 * 1024;
+
+/**
+ * One advisory feed (a CSAF document, CVE record, NVD page or the KEV catalogue) fetched over
+ * HTTPS (plain HTTP only from a loopback mirror), within a time and size bound, and kept as a
+ * file would be. A feed that cannot be reached or read is a failure with the reason, never a
+ * crash: serve logs it and tries again at the next round.
+ */
+export async function importAdvisoryFeed(store: Store, url: string, at: string, timeoutMs = 30_000): Promise<ImportReport> {
+  const report = emptyReport(1);
+  const fail = (note: string): ImportReport => {
+    report.failed.push({ file: url, note });
+    return report;
+  };
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return fail("not a URL");
+  }
+  const loopback = ["127.0.0.1", "[::1]", "localhost"].includes(u.hostname);
+  if (u.protocol !== "https:" && !(u.protocol === "http:" && loopback)) return fail("feeds are fetched over https (http only from a loopback mirror)");
+  let text: string;
+  try {
+    const r = await fetch(u, { signal: AbortSignal.timeout(timeoutMs), redirect: "error" });
+    if (!r.ok) return fail(`HTTP ${r.status}`);
+    const length = Number(r.headers.get("content-length") ?? 0);
+    if (length > MAX_FEED) return fail(`larger than ${MAX_FEED / 1024 / 1024} MiB`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of r.body ?? []) {
+      size += (c as Uint8Array).length;
+      if (size > MAX_FEED) return fail(`larger than ${MAX_FEED / 1024 / 1024} MiB`);
+      chunks.push(Buffer.from(c as Uint8Array));
+    }
+    text = Buffer.concat(chunks).toString("utf8");
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    return fail(`cannot fetch: ${err.cause?.code ?? err.cause?.message ?? err.message}`.slice(0, 300));
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    return fail(`not JSON: ${(e as Error).message.slice(0, 200)}`);
+  }
+  await keepAdvisories(store, [await readAdvisoryDocument(url, doc)], at, report);
   return report;
 }
 

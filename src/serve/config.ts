@@ -99,6 +99,8 @@ export interface ServeConfig {
   respond?: RespondConfig;
   /** SNMP polling, per subnet (off when absent). */
   snmp?: SnmpServeConfig;
+  /** Advisory feeds serve fetches and imports (off when absent). */
+  advisories?: { feeds: string[]; intervalS: number; timeoutMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -106,7 +108,8 @@ export class ConfigError extends Error {}
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 /** The keys each section takes (examples/cordon.yaml has every one; a test checks). */
 export const CONFIG_KEYS = {
-  "": ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "loopback", "notify", "indicators", "nac", "respond", "snmp"],
+  "": ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "loopback", "notify", "indicators", "nac", "respond", "snmp", "advisories"],
+  advisories: ["feeds", "interval_s", "timeout_ms"],
   http: ["host", "port", "token_env", "allowed_hosts", "tls_cert", "tls_key"],
   "netflow[]": ["name", "host", "port", "site", "template_lifetime_s", "transport", "exporters"],
   "capture[]": ["name", "interface", "filter", "site", "snaplen", "buffer_mib"],
@@ -258,6 +261,25 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
     if (e instanceof SnmpConfigError) throw new ConfigError(e.message);
     throw e;
   }
+  let advisories: ServeConfig["advisories"];
+  if (o.advisories !== undefined && o.advisories !== null) {
+    if (!isObject(o.advisories)) throw new ConfigError("advisories: must be a mapping");
+    const a = o.advisories;
+    unknownKeys(a, CONFIG_KEYS.advisories, "advisories.");
+    if (!Array.isArray(a.feeds) || a.feeds.length === 0) throw new ConfigError("advisories.feeds: a list of URLs (CSAF documents, CVE records, NVD pages, the KEV catalogue)");
+    const feeds = a.feeds.map((f, i) => {
+      let u: URL | undefined;
+      try {
+        u = typeof f === "string" && f.length <= 2048 ? new URL(f) : undefined;
+      } catch {
+        u = undefined;
+      }
+      const loopback = u !== undefined && ["127.0.0.1", "[::1]", "localhost"].includes(u.hostname);
+      if (!u || !(u.protocol === "https:" || (u.protocol === "http:" && loopback))) throw new ConfigError(`advisories.feeds[${i}]: an https URL (http only from a loopback mirror)`);
+      return u.href;
+    });
+    advisories = { feeds, intervalS: int(a, "interval_s", "advisories.", 86_400, 300, 30 * 86_400), timeoutMs: int(a, "timeout_ms", "advisories.", 30_000, 1000, 600_000) };
+  }
   const httpHost = str(httpRaw, "host", "http.", "127.0.0.1");
   const tls = httpTls(httpRaw.tls_cert === undefined ? undefined : str(httpRaw, "tls_cert", "http."), httpRaw.tls_key === undefined ? undefined : str(httpRaw, "tls_key", "http."));
   if (!tls && httpHost !== "localhost" && !isLoopbackIp(httpHost)) {
@@ -270,7 +292,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
     if (!token) throw new ConfigError(`http.token_env: the environment has no ${name}`);
   }
   return {
-    detect: o.detect !== false, loopback: o.loopback === true, notify, indicators: indicators as string[], nac, respond, ...(snmp ? { snmp } : {}),
+    detect: o.detect !== false, loopback: o.loopback === true, notify, indicators: indicators as string[], nac, respond, ...(snmp ? { snmp } : {}), ...(advisories ? { advisories } : {}),
     db: str(o, "db", "", "./cordon.db"),
     site,
     logLevel: level as ServeConfig["logLevel"],

@@ -1,4 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { pollSnmpInto } from "../app/snmp-poll.js";
+import { importAdvisoryFeed } from "../app/vulnerabilities.js";
 import { overrideDevice } from "../app/devices.js";
 import { snakeKeys } from "../app/report-json.js";
 import type { Actor } from "../app/actor.js";
@@ -658,6 +660,43 @@ async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown>
     log.warn({ action: op, actor: caller.actor, principal: caller.principal, role: caller.role, peer: caller.peer, site, target, outcome: "refused", reason: (e as Error).message }, "action through the API");
     throw e;
   }
+}
+
+/**
+ * Jobs serve runs on a period of its own, in this thread (it owns the writes and the
+ * pipeline): SNMP rounds, whose facts go through the pipeline like any sensor's, and advisory
+ * feeds. A round still running when the next is due is not started twice; a failure is logged
+ * and the next round tries again.
+ */
+function every(name: string, seconds: number, job: () => Promise<void>): void {
+  let running = false;
+  const tick = (): void => {
+    if (running) return;
+    running = true;
+    job().catch((e: Error) => log.warn({ job: name, err: e.message }, "scheduled job failed")).finally(() => {
+      running = false;
+    });
+  };
+  setTimeout(tick, 1000).unref();
+  setInterval(tick, seconds * 1000).unref();
+}
+if (config.snmp && config.snmp.intervalS > 0) {
+  const snmp = config.snmp;
+  every("snmp", snmp.intervalS, async () => {
+    const r = await pollSnmpInto(store, config.site, snmp, (o) => pipeline.observe(o));
+    for (const p of r.polled.filter((x) => x.error)) log.warn({ target: p.ip, requests: p.requests, error: p.error }, "snmp target could not be read");
+    log.info({ polled: r.polled.length, facts: r.polled.reduce((n, p) => n + p.observations, 0), skipped: r.skipped.length, requests: r.polled.reduce((n, p) => n + p.requests, 0) }, "snmp round done");
+  });
+}
+if (config.advisories) {
+  const feeds = config.advisories;
+  every("advisories", feeds.intervalS, async () => {
+    for (const url of feeds.feeds) {
+      const r = await importAdvisoryFeed(store, url, new Date().toISOString(), feeds.timeoutMs);
+      if (r.failed.length) log.warn({ feed: url, reason: r.failed[0]!.note }, "advisory feed failed");
+      else log.info({ feed: url, advisories: r.read.csaf + r.read.cve5 + r.read.nvd, stored: r.stored, kev: r.kevEntries, schemaFailures: r.schemaFailures.length, skipped: r.skipped.length }, "advisory feed imported");
+    }
+  });
 }
 
 if (config.nac) nacTable = nacTableFromStore(store, nacStore, config.nac);
