@@ -340,6 +340,28 @@ describe("users, roles and serve's API", () => {
     assert.deepEqual((eol.body.items as unknown as { target: string; status: string[] }[]).map((e) => [e.target, e.status]), [[printer, ["ok"]]]);
     assert.equal((await call(s!.httpPort, tokens.viewer, "GET", "/api/vulnerabilities?all=maybe")).status, 400);
     assert.equal((await call(s!.httpPort, undefined, "GET", "/api/eol")).status, 401);
+    // Decisions through the API: the roles the table names, the use case's checks, the audit with the person.
+    const decision = { device: printer, decision: "replace", replace_by: new Date(Date.now() + 200 * 86_400_000).toISOString().slice(0, 10), owner: "facilities", rationale: "end of support", review_by: review };
+    assert.equal((await call(s!.httpPort, tokens.analyst, "POST", "/api/eol", decision)).status, 403);
+    const made = await call(s!.httpPort, tokens["ot-engineer"], "POST", "/api/eol", decision);
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    assert.equal(made.body.decision, "replace");
+    const bad = await call(s!.httpPort, tokens["ot-engineer"], "POST", "/api/eol", { ...decision, review_by: "2020-01-01" });
+    assert.deepEqual([bad.status, bad.body.error], [400, "review: 2020-01-01 is not in the future"]);
+    const reviewed = await call(s!.httpPort, tokens.network, "POST", "/api/eol/review", { target: printer, next_review: review, note: "vendor confirmed the date" });
+    assert.equal(reviewed.status, 200, JSON.stringify(reviewed.body));
+    const register = await call(s!.httpPort, tokens.viewer, "GET", "/api/eol");
+    assert.match(JSON.stringify(register.body.items), /reviewed .* by nina: vendor confirmed the date/);
+    const audit = JSON.parse(runCli(["audit", "--db", db, "--format", "json"]).stdout) as { action: string; actor: string; role?: string }[];
+    assert.equal((await call(s!.httpPort, tokens.analyst, "POST", "/api/vulnerabilities/compensate", {})).status, 403);
+    // Compensating controls are versions of the site's policy: one is learned if this test runs alone.
+    if ((JSON.parse(runCli(["policy", "list", "--db", db, "--format", "json"]).stdout) as unknown[]).length === 0) assert.equal(runCli(["policy", "learn", "--db", db]).status, 0);
+    const comp = await call(s!.httpPort, tokens.network, "POST", "/api/vulnerabilities/compensate", { device: printer });
+    assert.equal(comp.status, 200, JSON.stringify(comp.body));
+    const proposed = comp.body.policy as unknown as { status: string } | null;
+    const left = comp.body.skipped as unknown as { device: string }[];
+    assert.ok(proposed?.status === "proposed" || left.some((x) => x.device === printer), JSON.stringify(comp.body));
+    assert.deepEqual(audit.filter((a) => a.action.startsWith("eol.")).slice(0, 2).map((a) => [a.action, a.actor, a.role ?? null]), [["eol.review", "nina", "network"], ["eol.set", "otto", "ot-engineer"]]);
   });
 
   it("streams live events (text/event-stream) to a signed-in reader: a response's steps as they are taken", async () => {

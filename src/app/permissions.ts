@@ -21,6 +21,8 @@ export const ACTIONS = {
   "nac.move": "approve or reject a device's move to another policy group",
   override: "set a device's category or criticality",
   "override.ot": "set the category or criticality of a device of an OT tier",
+  "policy.propose": "propose a policy version (compensating controls for vulnerable devices)",
+  eol: "record and review end-of-life decisions",
   users: "add, change and disable users; make and revoke their API tokens",
 } as const;
 export type Action = keyof typeof ACTIONS;
@@ -40,6 +42,8 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   "nac.move": ["admin", "network"],
   override: ["admin", "network", "ot-engineer"],
   "override.ot": ["admin", "ot-engineer"],
+  "policy.propose": ["admin", "network", "ot-engineer"],
+  eol: ["admin", "network", "ot-engineer"],
   users: ["admin"],
 };
 

@@ -258,6 +258,40 @@ const ROUTES: RouteSpec[] = [
     handle: ({ query }) => ({ op: "eol", request: { site: siteOf(query.site) } }),
   },
   {
+    method: "POST", url: "/api/eol", summary: "record an end-of-life decision for a device or a model (appended and audited)", needs: "eol",
+    body: closed({
+      device: Type.Optional(Type.String({ maxLength: 64 })), model: Type.Optional(closed({ vendor: text(100), product: text(200) })),
+      decision: text(32), owner: text(100), rationale: text(1000), review_by: text(10), replace_by: Type.Optional(text(10)), vendor_support: Type.Optional(text(200)), site: SITE,
+    }),
+    handle: ({ body }) => {
+      const opt = (v: unknown, field: string, max: number): string | undefined => (v === undefined ? undefined : textValue(v, field, max));
+      const model = body.model as { vendor: unknown; product: unknown } | undefined;
+      return {
+        op: "eol-set", request: {
+          site: siteOf(body.site), device: body.device === undefined ? undefined : deviceOf(body.device, "device"),
+          eol: {
+            model: model ? { vendor: textValue(model.vendor, "model.vendor", 100), product: textValue(model.product, "model.product", 200) } : undefined,
+            decision: textValue(body.decision, "decision", 32), owner: textValue(body.owner, "owner", 100), rationale: textValue(body.rationale, "rationale", 1000),
+            reviewBy: textValue(body.review_by, "review_by", 10), replaceBy: opt(body.replace_by, "replace_by", 10), vendorSupport: opt(body.vendor_support, "vendor_support", 200),
+          },
+        },
+      };
+    },
+  },
+  {
+    method: "POST", url: "/api/eol/review", summary: "review the end-of-life decision in force for a device or model: keep it, with the next review date", needs: "eol",
+    body: closed({ target: text(320), next_review: text(10), note: text(1000), site: SITE }),
+    handle: ({ body }) => {
+      const target = textValue(body.target, "target", 320);
+      return { op: "eol-review", request: { site: siteOf(body.site), reason: textValue(body.note, "note", 1000), eol: { target: target.startsWith("model:") ? target : deviceOf(target, "target"), reviewBy: textValue(body.next_review, "next_review", 10) } } };
+    },
+  },
+  {
+    method: "POST", url: "/api/vulnerabilities/compensate", summary: "propose a policy version opening vulnerable services only to the peers that use them; a KEV on a life-safety device also proposes its quarantine", needs: "policy.propose",
+    body: closed({ device: Type.Optional(Type.String({ maxLength: 64 })), site: SITE }),
+    handle: ({ body }) => ({ op: "compensate", request: { site: siteOf(body.site), device: body.device === undefined ? undefined : deviceOf(body.device, "device") } }),
+  },
+  {
     method: "GET", url: "/api/alerts", summary: "alerts, oldest first, a page at a time (default: open and acknowledged)", needs: "read",
     querystring: closed({ site: SITE, class: Type.Optional(text(64)), status: Type.Optional(text(20)), min_severity: Type.Optional(text(10)), device: Type.Optional(text(64)), limit: Type.Optional(NUMBER), after: Type.Optional(CURSOR) }),
     handle: ({ query }) => ({

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { pollSnmpInto } from "../app/snmp-poll.js";
-import { importAdvisoryFeed } from "../app/vulnerabilities.js";
+import { importAdvisoryFeed, proposeCompensation } from "../app/vulnerabilities.js";
+import { reviewEolDecision, setEolDecision } from "../app/end-of-life.js";
 import { overrideDevice } from "../app/devices.js";
 import { snakeKeys } from "../app/report-json.js";
 import type { Actor } from "../app/actor.js";
@@ -561,6 +562,18 @@ function change(op: ApiOp, req: ApiRequest, caller: Caller): unknown {
     return { items: findDevices(store, req.device!).map(deviceDetailView) };
   }
   if (op === "suppress") return { id: addSuppression(store, by, { device: req.device, detector: req.detector, peer: req.peer, reason: req.note!, expires: req.expires }) };
+  const site = req.site ?? config.site;
+  if (op === "eol-set") {
+    const e = req.eol!;
+    return setEolDecision(store, by, {
+      site, device: req.device, model: e.model, decision: e.decision!, owner: e.owner!, rationale: e.rationale!, reviewBy: e.reviewBy!, replaceBy: e.replaceBy, vendorSupport: e.vendorSupport,
+    });
+  }
+  if (op === "eol-review") return reviewEolDecision(store, by, site, req.eol!.target!, { nextReview: req.eol!.reviewBy!, note: req.reason! });
+  if (op === "compensate") {
+    const r = proposeCompensation(store, site, by, req.device, config.respond?.quarantine ?? "coa");
+    return { policy: r.policy ? policyListView(r.policy) : null, changes: r.changes, skipped: r.skipped, quarantines: r.quarantines };
+  }
   const p = storedPolicy(store, req.id!);
   const tiers = config.respond?.approval ?? ["life-safety/physical-process"];
   const tierDevices = policyTierDevices(store, p, tiers);
@@ -626,7 +639,7 @@ async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown>
     }
   }
   if (op === "logout") return { ended: logout(store, req.session ?? "") };
-  if (op === "alert-move" || op === "suppress" || op === "policy-move" || op === "override") return change(op, req, caller);
+  if (op === "alert-move" || op === "suppress" || op === "policy-move" || op === "override" || op === "eol-set" || op === "eol-review" || op === "compensate") return change(op, req, caller);
   const site = req.site ?? config.site;
   const target = req.mac ?? req.id;
   const entry = { principal: caller.principal, actor: caller.actor, role: caller.role, via: "api" as const, peer: caller.peer, action: op, site, target };

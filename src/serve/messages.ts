@@ -58,7 +58,7 @@ export type ToWorker =
 
 export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
   | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff" | "flows"
-  | "device-context" | "policy-simulate" | "policy-compile" | "overview" | "quarantines" | "vulnerabilities" | "device-vulnerabilities" | "eol";
+  | "device-context" | "policy-simulate" | "policy-compile" | "overview" | "quarantines" | "vulnerabilities" | "device-vulnerabilities" | "eol" | "eol-set" | "eol-review" | "compensate";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
@@ -69,6 +69,8 @@ export interface ApiRequest {
   limit?: number;
   /** `vulnerabilities`: every device, not only those with CVEs. */
   all?: boolean;
+  /** `eol-set`, `eol-review`: the decision and its fields, parsed by the use case. */
+  eol?: { model?: { vendor: string; product: string }; target?: string; decision?: string; owner?: string; rationale?: string; reviewBy?: string; replaceBy?: string; vendorSupport?: string };
   before?: number;
   /** `authenticate`: a user's API token, to be looked up. */
   token?: string;
