@@ -131,3 +131,34 @@ describe("the advisory readers under hostile input", () => {
     assert.equal(parseRangeText(`<${"1.".repeat(1000)}1`).kind, "unparsed");
   });
 });
+
+describe("device and asset lists under hostile input", () => {
+  it("random bytes, CSV and JSON shapes give a clear input error or rows, never a crash", async () => {
+    const { readDeviceList } = await import("../src/app/vulnerabilities.js");
+    const { readAssetList } = await import("../src/app/assets.js");
+    const { InputError } = await import("../src/app/errors.js");
+    const dir = tmpDir("cordon-list-fuzz-");
+    const r = rng(99);
+    const seeds = [
+      "id,vendor,product,firmware\n1,Siemens,S7,V1\n", "mac,ip,vendor,firmware\n00:11:22:33:44:55,,x,1\n",
+      JSON.stringify([{ id: "a", vendor: "v", product: "p", firmware: "1", models: ["m"] }]), JSON.stringify([{ mac: "00:11:22:33:44:55", vendor: "v" }]),
+    ];
+    let rows = 0;
+    for (let i = 0; i < 600; i++) {
+      const seed = Buffer.from(seeds[i % seeds.length]!);
+      const b = Buffer.from(seed);
+      for (let k = 0; k < 1 + Math.floor(r() * 6); k++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
+      const file = join(dir, `f${i}.txt`);
+      writeFileSync(file, r() < 0.1 ? b.subarray(0, Math.floor(r() * b.length)) : b);
+      for (const read of [readDeviceList, readAssetList]) {
+        try {
+          rows += (read(file) as unknown[]).length;
+        } catch (e) {
+          assert.ok(e instanceof InputError, `${file}: ${(e as Error).stack}`);
+          assert.ok((e as Error).message.startsWith(file), "the error names the file");
+        }
+      }
+    }
+    assert.ok(rows > 50, "many damaged lists still read");
+  });
+});
