@@ -58,6 +58,16 @@ async function startCapture(pcap: string): Promise<ChildProcess> {
   return capture;
 }
 
+/** One `cordon snmp poll` in Cordon's namespace, with what crossed the pair captured into `pcap`. */
+async function pollCaptured(file: string, pcap: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  const capture = await startCapture(pcap);
+  const r = inCordon(["snmp", "poll", "--db", `${file}.db`, "--config", file, "--format", "json"]);
+  await new Promise((r) => setTimeout(r, 300));
+  capture.kill("SIGINT");
+  await new Promise((r) => capture.on("exit", r));
+  return r;
+}
+
 function inCordon(args: string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync("ip", ["netns", "exec", NS_CORDON, process.execPath, CLI, ...args], { encoding: "utf8" });
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
@@ -116,11 +126,7 @@ describe("SNMP polling against snmpd in a namespace", { skip: SKIP }, () => {
   it("v2c: reads the switch's firmware and forwarding table, paced and one request at a time", async () => {
     const file = config("v2c.yaml", `  rate: 5\n  subnets:\n    - { prefix: 10.78.0.0/24, version: v2c, community: "${sealed("plant-read-1")}", hosts: [${AGENT}] }\n`);
     const pcap = join(dir, "v2c.pcap");
-    const capture = await startCapture(pcap);
-    const r = inCordon(["snmp", "poll", "--db", `${file}.db`, "--config", file, "--format", "json"]);
-    await new Promise((r) => setTimeout(r, 300));
-    capture.kill("SIGINT");
-    await new Promise((r) => capture.on("exit", r));
+    const r = await pollCaptured(file, pcap);
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as { polled: { ip: string; requests: number; observations: number; error?: string }[] };
     assert.equal(report.polled.length, 1);
@@ -152,11 +158,7 @@ describe("SNMP polling against snmpd in a namespace", { skip: SKIP }, () => {
   it("v3 authPriv: the same answers, encrypted on the wire", async () => {
     const file = config("v3.yaml", `  subnets:\n    - { prefix: 10.78.0.0/24, version: v3, user: cordonv3, auth_protocol: sha, auth_key: "${sealed("auth-secret-77")}", priv_protocol: aes, priv_key: "${sealed("priv-secret-77")}", hosts: [${AGENT}] }\n`);
     const pcap = join(dir, "v3.pcap");
-    const capture = await startCapture(pcap);
-    const r = inCordon(["snmp", "poll", "--db", `${file}.db`, "--config", file, "--format", "json"]);
-    await new Promise((r) => setTimeout(r, 300));
-    capture.kill("SIGINT");
-    await new Promise((r) => capture.on("exit", r));
+    const r = await pollCaptured(file, pcap);
     assert.equal(r.status, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { polled: { error?: string }[] }).polled[0]!.error, undefined);
     const id = JSON.parse(runCli(["vulns", "device", "--db", `${file}.db`, "--format", "json", AGENT]).stdout) as { firmware: string }[];

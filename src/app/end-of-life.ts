@@ -25,18 +25,11 @@ const DAY_MS = 86_400_000;
 /** A review within this many days is shown as due soon. */
 const DUE_SOON_DAYS = 30;
 
-export interface EolInput {
-  site: string;
-  /** A device by MAC or address, or a model. */
+/** A decision as a person gives it: for a device (by MAC or address) or a model, the register's fields unparsed. */
+export type EolInput = Pick<StoredEolDecision, "site" | "decision" | "owner" | "rationale" | "reviewBy" | "replaceBy" | "vendorSupport"> & {
   device?: string;
   model?: { vendor: string; product: string };
-  decision: string;
-  owner: string;
-  rationale: string;
-  reviewBy: string;
-  replaceBy?: string;
-  vendorSupport?: string;
-}
+};
 
 function field<T>(f: () => T): T {
   try {

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { readTextBounded } from "../sources/bounded-file.js";
 import { parse as parseCsv } from "csv-parse/sync";
 import { printable } from "../model/values.js";
 import { InputError } from "./errors.js";
@@ -18,25 +18,10 @@ export interface TableRow {
 }
 
 function readBounded(path: string): string {
-  let fd: number;
   try {
-    fd = openSync(path, "r");
+    return readTextBounded(path, MAX_TABLE_FILE);
   } catch (e) {
     throw new InputError(`${path}: ${(e as Error).message}`);
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size > MAX_TABLE_FILE) throw new InputError(`${path}: larger than ${MAX_TABLE_FILE / 1024 / 1024} MiB`);
-    const buf = Buffer.alloc(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off).toString("utf8");
-  } finally {
-    closeSync(fd);
   }
 }
 

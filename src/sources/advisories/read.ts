@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
+import { readTextBounded } from "../bounded-file.js";
 import { join } from "node:path";
 import type { Advisory, KevEntry } from "../../model/advisory.js";
 import { obj, str, type Json } from "./json-fields.js";
@@ -32,23 +33,6 @@ export interface AdvisoryFile {
 export const MAX_ADVISORY_FILE = 64 * 1024 * 1024;
 const MAX_SCHEMA_ERRORS = 20;
 
-function readBounded(file: string): string {
-  const fd = openSync(file, "r");
-  try {
-    const size = fstatSync(fd).size;
-    if (size > MAX_ADVISORY_FILE) throw new Error(`larger than ${MAX_ADVISORY_FILE / 1024 / 1024} MiB`);
-    const buf = Buffer.alloc(size);
-    let off = 0;
-    while (off < size) {
-      const n = readSync(fd, buf, off, size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off).toString("utf8");
-  } finally {
-    closeSync(fd);
-  }
-}
 
 type SchemaTest = (doc: unknown) => { isValid: boolean; errors: { message: string; instancePath: string }[] };
 let schemaTest: Promise<SchemaTest> | undefined;
@@ -121,7 +105,7 @@ export async function readAdvisoryFile(file: string): Promise<AdvisoryFile> {
   if (!/\.json$/i.test(file)) return { ...base, note: "not a .json file" };
   let text: string;
   try {
-    text = readBounded(file);
+    text = readTextBounded(file, MAX_ADVISORY_FILE);
   } catch (e) {
     return { ...base, kind: "failed", note: `cannot read: ${(e as Error).message}` };
   }
