@@ -81,9 +81,16 @@ describe("firmware, then CVEs, for the inventory", { skip: NO_CORPUS }, () => {
     assert.deepEqual(after[0]!.cves.map((c) => c.cve).sort(), ["CVE-2022-38465", "CVE-2024-46886"]);
     assert.ok(after[0]!.cves.find((c) => c.cve === "CVE-2024-46886")!.remediations.length > 0, "the vendor's remediation is shown");
     const list = runCli(["vulns", "list", "--db", db, "--format", "json"]);
-    const rows = JSON.parse(list.stdout) as { device: string; cves: { cve: string }[] }[];
+    const { sites, devices: rows } = JSON.parse(list.stdout) as { sites: { site: string; devices_affected: number; devices_with_kev: number; max_risk: number; total_risk: number; top: { device: string; risk: number }[] }[]; devices: { device: string; risk: { score: number } }[] };
     assert.deepEqual(rows.map((x) => x.device).sort(), ["00:1c:06:08:e7:db", "ip:192.168.1.50"]);
-    assert.match(runCli(["vulns", "list", "--db", db, "--wide"]).stdout, /00:1c:06:08:e7:db +Siemens +SIMATIC S7-1200 CPU 1214C DC\/DC\/DC +V4.4.0 +2 +0 +9.3 +0 +CVE-2022-38465 CVE-2024-46886/);
+    // The site's risk: both devices affected, none by a KEV CVE; the highest and the sum of their scores.
+    assert.deepEqual(sites.map((x) => [x.site, x.devices_affected, x.devices_with_kev]), [["default", 2, 0]]);
+    assert.equal(sites[0]!.max_risk, Math.max(...rows.map((x) => x.risk.score)));
+    assert.equal(sites[0]!.total_risk, rows.reduce((n, x) => n + x.risk.score, 0));
+    assert.deepEqual(sites[0]!.top.map((t) => t.device), rows.map((x) => x.device), "riskiest first, as the list");
+    const table = runCli(["vulns", "list", "--db", db, "--wide"]).stdout;
+    assert.match(table, /00:1c:06:08:e7:db +Siemens +SIMATIC S7-1200 CPU 1214C DC\/DC\/DC +V4.4.0 +2 +0 +9.3 +0 +CVE-2022-38465 CVE-2024-46886/);
+    assert.match(table, /^site default: 2 devices affected \(0 by a known exploited CVE\), 0 possibly; risk: highest \d+, sum \d+$/m);
     const audit = runCli(["audit", "--db", db, "--format", "json"]);
     assert.match(audit.stdout, /"action": "assets.import"/);
     // The wire's times for the PLC are kept: the import does not make it "seen" now.

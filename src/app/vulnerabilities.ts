@@ -400,3 +400,32 @@ export function vulnerableDevices(store: Store, site?: string, all = false): Inv
   return [...inventoryVulnerabilities(store, site)].filter((v) => all || v.cves.length > 0 || v.possible.length > 0)
     .sort((a, b) => (b.risk?.score ?? -1) - (a.risk?.score ?? -1) || b.cves.length - a.cves.length);
 }
+
+/** A site's risk at a glance: how many devices are affected, how many by a known exploited CVE, the worst and the sum of device risks, the riskiest devices. */
+export interface SiteRisk {
+  site: string;
+  devicesAffected: number;
+  devicesPossiblyAffected: number;
+  devicesWithKev: number;
+  /** The riskiest device's score, and the sum over the site's devices (0–100 each). */
+  maxRisk: number;
+  totalRisk: number;
+  top: { device: string; risk: number }[];
+}
+
+export function siteRisks(list: readonly InventoryDeviceVulnerabilities[]): SiteRisk[] {
+  const bySite = new Map<string, InventoryDeviceVulnerabilities[]>();
+  for (const v of list) bySite.set(v.site, [...(bySite.get(v.site) ?? []), v]);
+  return [...bySite].sort(([a], [b]) => (a < b ? -1 : 1)).map(([site, devices]) => {
+    const scored = devices.filter((v) => v.risk).sort((a, b) => b.risk!.score - a.risk!.score);
+    return {
+      site,
+      devicesAffected: devices.filter((v) => v.cves.length > 0).length,
+      devicesPossiblyAffected: devices.filter((v) => v.cves.length === 0 && v.possible.length > 0).length,
+      devicesWithKev: devices.filter((v) => v.cves.some((c) => c.kev)).length,
+      maxRisk: scored[0]?.risk!.score ?? 0,
+      totalRisk: scored.reduce((n, v) => n + v.risk!.score, 0),
+      top: scored.slice(0, 5).map((v) => ({ device: v.key, risk: v.risk!.score })),
+    };
+  });
+}

@@ -1,7 +1,7 @@
 import { InputError } from "../app/errors.js";
 import { deviceContext } from "../app/device-context.js";
 import { eolRegister } from "../app/end-of-life.js";
-import { deviceVulnerabilities, vulnerabilityView, vulnerableDevices } from "../app/vulnerabilities.js";
+import { deviceVulnerabilities, siteRisks, vulnerabilityView, vulnerableDevices } from "../app/vulnerabilities.js";
 import { siteOverview } from "../app/overview.js";
 import { compileFor, policyChanges, policyFileOf, policyListView, simulateStored, storedPolicy } from "../app/policies.js";
 import { alertView, deviceDetailView, deviceListView, deviceRowView, findDevices, flowFilter, flowView, latestFlows, listAlerts, listDevices, listPolicies } from "../app/queries.js";
@@ -59,7 +59,7 @@ export function readOp(store: Store, nacStore: NacStore, op: ApiOp, req: ApiRequ
     }
     case "vulnerabilities": {
       const list = vulnerableDevices(store, req.site, req.all === true);
-      return { items: list.slice(0, req.limit ?? 1000).map((v) => vulnerabilityView(v, false)), total: list.length };
+      return { items: list.slice(0, req.limit ?? 1000).map((v) => vulnerabilityView(v, false)), total: list.length, sites: siteRisks(list) };
     }
     case "device-vulnerabilities": {
       const found = deviceVulnerabilities(store, req.device!).filter((v) => req.site === undefined || v.site === req.site);

@@ -7,15 +7,17 @@ interface Row {
   site: string; device: string; mac: string | null; vendor: string | null; product: string | null; firmware: string | null; criticality: string;
   risk: Risk | null; cves: Cve[]; possible: Cve[];
 }
+interface SiteRisk { site: string; devices_affected: number; devices_possibly_affected: number; devices_with_kev: number; max_risk: number; total_risk: number }
 interface EolEntry { id: number; site: string; target: string; decision: string; owner: string; review_by: string; replace_by?: string; status: string[]; devices: { key: string }[]; rationale: string }
 
 /** The site's vulnerable devices by risk, each risk with its parts, and the end-of-life register. */
 export function Vulnerabilities() {
   const [rows, setRows] = useState<Row[] | undefined>();
+  const [sites, setSites] = useState<SiteRisk[]>([]);
   const [eol, setEol] = useState<EolEntry[]>([]);
   const [error, setError] = useState("");
   useEffect(() => {
-    get<{ items: Row[] }>("/api/vulnerabilities").then((r) => setRows(r.items), (e: Error) => setError(e.message));
+    get<{ items: Row[]; sites: SiteRisk[] }>("/api/vulnerabilities").then((r) => { setRows(r.items); setSites(r.sites); }, (e: Error) => setError(e.message));
     get<{ items: EolEntry[] }>("/api/eol").then((r) => setEol(r.items), () => setEol([]));
   }, []);
   if (error) return <p role="alert" className="error">{error}</p>;
@@ -23,6 +25,9 @@ export function Vulnerabilities() {
   return (
     <>
       <h1>Vulnerabilities</h1>
+      <ul aria-label="Sites">{sites.map((r) => (
+        <li key={r.site}>Site {r.site}: {r.devices_affected} devices affected ({r.devices_with_kev} by a known exploited CVE), {r.devices_possibly_affected} possibly; highest risk {r.max_risk}, sum {r.total_risk}</li>
+      ))}</ul>
       <p className="muted">Risk = criticality × exploitability (KEV, exploitation, CVSS) × exposure of the vulnerable service under the policy in force. Riskiest first.</p>
       <table aria-label="Vulnerable devices">
         <thead><tr><th>Risk</th><th>Device</th><th>Vendor</th><th>Product</th><th>Firmware</th><th>CVEs</th><th>KEV</th><th>Why this risk</th></tr></thead>

@@ -1,7 +1,7 @@
 import { Store } from "../../store/store.js";
 import { reportJson } from "../../app/report-json.js";
 import {
-  advisoryIndex, deviceVulnerabilities, importAdvisories, matchDevice, matchReportJson, proposeCompensation, readDeviceList, vulnerabilityView, vulnerableDevices,
+  advisoryIndex, deviceVulnerabilities, importAdvisories, matchDevice, matchReportJson, proposeCompensation, readDeviceList, siteRisks, vulnerabilityView, vulnerableDevices,
   type DeviceMatchReport, type ImportReport, type InventoryDeviceVulnerabilities,
 } from "../../app/vulnerabilities.js";
 import { UsageError, parseFormat, table, writeAll } from "../output.js";
@@ -180,8 +180,12 @@ ${COMMON}`,
       const store = new Store(dbPath(values.db), { readOnly: true });
       try {
         const list = vulnerableDevices(store, values.site, values.all === true);
-        if (format === "json") writeAll([reportJson(list.map((v) => vulnerabilityView(v, false)))]);
-        else writeAll([inventoryTable(list, values.wide === true)]);
+        const sites = siteRisks(list);
+        if (format === "json") writeAll([reportJson({ sites, devices: list.map((v) => vulnerabilityView(v, false)) })]);
+        else {
+          const summary = sites.map((r) => `site ${r.site}: ${r.devicesAffected} devices affected (${r.devicesWithKev} by a known exploited CVE), ${r.devicesPossiblyAffected} possibly; risk: highest ${r.maxRisk}, sum ${r.totalRisk}`);
+          writeAll([[inventoryTable(list, values.wide === true), ...summary].join("\n")]);
+        }
         return 0;
       } finally {
         store.close();
