@@ -129,5 +129,7 @@ describe("makers and product names", () => {
     assert.equal(at("ControlLogix 5580", "ControlLogix 5580 Process", "Rockwell Automation"), "possible");
     assert.equal(at("Siemens SINEC NMS", "SINEC NMS"), "name", "the maker's own name is left out");
     assert.equal(at("Illustra Essentials Gen 4", "Illustra Essential Gen 4", "Johnson Controls"), "name");
+    assert.equal(at("SINEC NMS V2.0", "SINEC NMS"), "name", "a version written into the device's name");
+    assert.equal(at("TwinCAT 3.1", "TwinCAT", "Beckhoff"), "name");
   });
 });

@@ -147,6 +147,7 @@ describe("vulnerabilities from the corpus advisories", { skip: NO_CORPUS }, () =
       }
     }
     const s7 = out.find((o) => o.id === "s7-1518-below")!;
+    assert.deepEqual([s7.vendor, (s7 as MatchOut & { maker: string }).maker, s7.product, s7.firmware], ["SIEMENS AG", "Siemens", "SIMATIC S7-1500 CPU 1518-4 PN/DP", "V3.1.2"], "the device as given, and the maker as Cordon names it");
     const c = s7.cves.find((x) => x.cve === "CVE-2024-46886")!;
     assert.deepEqual(c.advisories, ["icsa-24-284-01:CSAFPID-0084"]);
     assert.match(c.reason, /model number 6ES7518-4AP00-0AB0; V3\.1\.2 <V3\.1\.4/);

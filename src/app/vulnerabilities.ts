@@ -158,7 +158,9 @@ export interface ListedDevice {
 
 export interface DeviceMatchReport {
   id: string;
+  /** The vendor as the list gives it; `maker` is the name Cordon gives it (the alias table's). */
   vendor: string;
+  maker: string;
   product: string;
   firmware: string | null;
   cves: CveMatch[];
@@ -169,7 +171,7 @@ export interface DeviceMatchReport {
 export function matchDevice(index: AdvisoryIndex, d: ListedDevice): DeviceMatchReport {
   const identity: DeviceIdentity = { vendor: d.vendor, product: d.product, firmware: d.firmware, models: d.models };
   const m = index.match(identity);
-  return { id: d.id, vendor: canonicalVendor(d.vendor), product: d.product, firmware: d.firmware ?? null, cves: m.affected, possible: m.possible };
+  return { id: d.id, vendor: d.vendor, maker: canonicalVendor(d.vendor), product: d.product, firmware: d.firmware ?? null, cves: m.affected, possible: m.possible };
 }
 
 /**
@@ -182,7 +184,7 @@ export function matchReportJson(r: DeviceMatchReport): object {
     cve: c.cve, kev: c.kev, cvss: c.cvss, cvss_version: c.cvssVersion, exploitation: c.exploitation,
     advisories: c.advisories, reason: c.reason, confidence: c.confidence, services: c.services,
   });
-  return { id: r.id, vendor: r.vendor, product: r.product, firmware: r.firmware, cves: r.cves.map(cve), possible: r.possible.map(cve) };
+  return { id: r.id, vendor: r.vendor, maker: r.maker, product: r.product, firmware: r.firmware, cves: r.cves.map(cve), possible: r.possible.map(cve) };
 }
 
 const COLUMNS = ["id", "vendor", "product", "firmware"] as const;

@@ -30,7 +30,8 @@ export function productName(name: string, vendor: string): ProductName {
   const tokens = new Set<string>();
   for (const raw of withoutParens.toLowerCase().split(/[\s,;:/|+]+|(?<!\w)-|-(?!\w)|(?<=\D)\.|\.(?=\D)/)) {
     const t = raw.replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
-    if (t.length === 0 || GENERIC.has(t) || maker.has(t)) continue;
+    // A version written into the name ("SINEC NMS V2.0", "Experion PKS R510.2") is no part of the product.
+    if (t.length === 0 || GENERIC.has(t) || maker.has(t) || /^[vr]?\d+(\.\d+)+[a-z]?$/.test(t)) continue;
     // Plurals of words: "Illustra Essentials" and "Illustra Essential" are one product.
     tokens.add(/^[a-z]{4,}[^s]s$/.test(t) ? t.slice(0, -1) : t);
   }

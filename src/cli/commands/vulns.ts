@@ -27,7 +27,7 @@ function matchTable(reports: readonly DeviceMatchReport[], wide: boolean): strin
   const rows: unknown[][] = [];
   for (const r of reports) {
     for (const [list, kind] of [[r.cves, "affected"], [r.possible, "possibly"]] as const) {
-      for (const c of list) rows.push([r.id, `${r.vendor} ${r.product}`, r.firmware ?? "?", c.cve, kind, c.kev ? "KEV" : "", c.cvss ?? "", c.confidence, c.reason]);
+      for (const c of list) rows.push([r.id, `${r.maker} ${r.product}`, r.firmware ?? "?", c.cve, kind, c.kev ? "KEV" : "", c.cvss ?? "", c.confidence, c.reason]);
     }
   }
   return table(["DEVICE", "PRODUCT", "FIRMWARE", "CVE", "STATUS", "KEV", "CVSS", "CONFIDENCE", "REASON"], rows, { wide, flex: ["REASON", "PRODUCT"] });
