@@ -8,6 +8,7 @@ import type { FlowRecord } from "../src/model/flow-record.js";
 import { AuditLog } from "../src/store/audit.js";
 import { NacStore } from "../src/store/nac.js";
 import { Store } from "../src/store/store.js";
+import { TrustStore } from "../src/store/trust.js";
 import { tmpDir } from "./helpers.js";
 import { testPostgres } from "./postgres.js";
 
@@ -291,6 +292,37 @@ for (const engine of ENGINES) {
       assert.equal(s.eolDecisions().length, 3);
       assert.deepEqual(s.eolDecisions({ inForce: true, site: "plant" }).map((x) => [x.id, x.decision, x.replaceBy, x.vendorSupport]), [[b, "replace", "2027-06-30", "EoS"]]);
       assert.deepEqual(s.eolDecisions({ inForce: true }).map((x) => x.site).sort(), ["other", "plant"]);
+    });
+
+    it("flow pairs: summed per pair, protocol and service port as flows are stored, across batches", () => {
+      const s = open("pairs");
+      s.saveFlows([flow(1), flow(2), { ...flow(3), dstPort: 102 }, flow(4, "other")]);
+      s.saveFlows([{ ...flow(5), initiatorKnown: false }, { ...flow(6), srcMac: undefined }]);
+      const pairs = s.flowPairs("plant").sort((a, b) => a.dstPort - b.dstPort || a.count - b.count);
+      assert.deepEqual(pairs.map((p) => [p.srcMac ?? "", p.srcIp, p.dstIp, p.dstPort, p.count, p.bytesSrcToDst, p.bytesDstToSrc, p.firstUs, p.lastUs, p.initiatorKnown]), [
+        ["02:00:00:00:00:01", "10.0.0.1", "10.0.0.2", 102, 1, 120, 60, 97_000_000, 97_000_005, true],
+        ["", "10.0.0.1", "10.0.0.2", 502, 1, 120, 60, 94_000_000, 94_000_005, true],
+        ["02:00:00:00:00:01", "10.0.0.1", "10.0.0.2", 502, 3, 360, 180, 95_000_000, 99_000_005, true],
+      ]);
+      assert.equal(s.flowPairs("other")[0].count, 1);
+    });
+
+    it("trust assumptions and zones: appended and reviewed; a zone set again replaces its members; a credential key made once", () => {
+      const s = open("trust");
+      const t = new TrustStore(s.sql);
+      const a = t.addAssumption({ site: "plant", subject: "device:02:00:00:00:00:01", statement: "vendor VPN only with an escort", owner: "ot", reason: "contract",
+        evidence: "", expect: JSON.stringify({ maintenanceOnly: true }), reviewBy: "2027-01-01", addedBy: "a", addedAt: "2026-12-01T00:00:00.000Z" });
+      const b = t.addAssumption({ site: "other", subject: "zone:guest", object: "device:02:00:00:00:00:02", statement: "s", owner: "o", reason: "r", evidence: "e", reviewBy: "2027-02-01", addedBy: "b", addedAt: "2026-12-02T00:00:00.000Z" });
+      assert.ok(b > a);
+      assert.ok(t.reviewAssumption(a, { by: "c", at: "2026-12-03T00:00:00.000Z", note: "checked", nextReview: "2027-06-01" }));
+      assert.ok(!t.reviewAssumption(b + 100, { by: "c", at: "x", note: "n", nextReview: "2027-06-01" }));
+      assert.deepEqual(t.assumptions("plant").map((x) => [x.id, x.reviewBy, x.reviewedBy, x.reviewNote, x.expect, x.object]), [[a, "2027-06-01", "c", "checked", JSON.stringify({ maintenanceOnly: true }), undefined]]);
+      assert.deepEqual(t.assumptions().map((x) => x.object), [undefined, "device:02:00:00:00:00:02"]);
+      t.setZone({ site: "plant", name: "guest", members: "[1]", setBy: "a", setAt: "t1" });
+      t.setZone({ site: "plant", name: "guest", members: "[2]", setBy: "b", setAt: "t2" });
+      assert.deepEqual(t.zones("plant").map((z) => [z.name, z.members, z.setBy]), [["guest", "[2]", "b"]]);
+      assert.match(t.credentialKey(), /^[0-9a-f]{64}$/);
+      assert.equal(new TrustStore(open("trust2").sql).credentialKey() === t.credentialKey(), false, "each database its own key");
     });
 
     it("a database whose schema is newer than this Cordon is refused, not changed", () => {

@@ -425,6 +425,59 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX eol_decisions_target ON eol_decisions (site, target, id);
   `,
+  // The trust graph's raw material (store/flow-pairs.ts, trust/): flows summed per pair of
+  // hosts, protocol and service port as they are stored, so the graph never reads the flow
+  // history; the trust assumptions people declare, and the zones they name.
+  `
+  CREATE TABLE flow_pairs (
+    site TEXT NOT NULL,
+    proto INTEGER NOT NULL,
+    src_mac TEXT NOT NULL,
+    src_ip TEXT NOT NULL,
+    dst_mac TEXT NOT NULL,
+    dst_ip TEXT NOT NULL,
+    dst_port INTEGER NOT NULL,
+    vlan INTEGER NOT NULL,
+    flows INTEGER NOT NULL,
+    bytes_src INTEGER NOT NULL,
+    bytes_dst INTEGER NOT NULL,
+    first_us INTEGER NOT NULL,
+    last_us INTEGER NOT NULL,
+    initiator_known INTEGER NOT NULL,
+    PRIMARY KEY (site, proto, src_ip, dst_ip, dst_port, src_mac, dst_mac)
+  );
+  CREATE TABLE flow_pairs_cover (first_id INTEGER NOT NULL);
+  INSERT INTO flow_pairs_cover (first_id) SELECT COALESCE(MAX(first_id + count), 1) FROM flow_chunks;
+  CREATE TABLE trust_assumptions (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    object TEXT,
+    statement TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    expect TEXT,
+    review_by TEXT NOT NULL,
+    added_by TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    reviewed_by TEXT,
+    reviewed_at TEXT,
+    review_note TEXT
+  );
+  -- The key credentials are hashed with in the trust graph: a graph (or an export of it) holds
+  -- no secret, and no hash that a list of common communities would reverse.
+  CREATE TABLE trust_key (key TEXT NOT NULL);
+  INSERT INTO trust_key (key) SELECT lower(hex(randomblob(32)));
+  CREATE TABLE trust_zones (
+    site TEXT NOT NULL,
+    name TEXT NOT NULL,
+    members TEXT NOT NULL,
+    set_by TEXT NOT NULL,
+    set_at TEXT NOT NULL,
+    PRIMARY KEY (site, name)
+  );
+  `,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {

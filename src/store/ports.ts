@@ -31,6 +31,8 @@ export interface FlowStore {
   /** The flows touching any of the hosts (MAC or address at either end), chunk by chunk, newest chunk first. */
   flowChunksTouching(hosts: readonly string[], o?: { site?: string; fromUs?: number; untilUs?: number }): Generator<{ lastUs: number; flows: StoredFlow[] }>;
   flowGroups(site: string): FlowGroup[];
+  /** Flows summed per pair of hosts, protocol and service port, over all time (store/flow-pairs.ts). */
+  flowPairs(site: string): FlowGroup[];
 }
 
 /** What Cordon concluded about devices, and what people decided instead. */

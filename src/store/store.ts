@@ -7,6 +7,7 @@ import type { Alert } from "../model/alert.js";
 import type { Advisory, KevEntry } from "../model/advisory.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { checkSchema, migrate, schemaBehind } from "./migrations.js";
+import { foldFlowPairs, pairsCoverFrom, readFlowPairs, setPairsCoverFrom } from "./flow-pairs.js";
 import { type Sql, type SqlValue, greatest, least } from "./sql.js";
 import { SqliteSql } from "./sqlite-sql.js";
 import { PostgresSql, isPostgresUrl } from "./postgres-sql.js";
@@ -78,7 +79,10 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
         this.sql = isPostgresUrl(location) ? new PostgresSql(location, { readOnly: true }) : new SqliteSql(location, { readOnly: true });
       }
       if (o.readOnly) checkSchema(this.sql);
-      else migrate(this.sql);
+      else {
+        migrate(this.sql);
+        this.coverFlowPairs();
+      }
     } catch (e) {
       this.sql.close();
       throw e;
@@ -145,7 +149,30 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
       }
       this.sql.insertMany("flow_chunks", ["site", "first_id", "count", "first_us", "last_us", "data"], rows);
       this.sql.insertMany("flow_chunk_hosts", ["first_id", "hosts"], hosts);
+      foldFlowPairs(this.sql, batch);
     });
+  }
+
+  /**
+   * Sums into the flow pairs the flows stored before the pairs existed (a database upgraded
+   * from an older schema), once, in one transaction with the mark that they are covered.
+   */
+  private coverFlowPairs(): void {
+    const from = pairsCoverFrom(this.sql);
+    if (from <= 1) return;
+    this.sql.transaction(() => {
+      for (const chunk of this.flowChunks()) {
+        const older = chunk.filter((f) => f.id < from);
+        if (older.length === 0) break;
+        foldFlowPairs(this.sql, older);
+      }
+      setPairsCoverFrom(this.sql, 1);
+    });
+  }
+
+  /** A site's flows summed per pair of hosts, protocol and service port (store/flow-pairs.ts). */
+  flowPairs(site: string): FlowGroup[] {
+    return readFlowPairs(this.sql, site);
   }
 
   /** Stored flow chunks that could not be decoded (damaged on disk or by hand): skipped when read, with a warning. */
