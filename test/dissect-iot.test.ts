@@ -26,7 +26,7 @@ describe("IoT and building protocols", () => {
     assert.ok(!r.facts.join(" ").includes("s3cret"));
   });
 
-  it("SNMP response: sysDescr, sysObjectID and sysName", () => {
+  it("SNMP response: the community the agent accepted, sysDescr, sysObjectID and sysName", () => {
     const vb = (oid: string, val: string): string => {
       const v = `${oid}${val}`;
       return `30${(v.length / 2).toString(16).padStart(2, "0")}${v}`;
@@ -41,7 +41,7 @@ describe("IoT and building protocols", () => {
     const msg = `020101 0406${Buffer.from("public").toString("hex")} a2${(pdu.length / 2).toString(16)}${pdu}`.replace(/\s/g, "");
     const r = run(snmp, hex(`30${(msg.length / 2).toString(16)}${msg}`));
     assert.equal(r.ok, true);
-    assert.deepEqual(r.facts, ["snmp.version=v2c", "snmp.sys_descr=HP ETHERNET MULTI-ENVIRONMENT",
+    assert.deepEqual(r.facts, ["snmp.version=v2c", "snmp.community=response public", "snmp.sys_descr=HP ETHERNET MULTI-ENVIRONMENT",
       "snmp.sys_object_id=1.3.6.1.4.1.11.2.3.9.1", "snmp.sys_name=NPI0A1B"]);
   });
 

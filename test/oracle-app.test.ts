@@ -34,7 +34,7 @@ const ORACLES: Oracle[] = [
     expect: (v) => (v ? [v] : []), got: (d) => factSet(d, "mqtt.client_id") },
   { protocol: "mqtt", what: "MQTT published topics", filter: "mqtt.msgtype == 3", field: "mqtt.topic",
     expect: (v) => v.split(",").filter(Boolean), got: (d) => factSet(d, "mqtt.publish") },
-  { protocol: "snmp", what: "SNMP communities in requests and traps", filter: "snmp.community && (udp.dstport == 161 || udp.dstport == 162) && !icmp",
+  { protocol: "snmp", what: "SNMP communities in requests, responses and traps", filter: "snmp.community && (udp.dstport == 161 || udp.dstport == 162 || udp.srcport == 161) && !icmp",
     field: "snmp.community",
     expect: (v) => [v], got: (d) => factSet(d, "snmp.community", (v) => v.slice(v.indexOf(" ") + 1)) },
   { protocol: "sip", what: "SIP user agents", filter: "sip.User-Agent", field: "sip.User-Agent",

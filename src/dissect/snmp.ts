@@ -27,8 +27,9 @@ function dissectSnmp(b: Buffer, off: number, len: number, ctx: DissectContext): 
   const pdu = readBer(b, community.next, msg.next);
   if (!pdu || !PDU_NAMES[pdu.tag]) return false;
   const name = PDU_NAMES[pdu.tag];
-  if (pdu.tag !== 0xa2 && pdu.tag !== 0xa8) {
+  if (pdu.tag !== 0xa8) {
     // Community strings are SNMP v1/v2c's password, sent in clear: who used which, for what.
+    // An agent's response repeats the community it accepted: the agent holds it too.
     ctx.emit("snmp.community", "src", `${name} ${utf8(b, community.start, community.len, 128)}`);
   }
   if (pdu.tag === 0xa2) varbinds(b, pdu, ctx);

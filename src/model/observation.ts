@@ -145,7 +145,7 @@ export const OBSERVATION_KINDS = {
   "mqtt.publish": "MQTT topic the device published to",
   "mqtt.subscribe": "MQTT topic filter the device subscribed to",
   "snmp.version": "SNMP version the device spoke",
-  "snmp.community": "SNMP community the device sent, with the request type (v1/v2c send it in clear)",
+  "snmp.community": "SNMP community the device sent, with the PDU type: a request's (the manager uses it) or a response's (the agent accepts it); v1/v2c send it in clear",
   "snmp.sys_descr": "SNMP sysDescr the device answered with",
   "snmp.sys_object_id": "SNMP sysObjectID the device answered with",
   "snmp.sys_name": "SNMP sysName the device answered with",
