@@ -1,7 +1,7 @@
 import type { Advisory, KevEntry } from "../model/advisory.js";
 import { type AdvisoryFile, advisoryPaths, readAdvisoryDocument, readAdvisoryFile } from "../sources/advisories/read.js";
 import { canonicalVendor } from "../inventory/vendor-names.js";
-import { AdvisoryIndex, type CveMatch, type DeviceIdentity } from "../vulns/match.js";
+import { AdvisoryIndex, type CveMatch, type DeviceIdentity, type DeviceVulnerabilities } from "../vulns/match.js";
 import { deviceIdentity, type DeviceIdentityView } from "../vulns/device-identity.js";
 import { ExposureModel, riskOf, servicesAtRisk, type Initiator, type RiskParts, type ServiceExposure } from "../vulns/exposure.js";
 import { addressesOf } from "../inventory/view.js";
@@ -251,12 +251,18 @@ function siteContexts(store: Store, index: AdvisoryIndex, site: string | undefin
   return new Map([...initiators].map(([s, list]) => [s, { index, exposure: new ExposureModel(inForce.get(s), list) }]));
 }
 
-function judgeDevice(ctx: SiteContext, d: StoredDevice, verdict: StoredVerdict | undefined, override: StoredOverride | undefined): InventoryDeviceVulnerabilities {
+/** A stored device's firmware identity, from every source, and the advisories that match it. */
+export function matchStoredDevice(index: AdvisoryIndex, d: StoredDevice, verdict: StoredVerdict | undefined): { identity: DeviceIdentityView; found: DeviceVulnerabilities } {
   const identity = deviceIdentity(d.facts, verdict);
-  const c = classificationOf(d, verdict, override);
   const found = identity.vendor || identity.product || identity.models.length
-    ? ctx.index.match({ vendor: identity.vendor ?? "", product: identity.product ?? identity.models[0] ?? "", models: identity.models, firmware: identity.firmware })
+    ? index.match({ vendor: identity.vendor ?? "", product: identity.product ?? identity.models[0] ?? "", models: identity.models, firmware: identity.firmware })
     : { affected: [], possible: [] };
+  return { identity, found };
+}
+
+function judgeDevice(ctx: SiteContext, d: StoredDevice, verdict: StoredVerdict | undefined, override: StoredOverride | undefined): InventoryDeviceVulnerabilities {
+  const { identity, found } = matchStoredDevice(ctx.index, d, verdict);
+  const c = classificationOf(d, verdict, override);
   const ips = addressesOf(d);
   const served = [...new Set(d.facts.filter((f) => f.kind === "service.served").map((f) => f.value))].sort();
   const services = [...new Set(found.affected.flatMap((m) => servicesAtRisk(m, served)))];

@@ -29,10 +29,11 @@ export function renderPolicy(p: StoredPolicy, format: "table" | "json"): string 
   return lines.join("\n");
 }
 
-export function renderPolicyDiff(a: StoredPolicy, b: StoredPolicy, format: "table" | "json"): string {
+/** Two versions' differences, and the trust graph's what-if for the second (app/trust.ts `trustWhatIf`). */
+export function renderPolicyDiff(a: StoredPolicy, b: StoredPolicy, format: "table" | "json", trust: readonly string[] = []): string {
   const d = diffPolicies(policyFileOf(a).policy, policyFileOf(b).policy);
-  if (format === "json") return reportJson({ from: a.id, to: b.id, ...d });
-  return [`policy ${a.id} (${a.name} v${a.version}) -> policy ${b.id} (${b.name} v${b.version})`, ...renderDiff(d)].join("\n");
+  if (format === "json") return reportJson({ from: a.id, to: b.id, ...d, trust });
+  return [`policy ${a.id} (${a.name} v${a.version}) -> policy ${b.id} (${b.name} v${b.version})`, ...renderDiff(d), ...(trust.length ? ["", ...trust] : [])].join("\n");
 }
 
 /**

@@ -26,5 +26,5 @@ export function allDetectors(): Detector[] {
  * (nac-location), the playbook's (respond) and the end-of-life register's. Suppressions name one of them.
  */
 export const ALERT_DETECTORS: readonly string[] = [
-  ...allDetectors().map((d) => d.name), "behaviour", "indicator", "policy-violation", "new-device", "identity-change", "nac-location", "respond", "end-of-life",
+  ...allDetectors().map((d) => d.name), "behaviour", "indicator", "policy-violation", "new-device", "identity-change", "nac-location", "respond", "end-of-life", "trust-assumption",
 ].sort();

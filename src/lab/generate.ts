@@ -4,7 +4,8 @@ import { arp, dhcp, ethernet, ipv4Bytes } from "./craft.js";
 import { Conversations, type Host } from "./conversation.js";
 import { PcapngStream } from "../sources/pcapng-writer.js";
 import { SCENARIOS, type ScenarioRecord } from "./scenarios.js";
-import { type Device, type Label, PERSONAS, type SiteView, dhcpRequest } from "./site.js";
+import { type Device, type Label, PERSONAS, type Persona, type SiteView, dhcpRequest } from "./site.js";
+import { TRUST_PERSONAS, trustStructure } from "./trust-site.js";
 
 export interface LabOptions {
   devices: number;
@@ -13,7 +14,12 @@ export interface LabOptions {
   startUs: number;
   /** Scenario names to inject; "all" for every one. */
   scenarios: string[];
+  /** The kind of site: "mixed" (a campus with IoT, OT and IT, the default) or "ot-trust" (trust-site.ts). */
+  site?: LabSite;
 }
+
+export const LAB_SITES = ["mixed", "ot-trust"] as const;
+export type LabSite = (typeof LAB_SITES)[number];
 
 export interface LabResult {
   pcap: string;
@@ -49,12 +55,12 @@ function mac(oui: string, n: number): string {
 }
 
 /** How many devices of each persona: by weight, every persona at least once on a big enough site. */
-function allocate(total: number): Map<string, number> {
-  const weight = PERSONAS.reduce((s, p) => s + p.weight, 0);
+function allocate(total: number, personas: readonly Persona[]): Map<string, number> {
+  const weight = personas.reduce((s, p) => s + p.weight, 0);
   const counts = new Map<string, number>();
   let used = 0;
-  for (const p of PERSONAS) {
-    const n = Math.max(total >= PERSONAS.length ? 1 : 0, Math.floor((total * p.weight) / weight));
+  for (const p of personas) {
+    const n = Math.max(total >= personas.length ? 1 : 0, Math.floor((total * p.weight) / weight));
     counts.set(p.name, n);
     used += n;
   }
@@ -80,8 +86,10 @@ export function generateLab(dir: string, o: LabOptions): LabResult {
   const devices: Device[] = [];
   const byPersona = new Map<string, Device[]>();
   let n = 0;
-  for (const p of PERSONAS) {
-    const count = allocate(o.devices).get(p.name) ?? 0;
+  const personas = o.site === "ot-trust" ? TRUST_PERSONAS : PERSONAS;
+  const counts = allocate(o.devices, personas);
+  for (const p of personas) {
+    const count = counts.get(p.name) ?? 0;
     for (let i = 0; i < count; i++, n++) {
       const slot = n + 10;
       const d: Device = {
@@ -154,6 +162,7 @@ export function generateLab(dir: string, o: LabOptions): LabResult {
     about: `Cordon lab site: ${devices.length} devices, ${o.durationS} s, seed ${o.seed}. Ground truth written by the generator; a regression check, not evidence that classification works.`,
     captures: { "lab.pcapng": labels },
     scenarios: records,
+    ...(o.site === "ot-trust" ? { trust: trustStructure(site.peers) } : {}),
   }, null, 2)}\n`);
   return { pcap, labels: labelsPath, frames: out.frames, devices: devices.length + 2, scenarios: records };
 }

@@ -179,3 +179,32 @@ function crc32(b: Buffer): number {
   }
   return (c ^ 0xffffffff) >>> 0;
 }
+
+/** BACnet/IP confirmed WriteProperty of present-value (85) on analog-value 1, as a BMS commands a controller. */
+export function bacnetWriteProperty(invoke: number, value: number): Buffer {
+  const oid = (2 << 22) | 1;
+  const real = Buffer.alloc(4);
+  real.writeFloatBE(value);
+  return bvlc(0x0a, Buffer.concat([Buffer.from([1, 4, 0x00, 0x05, invoke, 15, 0x0c, oid >>> 24, (oid >> 16) & 0xff, (oid >> 8) & 0xff, oid & 0xff, 0x19, 85, 0x3e, 0x44]), real, Buffer.from([0x3f])]));
+}
+
+/** BACnet simple ACK of a WriteProperty. */
+export function bacnetWriteAck(invoke: number): Buffer {
+  return bvlc(0x0a, Buffer.from([1, 0, 0x20, invoke, 15]));
+}
+
+/** SNMP v2c set-request of sysContact (a manager writing to an agent). */
+export function snmpSetContact(community: string, contact: string): Buffer {
+  const tlv = (tag: number, v: Buffer): Buffer => Buffer.concat([Buffer.from([tag, v.length]), v]);
+  const vb = tlv(0x30, Buffer.concat([tlv(6, Buffer.from([0x2b, 6, 1, 2, 1, 1, 4, 0])), tlv(4, Buffer.from(contact))]));
+  const pdu = tlv(0xa3, Buffer.concat([tlv(2, Buffer.from([2])), tlv(2, Buffer.from([0])), tlv(2, Buffer.from([0])), tlv(0x30, vb)]));
+  return tlv(0x30, Buffer.concat([tlv(2, Buffer.from([1])), tlv(4, Buffer.from(community)), pdu]));
+}
+
+export function httpGet(host: string, path: string, agent: string): Buffer {
+  return Buffer.from(`GET ${path} HTTP/1.1\r\nHost: ${host}\r\nUser-Agent: ${agent}\r\nAccept: */*\r\n\r\n`);
+}
+
+export function httpOk(server: string, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nServer: ${server}\r\nContent-Type: application/octet-stream\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+}

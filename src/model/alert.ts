@@ -10,6 +10,8 @@ export const ALERT_CLASSES = [
   "response",
   // An end-of-life decision whose review is overdue, or a device past its replace-by date.
   "end-of-life",
+  // A trust assumption past its review date, or one the traffic contradicts.
+  "trust-assumption",
 ] as const;
 export type AlertClass = (typeof ALERT_CLASSES)[number];
 

@@ -23,6 +23,7 @@ import serve from "./serve.js";
 import snmp from "./snmp.js";
 import suppress from "./suppress.js";
 import token from "./token.js";
+import trust from "./trust.js";
 import train from "./train.js";
 import user from "./user.js";
 import vulns from "./vulns.js";
@@ -30,5 +31,5 @@ import vulns from "./vulns.js";
 /** Every `cordon` command, in the order `cordon --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   analyze, devices, device, flows, evalCommand, train, lab, alerts, suppress, maintenance, baseline, policy, mud, serve,
-  quarantine, release, respond, audit, nac, override, user, token, assets, vulns, eol, snmp, secret,
+  quarantine, release, respond, audit, nac, override, user, token, assets, vulns, eol, trust, snmp, secret,
 ];

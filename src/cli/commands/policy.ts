@@ -1,4 +1,5 @@
 import { writeFileSync } from "node:fs";
+import { trustWhatIf } from "../../app/trust.js";
 import { Store } from "../../store/store.js";
 import { renderPolicy, renderPolicyDiff, renderPolicyList, renderSimulation } from "../policy.js";
 import { LEFT_OUT, learnFromStore } from "../../app/policy-learning.js";
@@ -29,7 +30,10 @@ learn     an allow-list from the flows in the database, stored as a new proposed
           sensitive-data only to DNS-named endpoints, standard the exact addresses seen, low
           their /24; what is left out is listed under "review". Prints the diff from the
           previous version.
-list, show, diff   stored versions, one version with its history, what changed between two.
+list, show, diff   stored versions, one version with its history, what changed between two;
+                   diff also shows the trust graph under the second version beside the policy in
+                   force: paths from the internet to the strict tier, and each management plane's
+                   blast radius that changes (cordon trust --help).
 approve, reject, enforce   move a version along proposed -> approved -> enforced (enforcing
           supersedes the version enforced before); who (the operating-system user) is recorded with the time.
 compile   TARGET: ${TARGETS.join(", ")} (port targets for the device set named by --device).
@@ -85,7 +89,8 @@ ${COMMON}`,
         else if (sub === "show") process.stdout.write(`${renderPolicy(storedPolicy(store, positionals[1] ?? "latest"), fmt)}\n`);
         else if (sub === "diff") {
           if (positionals.length !== 3) throw new UsageError("policy diff needs two policy ids");
-          process.stdout.write(`${renderPolicyDiff(storedPolicy(store, positionals[1]), storedPolicy(store, positionals[2]), fmt)}\n`);
+          const b = storedPolicy(store, positionals[2]);
+          process.stdout.write(`${renderPolicyDiff(storedPolicy(store, positionals[1]), b, fmt, trustWhatIf(store, b))}\n`);
         } else {
           if (!positionals[1]) throw new UsageError(`policy ${sub} needs a policy id`);
           const to = sub === "approve" ? "approved" : sub === "reject" ? "rejected" : "enforced";
