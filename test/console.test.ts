@@ -171,6 +171,34 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     await page.close();
   });
 
+  it("an OT engineer sees the trust graph, an amplifier's blast radius with the path to each device, and declares an assumption", async () => {
+    const page = await signIn("otto");
+    await page.goto(`${base}/#/trust`);
+    await page.getByRole("heading", { name: "Trust graph" }).waitFor();
+    await page.locator(".trust-graph canvas").first().waitFor();
+    const amplifiers = page.getByRole("table", { name: "Amplifiers" });
+    const hmi = amplifiers.locator("tbody tr", { hasText: "HMI-0" });
+    await hmi.waitFor();
+    await hmi.getByRole("button").click();
+    const controlled = page.getByRole("table", { name: "Controlled devices" });
+    await controlled.locator("tbody tr").first().waitFor();
+    assert.match(await controlled.innerText(), /HMI-0 .*—operates \(modbus\.write-single-register\) tcp\/502 \[r\d+\]→ m340-\d/);
+    await page.getByText(/Blast radius: \d+ devices/).waitFor();
+    assert.match(await page.getByRole("table", { name: "Links and evidence" }).innerText(), /operates tcp\/502 \(modbus\.write-single-register\) →.*modbus\.write-single-register to 10\.20\./);
+    const form = page.getByRole("form", { name: "Declare an assumption" });
+    await form.getByLabel("Statement").fill("the HMI is only used from the control room");
+    await form.getByLabel("Owner").fill("process engineer");
+    await form.getByLabel("Reason").fill("badge-controlled room");
+    await form.getByLabel("Review by").fill(new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10));
+    await form.getByRole("button").click();
+    await form.getByRole("status").getByText(/assumption \d+ recorded/).waitFor();
+    await page.getByRole("table", { name: "Trust assumptions" }).getByText("the HMI is only used from the control room").waitFor();
+    await page.screenshot({ path: join(SHOTS, "trust.png"), fullPage: true });
+    await page.close();
+    const audit = JSON.parse(runCli(["audit", "--db", db, "--format", "json"]).stdout) as { action: string; actor: string; role?: string }[];
+    assert.ok(audit.some((e) => e.action === "trust.assume" && e.actor === "otto" && e.role === "ot-engineer"));
+  });
+
   it("an analyst acknowledges an alert in the queue", async () => {
     const page = await signIn("ana");
     await page.goto(`${base}/#/alerts`);

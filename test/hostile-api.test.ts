@@ -198,7 +198,9 @@ describe("serve's API: closed by default, values parsed at the edge, actions aud
       "/api/sites", "/api/session", "/api/devices", "/api/devices/aa:bb:cc:dd:ee:ff", "/api/devices/10.0.0.1/override", "/api/devices/%2e%2e", "/api/alerts",
       "/api/alerts/abcd/acknowledge", "/api/alerts/abcd/resolve", "/api/suppressions", "/api/policies", "/api/policies/1/diff", "/api/policies/1/approve",
       "/api/login", "/api/logout", "/api/openapi.json", "/", "/index.html", "/assets/../../package.json",
-      "/api/devices/aa:bb:cc:dd:ee:ff/context", "/api/devices/10.0.0.1/context", "/api/policies/1/simulate", "/api/policies/1/compile", "/api/status", "/api/overview", "/api/quarantines"];
+      "/api/devices/aa:bb:cc:dd:ee:ff/context", "/api/devices/10.0.0.1/context", "/api/policies/1/simulate", "/api/policies/1/compile", "/api/status", "/api/overview", "/api/quarantines",
+      "/api/trust/graph", "/api/trust/nodes/aa:bb:cc:dd:ee:ff/blast", "/api/trust/nodes/zone%3Ainternet/blast", "/api/trust/nodes/%2e%2e/blast", "/api/trust/amplifiers",
+      "/api/trust/paths", "/api/trust/assumptions", "/api/trust/assumptions/1/review"];
     const values = ["", "0", "-1", "abc", "nftables", "cisco-acl", "7d", "2026-01-01", "aa:bb:cc:dd:ee:ff", "AABB.CCDD.EEFF", "\u202e", "x".repeat(300), "1e999", "null", "%00", "10.0.0.1"];
     const randomJson = (depth: number): unknown => {
       switch (rnd(depth > 2 ? 5 : 7)) {
@@ -208,12 +210,12 @@ describe("serve's API: closed by default, values parsed at the edge, actions aud
         case 3: return rnd(2) === 0;
         case 4: return rnd(1000) / 7;
         case 5: return Array.from({ length: rnd(4) }, () => randomJson(depth + 1));
-        default: return Object.fromEntries(Array.from({ length: rnd(4) }, () => [pick(["mac", "reason", "site", "note", "limit", "by", "__proto__", "constructor", "name", "password", "detector", "device", "criticality", "expires_at"]), randomJson(depth + 1)]));
+        default: return Object.fromEntries(Array.from({ length: rnd(4) }, () => [pick(["mac", "reason", "site", "note", "limit", "by", "__proto__", "constructor", "name", "password", "detector", "device", "criticality", "expires_at", "subject", "statement", "owner", "review_by", "next_review", "only_hours", "only_in_maintenance"]), randomJson(depth + 1)]));
       }
     };
     const statuses = new Map<number, number>();
     for (let i = 0; i < 600; i++) {
-      const query = rnd(2) ? `?${Array.from({ length: rnd(3) + 1 }, () => `${pick(["limit", "mac", "site", "before", "x", "after", "category", "class", "status", "min_severity", "target", "device", "mode", "from", "days", "view"])}=${encodeURIComponent(pick(values))}`).join("&")}` : "";
+      const query = rnd(2) ? `?${Array.from({ length: rnd(3) + 1 }, () => `${pick(["limit", "mac", "site", "before", "x", "after", "category", "class", "status", "min_severity", "target", "device", "mode", "from", "days", "view", "families", "fresh", "policy", "top", "to"])}=${encodeURIComponent(pick(values))}`).join("&")}` : "";
       const headers: Record<string, string> = rnd(4) ? auth() : {};
       if (rnd(2)) headers["content-type"] = pick(["application/json", "application/json; charset=utf-8", "text/plain", "multipart/form-data; boundary=x"]);
       if (rnd(5) === 0) headers.origin = pick(["http://localhost", "null", "http://evil.example", "file://"]);

@@ -87,7 +87,7 @@ describe("users, roles and serve's API", () => {
     const doc = (await call(port, tokens.viewer, "GET", "/api/openapi.json")).body as unknown as { paths: Record<string, Record<string, { description?: string }>> };
     const byText = new Map(Object.entries(ACTIONS).map(([k, v]) => [`Needs: ${v}.`, k as Action]));
     // Ids that name nothing: a role that may act gets past the role check to "no such ...", one that may not is stopped before.
-    const fill = (path: string): string => path.replace("{device}", plain).replace("{id}", path.startsWith("/api/policies") ? "999999" : path.startsWith("/api/alerts") ? "ffff0000" : "ffff0000ffff0000");
+    const fill = (path: string): string => path.replace("{device}", plain).replace("{node}", plain).replace("{id}", path.startsWith("/api/policies") ? "999999" : path.startsWith("/api/alerts") ? "ffff0000" : "ffff0000ffff0000");
     const bodies: Record<string, unknown> = {
       "/api/quarantine": { mac: "02:00:00:00:ff:ff", reason: "table test" }, "/api/release": { mac: "02:00:00:00:ff:ff", reason: "table test" },
       "/api/devices/{device}/override": { criticality: "standard", reason: "table test" }, "/api/suppressions": { detector: "scan", reason: "table test", expires_at: "1h" },

@@ -15,6 +15,7 @@ import { weightOf } from "../src/trust/model.js";
 import { S7_FUNCTIONS } from "../src/dissect/s7comm.js";
 import { MODBUS_WRITES } from "../src/dissect/modbus.js";
 import { CIP_OPERATIONS, CIP_TAG_OPERATIONS } from "../src/dissect/enip.js";
+import { serve } from "./serve-process.js";
 import { HAVE_CORPUS, NO_CORPUS, NO_TSHARK, captureRows, corpus, runCli, tmpDir, tsharkFields } from "./helpers.js";
 
 const proposer: Actor = { principal: "os:net-eng", name: "net-eng", via: "cli", role: "network" };
@@ -36,6 +37,8 @@ const GOAHEAD_CVE = {
 };
 
 const dev = (mac: string): string => `device:${mac}`;
+/** A date this many days from now, YYYY-MM-DD. */
+const day = (n: number): string => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 const pairSet = (pairs: readonly [string, string][]): Set<string> => new Set(pairs.map(([a, b]) => `${dev(a)} > ${dev(b)}`));
 
 /**
@@ -232,6 +235,53 @@ describe("the trust graph of a lab plant with a known structure", () => {
       assert.match(audit.stdout, /"action": "trust.review"/);
     } finally {
       store.close();
+    }
+  });
+
+  it("answers the API: graph, blast radius, amplifiers, paths, the what-if in a policy's diff; assumptions by the roles the table names, audited with the person", async () => {
+    for (const [name, role] of [["root", "admin"], ["otto", "ot-engineer"], ["ana", "analyst"], ["vic", "viewer"]] as const) assert.equal(runCli(["user", "add", name, "--role", role, "--db", db]).status, 0);
+    const token = (user: string): string => runCli(["token", "add", "--user", user, "--name", "t", "--expires", "1", "--db", db]).stdout.trim();
+    const [ot, analyst, viewer] = [token("otto"), token("ana"), token("vic")];
+    writeFileSync(join(dir, "serve.yaml"), `db: ${db}\n`);
+    const st = s;
+    const server = await serve(["--config", join(dir, "serve.yaml")]);
+    const call = async (t: string, method: "GET" | "POST", path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const r = await fetch(`http://127.0.0.1:${server.httpPort}${path}`, { method, headers: { authorization: `Bearer ${t}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    };
+    try {
+      const control = await call(viewer, "GET", "/api/trust/graph?families=control");
+      assert.equal(control.status, 200);
+      assert.equal((control.body.edges as unknown[]).length, st.operates.length + st.manages.length + st.updates.length);
+      assert.deepEqual((await call(viewer, "GET", "/api/trust/graph?families=friends")).body, { error: "families: a comma list of adjacency, control, inheritance, trust, structure", field: "families" });
+      const ews = st.operates[0][0];
+      const blast = await call(viewer, "GET", `/api/trust/nodes/${encodeURIComponent(ews)}/blast`);
+      assert.equal(blast.status, 200, JSON.stringify(blast.body));
+      const controlled = new Set((blast.body.controlled as { id: string }[]).map((c) => c.id));
+      for (const [, plc] of st.operates.slice(0, 4)) assert.ok(controlled.has(dev(plc)), plc);
+      assert.match(String((await call(viewer, "GET", "/api/trust/nodes/no-such-host/blast")).body.error), /no node "no-such-host" in the trust graph/);
+      const amps = await call(viewer, "GET", "/api/trust/amplifiers?top=3");
+      assert.equal((amps.body.items as unknown[]).length, 3);
+      const paths = await call(viewer, "GET", "/api/trust/paths?to=plc");
+      assert.equal(paths.status, 200);
+      assert.equal(paths.body.targets, 4, "under the approved version with the EWS's internet access");
+      const assumption = { subject: ews, statement: "the EWS is only used by the controls team", owner: "controls lead", reason: "badge access", review_by: day(100), only_hours: "6-18" };
+      assert.equal((await call(analyst, "POST", "/api/trust/assumptions", assumption)).status, 403);
+      const made = await call(ot, "POST", "/api/trust/assumptions", assumption);
+      assert.equal(made.status, 200, JSON.stringify(made.body));
+      assert.equal((await call(ot, "POST", "/api/trust/assumptions", { ...assumption, only_hours: "25-3" })).status, 400);
+      const reviewed = await call(ot, "POST", `/api/trust/assumptions/${String(made.body.id)}/review`, { note: "still true", next_review: day(200) });
+      assert.equal(reviewed.status, 200, JSON.stringify(reviewed.body));
+      const listed = (await call(viewer, "GET", "/api/trust/assumptions")).body.items as { id: number; review_by: string; reviewed_by: string }[];
+      assert.deepEqual(listed.filter((a) => a.id === made.body.id).map((a) => [a.review_by, a.reviewed_by]), [[day(200), "otto"]]);
+      const audit = JSON.parse(runCli(["audit", "--db", db, "--format", "json"]).stdout) as { action: string; actor: string; role?: string }[];
+      assert.ok(audit.some((e) => e.action === "trust.assume" && e.actor === "otto" && e.role === "ot-engineer"));
+      const policies = (await call(viewer, "GET", "/api/policies")).body.items as { id: number; status: string }[];
+      const diff = await call(viewer, "GET", `/api/policies/${policies.find((p) => p.status === "proposed")!.id}/diff`);
+      assert.match((diff.body.trust as string[])[1], /paths from the internet to life-safety\/physical-process devices: \d+ -> \d+/);
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exit;
     }
   });
 

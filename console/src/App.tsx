@@ -10,6 +10,7 @@ import { Policies } from "./pages/Policies";
 import { Audit } from "./pages/Audit";
 import { Nac } from "./pages/Nac";
 import { Vulnerabilities } from "./pages/Vulnerabilities";
+import { Trust } from "./pages/Trust";
 
 /** The page the address's hash names: #/devices, #/device/MAC, #/alerts... */
 function useRoute(): string[] {
@@ -24,7 +25,7 @@ function useRoute(): string[] {
 }
 
 
-const PAGES: [string, string][] = [["", "Overview"], ["devices", "Inventory"], ["vulnerabilities", "Vulnerabilities"], ["alerts", "Alerts"], ["responses", "Responses"], ["policies", "Policies"], ["nac", "NAC"], ["audit", "Audit"]];
+const PAGES: [string, string][] = [["", "Overview"], ["devices", "Inventory"], ["vulnerabilities", "Vulnerabilities"], ["trust", "Trust"], ["alerts", "Alerts"], ["responses", "Responses"], ["policies", "Policies"], ["nac", "NAC"], ["audit", "Audit"]];
 
 export function App() {
   const [me, setMe] = useState<Me | undefined | null>(null);
@@ -52,6 +53,7 @@ export function App() {
         {page === "devices" && <Inventory />}
         {page === "device" && route[1] && <Device id={route[1]} me={me} />}
         {page === "vulnerabilities" && <Vulnerabilities />}
+        {page === "trust" && <Trust me={me} />}
         {page === "alerts" && <Alerts me={me} />}
         {page === "responses" && <Responses me={me} />}
         {page === "policies" && <Policies me={me} />}

@@ -23,6 +23,7 @@ export const ACTIONS = {
   "override.ot": "set the category or criticality of a device of an OT tier",
   "policy.propose": "propose a policy version (compensating controls for vulnerable devices)",
   eol: "record and review end-of-life decisions",
+  "trust.assume": "declare and review trust assumptions and zones",
   users: "add, change and disable users; make and revoke their API tokens",
 } as const;
 export type Action = keyof typeof ACTIONS;
@@ -44,6 +45,7 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   "override.ot": ["admin", "ot-engineer"],
   "policy.propose": ["admin", "network", "ot-engineer"],
   eol: ["admin", "network", "ot-engineer"],
+  "trust.assume": ["admin", "network", "ot-engineer"],
   users: ["admin"],
 };
 

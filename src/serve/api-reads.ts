@@ -3,6 +3,10 @@ import { deviceContext } from "../app/device-context.js";
 import { eolRegister } from "../app/end-of-life.js";
 import { deviceVulnerabilities, siteRisks, vulnerabilityView, vulnerableDevices } from "../app/vulnerabilities.js";
 import { siteOverview } from "../app/overview.js";
+import { assumptionRegister, blastView, findNode, trustAnalysis, trustPaths, trustWhatIf } from "../app/trust.js";
+import type { TrustAnalysis } from "../trust/analyze.js";
+import { graphJson } from "../trust/export.js";
+import type { EdgeFamily } from "../trust/model.js";
 import { compileFor, policyChanges, policyFileOf, policyListView, simulateStored, storedPolicy } from "../app/policies.js";
 import { alertView, deviceDetailView, deviceListView, deviceRowView, findDevices, flowFilter, flowView, latestFlows, listAlerts, listDevices, listPolicies } from "../app/queries.js";
 import { AuditLog } from "../store/audit.js";
@@ -18,7 +22,8 @@ import type { ApiOp, ApiRequest } from "./messages.js";
 
 /** The operations that only read: the reader answers them. */
 export const READ_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(["sites", "devices", "device", "device-context", "alerts", "policies", "policy-diff", "overview",
-  "policy-simulate", "policy-compile", "flows", "decisions", "responses", "audit", "quarantines", "vulnerabilities", "device-vulnerabilities", "eol"]);
+  "policy-simulate", "policy-compile", "flows", "decisions", "responses", "audit", "quarantines", "vulnerabilities", "device-vulnerabilities", "eol",
+  "trust-graph", "trust-blast", "trust-amplifiers", "trust-paths", "trust-assumptions"]);
 
 /** A refusal the API tells the caller as it is, with its status. */
 export class Denied extends Error {
@@ -37,6 +42,23 @@ export function apiFailure(e: unknown, conflict?: new (...a: never[]) => Error):
   if (e instanceof InputError) return { status: 400, body: { error: e.message } };
   if (conflict && e instanceof conflict) return { status: 409, body: { error: e.message } };
   return { status: 500, body: { error: "internal error (the serve log has the detail)" } };
+}
+
+/** How long a site's trust graph is reused by the reads that follow: it is rebuilt from the store at most this often. */
+const TRUST_REUSE_MS = 30_000;
+const analyses = new WeakMap<Store, Map<string, { at: number; analysis: TrustAnalysis }>>();
+
+/** The trust analysis of a site under its policy in force (or a version), built once per TRUST_REUSE_MS. */
+function analysisOf(store: Store, site: string | undefined, policy?: string): TrustAnalysis {
+  const cache = analyses.get(store) ?? new Map<string, { at: number; analysis: TrustAnalysis }>();
+  analyses.set(store, cache);
+  const key = `${site ?? ""}\t${policy ?? ""}`;
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < TRUST_REUSE_MS) return hit.analysis;
+  const analysis = trustAnalysis(store, site, { policy });
+  if (cache.size >= 8) cache.delete(cache.keys().next().value!);
+  cache.set(key, { at: Date.now(), analysis });
+  return analysis;
 }
 
 /** One read, through the application layer (app/queries.ts and the rest): lists come as a page and its cursor. */
@@ -68,6 +90,17 @@ export function readOp(store: Store, nacStore: NacStore, op: ApiOp, req: ApiRequ
       return { items: found.map((v) => ({ ...vulnerabilityView(v, true), eol: eol.filter((e) => e.devices.some((d) => d.key === v.key)) })) };
     }
     case "eol": return { items: eolRegister(store, req.site) };
+    case "trust-graph": return graphJson(analysisOf(store, req.site).graph, { families: req.trust?.families as EdgeFamily[] | undefined, fresh: req.trust?.fresh });
+    case "trust-blast": {
+      const a = analysisOf(store, req.site, req.trust?.policy);
+      return blastView(a.blast(findNode(a, req.trust!.node!)), true);
+    }
+    case "trust-amplifiers": {
+      const a = analysisOf(store, req.site, req.trust?.policy);
+      return { site: a.graph.site, reach_from: a.reach.label, items: a.amplifiers(req.trust?.top ?? 20).map((b) => blastView(b, false)) };
+    }
+    case "trust-paths": return trustPaths(analysisOf(store, req.site, req.trust?.policy), req.trust!.from!, req.trust!.to!, req.limit ?? 50);
+    case "trust-assumptions": return { items: assumptionRegister(store, req.site) };
     case "device-context": {
       const found = findDevices(store, req.device!).filter((d) => req.site === undefined || d.device.site === req.site);
       if (found.length === 0) throw new Denied(404, `no device ${req.device}`);
@@ -80,7 +113,7 @@ export function readOp(store: Store, nacStore: NacStore, op: ApiOp, req: ApiRequ
       return { items: page.items.map(alertView), next: page.next ?? null };
     }
     case "policies": return { items: listPolicies(store, { site: req.site }).map(policyListView) };
-    case "policy-diff": return policyChanges(store, req.id!);
+    case "policy-diff": return { ...policyChanges(store, req.id!), trust: trustWhatIf(store, storedPolicy(store, req.id!)) };
     case "overview": return { ...siteOverview(store, { site: req.site, days: req.days }), responsesWaiting: nacStore.responses().filter((r) => r.status === "proposed").length };
     case "policy-simulate": return simulateStored(store, req.id!, { fromUs: req.from === undefined ? undefined : flowFilter({ from: req.from }).fromUs, maxDrops: 1000 });
     case "policy-compile": {

@@ -13,6 +13,7 @@ import { ACTIONS, type Action, isRole, may } from "../app/permissions.js";
 import { looksLikeUserToken } from "../app/users.js";
 import { snakeKeys } from "../app/report-json.js";
 import { TARGETS } from "../policy/compile/targets.js";
+import { EDGE_FAMILIES } from "../trust/model.js";
 import { FieldError, canonicalIp, intValue, macValue, nameValue, textValue } from "../model/values.js";
 import { canonicalMac } from "../model/mac.js";
 import type { RadiusStats } from "../nac/radius-server.js";
@@ -205,6 +206,14 @@ const oneOf = <T extends string>(v: string | undefined, field: string, allowed: 
 const fail = (field: string, what: string): never => {
   throw new FieldError(field, what);
 };
+const FAMILIES = Object.keys(EDGE_FAMILIES);
+/** Edge families as a comma list, each one the model knows. */
+const familiesOf = (v: string | undefined): string[] | undefined => {
+  if (v === undefined) return undefined;
+  const list = v.split(",").map((f) => f.trim());
+  for (const f of list) if (!FAMILIES.includes(f)) fail("families", `a comma list of ${FAMILIES.join(", ")}`);
+  return list;
+};
 /** A device named by MAC (any switch spelling) or address, canonical. */
 const deviceOf = (v: unknown, field: string): string => canonicalMac(String(v)) ?? canonicalIp(String(v)) ?? fail(field, "a MAC or an IP address");
 
@@ -290,6 +299,62 @@ const ROUTES: RouteSpec[] = [
     method: "POST", url: "/api/vulnerabilities/compensate", summary: "propose a policy version opening vulnerable services only to the peers that use them; a KEV on a life-safety device also proposes its quarantine", needs: "policy.propose",
     body: closed({ device: Type.Optional(Type.String({ maxLength: 64 })), site: SITE }),
     handle: ({ body }) => ({ op: "compensate", request: { site: siteOf(body.site), device: body.device === undefined ? undefined : deviceOf(body.device, "device") } }),
+  },
+  {
+    method: "GET", url: "/api/trust/graph", summary: "the site's trust graph: nodes, and edges of every family with their evidence, first and last seen, and whether stale", needs: "read",
+    querystring: closed({ site: SITE, families: Type.Optional(Type.String({ maxLength: 100, description: `a comma list of ${FAMILIES.join(", ")}` })), fresh: Type.Optional(Type.String({ maxLength: 5, description: "true: leave stale edges out" })) }),
+    handle: ({ query }) => ({ op: "trust-graph", request: { site: siteOf(query.site), trust: { families: familiesOf(query.families), fresh: oneOf(query.fresh, "fresh", ["true", "false"] as const) === "true" } } }),
+  },
+  {
+    method: "GET", url: "/api/trust/nodes/:node/blast", summary: "what an attacker who controls the node comes to control and reach, with the path to each, under the policy in force (or a policy version: a what-if)", needs: "read",
+    params: closed({ node: Type.String({ maxLength: 200, description: "a node id (device:MAC, credential:..., sdk:...), a MAC, an address or a host name" }) }),
+    querystring: closed({ site: SITE, policy: Type.Optional(Type.String({ pattern: "^[0-9]{1,12}$", description: "a policy version's id: the what-if" })) }),
+    handle: ({ params, query }) => ({ op: "trust-blast", request: { site: siteOf(query.site), trust: { node: textValue(params.node, "node", 200), policy: query.policy } } }),
+  },
+  {
+    method: "GET", url: "/api/trust/amplifiers", summary: "the nodes whose control reaches the most critical devices, highest weight first, each with its paths", needs: "read",
+    querystring: closed({ site: SITE, policy: Type.Optional(Type.String({ pattern: "^[0-9]{1,12}$" })), top: Type.Optional(NUMBER) }),
+    handle: ({ query }) => ({ op: "trust-amplifiers", request: { site: siteOf(query.site), trust: { policy: query.policy, top: query.top === undefined ? 20 : intValue(query.top, "top", 1, 1000) } } }),
+  },
+  {
+    method: "GET", url: "/api/trust/paths", summary: "shortest paths from a zone (default internet) to devices of a tier (default the strictest), a category or one node, each hop with the rule that allows it", needs: "read",
+    querystring: closed({ site: SITE, from: Type.Optional(text(40)), to: Type.Optional(text(200)), policy: Type.Optional(Type.String({ pattern: "^[0-9]{1,12}$" })), limit: Type.Optional(NUMBER) }),
+    handle: ({ query }) => ({
+      op: "trust-paths", request: {
+        site: siteOf(query.site), limit: limitOf(query.limit, 50),
+        trust: { from: query.from === undefined ? "internet" : nameValue(query.from, "from"), to: query.to === undefined ? "strict" : textValue(query.to, "to", 200), policy: query.policy },
+      },
+    }),
+  },
+  {
+    method: "GET", url: "/api/trust/assumptions", summary: "declared trust assumptions with their review status and whether the traffic contradicts them", needs: "read",
+    querystring: closed({ site: SITE }),
+    handle: ({ query }) => ({ op: "trust-assumptions", request: { site: siteOf(query.site) } }),
+  },
+  {
+    method: "POST", url: "/api/trust/assumptions", summary: "declare a trust assumption: subject (and object) in the graph, owner, reason, review date, and what the traffic must keep to (audited)", needs: "trust.assume",
+    body: closed({
+      subject: text(200), object: Type.Optional(text(200)), statement: text(500), owner: text(100), reason: text(1000), evidence: Type.Optional(text(1000)), review_by: text(10),
+      only_hours: Type.Optional(text(5)), only_in_maintenance: Type.Optional(Type.Boolean()), site: SITE,
+    }),
+    handle: ({ body }) => ({
+      op: "trust-assume", request: {
+        site: siteOf(body.site), trust: {
+          assumption: {
+            subject: textValue(body.subject, "subject", 200), object: body.object === undefined ? undefined : textValue(body.object, "object", 200),
+            statement: textValue(body.statement, "statement", 500), owner: textValue(body.owner, "owner", 100), reason: textValue(body.reason, "reason", 1000),
+            evidence: body.evidence === undefined ? undefined : textValue(body.evidence, "evidence", 1000), reviewBy: textValue(body.review_by, "review_by", 10),
+            onlyHours: body.only_hours === undefined ? undefined : textValue(body.only_hours, "only_hours", 5), onlyInMaintenance: body.only_in_maintenance === true,
+          },
+        },
+      },
+    }),
+  },
+  {
+    method: "POST", url: "/api/trust/assumptions/:id/review", summary: "record a review of a trust assumption: what was found, and the next review date (audited)", needs: "trust.assume",
+    params: Type.Object({ id: Type.String({ pattern: "^[0-9]{1,9}$", description: "an assumption's id" }) }, { additionalProperties: false }),
+    body: closed({ note: text(1000), next_review: text(10) }),
+    handle: ({ params, body }) => ({ op: "trust-review", request: { trust: { assumptionId: Number(params.id), nextReview: textValue(body.next_review, "next_review", 10) }, note: textValue(body.note, "note", 1000) } }),
   },
   {
     method: "GET", url: "/api/alerts", summary: "alerts, oldest first, a page at a time (default: open and acknowledged)", needs: "read",

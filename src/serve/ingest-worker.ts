@@ -2,6 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { pollSnmpInto } from "../app/snmp-poll.js";
 import { importAdvisoryFeed, proposeCompensation } from "../app/vulnerabilities.js";
 import { reviewEolDecision, setEolDecision } from "../app/end-of-life.js";
+import { addAssumption, raiseTrustAlerts, reviewAssumption } from "../app/trust.js";
 import { overrideDevice } from "../app/devices.js";
 import { snakeKeys } from "../app/report-json.js";
 import type { Actor } from "../app/actor.js";
@@ -570,6 +571,8 @@ function change(op: ApiOp, req: ApiRequest, caller: Caller): unknown {
     });
   }
   if (op === "eol-review") return reviewEolDecision(store, by, site, req.eol!.target!, { nextReview: req.eol!.reviewBy!, note: req.reason! });
+  if (op === "trust-assume") return addAssumption(store, by, { site, ...req.trust!.assumption! });
+  if (op === "trust-review") return reviewAssumption(store, by, req.trust!.assumptionId!, { note: req.note!, nextReview: req.trust!.nextReview! });
   if (op === "compensate") {
     const r = proposeCompensation(store, site, by, req.device, config.respond?.quarantine ?? "coa");
     return { policy: r.policy ? policyListView(r.policy) : null, changes: r.changes, skipped: r.skipped, quarantines: r.quarantines };
@@ -639,7 +642,7 @@ async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown>
     }
   }
   if (op === "logout") return { ended: logout(store, req.session ?? "") };
-  if (op === "alert-move" || op === "suppress" || op === "policy-move" || op === "override" || op === "eol-set" || op === "eol-review" || op === "compensate") return change(op, req, caller);
+  if (op === "alert-move" || op === "suppress" || op === "policy-move" || op === "override" || op === "eol-set" || op === "eol-review" || op === "compensate" || op === "trust-assume" || op === "trust-review") return change(op, req, caller);
   const site = req.site ?? config.site;
   const target = req.mac ?? req.id;
   const entry = { principal: caller.principal, actor: caller.actor, role: caller.role, via: "api" as const, peer: caller.peer, action: op, site, target };
@@ -701,6 +704,11 @@ if (config.snmp && config.snmp.intervalS > 0) {
     log.info({ polled: r.polled.length, facts: r.polled.reduce((n, p) => n + p.observations, 0), skipped: r.skipped.length, requests: r.polled.reduce((n, p) => n + p.requests, 0) }, "snmp round done");
   });
 }
+// Trust assumptions past their review, or that the traffic contradicts, are alerts: checked hourly.
+every("trust-assumptions", 3600, async () => {
+  const alerts = raiseTrustAlerts(store);
+  if (alerts.length) log.warn({ alerts: alerts.map((a) => a.title) }, "trust assumptions need a person");
+});
 if (config.advisories) {
   const feeds = config.advisories;
   every("advisories", feeds.intervalS, async () => {

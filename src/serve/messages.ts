@@ -58,7 +58,8 @@ export type ToWorker =
 
 export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
   | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff" | "flows"
-  | "device-context" | "policy-simulate" | "policy-compile" | "overview" | "quarantines" | "vulnerabilities" | "device-vulnerabilities" | "eol" | "eol-set" | "eol-review" | "compensate";
+  | "device-context" | "policy-simulate" | "policy-compile" | "overview" | "quarantines" | "vulnerabilities" | "device-vulnerabilities" | "eol" | "eol-set" | "eol-review" | "compensate"
+  | "trust-graph" | "trust-blast" | "trust-amplifiers" | "trust-paths" | "trust-assumptions" | "trust-assume" | "trust-review";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
@@ -72,6 +73,12 @@ export interface ApiRequest {
   /** `eol-set`, `eol-review`: the decision and its fields, parsed by the use case. */
   eol?: { model?: { vendor: string; product: string }; target?: string; decision?: string; owner?: string; rationale?: string; reviewBy?: string; replaceBy?: string; vendorSupport?: string };
   before?: number;
+  /** The trust graph's reads and assumptions (app/trust.ts): text is parsed there, names resolve against the graph. */
+  trust?: {
+    node?: string; policy?: string; families?: string[]; fresh?: boolean; from?: string; to?: string; top?: number;
+    assumption?: { subject: string; object?: string; statement: string; owner: string; reason: string; evidence?: string; reviewBy: string; onlyHours?: string; onlyInMaintenance?: boolean };
+    assumptionId?: number; nextReview?: string;
+  };
   /** `authenticate`: a user's API token, to be looked up. */
   token?: string;
   /** `authenticate`, `logout`: a console session (the cookie's value). */
