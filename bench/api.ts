@@ -9,11 +9,11 @@
  * 10,000 rows counted and the table interactive, read with the Performance API in the page.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
+import { labDatabase } from "./lab-site.js";
 import { RECORDS_PER_PACKET, prepare, writeDatagrams } from "./netflow-datagrams.js";
 import { type Serving, serve } from "../test/serve-process.js";
 
@@ -29,22 +29,6 @@ const INGEST_RATE = 50_000;
 const PASSWORD = "a long passphrase for timing";
 
 const run = (args: string[], input?: string): string => execFileSync(process.execPath, [cli, ...args], { input, encoding: "utf8", cwd: out, maxBuffer: 1 << 30 });
-
-/** The lab database, made once per lab duration (the capture is deleted after: it is most of a gigabyte). */
-function labDatabase(): string {
-  const db = join(out, "lab.db");
-  const marker = join(out, "lab.json");
-  const want = JSON.stringify({ devices: 10_000, durationS: LAB_DURATION });
-  if (existsSync(db) && existsSync(marker) && readFileSync(marker, "utf8") === want) return db;
-  for (const s of ["", "-wal", "-shm"]) rmSync(db + s, { force: true });
-  const dir = join(out, "lab");
-  mkdirSync(dir, { recursive: true });
-  const lab = generateLab(dir, { ...DEFAULT_LAB, devices: 10_000, durationS: LAB_DURATION });
-  run(["analyze", "--db", db, "--format", "json", lab.pcap]);
-  rmSync(dir, { recursive: true, force: true });
-  writeFileSync(marker, want);
-  return db;
-}
 
 interface Latency { p50: number; p95: number; p99: number; requests: number; perS: number; bytes: number }
 
@@ -132,7 +116,7 @@ async function inventoryInChromium(port: number): Promise<{ ms: number; rows: nu
   }
 }
 
-const db = labDatabase();
+const db = labDatabase(out, cli, LAB_DURATION);
 const live = join(out, "run.db");
 for (const s of ["", "-wal", "-shm"]) rmSync(live + s, { force: true });
 copyFileSync(db, live);
