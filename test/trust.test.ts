@@ -12,11 +12,17 @@ import { resolvePolicy } from "../src/policy/resolve.js";
 import type { Policy, PolicyRule } from "../src/policy/model.js";
 import type { TrustStructure } from "../src/lab/trust-site.js";
 import { weightOf } from "../src/trust/model.js";
+import { buildTrustGraph } from "../src/trust/derive.js";
+import { TrustAnalysis } from "../src/trust/analyze.js";
+import { flatReach } from "../src/trust/reach.js";
+import { graphDot, graphJson, graphMl, selectGraph } from "../src/trust/export.js";
+import { reportHtml, reportMarkdown } from "../src/trust/report.js";
+import { execFileSync, spawnSync } from "node:child_process";
 import { S7_FUNCTIONS } from "../src/dissect/s7comm.js";
 import { MODBUS_WRITES } from "../src/dissect/modbus.js";
 import { CIP_OPERATIONS, CIP_TAG_OPERATIONS } from "../src/dissect/enip.js";
 import { serve } from "./serve-process.js";
-import { HAVE_CORPUS, NO_CORPUS, NO_TSHARK, captureRows, corpus, runCli, tmpDir, tsharkFields } from "./helpers.js";
+import { HAVE_CORPUS, NO_CORPUS, NO_TSHARK, captureRows, corpus, haveTool, runCli, tmpDir, tsharkFields } from "./helpers.js";
 
 const proposer: Actor = { principal: "os:net-eng", name: "net-eng", via: "cli", role: "network" };
 const approver: Actor = { principal: "os:ot-lead", name: "ot-lead", via: "cli", role: "ot-engineer" };
@@ -348,5 +354,104 @@ describe("operates edges on the corpus OT captures equal the operations tshark d
   }
   it("compares captures with downloads, stops and writes, not only captures without any", () => {
     assert.ok(operated >= MIN_OPERATED, `${operated} captures hold an operation`);
+  });
+});
+
+describe("the trust graph's exports and report hold hostile names as text", () => {
+  const hostile = `cam"];\n evil -> x [label="<script>alert(1)</script> & 'q' \u0007]]>`;
+  const graph = buildTrustGraph({
+    site: "site<1>", nowUs: 2_000_000_000_000_000, staleAfterS: 30 * 86400, policy: undefined, zones: [], assumptions: [], hostile: [], credentialKey: "k",
+    sdkCves: () => [],
+    pairs: [{ site: "site<1>", source: "", vlan: 0, proto: 6, srcMac: "02:00:00:00:00:01", srcIp: "10.0.0.1", srcPort: 0, dstMac: "02:00:00:00:00:02", dstIp: "10.0.0.2", dstPort: 22,
+      count: 3, initiatorKnown: true, packetsSrcToDst: 0, bytesSrcToDst: 900, packetsDstToSrc: 0, bytesDstToSrc: 900, firstUs: 1_999_000_000_000_000, lastUs: 1_999_000_100_000_000, tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "pair" }],
+    devices: [
+      { key: "02:00:00:00:00:01", mac: "02:00:00:00:00:01", ips: ["10.0.0.1"], category: "workstation", criticality: "standard", router: false, dnsAnswers: [], label: hostile, identity: {}, cves: [],
+        facts: [{ kind: "snmp.community", value: "get public\"<x>", firstUs: 1, lastUs: 2 }] },
+      { key: "02:00:00:00:00:02", mac: "02:00:00:00:00:02", ips: ["10.0.0.2"], category: "plc", criticality: "life-safety/physical-process", router: false, dnsAnswers: [], label: "plc & <b>", identity: {}, cves: [],
+        facts: [{ kind: "http.server", value: `GoAhead-Webs/2.5.0 ${hostile}`, firstUs: 1, lastUs: 2 }, { kind: "snmp.community", value: "response public\"<x>", firstUs: 1, lastUs: 2 }] },
+    ],
+  });
+
+  it("DOT that Graphviz draws with the names as labels, one node each", { skip: haveTool("dot") ? false : "Graphviz not installed (.ci/run installs it)" }, () => {
+    const svg = execFileSync("dot", ["-Tsvg"], { input: graphDot(graph), encoding: "utf8" });
+    assert.equal((svg.match(/class="node"/g) ?? []).length, selectGraph(graph).nodes.length);
+    assert.ok(!svg.includes("<script>"), "the script is text in the drawing");
+    assert.ok(svg.includes("&lt;script&gt;alert(1)&lt;/script&gt;"));
+  });
+
+  it("GraphML that NetworkX reads back with the names unchanged", { skip: haveTool("python3") ? false : "python3 missing" }, () => {
+    const r = spawnSync("python3", ["-c", "import sys, json, networkx as nx\ng = nx.read_graphml(sys.stdin)\nprint(json.dumps({n: d.get('label') for n, d in g.nodes(data=True)}))"], { input: graphMl(graph), encoding: "utf8" });
+    if (/No module named/.test(r.stderr)) return;
+    assert.equal(r.status, 0, r.stderr);
+    const labels = JSON.parse(r.stdout) as Record<string, string>;
+    // XML cannot hold the bell character: it is written as "?"; the rest comes back as it was.
+    assert.equal(labels["device:02:00:00:00:00:01"], hostile.replace("\u0007", "?"));
+    assert.equal(labels["device:02:00:00:00:00:02"], "plc & <b>");
+  });
+
+  it("a report and an export with the community hashed, never in clear", () => {
+    const text = JSON.stringify(graphJson(graph)) + graphMl(graph) + graphDot(graph);
+    assert.ok(!text.includes("public"));
+    assert.equal(graph.edges.filter((e) => e.kind === "holds-credential").map((e) => e.to).filter((v, i, a) => a.indexOf(v) === i).length, 1, "one community, one node");
+    const html = reportHtml({ site: "site<1>", built: "now", reachFrom: "flat", nodes: {}, edges: {}, stale: 0, planes: [{ label: hostile, plane: "jump host", why: "<i>", devices: 1, controls: 1, weight: 1 }], amplifiers: [], paths: [], inherited: [], credentials: [], assumptions: [] });
+    assert.ok(!/<script>|<i>/.test(html));
+    const md = reportMarkdown({ site: "s", built: "now", reachFrom: "flat", nodes: {}, edges: {}, stale: 0, planes: [{ label: "a|b\n# c", plane: "NMS", why: "", devices: 1, controls: 1, weight: 1 }], amplifiers: [], paths: [], inherited: [], credentials: [], assumptions: [] });
+    assert.match(md, /\| NMS \| a\\\|b \\# c \|/);
+  });
+});
+
+describe("zones people declare", () => {
+  it("takes devices, networks, VLANs and categories, refuses what is none of them, and is audited", () => {
+    const dir = tmpDir("cordon-zones-");
+    const db = join(dir, "z.db");
+    assert.equal(runCli(["lab", "--site", "ot-trust", "--out", dir, "--duration", "900"]).status, 0);
+    assert.equal(runCli(["analyze", "--db", db, join(dir, "lab.pcapng")]).status, 0);
+    const s = (JSON.parse(readFileSync(join(dir, "labels.json"), "utf8")) as { trust: TrustStructure }).trust;
+    const vendor = s.manages[0][0];
+    for (const [args, error] of [
+      [["Vendor Access", "--device", vendor], /zone name "Vendor Access": lower-case letters/],
+      [["internet", "--device", vendor], /zone "internet" is built in/],
+      [["vendor", "--cidr", "10.0.0.0/33"], /network "10.0.0.0\/33": not an IPv4 or IPv6 address or prefix/],
+      [["vendor", "--category", "toaster"], /category "toaster": not one of/],
+      [["vendor", "--vlan", "5000"], /VLAN 5000: not within 0-4094/],
+      [["vendor"], /zone "vendor": no members/],
+    ] as [string[], RegExp][]) {
+      const r = runCli(["trust", "zone", "set", ...args, "--db", db]);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, error);
+    }
+    assert.equal(runCli(["trust", "zone", "set", "vendor-access", "--device", vendor.toUpperCase().replace(/:/g, "-"), "--db", db]).status, 0);
+    assert.match(runCli(["trust", "zone", "list", "--db", db]).stdout, new RegExp(`vendor-access\\s+devices ${vendor}`));
+    const r = runCli(["trust", "paths", "--from", "vendor-access", "--to", "building-controller", "--db", db, "--format", "json"]);
+    assert.equal(r.status, 0, r.stderr);
+    const paths = JSON.parse(r.stdout) as { entries: number; targets: number; paths: { path: { how: string }[] }[] };
+    assert.equal(paths.entries, 1);
+    assert.equal(paths.targets, new Set(s.operates.filter(([a]) => a === s.operates.at(-1)![0]).map(([, b]) => b)).size, "the box reaches every controller through the BMS");
+    assert.match(runCli(["trust", "paths", "--from", "guest", "--to", "plc", "--db", db]).stderr, /no zone "guest" at site default \(zones: internet, vendor-access/);
+    assert.match(runCli(["audit", "--db", db]).stdout, /trust\.zone/);
+  });
+});
+
+describe("stale edges", () => {
+  it("an edge not seen for the stale time before the site's newest traffic is kept, marked stale, and not used by blast radius", () => {
+    const day = 86_400_000_000;
+    const now = 2_000_000_000_000_000;
+    const pair = (dstPort: number, dst: string, lastUs: number) => ({ site: "s", source: "", vlan: 0, proto: 6, srcMac: "02:00:00:00:00:01", srcIp: "10.0.0.1", srcPort: 0,
+      dstMac: dst, dstIp: `10.0.0.${dst.slice(-1)}`, dstPort, count: 1, initiatorKnown: true, packetsSrcToDst: 0, bytesSrcToDst: 1, packetsDstToSrc: 0, bytesDstToSrc: 1,
+      firstUs: lastUs - 1000, lastUs, tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "pair" });
+    const device = (n: number, category: string) => ({ key: `02:00:00:00:00:0${n}`, mac: `02:00:00:00:00:0${n}`, ips: [`10.0.0.${n}`], category, criticality: "standard", router: false, dnsAnswers: [], label: `d${n}`, identity: {}, cves: [], facts: [] });
+    const build = (staleDays: number) => buildTrustGraph({
+      site: "s", nowUs: now + 400 * day, staleAfterS: staleDays * 86400, zones: [], assumptions: [], hostile: [], credentialKey: "k", sdkCves: () => [],
+      // SSH to d2 forty days before the newest traffic (to d3): a capture analysed a year later.
+      pairs: [pair(22, "02:00:00:00:00:02", now - 40 * day), pair(22, "02:00:00:00:00:03", now)],
+      // A CMDB import of today names d3's firmware: that is no traffic, and makes nothing else stale.
+      devices: [device(1, "workstation"), device(2, "camera"), { ...device(3, "camera"), identity: { vendor: "Acme", product: "Cam", firmware: "1.0", firstUs: now + 300 * day, lastUs: now + 300 * day } }],
+    });
+    const g = build(30);
+    const stale = g.edges.filter((e) => e.stale).map((e) => `${e.kind} ${e.to}`).sort();
+    assert.deepEqual(stale, ["manages device:02:00:00:00:00:02", "talks-to device:02:00:00:00:00:02"]);
+    const blast = new TrustAnalysis(g, flatReach()).blast("device:02:00:00:00:00:01");
+    assert.deepEqual(blast.controls.map((c) => c.id), ["device:02:00:00:00:00:03"]);
+    assert.equal(build(60).edges.filter((e) => e.stale).length, 0, "with a longer stale time nothing is stale");
   });
 });

@@ -424,7 +424,7 @@ export interface TrustReport {
 }
 
 /** What a site's report holds: the graph's size, its management planes, top amplifiers, paths from each zone to the strictest tier, inherited exposure, shared credentials and the assumptions. */
-export function trustReport(store: Store, site: string | undefined, o: { now?: number; top?: number } = {}): TrustReport {
+export function trustReport(store: Store, site: string | undefined, o: TrustOptions & { top?: number } = {}): TrustReport {
   const a = trustAnalysis(store, site, o);
   const g = a.graph;
   const count = <T>(list: Iterable<T>, key: (x: T) => string): Record<string, number> => {

@@ -297,7 +297,8 @@ export function buildTrustGraph(input: GraphInput): TrustGraph {
   // Stale is measured back from the site's newest traffic, not the clock: a capture analysed
   // months later is a site as it was then, not a site gone quiet.
   let newestUs = -Infinity;
-  for (const e of edges.values()) if (e.lastUs !== undefined && e.lastUs > newestUs) newestUs = e.lastUs;
+  // Traffic only: a CMDB import or an SNMP poll today says nothing of when the site last talked.
+  for (const p of input.pairs) if (p.lastUs > newestUs) newestUs = p.lastUs;
   const staleBeforeUs = Math.min(input.nowUs, Number.isFinite(newestUs) ? newestUs : input.nowUs) - input.staleAfterS * 1e6;
   const out: TrustEdge[] = [];
   for (const e of edges.values()) {

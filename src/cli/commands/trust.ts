@@ -42,7 +42,8 @@ the policy in force, talks-to as seen), control (operates: OT writes, downloads,
 manages: SSH, telnet, RDP, VNC, SNMP set, a device's web administration; updates), inheritance
 (runs a firmware line or component, holds a credential, keeps a cloud session, certified by an
 issuer) and trust (what people declared). Every derived edge carries its evidence and first and
-last seen; edges not seen for 30 days are stale.
+last seen; edges not seen for --stale-days (30) before the site's newest traffic are stale:
+kept and shown, not used by the analyses.
 
 graph       the graph: JSON (the API's shape), GraphML or DOT; --families keeps some of
             ${FAMILIES.join(", ")}; --fresh leaves stale edges out.
@@ -68,6 +69,7 @@ ${COMMON}`,
     format: { type: "string" },
     families: { type: "string" },
     fresh: { type: "boolean" },
+    "stale-days": { type: "string" },
     policy: { type: "string" },
     all: { type: "boolean" },
     top: { type: "string" },
@@ -95,6 +97,7 @@ ${COMMON}`,
     const [sub, arg, extra] = positionals;
     const db = dbPath(values.db);
     const reading = sub === "graph" || sub === "blast" || sub === "amplifiers" || sub === "paths" || sub === "report" || (sub === "assume" && arg === "list") || (sub === "zone" && arg === "list");
+    const staleDays = count(values["stale-days"], "stale-days", 30, 3650);
     const store = new Store(db, reading ? { readOnly: true } : { mustExist: true });
     try {
       if (sub === "graph") {
@@ -103,7 +106,7 @@ ${COMMON}`,
         if (!(GRAPH_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${GRAPH_FORMATS.join(", ")}`);
         const families = values.families?.split(",").map((f) => f.trim());
         for (const f of families ?? []) if (!(FAMILIES as string[]).includes(f)) throw new UsageError(`--families: "${f.slice(0, 30)}" is not one of ${FAMILIES.join(", ")}`);
-        const g = trustGraph(store, values.site);
+        const g = trustGraph(store, values.site, { staleDays });
         const sel = { ...(families ? { families: families as EdgeFamily[] } : {}), fresh: values.fresh === true };
         writeAll([format === "graphml" ? graphMl(g, sel) : format === "dot" ? graphDot(g, sel) : `${JSON.stringify(graphJson(g, sel), null, 2)}\n`]);
         return 0;
@@ -111,7 +114,7 @@ ${COMMON}`,
       if (sub === "blast") {
         if (!arg || extra !== undefined) throw new UsageError("trust blast needs one NODE");
         const fmt = parseFormat(values.format, ["table", "json"]);
-        const a = trustAnalysis(store, values.site, { policy: values.policy });
+        const a = trustAnalysis(store, values.site, { policy: values.policy, staleDays });
         const b = a.blast(findNode(a, arg));
         if (fmt === "json") {
           writeAll([reportJson(blastView(b, values.all === true))]);
@@ -128,7 +131,7 @@ ${COMMON}`,
       if (sub === "amplifiers") {
         if (arg !== undefined) throw new UsageError("trust amplifiers takes no argument");
         const fmt = parseFormat(values.format, ["table", "json"]);
-        const a = trustAnalysis(store, values.site, { policy: values.policy });
+        const a = trustAnalysis(store, values.site, { policy: values.policy, staleDays });
         const list = a.amplifiers(count(values.top, "top", 20, 10_000));
         if (fmt === "json") {
           writeAll([reportJson({ site: a.graph.site, reach_from: a.reach.label, amplifiers: list.map((b) => blastView(b, false)) })]);
@@ -144,7 +147,7 @@ ${COMMON}`,
         if (arg !== undefined) throw new UsageError("trust paths takes no argument (--from ZONE --to TARGET)");
         if (!values.from || !values.to) throw new UsageError("trust paths needs --from ZONE and --to TIER|CATEGORY|NODE");
         const fmt = parseFormat(values.format, ["table", "json"]);
-        const a = trustAnalysis(store, values.site, { policy: values.policy });
+        const a = trustAnalysis(store, values.site, { policy: values.policy, staleDays });
         const r = trustPaths(a, values.from, values.to, count(values.limit, "limit", 50, 100_000));
         if (fmt === "json") {
           writeAll([reportJson(r)]);
@@ -159,7 +162,7 @@ ${COMMON}`,
         if (arg !== undefined) throw new UsageError("trust report takes no argument");
         const format = values.format ?? "md";
         if (format !== "md" && format !== "html") throw new UsageError("--format must be md or html");
-        const r = trustReport(store, values.site);
+        const r = trustReport(store, values.site, { staleDays });
         const text = format === "html" ? reportHtml(r) : reportMarkdown(r);
         if (values.out) writeFileSync(values.out, text);
         else writeAll([text]);
