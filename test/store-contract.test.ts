@@ -9,6 +9,7 @@ import { AuditLog } from "../src/store/audit.js";
 import { NacStore } from "../src/store/nac.js";
 import { Store } from "../src/store/store.js";
 import { TrustStore } from "../src/store/trust.js";
+import { FlowPairs } from "../src/store/flow-pairs.js";
 import { tmpDir } from "./helpers.js";
 import { testPostgres } from "./postgres.js";
 
@@ -294,17 +295,24 @@ for (const engine of ENGINES) {
       assert.deepEqual(s.eolDecisions({ inForce: true }).map((x) => x.site).sort(), ["other", "plant"]);
     });
 
-    it("flow pairs: summed per pair, protocol and service port as flows are stored, across batches", () => {
+    it("flow pairs: summed per pair, protocol and service port, brought up to date with the flows stored since the last fold", () => {
       const s = open("pairs");
+      const acc = new FlowPairs();
       s.saveFlows([flow(1), flow(2), { ...flow(3), dstPort: 102 }, flow(4, "other")]);
+      assert.equal(s.foldFlowPairs(acc, "plant").length, 2);
       s.saveFlows([{ ...flow(5), initiatorKnown: false }, { ...flow(6), srcMac: undefined }]);
-      const pairs = s.flowPairs("plant").sort((a, b) => a.dstPort - b.dstPort || a.count - b.count);
+      const pairs = s.foldFlowPairs(acc, "plant").sort((a, b) => a.dstPort - b.dstPort || a.count - b.count);
       assert.deepEqual(pairs.map((p) => [p.srcMac ?? "", p.srcIp, p.dstIp, p.dstPort, p.count, p.bytesSrcToDst, p.bytesDstToSrc, p.firstUs, p.lastUs, p.initiatorKnown]), [
         ["02:00:00:00:00:01", "10.0.0.1", "10.0.0.2", 102, 1, 120, 60, 97_000_000, 97_000_005, true],
         ["", "10.0.0.1", "10.0.0.2", 502, 1, 120, 60, 94_000_000, 94_000_005, true],
         ["02:00:00:00:00:01", "10.0.0.1", "10.0.0.2", 502, 3, 360, 180, 95_000_000, 99_000_005, true],
       ]);
-      assert.equal(s.flowPairs("other")[0].count, 1);
+      assert.deepEqual(s.foldFlowPairs(new FlowPairs(), "plant").map((p) => p.count).sort(), [1, 1, 3], "a fresh accumulator reads the whole history to the same sums");
+      assert.equal(s.foldFlowPairs(acc, "other")[0].count, 1);
+      const small = new FlowPairs(2);
+      s.foldFlowPairs(small, "plant");
+      assert.equal(small.pairs("plant").length, 2);
+      assert.equal(small.dropped, 1, "beyond its bound an accumulator counts what it leaves out");
     });
 
     it("trust assumptions and zones: appended and reviewed; a zone set again replaces its members; a credential key made once", () => {

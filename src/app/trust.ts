@@ -6,6 +6,7 @@ import type { Alert } from "../model/alert.js";
 import { FieldError, textValue } from "../model/values.js";
 import type { Store, StoredPolicy } from "../store/store.js";
 import { type StoredAssumption, TrustStore } from "../store/trust.js";
+import { FlowPairs } from "../store/flow-pairs.js";
 import { TrustAnalysis, type BlastRadius, type ControlledNode } from "../trust/analyze.js";
 import { type GraphDevice, buildTrustGraph, resolveRef } from "../trust/derive.js";
 import type { TrustGraph, TrustNode } from "../trust/model.js";
@@ -42,6 +43,8 @@ const DUE_SOON_DAYS = 14;
 export interface TrustOptions {
   staleDays?: number;
   now?: number;
+  /** The flow pairs folded so far (a reader that builds the graph again and again keeps one): only newer flows are read. */
+  pairs?: FlowPairs;
 }
 
 /** The site a trust question is about: the one named, or the only one there is. */
@@ -73,7 +76,7 @@ function seenOf(facts: readonly { kind: string; firstUs: number; lastUs: number 
 export function trustGraph(store: Store, siteName: string | undefined, o: TrustOptions = {}): TrustGraph {
   const site = trustSite(store, siteName);
   const now = o.now ?? Date.now();
-  const pairs = store.flowPairs(site);
+  const pairs = store.foldFlowPairs(o.pairs ?? new FlowPairs(), site);
   const learn = new Map(learnDevices(store, site, pairs).map((d) => [d.key, d]));
   const index = advisoryIndex(store);
   const verdicts = store.latestVerdicts();

@@ -5,6 +5,7 @@ import { deviceVulnerabilities, siteRisks, vulnerabilityView, vulnerableDevices 
 import { siteOverview } from "../app/overview.js";
 import { assumptionRegister, blastView, findNode, trustAnalysis, trustPaths, trustWhatIf } from "../app/trust.js";
 import type { TrustAnalysis } from "../trust/analyze.js";
+import { FlowPairs } from "../store/flow-pairs.js";
 import { graphJson } from "../trust/export.js";
 import type { EdgeFamily } from "../trust/model.js";
 import { compileFor, policyChanges, policyFileOf, policyListView, simulateStored, storedPolicy } from "../app/policies.js";
@@ -47,6 +48,8 @@ export function apiFailure(e: unknown, conflict?: new (...a: never[]) => Error):
 /** How long a site's trust graph is reused by the reads that follow: it is rebuilt from the store at most this often. */
 const TRUST_REUSE_MS = 30_000;
 const analyses = new WeakMap<Store, Map<string, { at: number; analysis: TrustAnalysis }>>();
+/** The flow pairs folded so far per store: each rebuild reads only the flows stored since. */
+const folded = new WeakMap<Store, FlowPairs>();
 
 /** The trust analysis of a site under its policy in force (or a version), built once per TRUST_REUSE_MS. */
 function analysisOf(store: Store, site: string | undefined, policy?: string): TrustAnalysis {
@@ -55,7 +58,9 @@ function analysisOf(store: Store, site: string | undefined, policy?: string): Tr
   const key = `${site ?? ""}\t${policy ?? ""}`;
   const hit = cache.get(key);
   if (hit && Date.now() - hit.at < TRUST_REUSE_MS) return hit.analysis;
-  const analysis = trustAnalysis(store, site, { policy });
+  const pairs = folded.get(store) ?? new FlowPairs();
+  folded.set(store, pairs);
+  const analysis = trustAnalysis(store, site, { policy, pairs });
   if (cache.size >= 8) cache.delete(cache.keys().next().value!);
   cache.set(key, { at: Date.now(), analysis });
   return analysis;

@@ -425,29 +425,9 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX eol_decisions_target ON eol_decisions (site, target, id);
   `,
-  // The trust graph's raw material (store/flow-pairs.ts, trust/): flows summed per pair of
-  // hosts, protocol and service port as they are stored, so the graph never reads the flow
-  // history; the trust assumptions people declare, and the zones they name.
+  // The trust graph's (trust/, store/trust.ts): the assumptions people declare, the zones
+  // they name, and the key credentials are hashed with.
   `
-  CREATE TABLE flow_pairs (
-    site TEXT NOT NULL,
-    proto INTEGER NOT NULL,
-    src_mac TEXT NOT NULL,
-    src_ip TEXT NOT NULL,
-    dst_mac TEXT NOT NULL,
-    dst_ip TEXT NOT NULL,
-    dst_port INTEGER NOT NULL,
-    vlan INTEGER NOT NULL,
-    flows INTEGER NOT NULL,
-    bytes_src INTEGER NOT NULL,
-    bytes_dst INTEGER NOT NULL,
-    first_us INTEGER NOT NULL,
-    last_us INTEGER NOT NULL,
-    initiator_known INTEGER NOT NULL,
-    PRIMARY KEY (site, proto, src_ip, dst_ip, dst_port, src_mac, dst_mac)
-  );
-  CREATE TABLE flow_pairs_cover (first_id INTEGER NOT NULL);
-  INSERT INTO flow_pairs_cover (first_id) SELECT COALESCE(MAX(first_id + count), 1) FROM flow_chunks;
   CREATE TABLE trust_assumptions (
     id INTEGER PRIMARY KEY,
     site TEXT NOT NULL,

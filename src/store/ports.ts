@@ -1,6 +1,7 @@
 import type { DeviceChange, StoredDevice } from "../inventory/inventory.js";
 import type { Alert } from "../model/alert.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
+import type { FlowPairs } from "./flow-pairs.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import type {
   GroupingInput, SourceSummary, StoredAlert, StoredFlow, StoredMaintenanceWindow, StoredOverride, StoredPolicy, StoredVerdict, Suppression,
@@ -31,8 +32,8 @@ export interface FlowStore {
   /** The flows touching any of the hosts (MAC or address at either end), chunk by chunk, newest chunk first. */
   flowChunksTouching(hosts: readonly string[], o?: { site?: string; fromUs?: number; untilUs?: number }): Generator<{ lastUs: number; flows: StoredFlow[] }>;
   flowGroups(site: string): FlowGroup[];
-  /** Flows summed per pair of hosts, protocol and service port, over all time (store/flow-pairs.ts). */
-  flowPairs(site: string): FlowGroup[];
+  /** Folds the flows stored since the accumulator's last fold into it; the site's pairs (store/flow-pairs.ts). */
+  foldFlowPairs(acc: FlowPairs, site: string): FlowGroup[];
 }
 
 /** What Cordon concluded about devices, and what people decided instead. */

@@ -7,7 +7,7 @@ import type { Alert } from "../model/alert.js";
 import type { Advisory, KevEntry } from "../model/advisory.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { checkSchema, migrate, schemaBehind } from "./migrations.js";
-import { foldFlowPairs, pairsCoverFrom, readFlowPairs, setPairsCoverFrom } from "./flow-pairs.js";
+import type { FlowPairs } from "./flow-pairs.js";
 import { type Sql, type SqlValue, greatest, least } from "./sql.js";
 import { SqliteSql } from "./sqlite-sql.js";
 import { PostgresSql, isPostgresUrl } from "./postgres-sql.js";
@@ -79,10 +79,7 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
         this.sql = isPostgresUrl(location) ? new PostgresSql(location, { readOnly: true }) : new SqliteSql(location, { readOnly: true });
       }
       if (o.readOnly) checkSchema(this.sql);
-      else {
-        migrate(this.sql);
-        this.coverFlowPairs();
-      }
+      else migrate(this.sql);
     } catch (e) {
       this.sql.close();
       throw e;
@@ -149,30 +146,23 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
       }
       this.sql.insertMany("flow_chunks", ["site", "first_id", "count", "first_us", "last_us", "data"], rows);
       this.sql.insertMany("flow_chunk_hosts", ["first_id", "hosts"], hosts);
-      foldFlowPairs(this.sql, batch);
     });
   }
 
   /**
-   * Sums into the flow pairs the flows stored before the pairs existed (a database upgraded
-   * from an older schema), once, in one transaction with the mark that they are covered.
+   * Brings a site's flow pairs (store/flow-pairs.ts) up to date: folds in the flows stored
+   * since the last fold, chunk by chunk, and returns the pairs. A fresh accumulator reads the
+   * site's whole history once.
    */
-  private coverFlowPairs(): void {
-    const from = pairsCoverFrom(this.sql);
-    if (from <= 1) return;
-    this.sql.transaction(() => {
-      for (const chunk of this.flowChunks()) {
-        const older = chunk.filter((f) => f.id < from);
-        if (older.length === 0) break;
-        foldFlowPairs(this.sql, older);
-      }
-      setPairsCoverFrom(this.sql, 1);
-    });
-  }
-
-  /** A site's flows summed per pair of hosts, protocol and service port (store/flow-pairs.ts). */
-  flowPairs(site: string): FlowGroup[] {
-    return readFlowPairs(this.sql, site);
+  foldFlowPairs(acc: FlowPairs, site: string): FlowGroup[] {
+    const from = acc.nextId(site);
+    let next = from;
+    for (const chunk of this.flowChunks(site, from)) {
+      acc.add(from > 1 ? chunk.filter((f) => f.id >= from) : chunk);
+      next = Math.max(next, chunk[chunk.length - 1].id + 1);
+    }
+    acc.setNextId(site, next);
+    return acc.pairs(site);
   }
 
   /** Stored flow chunks that could not be decoded (damaged on disk or by hand): skipped when read, with a warning. */
