@@ -100,6 +100,8 @@ describe("the trust graph of a lab plant with a known structure", () => {
     assert.equal(sdk?.label, "Embedthis GoAhead 2.5.0");
     assert.deepEqual(new Set(g.edges.filter((e) => e.kind === "runs" && e.to === sdk!.id).map((e) => e.from)), new Set(s.sdk.map(dev)));
     for (const e of g.edges.filter((x) => x.kind !== "member-of")) assert.ok(e.evidence.length > 0 && e.first_seen, `${e.kind} ${e.from} > ${e.to} carries evidence and when it was seen`);
+    const services = new Set(g.edges.filter((e) => e.kind === "serves").map((e) => e.to));
+    for (const [, plc] of s.operates.slice(0, 4)) assert.ok(services.has(`service:${plc}|tcp/102`), `the S7 service of ${plc}`);
     const planes = new Map(g.nodes.filter((n) => n.plane).map((n) => [n.id, n.plane]));
     assert.equal(planes.get(dev(s.operates[0][0])), "EWS");
     assert.equal(planes.get(dev(s.manages[0][0])), "vendor access");
@@ -449,7 +451,7 @@ describe("stale edges", () => {
     });
     const g = build(30);
     const stale = g.edges.filter((e) => e.stale).map((e) => `${e.kind} ${e.to}`).sort();
-    assert.deepEqual(stale, ["manages device:02:00:00:00:00:02", "talks-to device:02:00:00:00:00:02"]);
+    assert.deepEqual(stale, ["manages device:02:00:00:00:00:02", "serves service:02:00:00:00:00:02|tcp/22", "talks-to device:02:00:00:00:00:02"]);
     const blast = new TrustAnalysis(g, flatReach()).blast("device:02:00:00:00:00:01");
     assert.deepEqual(blast.controls.map((c) => c.id), ["device:02:00:00:00:00:03"]);
     assert.equal(build(60).edges.filter((e) => e.stale).length, 0, "with a longer stale time nothing is stale");

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { CRITICALITY, CATEGORIES } from "../classify/taxonomy.js";
 import { DeviceIndex } from "../baseline/device-index.js";
-import { hostnames } from "../inventory/view.js";
+import { addressesOf, hostnames } from "../inventory/view.js";
 import type { Alert } from "../model/alert.js";
 import { FieldError, textValue } from "../model/values.js";
 import type { Store, StoredPolicy } from "../store/store.js";
@@ -340,6 +340,13 @@ function contradictions(store: Store, a: StoredAssumption, subject: TrustNode | 
   return { flows, ...(first ? { firstUs: first.us, example: first.text } : {}) };
 }
 
+/** A device subject's node as far as its flows need it (its addresses), read from the store without building the graph. */
+function deviceSubject(store: Store, site: string, id: string): TrustNode | undefined {
+  const key = id.slice("device:".length);
+  const d = store.findDevices(key.startsWith("ip:") ? key.slice(3) : key).find((x) => x.site === site && (x.mac ?? x.key) === key);
+  return d ? { id, kind: "device", label: key, site, ips: addressesOf(d) } : undefined;
+}
+
 /** The assumptions of a site (or all), each with its review status and whether the traffic contradicts it. */
 export function assumptionRegister(store: Store, site?: string, now = Date.now()): AssumptionEntry[] {
   if (site !== undefined) checkSite(store, site);
@@ -351,7 +358,9 @@ export function assumptionRegister(store: Store, site?: string, now = Date.now()
     if (review <= now) status.push("review-overdue");
     else if (review - now <= DUE_SOON_DAYS * DAY_MS) status.push("review-due-soon");
     let subject: TrustNode | undefined;
-    if (a.expect) {
+    if (a.expect) subject = a.subject.startsWith("device:") ? deviceSubject(store, a.site, a.subject) : undefined;
+    if (a.expect && !subject) {
+      // A zone or an external endpoint: its addresses are the graph's.
       let g = graphs.get(a.site);
       if (!g) {
         g = trustGraph(store, a.site, { now });

@@ -11,8 +11,8 @@ import type { ReachModel } from "./reach.js";
  *   whose firmware line or component has a known exploited CVE; each step only where the
  *   reach model lets the attacker's node open the connection it needs (or, for updates and
  *   cloud sessions, lets the device fetch from the source). Reach is every device a
- *   controlled device may open a connection to on a service it was seen serving (a device
- *   that serves nothing Cordon saw offers no known way in). Weighted by criticality
+ *   controlled device may open a connection to on a service it serves (seen served, or named
+ *   by an advisory; a device that serves nothing Cordon knows offers no known way in). Weighted by criticality
  *   (trust/model.ts).
  * - structural amplifiers: the nodes whose control reaches the most weight, with the paths.
  * - paths from an untrusted zone to target devices, each hop with what allows it: a
@@ -25,9 +25,6 @@ const CLOUD: ReadonlySet<EdgeKind> = new Set(["cloud"]);
 const CREDENTIAL: ReadonlySet<EdgeKind> = new Set(["holds-credential"]);
 const RUNS: ReadonlySet<EdgeKind> = new Set(["runs"]);
 const SERVES: ReadonlySet<EdgeKind> = new Set(["serves"]);
-
-/** Ports a device answers on as a client: a DHCP offer to it is no way in. */
-const NOT_A_SERVICE = new Set(["udp/68", "udp/546"]);
 
 export interface Hop {
   from: string;
@@ -79,16 +76,16 @@ export class TrustAnalysis {
   /** Known exploited CVEs, per group of devices alike to the policy and service. */
   private readonly exploitGroups: { cls: string; service?: string; list: Exploitable[] }[];
 
-  /** The services each device was seen serving: the ways in that an attacker who may connect can use. */
+  /** The services each device serves (seen, or named by an advisory): the ways in that an attacker who may connect can use. */
   private readonly served = new Map<string, string[]>();
 
   constructor(readonly graph: TrustGraph, readonly reach: ReachModel) {
     this.index = new EdgeIndex(graph.edges.filter((e) => !e.stale));
     for (const e of graph.edges) {
-      if (e.kind !== "talks-to" || !e.service || !e.service.includes("/") || NOT_A_SERVICE.has(e.service) || !e.to.startsWith("device:")) continue;
-      const list = this.served.get(e.to);
-      if (!list) this.served.set(e.to, [e.service]);
-      else if (!list.includes(e.service)) list.push(e.service);
+      if (e.kind !== "serves" || !e.service) continue;
+      const list = this.served.get(e.from);
+      if (!list) this.served.set(e.from, [e.service]);
+      else list.push(e.service);
     }
     this.devices = [...graph.nodes.values()].filter((n) => n.kind === "device");
     for (const d of this.devices) {

@@ -7,7 +7,7 @@ import { isGroupIp, isPrivateIp } from "../net/addr.js";
 import type { ResolvedPolicy } from "../policy/model.js";
 import { setMatcher } from "../policy/simulate.js";
 import type { CveMatch } from "../vulns/match.js";
-import { type EdgeKind, type Evidence, type TrustEdge, type TrustGraph, type TrustNode, deviceNode, externalNode, zoneNode } from "./model.js";
+import { CLIENT_PORTS, type EdgeKind, type Evidence, type TrustEdge, type TrustGraph, type TrustNode, deviceNode, externalNode, zoneNode } from "./model.js";
 import { BANNER_KINDS, sdksIn } from "./sdks.js";
 import { type ZoneSpec, zoneHas } from "./zones.js";
 
@@ -251,13 +251,30 @@ export function buildTrustGraph(input: GraphInput): TrustGraph {
       edge("manages", e.from, e.to, { service: "udp/161", detail: "snmp set", evidence: e.evidence[0], firstUs: e.firstUs, lastUs: e.lastUs, flows: e.flows });
     }
   }
-  // Advisories that name a service: the service as a node of the device that serves it.
+  // Services: each one a device was seen serving (a flow to it), and each one an advisory
+  // names for it, as a node of the device, with the CVEs that name it.
+  const served = new Map<string, Map<string, { firstUs: number; lastUs: number; flows: number }>>();
+  for (const e of edges.values()) {
+    if (e.kind !== "talks-to" || !e.service?.includes("/") || CLIENT_PORTS.has(e.service) || !e.to.startsWith("device:")) continue;
+    const of = served.get(e.to) ?? new Map<string, { firstUs: number; lastUs: number; flows: number }>();
+    const seen = of.get(e.service) ?? { firstUs: Infinity, lastUs: -Infinity, flows: 0 };
+    seen.firstUs = Math.min(seen.firstUs, e.firstUs ?? Infinity);
+    seen.lastUs = Math.max(seen.lastUs, e.lastUs ?? -Infinity);
+    seen.flows += e.flows;
+    of.set(e.service, seen);
+    served.set(e.to, of);
+  }
   for (const d of input.devices) {
-    const services = new Set(d.cves.flatMap((c) => c.services));
+    const id = deviceNode(d.key);
+    const seen = served.get(id);
+    const services = new Set([...(seen?.keys() ?? []), ...d.cves.flatMap((c) => c.services)]);
     for (const s of services) {
       const sid = `service:${d.key}|${s}`;
-      node({ id: sid, kind: "service", label: `${d.label} ${s}`, site, ips: d.ips, cves: d.cves.filter((c) => c.services.includes(s)).map((c) => ({ cve: c.cve, kev: c.kev, cvss: c.cvss })) });
-      edge("serves", deviceNode(d.key), sid, { service: s });
+      const cves = d.cves.filter((c) => c.services.includes(s)).map((c) => ({ cve: c.cve, kev: c.kev, cvss: c.cvss }));
+      node({ id: sid, kind: "service", label: `${d.label} ${s}`, site, ips: d.ips, ...(cves.length ? { cves } : {}) });
+      const flows = seen?.get(s);
+      if (flows) edge("serves", id, sid, { service: s, evidence: { type: "flows", ref: s, text: `${flows.flows} flows to ${s}` }, firstUs: flows.firstUs, lastUs: flows.lastUs });
+      if (cves.length) edge("serves", id, sid, { service: s, evidence: { type: "advisory", ref: cves.map((c) => c.cve).join(" "), text: `named by ${cves.map((c) => c.cve).join(", ")}` } });
     }
   }
 

@@ -9,7 +9,7 @@
 export const NODE_KINDS = [
   /** A device of the inventory; a people-facing management plane (EWS, HMI, BMS, NMS, jump host, vendor access) is a device with a `plane`. */
   "device",
-  /** A service a device serves (`tcp/102`), with the advisories that name it. */
+  /** A service a device was seen serving or an advisory names for it (`tcp/102`), with the CVEs that name it. */
   "service",
   /** An endpoint outside the site: a cloud service, an update server, DNS or NTP, by the name the site resolved or by its network. */
   "external",
@@ -43,6 +43,9 @@ export const EDGE_KINDS: readonly EdgeKind[] = Object.values(EDGE_FAMILIES).flat
 export function familyOf(kind: EdgeKind): EdgeFamily {
   return (Object.keys(EDGE_FAMILIES) as EdgeFamily[]).find((f) => (EDGE_FAMILIES[f] as readonly string[]).includes(kind))!;
 }
+
+/** Ports a device answers on as a client (a DHCP offer to it): no service it serves, and no way in. */
+export const CLIENT_PORTS: ReadonlySet<string> = new Set(["udp/68", "udp/546"]);
 
 /** Criticality classes as weights in blast radius: how much losing control of one such device costs. */
 export const CRITICALITY_WEIGHT: Readonly<Record<string, number>> = {
