@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Alert } from "../model/alert.js";
-import { textValue, FieldError } from "../model/values.js";
+import { textValue } from "../model/values.js";
 import { canonicalVendor, makerKey } from "../inventory/vendor-names.js";
 import { deviceIdentity } from "../vulns/device-identity.js";
 import type { Store, StoredEolDecision } from "../store/store.js";
 import { type Actor, recordChange } from "./actor.js";
-import { InputError } from "./errors.js";
+import { InputError, inputField } from "./errors.js";
 import { checkSite } from "./queries.js";
 
 /**
@@ -31,14 +31,6 @@ export type EolInput = Pick<StoredEolDecision, "site" | "decision" | "owner" | "
   model?: { vendor: string; product: string };
 };
 
-function field<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof FieldError) throw new InputError(e.message);
-    throw e;
-  }
-}
 
 /** A calendar date, YYYY-MM-DD, that exists. */
 function dateValue(v: string, what: string): string {
@@ -59,8 +51,8 @@ function futureDate(v: string, what: string, now: number, maxDays: number): stri
 function targetOf(store: Store, i: EolInput): string {
   if ((i.device === undefined) === (i.model === undefined)) throw new InputError("an end-of-life decision names one device or one model");
   if (i.model) {
-    const vendor = canonicalVendor(field(() => textValue(i.model!.vendor, "vendor", 100)));
-    const product = field(() => textValue(i.model!.product, "product", 200));
+    const vendor = canonicalVendor(inputField(() => textValue(i.model!.vendor, "vendor", 100)));
+    const product = inputField(() => textValue(i.model!.product, "product", 200));
     if (vendor.includes("|")) throw new InputError("vendor: may not hold |");
     return `model:${vendor}|${product}`;
   }
@@ -80,10 +72,10 @@ export function setEolDecision(store: Store, by: Actor, i: EolInput, now = Date.
   const replaceBy = i.replaceBy === undefined ? undefined : futureDate(i.replaceBy, "replace-by", now, 10 * 366);
   const d: Omit<StoredEolDecision, "id"> = {
     site: i.site, target, decision: i.decision,
-    owner: field(() => textValue(i.owner, "owner", 100)),
-    rationale: field(() => textValue(i.rationale, "rationale", 1000)),
+    owner: inputField(() => textValue(i.owner, "owner", 100)),
+    rationale: inputField(() => textValue(i.rationale, "rationale", 1000)),
     reviewBy, ...(replaceBy ? { replaceBy } : {}),
-    ...(i.vendorSupport !== undefined ? { vendorSupport: field(() => textValue(i.vendorSupport, "vendor-support", 200)) } : {}),
+    ...(i.vendorSupport !== undefined ? { vendorSupport: inputField(() => textValue(i.vendorSupport, "vendor-support", 200)) } : {}),
     decidedBy: by.name, decidedAt: new Date(now).toISOString(),
   };
   const id = store.saveEolDecision(d);
@@ -97,7 +89,7 @@ export function reviewEolDecision(store: Store, by: Actor, site: string, target:
   const key = target.startsWith("model:") ? target : store.findDevices(target).find((d) => d.site === site)?.key ?? target;
   const current = store.eolDecisions({ inForce: true, site }).find((d) => d.target === key);
   if (!current) throw new InputError(`no end-of-life decision for ${target} at site ${site} (cordon eol list shows them)`);
-  const note = field(() => textValue(o.note, "note", 1000));
+  const note = inputField(() => textValue(o.note, "note", 1000));
   const reviewBy = futureDate(o.nextReview, "next review", now, MAX_REVIEW_DAYS);
   const d: Omit<StoredEolDecision, "id"> = { ...current, reviewBy, rationale: `${current.rationale} | reviewed ${new Date(now).toISOString().slice(0, 10)} by ${by.name}: ${note}`, decidedBy: by.name, decidedAt: new Date(now).toISOString() };
   delete (d as Partial<StoredEolDecision>).id;

@@ -3,7 +3,7 @@ import { CRITICALITY, CATEGORIES } from "../classify/taxonomy.js";
 import { DeviceIndex } from "../baseline/device-index.js";
 import { addressesOf, hostnames } from "../inventory/view.js";
 import type { Alert } from "../model/alert.js";
-import { FieldError, textValue } from "../model/values.js";
+import { textValue } from "../model/values.js";
 import type { Store, StoredPolicy } from "../store/store.js";
 import { type StoredAssumption, TrustStore } from "../store/trust.js";
 import { FlowPairs } from "../store/flow-pairs.js";
@@ -11,9 +11,10 @@ import { TrustAnalysis, type BlastRadius, type ControlledNode } from "../trust/a
 import { type GraphDevice, buildTrustGraph, resolveRef } from "../trust/derive.js";
 import type { TrustGraph, TrustNode } from "../trust/model.js";
 import { type ReachModel, flatReach, policyReach } from "../trust/reach.js";
+import type { ReportModel } from "../trust/report.js";
 import { type ZoneMembers, type ZoneSpec, ZoneError, parseZone, zoneSpec } from "../trust/zones.js";
 import { type Actor, recordChange } from "./actor.js";
-import { InputError } from "./errors.js";
+import { InputError, inputField } from "./errors.js";
 import { policiesInForce, policyFileOf, storedPolicy } from "./policies.js";
 import { checkSite } from "./queries.js";
 import { learnDevices } from "./site-devices.js";
@@ -245,14 +246,6 @@ export interface AssumptionInput {
   onlyInMaintenance?: boolean;
 }
 
-function field<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof FieldError) throw new InputError(e.message);
-    throw e;
-  }
-}
 
 function reviewDate(v: string, what: string, now: number): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
@@ -274,8 +267,8 @@ export function addAssumption(store: Store, by: Actor, i: AssumptionInput, now =
   const site = trustSite(store, i.site);
   const graph = trustGraph(store, site, { now });
   const a = new TrustAnalysis(graph, flatReach());
-  const subject = findNode(a, field(() => textValue(i.subject, "subject", 200)));
-  const object = i.object !== undefined ? findNode(a, field(() => textValue(i.object, "object", 200))) : undefined;
+  const subject = findNode(a, inputField(() => textValue(i.subject, "subject", 200)));
+  const object = i.object !== undefined ? findNode(a, inputField(() => textValue(i.object, "object", 200))) : undefined;
   const expect: Expectation = {
     ...(i.onlyHours !== undefined ? { hours: parseHours(i.onlyHours) } : {}),
     ...(i.onlyInMaintenance ? { maintenanceOnly: true } : {}),
@@ -283,10 +276,10 @@ export function addAssumption(store: Store, by: Actor, i: AssumptionInput, now =
   if (expect.hours && expect.maintenanceOnly) throw new InputError("an assumption expects either hours or maintenance windows, not both");
   const row: Omit<StoredAssumption, "id" | "reviewedBy" | "reviewedAt" | "reviewNote"> = {
     site, subject, ...(object ? { object } : {}),
-    statement: field(() => textValue(i.statement, "statement", 500)),
-    owner: field(() => textValue(i.owner, "owner", 100)),
-    reason: field(() => textValue(i.reason, "reason", 1000)),
-    evidence: i.evidence === undefined ? "" : field(() => textValue(i.evidence, "evidence", 1000)),
+    statement: inputField(() => textValue(i.statement, "statement", 500)),
+    owner: inputField(() => textValue(i.owner, "owner", 100)),
+    reason: inputField(() => textValue(i.reason, "reason", 1000)),
+    evidence: i.evidence === undefined ? "" : inputField(() => textValue(i.evidence, "evidence", 1000)),
     ...(expect.hours || expect.maintenanceOnly ? { expect: JSON.stringify(expect) } : {}),
     reviewBy: reviewDate(i.reviewBy, "review-by", now),
     addedBy: by.name, addedAt: new Date(now).toISOString(),
@@ -379,7 +372,7 @@ export function reviewAssumption(store: Store, by: Actor, id: number, o: { note:
   const trust = new TrustStore(store.sql);
   const a = trust.assumptions().find((x) => x.id === id);
   if (!a) throw new InputError(`no trust assumption ${id} ('cordon trust assume list' shows them)`);
-  const note = field(() => textValue(o.note, "note", 1000));
+  const note = inputField(() => textValue(o.note, "note", 1000));
   const nextReview = reviewDate(o.nextReview, "next-review", now);
   const at = new Date(now).toISOString();
   trust.reviewAssumption(id, { by: by.name, at, note, nextReview });
@@ -420,20 +413,8 @@ export function raiseTrustAlerts(store: Store, site?: string, now = Date.now()):
 
 // The per-site report -----------------------------------------------------------------------
 
-export interface TrustReport {
-  site: string;
-  built: string;
-  reachFrom: string;
-  nodes: Record<string, number>;
-  edges: Record<string, number>;
-  stale: number;
-  planes: { id: string; label: string; plane: string; why: string; devices: number; controls: number; weight: number }[];
-  amplifiers: BlastRadius[];
-  paths: PathsReport[];
-  inherited: { id: string; label: string; kind: string; cves: { cve: string; kev: boolean }[]; devices: number }[];
-  credentials: { id: string; label: string; holders: number; acceptors: number }[];
-  assumptions: AssumptionEntry[];
-}
+/** A site's trust report (trust/report.ts renders it). */
+export type TrustReport = ReportModel;
 
 /** What a site's report holds: the graph's size, its management planes, top amplifiers, paths from each zone to the strictest tier, inherited exposure, shared credentials and the assumptions. */
 export function trustReport(store: Store, site: string | undefined, o: TrustOptions & { top?: number } = {}): TrustReport {
@@ -446,16 +427,16 @@ export function trustReport(store: Store, site: string | undefined, o: TrustOpti
   };
   const planes = a.devices.filter((n) => n.plane).map((n) => {
     const b = a.blast(n.id);
-    return { id: n.id, label: n.label, plane: n.plane!, why: n.planeWhy ?? "", devices: b.devices, controls: b.controls.length, weight: b.weight };
+    return { label: n.label, plane: n.plane!, why: n.planeWhy ?? "", devices: b.devices, controls: b.controls.length, weight: b.weight };
   }).sort((x, y) => y.weight - x.weight || y.devices - x.devices);
   const zones = [...g.nodes.values()].filter((n) => n.kind === "zone").map((n) => n.label);
   const strict = "life-safety/physical-process";
   const inherited = [...g.nodes.values()].filter((n) => (n.kind === "sdk" || n.kind === "firmware") && n.cves?.length).map((n) => ({
-    id: n.id, label: n.label, kind: n.kind, cves: n.cves!.map((c) => ({ cve: c.cve, kev: c.kev })), devices: a.index.to(n.id).filter((e) => e.kind === "runs").length,
+    label: n.label, kind: n.kind, cves: n.cves!.map((c) => ({ cve: c.cve, kev: c.kev })), devices: a.index.to(n.id).filter((e) => e.kind === "runs").length,
   })).sort((x, y) => Number(y.cves.some((c) => c.kev)) - Number(x.cves.some((c) => c.kev)) || y.devices - x.devices);
   const credentials = [...g.nodes.values()].filter((n) => n.kind === "credential").map((n) => {
     const holders = a.index.to(n.id).filter((e) => e.kind === "holds-credential");
-    return { id: n.id, label: n.label, holders: holders.filter((e) => e.detail === "uses").length, acceptors: holders.filter((e) => e.detail === "accepts").length };
+    return { label: n.label, holders: holders.filter((e) => e.detail === "uses").length, acceptors: holders.filter((e) => e.detail === "accepts").length };
   }).sort((x, y) => y.holders + y.acceptors - x.holders - x.acceptors);
   return {
     site: g.site, built: new Date(g.builtUs / 1000).toISOString(), reachFrom: a.reach.label,

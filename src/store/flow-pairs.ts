@@ -42,30 +42,16 @@ export class FlowPairs {
       const k = `${f.proto}\t${f.srcIp}\t${f.dstIp}\t${port}\t${f.srcMac ?? ""}\t${f.dstMac ?? ""}`;
       const n = (f as Partial<FlowGroup>).count ?? 1;
       const g = pairs.get(k);
-      if (g === undefined) {
-        if (this.size >= this.maxPairs) {
-          this.dropped += n;
-          continue;
-        }
-        this.size++;
-        const group: FlowGroup = {
-          site: f.site, source: "", vlan: f.vlan, proto: f.proto, srcIp: f.srcIp, srcPort: 0, dstIp: f.dstIp, dstPort: port, count: n,
-          initiatorKnown: f.initiatorKnown, packetsSrcToDst: f.packetsSrcToDst, bytesSrcToDst: f.bytesSrcToDst, packetsDstToSrc: f.packetsDstToSrc,
-          bytesDstToSrc: f.bytesDstToSrc, firstUs: f.firstUs, lastUs: f.lastUs, tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "pair",
-        };
-        if (f.srcMac !== undefined) group.srcMac = f.srcMac;
-        if (f.dstMac !== undefined) group.dstMac = f.dstMac;
-        pairs.set(k, group);
+      if (g !== undefined) {
+        addToGroup(g, f, n);
         continue;
       }
-      g.count += n;
-      if (f.initiatorKnown) g.initiatorKnown = true;
-      g.packetsSrcToDst += f.packetsSrcToDst;
-      g.bytesSrcToDst += f.bytesSrcToDst;
-      g.packetsDstToSrc += f.packetsDstToSrc;
-      g.bytesDstToSrc += f.bytesDstToSrc;
-      if (f.firstUs < g.firstUs) g.firstUs = f.firstUs;
-      if (f.lastUs > g.lastUs) g.lastUs = f.lastUs;
+      if (this.size >= this.maxPairs) {
+        this.dropped += n;
+        continue;
+      }
+      this.size++;
+      pairs.set(k, startGroup(f, port, n, "pair"));
     }
   }
 
@@ -73,4 +59,28 @@ export class FlowPairs {
   pairs(site: string): FlowGroup[] {
     return [...(this.bySite.get(site)?.values() ?? [])];
   }
+}
+
+/** A group of one flow (or of a grouped record standing for `count` flows), source port dropped. */
+export function startGroup(f: FlowRecord, dstPort: number, count: number, endReason: string): FlowGroup {
+  const g: FlowGroup = {
+    site: f.site, source: "", vlan: f.vlan, proto: f.proto, srcIp: f.srcIp, srcPort: 0, dstIp: f.dstIp, dstPort, count,
+    initiatorKnown: f.initiatorKnown, packetsSrcToDst: f.packetsSrcToDst, bytesSrcToDst: f.bytesSrcToDst, packetsDstToSrc: f.packetsDstToSrc,
+    bytesDstToSrc: f.bytesDstToSrc, firstUs: f.firstUs, lastUs: f.lastUs, tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason,
+  };
+  if (f.srcMac !== undefined) g.srcMac = f.srcMac;
+  if (f.dstMac !== undefined) g.dstMac = f.dstMac;
+  return g;
+}
+
+/** Adds a flow standing for `n` flows to a group: counts and bytes add, first and last seen widen. */
+export function addToGroup(g: FlowGroup, f: FlowRecord, n: number): void {
+  g.count += n;
+  if (f.initiatorKnown) g.initiatorKnown = true;
+  g.packetsSrcToDst += f.packetsSrcToDst;
+  g.bytesSrcToDst += f.bytesSrcToDst;
+  g.packetsDstToSrc += f.packetsDstToSrc;
+  g.bytesDstToSrc += f.bytesDstToSrc;
+  if (f.firstUs < g.firstUs) g.firstUs = f.firstUs;
+  if (f.lastUs > g.lastUs) g.lastUs = f.lastUs;
 }

@@ -7,7 +7,7 @@ import type { Alert } from "../model/alert.js";
 import type { Advisory, KevEntry } from "../model/advisory.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import { checkSchema, migrate, schemaBehind } from "./migrations.js";
-import type { FlowPairs } from "./flow-pairs.js";
+import { type FlowPairs, addToGroup, startGroup } from "./flow-pairs.js";
 import { type Sql, type SqlValue, greatest, least } from "./sql.js";
 import { SqliteSql } from "./sqlite-sql.js";
 import { PostgresSql, isPostgresUrl } from "./postgres-sql.js";
@@ -600,26 +600,8 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
         const hour = Math.floor(f.firstUs / 3_600_000_000);
         const key = `${hour} ${f.vlan} ${f.proto} ${f.srcMac ?? ""} ${f.srcIp} ${f.dstMac ?? ""} ${f.dstIp} ${f.dstPort}`;
         const g = groups.get(key);
-        if (g === undefined) {
-          const group: FlowGroup = {
-            site, source: "", vlan: f.vlan, proto: f.proto, srcIp: f.srcIp, srcPort: 0, dstIp: f.dstIp, dstPort: f.dstPort, count: 1,
-            initiatorKnown: f.initiatorKnown, packetsSrcToDst: f.packetsSrcToDst, bytesSrcToDst: f.bytesSrcToDst,
-            packetsDstToSrc: f.packetsDstToSrc, bytesDstToSrc: f.bytesDstToSrc, firstUs: f.firstUs, lastUs: f.lastUs,
-            tcpFlagsSrc: 0, tcpFlagsDst: 0, endReason: "grouped",
-          };
-          if (f.srcMac !== undefined) group.srcMac = f.srcMac;
-          if (f.dstMac !== undefined) group.dstMac = f.dstMac;
-          groups.set(key, group);
-          continue;
-        }
-        g.count++;
-        if (f.initiatorKnown) g.initiatorKnown = true;
-        g.packetsSrcToDst += f.packetsSrcToDst;
-        g.bytesSrcToDst += f.bytesSrcToDst;
-        g.packetsDstToSrc += f.packetsDstToSrc;
-        g.bytesDstToSrc += f.bytesDstToSrc;
-        if (f.firstUs < g.firstUs) g.firstUs = f.firstUs;
-        if (f.lastUs > g.lastUs) g.lastUs = f.lastUs;
+        if (g === undefined) groups.set(key, startGroup(f, f.dstPort, 1, "grouped"));
+        else addToGroup(g, f, 1);
       }
     }
     return [...groups.values()];
