@@ -9,7 +9,7 @@ import { type StoredAssumption, TrustStore } from "../store/trust.js";
 import { FlowPairs } from "../store/flow-pairs.js";
 import { TrustAnalysis, type BlastRadius, type ControlledNode } from "../trust/analyze.js";
 import { type GraphDevice, buildTrustGraph, resolveRef } from "../trust/derive.js";
-import type { TrustGraph, TrustNode } from "../trust/model.js";
+import { type TrustGraph, type TrustNode, deviceNode } from "../trust/model.js";
 import { type ReachModel, flatReach, policyReach } from "../trust/reach.js";
 import type { ReportModel } from "../trust/report.js";
 import { type ZoneMembers, type ZoneSpec, ZoneError, parseZone, zoneSpec } from "../trust/zones.js";
@@ -265,10 +265,18 @@ function parseHours(v: string): [number, number] {
 /** Declares an assumption; its subject (and object) must be nodes of the site's graph. Audited. */
 export function addAssumption(store: Store, by: Actor, i: AssumptionInput, now = Date.now()): StoredAssumption {
   const site = trustSite(store, i.site);
-  const graph = trustGraph(store, site, { now });
-  const a = new TrustAnalysis(graph, flatReach());
-  const subject = findNode(a, inputField(() => textValue(i.subject, "subject", 200)));
-  const object = i.object !== undefined ? findNode(a, inputField(() => textValue(i.object, "object", 200))) : undefined;
+  // A device is found in the store; only another kind of node (a zone, an endpoint outside, a
+  // credential) needs the graph built, which serve's ingest worker would otherwise wait for.
+  let analysis: TrustAnalysis | undefined;
+  const resolve = (ref: string): string => {
+    const key = ref.replace(/^device:/, "");
+    const d = store.findDevices(key.replace(/^ip:/, "")).find((x) => x.site === site);
+    if (d) return deviceNode(d.mac ?? d.key);
+    analysis ??= new TrustAnalysis(trustGraph(store, site, { now }), flatReach());
+    return findNode(analysis, ref);
+  };
+  const subject = resolve(inputField(() => textValue(i.subject, "subject", 200)));
+  const object = i.object !== undefined ? resolve(inputField(() => textValue(i.object, "object", 200))) : undefined;
   const expect: Expectation = {
     ...(i.onlyHours !== undefined ? { hours: parseHours(i.onlyHours) } : {}),
     ...(i.onlyInMaintenance ? { maintenanceOnly: true } : {}),
