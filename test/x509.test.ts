@@ -37,6 +37,27 @@ describe("certificate names (X.509, DER)", { skip: haveTool("openssl") ? false :
     assert.equal(names.notAfter, new Date(x.validTo).toISOString().replace(".000Z", "Z"));
   });
 
+  it("reads the key and the signature algorithm as openssl names them, weak ones included", () => {
+    const dir = tmpDir("cordon-x509-");
+    const make = (keyArgs: string[], digest: string): Buffer => {
+      execFileSync("openssl", ["req", "-x509", ...keyArgs, "-nodes", "-days", "1", `-${digest}`, "-subj", "/CN=old-camera", "-keyout", join(dir, "k.pem"), "-outform", "DER", "-out", join(dir, "c.der")], { stdio: "ignore" });
+      return readFileSync(join(dir, "c.der"));
+    };
+    const cases: [string[], string, string, string][] = [
+      [["-newkey", "rsa:1024"], "sha1", "rsa 1024", "sha1WithRSAEncryption"],
+      [["-newkey", "rsa:3072"], "sha256", "rsa 3072", "sha256WithRSAEncryption"],
+      [["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"], "sha384", "ec P-384", "ecdsa-with-SHA384"],
+      [["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"], "sha1", "ec P-256", "ecdsa-with-SHA1"],
+    ];
+    for (const [keyArgs, digest, key, signature] of cases) {
+      const der = make(keyArgs, digest);
+      const names = certificateNames(der, 0, der.length);
+      const text = execFileSync("openssl", ["x509", "-inform", "DER", "-noout", "-text"], { input: der }).toString();
+      assert.match(text, new RegExp(`Signature Algorithm: ${signature}`), "openssl names the same signature");
+      assert.deepEqual([names.key, names.signature], [key, signature]);
+    }
+  });
+
   it("a certificate cut short still gives its subject; garbage gives nothing and never throws", () => {
     const der = certificate("/O=Example/CN=hmi-3.example.com", "DNS:hmi-3.example.com");
     // Self-signed: the issuer names it first, the subject second, the SAN last.

@@ -220,6 +220,8 @@ function serverCertificate(b: Buffer, firstMessage: number, recordEnd: number, e
         if (names.issuerDn) ctx.emit("tls.cert_issuer", "src", names.issuerDn);
         if (names.serial) ctx.emit("tls.cert_serial", "src", names.serial);
         if (names.notBefore && names.notAfter) ctx.emit("tls.cert_validity", "src", `${names.notBefore}/${names.notAfter}`);
+        if (names.key) ctx.emit("tls.cert_key", "src", names.key);
+        if (names.signature) ctx.emit("tls.cert_signature", "src", names.signature);
         return;
       }
       m += 4 + b.readUIntBE(m + 1, 3);

@@ -101,6 +101,48 @@ export interface CertificateNames {
   serial?: string;
   notBefore?: string;
   notAfter?: string;
+  /** The key: "rsa 2048", "ec P-256", "ed25519" (what the inventory calls weak or not). */
+  key?: string;
+  /** The signature algorithm: "sha256WithRSAEncryption", "ecdsa-with-SHA1". */
+  signature?: string;
+}
+
+/** Signature algorithms by their OID's content octets (hex). */
+const SIGNATURES: Record<string, string> = {
+  "2a864886f70d010104": "md5WithRSAEncryption", "2a864886f70d010105": "sha1WithRSAEncryption", "2a864886f70d01010b": "sha256WithRSAEncryption",
+  "2a864886f70d01010c": "sha384WithRSAEncryption", "2a864886f70d01010d": "sha512WithRSAEncryption", "2a864886f70d01010a": "rsassa-pss",
+  "2a8648ce3d0401": "ecdsa-with-SHA1", "2a8648ce3d040302": "ecdsa-with-SHA256", "2a8648ce3d040303": "ecdsa-with-SHA384", "2a8648ce3d040304": "ecdsa-with-SHA512",
+  "2b6570": "ed25519", "2a864886f70d010102": "md2WithRSAEncryption",
+};
+const RSA_KEY = "2a864886f70d010101";
+const EC_KEY = "2a8648ce3d0201";
+const CURVES: Record<string, string> = { "2a8648ce3d030107": "P-256", "2b81040022": "P-384", "2b81040023": "P-521", "2b8104000a": "secp256k1" };
+
+/** The algorithm OID (hex) of an AlgorithmIdentifier, and where its parameters start. */
+function algorithm(b: Buffer, h: Header | undefined, end: number): { oid: string; params?: Header } | undefined {
+  if (!h || h.tag !== SEQUENCE || h.next > end) return undefined;
+  const oid = header(b, h.start, h.next);
+  if (!oid || oid.tag !== OID || oid.next > h.next) return undefined;
+  return { oid: b.toString("hex", oid.start, oid.next), params: oid.next < h.next ? header(b, oid.next, h.next) : undefined };
+}
+
+/** "rsa BITS", "ec CURVE" or "ed25519" of a subjectPublicKeyInfo. */
+function publicKeyName(b: Buffer, spki: Header, end: number): string | undefined {
+  if (spki.tag !== SEQUENCE || spki.next > end) return undefined;
+  const algHeader = header(b, spki.start, spki.next);
+  const alg = algorithm(b, algHeader, spki.next);
+  if (!alg || !algHeader) return undefined;
+  if (alg.oid === EC_KEY) return alg.params?.tag === OID ? `ec ${CURVES[b.toString("hex", alg.params.start, alg.params.next)] ?? "other"}` : "ec";
+  if (alg.oid === "2b6570") return "ed25519";
+  if (alg.oid !== RSA_KEY) return undefined;
+  // BIT STRING: unused-bits octet, then RSAPublicKey ::= SEQUENCE { modulus INTEGER, ... }
+  const bits = header(b, algHeader.next, spki.next);
+  const seq = bits && bits.tag === 0x03 ? header(b, bits.start + 1, bits.next) : undefined;
+  const modulus = seq && seq.tag === SEQUENCE ? header(b, seq.start, seq.next) : undefined;
+  if (!modulus || modulus.tag !== 0x02 || modulus.len === 0) return undefined;
+  let first = modulus.start;
+  while (first < modulus.next - 1 && b[first] === 0) first++;
+  return `rsa ${(modulus.next - first - 1) * 8 + (32 - Math.clz32(b[first]))}`;
 }
 
 /** The names of the DER certificate starting at `p`, as far as `end` holds them. */
@@ -119,7 +161,8 @@ export function certificateNames(b: Buffer, p: number, end: number): Certificate
   if (h && h.tag === 0xa0) h = field(); // version
   // serial (h), signature algorithm, issuer, validity, then the subject
   if (h && h.tag === 0x02 && h.len > 0 && h.len <= 32 && h.next <= end) out.serial = b.toString("hex", h.start, h.next).replace(/^00(?=[89a-f])/, "");
-  field(); // signature algorithm
+  const sig = algorithm(b, field(), end);
+  if (sig && SIGNATURES[sig.oid]) out.signature = SIGNATURES[sig.oid];
   const issuer = field();
   const validity = field();
   if (issuer) {
@@ -140,7 +183,12 @@ export function certificateNames(b: Buffer, p: number, end: number): Certificate
   if (name.cn !== undefined) out.subject = name.cn;
   if (name.dn.length) out.subjectDn = name.dn.join(", ");
   // subjectPublicKeyInfo, optional unique ids, then [3] extensions
-  for (h = field(); h && h.tag !== 0xa3; h = field()) if (q > end) return out;
+  h = field();
+  if (h && h.next <= end) {
+    const key = publicKeyName(b, h, end);
+    if (key) out.key = key;
+  }
+  for (; h && h.tag !== 0xa3; h = field()) if (q > end) return out;
   if (!h || h.next > end) return out;
   const exts = header(b, h.start, h.next);
   if (!exts || exts.tag !== SEQUENCE) return out;

@@ -52,6 +52,8 @@ export const OBSERVATION_KINDS = {
   "tls.cert_issuer": "the issuer of the certificate the device served: its CN, O and OU as written",
   "tls.cert_serial": "the serial number of the certificate the device served, hex",
   "tls.cert_validity": "the validity of the certificate the device served: notBefore/notAfter, ISO 8601",
+  "tls.cert_key": "the key of the certificate the device served: rsa BITS, ec CURVE or ed25519 (weak below RSA 2048)",
+  "tls.cert_signature": "the signature algorithm of the certificate the device served (weak: SHA-1, MD5)",
   "lldp.chassis_id": "LLDP chassis id",
   "lldp.port_id": "LLDP port id",
   "lldp.system_name": "LLDP system name",
