@@ -10,7 +10,7 @@ export const LAYERS = [
   ["flows"],
   ["inventory"],
   ["store"], // the only place that speaks SQL
-  ["baseline", "classify", "policy", "vulns", "trust"], // decide
+  ["baseline", "classify", "policy", "vulns", "trust", "pki"], // decide
   ["detect"],
   ["nac", "respond"], // act
   ["pipeline.ts", "lab"], // the pipeline put together; the synthetic site

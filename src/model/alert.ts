@@ -12,6 +12,8 @@ export const ALERT_CLASSES = [
   "end-of-life",
   // A trust assumption past its review date, or one the traffic contradicts.
   "trust-assumption",
+  // A certificate of a device that expires within 30, 7 or 1 days, or has expired unrenewed.
+  "certificate",
 ] as const;
 export type AlertClass = (typeof ALERT_CLASSES)[number];
 

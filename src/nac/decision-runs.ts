@@ -74,10 +74,11 @@ export interface DecisionColumns {
   vlan: (string | undefined)[];
   profile: (string | undefined)[];
   reason: string[];
+  identity: (string | undefined)[];
 }
 
 const COLUMNS = ["atMs", "lastAtMs", "count", "site", "mac", "nas", "nasIp", "nasPortId", "callingStationId", "userName", "auditSessionId", "state", "accept", "vlan", "profile",
-  "reason"] as const satisfies readonly (keyof DecisionColumns)[];
+  "reason", "identity"] as const satisfies readonly (keyof DecisionColumns)[];
 
 export function toColumns(runs: readonly DecisionRun[]): DecisionColumns {
   const out = {} as Record<keyof DecisionColumns, unknown[]>;
@@ -95,7 +96,7 @@ export function fromColumns(c: DecisionColumns): DecisionRun[] {
     out[i] = {
       atMs: c.atMs[i], lastAtMs: c.lastAtMs[i], count: c.count[i], site: c.site[i], mac: c.mac[i], nas: c.nas[i], nasIp: c.nasIp[i], nasPortId: c.nasPortId[i],
       callingStationId: c.callingStationId[i], userName: c.userName[i], auditSessionId: c.auditSessionId[i], state: c.state[i], accept: c.accept[i], vlan: c.vlan[i],
-      profile: c.profile[i], reason: c.reason[i],
+      profile: c.profile[i], reason: c.reason[i], ...(c.identity[i] === undefined ? {} : { identity: c.identity[i] }),
     };
   }
   return out;

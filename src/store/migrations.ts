@@ -458,6 +458,75 @@ export const MIGRATIONS: readonly Migration[] = [
     PRIMARY KEY (site, name)
   );
   `,
+  // Certificate identity (pki/, store/pki.ts): the CAs (keys sealed under a passphrase that
+  // is never stored), the vendor CAs whose device certificates (IDevID) may enroll, every
+  // certificate issued or seen in EAP-TLS, the one-time enrollment tokens (hashes only), and
+  // the identity each RADIUS decision rested on.
+  `
+  CREATE TABLE pki_cas (
+    id INTEGER PRIMARY KEY,
+    role TEXT NOT NULL,
+    cert_pem TEXT NOT NULL,
+    key_pem TEXT,
+    algorithm TEXT,
+    subject TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    not_after TEXT NOT NULL,
+    source TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    crl_number INTEGER NOT NULL DEFAULT 0,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE pki_vendor_cas (
+    fingerprint TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    cert_pem TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    added_by TEXT NOT NULL,
+    added_at TEXT NOT NULL
+  );
+  CREATE TABLE certificates (
+    id INTEGER PRIMARY KEY,
+    fingerprint TEXT NOT NULL UNIQUE,
+    serial TEXT NOT NULL,
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    site TEXT NOT NULL,
+    mac TEXT,
+    source TEXT NOT NULL,
+    issued_via TEXT,
+    issued_by TEXT,
+    profile TEXT,
+    key TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    not_before TEXT NOT NULL,
+    not_after TEXT NOT NULL,
+    weak TEXT NOT NULL,
+    der TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    revoked_at TEXT,
+    revoked_by TEXT,
+    revoke_reason TEXT,
+    replaced_by TEXT
+  );
+  CREATE INDEX certificates_device ON certificates (site, mac);
+  CREATE INDEX certificates_serial ON certificates (serial);
+  CREATE TABLE enroll_tokens (
+    id INTEGER PRIMARY KEY,
+    site TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    device_serial TEXT,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT,
+    used_fingerprint TEXT
+  );
+  ALTER TABLE nac_decisions ADD COLUMN identity TEXT;
+  `,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {

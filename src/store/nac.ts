@@ -22,6 +22,12 @@ export interface DecisionFields {
   vlan?: string;
   profile?: string;
   reason: string;
+  /**
+   * What the answer rested on: "certificate" (EAP-TLS with a valid certificate of the CA),
+   * "conflict" (a certificate naming another device), or, for MAB, the device's identity
+   * strength (app/identity-strength.ts).
+   */
+  identity?: string;
 }
 
 export interface StoredDecision extends DecisionFields {
@@ -102,7 +108,7 @@ const moveOf = (r: Row): StoredMove => ({
 
 /** Whether two decisions for a device said the same (one record holds a run of them). */
 export const sameAnswer = (a: DecisionFields, b: DecisionFields): boolean =>
-  a.nas === b.nas && a.nasPortId === b.nasPortId && a.state === b.state && a.accept === b.accept && a.vlan === b.vlan && a.profile === b.profile && a.reason === b.reason;
+  a.nas === b.nas && a.nasPortId === b.nasPortId && a.state === b.state && a.accept === b.accept && a.vlan === b.vlan && a.profile === b.profile && a.reason === b.reason && a.identity === b.identity;
 
 type Row = Record<string, string | number | null>;
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
@@ -140,9 +146,9 @@ export class NacStore {
           } else repeats.set(last.id, { n, atMs: lastAtMs });
           continue;
         }
-        const id = this.sql.column<number>(`INSERT INTO nac_decisions (at, last_at, count, site, mac, nas, nas_port_id, state, accept, vlan, profile, reason)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, new Date(d.atMs).toISOString(), new Date(lastAtMs).toISOString(), n, d.site, d.mac, d.nas,
-          d.nasPortId ?? null, d.state, d.accept ? 1 : 0, d.vlan ?? null, d.profile ?? null, d.reason)[0];
+        const id = this.sql.column<number>(`INSERT INTO nac_decisions (at, last_at, count, site, mac, nas, nas_port_id, state, accept, vlan, profile, reason, identity)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, new Date(d.atMs).toISOString(), new Date(lastAtMs).toISOString(), n, d.site, d.mac, d.nas,
+          d.nasPortId ?? null, d.state, d.accept ? 1 : 0, d.vlan ?? null, d.profile ?? null, d.reason, d.identity ?? null)[0];
         if (this.latest.size >= 1_000_000) this.latest.clear();
         this.latest.set(key, { id, d });
       }
@@ -173,6 +179,7 @@ export class NacStore {
     return rows.map((r) => ({
       at: r.at as string, lastAt: r.last_at as string, count: r.count as number, site: r.site as string, mac: r.mac as string, nas: r.nas as string, nasPortId: opt(r.nas_port_id as string | null),
       state: r.state as string, accept: r.accept === 1, vlan: opt(r.vlan as string | null), profile: opt(r.profile as string | null), reason: r.reason as string,
+      ...(r.identity === null || r.identity === undefined ? {} : { identity: r.identity as string }),
     }));
   }
 
