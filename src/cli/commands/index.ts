@@ -4,8 +4,11 @@ import assets from "./assets.js";
 import analyze from "./analyze.js";
 import audit from "./audit.js";
 import baseline from "./baseline.js";
+import ca from "./ca.js";
+import certs from "./certs.js";
 import device from "./device.js";
 import devices from "./devices.js";
+import enroll from "./enroll.js";
 import eol from "./eol.js";
 import evalCommand from "./eval.js";
 import flows from "./flows.js";
@@ -31,5 +34,5 @@ import vulns from "./vulns.js";
 /** Every `cordon` command, in the order `cordon --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   analyze, devices, device, flows, evalCommand, train, lab, alerts, suppress, maintenance, baseline, policy, mud, serve,
-  quarantine, release, respond, audit, nac, override, user, token, assets, vulns, eol, trust, snmp, secret,
+  quarantine, release, respond, audit, nac, override, user, token, assets, vulns, eol, trust, ca, enroll, certs, snmp, secret,
 ];
