@@ -21,7 +21,13 @@ export async function listenRadius(server: RadiusServer, o: { host: string; auth
     const socket = createSocket({ type: family === 6 ? "udp6" : "udp4", recvBufferSize: 8 << 20, sendBufferSize: 8 << 20, lookup: (address, _options, callback) => callback(null, address, family) });
     socket.on("message", (msg, rinfo) => {
       const reply = server.handle(msg, rinfo.address, rinfo.port, service);
-      if (reply) {
+      if (reply instanceof Promise) {
+        // EAP-TLS rounds are answered when TLS has worked; a failure is counted, the request left unanswered.
+        reply.then((r) => r && socket.send(r, rinfo.port, rinfo.address), (e: Error) => {
+          server.stats.drops["eap-error"] = (server.stats.drops["eap-error"] ?? 0) + 1;
+          onError(e);
+        });
+      } else if (reply) {
         // No callback per reply: a failed send reaches the socket's error handler.
         socket.send(reply, rinfo.port, rinfo.address);
       }

@@ -7,6 +7,8 @@ import {
   type RadiusPacket, type OutAttribute, EncodeError, attribute, decodePacket, encodeAttributes, integer, ipv4Of, ipv6Of, taggedInteger, text, vendorAttribute, vendorStrings,
 } from "./radius/packet.js";
 import { type NacSession, SessionTable } from "./sessions.js";
+import type { EapOutcome, EapTlsServer } from "./eap-tls.js";
+import { EAP_CODE, eapAttributes, eapMessageOf, mppeKey } from "./radius/eap.js";
 import type { NewDecision, SessionIds } from "../store/nac.js";
 
 /**
@@ -50,6 +52,8 @@ export interface RadiusServerEvents {
   accounting(e: AccountingEvent): void;
   /** A datagram dropped unanswered: why, where from, and the NAS when it was one. */
   dropped?(reason: string, address: string, nas: string | undefined): void;
+  /** A client certificate presented in EAP-TLS (accepted or not): for the certificate inventory. */
+  certificate?(e: { site: string; mac: string; der: Buffer; atMs: number }): void;
 }
 
 export interface NasCounters {
@@ -129,6 +133,10 @@ export class RadiusServer {
   readonly stats: RadiusStats = { received: 0, drops: {}, nas: {}, sessions: 0 };
   /** The address of the datagram being handled (for the drop event). */
   private from = "";
+  /** EAP-TLS, when a CA is in use; without it EAP requests are rejected. */
+  private eapTls?: EapTlsServer;
+  /** Requests whose EAP answer is being worked out: a retransmission meanwhile is not worked on twice. */
+  private readonly inFlight = new Set<string>();
 
   constructor(
     private readonly registry: NasRegistry,
@@ -148,6 +156,11 @@ export class RadiusServer {
     this.table = table;
     this.encoded = new Map();
     this.dacls = daclIndex(table);
+  }
+
+  /** Turns EAP-TLS on (the CA's server certificate and trust anchors are ready) or off. */
+  setEapTls(eap: EapTlsServer | undefined): void {
+    this.eapTls = eap;
   }
 
   currentTable(): NacTable {
@@ -178,7 +191,7 @@ export class RadiusServer {
    * One datagram from `address:port` on the authentication (`auth`) or accounting (`acct`)
    * port. Returns the reply to send, or undefined when the datagram is dropped.
    */
-  handle(msg: Buffer, address: string, port: number, service: "auth" | "acct"): Buffer | undefined {
+  handle(msg: Buffer, address: string, port: number, service: "auth" | "acct"): Buffer | Promise<Buffer | undefined> | undefined {
     this.stats.received++;
     this.from = address;
     const p = decodePacket(msg);
@@ -215,25 +228,104 @@ export class RadiusServer {
       reply = this.reply(p, service === "auth" ? CODE.accessAccept : CODE.accountingResponse, Buffer.alloc(0), secret, true);
     } else if (p.code === CODE.accessRequest) {
       counters.requests++;
+      const eap = eapMessageOf(p);
+      if (eap) {
+        // RFC 3579 §3.2: an Access-Request with EAP-Message without Message-Authenticator is discarded.
+        if (ma < 0) return this.drop("eap-without-message-authenticator", nas);
+        if (this.inFlight.has(key)) {
+          counters.duplicates++;
+          return undefined;
+        }
+        this.inFlight.add(key);
+        return this.eap(p, eap, nas, address, secret, nowMs).then((r) => {
+          this.inFlight.delete(key);
+          if (r) this.remember(key, msg, r, nowMs);
+          return r;
+        }, (e: unknown) => {
+          this.inFlight.delete(key);
+          throw e;
+        });
+      }
       reply = this.access(p, nas, address, secret, nowMs);
     } else {
       counters.accounting++;
       this.accounting(p, nas, address, nowMs);
       reply = this.reply(p, CODE.accountingResponse, Buffer.alloc(0), secret, false);
     }
-    if (reply) {
-      // Kept in the order answered (a reused key moves to the end), so the oldest reply is
-      // first: each answer retires the replies past the window, and the oldest past the
-      // bound, and stops at the first that stays. No sweep of the whole cache ever stalls
-      // the socket.
-      this.cache.delete(key);
-      this.cache.set(key, { authenticator: Buffer.from(msg.subarray(4, 20)), reply, atMs: nowMs });
-      for (const [k, v] of this.cache) {
-        if (this.cache.size <= MAX_CACHED_REPLIES && nowMs - v.atMs < DUPLICATE_WINDOW_MS) break;
-        this.cache.delete(k);
-      }
-    }
+    if (reply) this.remember(key, msg, reply, nowMs);
     return reply;
+  }
+
+  /**
+   * Keeps a reply for retransmissions. Kept in the order answered (a reused key moves to the
+   * end), so the oldest reply is first: each answer retires the replies past the window, and
+   * the oldest past the bound, and stops at the first that stays. No sweep of the whole cache
+   * ever stalls the socket.
+   */
+  private remember(key: string, msg: Buffer, reply: Buffer, nowMs: number): void {
+    this.cache.delete(key);
+    this.cache.set(key, { authenticator: Buffer.from(msg.subarray(4, 20)), reply, atMs: nowMs });
+    for (const [k, v] of this.cache) {
+      if (this.cache.size <= MAX_CACHED_REPLIES && nowMs - v.atMs < DUPLICATE_WINDOW_MS) break;
+      this.cache.delete(k);
+    }
+  }
+
+  /**
+   * One round of EAP-TLS (nac/eap-tls.ts): an Access-Challenge carrying the next EAP-TLS
+   * request, or the end: Access-Accept with EAP-Success, the MPPE keys and the same VLAN and
+   * ACL as MAB gives the device, or Access-Reject with EAP-Failure and the reason. The device
+   * is the Calling-Station-Id's MAC; its certificate must name that MAC.
+   */
+  private async eap(p: RadiusPacket, eapBytes: Buffer, nas: NasConfig, address: string, secret: RadiusSecret, nowMs: number): Promise<Buffer | undefined> {
+    const counters = this.stats.nas[nas.name];
+    const calling = text(p, ATTR.callingStationId);
+    const mac = calling === undefined ? undefined : canonicalMac(calling);
+    const fail = (eap: Buffer | undefined, reason: string): Buffer => {
+      counters.rejects++;
+      return this.reply(p, CODE.accessReject, encodeAttributes([...(eap ? eapAttributes(eap) : []), { type: ATTR.replyMessage, value: reason.slice(0, 200) }]), secret, true);
+    };
+    if (!this.eapTls) return fail(undefined, "EAP is not enabled: Cordon has no CA in use");
+    if (!mac) return fail(undefined, "EAP-TLS needs the supplicant's MAC in Calling-Station-Id");
+    const stateAttr = attribute(p, ATTR.state);
+    const state = stateAttr ? p.raw.toString("latin1", stateAttr.offset, stateAttr.offset + stateAttr.length) : undefined;
+    const out: EapOutcome = await this.eapTls.handle(eapBytes, state, mac);
+    if (out.kind === "drop") return this.drop(out.reason, nas);
+    if (out.kind === "challenge") return this.reply(p, CODE.accessChallenge, encodeAttributes([...eapAttributes(out.eap), { type: ATTR.state, value: out.state }]), secret, true);
+    const nasPortId = text(p, ATTR.nasPortId);
+    const ids = { nasIp: address, callingStationId: calling, userName: text(p, ATTR.userName), auditSessionId: auditSessionId(p) };
+    const presented = out.kind === "accept" ? out.certificate.der : out.certificate?.der;
+    if (presented) this.events.certificate?.({ site: nas.site, mac, der: presented, atMs: nowMs });
+    if (out.kind === "reject") {
+      const conflict = out.certificate && !out.certificate.ok ? out.certificate.conflict : undefined;
+      const reason = conflict ? `identity conflict: the certificate of ${conflict.certificateMac} was presented from ${mac}` : `EAP-TLS refused: ${out.reason}`;
+      this.events.decision({ atMs: nowMs, site: nas.site, mac, nas: nas.name, ...ids, nasPortId, state: "rejected", accept: false, reason, ...(conflict ? { identity: "conflict" } : {}) });
+      return fail(out.eap, reason);
+    }
+    const decision = decide(this.table, nas.site, mac);
+    const reason = `${decision.reason}; EAP-TLS (${out.tlsVersion}) certificate ${out.certificate.serial}`;
+    this.sessions.update({ site: nas.site, mac, nas: nas.name, nasPort: integer(p, ATTR.nasPort), nasPortId, ...ids, status: "authorized", lastMs: nowMs });
+    this.stats.sessions = this.sessions.size;
+    if (!decision.accept) {
+      this.events.decision({ atMs: nowMs, site: nas.site, mac, nas: nas.name, ...ids, nasPortId, state: decision.state, accept: false, reason, identity: "certificate" });
+      return fail(encodeFailure(out.eap), reason);
+    }
+    const attrs = decision.profile ? this.profileAttributes(decision.profile.name, decision.profile, nas.acl) : Buffer.alloc(0);
+    if (typeof attrs === "string") {
+      this.events.decision({ atMs: nowMs, site: nas.site, mac, nas: nas.name, ...ids, nasPortId, state: "rejected", accept: false, reason: `${reason}; rejected: ${attrs}`, identity: "certificate" });
+      return fail(encodeFailure(out.eap), `${reason}; rejected: ${attrs}`);
+    }
+    const authenticator = p.raw.subarray(4, 20);
+    const keys = encodeAttributes([
+      ...eapAttributes(out.eap),
+      vendorAttribute(VENDOR.microsoft, MS_MPPE_RECV_KEY, mppeKey(out.msk.subarray(0, 32), secret.bytes, authenticator)),
+      vendorAttribute(VENDOR.microsoft, MS_MPPE_SEND_KEY, mppeKey(out.msk.subarray(32, 64), secret.bytes, authenticator)),
+    ]);
+    counters.accepts++;
+    this.events.decision({
+      atMs: nowMs, site: nas.site, mac, nas: nas.name, ...ids, nasPortId, state: decision.state, accept: true, vlan: decision.profile?.vlan, profile: decision.profile?.name, reason, identity: "certificate",
+    });
+    return this.reply(p, CODE.accessAccept, Buffer.concat([keys, attrs]), secret, true);
   }
 
   private access(p: RadiusPacket, nas: NasConfig, address: string, secret: RadiusSecret, nowMs: number): Buffer {
@@ -364,6 +456,17 @@ export class RadiusServer {
     if (proxy > 0) for (const a of p.attributes) if (a.type === ATTR.proxyState) o += p.raw.copy(out, o, a.offset - 2, a.offset + a.length);
     return signReply(out, withMa ? HEADER_LENGTH + 2 : -1, p.raw.subarray(4, 20), secret);
   }
+}
+
+/** Microsoft vendor attributes (RFC 2548): MS-MPPE-Send-Key and MS-MPPE-Recv-Key. */
+const MS_MPPE_SEND_KEY = 16;
+const MS_MPPE_RECV_KEY = 17;
+
+/** An EAP-Success turned into the EAP-Failure with its identifier (the TLS handshake passed, the NAC decision did not). */
+function encodeFailure(success: Buffer): Buffer {
+  const b = Buffer.from(success);
+  b[0] = EAP_CODE.failure;
+  return b;
 }
 
 const DACL_STATE_PREFIX = "CORDON-DACL-";
