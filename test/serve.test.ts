@@ -64,9 +64,10 @@ describe("serve configuration", () => {
     // Its SNMP secrets are sealed under a key of its own machine: a new key and values stand in.
     const key = join(tls, "secret.key");
     makeKeyFile(key);
+    writeFileSync(join(tls, "ca-passphrase"), "an example passphrase\n");
     let n = 0;
     writeFileSync(copy, readFileSync(file, "utf8").replace("/etc/cordon/tls/cordon.crt", join(tls, "c.pem")).replace("/etc/cordon/tls/cordon.key", join(tls, "k.pem"))
-      .replace("/etc/cordon/secret.key", key).replace(/sealed:v1:EXAMPLE/g, () => seal(readKeyFile(key), `example-secret-${++n}`)));
+      .replace("/etc/cordon/secret.key", key).replace("/etc/cordon/ca-passphrase", join(tls, "ca-passphrase")).replace(/sealed:v1:EXAMPLE/g, () => seal(readKeyFile(key), `example-secret-${++n}`)));
     const c = loadConfig(copy, env, {});
     assert.equal(n, 3);
     const v3 = c.snmp?.subnets[1]?.credential;
@@ -75,6 +76,7 @@ describe("serve configuration", () => {
     assert.equal(c.nac?.nas[0].secret, "radius-secret");
     assert.equal(c.nac?.groupVlans["category:camera"], "20");
     assert.equal(c.respond?.quarantine, "coa");
+    assert.deepEqual([c.pki?.passphrase, c.pki?.est?.port, c.pki?.crlUrl], ["an example passphrase", 8443, "http://cordon.example.org:8080/pki/crl"]);
     // Every key at every place, against the lists serve checks with.
     const seen = new Map<string, Set<string>>();
     const walk = (v: unknown, path: string): void => {

@@ -1,4 +1,4 @@
-import { X509Certificate as NodeCertificate, createHash, randomBytes } from "node:crypto";
+import { X509Certificate as NodeCertificate, createHash, createPrivateKey, randomBytes, webcrypto } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Category } from "../classify/taxonomy.js";
 import { canonicalMac } from "../model/mac.js";
@@ -6,8 +6,8 @@ import type { Alert } from "../model/alert.js";
 import { CaError, type CaSigner, createCa, importCa, openCa, pemCertificates } from "../pki/ca.js";
 import { type CertificateFacts, CsrError, checkCsr, describeCertificate, issueCertificate } from "../pki/certificate.js";
 import { buildCrl, isRevokeReason } from "../pki/crl.js";
-import { KEY_ALGORITHMS, type KeyAlgorithm, KeyError, checkPassphrase } from "../pki/keys.js";
-import { type IssuingProfile, profileFor, renewBeforeDays } from "../pki/profiles.js";
+import { KEY_ALGORITHMS, type KeyAlgorithm, KeyError, checkPassphrase, generateKeys } from "../pki/keys.js";
+import { type IssuingProfile, SERVER_PROFILE, profileFor, renewBeforeDays } from "../pki/profiles.js";
 import { x509 } from "../pki/x509.js";
 import { PkiStore, type StoredCa, type StoredCertificate } from "../store/pki.js";
 import type { Store } from "../store/store.js";
@@ -521,4 +521,50 @@ export function certificateSite(store: Store, site: string | undefined): string 
 export function enrollTokens(store: Store, site?: string): (Omit<import("../store/pki.js").StoredToken, "id"> & { id: number; state: string })[] {
   const now = new Date().toISOString();
   return new PkiStore(store.sql).tokens(site).map((t) => ({ ...t, state: t.usedAt ? "used" : t.expiresAt <= now ? "expired" : "open" }));
+}
+
+// --- what serve's threads need --------------------------------------------------------------
+
+/** What the thread that owns the sockets needs to run EAP-TLS and EST: plain data, it crosses threads. */
+export interface PkiMaterial {
+  /** Cordon's server certificate, then the CA chain (PEM), and its key (PKCS#8 PEM, in memory only). */
+  serverCertPem: string;
+  serverKeyPem: string;
+  /** The issuing CA (device certificates are checked against it), PEM. */
+  issuingPem: string;
+  /** The issuing CA and its issuers, PEM, in order: what EST's cacerts hands out. */
+  chainPem: string[];
+  /** Vendor CAs whose device certificates (IDevID) may enroll, PEM. */
+  vendorPems: string[];
+  /** Serials of revoked certificates, hex. */
+  revoked: string[];
+}
+
+/** Revoked serials of the CA in use (what EAP-TLS refuses). */
+export function revokedSerials(store: Store, authority: Authority): string[] {
+  return new PkiStore(store.sql).revoked(authority.signer.cert.subject).map((r) => r.serial);
+}
+
+/**
+ * A server certificate for Cordon itself (EST over HTTPS, EAP-TLS), issued at start by the CA
+ * to a key made now, which never leaves the process; then the trust material.
+ */
+export async function serverMaterial(store: Store, authority: Authority, names: readonly string[], site: string, now = new Date()): Promise<PkiMaterial> {
+  const keys = await generateKeys("ecdsa-p256");
+  const cert = await issueCertificate(authority.signer, keys.publicKey, { mac: "", commonName: names[0], dnsNames: [...names], organisation: authority.organisation, site }, { profile: SERVER_PROFILE, now });
+  const der = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey));
+  const serverKeyPem = createPrivateKey({ key: der, format: "der", type: "pkcs8" }).export({ type: "pkcs8", format: "pem" }) as string;
+  const chainPem = authority.chain.map((c) => `${c.toString("pem")}\n`);
+  return {
+    serverCertPem: `${cert.toString("pem")}\n${chainPem[0]}`, serverKeyPem, issuingPem: chainPem[0], chainPem,
+    vendorPems: authority.vendorCas.map((v) => `${v.toString("pem")}\n`), revoked: revokedSerials(store, authority),
+  };
+}
+
+/** A client certificate a supplicant presented in EAP-TLS, into the inventory (seen again: its last-seen time). */
+export function recordPresentedCertificate(store: Store, site: string, mac: string, der: Uint8Array, atMs: number): void {
+  const facts = describeCertificate(der);
+  if (!facts) return;
+  // One Cordon issued keeps its row (and source); only when it was last seen moves.
+  new PkiStore(store.sql).recordCertificate({ ...factsRow(facts, der, site, "eap-tls", new Date(atMs)), mac: facts.mac ?? mac });
 }

@@ -6,6 +6,7 @@ import { parse as parseYaml } from "yaml";
 import { FieldError, prefixValue } from "../model/values.js";
 import { NotifyConfigError, type Output, validateOutputs } from "../respond/notify/notify.js";
 import { SNMP_KEYS, SnmpConfigError, type SnmpServeConfig, validateSnmp } from "../app/snmp-config.js";
+import { PKI_KEYS, PkiConfigError, type PkiServeConfig, validatePki } from "./pki-config.js";
 import { NAC_KEYS, NacConfigError, type NacServeConfig, type RespondConfig, validateNac, validateRespond } from "./nac-config.js";
 
 /**
@@ -99,6 +100,8 @@ export interface ServeConfig {
   respond?: RespondConfig;
   /** SNMP polling, per subnet (off when absent). */
   snmp?: SnmpServeConfig;
+  /** Cordon's CA: EAP-TLS (with nac), EST and SCEP enrollment, the CRL (off when absent). */
+  pki?: PkiServeConfig;
   /** Advisory feeds serve fetches and imports (off when absent). */
   advisories?: { feeds: string[]; intervalS: number; timeoutMs: number };
 }
@@ -108,7 +111,7 @@ export class ConfigError extends Error {}
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 /** The keys each section takes (examples/cordon.yaml has every one; a test checks). */
 export const CONFIG_KEYS = {
-  "": ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "loopback", "notify", "indicators", "nac", "respond", "snmp", "advisories"],
+  "": ["db", "site", "log_level", "http", "persist_interval_s", "flow_idle_timeout_s", "max_queue", "clock_skew_s", "watchdog_s", "max_devices", "max_held_flows", "netflow", "capture", "zeek", "detect", "loopback", "notify", "indicators", "nac", "respond", "snmp", "advisories", "pki"],
   advisories: ["feeds", "interval_s", "timeout_ms"],
   http: ["host", "port", "token_env", "allowed_hosts", "tls_cert", "tls_key"],
   "netflow[]": ["name", "host", "port", "site", "template_lifetime_s", "transport", "exporters"],
@@ -116,6 +119,7 @@ export const CONFIG_KEYS = {
   "zeek[]": ["name", "dir", "site", "follow"],
   ...NAC_KEYS,
   ...SNMP_KEYS,
+  ...PKI_KEYS,
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -261,6 +265,13 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
     if (e instanceof SnmpConfigError) throw new ConfigError(e.message);
     throw e;
   }
+  let pki: PkiServeConfig | undefined;
+  try {
+    pki = validatePki(o.pki, site, env);
+  } catch (e) {
+    if (e instanceof PkiConfigError) throw new ConfigError(e.message);
+    throw e;
+  }
   let advisories: ServeConfig["advisories"];
   if (o.advisories !== undefined && o.advisories !== null) {
     if (!isObject(o.advisories)) throw new ConfigError("advisories: must be a mapping");
@@ -292,7 +303,7 @@ export function validateConfig(raw: unknown, env: NodeJS.ProcessEnv = process.en
     if (!token) throw new ConfigError(`http.token_env: the environment has no ${name}`);
   }
   return {
-    detect: o.detect !== false, loopback: o.loopback === true, notify, indicators: indicators as string[], nac, respond, ...(snmp ? { snmp } : {}), ...(advisories ? { advisories } : {}),
+    detect: o.detect !== false, loopback: o.loopback === true, notify, indicators: indicators as string[], nac, respond, ...(snmp ? { snmp } : {}), ...(advisories ? { advisories } : {}), ...(pki ? { pki } : {}),
     db: str(o, "db", "", "./cordon.db"),
     site,
     logLevel: level as ServeConfig["logLevel"],

@@ -3,6 +3,7 @@ import { pollSnmpInto } from "../app/snmp-poll.js";
 import { importAdvisoryFeed, proposeCompensation } from "../app/vulnerabilities.js";
 import { reviewEolDecision, setEolDecision } from "../app/end-of-life.js";
 import { addAssumption, raiseTrustAlerts, reviewAssumption } from "../app/trust.js";
+import { type Authority, EnrollError, type PkiMaterial, enroll, openAuthority, raiseCertificateAlerts, recordPresentedCertificate, revokedSerials, serverMaterial } from "../app/certificates.js";
 import { overrideDevice } from "../app/devices.js";
 import { snakeKeys } from "../app/report-json.js";
 import type { Actor } from "../app/actor.js";
@@ -36,7 +37,7 @@ import { NacStore, type StoredSession } from "../store/nac.js";
 import { type DecisionRun, fromColumns } from "../nac/decision-runs.js";
 import type { AccountingEvent } from "../nac/radius-server.js";
 import { MacLocations } from "../nac/mac-locations.js";
-import type { ApiOp, ApiRequest, Caller } from "./messages.js";
+import type { ApiOp, ApiRequest, Caller, PkiRequest, PresentedCertificate } from "./messages.js";
 import { AuditLog } from "../store/audit.js";
 import { Denied, apiFailure } from "./api-reads.js";
 import { nacTableFromStore, regroup, responderDevice, unknownGroups } from "../app/nac.js";
@@ -435,6 +436,12 @@ port.on("message", (m: ToWorker) => {
     sources.get(m.source)?.collector?.endSession(m.exporter);
   } else if (m.type === "nac-events") {
     storeNacEvents(fromColumns(m.decisions), m.accounting);
+    storePresented(m.certificates);
+  } else if (m.type === "pki") {
+    pkiRequest(m.request).then((r) => send({ type: "pki-result", id: m.id, ...r }), (e: unknown) => {
+      log.error({ err: e }, "enrollment failed");
+      send({ type: "pki-result", id: m.id, status: 500, body: { error: "internal error", code: "internal" } });
+    });
   } else if (m.type === "coa-result") {
     coaPending.get(m.id)?.({ ok: m.ok, summary: m.summary });
     coaPending.delete(m.id);
@@ -450,6 +457,32 @@ port.on("message", (m: ToWorker) => {
     });
   }
 });
+
+/** Client certificates presented in EAP-TLS, into the certificate inventory. */
+function storePresented(list: readonly PresentedCertificate[]): void {
+  if (list.length === 0) return;
+  nacWrite(() => store.sql.transaction(() => {
+    for (const c of list) recordPresentedCertificate(store, c.site, c.mac, Buffer.from(c.der, "base64"), c.atMs);
+  }));
+}
+
+/** An enrollment listener's request: a certificate issued (or refused with the protocol's status), or the CRL. */
+async function pkiRequest(r: PkiRequest): Promise<{ status: number; body: { der: string } | { error: string; code: string } }> {
+  if (!authority || !config.pki) return { status: 503, body: { error: "no CA is open", code: "no-ca" } };
+  if (r.op === "crl") return { status: 200, body: { der: Buffer.from(await authority.currentCrl(store)).toString("base64") } };
+  try {
+    const credential = r.clientChain && r.clientChain.length > 0 ? { kind: "certificate" as const, chain: r.clientChain.map((c) => Buffer.from(c, "base64")) }
+      : { kind: "token" as const, token: r.token ?? "" };
+    const issued = await enroll(store, authority, { site: config.pki.site, csr: Buffer.from(r.csr, "base64"), credential, mode: r.mode, via: r.via });
+    log.info({ mac: issued.mac, serial: issued.facts.serial, via: issued.via }, "certificate issued");
+    return { status: 200, body: { der: Buffer.from(issued.certificate.rawData).toString("base64") } };
+  } catch (e) {
+    if (!(e instanceof EnrollError)) throw e;
+    pipeline.stats.errors.add(`pki.${e.code}`, e.message);
+    log.warn({ code: e.code, reason: e.message, via: r.via }, "enrollment refused");
+    return { status: e.status, body: { error: e.message, code: e.code } };
+  }
+}
 
 /** One frame into the rings of its unicast Ethernet source and destination. */
 function keepPacket(r: PacketRings, f: { buf: Buffer; offset: number; caplen: number; wireLen: number; tsUs: number; linkType: number }): void {
@@ -721,4 +754,34 @@ if (config.advisories) {
 }
 
 if (config.nac) nacTable = nacTableFromStore(store, nacStore, config.nac);
-send({ type: "ready", devices: pipeline.inventory.devices.size, nacTable });
+// The CA, opened once: a server certificate for EAP-TLS and EST made now, to a key only this process holds.
+let authority: Authority | undefined;
+let pki: PkiMaterial | undefined;
+if (config.pki) {
+  try {
+    authority = await openAuthority(store, config.pki.passphrase, config.pki.crlUrl);
+    pki = await serverMaterial(store, authority, config.pki.names, config.pki.site);
+  } catch (e) {
+    send({ type: "fatal", message: `pki: ${(e as Error).message}` });
+    process.exit(1);
+  }
+  const open = authority;
+  let lastRevoked = pki.revoked.join(",");
+  // Revocations made elsewhere (the CLI, the API) reach EAP-TLS within 5 s.
+  setInterval(() => {
+    try {
+      const serials = revokedSerials(store, open);
+      if (serials.join(",") === lastRevoked) return;
+      lastRevoked = serials.join(",");
+      open.crlChanged();
+      send({ type: "pki-revoked", serials });
+    } catch (e) {
+      storeFailed(e, "reading revocations");
+    }
+  }, 5000).unref();
+  every("certificate-expiry", 3600, async () => {
+    const alerts = raiseCertificateAlerts(store);
+    if (alerts.length) log.warn({ alerts: alerts.map((a) => a.title) }, "certificates running out");
+  });
+}
+send({ type: "ready", devices: pipeline.inventory.devices.size, nacTable, ...(pki ? { pki } : {}) });

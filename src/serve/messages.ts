@@ -3,6 +3,7 @@ import type { Role } from "../app/permissions.js";
 import type { DecisionColumns } from "../nac/decision-runs.js";
 import type { AccountingEvent } from "../nac/radius-server.js";
 import type { NacSession } from "../nac/sessions.js";
+import type { PkiMaterial } from "../app/certificates.js";
 import type { DomainStats } from "../sources/netflow/collector.js";
 
 /** Counters of one configured source, as /metrics shows them. */
@@ -50,7 +51,9 @@ export type ToWorker =
   /** An IPFIX transport session (TCP) ended, after its last message: its templates go. */
   | { type: "session-end"; source: string; exporter: string }
   /** What the RADIUS server decided and was told (accounting), to be stored and fed to the inventory. */
-  | { type: "nac-events"; decisions: DecisionColumns; accounting: AccountingEvent[] }
+  | { type: "nac-events"; decisions: DecisionColumns; accounting: AccountingEvent[]; certificates: PresentedCertificate[] }
+  /** An enrollment (EST, SCEP) or the CRL, for the store and the CA. */
+  | { type: "pki"; id: number; request: PkiRequest }
   /** The outcome of a CoA the worker asked for. */
   | { type: "coa-result"; id: number; ok: boolean; summary: string }
   /** A request to the local HTTP API that needs the store. */
@@ -129,9 +132,26 @@ export interface Caller {
   csrf?: string;
 }
 
+/** A client certificate presented in EAP-TLS (DER, base64), for the inventory. */
+export interface PresentedCertificate {
+  site: string;
+  mac: string;
+  der: string;
+  atMs: number;
+}
+
+/** What an enrollment listener asks the worker: DER values in base64. */
+export type PkiRequest =
+  | { op: "enroll"; mode: "enroll" | "reenroll"; via: "est" | "scep"; csr: string; token?: string; clientChain?: string[] }
+  | { op: "crl" };
+
 /** Ingest worker → main thread. */
 export type ToMain =
-  | { type: "ready"; devices: number; nacTable?: NacTable }
+  | { type: "ready"; devices: number; nacTable?: NacTable; pki?: PkiMaterial }
+  /** The revoked serials changed (a revocation by the API, the CLI or a playbook). */
+  | { type: "pki-revoked"; serials: string[] }
+  /** An enrollment's certificate (DER, base64) or the CRL; or the refusal with its HTTP status. */
+  | { type: "pki-result"; id: number; status: number; body: { der: string } | { error: string; code: string } }
   | { type: "nac-table"; table: NacTable }
   /** Change the authorisation of a device's session at its NAS (the last session the store knows, if any). */
   | { type: "coa"; id: number; site: string; mac: string; purpose: "quarantine" | "release" | "regroup"; stored?: NacSession }

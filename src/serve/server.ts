@@ -22,6 +22,13 @@ import { cordonVersion } from "../model/shipped-data.js";
 import { serveToken } from "../app/api-token.js";
 import { redactUrl } from "../store/postgres-sql.js";
 import { PrefixTable } from "../policy/prefix-table.js";
+import { X509Certificate } from "node:crypto";
+import { createSecureContext } from "node:tls";
+import type { PkiMaterial } from "../app/certificates.js";
+import { EapTlsServer } from "../nac/eap-tls.js";
+import { checkClientCertificate } from "../pki/client-certificate.js";
+import { type EnrollmentListener, buildEnrollment } from "./enrollment.js";
+import type { PkiRequest, PresentedCertificate } from "./messages.js";
 
 /** Datagrams are handed to the worker in batches: at most this many, or after this long. */
 const BATCH_DATAGRAMS = 512;
@@ -39,6 +46,8 @@ export interface RunningServer {
   httpPort: number;
   netflowPorts: Record<string, number>;
   radiusPorts?: { auth: number; acct: number };
+  /** The enrollment listeners (EST over HTTPS, SCEP and the CRL over HTTP), when on. */
+  pkiPorts?: { est?: number; http?: number };
   /** Resolves with the exit code once the server has stopped. */
   done: Promise<number>;
   stop(): Promise<number>;
@@ -73,6 +82,11 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   let stopped: () => void = () => undefined;
   const stoppedAck = new Promise<void>((r) => (stopped = r));
   let firstTable: NacTable | undefined;
+  let pki: PkiMaterial | undefined;
+  /** Serials of revoked certificates: EAP-TLS refuses them (the worker says when the list changes). */
+  let revoked = new Set<string>();
+  let pkiIds = 0;
+  const pkiPending = new Map<number, (r: Extract<ToMain, { type: "pki-result" }>) => void>();
   let radius: RadiusServer | undefined;
   let coa: CoaClient | undefined;
   let apiIds = 0;
@@ -104,6 +118,8 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
       if (m.type === "ready") {
         up = true;
         firstTable = m.nacTable;
+        pki = m.pki;
+        revoked = new Set(m.pki?.revoked ?? []);
         log.info({ devices: m.devices, db: redactUrl(config.db) }, "ingest worker ready");
         resolve();
       } else if (m.type === "ack") {
@@ -116,6 +132,12 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
         stopped();
       } else if (m.type === "nac-table") {
         radius?.setTable(m.table);
+      } else if (m.type === "pki-revoked") {
+        revoked = new Set(m.serials);
+        log.info({ revoked: m.serials.length }, "revocations changed: EAP-TLS refuses the new list");
+      } else if (m.type === "pki-result") {
+        pkiPending.get(m.id)?.(m);
+        pkiPending.delete(m.id);
       } else if (m.type === "event") {
         events.publish(m.kind, m.data);
       } else if (m.type === "api-result") {
@@ -305,17 +327,19 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   let radiusListener: RadiusListener | undefined;
   const decisions = new DecisionRuns();
   let accounting: AccountingEvent[] = [];
+  let presented: PresentedCertificate[] = [];
   const flushNac = (): void => {
-    if (decisions.size === 0 && accounting.length === 0) return;
-    worker.postMessage({ type: "nac-events", decisions: toColumns(decisions.take()), accounting } satisfies ToWorker);
+    if (decisions.size === 0 && accounting.length === 0 && presented.length === 0) return;
+    worker.postMessage({ type: "nac-events", decisions: toColumns(decisions.take()), accounting, certificates: presented } satisfies ToWorker);
     accounting = [];
+    presented = [];
   };
   const nacTimer = setInterval(flushNac, 100);
   closers.push(() => clearInterval(nacTimer));
   const registry = config.nac ? new NasRegistry(config.nac.nas) : undefined;
   if (config.nac && registry && firstTable) {
     const queue = (): void => {
-      if (decisions.size + accounting.length >= 1000) flushNac();
+      if (decisions.size + accounting.length + presented.length >= 1000) flushNac();
     };
     const radiusLog = new RadiusLog(log);
     radius = new RadiusServer(registry, firstTable, {
@@ -329,7 +353,20 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
         accounting.push(e);
         queue();
       },
+      certificate: (e) => {
+        presented.push({ site: e.site, mac: e.mac, der: e.der.toString("base64"), atMs: e.atMs });
+        queue();
+      },
     });
+    if (pki) {
+      // EAP-TLS with Cordon's server certificate; device certificates checked against the issuing CA and the revocations.
+      const anchors = [new X509Certificate(pki.issuingPem)];
+      radius.setEapTls(new EapTlsServer({
+        secureContext: createSecureContext({ cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.issuingPem, minVersion: "TLSv1.2" }),
+        verify: (chain, mac) => checkClientCertificate(chain, mac, { anchors, revoked, now: Date.now() }),
+      }));
+      log.info({ ca: anchors[0].subject.replace(/\n/g, ", ") }, "EAP-TLS on");
+    }
     radiusListener = await bound(`RADIUS on ${config.nac.host}:${config.nac.authPort},${config.nac.acctPort}/udp`,
       listenRadius(radius, { host: config.nac.host, authPort: config.nac.authPort, acctPort: config.nac.acctPort }, (e) => log.error({ err: e }, "radius socket error")));
     const rl = radiusListener;
@@ -418,6 +455,30 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     if (days < 30) log.warn({ subject: config.http.tls.subject, notAfter: config.http.tls.notAfter.toISOString() }, days < 0 ? "the HTTPS certificate has expired: browsers and clients will refuse the console" : `the HTTPS certificate expires in ${days} days`);
   }
 
+  // Enrollment: EST (and the CRL) over HTTPS, the CRL over plain HTTP; the worker issues.
+  const pkiPorts: { est?: number; http?: number } = {};
+  const enrollment: EnrollmentListener[] = [];
+  if (config.pki && pki) {
+    const ask = (request: PkiRequest): Promise<Extract<ToMain, { type: "pki-result" }>> => {
+      if (!up) return Promise.resolve({ type: "pki-result", id: 0, status: 503, body: { error: "the ingest worker is not running", code: "worker-down" } });
+      const id = ++pkiIds;
+      return new Promise((resolve) => {
+        pkiPending.set(id, resolve);
+        worker.postMessage({ type: "pki", id, request } satisfies ToWorker);
+      });
+    };
+    for (const [kind, where] of [["est", config.pki.est], ["http", config.pki.http]] as const) {
+      if (!where) continue;
+      const l = await buildEnrollment({ material: pki, ask, log: log.child({ listener: `pki-${kind}` }), maxBodyBytes: config.pki.maxBodyBytes }, kind === "est");
+      await bound(`${kind === "est" ? "EST (HTTPS)" : "the CRL (HTTP)"} on ${where.host}:${where.port}`, l.app.listen({ host: where.host, port: where.port }));
+      closers.push(() => l.app.close());
+      enrollment.push(l);
+      const a = l.app.server.address();
+      pkiPorts[kind] = typeof a === "object" && a ? a.port : where.port;
+      log.info({ host: where.host, port: pkiPorts[kind] }, kind === "est" ? "EST listener bound (/.well-known/est, /pki/crl)" : "CRL listener bound (/pki/crl)");
+    }
+  }
+
   const stop = async (): Promise<number> => {
     if (stopping || failed) return done;
     stopping = true;
@@ -437,6 +498,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     const outcome = await Promise.race([stoppedAck.then(() => "stopped" as const), timeout, exited]);
     events.close();
     await http.close();
+    await Promise.all(enrollment.map((l) => l.app.close()));
     await worker.terminate();
     const code = outcome === "stopped" ? 0 : 1;
     if (code !== 0) log.error(outcome === "exited" ? "the ingest worker died while flushing" : "the ingest worker did not finish in 60 s");
@@ -445,5 +507,5 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     return code;
   };
   const radiusPorts = radiusListener ? { auth: radiusListener.authPort, acct: radiusListener.acctPort } : undefined;
-  return { httpPort, netflowPorts, radiusPorts, done, stop };
+  return { httpPort, netflowPorts, radiusPorts, ...(config.pki ? { pkiPorts } : {}), done, stop };
 }

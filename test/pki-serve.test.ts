@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { haveTool, runCli, tmpDir } from "./helpers.js";
+import { NO_RADCLIENT, radclient } from "./radius-peers.js";
+import { type Serving, serve, waitFor } from "./serve-process.js";
+
+/**
+ * Certificate identity in `cordon serve`, driven by the clients devices use: curl and openssl
+ * as the EST client (RFC 7030, exactly the requests a device sends), eapol_test as the 802.1X
+ * supplicant, radclient for MAB, curl for the CRL.
+ */
+const missing = ["curl", "openssl", "eapol_test"].find((t) => !haveTool(t));
+const skip = missing ? `${missing} not installed (run .ci/run)` : NO_RADCLIENT;
+const PASS = "correct horse battery staple";
+const SECRET = "pki-serve-secret";
+const MAC = "02:00:00:00:00:21";
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+function run(cmd: string, args: string[]): Promise<Run> {
+  return new Promise((resolve) => execFile(cmd, args, { timeout: 30_000, encoding: "buffer" }, (e, out, err) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out: out.toString("latin1"), err: err.toString() })));
+}
+
+describe("serve: EST enrollment with curl and openssl, then EAP-TLS with the certificate", { skip }, () => {
+  const dir = tmpDir("cordon-pki-serve-");
+  const db = join(dir, "c.db");
+  let s: Serving;
+  let est = 0;
+  let crlPort = 0;
+  let radius = 0;
+  let token = "";
+
+  before(async () => {
+    assert.equal(runCli(["ca", "init", "--organisation", "Serve Test Clinic", "--db", db], undefined, { CORDON_CA_PASSPHRASE: PASS }).status, 0);
+    writeFileSync(join(dir, "chain.pem"), runCli(["ca", "show", "--pem", "--db", db]).stdout);
+    token = runCli(["enroll", "token", MAC, "--site", "main", "--db", db]).stdout.trim();
+    writeFileSync(join(dir, "passphrase"), `${PASS}\n`);
+    writeFileSync(join(dir, "serve.yaml"), `db: ${db}
+site: main
+nac:
+  host: 127.0.0.1
+  auth_port: 0
+  acct_port: 0
+  vlans: { onboarding: "30", quarantine: "666" }
+  nas:
+    - { name: sw, address: 127.0.0.1, secret: ${SECRET} }
+pki:
+  passphrase_file: ${join(dir, "passphrase")}
+  names: [localhost]
+  site: main
+  est: { host: 127.0.0.1, port: 0 }
+  http: { host: 127.0.0.1, port: 0 }
+`);
+    s = await serve(["--config", join(dir, "serve.yaml")]);
+    await waitFor(async () => s.logs.some((l) => l.msg === "CRL listener bound (/pki/crl)"), "the enrollment listeners");
+    est = s.logs.find((l) => l.msg === "EST listener bound (/.well-known/est, /pki/crl)")!.port as number;
+    crlPort = s.logs.find((l) => l.msg === "CRL listener bound (/pki/crl)")!.port as number;
+    radius = s.logs.find((l) => l.msg === "radius listener bound")!.auth as number;
+    assert.ok(s.logs.some((l) => l.msg === "EAP-TLS on"));
+  });
+  after(async () => {
+    s?.child.kill("SIGTERM");
+    await s?.exit;
+  });
+
+  const url = (op: string): string => `https://localhost:${est}/.well-known/est/${op}`;
+  /** A key and a base64 CSR from openssl, as a device makes them. */
+  function csr(name: string, subject = "/CN=camera"): string {
+    execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", subject, "-keyout", join(dir, `${name}.key`), "-outform", "DER", "-out", join(dir, `${name}.csr`)], { stdio: "ignore" });
+    const b64 = join(dir, `${name}.b64`);
+    writeFileSync(b64, `${readFileSync(join(dir, `${name}.csr`)).toString("base64")}\n`);
+    return b64;
+  }
+  /** An EST certs-only reply (base64 PKCS#7) as PEM certificates, read by openssl. */
+  function certificates(body: string, name: string): string {
+    writeFileSync(join(dir, `${name}.p7`), Buffer.from(body.replace(/\s+/g, ""), "base64"));
+    return execFileSync("openssl", ["pkcs7", "-inform", "DER", "-in", join(dir, `${name}.p7`), "-print_certs"]).toString();
+  }
+  const post = (op: string, body: string, extra: string[]): Promise<Run> =>
+    run("curl", ["-sS", "--cacert", join(dir, "chain.pem"), "-w", "\n%{http_code}", "-H", "Content-Type: application/pkcs10", "--data-binary", `@${body}`, ...extra, url(op)]);
+  const status = (r: Run): number => Number(r.out.trim().split("\n").pop());
+  const body = (r: Run): string => r.out.slice(0, r.out.lastIndexOf("\n"));
+
+  it("hands out the CA chain (cacerts) and the CSR attributes, over TLS with Cordon's own certificate", async () => {
+    const r = await run("curl", ["-sS", "--cacert", join(dir, "chain.pem"), url("cacerts")]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal((certificates(r.out, "cacerts").match(/BEGIN CERTIFICATE/g) ?? []).length, 2);
+    const attrs = await run("curl", ["-sS", "--cacert", join(dir, "chain.pem"), url("csrattrs")]);
+    writeFileSync(join(dir, "attrs.der"), Buffer.from(attrs.out.replace(/\s+/g, ""), "base64"));
+    const parsed = execFileSync("openssl", ["asn1parse", "-inform", "DER", "-in", join(dir, "attrs.der")]).toString();
+    assert.match(parsed, /ecdsa-with-SHA256/);
+    assert.match(parsed, /prime256v1/);
+  });
+
+  it("enrolls with the one-time token (curl, HTTP Basic) and refuses it the second time; bad requests get the protocol's status", async () => {
+    const first = await post("simpleenroll", csr("dev"), ["-u", `camera:${token}`]);
+    assert.equal(status(first), 200, first.out + first.err);
+    const pem = certificates(body(first), "dev");
+    writeFileSync(join(dir, "dev.pem"), pem);
+    const text = execFileSync("openssl", ["x509", "-in", join(dir, "dev.pem"), "-noout", "-text"]).toString();
+    assert.match(text, /URI:urn:dev:mac:020000000021/);
+    assert.match(execFileSync("openssl", ["verify", "-CAfile", join(dir, "chain.pem"), "-purpose", "sslclient", join(dir, "dev.pem")]).toString(), /OK/);
+    const replay = await post("simpleenroll", csr("dev-again"), ["-u", `camera:${token}`]);
+    assert.equal(status(replay), 401);
+    assert.match(body(replay), /was used on/);
+    assert.equal(status(await post("simpleenroll", csr("x"), [])), 401, "no credentials");
+    assert.equal(status(await run("curl", ["-sS", "--cacert", join(dir, "chain.pem"), "-w", "\n%{http_code}", "-H", "Content-Type: text/plain", "--data-binary", "hello", "-u", `c:${token}`, url("simpleenroll")])), 415);
+    writeFileSync(join(dir, "huge.b64"), "A".repeat(200_000));
+    assert.equal(status(await post("simpleenroll", join(dir, "huge.b64"), ["-u", `c:${token}`])), 413);
+    writeFileSync(join(dir, "junk.b64"), "this is not base64 !!!");
+    assert.equal(status(await post("simpleenroll", join(dir, "junk.b64"), ["-u", `c:${token}`])), 400);
+    // Plain HTTP serves the CRL only: no token crosses it.
+    assert.equal(status(await run("curl", ["-sS", "-w", "\n%{http_code}", `http://127.0.0.1:${crlPort}/.well-known/est/cacerts`])), 404);
+  });
+
+  it("renews by simplereenroll with the current certificate over TLS client authentication", async () => {
+    const r = await post("simplereenroll", csr("dev2"), ["--cert", join(dir, "dev.pem"), "--key", join(dir, "dev.key")]);
+    assert.equal(status(r), 200, r.out + r.err);
+    writeFileSync(join(dir, "dev2.pem"), certificates(body(r), "dev2"));
+    const again = await post("simplereenroll", csr("dev3"), ["--cert", join(dir, "dev.pem"), "--key", join(dir, "dev.key")]);
+    assert.equal(status(again), 403, "the replaced certificate cannot renew again");
+    const list = JSON.parse(runCli(["certs", "device", MAC, "--db", db, "--format", "json"]).stdout) as { renewal: string; issued_via: string }[];
+    assert.deepEqual(list.map((c) => [c.issued_via, c.renewal]).sort(), [["est-reenroll", "not-due"], ["est-token", "renewed"]]);
+  });
+
+  /** eapol_test with the enrolled certificate from the device's MAC. */
+  function supplicant(cert: string, key: string, mac = MAC): Promise<Run> {
+    const conf = join(dir, `${cert}.conf`);
+    writeFileSync(conf, `network={\n key_mgmt=IEEE8021X\n eap=TLS\n identity="camera"\n ca_cert="${join(dir, "chain.pem")}"\n client_cert="${join(dir, cert)}"\n private_key="${join(dir, key)}"\n eapol_flags=0\n}\n`);
+    return run("eapol_test", ["-c", conf, "-a", "127.0.0.1", "-p", String(radius), "-s", SECRET, "-M", mac, "-t", "10"]);
+  }
+
+  it("answers EAP-TLS with the enrolled certificate with the VLAN MAB gives the same device, and refuses it once revoked", async () => {
+    const mab = await radclient(radius, "auth", SECRET, [`User-Name = "${MAC.replace(/:/g, "")}"`, `Calling-Station-Id = "${MAC}"`, "Service-Type = Call-Check", "Message-Authenticator = 0x00"]);
+    assert.equal(mab.code, "Access-Accept");
+    const vlan = mab.attrs["Tunnel-Private-Group-Id"]?.[0];
+    assert.ok(vlan);
+    const ok = await supplicant("dev2.pem", "dev2.key");
+    assert.equal(ok.code, 0, ok.out.slice(-1500));
+    assert.match(ok.out, /MPPE keys OK: 1/);
+    assert.match(ok.out, new RegExp(`Attribute 81 \\(Tunnel-Private-Group-Id\\)[^\\n]*\\n\\s+Value: ${Buffer.from(vlan).toString("hex")}\\n`), "the same VLAN as MAB");
+    const serial = execFileSync("openssl", ["x509", "-in", join(dir, "dev2.pem"), "-noout", "-serial"]).toString().trim().split("=")[1].toLowerCase();
+    assert.equal(runCli(["certs", "revoke", serial, "--reason", "key-compromise", "--db", db]).status, 0);
+    await waitFor(async () => s.logs.some((l) => l.msg === "revocations changed: EAP-TLS refuses the new list"), "serve to read the revocation", 15);
+    const refused = await supplicant("dev2.pem", "dev2.key");
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.out, /Access-Reject/);
+    const crl = await run("curl", ["-sS", "-o", join(dir, "crl.der"), `http://127.0.0.1:${crlPort}/pki/crl`]);
+    assert.equal(crl.code, 0, crl.err);
+    assert.match(execFileSync("openssl", ["crl", "-inform", "DER", "-in", join(dir, "crl.der"), "-noout", "-text"]).toString(), new RegExp(`Serial Number: ${serial.toUpperCase()}`));
+    const decisions = runCli(["nac", "log", "--device", MAC, "--db", db, "--format", "json"]);
+    assert.match(decisions.stdout, /"identity": "certificate"/);
+  });
+});
