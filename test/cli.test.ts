@@ -276,7 +276,7 @@ describe("cordon CLI", () => {
     assert.equal(runCli(["analyze", demo], undefined, { CORDON_DB: db }).status, 0);
     const r = runCli(["devices", "--format", "csv"], undefined, { CORDON_DB: db });
     const lines = r.stdout.trim().split("\n");
-    assert.equal(lines[0], "site,mac,ips,category,vendor,model,oui_vendor,hostnames,first_seen,last_seen,packets_out,packets_in");
+    assert.equal(lines[0], "site,mac,ips,category,identity,vendor,model,oui_vendor,hostnames,first_seen,last_seen,packets_out,packets_in");
     assert.equal(lines.length, 5);
   });
 });

@@ -87,7 +87,7 @@ describe("users, roles and serve's API", () => {
     const doc = (await call(port, tokens.viewer, "GET", "/api/openapi.json")).body as unknown as { paths: Record<string, Record<string, { description?: string }>> };
     const byText = new Map(Object.entries(ACTIONS).map(([k, v]) => [`Needs: ${v}.`, k as Action]));
     // Ids that name nothing: a role that may act gets past the role check to "no such ...", one that may not is stopped before.
-    const fill = (path: string): string => path.replace("{device}", plain).replace("{node}", plain).replace("{id}", path.startsWith("/api/policies") ? "999999" : path.startsWith("/api/alerts") ? "ffff0000" : "ffff0000ffff0000");
+    const fill = (path: string): string => path.replace("{device}", plain).replace("{node}", plain).replace("{serial}", "1f2e3d").replace("{certificate}", "1f2e3d").replace("{id}", path.startsWith("/api/policies") ? "999999" : path.startsWith("/api/alerts") ? "ffff0000" : "ffff0000ffff0000");
     const bodies: Record<string, unknown> = {
       "/api/quarantine": { mac: "02:00:00:00:ff:ff", reason: "table test" }, "/api/release": { mac: "02:00:00:00:ff:ff", reason: "table test" },
       "/api/devices/{device}/override": { criticality: "standard", reason: "table test" }, "/api/suppressions": { detector: "scan", reason: "table test", expires_at: "1h" },
@@ -213,7 +213,7 @@ describe("users, roles and serve's API", () => {
     const whole = (await call(port, tokens.viewer, "GET", "/api/devices?limit=1000")).body.items as unknown as Record<string, unknown>[];
     const rows = (await call(port, tokens.viewer, "GET", "/api/devices?limit=1000&view=row")).body.items as unknown as Record<string, unknown>[];
     assert.equal(rows.length, whole.length);
-    const columns = ["site", "mac", "ips", "category", "vendor", "model", "criticality", "hostnames", "last_seen", "vlan"];
+    const columns = ["site", "mac", "ips", "category", "vendor", "model", "criticality", "identity", "hostnames", "last_seen", "vlan"];
     for (const [i, r] of rows.entries()) {
       assert.deepEqual(Object.keys(r).sort(), [...columns].sort());
       for (const k of columns) assert.deepEqual(r[k], whole[i][k], k);

@@ -38,7 +38,7 @@ export function classifiedView(d: StoredDevice, verdict: StoredVerdict | undefin
 }
 
 /** `classifiedView` of a device whose classification is at hand. */
-export function viewOf(d: StoredDevice, c: Classification): Record<string, unknown> {
+export function viewOf(d: StoredDevice, c: Classification, identity?: { strength: string; why: string }): Record<string, unknown> {
   const override = c.override;
   return {
     ...deviceView(d),
@@ -48,6 +48,7 @@ export function viewOf(d: StoredDevice, c: Classification): Record<string, unkno
     firmware: c.firmware ?? null,
     confidence: c.confidence,
     criticality: c.criticality,
+    ...(identity ? { identity: identity.strength, identity_reason: identity.why } : {}),
     evidence: c.evidence,
     ...(override ? { override: { category: override.category, criticality: override.criticality, reason: override.reason, set_by: override.setBy, set_at: override.setAt } } : {}),
   };

@@ -1,3 +1,5 @@
+import type { IdentityStrength } from "../model/identity.js";
+import { identityIndex } from "./identity-strength.js";
 import { classificationOf } from "./classification.js";
 import { type PolicyFile, policiesInForce, policyFileOf } from "./policies.js";
 import { type Category, type Criticality, defaultCriticality } from "../classify/taxonomy.js";
@@ -77,7 +79,13 @@ export function nacTableFromStore(store: Store, nac: NacStore, settings: NacSett
     return { site: p.stored.site, ref: { id: p.stored.id, name: p.stored.name, version: p.stored.version, status: p.stored.status }, resolved: resolvedNow(p, groups, store), groups };
   });
   const quarantines = nac.quarantines().map((q) => ({ site: q.site, mac: q.mac, since: q.since, by: q.by, reason: q.reason }));
-  return buildNacTable({ settings, devices, policies, quarantines });
+  // Identity strengths only when a group asks for a minimum: they read the facts (two queries).
+  let identities: Map<string, IdentityStrength> | undefined;
+  if (Object.keys(settings.groupMinIdentity ?? {}).length > 0) {
+    const index = identityIndex(store);
+    identities = new Map(devices.map((d) => [`${d.site} ${d.mac}`, index.of(d.site, d.mac).strength]));
+  }
+  return buildNacTable({ settings, devices, policies, quarantines, ...(identities ? { identities } : {}) });
 }
 
 /**

@@ -9,6 +9,7 @@ import type { StoredMaintenanceWindow, Suppression } from "../store/records.js";
 import { mudUsers } from "./mud.js";
 import { type Classification, classificationOf, viewOf } from "./classification.js";
 import { addressesOf, deviceDetail, hostnames, isoTime } from "../inventory/view.js";
+import { type IdentityView, identityIndex } from "./identity-strength.js";
 import { InputError } from "./errors.js";
 import { canonicalMac } from "../model/mac.js";
 import { canonicalIp } from "../model/values.js";
@@ -77,6 +78,8 @@ export interface DeviceQuery {
 export interface ClassifiedDevice {
   device: StoredDevice;
   classification: Classification;
+  /** How strongly its identity is established (app/identity-strength.ts). */
+  identity: IdentityView;
 }
 
 /** Devices with their effective classification, by site and key. */
@@ -86,6 +89,7 @@ export function listDevices(store: Store, q: DeviceQuery = {}): Page<ClassifiedD
   checkOneOf("category", q.category, CATEGORIES);
   if (from === undefined) checkSite(store, q.site);
   const items: ClassifiedDevice[] = [];
+  const identities = identityIndex(store);
   // Verdicts and overrides are read for a batch of devices at a time, not for the whole store per page.
   let batch: StoredDevice[] = [];
   const take = (): void => {
@@ -94,7 +98,7 @@ export function listDevices(store: Store, q: DeviceQuery = {}): Page<ClassifiedD
     const overrides = store.overrides(ids);
     for (const device of batch) {
       const classification = classificationOf(device, verdicts.get(device.id), overrides.get(device.id));
-      if (q.category === undefined || classification.category === q.category) items.push({ device, classification });
+      if (q.category === undefined || classification.category === q.category) items.push({ device, classification, identity: identities.of(device.site, device.mac, device.facts) });
     }
     batch = [];
   };
@@ -184,8 +188,10 @@ export function findDevices(store: Store, macOrIp: string): DeviceDetail[] {
   const ids = found.map((d) => d.id);
   const verdicts = store.latestVerdicts(ids);
   const overrides = store.overrides(ids);
+  const identities = identityIndex(store);
   return found.map((device) => ({
     device, classification: classificationOf(device, verdicts.get(device.id), overrides.get(device.id)), history: store.verdictHistory(device.id),
+    identity: identities.of(device.site, device.mac, device.facts),
   }));
 }
 
@@ -371,7 +377,7 @@ export function flowsByFirstSeen(store: Store, q: FlowFilter & { limit?: number 
 /** A device whole, as `cordon device --format json` and the API show it: facts with evidence, verdict and its history. */
 export function deviceDetailView(d: DeviceDetail): Record<string, unknown> {
   return {
-    ...viewOf(d.device, d.classification),
+    ...viewOf(d.device, d.classification, d.identity),
     ...deviceDetail(d.device),
     verdict_history: d.history.map((v) => ({
       category: v.category, vendor: v.vendor ?? null, model: v.model ?? null, firmware: v.firmware ?? null,
@@ -381,12 +387,12 @@ export function deviceDetailView(d: DeviceDetail): Record<string, unknown> {
 }
 
 /** A device in a list, as `cordon devices --format json` and the API show it. */
-export const deviceListView = (d: ClassifiedDevice): Record<string, unknown> => viewOf(d.device, d.classification);
+export const deviceListView = (d: ClassifiedDevice): Record<string, unknown> => viewOf(d.device, d.classification, d.identity);
 
 /** A device as a row of a long table: who it is and what it was judged to be, without the evidence. */
 export const deviceRowView = (d: ClassifiedDevice): Record<string, unknown> => ({
   site: d.device.site, mac: d.device.mac, ips: addressesOf(d.device), category: d.classification.category, vendor: d.classification.vendor ?? null,
-  model: d.classification.model ?? null, criticality: d.classification.criticality, hostnames: hostnames(d.device), last_seen: isoTime(d.device.lastUs),
+  model: d.classification.model ?? null, criticality: d.classification.criticality, identity: d.identity.strength, hostnames: hostnames(d.device), last_seen: isoTime(d.device.lastUs),
 });
 
 /** An alert as `cordon alerts --format json` prints it. */

@@ -6,11 +6,11 @@ import { type Format, csv, table } from "./output.js";
 import { reportJson, snakeKeys } from "../app/report-json.js";
 import { SEVERITIES } from "../model/alert.js";
 
-const DEVICE_COLUMNS = ["site", "mac", "ips", "category", "vendor", "model", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];
+const DEVICE_COLUMNS = ["site", "mac", "ips", "category", "identity", "vendor", "model", "oui_vendor", "hostnames", "first_seen", "last_seen", "packets_out", "packets_in"];
 
 /** The inventory as the commands print it: a table, CSV, or JSON, in pieces to write one after another. */
 export function* renderDevices(store: Store, format: Format, stats?: AnalyzeStats, query: Omit<DeviceQuery, "limit" | "after"> = {}, wide = false): Generator<string> {
-  const view = (d: ClassifiedDevice): Record<string, unknown> => viewOf(d.device, d.classification);
+  const view = (d: ClassifiedDevice): Record<string, unknown> => viewOf(d.device, d.classification, d.identity);
   if (format === "json") {
     yield* devicesJson(allDevices(store, query), view, stats);
     return;

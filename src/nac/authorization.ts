@@ -5,6 +5,7 @@ import { compileNasFilterRules } from "../policy/compile/nas-filter-rule.js";
 import { PolicyError, type ResolvedPolicy } from "../policy/model.js";
 import { quarantinePolicy } from "../policy/quarantine.js";
 import type { AclStyle } from "./nas.js";
+import { type IdentityStrength, identityAtLeast } from "../model/identity.js";
 import { ARUBA_USER_ROLE, ATTR, CISCO_AVPAIR, VENDOR } from "./radius/constants.js";
 
 /**
@@ -31,6 +32,8 @@ export interface AuthProfile {
   acl: Partial<Record<AclStyle, ReplyAttribute[] | string>>;
   /** The downloadable ACLs its `dacl` attributes name, per family: what a switch's download gets. */
   dacls?: DaclContent[];
+  /** The identity a device must have to get this profile; below it, onboarding. */
+  minIdentity?: IdentityStrength;
 }
 
 /** A downloadable ACL as served: its name and its `ip:inacl#N=` values, split into packets. */
@@ -46,6 +49,8 @@ export interface NacDevice {
   group?: string;
   /** Set while the device is in quarantine: since when, who, why. */
   quarantine?: { since: string; by: string; reason: string };
+  /** How strongly its identity is established, when a group of the table asks for a minimum. */
+  identity?: IdentityStrength;
 }
 
 export interface NacPolicyRef {
@@ -70,6 +75,8 @@ export interface NacSettings {
   vlans: { onboarding: string; quarantine: string; registered?: string };
   /** Extra VLANs per policy group name (a group without one keeps the port's VLAN and gets its ACL). */
   groupVlans: Record<string, string>;
+  /** The identity strength a policy group's devices must have (model/identity.ts); below it, onboarding. */
+  groupMinIdentity?: Record<string, IdentityStrength>;
   /** Addresses a quarantined device may still reach: the quarantine management interface. */
   quarantineAllow: string[];
   unknown: "onboard" | "reject";
@@ -115,6 +122,8 @@ export function buildNacTable(input: {
   /** Each site's policy in force, resolved, with its groups (group name → device keys). */
   policies: { site: string; ref: NacPolicyRef; resolved: ResolvedPolicy; groups: Record<string, string[]> }[];
   quarantines: { site: string; mac: string; since: string; by: string; reason: string }[];
+  /** Each device's identity strength by "SITE MAC", when a group asks for a minimum. */
+  identities?: ReadonlyMap<string, IdentityStrength>;
 }): NacTable {
   const s = input.settings;
   const table: NacTable = { devices: {}, profiles: {}, policies: {}, unknown: s.unknown };
@@ -128,7 +137,7 @@ export function buildNacTable(input: {
     for (const [group, members] of Object.entries(p.groups)) {
       const name = groupProfile(p.site, group);
       table.profiles[name] = {
-        name: `${group} (policy ${p.ref.name} v${p.ref.version})`, vlan: s.groupVlans[group],
+        name: `${group} (policy ${p.ref.name} v${p.ref.version})`, vlan: s.groupVlans[group], ...(s.groupMinIdentity?.[group] ? { minIdentity: s.groupMinIdentity[group] } : {}),
         ...(sets.has(group) ? aclAttributes(p.resolved, group) : { acl: {} }),
       };
       for (const m of members) {
@@ -138,6 +147,7 @@ export function buildNacTable(input: {
       }
     }
   }
+  for (const [k, strength] of input.identities ?? []) if (table.devices[k]) table.devices[k] = { ...table.devices[k], identity: strength };
   for (const q of input.quarantines) {
     const k = deviceKey(q.site, q.mac);
     table.devices[k] = { ...table.devices[k], quarantine: { since: q.since, by: q.by, reason: q.reason } };
@@ -145,14 +155,22 @@ export function buildNacTable(input: {
   return table;
 }
 
-/** What a MAB request for `mac` at a NAS of `site` gets. Pure. */
-export function decide(table: NacTable, site: string, mac: string): Decision {
+/**
+ * What a request for `mac` at a NAS of `site` gets: MAB, or EAP-TLS with `presented` the
+ * identity the request itself proved (a certificate). A device whose group asks for a
+ * stronger identity than it has gets the onboarding VLAN instead. Pure.
+ */
+export function decide(table: NacTable, site: string, mac: string, presented?: IdentityStrength): Decision {
   const d = table.devices[deviceKey(site, mac)];
   if (d?.quarantine) {
     return { state: "quarantined", accept: true, profile: table.profiles.quarantine, reason: `quarantined since ${d.quarantine.since} by ${d.quarantine.by}: ${d.quarantine.reason}` };
   }
   if (d?.group) {
     const profile = table.profiles[d.group];
+    const identity = presented === "certificate" && d.identity !== "conflict" ? presented : d.identity ?? "mac";
+    if (profile.minIdentity && !identityAtLeast(identity, profile.minIdentity)) {
+      return { state: "unknown", accept: true, profile: table.profiles.onboarding, reason: `group ${profile.name} requires identity ${profile.minIdentity}; this device has ${identity}: onboarding VLAN` };
+    }
     return { state: "managed", accept: true, profile, reason: `known device in group ${profile.name}` };
   }
   if (d) {

@@ -302,7 +302,7 @@ export class RadiusServer {
       this.events.decision({ atMs: nowMs, site: nas.site, mac, nas: nas.name, ...ids, nasPortId, state: "rejected", accept: false, reason, ...(conflict ? { identity: "conflict" } : {}) });
       return fail(out.eap, reason);
     }
-    const decision = decide(this.table, nas.site, mac);
+    const decision = decide(this.table, nas.site, mac, "certificate");
     const reason = `${decision.reason}; EAP-TLS (${out.tlsVersion}) certificate ${out.certificate.serial}`;
     this.sessions.update({ site: nas.site, mac, nas: nas.name, nasPort: integer(p, ATTR.nasPort), nasPortId, ...ids, status: "authorized", lastMs: nowMs });
     this.stats.sessions = this.sessions.size;

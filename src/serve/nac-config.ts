@@ -1,3 +1,4 @@
+import { IDENTITY_STRENGTHS, type IdentityStrength, isIdentityStrength } from "../model/identity.js";
 import { CATEGORIES, CRITICALITY } from "../classify/taxonomy.js";
 import { ALERT_CLASSES, SEVERITIES, type Severity } from "../model/alert.js";
 import type { QuarantineMethod } from "../model/response.js";
@@ -33,7 +34,7 @@ export class NacConfigError extends Error {}
 
 /** The keys each section takes (examples/cordon.yaml has every one; a test checks). */
 export const NAC_KEYS = {
-  nac: ["host", "auth_port", "acct_port", "unknown", "vlans", "group_vlans", "quarantine_allow", "keep_decisions_days", "coa", "nas", "trusted_mud"],
+  nac: ["host", "auth_port", "acct_port", "unknown", "vlans", "group_vlans", "group_min_identity", "quarantine_allow", "keep_decisions_days", "coa", "nas", "trusted_mud"],
   "nac.vlans": ["onboarding", "quarantine", "registered"],
   "nac.coa": ["timeout_ms", "retries"],
   "nac.nas[]": ["name", "address", "secret", "secret_env", "vendor", "acl", "require_message_authenticator", "coa_port", "coa_action", "site", "rate_limit"],
@@ -93,8 +94,8 @@ function vlan(v: unknown, where: string): string {
  * defined for learning (groups.yaml), which serve checks against the stored policies at start
  * (`unknownGroups` in app/nac.ts). Returns the name policies use.
  */
-function groupName(g: string): string {
-  const where = `nac.group_vlans.${g}`;
+function groupName(g: string, key = "group_vlans"): string {
+  const where = `nac.${key}.${g}`;
   const categories = CATEGORIES as readonly string[];
   if (categories.includes(g)) return `category:${g}`;
   if (g.startsWith("category:")) {
@@ -138,6 +139,15 @@ export function validateNac(raw: unknown, site: string, env: NodeJS.ProcessEnv =
       const name = groupName(g);
       if (groupVlans[name] !== undefined) throw new NacConfigError(`nac.group_vlans.${g}: names the group ${name} a second time`);
       groupVlans[name] = vlan(v, `nac.group_vlans.${g}`);
+    }
+  }
+  const groupMinIdentity: Record<string, IdentityStrength> = {};
+  if (raw.group_min_identity !== undefined) {
+    if (!isObject(raw.group_min_identity)) throw new NacConfigError("nac.group_min_identity: must map group names to an identity strength");
+    for (const [g, v] of Object.entries(raw.group_min_identity)) {
+      const name = groupName(g, "group_min_identity");
+      if (typeof v !== "string" || !isIdentityStrength(v) || v === "conflict") throw new NacConfigError(`nac.group_min_identity.${g}: one of ${IDENTITY_STRENGTHS.filter((x) => x !== "conflict").join(", ")}`);
+      groupMinIdentity[name] = v;
     }
   }
   const allow = stringList(raw.quarantine_allow, "nac.quarantine_allow");
@@ -184,7 +194,7 @@ export function validateNac(raw: unknown, site: string, env: NodeJS.ProcessEnv =
     host: str(raw, "host", "nac.", "0.0.0.0"), authPort: int(raw, "auth_port", "nac.", 1812, 0, 65535), acctPort: int(raw, "acct_port", "nac.", 1813, 0, 65535),
     unknown: oneOf(raw, "unknown", "nac.", ["onboard", "reject"] as const, "onboard"),
     vlans: { onboarding: vlan(vl.onboarding, "nac.vlans.onboarding"), quarantine: vlan(vl.quarantine, "nac.vlans.quarantine"), registered: vl.registered === undefined ? undefined : vlan(vl.registered, "nac.vlans.registered") },
-    groupVlans, quarantineAllow: allow, nas,
+    groupVlans, groupMinIdentity, quarantineAllow: allow, nas,
     coa: { timeoutMs: int(coa, "timeout_ms", "nac.coa.", 1000, 10, 60_000), retries: int(coa, "retries", "nac.coa.", 3, 0, 10) },
     keepDecisionsDays: int(raw, "keep_decisions_days", "nac.", 30, 1, 3650),
     trustedMud,

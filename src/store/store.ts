@@ -383,6 +383,21 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
       deviceId, o.category ?? null, o.criticality ?? null, o.reason ?? null, o.setBy, o.setAt);
   }
 
+  /** "SITE MAC" of devices with a fact of one of `kinds` seen at least `minCount` times (settled). */
+  macsWithFacts(kinds: readonly string[], minCount = 1): Set<string> {
+    if (kinds.length === 0) return new Set();
+    const rows = this.sql.rows<[string, string]>(`SELECT DISTINCT d.site, d.mac FROM facts f JOIN devices d ON d.id = f.device_id
+      WHERE d.mac IS NOT NULL AND f.count >= ? AND f.kind IN (${kinds.map(() => "?").join(", ")})`, minCount, ...kinds);
+    return new Set(rows.map(([site, mac]) => `${site} ${mac}`));
+  }
+
+  /** "SITE MAC" of devices with an alert of one of `classes` still open or acknowledged. */
+  macsWithOpenAlerts(classes: readonly string[]): Set<string> {
+    const rows = this.sql.rows<[string, string]>(`SELECT DISTINCT d.site, d.mac FROM alerts a JOIN devices d ON d.id = a.device_id
+      WHERE d.mac IS NOT NULL AND a.status IN ('open', 'acknowledged') AND a.class IN (${classes.map(() => "?").join(", ")})`, ...classes);
+    return new Set(rows.map(([site, mac]) => `${site} ${mac}`));
+  }
+
   /** Devices whose MAC or one of whose addresses is `macOrIp`. */
   findDevices(macOrIp: string): StoredDevice[] {
     const mac = parseMac(macOrIp);

@@ -5,7 +5,7 @@ interface Fact { kind: string; value: string; count: number; first_seen: string;
 interface Evidence { rule?: string; weight?: number; facts?: { kind: string; value: string }[] }
 interface DeviceDetail {
   site: string; mac: string | null; ips: string[]; category: string; vendor: string | null; model: string | null; firmware: string | null;
-  confidence: number; criticality: string; evidence: Evidence[]; hostnames: string[]; first_seen: string; last_seen: string;
+  confidence: number; criticality: string; identity?: string; identity_reason?: string; evidence: Evidence[]; hostnames: string[]; first_seen: string; last_seen: string;
   override?: { category?: string; criticality?: string; reason?: string; set_by: string; set_at: string };
   addresses: { ip: string; origin: string; first_seen: string; last_seen: string }[];
   facts: Fact[];
@@ -79,6 +79,7 @@ export function Device({ id, me }: { id: string; me: Me }) {
             <dt>Model</dt><dd>{d.model ?? "—"}</dd>
             <dt>Firmware</dt><dd>{d.firmware ?? "—"}</dd>
             <dt>Confidence</dt><dd>{Math.round(d.confidence * 100)}%</dd>
+            <dt>Identity</dt><dd>{d.identity ?? "—"}{d.identity_reason && <span className="muted"> ({d.identity_reason})</span>}</dd>
             <dt>Criticality</dt><dd>{d.criticality}{d.override?.criticality && <span className="muted"> (set by {d.override.set_by}: {d.override.reason})</span>}</dd>
             <dt>Site</dt><dd>{d.site}</dd>
           </dl>

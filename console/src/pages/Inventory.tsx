@@ -2,11 +2,11 @@ import { useEffect, useMemo, useRef, useState } from "react";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { all } from "../api";
 
-interface DeviceRow { site: string; mac: string | null; ips: string[]; category: string; vendor: string | null; model: string | null; criticality: string; hostnames: string[]; vlan: string | null; last_seen: string }
+interface DeviceRow { site: string; mac: string | null; ips: string[]; category: string; vendor: string | null; model: string | null; criticality: string; identity: string; hostnames: string[]; vlan: string | null; last_seen: string }
 
-const COLUMNS: [keyof DeviceRow, string][] = [["mac", "MAC"], ["ips", "Addresses"], ["category", "Category"], ["criticality", "Criticality"], ["vendor", "Vendor"], ["model", "Model"], ["hostnames", "Host names"], ["vlan", "VLAN"], ["site", "Site"], ["last_seen", "Last seen"]];
+const COLUMNS: [keyof DeviceRow, string][] = [["mac", "MAC"], ["ips", "Addresses"], ["category", "Category"], ["criticality", "Criticality"], ["identity", "Identity"], ["vendor", "Vendor"], ["model", "Model"], ["hostnames", "Host names"], ["vlan", "VLAN"], ["site", "Site"], ["last_seen", "Last seen"]];
 
-const FILTERS = ["site", "category", "criticality", "vendor", "vlan"] as const;
+const FILTERS = ["site", "category", "criticality", "identity", "vendor", "vlan"] as const;
 
 const text = (v: unknown): string => (Array.isArray(v) ? v.join(" ") : v === null || v === undefined ? "" : String(v));
 
