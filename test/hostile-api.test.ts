@@ -200,7 +200,7 @@ describe("serve's API: closed by default, values parsed at the edge, actions aud
       "/api/login", "/api/logout", "/api/openapi.json", "/", "/index.html", "/assets/../../package.json",
       "/api/devices/aa:bb:cc:dd:ee:ff/context", "/api/devices/10.0.0.1/context", "/api/policies/1/simulate", "/api/policies/1/compile", "/api/status", "/api/overview", "/api/quarantines",
       "/api/trust/graph", "/api/trust/nodes/aa:bb:cc:dd:ee:ff/blast", "/api/trust/nodes/zone%3Ainternet/blast", "/api/trust/nodes/%2e%2e/blast", "/api/trust/amplifiers",
-      "/api/trust/paths", "/api/trust/assumptions", "/api/trust/assumptions/1/review"];
+      "/api/trust/paths", "/api/trust/assumptions", "/api/trust/assumptions/1/review", "/api/certs", "/api/certs/1f2e3d/status", "/api/certs/1f2e3d/revoke"];
     const values = ["", "0", "-1", "abc", "nftables", "cisco-acl", "7d", "2026-01-01", "aa:bb:cc:dd:ee:ff", "AABB.CCDD.EEFF", "\u202e", "x".repeat(300), "1e999", "null", "%00", "10.0.0.1"];
     const randomJson = (depth: number): unknown => {
       switch (rnd(depth > 2 ? 5 : 7)) {

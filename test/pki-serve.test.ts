@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { haveTool, runCli, tmpDir } from "./helpers.js";
@@ -17,6 +17,7 @@ const skip = missing ? `${missing} not installed (run .ci/run)` : NO_RADCLIENT;
 const PASS = "correct horse battery staple";
 const SECRET = "pki-serve-secret";
 const MAC = "02:00:00:00:00:21";
+const PRINTER = "02:00:00:00:00:22";
 
 interface Run {
   code: number;
@@ -59,9 +60,9 @@ pki:
   http: { host: 127.0.0.1, port: 0 }
 `);
     s = await serve(["--config", join(dir, "serve.yaml")]);
-    await waitFor(async () => s.logs.some((l) => l.msg === "CRL listener bound (/pki/crl)"), "the enrollment listeners");
-    est = s.logs.find((l) => l.msg === "EST listener bound (/.well-known/est, /pki/crl)")!.port as number;
-    crlPort = s.logs.find((l) => l.msg === "CRL listener bound (/pki/crl)")!.port as number;
+    await waitFor(async () => s.logs.some((l) => l.msg === "enrollment listener bound (/scep, /pki/crl)"), "the enrollment listeners");
+    est = s.logs.find((l) => l.msg === "EST listener bound (/.well-known/est, /scep, /pki/crl)")!.port as number;
+    crlPort = s.logs.find((l) => l.msg === "enrollment listener bound (/scep, /pki/crl)")!.port as number;
     radius = s.logs.find((l) => l.msg === "radius listener bound")!.auth as number;
     assert.ok(s.logs.some((l) => l.msg === "EAP-TLS on"));
   });
@@ -130,6 +131,46 @@ pki:
     assert.deepEqual(list.map((c) => [c.issued_via, c.renewal]).sort(), [["est-reenroll", "not-due"], ["est-token", "renewed"]]);
   });
 
+  it("enrolls a device that speaks only SCEP (scepclient: the token as challenge), renews it by RenewalReq, and answers a wrong challenge with a failInfo", { skip: haveTool("scepclient") ? false : "scepclient not installed (run .ci/run, which installs scep)" }, async () => {
+    const scepUrl = `http://127.0.0.1:${crlPort}/scep`;
+    const caps = await run("curl", ["-sS", `${scepUrl}?operation=GetCACaps`]);
+    assert.match(caps.out, /POSTPKIOperation/);
+    assert.match(caps.out, /SHA-256/);
+    const cacert = await run("curl", ["-sS", "-o", join(dir, "ra.p7"), `${scepUrl}?operation=GetCACert`]);
+    assert.equal(cacert.code, 0, cacert.err);
+    const chain = execFileSync("openssl", ["pkcs7", "-inform", "DER", "-in", join(dir, "ra.p7"), "-print_certs"]).toString();
+    assert.match(chain, /subject=CN = Serve Test Clinic Cordon SCEP RA/);
+    writeFileSync(join(dir, "ra.pem"), chain.slice(0, chain.indexOf("-----END CERTIFICATE-----") + 25));
+    // The RA is RSA (key transport), signed by the (ECDSA) issuing CA; scepclient encrypts to it by its fingerprint.
+    const fp = execFileSync("openssl", ["x509", "-in", join(dir, "ra.pem"), "-noout", "-fingerprint", "-sha256"]).toString().split("=")[1].replace(/:/g, "").trim();
+    const printerToken = runCli(["enroll", "token", PRINTER, "--site", "main", "--db", db]).stdout.trim();
+    // scepclient keeps its CSR and self-signed certificate beside the key: a folder per device.
+    const client = (challenge: string | undefined, name: string): Promise<Run> => {
+      mkdirSync(join(dir, name), { recursive: true });
+      return run("scepclient", ["-server-url", scepUrl, "-private-key", join(dir, name, "key.pem"), "-certificate", join(dir, name, "cert.pem"),
+        "-cn", PRINTER, "-ca-fingerprint", fp, ...(challenge === undefined ? [] : ["-challenge", challenge])]);
+    };
+    const wrong = await client("not-the-token", "stranger");
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.out + wrong.err, /failInfo: badRequest/);
+    const first = await client(printerToken, "printer");
+    assert.equal(first.code, 0, first.out + first.err);
+    const text = execFileSync("openssl", ["x509", "-in", join(dir, "printer", "cert.pem"), "-noout", "-text"]).toString();
+    assert.match(text, /URI:urn:dev:mac:020000000022/);
+    assert.match(execFileSync("openssl", ["verify", "-CAfile", join(dir, "chain.pem"), join(dir, "printer", "cert.pem")]).toString(), /OK/);
+    const serial1 = execFileSync("openssl", ["x509", "-in", join(dir, "printer", "cert.pem"), "-noout", "-serial"]).toString();
+    const renewed = await client(undefined, "printer");
+    assert.equal(renewed.code, 0, renewed.out + renewed.err);
+    assert.notEqual(execFileSync("openssl", ["x509", "-in", join(dir, "printer", "cert.pem"), "-noout", "-serial"]).toString(), serial1, "a new certificate");
+    const list = JSON.parse(runCli(["certs", "device", PRINTER, "--db", db, "--format", "json"]).stdout) as { issued_via: string; renewal: string }[];
+    assert.deepEqual(list.map((c) => [c.issued_via, c.renewal]).sort(), [["scep-reenroll", "not-due"], ["scep-token", "renewed"]]);
+    // What is not SCEP is a 400, not a crash.
+    writeFileSync(join(dir, "garbage.der"), Buffer.from("3082ffff0000", "hex"));
+    for (const args of [["-H", "Content-Type: application/x-pki-message", "--data-binary", `@${join(dir, "garbage.der")}`, `${scepUrl}?operation=PKIOperation`], [`${scepUrl}?operation=PKIOperation&message=AAAA`], [`${scepUrl}?operation=Nothing`]]) {
+      assert.equal(status(await run("curl", ["-sS", "-w", "\n%{http_code}", ...args])), 400, args.join(" "));
+    }
+  });
+
   /** eapol_test with the enrolled certificate from the device's MAC. */
   function supplicant(cert: string, key: string, mac = MAC): Promise<Run> {
     const conf = join(dir, `${cert}.conf`);
@@ -157,5 +198,21 @@ pki:
     assert.match(execFileSync("openssl", ["crl", "-inform", "DER", "-in", join(dir, "crl.der"), "-noout", "-text"]).toString(), new RegExp(`Serial Number: ${serial.toUpperCase()}`));
     const decisions = runCli(["nac", "log", "--device", MAC, "--db", db, "--format", "json"]);
     assert.match(decisions.stdout, /"identity": "certificate"/);
+    // The API says the same, OCSP-style, and revokes with the caller recorded.
+    const token = readFileSync(`${db}.token`, "utf8").trim();
+    const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
+      const r = await fetch(`http://127.0.0.1:${s.httpPort}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+    };
+    assert.equal((await api("GET", `/api/certs/${serial}/status`)).json.status, "revoked");
+    const inventory = (await api("GET", `/api/certs?device=${MAC}`)).json.items as { serial: string; status: string }[];
+    assert.ok(inventory.some((c) => c.serial === serial && c.status === "revoked"));
+    const others = inventory.filter((c) => c.status !== "revoked");
+    assert.ok(others.length > 0, "the first certificate, renewed, is still valid");
+    assert.equal((await api("POST", `/api/certs/${others[0].serial}/revoke`, { reason: "superseded" })).status, 200);
+    assert.equal((await api("POST", `/api/certs/${others[0].serial}/revoke`, { reason: "superseded" })).status, 400, "revoked once");
+    assert.equal((await api("POST", `/api/certs/${others[0].serial}/revoke`, { reason: "because" })).status, 400);
+    assert.equal((await api("GET", `/api/certs/${others[0].serial}/status`)).json.status, "revoked");
+    assert.equal((await api("GET", "/api/certs/abcdef/status")).json.status, "unknown");
   });
 });

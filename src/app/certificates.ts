@@ -1,4 +1,4 @@
-import { X509Certificate as NodeCertificate, createHash, createPrivateKey, randomBytes, webcrypto } from "node:crypto";
+import { X509Certificate as NodeCertificate, createHash, createPrivateKey, generateKeyPairSync, randomBytes, webcrypto } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Category } from "../classify/taxonomy.js";
 import { canonicalMac } from "../model/mac.js";
@@ -6,7 +6,9 @@ import type { Alert } from "../model/alert.js";
 import { CaError, type CaSigner, createCa, importCa, openCa, pemCertificates } from "../pki/ca.js";
 import { type CertificateFacts, CsrError, checkCsr, describeCertificate, issueCertificate } from "../pki/certificate.js";
 import { buildCrl, isRevokeReason } from "../pki/crl.js";
-import { KEY_ALGORITHMS, type KeyAlgorithm, KeyError, checkPassphrase, generateKeys } from "../pki/keys.js";
+import { KEY_ALGORITHMS, type KeyAlgorithm, KeyError, checkPassphrase, generateKeys, sealKeyObject } from "../pki/keys.js";
+import { certsOnly } from "../pki/est.js";
+import { FAIL_INFO, type FailInfo, MESSAGE_TYPE, type ScepRa, certRep, readScepRequest } from "../pki/scep.js";
 import { type IssuingProfile, SERVER_PROFILE, profileFor, renewBeforeDays } from "../pki/profiles.js";
 import { x509 } from "../pki/x509.js";
 import { PkiStore, type StoredCa, type StoredCertificate } from "../store/pki.js";
@@ -110,7 +112,7 @@ export function authorityStatus(store: Store): { cas: AuthorityView[]; vendorCas
 
 /** The CA chain as PEM, issuing CA first: what devices and RADIUS clients install. */
 export function authorityChainPem(store: Store): string {
-  return new PkiStore(store.sql).cas().map((c) => `${c.certPem.trim()}\n`).join("");
+  return new PkiStore(store.sql).cas().filter((c) => c.role !== "scep-ra").map((c) => `${c.certPem.trim()}\n`).join("");
 }
 
 /** Trusts a manufacturer's CA: devices holding a certificate it issued (IDevID) may enroll without a token. */
@@ -176,7 +178,7 @@ export async function openAuthority(store: Store, passphrase: string, crlUrl?: s
   let signer: CaSigner;
   try {
     signer = await openCa({ role: "issuing", certPem: issuing.certPem, keyPem: issuing.keyPem, algorithm: issuing.algorithm as KeyAlgorithm, subject: issuing.subject, notAfter: new Date(issuing.notAfter) },
-      cas.filter((c) => c !== issuing).map((c) => c.certPem), passphrase);
+      cas.filter((c) => c.role === "root" || c.role === "chain").map((c) => c.certPem), passphrase);
   } catch (e) {
     if (e instanceof KeyError) throw new InputError(e.message);
     throw e;
@@ -538,6 +540,8 @@ export interface PkiMaterial {
   vendorPems: string[];
   /** Serials of revoked certificates, hex. */
   revoked: string[];
+  /** The SCEP RA's certificate, PEM (its key stays with the worker). */
+  scepRaPem?: string;
 }
 
 /** Revoked serials of the CA in use (what EAP-TLS refuses). */
@@ -567,4 +571,67 @@ export function recordPresentedCertificate(store: Store, site: string, mac: stri
   if (!facts) return;
   // One Cordon issued keeps its row (and source); only when it was last seen moves.
   new PkiStore(store.sql).recordCertificate({ ...factsRow(facts, der, site, "eap-tls", new Date(atMs)), mac: facts.mac ?? mac });
+}
+
+// --- SCEP ---------------------------------------------------------------------------------------
+
+const SCEP_RA_PROFILE: IssuingProfile = { name: "scep-ra", validityDays: 365, serverAuth: false, renewBeforeDays: 30 };
+
+/**
+ * The SCEP registration authority: an RSA certificate of the issuing CA that SCEP clients
+ * encrypt their requests to and that signs the replies (an ECDSA CA cannot receive RSA key
+ * transport, which every SCEP client uses). Kept like a CA key, sealed, and reused across
+ * restarts so a device that pinned its fingerprint keeps working; a new one is made 30 days
+ * before the old one ends. The key is returned in clear for the process only.
+ */
+export async function scepRa(store: Store, authority: Authority, passphrase: string, site: string, now = new Date()): Promise<ScepRa & { certPem: string }> {
+  const pki = new PkiStore(store.sql);
+  const current = pki.cas().find((c) => c.role === "scep-ra" && c.keyPem && Date.parse(c.notAfter) - now.getTime() > SCEP_RA_PROFILE.renewBeforeDays * DAY_MS);
+  if (current) {
+    const keyPem = createPrivateKey({ key: current.keyPem!, passphrase }).export({ type: "pkcs8", format: "pem" }) as string;
+    return { cert: new NodeCertificate(current.certPem).raw, certPem: current.certPem, keyPem };
+  }
+  const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const cert = await issueCertificate(authority.signer, new x509.PublicKey(publicKey.export({ type: "spki", format: "der" })),
+    { mac: "", commonName: `${authority.organisation} Cordon SCEP RA`, organisation: authority.organisation, site }, { profile: SCEP_RA_PROFILE, now, keyEncipherment: true });
+  const certPem = cert.toString("pem");
+  pki.replaceRa({ role: "scep-ra", certPem, keyPem: sealKeyObject(privateKey, passphrase), algorithm: "rsa-2048", subject: cert.subject, fingerprint: fingerprintOf(certPem),
+    notAfter: cert.notAfter.toISOString(), source: "created", createdBy: "cordon serve", createdAt: now.toISOString() });
+  recordChange(store, { principal: "cordon", name: "cordon serve", via: "api" }, { action: "ca.scep-ra", target: cert.subject, detail: `SCEP RA certificate ${cert.serialNumber} (RSA 2048) until ${cert.notAfter.toISOString()}` });
+  return { cert: Buffer.from(cert.rawData), certPem, keyPem: privateKey.export({ type: "pkcs8", format: "pem" }) as string };
+}
+
+/** EnrollError codes as SCEP's failInfo: an algorithm, a CSR, or the request as a whole. */
+function failInfoOf(e: EnrollError): FailInfo {
+  return e.code === "bad-csr" ? FAIL_INFO.badRequest : e.code === "not-ours" || e.code === "revoked" || e.code === "replaced" ? FAIL_INFO.badCertId : FAIL_INFO.badRequest;
+}
+
+/**
+ * One SCEP PKIOperation: the CertRep (DER) for a PKCSReq (the CSR's challenge password is the
+ * one-time token), a RenewalReq (signed with the current certificate Cordon issued) or a
+ * CertPoll (nothing is ever pending: badCertId). A message that is not a verifiable SCEP
+ * request is an InputError (the listener answers 400).
+ */
+export async function scepOperation(store: Store, authority: Authority, ra: ScepRa, site: string, der: Buffer): Promise<{ reply: Buffer; outcome: string }> {
+  let req;
+  try {
+    req = readScepRequest(der, ra);
+  } catch (e) {
+    throw new InputError(`not a SCEP request Cordon can verify: ${(e as Error).message}`);
+  }
+  const fail = (failInfo: FailInfo, why: string): { reply: Buffer; outcome: string } => ({ reply: certRep(req, ra, { failInfo }), outcome: `failure ${failInfo}: ${why}` });
+  if (req.refused) return fail(req.refused.failInfo, req.refused.message);
+  if (req.messageType === MESSAGE_TYPE.certPoll) return fail(FAIL_INFO.badCertId, "nothing is pending");
+  if (!req.csr) return fail(FAIL_INFO.badRequest, `message type ${req.messageType} is not one Cordon answers`);
+  const renewal = req.messageType === MESSAGE_TYPE.renewalReq;
+  try {
+    const issued = await enroll(store, authority, {
+      site, csr: req.csr, via: "scep", mode: renewal ? "reenroll" : "enroll",
+      credential: renewal ? { kind: "certificate", chain: [req.signer] } : { kind: "token", token: "" },
+    });
+    return { reply: certRep(req, ra, { issued: Buffer.from(certsOnly([issued.certificate])) }), outcome: `issued ${issued.facts.serial} to ${issued.mac}` };
+  } catch (e) {
+    if (!(e instanceof EnrollError)) throw e;
+    return fail(failInfoOf(e), `${e.code}: ${e.message}`);
+  }
 }

@@ -24,6 +24,7 @@ export const ACTIONS = {
   "policy.propose": "propose a policy version (compensating controls for vulnerable devices)",
   eol: "record and review end-of-life decisions",
   "trust.assume": "declare and review trust assumptions and zones",
+  "certificate.revoke": "revoke a certificate Cordon issued",
   users: "add, change and disable users; make and revoke their API tokens",
 } as const;
 export type Action = keyof typeof ACTIONS;
@@ -46,6 +47,7 @@ export const PERMISSIONS: Readonly<Record<Action, readonly Role[]>> = {
   "policy.propose": ["admin", "network", "ot-engineer"],
   eol: ["admin", "network", "ot-engineer"],
   "trust.assume": ["admin", "network", "ot-engineer"],
+  "certificate.revoke": ["admin", "network"],
   users: ["admin"],
 };
 

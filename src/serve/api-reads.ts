@@ -3,6 +3,7 @@ import { deviceContext } from "../app/device-context.js";
 import { eolRegister } from "../app/end-of-life.js";
 import { deviceVulnerabilities, siteRisks, vulnerabilityView, vulnerableDevices } from "../app/vulnerabilities.js";
 import { siteOverview } from "../app/overview.js";
+import { certificateInventory, certificateStatus } from "../app/certificates.js";
 import { assumptionRegister, blastView, findNode, trustAnalysis, trustPaths, trustWhatIf } from "../app/trust.js";
 import type { TrustAnalysis } from "../trust/analyze.js";
 import { FlowPairs } from "../store/flow-pairs.js";
@@ -24,7 +25,7 @@ import type { ApiOp, ApiRequest } from "./messages.js";
 /** The operations that only read: the reader answers them. */
 export const READ_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(["sites", "devices", "device", "device-context", "alerts", "policies", "policy-diff", "overview",
   "policy-simulate", "policy-compile", "flows", "decisions", "responses", "audit", "quarantines", "vulnerabilities", "device-vulnerabilities", "eol",
-  "trust-graph", "trust-blast", "trust-amplifiers", "trust-paths", "trust-assumptions"]);
+  "trust-graph", "trust-blast", "trust-amplifiers", "trust-paths", "trust-assumptions", "certs", "cert-status"]);
 
 /** A refusal the API tells the caller as it is, with its status. */
 export class Denied extends Error {
@@ -106,6 +107,8 @@ export function readOp(store: Store, nacStore: NacStore, op: ApiOp, req: ApiRequ
     }
     case "trust-paths": return trustPaths(analysisOf(store, req.site, req.trust?.policy), req.trust!.from!, req.trust!.to!, req.limit ?? 50);
     case "trust-assumptions": return { items: assumptionRegister(store, req.site) };
+    case "certs": return { items: certificateInventory(store, { site: req.site, mac: req.device }) };
+    case "cert-status": return certificateStatus(store, req.certificate!);
     case "device-context": {
       const found = findDevices(store, req.device!).filter((d) => req.site === undefined || d.device.site === req.site);
       if (found.length === 0) throw new Denied(404, `no device ${req.device}`);

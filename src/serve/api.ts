@@ -327,6 +327,22 @@ const ROUTES: RouteSpec[] = [
     }),
   },
   {
+    method: "GET", url: "/api/certs", summary: "the certificate inventory: issued, presented in EAP-TLS, devices' TLS server certificates; status, renewal, what is weak", needs: "read",
+    querystring: closed({ site: SITE, device: Type.Optional(Type.String({ maxLength: 64 })) }),
+    handle: ({ query }) => ({ op: "certs", request: { site: siteOf(query.site), device: query.device } }),
+  },
+  {
+    method: "GET", url: "/api/certs/:serial/status", summary: "OCSP-style status of a certificate Cordon issued: good, revoked (when, why) or unknown", needs: "read",
+    params: closed({ serial: Type.String({ pattern: "^[0-9A-Fa-f:]{1,60}$" }) }),
+    handle: ({ params }) => ({ op: "cert-status", request: { certificate: params.serial } }),
+  },
+  {
+    method: "POST", url: "/api/certs/:certificate/revoke", summary: "revoke a certificate Cordon issued (serial or SHA-256 fingerprint): the CRL and EAP-TLS refuse it from then on (audited)", needs: "certificate.revoke",
+    params: closed({ certificate: Type.String({ pattern: "^[0-9A-Fa-f:]{1,95}$" }) }),
+    body: closed({ reason: Type.Optional(text(32)) }),
+    handle: ({ params, body }) => ({ op: "cert-revoke", request: { certificate: params.certificate, ...(body.reason === undefined ? {} : { revokeReason: textValue(body.reason, "reason", 32) }) } }),
+  },
+  {
     method: "GET", url: "/api/trust/assumptions", summary: "declared trust assumptions with their review status and whether the traffic contradicts them", needs: "read",
     querystring: closed({ site: SITE }),
     handle: ({ query }) => ({ op: "trust-assumptions", request: { site: siteOf(query.site) } }),

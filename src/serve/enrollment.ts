@@ -10,7 +10,8 @@ import { x509 } from "../pki/x509.js";
 import type { PkiRequest, ToMain } from "./messages.js";
 
 /**
- * The enrollment listener: EST (RFC 7030) over HTTPS with Cordon's own server certificate,
+ * The enrollment listeners: SCEP (RFC 8894) and the CRL on both; EST (RFC 7030) over HTTPS
+ * only, with Cordon's own server certificate,
  * asking every client for a certificate (its current one, or a manufacturer's IDevID) without
  * requiring one (a new device has none: it authenticates with its one-time token over HTTP
  * Basic); and the CRL. Runs on the thread that owns the sockets; the worker issues.
@@ -75,6 +76,8 @@ export async function buildEnrollment(ctx: EnrollmentContext, tls: boolean): Pro
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/pkcs10", { parseAs: "string", bodyLimit: ctx.maxBodyBytes }, (_req, body, done) => done(null, body));
+  // SCEP PKIOperation bodies are DER; clients label them either way.
+  app.addContentTypeParser(["application/x-pki-message", "application/octet-stream"], { parseAs: "buffer", bodyLimit: ctx.maxBodyBytes }, (_req, body, done) => done(null, body));
   const refuse = (reply: FastifyReply, status: number, code: string, why: string, extra: Record<string, string> = {}): FastifyReply => {
     count(`refused-${code}`);
     ctx.log.warn({ status, code, reason: why }, "enrollment request refused");
@@ -93,6 +96,37 @@ export async function buildEnrollment(ctx: EnrollmentContext, tls: boolean): Pro
     count("crl");
     return reply.headers({ "content-type": "application/pkix-crl" }).send(Buffer.from(r.body.der, "base64"));
   });
+  // SCEP (RFC 8894) on both listeners: its messages are signed and encrypted to the RA, and many devices speak it over plain HTTP.
+  if (m.scepRaPem) {
+    const raChain = certsOnly(pemChain([m.scepRaPem, ...m.chainPem]));
+    const scep = async (req: FastifyRequest<{ Querystring: { operation?: string; message?: string } }>, reply: FastifyReply): Promise<FastifyReply> => {
+      const op = typeof req.query.operation === "string" ? req.query.operation : "";
+      if (op === "GetCACaps") {
+        count("scep-getcacaps");
+        return reply.headers({ "content-type": "text/plain" }).send("POSTPKIOperation\nRenewal\nSHA-256\nAES\nSCEPStandard\n");
+      }
+      if (op === "GetCACert") {
+        count("scep-getcacert");
+        return reply.headers({ "content-type": "application/x-x509-ca-ra-cert" }).send(Buffer.from(raChain));
+      }
+      if (op !== "PKIOperation") return refuse(reply, 400, "scep-operation", "operation: GetCACaps, GetCACert or PKIOperation");
+      let message: Buffer | undefined;
+      if (req.method === "POST") message = Buffer.isBuffer(req.body) ? req.body : undefined;
+      else if (typeof req.query.message === "string" && req.query.message.length <= ctx.maxBodyBytes * 2) message = fromBase64Body(req.query.message);
+      if (!message || message.length === 0) return refuse(reply, 400, "scep-no-message", "PKIOperation needs the message (POST body, or base64 in message=)");
+      const r = await ctx.ask({ op: "scep", message: message.toString("base64") });
+      if (r.status !== 200 || !("der" in r.body)) {
+        const body = r.body as { error: string; code: string };
+        return refuse(reply, r.status, `scep-${body.code}`, body.error);
+      }
+      count("scep-pkioperation");
+      return reply.headers({ "content-type": "application/x-pki-message" }).send(Buffer.from(r.body.der, "base64"));
+    };
+    for (const path of ["/scep", "/cgi-bin/pkiclient.exe"]) {
+      app.get(path, scep);
+      app.post(path, scep);
+    }
+  }
   // EST only over TLS: a token or a CSR never crosses a network in clear.
   if (!tls) return { app, stats };
   const chainDer = certsOnly(pemChain(m.chainPem));

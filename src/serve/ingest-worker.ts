@@ -3,7 +3,9 @@ import { pollSnmpInto } from "../app/snmp-poll.js";
 import { importAdvisoryFeed, proposeCompensation } from "../app/vulnerabilities.js";
 import { reviewEolDecision, setEolDecision } from "../app/end-of-life.js";
 import { addAssumption, raiseTrustAlerts, reviewAssumption } from "../app/trust.js";
-import { type Authority, EnrollError, type PkiMaterial, enroll, openAuthority, raiseCertificateAlerts, recordPresentedCertificate, revokedSerials, serverMaterial } from "../app/certificates.js";
+import { type Authority, EnrollError, type PkiMaterial, enroll, openAuthority, raiseCertificateAlerts, recordPresentedCertificate, revokeCertificate, revokedSerials, scepOperation, scepRa, serverMaterial } from "../app/certificates.js";
+import type { ScepRa } from "../pki/scep.js";
+import { InputError } from "../app/errors.js";
 import { overrideDevice } from "../app/devices.js";
 import { snakeKeys } from "../app/report-json.js";
 import type { Actor } from "../app/actor.js";
@@ -72,9 +74,10 @@ if (config.respond) {
 let run: SiteRun;
 try {
   if (config.nac) {
-    const { unknown, defined } = unknownGroups(store, Object.keys(config.nac.groupVlans));
+    const { unknown, defined } = unknownGroups(store, [...new Set([...Object.keys(config.nac.groupVlans), ...Object.keys(config.nac.groupMinIdentity ?? {})])]);
     if (unknown.length > 0) {
-      throw new Error(`nac.group_vlans: no stored policy has the group ${unknown.join(", ")} (a category such as camera, category:NAME, mud:URL, or a group defined for policy learning${defined.length ? `: ${defined.join(", ")}` : ""})`);
+      const key = unknown.some((g) => config.nac!.groupVlans[g] !== undefined) ? "group_vlans" : "group_min_identity";
+      throw new Error(`nac.${key}: no stored policy has the group ${unknown.join(", ")} (a category such as camera, category:NAME, mud:URL, or a group defined for policy learning${defined.length ? `: ${defined.join(", ")}` : ""})`);
     }
   }
   run = new SiteRun(store, {
@@ -470,6 +473,20 @@ function storePresented(list: readonly PresentedCertificate[]): void {
 async function pkiRequest(r: PkiRequest): Promise<{ status: number; body: { der: string } | { error: string; code: string } }> {
   if (!authority || !config.pki) return { status: 503, body: { error: "no CA is open", code: "no-ca" } };
   if (r.op === "crl") return { status: 200, body: { der: Buffer.from(await authority.currentCrl(store)).toString("base64") } };
+  if (r.op === "scep") {
+    if (!ra) return { status: 503, body: { error: "no SCEP RA", code: "no-ra" } };
+    try {
+      const answer = await scepOperation(store, authority, ra, config.pki.site, Buffer.from(r.message, "base64"));
+      log.info({ outcome: answer.outcome }, "scep request answered");
+      if (!answer.outcome.startsWith("issued")) pipeline.stats.errors.add("pki.scep-refused", answer.outcome);
+      return { status: 200, body: { der: answer.reply.toString("base64") } };
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      pipeline.stats.errors.add("pki.scep-malformed", e.message);
+      log.warn({ reason: e.message }, "scep request refused");
+      return { status: 400, body: { error: e.message, code: "malformed" } };
+    }
+  }
   try {
     const credential = r.clientChain && r.clientChain.length > 0 ? { kind: "certificate" as const, chain: r.clientChain.map((c) => Buffer.from(c, "base64")) }
       : { kind: "token" as const, token: r.token ?? "" };
@@ -545,6 +562,15 @@ function retryNacWrites(rethrow = false): void {
 /** RADIUS decisions and accounting: stored (decisions, sessions) and told to the inventory. */
 function storeNacEvents(decisions: DecisionRun[], accounting: AccountingEvent[]): void {
   watchMacLocations(decisions, accounting);
+  // Another device's certificate presented from a MAC: the identity of that MAC is in doubt.
+  for (const d of decisions) {
+    if (d.identity !== "conflict" || !engine) continue;
+    engine.book.raiseAs("eap-tls", {
+      class: "identity-change", severity: "high", technique: "T1036", site: d.site, source: d.mac, sourceMac: d.mac, target: d.nas,
+      title: `${d.mac} presented another device's certificate in EAP-TLS at ${d.nas}${d.nasPortId ? ` ${d.nasPortId}` : ""}: a copied certificate or a spoofed MAC`,
+      tsUs: d.atMs * 1000, episode: "certificate-conflict", observation: d.reason,
+    });
+  }
   const iso = (ms: number): string => new Date(ms).toISOString();
   nacWrite(() => nacStore.saveDecisions(decisions));
   // The inventory hears once per batch of each device at each NAS port (the decision log counts every request).
@@ -606,6 +632,10 @@ function change(op: ApiOp, req: ApiRequest, caller: Caller): unknown {
   if (op === "eol-review") return reviewEolDecision(store, by, site, req.eol!.target!, { nextReview: req.eol!.reviewBy!, note: req.reason! });
   if (op === "trust-assume") return addAssumption(store, by, { site, ...req.trust!.assumption! });
   if (op === "trust-review") return reviewAssumption(store, by, req.trust!.assumptionId!, { note: req.note!, nextReview: req.trust!.nextReview! });
+  if (op === "cert-revoke") {
+    const c = revokeCertificate(store, by, { certificate: req.certificate!, reason: req.revokeReason }, authority);
+    return { serial: c.serial, mac: c.mac ?? null, revokedAt: c.revokedAt, reason: c.revokeReason };
+  }
   if (op === "compensate") {
     const r = proposeCompensation(store, site, by, req.device, config.respond?.quarantine ?? "coa");
     return { policy: r.policy ? policyListView(r.policy) : null, changes: r.changes, skipped: r.skipped, quarantines: r.quarantines };
@@ -675,7 +705,7 @@ async function api(op: ApiOp, req: ApiRequest, caller: Caller): Promise<unknown>
     }
   }
   if (op === "logout") return { ended: logout(store, req.session ?? "") };
-  if (op === "alert-move" || op === "suppress" || op === "policy-move" || op === "override" || op === "eol-set" || op === "eol-review" || op === "compensate" || op === "trust-assume" || op === "trust-review") return change(op, req, caller);
+  if (op === "alert-move" || op === "suppress" || op === "policy-move" || op === "override" || op === "eol-set" || op === "eol-review" || op === "compensate" || op === "trust-assume" || op === "trust-review" || op === "cert-revoke") return change(op, req, caller);
   const site = req.site ?? config.site;
   const target = req.mac ?? req.id;
   const entry = { principal: caller.principal, actor: caller.actor, role: caller.role, via: "api" as const, peer: caller.peer, action: op, site, target };
@@ -757,10 +787,14 @@ if (config.nac) nacTable = nacTableFromStore(store, nacStore, config.nac);
 // The CA, opened once: a server certificate for EAP-TLS and EST made now, to a key only this process holds.
 let authority: Authority | undefined;
 let pki: PkiMaterial | undefined;
+let ra: ScepRa | undefined;
 if (config.pki) {
   try {
     authority = await openAuthority(store, config.pki.passphrase, config.pki.crlUrl);
     pki = await serverMaterial(store, authority, config.pki.names, config.pki.site);
+    const made = await scepRa(store, authority, config.pki.passphrase, config.pki.site);
+    ra = made;
+    pki.scepRaPem = made.certPem;
   } catch (e) {
     send({ type: "fatal", message: `pki: ${(e as Error).message}` });
     process.exit(1);

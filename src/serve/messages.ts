@@ -62,7 +62,8 @@ export type ToWorker =
 export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
   | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff" | "flows"
   | "device-context" | "policy-simulate" | "policy-compile" | "overview" | "quarantines" | "vulnerabilities" | "device-vulnerabilities" | "eol" | "eol-set" | "eol-review" | "compensate"
-  | "trust-graph" | "trust-blast" | "trust-amplifiers" | "trust-paths" | "trust-assumptions" | "trust-assume" | "trust-review";
+  | "trust-graph" | "trust-blast" | "trust-amplifiers" | "trust-paths" | "trust-assumptions" | "trust-assume" | "trust-review"
+  | "certs" | "cert-status" | "cert-revoke";
 
 /** An API request's parameters, each already parsed into its canonical value (`serve/api.ts`). */
 export interface ApiRequest {
@@ -82,6 +83,9 @@ export interface ApiRequest {
     assumption?: { subject: string; object?: string; statement: string; owner: string; reason: string; evidence?: string; reviewBy: string; onlyHours?: string; onlyInMaintenance?: boolean };
     assumptionId?: number; nextReview?: string;
   };
+  /** `cert-status`, `cert-revoke`: a serial or SHA-256 fingerprint (hex); `cert-revoke`'s RFC 5280 reason. */
+  certificate?: string;
+  revokeReason?: string;
   /** `authenticate`: a user's API token, to be looked up. */
   token?: string;
   /** `authenticate`, `logout`: a console session (the cookie's value). */
@@ -143,7 +147,9 @@ export interface PresentedCertificate {
 /** What an enrollment listener asks the worker: DER values in base64. */
 export type PkiRequest =
   | { op: "enroll"; mode: "enroll" | "reenroll"; via: "est" | "scep"; csr: string; token?: string; clientChain?: string[] }
-  | { op: "crl" };
+  | { op: "crl" }
+  /** A SCEP PKIOperation message (DER, base64): the CertRep comes back. */
+  | { op: "scep"; message: string };
 
 /** Ingest worker → main thread. */
 export type ToMain =

@@ -455,7 +455,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     if (days < 30) log.warn({ subject: config.http.tls.subject, notAfter: config.http.tls.notAfter.toISOString() }, days < 0 ? "the HTTPS certificate has expired: browsers and clients will refuse the console" : `the HTTPS certificate expires in ${days} days`);
   }
 
-  // Enrollment: EST (and the CRL) over HTTPS, the CRL over plain HTTP; the worker issues.
+  // Enrollment: EST, SCEP and the CRL over HTTPS; SCEP and the CRL over plain HTTP; the worker issues.
   const pkiPorts: { est?: number; http?: number } = {};
   const enrollment: EnrollmentListener[] = [];
   if (config.pki && pki) {
@@ -470,12 +470,12 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     for (const [kind, where] of [["est", config.pki.est], ["http", config.pki.http]] as const) {
       if (!where) continue;
       const l = await buildEnrollment({ material: pki, ask, log: log.child({ listener: `pki-${kind}` }), maxBodyBytes: config.pki.maxBodyBytes }, kind === "est");
-      await bound(`${kind === "est" ? "EST (HTTPS)" : "the CRL (HTTP)"} on ${where.host}:${where.port}`, l.app.listen({ host: where.host, port: where.port }));
+      await bound(`${kind === "est" ? "EST (HTTPS)" : "SCEP and the CRL (HTTP)"} on ${where.host}:${where.port}`, l.app.listen({ host: where.host, port: where.port }));
       closers.push(() => l.app.close());
       enrollment.push(l);
       const a = l.app.server.address();
       pkiPorts[kind] = typeof a === "object" && a ? a.port : where.port;
-      log.info({ host: where.host, port: pkiPorts[kind] }, kind === "est" ? "EST listener bound (/.well-known/est, /pki/crl)" : "CRL listener bound (/pki/crl)");
+      log.info({ host: where.host, port: pkiPorts[kind] }, kind === "est" ? "EST listener bound (/.well-known/est, /scep, /pki/crl)" : "enrollment listener bound (/scep, /pki/crl)");
     }
   }
 

@@ -7,8 +7,8 @@ import type { Sql } from "./sql.js";
 
 export interface StoredCa {
   id: number;
-  /** root | issuing | chain (an issuer of an imported issuing CA, without key). */
-  role: "root" | "issuing" | "chain";
+  /** root | issuing | chain (an issuer of an imported issuing CA, without key) | scep-ra (the SCEP registration authority's RSA certificate). */
+  role: "root" | "issuing" | "chain" | "scep-ra";
   certPem: string;
   /** Encrypted PKCS#8 PEM; absent for chain certificates and an imported CA's root. */
   keyPem?: string;
@@ -128,6 +128,15 @@ export class PkiStore {
     });
   }
 
+  /** Puts a new SCEP RA in use (the one before goes out of use). */
+  replaceRa(ra: Omit<StoredCa, "id" | "crlNumber">): void {
+    this.sql.transaction(() => {
+      this.sql.run("UPDATE pki_cas SET active = 0 WHERE active = 1 AND role = 'scep-ra'");
+      this.sql.run(`INSERT INTO pki_cas (role, cert_pem, key_pem, algorithm, subject, fingerprint, not_after, source, active, created_by, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`, ra.role, ra.certPem, ra.keyPem ?? null, ra.algorithm ?? null, ra.subject, ra.fingerprint, ra.notAfter, ra.source, ra.createdBy, ra.createdAt);
+    });
+  }
+
   /** The next CRL number of a CA (RFC 5280 §5.2.3: monotonically increasing). */
   nextCrlNumber(caId: number): number {
     return Number(this.sql.column<number>("UPDATE pki_cas SET crl_number = crl_number + 1 WHERE id = ? RETURNING crl_number", caId)[0]);
@@ -176,6 +185,13 @@ export class PkiStore {
   revoked(issuer: string): { serial: string; revokedAt: string; reason: string }[] {
     return this.sql.all<Row>("SELECT serial, revoked_at, revoke_reason FROM certificates WHERE issuer = ? AND source = 'issued' AND revoked_at IS NOT NULL ORDER BY id", issuer)
       .map((r) => ({ serial: r.serial as string, revokedAt: r.revoked_at as string, reason: r.revoke_reason as string }));
+  }
+
+  /** "SITE MAC" of devices holding a certificate Cordon issued that is valid at `now` (ISO) and not revoked. */
+  certifiedMacs(now: string): Set<string> {
+    const rows = this.sql.rows<[string, string]>(`SELECT DISTINCT site, mac FROM certificates
+      WHERE source = 'issued' AND mac IS NOT NULL AND revoked_at IS NULL AND not_before <= ? AND not_after > ?`, now, now);
+    return new Set(rows.map(([site, mac]) => `${site} ${mac}`));
   }
 
   markReplaced(fingerprint: string, by: string): void {
