@@ -63,7 +63,7 @@ describe("EAP-TLS with eapol_test", { skip }, () => {
     const anchor = new X509Certificate(made.issuing.certPem);
     eap = new EapTlsServer({
       secureContext: createSecureContext({ cert: `${serverCert.toString("pem")}\n${made.issuing.certPem}\n`, key: readFileSync(join(dir, "server.key")), ca: `${made.issuing.certPem}\n`, minVersion: "TLSv1.2" }),
-      verify: (chain, mac) => checkClientCertificate(chain, mac, { anchors: [anchor], revoked, now: Date.now() }),
+      verify: (presented, mac) => checkClientCertificate(presented, mac, { anchors: [anchor], revoked, now: Date.now() }),
     });
     const table = buildNacTable({
       settings: { vlans: { onboarding: "999", quarantine: "666", registered: "20" }, groupVlans: {}, quarantineAllow: [], unknown: "onboard" },

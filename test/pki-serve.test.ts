@@ -52,6 +52,10 @@ nac:
   vlans: { onboarding: "30", quarantine: "666" }
   nas:
     - { name: sw, address: 127.0.0.1, secret: ${SECRET} }
+respond:
+  quarantine: coa
+  revoke_certificates: true
+  evidence_dir: ${join(dir, "evidence")}
 pki:
   passphrase_file: ${join(dir, "passphrase")}
   names: [localhost]
@@ -214,5 +218,30 @@ pki:
     assert.equal((await api("POST", `/api/certs/${others[0].serial}/revoke`, { reason: "because" })).status, 400);
     assert.equal((await api("GET", `/api/certs/${others[0].serial}/status`)).json.status, "revoked");
     assert.equal((await api("GET", "/api/certs/abcdef/status")).json.status, "unknown");
+    // Every refusal was counted where an operator looks.
+    const metrics = await (await fetch(`http://127.0.0.1:${s.httpPort}/metrics`)).text();
+    assert.match(metrics, /cordon_eap_tls_total\{outcome="eap-tls-accepted"\} [1-9]/);
+    assert.match(metrics, /cordon_eap_tls_total\{outcome="eap-tls-certificate-refused"\} [1-9]/);
+    assert.match(metrics, /cordon_enrollment_requests_total\{listener="est",outcome="refused-no-credentials"\} [1-9]/);
+    assert.match(metrics, /cordon_enrollment_requests_total\{listener="est",outcome="issued"\} [1-9]/);
+  });
+
+  it("a quarantine whose playbook says so revokes the device's certificates, audited, and EAP-TLS learns it", async () => {
+    const token = readFileSync(`${db}.token`, "utf8").trim();
+    const before = JSON.parse(runCli(["certs", "device", PRINTER, "--db", db, "--format", "json"]).stdout) as { serial: string; status: string }[];
+    const valid = before.filter((c) => c.status === "valid");
+    assert.ok(valid.length > 0, "the SCEP test left the printer a valid certificate");
+    const r = await fetch(`http://127.0.0.1:${s.httpPort}/api/quarantine`, {
+      method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ mac: PRINTER, reason: "test: key leaked" }),
+    });
+    const body = await r.json() as { steps: { action: string; outcome: string; detail: string }[] };
+    assert.equal(r.status, 200, JSON.stringify(body));
+    const revoke = body.steps.find((x) => x.action === "revoke");
+    assert.equal(revoke?.outcome, "ok", JSON.stringify(body.steps));
+    assert.match(revoke!.detail, new RegExp(valid[0].serial));
+    const after = JSON.parse(runCli(["certs", "device", PRINTER, "--db", db, "--format", "json"]).stdout) as { serial: string; status: string; revoke_reason?: string }[];
+    assert.ok(after.filter((c) => valid.some((v) => v.serial === c.serial)).every((c) => c.status === "revoked" && c.revoke_reason === "privilege-withdrawn"));
+    const audit = runCli(["audit", "--db", db, "--format", "json"]).stdout;
+    assert.match(audit, /"action": "certificate.revoke"/);
   });
 });

@@ -3,7 +3,12 @@ import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { Authority, EnrollError, certificateInventory, createAuthority, createEnrollToken, enroll, openAuthority, raiseCertificateAlerts, revokeCertificate } from "../src/app/certificates.js";
+import { CsrError, checkCsr, describeCertificate } from "../src/pki/certificate.js";
+import { fromBase64Body } from "../src/pki/est.js";
+import { readScepRequest } from "../src/pki/scep.js";
+import { decodeEap, decodeTlsFragment } from "../src/nac/radius/eap.js";
+import { rng } from "../src/lab/generate.js";
+import { Authority, EnrollError, addVendorCa, certificateInventory, createAuthority, createEnrollToken, enroll, openAuthority, raiseCertificateAlerts, revokeCertificate } from "../src/app/certificates.js";
 import type { Actor } from "../src/app/actor.js";
 import { AuditLog } from "../src/store/audit.js";
 import { PkiStore } from "../src/store/pki.js";
@@ -90,7 +95,7 @@ describe("the certificate authority", { skip }, () => {
     }
   });
 
-  it("revokes: the CRL openssl reads lists the serial, the status says revoked, and a quarantine-style revocation of a device takes all its certificates", async () => {
+  it("revokes: the CRL openssl reads lists the serial and the reason, the status says revoked", async () => {
     const dir = tmpDir("cordon-pki-");
     const store = new Store(join(dir, "c.db"));
     try {
@@ -140,6 +145,63 @@ describe("the certificate authority", { skip }, () => {
       assert.equal((JSON.parse(shown.stdout) as { serial: string }[])[0].serial, issued.facts.serial);
     } finally {
       store.close();
+    }
+  });
+});
+
+describe("enrollment by a manufacturer's certificate (IDevID)", { skip }, () => {
+  it("issues to a device whose vendor CA is trusted and that was seen at the site; refuses an unseen one, another vendor's, and a CSR naming another MAC", async () => {
+    const dir = tmpDir("cordon-idevid-");
+    const store = new Store(join(dir, "c.db"));
+    try {
+      await createAuthority(store, by, { organisation: "Test Hospital", algorithm: "ecdsa-p256", passphrase: PASS });
+      // A maker's CA and the device certificates it put in at the factory, made with openssl.
+      const vendor = (name: string): void => {
+        execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "3650", "-subj", `/O=${name}/CN=${name} Device CA`,
+          "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign", "-keyout", join(dir, `${name}.key`), "-out", join(dir, `${name}.pem`)], { stdio: "ignore" });
+      };
+      vendor("Acme");
+      vendor("Other");
+      const idevid = (maker: string, mac: string, name: string): Buffer => {
+        execFileSync("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", `/O=${maker}/serialNumber=SN-${name}`, "-keyout", join(dir, `${name}.key`), "-out", join(dir, `${name}.req`)], { stdio: "ignore" });
+        writeFileSync(join(dir, "ext.cnf"), `subjectAltName=URI:urn:dev:mac:${mac.replaceAll(":", "")}\nextendedKeyUsage=clientAuth\n`);
+        execFileSync("openssl", ["x509", "-req", "-in", join(dir, `${name}.req`), "-CA", join(dir, `${maker}.pem`), "-CAkey", join(dir, `${maker}.key`), "-CAcreateserial", "-days", "3650",
+          "-extfile", join(dir, "ext.cnf"), "-outform", "DER", "-out", join(dir, `${name}.der`)], { stdio: "ignore" });
+        return readFileSync(join(dir, `${name}.der`));
+      };
+      const seen = "02:00:00:00:00:31";
+      store.saveDevices([{ site: "main", key: seen, mac: seen, router: false, firstUs: 1, lastUs: 2, packetsOut: 1, packetsIn: 1, bytesOut: 1, bytesIn: 1, ouiVendor: null, localMac: false, dropTrafficAddresses: false, addresses: [], endpoints: [], facts: [] }]);
+      addVendorCa(store, by, { name: "Acme", certPem: readFileSync(join(dir, "Acme.pem"), "utf8") });
+      const authority = await openAuthority(store, PASS);
+      const attempt = (chain: Buffer, c: Buffer): Promise<unknown> => enroll(store, authority, { site: "main", csr: c, credential: { kind: "certificate", chain: [chain] }, mode: "enroll", via: "est" });
+      const code = (expected: string) => (e: unknown): boolean => e instanceof EnrollError && e.code === expected;
+      const good = await attempt(idevid("Acme", seen, "cam1"), csr(dir, "ld1")) as { mac: string; via: string };
+      assert.deepEqual([good.mac, good.via], [seen, "est-idevid"]);
+      await assert.rejects(attempt(idevid("Acme", "02:00:00:00:00:99", "cam2"), csr(dir, "ld2")), code("device-unseen"));
+      await assert.rejects(attempt(idevid("Other", seen, "cam3"), csr(dir, "ld3")), code("untrusted-client-certificate"));
+      await assert.rejects(attempt(idevid("Acme", seen, "cam4"), csr(dir, "ld4", { subject: "/CN=02:00:00:00:00:77" })), code("mac-mismatch"));
+      await assert.rejects(enroll(store, authority, { site: "main", csr: csr(dir, "ld5"), credential: { kind: "certificate", chain: [idevid("Acme", seen, "cam5")] }, mode: "reenroll", via: "est" }), code("not-ours"));
+    } finally {
+      store.close();
+    }
+  });
+});
+
+describe("certificate parsers on hostile bytes", () => {
+  it("a CSR, a SCEP message, an EAP packet or an EST body never throws anything but their own errors", async () => {
+    const r = rng(26);
+    const ra = { cert: Buffer.alloc(0), keyPem: "" };
+    const seeds = [Buffer.from("3082010a0201003081", "hex"), Buffer.from("308006092a864886f70d010702a0803080", "hex"), Buffer.from([2, 1, 0, 10, 13, 0x80, 0, 0, 0, 4])];
+    for (let i = 0; i < 3000; i++) {
+      const base = seeds[i % seeds.length];
+      const b = Buffer.concat([base, Buffer.from(Array.from({ length: Math.floor(r() * 64) }, () => Math.floor(r() * 256)))]);
+      for (let k = 0; k < 3; k++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
+      await assert.rejects(checkCsr(b), CsrError);
+      assert.throws(() => readScepRequest(b, ra), (e: unknown) => e instanceof Error);
+      const eap = decodeEap(b);
+      if (typeof eap !== "string") decodeTlsFragment(eap.data);
+      fromBase64Body(b.toString("latin1"));
+      describeCertificate(b);
     }
   });
 });

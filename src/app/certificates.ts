@@ -5,7 +5,7 @@ import { canonicalMac } from "../model/mac.js";
 import type { Alert } from "../model/alert.js";
 import { CaError, type CaSigner, createCa, importCa, openCa, pemCertificates } from "../pki/ca.js";
 import { type CertificateFacts, CsrError, checkCsr, describeCertificate, issueCertificate } from "../pki/certificate.js";
-import { buildCrl, isRevokeReason } from "../pki/crl.js";
+import { type RevokeReason, buildCrl, isRevokeReason } from "../pki/crl.js";
 import { KEY_ALGORITHMS, type KeyAlgorithm, KeyError, checkPassphrase, generateKeys, sealKeyObject } from "../pki/keys.js";
 import { certsOnly } from "../pki/est.js";
 import { FAIL_INFO, type FailInfo, MESSAGE_TYPE, type ScepRa, certRep, readScepRequest } from "../pki/scep.js";
@@ -357,6 +357,13 @@ export function revokeCertificate(store: Store, by: Actor, i: { certificate: str
   authority?.crlChanged();
   recordChange(store, by, { action: "certificate.revoke", site: c.site, target: c.mac ?? c.subject, detail: `certificate ${c.serial} revoked (${reason})` });
   return { ...c, revokedAt: at, revokedBy: by.name, revokeReason: reason };
+}
+
+/** Revokes every valid certificate Cordon issued to a device (a quarantine whose playbook says so). */
+export function revokeDeviceCertificates(store: Store, by: Actor, site: string, mac: string, reason: RevokeReason, authority?: Authority): StoredCertificate[] {
+  const now = new Date().toISOString();
+  return new PkiStore(store.sql).certificates({ site, mac, source: "issued" }).filter((c) => !c.revokedAt && c.notAfter > now)
+    .map((c) => revokeCertificate(store, by, { certificate: c.fingerprint, reason }, authority));
 }
 
 export interface CertificateStatus {

@@ -17,7 +17,7 @@ export type QuarantineMethod = "coa" | "nftables" | "none";
 
 export interface ResponseStep {
   at: string;
-  action: "propose" | "approve" | "reject" | "quarantine" | "capture" | "notify" | "release";
+  action: "propose" | "approve" | "reject" | "quarantine" | "revoke" | "capture" | "notify" | "release";
   outcome: "ok" | "failed" | "skipped" | "waiting";
   detail: string;
   by?: string;

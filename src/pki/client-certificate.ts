@@ -1,5 +1,6 @@
 import { X509Certificate as NodeCertificate } from "node:crypto";
-import { describeCertificate } from "./certificate.js";
+import { canonicalMac } from "../model/mac.js";
+import { macOfUrn } from "./certificate.js";
 
 /**
  * The check of a certificate a supplicant presents (EAP-TLS; TLS has proved it holds the key):
@@ -21,19 +22,40 @@ export interface ClientTrust {
   now: number;
 }
 
-export function checkClientCertificate(chain: readonly Buffer[], callingMac: string, trust: ClientTrust): ClientCertificateCheck {
-  if (chain.length === 0) return { ok: false, reason: "no client certificate was presented" };
-  const der = chain[0];
-  const facts = describeCertificate(der);
-  if (!facts) return { ok: false, reason: "the client certificate is not X.509", der };
-  const ids = { der, serial: facts.serial, fingerprint: facts.fingerprint };
-  const leaf = new NodeCertificate(der);
-  if (!trust.anchors.some((a) => leaf.checkIssued(a) && leaf.verify(a.publicKey))) return { ok: false, reason: `the certificate is not from Cordon's CA (issuer ${facts.issuer})`, ...ids };
-  if (Date.parse(facts.notAfter) <= trust.now) return { ok: false, reason: `the certificate expired on ${facts.notAfter}`, ...ids };
-  if (Date.parse(facts.notBefore) > trust.now) return { ok: false, reason: `the certificate is not valid before ${facts.notBefore}`, ...ids };
-  if (trust.revoked.has(facts.serial)) return { ok: false, reason: `the certificate ${facts.serial} is revoked`, ...ids };
-  if (!facts.clientAuth) return { ok: false, reason: "the certificate is not for client authentication (EKU)", ...ids };
-  if (!facts.mac) return { ok: false, reason: "the certificate names no device MAC (SAN urn:dev:mac or CN)", ...ids };
-  if (facts.mac !== callingMac) return { ok: false, reason: `the certificate names ${facts.mac}, not ${callingMac}`, conflict: { certificateMac: facts.mac }, ...ids };
-  return { ok: true, mac: facts.mac, ...ids };
+/** The MAC a certificate names: its SAN device URN, else a CN that is a MAC (read by node:crypto: this runs on every EAP-TLS authentication). */
+function macOf(cert: NodeCertificate): string | undefined {
+  for (const part of (cert.subjectAltName ?? "").split(", ")) {
+    const m = part.startsWith("URI:") ? macOfUrn(part.slice(4)) : undefined;
+    if (m) return m;
+  }
+  for (const line of cert.subject.split("\n")) if (line.startsWith("CN=")) return canonicalMac(line.slice(3));
+  return undefined;
+}
+
+const CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
+/** Checks the presented certificate (as TLS parsed it, or DER). */
+export function checkClientCertificate(presented: NodeCertificate | Buffer | undefined, callingMac: string, trust: ClientTrust): ClientCertificateCheck {
+  if (!presented) return { ok: false, reason: "no client certificate was presented" };
+  let leaf: NodeCertificate;
+  try {
+    leaf = presented instanceof NodeCertificate ? presented : new NodeCertificate(presented);
+  } catch {
+    return { ok: false, reason: "the client certificate is not X.509", der: presented as Buffer };
+  }
+  const der = leaf.raw;
+  const serial = leaf.serialNumber.toLowerCase().replace(/^0+(?=.)/, "");
+  const ids = { der, serial, fingerprint: leaf.fingerprint256.replaceAll(":", "").toLowerCase() };
+  if (!trust.anchors.some((a) => leaf.checkIssued(a) && leaf.verify(a.publicKey))) return { ok: false, reason: `the certificate is not from Cordon's CA (issuer ${leaf.issuer.replaceAll("\n", ", ")})`, ...ids };
+  const notAfter = new Date(leaf.validTo);
+  const notBefore = new Date(leaf.validFrom);
+  if (notAfter.getTime() <= trust.now) return { ok: false, reason: `the certificate expired on ${notAfter.toISOString()}`, ...ids };
+  if (notBefore.getTime() > trust.now) return { ok: false, reason: `the certificate is not valid before ${notBefore.toISOString()}`, ...ids };
+  if (trust.revoked.has(serial)) return { ok: false, reason: `the certificate ${serial} is revoked`, ...ids };
+  const eku = leaf.keyUsage;
+  if (eku !== undefined && !eku.includes(CLIENT_AUTH)) return { ok: false, reason: "the certificate is not for client authentication (EKU)", ...ids };
+  const mac = macOf(leaf);
+  if (!mac) return { ok: false, reason: "the certificate names no device MAC (SAN urn:dev:mac or CN)", ...ids };
+  if (mac !== callingMac) return { ok: false, reason: `the certificate names ${mac}, not ${callingMac}`, conflict: { certificateMac: mac }, ...ids };
+  return { ok: true, mac, ...ids };
 }

@@ -25,6 +25,8 @@ export interface RespondConfig {
   ringDevices: number;
   /** The nft binary for nftables quarantine. */
   nftCommand: string;
+  /** A quarantine also revokes the device's certificates (privilegeWithdrawn): EAP-TLS refuses it everywhere, not only at its port. */
+  revokeCertificates?: boolean;
 }
 
 /** Whether an alert starts a response: severe enough, of a chosen class, not suppressed, and about a device with a MAC. */

@@ -32,6 +32,8 @@ export interface ResponderEffects {
   quarantineChanged(): void;
   /** CoA (or Disconnect) to the device's NAS so its next authorisation follows the quarantine list. */
   changeAuthorization(site: string, mac: string, purpose: "quarantine" | "release"): Promise<{ ok: boolean; summary: string }>;
+  /** Revokes the device's valid certificates (`respond.revoke_certificates`); what was done. */
+  revokeCertificates?(site: string, mac: string, actor: string, reason: string): Promise<{ ok: boolean; detail: string }>;
   /** Loads an nftables ruleset; returns the error, or undefined when it loaded. */
   applyFirewall(ruleset: string): Promise<string | undefined>;
   /** Sends notices through the alert outputs; returns the failures. */
@@ -182,6 +184,18 @@ export class Responder {
   }
 
   private async enforce(r: ResponseRecord, actor: string): Promise<void> {
+    await this.listAndChange(r, actor);
+    if (!this.config.revokeCertificates || !this.fx.revokeCertificates) return;
+    // Revoked whatever became of the CoA: the device is on the quarantine list either way.
+    try {
+      const v = await this.fx.revokeCertificates(r.site, r.mac, actor, r.reason ?? r.title);
+      this.step(r, { action: "revoke", outcome: v.ok ? "ok" : "failed", detail: v.detail, by: actor });
+    } catch (e) {
+      this.step(r, { action: "revoke", outcome: "failed", detail: (e as Error).message, by: actor });
+    }
+  }
+
+  private async listAndChange(r: ResponseRecord, actor: string): Promise<void> {
     const { created } = this.store.quarantine({ site: r.site, mac: r.mac, since: this.fx.now().toISOString(), by: actor, reason: r.reason ?? r.title, responseId: r.id });
     this.fx.quarantineChanged();
     const listed = created ? "on the quarantine list (its next authorisation gets the quarantine VLAN)" : "already on the quarantine list";

@@ -3,7 +3,7 @@ import { pollSnmpInto } from "../app/snmp-poll.js";
 import { importAdvisoryFeed, proposeCompensation } from "../app/vulnerabilities.js";
 import { reviewEolDecision, setEolDecision } from "../app/end-of-life.js";
 import { addAssumption, raiseTrustAlerts, reviewAssumption } from "../app/trust.js";
-import { type Authority, EnrollError, type PkiMaterial, enroll, openAuthority, raiseCertificateAlerts, recordPresentedCertificate, revokeCertificate, revokedSerials, scepOperation, scepRa, serverMaterial } from "../app/certificates.js";
+import { type Authority, EnrollError, type PkiMaterial, enroll, openAuthority, raiseCertificateAlerts, recordPresentedCertificate, revokeCertificate, revokeDeviceCertificates, revokedSerials, scepOperation, scepRa, serverMaterial } from "../app/certificates.js";
 import type { ScepRa } from "../pki/scep.js";
 import { InputError } from "../app/errors.js";
 import { overrideDevice } from "../app/devices.js";
@@ -188,6 +188,13 @@ const responder = config.respond ? new Responder(config.respond, nacStore, {
     refreshNacTable();
   },
   changeAuthorization: requestCoa,
+  revokeCertificates: async (site, mac, actor, reason) => {
+    if (!authority) return { ok: false, detail: "no CA is open (the pki section is not configured): nothing revoked" };
+    const who: Actor = actor === "playbook" ? { principal: "playbook", name: "playbook", via: "playbook" } : { principal: actor, name: actor, via: "api" };
+    const revoked = revokeDeviceCertificates(store, who, site, mac, "privilege-withdrawn", authority);
+    if (revoked.length > 0) send({ type: "pki-revoked", serials: revokedSerials(store, authority) });
+    return { ok: true, detail: revoked.length === 0 ? "the device holds no valid certificate of Cordon's CA" : `revoked ${revoked.map((c) => c.serial).join(", ")} (privilege withdrawn: ${reason.slice(0, 100)})` };
+  },
   applyFirewall: (ruleset) => new Promise((resolve) => {
     const child = spawn(config.respond!.nftCommand, ["-f", "-"], { stdio: ["pipe", "ignore", "pipe"] });
     let err = "";

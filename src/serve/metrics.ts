@@ -18,7 +18,7 @@ function labels(l: Record<string, string | number>): string {
  */
 export function renderMetrics(
   s: StatsSnapshot, up: boolean, radius?: RadiusStats, queueDrops: Record<string, Record<string, number>> = {}, streamErrors: Record<string, Record<string, number>> = {},
-  foreignDrops: Record<string, Record<string, number>> = {},
+  foreignDrops: Record<string, Record<string, number>> = {}, pki: { eapTls?: Record<string, number>; enrollment?: Record<string, Record<string, number>> } = {},
 ): string {
   const out: string[] = [];
   const metric = (name: string, type: "counter" | "gauge", help: string, rows: [Record<string, string | number>, number][]): void => {
@@ -79,6 +79,14 @@ export function renderMetrics(
       ...nas.flatMap(([n, c]) => Object.entries(c.drops).map(([k, v]): [Record<string, string>, number] => [{ nas: n, reason: k }, v])),
     ]);
     metric("cordon_radius_sessions", "gauge", "MAB sessions known", [[{}, radius.sessions]]);
+  }
+  if (pki.eapTls) {
+    metric("cordon_eap_tls_total", "counter", "EAP-TLS sessions by outcome and defect (started, accepted, certificate refused, over budget, out of order, timed out ...)",
+      Object.entries(pki.eapTls).map(([k, v]): [Record<string, string>, number] => [{ outcome: k }, v]));
+  }
+  if (pki.enrollment) {
+    metric("cordon_enrollment_requests_total", "counter", "Enrollment listener requests by outcome (issued, cacerts, crl, scep-*, refused-*)",
+      Object.entries(pki.enrollment).flatMap(([l, by]) => Object.entries(by).map(([k, v]): [Record<string, string>, number] => [{ listener: l, outcome: k }, v])));
   }
   return `${out.join("\n")}\n`;
 }

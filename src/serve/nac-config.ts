@@ -38,7 +38,7 @@ export const NAC_KEYS = {
   "nac.vlans": ["onboarding", "quarantine", "registered"],
   "nac.coa": ["timeout_ms", "retries"],
   "nac.nas[]": ["name", "address", "secret", "secret_env", "vendor", "acl", "require_message_authenticator", "coa_port", "coa_action", "site", "rate_limit"],
-  respond: ["min_severity", "classes", "quarantine", "approval", "evidence_dir", "capture_seconds", "ring_kb", "ring_devices", "nft_command"],
+  respond: ["min_severity", "classes", "quarantine", "approval", "evidence_dir", "capture_seconds", "ring_kb", "ring_devices", "nft_command", "revoke_certificates"],
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -216,5 +216,6 @@ export function validateRespond(raw: unknown, nac: NacServeConfig | undefined): 
     evidenceDir: str(raw, "evidence_dir", "respond.", "./evidence"), captureSeconds: int(raw, "capture_seconds", "respond.", 300, 1, 86_400),
     ringKb: int(raw, "ring_kb", "respond.", 1024, 16, 1 << 20), ringDevices: int(raw, "ring_devices", "respond.", 1024, 1, 1_000_000),
     nftCommand: str(raw, "nft_command", "respond.", "nft"),
+    revokeCertificates: bool(raw, "revoke_certificates", "respond.", false),
   };
 }

@@ -86,6 +86,9 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   /** Serials of revoked certificates: EAP-TLS refuses them (the worker says when the list changes). */
   let revoked = new Set<string>();
   let pkiIds = 0;
+  let eapTls: EapTlsServer | undefined;
+  /** The enrollment listeners, by name, for their counters. */
+  const enrollment: (EnrollmentListener & { name: string })[] = [];
   const pkiPending = new Map<number, (r: Extract<ToMain, { type: "pki-result" }>) => void>();
   let radius: RadiusServer | undefined;
   let coa: CoaClient | undefined;
@@ -328,6 +331,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   const decisions = new DecisionRuns();
   let accounting: AccountingEvent[] = [];
   let presented: PresentedCertificate[] = [];
+  const presentedAt = new Map<string, number>();
   const flushNac = (): void => {
     if (decisions.size === 0 && accounting.length === 0 && presented.length === 0) return;
     worker.postMessage({ type: "nac-events", decisions: toColumns(decisions.take()), accounting, certificates: presented } satisfies ToWorker);
@@ -354,6 +358,12 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
         queue();
       },
       certificate: (e) => {
+        // The inventory needs a certificate once a minute per device, not at every re-authentication.
+        const k = `${e.site} ${e.mac} ${e.der.subarray(-32).toString("hex")}`;
+        const last = presentedAt.get(k);
+        if (last !== undefined && e.atMs - last < 60_000) return;
+        if (presentedAt.size >= 10_000) presentedAt.clear();
+        presentedAt.set(k, e.atMs);
         presented.push({ site: e.site, mac: e.mac, der: e.der.toString("base64"), atMs: e.atMs });
         queue();
       },
@@ -361,9 +371,9 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     if (pki) {
       // EAP-TLS with Cordon's server certificate; device certificates checked against the issuing CA and the revocations.
       const anchors = [new X509Certificate(pki.issuingPem)];
-      radius.setEapTls(new EapTlsServer({
+      radius.setEapTls(eapTls = new EapTlsServer({
         secureContext: createSecureContext({ cert: pki.serverCertPem, key: pki.serverKeyPem, ca: pki.issuingPem, minVersion: "TLSv1.2" }),
-        verify: (chain, mac) => checkClientCertificate(chain, mac, { anchors, revoked, now: Date.now() }),
+        verify: (presented, mac) => checkClientCertificate(presented, mac, { anchors, revoked, now: Date.now() }),
       }));
       log.info({ ca: anchors[0].subject.replace(/\n/g, ", ") }, "EAP-TLS on");
     }
@@ -426,7 +436,9 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
       const healthy = up && quietS <= 10;
       return { status: healthy ? 200 : 503, body: { status: healthy ? "ok" : up ? "stalled" : "down", devices: stats.pipeline.devices, sources: Object.keys(stats.sources), workerQuietS: quietS } };
     },
-    metrics: () => renderMetrics(stats, up, radius?.stats, queueDrops, streamErrors, foreignDrops),
+    metrics: () => renderMetrics(stats, up, radius?.stats, queueDrops, streamErrors, foreignDrops, {
+      ...(eapTls ? { eapTls: eapTls.stats } : {}), enrollment: Object.fromEntries(enrollment.map((l) => [l.name, l.stats])),
+    }),
     status: () => {
       const sum = (r: Record<string, number>): number => Object.values(r).reduce((a, b) => a + b, 0);
       const p = stats.pipeline;
@@ -457,7 +469,6 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
 
   // Enrollment: EST, SCEP and the CRL over HTTPS; SCEP and the CRL over plain HTTP; the worker issues.
   const pkiPorts: { est?: number; http?: number } = {};
-  const enrollment: EnrollmentListener[] = [];
   if (config.pki && pki) {
     const ask = (request: PkiRequest): Promise<Extract<ToMain, { type: "pki-result" }>> => {
       if (!up) return Promise.resolve({ type: "pki-result", id: 0, status: 503, body: { error: "the ingest worker is not running", code: "worker-down" } });
@@ -472,7 +483,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
       const l = await buildEnrollment({ material: pki, ask, log: log.child({ listener: `pki-${kind}` }), maxBodyBytes: config.pki.maxBodyBytes }, kind === "est");
       await bound(`${kind === "est" ? "EST (HTTPS)" : "SCEP and the CRL (HTTP)"} on ${where.host}:${where.port}`, l.app.listen({ host: where.host, port: where.port }));
       closers.push(() => l.app.close());
-      enrollment.push(l);
+      enrollment.push({ ...l, name: kind });
       const a = l.app.server.address();
       pkiPorts[kind] = typeof a === "object" && a ? a.port : where.port;
       log.info({ host: where.host, port: pkiPorts[kind] }, kind === "est" ? "EST listener bound (/.well-known/est, /scep, /pki/crl)" : "enrollment listener bound (/scep, /pki/crl)");
