@@ -9,6 +9,7 @@ import { checkCsr, issueCertificate } from "../src/pki/certificate.js";
 import { SERVER_PROFILE } from "../src/pki/profiles.js";
 import { x509 } from "../src/pki/x509.js";
 import { Store } from "../src/store/store.js";
+import { stopChild, writeFreeradiusConf } from "./freeradius.js";
 import { cpuSeconds, haveCommand, median } from "./measure.js";
 
 /**
@@ -126,13 +127,6 @@ function waitLog(child: ChildProcess, msg: string): Promise<Record<string, unkno
   });
 }
 
-function stop(c: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    if (c.exitCode !== null) return r();
-    c.once("exit", () => r());
-    c.kill("SIGTERM");
-  });
-}
 
 async function runCordon(db: string): Promise<{ eap: EapResult; est: { perSecond: number; cpuUsPerEnroll: number; failed: number } }> {
   writeFileSync(join(OUT, "serve.yaml"), `db: ${db}
@@ -158,7 +152,7 @@ pki:
     const est = await estLoad(19843, child.pid!);
     return { eap, est };
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 }
 
@@ -199,52 +193,10 @@ async function estLoad(port: number, pid: number): Promise<{ perSecond: number; 
 
 async function runFreeradius(): Promise<EapResult> {
   const dir = join(OUT, "freeradius");
-  mkdirSync(join(dir, "run"), { recursive: true });
   const port = 19852;
-  writeFileSync(join(dir, "radiusd.conf"), `prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = /var
-sbindir = /usr/sbin
-logdir = ${dir}
-raddbdir = ${dir}
-radacctdir = ${dir}
-name = freeradius
-confdir = \${raddbdir}
-modconfdir = \${confdir}
-certdir = ${OUT}
-cadir = ${OUT}
-run_dir = ${dir}/run
-db_dir = \${raddbdir}
-libdir = /usr/lib/freeradius
-pidfile = \${run_dir}/radiusd.pid
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 65536
-hostname_lookups = no
-log {
-	destination = stderr
-	auth = no
-}
-security {
-	max_attributes = 200
-	reject_delay = 0
-	status_server = yes
-}
-thread pool {
-	start_servers = 4
-	max_servers = 4
-	min_spare_servers = 1
-	max_spare_servers = 4
-	max_requests_per_server = 0
-}
-client localhost {
-	ipaddr = 127.0.0.1
-	secret = ${SECRET}
-	require_message_authenticator = yes
-}
-modules {
-	eap {
+  writeFreeradiusConf(dir, {
+    port, secret: SECRET,
+    modules: `	eap {
 		default_eap_type = tls
 		timer_expire = 60
 		max_sessions = 4096
@@ -265,33 +217,12 @@ modules {
 		tls {
 			tls = tls-common
 		}
-	}
-}
-server default {
-	listen {
-		type = auth
-		ipaddr = 127.0.0.1
-		port = ${port}
-	}
-	authorize {
-		eap {
-			ok = return
-		}
-	}
-	authenticate {
-		Auth-Type EAP {
-			eap
-		}
-	}
-	post-auth {
-		update reply {
-			Tunnel-Type := VLAN
-			Tunnel-Medium-Type := IEEE-802
-			Tunnel-Private-Group-Id := "30"
-		}
-	}
-}
-`);
+	}`,
+    authorize: "		eap {\n			ok = return\n		}",
+    authenticate: "		Auth-Type EAP {\n			eap\n		}",
+    postAuth: "		update reply {\n			Tunnel-Type := VLAN\n			Tunnel-Medium-Type := IEEE-802\n			Tunnel-Private-Group-Id := \"30\"\n		}",
+    extraPaths: `certdir = ${OUT}\ncadir = ${OUT}`,
+  });
   const child = spawn("freeradius", ["-d", dir, "-f"], { stdio: ["ignore", "ignore", "pipe"] });
   let err = "";
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
@@ -302,7 +233,7 @@ server default {
     }
     return await eapLoad(port, child.pid!);
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 }
 

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { RadiusSecret, messageAuthenticator } from "../src/nac/radius/auth.js";
 import { ATTR, CODE } from "../src/nac/radius/constants.js";
 import { encodeAttributes, encodePacket } from "../src/nac/radius/packet.js";
+import { stopChild, writeFreeradiusConf } from "./freeradius.js";
 import { cpuSeconds, haveCommand, median } from "./measure.js";
 
 /**
@@ -177,89 +178,24 @@ async function runCordon(db: string, file: string, macs: string[]): Promise<Resu
     await waitPort(port);
     return await load(port, child.pid!, file, macs, true);
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 }
 
 async function runFreeradius(file: string, macs: string[]): Promise<Result> {
   const dir = join(OUT, "freeradius");
-  mkdirSync(join(dir, "run"), { recursive: true });
   const port = 19822;
+  writeFreeradiusConf(dir, { port, secret: SECRET, modules: `	files {\n		filename = ${dir}/users\n	}`, authorize: "		files" });
   writeFileSync(join(dir, "users"), macs.map((m) => `${m.replace(/:/g, "")} Auth-Type := Accept\n\tTunnel-Type = VLAN,\n\tTunnel-Medium-Type = IEEE-802,\n\tTunnel-Private-Group-Id = "100"\n`).join("\n"));
-  writeFileSync(join(dir, "radiusd.conf"), `prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = /var
-sbindir = /usr/sbin
-logdir = ${dir}
-raddbdir = ${dir}
-radacctdir = ${dir}
-name = freeradius
-confdir = \${raddbdir}
-modconfdir = \${confdir}
-run_dir = ${dir}/run
-db_dir = \${raddbdir}
-libdir = /usr/lib/freeradius
-pidfile = \${run_dir}/radiusd.pid
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 65536
-hostname_lookups = no
-log {
-	destination = stderr
-	auth = no
-}
-security {
-	max_attributes = 200
-	reject_delay = 0
-	status_server = yes
-}
-thread pool {
-	start_servers = 4
-	max_servers = 4
-	min_spare_servers = 1
-	max_spare_servers = 4
-	max_requests_per_server = 0
-}
-client localhost {
-	ipaddr = 127.0.0.1
-	secret = ${SECRET}
-	require_message_authenticator = yes
-}
-modules {
-	files {
-		filename = ${dir}/users
-	}
-}
-server default {
-	listen {
-		type = auth
-		ipaddr = 127.0.0.1
-		port = ${port}
-	}
-	authorize {
-		files
-	}
-	authenticate {
-	}
-}
-`);
   const child = spawn("freeradius", ["-d", dir, "-f"], { stdio: "ignore" });
   try {
     await waitPort(port);
     return await load(port, child.pid!, file, macs, false);
   } finally {
-    await stop(child);
+    await stopChild(child);
   }
 }
 
-function stop(c: ChildProcess): Promise<void> {
-  return new Promise((r) => {
-    if (c.exitCode !== null) return r();
-    c.once("exit", () => r());
-    c.kill("SIGTERM");
-  });
-}
 
 async function main(): Promise<void> {
   if (!haveCommand("radclient")) {

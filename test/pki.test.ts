@@ -32,6 +32,18 @@ function csr(dir: string, name: string, o: { subject?: string; key?: string[] } 
   return readFileSync(join(dir, `${name}.csr`));
 }
 
+/** A fresh database with a CA (ECDSA P-256) in use and opened, for `f`; closed after. */
+async function withCa(f: (c: { dir: string; store: Store; authority: Authority }) => Promise<void>): Promise<void> {
+  const dir = tmpDir("cordon-pki-");
+  const store = new Store(join(dir, "c.db"));
+  try {
+    await createAuthority(store, by, { organisation: "Test Hospital", algorithm: "ecdsa-p256", passphrase: PASS });
+    await f({ dir, store, authority: await openAuthority(store, PASS) });
+  } finally {
+    store.close();
+  }
+}
+
 describe("the certificate authority", { skip }, () => {
   it("makes a root and issuing CA whose key openssl opens only with the passphrase, and issues a device certificate openssl verifies for client auth", async () => {
     const dir = tmpDir("cordon-pki-");
@@ -69,83 +81,65 @@ describe("the certificate authority", { skip }, () => {
   });
 
   it("refuses what must not be certified: another MAC than the token's, a weak key, a broken CSR, an expired or foreign token", async () => {
-    const dir = tmpDir("cordon-pki-");
-    const store = new Store(join(dir, "c.db"));
-    try {
-      await createAuthority(store, by, { organisation: "Test Hospital", algorithm: "ecdsa-p256", passphrase: PASS });
-      const authority = await openAuthority(store, PASS);
-      const attempt = (c: Buffer, token: string, site = "main"): Promise<unknown> => enroll(store, authority, { site, csr: c, credential: { kind: "token", token }, mode: "enroll", via: "est" });
-      const code = (expected: string) => (e: unknown): boolean => e instanceof EnrollError && e.code === expected;
-      const t1 = createEnrollToken(store, by, { site: "main", mac: MAC }).token;
-      await assert.rejects(attempt(csr(dir, "other", { subject: "/CN=02:00:00:00:00:0b" }), t1), code("mac-mismatch"));
-      await assert.rejects(attempt(csr(dir, "weak", { key: ["-newkey", "rsa:1024"] }), t1), code("bad-csr"));
-      const broken = Buffer.from(csr(dir, "b"));
-      broken[broken.length - 5] ^= 0xff;
-      await assert.rejects(attempt(broken, t1), code("bad-csr"));
-      await assert.rejects(attempt(Buffer.from("not a csr"), t1), code("bad-csr"));
-      await assert.rejects(attempt(csr(dir, "c"), "made-up-token"), code("token-unknown"));
-      await assert.rejects(attempt(csr(dir, "c"), t1, "other-site"), code("token-site"));
-      const t2 = createEnrollToken(store, by, { site: "main", mac: MAC, hours: 1 }).token;
-      await assert.rejects(enroll(store, authority, { site: "main", csr: csr(dir, "d"), credential: { kind: "token", token: t2 }, mode: "enroll", via: "est" }, new Date(Date.now() + 2 * 3_600_000)), code("token-expired"));
-      assert.equal(new PkiStore(store.sql).certificates().length, 0, "no certificate came of any of them");
-      // The token still works for the right device.
-      await attempt(csr(dir, "ok", { subject: `/CN=${MAC}` }), t1);
-    } finally {
-      store.close();
-    }
+    await withCa(async ({ dir, store, authority }) => {
+    const attempt = (c: Buffer, token: string, site = "main"): Promise<unknown> => enroll(store, authority, { site, csr: c, credential: { kind: "token", token }, mode: "enroll", via: "est" });
+    const code = (expected: string) => (e: unknown): boolean => e instanceof EnrollError && e.code === expected;
+    const t1 = createEnrollToken(store, by, { site: "main", mac: MAC }).token;
+    await assert.rejects(attempt(csr(dir, "other", { subject: "/CN=02:00:00:00:00:0b" }), t1), code("mac-mismatch"));
+    await assert.rejects(attempt(csr(dir, "weak", { key: ["-newkey", "rsa:1024"] }), t1), code("bad-csr"));
+    const broken = Buffer.from(csr(dir, "b"));
+    broken[broken.length - 5] ^= 0xff;
+    await assert.rejects(attempt(broken, t1), code("bad-csr"));
+    await assert.rejects(attempt(Buffer.from("not a csr"), t1), code("bad-csr"));
+    await assert.rejects(attempt(csr(dir, "c"), "made-up-token"), code("token-unknown"));
+    await assert.rejects(attempt(csr(dir, "c"), t1, "other-site"), code("token-site"));
+    const t2 = createEnrollToken(store, by, { site: "main", mac: MAC, hours: 1 }).token;
+    await assert.rejects(enroll(store, authority, { site: "main", csr: csr(dir, "d"), credential: { kind: "token", token: t2 }, mode: "enroll", via: "est" }, new Date(Date.now() + 2 * 3_600_000)), code("token-expired"));
+    assert.equal(new PkiStore(store.sql).certificates().length, 0, "no certificate came of any of them");
+    // The token still works for the right device.
+    await attempt(csr(dir, "ok", { subject: `/CN=${MAC}` }), t1);
+    });
   });
 
   it("revokes: the CRL openssl reads lists the serial and the reason, the status says revoked", async () => {
-    const dir = tmpDir("cordon-pki-");
-    const store = new Store(join(dir, "c.db"));
-    try {
-      await createAuthority(store, by, { organisation: "Test Hospital", algorithm: "ecdsa-p256", passphrase: PASS });
-      const authority: Authority = await openAuthority(store, PASS);
-      const { token } = createEnrollToken(store, by, { site: "main", mac: MAC });
-      const issued = await enroll(store, authority, { site: "main", csr: csr(dir, "dev"), credential: { kind: "token", token }, mode: "enroll", via: "est" });
-      const before = await authority.currentCrl(store);
-      revokeCertificate(store, by, { certificate: issued.facts.serial, reason: "key-compromise" }, authority);
-      assert.throws(() => revokeCertificate(store, by, { certificate: issued.facts.serial }), /was revoked on/);
-      const crl = Buffer.from(await authority.currentCrl(store));
-      assert.notDeepEqual(crl, Buffer.from(before));
-      writeFileSync(join(dir, "issuing.pem"), authority.chainPem());
-      const text = openssl(["crl", "-inform", "DER", "-noout", "-text", "-CAfile", join(dir, "issuing.pem")], crl);
-      assert.match(text, new RegExp(`Serial Number: ${issued.facts.serial.toUpperCase()}`));
-      assert.match(text, /Key Compromise/);
-      assert.match(text, /CRL Number: \n\s+2/);
-      const cli = runCli(["certs", "status", issued.facts.serial, "--db", join(dir, "c.db")]);
-      assert.equal(cli.status, 1);
-      assert.match(cli.stdout, /"status": "revoked"/);
-    } finally {
-      store.close();
-    }
+    await withCa(async ({ dir, store, authority }) => {
+    const { token } = createEnrollToken(store, by, { site: "main", mac: MAC });
+    const issued = await enroll(store, authority, { site: "main", csr: csr(dir, "dev"), credential: { kind: "token", token }, mode: "enroll", via: "est" });
+    const before = await authority.currentCrl(store);
+    revokeCertificate(store, by, { certificate: issued.facts.serial, reason: "key-compromise" }, authority);
+    assert.throws(() => revokeCertificate(store, by, { certificate: issued.facts.serial }), /was revoked on/);
+    const crl = Buffer.from(await authority.currentCrl(store));
+    assert.notDeepEqual(crl, Buffer.from(before));
+    writeFileSync(join(dir, "issuing.pem"), authority.chainPem());
+    const text = openssl(["crl", "-inform", "DER", "-noout", "-text", "-CAfile", join(dir, "issuing.pem")], crl);
+    assert.match(text, new RegExp(`Serial Number: ${issued.facts.serial.toUpperCase()}`));
+    assert.match(text, /Key Compromise/);
+    assert.match(text, /CRL Number: \n\s+2/);
+    const cli = runCli(["certs", "status", issued.facts.serial, "--db", join(dir, "c.db")]);
+    assert.equal(cli.status, 1);
+    assert.match(cli.stdout, /"status": "revoked"/);
+    });
   });
 
   it("lists the inventory with renewal and expiry, and raises 30/7/1-day alerts once each", async () => {
-    const dir = tmpDir("cordon-pki-");
-    const store = new Store(join(dir, "c.db"));
-    try {
-      await createAuthority(store, by, { organisation: "Test Hospital", algorithm: "ecdsa-p256", passphrase: PASS });
-      const authority = await openAuthority(store, PASS);
-      const { token } = createEnrollToken(store, by, { site: "main", mac: MAC });
-      const issued = await enroll(store, authority, { site: "main", csr: csr(dir, "dev"), credential: { kind: "token", token }, mode: "enroll", via: "est" });
-      const end = Date.parse(issued.facts.notAfter);
-      const list = certificateInventory(store, { now: Date.now() });
-      assert.deepEqual(list.map((c) => [c.mac, c.source, c.status, c.renewal]), [[MAC, "issued", "valid", "not-due"]]);
-      assert.equal(certificateInventory(store, { now: end - 20 * 86_400_000 })[0].renewal, "due");
-      const at = (daysBefore: number): string[] => raiseCertificateAlerts(store, undefined, end - daysBefore * 86_400_000).map((a) => a.severity);
-      assert.deepEqual(at(40), []);
-      assert.deepEqual(at(20), ["low"]);
-      assert.deepEqual(at(19), [], "each step once");
-      assert.deepEqual(at(5), ["medium"]);
-      assert.deepEqual(at(0.5), ["high"]);
-      assert.deepEqual(at(-1), ["high"], "expired without renewal");
-      const shown = runCli(["certs", "device", MAC, "--db", join(dir, "c.db"), "--format", "json"]);
-      assert.equal(shown.status, 0, shown.stderr);
-      assert.equal((JSON.parse(shown.stdout) as { serial: string }[])[0].serial, issued.facts.serial);
-    } finally {
-      store.close();
-    }
+    await withCa(async ({ dir, store, authority }) => {
+    const { token } = createEnrollToken(store, by, { site: "main", mac: MAC });
+    const issued = await enroll(store, authority, { site: "main", csr: csr(dir, "dev"), credential: { kind: "token", token }, mode: "enroll", via: "est" });
+    const end = Date.parse(issued.facts.notAfter);
+    const list = certificateInventory(store, { now: Date.now() });
+    assert.deepEqual(list.map((c) => [c.mac, c.source, c.status, c.renewal]), [[MAC, "issued", "valid", "not-due"]]);
+    assert.equal(certificateInventory(store, { now: end - 20 * 86_400_000 })[0].renewal, "due");
+    const at = (daysBefore: number): string[] => raiseCertificateAlerts(store, undefined, end - daysBefore * 86_400_000).map((a) => a.severity);
+    assert.deepEqual(at(40), []);
+    assert.deepEqual(at(20), ["low"]);
+    assert.deepEqual(at(19), [], "each step once");
+    assert.deepEqual(at(5), ["medium"]);
+    assert.deepEqual(at(0.5), ["high"]);
+    assert.deepEqual(at(-1), ["high"], "expired without renewal");
+    const shown = runCli(["certs", "device", MAC, "--db", join(dir, "c.db"), "--format", "json"]);
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.equal((JSON.parse(shown.stdout) as { serial: string }[])[0].serial, issued.facts.serial);
+    });
   });
 });
 
