@@ -86,7 +86,10 @@ export async function buildEnrollment(ctx: EnrollmentContext, tls: boolean): Pro
   app.setErrorHandler((e: Error & { statusCode?: number; code?: string }, _req, reply) => {
     const status = e.statusCode && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
     if (status === 500) ctx.log.error({ err: e }, "enrollment request failed");
-    return refuse(reply, status, e.code?.toLowerCase().replace(/^fst_err_/, "") ?? "error", status === 500 ? "internal error" : e.message);
+    // Fastify's own messages can quote what the client sent (its content type): said in our words.
+    const why = status === 415 ? "unsupported content type (EST: application/pkcs10; SCEP: application/x-pki-message)" : status === 413 ? `body larger than ${ctx.maxBodyBytes} bytes`
+      : status === 500 ? "internal error" : "bad request";
+    return refuse(reply, status, status === 415 ? "content-type" : status === 413 ? "too-large" : status === 500 ? "internal" : "bad-request", why);
   });
   app.setNotFoundHandler((_req, reply) => refuse(reply, 404, "not-found", "no such EST operation"));
 
