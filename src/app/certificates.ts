@@ -11,7 +11,7 @@ import { certsOnly } from "../pki/est.js";
 import { FAIL_INFO, type FailInfo, MESSAGE_TYPE, type ScepRa, certRep, readScepRequest } from "../pki/scep.js";
 import { type IssuingProfile, SERVER_PROFILE, profileFor, renewBeforeDays } from "../pki/profiles.js";
 import { x509 } from "../pki/x509.js";
-import { PkiStore, type StoredCa, type StoredCertificate } from "../store/pki.js";
+import { PkiStore, type StoredCa, type StoredCertificate, type StoredToken } from "../store/pki.js";
 import type { Store } from "../store/store.js";
 import { type Actor, recordChange } from "./actor.js";
 import { classificationOf } from "./classification.js";
@@ -527,7 +527,7 @@ export function certificateSite(store: Store, site: string | undefined): string 
   throw new InputError(sites.length === 0 ? "name the site (--site) the device will be at" : `name a site (--site): ${sites.join(", ")}`);
 }
 
-export function enrollTokens(store: Store, site?: string): (Omit<import("../store/pki.js").StoredToken, "id"> & { id: number; state: string })[] {
+export function enrollTokens(store: Store, site?: string): (StoredToken & { state: "open" | "used" | "expired" })[] {
   const now = new Date().toISOString();
   return new PkiStore(store.sql).tokens(site).map((t) => ({ ...t, state: t.usedAt ? "used" : t.expiresAt <= now ? "expired" : "open" }));
 }
@@ -604,7 +604,7 @@ export async function scepRa(store: Store, authority: Authority, passphrase: str
   const certPem = cert.toString("pem");
   pki.replaceRa({ role: "scep-ra", certPem, keyPem: sealKeyObject(privateKey, passphrase), algorithm: "rsa-2048", subject: cert.subject, fingerprint: fingerprintOf(certPem),
     notAfter: cert.notAfter.toISOString(), source: "created", createdBy: "cordon serve", createdAt: now.toISOString() });
-  recordChange(store, { principal: "cordon", name: "cordon serve", via: "api" }, { action: "ca.scep-ra", target: cert.subject, detail: `SCEP RA certificate ${cert.serialNumber} (RSA 2048) until ${cert.notAfter.toISOString()}` });
+  recordChange(store, { principal: "cordon", name: "cordon", via: "playbook" }, { action: "ca.scep-ra", target: cert.subject, detail: `SCEP RA certificate ${cert.serialNumber} (RSA 2048) until ${cert.notAfter.toISOString()}` });
   return { cert: Buffer.from(cert.rawData), certPem, keyPem: privateKey.export({ type: "pkcs8", format: "pem" }) as string };
 }
 
