@@ -242,10 +242,13 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     admission.posted(b.exporters);
     worker.postMessage(m, [ab]);
   };
-  const flushTimer = setInterval(() => {
+  // Armed by the first datagram of a batch, not kept ticking: an idle serve wakes for nothing.
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushAll = (): void => {
+    flushTimer = undefined;
     for (const s of [...batches.keys()]) flush(s);
-  }, BATCH_MS);
-  closers.push(() => clearInterval(flushTimer));
+  };
+  closers.push(() => clearTimeout(flushTimer));
 
   /** A datagram (or IPFIX message) for the worker, if the queue takes it from this exporter now. */
   const offer = (source: string, exporter: string, msg: Buffer): boolean => {
@@ -254,6 +257,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     if (!b) {
       b = { chunks: [], exporters: [], receivedMs: [], bytes: 0 };
       batches.set(source, b);
+      flushTimer ??= setTimeout(flushAll, BATCH_MS);
     }
     b.chunks.push(msg);
     b.exporters.push(exporter);
@@ -332,18 +336,22 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   let accounting: AccountingEvent[] = [];
   let presented: PresentedCertificate[] = [];
   const presentedAt = new Map<string, number>();
+  let nacTimer: NodeJS.Timeout | undefined;
   const flushNac = (): void => {
+    clearTimeout(nacTimer);
+    nacTimer = undefined;
     if (decisions.size === 0 && accounting.length === 0 && presented.length === 0) return;
     worker.postMessage({ type: "nac-events", decisions: toColumns(decisions.take()), accounting, certificates: presented } satisfies ToWorker);
     accounting = [];
     presented = [];
   };
-  const nacTimer = setInterval(flushNac, 100);
-  closers.push(() => clearInterval(nacTimer));
+  closers.push(() => clearTimeout(nacTimer));
   const registry = config.nac ? new NasRegistry(config.nac.nas) : undefined;
   if (config.nac && registry && firstTable) {
+    // Events wait at most 100 ms for the worker, 1000 at most; the timer runs only while some wait.
     const queue = (): void => {
       if (decisions.size + accounting.length + presented.length >= 1000) flushNac();
+      else nacTimer ??= setTimeout(flushNac, 100);
     };
     const radiusLog = new RadiusLog(log);
     radius = new RadiusServer(registry, firstTable, {
