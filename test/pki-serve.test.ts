@@ -18,6 +18,7 @@ const PASS = "correct horse battery staple";
 const SECRET = "pki-serve-secret";
 const MAC = "02:00:00:00:00:21";
 const PRINTER = "02:00:00:00:00:22";
+const LOCK = "02:00:00:00:00:23";
 
 interface Run {
   code: number;
@@ -227,21 +228,33 @@ pki:
   });
 
   it("a quarantine whose playbook says so revokes the device's certificates, audited, and EAP-TLS learns it", async () => {
+    // A device of its own, enrolled here: this test does not lean on another's leftovers.
+    const lockToken = runCli(["enroll", "token", LOCK, "--site", "main", "--db", db]).stdout.trim();
+    const issued = await post("simpleenroll", csr("lock"), ["-u", `lock:${lockToken}`]);
+    assert.equal(status(issued), 200, issued.out + issued.err);
+    writeFileSync(join(dir, "lock.pem"), certificates(body(issued), "lock"));
+    const accepted = await supplicant("lock.pem", "lock.key", LOCK);
+    assert.equal(accepted.code, 0, accepted.out.slice(-1500));
     const token = readFileSync(`${db}.token`, "utf8").trim();
-    const before = JSON.parse(runCli(["certs", "device", PRINTER, "--db", db, "--format", "json"]).stdout) as { serial: string; status: string }[];
+    const before = JSON.parse(runCli(["certs", "device", LOCK, "--db", db, "--format", "json"]).stdout) as { serial: string; status: string }[];
     const valid = before.filter((c) => c.status === "valid");
-    assert.ok(valid.length > 0, "the SCEP test left the printer a valid certificate");
+    assert.equal(valid.length, 1);
+    const reloads = s.logs.filter((l) => l.msg === "revocations changed: EAP-TLS refuses the new list").length;
     const r = await fetch(`http://127.0.0.1:${s.httpPort}/api/quarantine`, {
-      method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ mac: PRINTER, reason: "test: key leaked" }),
+      method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ mac: LOCK, reason: "test: key leaked" }),
     });
-    const body = await r.json() as { steps: { action: string; outcome: string; detail: string }[] };
-    assert.equal(r.status, 200, JSON.stringify(body));
-    const revoke = body.steps.find((x) => x.action === "revoke");
-    assert.equal(revoke?.outcome, "ok", JSON.stringify(body.steps));
+    const answer = await r.json() as { steps: { action: string; outcome: string; detail: string }[] };
+    assert.equal(r.status, 200, JSON.stringify(answer));
+    const revoke = answer.steps.find((x) => x.action === "revoke");
+    assert.equal(revoke?.outcome, "ok", JSON.stringify(answer.steps));
     assert.match(revoke!.detail, new RegExp(valid[0].serial));
     const after = JSON.parse(runCli(["certs", "device", PRINTER, "--db", db, "--format", "json"]).stdout) as { serial: string; status: string; revoke_reason?: string }[];
     assert.ok(after.filter((c) => valid.some((v) => v.serial === c.serial)).every((c) => c.status === "revoked" && c.revoke_reason === "privilege-withdrawn"));
     const audit = runCli(["audit", "--db", db, "--format", "json"]).stdout;
     assert.match(audit, /"action": "certificate.revoke"/);
+    await waitFor(async () => s.logs.filter((l) => l.msg === "revocations changed: EAP-TLS refuses the new list").length > reloads, "serve to read the revocation", 15);
+    const refused = await supplicant("lock.pem", "lock.key", LOCK);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.out, /Access-Reject/);
   });
 });
