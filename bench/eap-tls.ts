@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
+import { connect } from "node:tls";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Actor } from "../src/app/actor.js";
@@ -19,6 +20,9 @@ import { cpuSeconds, haveCommand, median } from "./measure.js";
  *   certificates (ECDSA P-256) and server certificate type, the same `eapol_test` load
  *   (BENCH_EAP_PARALLEL processes, each one full handshake, no resumption), TLS 1.2 on both
  *   (FreeRADIUS's default maximum). CPU from /proc (all threads), as the MAB bench reads it.
+ * - The floor of the platform: a bare node:tls server (bench/tls-floor-server.ts) doing the same
+ *   TLS 1.2 handshake with the same certificates over loopback TCP, no RADIUS or EAP: its CPU
+ *   per handshake is what any EAP-TLS server on Node's TLS pays before its own work.
  * - EST simpleenroll per second against `cordon serve` over HTTPS, each with a fresh token
  *   and a fresh P-256 key, BENCH_EST_PARALLEL at once, and serve's CPU per enrollment.
  */
@@ -237,6 +241,37 @@ async function runFreeradius(): Promise<EapResult> {
   }
 }
 
+/** AUTHS bare TLS handshakes against the floor server, PARALLEL at once from this process; the server's CPU from /proc. */
+async function runFloor(): Promise<EapResult> {
+  const child = spawn(process.execPath, [join(ROOT, "dist", "bench", "tls-floor-server.js"), join(OUT, "server.key"), join(OUT, "server.pem"), join(OUT, "chain.pem")], { stdio: ["ignore", "pipe", "inherit"] });
+  try {
+    const port = await new Promise<number>((res, rej) => {
+      child.stdout!.once("data", (d: Buffer) => res(Number(d.toString().trim())));
+      child.once("exit", () => rej(new Error("tls-floor-server exited")));
+    });
+    const ca = readFileSync(join(OUT, "chain.pem"));
+    const devices = Array.from({ length: DEVICES }, (_, i) => ({ cert: readFileSync(join(OUT, `dev${i}.pem`)), key: readFileSync(join(OUT, `dev${i}.key`)) }));
+    const handshake = (i: number): Promise<boolean> => new Promise((res) => {
+      const s = connect({ host: "127.0.0.1", port, ca, ...devices[i % DEVICES], servername: "radius.bench", maxVersion: "TLSv1.2" }, () => s.resume());
+      s.on("end", () => res(s.authorized));
+      s.on("error", () => res(false));
+    });
+    for (let i = 0; i < 4; i++) await handshake(i);
+    const cpu0 = cpuSeconds(child.pid!);
+    const t0 = performance.now();
+    let next = 0;
+    let failed = 0;
+    await Promise.all(Array.from({ length: PARALLEL }, async () => {
+      while (next < AUTHS) if (!(await handshake(next++))) failed++;
+    }));
+    const wallS = (performance.now() - t0) / 1000;
+    const cpuUs = ((cpuSeconds(child.pid!) - cpu0) * 1e6) / AUTHS;
+    return { perSecond: AUTHS / wallS, cpuUsPerAuth: cpuUs, busyUsPerAuth: cpuUs, failed };
+  } finally {
+    await stopChild(child);
+  }
+}
+
 async function main(): Promise<void> {
   if (!haveCommand("eapol_test") || !haveCommand("openssl")) {
     process.stdout.write("eap-tls: eapol_test or openssl missing (apt-get install -y eapoltest openssl); skipped\n");
@@ -246,9 +281,11 @@ async function main(): Promise<void> {
   const db = await prepare();
   const cordon: Awaited<ReturnType<typeof runCordon>>[] = [];
   const fr: EapResult[] = [];
+  const floor: EapResult[] = [];
   for (let i = 0; i < RUNS; i++) {
     cordon.push(await runCordon(db));
     if (withFr) fr.push(await runFreeradius());
+    floor.push(await runFloor());
   }
   const m = (xs: number[]): string => median(xs).toFixed(1);
   process.stdout.write(`EAP-TLS (TLS 1.2, ECDSA P-256), ${AUTHS} full handshakes, ${PARALLEL} eapol_test at once, median of ${RUNS}\n`);
@@ -260,6 +297,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${row("freeradius", fr)}\n`);
     process.stdout.write(`CPU per authentication, cordon / freeradius: ${(median(cordon.map((r) => r.eap.cpuUsPerAuth)) / median(fr.map((r) => r.cpuUsPerAuth))).toFixed(2)} (idle taken out: ${(median(cordon.map((r) => r.eap.busyUsPerAuth)) / median(fr.map((r) => r.busyUsPerAuth))).toFixed(2)}; goal ≤ 1)\n`);
   } else process.stdout.write("freeradius missing (apt-get install -y freeradius): Cordon alone\n");
+  process.stdout.write(`${row("floor", floor)}   (bare node:tls handshake, same certificates, TCP, no RADIUS/EAP)\n`);
+  if (withFr) process.stdout.write(`floor / freeradius: ${(median(floor.map((r) => r.cpuUsPerAuth)) / median(fr.map((r) => r.cpuUsPerAuth))).toFixed(2)}; cordon / floor: ${(median(cordon.map((r) => r.eap.cpuUsPerAuth)) / median(floor.map((r) => r.cpuUsPerAuth))).toFixed(2)}\n`);
   process.stdout.write(`EST simpleenroll over HTTPS, ${ENROLLS} enrollments, ${EST_PARALLEL} at once: ${m(cordon.map((r) => r.est.perSecond))}/s, serve CPU ${m(cordon.map((r) => r.est.cpuUsPerEnroll))} µs each, ${cordon.reduce((a, r) => a + r.est.failed, 0)} failed\n`);
 }
 
