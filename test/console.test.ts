@@ -31,6 +31,7 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
   let camera = "";
   let cameras = 0;
   let devices = 0;
+  let viewerToken = "";
   let nas: NasStandIn | undefined;
   /** A MAC's RADIUS request as an access switch sends it for MAB. */
   const mab = (port: number, mac: string, portId: string): Promise<{ code?: string; attrs: Record<string, string[]> }> => radclient(port, "auth", SECRET, [
@@ -49,6 +50,7 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
       passwords[name] = `${name.length} steps along the ward at night`;
       assert.equal(runCli(["user", "add", name, "--role", role, "--password-stdin", "--db", db], Buffer.from(`${passwords[name]}\n`)).status, 0);
     }
+    viewerToken = runCli(["token", "add", "--user", "vic", "--name", "test", "--expires", "1", "--db", db]).stdout.trim();
     // The site's first policy is approved (RADIUS gives its groups their VLANs); a second, which
     // manages every device, waits for an OT engineer in the console.
     assert.equal(runCli(["policy", "learn", "--db", db]).status, 0);
@@ -202,11 +204,36 @@ describe("the console in Chromium", { skip, timeout: 300_000 }, () => {
     assert.ok(audit.some((e) => e.action === "trust.assume" && e.actor === "otto" && e.role === "ot-engineer"));
   });
 
+  it("the API's queue rows are the alerts without their evidence, and one alert's own answer has it", async () => {
+    const call = async (path: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+      const r = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${viewerToken}` } });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    };
+    const alerts = (await call("/api/alerts?status=all&limit=1000")).body.items as Record<string, unknown>[];
+    assert.ok(alerts.length > 0, "the lab's scan and PLC stop raised alerts");
+    const rows = (await call("/api/alerts?status=all&limit=1000&view=row")).body.items as Record<string, unknown>[];
+    assert.deepEqual(rows.map((a) => a.id), alerts.map((a) => a.id));
+    for (const [i, r] of rows.entries()) {
+      const { evidence, ...rest } = alerts[i];
+      assert.ok(evidence, "the whole view has the evidence");
+      assert.deepEqual(r, rest);
+    }
+    const one = await call(`/api/alerts/${String(alerts[0].id).slice(0, 12)}`);
+    assert.equal(one.status, 200, "a unique prefix names the alert");
+    assert.deepEqual(one.body, alerts[0]);
+    assert.equal((await call("/api/alerts/zzzz0000")).status, 404);
+    assert.equal((await call("/api/alerts/..%2f..")).status, 400);
+    assert.equal((await call("/api/alerts?view=wide")).status, 400);
+  });
+
   it("an analyst acknowledges an alert in the queue", async () => {
     const page = await signIn("ana");
     await page.goto(`${base}/#/alerts`);
     const row = page.locator("tr", { hasText: "SYN scan" }).first();
     await row.waitFor();
+    // The queue's rows come without evidence: opening one asks for it.
+    await row.getByRole("button", { name: /SYN scan/ }).click();
+    await row.locator(".evidence li code").first().waitFor();
     await row.getByRole("button", { name: "Acknowledge" }).click();
     await row.getByText("acknowledged").waitFor();
     // A response from the queue: the scanner is the site's engineering workstation, of the

@@ -196,7 +196,7 @@ describe("serve's API: closed by default, values parsed at the edge, actions aud
     const paths = ["/api/quarantine", "/api/release", "/api/responses", "/api/responses/0123456789abcdef/approve", "/api/responses/0123456789abcdef/reject",
       "/api/nac/decisions", "/api/nac/sessions", "/api/nac/stats", "/api/audit", "/api/", "/api/%zz", "/api/responses/../quarantine",
       "/api/sites", "/api/session", "/api/devices", "/api/devices/aa:bb:cc:dd:ee:ff", "/api/devices/10.0.0.1/override", "/api/devices/%2e%2e", "/api/alerts",
-      "/api/alerts/abcd/acknowledge", "/api/alerts/abcd/resolve", "/api/suppressions", "/api/policies", "/api/policies/1/diff", "/api/policies/1/approve",
+      "/api/alerts/abcd", "/api/alerts/abcd/acknowledge", "/api/alerts/abcd/resolve", "/api/suppressions", "/api/policies", "/api/policies/1/diff", "/api/policies/1/approve",
       "/api/login", "/api/logout", "/api/openapi.json", "/", "/index.html", "/assets/../../package.json",
       "/api/devices/aa:bb:cc:dd:ee:ff/context", "/api/devices/10.0.0.1/context", "/api/policies/1/simulate", "/api/policies/1/compile", "/api/status", "/api/overview", "/api/quarantines",
       "/api/trust/graph", "/api/trust/nodes/aa:bb:cc:dd:ee:ff/blast", "/api/trust/nodes/zone%3Ainternet/blast", "/api/trust/nodes/%2e%2e/blast", "/api/trust/amplifiers",

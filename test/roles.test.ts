@@ -393,7 +393,7 @@ describe("users, roles and serve's API", () => {
     assert.match(doc.openapi, /^3\./);
     for (const [path, method] of [["/api/quarantine", "post"], ["/api/release", "post"], ["/api/responses", "get"], ["/api/responses/{id}/approve", "post"], ["/api/responses/{id}/reject", "post"],
       ["/api/nac/decisions", "get"], ["/api/nac/sessions", "get"], ["/api/audit", "get"], ["/api/login", "post"], ["/api/logout", "post"], ["/api/events", "get"],
-      ["/api/devices", "get"], ["/api/devices/{device}", "get"], ["/api/devices/{device}/context", "get"], ["/api/status", "get"], ["/api/overview", "get"], ["/api/quarantines", "get"], ["/api/alerts", "get"], ["/api/alerts/{id}/acknowledge", "post"], ["/api/suppressions", "post"],
+      ["/api/devices", "get"], ["/api/devices/{device}", "get"], ["/api/devices/{device}/context", "get"], ["/api/status", "get"], ["/api/overview", "get"], ["/api/quarantines", "get"], ["/api/alerts", "get"], ["/api/alerts/{id}", "get"], ["/api/alerts/{id}/acknowledge", "post"], ["/api/suppressions", "post"],
       ["/api/policies", "get"], ["/api/policies/{id}/approve", "post"], ["/api/policies/{id}/simulate", "get"], ["/api/policies/{id}/compile", "get"], ["/api/sites", "get"]] as const) {
       assert.ok(doc.paths[path]?.[method]?.summary, `${method} ${path} is documented`);
     }

@@ -5,11 +5,15 @@ import { InputError } from "./errors.js";
 import { checkOneOf } from "./queries.js";
 import { ALERT_DETECTORS } from "../detect/registry.js";
 
+/** No stored alert has the id asked for (the HTTP API answers it with 404). */
+export class NoSuchAlert extends InputError {}
+
 /** The alert an id, or a unique prefix of it (at least 4 characters), names. */
 export function findAlert(store: Store, id: string): StoredAlert {
   if (!/^[0-9a-z-]{4,64}$/.test(id)) throw new InputError(`"${id.slice(0, 64)}" is not an alert id (cordon alerts shows them; 4 characters or more)`);
-  const match = store.alerts().filter((a) => a.id.startsWith(id));
-  if (match.length !== 1) throw new InputError(match.length === 0 ? `no alert ${id}` : `${id} names ${match.length} alerts: give more of the id`);
+  const match = store.alertsByPrefix(id, 2);
+  if (match.length === 0) throw new NoSuchAlert(`no alert ${id}`);
+  if (match.length > 1) throw new InputError(`${id} names more than one alert: give more of the id`);
   return match[0];
 }
 

@@ -2,10 +2,10 @@ import type { StoredDevice } from "../inventory/inventory.js";
 import { ALERT_CLASSES, type Alert, type Severity, SEVERITIES } from "../model/alert.js";
 import { CATEGORIES } from "../classify/taxonomy.js";
 import type { PolicyStatus } from "../model/policy-status.js";
-import type { Store, StoredAlert, StoredFlow, StoredPolicy, StoredVerdict } from "../store/store.js";
+import type { AlertSummary, Store, StoredAlert, StoredFlow, StoredPolicy, StoredVerdict } from "../store/store.js";
 import { AuditLog, type StoredAuditEntry } from "../store/audit.js";
 import { NacStore, type StoredDecision, type StoredMove, type StoredQuarantine, type StoredSession } from "../store/nac.js";
-import type { StoredMaintenanceWindow, Suppression } from "../store/records.js";
+import type { AlertPageQuery, StoredMaintenanceWindow, Suppression } from "../store/records.js";
 import { mudUsers } from "./mud.js";
 import { type Classification, classificationOf, viewOf } from "./classification.js";
 import { addressesOf, deviceDetail, hostnames, isoTime } from "../inventory/view.js";
@@ -151,13 +151,22 @@ export interface AlertQuery {
 
 /** Alerts, oldest first. */
 export function listAlerts(store: Store, q: AlertQuery = {}): Page<StoredAlert> {
+  return alertsPage(store, q, (p) => store.alertPage(p));
+}
+
+/** The same page of alerts without their evidence: the queue's rows (`alertView` of one alert has it). */
+export function listAlertSummaries(store: Store, q: AlertQuery = {}): Page<AlertSummary> {
+  return alertsPage(store, q, (p) => store.alertSummaries(p));
+}
+
+function alertsPage<T extends AlertSummary>(store: Store, q: AlertQuery, read: (p: AlertPageQuery) => T[]): Page<T> {
   const limit = limitOf(q.limit, 1000);
   const from = q.after === undefined ? undefined : decode(q.after, isPosition);
   const status = q.status ?? "active";
   checkOneOf("class", q.class, ALERT_CLASSES);
   if (from === undefined) checkSite(store, q.site);
   const statuses = status === "all" ? undefined : status === "active" ? [...ACTIVE] : [status];
-  const items = store.alertPage({
+  const items = read({
     site: q.site, statuses, class: q.class, severities: q.minSeverity === undefined ? undefined : SEVERITIES.slice(SEVERITIES.indexOf(q.minSeverity)),
     device: q.device, after: from, limit,
   });
@@ -397,12 +406,16 @@ export const deviceRowView = (d: ClassifiedDevice): Record<string, unknown> => (
 
 /** An alert as `cordon alerts --format json` prints it. */
 export function alertView(a: StoredAlert): Record<string, unknown> {
+  return { ...alertRowView(a), evidence: a.evidence };
+}
+
+/** An alert in a list of many: everything but the evidence. */
+export function alertRowView(a: AlertSummary): Record<string, unknown> {
   return {
     id: a.id, detector: a.detector, class: a.class, severity: a.severity, technique: a.technique, site: a.site,
     device: a.device ?? null, source: a.source ?? null, target: a.target ?? null, title: a.title,
     first_seen: isoTime(a.firstUs), last_seen: isoTime(a.lastUs), count: a.count, status: a.status,
     ...(a.statusBy ? { status_by: a.statusBy, status_at: a.statusAt, status_note: a.statusNote ?? null } : {}),
-    evidence: a.evidence,
   };
 }
 

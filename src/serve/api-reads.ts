@@ -10,7 +10,8 @@ import { FlowPairs } from "../store/flow-pairs.js";
 import { graphJson } from "../trust/export.js";
 import type { EdgeFamily } from "../trust/model.js";
 import { compileFor, policyChanges, policyFileOf, policyListView, simulateStored, storedPolicy } from "../app/policies.js";
-import { alertView, deviceDetailView, deviceListView, deviceRowView, findDevices, flowFilter, flowView, latestFlows, listAlerts, listDevices, listPolicies } from "../app/queries.js";
+import { alertRowView, alertView, deviceDetailView, deviceListView, deviceRowView, findDevices, flowFilter, flowView, latestFlows, listAlertSummaries, listAlerts, listDevices, listPolicies } from "../app/queries.js";
+import { NoSuchAlert, findAlert } from "../app/alerts.js";
 import { AuditLog } from "../store/audit.js";
 import type { NacStore } from "../store/nac.js";
 import type { Store } from "../store/store.js";
@@ -23,7 +24,7 @@ import type { ApiOp, ApiRequest } from "./messages.js";
  */
 
 /** The operations that only read: the reader answers them. */
-export const READ_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(["sites", "devices", "device", "device-context", "alerts", "policies", "policy-diff", "overview",
+export const READ_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(["sites", "devices", "device", "device-context", "alerts", "alert", "policies", "policy-diff", "overview",
   "policy-simulate", "policy-compile", "flows", "decisions", "responses", "audit", "quarantines", "vulnerabilities", "device-vulnerabilities", "eol",
   "trust-graph", "trust-blast", "trust-amplifiers", "trust-paths", "trust-assumptions", "certs", "cert-status"]);
 
@@ -117,8 +118,22 @@ export function readOp(store: Store, nacStore: NacStore, op: ApiOp, req: ApiRequ
       return { ...deviceContext(store, d.site, d.key), responses: d.mac === null ? [] : nacStore.responses().filter((r) => r.mac === d.mac && r.site === d.site).slice(0, 50) };
     }
     case "alerts": {
-      const page = listAlerts(store, { site: req.site, class: req.alertClass, status: req.status, minSeverity: req.minSeverity, device: req.device, limit: req.limit, after: req.after });
+      const q = { site: req.site, class: req.alertClass, status: req.status, minSeverity: req.minSeverity, device: req.device, limit: req.limit, after: req.after };
+      // "row": the queue's rows without the evidence, which is most of an alert's bytes; GET /api/alerts/:id has it.
+      if (req.view === "row") {
+        const page = listAlertSummaries(store, q);
+        return { items: page.items.map(alertRowView), next: page.next ?? null };
+      }
+      const page = listAlerts(store, q);
       return { items: page.items.map(alertView), next: page.next ?? null };
+    }
+    case "alert": {
+      try {
+        return alertView(findAlert(store, req.id!));
+      } catch (e) {
+        if (e instanceof NoSuchAlert) throw new Denied(404, e.message);
+        throw e;
+      }
     }
     case "policies": return { items: listPolicies(store, { site: req.site }).map(policyListView) };
     case "policy-diff": return { ...policyChanges(store, req.id!), trust: trustWhatIf(store, storedPolicy(store, req.id!)) };

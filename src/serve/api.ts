@@ -374,15 +374,23 @@ const ROUTES: RouteSpec[] = [
   },
   {
     method: "GET", url: "/api/alerts", summary: "alerts, oldest first, a page at a time (default: open and acknowledged)", needs: "read",
-    querystring: closed({ site: SITE, class: Type.Optional(text(64)), status: Type.Optional(text(20)), min_severity: Type.Optional(text(10)), device: Type.Optional(text(64)), limit: Type.Optional(NUMBER), after: Type.Optional(CURSOR) }),
+    querystring: closed({
+      site: SITE, class: Type.Optional(text(64)), status: Type.Optional(text(20)), min_severity: Type.Optional(text(10)), device: Type.Optional(text(64)),
+      view: Type.Optional(Type.String({ maxLength: 10, description: "full (default), or row: without the evidence (GET /api/alerts/:id has it)" })), limit: Type.Optional(NUMBER), after: Type.Optional(CURSOR),
+    }),
     handle: ({ query }) => ({
       op: "alerts", request: {
-        site: siteOf(query.site), alertClass: query.class, limit: limitOf(query.limit, 100), after: query.after,
+        site: siteOf(query.site), alertClass: query.class, limit: limitOf(query.limit, 100), after: query.after, view: oneOf(query.view, "view", ["full", "row"] as const),
         device: query.device === undefined ? undefined : deviceOf(query.device, "device"),
         status: oneOf(query.status, "status", ["open", "acknowledged", "resolved", "suppressed", "active", "all"] as const),
         minSeverity: oneOf(query.min_severity, "min_severity", ["low", "medium", "high", "critical"] as const),
       },
     }),
+  },
+  {
+    method: "GET", url: "/api/alerts/:id", summary: "one alert whole, with its evidence: the flows, observations and packets behind it", needs: "read",
+    params: ALERT_ID,
+    handle: ({ params }) => ({ op: "alert", request: { id: params.id } }),
   },
   ...(["acknowledge", "resolve", "reopen"] as const).map((verb): RouteSpec => ({
     method: "POST", url: `/api/alerts/:id/${verb}`, summary: `${verb} an alert`, needs: "alert.move",

@@ -60,7 +60,7 @@ export type ToWorker =
   | { type: "api"; id: number; op: ApiOp; request: ApiRequest; caller: Caller };
 
 export type ApiOp = "quarantine" | "release" | "responses" | "approve" | "reject" | "decisions" | "audit" | "authenticate" | "login" | "logout"
-  | "sites" | "devices" | "device" | "alerts" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff" | "flows"
+  | "sites" | "devices" | "device" | "alerts" | "alert" | "alert-move" | "suppress" | "policies" | "policy-move" | "override" | "policy-diff" | "flows"
   | "device-context" | "policy-simulate" | "policy-compile" | "overview" | "quarantines" | "vulnerabilities" | "device-vulnerabilities" | "eol" | "eol-set" | "eol-review" | "compensate"
   | "trust-graph" | "trust-blast" | "trust-amplifiers" | "trust-paths" | "trust-assumptions" | "trust-assume" | "trust-review"
   | "certs" | "cert-status" | "cert-revoke";

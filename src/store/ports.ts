@@ -4,7 +4,7 @@ import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
 import type { FlowPairs } from "./flow-pairs.js";
 import type { PolicyStatus } from "../model/policy-status.js";
 import type {
-  GroupingInput, SourceSummary, StoredAlert, StoredFlow, StoredMaintenanceWindow, StoredOverride, StoredPolicy, StoredVerdict, Suppression,
+  AlertPageQuery, AlertSummary, GroupingInput, SourceSummary, StoredAlert, StoredFlow, StoredMaintenanceWindow, StoredOverride, StoredPolicy, StoredVerdict, Suppression,
 } from "./records.js";
 
 /**
@@ -65,7 +65,11 @@ export interface AlertStore {
   saveAlerts(alerts: readonly (Alert & { deviceId?: number })[]): void;
   alerts(): StoredAlert[];
   /** A page of alerts in first-seen order, filtered in SQL (Store.alertPage). */
-  alertPage(q: { site?: string; statuses?: readonly string[]; class?: string; severities?: readonly string[]; device?: string; after?: [number, string]; limit: number }): StoredAlert[];
+  alertPage(q: AlertPageQuery): StoredAlert[];
+  /** The same page without the evidence. */
+  alertSummaries(q: AlertPageQuery): AlertSummary[];
+  /** The alerts whose id starts with a prefix, at most `limit`. */
+  alertsByPrefix(prefix: string, limit: number): StoredAlert[];
   alertIds(): Set<string>;
   setAlertStatus(id: string, status: Alert["status"], by: string, at: string, note?: string): boolean;
   addSuppression(s: Omit<Suppression, "id">): number;

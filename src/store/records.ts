@@ -65,6 +65,20 @@ export interface StoredAlert extends Omit<Alert, "sourceMac"> {
   statusNote?: string;
 }
 
+/** A stored alert without its evidence: a row of the queue. */
+export type AlertSummary = Omit<StoredAlert, "evidence">;
+
+/** Which alerts a page holds (Store.alertPage, Store.alertSummaries), in first-seen order. */
+export interface AlertPageQuery {
+  site?: string;
+  statuses?: readonly string[];
+  class?: string;
+  severities?: readonly string[];
+  device?: string;
+  after?: [number, string];
+  limit: number;
+}
+
 /** A maintenance window a person declared: a site's, or one device's in it. */
 export interface StoredMaintenanceWindow {
   id: number;

@@ -14,8 +14,8 @@ import { PostgresSql, isPostgresUrl } from "./postgres-sql.js";
 import type { AlertStore, DeviceStore, FlowStore, PolicyStore, SourceStore, VerdictStore } from "./ports.js";
 
 export type { StoredAddress, StoredFact };
-export type { SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput, StoredEolDecision } from "./records.js";
-import type { SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput, StoredEolDecision } from "./records.js";
+export type { AlertSummary, SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput, StoredEolDecision } from "./records.js";
+import type { AlertPageQuery, AlertSummary, SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput, StoredEolDecision } from "./records.js";
 
 export type { StoredDevice } from "../inventory/inventory.js";
 
@@ -39,6 +39,17 @@ interface AlertRow {
   id: string; site: string; detector: string; class: string; severity: string; technique: string; device_mac: string | null; device_key: string | null;
   source: string | null; target: string | null; title: string; first_us: number; last_us: number; count: number; evidence: string; status: string;
   status_by: string | null; status_at: string | null; status_note: string | null;
+}
+
+const ALERT_SUMMARY_COLUMNS = "a.id, a.site, a.detector, a.class, a.severity, a.technique, a.source, a.target, a.title, a.first_us, a.last_us, a.count, a.status, a.status_by, a.status_at, a.status_note";
+
+function alertSummaryOf(r: Omit<AlertRow, "evidence">): AlertSummary {
+  return {
+    id: r.id, site: r.site, detector: r.detector, class: r.class as Alert["class"], severity: r.severity as Alert["severity"], technique: r.technique,
+    device: r.device_mac ?? r.device_key ?? undefined, source: r.source ?? undefined, target: r.target ?? undefined, title: r.title,
+    firstUs: r.first_us, lastUs: r.last_us, count: r.count, status: r.status as Alert["status"],
+    statusBy: r.status_by ?? undefined, statusAt: r.status_at ?? undefined, statusNote: r.status_note ?? undefined,
+  };
 }
 
 interface PolicyRow { id: number; name: string; site: string; version: number; status: string; body: string }
@@ -654,7 +665,25 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
    * `severities`, of a device (its MAC or key, or an address as source or target), after a
    * (first seen, id) position.
    */
-  alertPage(q: { site?: string; statuses?: readonly string[]; class?: string; severities?: readonly string[]; device?: string; after?: [number, string]; limit: number }): StoredAlert[] {
+  alertPage(q: AlertPageQuery): StoredAlert[] {
+    const { where, args } = this.alertWhere(q);
+    return this.alertRows(where, args);
+  }
+
+  /** The same page without the evidence: what a queue of thousands lists (the evidence is most of an alert's bytes). */
+  alertSummaries(q: AlertPageQuery): AlertSummary[] {
+    const { where, args } = this.alertWhere(q);
+    return this.sql.all<Omit<AlertRow, "evidence">>(`SELECT ${ALERT_SUMMARY_COLUMNS}, d.mac AS device_mac, d.key AS device_key FROM alerts a LEFT JOIN devices d ON d.id = a.device_id ${where}`, ...args).map(alertSummaryOf);
+  }
+
+  /** The alerts whose id starts with `prefix` (at most `limit`): how a person names one. */
+  alertsByPrefix(prefix: string, limit: number): StoredAlert[] {
+    if (!/^[0-9a-z-]{1,64}$/.test(prefix)) throw new Error(`"${prefix.slice(0, 64)}" is not an alert id prefix`);
+    if (!(Number.isInteger(limit) && limit > 0)) throw new Error(`alert prefix limit ${limit} is not a positive whole number`);
+    return this.alertRows(`WHERE substr(a.id, 1, ${prefix.length}) = ? ORDER BY a.id LIMIT ${limit}`, [prefix]);
+  }
+
+  private alertWhere(q: AlertPageQuery): { where: string; args: SqlValue[] } {
     const where: string[] = [];
     const args: SqlValue[] = [];
     const inList = (column: string, values: readonly string[]): void => {
@@ -680,17 +709,12 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
       args.push(q.after[0], q.after[0], q.after[1]);
     }
     if (!(Number.isInteger(q.limit) && q.limit > 0)) throw new Error(`alert page limit ${q.limit} is not a positive whole number`);
-    return this.alertRows(`${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY a.first_us, a.id LIMIT ${q.limit}`, args);
+    return { where: `${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY a.first_us, a.id LIMIT ${q.limit}`, args };
   }
 
   private alertRows(tail: string, args: SqlValue[]): StoredAlert[] {
     const rows = this.sql.all<AlertRow>(`SELECT a.*, d.mac AS device_mac, d.key AS device_key FROM alerts a LEFT JOIN devices d ON d.id = a.device_id ${tail || "ORDER BY a.first_us, a.id"}`, ...args);
-    return rows.map((r) => ({
-      id: r.id, site: r.site, detector: r.detector, class: r.class as Alert["class"], severity: r.severity as Alert["severity"], technique: r.technique,
-      device: r.device_mac ?? r.device_key ?? undefined, source: r.source ?? undefined, target: r.target ?? undefined, title: r.title,
-      firstUs: r.first_us, lastUs: r.last_us, count: r.count, evidence: JSON.parse(r.evidence) as Alert["evidence"], status: r.status as Alert["status"],
-      statusBy: r.status_by ?? undefined, statusAt: r.status_at ?? undefined, statusNote: r.status_note ?? undefined,
-    }));
+    return rows.map((r) => ({ ...alertSummaryOf(r), evidence: JSON.parse(r.evidence) as Alert["evidence"] }));
   }
 
 

@@ -1,8 +1,25 @@
 import { useEffect, useState } from "react";
-import { type Me, all, may, post } from "../api";
+import { type Me, all, get, may, post } from "../api";
 import { useLive } from "../live";
 
-interface AlertRow { id: string; severity: string; class: string; detector: string; source: string | null; target: string | null; device: string | null; title: string; count: number; first_seen: string; last_seen: string; status: string; evidence: { flows: string[]; observations: string[]; packets: { source: string; packet: number }[] } }
+interface AlertRow { id: string; severity: string; class: string; detector: string; source: string | null; target: string | null; device: string | null; title: string; count: number; first_seen: string; last_seen: string; status: string }
+interface Evidence { flows: string[]; observations: string[]; packets: { source: string; packet: number }[] }
+
+/** An alert's evidence, asked for when a person opens it: the queue's rows come without it. */
+function AlertEvidence({ alert }: { alert: AlertRow }) {
+  const [evidence, setEvidence] = useState<Evidence | undefined>();
+  const [error, setError] = useState("");
+  useEffect(() => {
+    get<{ evidence: Evidence }>(`/api/alerts/${encodeURIComponent(alert.id)}`).then((a) => setEvidence(a.evidence), (e: Error) => setError(e.message));
+  }, [alert.id]);
+  return (
+    <div className="evidence">
+      <p><code>{alert.id}</code> {alert.class} by {alert.detector}; target {alert.target ?? "—"}</p>
+      {error && <p role="alert" className="error">{error}</p>}
+      {evidence ? <ul>{[...evidence.observations, ...evidence.flows].slice(0, 20).map((x, i) => <li key={i}><code>{x}</code></li>)}</ul> : !error && <p className="muted">loading the evidence…</p>}
+    </div>
+  );
+}
 
 export function Alerts({ me }: { me: Me }) {
   const live = useLive(["alert"]);
@@ -13,7 +30,7 @@ export function Alerts({ me }: { me: Me }) {
   useEffect(() => {
     // The queue: most severe first, then the most recent.
     const rank = ["critical", "high", "medium", "low"];
-    all<AlertRow>("/api/alerts").then((list) => setAlerts(list.sort((a, b) => rank.indexOf(a.severity) - rank.indexOf(b.severity) || b.last_seen.localeCompare(a.last_seen))), (e: Error) => setError(e.message));
+    all<AlertRow>("/api/alerts?view=row").then((list) => setAlerts(list.sort((a, b) => rank.indexOf(a.severity) - rank.indexOf(b.severity) || b.last_seen.localeCompare(a.last_seen))), (e: Error) => setError(e.message));
   }, [live, reload]);
   const act = (a: AlertRow, verb: "acknowledge" | "resolve"): void => {
     post(`/api/alerts/${a.id}/${verb}`, {}).then(() => setReload((x) => x + 1), (e: Error) => setError(e.message));
@@ -46,12 +63,7 @@ export function Alerts({ me }: { me: Me }) {
             <tr key={a.id} className={`sev-${a.severity}`}>
               <td>{a.severity}</td>
               <td className="wrap"><button type="button" className="link" aria-expanded={open === a.id} onClick={() => setOpen(open === a.id ? undefined : a.id)}>{a.title}</button>
-                {open === a.id && (
-                  <div className="evidence">
-                    <p><code>{a.id}</code> {a.class} by {a.detector}; target {a.target ?? "—"}</p>
-                    <ul>{[...a.evidence.observations, ...a.evidence.flows].slice(0, 20).map((x, i) => <li key={i}><code>{x}</code></li>)}</ul>
-                  </div>
-                )}
+                {open === a.id && <AlertEvidence alert={a} />}
               </td>
               <td>{a.device ? <a href={`#/device/${encodeURIComponent(a.device)}`}>{a.source}</a> : a.source}</td>
               <td className="num">{a.count}</td><td>{a.last_seen}</td><td>{a.status}</td>

@@ -53,7 +53,7 @@ export function Device({ id, me }: { id: string; me: Me }) {
       const site = encodeURIComponent(dev.site);
       void get<{ items: FlowRow[] }>(`/api/flows?device=${encodeURIComponent(id)}&site=${site}&limit=100`).then((f) => setFlows(f.items), () => setFlows([]));
       if (dev.mac) void get<DecisionRow[]>(`/api/nac/decisions?mac=${encodeURIComponent(dev.mac)}&site=${site}&limit=50`).then(setDecisions, () => setDecisions([]));
-      void all<AlertRow>(`/api/alerts?status=all&site=${site}&device=${encodeURIComponent(id)}`).then(setAlerts, () => setAlerts([]));
+      void all<AlertRow>(`/api/alerts?view=row&status=all&site=${site}&device=${encodeURIComponent(id)}`).then(setAlerts, () => setAlerts([]));
       void get<Context>(`/api/devices/${encodeURIComponent(id)}/context?site=${site}`).then(setContext, () => setContext(undefined));
       void get<{ items: Vulns[] }>(`/api/devices/${encodeURIComponent(id)}/vulnerabilities?site=${site}`).then((v) => setVulns(v.items[0]), () => setVulns(undefined));
       if (dev.mac) void get<SessionRow[]>("/api/nac/sessions").then((l) => setSession(l.find((x) => x.mac === dev.mac && x.site === dev.site)), () => setSession(undefined));
