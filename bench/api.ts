@@ -142,15 +142,19 @@ for (let after = ""; cursors.length < 100;) {
   after = page.next;
   cursors.push(after);
 }
+const alertIds = (JSON.parse(execFileSync("curl", ["-sf", "-H", `authorization: Bearer ${token}`, `http://127.0.0.1:${s.httpPort}/api/alerts?view=row&status=all&limit=500`], { encoding: "utf8" })) as { items: { id: string }[] }).items.map((a) => a.id);
 const pick = (n: number): string[] => Array.from({ length: n }, (_, i) => macs[(i * 7919) % macs.length]);
 const endpoints: [string, string[]][] = [
   ["device list, a page of 100 (rows, as the console)", cursors.map((c) => `/api/devices?view=row&limit=100${c ? `&after=${encodeURIComponent(c)}` : ""}`)],
   ["device list, a page of 100 (whole devices)", cursors.map((c) => `/api/devices?limit=100${c ? `&after=${encodeURIComponent(c)}` : ""}`)],
   ["device page: the device whole", pick(500).map((m) => `/api/devices/${m}`)],
   ["device page: its newest 100 flows", pick(500).map((m) => `/api/flows?device=${m}&limit=100`)],
-  ["device page: its alerts", pick(500).map((m) => `/api/alerts?status=all&device=${m}`)],
+  ["device page: its alerts (rows, as the console)", pick(500).map((m) => `/api/alerts?view=row&status=all&device=${m}`)],
+  ["device page: its alerts (whole)", pick(500).map((m) => `/api/alerts?status=all&device=${m}`)],
   ["device page: peers, baseline, policy (context)", pick(500).map((m) => `/api/devices/${m}/context`)],
-  ["alert queue, a page of 100", ["/api/alerts?limit=100"]],
+  ["alert queue, a page of 100 (rows, as the console)", ["/api/alerts?view=row&limit=100"]],
+  ["alert queue, a page of 100 (whole, with evidence)", ["/api/alerts?limit=100"]],
+  ["alert page: one alert with its evidence", alertIds.map((id) => `/api/alerts/${id}`)],
   ["overview", ["/api/overview"]],
 ];
 

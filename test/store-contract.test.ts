@@ -202,6 +202,16 @@ for (const engine of ENGINES) {
       assert.deepEqual(ids({ device: "10.0.0.9" }), ["a4"], "by an address as source");
       assert.deepEqual(ids({ after: [5, "a1"] }), ["a3", "a4"], "after a position, ties by id");
       assert.deepEqual(ids({}, 2), ["a2", "a1"]);
+      // The queue's rows: the same page without the evidence.
+      const whole = s.alertPage({ severities: ["high", "critical"], limit: 10 });
+      assert.deepEqual(s.alertSummaries({ severities: ["high", "critical"], limit: 10 }), whole.map(({ evidence: _, ...rest }) => rest));
+      // An alert named by a prefix of its id, on the key's range.
+      s.saveAlerts([alert("b10"), alert("b11"), alert("b2")]);
+      assert.deepEqual(s.alertsByPrefix("b1", 5).map((a) => a.id), ["b10", "b11"]);
+      assert.deepEqual(s.alertsByPrefix("b1", 1).map((a) => a.id), ["b10"]);
+      assert.deepEqual(s.alertsByPrefix("b2", 5).map((a) => [a.id, a.evidence]), [["b2", alert("b2").evidence]]);
+      assert.deepEqual(s.alertsByPrefix("c", 5), []);
+      assert.throws(() => s.alertsByPrefix("b%", 5), /not an alert id prefix/);
       const sup = s.addSuppression({ detector: "scan", reason: "lab", createdBy: "ana", createdAt: "t" });
       assert.deepEqual(s.suppressions().map((x) => [x.id, x.detector, x.device]), [[sup, "scan", undefined]]);
       assert.equal(s.removeSuppression(sup), true);

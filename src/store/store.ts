@@ -680,7 +680,8 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
   alertsByPrefix(prefix: string, limit: number): StoredAlert[] {
     if (!/^[0-9a-z-]{1,64}$/.test(prefix)) throw new Error(`"${prefix.slice(0, 64)}" is not an alert id prefix`);
     if (!(Number.isInteger(limit) && limit > 0)) throw new Error(`alert prefix limit ${limit} is not a positive whole number`);
-    return this.alertRows(`WHERE substr(a.id, 1, ${prefix.length}) = ? ORDER BY a.id LIMIT ${limit}`, [prefix]);
+    // A range on the key, so the index answers it: ids are [0-9a-z-], all below "~".
+    return this.alertRows(`WHERE a.id >= ? AND a.id < ? ORDER BY a.id LIMIT ${limit}`, [prefix, `${prefix}~`]);
   }
 
   private alertWhere(q: AlertPageQuery): { where: string; args: SqlValue[] } {
