@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { ACTIONS, type Action, PERMISSIONS, ROLES, type Role, may, permissionsMarkdown } from "../src/app/permissions.js";
-import { hashPassword, verifyPassword } from "../src/app/users.js";
+import { TOKEN_USE_RESOLUTION_MS, addUser, authenticateToken, createToken, hashPassword, listTokens, verifyPassword } from "../src/app/users.js";
+import { Store } from "../src/store/store.js";
 import { HAVE_CORPUS, ROOT, corpus, runCli, tmpDir } from "./helpers.js";
 import { type Serving, serve } from "./serve-process.js";
 
@@ -24,6 +25,29 @@ describe("passwords", () => {
     assert.equal(verifyPassword("correct horse batterY", h), false);
     assert.notEqual(hashPassword("correct horse battery"), h, "salted");
     for (const bad of [undefined, "", "scrypt$15$8$1$x$y", h.replace("$15$", "$40$"), `${h}x!`]) assert.equal(verifyPassword("correct horse battery", bad), false, String(bad));
+  });
+});
+
+describe("API tokens", () => {
+  it("record their last use to the minute: a write at most once a minute, not at every request", () => {
+    const store = new Store(join(tmpDir("cordon-token-use-"), "t.db"));
+    try {
+      const by = { principal: "test", name: "test", via: "cli" as const };
+      addUser(store, by, { name: "ana", role: "admin" });
+      const { token, id } = createToken(store, by, { user: "ana", name: "ci" });
+      const lastUsed = (): string | undefined => listTokens(store).find((t) => t.id === id)!.lastUsedAt;
+      assert.equal(lastUsed(), undefined);
+      const t0 = new Date("2026-12-07T10:00:00.000Z");
+      assert.equal(authenticateToken(store, token, t0)?.user, "ana");
+      assert.equal(lastUsed(), t0.toISOString());
+      assert.equal(authenticateToken(store, token, new Date(t0.getTime() + TOKEN_USE_RESOLUTION_MS - 1))?.user, "ana");
+      assert.equal(lastUsed(), t0.toISOString(), "within the minute: not written again");
+      const t1 = new Date(t0.getTime() + TOKEN_USE_RESOLUTION_MS);
+      assert.equal(authenticateToken(store, token, t1)?.user, "ana");
+      assert.equal(lastUsed(), t1.toISOString());
+    } finally {
+      store.close();
+    }
   });
 });
 

@@ -115,6 +115,9 @@ export function revokeToken(store: Store, by: Actor, id: number): void {
 /** Whether the text has the shape of a user's API token (the service token has another). */
 export const looksLikeUserToken = (t: string): boolean => TOKEN.test(t);
 
+/** How fresh a token's "last used" time is kept. */
+export const TOKEN_USE_RESOLUTION_MS = 60_000;
+
 /** The user and role a token stands for now: not revoked, not expired, its user not disabled. */
 export function authenticateToken(store: Store, token: string, now = new Date()): { user: string; role: Role; tokenId: number } | undefined {
   if (!TOKEN.test(token)) return undefined;
@@ -122,7 +125,8 @@ export function authenticateToken(store: Store, token: string, now = new Date())
   const t = users.tokenByHash(tokenHash(token));
   if (!t || t.revokedAt || t.userDisabledAt || !isRole(t.role)) return undefined;
   if (t.expiresAt !== undefined && t.expiresAt <= now.toISOString()) return undefined;
-  users.tokenUsed(t.id, now.toISOString());
+  // Last use to the minute: a write per request would also drop the API reader's page cache at every call.
+  if (t.lastUsedAt === undefined || now.getTime() - Date.parse(t.lastUsedAt) >= TOKEN_USE_RESOLUTION_MS) users.tokenUsed(t.id, now.toISOString());
   return { user: t.user, role: t.role, tokenId: t.id };
 }
 
