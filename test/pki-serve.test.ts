@@ -203,6 +203,11 @@ pki:
     assert.match(execFileSync("openssl", ["crl", "-inform", "DER", "-in", join(dir, "crl.der"), "-noout", "-text"]).toString(), new RegExp(`Serial Number: ${serial.toUpperCase()}`));
     const decisions = runCli(["nac", "log", "--device", MAC, "--db", db, "--format", "json"]);
     assert.match(decisions.stdout, /"identity": "certificate"/);
+    // The table says it too, in a column of its own.
+    const [head, ...lines] = runCli(["nac", "log", "--device", MAC, "--db", db]).stdout.trimEnd().split("\n");
+    const column = head.indexOf("IDENTITY");
+    assert.ok(column > 0, head);
+    assert.ok(lines.some((l) => l.slice(column).startsWith("certificate ")), lines.join("\n"));
     // The API says the same, OCSP-style, and revokes with the caller recorded.
     const token = readFileSync(`${db}.token`, "utf8").trim();
     const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {

@@ -79,7 +79,7 @@ export function renderNac(store: Store, sub: string | undefined, o: { device?: s
     const list = listNacDecisions(store, { mac, site: o.site, limit: o.limit });
     if (o.format === "json") return reportJson(list);
     if (list.length === 0) return mac ? `no RADIUS decisions for ${mac}` : "no RADIUS decisions";
-    return table(["at", "last", "times", "mac", "nas", "port", "state", "vlan", "reason"], list.map((d) => [d.at, d.lastAt ?? "", d.count ?? 1, d.mac, d.nas, d.nasPortId ?? "", d.accept ? d.state : `${d.state} (reject)`, d.vlan ?? "", d.reason]), { wide: o.wide, wideOnly: ["last"] });
+    return table(["at", "last", "times", "mac", "nas", "port", "state", "vlan", "identity", "reason"], list.map((d) => [d.at, d.lastAt ?? "", d.count ?? 1, d.mac, d.nas, d.nasPortId ?? "", d.accept ? d.state : `${d.state} (reject)`, d.vlan ?? "", d.identity ?? "", d.reason]), { wide: o.wide, wideOnly: ["last"] });
   }
   if (sub === "sessions") {
     const list = listNacSessions(store);
