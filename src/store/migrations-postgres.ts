@@ -439,4 +439,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   ALTER TABLE nac_decisions ADD COLUMN identity TEXT;
   `,
+  // Open alerts of a class (identity-change, read to rate every device's identity on each page
+  // of the device list) without reading every alert.
+  `
+  CREATE INDEX alerts_class_status ON alerts (class, status);
+  `,
 ];

@@ -527,6 +527,11 @@ export const MIGRATIONS: readonly Migration[] = [
   );
   ALTER TABLE nac_decisions ADD COLUMN identity TEXT;
   `,
+  // Open alerts of a class (identity-change, read to rate every device's identity on each page
+  // of the device list) without reading every alert.
+  `
+  CREATE INDEX alerts_class_status ON alerts (class, status);
+  `,
 ];
 
 function flowOfRow(r: Record<string, string | number | null>): FlowRecord {
