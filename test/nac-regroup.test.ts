@@ -31,15 +31,18 @@ describe("group membership follows the verdicts in serve", { skip: NO_RADCLIENT 
 
     // The site's approved policy: the device starts among cameras, which may reach a cloud
     // on 443 and 8080; sensors may reach it on 8080 only (no new right); PLCs a network on 502.
+    // A camera by its verdict, so the policy's camera group is where the verdicts keep it: the
+    // first identified MAC is the lab's PLC, whose verdict alone asks for a move at serve's first
+    // table, and whether the test's override came before that table was a race.
     const store = new Store(db);
-    const { mac } = store.identifiedMacs()[0];
+    const { mac } = store.groupingInputs().find((i) => i.category === "camera")!;
     const policy: Policy = {
       name: "plant", version: 1, site: "default", mode: "enforce", managed: [mac], review: [],
       groups: { "category:camera": [mac], "category:sensor": [], "category:plc": [] },
       rules: [
         rule("r1", "category:camera", "203.0.113.5/32", [[443, 443], [8080, 8080]]),
         rule("r2", "category:sensor", "203.0.113.5/32", [[8080, 8080]]),
-        rule("r3", "category:plc", "10.0.0.0/8", [[502, 502]]),
+        rule("r3", "category:plc", "192.0.2.0/24", [[502, 502]]),
       ],
     };
     const proposed = proposePolicy(store, { policy, resolved: resolvePolicy(policy, learnDevices(store, "default")) }, TESTER);
@@ -87,7 +90,7 @@ describe("group membership follows the verdicts in serve", { skip: NO_RADCLIENT 
       assert.deepEqual(first.map((m) => [m.mac, m.from, m.to, m.rights, m.status, m.decided_by]), [[mac, "category:camera", "category:sensor", "fewer", "applied", "cordon"]]);
       assert.match(first[0].reason, /a person's override: sensor/);
 
-      // Reclassified as a PLC: PLCs may reach 10.0.0.0/8 on 502, which sensors could not. It waits.
+      // Reclassified as a PLC: PLCs may reach 192.0.2.0/24 (outside the lab, so no return rule reaches the camera) on 502, which sensors could not. It waits.
       assert.equal(runCli(["override", "--db", db, "--category", "plc", "--reason", "it is the boiler's controller", mac]).status, 0);
       await waitFor(async () => moves("pending").some((m) => m.mac === mac), "the move to PLCs to wait", 20);
       const waiting = moves("pending").find((m) => m.mac === mac)!;
@@ -102,7 +105,7 @@ describe("group membership follows the verdicts in serve", { skip: NO_RADCLIENT 
       assert.equal(approved.status, 0, approved.stderr);
       assert.match(approved.stdout, new RegExp(`move ${waiting.id} of ${mac} from category:sensor to category:plc: approved by ${userInfo().username}`));
       await waitFor(async () => coas() === 2, "the CoA for the approved move", 20);
-      assert.deepEqual(await mab(), ["ip:inacl#1=permit tcp any 10.0.0.0 0.255.255.255 eq 502", "ip:inacl#2=deny ip any any"]);
+      assert.deepEqual(await mab(), ["ip:inacl#1=permit tcp any 192.0.2.0 0.0.0.255 eq 502", "ip:inacl#2=deny ip any any"]);
       assert.equal(runCli(["nac", "approve", String(waiting.id), "--db", db]).status, 2, "a move is decided once");
 
       const audit = JSON.parse(runCli(["audit", "--format", "json", "--db", db]).stdout) as { principal: string; action: string; target: string }[];
