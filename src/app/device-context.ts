@@ -49,6 +49,8 @@ export interface DeviceContext {
 
 const MAX_FLOWS = 200_000;
 const MAX_PEERS = 200;
+/** Peer addresses looked up in the inventory to name peers by category; the rest are named by address. */
+const MAX_PEER_ADDRESSES = 5_000;
 const iso = (us: number): string => new Date(us / 1000).toISOString();
 
 /** The context of the device with this key (MAC, or ip:ADDRESS) at `site`. */
@@ -71,7 +73,7 @@ export function deviceContext(store: Store, site: string, key: string): DeviceCo
   const peerIps = new Set<string>();
   for (const f of kept) for (const ip of [f.srcIp, f.dstIp]) if (!own.has(ip)) peerIps.add(ip);
   const devices = new Map<string, StoredDevice>([[device.key, device]]);
-  for (const ip of [...peerIps].slice(0, 5_000)) for (const d of store.findDevices(ip)) if (d.site === site) devices.set(d.key, d);
+  for (const d of store.devicesAtAddresses(site, [...peerIps].slice(0, MAX_PEER_ADDRESSES))) devices.set(d.key, d);
   const ids = [...devices.values()].map((d) => d.id);
   const verdicts = store.latestVerdicts(ids);
   const overrides = store.overrides(ids);

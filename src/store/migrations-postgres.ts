@@ -444,4 +444,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX alerts_class_status ON alerts (class, status);
   `,
+  // A device by its MAC or key, across sites (a device page, a flow filter, the peers a
+  // device's context names): without these every lookup read the whole inventory.
+  `
+  CREATE INDEX devices_mac ON devices (mac);
+  CREATE INDEX devices_key ON devices (key);
+  `,
 ];

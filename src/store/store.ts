@@ -60,6 +60,8 @@ const DEVICE_COLUMNS = "id, site, key, mac, oui_vendor, local_mac, router, first
 const DEVICE_PAGE = 1000;
 /** Flow chunks read per query. */
 const CHUNK_PAGE = 16;
+/** Addresses asked for in one query (each is a parameter twice; SQLite allows 32,766). */
+const ADDRESS_BATCH = 500;
 
 /**
  * The only class that speaks SQL about Cordon's records, the same for SQLite (a file path or
@@ -416,6 +418,21 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
     // The matching rows only, not the inventory: a device page is read once a click.
     return this.withDetails(this.sql.rows<DeviceTuple>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id IN (SELECT id FROM devices WHERE mac = ? OR key = ?
       UNION SELECT device_id FROM device_addresses WHERE ip = ?) ORDER BY site, key`, needle, `ip:${needle}`, needle));
+  }
+
+  /**
+   * The devices of `site` that had any of these addresses (or are known by one, `ip:` keys),
+   * a few hundred addresses to a query: the peers of a device's flows, named in one pass.
+   */
+  devicesAtAddresses(site: string, ips: readonly string[]): StoredDevice[] {
+    const found = new Map<number, StoredDevice>();
+    for (let i = 0; i < ips.length; i += ADDRESS_BATCH) {
+      const batch = ips.slice(i, i + ADDRESS_BATCH);
+      const marks = batch.map(() => "?").join(",");
+      for (const d of this.withDetails(this.sql.rows<DeviceTuple>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE site = ? AND id IN (SELECT device_id FROM device_addresses WHERE ip IN (${marks})
+          UNION SELECT id FROM devices WHERE site = ? AND key IN (${marks}))`, site, ...batch, site, ...batch.map((ip) => `ip:${ip}`)))) found.set(d.id, d);
+    }
+    return [...found.values()];
   }
 
   /**
