@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import type { FlowRecord } from "../src/model/flow-record.js";
-import { FlowChunkError, chunkHasAny, chunkHosts, decodeFlowChunk, encodeFlowChunk, encodeWithHosts, hostFilter, hostKey } from "../src/store/flow-chunk.js";
+import { FlowChunkError, chunkHasAny, chunkHosts, decodeFlowChunk, encodeFlowChunk, encodeWithHosts, flowChunkColumns, hostFilter, hostKey } from "../src/store/flow-chunk.js";
 import { MIGRATIONS } from "../src/store/migrations.js";
 import { Store } from "../src/store/store.js";
 import { tmpDir } from "./helpers.js";
@@ -86,6 +86,37 @@ describe("flow chunks", () => {
     const rows = "AQAAAAEAAABYAAAAAAAAAAAAAAAAF/FAAAAAAAAAGEAAAAAAAIjjQAAAAAAAYH9AAAAAAAAA8D8AAAAAAAAIQAAAAAAAgGZAAAAAAAAAAEAAAAAAAABeQAAAAAAAQI9AAAAAAABAn0AAAAAAAAA7QAAAAAAAADtAAQAAAAIAAAADAAAABAAAAAUAAAAGAAAABwAAAAgAAAAJAAAAZGVmYXVsdABvbGQucGNhcAAwMjowMDowMDowMDowMDowMQAxMC4wLjAuMQAwMjowMDowMDowMDowMDowMgAxMC4wLjAuMgBtb2RidXMAZHBpAGNsb3NlZA==";
     assert.deepEqual(decodeFlowChunk(Buffer.from(columns, "base64")), [old]);
     assert.deepEqual(decodeFlowChunk(Buffer.from(rows, "base64")), [{ ...old, vlan: 70000 }]);
+  });
+
+  it("columns give what decoding gives, in every version: IPv4 addresses written canonically as numbers, the rest as text", () => {
+    const flows = [
+      flow(1), bare(2), flow(3, { srcIp: "010.1.0.4" }), flow(4, { srcIp: "fd00::6", srcMac: undefined }), flow(5, { dstIp: "10.1.0.1", dstMac: undefined }),
+      flow(6, { source: "" }), flow(7, { srcIp: "2001:db8::1", dstIp: "192.168.200.250" }), flow(8, { proto: 1, dstPort: 0 }),
+    ];
+    for (const f of flows) if (f.dstMac === undefined) delete f.dstMac;
+    for (const f of flows) if (f.srcMac === undefined) delete f.srcMac;
+    const old = Buffer.from("AgAAAAEAAABGAAAAAAAAAAAAAAAAAAhAAAAAAACAZkAAAAAAAAAAQAAAAAAAAF5AAAAAAABAj0AAAAAAAECfQAEAAAoCAAAKAQAAAAIAAAADAAAAAAAAAAQAAAAAAAAABQAAAAYAAAAHAAAABwAGAECc9gEbABsAAWRlZmF1bHQAb2xkLnBjYXAAMDI6MDA6MDA6MDA6MDA6MDEAMDI6MDA6MDA6MDA6MDA6MDIAbW9kYnVzAGRwaQBjbG9zZWQ=", "base64");
+    const oldRows = Buffer.from("AQAAAAEAAABYAAAAAAAAAAAAAAAAF/FAAAAAAAAAGEAAAAAAAIjjQAAAAAAAYH9AAAAAAAAA8D8AAAAAAAAIQAAAAAAAgGZAAAAAAAAAAEAAAAAAAABeQAAAAAAAQI9AAAAAAABAn0AAAAAAAAA7QAAAAAAAADtAAQAAAAIAAAADAAAABAAAAAUAAAAGAAAABwAAAAgAAAAJAAAAZGVmYXVsdABvbGQucGNhcAAwMjowMDowMDowMDowMDowMQAxMC4wLjAuMQAwMjowMDowMDowMDowMDowMgAxMC4wLjAuMgBtb2RidXMAZHBpAGNsb3NlZA==", "base64");
+    const blobs = [encodeFlowChunk(flows), encodeFlowChunk([...flows, flow(9, { vlan: 70_000 })]), old, oldRows];
+    assert.deepEqual(blobs.map((b) => b[0]), [4, 3, 2, 1]);
+    const number = (ip: string): number | string => (/^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(ip) ? ip.split(".").reduce((a, o) => a * 256 + Number(o), 0) : ip);
+    for (const blob of blobs) {
+      const records = decodeFlowChunk(blob);
+      const c = flowChunkColumns(blob);
+      assert.equal(c.count, records.length);
+      records.forEach((f, k) => {
+        assert.deepEqual(
+          [c.srcIp[k], c.dstIp[k], c.srcMac[k], c.dstMac[k], c.proto[k], c.dstPort[k], c.bytesSrcToDst[k], c.bytesDstToSrc[k], c.firstUs[k], c.lastUs[k]],
+          [number(f.srcIp), number(f.dstIp), f.srcMac, f.dstMac, f.proto, f.dstPort, f.bytesSrcToDst, f.bytesDstToSrc, f.firstUs, f.lastUs],
+          `version ${blob[0]}, flow ${k}`,
+        );
+      });
+    }
+    assert.equal(flowChunkColumns(blobs[0]).srcIp[2], "010.1.0.4", "an address not written canonically stays text, as decoding gives it");
+    const cut = blobs[0].subarray(0, blobs[0].length - 3);
+    assert.throws(() => flowChunkColumns(cut), FlowChunkError);
+    assert.throws(() => decodeFlowChunk(cut), FlowChunkError);
+    assert.throws(() => flowChunkColumns(blobs[0].subarray(0, 5)), FlowChunkError);
   });
 
   it("a host filter returns exactly the flows with one of its hosts at either end (MAC or address), in every version, decoding only those", () => {

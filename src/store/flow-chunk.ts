@@ -94,7 +94,7 @@ function header(version: number, count: number, textBytes: number): Buffer {
  * The address as a number when it is IPv4 written the one way `ipv4ToString` writes it (so
  * the text comes back exactly), else undefined.
  */
-function canonicalIpv4(s: string): number | undefined {
+export function canonicalIpv4(s: string): number | undefined {
   if (s.length < 7 || s.length > 15) return undefined;
   let value = 0;
   let part = 0;
@@ -361,6 +361,86 @@ function lazyTable(blob: Uint8Array, textAt: number, end: number): { get(r: numb
     },
     size: () => starts.length,
   };
+}
+
+/**
+ * A chunk's flows as columns: what a reader that sums flows needs (baseline/flow-summaries.ts),
+ * without a record or an address text made per flow. IPv4 addresses (written the one way
+ * `ipv4ToString` writes them) are numbers, other addresses their text; a chunk's texts are one
+ * string each, so a map keyed by them hashes each once.
+ */
+export interface FlowColumns {
+  count: number;
+  srcIp: (number | string)[];
+  dstIp: (number | string)[];
+  srcMac: (string | undefined)[];
+  dstMac: (string | undefined)[];
+  proto: ArrayLike<number>;
+  dstPort: ArrayLike<number>;
+  bytesSrcToDst: ArrayLike<number>;
+  bytesDstToSrc: ArrayLike<number>;
+  firstUs: ArrayLike<number>;
+  lastUs: ArrayLike<number>;
+}
+
+/** A chunk's flows as columns (`FlowColumns`); a damaged chunk throws FlowChunkError, as decoding it would. */
+export function flowChunkColumns(blob: Uint8Array): FlowColumns {
+  const version = blob.length >= HEADER ? blob[0] : 0;
+  if (version !== COLUMNS && version !== COLUMNS_9) {
+    // Rows (and anything damaged, which decoding refuses): read as records.
+    const flows = decodeFlowChunk(blob);
+    const ip = (s: string): number | string => canonicalIpv4(s) ?? s;
+    return {
+      count: flows.length, srcIp: flows.map((f) => ip(f.srcIp)), dstIp: flows.map((f) => ip(f.dstIp)), srcMac: flows.map((f) => f.srcMac), dstMac: flows.map((f) => f.dstMac),
+      proto: flows.map((f) => f.proto), dstPort: flows.map((f) => f.dstPort), bytesSrcToDst: flows.map((f) => f.bytesSrcToDst), bytesDstToSrc: flows.map((f) => f.bytesDstToSrc),
+      firstUs: flows.map((f) => f.firstUs), lastUs: flows.map((f) => f.lastUs),
+    };
+  }
+  const texts = version === COLUMNS_9 ? TEXTS_9 : TEXTS;
+  const words = 2 + texts;
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.length);
+  const count = view.getUint32(4, true);
+  const textBytes = view.getUint32(8, true);
+  const textAt = HEADER + count * (WIDE * 8 + words * 4 + SMALL * 2 + 1);
+  if (textAt + textBytes !== blob.length) throw new FlowChunkError(`flow chunk of ${blob.length} bytes does not hold ${count} flows and ${textBytes} bytes of text`);
+  const table = count === 0 ? [] : Buffer.from(blob.buffer, blob.byteOffset + textAt, textBytes).toString("utf8").split("\0");
+  const text = (r: number): string | undefined => {
+    if (r === 0) return undefined;
+    const s = table[r - 1];
+    if (s === undefined) throw new FlowChunkError(`flow chunk refers to text ${r} of ${table.length}`);
+    return s;
+  };
+  const wordsAt = HEADER + count * WIDE * 8;
+  const smallAt = wordsAt + count * words * 4;
+  const wide = column(Float64Array, count * WIDE, blob, HEADER);
+  const refs = column(Uint32Array, count * words, blob, wordsAt);
+  const small = column(Uint16Array, count * SMALL, blob, smallAt);
+  const out: FlowColumns = {
+    count, srcIp: new Array(count), dstIp: new Array(count), srcMac: new Array(count), dstMac: new Array(count),
+    proto: new Uint16Array(count), dstPort: new Uint16Array(count), bytesSrcToDst: new Float64Array(count), bytesDstToSrc: new Float64Array(count),
+    firstUs: new Float64Array(count), lastUs: new Float64Array(count),
+  };
+  const proto = out.proto as Uint16Array;
+  const dstPort = out.dstPort as Uint16Array;
+  const bytesSD = out.bytesSrcToDst as Float64Array;
+  const bytesDS = out.bytesDstToSrc as Float64Array;
+  const first = out.firstUs as Float64Array;
+  const last = out.lastUs as Float64Array;
+  for (let k = 0, w = 0, u = 0, h = 0; k < count; k++, w += WIDE, u += words, h += SMALL) {
+    const t = u + 2;
+    // A reference of 0 for an address means the IPv4 number in the column before.
+    out.srcIp[k] = refs[t + 3] === 0 ? refs[u] : text(refs[t + 3])!;
+    out.dstIp[k] = refs[t + 5] === 0 ? refs[u + 1] : text(refs[t + 5])!;
+    out.srcMac[k] = text(refs[t + 2]);
+    out.dstMac[k] = text(refs[t + 4]);
+    proto[k] = small[h + 1];
+    dstPort[k] = small[h + 3];
+    bytesSD[k] = wide[w + 1];
+    bytesDS[k] = wide[w + 3];
+    first[k] = wide[w + 4];
+    last[k] = wide[w + 5];
+  }
+  return out;
 }
 
 /** The flows of a chunk, in the order they were stored; with a filter, only those touching its hosts, with their positions in the chunk. */

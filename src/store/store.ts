@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { macToString, parseMac } from "../net/addr.js";
 import type { DeviceChange, StoredAddress, StoredDevice, StoredFact } from "../inventory/inventory.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
-import { FLOWS_PER_CHUNK, FlowChunkError, chunkHasAny, decodeFlowChunk, encodeWithHosts, flowSpan, hostFilter, hostKey } from "./flow-chunk.js";
+import { FLOWS_PER_CHUNK, FlowChunkError, type FlowColumns, chunkHasAny, decodeFlowChunk, flowChunkColumns, encodeWithHosts, flowSpan, hostFilter, hostKey } from "./flow-chunk.js";
 import type { Alert } from "../model/alert.js";
 import type { Advisory, KevEntry } from "../model/advisory.js";
 import type { PolicyStatus } from "../model/policy-status.js";
@@ -58,8 +58,8 @@ const DEVICE_COLUMNS = "id, site, key, mac, oui_vendor, local_mac, router, first
 
 /** Devices read per query by `eachDevice` (SQLite allows 32,766 parameters, PostgreSQL 65,535). */
 const DEVICE_PAGE = 1000;
-/** Flow chunks read per query. */
-const CHUNK_PAGE = 16;
+/** Flow chunks named per query. */
+const CHUNK_PAGE = 64;
 /** Addresses asked for in one query (each is a parameter twice; SQLite allows 32,766). */
 const ADDRESS_BATCH = 500;
 
@@ -186,26 +186,47 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
    * stored; from the chunk holding flow `fromId` on (flow ids grow with chunk ids).
    */
   private *flowChunks(site?: string, fromId = 1): Generator<StoredFlow[]> {
+    for (const { firstId, flows } of this.decodedChunks(site, fromId, (data) => decodeFlowChunk(data) as StoredFlow[])) {
+      for (let i = 0; i < flows.length; i++) flows[i].id = firstId + i;
+      yield flows;
+    }
+  }
+
+  /**
+   * A site's stored flows as columns (store/flow-chunk.ts `FlowColumns`), a chunk at a time in
+   * the order stored, from the chunk holding flow `fromId` on, with the id of each chunk's first
+   * flow: for readers that sum flows (baseline/flow-summaries.ts) without a record per flow.
+   */
+  *flowColumns(site: string, fromId = 1): Generator<{ firstId: number; columns: FlowColumns }> {
+    for (const { firstId, flows } of this.decodedChunks(site, fromId, flowChunkColumns)) yield { firstId, columns: flows };
+  }
+
+  /**
+   * Stored chunks decoded by `decode`, paged; a damaged chunk is skipped with a warning and
+   * counted. A page names its chunks and each chunk's data is read when its turn comes, so a
+   * reader that stops early (a fold in slices) reads no chunk it does not decode.
+   */
+  private *decodedChunks<T>(site: string | undefined, fromId: number, decode: (data: Uint8Array) => T): Generator<{ firstId: number; flows: T }> {
     let after = 0;
     for (;;) {
       const page = site === undefined
-        ? this.sql.rows<[number, number, unknown]>(`SELECT id, first_id, data FROM flow_chunks WHERE id > ? AND first_id + count > ? ORDER BY id LIMIT ${CHUNK_PAGE}`, after, fromId)
-        : this.sql.rows<[number, number, unknown]>(`SELECT id, first_id, data FROM flow_chunks WHERE site = ? AND id > ? AND first_id + count > ? ORDER BY id LIMIT ${CHUNK_PAGE}`, site, after, fromId);
+        ? this.sql.rows<[number, number]>(`SELECT id, first_id FROM flow_chunks WHERE id > ? AND first_id + count > ? ORDER BY id LIMIT ${CHUNK_PAGE}`, after, fromId)
+        : this.sql.rows<[number, number]>(`SELECT id, first_id FROM flow_chunks WHERE site = ? AND id > ? AND first_id + count > ? ORDER BY id LIMIT ${CHUNK_PAGE}`, site, after, fromId);
       if (page.length === 0) return;
       after = page[page.length - 1][0];
-      for (const [id, firstId, data] of page) {
-        let flows: StoredFlow[];
+      for (const [id, firstId] of page) {
+        const data = this.sql.column<unknown>(`SELECT data FROM flow_chunks WHERE id = ?`, id)[0];
+        let flows: T;
         try {
           if (!(data instanceof Uint8Array)) throw new FlowChunkError(`flow chunk data is ${typeof data}, not a BLOB`);
-          flows = decodeFlowChunk(data) as StoredFlow[];
+          flows = decode(data);
         } catch (e) {
           if (!(e instanceof FlowChunkError)) throw e;
           this.damagedFlowChunks++;
           process.emitWarning(`flow chunk ${id} skipped: ${e.message}`, "CordonStoreWarning");
           continue;
         }
-        for (let i = 0; i < flows.length; i++) flows[i].id = firstId + i;
-        yield flows;
+        yield { firstId, flows };
       }
     }
   }
