@@ -261,13 +261,13 @@ describe("cordon CLI", () => {
     // Back to schema 11: before users and roles, chunks' hosts, advisories and the end-of-life register.
     old.exec(`DROP TABLE eol_decisions; DROP TABLE kev; DROP TABLE advisories; DROP TABLE flow_chunk_hosts; DROP TABLE login_sessions; DROP TABLE api_tokens; DROP TABLE users; ALTER TABLE audit DROP COLUMN role;
       DROP TABLE trust_assumptions; DROP TABLE trust_zones; DROP TABLE trust_key;
-      DROP TABLE pki_cas; DROP TABLE pki_vendor_cas; DROP TABLE certificates; DROP TABLE enroll_tokens; ALTER TABLE nac_decisions DROP COLUMN identity; DROP INDEX alerts_class_status; PRAGMA user_version = 11;`);
+      DROP TABLE pki_cas; DROP TABLE pki_vendor_cas; DROP TABLE certificates; DROP TABLE enroll_tokens; ALTER TABLE nac_decisions DROP COLUMN identity; DROP INDEX alerts_class_status; DROP INDEX devices_mac; DROP INDEX devices_key; PRAGMA user_version = 11;`);
     old.close();
     const r = runCli(["devices", "--db", db, "--format", "json"]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as unknown[]).length, 4);
     const again = new Database(db, { readonly: true });
-    assert.equal(again.pragma("user_version", { simple: true }), 18);
+    assert.equal(again.pragma("user_version", { simple: true }), 19);
     again.close();
   });
 
