@@ -80,6 +80,8 @@ export const DEFAULT_BASELINE: Required<Pick<BaselineOptions, "minWindowS" | "mi
   minWindowS: 7 * 86400, minFlows: 20, minStability: 0.9,
 };
 
+/** A baseline element's protocol name for an IP protocol number. */
+export const protoName = (proto: number): string => PROTO[proto] ?? `ip-${proto}`;
 const PROTO: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "icmp6", 132: "sctp" };
 const HOUR_US = 3_600_000_000;
 
@@ -109,7 +111,8 @@ interface Acc {
   inByHour: Map<number, number>;
 }
 
-function peerOf(index: DeviceIndex<SiteDevice>, d: SiteDevice | undefined, ip: string): { peer: string; role: string } {
+/** How a baseline names the other end of a flow (`d`, its device if it has one) and that end's role. */
+export function peerOf(index: DeviceIndex<SiteDevice>, d: SiteDevice | undefined, ip: string): { peer: string; role: string } {
   if (d) return { peer: `device:${d.key}`, role: d.category };
   const host = `cidr:${ip}/${ip.includes(":") ? 128 : 32}`;
   if (isGroupIp(ip)) return { peer: host, role: "multicast" };
@@ -119,10 +122,6 @@ function peerOf(index: DeviceIndex<SiteDevice>, d: SiteDevice | undefined, ip: s
 }
 
 export function buildBaselines(devices: readonly SiteDevice[], flows: Iterable<FlowRecord>, o: BaselineOptions = {}): { devices: DeviceBaseline[]; categories: CategoryBaseline[] } {
-  const opts = {
-    minWindowS: o.minWindowS ?? DEFAULT_BASELINE.minWindowS, minFlows: o.minFlows ?? DEFAULT_BASELINE.minFlows,
-    minStability: o.minStability ?? DEFAULT_BASELINE.minStability,
-  };
   const index = new DeviceIndex(devices);
   const accs = new Map<string, Acc>();
   const accOf = (d: SiteDevice): Acc => {
@@ -145,7 +144,7 @@ export function buildBaselines(devices: readonly SiteDevice[], flows: Iterable<F
     const hour = Math.floor(f.firstUs / HOUR_US);
     a.outByHour.set(hour, (a.outByHour.get(hour) ?? 0) + out);
     a.inByHour.set(hour, (a.inByHour.get(hour) ?? 0) + inn);
-    const proto = PROTO[f.proto] ?? `ip-${f.proto}`;
+    const proto = protoName(f.proto);
     const port = f.proto === 6 || f.proto === 17 || f.proto === 132 ? f.dstPort : 0;
     const k = `${direction}|${peer.peer}|${proto}|${port}`;
     let e = a.elements.get(k);
@@ -168,30 +167,54 @@ export function buildBaselines(devices: readonly SiteDevice[], flows: Iterable<F
   }
   const out: DeviceBaseline[] = [];
   for (const a of accs.values()) {
-    const seconds = Math.max(0, (a.lastUs - a.firstUs) / 1e6);
-    const elements = [...a.elements.values()].sort((x, y) => y.flows - x.flows);
-    const tailStart = a.lastUs - (a.lastUs - a.firstUs) / 4;
-    const late = elements.filter((e) => e.firstUs > tailStart).length;
-    const stability = elements.length === 0 ? 0 : 1 - late / elements.length;
     const outs = [...a.outByHour.values()].sort((x, y) => x - y);
     const ins = [...a.inByHour.values()].sort((x, y) => x - y);
     const mean = (v: number[]): number => (v.length ? v.reduce((s, x) => s + x, 0) / v.length : 0);
-    const short: string[] = [];
-    if (seconds < opts.minWindowS) short.push(`window ${(seconds / 3600).toFixed(1)} h of ${(opts.minWindowS / 3600).toFixed(0)} h`);
-    if (a.flows < opts.minFlows) short.push(`${a.flows} flows of ${opts.minFlows}`);
-    if (stability < opts.minStability) short.push(`stability ${stability.toFixed(2)} < ${opts.minStability} (${late} of ${elements.length} elements new in the last quarter)`);
     out.push({
-      key: a.device.key, category: a.device.category,
-      window: { firstUs: a.firstUs, lastUs: a.lastUs, seconds }, flows: a.flows, elements,
-      initiatedShare: a.flows ? a.initiated / a.flows : 0,
+      ...finishBaseline(a.device, { ...a, elements: a.elements.values(), activeHours: a.outByHour.size }, o),
       volume: { outMean: mean(outs), outP95: percentile(outs, 0.95), inMean: mean(ins), inP95: percentile(ins, 0.95) },
-      hours: a.hours, weekdays: a.weekdays, activeHours: a.outByHour.size, stability,
-      mature: short.length === 0,
-      maturity: short.length === 0 ? `mature: ${(seconds / 86400).toFixed(1)} days, ${a.flows} flows, stability ${stability.toFixed(2)}` : `not mature: ${short.join("; ")}`,
     });
   }
   out.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
   return { devices: out, categories: categoryBaselines(out) };
+}
+
+/** What a device's flows add up to, however they were read (flows, or summaries of them: baseline/flow-summaries.ts). */
+export interface BaselineTotals {
+  elements: Iterable<BaselineElement>;
+  flows: number;
+  initiated: number;
+  firstUs: number;
+  lastUs: number;
+  hours: number[];
+  weekdays: number[];
+  activeHours: number;
+}
+
+/** A device's baseline from its totals: elements busiest first, stability and maturity (all but the volume, which needs its hours' bytes). */
+export function finishBaseline(device: Pick<SiteDevice, "key" | "category">, t: BaselineTotals, o: BaselineOptions = {}): Omit<DeviceBaseline, "volume"> {
+  const opts = {
+    minWindowS: o.minWindowS ?? DEFAULT_BASELINE.minWindowS, minFlows: o.minFlows ?? DEFAULT_BASELINE.minFlows,
+    minStability: o.minStability ?? DEFAULT_BASELINE.minStability,
+  };
+  const seconds = Math.max(0, (t.lastUs - t.firstUs) / 1e6);
+  // Busiest first; ties by first seen, then by what they are, so the order does not depend on the order flows were read.
+  const elements = [...t.elements].sort((x, y) => y.flows - x.flows || x.firstUs - y.firstUs || (elementText(x) < elementText(y) ? -1 : elementText(x) > elementText(y) ? 1 : 0));
+  const tailStart = t.lastUs - (t.lastUs - t.firstUs) / 4;
+  const late = elements.filter((e) => e.firstUs > tailStart).length;
+  const stability = elements.length === 0 ? 0 : 1 - late / elements.length;
+  const short: string[] = [];
+  if (seconds < opts.minWindowS) short.push(`window ${(seconds / 3600).toFixed(1)} h of ${(opts.minWindowS / 3600).toFixed(0)} h`);
+  if (t.flows < opts.minFlows) short.push(`${t.flows} flows of ${opts.minFlows}`);
+  if (stability < opts.minStability) short.push(`stability ${stability.toFixed(2)} < ${opts.minStability} (${late} of ${elements.length} elements new in the last quarter)`);
+  return {
+    key: device.key, category: device.category,
+    window: { firstUs: t.firstUs, lastUs: t.lastUs, seconds }, flows: t.flows, elements,
+    initiatedShare: t.flows ? t.initiated / t.flows : 0,
+    hours: t.hours, weekdays: t.weekdays, activeHours: t.activeHours, stability,
+    mature: short.length === 0,
+    maturity: short.length === 0 ? `mature: ${(seconds / 86400).toFixed(1)} days, ${t.flows} flows, stability ${stability.toFixed(2)}` : `not mature: ${short.join("; ")}`,
+  };
 }
 
 /**
