@@ -288,6 +288,16 @@ describe("users, roles and serve's API", () => {
     assert.deepEqual([c.policy.id, c.policy.status, c.policy.groups, c.policy.managed], [id, "approved", ["category:camera"], true]);
     assert.ok(c.policy.rules.length > 0 && c.policy.rules.every((r) => r.from === "category:camera" || r.to === "category:camera"), "the rules that name its group");
     assert.ok(c.responses.every((r) => r.mac === pump));
+    // serve's flow reader keeps the flow summaries folded: the context comes from them, the same as from the flows.
+    let summarised = context.body;
+    for (let i = 0; i < 50 && summarised.read !== "summaries"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      summarised = (await call(port, tokens.viewer, "GET", `/api/devices/${pump}/context`)).body;
+    }
+    assert.ok(context.body.read === "flows" || context.body.read === "summaries", String(context.body.read));
+    assert.equal(summarised.read, "summaries");
+    const seen = (b: Record<string, unknown>): Record<string, unknown> => ({ ...b, read: null, flows_read: null });
+    assert.deepEqual(seen(summarised), seen(context.body));
     assert.equal((await call(port, tokens.viewer, "GET", "/api/devices/10.99.99.99/context")).status, 404);
 
     // Simulated against the stored flows: every stored flow judged once, allowed by a rule or dropped.

@@ -3,19 +3,19 @@ import { pino } from "pino";
 import { NacStore } from "../store/nac.js";
 import { PostgresError, redactUrl } from "../store/postgres-sql.js";
 import { Store } from "../store/store.js";
-import { apiFailure, readOp } from "./api-reads.js";
-import type { ServeConfig } from "./config.js";
-import type { ToMain, ToReader } from "./messages.js";
+import { apiFailure, flowSummariesOf, readOp } from "./api-reads.js";
+import type { ReaderData, ToMain, ToReader } from "./messages.js";
 
 /**
- * serve's reader thread: answers the API's reads (serve/api-reads.ts) from a read-only
- * connection of its own (SQLite in WAL mode lets it read while the ingest worker writes;
+ * One of serve's two reader threads: answers the API's reads (serve/api-reads.ts), those of
+ * flow history in the "flows" role (which keeps the flow summaries folded), the others in the
+ * "reads" role, from a read-only connection of its own (SQLite in WAL mode lets it read while the ingest worker writes;
  * PostgreSQL gives it a session of its own). It starts once the ingest worker has the schema
  * up to date, and sees what the worker has committed.
  */
-const config = workerData as ServeConfig;
+const { config, role } = workerData as ReaderData;
 const port = parentPort!;
-const log = pino({ level: config.logLevel, base: { thread: "reader" } });
+const log = pino({ level: config.logLevel, base: { thread: `reader-${role}` } });
 const send = (m: ToMain): void => port.postMessage(m);
 
 let store: Store;
@@ -28,8 +28,47 @@ try {
 const nacStore = new NacStore(store.sql);
 send({ type: "reader-ready" });
 
+/**
+ * The flow summaries kept up to date between requests: every FOLD_EVERY_MS, the flows stored
+ * since, one chunk (at most 10,000 flows, about 5 ms) at a turn of the event loop, so a
+ * request waits at most one chunk's fold. A device's context then finds them caught up (it
+ * folds what is left, up to a bound).
+ */
+const FOLD_EVERY_MS = 100;
+/** Flows a turn folds at least: a fold goes a whole chunk at a time, so 1 is one chunk. */
+const FOLD_SLICE = 1;
+let folding = false;
+let stopped = false;
+let failing = false;
+/** Folds the next slice of `sites` (all of the store's when undefined), and asks for the next turn until caught up. */
+const foldSlice = (sites?: string[]): void => {
+  if (stopped) return;
+  try {
+    const summaries = flowSummariesOf(store);
+    sites ??= store.sites();
+    while (sites.length > 0 && summaries.fold(store, sites[0], FOLD_SLICE)) sites.shift();
+    if (failing) log.info("folding flow summaries again");
+    failing = false;
+  } catch (e) {
+    // The database gone for a while (PostgreSQL restarting): the reads say so; the fold tries
+    // again next time, and says so once, not every turn.
+    if (!failing) log.warn({ err: e instanceof PostgresError ? e.message : e }, "folding flow summaries failed; trying again");
+    failing = true;
+    sites = [];
+  }
+  if (sites.length > 0) setImmediate(foldSlice, sites);
+  else folding = false;
+};
+const folds = role !== "flows" ? undefined : setInterval(() => {
+  if (folding) return;
+  folding = true;
+  foldSlice();
+}, FOLD_EVERY_MS).unref();
+
 port.on("message", (m: ToReader) => {
   if (m.type === "stop") {
+    clearInterval(folds);
+    stopped = true;
     store.close();
     port.close();
     return;

@@ -7,6 +7,7 @@ import { certificateInventory, certificateStatus } from "../app/certificates.js"
 import { assumptionRegister, blastView, findNode, trustAnalysis, trustPaths, trustWhatIf } from "../app/trust.js";
 import type { TrustAnalysis } from "../trust/analyze.js";
 import { FlowPairs } from "../store/flow-pairs.js";
+import { FlowSummaries } from "../baseline/flow-summaries.js";
 import { graphJson } from "../trust/export.js";
 import type { EdgeFamily } from "../trust/model.js";
 import { compileFor, policyChanges, policyFileOf, policyListView, simulateStored, storedPolicy } from "../app/policies.js";
@@ -27,6 +28,13 @@ import type { ApiOp, ApiRequest } from "./messages.js";
 export const READ_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(["sites", "devices", "device", "device-context", "alerts", "alert", "policies", "policy-diff", "overview",
   "policy-simulate", "policy-compile", "flows", "decisions", "responses", "audit", "quarantines", "vulnerabilities", "device-vulnerabilities", "eol",
   "trust-graph", "trust-blast", "trust-amplifiers", "trust-paths", "trust-assumptions", "certs", "cert-status"]);
+
+/**
+ * The reads of flow history (a device's flows and context, the trust graph and what is
+ * built on it): serve answers them on a reader thread of their own, which keeps the flow
+ * summaries and pairs, so the other reads never wait behind them.
+ */
+export const FLOW_READ_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(["flows", "device-context", "trust-graph", "trust-blast", "trust-amplifiers", "trust-paths", "policy-diff"]);
 
 /** A refusal the API tells the caller as it is, with its status. */
 export class Denied extends Error {
@@ -52,6 +60,15 @@ const TRUST_REUSE_MS = 30_000;
 const analyses = new WeakMap<Store, Map<string, { at: number; analysis: TrustAnalysis }>>();
 /** The flow pairs folded so far per store: each rebuild reads only the flows stored since. */
 const folded = new WeakMap<Store, FlowPairs>();
+/** The devices' flow summaries folded so far per store (baseline/flow-summaries.ts): a device's context reads no flow history. */
+const summaries = new WeakMap<Store, FlowSummaries>();
+
+/** The flow summaries this reader keeps for `store`. */
+export function flowSummariesOf(store: Store): FlowSummaries {
+  let s = summaries.get(store);
+  if (s === undefined) summaries.set(store, (s = new FlowSummaries()));
+  return s;
+}
 
 /** The trust analysis of a site under its policy in force (or a version), built once per TRUST_REUSE_MS. */
 function analysisOf(store: Store, site: string | undefined, policy?: string): TrustAnalysis {
@@ -115,7 +132,7 @@ export function readOp(store: Store, nacStore: NacStore, op: ApiOp, req: ApiRequ
       if (found.length === 0) throw new Denied(404, `no device ${req.device}`);
       if (found.length > 1) throw new InputError(`${req.device} is a device at ${found.map((d) => d.device.site).join(" and ")}: name the site`);
       const d = found[0].device;
-      return { ...deviceContext(store, d.site, d.key), responses: d.mac === null ? [] : nacStore.responses().filter((r) => r.mac === d.mac && r.site === d.site).slice(0, 50) };
+      return { ...deviceContext(store, d.site, d.key, { summaries: flowSummariesOf(store) }), responses: d.mac === null ? [] : nacStore.responses().filter((r) => r.mac === d.mac && r.site === d.site).slice(0, 50) };
     }
     case "alerts": {
       const q = { site: req.site, class: req.alertClass, status: req.status, minSeverity: req.minSeverity, device: req.device, limit: req.limit, after: req.after };

@@ -5,6 +5,7 @@ import type { AccountingEvent } from "../nac/radius-server.js";
 import type { NacSession } from "../nac/sessions.js";
 import type { PkiMaterial } from "../app/certificates.js";
 import type { DomainStats } from "../sources/netflow/collector.js";
+import type { ServeConfig } from "./config.js";
 
 /** Counters of one configured source, as /metrics shows them. */
 export interface SourceSnapshot {
@@ -172,4 +173,13 @@ export type ToMain =
   | { type: "fatal"; message: string };
 
 /** Main thread → reader thread: a read of the API, or the end. */
+/** What a reader thread answers: "flows", the reads of flow history (serve/api-reads.ts FLOW_READ_OPS); "reads", the others. */
+export type ReaderRole = "reads" | "flows";
+
+/** A reader thread's start-up data. */
+export interface ReaderData {
+  config: ServeConfig;
+  role: ReaderRole;
+}
+
 export type ToReader = { type: "api"; id: number; op: ApiOp; request: ApiRequest; caller: Caller } | { type: "stop" };

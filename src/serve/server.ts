@@ -11,12 +11,12 @@ import { type AccountingEvent, RadiusServer } from "../nac/radius-server.js";
 import { type RadiusListener, listenRadius } from "../nac/radius-listener.js";
 import type { NacTable } from "../nac/authorization.js";
 import type { ServeConfig } from "./config.js";
-import type { ApiOp, ApiRequest, Caller, StatsSnapshot, ToMain, ToReader, ToWorker } from "./messages.js";
+import type { ApiOp, ApiRequest, Caller, ReaderData, ReaderRole, StatsSnapshot, ToMain, ToReader, ToWorker } from "./messages.js";
 import { FairAdmission } from "./fair-admission.js";
 import { type IpfixTcpListener, listenIpfixTcp } from "./ipfix-tcp.js";
 import { renderMetrics } from "./metrics.js";
 import { type ApiContext, type ApiReply, apiHosts, buildHttp } from "./api.js";
-import { READ_OPS } from "./api-reads.js";
+import { FLOW_READ_OPS, READ_OPS } from "./api-reads.js";
 import { SourceHealth } from "./source-health.js";
 import { cordonVersion } from "../model/shipped-data.js";
 import { serveToken } from "../app/api-token.js";
@@ -171,46 +171,20 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
     await worker.terminate();
     throw e;
   }
-  // The API's reads on a thread and connection of their own (serve/api-reader.ts), started once
-  // the worker has brought the schema up to date: a click never waits behind ingest.
-  const reader = new Worker(new URL("./api-reader.js", import.meta.url), { workerData: config });
-  let readerUp = false;
-  const readerPending = new Map<number, (r: ApiReply) => void>();
-  const readerReady = new Promise<void>((resolve, reject) => {
-    reader.on("message", (m: ToMain) => {
-      if (m.type === "reader-ready") {
-        readerUp = true;
-        resolve();
-      } else if (m.type === "api-result") {
-        readerPending.get(m.id)?.({ status: m.status, body: m.body });
-        readerPending.delete(m.id);
-      } else if (m.type === "fatal") {
-        reject(new Error(m.message));
-        fail(`API reader failed: ${m.message}`);
-      }
-    });
-    reader.once("error", (e) => {
-      reject(e);
-      fail(`API reader crashed: ${e.message}`);
-    });
-    reader.once("exit", (code) => {
-      readerUp = false;
-      for (const answer of readerPending.values()) answer({ status: 503, body: { error: "the API reader stopped" } });
-      readerPending.clear();
-      reject(new Error(`the API reader exited with ${code}`));
-      if (!stopping) fail(`API reader exited with ${code}`);
-    });
-  });
-  closers.push(async () => {
-    if (readerUp) reader.postMessage({ type: "stop" } satisfies ToReader);
-    await reader.terminate();
-  });
+  // The API's reads on threads and connections of their own (serve/api-reader.ts), started once
+  // the worker has brought the schema up to date: a click never waits behind ingest. Two: the
+  // reads of flow history (a device's flows and context, the trust graph), which keep the flow
+  // summaries and may take long, on one; every other read on the other, so a page of the device
+  // list never waits behind a scan of flows.
+  let readers: ApiReader[];
   try {
-    await readerReady;
+    readers = await Promise.all((["reads", "flows"] as const).map((role) => startReader(config, role, fail, () => stopping)));
   } catch (e) {
     await worker.terminate();
     throw e;
   }
+  const [reads, flowReads] = readers;
+  closers.push(() => Promise.all(readers.map((r) => r.close())).then(() => undefined));
   const watchdog = setInterval(() => {
     const quiet = Date.now() - lastHeard;
     if (!stopping && quiet > config.watchdogS * 1000) fail(`ingest worker stuck: nothing from it for ${Math.round(quiet / 1000)} s (watchdog_s ${config.watchdogS})`);
@@ -419,14 +393,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   }
 
   const toWorker = (op: ApiOp, request: ApiRequest, caller: Caller): Promise<ApiReply> => {
-    if (READ_OPS.has(op)) {
-      if (!readerUp) return Promise.resolve({ status: 503, body: { error: "the API reader is not running" } });
-      const id = ++apiIds;
-      return new Promise((resolve) => {
-        readerPending.set(id, resolve);
-        reader.postMessage({ type: "api", id, op, request, caller } satisfies ToReader);
-      });
-    }
+    if (READ_OPS.has(op)) return (FLOW_READ_OPS.has(op) ? flowReads : reads).ask({ type: "api", id: ++apiIds, op, request, caller });
     if (!up) return Promise.resolve({ status: 503, body: { error: "the ingest worker is not running" } });
     const id = ++apiIds;
     return new Promise((resolve) => {
@@ -527,4 +494,61 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   };
   const radiusPorts = radiusListener ? { auth: radiusListener.authPort, acct: radiusListener.acctPort } : undefined;
   return { httpPort, netflowPorts, radiusPorts, ...(config.pki ? { pkiPorts } : {}), done, stop };
+}
+
+/** One of serve's API reader threads: asked a read, it answers; `close` stops it. */
+interface ApiReader {
+  ask(m: Extract<ToReader, { type: "api" }>): Promise<ApiReply>;
+  close(): Promise<void>;
+}
+
+/** Starts a reader thread (serve/api-reader.ts) in `role`; it fails serve when it dies unasked. */
+async function startReader(config: ServeConfig, role: ReaderRole, fail: (why: string) => void, stopping: () => boolean): Promise<ApiReader> {
+  const reader = new Worker(new URL("./api-reader.js", import.meta.url), { workerData: { config, role } satisfies ReaderData });
+  let up = false;
+  const pending = new Map<number, (r: ApiReply) => void>();
+  const ready = new Promise<void>((resolve, reject) => {
+    reader.on("message", (m: ToMain) => {
+      if (m.type === "reader-ready") {
+        up = true;
+        resolve();
+      } else if (m.type === "api-result") {
+        pending.get(m.id)?.({ status: m.status, body: m.body });
+        pending.delete(m.id);
+      } else if (m.type === "fatal") {
+        reject(new Error(m.message));
+        fail(`API reader (${role}) failed: ${m.message}`);
+      }
+    });
+    reader.once("error", (e) => {
+      reject(e);
+      fail(`API reader (${role}) crashed: ${e.message}`);
+    });
+    reader.once("exit", (code) => {
+      up = false;
+      for (const answer of pending.values()) answer({ status: 503, body: { error: "the API reader stopped" } });
+      pending.clear();
+      reject(new Error(`the API reader (${role}) exited with ${code}`));
+      if (!stopping()) fail(`API reader (${role}) exited with ${code}`);
+    });
+  });
+  try {
+    await ready;
+  } catch (e) {
+    await reader.terminate();
+    throw e;
+  }
+  return {
+    ask: (m) => {
+      if (!up) return Promise.resolve({ status: 503, body: { error: "the API reader is not running" } });
+      return new Promise((resolve) => {
+        pending.set(m.id, resolve);
+        reader.postMessage(m satisfies ToReader);
+      });
+    },
+    close: async () => {
+      if (up) reader.postMessage({ type: "stop" } satisfies ToReader);
+      await reader.terminate();
+    },
+  };
 }

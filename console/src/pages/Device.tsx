@@ -18,7 +18,7 @@ interface FlowRow { proto: string; src_ip: string; src_port: number; dst_ip: str
 interface DecisionRow { at: string; nas: string; nas_port_id?: string; state: string; vlan?: string; reason: string; count?: number }
 interface Peer { direction: string; peer: string; peer_role: string; proto: string; port: number; flows: number; bytes_out: number; bytes_in: number; last_seen: string }
 interface Context {
-  flows_read: number; truncated: boolean;
+  read: "summaries" | "flows"; flows_read: number; truncated: boolean;
   baseline: { mature: boolean; maturity: string; first_seen: string | null; last_seen: string | null; flows: number; active_hours: number; stability: number; hours: number[] } | null;
   peers: Peer[];
   policy: { id: number; name: string; version: number; status: string; mode: string; groups: string[]; managed: boolean; rules: { id: string; from: string; to: string; proto: string; ports: string; comment: string }[] } | null;
@@ -133,7 +133,7 @@ export function Device({ id, me }: { id: string; me: Me }) {
               <p className={context.baseline.mature ? "ok" : "warn"}>{context.baseline.maturity}</p>
               <dl>
                 <dt>Window</dt><dd>{context.baseline.first_seen} – {context.baseline.last_seen}</dd>
-                <dt>Flows</dt><dd>{context.baseline.flows}{context.truncated && " (the newest read)"}</dd>
+                <dt>Flows</dt><dd>{context.baseline.flows}{context.truncated && (context.read === "flows" ? " (the newest read)" : " (peers past the summary's budget not kept)")}</dd>
                 <dt>Active hours</dt><dd>{context.baseline.active_hours}</dd>
               </dl>
               <HourBars hours={context.baseline.hours} />
