@@ -28,7 +28,7 @@ export async function serve(args: string[], prefix: string[] = [], o: { cwd?: st
     for (const l of lines) if (l.startsWith("{")) logs.push(JSON.parse(l) as Record<string, unknown>);
   });
   const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-  for (let i = 0; i < 300 && !logs.some((l) => l.msg === "http endpoint: /healthz, /metrics"); i++) {
+  for (let i = 0; i < 1500 && !logs.some((l) => l.msg === "http endpoint: /healthz, /metrics"); i++) {
     if (child.exitCode !== null) throw new Error(`serve exited ${child.exitCode}: ${stderr}`);
     await new Promise((r) => setTimeout(r, 20));
   }
