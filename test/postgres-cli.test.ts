@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CORPUS, HAVE_CORPUS, corpus, runCli, tmpDir } from "./helpers.js";
 import { testPostgres } from "./postgres.js";
+import { redactUrl } from "../src/store/postgres-sql.js";
 
 const pg = await testPostgres();
 const SKIP = typeof pg === "string" ? pg : false;
@@ -84,5 +85,15 @@ describe("PostgreSQL behind the CLI", { skip: SKIP }, () => {
       assert.ok(!r.stderr.includes("not-the-password") && !r.stderr.includes("secret-word"), "the password is not told");
       assert.ok(Date.now() - t0 < 15_000, "refused within the connect timeout");
     }
+  });
+});
+
+describe("database names in messages and logs", () => {
+  it("a PostgreSQL URL loses its password; a SQLite file's path is shown as it is, not as an unreadable URL", () => {
+    assert.equal(redactUrl("postgres://cordon:s3cret@db.example:5432/cordon"), "postgres://cordon:****@db.example:5432/cordon");
+    assert.equal(redactUrl("postgresql://cordon@db.example/cordon"), "postgresql://cordon@db.example/cordon");
+    assert.equal(redactUrl("postgres://cordon:s3cret@[bad"), "postgres://(unreadable URL)");
+    assert.equal(redactUrl("/var/lib/cordon/cordon.db"), "/var/lib/cordon/cordon.db");
+    assert.equal(redactUrl("cordon.db"), "cordon.db");
   });
 });

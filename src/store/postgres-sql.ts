@@ -15,8 +15,9 @@ let nextId = 0;
 /** A database URL Cordon treats as PostgreSQL. */
 export const isPostgresUrl = (s: string): boolean => /^postgres(ql)?:\/\//i.test(s);
 
-/** The URL without its password, for messages and logs. */
+/** The URL without its password, for messages and logs; a SQLite file's path as it is. */
 export function redactUrl(url: string): string {
+  if (!isPostgresUrl(url)) return url;
   try {
     const u = new URL(url);
     if (u.password) u.password = "****";
