@@ -215,17 +215,8 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
       if (page.length === 0) return;
       after = page[page.length - 1][0];
       for (const [id, firstId] of page) {
-        const data = this.sql.column<unknown>(`SELECT data FROM flow_chunks WHERE id = ?`, id)[0];
-        let flows: T;
-        try {
-          if (!(data instanceof Uint8Array)) throw new FlowChunkError(`flow chunk data is ${typeof data}, not a BLOB`);
-          flows = decode(data);
-        } catch (e) {
-          if (!(e instanceof FlowChunkError)) throw e;
-          this.damagedFlowChunks++;
-          process.emitWarning(`flow chunk ${id} skipped: ${e.message}`, "CordonStoreWarning");
-          continue;
-        }
+        const flows = this.decodeChunk(id, this.sql.column<unknown>(`SELECT data FROM flow_chunks WHERE id = ?`, id)[0], decode);
+        if (flows === undefined) continue;
         yield { firstId, flows };
       }
     }
@@ -475,21 +466,25 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
     for (const [id, firstId, lastUs, chunkHostKeys] of spans) {
       // A chunk whose hosts are known and hold none of these is not read at all (older chunks have none: read).
       if (chunkHostKeys instanceof Uint8Array && !chunkHasAny(chunkHostKeys, keys)) continue;
-      const data = this.sql.column<unknown>(`SELECT data FROM flow_chunks WHERE id = ?`, id)[0];
-      let found: { flows: FlowRecord[]; positions: number[] };
-      try {
-        if (!(data instanceof Uint8Array)) throw new FlowChunkError(`flow chunk data is ${typeof data}, not a BLOB`);
-        found = decodeFlowChunk(data, filter);
-      } catch (e) {
-        if (!(e instanceof FlowChunkError)) throw e;
-        this.damagedFlowChunks++;
-        process.emitWarning(`flow chunk ${id} skipped: ${e.message}`, "CordonStoreWarning");
-        continue;
-      }
+      const found = this.decodeChunk(id, this.sql.column<unknown>(`SELECT data FROM flow_chunks WHERE id = ?`, id)[0], (data) => decodeFlowChunk(data, filter));
+      if (found === undefined) continue;
       if (found.flows.length === 0) continue;
       const flows = found.flows as StoredFlow[];
       for (let i = 0; i < flows.length; i++) flows[i].id = firstId + found.positions[i];
       yield { lastUs, flows };
+    }
+  }
+
+  /** A stored chunk's data decoded; undefined (with a warning, counted) when it cannot be. */
+  private decodeChunk<T>(id: number, data: unknown, decode: (data: Uint8Array) => T): T | undefined {
+    try {
+      if (!(data instanceof Uint8Array)) throw new FlowChunkError(`flow chunk data is ${typeof data}, not a BLOB`);
+      return decode(data);
+    } catch (e) {
+      if (!(e instanceof FlowChunkError)) throw e;
+      this.damagedFlowChunks++;
+      process.emitWarning(`flow chunk ${id} skipped: ${e.message}`, "CordonStoreWarning");
+      return undefined;
     }
   }
 
