@@ -98,15 +98,21 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-interface Acc {
-  device: SiteDevice;
-  elements: Map<string, BaselineElement>;
+/** What a device's flows add up to, however they were read (flows, or summaries of them: baseline/flow-summaries.ts). */
+export interface BaselineTotals {
+  elements: Iterable<BaselineElement>;
   flows: number;
   initiated: number;
   firstUs: number;
   lastUs: number;
   hours: number[];
   weekdays: number[];
+  activeHours: number;
+}
+
+interface Acc extends Omit<BaselineTotals, "elements" | "activeHours"> {
+  device: SiteDevice;
+  elements: Map<string, BaselineElement>;
   outByHour: Map<number, number>;
   inByHour: Map<number, number>;
 }
@@ -179,17 +185,6 @@ export function buildBaselines(devices: readonly SiteDevice[], flows: Iterable<F
   return { devices: out, categories: categoryBaselines(out) };
 }
 
-/** What a device's flows add up to, however they were read (flows, or summaries of them: baseline/flow-summaries.ts). */
-export interface BaselineTotals {
-  elements: Iterable<BaselineElement>;
-  flows: number;
-  initiated: number;
-  firstUs: number;
-  lastUs: number;
-  hours: number[];
-  weekdays: number[];
-  activeHours: number;
-}
 
 /** A device's baseline from its totals: elements busiest first, stability and maturity (all but the volume, which needs its hours' bytes). */
 export function finishBaseline(device: Pick<SiteDevice, "key" | "category">, t: BaselineTotals, o: BaselineOptions = {}): Omit<DeviceBaseline, "volume"> {
