@@ -32,12 +32,14 @@ send({ type: "reader-ready" });
  * The flow summaries kept up to date between requests: every FOLD_EVERY_MS, the flows stored
  * since, one chunk (at most 10,000 flows, about 5 ms) at a turn of the event loop, so a
  * request waits at most one chunk's fold. A device's context then finds them caught up (it
- * folds what is left, up to a bound).
+ * folds what is left, up to a bound). Only once someone has asked for a device's context: a
+ * sensor nobody browses does not spend a thread's CPU on the whole stored history at start.
  */
 const FOLD_EVERY_MS = 100;
 /** Flows a turn folds at least: a fold goes a whole chunk at a time, so 1 is one chunk. */
 const FOLD_SLICE = 1;
 let folding = false;
+let wanted = false;
 let stopped = false;
 let failing = false;
 /** Folds the next slice of `sites` (all of the store's when undefined), and asks for the next turn until caught up. */
@@ -60,7 +62,7 @@ const foldSlice = (sites?: string[]): void => {
   else folding = false;
 };
 const folds = role !== "flows" ? undefined : setInterval(() => {
-  if (folding) return;
+  if (folding || !wanted) return;
   folding = true;
   foldSlice();
 }, FOLD_EVERY_MS).unref();
@@ -73,6 +75,7 @@ port.on("message", (m: ToReader) => {
     port.close();
     return;
   }
+  if (m.op === "device-context") wanted = true;
   try {
     send({ type: "api-result", id: m.id, status: 200, body: readOp(store, nacStore, m.op, m.request) });
   } catch (e) {
