@@ -176,12 +176,14 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   // reads of flow history (a device's flows and context, the trust graph), which keep the flow
   // summaries and may take long, on one; every other read on the other, so a page of the device
   // list never waits behind a scan of flows.
-  let readers: ApiReader[];
-  try {
-    readers = await Promise.all((["reads", "flows"] as const).map((role) => startReader(config, role, fail, () => stopping)));
-  } catch (e) {
+  const started = await Promise.allSettled((["reads", "flows"] as const).map((role) => startReader(config, role, fail, () => stopping)));
+  const readers = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  const refused = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (refused !== undefined) {
+    // One reader up and the other not: stop the one, as the worker, before serve says why.
+    await Promise.all(readers.map((r) => r.close()));
     await worker.terminate();
-    throw e;
+    throw refused.reason;
   }
   const [reads, flowReads] = readers;
   closers.push(() => Promise.all(readers.map((r) => r.close())).then(() => undefined));
