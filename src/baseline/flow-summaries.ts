@@ -7,7 +7,7 @@ import type { DeviceIndex, SiteDevice } from "./device-index.js";
 /**
  * What a device's flows add up to, kept per end of flow (a MAC and address as the flows name
  * them) and brought up to date from the flows stored since the last fold, so a long-lived
- * reader (serve's API thread) answers a device's baseline and peers without reading its flow
+ * reader (serve's flows reader thread) answers a device's baseline and peers without reading its flow
  * history: a device in every chunk of a million flows cost a read of every chunk.
  *
  * Ends are kept rather than devices because which device an end belongs to is decided when
