@@ -7,7 +7,7 @@ import type { Alert } from "../src/model/alert.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
 import { AuditLog } from "../src/store/audit.js";
 import { NacStore } from "../src/store/nac.js";
-import { Store } from "../src/store/store.js";
+import { type DeviceRowRecord, Store, type StoredDevice } from "../src/store/store.js";
 import { TrustStore } from "../src/store/trust.js";
 import { FlowPairs } from "../src/store/flow-pairs.js";
 import { tmpDir } from "./helpers.js";
@@ -122,9 +122,19 @@ for (const engine of ENGINES) {
 
     it("reading on from a point: devices after a site and key, flows from an id, verdicts and overrides of named devices", () => {
       const s = open("paging");
-      const ids = s.saveDevices([change({ key: "02:00:00:00:00:03" }), change({ key: "02:00:00:00:00:01" }), change({ key: "02:00:00:00:00:02", site: "other" })]);
+      const fact = (kind: string, value: string, firstUs: number): DeviceChange["facts"][number] => ({ kind, value, firstUs, lastUs: firstUs, count: 2, source: "t.pcap", packet: 1 });
+      const ids = s.saveDevices([
+        change({ key: "02:00:00:00:00:03", addresses: [{ ip: "10.0.0.3", origin: "dhcp", firstUs: 1000, lastUs: 2000, source: "t.pcap", packet: 1 }],
+          facts: [fact("dhcp.hostname", "cam-b", 1500), fact("dhcp.hostname", "cam-a", 1600), fact("bacnet.client", "1", 1000)] }),
+        change({ key: "02:00:00:00:00:01" }), change({ key: "02:00:00:00:00:02", site: "other" })]);
       assert.deepEqual([...s.eachDevice(undefined, { site: "plant", key: "02:00:00:00:00:01" })].map((d) => `${d.site} ${d.key}`), ["plant 02:00:00:00:00:03"]);
       assert.deepEqual([...s.eachDevice("other", { site: "", key: "" })].map((d) => d.key), ["02:00:00:00:00:02"]);
+      // A table's rows are the same devices, the same addresses and facts in the same order, without the rest.
+      const asRow = (d: StoredDevice): DeviceRowRecord => ({ id: d.id, site: d.site, key: d.key, mac: d.mac, lastUs: d.lastUs,
+        addresses: d.addresses.map((a) => ({ ip: a.ip })), facts: d.facts.map((f) => ({ kind: f.kind, value: f.value, count: f.count })) });
+      assert.deepEqual([...s.eachDeviceRow()], [...s.eachDevice()].map(asRow));
+      assert.ok([...s.eachDeviceRow()].some((d) => d.addresses.length > 0 && d.facts.length > 1), "the rows compared hold addresses and facts");
+      assert.deepEqual([...s.eachDeviceRow("plant", { site: "plant", key: "02:00:00:00:00:01" }, 1)].map((d) => d.key), ["02:00:00:00:00:03"]);
       s.saveFlows([flow(1), flow(2)]);
       s.saveFlows([flow(3, "other"), flow(4)]);
       assert.deepEqual([...s.eachFlow(undefined, 2)].map((f) => [f.id, f.srcPort]), [[2, 40002], [3, 40003], [4, 40004]]);
@@ -146,6 +156,9 @@ for (const engine of ENGINES) {
       s.saveVerdicts([{ deviceId: a, verdict: v("camera", 2) }]);
       assert.equal(s.latestVerdicts().get(a)?.category, "camera");
       assert.deepEqual(s.latestVerdicts().get(a)?.evidence, [{ rule: "r", weight: 1 }]);
+      const { evidence: _, ...summary } = s.latestVerdicts().get(a)!;
+      assert.deepEqual(s.latestVerdictSummaries([a, b]).get(a), summary, "a summary is the verdict without its evidence");
+      assert.deepEqual([...s.latestVerdictSummaries([b]).keys()], [b]);
       assert.equal(s.latestVerdicts().get(a)?.confidence, 0.75);
       assert.deepEqual([...s.latestCategories()].sort(), [[a, "camera"], [b, "plc"]]);
       assert.deepEqual(s.verdictHistory(a).map((x) => x.category), ["unknown", "camera"]);

@@ -1,7 +1,7 @@
 import { speaksOt } from "../classify/classify.js";
 import { type Category, type Criticality, defaultCriticality } from "../classify/taxonomy.js";
 import { addressesOf, deviceView } from "../inventory/view.js";
-import type { StoredDevice, StoredOverride, StoredVerdict } from "../store/store.js";
+import type { DeviceRowRecord, StoredDevice, StoredOverride, StoredVerdict, VerdictSummary } from "../store/store.js";
 
 /** What a device is, as everything downstream acts on it: a person's override first, then the settled verdict, then the defaults. */
 export interface Classification {
@@ -18,8 +18,11 @@ export interface Classification {
   addresses: string[];
 }
 
-/** The effective classification of a stored device. */
-export function classificationOf(d: StoredDevice, verdict: StoredVerdict | undefined, override?: StoredOverride): Classification {
+/**
+ * The effective classification of a stored device (a listed row's is the same: it reads the
+ * facts' kinds and the addresses; a verdict without its evidence gives none).
+ */
+export function classificationOf(d: DeviceRowRecord, verdict: VerdictSummary & { evidence?: unknown[] } | undefined, override?: StoredOverride): Classification {
   const category = (override?.category ?? verdict?.category ?? "unknown") as Category;
   return {
     category,

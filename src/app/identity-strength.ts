@@ -22,7 +22,7 @@ export interface IdentityView {
 
 export interface IdentityIndex {
   /** The strength of the device with this MAC at `site`; `facts` when the caller has them. */
-  of(site: string, mac: string | null | undefined, facts?: readonly StoredFact[]): IdentityView;
+  of(site: string, mac: string | null | undefined, facts?: readonly Pick<StoredFact, "kind" | "count">[]): IdentityView;
 }
 
 export function identityIndex(store: Store, now = new Date()): IdentityIndex {

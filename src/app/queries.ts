@@ -2,7 +2,7 @@ import type { StoredDevice } from "../inventory/inventory.js";
 import { ALERT_CLASSES, type Alert, type Severity, SEVERITIES } from "../model/alert.js";
 import { CATEGORIES } from "../classify/taxonomy.js";
 import type { PolicyStatus } from "../model/policy-status.js";
-import type { AlertSummary, Store, StoredAlert, StoredFlow, StoredPolicy, StoredVerdict } from "../store/store.js";
+import type { AlertSummary, DeviceRowRecord, Store, StoredAlert, StoredFlow, StoredPolicy, StoredVerdict, VerdictSummary } from "../store/store.js";
 import { AuditLog, type StoredAuditEntry } from "../store/audit.js";
 import { NacStore, type StoredDecision, type StoredMove, type StoredQuarantine, type StoredSession } from "../store/nac.js";
 import type { AlertPageQuery, StoredMaintenanceWindow, Suppression } from "../store/records.js";
@@ -75,8 +75,8 @@ export interface DeviceQuery {
   after?: string;
 }
 
-export interface ClassifiedDevice {
-  device: StoredDevice;
+export interface ClassifiedDevice<D extends DeviceRowRecord = StoredDevice> {
+  device: D;
   classification: Classification;
   /** How strongly its identity is established (app/identity-strength.ts). */
   identity: IdentityView;
@@ -84,17 +84,30 @@ export interface ClassifiedDevice {
 
 /** Devices with their effective classification, by site and key. */
 export function listDevices(store: Store, q: DeviceQuery = {}): Page<ClassifiedDevice> {
+  return devicePage(store, q, (site, from, limit) => store.eachDevice(site, from, limit), (ids) => store.latestVerdicts(ids));
+}
+
+/**
+ * The same page as `listDevices`, as a table of thousands shows it: devices without their
+ * counters and the facts' evidence, verdicts without theirs (about a third of the reading).
+ */
+export function listDeviceRows(store: Store, q: DeviceQuery = {}): Page<ClassifiedDevice<DeviceRowRecord>> {
+  return devicePage(store, q, (site, from, limit) => store.eachDeviceRow(site, from, limit), (ids) => store.latestVerdictSummaries(ids));
+}
+
+function devicePage<D extends DeviceRowRecord>(store: Store, q: DeviceQuery, read: (site: string | undefined, from: { site: string; key: string } | undefined, limit: number | undefined) => Iterable<D>,
+  verdictsOf: (ids: number[]) => Map<number, VerdictSummary>): Page<ClassifiedDevice<D>> {
   const limit = limitOf(q.limit, 1000);
   const from = q.after === undefined ? undefined : decode(q.after, isStringPair);
   checkOneOf("category", q.category, CATEGORIES);
   if (from === undefined) checkSite(store, q.site);
-  const items: ClassifiedDevice[] = [];
+  const items: ClassifiedDevice<D>[] = [];
   const identities = identityIndex(store);
   // Verdicts and overrides are read for a batch of devices at a time, not for the whole store per page.
-  let batch: StoredDevice[] = [];
+  let batch: D[] = [];
   const take = (): void => {
     const ids = batch.map((d) => d.id);
-    const verdicts = store.latestVerdicts(ids);
+    const verdicts = verdictsOf(ids);
     const overrides = store.overrides(ids);
     for (const device of batch) {
       const classification = classificationOf(device, verdicts.get(device.id), overrides.get(device.id));
@@ -104,7 +117,7 @@ export function listDevices(store: Store, q: DeviceQuery = {}): Page<ClassifiedD
   };
   // A full page ends with a cursor without reading on to see whether more follow (the next page may be empty).
   // Without a category filter a page is `limit` devices: the store reads no more than that.
-  for (const device of store.eachDevice(q.site, from ? { site: from[0], key: from[1] } : undefined, q.category === undefined ? limit : undefined)) {
+  for (const device of read(q.site, from ? { site: from[0], key: from[1] } : undefined, q.category === undefined ? limit : undefined)) {
     batch.push(device);
     if (batch.length < Math.min(limit - items.length, 1000)) continue;
     take();
@@ -399,7 +412,7 @@ export function deviceDetailView(d: DeviceDetail): Record<string, unknown> {
 export const deviceListView = (d: ClassifiedDevice): Record<string, unknown> => viewOf(d.device, d.classification, d.identity);
 
 /** A device as a row of a long table: who it is and what it was judged to be, without the evidence. */
-export const deviceRowView = (d: ClassifiedDevice): Record<string, unknown> => ({
+export const deviceRowView = (d: ClassifiedDevice<DeviceRowRecord>): Record<string, unknown> => ({
   site: d.device.site, mac: d.device.mac, ips: addressesOf(d.device), category: d.classification.category, vendor: d.classification.vendor ?? null,
   model: d.classification.model ?? null, criticality: d.classification.criticality, identity: d.identity.strength, hostnames: hostnames(d.device), last_seen: isoTime(d.device.lastUs),
 });

@@ -76,7 +76,7 @@ export function hostnames(d: FactList): string[] {
  * A device's addresses: those the inventory holds, and for a device known only by address
  * (NetFlow without MACs, raw-IP captures) the address that names it, first.
  */
-export function addressesOf(d: StoredDevice): string[] {
+export function addressesOf(d: Pick<StoredDevice, "mac" | "key"> & { addresses: readonly { ip: string }[] }): string[] {
   const held = d.addresses.map((a) => a.ip);
   if (d.mac !== null || !d.key.startsWith("ip:")) return held;
   const own = d.key.slice(3);

@@ -36,6 +36,9 @@ export interface StoredVerdict {
   decidedUs: number;
 }
 
+/** A verdict without its evidence (`Store.latestVerdictSummaries`). */
+export type VerdictSummary = Omit<StoredVerdict, "evidence">;
+
 /** A person's decision about a device, which the classifier's verdict does not change. */
 export interface StoredOverride {
   category?: string;

@@ -14,8 +14,8 @@ import { PostgresSql, isPostgresUrl } from "./postgres-sql.js";
 import type { AlertStore, DeviceStore, FlowStore, PolicyStore, SourceStore, VerdictStore } from "./ports.js";
 
 export type { StoredAddress, StoredFact };
-export type { AlertSummary, SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput, StoredEolDecision } from "./records.js";
-import type { AlertPageQuery, AlertSummary, SourceSummary, StoredFlow, StoredVerdict, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput, StoredEolDecision } from "./records.js";
+export type { AlertSummary, SourceSummary, StoredFlow, StoredVerdict, VerdictSummary, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput, StoredEolDecision } from "./records.js";
+import type { AlertPageQuery, AlertSummary, SourceSummary, StoredFlow, StoredVerdict, VerdictSummary, StoredOverride, StoredPolicy, StoredAlert, StoredMaintenanceWindow, Suppression, GroupingInput, StoredEolDecision } from "./records.js";
 
 export type { StoredDevice } from "../inventory/inventory.js";
 
@@ -29,9 +29,13 @@ interface VerdictRow {
 }
 
 function verdictOf(r: VerdictRow): StoredVerdict {
+  return { ...verdictSummaryOf(r), evidence: JSON.parse(r.evidence) as unknown[] };
+}
+
+function verdictSummaryOf(r: Omit<VerdictRow, "evidence">): VerdictSummary {
   return {
     id: r.id, category: r.category, vendor: r.vendor ?? undefined, model: r.model ?? undefined, firmware: r.firmware ?? undefined,
-    confidence: r.confidence, evidence: JSON.parse(r.evidence) as unknown[], decidedUs: r.decided_us,
+    confidence: r.confidence, decidedUs: r.decided_us,
   };
 }
 
@@ -55,6 +59,25 @@ function alertSummaryOf(r: Omit<AlertRow, "evidence">): AlertSummary {
 interface PolicyRow { id: number; name: string; site: string; version: number; status: string; body: string }
 
 const DEVICE_COLUMNS = "id, site, key, mac, oui_vendor, local_mac, router, first_us, last_us, packets_out, packets_in, bytes_out, bytes_in";
+
+/** A device row as `eachDeviceRow` reads it, in its column order. */
+type RowTuple = [id: number, site: string, key: string, mac: string | null, lastUs: number];
+const ROW_COLUMNS = "id, site, key, mac, last_us";
+
+/**
+ * A device as a table of thousands lists it (`Store.eachDeviceRow`): who it is, its
+ * addresses, when it was last seen, and its facts' kinds, values and sightings, without
+ * their evidence. A `StoredDevice` is one too.
+ */
+export interface DeviceRowRecord {
+  id: number;
+  site: string;
+  key: string;
+  mac: string | null;
+  lastUs: number;
+  addresses: { ip: string }[];
+  facts: { kind: string; value: string; count: number }[];
+}
 
 /** Devices read per query by `eachDevice` (SQLite allows 32,766 parameters, PostgreSQL 65,535). */
 const DEVICE_PAGE = 1000;
@@ -277,19 +300,46 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
    * time, so memory holds a page, not the inventory.
    */
   *eachDevice(site?: string, from?: { site: string; key: string }, pageSize = DEVICE_PAGE): Generator<StoredDevice> {
+    yield* this.devicePages<DeviceTuple, StoredDevice>(DEVICE_COLUMNS, (rows) => this.withDetails(rows), site, from, pageSize);
+  }
+
+  /**
+   * The devices as `eachDevice` reads them, as a table of thousands lists them
+   * (`DeviceRowRecord`): without counters, endpoints or the facts' evidence, which are most of
+   * what a page of devices costs to read.
+   */
+  *eachDeviceRow(site?: string, from?: { site: string; key: string }, pageSize = DEVICE_PAGE): Generator<DeviceRowRecord> {
+    yield* this.devicePages<RowTuple, DeviceRowRecord>(ROW_COLUMNS, (rows) => this.rowDetails(rows), site, from, pageSize);
+  }
+
+  /** Devices a page at a time by site and key; `columns` start with id, site, key. */
+  private *devicePages<R extends [number, string, string, ...unknown[]], T>(columns: string, details: (rows: R[]) => T[], site: string | undefined,
+    from: { site: string; key: string } | undefined, pageSize: number): Generator<T> {
     const page = Number.isInteger(pageSize) && pageSize > 0 ? Math.min(pageSize, DEVICE_PAGE) : DEVICE_PAGE;
     // The first page, then each next one from where the last ended: a row-value comparison,
     // which both engines answer from the (site, key) index instead of scanning the pages before.
     let after: [string, string] | undefined = from ? [from.site, from.key] : undefined;
     for (;;) {
       const where = [...(site === undefined ? [] : ["site = ?"]), ...(after === undefined ? [] : ["(site, key) > (?, ?)"])];
-      const rows = this.sql.rows<DeviceTuple>(`SELECT ${DEVICE_COLUMNS} FROM devices ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY site, key LIMIT ${page}`,
+      const rows = this.sql.rows<R>(`SELECT ${columns} FROM devices ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY site, key LIMIT ${page}`,
         ...(site === undefined ? [] : [site]), ...(after ?? []));
       if (rows.length === 0) return;
-      yield* this.withDetails(rows);
+      yield* details(rows);
       const last = rows[rows.length - 1];
       after = [last[1], last[2]];
     }
+  }
+
+  /** `DeviceRowRecord`s of rows read from `devices` (ROW_COLUMNS), in the rows' order. */
+  private rowDetails(rows: RowTuple[]): DeviceRowRecord[] {
+    const ids = rows.map((r) => r[0]);
+    const inPage = `device_id IN (${ids.map(() => "?").join(",")})`;
+    const addresses = new Map<number, { ip: string }[]>();
+    for (const [id, ip] of this.sql.rows<[number, string]>(`SELECT device_id, ip FROM device_addresses WHERE ${inPage} ORDER BY device_id, first_us, ip`, ...ids)) push(addresses, id, { ip });
+    const facts = new Map<number, { kind: string; value: string; count: number }[]>();
+    for (const [id, kind, value, count] of this.sql.rows<[number, string, string, number]>(`SELECT device_id, kind, value, count FROM facts WHERE ${inPage}
+        ORDER BY device_id, kind, first_us, value`, ...ids)) push(facts, id, { kind, value, count });
+    return rows.map(([id, rowSite, key, mac, lastUs]) => ({ id, site: rowSite, key, mac, lastUs, addresses: addresses.get(id) ?? [], facts: facts.get(id) ?? [] }));
   }
 
   /** Devices of rows read from `devices` (DEVICE_COLUMNS), with their addresses, facts and endpoint counts, in the rows' order. */
@@ -331,9 +381,18 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
 
   /** The newest verdict of every device that has one (of the devices named, when `ids` is given). */
   latestVerdicts(ids?: readonly number[]): Map<number, StoredVerdict> {
+    return new Map(this.newestVerdicts<VerdictRow>("v.*", ids).map((r) => [r.device_id, verdictOf(r)]));
+  }
+
+  /** `latestVerdicts` without the evidence, which a list of devices does not show and which is most of a verdict's bytes. */
+  latestVerdictSummaries(ids?: readonly number[]): Map<number, VerdictSummary> {
+    return new Map(this.newestVerdicts<Omit<VerdictRow, "evidence">>("v.id, v.device_id, v.category, v.vendor, v.model, v.firmware, v.confidence, v.decided_us", ids)
+      .map((r) => [r.device_id, verdictSummaryOf(r)]));
+  }
+
+  private newestVerdicts<R>(columns: string, ids: readonly number[] | undefined): R[] {
     const only = ids === undefined ? "" : `WHERE device_id IN (${ids.map(() => "?").join(",") || "NULL"})`;
-    const rows = this.sql.all<VerdictRow>(`SELECT v.* FROM verdicts v JOIN (SELECT device_id, max(id) AS id FROM verdicts ${only} GROUP BY device_id) m ON m.id = v.id`, ...(ids ?? []));
-    return new Map(rows.map((r) => [r.device_id, verdictOf(r)]));
+    return this.sql.all<R>(`SELECT ${columns} FROM verdicts v JOIN (SELECT device_id, max(id) AS id FROM verdicts ${only} GROUP BY device_id) m ON m.id = v.id`, ...(ids ?? []));
   }
 
   /**
