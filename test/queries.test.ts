@@ -6,6 +6,7 @@ import { AuditLog } from "../src/store/audit.js";
 import type { DeviceChange } from "../src/inventory/inventory.js";
 import type { Alert } from "../src/model/alert.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
+import { RECENT_PER_END, RecentFlows } from "../src/store/recent-flows.js";
 import { Store } from "../src/store/store.js";
 import { siteOverview } from "../src/app/overview.js";
 
@@ -87,15 +88,23 @@ describe("reading the store a page at a time (app/queries.ts)", () => {
       s2.saveFlows(flows.slice(i, i + n));
       i += n;
     }
+    const recent = new RecentFlows();
     for (const filter of [{}, { site: "a" }, { protocol: "tcp" }, { site: "b", protocol: "udp", from: "1970-01-01T00:00:00Z" },
-      { device: "02:00:00:00:00:01" }, { device: "02:00:00:00:00:01", site: "a", protocol: "udp" }, { device: "10.0.0.3" }, { device: "10.0.0.8", until: "1970-01-01T00:00:00.000300Z" }]) {
+      { device: "02:00:00:00:00:01" }, { device: "02:00:00:00:00:01", site: "b" }, { device: "10.0.0.8", site: "a" }, { device: "02:00:00:00:00:01", site: "a", protocol: "udp" }, { device: "10.0.0.3" }, { device: "10.0.0.8", until: "1970-01-01T00:00:00.000300Z" }]) {
       const f = flowFilter(filter);
       const everything = flowsByFirstSeen(s2, f);
       for (const n of [1, 7, 100, 2999, 5000].filter((x) => x <= 10_000)) {
-        assert.deepEqual(latestFlows(s2, f, n).map((x) => x.id), everything.slice(-n).reverse().map((x) => x.id), `${JSON.stringify(filter)} ${n}`);
+        const chunks = latestFlows(s2, f, n);
+        assert.deepEqual([chunks.read, chunks.flows.map((x) => x.id)], ["chunks", everything.slice(-n).reverse().map((x) => x.id)], `${JSON.stringify(filter)} ${n}`);
+        // The newest flows kept per end give the same flows, whole, where they can answer:
+        // a device alone (its addresses private), at most RECENT_PER_END of them.
+        const kept = latestFlows(s2, f, n, { recent });
+        assert.deepEqual(kept.flows, chunks.flows, `kept: ${JSON.stringify(filter)} ${n}`);
+        assert.equal(kept.read, f.device !== undefined && Object.keys(filter).every((k) => k === "device" || k === "site") && n <= RECENT_PER_END ? "recent" : "chunks", `${JSON.stringify(filter)} ${n}`);
       }
       // Against a plain reading of every flow: what the filter means.
-      const hosts = f.device === "02:00:00:00:00:01" || f.device === "10.0.0.8" ? ["02:00:00:00:00:01", "10.0.0.7", "10.0.0.8"] : f.device === undefined ? undefined : [f.device];
+      // The device is at site a: asked at site b, its MAC alone names its flows there.
+      const hosts = (f.device === "02:00:00:00:00:01" || f.device === "10.0.0.8") && f.site !== "b" ? ["02:00:00:00:00:01", "10.0.0.7", "10.0.0.8"] : f.device === undefined ? undefined : [f.device];
       const plain = [...s2.eachFlow()].filter((x) => (f.site === undefined || x.site === f.site) && (hosts === undefined || [x.srcIp, x.dstIp, x.srcMac, x.dstMac].some((h) => h !== undefined && hosts.includes(h)))
         && (f.protocol === undefined || x.proto === f.protocol) && (f.untilUs === undefined || x.firstUs <= f.untilUs));
       assert.deepEqual(everything.map((x) => x.id).sort((a, b) => a - b), plain.map((x) => x.id), JSON.stringify(filter));

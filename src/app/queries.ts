@@ -7,6 +7,8 @@ import { AuditLog, type StoredAuditEntry } from "../store/audit.js";
 import { NacStore, type StoredDecision, type StoredMove, type StoredQuarantine, type StoredSession } from "../store/nac.js";
 import type { AlertPageQuery, StoredMaintenanceWindow, Suppression } from "../store/records.js";
 import { mudUsers } from "./mud.js";
+import { FOLD_IN_REQUEST } from "./device-context.js";
+import type { RecentFlows } from "../store/recent-flows.js";
 import { type Classification, classificationOf, viewOf } from "./classification.js";
 import { addressesOf, deviceDetail, hostnames, isoTime } from "../inventory/view.js";
 import { type IdentityView, identityIndex } from "./identity-strength.js";
@@ -330,17 +332,33 @@ function flowMatches(f: FlowFilter, hosts: ReadonlySet<string> | undefined): (x:
     && (f.untilUs === undefined || x.firstUs <= f.untilUs);
 }
 
+/** The newest flows a filter keeps, and where they were read: the flows kept per end (store/recent-flows.ts), or the chunks. */
+export interface LatestFlows {
+  flows: StoredFlow[];
+  read: "recent" | "chunks";
+}
+
 /**
  * The `limit` newest flows (by first seen) that the filter keeps, newest first, holding no
- * more than `limit` at a time whatever the store holds. A device's are read from the chunks
- * that hold its hosts, newest chunk first, each filtered before decoding (Store
- * flowChunksTouching), stopping at the first chunk that ends before the oldest flow kept.
+ * more than `limit` at a time whatever the store holds. A device's come from `recent` (kept by
+ * a long-lived reader) when it can answer: the filter names only the device (and site), and
+ * what was stored since its last fold, up to FOLD_IN_REQUEST flows a site, is folded first.
+ * Otherwise they are read from the chunks that hold its hosts, newest chunk first, each
+ * filtered before decoding (Store flowChunksTouching), stopping at the first chunk that ends
+ * before the oldest flow kept. Both give the same flows (test/queries.test.ts).
  */
-export function latestFlows(store: Store, q: FlowFilter, limit: number): StoredFlow[] {
+export function latestFlows(store: Store, q: FlowFilter, limit: number, o: { recent?: RecentFlows } = {}): LatestFlows {
   const n = limitOf(limit, 100);
   checkSite(store, q.site);
   const hosts = q.device === undefined ? undefined : deviceHosts(store, q.device, q.site);
   const keep = flowMatches(q, hosts);
+  if (hosts !== undefined && o.recent !== undefined && q.protocol === undefined && q.port === undefined && q.fromUs === undefined && q.untilUs === undefined) {
+    const recent = o.recent;
+    if ((q.site === undefined ? store.flowSites() : [q.site]).every((site) => recent.fold(store, site, FOLD_IN_REQUEST))) {
+      const flows = recent.newest(q.site, hosts, n, keep);
+      if (flows !== undefined) return { flows, read: "recent" };
+    }
+  }
   const older = (a: StoredFlow, b: StoredFlow): boolean => a.firstUs < b.firstUs || (a.firstUs === b.firstUs && a.id < b.id);
   // A min-heap of the newest `n` so far: its root is the oldest kept, the one a newer flow replaces.
   const heap: StoredFlow[] = [];
@@ -375,7 +393,7 @@ export function latestFlows(store: Store, q: FlowFilter, limit: number): StoredF
       for (const f of chunk.flows) offer(f);
     }
   }
-  return heap.sort((a, b) => (older(a, b) ? 1 : -1));
+  return { flows: heap.sort((a, b) => (older(a, b) ? 1 : -1)), read: "chunks" };
 }
 
 /** The first `limit` flows by first seen (then id) that the filter keeps, of one site or of all. */

@@ -3,7 +3,7 @@ import { pino } from "pino";
 import { NacStore } from "../store/nac.js";
 import { PostgresError, redactUrl } from "../store/postgres-sql.js";
 import { Store } from "../store/store.js";
-import { apiFailure, flowSummariesOf, readOp } from "./api-reads.js";
+import { apiFailure, flowSummariesOf, readOp, recentFlowsOf } from "./api-reads.js";
 import type { ReaderData, ToMain, ToReader } from "./messages.js";
 
 /**
@@ -29,26 +29,32 @@ const nacStore = new NacStore(store.sql);
 send({ type: "reader-ready" });
 
 /**
- * The flow summaries kept up to date between requests: every FOLD_EVERY_MS, the flows stored
- * since, one chunk (at most 10,000 flows, about 5 ms) at a turn of the event loop, so a
- * request waits at most one chunk's fold. A device's context then finds them caught up (it
- * folds what is left, up to a bound). Only once someone has asked for a device's context: a
- * sensor nobody browses does not spend a thread's CPU on the whole stored history at start.
+ * The flow summaries and the newest flows per end kept up to date between requests: every
+ * FOLD_EVERY_MS, the flows stored since, one chunk (at most 10,000 flows, about 5 ms) at a
+ * turn of the event loop, so a request waits at most one chunk's fold. A device's context or
+ * flows then find them caught up (they fold what is left, up to a bound). Each only once
+ * someone has asked for what it answers: a sensor nobody browses does not spend a thread's
+ * CPU (nor the newest flows' memory) on the whole stored history at start.
  */
 const FOLD_EVERY_MS = 100;
 /** Flows a turn folds at least: a fold goes a whole chunk at a time, so 1 is one chunk. */
 const FOLD_SLICE = 1;
 let folding = false;
-let wanted = false;
+/** What has been asked for: summaries (a device's context), the newest flows (a device's flows). */
+const wanted = { summaries: false, recent: false };
 let stopped = false;
 let failing = false;
-/** Folds the next slice of `sites` (all of the store's when undefined), and asks for the next turn until caught up. */
+/** Folds the next slice of `sites` (all of the store's with flows when undefined), and asks for the next turn until caught up. */
 const foldSlice = (sites?: string[]): void => {
   if (stopped) return;
   try {
-    const summaries = flowSummariesOf(store);
-    sites ??= store.sites();
-    while (sites.length > 0 && summaries.fold(store, sites[0], FOLD_SLICE)) sites.shift();
+    sites ??= store.flowSites();
+    while (sites.length > 0) {
+      const summaries = !wanted.summaries || flowSummariesOf(store).fold(store, sites[0], FOLD_SLICE);
+      const recent = !wanted.recent || recentFlowsOf(store).fold(store, sites[0], FOLD_SLICE);
+      if (!(summaries && recent)) break;
+      sites.shift();
+    }
     if (failing) log.info("folding flow summaries again");
     failing = false;
   } catch (e) {
@@ -62,7 +68,7 @@ const foldSlice = (sites?: string[]): void => {
   else folding = false;
 };
 const folds = role !== "flows" ? undefined : setInterval(() => {
-  if (folding || !wanted) return;
+  if (folding || !(wanted.summaries || wanted.recent)) return;
   folding = true;
   foldSlice();
 }, FOLD_EVERY_MS).unref();
@@ -75,7 +81,8 @@ port.on("message", (m: ToReader) => {
     port.close();
     return;
   }
-  if (m.op === "device-context") wanted = true;
+  if (m.op === "device-context") wanted.summaries = true;
+  if (m.op === "flows") wanted.recent = true;
   try {
     send({ type: "api-result", id: m.id, status: 200, body: readOp(store, nacStore, m.op, m.request) });
   } catch (e) {

@@ -8,6 +8,7 @@ import { assumptionRegister, blastView, findNode, trustAnalysis, trustPaths, tru
 import type { TrustAnalysis } from "../trust/analyze.js";
 import { FlowPairs } from "../store/flow-pairs.js";
 import { FlowSummaries } from "../baseline/flow-summaries.js";
+import { RecentFlows } from "../store/recent-flows.js";
 import { graphJson } from "../trust/export.js";
 import type { EdgeFamily } from "../trust/model.js";
 import { compileFor, policyChanges, policyFileOf, policyListView, simulateStored, storedPolicy } from "../app/policies.js";
@@ -68,6 +69,16 @@ export function flowSummariesOf(store: Store): FlowSummaries {
   let s = summaries.get(store);
   if (s === undefined) summaries.set(store, (s = new FlowSummaries()));
   return s;
+}
+
+/** The devices' newest flows kept so far per store (store/recent-flows.ts): a device's flows read no chunk. */
+const recent = new WeakMap<Store, RecentFlows>();
+
+/** The newest flows per end this reader keeps for `store`. */
+export function recentFlowsOf(store: Store): RecentFlows {
+  let r = recent.get(store);
+  if (r === undefined) recent.set(store, (r = new RecentFlows()));
+  return r;
 }
 
 /** The trust analysis of a site under its policy in force (or a version), built once per TRUST_REUSE_MS. */
@@ -167,7 +178,10 @@ export function readOp(store: Store, nacStore: NacStore, op: ApiOp, req: ApiRequ
       return { filename: `${safe(p.name)}-v${p.version}-${req.target}${req.deviceSet ? `-${safe(req.deviceSet)}` : ""}.${req.target === "mud" ? "json" : "txt"}`, text };
     }
     // Newest first for a person looking at a device; the filter is parsed where the CLI's is.
-    case "flows": return { items: latestFlows(store, flowFilter({ ...req.flowFilter, site: req.site }), req.limit ?? 100).map(flowView) };
+    case "flows": {
+      const latest = latestFlows(store, flowFilter({ ...req.flowFilter, site: req.site }), req.limit ?? 100, { recent: recentFlowsOf(store) });
+      return { items: latest.flows.map(flowView), read: latest.read };
+    }
     case "decisions": return nacStore.decisions({ site: req.site, mac: req.mac, limit: req.limit ?? 100 });
     case "responses": return nacStore.responses().slice(0, req.limit ?? 1000);
     case "quarantines": return nacStore.quarantines().filter((q) => req.site === undefined || q.site === req.site);

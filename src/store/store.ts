@@ -209,10 +209,20 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
    * stored; from the chunk holding flow `fromId` on (flow ids grow with chunk ids).
    */
   private *flowChunks(site?: string, fromId = 1): Generator<StoredFlow[]> {
+    for (const { flows } of this.flowRecordChunks(site, fromId)) yield flows;
+  }
+
+  /** As `flowChunks`, with the id of each chunk's first flow: for readers that fold chunk by chunk (store/recent-flows.ts). */
+  *flowRecordChunks(site?: string, fromId = 1): Generator<{ firstId: number; flows: StoredFlow[] }> {
     for (const { firstId, flows } of this.decodedChunks(site, fromId, (data) => decodeFlowChunk(data) as StoredFlow[])) {
       for (let i = 0; i < flows.length; i++) flows[i].id = firstId + i;
-      yield flows;
+      yield { firstId, flows };
     }
+  }
+
+  /** The sites that have stored flows. */
+  flowSites(): string[] {
+    return this.sql.column<string>(`SELECT DISTINCT site FROM flow_chunks ORDER BY site`);
   }
 
   /**
