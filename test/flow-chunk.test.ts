@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import type { FlowRecord } from "../src/model/flow-record.js";
-import { FlowChunkError, chunkHasAny, chunkHosts, decodeFlowChunk, encodeFlowChunk, encodeWithHosts, flowChunkColumns, hostFilter, hostKey } from "../src/store/flow-chunk.js";
+import { FlowChunkError, chunkHasAny, chunkHosts, decodeFlowChunk, encodeFlowChunk, encodeWithHosts, flowChunkColumns, flowChunkRaw, hostFilter, hostKey } from "../src/store/flow-chunk.js";
 import { MIGRATIONS } from "../src/store/migrations.js";
 import { Store } from "../src/store/store.js";
 import { tmpDir } from "./helpers.js";
@@ -119,6 +119,42 @@ describe("flow chunks", () => {
     assert.throws(() => flowChunkColumns(blobs[0].subarray(0, 5)), FlowChunkError);
   });
 
+  it("raw columns hold what decoding gives, in every version, and refuse references a chunk does not hold", () => {
+    const flows = [flow(1), bare(2), flow(3, { srcIp: "010.1.0.4" }), flow(4, { srcIp: "fd00::6", srcMac: undefined, appService: "tuya" }), flow(5, { dstIp: "10.1.0.1", dstMac: undefined })];
+    for (const f of flows) for (const k of ["srcMac", "dstMac", "appService"] as const) if (f[k] === undefined) delete f[k];
+    const old = Buffer.from("AgAAAAEAAABGAAAAAAAAAAAAAAAAAAhAAAAAAACAZkAAAAAAAAAAQAAAAAAAAF5AAAAAAABAj0AAAAAAAECfQAEAAAoCAAAKAQAAAAIAAAADAAAAAAAAAAQAAAAAAAAABQAAAAYAAAAHAAAABwAGAECc9gEbABsAAWRlZmF1bHQAb2xkLnBjYXAAMDI6MDA6MDA6MDA6MDA6MDEAMDI6MDA6MDA6MDA6MDA6MDIAbW9kYnVzAGRwaQBjbG9zZWQ=", "base64");
+    const blobs = [encodeFlowChunk(flows), encodeFlowChunk([...flows, flow(9, { vlan: 70_000 })]), old];
+    assert.deepEqual(blobs.map((b) => b[0]), [4, 3, 2]);
+    for (const blob of blobs) {
+      const c = flowChunkRaw(blob);
+      const text = (r: number): string | undefined => (r === 0 ? undefined : c.table[r - 1]);
+      const ip = (v4: number, r: number): string => (r === 0 ? [24, 16, 8, 0].map((b) => (v4 >>> b) & 255).join(".") : text(r)!);
+      const rebuilt = Array.from({ length: c.count }, (_, k) => {
+        const [w, u, h] = [k * 6, k * 12, k * 6];
+        const f: FlowRecord = {
+          site: text(c.words[u + 2])!, source: text(c.words[u + 3])!, vlan: c.small[h], proto: c.small[h + 1], srcIp: ip(c.words[u], c.words[u + 5]), srcPort: c.small[h + 2],
+          dstIp: ip(c.words[u + 1], c.words[u + 7]), dstPort: c.small[h + 3], initiatorKnown: c.initiator[k] === 1,
+          packetsSrcToDst: c.wide[w], bytesSrcToDst: c.wide[w + 1], packetsDstToSrc: c.wide[w + 2], bytesDstToSrc: c.wide[w + 3], firstUs: c.wide[w + 4], lastUs: c.wide[w + 5],
+          tcpFlagsSrc: c.small[h + 4], tcpFlagsDst: c.small[h + 5], endReason: text(c.words[u + 10])!,
+        };
+        const optional = { srcMac: text(c.words[u + 4]), dstMac: text(c.words[u + 6]), appProtocol: text(c.words[u + 8]), appConfidence: text(c.words[u + 9]) as FlowRecord["appConfidence"], appService: text(c.words[u + 11]) };
+        for (const [key, v] of Object.entries(optional)) if (v !== undefined) Object.assign(f, { [key]: v });
+        return f;
+      });
+      assert.deepEqual(rebuilt, decodeFlowChunk(blob), `version ${blob[0]}`);
+    }
+    assert.equal(flowChunkRaw(blobs[1]).small[6 * 5], 70_000, "rows keep a number past 16 bits as it is");
+    // A reference past the table, or a flow without its site: refused as decoding refuses them.
+    const bad = Buffer.from(blobs[0]);
+    const wordsAt = 16 + flows.length * 6 * 8;
+    bad.writeUInt32LE(999, wordsAt + 4 * 4);
+    assert.throws(() => flowChunkRaw(bad), /refers to text 999/);
+    bad.writeUInt32LE(0, wordsAt + 4 * 4);
+    bad.writeUInt32LE(0, wordsAt + 2 * 4);
+    assert.throws(() => flowChunkRaw(bad), FlowChunkError);
+    assert.throws(() => flowChunkRaw(blobs[0].subarray(0, blobs[0].length - 3)), FlowChunkError);
+  });
+
   it("a host filter returns exactly the flows with one of its hosts at either end (MAC or address), in every version, decoding only those", () => {
     const flows = [
       flow(1), flow(2), bare(3), flow(4, { srcIp: "010.1.0.4" }), flow(5, { dstIp: "10.1.0.1", dstMac: undefined }), flow(6, { srcIp: "fd00::6", srcMac: undefined }),
@@ -188,7 +224,7 @@ describe("flow chunks", () => {
     for (let k = 0; k < 3000; k++) {
       const b = Buffer.from(blob);
       for (let m = 1 + rand(4); m > 0; m--) b[rand(b.length)] = rand(256);
-      for (const read of [() => decodeFlowChunk(b), () => decodeFlowChunk(b, hostFilter(["10.1.0.1", "02:00:00:00:00:02", "2001:db8::1"]))]) {
+      for (const read of [() => decodeFlowChunk(b), () => decodeFlowChunk(b, hostFilter(["10.1.0.1", "02:00:00:00:00:02", "2001:db8::1"])), () => flowChunkColumns(b), () => flowChunkRaw(b)]) {
         try {
           read();
         } catch (e) {

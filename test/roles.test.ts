@@ -299,6 +299,13 @@ describe("users, roles and serve's API", () => {
     const seen = (b: Record<string, unknown>): Record<string, unknown> => ({ ...b, read: null, flows_read: null });
     assert.deepEqual(seen(summarised), seen(context.body));
     assert.equal((await call(port, tokens.viewer, "GET", "/api/devices/10.99.99.99/context")).status, 404);
+    // Its newest flows come from the flows the reader keeps per end; asked with a time (any
+    // flow since 1970), from the chunks: the same flows.
+    const kept = (await call(port, tokens.viewer, "GET", `/api/flows?device=${pump}&limit=3`)).body;
+    const read = (await call(port, tokens.viewer, "GET", `/api/flows?device=${pump}&limit=3&from=1970-01-01`)).body;
+    assert.deepEqual([kept.read, read.read], ["recent", "chunks"]);
+    assert.deepEqual(kept.items, read.items);
+    assert.equal((kept.items as unknown[]).length, 3);
 
     // Simulated against the stored flows: every stored flow judged once, allowed by a rule or dropped.
     const sim = await call(port, tokens.viewer, "GET", `/api/policies/${id}/simulate`);

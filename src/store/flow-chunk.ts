@@ -443,6 +443,73 @@ export function flowChunkColumns(blob: Uint8Array): FlowColumns {
   return out;
 }
 
+/**
+ * A chunk's flows as its stored columns, for readers that copy flows without making a record
+ * of each (store/recent-flows.ts). Version 4 is read as it is stored; the others are decoded
+ * and laid out the same way, their small numbers as they are (rows hold numbers that do not
+ * fit 16 bits). Every reference is checked against the table, and the required ones (site,
+ * source, end reason, a non-IPv4 address) are present, as decoding requires.
+ */
+export interface RawFlowChunk {
+  count: number;
+  /** 6 a flow: packets and bytes each way, first and last seen. */
+  wide: Float64Array;
+  /**
+   * 12 a flow: the source and destination IPv4 numbers, then the 10 text references (site,
+   * source, source MAC, source address, destination MAC, destination address, app protocol,
+   * app confidence, end reason, app service): 0 for none, else 1 + index in `table`; an
+   * address's 0 means the IPv4 number.
+   */
+  words: Uint32Array;
+  /** 6 a flow: VLAN, protocol, source port, destination port, TCP flags each way. */
+  small: Uint16Array | Float64Array;
+  /** 1 when the initiator is known. */
+  initiator: Uint8Array;
+  table: string[];
+}
+
+export function flowChunkRaw(blob: Uint8Array): RawFlowChunk {
+  if (blob.length < HEADER || blob[0] !== COLUMNS) return rawOfRecords(decodeFlowChunk(blob));
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.length);
+  const count = view.getUint32(4, true);
+  const textBytes = view.getUint32(8, true);
+  const textAt = HEADER + count * (WIDE * 8 + WORDS * 4 + SMALL * 2 + 1);
+  if (textAt + textBytes !== blob.length) throw new FlowChunkError(`flow chunk of ${blob.length} bytes does not hold ${count} flows and ${textBytes} bytes of text`);
+  const table = count === 0 ? [] : Buffer.from(blob.buffer, blob.byteOffset + textAt, textBytes).toString("utf8").split("\0");
+  const wordsAt = HEADER + count * WIDE * 8;
+  const smallAt = wordsAt + count * WORDS * 4;
+  const words = column(Uint32Array, count * WORDS, blob, wordsAt);
+  for (let k = 0, u = 0; k < count; k++, u += WORDS) {
+    for (let i = 2; i < WORDS; i++) if (words[u + i] > table.length) throw new FlowChunkError(`flow chunk refers to text ${words[u + i]} of ${table.length}`);
+    if (words[u + 2] === 0 || words[u + 3] === 0 || words[u + 10] === 0) throw new FlowChunkError("flow chunk has a flow without site, source or end reason");
+  }
+  return {
+    count, wide: column(Float64Array, count * WIDE, blob, HEADER), words, small: column(Uint16Array, count * SMALL, blob, smallAt),
+    initiator: blob.slice(smallAt + count * SMALL * 2, textAt), table,
+  };
+}
+
+/** `RawFlowChunk` of decoded flows (chunks stored as rows, or before flows named their service). */
+function rawOfRecords(flows: readonly FlowRecord[]): RawFlowChunk {
+  const count = flows.length;
+  const wide = new Float64Array(count * WIDE);
+  const words = new Uint32Array(count * WORDS);
+  const small = new Float64Array(count * SMALL);
+  const initiator = new Uint8Array(count);
+  const table = new TextTable();
+  for (let k = 0, w = 0, u = 0, h = 0; k < count; k++, w += WIDE, u += WORDS, h += SMALL) {
+    const f = flows[k];
+    wide.set([f.packetsSrcToDst, f.bytesSrcToDst, f.packetsDstToSrc, f.bytesDstToSrc, f.firstUs, f.lastUs], w);
+    const src4 = canonicalIpv4(f.srcIp);
+    const dst4 = canonicalIpv4(f.dstIp);
+    words.set([src4 ?? 0, dst4 ?? 0, table.ref(f.site, 0), table.ref(f.source, 1), table.ref(f.srcMac, 2), src4 === undefined ? table.ref(f.srcIp, 3) : 0,
+      table.ref(f.dstMac, 4), dst4 === undefined ? table.ref(f.dstIp, 5) : 0, table.ref(f.appProtocol, 6), table.ref(f.appConfidence, 7), table.ref(f.endReason, 8), table.ref(f.appService, 9)], u);
+    small.set([f.vlan, f.proto, f.srcPort, f.dstPort, f.tcpFlagsSrc, f.tcpFlagsDst], h);
+    initiator[k] = f.initiatorKnown ? 1 : 0;
+  }
+  return { count, wide, words, small, initiator, table: table.texts };
+}
+
 /** The flows of a chunk, in the order they were stored; with a filter, only those touching its hosts, with their positions in the chunk. */
 export function decodeFlowChunk(blob: Uint8Array): FlowRecord[];
 export function decodeFlowChunk(blob: Uint8Array, only: HostFilter): { flows: FlowRecord[]; positions: number[] };

@@ -1,5 +1,6 @@
 import { canonicalMac } from "../model/mac.js";
-import { isPrivateIp } from "../net/addr.js";
+import { ipv4ToString, isPrivateIp, isPrivateIpv4 } from "../net/addr.js";
+import { type RawFlowChunk, canonicalIpv4 } from "./flow-chunk.js";
 import type { StoredFlow } from "./records.js";
 import type { Store } from "./store.js";
 
@@ -21,9 +22,10 @@ import type { Store } from "./store.js";
  *     store/flow-chunk.ts, is not kept, and its ends say so (`lossy`);
  *   - past `maxEnds` ends or `maxFlows` kept flows, it is `full` and answers nothing.
  *
- * A kept flow is one slot of typed arrays (106 bytes; texts shared, counted and freed
- * with the last flow naming them), held by the one or two ends whose newest it is, and freed
- * when neither holds it.
+ * A kept flow is one slot of typed arrays (114 bytes; IPv4 addresses as numbers, other texts
+ * shared, counted and freed with the last flow naming them), held by the one or two ends whose
+ * newest it is, and freed when neither holds it. A fold reads the chunks' columns as stored
+ * (store/flow-chunk.ts `RawFlowChunk`), each text looked up once a chunk, no record made.
  */
 
 /** Flows an end keeps: the newest this many by first seen (then id). */
@@ -31,48 +33,72 @@ export const RECENT_PER_END = 100;
 
 /** Numbers a slot keeps as f64: id, packets and bytes each way, first and last seen. */
 const WIDE = 7;
-/** As u32: text references (0: absent): source, the MACs and addresses, app protocol, confidence and service, end reason. */
-const WORDS = 9;
+/**
+ * As u32: the source and destination IPv4 numbers, then text ids (0: none): source, source
+ * MAC, source address, destination MAC, destination address, app protocol, app confidence,
+ * end reason, app service; an address's 0 means the IPv4 number.
+ */
+const WORDS = 11;
 /** As u16: VLAN, protocol, source port, destination port, TCP flags each way. */
 const SMALL = 6;
 
-/** Texts shared by the kept flows, each counted and freed when no kept flow names it. */
+/**
+ * Texts of the kept flows and ends, by id (from 1), each counted: a kept flow counts its
+ * texts and gives them back when freed; an end counts its MAC and address for good (they key
+ * it). Texts met in a chunk that nothing kept are freed when the chunk is done.
+ */
 class Texts {
   private readonly ids = new Map<string, number>();
   private readonly texts: (string | undefined)[] = [undefined];
-  private readonly counts: number[] = [0];
+  private counts = new Int32Array(1024);
   private readonly free: number[] = [];
+  /** Made since the last `sweep`. */
+  private readonly made: number[] = [];
 
-  /** Per field of a flow, the last text referred to and its reference: flows repeat their source, protocols and end reasons. */
-  private readonly lastText: (string | undefined)[] = [];
-  private readonly lastRef: number[] = [];
-
-  /** The reference of `text` (0 for none), counted once more; `field` names where it comes from (for the repeat check). */
-  ref(text: string | undefined, field: number): number {
-    if (text === undefined) return 0;
-    let r = this.lastText[field] === text ? this.lastRef[field] : this.ids.get(text);
-    if (r !== undefined && this.texts[r] !== text) r = this.ids.get(text);
-    if (r === undefined) {
-      r = this.free.pop() ?? this.texts.length;
-      this.texts[r] = text;
-      this.counts[r] = 0;
-      this.ids.set(text, r);
+  /** The id of `text`, made (uncounted) when new. */
+  idOf(text: string): number {
+    let r = this.ids.get(text);
+    if (r !== undefined) return r;
+    r = this.free.pop() ?? this.texts.length;
+    this.texts[r] = text;
+    if (r >= this.counts.length) {
+      const grown = new Int32Array(this.counts.length * 2);
+      grown.set(this.counts);
+      this.counts = grown;
     }
-    this.counts[r]++;
-    this.lastText[field] = text;
-    this.lastRef[field] = r;
+    this.counts[r] = 0;
+    this.ids.set(text, r);
+    this.made.push(r);
     return r;
   }
 
+  /** The id of `text` if it is held, else undefined. */
+  find(text: string): number | undefined {
+    return this.ids.get(text);
+  }
+
+  hold(r: number): void {
+    if (r !== 0) this.counts[r]++;
+  }
+
   release(r: number): void {
-    if (r === 0 || --this.counts[r] > 0) return;
-    this.ids.delete(this.texts[r]!);
-    this.texts[r] = undefined;
-    this.free.push(r);
+    if (r !== 0 && --this.counts[r] === 0) this.drop(r);
+  }
+
+  /** Frees the texts made since the last sweep that nothing holds. */
+  sweep(): void {
+    for (const r of this.made) if (this.counts[r] === 0 && this.texts[r] !== undefined) this.drop(r);
+    this.made.length = 0;
   }
 
   text(r: number): string | undefined {
     return this.texts[r];
+  }
+
+  private drop(r: number): void {
+    this.ids.delete(this.texts[r]!);
+    this.texts[r] = undefined;
+    this.free.push(r);
   }
 }
 
@@ -83,10 +109,14 @@ interface End {
   lossy: boolean;
 }
 
-/** A site's ends by MAC ("" for none) then address, and by host (MAC or address) for `newest`. */
+/**
+ * A site's ends by MAC (its text id, 0 for none) then address (an IPv4 number, or minus the
+ * text id of another), and by MAC and by address for `newest`.
+ */
 interface SiteEnds {
-  ends: Map<string, Map<string, End>>;
-  byHost: Map<string, End[]>;
+  ends: Map<number, Map<number, End>>;
+  byMac: Map<number, End[]>;
+  byIp: Map<number, End[]>;
 }
 
 const fitsU16 = (n: number): boolean => Number.isInteger(n) && n >= 0 && n <= 0xffff;
@@ -118,7 +148,7 @@ export class RecentFlows {
     return this.next.get(site) ?? 1;
   }
 
-  /** Flows kept now (for tests and the bench). */
+  /** Flows kept now. */
   get kept(): number {
     return this.top - this.free.length;
   }
@@ -131,11 +161,13 @@ export class RecentFlows {
     if (this.full) return true;
     let n = 0;
     const from = this.nextId(site);
-    for (const { firstId, flows } of store.flowRecordChunks(site, from)) {
+    let ends: SiteEnds | undefined;
+    for (const { firstId, chunk } of store.flowRawChunks(site, from)) {
       if (n >= budget) return false;
-      for (const f of flows) if (f.id >= from) this.add(site, f);
-      n += flows.length;
-      this.next.set(site, Math.max(this.nextId(site), firstId + flows.length));
+      ends ??= this.site(site);
+      this.addChunk(ends, chunk, firstId, Math.max(0, from - firstId));
+      n += chunk.count;
+      this.next.set(site, Math.max(this.nextId(site), firstId + chunk.count));
     }
     return true;
   }
@@ -143,18 +175,31 @@ export class RecentFlows {
   /**
    * The `limit` newest flows (by first seen, then id; newest first) at `site` (every site when
    * undefined) with a MAC or address among `hosts` that `keep` keeps; undefined when these
-   * cannot say (a host is a public address, an end is lossy, `limit` is past `perEnd`, or the
-   * summaries are full). The caller folds first: flows not yet folded are not here.
+   * cannot say (a host is a public address, an end is lossy, `limit` is past `perEnd`, or they
+   * are full). The caller folds first: flows not yet folded are not here.
    */
   newest(site: string | undefined, hosts: ReadonlySet<string>, limit: number, keep: (f: StoredFlow) => boolean): StoredFlow[] | undefined {
     if (this.full || limit > this.perEnd) return undefined;
-    for (const h of hosts) if (canonicalMac(h) !== h && !isPrivateIp(h)) return undefined;
+    const macs: number[] = [];
+    const ips: number[] = [];
+    for (const h of hosts) {
+      if (canonicalMac(h) === h) {
+        const id = this.texts.find(h);
+        if (id !== undefined) macs.push(id);
+        continue;
+      }
+      if (!isPrivateIp(h)) return undefined;
+      const v4 = canonicalIpv4(h);
+      const id = v4 === undefined ? this.texts.find(h) : undefined;
+      if (v4 !== undefined) ips.push(v4);
+      else if (id !== undefined) ips.push(-id);
+    }
     const out: StoredFlow[] = [];
     for (const [s, ends] of this.bySite) {
       if (site !== undefined && s !== site) continue;
       const slots = new Set<number>();
-      for (const h of hosts) {
-        for (const e of ends.byHost.get(h) ?? []) {
+      for (const list of [...macs.map((m) => ends.byMac.get(m)), ...ips.map((ip) => ends.byIp.get(ip))]) {
+        for (const e of list ?? []) {
           if (e.lossy) return undefined;
           for (const slot of e.slots) slots.add(slot);
         }
@@ -169,77 +214,119 @@ export class RecentFlows {
     return out;
   }
 
-  private add(site: string, f: StoredFlow): void {
-    if (this.full) return;
-    const s = this.site(site);
-    const src = this.end(s, f.srcMac, f.srcIp);
-    let dst = this.end(s, f.dstMac, f.dstIp);
-    if (dst === src) dst = undefined;
-    if (!(fitsU16(f.vlan) && fitsU16(f.proto) && fitsU16(f.srcPort) && fitsU16(f.dstPort) && fitsU16(f.tcpFlagsSrc) && fitsU16(f.tcpFlagsDst))) {
-      if (src !== undefined) src.lossy = true;
-      if (dst !== undefined) dst.lossy = true;
-      return;
+  /** Flows `from` on of a chunk whose first flow is `firstId`. */
+  private addChunk(s: SiteEnds, c: RawFlowChunk, firstId: number, from: number): void {
+    // The chunk's text references as ids here, each looked up once (again when a flow pushed
+    // out in this chunk freed it, and the id may name another text since).
+    const ids = new Int32Array(c.table.length + 1);
+    const id = (r: number): number => {
+      if (r === 0) return 0;
+      const known = ids[r];
+      return known !== 0 && this.texts.text(known) === c.table[r - 1] ? known : (ids[r] = this.texts.idOf(c.table[r - 1]));
+    };
+    const checked = c.small instanceof Uint16Array;
+    for (let k = from; k < c.count && !this.full; k++) {
+      const u = k * 12;
+      const w = k * 6;
+      const h = k * 6;
+      const srcMac = id(c.words[u + 4]);
+      const srcText = id(c.words[u + 5]);
+      const srcIp = srcText === 0 ? c.words[u] : -srcText;
+      const dstMac = id(c.words[u + 6]);
+      const dstText = id(c.words[u + 7]);
+      const dstIp = dstText === 0 ? c.words[u + 1] : -dstText;
+      const src = this.end(s, srcMac, srcIp);
+      let dst = this.end(s, dstMac, dstIp);
+      if (dst === src) dst = undefined;
+      if (src === undefined && dst === undefined) continue;
+      if (!checked) {
+        let fits = true;
+        for (let i = 0; i < SMALL; i++) fits &&= fitsU16(c.small[h + i]);
+        if (!fits) {
+          if (src !== undefined) src.lossy = true;
+          if (dst !== undefined) dst.lossy = true;
+          continue;
+        }
+      }
+      const flowId = firstId + k;
+      const firstUs = c.wide[w + 4];
+      const takesSrc = src !== undefined && (src.slots.length < this.perEnd || this.older(src.slots[0], firstUs, flowId));
+      const takesDst = dst !== undefined && (dst.slots.length < this.perEnd || this.older(dst.slots[0], firstUs, flowId));
+      if (!(takesSrc || takesDst)) continue;
+      const slot = this.slot();
+      if (slot === undefined) {
+        this.full = true;
+        break;
+      }
+      const sw = slot * WIDE;
+      this.wide[sw] = flowId;
+      for (let i = 0; i < 6; i++) this.wide[sw + 1 + i] = c.wide[w + i];
+      const su = slot * WORDS;
+      this.words[su] = c.words[u];
+      this.words[su + 1] = c.words[u + 1];
+      // Source, source MAC, source address, destination MAC, destination address, app protocol, confidence, end reason, service.
+      this.words[su + 2] = id(c.words[u + 3]);
+      this.words[su + 3] = srcMac;
+      this.words[su + 4] = srcText;
+      this.words[su + 5] = dstMac;
+      this.words[su + 6] = dstText;
+      for (let i = 7; i < WORDS; i++) this.words[su + i] = id(c.words[u + 1 + i]);
+      for (let i = 2; i < WORDS; i++) this.texts.hold(this.words[su + i]);
+      for (let i = 0; i < SMALL; i++) this.small[slot * SMALL + i] = c.small[h + i];
+      this.initiator[slot] = c.initiator[k];
+      this.holders[slot] = (takesSrc ? 1 : 0) + (takesDst ? 1 : 0);
+      if (takesSrc) this.hold(src, slot);
+      if (takesDst) this.hold(dst!, slot);
     }
-    const takesSrc = src !== undefined && this.takes(src, f);
-    const takesDst = dst !== undefined && this.takes(dst, f);
-    if (!(takesSrc || takesDst)) return;
-    const slot = this.slot();
-    if (slot === undefined) {
-      this.full = true;
-      return;
-    }
-    this.write(slot, f);
-    this.holders[slot] = (takesSrc ? 1 : 0) + (takesDst ? 1 : 0);
-    if (takesSrc) this.hold(src, slot);
-    if (takesDst) this.hold(dst!, slot);
-  }
-
-  /** Whether `f` is among the newest of `e` (room left, or newer than its oldest). */
-  private takes(e: End, f: StoredFlow): boolean {
-    return e.slots.length < this.perEnd || this.older(e.slots[0], f.firstUs, f.id);
+    this.texts.sweep();
   }
 
   /** `slot` into `e`'s newest, pushing out its oldest when full (freed when no end holds it). */
   private hold(e: End, slot: number): void {
     const h = e.slots;
     if (h.length < this.perEnd) {
+      // Up from the bottom while older than its parent.
+      let i = h.length;
       h.push(slot);
-      for (let i = h.length - 1; i > 0 && this.before(h[i], h[(i - 1) >> 1]); i = (i - 1) >> 1) [h[i], h[(i - 1) >> 1]] = [h[(i - 1) >> 1], h[i]];
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (!this.before(slot, h[parent])) break;
+        h[i] = h[parent];
+        i = parent;
+      }
+      h[i] = slot;
       return;
     }
     const old = h[0];
-    h[0] = slot;
-    this.down(h);
+    this.down(h, slot);
     if (--this.holders[old] === 0) this.release(old);
   }
 
-  private lastSite: { name: string; ends: SiteEnds } | undefined;
-
-  /** A site's ends, made when first seen (the last one asked for at hand: a fold goes a site at a time). */
+  /** A site's ends, made when first seen. */
   private site(name: string): SiteEnds {
-    if (this.lastSite?.name === name) return this.lastSite.ends;
     let ends = this.bySite.get(name);
-    if (ends === undefined) this.bySite.set(name, (ends = { ends: new Map(), byHost: new Map() }));
-    this.lastSite = { name, ends };
+    if (ends === undefined) this.bySite.set(name, (ends = { ends: new Map(), byMac: new Map(), byIp: new Map() }));
     return ends;
   }
 
-  /** The end of a MAC and address at a site, made when first seen; undefined when not kept. */
-  private end(s: SiteEnds, mac: string | undefined, ip: string): End | undefined {
-    let ofMac = s.ends.get(mac ?? "");
+  /** The end of a MAC (text id, 0 for none) and address (IPv4 number, or minus a text id), made when first seen; undefined when not kept. */
+  private end(s: SiteEnds, mac: number, ip: number): End | undefined {
+    let ofMac = s.ends.get(mac);
     let e = ofMac?.get(ip);
     if (e !== undefined) return e;
-    if (mac === undefined && !isPrivateIp(ip)) return undefined;
+    if (mac === 0 && !(ip >= 0 ? isPrivateIpv4(ip) : isPrivateIp(this.texts.text(-ip)!))) return undefined;
     if (this.endCount >= this.maxEnds) {
       this.full = true;
       return undefined;
     }
     this.endCount++;
     e = { slots: [], lossy: false };
-    if (ofMac === undefined) s.ends.set(mac ?? "", (ofMac = new Map()));
+    if (ofMac === undefined) s.ends.set(mac, (ofMac = new Map()));
     ofMac.set(ip, e);
-    if (mac !== undefined) push(s.byHost, mac, e);
-    push(s.byHost, ip, e);
+    this.texts.hold(mac);
+    if (ip < 0) this.texts.hold(-ip);
+    if (mac !== 0) push(s.byMac, mac, e);
+    push(s.byIp, ip, e);
     return e;
   }
 
@@ -253,17 +340,20 @@ export class RecentFlows {
     return this.older(a, this.wide[b * WIDE + 5], this.wide[b * WIDE]);
   }
 
-  private down(h: number[]): void {
-    for (let i = 0; ;) {
+  /** Puts `slot` at the root of the full heap `h` (its oldest pushed out) and down to its place. */
+  private down(h: number[], slot: number): void {
+    const n = h.length;
+    let i = 0;
+    for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let m = i;
-      if (l < h.length && this.before(h[l], h[m])) m = l;
-      if (r < h.length && this.before(h[r], h[m])) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m], h[i]];
-      i = m;
+      const child = r < n && this.before(h[r], h[l]) ? r : l;
+      if (!this.before(h[child], slot)) break;
+      h[i] = h[child];
+      i = child;
     }
+    h[i] = slot;
   }
 
   /** A free slot, the arrays grown (doubling, up to `maxFlows`) when none is; undefined when full. */
@@ -288,39 +378,9 @@ export class RecentFlows {
     return this.top++;
   }
 
-  private write(slot: number, f: StoredFlow): void {
-    const w = slot * WIDE;
-    this.wide[w] = f.id;
-    this.wide[w + 1] = f.packetsSrcToDst;
-    this.wide[w + 2] = f.bytesSrcToDst;
-    this.wide[w + 3] = f.packetsDstToSrc;
-    this.wide[w + 4] = f.bytesDstToSrc;
-    this.wide[w + 5] = f.firstUs;
-    this.wide[w + 6] = f.lastUs;
-    const u = slot * WORDS;
-    const t = this.texts;
-    this.words[u] = t.ref(f.source, 0);
-    this.words[u + 1] = t.ref(f.srcMac, 1);
-    this.words[u + 2] = t.ref(f.srcIp, 2);
-    this.words[u + 3] = t.ref(f.dstMac, 3);
-    this.words[u + 4] = t.ref(f.dstIp, 4);
-    this.words[u + 5] = t.ref(f.appProtocol, 5);
-    this.words[u + 6] = t.ref(f.appConfidence, 6);
-    this.words[u + 7] = t.ref(f.appService, 7);
-    this.words[u + 8] = t.ref(f.endReason, 8);
-    const h = slot * SMALL;
-    this.small[h] = f.vlan;
-    this.small[h + 1] = f.proto;
-    this.small[h + 2] = f.srcPort;
-    this.small[h + 3] = f.dstPort;
-    this.small[h + 4] = f.tcpFlagsSrc;
-    this.small[h + 5] = f.tcpFlagsDst;
-    this.initiator[slot] = f.initiatorKnown ? 1 : 0;
-  }
-
   private release(slot: number): void {
     const u = slot * WORDS;
-    for (let i = 0; i < WORDS; i++) this.texts.release(this.words[u + i]);
+    for (let i = 2; i < WORDS; i++) this.texts.release(this.words[u + i]);
     this.free.push(slot);
   }
 
@@ -331,19 +391,21 @@ export class RecentFlows {
     const h = slot * SMALL;
     const text = (i: number): string | undefined => this.texts.text(this.words[u + i]);
     const f: StoredFlow = {
-      site, source: text(0)!, vlan: this.small[h], proto: this.small[h + 1], srcIp: text(2)!, srcPort: this.small[h + 2], dstIp: text(4)!, dstPort: this.small[h + 3],
+      site, source: text(2)!, vlan: this.small[h], proto: this.small[h + 1],
+      srcIp: this.words[u + 4] === 0 ? ipv4ToString(this.words[u]) : text(4)!, srcPort: this.small[h + 2],
+      dstIp: this.words[u + 6] === 0 ? ipv4ToString(this.words[u + 1]) : text(6)!, dstPort: this.small[h + 3],
       initiatorKnown: this.initiator[slot] === 1, packetsSrcToDst: this.wide[w + 1], bytesSrcToDst: this.wide[w + 2], packetsDstToSrc: this.wide[w + 3], bytesDstToSrc: this.wide[w + 4],
-      firstUs: this.wide[w + 5], lastUs: this.wide[w + 6], tcpFlagsSrc: this.small[h + 4], tcpFlagsDst: this.small[h + 5], endReason: text(8)!, id: this.wide[w],
+      firstUs: this.wide[w + 5], lastUs: this.wide[w + 6], tcpFlagsSrc: this.small[h + 4], tcpFlagsDst: this.small[h + 5], endReason: text(9)!, id: this.wide[w],
     };
-    const srcMac = text(1);
+    const srcMac = text(3);
     if (srcMac !== undefined) f.srcMac = srcMac;
-    const dstMac = text(3);
+    const dstMac = text(5);
     if (dstMac !== undefined) f.dstMac = dstMac;
-    const app = text(5);
+    const app = text(7);
     if (app !== undefined) f.appProtocol = app;
-    const confidence = text(6);
+    const confidence = text(8);
     if (confidence !== undefined) f.appConfidence = confidence as "dpi" | "port";
-    const service = text(7);
+    const service = text(10);
     if (service !== undefined) f.appService = service;
     return f;
   }

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { macToString, parseMac } from "../net/addr.js";
 import type { DeviceChange, StoredAddress, StoredDevice, StoredFact } from "../inventory/inventory.js";
 import type { FlowGroup, FlowRecord } from "../model/flow-record.js";
-import { FLOWS_PER_CHUNK, FlowChunkError, type FlowColumns, chunkHasAny, decodeFlowChunk, flowChunkColumns, encodeWithHosts, flowSpan, hostFilter, hostKey } from "./flow-chunk.js";
+import { FLOWS_PER_CHUNK, FlowChunkError, type FlowColumns, type RawFlowChunk, chunkHasAny, decodeFlowChunk, flowChunkColumns, flowChunkRaw, encodeWithHosts, flowSpan, hostFilter, hostKey } from "./flow-chunk.js";
 import type { Alert } from "../model/alert.js";
 import type { Advisory, KevEntry } from "../model/advisory.js";
 import type { PolicyStatus } from "../model/policy-status.js";
@@ -209,15 +209,19 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
    * stored; from the chunk holding flow `fromId` on (flow ids grow with chunk ids).
    */
   private *flowChunks(site?: string, fromId = 1): Generator<StoredFlow[]> {
-    for (const { flows } of this.flowRecordChunks(site, fromId)) yield flows;
-  }
-
-  /** As `flowChunks`, with the id of each chunk's first flow: for readers that fold chunk by chunk (store/recent-flows.ts). */
-  *flowRecordChunks(site?: string, fromId = 1): Generator<{ firstId: number; flows: StoredFlow[] }> {
     for (const { firstId, flows } of this.decodedChunks(site, fromId, (data) => decodeFlowChunk(data) as StoredFlow[])) {
       for (let i = 0; i < flows.length; i++) flows[i].id = firstId + i;
-      yield { firstId, flows };
+      yield flows;
     }
+  }
+
+  /**
+   * A site's stored chunks as their columns (store/flow-chunk.ts `RawFlowChunk`), in the order
+   * stored, from the chunk holding flow `fromId` on, with the id of each chunk's first flow:
+   * for readers that copy flows without a record each (store/recent-flows.ts).
+   */
+  *flowRawChunks(site: string, fromId = 1): Generator<{ firstId: number; chunk: RawFlowChunk }> {
+    for (const { firstId, flows } of this.decodedChunks(site, fromId, flowChunkRaw)) yield { firstId, chunk: flows };
   }
 
   /** The sites that have stored flows. */
