@@ -200,6 +200,30 @@ describe("a site at a glance (app/overview.ts)", () => {
       assert.equal(siteOverview(store, { days: 31 }).alertsByDay.length, 31);
       assert.deepEqual(siteOverview(store, { site: "b" }).openBySeverity.critical, 1);
       assert.throws(() => siteOverview(store, { site: "nowhere" }), InputError);
+      // Counted in SQL as each device's classification decides it: a newest verdict over an
+      // older one, a person's criticality alone, an unknown device that speaks OT (a fact of
+      // an OT protocol) and one whose fact only looks like it.
+      const fact = (kind: string): DeviceChange["facts"][number] => ({ kind, value: "1", firstUs: 1, lastUs: 1, count: 1, source: "t", packet: 1 });
+      const more = store.saveDevices([{ ...change("a", "02:00:00:00:00:04"), facts: [fact("modbus.unit")] }, { ...change("a", "02:00:00:00:00:05"), facts: [fact("modbusx.unit"), fact("dhcp.hostname")] },
+        change("a", "02:00:00:00:00:06"), { ...change("a", "02:00:00:00:00:07"), facts: [fact("bacnet.client")] }]);
+      store.saveVerdicts([{ deviceId: more[2], verdict: { category: "unknown", confidence: 0.2, evidence: [], decidedUs: 1 } }]);
+      store.saveVerdicts([{ deviceId: more[2], verdict: { category: "printer", confidence: 0.9, evidence: [], decidedUs: 2 } }, { deviceId: ids[0], verdict: { category: "thermostat", confidence: 0.9, evidence: [], decidedUs: 2 } }]);
+      store.setOverride(more[3], { criticality: "low", setBy: "ana", setAt: "t" });
+      const counted = (site?: string): { byCategory: Record<string, number>; byCriticality: Record<string, number> } => {
+        const byCategory: Record<string, number> = {};
+        const byCriticality: Record<string, number> = {};
+        for (const d of listDevices(store, { site, limit: 1000 }).items) {
+          byCategory[d.classification.category] = (byCategory[d.classification.category] ?? 0) + 1;
+          byCriticality[d.classification.criticality] = (byCriticality[d.classification.criticality] ?? 0) + 1;
+        }
+        return { byCategory, byCriticality };
+      };
+      for (const site of ["a", "b", undefined]) {
+        const o = siteOverview(store, { site });
+        assert.deepEqual({ byCategory: o.byCategory, byCriticality: o.byCriticality }, counted(site), String(site));
+      }
+      assert.deepEqual(siteOverview(store, { site: "a" }).byCriticality, { "life-safety/physical-process": 3, standard: 1, low: 1, "sensitive-data": 1 },
+        "thermostat, plc and the unknown Modbus speaker; the look-alike standard; the person's low; the printer");
       const empty = new Store(":memory:");
       assert.deepEqual(siteOverview(empty).alertsByDay, [], "no alerts, no window");
       empty.close();

@@ -1,6 +1,8 @@
 import { SEVERITIES, type Severity } from "../model/alert.js";
 import type { Store } from "../store/store.js";
-import { checkSite, listDevices } from "./queries.js";
+import { OT_PROTOCOLS } from "../classify/classify.js";
+import { type Category, type Criticality, defaultCriticality } from "../classify/taxonomy.js";
+import { checkSite } from "./queries.js";
 
 /**
  * A site at a glance, counted where the data is (the console would otherwise fetch every
@@ -26,20 +28,17 @@ export function siteOverview(store: Store, o: { site?: string; days?: number } =
   const byCategory: Record<string, number> = {};
   const byCriticality: Record<string, number> = {};
   let devices = 0;
-  let after: string | undefined;
-  do {
-    const page = listDevices(store, { site: o.site, limit: 10_000, after });
-    for (const d of page.items) {
-      devices++;
-      byCategory[d.classification.category] = (byCategory[d.classification.category] ?? 0) + 1;
-      byCriticality[d.classification.criticality] = (byCriticality[d.classification.criticality] ?? 0) + 1;
-    }
-    after = page.next;
-  } while (after !== undefined);
+  // As `classificationOf` decides each device, counted in SQL (a page of the whole inventory cost 0.5 s on 10,000 devices).
+  for (const t of store.deviceTally(o.site, OT_PROTOCOLS)) {
+    const criticality = (t.criticality as Criticality | null) ?? defaultCriticality(t.category as Category, t.speaks);
+    devices += t.count;
+    byCategory[t.category] = (byCategory[t.category] ?? 0) + t.count;
+    byCriticality[criticality] = (byCriticality[criticality] ?? 0) + t.count;
+  }
 
   const zero = (): Record<Severity, number> => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   const openBySeverity = zero();
-  const alerts = store.alerts().filter((a) => o.site === undefined || a.site === o.site);
+  const alerts = store.alertTally(o.site) as { severity: Severity; status: string; firstUs: number }[];
   let lastDay = -Infinity;
   for (const a of alerts) {
     if (OPEN.has(a.status)) openBySeverity[a.severity]++;

@@ -31,8 +31,11 @@ export interface Verdict {
 /** A verdict below this confidence is "unknown": the evidence is named, but no guess is made. */
 export const MIN_CONFIDENCE = 0.5;
 
+/** The protocols whose facts ("PROTOCOL.…") mean the device speaks OT. */
+export const OT_PROTOCOLS: readonly string[] = ["modbus", "s7", "cip", "bacnet", "dnp3", "iec104", "profinet", "goose", "fox", "fins", "hart", "opcua", "knx", "ot"];
+
 /** Fact kinds whose presence means the device speaks an OT protocol. */
-const OT_KIND = /^(modbus|s7|cip|bacnet|dnp3|iec104|profinet|goose|fox|fins|hart|opcua|knx|ot)\./;
+const OT_KIND = new RegExp(`^(${OT_PROTOCOLS.join("|")})\\.`);
 
 /** True when any of the fact kinds belongs to an OT protocol. */
 export function speaksOt(kinds: Iterable<string>): boolean {

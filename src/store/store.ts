@@ -765,6 +765,30 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
     return this.alertRows("", []);
   }
 
+  /** Each alert's severity, status and first sighting (of one site, or of all): what counting them needs. */
+  alertTally(site?: string): { severity: string; status: string; firstUs: number }[] {
+    return this.sql.rows<[string, string, number]>(`SELECT severity, status, first_us FROM alerts ${site === undefined ? "" : "WHERE site = ?"}`, ...(site === undefined ? [] : [site]))
+      .map(([severity, status, firstUs]) => ({ severity, status, firstUs }));
+  }
+
+  /**
+   * The devices (of one site, or of all) counted by their effective category (a person's,
+   * else the newest verdict's, else unknown) and a person's criticality, and, for an unknown
+   * one without a person's criticality, whether it has a fact of one of `protocols`
+   * ("PROTOCOL.…"): what a site's overview counts, without reading each device.
+   */
+  deviceTally(site: string | undefined, protocols: readonly string[]): { category: string; criticality: string | null; speaks: boolean; count: number }[] {
+    const speaks = protocols.length === 0 ? "0" : `CASE WHEN EXISTS (SELECT 1 FROM facts f WHERE f.device_id = e.id AND (${protocols.map(() => "f.kind LIKE ?").join(" OR ")})) THEN 1 ELSE 0 END`;
+    // The newest verdict's category by the (device_id, id) index, a seek a device: about half the time of joining the newest ids.
+    return this.sql.rows<[string, string | null, number, number]>(`SELECT category, criticality, speaks, count(*) FROM (
+        SELECT category, criticality, CASE WHEN category = 'unknown' AND criticality IS NULL THEN ${speaks} ELSE 0 END AS speaks FROM (
+          SELECT d.id AS id, coalesce(o.category, (SELECT v.category FROM verdicts v WHERE v.device_id = d.id ORDER BY v.id DESC LIMIT 1), 'unknown') AS category, o.criticality AS criticality
+          FROM devices d LEFT JOIN overrides o ON o.device_id = d.id
+          ${site === undefined ? "" : "WHERE d.site = ?"}) e) c
+      GROUP BY category, criticality, speaks`, ...protocols.map((p) => `${p}.%`), ...(site === undefined ? [] : [site]))
+      .map(([category, criticality, speaksOt, count]) => ({ category, criticality, speaks: Number(speaksOt) === 1, count: Number(count) }));
+  }
+
   /**
    * A page of alerts in first-seen order, filtered in SQL (a queue of thousands is not read
    * whole for each page): of a site, with one of `statuses`, of a class, with one of
