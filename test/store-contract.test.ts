@@ -172,6 +172,14 @@ for (const engine of ENGINES) {
       assert.deepEqual(inputs.map((i) => [i.mac, i.category, i.vendor, i.overrideCriticality, i.mudUrl]),
         [["02:00:00:00:00:0a", "camera", "Axis", undefined, "https://mud.example.com/cam.json"], ["02:00:00:00:00:0b", "plc", "Axis", "life-safety/physical-process", undefined]]);
       assert.deepEqual([...s.mudAssignments("plant")], [["02:00:00:00:00:0a", "https://mud.example.com/cam.json"]]);
+      // Counted for the overview: the newest verdict's category, the person's criticality, and
+      // for an unknown device without one whether a fact's protocol is among those asked.
+      const fact = (kind: string): DeviceChange["facts"][number] => ({ kind, value: "1", firstUs: 1, lastUs: 1, count: 1, source: "t", packet: 1 });
+      s.saveDevices([change({ key: "02:00:00:00:00:0c", facts: [fact("modbus.unit")] }), change({ key: "02:00:00:00:00:0d", facts: [fact("dhcp.hostname")] }), change({ key: "02:00:00:00:00:0e", site: "other" })]);
+      const tally = (site?: string): string[] => s.deviceTally(site, ["modbus", "s7"]).map((t) => `${t.category} ${t.criticality} ${t.speaks} ${t.count}`).sort();
+      assert.deepEqual(tally("plant"), ["camera null false 1", "plc life-safety/physical-process false 1", "unknown null false 1", "unknown null true 1"]);
+      assert.deepEqual(tally(), ["camera null false 1", "plc life-safety/physical-process false 1", "unknown null false 2", "unknown null true 1"]);
+      assert.deepEqual(s.deviceTally("plant", []).map((t) => t.speaks), [false, false, false]);
     });
 
     it("policies: versions count on per name; enforcing one supersedes the one enforced before", () => {
