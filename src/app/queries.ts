@@ -91,7 +91,7 @@ export function listDevices(store: Store, q: DeviceQuery = {}): Page<ClassifiedD
 
 /**
  * The same page as `listDevices`, as a table of thousands shows it: devices without their
- * counters and the facts' evidence, verdicts without theirs (about a third of the reading).
+ * counters and the facts' evidence, verdicts without theirs (about two thirds of the reading).
  */
 export function listDeviceRows(store: Store, q: DeviceQuery = {}): Page<ClassifiedDevice<DeviceRowRecord>> {
   return devicePage(store, q, (site, from, limit) => store.eachDeviceRow(site, from, limit), (ids) => store.latestVerdictSummaries(ids));

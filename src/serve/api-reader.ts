@@ -30,8 +30,9 @@ send({ type: "reader-ready" });
 
 /**
  * The flow summaries and the newest flows per end kept up to date between requests: every
- * FOLD_EVERY_MS, the flows stored since, one chunk (at most 10,000 flows, about 5 ms) at a
- * turn of the event loop, so a request waits at most one chunk's fold. A device's context or
+ * FOLD_EVERY_MS, the flows stored since, one chunk (at most 10,000 flows, about 5 ms for the
+ * summaries and 13 for the newest flows) at a turn of the event loop, so a request waits at
+ * most one chunk's fold. A device's context or
  * flows then find them caught up (they fold what is left, up to a bound). Each only once
  * someone has asked for what it answers: a sensor nobody browses does not spend a thread's
  * CPU (nor the newest flows' memory) on the whole stored history at start.
@@ -60,7 +61,7 @@ const foldSlice = (sites?: string[]): void => {
   } catch (e) {
     // The database gone for a while (PostgreSQL restarting): the reads say so; the fold tries
     // again next time, and says so once, not every turn.
-    if (!failing) log.warn({ err: e instanceof PostgresError ? e.message : e }, "folding flow summaries failed; trying again");
+    if (!failing) log.warn({ err: e instanceof PostgresError ? e.message : e }, "folding flow summaries or newest flows failed; trying again");
     failing = true;
     sites = [];
   }
