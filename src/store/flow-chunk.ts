@@ -398,12 +398,7 @@ export function flowChunkColumns(blob: Uint8Array): FlowColumns {
   }
   const texts = version === COLUMNS_9 ? TEXTS_9 : TEXTS;
   const words = 2 + texts;
-  const view = new DataView(blob.buffer, blob.byteOffset, blob.length);
-  const count = view.getUint32(4, true);
-  const textBytes = view.getUint32(8, true);
-  const textAt = HEADER + count * (WIDE * 8 + words * 4 + SMALL * 2 + 1);
-  if (textAt + textBytes !== blob.length) throw new FlowChunkError(`flow chunk of ${blob.length} bytes does not hold ${count} flows and ${textBytes} bytes of text`);
-  const table = count === 0 ? [] : Buffer.from(blob.buffer, blob.byteOffset + textAt, textBytes).toString("utf8").split("\0");
+  const { count, table } = columnsLayout(blob, words);
   const text = (r: number): string | undefined => {
     if (r === 0) return undefined;
     const s = table[r - 1];
@@ -468,14 +463,19 @@ export interface RawFlowChunk {
   table: string[];
 }
 
-export function flowChunkRaw(blob: Uint8Array): RawFlowChunk {
-  if (blob.length < HEADER || blob[0] !== COLUMNS) return rawOfRecords(decodeFlowChunk(blob));
+/** A column version's flow count, where its text table starts, and the table; a chunk whose size does not add up is refused. */
+function columnsLayout(blob: Uint8Array, words: number): { count: number; textAt: number; table: string[] } {
   const view = new DataView(blob.buffer, blob.byteOffset, blob.length);
   const count = view.getUint32(4, true);
   const textBytes = view.getUint32(8, true);
-  const textAt = HEADER + count * (WIDE * 8 + WORDS * 4 + SMALL * 2 + 1);
+  const textAt = HEADER + count * (WIDE * 8 + words * 4 + SMALL * 2 + 1);
   if (textAt + textBytes !== blob.length) throw new FlowChunkError(`flow chunk of ${blob.length} bytes does not hold ${count} flows and ${textBytes} bytes of text`);
-  const table = count === 0 ? [] : Buffer.from(blob.buffer, blob.byteOffset + textAt, textBytes).toString("utf8").split("\0");
+  return { count, textAt, table: count === 0 ? [] : Buffer.from(blob.buffer, blob.byteOffset + textAt, textBytes).toString("utf8").split("\0") };
+}
+
+export function flowChunkRaw(blob: Uint8Array): RawFlowChunk {
+  if (blob.length < HEADER || blob[0] !== COLUMNS) return rawOfRecords(decodeFlowChunk(blob));
+  const { count, textAt, table } = columnsLayout(blob, WORDS);
   const wordsAt = HEADER + count * WIDE * 8;
   const smallAt = wordsAt + count * WORDS * 4;
   const words = column(Uint32Array, count * WORDS, blob, wordsAt);
