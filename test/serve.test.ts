@@ -11,11 +11,22 @@ import { CONFIG_KEYS, ConfigError, loadConfig, validateConfig } from "../src/ser
 import serveCommand from "../src/cli/commands/serve.js";
 import { FairAdmission } from "../src/serve/fair-admission.js";
 import { SourceHealth } from "../src/serve/source-health.js";
-import type { SourceSnapshot, StatsSnapshot } from "../src/serve/messages.js";
+import type { ApiOp, SourceSnapshot, StatsSnapshot } from "../src/serve/messages.js";
+import { readerFor } from "../src/serve/api-reads.js";
 import { NO_CORPUS, ROOT, corpus, haveTool, runCli, tmpDir } from "./helpers.js";
 import { withReplayPair } from "./netns.js";
 import { IPV4_FLOW_FIELDS, dataSet, ipfixMessage, ipv4Record, templateSet } from "../src/lab/netflow-export.js";
 import { T0, exportFlows, metric, send, serve, waitFor } from "./serve-process.js";
+
+describe("serve's API readers", () => {
+  it("send reads of flow history to the flows reader, and others to the reads reader unless it is busy and the flows reader idle", () => {
+    const reader = (name: string, waiting: number): { name: string; waiting(): number } => ({ name, waiting: () => waiting });
+    const pick = (op: ApiOp, reads: number, flows: number): string => readerFor(op, reader("reads", reads), reader("flows", flows)).name;
+    assert.deepEqual([pick("flows", 0, 5), pick("device-context", 0, 0), pick("trust-graph", 3, 0)], ["flows", "flows", "flows"]);
+    assert.deepEqual([pick("devices", 0, 0), pick("devices", 1, 1), pick("alerts", 2, 1)], ["reads", "reads", "reads"]);
+    assert.deepEqual([pick("devices", 1, 0), pick("overview", 4, 0)], ["flows", "flows"]);
+  });
+});
 
 describe("serve configuration", () => {
   it("fills defaults, and lets the environment override the file and flags override both", () => {

@@ -37,6 +37,17 @@ export const READ_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(["sites", "devices", 
  */
 export const FLOW_READ_OPS: ReadonlySet<ApiOp> = new Set<ApiOp>(["flows", "device-context", "trust-graph", "trust-blast", "trust-amplifiers", "trust-paths", "policy-diff"]);
 
+/**
+ * Which reader answers `op`: a read of flow history the flows reader (it keeps the summaries
+ * and the newest flows); any other the reads reader, or the flows reader when that one has
+ * nothing to answer and the reads reader has (two clicks at once are answered side by side;
+ * such a read never queues behind a scan of flows).
+ */
+export function readerFor<R extends { waiting(): number }>(op: ApiOp, reads: R, flows: R): R {
+  if (FLOW_READ_OPS.has(op)) return flows;
+  return reads.waiting() > 0 && flows.waiting() === 0 ? flows : reads;
+}
+
 /** A refusal the API tells the caller as it is, with its status. */
 export class Denied extends Error {
   constructor(readonly status: 401 | 403 | 404, message: string) {

@@ -16,7 +16,7 @@ import { FairAdmission } from "./fair-admission.js";
 import { type IpfixTcpListener, listenIpfixTcp } from "./ipfix-tcp.js";
 import { renderMetrics } from "./metrics.js";
 import { type ApiContext, type ApiReply, apiHosts, buildHttp } from "./api.js";
-import { FLOW_READ_OPS, READ_OPS } from "./api-reads.js";
+import { READ_OPS, readerFor } from "./api-reads.js";
 import { SourceHealth } from "./source-health.js";
 import { cordonVersion } from "../model/shipped-data.js";
 import { serveToken } from "../app/api-token.js";
@@ -174,8 +174,9 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   // The API's reads on threads and connections of their own (serve/api-reader.ts), started once
   // the worker has brought the schema up to date: a click never waits behind ingest. Two: the
   // reads of flow history (a device's flows and context, the trust graph), which keep the flow
-  // summaries and may take long, on one; every other read on the other, so a page of the device
-  // list never waits behind a scan of flows.
+  // summaries and may take long, on one; every other read on the other, or on the first when it
+  // is idle and the other is not (`readerFor`), so a page of the device list never waits behind
+  // a scan of flows.
   const started = await Promise.allSettled((["reads", "flows"] as const).map((role) => startReader(config, role, fail, () => stopping)));
   const readers = started.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
   const refused = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -395,7 +396,7 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
   }
 
   const toWorker = (op: ApiOp, request: ApiRequest, caller: Caller): Promise<ApiReply> => {
-    if (READ_OPS.has(op)) return (FLOW_READ_OPS.has(op) ? flowReads : reads).ask({ type: "api", id: ++apiIds, op, request, caller });
+    if (READ_OPS.has(op)) return readerFor(op, reads, flowReads).ask({ type: "api", id: ++apiIds, op, request, caller });
     if (!up) return Promise.resolve({ status: 503, body: { error: "the ingest worker is not running" } });
     const id = ++apiIds;
     return new Promise((resolve) => {
@@ -501,8 +502,11 @@ export async function startServer(config: ServeConfig, log: Logger = pino({ leve
 /** One of serve's API reader threads: asked a read, it answers; `close` stops it. */
 interface ApiReader {
   ask(m: Extract<ToReader, { type: "api" }>): Promise<ApiReply>;
+  /** Reads asked and not yet answered. */
+  waiting(): number;
   close(): Promise<void>;
 }
+
 
 /** Starts a reader thread (serve/api-reader.ts) in `role`; it fails serve when it dies unasked. */
 async function startReader(config: ServeConfig, role: ReaderRole, fail: (why: string) => void, stopping: () => boolean): Promise<ApiReader> {
@@ -541,6 +545,7 @@ async function startReader(config: ServeConfig, role: ReaderRole, fail: (why: st
     throw e;
   }
   return {
+    waiting: () => pending.size,
     ask: (m) => {
       if (!up) return Promise.resolve({ status: 503, body: { error: "the API reader is not running" } });
       return new Promise((resolve) => {
