@@ -7,17 +7,17 @@
  * has first taken other traffic (warm).
  * Target: 300,000 packets/s without drops.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { corpusEthernetFrames, writeBenchCapture } from "./build-capture.js";
 import { cpuSeconds, haveCommand } from "./measure.js";
+import { serve } from "../test/serve-process.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const out = join(root, "bench", "out");
 const capture = join(out, "bench-2000000.pcap");
-const cli = join(root, "dist", "src", "cli", "main.js");
 const RATES = (process.env.BENCH_LIVE_RATES ?? "100000,200000,300000,400000").split(",").map(Number);
 // Five seconds at 300,000 packets/s: long enough to call sustained, and every packet new to serve.
 const PACKETS = Number(process.env.BENCH_LIVE_PACKETS ?? 1_500_000);
@@ -70,15 +70,8 @@ try {
     for (const phase of ["cold", "warm"] as const) {
       const dir = join(out, "live");
       rmSync(join(dir, "l.db"), { force: true });
-      const child: ChildProcess = spawn("ip", ["netns", "exec", ns, process.execPath, cli, "serve", "--db", join(dir, "l.db"), "--capture", "cva", "--http-port", "0", "--log-level", "info"], { stdio: ["ignore", "pipe", "ignore"] });
-      const port = await new Promise<number>((res) => {
-        let text = "";
-        child.stdout!.on("data", (d: Buffer) => {
-          text += d.toString();
-          const m = /"port":(\d+),"msg":"http endpoint/.exec(text);
-          if (m) res(Number(m[1]));
-        });
-      });
+      // Its port read from its log lines as JSON (test/serve-process.ts), not by a pattern over the text that a new field breaks.
+      const { child, httpPort: port } = await serve(["--db", join(dir, "l.db"), "--capture", "cva", "--log-level", "info"], ["ip", "netns", "exec", ns]);
       await sleep(1500);
       const tcpdump = Number(execFileSync("pgrep", ["-P", String(child.pid), "tcpdump"]).toString().trim().split("\n")[0]);
       if (phase === "warm") {

@@ -21,12 +21,12 @@ import { Store } from "../src/store/store.js";
 import { cpuSeconds, haveCommand, median } from "./measure.js";
 import { saveInventory } from "../src/app/site-run.js";
 import { testPostgres } from "../test/postgres.js";
+import { serve } from "../test/serve-process.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const out = join(root, "bench", "out", "netflow");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-const cli = join(root, "dist", "src", "cli", "main.js");
 const sender = join(root, "dist", "bench", "netflow-sender.js");
 const STEP_S = Number(process.env.BENCH_NETFLOW_STEP_S ?? 3);
 const GRACE_MS = 1000;
@@ -70,16 +70,9 @@ async function cordonSteps(file: string, rates = RATES, where: StepDatabase = sq
   for (const rate of rates) {
     const db = where.open();
     // In the bench folder: serve keeps its API token file there (beside a SQLite file, or <database>.token for PostgreSQL).
-    const child = spawn(process.execPath, [cli, "serve", "--db", db, "--netflow", "0", "--http-port", "0", "--log-level", "info"], { stdio: ["ignore", "pipe", "ignore"], cwd: out });
-    const ports = await new Promise<{ http: number; netflow: number }>((res) => {
-      let text = "";
-      child.stdout!.on("data", (d: Buffer) => {
-        text += d.toString();
-        const nf = /"port":(\d+),"site"/.exec(text);
-        const http = /"port":(\d+),"msg":"http endpoint/.exec(text);
-        if (nf && http) res({ http: Number(http[1]), netflow: Number(nf[1]) });
-      });
-    });
+    // Its ports read from its log lines as JSON (test/serve-process.ts), not by a pattern over the text that a new field breaks.
+    const { child, httpPort, netflowPort } = await serve(["--db", db, "--netflow", "0", "--log-level", "info"], [], { cwd: out });
+    const ports = { http: httpPort, netflow: netflowPort! };
     const records = async (): Promise<number> => {
       const m = await (await fetch(`http://127.0.0.1:${ports.http}/metrics`)).text();
       return Number(/cordon_source_records_total\{[^}]*\} (\d+)/.exec(m)?.[1] ?? 0);
