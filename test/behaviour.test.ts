@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { BEHAVIOUR_FEATURES, BehaviourAccumulator, MIN_BEHAVIOUR_FLOWS } from "../src/flows/behaviour.js";
+import { BEHAVIOUR_FEATURES, BehaviourAccumulator, MIN_BEHAVIOUR_FLOWS, MIN_BEHAVIOUR_SPAN_US } from "../src/flows/behaviour.js";
 import type { DeviceFacts } from "../src/classify/classify.js";
 import { BEHAVIOUR_EVIDENCE, MODEL_MIN_PROBABILITY, decide } from "../src/classify/decide.js";
-import { DEFAULT_MODEL_PATH, type Sample, loadModel, predict, trainModel, validateModel } from "../src/classify/model.js";
+import { DEFAULT_MODEL_PATH, FAMILIAR_Z, MIN_SCALE, type Sample, loadModel, predict, trainModel, validateModel } from "../src/classify/model.js";
 import { compileRuleFile } from "../src/classify/rules.js";
 import { shouldReplace } from "../src/classify/settle.js";
 import { DEFAULT_LAB, generateLab } from "../src/lab/generate.js";
@@ -32,6 +32,14 @@ describe("behaviour features", () => {
     assert.equal(a.vector()?.length, BEHAVIOUR_FEATURES.length);
   });
 
+  it("says nothing about a device seen for less than ten minutes, however many flows (a setup burst)", () => {
+    const a = new BehaviourAccumulator();
+    for (let i = 0; i < 50; i++) a.add(flow({ firstUs: i * 10e6 }), true);
+    assert.equal(a.vector(), undefined, "50 flows in 8 minutes");
+    a.add(flow({ firstUs: MIN_BEHAVIOUR_SPAN_US }), true);
+    assert.equal(a.vector()?.length, BEHAVIOUR_FEATURES.length);
+  });
+
   it("tells a regular reporter from a bursty one, and counts shares of protocols, peers and direction", () => {
     const regular = new BehaviourAccumulator();
     for (let i = 0; i < 20; i++) regular.add(flow({ firstUs: i * 300e6 }), true);
@@ -49,7 +57,7 @@ describe("behaviour features", () => {
 
     const server = new BehaviourAccumulator();
     for (let i = 0; i < 6; i++) {
-      server.add(flow({ firstUs: i * 1e6, srcIp: `10.0.0.${10 + i}`, dstIp: "10.0.0.2", dstPort: 502, appProtocol: "modbus" }), false);
+      server.add(flow({ firstUs: i * 120e6, srcIp: `10.0.0.${10 + i}`, dstIp: "10.0.0.2", dstPort: 502, appProtocol: "modbus" }), false);
     }
     const s = server.vector()!;
     assert.equal(feature(s, "serves_modbus"), 1);
@@ -74,7 +82,7 @@ describe("behaviour features", () => {
     const hmi = "aa:aa:aa:aa:aa:01";
     const plc = "aa:aa:aa:aa:aa:02";
     for (let i = 0; i < 6; i++) {
-      const t = 1e15 + i * 10e6;
+      const t = 1e15 + i * 120e6;
       const sport = 40000 + i;
       frames.push({ tsUs: t, data: ethernet(plc, hmi, 0x0800, ipv4({ src: "10.0.0.5", dst: "10.0.0.9", proto: 6 }, tcp(sport, 502, SYN, 1))) });
       frames.push({ tsUs: t + 500, data: ethernet(hmi, plc, 0x0800, ipv4({ src: "10.0.0.9", dst: "10.0.0.5", proto: 6 }, tcp(502, sport, SYN | ACK, 1))) });
@@ -163,6 +171,19 @@ describe("rules first, behaviour second", () => {
     const p = predict(model, between);
     assert.ok(p.probability < MODEL_MIN_PROBABILITY, `probability ${p.probability}`);
     assert.equal(decide(facts(), rules, between, model).category, "unknown");
+  });
+
+  it("stays unknown when the device behaves unlike any device the model learned from", () => {
+    // Every training device had flows_log 0: its spread is the floor, MIN_SCALE.
+    assert.ok(model.scale.every((sc) => sc >= MIN_SCALE));
+    const near = sensorLike.map((v, i) => (BEHAVIOUR_FEATURES[i] === "flows_log" ? 3 * MIN_SCALE : v));
+    assert.equal(predict(model, near).unfamiliar, undefined);
+    assert.equal(decide(facts(), rules, near, model).category, "sensor");
+    const far = sensorLike.map((v, i) => (BEHAVIOUR_FEATURES[i] === "flows_log" ? (FAMILIAR_Z + 1) * MIN_SCALE : v));
+    const p = predict(model, far);
+    assert.equal(p.unfamiliar?.feature, "flows_log");
+    assert.ok(p.unfamiliar.z > FAMILIAR_Z);
+    assert.equal(decide(facts(), rules, far, model).category, "unknown");
   });
 
   it("lets what a device says replace what its behaviour suggested, never the reverse", () => {

@@ -21,11 +21,14 @@ export function decide(d: DeviceFacts, rules: readonly CompiledRule[], behaviour
   return withBehaviour(classify(d, rules), d, behaviour, model);
 }
 
-/** The rules' verdict, given a category by the behavioural model when the rules found none. Pure. */
+/**
+ * The rules' verdict, given a category by the behavioural model when the rules found none, the
+ * model is sure, and the device's behaviour lies within what the model learned from. Pure.
+ */
 export function withBehaviour(byRules: Verdict, d: DeviceFacts, behaviour?: readonly number[], model?: BehaviourModel): Verdict {
   if (byRules.category !== "unknown" || !model || !behaviour) return byRules;
   const p = predict(model, behaviour);
-  if (p.probability < MODEL_MIN_PROBABILITY) return byRules;
+  if (p.probability < MODEL_MIN_PROBABILITY || p.unfamiliar) return byRules;
   const category = p.category as Category;
   const confidence = Math.round(p.probability * 100) / 100;
   return {

@@ -39,6 +39,15 @@ export interface TrainOptions {
   sources?: string[];
 }
 
+/**
+ * The smallest spread a feature is standardised by. A feature almost constant in training (a
+ * lab where no device took its address by DHCP: uses_dhcp deviation 0.001) would otherwise turn
+ * an ordinary value in the field (DHCP a tenth of a device's flows during setup) into a hundred
+ * deviations, and the softmax into certainty about whatever class its small weight favours.
+ * Features are shares in [0, 1] and logarithms, so a tenth is a small step for both.
+ */
+export const MIN_SCALE = 0.1;
+
 function softmax(z: number[]): number[] {
   const m = Math.max(...z);
   const e = z.map((v) => Math.exp(v - m));
@@ -47,7 +56,7 @@ function softmax(z: number[]): number[] {
 }
 
 function standardise(m: Pick<BehaviourModel, "mean" | "scale">, x: readonly number[]): number[] {
-  return x.map((v, i) => (v - m.mean[i]) / m.scale[i]);
+  return x.map((v, i) => (v - m.mean[i]) / Math.max(m.scale[i], MIN_SCALE));
 }
 
 /**
@@ -66,7 +75,7 @@ export function trainModel(samples: readonly Sample[], o: TrainOptions = {}): Be
   for (const s of samples) for (let i = 0; i < dims; i++) mean[i] += s.x[i] / samples.length;
   const scale = new Array<number>(dims).fill(0);
   for (const s of samples) for (let i = 0; i < dims; i++) scale[i] += (s.x[i] - mean[i]) ** 2 / samples.length;
-  for (let i = 0; i < dims; i++) scale[i] = Math.sqrt(scale[i]) || 1;
+  for (let i = 0; i < dims; i++) scale[i] = Math.max(Math.sqrt(scale[i]), MIN_SCALE);
   const xs = samples.map((s) => standardise({ mean, scale }, s.x));
   const ys = samples.map((s) => classes.indexOf(s.y));
   const classWeight = classes.map((c) => samples.length / (classes.length * perClass[c]));
@@ -112,11 +121,25 @@ export interface ModelPrediction {
   probability: number;
   /** The features that pushed most towards the category: name, the device's value, the push. */
   because: { feature: string; value: number; push: number }[];
+  /**
+   * The feature furthest outside what the model was trained on, when one lies more than
+   * FAMILIAR_Z standard deviations from the training mean: the model has never seen such a
+   * device, and a linear model's probability there is an extrapolation, not knowledge.
+   */
+  unfamiliar?: { feature: string; value: number; z: number };
 }
+
+/**
+ * How far (in the training set's standard deviations, at least MIN_SCALE) a feature may lie from
+ * the training mean before the model's answer is an extrapolation rather than knowledge.
+ */
+export const FAMILIAR_Z = 6;
 
 /** The most probable category for a feature vector, with the features behind it. Pure. */
 export function predict(m: BehaviourModel, x: readonly number[]): ModelPrediction {
   const z = standardise(m, x);
+  let far = -1;
+  for (let i = 0; i < z.length; i++) if (Math.abs(z[i]) > FAMILIAR_Z && (far < 0 || Math.abs(z[i]) > Math.abs(z[far]))) far = i;
   const p = softmax(m.weights.map((w, k) => m.bias[k] + w.reduce((a, wi, i) => a + wi * z[i], 0)));
   let best = 0;
   for (let k = 1; k < p.length; k++) if (p[k] > p[best]) best = k;
@@ -126,7 +149,8 @@ export function predict(m: BehaviourModel, x: readonly number[]): ModelPredictio
     .sort((a, b) => b.push - a.push)
     .slice(0, 4)
     .map((c) => ({ ...c, push: Math.round(c.push * 100) / 100 }));
-  return { category: m.classes[best], probability: p[best], because };
+  const unfamiliar = far < 0 ? undefined : { feature: m.features[far], value: Math.round(x[far] * 1000) / 1000, z: Math.round(z[far] * 10) / 10 };
+  return { category: m.classes[best], probability: p[best], because, ...(unfamiliar ? { unfamiliar } : {}) };
 }
 
 /** Checks a parsed model file; the message names what is wrong. */

@@ -33,6 +33,13 @@ export const BEHAVIOUR_FEATURES: readonly string[] = [
 /** Fewer flows than this say too little to judge a device by its behaviour. */
 export const MIN_BEHAVIOUR_FLOWS = 5;
 
+/**
+ * Flows over less time than this say too little as well: rates per hour, the share of active
+ * minutes and periodicity measured over the two minutes of a device's setup describe a burst,
+ * not how the device behaves (the shipped model learned from hours of each device).
+ */
+export const MIN_BEHAVIOUR_SPAN_US = 10 * 60_000_000;
+
 const MAX_PEERS = 4096;
 const MAX_STARTS = 4096;
 const LONG_FLOW_US = 60_000_000;
@@ -196,9 +203,9 @@ export class BehaviourAccumulator {
     return `battery-like: ${wakes} wakes in ${Math.round(spanMinutes / 60)} h, ${(awake / wakes).toFixed(1)} min awake each`;
   }
 
-  /** The feature vector, in BEHAVIOUR_FEATURES order; undefined below MIN_BEHAVIOUR_FLOWS. */
+  /** The feature vector, in BEHAVIOUR_FEATURES order; undefined below MIN_BEHAVIOUR_FLOWS or MIN_BEHAVIOUR_SPAN_US. */
   vector(): number[] | undefined {
-    if (this.flows < MIN_BEHAVIOUR_FLOWS) return undefined;
+    if (this.flows < MIN_BEHAVIOUR_FLOWS || this.lastUs - this.firstUs < MIN_BEHAVIOUR_SPAN_US) return undefined;
     const n = this.flows;
     const hours = Math.max(1 / 60, (this.lastUs - this.firstUs) / 3.6e9);
     const spanMinutes = Math.max(1, Math.floor(this.lastUs / MINUTE_US) - Math.floor(this.firstUs / MINUTE_US) + 1);
