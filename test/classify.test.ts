@@ -58,6 +58,7 @@ describe("classifier", () => {
     assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "x", when: { a: "(" }, category: "camera", weight: 0.5 }] }), /bad\.json: rule x: when\.a/);
     assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "y", when: {}, category: "toaster", weight: 0.5 }] }), /unknown category "toaster"/);
     assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "z", when: {}, category: "camera", weight: 1.5 }] }), RuleError);
+    assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "e", when: {}, category: "camera", weight: 0.5, evidence: 7 }] }), /rule e: evidence must say/);
     const dir = tmpDir();
     mkdirSync(join(dir, "fp"));
     writeFileSync(join(dir, "fp", "broken.json"), "{ not json");
@@ -133,6 +134,69 @@ describe("the maker from the OUI when the registry names a device maker", () => 
       assert.ok(v.evidence.some((e) => e.facts.some((f) => f.kind === "oui_vendor")), "the OUI is the evidence");
     }
     for (const chip of ["Espressif Inc.", "Texas Instruments", "Realtek Semiconductor Corp.", "Hon Hai Precision Ind. Co.,Ltd."]) assert.equal(classify(of(chip), rules).vendor, undefined, chip);
+  });
+});
+
+describe("device knowledge that holds beyond the corpus: product lines, UPnP device types, what a device's name says", () => {
+  const rules = loadRules();
+  const of = (facts: Record<string, string[]>, extra: Partial<DeviceFacts> = {}): ReturnType<typeof classify> => classify(device(facts, extra), rules);
+
+  it("D-Link's model lines name the kind: DCS cameras, DCH-S sensors, DCH-G hubs, DSP-W plugs, with the model", () => {
+    const dlink = { ouiVendor: "D-Link International" };
+    for (const [name, category, model] of [["DCS-930LB", "camera", "DCS-930LB"], ["DCS-935L", "camera", "DCS-935L"], ["DCH-S150", "sensor", "DCH-S150"],
+      ["DCH-G020", "smart-hub", "DCH-G020"], ["DSP-W215", "smart-plug", "DSP-W215"]]) {
+      const v = of({}, { ...dlink, hostnames: [name] });
+      assert.deepEqual([v.category, v.vendor, v.model], [category, "D-Link", model], name);
+    }
+    assert.equal(of({ "mdns.service": ["_dhnap._tcp.local"] }).vendor, "D-Link");
+    assert.equal(of({}, { hostnames: ["DCS"] }).category, "unknown", "the line's prefix alone is no model");
+  });
+
+  it("WeMo devices by the UPnP device type they announce; an Alexa emulator's wildcard answer names no maker", () => {
+    for (const [nt, category] of [["urn:Belkin:device:controllee:1", "smart-plug"], ["urn:Belkin:device:insight:1", "smart-plug"],
+      ["urn:Belkin:device:bridge:1", "smart-hub"], ["urn:Belkin:device:sensor:1", "sensor"], ["urn:Belkin:device:lightswitch:1", "smart-light"]]) {
+      const v = of({ "ssdp.nt": ["upnp:rootdevice", nt, "urn:Belkin:service:basicevent:1"] });
+      assert.deepEqual([v.category, v.vendor], [category, "Belkin"], nt);
+    }
+    assert.equal(of({ "ssdp.nt": ["urn:Belkin:device:**"] }).vendor, undefined);
+  });
+
+  it("hubs by what they announce: the Hue bridge by its SSDP server and model id, Lightify and eQ-3 gateways", () => {
+    assert.deepEqual([of({ "ssdp.server": ["Linux/3.14.0 UPnP/1.0 IpBridge/1.9.0"] }).category, of({ "mdns.txt": ["md=BSB002"] }).model], ["smart-hub", "BSB002"]);
+    const lightify = of({}, { hostnames: ["Lightify-7B5F6B"], ouiVendor: "OSRAM GmbH" });
+    assert.deepEqual([lightify.category, lightify.vendor], ["smart-hub", "Osram"]);
+    const eq3 = of({}, { ouiVendor: "eQ-3 Entwicklung GmbH" });
+    assert.deepEqual([eq3.category, eq3.vendor], ["smart-hub", "eQ-3"]);
+  });
+
+  it("the kind a device's own name says, as whole words only", () => {
+    for (const [name, category] of [["iotcam5b0e", "camera"], ["localcam", "camera"], ["Garage-Camera", "camera"], ["front-doorbell", "doorbell"],
+      ["smartplug-3F2A", "smart-plug"], ["kitchen-lamp", "smart-light"], ["yale-lock-02", "smart-lock"], ["hallway-thermostat", "thermostat"],
+      ["zigbee-hub", "smart-hub"], ["BRN3C2AF41E8B11", "printer"], ["NPI3A5F21", "printer"], ["EPSON3A5F21", "printer"]]) {
+      assert.equal(of({}, { hostnames: [name] }).category, category, name);
+    }
+    for (const name of ["CAMERON-PC", "camden-laptop", "blockchain-node", "gateway", "plugin-host", "bridgetown-nas", "lamplighter", "hubert-mbp"]) {
+      assert.equal(of({}, { hostnames: [name] }).category, "unknown", name);
+    }
+    assert.equal(of({ "ssdp.location": ["http://10.0.0.5:80/IPCamDesc.xml"] }).category, "camera");
+  });
+
+  it("a web page or SSH alone makes no server, since cameras, plugs and hubs serve them; with a computer maker's NIC it does", () => {
+    assert.equal(of({ "service.served": ["tcp/80", "tcp/443"] }).category, "unknown");
+    assert.equal(of({ "service.served": ["tcp/443"] }, { ouiVendor: "Dell Inc." }).category, "server");
+    assert.equal(of({ "service.served": ["tcp/5432"] }).category, "server");
+    assert.equal(of({ "service.served": ["tcp/80"], "dhcp.server": ["10.0.0.1"] }).category, "server", "web adds to other server evidence");
+  });
+
+  it("makers by their clouds: D-Link, Belkin, Edimax, Fitbit, eQ-3; TTLock's and Lockly's only make locks", () => {
+    for (const [host, maker] of [["signal.mydlink.com", "D-Link"], ["api.xbcs.net", "Belkin"], ["www.myedimax.com", "Edimax"], ["www.fitbit.com", "Fitbit"], ["ntp.homematic.com", "eQ-3"]]) {
+      assert.equal(of({ "dns.query": [host] }).vendor, maker, host);
+    }
+    assert.deepEqual([of({ "dns.query": ["plug.sciener.cn"] }).category, of({ "dns.query": ["plug.sciener.cn"] }).vendor], ["smart-lock", "TTLock (Sciener)"]);
+    assert.deepEqual([of({}, { hostnames: ["PGH200"] }).category, of({}, { hostnames: ["PGH200"] }).model], ["smart-lock", "PGH200"]);
+    assert.equal(of({ "dns.query": ["scalews.withings.net"] }).category, "sensor");
+    assert.equal(of({ "dns.query": ["www.fitbit.com"] }, { hostnames: ["GainSpanca9152"] }).category, "sensor");
+    assert.equal(of({ "dns.query": ["www.fitbit.com"] }).category, "unknown", "Fitbit's cloud alone names no kind");
   });
 });
 

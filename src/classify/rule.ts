@@ -23,6 +23,8 @@ export interface Rule {
   weight: number;
   model?: Extract;
   firmware?: Extract;
+  /** Where the knowledge behind the rule is published: a product line's naming, a protocol's documentation. */
+  evidence?: string;
 }
 
 export interface RuleFile {

@@ -20,6 +20,7 @@ export function compileRuleFile(name: string, data: unknown): CompiledRule[] {
     if (r.category !== undefined && !CATEGORIES.includes(r.category)) throw new RuleError(`${where}: unknown category "${r.category}"`);
     const vendor = r.vendor ?? f.vendor;
     if (r.category === undefined && vendor === undefined) throw new RuleError(`${where}: names neither a category nor a vendor`);
+    if (r.evidence !== undefined && (typeof r.evidence !== "string" || r.evidence.length < 10)) throw new RuleError(`${where}: evidence must say where the knowledge is published`);
     const re = (s: string, what: string): RegExp => {
       try {
         return new RegExp(s, "i");
