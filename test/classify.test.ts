@@ -169,6 +169,18 @@ describe("device knowledge that holds beyond the corpus: product lines, UPnP dev
     assert.deepEqual([eq3.category, eq3.vendor], ["smart-hub", "eQ-3"]);
   });
 
+  it("the kind a HomeKit accessory or a UPnP device announces, whoever made it", () => {
+    for (const [ci, category] of [["17", "camera"], ["18", "doorbell"], ["6", "smart-lock"], ["7", "smart-plug"], ["9", "thermostat"], ["10", "sensor"], ["5", "smart-light"], ["2", "smart-hub"]]) {
+      assert.equal(of({ "mdns.service": ["_hap._tcp.local"], "mdns.txt": ["c#=3", `ci=${ci}`, "sf=0"] }).category, category, `ci=${ci}`);
+    }
+    assert.equal(of({ "mdns.service": ["_http._tcp.local"], "mdns.txt": ["ci=17"] }).category, "unknown", "ci= outside a HomeKit announcement says nothing");
+    for (const [nt, category] of [["urn:schemas-upnp-org:device:InternetGatewayDevice:1", "router"], ["urn:schemas-upnp-org:device:ZonePlayer:1", "media-player"],
+      ["urn:dial-multiscreen-org:device:dial:1", "media-player"], ["urn:schemas-upnp-org:device:Printer:1", "printer"]]) {
+      assert.equal(of({ "ssdp.nt": [nt] }).category, category, nt);
+    }
+    assert.equal(of({ "ssdp.search": ["urn:schemas-upnp-org:device:InternetGatewayDevice:1"] }).category, "unknown", "looking for a router is not being one");
+  });
+
   it("the kind a device's own name says, as whole words only", () => {
     for (const [name, category] of [["iotcam5b0e", "camera"], ["localcam", "camera"], ["Garage-Camera", "camera"], ["front-doorbell", "doorbell"],
       ["smartplug-3F2A", "smart-plug"], ["kitchen-lamp", "smart-light"], ["yale-lock-02", "smart-lock"], ["hallway-thermostat", "thermostat"],
@@ -186,6 +198,9 @@ describe("device knowledge that holds beyond the corpus: product lines, UPnP dev
     assert.equal(of({ "service.served": ["tcp/443"] }, { ouiVendor: "Dell Inc." }).category, "server");
     assert.equal(of({ "service.served": ["tcp/5432"] }).category, "server");
     assert.equal(of({ "service.served": ["tcp/80"], "dhcp.server": ["10.0.0.1"] }).category, "server", "web adds to other server evidence");
+    assert.equal(of({ "service.served": ["tcp/8554"] }).category, "camera", "what answers on RTSP's ports streams video");
+    const fx = of({}, { ouiVendor: "FUJIFILM Business Innovation Corp." });
+    assert.deepEqual([fx.category, fx.vendor], ["printer", "FUJIFILM Business Innovation (Fuji Xerox)"]);
   });
 
   it("makers by their clouds: D-Link, Belkin, Edimax, Fitbit, eQ-3; TTLock's and Lockly's only make locks", () => {
