@@ -184,7 +184,8 @@ describe("device knowledge that holds beyond the corpus: product lines, UPnP dev
   it("the kind a device's own name says, as whole words only", () => {
     for (const [name, category] of [["iotcam5b0e", "camera"], ["localcam", "camera"], ["Garage-Camera", "camera"], ["front-doorbell", "doorbell"],
       ["smartplug-3F2A", "smart-plug"], ["kitchen-lamp", "smart-light"], ["yale-lock-02", "smart-lock"], ["hallway-thermostat", "thermostat"],
-      ["zigbee-hub", "smart-hub"], ["BRN3C2AF41E8B11", "printer"], ["NPI3A5F21", "printer"], ["EPSON3A5F21", "printer"]]) {
+      ["zigbee-hub", "smart-hub"], ["BRN3C2AF41E8B11", "printer"], ["NPI3A5F21", "printer"], ["EPSON3A5F21", "printer"],
+      ["AmazonPlug14US", "smart-plug"], ["RingDoorbell-74", "doorbell"], ["IPCam-2", "camera"], ["WebCam", "camera"]]) {
       assert.equal(of({}, { hostnames: [name] }).category, category, name);
     }
     for (const name of ["CAMERON-PC", "camden-laptop", "blockchain-node", "gateway", "plugin-host", "bridgetown-nas", "lamplighter", "hubert-mbp"]) {
@@ -210,6 +211,15 @@ describe("device knowledge that holds beyond the corpus: product lines, UPnP dev
     assert.deepEqual([of({ "dns.query": ["plug.sciener.cn"] }).category, of({ "dns.query": ["plug.sciener.cn"] }).vendor], ["smart-lock", "TTLock (Sciener)"]);
     assert.deepEqual([of({}, { hostnames: ["PGH200"] }).category, of({}, { hostnames: ["PGH200"] }).model], ["smart-lock", "PGH200"]);
     assert.equal(of({ "dns.query": ["scalews.withings.net"] }).category, "sensor");
+    const kasa = of({}, { hostnames: ["KL110"], ouiVendor: "TP-LINK TECHNOLOGIES CO.,LTD." });
+    assert.deepEqual([kasa.category, kasa.vendor, kasa.model], ["smart-light", "TP-Link", "KL110"]);
+    assert.deepEqual([of({}, { ouiVendor: "LIFI LABS MANAGEMENT PTY LTD" }).category, of({}, { ouiVendor: "LIFI LABS MANAGEMENT PTY LTD" }).vendor], ["smart-light", "LIFX"]);
+    for (const sensi of [of({}, { ouiVendor: "White Rodgers Division" }), of({ "dns.query": ["icda.sensicomfort.com"] }), of({}, { hostnames: ["Sensi-1DBA50"] })]) {
+      assert.deepEqual([sensi.category, sensi.vendor], ["thermostat", "Emerson (Sensi)"]);
+    }
+    assert.deepEqual([of({ "dns.query": ["nexus.dropcam.com"] }).category, of({ "dns.query": ["nexus.dropcam.com"] }).vendor], ["camera", "Google Nest"]);
+    assert.equal(of({}, { hostnames: ["UB01"], ouiVendor: "Espressif Inc." }).category, "smart-lock");
+    assert.equal(of({}, { hostnames: ["UB01"] }).category, "unknown", "a four-character name alone is too little");
     assert.equal(of({ "dns.query": ["www.fitbit.com"] }, { hostnames: ["GainSpanca9152"] }).category, "sensor");
     assert.equal(of({ "dns.query": ["www.fitbit.com"] }).category, "unknown", "Fitbit's cloud alone names no kind");
   });

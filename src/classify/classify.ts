@@ -54,6 +54,7 @@ class RuleInput {
   private readonly oui: readonly string[];
   private readonly router: readonly string[];
   private clouds: readonly string[] | undefined;
+  private words: readonly string[] | undefined;
 
   constructor(readonly d: DeviceFacts) {
     this.oui = d.ouiVendor ? [d.ouiVendor] : NO_VALUES;
@@ -65,6 +66,7 @@ class RuleInput {
     if (key === "hostname") return this.d.hostnames;
     if (key === "router") return this.router;
     if (key === "cloud_domain") return (this.clouds ??= this.cloudDomains());
+    if (key === "name_word") return (this.words ??= nameWords(this.d.hostnames));
     return this.d.facts.get(key) ?? NO_VALUES;
   }
 
@@ -74,6 +76,21 @@ class RuleInput {
     const hosts = [...(f.get("dns.query") ?? NO_VALUES), ...(f.get("tls.sni") ?? NO_VALUES), ...(f.get("http.host") ?? NO_VALUES)];
     return hosts.length === 0 ? NO_VALUES : cloudDomains(hosts, cloudMakers().shared);
   }
+}
+
+/**
+ * The words of a device's host names, lower case: split at anything not a letter or digit, at a
+ * change from letters to digits, and where a capital starts a word ("AmazonPlug14US" → amazon,
+ * plug, 14, us; "IPCam-2" → ip, cam, 2), so name rules match whole words however they are joined.
+ */
+export function nameWords(hostnames: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const h of hostnames) {
+    const spaced = h.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+      .replace(/([A-Za-z])(\d)/g, "$1 $2").replace(/(\d)([A-Za-z])/g, "$1 $2");
+    for (const w of spaced.toLowerCase().split(/[^a-z0-9]+/)) if (w) out.add(w);
+  }
+  return [...out];
 }
 
 /** Matches one rule: the facts that satisfied each condition, or undefined. */

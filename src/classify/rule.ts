@@ -9,7 +9,8 @@ export interface Extract {
 /**
  * One fingerprint rule. Every condition in `when` must hold: the key names a fact kind (see
  * model/observation.ts) or a derived attribute (`oui_vendor`, `hostname`, `router`,
- * `cloud_domain`: see cloud-makers.ts), the value is
+ * `cloud_domain`: see cloud-makers.ts; `name_word`: the words of its host names, see nameWords in
+ * classify.ts), the value is
  * a case-insensitive regular expression that at least one of the device's values must match.
  */
 export interface Rule {
