@@ -1,13 +1,15 @@
 /**
  * Classification on labelled real devices that are not in the corpus (bench/field-labels.json):
- * the IoT SENTINEL setup captures (31 devices, each set up about 20 times) and the lock
- * bridges of tj-oconnor/IoT-Dataset. Each capture is analysed on its own, as `cordon eval`
+ * the IoT SENTINEL setup captures (31 devices, each set up about 20 times), the lock
+ * bridges of tj-oconnor/IoT-Dataset, and the smart home of sprout-uci/madea (14 devices in
+ * every capture, traffic of devices long set up). Each capture is analysed on its own, as `cordon eval`
  * does; a device counts as right when most of its captures are. Accuracy, not speed: the
  * issue's target is 90% category and 90% maker on such devices.
  *
  * The datasets are public repositories, read where they were checked out:
  *   CORDON_IOT_SENTINEL=.../IoT_Sentinel/captures_IoT_Sentinel/captures_IoT-Sentinel
  *   CORDON_TJ_OCONNOR=.../IoT-Dataset/pcaps
+ *   CORDON_MADEA=.../madea/dataset/traffic
  * A dataset whose folder is not given is skipped with a message.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, writeFileSync } from "node:fs";
@@ -21,6 +23,7 @@ interface Labels {
   datasets: {
     "iot-sentinel": { env: string; folders: Record<string, Label> };
     "tj-oconnor": { env: string; captures: Record<string, Record<string, Label>> };
+    madea: { env: string; folders: string[]; devices: Record<string, Label> };
   };
 }
 
@@ -41,7 +44,7 @@ function lfsPointer(file: string): boolean {
   }
 }
 
-/** Per device: its captures, and how many had the category and the maker right. */
+/** Per device: the captures that show it (absent ones are not scored), and how many had the category and the maker right. */
 interface DeviceResult { device: string; label: Label; captures: number; category: number; vendor: number; takenFor: Record<string, number> }
 
 async function score(name: string, devices: Map<string, { label: Label; mac: string; files: string[] }>): Promise<DeviceResult[]> {
@@ -49,8 +52,8 @@ async function score(name: string, devices: Map<string, { label: Label; mac: str
   const deviceOf = new Map<string, string>();
   for (const [device, d] of devices) {
     for (const f of d.files) {
-      captures[f] = { [d.mac]: d.label };
-      deviceOf.set(f, device);
+      (captures[f] ??= {})[d.mac] = d.label;
+      deviceOf.set(`${f} ${d.mac}`, device);
     }
   }
   const labelsPath = join(out, `${name}-labels.json`);
@@ -60,8 +63,14 @@ async function score(name: string, devices: Map<string, { label: Label; mac: str
   for (const [device, d] of devices) {
     results.set(device, { device, label: d.label, captures: d.files.length, category: d.files.length, vendor: d.label.vendor ? d.files.length : 0, takenFor: {} });
   }
+  for (const a of e.absent) {
+    const r = results.get(deviceOf.get(`${a.capture} ${a.mac}`)!)!;
+    r.captures--;
+    r.category--;
+    if (r.label.vendor) r.vendor--;
+  }
   for (const m of e.misses) {
-    const r = results.get(deviceOf.get(m.capture)!)!;
+    const r = results.get(deviceOf.get(`${m.capture} ${m.mac}`)!)!;
     if (m.expected.startsWith("category")) {
       r.category--;
       r.takenFor[m.got] = (r.takenFor[m.got] ?? 0) + 1;
@@ -118,5 +127,14 @@ if (!tj || !existsSync(tj)) {
     devices.set(file.replace(/\.pcap$/, ""), { label, mac, files: [path] });
   }
   summary["tj-oconnor"] = report("tj-oconnor", await score("tj-oconnor", devices));
+}
+const madea = process.env[labels.datasets.madea.env];
+if (!madea || !existsSync(madea)) {
+  console.log(`madea: skipped (set ${labels.datasets.madea.env} to the dataset/traffic folder of github.com/sprout-uci/madea)`);
+} else {
+  const files = labels.datasets.madea.folders.flatMap((f) => readdirSync(join(madea, f)).filter((n) => n.endsWith(".cap")).sort().map((n) => join(madea, f, n)));
+  const devices = new Map<string, { label: Label; mac: string; files: string[] }>();
+  for (const [mac, label] of Object.entries(labels.datasets.madea.devices)) devices.set(label.model, { label, mac, files });
+  summary.madea = report("madea", await score("madea", devices));
 }
 writeFileSync(join(out, "results.json"), `${JSON.stringify(summary, null, 1)}\n`);

@@ -90,15 +90,35 @@ describe("classification of the labelled corpus devices", { skip: NO_CORPUS }, (
     const labels = JSON.parse(readFileSync(corpus("labels.json"), "utf8")) as Labels;
     const r = runCli(["eval", "--labels", corpus("labels.json"), "--format", "json", ...Object.keys(labels.captures).map((c) => corpus(c))]);
     assert.equal(r.status, 0, r.stderr);
-    const e = JSON.parse(r.stdout) as { devices: number; categoryCorrect: number; vendorScored: number; vendorCorrect: number; misses: { mac: string; expected: string; got: string }[] };
+    const e = JSON.parse(r.stdout) as { devices: number; vendor_scored: number; vendor_correct: number; misses: { mac: string; expected: string; got: string }[]; absent: unknown[] };
     assert.equal(e.devices, 7);
-    assert.equal(e.vendorCorrect, e.vendorScored, "every labelled maker");
+    assert.equal(e.vendor_scored, 5);
+    assert.equal(e.vendor_correct, e.vendor_scored, "every labelled maker");
+    assert.deepEqual(e.absent, []);
     // The Tuya door sensor says nothing of its category in what it sends (a Tuya OUI, a beacon
     // with a product key, TLS), but it sleeps: six wakes of a few minutes in 19 hours, serving
     // nothing (a battery device: duty_cycle). The lamp's minute of traffic (beacons and one TLS
-    // session) is what a Tuya plug sends too: the rules cannot name it and the behavioural
-    // model is not sure enough, so Cordon must not guess.
+    // session) is what a Tuya plug sends too: the rules cannot name it, and a minute and a half
+    // is too little for the behavioural model to judge, so Cordon must not guess.
     assert.deepEqual(e.misses.map((m) => `${m.mac} ${m.got}`).sort(), ["b8:06:0d:18:84:b4 unknown"]);
+  });
+});
+
+describe("a labelled device its capture does not show", { skip: NO_CORPUS }, () => {
+  it("is listed as absent, not scored as a miss", () => {
+    const dir = tmpDir();
+    const capture = corpus("v4k0nd-ss-for-iot-MUD/tapo-p115/G06-tapo-p115.pcap");
+    const labels = join(dir, "labels.json");
+    writeFileSync(labels, JSON.stringify({ captures: { [capture]: {
+      "40:ae:30:46:6e:a8": { vendor: "TP-Link", category: "smart-plug" },
+      "02:00:00:00:00:01": { vendor: "Acme", category: "camera" },
+    } } }));
+    const r = runCli(["eval", "--labels", labels, "--format", "json", capture]);
+    assert.equal(r.status, 0, r.stderr);
+    const e = JSON.parse(r.stdout) as { devices: number; category_correct: number; misses: unknown[]; absent: { capture: string; mac: string }[] };
+    assert.deepEqual([e.devices, e.category_correct, e.misses], [1, 1, []]);
+    assert.deepEqual(e.absent, [{ capture, mac: "02:00:00:00:00:01" }]);
+    assert.match(runCli(["eval", "--labels", labels, capture]).stdout, /not in their capture, not scored: 1/);
   });
 });
 

@@ -80,7 +80,9 @@ export async function evaluateCaptures(labelsPath: string, captures: string[], m
     const v = decide(s.facts, rules, s.behaviour, model);
     predictions.set(s.label, { category: v.category, vendor: v.vendor });
   }
-  return evaluate(seen.map((s) => s.label), (l) => predictions.get(l));
+  const e = evaluate(seen.filter((s) => s.facts).map((s) => s.label), (l) => predictions.get(l));
+  e.absent = seen.filter((s) => !s.facts).map((s) => ({ capture: s.label.capture, mac: s.label.mac }));
+  return e;
 }
 
 /**

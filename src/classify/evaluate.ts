@@ -21,6 +21,8 @@ export interface Evaluation {
   unknown: number;
   /** true category → predicted category → count */
   confusion: Record<string, Record<string, number>>;
+  /** Labelled devices their capture does not show at all: reported, not scored. */
+  absent: { capture: string; mac: string }[];
   misses: { capture: string; mac: string; expected: string; got: string }[];
 }
 
@@ -42,7 +44,7 @@ export function vendorMatches(label: string, got: string | undefined): boolean {
 
 /** Scores predictions against labels: accuracy, unknown rate, confusion matrix. Pure. */
 export function evaluate(labels: LabelledDevice[], predict: (l: LabelledDevice) => Prediction | undefined): Evaluation {
-  const e: Evaluation = { devices: 0, categoryCorrect: 0, vendorScored: 0, vendorCorrect: 0, unknown: 0, confusion: {}, misses: [] };
+  const e: Evaluation = { devices: 0, categoryCorrect: 0, vendorScored: 0, vendorCorrect: 0, unknown: 0, confusion: {}, misses: [], absent: [] };
   for (const l of labels) {
     const p = predict(l) ?? { category: "unknown" as Category };
     e.devices++;

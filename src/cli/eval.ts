@@ -15,6 +15,7 @@ export function renderEvaluation(e: Evaluation, format: "table" | "json", wide =
     `category accuracy: ${pct(e.categoryCorrect, e.devices)}`,
     `vendor accuracy: ${pct(e.vendorCorrect, e.vendorScored)}`,
     `unknown rate: ${pct(e.unknown, e.devices)}`,
+    ...(e.absent.length > 0 ? [`not in their capture, not scored: ${e.absent.length}`] : []),
     "",
   ];
   const rows = Object.keys(e.confusion).sort();
@@ -32,6 +33,10 @@ export function renderEvaluation(e: Evaluation, format: "table" | "json", wide =
   if (e.misses.length > 0) {
     lines.push("", "misses:");
     for (const m of e.misses) lines.push(`  ${m.capture} ${m.mac}: expected ${m.expected}, got ${m.got}`);
+  }
+  if (e.absent.length > 0) {
+    lines.push("", "not in their capture:");
+    for (const a of e.absent) lines.push(`  ${a.capture} ${a.mac}`);
   }
   return lines.join("\n");
 }

@@ -14,7 +14,8 @@ export default command({
 
 Analyses each capture on its own, classifies its devices and scores the labelled ones:
 category and vendor accuracy, unknown rate, per labelled category what the devices were taken
-for (--wide: the whole confusion matrix) and the misses. LABELS.json
+for (--wide: the whole confusion matrix) and the misses; a labelled device its capture does
+not show is listed, not scored. LABELS.json
 has the shape of the corpus labels.json: { "captures": { "path relative to the file":
 { "mac": { "vendor", "model", "category" } } } }.
 
