@@ -1,14 +1,10 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { describe, it } from "node:test";
-import { decodeFrame } from "../src/dissect/decode.js";
-import { newPacket } from "../src/dissect/packet.js";
 import { createPipeline } from "../src/pipeline.js";
-import type { Frame } from "../src/model/frame.js";
 import { readCapture } from "../src/sources/capture.js";
-import type { FlowRecord } from "../src/model/flow-record.js";
 import { HAVE_CORPUS, NO_CORPUS, corpus } from "./helpers.js";
-import { endpoint, parseNdpiResult } from "./ndpi-results.js";
+import { NDPI_SERVICES, endpoint, flowsOf, ndpiProtocol, parseNdpiResult } from "./ndpi-results.js";
 
 const DIR = "ntop-nDPI-tests/tests/cfgs/default";
 
@@ -46,74 +42,11 @@ describe("JA4 client fingerprints equal nDPI's", { skip: NO_CORPUS }, () => {
   }
 });
 
-/** nDPI's protocol names (master or application part) and the names Cordon gives the same protocols. */
-const NDPI_NAMES: Record<string, string> = {
-  DNS: "dns", MDNS: "mdns", LLMNR: "llmnr", DHCP: "dhcp", DHCPV6: "dhcpv6", SSDP: "ssdp", NTP: "ntp",
-  HTTP: "http", HTTP_Proxy: "http", TLS: "tls", Modbus: "modbus", S7Comm: "s7comm", CIP: "enip",
-  EthernetIP: "enip", BACnet: "bacnet", DNP3: "dnp3", IEC60870: "iec104", MQTT: "mqtt", SNMP: "snmp",
-  RTSP: "rtsp", SIP: "sip", COAP: "coap", "OPC-UA": "opcua", "ISO9506-1-MMS": "mms", TuyaLP: "tuya-lp",
-  Telnet: "telnet", FTP_CONTROL: "ftp", Mining: "mining", Service_Location_Protocol: "slp", Syslog: "syslog",
-  NetBIOS: "netbios", NestLogSink: "nest-log-sink", UBNTAC2: "ubnt-discovery", TPLINK_SHP: "tplink-shp",
-  TFTP: "tftp", RMCP: "rmcp", "NAT-PMP": "nat-pmp", ICMP: "icmp", ICMPV6: "icmpv6", IGMP: "igmp",
-  Dropbox: "dropbox-lan-sync", PTPv2: "ptp", WSD: "ws-discovery", VNC: "vnc", LDAP: "ldap", SMTP: "smtp",
-  "IEEE-C37118": "c37.118", IEC62056: "dlms", ANSI_C1222: "c12.22", TiVoConnect: "tivo-connect", QUIC: "quic",
-  EthernetGlobalData: "egd", PROFINET_IO: "profinet-io", BeckhoffADS: "ads",
-};
-
-/** nDPI's service names (the application part after a protocol, "TLS.Amazon") and Cordon's. */
-const NDPI_SERVICES: Record<string, string> = {
-  Amazon: "amazon", AmazonAWS: "amazon-aws", AmazonAlexa: "amazon-alexa", Google: "google",
-  GoogleServices: "google-services", PlayStore: "play-store",
-};
-
-/** The part of nDPI's label that names the protocol: "DCERPC.PROFINET_IO" is PROFINET IO over DCE/RPC. */
-function ndpiProtocol(label: string): string | undefined {
-  const [master, app] = label.split(".");
-  return (app && NDPI_NAMES[app] && !NDPI_SERVICES[app] ? NDPI_NAMES[app] : undefined) ?? NDPI_NAMES[master];
-}
-
 /**
  * Flows where Cordon and nDPI are known to differ, with the reason: "capture|transport a <-> b"
  * as nDPI prints the flow. None at present.
  */
 const KNOWN_DISAGREEMENTS: Record<string, string> = {};
-
-const TRANSPORT: Record<number, string> = { 1: "ICMP", 2: "IGMP", 6: "TCP", 17: "UDP", 58: "ICMPV6" };
-
-/**
- * The flows of a capture by their ends, as nDPI keys them. With `replyFirst`, each TCP or UDP
- * conversation is read from its first answer on, as when a capture starts mid-conversation:
- * the packets its first sender sent before the other side spoke are left out.
- */
-async function flowsOf(pcap: string, replyFirst: boolean): Promise<Map<string, FlowRecord>> {
-  const flows: FlowRecord[] = [];
-  // nDPI does not split flows on timeouts within these short captures.
-  const p = createPipeline({ flows: (b) => flows.push(...b) }, { flows: { idleTimeoutUs: 1e15, activeTimeoutUs: 1e15 } });
-  p.beginSource(pcap, "default");
-  const pkt = newPacket();
-  const firstSender = new Map<string, string>();
-  const answered = new Set<string>();
-  await readCapture(pcap, (frame: Frame) => {
-    if (replyFirst && decodeFrame(frame, pkt) === undefined && (pkt.proto === 6 || pkt.proto === 17) && pkt.ipVersion !== 0 && !pkt.fragment) {
-      const from = pkt.ipVersion === 4 ? `${pkt.src4}:${pkt.srcPort}` : `${pkt.buf.toString("hex", pkt.src6Off, pkt.src6Off + 16)}:${pkt.srcPort}`;
-      const to = pkt.ipVersion === 4 ? `${pkt.dst4}:${pkt.dstPort}` : `${pkt.buf.toString("hex", pkt.dst6Off, pkt.dst6Off + 16)}:${pkt.dstPort}`;
-      const key = `${pkt.proto} ${pkt.vlan} ${[from, to].sort().join(" ")}`;
-      if (!answered.has(key)) {
-        if (!firstSender.has(key)) firstSender.set(key, from);
-        if (firstSender.get(key) === from) return;
-        answered.add(key);
-      }
-    }
-    p.push(frame);
-  });
-  p.flush();
-  const mine = new Map<string, FlowRecord>();
-  for (const f of flows) {
-    const key = `${TRANSPORT[f.proto] ?? f.proto} ${[`${f.srcIp}|${f.srcPort}`, `${f.dstIp}|${f.dstPort}`].sort().join(" ")}`;
-    if (f.appProtocol || !mine.has(key)) mine.set(key, f);
-  }
-  return mine;
-}
 
 describe("flows nDPI identified by payload: Cordon names the same protocol and service", { skip: NO_CORPUS }, () => {
   const results = HAVE_CORPUS ? readdirSync(corpus(`${DIR}/result`)).filter((f) => f.endsWith(".out")) : [];
