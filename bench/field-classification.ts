@@ -12,42 +12,21 @@
  *   CORDON_MADEA=.../madea/dataset/traffic
  * A dataset whose folder is not given is skipped with a message.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { evaluateCaptures } from "../src/app/evaluate-classification.js";
 import { loadModel } from "../src/classify/model.js";
-
-interface Label { vendor: string; model: string; category: string; note?: string }
-interface Labels {
-  datasets: {
-    "iot-sentinel": { env: string; folders: Record<string, Label> };
-    "tj-oconnor": { env: string; captures: Record<string, Record<string, Label>> };
-    madea: { env: string; folders: string[]; devices: Record<string, Label> };
-  };
-}
+import { type FieldDevice, type Label, fieldDatasets } from "./field-datasets.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const out = join(root, "bench", "out", "field");
 mkdirSync(out, { recursive: true });
-const labels = JSON.parse(readFileSync(join(root, "bench", "field-labels.json"), "utf8")) as Labels;
-
-/** A git-lfs pointer, not a capture: the repository holds the capture elsewhere. */
-function lfsPointer(file: string): boolean {
-  const fd = openSync(file, "r");
-  try {
-    const head = Buffer.alloc(24);
-    readSync(fd, head, 0, head.length, 0);
-    return head.toString("latin1").startsWith("version https://git-lfs");
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** Per device: the captures that show it (absent ones are not scored), and how many had the category and the maker right. */
 interface DeviceResult { device: string; label: Label; captures: number; category: number; vendor: number; takenFor: Record<string, number> }
 
-async function score(name: string, devices: Map<string, { label: Label; mac: string; files: string[] }>): Promise<DeviceResult[]> {
+async function score(name: string, devices: Map<string, FieldDevice>): Promise<DeviceResult[]> {
   const captures: Record<string, Record<string, Label>> = {};
   const deviceOf = new Map<string, string>();
   for (const [device, d] of devices) {
@@ -99,42 +78,5 @@ function report(name: string, results: DeviceResult[]): Record<string, unknown> 
 }
 
 const summary: Record<string, unknown> = {};
-const sentinel = process.env[labels.datasets["iot-sentinel"].env];
-if (!sentinel || !existsSync(sentinel)) {
-  console.log(`iot-sentinel: skipped (set ${labels.datasets["iot-sentinel"].env} to the captures_IoT-Sentinel folder of github.com/andypitcher/IoT_Sentinel)`);
-} else {
-  const devices = new Map<string, { label: Label; mac: string; files: string[] }>();
-  for (const [folder, label] of Object.entries(labels.datasets["iot-sentinel"].folders)) {
-    const dir = join(sentinel, folder);
-    const mac = readFileSync(join(dir, "_iotdevice-mac.txt"), "utf8").trim().slice(0, 17).toLowerCase();
-    const files = readdirSync(dir).filter((f) => f.endsWith(".pcap")).sort().map((f) => join(dir, f));
-    devices.set(folder, { label, mac, files });
-  }
-  summary["iot-sentinel"] = report("iot-sentinel", await score("iot-sentinel", devices));
-}
-const tj = process.env[labels.datasets["tj-oconnor"].env];
-if (!tj || !existsSync(tj)) {
-  console.log(`tj-oconnor: skipped (set ${labels.datasets["tj-oconnor"].env} to the pcaps folder of github.com/tj-oconnor/IoT-Dataset)`);
-} else {
-  const devices = new Map<string, { label: Label; mac: string; files: string[] }>();
-  for (const [file, byMac] of Object.entries(labels.datasets["tj-oconnor"].captures)) {
-    const path = join(tj, file);
-    if (!existsSync(path) || lfsPointer(path)) {
-      console.log(`tj-oconnor: ${file} skipped (absent, or a git-lfs pointer)`);
-      continue;
-    }
-    const [mac, label] = Object.entries(byMac)[0];
-    devices.set(file.replace(/\.pcap$/, ""), { label, mac, files: [path] });
-  }
-  summary["tj-oconnor"] = report("tj-oconnor", await score("tj-oconnor", devices));
-}
-const madea = process.env[labels.datasets.madea.env];
-if (!madea || !existsSync(madea)) {
-  console.log(`madea: skipped (set ${labels.datasets.madea.env} to the dataset/traffic folder of github.com/sprout-uci/madea)`);
-} else {
-  const files = labels.datasets.madea.folders.flatMap((f) => readdirSync(join(madea, f)).filter((n) => n.endsWith(".cap")).sort().map((n) => join(madea, f, n)));
-  const devices = new Map<string, { label: Label; mac: string; files: string[] }>();
-  for (const [mac, label] of Object.entries(labels.datasets.madea.devices)) devices.set(label.model, { label, mac, files });
-  summary.madea = report("madea", await score("madea", devices));
-}
+for (const [name, devices] of fieldDatasets()) summary[name] = report(name, await score(name, devices));
 writeFileSync(join(out, "results.json"), `${JSON.stringify(summary, null, 1)}\n`);
