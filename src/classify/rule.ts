@@ -11,11 +11,13 @@ export interface Extract {
  * model/observation.ts) or a derived attribute (`oui_vendor`, `hostname`, `router`,
  * `cloud_domain`: see cloud-makers.ts; `name_word`: the words of its host names, see nameWords in
  * classify.ts), the value is
- * a case-insensitive regular expression that at least one of the device's values must match.
+ * a case-insensitive regular expression that at least one of the device's values must match,
+ * or a list of values one of which must equal a device's value whole (case-insensitively): a
+ * table of identifiers, such as firmware keys, reads and diffs better as a list than as one pattern.
  */
 export interface Rule {
   id: string;
-  when: Record<string, string>;
+  when: Record<string, string | string[]>;
   /** At least this many distinct values must match the first condition (an NVR pulls many streams). */
   minValues?: number;
   category?: Category;

@@ -32,11 +32,20 @@ export function compileRuleFile(name: string, data: unknown): CompiledRule[] {
       ...r,
       vendor,
       file: name,
-      conditions: Object.entries(r.when).map(([k, v]) => [k, re(v, `when.${k}`)] as [string, RegExp]),
+      conditions: Object.entries(r.when).map(([k, v]) => [k, re(condition(v, `${where}: when.${k}`), `when.${k}`)] as [string, RegExp]),
       modelRe: r.model ? re(r.model.pattern, "model") : undefined,
       firmwareRe: r.firmware ? re(r.firmware.pattern, "firmware") : undefined,
     };
   });
+}
+
+/** A condition as one pattern: a list of values becomes the anchored alternation of the values, each taken literally. */
+function condition(v: unknown, where: string): string {
+  if (typeof v === "string" && v.length > 0) return v;
+  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string" && x.length > 0)) {
+    return `^(?:${v.map((x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`;
+  }
+  throw new RuleError(`${where}: must be a pattern or a list of values (non-empty strings)`);
 }
 
 const DATA = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "data", "fingerprints");
