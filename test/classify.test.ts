@@ -164,6 +164,20 @@ describe("the maker from the OUI when the registry names a device maker", () => 
     }
     for (const chip of ["Espressif Inc.", "Texas Instruments", "Realtek Semiconductor Corp.", "Hon Hai Precision Ind. Co.,Ltd."]) assert.equal(classify(of(chip), rules).vendor, undefined, chip);
   });
+
+  it("names the industrial maker of an OT device that gives no identity response: the PLC, relay and gateway makers", () => {
+    const rules = loadRules();
+    const modbus = (ouiVendor: string): DeviceFacts => ({ ouiVendor, router: false, hostnames: [], facts: new Map([["ot.served", ["modbus"]]]) });
+    for (const [oui, maker] of [["WAGO Kontakttechnik GmbH", "WAGO"], ["Phoenix Contact GmbH & Co. KG", "Phoenix Contact"], ["Beckhoff Automation GmbH", "Beckhoff"],
+      ["SCHWEITZER ENGINEERING", "SEL (Schweitzer Engineering Laboratories)"], ["HMS Industrial Networks", "HMS Networks"], ["ABB Oy Drives", "ABB"],
+      ["Mitsubishi Electric Corporation", "Mitsubishi Electric"], ["B&R Industrial Automation GmbH", "B&R"]]) {
+      const v = classify(modbus(oui), rules);
+      assert.deepEqual([v.category, v.vendor], ["plc", maker], oui);
+    }
+    assert.equal(classify(modbus("ABBEY Electronics"), rules).vendor, undefined, "a maker's name must be the whole first word");
+    const delta = classify({ ouiVendor: "DELTA CONTROLS, INC.", router: false, hostnames: [], facts: new Map() }, rules);
+    assert.deepEqual([delta.category, delta.vendor], ["building-controller", "Delta Controls"]);
+  });
 });
 
 describe("device knowledge that holds beyond the corpus: product lines, UPnP device types, what a device's name says", () => {
