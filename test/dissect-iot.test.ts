@@ -9,7 +9,7 @@ import { mqtt } from "../src/dissect/mqtt.js";
 import { rtsp } from "../src/dissect/rtsp.js";
 import { snmp } from "../src/dissect/snmp.js";
 import { tuya } from "../src/dissect/tuya.js";
-import { tuyaBeacon } from "../src/lab/payloads.js";
+import { tuyaBeacon, tuyaBeacon35 } from "../src/lab/payloads.js";
 import type { ObservationKind } from "../src/model/observation.js";
 import { NO_CORPUS, NO_TSHARK, corpus, inventoryOf, runDissector, tsharkFields } from "./helpers.js";
 
@@ -86,6 +86,23 @@ describe("IoT and building protocols", () => {
     const json = Buffer.from('{"ip":"10.0.0.8","gwId":"0123abcd","active":2,"productKey":"clearkey","version":"3.1"}');
     const frame = Buffer.concat([hex("000055aa 00000000 00000013"), Buffer.from([0, 0, 0, 4 + json.length + 8]), hex("00000000"), json, hex("00000000 0000aa55")]);
     assert.deepEqual(run(tuya, frame).facts, ["tuya.device_id=0123abcd", "tuya.product_key=clearkey", "tuya.version=3.1"]);
+  });
+
+  it("Tuya LAN beacon of protocol 3.5: the 0x6699 frame under AES-GCM, its header authenticated, on any port", () => {
+    const iv = Buffer.from("0123456789ab");
+    const frame = tuyaBeacon35("10.0.0.9", "bf35aabbccddeeff0011", "keytg5kq8gvkv9dh", iv);
+    assert.deepEqual(run(tuya, frame).facts, ["tuya.device_id=bf35aabbccddeeff0011", "tuya.product_key=keytg5kq8gvkv9dh", "tuya.version=3.5"]);
+    assert.ok(tuya.test!(frame, 0, frame.length), "recognised by its prefix, so a reply to an app's solicitation on UDP 7000 is read too");
+    // The sequence is associated data: changing it, like changing a ciphertext or tag byte, fails authentication.
+    for (const at of [7, 40, frame.length - 6]) {
+      const forged = Buffer.from(frame);
+      forged[at] ^= 1;
+      assert.deepEqual(run(tuya, forged).facts, ["error tuya.undecryptable"], `byte ${at}`);
+    }
+    assert.deepEqual(run(tuya, frame.subarray(0, frame.length - 1)).facts, ["error tuya.bad-length"]);
+    const long = Buffer.from(frame);
+    long.writeUInt32BE(0xffffff00, 14);
+    assert.deepEqual(run(tuya, long).facts, ["error tuya.bad-length"]);
   });
 
   it("Tuya LAN beacon: bad lengths, undecryptable bodies and broken JSON are counted", () => {
