@@ -195,6 +195,18 @@ describe("device knowledge that holds beyond the corpus: product lines, UPnP dev
     assert.equal(of({}, { hostnames: ["DCS"] }).category, "unknown", "the line's prefix alone is no model");
   });
 
+  it("Shelly devices by the model in their device id: plugs, lights, sensors and the radiator valve apart, relays as plugs", () => {
+    for (const [name, category] of [["shellyplug-s-7C87CE", "smart-plug"], ["shellyplusplugs-e86beae1f2a4", "smart-plug"], ["shellybulbduo-3c6105e4a1b2", "smart-light"],
+      ["shellydimmer2-98cdac1f2e3d", "smart-light"], ["shellyht-a4cf12b3c4d5", "sensor"], ["shellyplusht-80646fe1a2b3", "sensor"], ["shellydw2-e09806a1b2c3", "sensor"],
+      ["shellytrv-60a423b4c5d6", "thermostat"], ["shellyplus1pm-c4dd57877294", "smart-plug"], ["shellyswitch25-c45bbe1a2b3c", "smart-plug"], ["shellyem-c45bbe4d5e6f", "smart-plug"]]) {
+      const v = of({}, { hostnames: [name] });
+      assert.deepEqual([v.category, v.vendor], [category, "Shelly"], name);
+    }
+    const next = of({}, { hostnames: ["shellyblugw-b0b21c1a2b3c"] });
+    assert.deepEqual([next.category, next.vendor], ["unknown", "Shelly"], "a line the file does not know: the maker, no guessed kind");
+    assert.equal(of({}, { hostnames: ["shellys-laptop"] }).vendor, undefined);
+  });
+
   it("Tuya devices by the firmware key in their LAN beacon: lights, plugs and sensors of many brands", () => {
     // Keys of tuya-cloudcutter's device database; the first of each pair is shared by dozens of products.
     for (const [key, category] of [["keytg5kq8gvkv9dh", "smart-light"], ["keydhn7587yertgt", "smart-light"], ["keya4gvchmtapm8n", "smart-plug"],
