@@ -207,6 +207,14 @@ describe("device knowledge that holds beyond the corpus: product lines, UPnP dev
     assert.equal(of({}, { hostnames: ["shellys-laptop"] }).vendor, undefined);
   });
 
+  it("Sonoff's eWeLink devices by the service they announce; the DIY relay by its TXT type", () => {
+    const diy = of({ "mdns.service": ["_ewelink._tcp.local"], "mdns.txt": ["txtvers=1", "id=1000806ace", "type=diy_plug", "apivers=1"] });
+    assert.deepEqual([diy.category, diy.vendor], ["smart-plug", "Sonoff (ITEAD)"]);
+    const other = of({ "mdns.service": ["_ewelink._tcp.local"], "mdns.txt": ["type=fan_light"] });
+    assert.deepEqual([other.category, other.vendor], ["unknown", "Sonoff (ITEAD)"]);
+    assert.equal(of({ "mdns.service": ["_http._tcp.local"], "mdns.txt": ["type=diy_plug"] }).category, "unknown", "the TXT type outside eWeLink's service says nothing");
+  });
+
   it("Tuya devices by the firmware key in their LAN beacon: lights, plugs and sensors of many brands", () => {
     // Keys of tuya-cloudcutter's device database; the first of each pair is shared by dozens of products.
     for (const [key, category] of [["keytg5kq8gvkv9dh", "smart-light"], ["keydhn7587yertgt", "smart-light"], ["keya4gvchmtapm8n", "smart-plug"],
