@@ -207,6 +207,12 @@ describe("device knowledge that holds beyond the corpus: product lines, UPnP dev
     assert.equal(of({}, { hostnames: ["shellys-laptop"] }).vendor, undefined);
   });
 
+  it("an Amazon device's telemetry names no kind; streaming speech to Alexa's voice service makes a voice assistant", () => {
+    assert.equal(of({ "dns.query": ["device-metrics-us.amazon.com"] }).category, "unknown");
+    assert.equal(of({ "dns.query": ["device-metrics-us-2.amazon.com"] }, { hostnames: ["AmazonPlug1A2B"] }).category, "smart-plug");
+    assert.equal(of({ "dns.query": ["avs-alexa-4-na.amazon.com"] }).category, "voice-assistant");
+  });
+
   it("Sonoff's eWeLink devices by the service they announce; the DIY relay by its TXT type", () => {
     const diy = of({ "mdns.service": ["_ewelink._tcp.local"], "mdns.txt": ["txtvers=1", "id=1000806ace", "type=diy_plug", "apivers=1"] });
     assert.deepEqual([diy.category, diy.vendor], ["smart-plug", "Sonoff (ITEAD)"]);
