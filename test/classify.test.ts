@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { type DeviceFacts, classify } from "../src/classify/classify.js";
+import { type DeviceFacts, MAX_DEVICE_CLOUDS, classify } from "../src/classify/classify.js";
 import { CloudMakerError, compileCloudMakers, registeredDomain } from "../src/classify/cloud-makers.js";
 import { evaluate, vendorMatches } from "../src/classify/evaluate.js";
 import { RuleError, compileRuleFile, loadRules } from "../src/classify/rules.js";
@@ -362,6 +362,17 @@ describe("the maker from the cloud a device talks to", () => {
     assert.deepEqual([blink.vendor, blink.category], ["Blink (Amazon)", "camera"]);
     const lock = classify(facts({ "dns.query": ["api-production.august.com"] }), rules);
     assert.deepEqual([lock.vendor, lock.category], ["August", "smart-lock"]);
+  });
+
+  it("a general-purpose client's sites name neither maker nor kind: a laptop that opened ecobee.com and schlage.com stays a workstation", () => {
+    const rules = loadRules();
+    const sites = Array.from({ length: MAX_DEVICE_CLOUDS }, (_, i) => `www.site${i}.example`);
+    const laptop = classify(facts({ "dhcp.vendor_class": ["MSFT 5.0"], "dns.query": ["www.ecobee.com", "www.schlage.com", ...sites], "tls.sni": ["rest-prod.immedia-semi.com"] }), rules);
+    assert.deepEqual([laptop.category, laptop.vendor], ["workstation", undefined]);
+    assert.ok(laptop.evidence.every((e) => e.facts.every((f) => !["dns.query", "tls.sni", "cloud_domain"].includes(f.kind))), JSON.stringify(laptop.evidence));
+    // The same device with a device's handful of clouds is what the cloud says.
+    const thermostat = classify(facts({ "dns.query": ["api.ecobee.com", "pool.ntp.org", ...sites.slice(0, 3)] }), rules);
+    assert.deepEqual([thermostat.category, thermostat.vendor], ["thermostat", "ecobee"]);
   });
 
   it("shared infrastructure names no maker: a device that only reaches public clouds, CDNs and time servers stays without one", () => {

@@ -45,6 +45,17 @@ export function speaksOt(kinds: Iterable<string>): boolean {
 
 const NO_VALUES: readonly string[] = [];
 
+/** The names a device asked for: what cloud rules read. */
+const NAME_KINDS = new Set(["dns.query", "tls.sni", "http.host", "cloud_domain"]);
+
+/**
+ * More registered domains than this, shared infrastructure left out, and the device is a
+ * general-purpose client (a browser, a phone, a home server): the sites it reaches say what its
+ * user visited, not who made it, so a laptop that opened ecobee.com is not a thermostat. Devices
+ * talk to a few clouds of their own: at most five in the field datasets (bench/README.md).
+ */
+export const MAX_DEVICE_CLOUDS = 16;
+
 /**
  * A device's values for the keys that rules name, the derived ones made once per device: a
  * classifier pass runs every rule against every device, and most rules fail on a kind the
@@ -55,6 +66,7 @@ class RuleInput {
   private readonly router: readonly string[];
   private clouds: readonly string[] | undefined;
   private words: readonly string[] | undefined;
+  private browses: boolean | undefined;
 
   constructor(readonly d: DeviceFacts) {
     this.oui = d.ouiVendor ? [d.ouiVendor] : NO_VALUES;
@@ -62,15 +74,20 @@ class RuleInput {
   }
 
   values(key: string): readonly string[] {
+    if (NAME_KINDS.has(key) && (this.browses ??= this.allClouds().length > MAX_DEVICE_CLOUDS)) return NO_VALUES;
     if (key === "oui_vendor") return this.oui;
     if (key === "hostname") return this.d.hostnames;
     if (key === "router") return this.router;
-    if (key === "cloud_domain") return (this.clouds ??= this.cloudDomains());
+    if (key === "cloud_domain") return this.allClouds();
     if (key === "name_word") return (this.words ??= nameWords(this.d.hostnames));
     return this.d.facts.get(key) ?? NO_VALUES;
   }
 
   /** The registered domains of the names the device asked for, shared infrastructure left out (see cloud-makers.ts). */
+  private allClouds(): readonly string[] {
+    return (this.clouds ??= this.cloudDomains());
+  }
+
   private cloudDomains(): readonly string[] {
     const f = this.d.facts;
     const hosts = [...(f.get("dns.query") ?? NO_VALUES), ...(f.get("tls.sni") ?? NO_VALUES), ...(f.get("http.host") ?? NO_VALUES)];
