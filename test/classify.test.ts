@@ -213,6 +213,17 @@ describe("device knowledge that holds beyond the corpus: product lines, UPnP dev
     assert.equal(of({ "dns.query": ["avs-alexa-4-na.amazon.com"] }).category, "voice-assistant");
   });
 
+  it("speakers and players by the model they announce: a Nest Mini or a HomePod is a voice assistant, a Chromecast or an Apple TV a player", () => {
+    const cast = (md: string): ReturnType<typeof classify> => of({ "mdns.service": ["_googlecast._tcp.local"], "mdns.txt": ["id=4c1e2f", `md=${md}`, "fn=Kitchen"] });
+    for (const [md, category] of [["Google Nest Mini", "voice-assistant"], ["Google Home", "voice-assistant"], ["Nest Hub Max", "voice-assistant"], ["Chromecast", "media-player"], ["BRAVIA 4K GB", "media-player"]]) {
+      assert.equal(cast(md).category, category, md);
+    }
+    assert.deepEqual([cast("Nest Audio").vendor, cast("Nest Audio").model], ["Google", "Nest Audio"]);
+    const air = (model: string): ReturnType<typeof classify> => of({ "mdns.service": ["_airplay._tcp.local"], "mdns.txt": [`model=${model}`, "features=0x4A7FDFD5"] });
+    assert.deepEqual([air("AudioAccessory5,1").category, air("AudioAccessory5,1").vendor, air("AudioAccessory5,1").model], ["voice-assistant", "Apple", "AudioAccessory5,1"]);
+    assert.equal(air("AppleTV14,1").category, "media-player");
+  });
+
   it("Sonoff's eWeLink devices by the service they announce; the DIY relay by its TXT type", () => {
     const diy = of({ "mdns.service": ["_ewelink._tcp.local"], "mdns.txt": ["txtvers=1", "id=1000806ace", "type=diy_plug", "apivers=1"] });
     assert.deepEqual([diy.category, diy.vendor], ["smart-plug", "Sonoff (ITEAD)"]);
