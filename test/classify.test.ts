@@ -213,6 +213,16 @@ describe("device knowledge that holds beyond the corpus: product lines, UPnP dev
     assert.equal(of({ "dns.query": ["avs-alexa-4-na.amazon.com"] }).category, "voice-assistant");
   });
 
+  it("a Matter device open for commissioning by the device type it announces", () => {
+    const matter = (dt: string, service = "_matterc._udp.local"): ReturnType<typeof classify> =>
+      of({ "mdns.service": [service], "mdns.txt": ["D=3840", "VP=4107+267", "CM=1", `DT=${dt}`, "DN=Kitchen"] });
+    for (const [dt, category] of [["257", "smart-light"], ["269", "smart-light"], ["266", "smart-plug"], ["10", "smart-lock"], ["769", "thermostat"],
+      ["21", "sensor"], ["118", "sensor"], ["14", "smart-hub"], ["35", "media-player"], ["116", "unknown"], ["2570", "unknown"]]) {
+      assert.equal(matter(dt).category, category, `DT=${dt}`);
+    }
+    assert.equal(matter("257", "_http._tcp.local").category, "unknown", "DT= outside Matter's commissioning service says nothing");
+  });
+
   it("speakers and players by the model they announce: a Nest Mini or a HomePod is a voice assistant, a Chromecast or an Apple TV a player", () => {
     const cast = (md: string): ReturnType<typeof classify> => of({ "mdns.service": ["_googlecast._tcp.local"], "mdns.txt": ["id=4c1e2f", `md=${md}`, "fn=Kitchen"] });
     for (const [md, category] of [["Google Nest Mini", "voice-assistant"], ["Google Home", "voice-assistant"], ["Nest Hub Max", "voice-assistant"], ["Chromecast", "media-player"], ["BRAVIA 4K GB", "media-player"]]) {
