@@ -9,6 +9,7 @@ import { LINK_DISSECTORS } from "../src/dissect/link-registry.js";
 import { newPacket } from "../src/dissect/packet.js";
 import { APP_DISSECTORS } from "../src/dissect/registry.js";
 import { demoCapture } from "../src/lab/demo.js";
+import { tuyaBeacon35 } from "../src/lab/payloads.js";
 import { rng } from "../src/lab/generate.js";
 import { createPipeline } from "../src/pipeline.js";
 import { readCapture } from "../src/sources/capture.js";
@@ -106,8 +107,29 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
   const starts = [Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]),
     Buffer.from([0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00, 0x00, 0x04, 0x03, 0x03, 0x00, 0x00, 0x0b, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x03, 0x00, 0x30, 0x82]),
     autokey('{"system":{"get_sysinfo":'),
-    Buffer.from("GET / HTTP/1.1\r\nHost: "), Buffer.from("NOTIFY * HTTP/1.1\r\n"), Buffer.from([0x12, 0x34, 0x01, 0x00, 0x00, 0x01])];
+    Buffer.from("GET / HTTP/1.1\r\nHost: "), Buffer.from("NOTIFY * HTTP/1.1\r\n"), Buffer.from([0x12, 0x34, 0x01, 0x00, 0x00, 0x01]),
+    // Tuya frames: 0x55AA and protocol 3.5's 0x6699 headers with a plausible length.
+    Buffer.from([0, 0, 0x55, 0xaa, 0, 0, 0, 1, 0, 0, 0, 0x13, 0, 0, 0, 0x40, 0, 0, 0, 0]), Buffer.from([0, 0, 0x66, 0x99, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x13, 0, 0, 0, 0x40])];
   for (const s of [...starts, ...otStarts]) for (let i = 0; i < 500; i++) payloads.push(Buffer.concat([s, payloads[i]]));
+  // A real 3.5 beacon with a few bytes changed: authentication must fail, never throw.
+  const beacon35 = tuyaBeacon35("10.0.0.9", "bf35aabbccddeeff0011", "keytg5kq8gvkv9dh", Buffer.alloc(12, 7));
+  const forged: Buffer[] = [];
+  for (let i = 0; i < 300; i++) {
+    const b = Buffer.from(beacon35);
+    for (let k = 0; k < 1 + (i % 4); k++) b[Math.floor(r() * b.length)] ^= 1 + Math.floor(r() * 255);
+    forged.push(b);
+  }
+  payloads.push(...forged);
+
+  it("no Tuya 3.5 beacon with a changed byte is believed", () => {
+    const tuyaLp = APP_DISSECTORS.find((d) => d.name === "tuya-lp")!;
+    let facts = 0;
+    const counting: DissectContext = { ...ctx, emit: () => void facts++ };
+    for (const b of forged) tuyaLp.dissect(b, 0, b.length, counting);
+    assert.equal(facts, 0);
+    tuyaLp.dissect(beacon35, 0, beacon35.length, counting);
+    assert.equal(facts, 3, "the unchanged beacon: device id, product key, version");
+  });
 
   it("every application dissector returns on any bytes", () => {
     for (const d of APP_DISSECTORS) {
