@@ -9,7 +9,8 @@ import { mqtt } from "../src/dissect/mqtt.js";
 import { rtsp } from "../src/dissect/rtsp.js";
 import { snmp } from "../src/dissect/snmp.js";
 import { tuya } from "../src/dissect/tuya.js";
-import { tuyaBeacon, tuyaBeacon35 } from "../src/lab/payloads.js";
+import { tuyaBeacon } from "../src/lab/payloads.js";
+import { tuyaBeacon35 } from "./tuya-beacon35.js";
 import type { ObservationKind } from "../src/model/observation.js";
 import { NO_CORPUS, NO_TSHARK, corpus, inventoryOf, runDissector, tsharkFields } from "./helpers.js";
 

@@ -9,12 +9,12 @@ import { LINK_DISSECTORS } from "../src/dissect/link-registry.js";
 import { newPacket } from "../src/dissect/packet.js";
 import { APP_DISSECTORS } from "../src/dissect/registry.js";
 import { demoCapture } from "../src/lab/demo.js";
-import { tuyaBeacon35 } from "../src/lab/payloads.js";
 import { rng } from "../src/lab/generate.js";
 import { createPipeline } from "../src/pipeline.js";
 import { readCapture } from "../src/sources/capture.js";
 import { ErrorCounts } from "../src/net/error-counts.js";
 import { HAVE_CORPUS, captureRows, corpus, tmpDir } from "./helpers.js";
+import { tuyaBeacon35 } from "./tuya-beacon35.js";
 
 type Mutation = (b: Buffer, r: () => number) => Buffer;
 
