@@ -15,8 +15,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { analyzeCaptures } from "../src/app/analyze-captures.js";
 import { evaluateCaptures } from "../src/app/evaluate-classification.js";
-import { loadModel } from "../src/classify/model.js";
+import { decide } from "../src/classify/decide.js";
+import { inMemoryFacts } from "../src/classify/device-facts.js";
+import { vendorMatches } from "../src/classify/evaluate.js";
+import { type BehaviourModel, loadModel } from "../src/classify/model.js";
+import { loadRules } from "../src/classify/rules.js";
+import { Store } from "../src/store/store.js";
 import { type FieldDevice, type Label, fieldDatasets } from "./field-datasets.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -37,7 +43,7 @@ async function score(name: string, devices: Map<string, FieldDevice>): Promise<D
   }
   const labelsPath = join(out, `${name}-labels.json`);
   writeFileSync(labelsPath, JSON.stringify({ captures }, null, 1));
-  const e = await evaluateCaptures(labelsPath, Object.keys(captures), loadModel());
+  const e = await evaluateCaptures(labelsPath, Object.keys(captures), model);
   const results = new Map<string, DeviceResult>();
   for (const [device, d] of devices) {
     results.set(device, { device, label: d.label, captures: d.files.length, category: d.files.length, vendor: d.label.vendor ? d.files.length : 0, takenFor: {} });
@@ -77,6 +83,48 @@ function report(name: string, results: DeviceResult[]): Record<string, unknown> 
   return { devices: results.length, captures, byCapture, byDevice, wrongCategory: wrong, results };
 }
 
+/**
+ * The other way to score: all of a device's captures read as one watch (as `cordon analyze`
+ * of them together, or serve watching the device through its setups, would), then the device
+ * classified once. Devices that share their captures are read together.
+ */
+async function merged(devices: Map<string, FieldDevice>, model: BehaviourModel | undefined): Promise<Record<string, unknown>> {
+  const rules = loadRules();
+  const bySet = new Map<string, string[]>();
+  for (const [device, d] of devices) {
+    const key = [...d.files].sort().join("\n");
+    bySet.set(key, [...(bySet.get(key) ?? []), device]);
+  }
+  let category = 0;
+  let vendor = 0;
+  let vendorScored = 0;
+  const misses: string[] = [];
+  for (const [key, names] of bySet) {
+    const store = new Store(":memory:");
+    try {
+      const { inventory } = await analyzeCaptures(store, key.split("\n"), "default", { detect: false });
+      for (const name of names) {
+        const d = devices.get(name)!;
+        const dev = [...inventory.devices.values()].find((x) => x.mac === d.mac);
+        const v = dev ? decide(inMemoryFacts(dev).facts, rules, dev.router ? undefined : dev.behaviour?.vector(), model) : undefined;
+        if (v?.category === d.label.category) category++;
+        else misses.push(`${name}: ${v?.category ?? "not seen"}`);
+        if (d.label.vendor) {
+          vendorScored++;
+          if (vendorMatches(d.label.vendor, v?.vendor)) vendor++;
+        }
+      }
+    } finally {
+      store.close();
+    }
+  }
+  const pct = (a: number, b: number): string => `${((100 * a) / Math.max(1, b)).toFixed(1)}% (${a}/${b})`;
+  console.log(`all of a device's captures read as one watch: category ${pct(category, devices.size)}, maker ${pct(vendor, vendorScored)}`);
+  if (misses.length > 0) console.log(`  category missed: ${misses.join("; ")}`);
+  return { category, vendor, vendorScored, devices: devices.size, misses };
+}
+
 const summary: Record<string, unknown> = {};
-for (const [name, devices] of fieldDatasets()) summary[name] = report(name, await score(name, devices));
+const model = loadModel();
+for (const [name, devices] of fieldDatasets()) summary[name] = { ...report(name, await score(name, devices)), merged: await merged(devices, model) };
 writeFileSync(join(out, "results.json"), `${JSON.stringify(summary, null, 1)}\n`);
