@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { BEHAVIOUR_FEATURES, BehaviourAccumulator, MIN_BEHAVIOUR_FLOWS, MIN_BEHAVIOUR_SPAN_US } from "../src/flows/behaviour.js";
 import type { DeviceFacts } from "../src/classify/classify.js";
-import { BEHAVIOUR_EVIDENCE, MODEL_MIN_PROBABILITY, decide } from "../src/classify/decide.js";
+import { MODEL_MIN_PROBABILITY, decide } from "../src/classify/decide.js";
+import { BEHAVIOUR_EVIDENCE, BEHAVIOUR_EVIDENCE_PREFIX } from "../src/model/verdict-evidence.js";
+import { type NacSettings, type NacTable, decide as nacDecide } from "../src/nac/authorization.js";
+import { nacTableFromStore } from "../src/app/nac.js";
+import { saveInventory } from "../src/app/site-run.js";
+import { Inventory } from "../src/inventory/inventory.js";
+import { NacStore } from "../src/store/nac.js";
+import { Store } from "../src/store/store.js";
 import { DEFAULT_MODEL_PATH, FAMILIAR_Z, MIN_SCALE, type Sample, loadModel, predict, trainModel, validateModel } from "../src/classify/model.js";
 import { compileRuleFile } from "../src/classify/rules.js";
 import { shouldReplace } from "../src/classify/settle.js";
@@ -164,6 +171,35 @@ describe("rules first, behaviour second", () => {
     assert.ok(byBehaviour.evidence[0].facts.every((f) => f.kind.startsWith("behaviour.")));
     assert.equal(decide(facts(), rules, undefined, model).category, "unknown");
     assert.equal(decide(facts(), rules, sensorLike, undefined).category, "unknown");
+  });
+
+  it("a category the model guessed does not make a device known to the NAC: onboarding until the rules or a person name it", () => {
+    const store = new Store(join(tmpDir("guess"), "g.db"));
+    const inv = new Inventory();
+    const [camera, guessed] = [0x02000000000a, 0x02000000000b].map((m) => inv.byMacNumber("plant", m)!);
+    saveInventory(store, inv);
+    const byBehaviour = decide(facts(), rules, sensorLike, model);
+    assert.ok(JSON.stringify(byBehaviour.evidence).startsWith(BEHAVIOUR_EVIDENCE_PREFIX), "the store tells a guess by how its evidence begins");
+    store.saveVerdicts([
+      { deviceId: camera.storeId!, verdict: { ...decide(facts("AXIS,Network Camera"), rules, sensorLike, model), decidedUs: 1 } },
+      { deviceId: guessed.storeId!, verdict: { ...byBehaviour, decidedUs: 1 } },
+    ]);
+    const settings: NacSettings = { vlans: { onboarding: "900", quarantine: "666", registered: "20" }, groupVlans: {}, quarantineAllow: [], unknown: "onboard" };
+    const nac = new NacStore(store.sql);
+    const table = (): NacTable => nacTableFromStore(store, nac, settings);
+    assert.deepEqual(store.identifiedMacs().map((d) => d.mac), ["02:00:00:00:00:0a"]);
+    assert.deepEqual(store.groupingInputs().map((d) => d.mac), ["02:00:00:00:00:0a"], "nor does the guess move a group");
+    assert.equal(nacDecide(table(), "plant", "02:00:00:00:00:0a").state, "registered");
+    assert.equal(nacDecide(table(), "plant", "02:00:00:00:00:0b").profile?.vlan, "900", "behaviour anyone can imitate does not leave onboarding");
+    // The rules name it later: the rules' category replaces the guess, and the device is known.
+    store.saveVerdicts([{ deviceId: guessed.storeId!, verdict: { ...decide(facts("AXIS,Network Camera"), rules, sensorLike, model), decidedUs: 2 } }]);
+    assert.equal(nacDecide(table(), "plant", "02:00:00:00:00:0b").state, "registered");
+    store.saveVerdicts([{ deviceId: guessed.storeId!, verdict: { ...byBehaviour, decidedUs: 3 } }]);
+    assert.equal(nacDecide(table(), "plant", "02:00:00:00:00:0b").state, "unknown");
+    // A person's word makes it known, whatever the model said.
+    store.setOverride(guessed.storeId!, { category: "sensor", setBy: "olga", setAt: "2026-12-07T00:00:00Z" });
+    assert.equal(nacDecide(table(), "plant", "02:00:00:00:00:0b").state, "registered");
+    store.close();
   });
 
   it("stays unknown when the model is unsure", () => {

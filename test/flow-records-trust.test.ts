@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { BEHAVIOUR_EVIDENCE } from "../src/classify/decide.js";
+import { BEHAVIOUR_EVIDENCE } from "../src/model/verdict-evidence.js";
 import { loadModel } from "../src/classify/model.js";
 import { loadRules } from "../src/classify/rules.js";
 import { settleVerdicts } from "../src/classify/verdicts.js";

@@ -5,6 +5,7 @@ import type { DeviceChange } from "../src/inventory/inventory.js";
 import type { Advisory, KevEntry } from "../src/model/advisory.js";
 import type { Alert } from "../src/model/alert.js";
 import type { FlowRecord } from "../src/model/flow-record.js";
+import { BEHAVIOUR_EVIDENCE } from "../src/model/verdict-evidence.js";
 import { AuditLog } from "../src/store/audit.js";
 import { NacStore } from "../src/store/nac.js";
 import { type DeviceRowRecord, Store, type StoredDevice } from "../src/store/store.js";
@@ -180,6 +181,12 @@ for (const engine of ENGINES) {
       assert.deepEqual(tally("plant"), ["camera null false 1", "plc life-safety/physical-process false 1", "unknown null false 1", "unknown null true 1"]);
       assert.deepEqual(tally(), ["camera null false 1", "plc life-safety/physical-process false 1", "unknown null false 2", "unknown null true 1"]);
       assert.deepEqual(s.deviceTally("plant", []).map((t) => t.speaks), [false, false, false]);
+      // A category the behavioural model guessed alone identifies nobody.
+      const [g] = s.saveDevices([change({ key: "02:00:00:00:00:0f" })]);
+      s.saveVerdicts([{ deviceId: g, verdict: { category: "sensor", confidence: 0.8, evidence: [{ rule: BEHAVIOUR_EVIDENCE, weight: 0.8, supports: "sensor" }], decidedUs: 1 } }]);
+      assert.equal(s.latestVerdicts().get(g)?.category, "sensor");
+      assert.deepEqual(s.identifiedMacs().map((d) => d.mac), ["02:00:00:00:00:0a", "02:00:00:00:00:0b"]);
+      assert.deepEqual(s.groupingInputs().map((d) => d.mac), ["02:00:00:00:00:0a", "02:00:00:00:00:0b"]);
     });
 
     it("policies: versions count on per name; enforcing one supersedes the one enforced before", () => {

@@ -2,9 +2,7 @@ import { type DeviceFacts, type Verdict, classify, speaksOt } from "./classify.j
 import { type BehaviourModel, predict } from "./model.js";
 import type { CompiledRule } from "./rules.js";
 import { defaultCriticality, type Category } from "./taxonomy.js";
-
-/** The evidence name of a category that the behavioural model gave. */
-export const BEHAVIOUR_EVIDENCE = "behaviour-model";
+import { BEHAVIOUR_EVIDENCE } from "../model/verdict-evidence.js";
 
 /**
  * The model names a category only above this probability; below it the device stays

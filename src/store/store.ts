@@ -6,6 +6,7 @@ import { FLOWS_PER_CHUNK, FlowChunkError, type FlowColumns, type RawFlowChunk, c
 import type { Alert } from "../model/alert.js";
 import type { Advisory, KevEntry } from "../model/advisory.js";
 import type { PolicyStatus } from "../model/policy-status.js";
+import { BEHAVIOUR_EVIDENCE_PREFIX } from "../model/verdict-evidence.js";
 import { checkSchema, migrate, schemaBehind } from "./migrations.js";
 import { type FlowPairs, addToGroup, startGroup } from "./flow-pairs.js";
 import { type Sql, type SqlValue, greatest, least } from "./sql.js";
@@ -63,6 +64,12 @@ const DEVICE_COLUMNS = "id, site, key, mac, oui_vendor, local_mac, router, first
 /** A device row as `eachDeviceRow` reads it, in its column order. */
 type RowTuple = [id: number, site: string, key: string, mac: string | null, lastUs: number];
 const ROW_COLUMNS = "id, site, key, mac, last_us";
+
+/**
+ * The parameters of `substr(v.evidence, 1, ?) <> ?`: true unless a verdict's category rests on
+ * the behavioural model alone, a guess that does not make a device known to the NAC.
+ */
+const MODEL_GUESS = [BEHAVIOUR_EVIDENCE_PREFIX.length, BEHAVIOUR_EVIDENCE_PREFIX] as const;
 
 /**
  * A device as a table of thousands lists it (`Store.eachDeviceRow`): who it is, its
@@ -411,15 +418,16 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
 
   /**
    * Devices with a MAC that Cordon has identified: a person's override, or a newest verdict
-   * with a category. What the RADIUS authorisation table calls known, in one query.
+   * with a category from what the device said (not the behavioural model's guess alone). What
+   * the RADIUS authorisation table calls known, in one query.
    */
   identifiedMacs(): { site: string; mac: string }[] {
     return this.sql.rows<[string, string]>(`SELECT d.site, d.mac FROM devices d
       LEFT JOIN overrides o ON o.device_id = d.id
       LEFT JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.device_id = d.id
       LEFT JOIN verdicts v ON v.id = m.id
-      WHERE d.mac IS NOT NULL AND (o.device_id IS NOT NULL OR (v.category IS NOT NULL AND v.category <> 'unknown'))
-      ORDER BY d.site, d.key`).map(([site, mac]) => ({ site, mac }));
+      WHERE d.mac IS NOT NULL AND (o.device_id IS NOT NULL OR (v.category IS NOT NULL AND v.category <> 'unknown' AND substr(v.evidence, 1, ?) <> ?))
+      ORDER BY d.site, d.key`, ...MODEL_GUESS).map(([site, mac]) => ({ site, mac }));
   }
 
   /**
@@ -435,8 +443,8 @@ export class Store implements DeviceStore, FlowStore, VerdictStore, PolicyStore,
       LEFT JOIN (SELECT device_id, max(id) AS id FROM verdicts GROUP BY device_id) m ON m.device_id = d.id
       LEFT JOIN verdicts v ON v.id = m.id
       LEFT JOIN mud_assignments a ON a.site = d.site AND a.device_key = d.mac
-      WHERE d.mac IS NOT NULL AND (o.device_id IS NOT NULL OR (v.category IS NOT NULL AND v.category <> 'unknown'))
-      ORDER BY d.site, d.key`);
+      WHERE d.mac IS NOT NULL AND (o.device_id IS NOT NULL OR (v.category IS NOT NULL AND v.category <> 'unknown' AND substr(v.evidence, 1, ?) <> ?))
+      ORDER BY d.site, d.key`, ...MODEL_GUESS);
     const opt = (v: string | number | null): string | undefined => (v === null ? undefined : String(v));
     return rows.map(([site, mac, key, verdictId, category, vendor, oc, ocr, mud]) => ({
       site: String(site), mac: String(mac), key: String(key), verdictId: verdictId === null ? undefined : Number(verdictId),
