@@ -62,12 +62,16 @@ describe("classifier", () => {
   });
 
   it("rejects malformed rule files with the file and rule named", () => {
-    assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "x", when: { a: "(" }, category: "camera", weight: 0.5 }] }), /bad\.json: rule x: when\.a/);
+    assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "x", when: { "dhcp.hostname": "(" }, category: "camera", weight: 0.5 }] }), /bad\.json: rule x: when\.dhcp\.hostname/);
+    assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "k", when: { "dhcp.hostnme": "cam" }, category: "camera", weight: 0.5 }] }), /rule k: when\.dhcp\.hostnme: no fact kind or attribute/, "a misspelt kind would never match");
+    assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "v", when: { "upnp.manufacturer": "." }, vendor: "Acme", vendorFrom: { from: "upnp.manufacturer", pattern: "(.+)" }, weight: 0.5 }] }), /rule v: names a vendor and where to read one/);
+    assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "w", when: { "upnp.manufacturer": "." }, vendorFrom: { from: "upnp.maker", pattern: "(.+)" }, weight: 0.5 }] }), /rule w: vendorFrom\.from: no fact kind/);
+    assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "m", when: { "upnp.manufacturer": "." }, category: "camera", model: { from: "upnp.model_name" }, weight: 0.5 }] }), /rule m: model needs "from" and "pattern"/);
     assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "y", when: {}, category: "toaster", weight: 0.5 }] }), /unknown category "toaster"/);
     assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "z", when: {}, category: "camera", weight: 1.5 }] }), RuleError);
     assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "e", when: {}, category: "camera", weight: 0.5, evidence: 7 }] }), /rule e: evidence must say/);
     for (const bad of [[], [""], ["ok", 7], 7, null]) {
-      assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "l", when: { k: bad }, category: "camera", weight: 0.5 }] }), /rule l: when\.k: must be a pattern or a list of values/, JSON.stringify(bad));
+      assert.throws(() => compileRuleFile("bad.json", { rules: [{ id: "l", when: { "mdns.txt": bad }, category: "camera", weight: 0.5 }] }), /rule l: when\.mdns\.txt: must be a pattern or a list of values/, JSON.stringify(bad));
     }
     const dir = tmpDir();
     mkdirSync(join(dir, "fp"));

@@ -1,12 +1,17 @@
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { http } from "../src/dissect/http.js";
+import { ACK, FIN, PSH, SYN, ethernet, ipv4, tcp } from "../src/lab/craft.js";
+import { writePcap } from "../src/lab/capture-writer.js";
 import { beckhoffAds } from "../src/dissect/beckhoff-ads.js";
 import { tplinkShpTcp, tplinkShpUdp } from "../src/dissect/tplink-shp.js";
 import { wsDiscovery } from "../src/dissect/ws-discovery.js";
-import { classify } from "../src/classify/classify.js";
+import { type Verdict, classify } from "../src/classify/classify.js";
 import { loadRules } from "../src/classify/rules.js";
 import { deviceFacts } from "../src/classify/device-facts.js";
-import { NO_CORPUS, NO_TSHARK, corpus, inventoryOf, runDissector, tsharkFields } from "./helpers.js";
+import { NO_CORPUS, NO_TSHARK, corpus, inventoryOf, runDissector, tmpDir, tsharkFields } from "./helpers.js";
 
 const run = runDissector;
 
@@ -124,5 +129,98 @@ describe("discovery protocols in real captures", { skip: NO_CORPUS || NO_TSHARK 
     const v = classify(deviceFacts({ facts: gw.factList(), ouiVendor: gw.ouiVendor, router: gw.router }), loadRules());
     assert.equal(v.vendor, "Ubiquiti");
     assert.equal(v.model, "UGW3");
+  });
+});
+
+describe("devices that describe themselves over HTTP: UPnP device descriptions and HNAP", () => {
+  const cp = { mac: "02:00:00:00:00:30", ip: "10.0.0.30" };
+  const dev = { mac: "94:10:3e:00:00:40", ip: "10.0.0.40" };
+  /** A control point's GET and the device's answer, the answer's headers and body in segments of their own. */
+  function conversation(port: number, request: string, headers: string, body: string, t0: number): { tsUs: number; data: Buffer }[] {
+    const toDev = (flags: number, seq: number, payload?: Buffer): Buffer =>
+      ethernet(dev.mac, cp.mac, 0x0800, ipv4({ src: cp.ip, dst: dev.ip, proto: 6 }, tcp(50000, port, flags, seq, payload)));
+    const fromDev = (flags: number, seq: number, payload?: Buffer): Buffer =>
+      ethernet(cp.mac, dev.mac, 0x0800, ipv4({ src: dev.ip, dst: cp.ip, proto: 6 }, tcp(port, 50000, flags, seq, payload)));
+    const req = Buffer.from(request);
+    const head = Buffer.from(headers);
+    const doc = Buffer.from(body);
+    return [
+      { tsUs: t0, data: toDev(SYN, 100) },
+      { tsUs: t0 + 100, data: fromDev(SYN | ACK, 900) },
+      { tsUs: t0 + 200, data: toDev(ACK | PSH, 101, req) },
+      { tsUs: t0 + 300, data: fromDev(ACK | PSH, 901, head) },
+      { tsUs: t0 + 400, data: fromDev(ACK | PSH, 901 + head.length, doc) },
+      { tsUs: t0 + 500, data: fromDev(ACK | FIN, 901 + head.length + doc.length) },
+    ];
+  }
+  // The shape of a WeMo switch's setup.xml (ouimeaux, pywemo read these elements).
+  const setupXml = `<?xml version="1.0"?>
+<root xmlns="urn:Belkin:device-1-0" xmlns:upnp="urn:schemas-upnp-org:device-1-0">
+  <specVersion><major>1</major><minor>0</minor></specVersion>
+  <device>
+    <deviceType>urn:Belkin:device:controllee:1</deviceType>
+    <friendlyName>Kettle &amp; toaster</friendlyName>
+    <manufacturer>Belkin International Inc.</manufacturer>
+    <manufacturerURL>http://www.belkin.com</manufacturerURL>
+    <modelDescription>Belkin Plugin Socket 1.0</modelDescription>
+    <modelName>Socket</modelName>
+    <modelNumber>1.0</modelNumber>
+    <firmwareVersion>WeMo_WW_2.00.11057.PVT-OWRT-SNS</firmwareVersion>
+    <serialNumber>221517K0101769</serialNumber>
+    <UDN>uuid:Socket-1_0-221517K0101769</UDN>
+  </device>
+</root>`;
+  const hnapXml = `<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><GetDeviceSettingsResponse xmlns="http://purenetworks.com/HNAP1/"><GetDeviceSettingsResult>OK</GetDeviceSettingsResult><Type>ConnectedHomeClient</Type><DeviceName>DCS-935L</DeviceName><VendorName>D-Link</VendorName><ModelDescription>Wireless Internet Camera</ModelDescription><ModelName>DCS-935L</ModelName><FirmwareVersion>1.06</FirmwareVersion><HardwareVersion>A1</HardwareVersion><ModuleTypes><string>Optical Recognition</string><string>Camera</string></ModuleTypes><SOAPActions><string>http://purenetworks.com/HNAP1/GetDeviceSettings</string></SOAPActions></GetDeviceSettingsResponse></soap:Body></soap:Envelope>`;
+  const ok = (type: string, body: string): string => `HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nServer: Unspecified, UPnP/1.0, Unspecified\r\n\r\n`;
+
+  it("a WeMo's setup.xml, fetched by a control point, names the maker, model and firmware; tshark reads the same document", async () => {
+    const file = join(tmpDir("upnp-description-"), "wemo.pcap");
+    writeFileSync(file, writePcap(conversation(49153, "GET /setup.xml HTTP/1.1\r\nHost: 10.0.0.40:49153\r\n\r\n", ok("text/xml", setupXml), setupXml, 1e15)));
+    const wemo = (await inventoryOf(file)).find((d) => d.mac === dev.mac)!;
+    const facts = wemo.factList().filter((f) => /^upnp\./.test(f.kind)).map((f) => `${f.kind}=${f.value}`).sort();
+    assert.deepEqual(facts, ["upnp.device_type=urn:Belkin:device:controllee:1", "upnp.firmware=WeMo_WW_2.00.11057.PVT-OWRT-SNS", "upnp.manufacturer=Belkin International Inc.",
+      "upnp.model_description=Belkin Plugin Socket 1.0", "upnp.model_name=Socket", "upnp.model_number=1.0"]);
+    assert.ok(!(await inventoryOf(file)).find((d) => d.mac === cp.mac)!.factList().some((f) => f.kind.startsWith("upnp.")), "the control point that fetched it is not described");
+    const v = classify(deviceFacts({ facts: wemo.factList(), ouiVendor: undefined, router: false }), loadRules());
+    assert.deepEqual([v.category, v.vendor, v.model, v.firmware], ["smart-plug", "Belkin", "Socket", "WeMo_WW_2.00.11057.PVT-OWRT-SNS"], JSON.stringify(v.evidence));
+    if (!NO_TSHARK) {
+      const body = tsharkFields(file, "http.response", ["http.file_data"], ["-o", "tcp.check_checksum:FALSE"]).map((r) => r[0]).join("");
+      assert.match(body, /<modelName>Socket<\/modelName>/, "tshark reassembles the same description");
+    }
+  });
+
+  it("an HNAP GetDeviceSettings answer names a D-Link camera, its model and firmware", async () => {
+    const file = join(tmpDir("hnap-"), "cam.pcap");
+    const request = `POST /HNAP1/ HTTP/1.1\r\nSOAPACTION: "http://purenetworks.com/HNAP1/GetDeviceSettings"\r\nContent-Type: text/xml;charset=utf-8\r\nHost: ${dev.ip}\r\nContent-Length: 0\r\n\r\n`;
+    writeFileSync(file, writePcap(conversation(80, request, ok("text/xml; charset=utf-8", hnapXml), hnapXml, 1e15)));
+    const cam = (await inventoryOf(file)).find((d) => d.mac === dev.mac)!;
+    const facts = cam.factList().filter((f) => /^hnap\./.test(f.kind)).map((f) => `${f.kind}=${f.value}`).sort();
+    assert.deepEqual(facts, ["hnap.description=Wireless Internet Camera", "hnap.firmware=1.06", "hnap.hardware=A1", "hnap.model=DCS-935L",
+      "hnap.module_type=Camera", "hnap.module_type=Optical Recognition", "hnap.vendor=D-Link"]);
+    const v = classify(deviceFacts({ facts: cam.factList(), ouiVendor: undefined, router: false }), loadRules());
+    assert.deepEqual([v.category, v.vendor, v.model, v.firmware], ["camera", "D-Link", "DCS-935L", "1.06"], JSON.stringify(v.evidence));
+  });
+
+  it("in one segment with the headers too; a request, a login answer or a cut-off element states nothing", () => {
+    const one = run(http, Buffer.from(ok("text/xml", hnapXml) + hnapXml));
+    assert.ok(one.facts.includes("hnap.model=DCS-935L") && one.facts.includes("http.server=Unspecified, UPnP/1.0, Unspecified"), one.facts.join(" "));
+    const login = `<?xml version="1.0"?><soap:Envelope><soap:Body><LoginResponse xmlns="http://purenetworks.com/HNAP1/"><LoginResult>OK</LoginResult></LoginResponse></soap:Body></soap:Envelope>`;
+    assert.deepEqual(run(http, Buffer.from(ok("text/xml", login) + login)).facts, ["http.server=Unspecified, UPnP/1.0, Unspecified"]);
+    const post = Buffer.from(`POST /HNAP1/ HTTP/1.1\r\nHost: 10.0.0.40\r\n\r\n${hnapXml}`);
+    assert.ok(!run(http, post).facts.some((f) => f.startsWith("hnap.")), "what a client sends describes no one");
+    const cut = setupXml.slice(0, setupXml.indexOf("</modelName>") + 5);
+    const partial = run(http, Buffer.from(cut));
+    assert.ok(partial.facts.includes("upnp.manufacturer=Belkin International Inc."), partial.facts.join(" "));
+    assert.ok(!partial.facts.some((f) => f.startsWith("upnp.model_name")), "an element the segment cuts off is not read");
+  });
+
+  it("text is decoded and bounded, markup in values is refused, and a maker Cordon does not know names nobody", () => {
+    const doc = (manufacturer: string, model: string): Buffer => Buffer.from(`<root xmlns="urn:schemas-upnp-org:device-1-0"><device><manufacturer>${manufacturer}</manufacturer><modelName>${model}</modelName></device></root>`);
+    assert.deepEqual(run(http, doc("AT&amp;T&#x20;Labs\u0007", "x".repeat(600))).facts, ["upnp.manufacturer=AT&T Labs"], "a value over 512 characters is no element");
+    assert.deepEqual(run(http, doc("Sonos, Inc.", "Sonos&#0;One&#xD;")).facts, ["upnp.manufacturer=Sonos, Inc.", "upnp.model_name=SonosOne"]);
+    const rules = loadRules();
+    const of = (manufacturer: string): Verdict => classify({ router: false, hostnames: [], facts: new Map([["upnp.manufacturer", [manufacturer]], ["upnp.model_name", ["Windows Media Player Sharing"]]]) }, rules);
+    assert.deepEqual([of("Sonos, Inc.").vendor, of("Sonos, Inc.").model], ["Sonos", "Windows Media Player Sharing"]);
+    assert.deepEqual([of("Justin Maggard").vendor, of("Justin Maggard").model, of("Justin Maggard").evidence], [undefined, undefined, []], "minidlna's author is not the hardware's maker");
   });
 });

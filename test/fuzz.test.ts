@@ -107,7 +107,10 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
   const starts = [Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]),
     Buffer.from([0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00, 0x00, 0x04, 0x03, 0x03, 0x00, 0x00, 0x0b, 0x00, 0x03, 0x00, 0x00, 0x03, 0x00, 0x03, 0x00, 0x30, 0x82]),
     autokey('{"system":{"get_sysinfo":'),
-    Buffer.from("GET / HTTP/1.1\r\nHost: "), Buffer.from("NOTIFY * HTTP/1.1\r\n"), Buffer.from([0x12, 0x34, 0x01, 0x00, 0x00, 0x01]),
+    Buffer.from("GET / HTTP/1.1\r\nHost: "), Buffer.from("NOTIFY * HTTP/1.1\r\n"),
+    // Device descriptions: a UPnP root and an HNAP answer, cut off where the garbage starts.
+    Buffer.from('HTTP/1.1 200 OK\r\n\r\n<root xmlns="urn:schemas-upnp-org:device-1-0"><device><manufacturer>'),
+    Buffer.from('<GetDeviceSettingsResponse xmlns="http://purenetworks.com/HNAP1/"><ModuleTypes><string>'), Buffer.from([0x12, 0x34, 0x01, 0x00, 0x00, 0x01]),
     // Tuya frames: 0x55AA and protocol 3.5's 0x6699 headers with a plausible length.
     Buffer.from([0, 0, 0x55, 0xaa, 0, 0, 0, 1, 0, 0, 0, 0x13, 0, 0, 0, 0x40, 0, 0, 0, 0]), Buffer.from([0, 0, 0x66, 0x99, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0x13, 0, 0, 0, 0x40])];
   for (const s of [...starts, ...otStarts]) for (let i = 0; i < 500; i++) payloads.push(Buffer.concat([s, payloads[i]]));
@@ -129,6 +132,25 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
     assert.equal(facts, 0);
     tuyaLp.dissect(beacon35, 0, beacon35.length, counting);
     assert.equal(facts, 3, "the unchanged beacon: device id, product key, version");
+  });
+
+  it("device descriptions with changed bytes: never a throw, every value printable and bounded", () => {
+    const http = APP_DISSECTORS.find((d) => d.name === "http")!;
+    const upnp = '<?xml version="1.0"?><root xmlns="urn:schemas-upnp-org:device-1-0"><device><deviceType>urn:schemas-upnp-org:device:MediaRenderer:1</deviceType>'
+      + "<manufacturer>Sonos, Inc.</manufacturer><modelName>Sonos One</modelName><modelNumber>S13</modelNumber><softwareVersion>56.0-76060</softwareVersion></device></root>";
+    const hnap = '<soap:Envelope><soap:Body><GetDeviceSettingsResponse xmlns="http://purenetworks.com/HNAP1/"><VendorName>D-Link</VendorName><ModelName>DSP-W215</ModelName>'
+      + "<FirmwareVersion>1.10</FirmwareVersion><ModuleTypes><string>Camera</string></ModuleTypes></GetDeviceSettingsResponse></soap:Body></soap:Envelope>";
+    const values: string[] = [];
+    const keeping: DissectContext = { ...ctx, emit: (_k, _s, v) => void values.push(v) };
+    for (const doc of [upnp, hnap]) {
+      for (let i = 0; i < 400; i++) {
+        const b = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n${doc}`);
+        for (let k = 0; k < 1 + (i % 6); k++) b[40 + Math.floor(r() * (b.length - 40))] = Math.floor(r() * 256);
+        assert.doesNotThrow(() => http.dissect(b, 0, b.length, keeping));
+      }
+    }
+    assert.ok(values.length > 1000, `${values.length} values read`);
+    for (const v of values) assert.ok(v.length <= 512 && !/[\x00-\x1f\x7f]/.test(v), JSON.stringify(v));
   });
 
   it("every application dissector returns on any bytes", () => {

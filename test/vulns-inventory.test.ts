@@ -27,6 +27,15 @@ describe("a device's identity from its facts", () => {
     assert.equal(deviceIdentity([fact("tls.cert_subject", "O=Example Widgets, CN=box")]).vendor, undefined, "an organisation that is no maker it knows");
   });
 
+  it("reads what a device serves about itself: HNAP device settings and a UPnP description, its maker only when known", () => {
+    const cam = deviceIdentity([fact("hnap.vendor", "D-Link"), fact("hnap.model", "DCS-935L"), fact("hnap.firmware", "1.06"), fact("http.server", "lighttpd/1.4.34")]);
+    assert.deepEqual([cam.vendor, cam.product, cam.firmware], ["D-Link", "DCS-935L", "1.06"]);
+    const sonos = deviceIdentity([fact("upnp.manufacturer", "Sonos, Inc."), fact("upnp.model_name", "Sonos One"), fact("upnp.model_number", "S13"), fact("upnp.firmware", "56.0-76060")]);
+    assert.deepEqual([sonos.vendor, sonos.product, sonos.models, sonos.firmware], ["Sonos", "Sonos One", ["S13"], "56.0-76060"]);
+    const nas = deviceIdentity([fact("upnp.manufacturer", "Justin Maggard"), fact("upnp.model_name", "Windows Media Connect compatible (MiniDLNA)")]);
+    assert.equal(nas.vendor, undefined, "minidlna's author is not the NAS's maker");
+  });
+
   it("believes the device's own protocol over a CMDB, a newer value over an older, and the verdict last", () => {
     const id = deviceIdentity([
       fact("asset.firmware", "V2.8.0", 50), fact("s7.firmware", "V2.9.1", 10), fact("s7.firmware", "V2.9.4", 20), fact("asset.vendor", "SIEMENS AG", 50),

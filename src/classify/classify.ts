@@ -1,3 +1,4 @@
+import { knownVendor, makerKey } from "../inventory/vendor-names.js";
 import { cloudDomains, cloudMakers } from "./cloud-makers.js";
 import type { CompiledRule } from "./rules.js";
 import { type Category, type Criticality, defaultCriticality } from "./taxonomy.js";
@@ -66,6 +67,7 @@ class RuleInput {
   private readonly router: readonly string[];
   private clouds: readonly string[] | undefined;
   private words: readonly string[] | undefined;
+  private upnpTypes: readonly string[] | undefined;
   private browses: boolean | undefined;
 
   constructor(readonly d: DeviceFacts) {
@@ -80,7 +82,15 @@ class RuleInput {
     if (key === "router") return this.router;
     if (key === "cloud_domain") return this.allClouds();
     if (key === "name_word") return (this.words ??= nameWords(this.d.hostnames));
+    if (key === "upnp_type") return (this.upnpTypes ??= this.typesAnnounced());
     return this.d.facts.get(key) ?? NO_VALUES;
+  }
+
+  /** The UPnP types a device announced (SSDP NT, or ST in an answer) or stated in the description it served. */
+  private typesAnnounced(): readonly string[] {
+    const nt = this.d.facts.get("ssdp.nt");
+    const described = this.d.facts.get("upnp.device_type");
+    return !described ? nt ?? NO_VALUES : !nt ? described : [...nt, ...described];
   }
 
   /** The registered domains of the names the device asked for, shared infrastructure left out (see cloud-makers.ts). */
@@ -136,6 +146,26 @@ function extract(re: RegExp | undefined, from: string | undefined, input: RuleIn
   return undefined;
 }
 
+const ruleVendors = new WeakMap<readonly CompiledRule[], Map<string, string>>();
+
+/**
+ * A maker's name as a device states it, under the name Cordon knows that maker by: the name
+ * the rules give it ("Belkin International Inc." is the rules' Belkin), else the vendor alias
+ * table's. A name Cordon does not know names nobody: software that serves UPnP (a media
+ * server on a PC, a NAS's DLNA daemon) states its own author, not the hardware's maker.
+ */
+function statedVendor(name: string | undefined, rules: readonly CompiledRule[]): string | undefined {
+  if (name === undefined) return undefined;
+  let known = ruleVendors.get(rules);
+  if (!known) {
+    known = new Map();
+    for (const r of rules) if (r.vendor !== undefined && !known.has(makerKey(r.vendor))) known.set(makerKey(r.vendor), r.vendor);
+    ruleVendors.set(rules, known);
+  }
+  const key = makerKey(name);
+  return key === "" ? undefined : known.get(key) ?? knownVendor(name);
+}
+
 /** Noisy-OR: independent pieces of evidence each of strength w. */
 function combine(ws: number[]): number {
   return 1 - ws.reduce((p, w) => p * (1 - w), 1);
@@ -149,15 +179,17 @@ function combine(ws: number[]): number {
 export function classify(d: DeviceFacts, rules: readonly CompiledRule[]): Verdict {
   const byCategory = new Map<Category, number[]>();
   const byVendor = new Map<string, number[]>();
-  const matched: { r: CompiledRule; facts: { kind: string; value: string }[] }[] = [];
+  const matched: { r: CompiledRule; vendor?: string; facts: { kind: string; value: string }[] }[] = [];
   const input = new RuleInput(d);
   for (let i = 0; i < rules.length; i++) {
     const r = rules[i];
     const facts = match(r, input);
     if (!facts) continue;
-    matched.push({ r, facts });
+    const vendor = r.vendorFromRe ? statedVendor(extract(r.vendorFromRe, r.vendorFrom?.from, input), rules) : r.vendor;
+    if (r.vendorFromRe && vendor === undefined) continue;
+    matched.push({ r, vendor, facts });
     if (r.category) byCategory.set(r.category, [...(byCategory.get(r.category) ?? []), r.weight]);
-    if (r.vendor) byVendor.set(r.vendor, [...(byVendor.get(r.vendor) ?? []), r.weight]);
+    if (vendor) byVendor.set(vendor, [...(byVendor.get(vendor) ?? []), r.weight]);
   }
   const best = <K>(m: Map<K, number[]>): [K, number] | undefined => {
     let out: [K, number] | undefined;
@@ -174,18 +206,18 @@ export function classify(d: DeviceFacts, rules: readonly CompiledRule[]): Verdic
   let model: string | undefined;
   let firmware: string | undefined;
   const evidence: EvidenceItem[] = [];
-  for (const { r, facts } of matched) {
+  for (const { r, vendor: stated, facts } of matched) {
     const forCategory = r.category !== undefined && r.category === category;
-    const forVendor = r.vendor !== undefined && r.vendor === vendor;
+    const forVendor = stated !== undefined && stated === vendor;
     if (!forCategory && !forVendor && category !== "unknown") continue;
-    if (r.vendor === undefined || r.vendor === vendor) {
+    if (stated === undefined || stated === vendor) {
       model ??= extract(r.modelRe, r.model?.from, input);
       firmware ??= extract(r.firmwareRe, r.firmware?.from, input);
     }
     evidence.push({
       rule: `${r.file}:${r.id}`,
       weight: r.weight,
-      supports: [forCategory ? r.category : undefined, forVendor ? r.vendor : undefined].filter(Boolean).join(", ") || (r.category ?? r.vendor ?? ""),
+      supports: [forCategory ? r.category : undefined, forVendor ? stated : undefined].filter(Boolean).join(", ") || (r.category ?? stated ?? ""),
       facts,
     });
   }

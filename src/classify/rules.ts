@@ -2,7 +2,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudMakers } from "./cloud-makers.js";
-import type { CompiledRule, RuleFile } from "./rule.js";
+import { OBSERVATION_KINDS } from "../model/observation.js";
+import { type CompiledRule, DERIVED_KEYS, type RuleFile } from "./rule.js";
 import { CATEGORIES } from "./taxonomy.js";
 
 export type { CompiledRule, Extract, Rule, RuleFile } from "./rule.js";
@@ -18,8 +19,14 @@ export function compileRuleFile(name: string, data: unknown): CompiledRule[] {
     if (typeof r.id !== "string" || typeof r.when !== "object" || r.when === null) throw new RuleError(`${where}: needs "id" and "when"`);
     if (!(r.weight > 0 && r.weight < 1)) throw new RuleError(`${where}: weight must be between 0 and 1`);
     if (r.category !== undefined && !CATEGORIES.includes(r.category)) throw new RuleError(`${where}: unknown category "${r.category}"`);
-    const vendor = r.vendor ?? f.vendor;
-    if (r.category === undefined && vendor === undefined) throw new RuleError(`${where}: names neither a category nor a vendor`);
+    const vendor = r.vendorFrom ? undefined : r.vendor ?? f.vendor;
+    if (r.vendorFrom && r.vendor !== undefined) throw new RuleError(`${where}: names a vendor and where to read one`);
+    if (r.category === undefined && vendor === undefined && r.vendorFrom === undefined) throw new RuleError(`${where}: names neither a category nor a vendor`);
+    for (const [what, x] of [["vendorFrom", r.vendorFrom], ["model", r.model], ["firmware", r.firmware]] as const) {
+      if (x !== undefined && (typeof x !== "object" || x === null || typeof x.from !== "string" || typeof x.pattern !== "string")) throw new RuleError(`${where}: ${what} needs "from" and "pattern"`);
+      if (x !== undefined && !knownKey(x.from)) throw new RuleError(`${where}: ${what}.from: no fact kind or attribute "${x.from}"`);
+    }
+    for (const k of Object.keys(r.when)) if (!knownKey(k)) throw new RuleError(`${where}: when.${k}: no fact kind or attribute "${k}"`);
     if (r.evidence !== undefined && (typeof r.evidence !== "string" || r.evidence.length < 10)) throw new RuleError(`${where}: evidence must say where the knowledge is published`);
     const re = (s: string, what: string): RegExp => {
       try {
@@ -33,10 +40,16 @@ export function compileRuleFile(name: string, data: unknown): CompiledRule[] {
       vendor,
       file: name,
       conditions: Object.entries(r.when).map(([k, v]) => [k, re(condition(v, `${where}: when.${k}`), `when.${k}`)] as [string, RegExp]),
+      vendorFromRe: r.vendorFrom ? re(r.vendorFrom.pattern, "vendorFrom") : undefined,
       modelRe: r.model ? re(r.model.pattern, "model") : undefined,
       firmwareRe: r.firmware ? re(r.firmware.pattern, "firmware") : undefined,
     };
   });
+}
+
+/** A fact kind (model/observation.ts) or an attribute the classifier works out. */
+function knownKey(k: string): boolean {
+  return Object.hasOwn(OBSERVATION_KINDS, k) || DERIVED_KEYS.includes(k);
 }
 
 /** A condition as one pattern: a list of values becomes the anchored alternation of the values, each taken literally. */

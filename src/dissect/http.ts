@@ -1,5 +1,7 @@
 import { type AppDissector, packetAddress } from "./context.js";
 import { headerLines } from "./http-headers.js";
+import { HNAP_NS, dissectHnap } from "./hnap.js";
+import { UPNP_DEVICE_NS, dissectUpnpDescription } from "./upnp-description.js";
 
 const METHODS = ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "CONNECT ", "PATCH ", "TRACE "];
 
@@ -24,8 +26,27 @@ const EXECUTABLE_TYPES = /application\/(x-msdownload|x-dosexec|x-executable|x-el
 const EXECUTABLE_NAME = /filename\*?=["']?[^"';]*\.(exe|dll|scr|msi|bat|ps1|elf|bin|sh|jar)["']?/i;
 const WEB_PORTS = new Set([80, 443, 8080, 8000, 8008, 8081, 8443, 8888, 3128]);
 
+/** How much of one segment is searched for a device description. */
+const DESCRIPTION_SCAN = 16384;
+
 /**
- * HTTP/1.x: the Host and User-Agent a client sends, the Server header a server answers; and
+ * A device's description of itself in the segment, if it carries one: a UPnP device
+ * description or an HNAP device-settings answer (found by their namespaces with a native
+ * search, so other segments cost no string). A response's body often comes in the segments
+ * after its headers, so this reads those too.
+ */
+function describes(b: Buffer, off: number, len: number, ctx: Parameters<AppDissector["dissect"]>[3]): boolean {
+  const seg = b.subarray(off, off + Math.min(len, DESCRIPTION_SCAN));
+  const upnp = seg.indexOf(UPNP_DEVICE_NS, 0, "latin1") >= 0;
+  const hnap = !upnp && seg.indexOf(HNAP_NS, 0, "latin1") >= 0;
+  if (!upnp && !hnap) return false;
+  const doc = seg.toString("utf8");
+  return upnp ? dissectUpnpDescription(doc, ctx) : dissectHnap(doc, ctx);
+}
+
+/**
+ * HTTP/1.x: the Host and User-Agent a client sends, the Server header a server answers, the
+ * description a device serves of itself (UPnP, HNAP); and
  * what makes a flow risky: Basic credentials in clear (the user only), exploit strings in the
  * request, a numeric Host on a non-standard port, an executable in a response.
  */
@@ -74,8 +95,9 @@ export const http: AppDissector = {
         const name = /filename\*?=["']?([^"';]+)/i.exec(disposition)?.[1]?.slice(0, 80);
         ctx.emit("http.download", "dst", `executable${name ? ` ${name}` : ""} from ${packetAddress(ctx.pkt, "src")}:${ctx.pkt.srcPort}`);
       }
+      describes(b, off, len, ctx);
       return true;
     }
-    return false;
+    return describes(b, off, len, ctx);
   },
 };

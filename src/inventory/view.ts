@@ -134,6 +134,24 @@ export function deviceView(d: StoredDevice): Record<string, unknown> {
     port_id: first(d, "cdp.port_id"),
   };
   if (Object.values(cdp).some((x) => x !== undefined)) v.cdp = cdp;
+  const upnp = {
+    device_type: first(d, "upnp.device_type"),
+    manufacturer: first(d, "upnp.manufacturer"),
+    model_name: first(d, "upnp.model_name"),
+    model_number: first(d, "upnp.model_number"),
+    model_description: first(d, "upnp.model_description"),
+    firmware: first(d, "upnp.firmware"),
+  };
+  if (Object.values(upnp).some((x) => x !== undefined)) v.upnp_description = upnp;
+  const hnap = {
+    vendor: first(d, "hnap.vendor"),
+    model: first(d, "hnap.model"),
+    description: first(d, "hnap.description"),
+    firmware: first(d, "hnap.firmware"),
+    hardware: first(d, "hnap.hardware"),
+    module_types: values(d, "hnap.module_type").join(", ") || undefined,
+  };
+  if (Object.values(hnap).some((x) => x !== undefined)) v.hnap = hnap;
   if (d.router) v.endpoints_behind = d.endpoints;
   return v;
 }

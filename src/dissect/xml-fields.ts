@@ -1,0 +1,32 @@
+/**
+ * Leaf elements of an XML document that may be cut short (one TCP segment of an HTTP
+ * response): the text of the first `<name>` ... `</name>` of each name asked for, namespace
+ * prefixes ignored, entities decoded, control characters dropped, bounded. No tree is built;
+ * an element cut off by the segment's end is not there. Linear in the input.
+ */
+export function xmlLeaves(doc: string, names: readonly string[], max = 128): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const wanted = new Set(names);
+  const re = /<(?:[A-Za-z_][\w.-]{0,31}:)?([A-Za-z_][\w.-]{0,63})>([^<]{1,512})<\/(?:[A-Za-z_][\w.-]{0,31}:)?([A-Za-z_][\w.-]{0,63})>/g;
+  for (let m = re.exec(doc); m !== null; m = re.exec(doc)) {
+    const name = m[1];
+    if (name !== m[3] || !wanted.has(name)) continue;
+    const value = decodeEntities(m[2]).replace(/[\x00-\x1f\x7f]/g, "").trim().slice(0, max);
+    if (value === "") continue;
+    const list = out.get(name);
+    if (list) {
+      if (list.length < 8 && !list.includes(value)) list.push(value);
+    } else out.set(name, [value]);
+  }
+  return out;
+}
+
+const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'" };
+
+function decodeEntities(s: string): string {
+  return s.replace(/&(#x[0-9a-fA-F]{1,6}|#\d{1,7}|amp|lt|gt|quot|apos);/g, (_, e: string) => {
+    if (e[0] !== "#") return NAMED[e];
+    const code = e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+    return code > 0x1f && code <= 0x10ffff && code !== 0x7f ? String.fromCodePoint(code) : "";
+  });
+}
