@@ -1,3 +1,6 @@
+import type { ObservationKind } from "../model/observation.js";
+import type { DissectContext } from "./context.js";
+
 /**
  * Leaf elements of an XML document that may be cut short (one TCP segment of an HTTP
  * response): the text of the first `<name>` ... `</name>` of each name asked for, namespace
@@ -29,4 +32,19 @@ function decodeEntities(s: string): string {
     const code = e[1] === "x" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
     return code > 0x1f && code <= 0x10ffff && code !== 0x7f ? String.fromCodePoint(code) : "";
   });
+}
+
+/**
+ * States, about the packet's source, the first value of each element as the fact kind paired
+ * with it; of several elements paired with one kind, the first listed that is there.
+ */
+export function emitLeaves(doc: string, pairs: readonly (readonly [string, ObservationKind])[], ctx: DissectContext): void {
+  const f = xmlLeaves(doc, pairs.map(([name]) => name));
+  const done = new Set<ObservationKind>();
+  for (const [name, kind] of pairs) {
+    const value = f.get(name)?.[0];
+    if (value === undefined || done.has(kind)) continue;
+    done.add(kind);
+    ctx.emit(kind, "src", value);
+  }
 }
