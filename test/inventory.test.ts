@@ -8,6 +8,7 @@ import { writePcap, type WrittenFrame } from "../src/lab/capture-writer.js";
 import { Store } from "../src/store/store.js";
 import { deviceView, isoTime } from "../src/inventory/view.js";
 import { ouiVendor } from "../src/inventory/oui.js";
+import { Inventory, ROUTER_MIN_IPV4 } from "../src/inventory/inventory.js";
 import { HAVE_CORPUS, NO_CORPUS, corpus, tmpDir } from "./helpers.js";
 import { writeFileSync } from "node:fs";
 import { saveInventory } from "../src/app/site-run.js";
@@ -80,6 +81,24 @@ describe("inventory", () => {
     assert.equal(host.oui_vendor, "Texas Instruments");
     assert.equal(devices.length, 2, "remote servers are endpoints, not devices");
     store.close();
+  });
+
+  it("a router carrying thousands of local hosts: they are devices of their own, and its own addresses are not worked out again for each", () => {
+    const inv = new Inventory();
+    const router = 0x020000000001;
+    const ev = (i: number): { source: string; packet: number; tsUs: number } => ({ source: "t", packet: i, tsUs: 1e15 + i });
+    const local = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    const hosts = 10_000;
+    for (let i = 1; i <= hosts; i++) inv.bindEnd("plant", router, local(i), ev(i), 1e15 + i);
+    const gw = inv.byMacNumber("plant", router)!;
+    assert.equal(gw.router, true);
+    // The first few sent before the MAC looked like a router are credited to it (nothing of theirs to move).
+    assert.equal(inv.devices.size, 1 + hosts - (ROUTER_MIN_IPV4 - 1), "every local host behind it is a device by its address");
+    assert.ok(gw.addressVersion <= 4, `the own addresses changed ${gw.addressVersion} times, not once per host`);
+    // Its own address, once ARP confirms it, is still told from the hosts behind it.
+    inv.observe(gw, "arp.claim", "10.0.0.1", ev(hosts + 1));
+    assert.equal(inv.bindEnd("plant", router, "10.0.0.1", ev(hosts + 2), 1e15), gw);
+    assert.notEqual(inv.bindEnd("plant", router, local(7), ev(hosts + 3), 1e15), gw);
   });
 
   it("keeps devices of two sites apart even with the same addresses, and merges a second capture", async () => {

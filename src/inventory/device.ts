@@ -40,6 +40,9 @@ export interface Address {
 /** Values kept per fact kind and device; more are counted, not stored. */
 export const MAX_VALUES_PER_KIND = 256;
 
+/** A router's local addresses seen only in traffic count as its own while there are at most this many (`ownAddresses`). */
+export const OWN_LOCAL_TRAFFIC = 2;
+
 /** A device as the traffic shows it. Keyed by site and MAC, or site and IP when no MAC is known. */
 export class Device {
   readonly addresses = new Map<string, Address>();
@@ -63,10 +66,15 @@ export class Device {
   /** Changed since the store last saw it. */
   dirty = true;
   /**
-   * Bumped when a change can alter which addresses are the device's own: a confirmed or local
-   * address added, or an origin confirmed. A router's stream of new remote addresses does not.
+   * Bumped when a change can alter which addresses are the device's own: a confirmed address
+   * added, an origin confirmed, or a local address seen in traffic while there are few of them
+   * (`ownAddresses` counts a router's local traffic addresses as its own up to two). A router's
+   * stream of new addresses, remote or local hosts behind it, does not: each bump makes the next
+   * lookup work the own addresses out again over all of them.
    */
   addressVersion = 0;
+  /** Local (private) addresses seen only in traffic. */
+  private localTraffic = 0;
 
   constructor(
     readonly site: string,
@@ -169,13 +177,15 @@ export class Device {
       if (ev.tsUs < a.firstUs) a.firstUs = ev.tsUs;
       if (lastUs > a.lastUs) a.lastUs = lastUs;
       if (a.origin === "traffic" && origin !== "traffic") {
+        if (isPrivateIp(ip)) this.localTraffic--;
         a.origin = origin;
         this.addressVersion++;
       }
       return false;
     }
     this.addresses.set(ip, { ip, firstUs: ev.tsUs, lastUs, origin, evidence: ev });
-    if (origin !== "traffic" || isPrivateIp(ip)) this.addressVersion++;
+    if (origin !== "traffic") this.addressVersion++;
+    else if (isPrivateIp(ip) && ++this.localTraffic <= OWN_LOCAL_TRAFFIC + 1) this.addressVersion++;
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import { isGroupMac, isLocalMac, isLoopbackIp, isPrivateIp, isUnspecifiedIp, macToString, parseMac } from "../net/addr.js";
 import { IDENTITY_SIGNALS, checkIdentity } from "./identity.js";
 import type { ObservationKind } from "../model/observation.js";
-import { type AddressOrigin, Device, type Evidence, type Fact } from "./device.js";
+import { type AddressOrigin, Device, type Evidence, type Fact, OWN_LOCAL_TRAFFIC } from "./device.js";
 import { ouiVendor } from "./oui.js";
 
 /** An address as the store keeps it. */
@@ -418,7 +418,7 @@ export function ownAddresses(d: Device): string[] {
   if (!d.router) return all.map((a) => a.ip);
   const confirmed = all.filter((a) => a.origin !== "traffic");
   const local = all.filter((a) => a.origin === "traffic" && isPrivateIp(a.ip));
-  const own = local.length <= 2 ? [...confirmed, ...local] : confirmed;
+  const own = local.length <= OWN_LOCAL_TRAFFIC ? [...confirmed, ...local] : confirmed;
   return [...new Set(own.map((a) => a.ip))];
 }
 
