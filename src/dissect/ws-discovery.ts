@@ -1,4 +1,5 @@
 import type { AppDissector } from "./context.js";
+import { xmlLeaves } from "./xml-fields.js";
 
 /**
  * WS-Discovery (SOAP over UDP 3702): ONVIF cameras and recorders, network printers and Windows
@@ -8,11 +9,6 @@ import type { AppDissector } from "./context.js";
  */
 const MAX_TEXT = 8192;
 const MAX_SCOPES = 16;
-
-function element(xml: string, local: string): string | undefined {
-  const m = new RegExp(`<(?:[\\w.-]+:)?${local}(?:\\s[^>]*)?>([^<]*)</(?:[\\w.-]+:)?${local}>`).exec(xml);
-  return m ? m[1].trim() : undefined;
-}
 
 function isWsd(b: Buffer, off: number, len: number): boolean {
   if (len < 64 || b[off] !== 0x3c) return false;
@@ -27,14 +23,16 @@ export const wsDiscovery: AppDissector = {
   dissect(b, off, len, ctx) {
     if (!isWsd(b, off, len)) return false;
     const xml = b.toString("utf8", off, off + Math.min(len, MAX_TEXT));
-    const action = element(xml, "Action") ?? "";
+    const f = xmlLeaves(xml, ["Action", "Types", "Scopes"], MAX_TEXT, MAX_TEXT);
+    const element = (name: string): string | undefined => f.get(name)?.[0];
+    const action = element("Action") ?? "";
     if (!/(Hello|ProbeMatches|ResolveMatches)$/.test(action)) return true;
-    const types = element(xml, "Types");
+    const types = element("Types");
     if (types) {
       const names = types.split(/\s+/).map((t) => t.slice(t.indexOf(":") + 1)).filter((t) => /^[\w.-]{1,64}$/.test(t));
       if (names.length > 0) ctx.emit("wsd.types", "src", names.slice(0, 8).join(" "));
     }
-    const scopes = element(xml, "Scopes");
+    const scopes = element("Scopes");
     if (scopes) {
       for (const s of scopes.split(/\s+/).slice(0, MAX_SCOPES)) {
         if (/^[\x21-\x7e]{1,256}$/.test(s)) ctx.emit("wsd.scope", "src", s);

@@ -3,18 +3,21 @@ import type { DissectContext } from "./context.js";
 
 /**
  * Leaf elements of an XML document that may be cut short (one TCP segment of an HTTP
- * response): the text of the first `<name>` ... `</name>` of each name asked for, namespace
- * prefixes ignored, entities decoded, control characters dropped, bounded. No tree is built;
- * an element cut off by the segment's end is not there. Linear in the input.
+ * response, one datagram): the text of each `<name>` ... `</name>` asked for (attributes on
+ * the opening tag allowed, namespace prefixes ignored), up to eight distinct values per name in
+ * document order, entities decoded, control characters (line breaks among them) made spaces,
+ * `max` characters kept; an
+ * element whose text is longer than `longest`, or that the input cuts off, is not there. No
+ * tree is built; linear in the input.
  */
-export function xmlLeaves(doc: string, names: readonly string[], max = 128): Map<string, string[]> {
+export function xmlLeaves(doc: string, names: readonly string[], max = 128, longest = 512): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const wanted = new Set(names);
-  const re = /<(?:[A-Za-z_][\w.-]{0,31}:)?([A-Za-z_][\w.-]{0,63})>([^<]{1,512})<\/(?:[A-Za-z_][\w.-]{0,31}:)?([A-Za-z_][\w.-]{0,63})>/g;
+  const re = new RegExp(`<(?:[A-Za-z_][\\w.-]{0,31}:)?([A-Za-z_][\\w.-]{0,63})(?:\\s[^<>]{0,256})?>([^<]{1,${longest}})</(?:[A-Za-z_][\\w.-]{0,31}:)?([A-Za-z_][\\w.-]{0,63})>`, "g");
   for (let m = re.exec(doc); m !== null; m = re.exec(doc)) {
     const name = m[1];
     if (name !== m[3] || !wanted.has(name)) continue;
-    const value = decodeEntities(m[2]).replace(/[\x00-\x1f\x7f]/g, "").trim().slice(0, max);
+    const value = decodeEntities(m[2]).replace(/[\x00-\x1f\x7f]+/g, " ").trim().slice(0, max);
     if (value === "") continue;
     const list = out.get(name);
     if (list) {
