@@ -6,7 +6,7 @@ import { demoCapture } from "../src/lab/demo.js";
 import { ethernet, ipv4, tcp, tlsClientHello } from "../src/lab/craft.js";
 import { writePcap } from "../src/lab/capture-writer.js";
 import { devicesJson } from "../src/cli/analyze.js";
-import { COMMANDS } from "../src/cli/commands/index.js";
+import { COMMANDS, allCommands } from "../src/cli/commands/index.js";
 import { ROOT, runCli, tmpDir } from "./helpers.js";
 
 interface AnalyzeJson {
@@ -119,14 +119,14 @@ describe("cordon CLI", () => {
     assert.equal(none.status, 1, "nothing could be read at all");
   });
 
-  it("every command: --help, a wrong option, a wrong value, a missing database, each one line and its exit", () => {
+  it("every command: --help, a wrong option, a wrong value, a missing database, each one line and its exit", async () => {
     const db = join(dir, "table.db");
     assert.equal(runCli(["analyze", "--db", db, "--site", "plant-a", demo]).status, 0);
     const oneLine = (r: { stderr: string }, what: string): string => {
       assert.equal(r.stderr.split("\n").filter(Boolean).length, 1, `${what}: one line: ${r.stderr}`);
       return r.stderr.trim();
     };
-    for (const c of COMMANDS) {
+    for (const c of await allCommands()) {
       assert.equal(runCli([c.name, "--help"]).status, 0, `${c.name} --help`);
       const wrong = runCli([c.name, "--no-such-option"]);
       assert.equal(wrong.status, 2, `${c.name} --no-such-option`);
@@ -168,22 +168,24 @@ describe("cordon CLI", () => {
     }
   });
 
-  it("has --help on every command, and cordon --help lists every command", () => {
+  it("has --help on every command, and cordon --help lists every command", async () => {
     const main = runCli(["--help"]);
     assert.equal(main.status, 0);
-    for (const c of COMMANDS) {
+    for (const c of await allCommands()) {
       assert.match(main.stdout, new RegExp(`^  ${c.name} +${c.summary.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"));
       const r = runCli([c.name, "--help"]);
       assert.equal(r.status, 0, c.name);
       assert.match(r.stdout, new RegExp(`Usage: cordon ${c.name}`));
     }
+    // Commands load by name: each is listed under the name it answers to.
+    assert.deepEqual((await allCommands()).map((c) => c.name), [...COMMANDS.keys()]);
     const r = runCli(["nonsense"]);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /unknown command 'nonsense'/);
   });
 
-  it("each command's usage names only options it takes, and it takes every option its usage names", () => {
-    for (const c of COMMANDS) {
+  it("each command's usage names only options it takes, and it takes every option its usage names", async () => {
+    for (const c of await allCommands()) {
       const usage = c.help.split("\n\n")[0];
       const named = new Set([...usage.matchAll(/--([a-z][a-z-]*)/g)].map((m) => m[1]));
       for (const o of named) assert.ok(o in c.options, `cordon ${c.name} --help names --${o}, which it does not take`);

@@ -4,17 +4,21 @@ import { cordonVersion } from "../model/shipped-data.js";
 import { parseArgs } from "node:util";
 import { cliActor } from "./actor.js";
 import type { Command } from "./command.js";
-import { COMMANDS } from "./commands/index.js";
+import { COMMANDS, allCommands } from "./commands/index.js";
 import { UsageError } from "./output.js";
 
-const HELP = `cordon: a zero-trust control plane for devices that cannot verify themselves
+/** `cordon --help`: every command's summary, so every command is loaded for it. */
+async function help(): Promise<string> {
+  const commands = await allCommands();
+  return `cordon: a zero-trust control plane for devices that cannot verify themselves
 
 Usage: cordon COMMAND [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n")}
+${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join("\n")}
 
 Run 'cordon COMMAND --help' for a command's options; 'cordon --version' for the version.`;
+}
 
 /** Options main itself reads for every command: --help, and --by (refused: who acts is the operating-system user). */
 const MAIN_OPTIONS = { help: { type: "boolean", short: "h" }, by: { type: "string" } } as const;
@@ -28,11 +32,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === undefined || name === "-h" || name === "--help" || name === "help") {
-    process.stdout.write(`${HELP}\n`);
+    process.stdout.write(`${await help()}\n`);
     return name === undefined ? 2 : 0;
   }
-  const cmd: Command | undefined = COMMANDS.find((c) => c.name === name);
-  if (!cmd) throw new UsageError(`unknown command '${name.slice(0, 64)}'`);
+  const load = COMMANDS.get(name);
+  if (!load) throw new UsageError(`unknown command '${name.slice(0, 64)}'`);
+  const cmd: Command = (await load()).default;
   running = name;
   const options = { ...cmd.options, ...MAIN_OPTIONS };
   // Every option this command does not take is named at once, before anything is done.

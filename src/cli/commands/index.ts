@@ -1,38 +1,46 @@
 import type { Command } from "../command.js";
-import alerts from "./alerts.js";
-import assets from "./assets.js";
-import analyze from "./analyze.js";
-import audit from "./audit.js";
-import baseline from "./baseline.js";
-import ca from "./ca.js";
-import certs from "./certs.js";
-import device from "./device.js";
-import devices from "./devices.js";
-import enroll from "./enroll.js";
-import eol from "./eol.js";
-import evalCommand from "./eval.js";
-import flows from "./flows.js";
-import lab from "./lab.js";
-import maintenance from "./maintenance.js";
-import mud from "./mud.js";
-import nac from "./nac.js";
-import override from "./override.js";
-import policy from "./policy.js";
-import quarantine from "./quarantine.js";
-import release from "./release.js";
-import respond from "./respond.js";
-import secret from "./secret.js";
-import serve from "./serve.js";
-import snmp from "./snmp.js";
-import suppress from "./suppress.js";
-import token from "./token.js";
-import trust from "./trust.js";
-import train from "./train.js";
-import user from "./user.js";
-import vulns from "./vulns.js";
 
-/** Every `cordon` command, in the order `cordon --help` lists them. */
-export const COMMANDS: readonly Command[] = [
-  analyze, devices, device, flows, evalCommand, train, lab, alerts, suppress, maintenance, baseline, policy, mud, serve,
-  quarantine, release, respond, audit, nac, override, user, token, assets, vulns, eol, trust, ca, enroll, certs, snmp, secret,
-];
+/**
+ * Every `cordon` command by name, in the order `cordon --help` lists them, each loaded only
+ * when it runs: a command's module brings what it uses (the PKI, the HTTP server, PostgreSQL's
+ * client), and loading all of them cost every `cordon` call about 0.2 s before it began
+ * (`cordon analyze` of the 2M-packet bench capture: 0.43 s of start-up against 0.19 s).
+ */
+export const COMMANDS: ReadonlyMap<string, () => Promise<{ default: Command }>> = new Map([
+  ["analyze", () => import("./analyze.js")],
+  ["devices", () => import("./devices.js")],
+  ["device", () => import("./device.js")],
+  ["flows", () => import("./flows.js")],
+  ["eval", () => import("./eval.js")],
+  ["train", () => import("./train.js")],
+  ["lab", () => import("./lab.js")],
+  ["alerts", () => import("./alerts.js")],
+  ["suppress", () => import("./suppress.js")],
+  ["maintenance", () => import("./maintenance.js")],
+  ["baseline", () => import("./baseline.js")],
+  ["policy", () => import("./policy.js")],
+  ["mud", () => import("./mud.js")],
+  ["serve", () => import("./serve.js")],
+  ["quarantine", () => import("./quarantine.js")],
+  ["release", () => import("./release.js")],
+  ["respond", () => import("./respond.js")],
+  ["audit", () => import("./audit.js")],
+  ["nac", () => import("./nac.js")],
+  ["override", () => import("./override.js")],
+  ["user", () => import("./user.js")],
+  ["token", () => import("./token.js")],
+  ["assets", () => import("./assets.js")],
+  ["vulns", () => import("./vulns.js")],
+  ["eol", () => import("./eol.js")],
+  ["trust", () => import("./trust.js")],
+  ["ca", () => import("./ca.js")],
+  ["enroll", () => import("./enroll.js")],
+  ["certs", () => import("./certs.js")],
+  ["snmp", () => import("./snmp.js")],
+  ["secret", () => import("./secret.js")],
+]);
+
+/** Every command, loaded: for `cordon --help`'s list and for tests that go through them all. */
+export async function allCommands(): Promise<Command[]> {
+  return Promise.all([...COMMANDS.values()].map(async (load) => (await load()).default));
+}
