@@ -3,10 +3,11 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { http } from "../src/dissect/http.js";
-import { ACK, FIN, PSH, SYN, ethernet, ipv4, tcp } from "../src/lab/craft.js";
+import { ACK, FIN, PSH, SYN, ethernet, ipv4, tcp, udp } from "../src/lab/craft.js";
 import { writePcap } from "../src/lab/capture-writer.js";
 import { beckhoffAds } from "../src/dissect/beckhoff-ads.js";
 import { tplinkShpTcp, tplinkShpUdp } from "../src/dissect/tplink-shp.js";
+import { edimaxCloud } from "../src/dissect/edimax-cloud.js";
 import { wsDiscovery } from "../src/dissect/ws-discovery.js";
 import { type Verdict, classify } from "../src/classify/classify.js";
 import { loadRules } from "../src/classify/rules.js";
@@ -104,6 +105,67 @@ describe("discovery protocols that name the device", () => {
     assert.deepEqual(run(beckhoffAds, ams(2, 0x0004, Buffer.alloc(12))).ops, []);
     assert.deepEqual(run(beckhoffAds, ams(5, 0x0005, Buffer.alloc(4))).ops, [], "the PLC's answer is not an operation");
     assert.equal(run(beckhoffAds, ams(42, 0x0004, Buffer.alloc(0))).ok, false, "no such command");
+  });
+});
+
+describe("Edimax's cloud relay: a plug or camera registering states its model", () => {
+  /** Edimax's obfuscation: '<' plus n, then every byte rotated right by n bits. */
+  function obfuscate(text: string, n: number): Buffer {
+    const b = Buffer.from(text, "latin1");
+    const out = Buffer.alloc(b.length);
+    out[0] = 0x3c + n;
+    for (let i = 1; i < b.length; i++) out[i] = ((b[i] >> n) | (b[i] << (8 - n))) & 0xff;
+    return out;
+  }
+  // The registration's elements as an SP-2101W sends them (code 1010), one per line.
+  const registration = ["<param>", '<code value="1010" />', '<model value="SP-2101W" />', '<id value="74DA38000001" />', '<type value="SmartPlug" />',
+    '<alias value="Plug000001" />', '<lanip value="10.0.0.50" />', '<lanport value="60919" />', '<nattype value="7" />',
+    '<devfwver value="1.03#010001" />', '<productid value="EDIMAX#SP-2101W#1.0#1.03" />', "</param>"].join("\n");
+
+  it("reads the model, type and firmware of a registration under every rotation", () => {
+    for (let n = 0; n < 8; n++) {
+      const r = run(edimaxCloud, obfuscate(registration, n));
+      assert.equal(r.ok, true, `rotation ${n}`);
+      assert.deepEqual(r.facts, ["edimax.model=SP-2101W", "edimax.type=SmartPlug", "edimax.firmware=1.03"], `rotation ${n}`);
+    }
+  });
+
+  it("recognises the published keep-alive example, and takes no model from the relay's answer about another device", () => {
+    // The example message of G. Guntram's description of the protocol: rotation 1, <param><code value="3000" /></param>.
+    const example = Buffer.from("3d38b039b0b61f1eb1b732b2103bb036bab29e11991818181110971f1e9738b039b0b61f", "hex");
+    assert.deepEqual(run(edimaxCloud, example), { facts: [], ops: [], ok: true });
+    // The relay tells a phone app about the plug it asked for: that names the plug, not the relay.
+    const answer = '<param><code value="1070" /><ip value="10.0.0.50" /><model value="SP-2101W" /><type value="SmartPlug" /></param>';
+    assert.deepEqual(run(edimaxCloud, obfuscate(answer, 5)), { facts: [], ops: [], ok: true });
+  });
+
+  it("anything else is not it: the 4-byte keep-alive, markup in clear, a bad first byte, a cut-off or forged registration", () => {
+    assert.equal(run(edimaxCloud, Buffer.from("22164580", "hex")).ok, false);
+    assert.equal(run(edimaxCloud, Buffer.from("<html><body>")).ok, false);
+    assert.equal(run(edimaxCloud, Buffer.from([0x44, ...obfuscate(registration, 7).subarray(1)])).ok, false, "no rotation of 8");
+    assert.deepEqual(run(edimaxCloud, obfuscate(registration.slice(0, 45), 3)).facts, [], "cut off before the model's value closes");
+    const evil = registration.replace("SP-2101W\"", "SP\u0007\u0000<x>;rm -rf /\"");
+    const facts = run(edimaxCloud, obfuscate(evil, 2)).facts;
+    assert.ok(facts.every((f) => !/[\x00-\x1f<>]/.test(f)), facts.join(" "));
+  });
+
+  it("a registration seen on the wire, on any port, makes an Edimax smart plug of that model and firmware", async () => {
+    const plug = { mac: "74:da:38:00:00:01", ip: "10.0.0.50" };
+    const gw = "02:00:00:00:00:01";
+    const frames = [8765, 60000].map((port, i) => ({
+      tsUs: 1e15 + i * 1e6,
+      data: ethernet(gw, plug.mac, 0x0800, ipv4({ src: plug.ip, dst: "203.0.113.7", proto: 17 }, udp(60919 + i, port, obfuscate(registration, 4)))),
+    }));
+    for (const [i, frame] of frames.entries()) {
+      const file = join(tmpDir("edimax-"), `plug-${i}.pcap`);
+      writeFileSync(file, writePcap([frame]));
+      const d = (await inventoryOf(file)).find((x) => x.mac === plug.mac)!;
+      assert.deepEqual(d.factValues("edimax.model"), ["SP-2101W"], `port ${frame === frames[0] ? 8765 : 60000}`);
+      const v = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), loadRules());
+      assert.deepEqual([v.category, v.vendor, v.model, v.firmware], ["smart-plug", "Edimax", "SP-2101W", "1.03"]);
+    }
+    const cam = classify({ ouiVendor: undefined, router: false, hostnames: [], facts: new Map([["edimax.model", ["IC-3116W"]], ["edimax.type", ["IPCam"]]]) }, loadRules());
+    assert.deepEqual([cam.category, cam.vendor, cam.model], ["camera", "Edimax", "IC-3116W"]);
   });
 });
 

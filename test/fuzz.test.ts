@@ -153,6 +153,22 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
     for (const v of values) assert.ok(v.length <= 512 && !/[\x00-\x1f\x7f]/.test(v), JSON.stringify(v));
   });
 
+  it("Edimax cloud registrations with changed bytes: never a throw, every value printable and bounded", () => {
+    const edimax = APP_DISSECTORS.find((d) => d.name === "edimax-cloud")!;
+    const clear = Buffer.from('<param><code value="1010" /><model value="SP-1101W" /><type value="SmartPlug" /><devfwver value="1.09#010001" /></param>', "latin1");
+    const values: string[] = [];
+    const keeping: DissectContext = { ...ctx, emit: (_k, _s, v) => void values.push(v) };
+    for (let i = 0; i < 800; i++) {
+      const n = i % 8;
+      const b = Buffer.from(clear.map((x, j) => (j === 0 ? 0x3c + n : ((x >> n) | (x << (8 - n))) & 0xff)));
+      // Bytes after the opening "<param>" changed, so that most messages are still recognised.
+      for (let k = 0; k < 1 + (i % 5); k++) b[8 + Math.floor(r() * (b.length - 8))] = Math.floor(r() * 256);
+      assert.doesNotThrow(() => edimax.dissect(b, 0, b.length, keeping));
+    }
+    assert.ok(values.length > 300, `${values.length} values read`);
+    for (const v of values) assert.ok(v.length <= 128 && !/[\x00-\x1f\x7f]/.test(v), JSON.stringify(v));
+  });
+
   it("every application dissector returns on any bytes", () => {
     for (const d of APP_DISSECTORS) {
       for (const b of payloads) {

@@ -34,6 +34,7 @@ import { c1222Tcp, c1222Udp } from "./c1222.js";
 import { c37118Tcp, c37118Udp } from "./c37118.js";
 import { dlmsTcp, dlmsUdp } from "./dlms.js";
 import { dropboxLanSync } from "./dropbox-lan-sync.js";
+import { edimaxCloud } from "./edimax-cloud.js";
 import { egd } from "./egd.js";
 import { ldap } from "./ldap.js";
 import { natPmp } from "./nat-pmp.js";
@@ -60,7 +61,7 @@ export const APP_DISSECTORS: readonly AppDissector[] = [
   hartIpUdp, hartIpTcp, opcua, knxnetIp, mqtt, snmp, rtsp, sipUdp, sipTcp, coap, tuya, telnet, ftp, mining,
   slpUdp, slpTcp, syslog, syslogTcp, netbiosNs, netbiosDgm, netbiosSsn, smtp, ldap, vnc, tftp, rmcp, natPmp, quic,
   ubntDiscovery, tplinkShpUdp, tplinkShpTcp, dropboxLanSync, tivoConnectUdp, tivoConnectTcp, wsDiscovery, nestLogSink,
-  ptp, c37118Tcp, c37118Udp, dlmsTcp, dlmsUdp, c1222Tcp, c1222Udp, egd, profinetIo, beckhoffAds,
+  ptp, c37118Tcp, c37118Udp, dlmsTcp, dlmsUdp, c1222Tcp, c1222Udp, egd, profinetIo, beckhoffAds, edimaxCloud,
 ];
 
 /**

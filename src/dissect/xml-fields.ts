@@ -27,6 +27,23 @@ export function xmlLeaves(doc: string, names: readonly string[], max = 128, long
   return out;
 }
 
+/**
+ * The `value` attribute of elements written as `<name value="..." />` (the shape of Edimax's
+ * cloud messages): the first of each name asked for, entities decoded, control characters
+ * made spaces, `max` characters kept; an empty value is not there. Linear in the input.
+ */
+export function xmlValueAttributes(doc: string, names: readonly string[], max = 128): Map<string, string> {
+  const out = new Map<string, string>();
+  const wanted = new Set(names);
+  const re = /<([A-Za-z_][\w.-]{0,63})\s+value="([^"<>]{0,512})"/g;
+  for (let m = re.exec(doc); m !== null; m = re.exec(doc)) {
+    if (!wanted.has(m[1]) || out.has(m[1])) continue;
+    const value = decodeEntities(m[2]).replace(/[\x00-\x1f\x7f]+/g, " ").trim().slice(0, max);
+    if (value !== "") out.set(m[1], value);
+  }
+  return out;
+}
+
 const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'" };
 
 function decodeEntities(s: string): string {
