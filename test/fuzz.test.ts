@@ -153,20 +153,39 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
     for (const v of values) assert.ok(v.length <= 512 && !/[\x00-\x1f\x7f]/.test(v), JSON.stringify(v));
   });
 
-  it("Edimax cloud registrations with changed bytes: never a throw, every value printable and bounded", () => {
-    const edimax = APP_DISSECTORS.find((d) => d.name === "edimax-cloud")!;
-    const clear = Buffer.from('<param><code value="1010" /><model value="SP-1101W" /><type value="SmartPlug" /><devfwver value="1.09#010001" /></param>', "latin1");
-    const values: string[] = [];
-    const keeping: DissectContext = { ...ctx, emit: (_k, _s, v) => void values.push(v) };
-    for (let i = 0; i < 800; i++) {
-      const n = i % 8;
-      const b = Buffer.from(clear.map((x, j) => (j === 0 ? 0x3c + n : ((x >> n) | (x << (8 - n))) & 0xff)));
-      // Bytes after the opening "<param>" changed, so that most messages are still recognised.
-      for (let k = 0; k < 1 + (i % 5); k++) b[8 + Math.floor(r() * (b.length - 8))] = Math.floor(r() * 256);
-      assert.doesNotThrow(() => edimax.dissect(b, 0, b.length, keeping));
+  it("device discovery answers with changed bytes (Edimax, Hikvision SADP, Dahua DHIP): never a throw, every value printable and bounded", () => {
+    const find = (name: string) => APP_DISSECTORS.find((d) => d.name === name)!;
+    const rotated = (clear: string, n: number): Buffer => {
+      const b = Buffer.from(clear, "latin1");
+      return Buffer.from(b.map((x, j) => (j === 0 ? 0x3c + n : ((x >> n) | (x << (8 - n))) & 0xff)));
+    };
+    const dhip = (body: string): Buffer => {
+      const h = Buffer.alloc(32);
+      h.writeUInt32LE(32, 0);
+      h.write("DHIP", 4, "latin1");
+      h.writeUInt32LE(Buffer.byteLength(body), 16);
+      h.writeUInt32LE(Buffer.byteLength(body), 24);
+      return Buffer.concat([h, Buffer.from(body)]);
+    };
+    const seeds: [string, (i: number) => Buffer, number][] = [
+      ["edimax-cloud", (i) => rotated('<param><code value="1010" /><model value="SP-1101W" /><type value="SmartPlug" /><devfwver value="1.09#010001" /></param>', i % 8), 8],
+      ["sadp", () => Buffer.from('<?xml version="1.0" encoding="UTF-8"?><ProbeMatch><DeviceDescription>DS-2CD2142FWD-I</DeviceDescription><DeviceSN>DS-2CD2142FWD-I2017</DeviceSN>'
+        + "<AnalogChannelNum>0</AnalogChannelNum><DigitalChannelNum>1</DigitalChannelNum><SoftwareVersion>V5.4.5build 170124</SoftwareVersion></ProbeMatch>"), 50],
+      ["dhip", () => dhip('{"method":"client.notifyDevInfo","params":{"deviceInfo":{"DeviceClass":"IPC","DeviceType":"IPC-HDW5421S","Version":"2.400.0.8","SerialNo":"1F006E4PAX00075"}}}'), 40],
+    ];
+    for (const [name, seed, keep] of seeds) {
+      const d = find(name);
+      const values: string[] = [];
+      const keeping: DissectContext = { ...ctx, emit: (_k, _s, v) => void values.push(v) };
+      for (let i = 0; i < 600; i++) {
+        const b = seed(i);
+        // Bytes after the opening changed, so that most messages are still recognised.
+        for (let k = 0; k < 1 + (i % 5); k++) b[keep + Math.floor(r() * (b.length - keep))] = Math.floor(r() * 256);
+        assert.doesNotThrow(() => d.dissect(b, 0, b.length, keeping), name);
+      }
+      assert.ok(values.length > 200, `${name}: ${values.length} values read`);
+      for (const v of values) assert.ok(v.length <= 128 && !/[\x00-\x1f\x7f]/.test(v), `${name}: ${JSON.stringify(v)}`);
     }
-    assert.ok(values.length > 300, `${values.length} values read`);
-    for (const v of values) assert.ok(v.length <= 128 && !/[\x00-\x1f\x7f]/.test(v), JSON.stringify(v));
   });
 
   it("every application dissector returns on any bytes", () => {

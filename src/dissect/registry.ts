@@ -34,7 +34,9 @@ import { c1222Tcp, c1222Udp } from "./c1222.js";
 import { c37118Tcp, c37118Udp } from "./c37118.js";
 import { dlmsTcp, dlmsUdp } from "./dlms.js";
 import { dropboxLanSync } from "./dropbox-lan-sync.js";
+import { dahuaDhip } from "./dahua-dhip.js";
 import { edimaxCloud } from "./edimax-cloud.js";
+import { hikvisionSadp } from "./hikvision-sadp.js";
 import { egd } from "./egd.js";
 import { ldap } from "./ldap.js";
 import { natPmp } from "./nat-pmp.js";
@@ -62,6 +64,7 @@ export const APP_DISSECTORS: readonly AppDissector[] = [
   slpUdp, slpTcp, syslog, syslogTcp, netbiosNs, netbiosDgm, netbiosSsn, smtp, ldap, vnc, tftp, rmcp, natPmp, quic,
   ubntDiscovery, tplinkShpUdp, tplinkShpTcp, dropboxLanSync, tivoConnectUdp, tivoConnectTcp, wsDiscovery, nestLogSink,
   ptp, c37118Tcp, c37118Udp, dlmsTcp, dlmsUdp, c1222Tcp, c1222Udp, egd, profinetIo, beckhoffAds, edimaxCloud,
+  hikvisionSadp, dahuaDhip,
 ];
 
 /**

@@ -1,0 +1,165 @@
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { hikvisionSadp } from "../src/dissect/hikvision-sadp.js";
+import { dahuaDhip } from "../src/dissect/dahua-dhip.js";
+import { ethernet, ipv4, udp } from "../src/lab/craft.js";
+import { writePcap } from "../src/lab/capture-writer.js";
+import { classify } from "../src/classify/classify.js";
+import { loadRules } from "../src/classify/rules.js";
+import { deviceFacts } from "../src/classify/device-facts.js";
+import { deviceIdentity } from "../src/vulns/device-identity.js";
+import { inventoryOf, runDissector as run, tmpDir } from "./helpers.js";
+
+/** A SADP answer with the elements hikvision-tooling reads, as a device sends it. */
+function probeMatch(o: { model: string; serial: string; firmware: string; analog: number; digital: number }): Buffer {
+  return Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>
+<ProbeMatch><Uuid>6F1C0A8E-1B2C-4D3E-8F90-A1B2C3D4E5F6</Uuid>
+<Types>inquiry</Types>
+<DeviceType>138153</DeviceType>
+<DeviceDescription>${o.model}</DeviceDescription>
+<DeviceSN>${o.serial}</DeviceSN>
+<CommandPort>8000</CommandPort>
+<HttpPort>80</HttpPort>
+<MAC>44-19-b6-00-00-01</MAC>
+<IPv4Address>10.0.0.60</IPv4Address>
+<DHCP>false</DHCP>
+<AnalogChannelNum>${o.analog}</AnalogChannelNum>
+<DigitalChannelNum>${o.digital}</DigitalChannelNum>
+<SoftwareVersion>${o.firmware}</SoftwareVersion>
+<DSPVersion>V7.3 build 170107</DSPVersion>
+<Activated>true</Activated>
+</ProbeMatch>
+`);
+}
+
+const camera = { model: "DS-2CD2142FWD-I", serial: "DS-2CD2142FWD-I20170101AAWR700000001", firmware: "V5.4.5build 170124", analog: 0, digital: 1 };
+const recorder = { model: "DS-7608NI-K2", serial: "DS-7608NI-K20820190101CCRR000000001WCVU", firmware: "V4.22.005build 190920", analog: 0, digital: 8 };
+
+/** A DHIP datagram: the 32-byte header (length 32, "DHIP", the body's length at 16 and 24) and the JSON body. */
+function dhip(body: string, lengths?: [number, number]): Buffer {
+  const b = Buffer.from(body, "utf8");
+  const h = Buffer.alloc(32);
+  h.writeUInt32LE(32, 0);
+  h.write("DHIP", 4, "latin1");
+  h.writeUInt32LE(lengths?.[0] ?? b.length, 16);
+  h.writeUInt32LE(lengths?.[1] ?? b.length, 24);
+  return Buffer.concat([h, b]);
+}
+
+/** A client.notifyDevInfo answer with the deviceInfo fields Rapid7's and UniversalScanner's readers show. */
+function notifyDevInfo(info: Record<string, string>): string {
+  return JSON.stringify({
+    mac: "3c:ef:8c:00:00:01", method: "client.notifyDevInfo",
+    params: { deviceInfo: { AlarmInputChannels: 0, HttpPort: 80, IPv4Address: { IPAddress: "10.0.0.61", DhcpEnable: false }, MachineName: "1F006E4PAX00075", Port: 37777, ...info } },
+  });
+}
+
+const verdictOf = (facts: Record<string, string[]>, ouiVendor?: string, more: Record<string, string[]> = {}) =>
+  classify({ ouiVendor, router: false, hostnames: [], facts: new Map(Object.entries({ ...facts, ...more })) }, loadRules());
+
+describe("Hikvision SADP: a camera or recorder answering an inquiry states its model, serial and firmware", () => {
+  it("reads the answer's model, serial, firmware and channels", () => {
+    assert.deepEqual(run(hikvisionSadp, probeMatch(camera)), {
+      ok: true, ops: [],
+      facts: ["sadp.model=DS-2CD2142FWD-I", "sadp.serial=DS-2CD2142FWD-I20170101AAWR700000001", "sadp.firmware=V5.4.5build 170124", "sadp.channels=1"],
+    });
+    assert.ok(run(hikvisionSadp, probeMatch(recorder)).facts.includes("sadp.channels=8"));
+  });
+
+  it("an inquiry describes nobody; anything else on the port is not SADP; hostile values stay text", () => {
+    const inquiry = Buffer.from('<?xml version="1.0" encoding="utf-8"?><Probe><Uuid>6F1C0A8E-1B2C-4D3E-8F90-A1B2C3D4E5F6</Uuid><Types>inquiry</Types></Probe>');
+    assert.deepEqual(run(hikvisionSadp, inquiry), { facts: [], ops: [], ok: true });
+    assert.equal(run(hikvisionSadp, Buffer.from("M-SEARCH * HTTP/1.1\r\n\r\n")).ok, false);
+    assert.equal(run(hikvisionSadp, Buffer.from("<html><body>hello</body></html>")).ok, false);
+    const evil = run(hikvisionSadp, probeMatch({ ...camera, model: "DS-2CD&lt;script&gt;\u0007;rm -rf /", analog: 99999 as number })).facts;
+    assert.ok(evil.includes("sadp.model=DS-2CD<script> ;rm -rf /"), evil.join(" "));
+    assert.ok(!evil.some((f) => f.startsWith("sadp.channels=10000")), "a count of five digits is not a count");
+  });
+
+  it("a camera is a Hikvision camera of its model and firmware; a recorder is an NVR even where its OUI and web server say camera", () => {
+    const facts = (o: typeof camera) => {
+      const out: Record<string, string[]> = {};
+      for (const f of run(hikvisionSadp, probeMatch(o)).facts) {
+        const [k, v] = [f.slice(0, f.indexOf("=")), f.slice(f.indexOf("=") + 1)];
+        (out[k] ??= []).push(v);
+      }
+      return out;
+    };
+    const cam = verdictOf(facts(camera));
+    assert.deepEqual([cam.category, cam.vendor, cam.model, cam.firmware], ["camera", "Hikvision", "DS-2CD2142FWD-I", "5.4.5"]);
+    const nvr = verdictOf(facts(recorder), "Hangzhou Hikvision Digital Technology Co.,Ltd.", { "http.server": ["App-webs/"] });
+    assert.deepEqual([nvr.category, nvr.vendor, nvr.model, nvr.firmware], ["nvr", "Hikvision", "DS-7608NI-K2", "4.22.005"]);
+    assert.equal(verdictOf({ "sadp.model": ["DS-KV6113-WPE1"] }).category, "doorbell");
+    assert.equal(verdictOf({ "sadp.model": ["DS-K1T671MF"] }).category, "access-control");
+    // An OEM recorder under another model name: its channels say what it is.
+    assert.equal(verdictOf({ "sadp.model": ["NVR-16"], "sadp.channels": ["16"] }).category, "nvr");
+    const id = deviceIdentity([{ kind: "sadp.model", value: "DS-2CD2142FWD-I" }, { kind: "sadp.firmware", value: "V5.4.5build 170124" }] as never);
+    assert.deepEqual([id.vendor, id.product, id.firmware], ["Hikvision", "DS-2CD2142FWD-I", "5.4.5"]);
+  });
+
+  it("an answer on the wire names the camera that sent it, and a new serial on its MAC is an identity change", async () => {
+    const cam = { mac: "44:19:b6:00:00:01", ip: "10.0.0.60" };
+    const answer = (o: typeof camera, t: number) => ({
+      tsUs: 1e15 + t * 1e6,
+      data: ethernet("01:00:5e:7f:ff:fa", cam.mac, 0x0800, ipv4({ src: cam.ip, dst: "239.255.255.250", proto: 17 }, udp(37020, 37020, probeMatch(o)))),
+    });
+    const file = join(tmpDir("sadp-"), "sadp.pcap");
+    const swapped = { ...camera, serial: "DS-2CD2142FWD-I20190505AAWR900000002" };
+    writeFileSync(file, writePcap([answer(camera, 0), answer(camera, 60), answer(swapped, 120), answer(swapped, 180)]));
+    const d = (await inventoryOf(file)).find((x) => x.mac === cam.mac)!;
+    const v = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), loadRules());
+    assert.deepEqual([v.category, v.vendor, v.model], ["camera", "Hikvision", "DS-2CD2142FWD-I"]);
+    assert.match(d.factValues("identity.change")[0] ?? "", /^score 0\.90: sadp\.serial: DS-2CD2142FWD-I20170101AAWR700000001 -> DS-2CD2142FWD-I20190505AAWR900000002/);
+  });
+});
+
+describe("Dahua DHIP discovery: a camera, recorder or door station answering a search states what it is", () => {
+  const ipc = notifyDevInfo({ DeviceClass: "IPC", DeviceType: "IPC-HDW5421S", Version: "2.400.0.8", SerialNo: "1F006E4PAX00075", Vendor: "Dahua", Manufacturer: "Private" });
+
+  it("reads class, model, firmware, serial and vendor from client.notifyDevInfo", () => {
+    assert.deepEqual(run(dahuaDhip, dhip(ipc)), {
+      ok: true, ops: [],
+      facts: ["dahua.class=IPC", "dahua.model=IPC-HDW5421S", "dahua.firmware=2.400.0.8", "dahua.serial=1F006E4PAX00075", "dahua.vendor=Dahua"],
+    });
+  });
+
+  it("a search describes nobody; a damaged header or body is counted, not believed", () => {
+    const search = dhip('{ "method" : "DHDiscover.search", "params" : { "mac" : "", "uni" : 1 } }\n');
+    assert.deepEqual(run(dahuaDhip, search), { facts: [], ops: [], ok: true });
+    assert.equal(run(dahuaDhip, Buffer.from(ipc)).ok, false, "JSON without the header");
+    const wrongMagic = dhip(ipc);
+    wrongMagic.write("DHIQ", 4, "latin1");
+    assert.equal(run(dahuaDhip, wrongMagic).ok, false);
+    const n = Buffer.byteLength(ipc);
+    assert.deepEqual(run(dahuaDhip, dhip(ipc, [n, n - 1])).facts, ["error dhip.bad-length"], "the two lengths disagree");
+    assert.deepEqual(run(dahuaDhip, dhip(ipc, [n + 10, n + 10])).facts, ["error dhip.bad-length"], "longer than the datagram");
+    assert.deepEqual(run(dahuaDhip, dhip(ipc.slice(0, 40))).facts, ["error dhip.bad-json"]);
+    assert.deepEqual(run(dahuaDhip, dhip(notifyDevInfo({ DeviceType: "IPC\u0000\u001b[2J-X" }))).facts, ["dahua.model=IPC [2J-X"]);
+  });
+
+  it("the class names the kind: a camera, a recorder, a door station; Dahua is the maker, OEM names kept as facts", () => {
+    const facts = (body: string) => {
+      const out: Record<string, string[]> = {};
+      for (const f of run(dahuaDhip, dhip(body)).facts) (out[f.slice(0, f.indexOf("="))] ??= []).push(f.slice(f.indexOf("=") + 1));
+      return out;
+    };
+    const cam = verdictOf(facts(ipc));
+    assert.deepEqual([cam.category, cam.vendor, cam.model, cam.firmware], ["camera", "Dahua", "IPC-HDW5421S", "2.400.0.8"]);
+    const lorex = verdictOf(facts(notifyDevInfo({ DeviceClass: "IPC", DeviceType: "W461ASC", Version: "2.800.030000000.3.R", Vendor: "Lorex" })));
+    assert.deepEqual([lorex.category, lorex.vendor, lorex.model], ["camera", "Dahua", "W461ASC"]);
+    assert.equal(verdictOf(facts(notifyDevInfo({ DeviceClass: "NVR", DeviceType: "NVR4108HS-4KS2" }))).category, "nvr");
+    assert.equal(verdictOf(facts(notifyDevInfo({ DeviceType: "VTO2000A", Version: "3.120.0000.0.R" }))).category, "doorbell");
+  });
+
+  it("an answer on the wire, on the discovery port or another, names the device that sent it", async () => {
+    const dev = { mac: "3c:ef:8c:00:00:01", ip: "10.0.0.61" };
+    for (const port of [37810, 40000]) {
+      const file = join(tmpDir("dhip-"), `dhip-${port}.pcap`);
+      writeFileSync(file, writePcap([{ tsUs: 1e15, data: ethernet("02:00:00:00:00:09", dev.mac, 0x0800, ipv4({ src: dev.ip, dst: "10.0.0.9", proto: 17 }, udp(port, 50000, dhip(ipc)))) }]));
+      const d = (await inventoryOf(file)).find((x) => x.mac === dev.mac)!;
+      assert.deepEqual(d.factValues("dahua.model"), ["IPC-HDW5421S"], `port ${port}`);
+    }
+  });
+});
