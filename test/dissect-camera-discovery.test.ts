@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { hikvisionSadp } from "../src/dissect/hikvision-sadp.js";
+import { gigeVision } from "../src/dissect/gige-vision.js";
 import { dahuaDhip } from "../src/dissect/dahua-dhip.js";
 import { ethernet, ipv4, udp } from "../src/lab/craft.js";
 import { writePcap } from "../src/lab/capture-writer.js";
@@ -10,7 +11,7 @@ import { classify } from "../src/classify/classify.js";
 import { loadRules } from "../src/classify/rules.js";
 import { deviceFacts } from "../src/classify/device-facts.js";
 import { deviceIdentity } from "../src/vulns/device-identity.js";
-import { inventoryOf, runDissector as run, tmpDir } from "./helpers.js";
+import { NO_TSHARK, inventoryOf, runDissector as run, tmpDir, tsharkFields } from "./helpers.js";
 
 /** A SADP answer with the elements hikvision-tooling reads, as a device sends it. */
 function probeMatch(o: { model: string; serial: string; firmware: string; analog: number; digital: number }): Buffer {
@@ -161,5 +162,74 @@ describe("Dahua DHIP discovery: a camera, recorder or door station answering a s
       const d = (await inventoryOf(file)).find((x) => x.mac === dev.mac)!;
       assert.deepEqual(d.factValues("dahua.model"), ["IPC-HDW5421S"], `port ${port}`);
     }
+  });
+});
+
+/** A GigE Vision DISCOVERY_ACK: status 0, answer 0x0003, length 0xF8, then the bootstrap registers 0x00-0xF7. */
+function discoveryAck(o: { maker: string; model: string; version: string; serial: string; name?: string }, ackId = 1): Buffer {
+  const b = Buffer.alloc(8 + 0xf8);
+  b.writeUInt16BE(0x0000, 0);
+  b.writeUInt16BE(0x0003, 2);
+  b.writeUInt16BE(0xf8, 4);
+  b.writeUInt16BE(ackId, 6);
+  const r = 8;
+  b.writeUInt16BE(2, r); // spec version 2.0
+  b.writeUInt16BE(0x0030, r + 0x0a);
+  b.writeUInt32BE(0x53000001, r + 0x0c); // MAC 00:30:53:00:00:01 (Basler)
+  b.writeUInt32BE(0x0a000046, r + 0x24); // 10.0.0.70
+  b.writeUInt32BE(0xffffff00, r + 0x34);
+  b.write(o.maker, r + 0x48, 32, "latin1");
+  b.write(o.model, r + 0x68, 32, "latin1");
+  b.write(o.version, r + 0x88, 32, "latin1");
+  b.write(o.serial, r + 0xd8, 16, "latin1");
+  if (o.name) b.write(o.name, r + 0xe8, 16, "latin1");
+  return b;
+}
+
+describe("GigE Vision: a machine-vision camera answering discovery states its maker, model, version and serial", () => {
+  const basler = { maker: "Basler", model: "acA1920-25gm", version: "106628-18;U;acA1920-25gm;V1.1-0", serial: "22334455", name: "line3-inspect" };
+
+  it("reads the bootstrap registers of a discovery answer; a command or another answer says nothing", () => {
+    assert.deepEqual(run(gigeVision, discoveryAck(basler)), {
+      ok: true, ops: [],
+      facts: ["gige.manufacturer=Basler", "gige.model=acA1920-25gm", "gige.version=106628-18;U;acA1920-25gm;V1.1-0", "gige.serial=22334455"],
+    });
+    const discoveryCmd = Buffer.from([0x42, 0x11, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01]);
+    assert.deepEqual(run(gigeVision, discoveryCmd), { facts: [], ops: [], ok: true });
+    const readregAck = Buffer.from([0x00, 0x00, 0x00, 0x81, 0x00, 0x04, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01]);
+    assert.deepEqual(run(gigeVision, readregAck), { facts: [], ops: [], ok: true });
+    assert.equal(run(gigeVision, Buffer.from("GET / HTTP/1.1\r\n")).ok, false);
+    const cut = discoveryAck(basler).subarray(0, 100);
+    assert.deepEqual(run(gigeVision, cut).facts, [], "a length beyond the datagram is not an answer");
+    const unprintable = discoveryAck({ ...basler, model: "acA\u0007\u001b[2J" });
+    assert.ok(!run(gigeVision, unprintable).facts.some((f) => f.startsWith("gige.model")), "a model with control bytes is not read");
+  });
+
+  it("tshark's GVCP dissector reads the same maker, model, version and serial from the same capture", { skip: NO_TSHARK }, () => {
+    const cam = { mac: "00:30:53:00:00:01", ip: "10.0.0.70" };
+    const file = join(tmpDir("gvcp-"), "gvcp.pcap");
+    writeFileSync(file, writePcap([
+      { tsUs: 1e15, data: ethernet("ff:ff:ff:ff:ff:ff", "02:00:00:00:00:0a", 0x0800, ipv4({ src: "10.0.0.10", dst: "255.255.255.255", proto: 17 }, udp(50123, 3956, Buffer.from([0x42, 0x11, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01])))) },
+      { tsUs: 1e15 + 2000, data: ethernet("02:00:00:00:00:0a", cam.mac, 0x0800, ipv4({ src: cam.ip, dst: "10.0.0.10", proto: 17 }, udp(3956, 50123, discoveryAck(basler)))) },
+    ]));
+    const rows = tsharkFields(file, "gvcp.bootstrap.modelname", ["gvcp.bootstrap.manufacturername", "gvcp.bootstrap.modelname", "gvcp.bootstrap.deviceversion", "gvcp.bootstrap.serialnumber"]);
+    assert.equal(rows.length, 1, "tshark reads one discovery answer");
+    const run2 = run(gigeVision, discoveryAck(basler)).facts.map((f) => f.slice(f.indexOf("=") + 1));
+    assert.deepEqual(run2, rows[0]);
+  });
+
+  it("the camera is a Basler camera of its model, and a new serial on its MAC is an identity change", async () => {
+    const cam = { mac: "00:30:53:00:00:01", ip: "10.0.0.70" };
+    const ack = (o: typeof basler, t: number) => ({ tsUs: 1e15 + t * 1e6, data: ethernet("02:00:00:00:00:0a", cam.mac, 0x0800, ipv4({ src: cam.ip, dst: "10.0.0.10", proto: 17 }, udp(3956, 50000 + t, discoveryAck(o)))) });
+    const file = join(tmpDir("gvcp-"), "swap.pcap");
+    const other = { ...basler, serial: "99887766" };
+    writeFileSync(file, writePcap([ack(basler, 0), ack(basler, 10), ack(other, 20), ack(other, 30)]));
+    const d = (await inventoryOf(file)).find((x) => x.mac === cam.mac)!;
+    const v = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), loadRules());
+    assert.deepEqual([v.category, v.vendor, v.model], ["camera", "Basler", "acA1920-25gm"]);
+    assert.match(d.factValues("identity.change")[0] ?? "", /gige\.serial: 22334455 -> 99887766/);
+    // A maker Cordon does not know names nobody; the camera is still a camera.
+    const unknown = verdictOf({ "gige.manufacturer": ["Acme Optics"], "gige.model": ["AO-100"] });
+    assert.deepEqual([unknown.category, unknown.vendor, unknown.model], ["camera", undefined, "AO-100"]);
   });
 });

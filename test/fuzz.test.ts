@@ -153,7 +153,7 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
     for (const v of values) assert.ok(v.length <= 512 && !/[\x00-\x1f\x7f]/.test(v), JSON.stringify(v));
   });
 
-  it("device discovery answers with changed bytes (Edimax, Hikvision SADP, Dahua DHIP): never a throw, every value printable and bounded", () => {
+  it("device discovery answers with changed bytes (Edimax, Hikvision SADP, GigE Vision, Dahua DHIP): never a throw, every value printable and bounded", () => {
     const find = (name: string) => APP_DISSECTORS.find((d) => d.name === name)!;
     const rotated = (clear: string, n: number): Buffer => {
       const b = Buffer.from(clear, "latin1");
@@ -171,6 +171,16 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
       ["edimax-cloud", (i) => rotated('<param><code value="1010" /><model value="SP-1101W" /><type value="SmartPlug" /><devfwver value="1.09#010001" /></param>', i % 8), 8],
       ["sadp", () => Buffer.from('<?xml version="1.0" encoding="UTF-8"?><ProbeMatch><DeviceDescription>DS-2CD2142FWD-I</DeviceDescription><DeviceSN>DS-2CD2142FWD-I2017</DeviceSN>'
         + "<AnalogChannelNum>0</AnalogChannelNum><DigitalChannelNum>1</DigitalChannelNum><SoftwareVersion>V5.4.5build 170124</SoftwareVersion></ProbeMatch>"), 50],
+      ["gvcp", () => {
+        const b = Buffer.alloc(8 + 0xf8);
+        b.writeUInt16BE(0x0003, 2);
+        b.writeUInt16BE(0xf8, 4);
+        b.write("Basler", 8 + 0x48, "latin1");
+        b.write("acA1920-25gm", 8 + 0x68, "latin1");
+        b.write("V1.1-0", 8 + 0x88, "latin1");
+        b.write("22334455", 8 + 0xd8, "latin1");
+        return b;
+      }, 8],
       ["dhip", () => dhip('{"method":"client.notifyDevInfo","params":{"deviceInfo":{"DeviceClass":"IPC","DeviceType":"IPC-HDW5421S","Version":"2.400.0.8","SerialNo":"1F006E4PAX00075"}}}'), 40],
     ];
     for (const [name, seed, keep] of seeds) {
