@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { hikvisionSadp } from "../src/dissect/hikvision-sadp.js";
 import { gigeVision } from "../src/dissect/gige-vision.js";
+import { hidDiscoveryd } from "../src/dissect/hid-discoveryd.js";
 import { dahuaDhip } from "../src/dissect/dahua-dhip.js";
 import { ethernet, ipv4, udp } from "../src/lab/craft.js";
 import { writePcap } from "../src/lab/capture-writer.js";
@@ -231,5 +232,35 @@ describe("GigE Vision: a machine-vision camera answering discovery states its ma
     // A maker Cordon does not know names nobody; the camera is still a camera.
     const unknown = verdictOf({ "gige.manufacturer": ["Acme Optics"], "gige.model": ["AO-100"] });
     assert.deepEqual([unknown.category, unknown.vendor, unknown.model], ["camera", undefined, "AO-100"]);
+  });
+});
+
+/** A discoveryd answer in the shape nmap's broadcast-hid-discoveryd reads: ten fields, the second the answer's length. */
+function discovered(fields: string[]): Buffer {
+  const rest = `;${fields.join(";")};`;
+  const len = "discovered;".length + 3 + rest.length;
+  return Buffer.from(`discovered;${String(len).padStart(3, "0")}${rest}`, "latin1");
+}
+
+describe("HID discoveryd: a door controller answering HID's tools states its model and firmware", () => {
+  const eh400 = ["00:06:8E:00:00:01", "NoEntry", "10.123.123.1", "1", "EH400", "2.3.1.603", "04/23/2012"];
+
+  it("reads model and firmware from an answer of the right length; the probe says nothing", () => {
+    assert.deepEqual(run(hidDiscoveryd, discovered(eh400)), { facts: ["hid.model=EH400", "hid.firmware=2.3.1.603"], ops: [], ok: true });
+    assert.deepEqual(run(hidDiscoveryd, Buffer.from("discover;013;")), { facts: [], ops: [], ok: true });
+    const wrongLength = Buffer.from(discovered(eh400).toString("latin1").replace(/^discovered;\d{3}/, "discovered;999"), "latin1");
+    assert.deepEqual(run(hidDiscoveryd, wrongLength).facts, ["error hid-discoveryd.bad-answer"]);
+    assert.deepEqual(run(hidDiscoveryd, discovered([...eh400, "extra"])).facts, ["error hid-discoveryd.bad-answer"]);
+    assert.equal(run(hidDiscoveryd, Buffer.from("hello world, not HID")).ok, false);
+    assert.deepEqual(run(hidDiscoveryd, discovered(eh400.map((f, i) => (i === 4 ? "EH\u0007400" : f)))).facts, ["hid.firmware=2.3.1.603"], "a model with a control byte is not read");
+  });
+
+  it("the controller is an HID access controller of its model, in the strictest tier", async () => {
+    const dev = { mac: "00:06:8e:00:00:01", ip: "10.123.123.1" };
+    const file = join(tmpDir("hid-"), "hid.pcap");
+    writeFileSync(file, writePcap([{ tsUs: 1e15, data: ethernet("02:00:00:00:00:0b", dev.mac, 0x0800, ipv4({ src: dev.ip, dst: "10.123.123.9", proto: 17 }, udp(4070, 50000, discovered(eh400)))) }]));
+    const d = (await inventoryOf(file)).find((x) => x.mac === dev.mac)!;
+    const v = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), loadRules());
+    assert.deepEqual([v.category, v.vendor, v.model, v.firmware, v.criticality], ["access-control", "HID Global", "EH400", "2.3.1.603", "life-safety/physical-process"]);
   });
 });

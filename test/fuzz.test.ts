@@ -153,7 +153,7 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
     for (const v of values) assert.ok(v.length <= 512 && !/[\x00-\x1f\x7f]/.test(v), JSON.stringify(v));
   });
 
-  it("device discovery answers with changed bytes (Edimax, Hikvision SADP, GigE Vision, Dahua DHIP): never a throw, every value printable and bounded", () => {
+  it("device discovery answers with changed bytes (Edimax, Hikvision SADP, GigE Vision, HID, Dahua DHIP): never a throw, every value printable and bounded", () => {
     const find = (name: string) => APP_DISSECTORS.find((d) => d.name === name)!;
     const rotated = (clear: string, n: number): Buffer => {
       const b = Buffer.from(clear, "latin1");
@@ -181,6 +181,10 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
         b.write("22334455", 8 + 0xd8, "latin1");
         return b;
       }, 8],
+      ["hid-discoveryd", () => {
+        const rest = ";00:06:8E:00:00:01;NoEntry;10.123.123.1;1;EH400;2.3.1.603;04/23/2012;";
+        return Buffer.from(`discovered;${String("discovered;".length + 3 + rest.length).padStart(3, "0")}${rest}`, "latin1");
+      }, 14],
       ["dhip", () => dhip('{"method":"client.notifyDevInfo","params":{"deviceInfo":{"DeviceClass":"IPC","DeviceType":"IPC-HDW5421S","Version":"2.400.0.8","SerialNo":"1F006E4PAX00075"}}}'), 40],
     ];
     for (const [name, seed, keep] of seeds) {

@@ -38,6 +38,7 @@ import { dahuaDhip } from "./dahua-dhip.js";
 import { edimaxCloud } from "./edimax-cloud.js";
 import { hikvisionSadp } from "./hikvision-sadp.js";
 import { gigeVision } from "./gige-vision.js";
+import { hidDiscoveryd } from "./hid-discoveryd.js";
 import { egd } from "./egd.js";
 import { ldap } from "./ldap.js";
 import { natPmp } from "./nat-pmp.js";
@@ -65,7 +66,7 @@ export const APP_DISSECTORS: readonly AppDissector[] = [
   slpUdp, slpTcp, syslog, syslogTcp, netbiosNs, netbiosDgm, netbiosSsn, smtp, ldap, vnc, tftp, rmcp, natPmp, quic,
   ubntDiscovery, tplinkShpUdp, tplinkShpTcp, dropboxLanSync, tivoConnectUdp, tivoConnectTcp, wsDiscovery, nestLogSink,
   ptp, c37118Tcp, c37118Udp, dlmsTcp, dlmsUdp, c1222Tcp, c1222Udp, egd, profinetIo, beckhoffAds, edimaxCloud,
-  hikvisionSadp, dahuaDhip, gigeVision,
+  hikvisionSadp, dahuaDhip, gigeVision, hidDiscoveryd,
 ];
 
 /**

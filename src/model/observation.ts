@@ -104,6 +104,8 @@ export const OBSERVATION_KINDS = {
   "gige.model": "GigE Vision discovery answer: model name",
   "gige.version": "GigE Vision discovery answer: device version (firmware)",
   "gige.serial": "GigE Vision discovery answer: serial number",
+  "hid.model": "HID discoveryd answer: access controller model (EH400, V2000 ...)",
+  "hid.firmware": "HID discoveryd answer: firmware version",
   "wsd.types": "WS-Discovery types the device announced (NetworkVideoTransmitter, PrintDeviceType ...)",
   "wsd.scope": "a WS-Discovery scope the device announced (ONVIF hardware, name, location ...)",
   "ot.operation": "an operation that changes an OT device (write, stop, download...) the device sent, with its target",
