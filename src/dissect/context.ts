@@ -43,6 +43,16 @@ export function utf8(b: Buffer, off: number, len: number, max = 512): string {
   return b.toString("utf8", off, off + n).replace(/[\x00-\x1f\x7f]/g, "").trim();
 }
 
+/** A JSON message, or undefined with `errorKind` counted when it does not parse. */
+export function parseJson(text: string, ctx: DissectContext, errorKind: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.error(errorKind);
+    return undefined;
+  }
+}
+
 /** The packet's source or destination address as text ("" for link-layer packets). */
 export function packetAddress(p: Packet, side: "src" | "dst"): string {
   if (p.ipVersion === 4) return ipv4ToString(side === "src" ? p.src4 : p.dst4);

@@ -1,5 +1,5 @@
 import { u32le } from "../net/bytes.js";
-import type { AppDissector, DissectContext } from "./context.js";
+import { type AppDissector, type DissectContext, parseJson } from "./context.js";
 
 /**
  * Dahua's device discovery (DHIP over UDP 37810, multicast 239.255.255.251): ConfigTool,
@@ -22,13 +22,8 @@ function isDhip(b: Buffer, off: number, len: number): boolean {
 }
 
 function deviceInfo(body: string, ctx: DissectContext): void {
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch {
-    ctx.error("dhip.bad-json");
-    return;
-  }
+  const v = parseJson(body, ctx, "dhip.bad-json");
+  if (v === undefined) return;
   const m = v as { method?: unknown; params?: { deviceInfo?: Record<string, unknown> } } | null;
   if (m?.method !== "client.notifyDevInfo") return;
   const info = m.params?.deviceInfo;

@@ -1,5 +1,5 @@
 import { u32be } from "../net/bytes.js";
-import type { AppDissector, DissectContext } from "./context.js";
+import { type AppDissector, type DissectContext, parseJson } from "./context.js";
 
 /**
  * TP-Link Smart Home Protocol (Kasa plugs, switches and bulbs, port 9999): JSON under an
@@ -27,13 +27,8 @@ function opensJson(b: Buffer, off: number, len: number): boolean {
 }
 
 function sysinfo(message: string, ctx: DissectContext): void {
-  let v: unknown;
-  try {
-    v = JSON.parse(message);
-  } catch {
-    ctx.error("tplink.bad-json");
-    return;
-  }
+  const v = parseJson(message, ctx, "tplink.bad-json");
+  if (v === undefined) return;
   const info = (v as { system?: { get_sysinfo?: Record<string, unknown> } } | null)?.system?.get_sysinfo;
   if (typeof info !== "object" || info === null) return;
   const str = (k: string): string | undefined => (typeof info[k] === "string" ? (info[k] as string).slice(0, 128) : undefined);

@@ -1,4 +1,4 @@
-import type { AppDissector, DissectContext } from "./context.js";
+import { type AppDissector, type DissectContext, parseJson } from "./context.js";
 
 /**
  * WiZ (Signify) lights and plugs: JSON over UDP 38899, and pushed to the app on 38900. A
@@ -14,13 +14,8 @@ function text(v: unknown): string | undefined {
 }
 
 function fromDevice(json: string, ctx: DissectContext): void {
-  let v: unknown;
-  try {
-    v = JSON.parse(json);
-  } catch {
-    ctx.error("wiz.bad-json");
-    return;
-  }
+  const v = parseJson(json, ctx, "wiz.bad-json");
+  if (v === undefined) return;
   const m = v as { env?: unknown; result?: Record<string, unknown>; params?: Record<string, unknown> } | null;
   if (typeof m !== "object" || m === null || m.env !== "pro") return;
   const body = (typeof m.result === "object" && m.result !== null ? m.result : typeof m.params === "object" && m.params !== null ? m.params : {}) as Record<string, unknown>;
