@@ -1,6 +1,7 @@
 import { knownVendor, makerKey } from "../inventory/vendor-names.js";
 import { cloudDomains, cloudMakers } from "./cloud-makers.js";
 import type { CompiledRule } from "./rules.js";
+import { DERIVED_KEYS } from "./rule.js";
 import { type Category, type Criticality, defaultCriticality } from "./taxonomy.js";
 
 /** What the classifier reads of a device: its facts by kind, and a few derived attributes. */
@@ -120,6 +121,40 @@ export function nameWords(hostnames: readonly string[]): string[] {
   return [...out];
 }
 
+/** Rules by the key of their first condition (rule indices, in order); "" for rules with none. */
+const rulesByFirstKey = new WeakMap<readonly CompiledRule[], Map<string, number[]>>();
+
+/**
+ * The indices, in rule order, of the rules a device could match: those whose first condition
+ * names a fact kind the device has or a derived key with values. A rule whose first key the
+ * device lacks cannot match, so a device is tried against the few dozen rules about what it
+ * showed rather than all of them.
+ */
+function candidateRules(rules: readonly CompiledRule[], d: DeviceFacts, input: RuleInput): number[] {
+  let byKey = rulesByFirstKey.get(rules);
+  if (!byKey) {
+    byKey = new Map();
+    for (let i = 0; i < rules.length; i++) {
+      const key = rules[i].conditions[0]?.[0] ?? "";
+      const list = byKey.get(key);
+      if (list) list.push(i);
+      else byKey.set(key, [i]);
+    }
+    rulesByFirstKey.set(rules, byKey);
+  }
+  const out: number[] = [...(byKey.get("") ?? [])];
+  for (const key of d.facts.keys()) {
+    const list = byKey.get(key);
+    if (list) for (const i of list) out.push(i);
+  }
+  for (const key of DERIVED_KEYS) {
+    if (d.facts.has(key)) continue;
+    const list = byKey.get(key);
+    if (list && input.values(key).length > 0) for (const i of list) out.push(i);
+  }
+  return out.sort((a, b) => a - b);
+}
+
 /** Matches one rule: the facts that satisfied each condition, or undefined. */
 function match(r: CompiledRule, input: RuleInput): { kind: string; value: string }[] | undefined {
   let used: { kind: string; value: string }[] | undefined;
@@ -181,7 +216,7 @@ export function classify(d: DeviceFacts, rules: readonly CompiledRule[]): Verdic
   const byVendor = new Map<string, number[]>();
   const matched: { r: CompiledRule; vendor?: string; facts: { kind: string; value: string }[] }[] = [];
   const input = new RuleInput(d);
-  for (let i = 0; i < rules.length; i++) {
+  for (const i of candidateRules(rules, d, input)) {
     const r = rules[i];
     const facts = match(r, input);
     if (!facts) continue;
