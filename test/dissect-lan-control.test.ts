@@ -6,7 +6,7 @@ import { yeelight } from "../src/dissect/yeelight.js";
 import { wiz } from "../src/dissect/wiz.js";
 import { govee } from "../src/dissect/govee.js";
 import { daikin } from "../src/dissect/daikin.js";
-import { ethernet, ipv4, udp } from "../src/lab/craft.js";
+import { dnsMessage, dnsName, ethernet, ipv4, udp } from "../src/lab/craft.js";
 import { writePcap } from "../src/lab/capture-writer.js";
 import { classify } from "../src/classify/classify.js";
 import { loadRules } from "../src/classify/rules.js";
@@ -88,5 +88,35 @@ describe("lights, plugs and air conditioners controlled on the LAN state what th
     const d = (await inventoryOf(file)).find((x) => x.mac === plug.mac)!;
     const v = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), loadRules());
     assert.deepEqual([v.category, v.vendor, v.model, v.firmware], ["smart-plug", "WiZ (Signify)", "ESP10_SOCKET_06", "1.16.71"]);
+  });
+});
+
+describe("Mi Home (miIO) devices by the model in the name they announce over mDNS", () => {
+  const announce = (instance: string): Map<string, string[]> => new Map([["mdns.service", ["_miio._udp.local"]], ["mdns.instance", [`${instance}._miio._udp.local`]]]);
+
+  it("the model names the kind and, for its own brands, the maker", () => {
+    const cases: [string, string, string, string][] = [
+      ["chuangmi-plug-m1_miio76421521", "smart-plug", "Xiaomi", "chuangmi-plug-m1"],
+      ["yeelink-light-color1_miio12345678", "smart-light", "Yeelight", "yeelink-light-color1"],
+      ["chuangmi-camera-ipc009_miio33445566", "camera", "Xiaomi", "chuangmi-camera-ipc009"],
+      ["lumi-gateway-v3_miio55667788", "smart-hub", "Aqara", "lumi-gateway-v3"],
+      ["roborock-vacuum-s5_miio260426251", "unknown", "Roborock", "roborock-vacuum-s5"],
+    ];
+    for (const [instance, category, vendor, model] of cases) {
+      const v = verdict(announce(instance));
+      assert.deepEqual([v.category, v.vendor, v.model], [category, vendor, model], instance);
+    }
+    assert.equal(verdict(announce("my-living-room_lamp")).vendor, undefined, "an instance without _miio and a device id is not a miIO model");
+  });
+
+  it("an mDNS answer on the wire carries the instance the rules read", async () => {
+    const dev = { mac: "78:11:dc:00:00:01", ip: "10.0.0.83" };
+    const instance = "chuangmi-plug-m1_miio76421521._miio._udp.local";
+    const answer = dnsMessage(0, true, [], [{ name: "_miio._udp.local", type: 12, data: dnsName(instance) }]);
+    const file = join(tmpDir("miio-"), "miio.pcap");
+    writeFileSync(file, writePcap([{ tsUs: 1e15, data: ethernet("01:00:5e:00:00:fb", dev.mac, 0x0800, ipv4({ src: dev.ip, dst: "224.0.0.251", proto: 17 }, udp(5353, 5353, answer))) }]));
+    const d = (await inventoryOf(file)).find((x) => x.mac === dev.mac)!;
+    const v = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), loadRules());
+    assert.deepEqual([v.category, v.model], ["smart-plug", "chuangmi-plug-m1"]);
   });
 });
