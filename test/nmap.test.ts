@@ -8,7 +8,9 @@ import { haveTool, runCli, tmpDir } from "./helpers.js";
  * Discovery by real nmap, inside two network namespaces this test makes (a scanner and a
  * subnet of hosts joined by a veth pair), captured by tcpdump on the scanner's side and read
  * by `cordon analyze`: an ARP sweep (-sn on the scanner's own subnet), a ping sweep (-sn -PE
- * --send-ip) and an IP protocol scan (-sO) each raise a scan alert.
+ * --send-ip) and an IP protocol scan (-sO) each raise a scan alert. And nmap's
+ * broadcast-hid-discoveryd script, asking a door controller in a namespace of its own, reads the
+ * same model and version from its answer as Cordon does from the capture.
  */
 
 const IS_ROOT = process.getuid?.() === 0;
@@ -68,4 +70,58 @@ describe("discovery scans by real nmap", { skip: SKIP }, () => {
       teardown();
     }
   });
+
+  it("nmap's broadcast-hid-discoveryd and Cordon read the same model and version from a door controller's answer", async () => {
+    const tag = `nh${process.pid % 10000}`;
+    const [tool, door] = [`${tag}t`, `${tag}d`];
+    const sh = (...a: string[]): void => void execFileSync(a[0], a.slice(1), { stdio: "ignore" });
+    const teardown = (): void => {
+      for (const ns of [tool, door]) spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+    };
+    teardown();
+    let tcpdump: ChildProcess | undefined;
+    let controller: ChildProcess | undefined;
+    try {
+      for (const ns of [tool, door]) {
+        sh("ip", "netns", "add", ns);
+        sh("ip", "-n", ns, "link", "set", "lo", "up");
+      }
+      sh("ip", "-n", tool, "link", "add", "tv", "type", "veth", "peer", "name", "dv", "netns", door);
+      sh("ip", "-n", tool, "addr", "add", "10.78.0.1/24", "dev", "tv");
+      sh("ip", "-n", door, "addr", "add", "10.78.0.2/24", "dev", "dv");
+      for (const [ns, dev] of [[tool, "tv"], [door, "dv"]]) {
+        sh("ip", "netns", "exec", ns, "sysctl", "-qw", `net.ipv6.conf.${dev}.disable_ipv6=1`);
+        sh("ip", "-n", ns, "link", "set", dev, "up");
+      }
+      // A door controller's discoveryd: the ten-field answer, its second field the answer's length.
+      controller = spawn("ip", ["netns", "exec", door, process.execPath, "-e", `
+        const rest = ";02:00:00:78:00:02;NoEntry;10.78.0.2;1;EH400;2.3.1.603;04/23/2012;";
+        const answer = "discovered;" + String(14 + rest.length).padStart(3, "0") + rest;
+        const s = require("dgram").createSocket("udp4");
+        s.on("message", (m, r) => { if (m.toString().startsWith("discover;")) s.send(answer, r.port, r.address); });
+        s.bind(4070, () => process.stdout.write("ready\\n"));
+        setTimeout(() => process.exit(0), 60000);`], { stdio: ["ignore", "pipe", "ignore"] });
+      await new Promise<void>((resolve) => controller!.stdout!.on("data", (d: Buffer) => d.toString().includes("ready") && resolve()));
+      const dir = tmpDir("cordon-nmap-hid-");
+      const pcap = join(dir, "hid.pcap");
+      tcpdump = spawn("ip", ["netns", "exec", tool, "tcpdump", "-i", "tv", "-U", "-w", pcap], { stdio: ["ignore", "ignore", "pipe"] });
+      await new Promise<void>((resolve) => tcpdump!.stderr!.on("data", (d: Buffer) => d.toString().includes("listening on") && resolve()));
+      const out = execFileSync("ip", ["netns", "exec", tool, "nmap", "-n", "-e", "tv", "--script", "broadcast-hid-discoveryd",
+        "--script-args", "broadcast-hid-discoveryd.address=10.78.0.255,broadcast-hid-discoveryd.timeout=2s"], { encoding: "utf8" });
+      const seen = /Model: (\S+); Version: (\S+)/.exec(out);
+      assert.ok(seen, `nmap found the controller: ${out}`);
+      await new Promise((r) => setTimeout(r, 500));
+      tcpdump.kill("SIGINT");
+      await new Promise((r) => tcpdump!.once("exit", r));
+      const db = join(dir, "c.db");
+      assert.equal(runCli(["analyze", "--db", db, pcap]).status, 0);
+      const [d] = JSON.parse(runCli(["device", "--db", db, "--format", "json", "10.78.0.2"]).stdout) as { category: string; vendor: string; model: string; firmware: string }[];
+      assert.deepEqual([d.category, d.vendor, d.model, d.firmware], ["access-control", "HID Global", seen[1], seen[2]]);
+    } finally {
+      tcpdump?.kill("SIGKILL");
+      controller?.kill("SIGKILL");
+      teardown();
+    }
+  });
 });
+
