@@ -6,7 +6,8 @@ import { hikvisionSadp } from "../src/dissect/hikvision-sadp.js";
 import { gigeVision } from "../src/dissect/gige-vision.js";
 import { hidDiscoveryd } from "../src/dissect/hid-discoveryd.js";
 import { dahuaDhip } from "../src/dissect/dahua-dhip.js";
-import { ethernet, ipv4, udp } from "../src/lab/craft.js";
+import { ACK, FIN, PSH, SYN, ethernet, ipv4, tcp, udp } from "../src/lab/craft.js";
+import { http } from "../src/dissect/http.js";
 import { writePcap } from "../src/lab/capture-writer.js";
 import { classify } from "../src/classify/classify.js";
 import { loadRules } from "../src/classify/rules.js";
@@ -262,5 +263,70 @@ describe("HID discoveryd: a door controller answering HID's tools states its mod
     const d = (await inventoryOf(file)).find((x) => x.mac === dev.mac)!;
     const v = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), loadRules());
     assert.deepEqual([v.category, v.vendor, v.model, v.firmware, v.criticality], ["access-control", "HID Global", "EH400", "2.3.1.603", "life-safety/physical-process"]);
+  });
+});
+
+describe("cameras describing themselves to the recorder that adds them: ONVIF GetDeviceInformation and Hikvision ISAPI", () => {
+  const onvif = (maker: string, model: string) => `<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="http://www.onvif.org/ver10/device/wsdl">`
+    + `<SOAP-ENV:Body><tds:GetDeviceInformationResponse><tds:Manufacturer>${maker}</tds:Manufacturer><tds:Model>${model}</tds:Model>`
+    + "<tds:FirmwareVersion>10.12.130</tds:FirmwareVersion><tds:SerialNumber>ACCC8E000001</tds:SerialNumber><tds:HardwareId>7A5</tds:HardwareId>"
+    + "</tds:GetDeviceInformationResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+  const isapi = (type: string, model: string) => `<?xml version="1.0" encoding="UTF-8"?><DeviceInfo version="2.0" xmlns="http://www.hikvision.com/ver20/XMLSchema">`
+    + `<deviceName>IP CAMERA</deviceName><deviceID>88</deviceID><model>${model}</model><serialNumber>${model}20170101AAWR700000001</serialNumber>`
+    + `<macAddress>44:19:b6:00:00:01</macAddress><firmwareVersion>V5.4.5</firmwareVersion><firmwareReleasedDate>build 170124</firmwareReleasedDate><deviceType>${type}</deviceType></DeviceInfo>`;
+  const ok = (type: string, body: string) => Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const factsOf = (facts: string[]) => {
+    const out: Record<string, string[]> = {};
+    for (const f of facts) (out[f.slice(0, f.indexOf("="))] ??= []).push(f.slice(f.indexOf("=") + 1));
+    return out;
+  };
+
+  it("ONVIF: the answer states manufacturer, model, firmware, serial and hardware; the maker is named where Cordon knows it", () => {
+    const r = run(http, ok("application/soap+xml; charset=utf-8", onvif("AXIS", "P3245-LV")));
+    const described = r.facts.filter((f) => f.startsWith("onvif."));
+    assert.deepEqual(described, ["onvif.manufacturer=AXIS", "onvif.model=P3245-LV", "onvif.firmware=10.12.130", "onvif.serial=ACCC8E000001", "onvif.hardware=7A5"]);
+    const axis = verdictOf(factsOf(described));
+    assert.deepEqual([axis.category, axis.vendor, axis.model, axis.firmware], ["camera", "Axis Communications", "P3245-LV", "10.12.130"]);
+    const unknown = verdictOf(factsOf(run(http, ok("application/soap+xml", onvif("Acme Vision", "AV-1"))).facts.filter((f) => f.startsWith("onvif."))));
+    assert.deepEqual([unknown.category, unknown.vendor, unknown.model], ["camera", undefined, "AV-1"]);
+    // The recorder's request names the operation, not an answer: it describes nobody.
+    const request = Buffer.from(`POST /onvif/device_service HTTP/1.1\r\nHost: 10.0.0.60\r\n\r\n<s:Envelope xmlns:tds="http://www.onvif.org/ver10/device/wsdl"><s:Body><tds:GetDeviceInformation/></s:Body></s:Envelope>`);
+    assert.ok(!run(http, request).facts.some((f) => f.startsWith("onvif.")));
+  });
+
+  it("ISAPI: a camera's device info makes it a Hikvision camera of that model and firmware, a recorder's an NVR", () => {
+    const cam = run(http, ok("application/xml", isapi("IPCamera", "DS-2CD2142FWD-I"))).facts.filter((f) => f.startsWith("isapi."));
+    assert.deepEqual(cam, ["isapi.model=DS-2CD2142FWD-I", "isapi.firmware=V5.4.5", "isapi.serial=DS-2CD2142FWD-I20170101AAWR700000001", "isapi.device_type=IPCamera"]);
+    const v = verdictOf(factsOf(cam));
+    assert.deepEqual([v.category, v.vendor, v.model, v.firmware], ["camera", "Hikvision", "DS-2CD2142FWD-I", "5.4.5"]);
+    const nvr = verdictOf(factsOf(run(http, ok("application/xml", isapi("NVR", "DS-7608NI-K2"))).facts), "Hangzhou Hikvision Digital Technology Co.,Ltd.");
+    assert.deepEqual([nvr.category, nvr.model], ["nvr", "DS-7608NI-K2"]);
+    assert.ok(!run(http, ok("application/xml", '<?xml version="1.0"?><ResponseStatus xmlns="http://www.hikvision.com/ver20/XMLSchema"><statusCode>4</statusCode></ResponseStatus>')).facts.some((f) => f.startsWith("isapi.")), "another ISAPI document describes nothing");
+  });
+
+  it("on the wire: the answer in a segment of its own after the headers names the camera, and a new serial is an identity change", async () => {
+    const vms = { mac: "02:00:00:00:00:20", ip: "10.0.0.20" };
+    const cam = { mac: "00:40:8c:00:00:01", ip: "10.0.0.61" };
+    const frames: { tsUs: number; data: Buffer }[] = [];
+    const exchange = (t0: number, port: number, body: string) => {
+      const toCam = (flags: number, seq: number, payload?: Buffer) => ethernet(cam.mac, vms.mac, 0x0800, ipv4({ src: vms.ip, dst: cam.ip, proto: 6 }, tcp(port, 80, flags, seq, payload)));
+      const fromCam = (flags: number, seq: number, payload?: Buffer) => ethernet(vms.mac, cam.mac, 0x0800, ipv4({ src: cam.ip, dst: vms.ip, proto: 6 }, tcp(80, port, flags, seq, payload)));
+      const req = Buffer.from("POST /onvif/device_service HTTP/1.1\r\nHost: 10.0.0.61\r\nContent-Type: application/soap+xml\r\n\r\n");
+      const head = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+      const doc = Buffer.from(body);
+      frames.push({ tsUs: t0, data: toCam(SYN, 100) }, { tsUs: t0 + 100, data: fromCam(SYN | ACK, 900) }, { tsUs: t0 + 200, data: toCam(ACK | PSH, 101, req) },
+        { tsUs: t0 + 300, data: fromCam(ACK | PSH, 901, head) }, { tsUs: t0 + 400, data: fromCam(ACK | PSH, 901 + head.length, doc) },
+        { tsUs: t0 + 500, data: fromCam(ACK | FIN, 901 + head.length + doc.length) });
+    };
+    exchange(1e15, 50001, onvif("AXIS", "P3245-LV"));
+    exchange(1e15 + 60e6, 50002, onvif("AXIS", "P3245-LV"));
+    exchange(1e15 + 120e6, 50003, onvif("AXIS", "P3245-LV").replace("ACCC8E000001", "ACCC8E999999"));
+    exchange(1e15 + 180e6, 50004, onvif("AXIS", "P3245-LV").replace("ACCC8E000001", "ACCC8E999999"));
+    const file = join(tmpDir("onvif-"), "onvif.pcap");
+    writeFileSync(file, writePcap(frames));
+    const d = (await inventoryOf(file)).find((x) => x.mac === cam.mac)!;
+    const v = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), loadRules());
+    assert.deepEqual([v.category, v.vendor, v.model, v.firmware], ["camera", "Axis Communications", "P3245-LV", "10.12.130"]);
+    assert.match(d.factValues("identity.change")[0] ?? "", /onvif\.serial: ACCC8E000001 -> ACCC8E999999/);
   });
 });

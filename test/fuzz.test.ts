@@ -140,16 +140,20 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
       + "<manufacturer>Sonos, Inc.</manufacturer><modelName>Sonos One</modelName><modelNumber>S13</modelNumber><softwareVersion>56.0-76060</softwareVersion></device></root>";
     const hnap = '<soap:Envelope><soap:Body><GetDeviceSettingsResponse xmlns="http://purenetworks.com/HNAP1/"><VendorName>D-Link</VendorName><ModelName>DSP-W215</ModelName>'
       + "<FirmwareVersion>1.10</FirmwareVersion><ModuleTypes><string>Camera</string></ModuleTypes></GetDeviceSettingsResponse></soap:Body></soap:Envelope>";
+    const onvif = '<SOAP-ENV:Envelope xmlns:tds="http://www.onvif.org/ver10/device/wsdl"><SOAP-ENV:Body><tds:GetDeviceInformationResponse><tds:Manufacturer>AXIS</tds:Manufacturer>'
+      + "<tds:Model>P3245-LV</tds:Model><tds:FirmwareVersion>10.12.130</tds:FirmwareVersion><tds:SerialNumber>ACCC8E000001</tds:SerialNumber></tds:GetDeviceInformationResponse></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+    const isapi = '<DeviceInfo version="2.0" xmlns="http://www.hikvision.com/ver20/XMLSchema"><model>DS-2CD2142FWD-I</model><serialNumber>DS-2CD2142FWD-I2017</serialNumber>'
+      + "<firmwareVersion>V5.4.5</firmwareVersion><deviceType>IPCamera</deviceType></DeviceInfo>";
     const values: string[] = [];
     const keeping: DissectContext = { ...ctx, emit: (_k, _s, v) => void values.push(v) };
-    for (const doc of [upnp, hnap]) {
+    for (const doc of [upnp, hnap, onvif, isapi]) {
       for (let i = 0; i < 400; i++) {
         const b = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n${doc}`);
         for (let k = 0; k < 1 + (i % 6); k++) b[40 + Math.floor(r() * (b.length - 40))] = Math.floor(r() * 256);
         assert.doesNotThrow(() => http.dissect(b, 0, b.length, keeping));
       }
     }
-    assert.ok(values.length > 1000, `${values.length} values read`);
+    assert.ok(values.length > 2000, `${values.length} values read`);
     for (const v of values) assert.ok(v.length <= 512 && !/[\x00-\x1f\x7f]/.test(v), JSON.stringify(v));
   });
 

@@ -1,6 +1,8 @@
 import { type AppDissector, packetAddress } from "./context.js";
 import { headerLines } from "./http-headers.js";
 import { HNAP_NS, dissectHnap } from "./hnap.js";
+import { ISAPI_NS, dissectIsapiDeviceInfo } from "./hikvision-isapi.js";
+import { ONVIF_DEVICE_NS, dissectOnvifDeviceInformation } from "./onvif-device.js";
 import { UPNP_DEVICE_NS, dissectUpnpDescription } from "./upnp-description.js";
 
 const METHODS = ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "CONNECT ", "PATCH ", "TRACE "];
@@ -29,24 +31,27 @@ const WEB_PORTS = new Set([80, 443, 8080, 8000, 8008, 8081, 8443, 8888, 3128]);
 /** How much of one segment is searched for a device description. */
 const DESCRIPTION_SCAN = 16384;
 
+/** Documents in which a device describes itself, by the namespace that marks each. */
+const DESCRIPTIONS: readonly (readonly [string, (doc: string, ctx: Parameters<AppDissector["dissect"]>[3]) => boolean])[] = [
+  [UPNP_DEVICE_NS, dissectUpnpDescription], [HNAP_NS, dissectHnap], [ONVIF_DEVICE_NS, dissectOnvifDeviceInformation], [ISAPI_NS, dissectIsapiDeviceInfo],
+];
+
 /**
  * A device's description of itself in the segment, if it carries one: a UPnP device
- * description or an HNAP device-settings answer (found by their namespaces with a native
- * search, so other segments cost no string). A response's body often comes in the segments
- * after its headers, so this reads those too.
+ * description, an HNAP device-settings answer, an ONVIF device-information answer or a
+ * Hikvision ISAPI device info (found by their namespaces with a native search, so other
+ * segments cost no string). A response's body often comes in the segments after its headers,
+ * so this reads those too.
  */
 function describes(b: Buffer, off: number, len: number, ctx: Parameters<AppDissector["dissect"]>[3]): boolean {
   const seg = b.subarray(off, off + Math.min(len, DESCRIPTION_SCAN));
-  const upnp = seg.indexOf(UPNP_DEVICE_NS, 0, "latin1") >= 0;
-  const hnap = !upnp && seg.indexOf(HNAP_NS, 0, "latin1") >= 0;
-  if (!upnp && !hnap) return false;
-  const doc = seg.toString("utf8");
-  return upnp ? dissectUpnpDescription(doc, ctx) : dissectHnap(doc, ctx);
+  for (const [ns, read] of DESCRIPTIONS) if (seg.indexOf(ns, 0, "latin1") >= 0) return read(seg.toString("utf8"), ctx);
+  return false;
 }
 
 /**
  * HTTP/1.x: the Host and User-Agent a client sends, the Server header a server answers, the
- * description a device serves of itself (UPnP, HNAP); and
+ * description a device serves of itself (UPnP, HNAP, ONVIF, Hikvision ISAPI); and
  * what makes a flow risky: Basic credentials in clear (the user only), exploit strings in the
  * request, a numeric Host on a non-standard port, an executable in a response.
  */

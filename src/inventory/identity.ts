@@ -16,8 +16,8 @@ export const IDENTITY_SIGNALS: ReadonlyMap<ObservationKind, number> = new Map<Ob
   // An OT device's own identity, which firmware updates leave alone.
   ["s7.serial", 0.9], ["s7.order_number", 0.9], ["cip.serial", 0.9], ["cip.vendor_id", 0.9], ["cip.product_code", 0.8],
   ["modbus.vendor", 0.8], ["modbus.product_code", 0.8], ["bacnet.device_instance", 0.8], ["bacnet.vendor_id", 0.9],
-  // A camera's or recorder's serial, as it answers discovery (its maker's, or GigE Vision's).
-  ["sadp.serial", 0.9], ["dahua.serial", 0.9], ["gige.serial", 0.9],
+  // A camera's or recorder's serial, as it answers discovery (its maker's, GigE Vision's) or states it to its recorder (ONVIF, ISAPI).
+  ["sadp.serial", 0.9], ["dahua.serial", 0.9], ["gige.serial", 0.9], ["onvif.serial", 0.9], ["isapi.serial", 0.9],
   // The DHCP client: its option list and vendor class are fixed by the stack.
   ["dhcp.param_list", 0.6], ["dhcp.vendor_class", 0.6], ["dhcp.client_id", 0.5], ["dhcp.hostname", 0.3],
   // The TCP/IP stack (initial TTL and SYN option layout; the window size is left out, apps set it).
