@@ -157,7 +157,7 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
     for (const v of values) assert.ok(v.length <= 512 && !/[\x00-\x1f\x7f]/.test(v), JSON.stringify(v));
   });
 
-  it("device discovery answers with changed bytes (Edimax, SADP, GigE Vision, HID, Yeelight, WiZ, Govee, Daikin, DHIP): never a throw, every value printable and bounded", () => {
+  it("device discovery answers with changed bytes (Edimax, SADP, GigE Vision, HID, Yeelight, WiZ, Govee, Daikin, DICOM, DHIP): never a throw, every value printable and bounded", () => {
     const find = (name: string) => APP_DISSECTORS.find((d) => d.name === name)!;
     const rotated = (clear: string, n: number): Buffer => {
       const b = Buffer.from(clear, "latin1");
@@ -193,6 +193,18 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
       ["wiz", () => Buffer.from('{"method":"getSystemConfig","env":"pro","result":{"mac":"a8bb5006033d","moduleName":"ESP01_SHRGB1C_31","fwVersion":"1.21.0"}}'), 20],
       ["govee", () => Buffer.from('{"msg":{"cmd":"scan","data":{"ip":"10.0.0.81","sku":"H6072","wifiVersionSoft":"1.02.03"}}}'), 20],
       ["daikin", () => Buffer.from("ret=OK,type=aircon,reg=eu,dst=1,ver=1_2_51,rev=D3A0C9F,pow=1,err=0,mac=A0B1C2D3E4F5"), 6],
+      ["dicom", () => {
+        const item = (type: number, content: Buffer): Buffer => Buffer.concat([Buffer.from([type, 0, content.length >> 8, content.length & 0xff]), content]);
+        const fixed = Buffer.alloc(68);
+        fixed.writeUInt16BE(1, 0);
+        fixed.write("PACS            CT_SCANNER1     ", 4, "latin1");
+        const context = item(0x20, Buffer.concat([Buffer.from([1, 0, 0, 0]), item(0x30, Buffer.from("1.2.840.10008.5.1.4.1.1.2")), item(0x40, Buffer.from("1.2.840.10008.1.2"))]));
+        const user = item(0x50, Buffer.concat([item(0x52, Buffer.from("1.2.840.113619.6.94")), item(0x55, Buffer.from("GEHC_CT_ADW1"))]));
+        const body = Buffer.concat([fixed, context, user]);
+        const h = Buffer.from([1, 0, 0, 0, 0, 0]);
+        h.writeUInt32BE(body.length, 2);
+        return Buffer.concat([h, body]);
+      }, 42],
       ["dhip", () => dhip('{"method":"client.notifyDevInfo","params":{"deviceInfo":{"DeviceClass":"IPC","DeviceType":"IPC-HDW5421S","Version":"2.400.0.8","SerialNo":"1F006E4PAX00075"}}}'), 40],
     ];
     for (const [name, seed, keep] of seeds) {
