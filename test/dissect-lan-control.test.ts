@@ -6,6 +6,7 @@ import { yeelight } from "../src/dissect/yeelight.js";
 import { wiz } from "../src/dissect/wiz.js";
 import { govee } from "../src/dissect/govee.js";
 import { daikin } from "../src/dissect/daikin.js";
+import { http } from "../src/dissect/http.js";
 import { dnsMessage, dnsName, ethernet, ipv4, udp } from "../src/lab/craft.js";
 import { writePcap } from "../src/lab/capture-writer.js";
 import { classify } from "../src/classify/classify.js";
@@ -118,5 +119,29 @@ describe("Mi Home (miIO) devices by the model in the name they announce over mDN
     const d = (await inventoryOf(file)).find((x) => x.mac === dev.mac)!;
     const v = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), loadRules());
     assert.deepEqual([v.category, v.model], ["smart-plug", "chuangmi-plug-m1"]);
+  });
+});
+
+describe("Meross devices by their answer to Appliance.System.All", () => {
+  // The shape of a Meross plug's answer (MerossIot's and meross_lan's notes), cut short as a segment may be.
+  const answer = (type: string) => JSON.stringify({
+    header: { messageId: "a1b2c3", namespace: "Appliance.System.All", method: "GETACK", payloadVersion: 1, from: "/appliance/2101/publish", timestamp: 1700000000 },
+    payload: { all: { system: { hardware: { type, subType: "us", version: "2.0.0", chipType: "mt7682", uuid: "2101", macAddress: "48:e1:e9:00:00:01" },
+      firmware: { version: "2.1.17", compileTime: "2021/05/10", innerIp: "10.0.0.84", server: "iot.meross.com", port: 2001 } } } },
+  });
+  const ok = (body: string) => Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n${body}`);
+
+  it("the hardware type names the model and kind, the firmware its version; the app's request names nobody", () => {
+    const r = run(http, ok(answer("mss310")));
+    const meross = r.facts.filter((f) => f.startsWith("meross."));
+    assert.deepEqual(meross, ["meross.type=mss310", "meross.firmware=2.1.17"]);
+    const v = verdict(factsOf({ facts: meross }));
+    assert.deepEqual([v.category, v.vendor, v.model, v.firmware], ["smart-plug", "Meross", "mss310", "2.1.17"]);
+    assert.equal(verdict(factsOf({ facts: run(http, ok(answer("msl120"))).facts.filter((f) => f.startsWith("meross.")) })).category, "smart-light");
+    assert.equal(verdict(factsOf({ facts: run(http, ok(answer("mts200"))).facts.filter((f) => f.startsWith("meross.")) })).category, "thermostat");
+    const cut = ok(answer("mss310")).subarray(0, 400);
+    assert.ok(run(http, cut).facts.includes("meross.type=mss310"), "a document cut after the hardware still names it");
+    const request = Buffer.from(JSON.stringify({ header: { messageId: "a1", namespace: "Appliance.System.All", method: "GET" }, payload: {} }));
+    assert.deepEqual(run(http, request).facts.filter((f) => f.startsWith("meross.")), [], "the request's body, in a segment of its own");
   });
 });

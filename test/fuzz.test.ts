@@ -146,7 +146,8 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
       + "<firmwareVersion>V5.4.5</firmwareVersion><deviceType>IPCamera</deviceType></DeviceInfo>";
     const values: string[] = [];
     const keeping: DissectContext = { ...ctx, emit: (_k, _s, v) => void values.push(v) };
-    for (const doc of [upnp, hnap, onvif, isapi]) {
+    const meross = '{"header":{"messageId":"a1","namespace":"Appliance.System.All","method":"GETACK"},"payload":{"all":{"system":{"hardware":{"type":"mss310","version":"2.0.0"},"firmware":{"version":"2.1.17"}}}}}';
+    for (const doc of [upnp, hnap, onvif, isapi, meross]) {
       for (let i = 0; i < 400; i++) {
         const b = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n\r\n${doc}`);
         for (let k = 0; k < 1 + (i % 6); k++) b[40 + Math.floor(r() * (b.length - 40))] = Math.floor(r() * 256);

@@ -3,6 +3,7 @@ import { headerLines } from "./http-headers.js";
 import { HNAP_NS, dissectHnap } from "./hnap.js";
 import { ISAPI_NS, dissectIsapiDeviceInfo } from "./hikvision-isapi.js";
 import { ONVIF_DEVICE_NS, dissectOnvifDeviceInformation } from "./onvif-device.js";
+import { MEROSS_SYSTEM_ALL, dissectMerossSystemAll } from "./meross.js";
 import { UPNP_DEVICE_NS, dissectUpnpDescription } from "./upnp-description.js";
 
 const METHODS = ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "CONNECT ", "PATCH ", "TRACE "];
@@ -34,14 +35,15 @@ const DESCRIPTION_SCAN = 16384;
 /** Documents in which a device describes itself, by the namespace that marks each. */
 const DESCRIPTIONS: readonly (readonly [string, (doc: string, ctx: Parameters<AppDissector["dissect"]>[3]) => boolean])[] = [
   [UPNP_DEVICE_NS, dissectUpnpDescription], [HNAP_NS, dissectHnap], [ONVIF_DEVICE_NS, dissectOnvifDeviceInformation], [ISAPI_NS, dissectIsapiDeviceInfo],
+  [MEROSS_SYSTEM_ALL, dissectMerossSystemAll],
 ];
 
 /**
  * A device's description of itself in the segment, if it carries one: a UPnP device
- * description, an HNAP device-settings answer, an ONVIF device-information answer or a
- * Hikvision ISAPI device info (found by their namespaces with a native search, so other
- * segments cost no string). A response's body often comes in the segments after its headers,
- * so this reads those too.
+ * description, an HNAP device-settings answer, an ONVIF device-information answer, a
+ * Hikvision ISAPI device info or a Meross system answer (found by their namespaces with a
+ * native search, so other segments cost no string). A response's body often comes in the
+ * segments after its headers, so this reads those too.
  */
 function describes(b: Buffer, off: number, len: number, ctx: Parameters<AppDissector["dissect"]>[3]): boolean {
   const seg = b.subarray(off, off + Math.min(len, DESCRIPTION_SCAN));
@@ -51,7 +53,7 @@ function describes(b: Buffer, off: number, len: number, ctx: Parameters<AppDisse
 
 /**
  * HTTP/1.x: the Host and User-Agent a client sends, the Server header a server answers, the
- * description a device serves of itself (UPnP, HNAP, ONVIF, Hikvision ISAPI); and
+ * description a device serves of itself (UPnP, HNAP, ONVIF, Hikvision ISAPI, Meross); and
  * what makes a flow risky: Basic credentials in clear (the user only), exploit strings in the
  * request, a numeric Host on a non-standard port, an executable in a response.
  */

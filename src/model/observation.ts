@@ -127,6 +127,8 @@ export const OBSERVATION_KINDS = {
   "dicom.implementation_uid": "DICOM association: implementation class UID (the software's, under its maker's UID root)",
   "dicom.implementation_version": "DICOM association: implementation version name",
   "dicom.stores": "DICOM association request: the modalities (CT, MR, US ...) whose images the device proposed to store",
+  "meross.type": "Meross Appliance.System.All answer: hardware type, the model (mss310, msl120 ...)",
+  "meross.firmware": "Meross Appliance.System.All answer: firmware version",
   "wsd.types": "WS-Discovery types the device announced (NetworkVideoTransmitter, PrintDeviceType ...)",
   "wsd.scope": "a WS-Discovery scope the device announced (ONVIF hardware, name, location ...)",
   "ot.operation": "an operation that changes an OT device (write, stop, download...) the device sent, with its target",
