@@ -16,29 +16,40 @@ import { haveTool, runCli, tmpDir } from "./helpers.js";
 const IS_ROOT = process.getuid?.() === 0;
 const SKIP = !IS_ROOT ? "needs root (network namespaces of its own)" : !["nmap", "tcpdump", "ip"].every(haveTool) ? "nmap, tcpdump or ip missing (run .ci/run, which installs them)" : false;
 
+const sh = (...a: string[]): void => void execFileSync(a[0], a.slice(1), { stdio: "ignore" });
+
+function deleteNamespaces(names: readonly string[]): void {
+  for (const ns of names) spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
+}
+
+/**
+ * Two namespaces of this test joined by a veth pair (`devs[0]` in the first, `devs[1]` in the
+ * second), IPv6 off so the kernel sends nothing of its own: the first holds `addrs[0]`, the
+ * second every address of `addrs[1]`. Namespaces of those names left by an earlier run go first.
+ */
+function joinNamespaces(names: readonly [string, string], devs: readonly [string, string], addrs: readonly [string, readonly string[]]): void {
+  deleteNamespaces(names);
+  for (const ns of names) {
+    sh("ip", "netns", "add", ns);
+    sh("ip", "-n", ns, "link", "set", "lo", "up");
+  }
+  sh("ip", "-n", names[0], "link", "add", devs[0], "type", "veth", "peer", "name", devs[1], "netns", names[1]);
+  sh("ip", "-n", names[0], "addr", "add", addrs[0], "dev", devs[0]);
+  for (const a of addrs[1]) sh("ip", "-n", names[1], "addr", "add", a, "dev", devs[1]);
+  for (const [i, ns] of names.entries()) {
+    sh("ip", "netns", "exec", ns, "sysctl", "-qw", `net.ipv6.conf.${devs[i]}.disable_ipv6=1`);
+    sh("ip", "-n", ns, "link", "set", devs[i], "up");
+  }
+}
+
 describe("discovery scans by real nmap", { skip: SKIP }, () => {
   it("raises an ARP sweep, a ping sweep, an IP protocol scan and a version scan", async () => {
     const tag = `nm${process.pid % 10000}`;
-    const [scanner, hosts] = [`${tag}s`, `${tag}h`];
-    const sh = (...a: string[]): void => void execFileSync(a[0], a.slice(1), { stdio: "ignore" });
-    const teardown = (): void => {
-      for (const ns of [scanner, hosts]) spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
-    };
-    teardown();
+    const [scanner, hosts] = [`${tag}s`, `${tag}h`] as const;
     let tcpdump: ChildProcess | undefined;
     let services: ChildProcess | undefined;
     try {
-      for (const ns of [scanner, hosts]) {
-        sh("ip", "netns", "add", ns);
-        sh("ip", "-n", ns, "link", "set", "lo", "up");
-      }
-      sh("ip", "-n", scanner, "link", "add", "sv", "type", "veth", "peer", "name", "hv", "netns", hosts);
-      sh("ip", "-n", scanner, "addr", "add", "10.77.0.1/24", "dev", "sv");
-      for (let i = 2; i <= 24; i++) sh("ip", "-n", hosts, "addr", "add", `10.77.0.${i}/24`, "dev", "hv");
-      for (const [ns, dev] of [[scanner, "sv"], [hosts, "hv"]]) {
-        sh("ip", "netns", "exec", ns, "sysctl", "-qw", `net.ipv6.conf.${dev}.disable_ipv6=1`);
-        sh("ip", "-n", ns, "link", "set", dev, "up");
-      }
+      joinNamespaces([scanner, hosts], ["sv", "hv"], ["10.77.0.1/24", Array.from({ length: 23 }, (_, i) => `10.77.0.${i + 2}/24`)]);
       // Services for the version scan: an HTTP server, and one that takes data and never answers.
       services = spawn("ip", ["netns", "exec", hosts, process.execPath, "-e",
         'require("net").createServer((s)=>{s.on("error",()=>{});s.on("data",()=>{})}).listen(9999);require("http").createServer((q,r)=>r.end("ok")).listen(8080);setTimeout(()=>process.exit(0),120000)'], { stdio: "ignore" });
@@ -67,32 +78,17 @@ describe("discovery scans by real nmap", { skip: SKIP }, () => {
     } finally {
       tcpdump?.kill("SIGKILL");
       services?.kill("SIGKILL");
-      teardown();
+      deleteNamespaces([scanner, hosts]);
     }
   });
 
   it("nmap's broadcast-hid-discoveryd and Cordon read the same model and version from a door controller's answer", async () => {
     const tag = `nh${process.pid % 10000}`;
-    const [tool, door] = [`${tag}t`, `${tag}d`];
-    const sh = (...a: string[]): void => void execFileSync(a[0], a.slice(1), { stdio: "ignore" });
-    const teardown = (): void => {
-      for (const ns of [tool, door]) spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
-    };
-    teardown();
+    const [tool, door] = [`${tag}t`, `${tag}d`] as const;
     let tcpdump: ChildProcess | undefined;
     let controller: ChildProcess | undefined;
     try {
-      for (const ns of [tool, door]) {
-        sh("ip", "netns", "add", ns);
-        sh("ip", "-n", ns, "link", "set", "lo", "up");
-      }
-      sh("ip", "-n", tool, "link", "add", "tv", "type", "veth", "peer", "name", "dv", "netns", door);
-      sh("ip", "-n", tool, "addr", "add", "10.78.0.1/24", "dev", "tv");
-      sh("ip", "-n", door, "addr", "add", "10.78.0.2/24", "dev", "dv");
-      for (const [ns, dev] of [[tool, "tv"], [door, "dv"]]) {
-        sh("ip", "netns", "exec", ns, "sysctl", "-qw", `net.ipv6.conf.${dev}.disable_ipv6=1`);
-        sh("ip", "-n", ns, "link", "set", dev, "up");
-      }
+      joinNamespaces([tool, door], ["tv", "dv"], ["10.78.0.1/24", ["10.78.0.2/24"]]);
       // A door controller's discoveryd: the ten-field answer, its second field the answer's length.
       controller = spawn("ip", ["netns", "exec", door, process.execPath, "-e", `
         const rest = ";02:00:00:78:00:02;NoEntry;10.78.0.2;1;EH400;2.3.1.603;04/23/2012;";
@@ -120,7 +116,7 @@ describe("discovery scans by real nmap", { skip: SKIP }, () => {
     } finally {
       tcpdump?.kill("SIGKILL");
       controller?.kill("SIGKILL");
-      teardown();
+      deleteNamespaces([tool, door]);
     }
   });
 });
