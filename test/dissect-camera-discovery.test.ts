@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { hikvisionSadp } from "../src/dissect/hikvision-sadp.js";
 import { gigeVision } from "../src/dissect/gige-vision.js";
 import { hidDiscoveryd } from "../src/dissect/hid-discoveryd.js";
+import { pcworx } from "../src/dissect/pcworx.js";
 import { dahuaDhip } from "../src/dissect/dahua-dhip.js";
 import { ACK, FIN, PSH, SYN, ethernet, ipv4, tcp, udp } from "../src/lab/craft.js";
 import { http } from "../src/dissect/http.js";
@@ -328,5 +329,37 @@ describe("cameras describing themselves to the recorder that adds them: ONVIF Ge
     const v = classify(deviceFacts({ facts: d.factList(), ouiVendor: d.ouiVendor, router: d.router }), loadRules());
     assert.deepEqual([v.category, v.vendor, v.model, v.firmware], ["camera", "Axis Communications", "P3245-LV", "10.12.130"]);
     assert.match(d.factValues("identity.change")[0] ?? "", /onvif\.serial: ACCC8E000001 -> ACCC8E999999/);
+  });
+});
+
+describe("PC WORX: a Phoenix Contact controller's information answer names its type and firmware", () => {
+  /** The information answer at the offsets nmap's pcworx-info reads: PLC type at 30, firmware at 66, model number at 152. */
+  function infoAnswer(type: string, firmware: string, model: string): Buffer {
+    const b = Buffer.alloc(200);
+    b[0] = 0x81;
+    b[1] = 0x06;
+    b.write(`${type}\0`, 30, "latin1");
+    b.write(`${firmware}\0`, 66, "latin1");
+    b.write("12/10/13\0", 79, "latin1");
+    b.write("09:45:00\0", 91, "latin1");
+    b.write(`${model}\0`, 152, "latin1");
+    return b;
+  }
+
+  it("reads type, firmware and model from the answer; a request or another answer names nothing", () => {
+    const r = run(pcworx, infoAnswer("ILC 330 ETH", "3.95", "2737193"));
+    assert.deepEqual(r, { ok: true, ops: [], facts: ["pcworx.plc_type=ILC 330 ETH", "pcworx.firmware=3.95", "pcworx.model=2737193"] });
+    const v = verdictOf({ "pcworx.plc_type": ["ILC 330 ETH"], "pcworx.firmware": ["3.95"] });
+    assert.deepEqual([v.category, v.vendor, v.model, v.firmware, v.criticality], ["plc", "Phoenix Contact", "ILC 330 ETH", "3.95", "life-safety/physical-process"]);
+    const init = Buffer.from("\x01\x01\0\x1a\0\0\0\0x\x80\0\x03\0\x0cIBETH01N0_M\0", "latin1");
+    assert.deepEqual(run(pcworx, init), { facts: [], ops: [], ok: true });
+    const initAnswer = Buffer.alloc(40);
+    initAnswer[0] = 0x81;
+    initAnswer[1] = 0x01;
+    assert.deepEqual(run(pcworx, initAnswer).facts, []);
+    assert.equal(run(pcworx, Buffer.from("GET / HTTP/1.1\r\n")).ok, false);
+    const unterminated = infoAnswer("ILC 330 ETH", "3.95", "2737193").subarray(0, 40);
+    assert.deepEqual(run(pcworx, unterminated).facts, [], "a string the segment cuts is not read");
+    assert.ok(!run(pcworx, infoAnswer("ILC\u0007330", "3.95", "1")).facts.some((f) => f.startsWith("pcworx.plc_type")));
   });
 });

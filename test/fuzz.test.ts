@@ -158,7 +158,7 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
     for (const v of values) assert.ok(v.length <= 512 && !/[\x00-\x1f\x7f]/.test(v), JSON.stringify(v));
   });
 
-  it("device discovery answers with changed bytes (Edimax, SADP, GigE Vision, HID, Yeelight, WiZ, Govee, Daikin, DICOM, DHIP): never a throw, every value printable and bounded", () => {
+  it("device discovery answers with changed bytes (Edimax, SADP, GigE Vision, HID, Yeelight, WiZ, Govee, Daikin, DICOM, PC WORX, DHIP): never a throw, every value printable and bounded", () => {
     const find = (name: string) => APP_DISSECTORS.find((d) => d.name === name)!;
     const rotated = (clear: string, n: number): Buffer => {
       const b = Buffer.from(clear, "latin1");
@@ -206,6 +206,15 @@ describe("fuzzing: dissectors on random and cut payloads", () => {
         h.writeUInt32BE(body.length, 2);
         return Buffer.concat([h, body]);
       }, 42],
+      ["pcworx", () => {
+        const b = Buffer.alloc(200);
+        b[0] = 0x81;
+        b[1] = 0x06;
+        b.write("ILC 330 ETH\0", 30, "latin1");
+        b.write("3.95\0", 66, "latin1");
+        b.write("2737193\0", 152, "latin1");
+        return b;
+      }, 2],
       ["dhip", () => dhip('{"method":"client.notifyDevInfo","params":{"deviceInfo":{"DeviceClass":"IPC","DeviceType":"IPC-HDW5421S","Version":"2.400.0.8","SerialNo":"1F006E4PAX00075"}}}'), 40],
     ];
     for (const [name, seed, keep] of seeds) {

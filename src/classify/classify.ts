@@ -34,7 +34,7 @@ export interface Verdict {
 export const MIN_CONFIDENCE = 0.5;
 
 /** The protocols whose facts ("PROTOCOL.…") mean the device speaks OT. */
-export const OT_PROTOCOLS: readonly string[] = ["modbus", "s7", "cip", "bacnet", "dnp3", "iec104", "profinet", "goose", "fox", "fins", "hart", "opcua", "knx", "ot"];
+export const OT_PROTOCOLS: readonly string[] = ["modbus", "s7", "cip", "bacnet", "dnp3", "iec104", "profinet", "goose", "fox", "fins", "hart", "opcua", "knx", "pcworx", "ot"];
 
 /** Fact kinds whose presence means the device speaks an OT protocol. */
 const OT_KIND = new RegExp(`^(${OT_PROTOCOLS.join("|")})\\.`);

@@ -44,6 +44,7 @@ import { wiz } from "./wiz.js";
 import { govee } from "./govee.js";
 import { daikin } from "./daikin.js";
 import { dicom } from "./dicom.js";
+import { pcworx } from "./pcworx.js";
 import { egd } from "./egd.js";
 import { ldap } from "./ldap.js";
 import { natPmp } from "./nat-pmp.js";
@@ -71,7 +72,7 @@ export const APP_DISSECTORS: readonly AppDissector[] = [
   slpUdp, slpTcp, syslog, syslogTcp, netbiosNs, netbiosDgm, netbiosSsn, smtp, ldap, vnc, tftp, rmcp, natPmp, quic,
   ubntDiscovery, tplinkShpUdp, tplinkShpTcp, dropboxLanSync, tivoConnectUdp, tivoConnectTcp, wsDiscovery, nestLogSink,
   ptp, c37118Tcp, c37118Udp, dlmsTcp, dlmsUdp, c1222Tcp, c1222Udp, egd, profinetIo, beckhoffAds, edimaxCloud,
-  hikvisionSadp, dahuaDhip, gigeVision, hidDiscoveryd, yeelight, wiz, govee, daikin, dicom,
+  hikvisionSadp, dahuaDhip, gigeVision, hidDiscoveryd, yeelight, wiz, govee, daikin, dicom, pcworx,
 ];
 
 /**
